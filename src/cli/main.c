@@ -1,0 +1,61 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Subcommands are weak references: a build that lacks one (a module still being written)
+ * says so instead of failing to link. */
+#pragma weak dc_cmd_probe
+#pragma weak dc_cmd_frames
+#pragma weak dc_cmd_assess
+#pragma weak dc_cmd_bench
+#pragma weak dc_cmd_calibrate
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"assess", dc_cmd_assess, "assess dashcam videos and print claim assessments (JSON)"},
+    {"bench", dc_cmd_bench, "assess a folder or manifest of videos and report rates, latency, memory"},
+    {"calibrate", dc_cmd_calibrate, "fit conformal prediction thresholds from labelled assessments"},
+    {"probe", dc_cmd_probe, "print a video's container and stream facts as JSON"},
+    {"frames", dc_cmd_frames, "sample frames from a time range (timing, optional JPEG output)"},
+};
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: dashclaim COMMAND [options] [args]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s%s\n", commands[i].name, commands[i].summary,
+                commands[i].run ? "" : " (not built)");
+    fprintf(out, "\n'dashclaim COMMAND --help' shows a command's options.\n"
+                 "'dashclaim --version' prints the version.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("dashclaim %s\n", DC_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0) continue;
+        if (!commands[i].run) {
+            fprintf(stderr, "dashclaim: '%s' is not part of this build yet\n", argv[1]);
+            return 2;
+        }
+        return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "dashclaim: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

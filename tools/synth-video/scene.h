@@ -1,0 +1,38 @@
+/* Scenes for synth-video: what the camera sees and hears, as a function of time.
+ * The encoder (synth_video.c) asks a scene for RGB frames and mono PCM; the scene knows
+ * its scripted events and writes the label sidecar. */
+#ifndef SYNTH_VIDEO_SCENE_H
+#define SYNTH_VIDEO_SCENE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    double duration_sec;
+    double incident_sec; /* < 0: the scene chooses (seeded); ignored by scenes without one */
+    int width, height;
+    double fps;
+    uint64_t seed;
+    int audio_rate;
+} sv_scene_params;
+
+typedef struct sv_scene sv_scene;
+
+typedef struct {
+    const char *name;
+    const char *summary; /* one line for --help */
+    sv_scene *(*create)(const sv_scene_params *p);
+    /* Fills an RGB24 image of p->width x p->height at time t. */
+    void (*render_frame)(sv_scene *s, double t_sec, uint8_t *rgb, int stride);
+    /* Fills n mono samples in [-1, 1] starting at time t0. */
+    void (*render_audio)(sv_scene *s, double t0_sec, float *out, int n);
+    /* Writes the label sidecar JSON ({type, severity, incident_sec}) into buf. */
+    void (*label_json)(sv_scene *s, char *buf, size_t size);
+    void (*destroy)(sv_scene *s);
+} sv_scene_class;
+
+/* NULL-terminated registry (scenes.c). */
+extern const sv_scene_class *const sv_scenes[];
+const sv_scene_class *sv_scene_find(const char *name);
+
+#endif
