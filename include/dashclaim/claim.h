@@ -1,0 +1,463 @@
+/* The claim record: what dashclaim says about one video, and how it decides it.
+ *
+ * A dc_assessment is a plain value: fixed-size fields, nothing to free. Engines fill the
+ * observed part (severity, its probabilities, scenario, facts, hazards, evidence, reasoning);
+ * dc_claim_decide() adds the decisions (fault ratio, fraud score, prediction set, review
+ * priority, recommended action) from versioned rule tables; dc_assessment_to_json() writes the
+ * record ("dashclaim.assessment/1").
+ *
+ * The model-facing part of the schema (what a VLM is asked to write) is defined once, as a
+ * table inside src/claim/; the GBNF grammar, the parser of model output, the canonical
+ * model-output serializer and the field list in the prompt are all generated from it.
+ *
+ * Severity read-out from logits: a grammar-constrained model output always starts with the
+ * exact bytes DC_MODEL_OUTPUT_PREFIX, i.e. `{"severity":"` (compact JSON, no whitespace
+ * anywhere in the grammar), and the next bytes are exactly one of the four labels
+ * dc_severity_name(DC_SEVERITY_NONE..DC_SEVERITY_HIGH) = "NONE", "LOW", "MEDIUM", "HIGH",
+ * followed by `"`. The four labels begin with four different letters (N, L, M, H), so the
+ * first token generated after the prefix already tells them apart. This prefix is part of
+ * the schema version: it will not change within "dashclaim.assessment/1".
+ */
+#ifndef DASHCLAIM_CLAIM_H
+#define DASHCLAIM_CLAIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dashclaim/status.h"
+
+#define DC_ASSESSMENT_SCHEMA "dashclaim.assessment/1"
+#define DC_CALIBRATION_SCHEMA "dashclaim.calibration/1"
+/* Recorded in engine.prompt_version of every assessment made with dc_prompt_*(). */
+#define DC_PROMPT_VERSION "claim-prompt/1"
+/* Version of the fault, fraud and review tables; recorded as rules_version. */
+#define DC_RULES_VERSION "claim-rules/1"
+/* Every grammar-constrained model output starts with these bytes; see above. */
+#define DC_MODEL_OUTPUT_PREFIX "{\"severity\":\""
+/* The root rule name of dc_model_output_grammar(). */
+#define DC_MODEL_OUTPUT_GRAMMAR_ROOT "root"
+/* Miscoverage used for the uncalibrated prediction set when no calibration is given. */
+#define DC_DEFAULT_ALPHA 0.1
+
+/* ---- enumerations (0 = unknown / not reported, except severity) ---------------------- */
+
+typedef enum {
+    DC_SEVERITY_UNSET = -1, /* JSON null: no severity (always so when status is failed) */
+    DC_SEVERITY_NONE = 0,   /* ordinary driving */
+    DC_SEVERITY_LOW,        /* walking-speed bump, no injury possible */
+    DC_SEVERITY_MEDIUM,     /* near-miss: danger, but no physical contact */
+    DC_SEVERITY_HIGH,       /* collision: physical contact */
+} dc_severity;
+#define DC_SEVERITY_COUNT 4
+
+typedef enum { DC_CLAIM_OK = 0, DC_CLAIM_DEGRADED, DC_CLAIM_FAILED } dc_claim_status;
+
+typedef enum {
+    DC_SCENARIO_UNKNOWN = 0,
+    DC_SCENARIO_REAR_END,
+    DC_SCENARIO_HEAD_ON,
+    DC_SCENARIO_CROSSING,
+    DC_SCENARIO_LEFT_TURN,
+    DC_SCENARIO_RIGHT_TURN,
+    DC_SCENARIO_LANE_CHANGE,
+    DC_SCENARIO_SIDE_SWIPE,
+    DC_SCENARIO_PARKING,
+    DC_SCENARIO_PEDESTRIAN,
+    DC_SCENARIO_CYCLIST,
+    DC_SCENARIO_SINGLE_VEHICLE,
+    DC_SCENARIO_OTHER,
+    DC_SCENARIO_NONE,
+} dc_scenario;
+#define DC_SCENARIO_COUNT 14
+
+/* yes / no / unclear as the model reports them; UNKNOWN = not reported at all. */
+typedef enum { DC_TRI_UNKNOWN = 0, DC_TRI_YES, DC_TRI_NO, DC_TRI_UNCLEAR } dc_tristate;
+
+typedef enum {
+    DC_ACTION_UNKNOWN = 0,
+    DC_ACTION_GOING_STRAIGHT,
+    DC_ACTION_ACCELERATING,
+    DC_ACTION_BRAKING,
+    DC_ACTION_BRAKING_HARD,
+    DC_ACTION_STOPPED,
+    DC_ACTION_TURNING_LEFT,
+    DC_ACTION_TURNING_RIGHT,
+    DC_ACTION_CHANGING_LANE,
+    DC_ACTION_MERGING,
+    DC_ACTION_REVERSING,
+    DC_ACTION_PARKED,
+    DC_ACTION_NONE, /* no other party */
+    DC_ACTION_UNCLEAR,
+} dc_action;
+
+/* Where the other party is relative to the ego (camera) vehicle. */
+typedef enum {
+    DC_POSITION_UNKNOWN = 0,
+    DC_POSITION_AHEAD,
+    DC_POSITION_BEHIND,
+    DC_POSITION_LEFT,
+    DC_POSITION_RIGHT,
+    DC_POSITION_ONCOMING,
+    DC_POSITION_CROSSING,
+    DC_POSITION_NONE,
+    DC_POSITION_UNCLEAR,
+} dc_position;
+
+typedef enum {
+    DC_SIGNAL_UNKNOWN = 0,
+    DC_SIGNAL_NONE, /* no traffic light applies */
+    DC_SIGNAL_GREEN,
+    DC_SIGNAL_YELLOW,
+    DC_SIGNAL_RED,
+    DC_SIGNAL_UNCLEAR,
+} dc_signal;
+
+typedef enum {
+    DC_ACTOR_UNKNOWN = 0,
+    DC_ACTOR_CAR,
+    DC_ACTOR_TRUCK,
+    DC_ACTOR_BUS,
+    DC_ACTOR_MOTORCYCLE,
+    DC_ACTOR_BICYCLE,
+    DC_ACTOR_PEDESTRIAN,
+    DC_ACTOR_ANIMAL,
+    DC_ACTOR_OTHER,
+} dc_actor;
+
+typedef enum {
+    DC_ROAD_UNKNOWN = 0,
+    DC_ROAD_URBAN,
+    DC_ROAD_RESIDENTIAL,
+    DC_ROAD_HIGHWAY,
+    DC_ROAD_RURAL,
+    DC_ROAD_INTERSECTION,
+    DC_ROAD_PARKING_LOT,
+    DC_ROAD_UNCLEAR,
+} dc_road;
+
+typedef enum {
+    DC_WEATHER_UNKNOWN = 0,
+    DC_WEATHER_CLEAR,
+    DC_WEATHER_CLOUDY,
+    DC_WEATHER_RAIN,
+    DC_WEATHER_SNOW,
+    DC_WEATHER_FOG,
+    DC_WEATHER_UNCLEAR,
+} dc_weather;
+
+typedef enum {
+    DC_LIGHT_UNKNOWN = 0,
+    DC_LIGHT_DAY,
+    DC_LIGHT_DUSK,
+    DC_LIGHT_NIGHT,
+    DC_LIGHT_UNCLEAR,
+} dc_light;
+
+typedef enum {
+    DC_VISIBILITY_UNKNOWN = 0,
+    DC_VISIBILITY_GOOD,
+    DC_VISIBILITY_REDUCED,
+    DC_VISIBILITY_POOR,
+} dc_visibility;
+
+typedef enum {
+    DC_HAZARD_UNKNOWN = 0,
+    DC_HAZARD_CUT_IN,
+    DC_HAZARD_SUDDEN_BRAKING,
+    DC_HAZARD_CROSSING_PATH,
+    DC_HAZARD_RED_LIGHT_VIOLATION,
+    DC_HAZARD_WRONG_WAY,
+    DC_HAZARD_TAILGATING,
+    DC_HAZARD_PEDESTRIAN,
+    DC_HAZARD_CYCLIST,
+    DC_HAZARD_OBSTACLE,
+    DC_HAZARD_ANIMAL,
+    DC_HAZARD_LOSS_OF_CONTROL,
+    DC_HAZARD_OTHER,
+} dc_hazard_type;
+
+typedef enum {
+    DC_PRIORITY_LOW = 0, /* "LOW_PRIORITY" */
+    DC_PRIORITY_STANDARD,
+    DC_PRIORITY_URGENT,
+} dc_review_priority;
+
+typedef enum {
+    DC_RECOMMEND_REVIEW = 0,
+    DC_RECOMMEND_APPROVE,
+    DC_RECOMMEND_REJECT,
+    DC_RECOMMEND_REQUEST_MORE_INFO,
+} dc_recommended_action;
+
+typedef enum { DC_CONFORMAL_LAC = 0, DC_CONFORMAL_APS } dc_conformal_method;
+
+/* ---- the record ---------------------------------------------------------------------- */
+
+#define DC_MAX_WINDOWS 8
+#define DC_MAX_WINDOW_SIGNALS 8
+#define DC_MAX_ACTORS 8
+#define DC_MAX_HAZARDS 16
+#define DC_MAX_HAZARD_ACTORS 4
+#define DC_MAX_EVIDENCE 16
+#define DC_MAX_FAULT_RULES 16
+#define DC_MAX_FRAUD_INDICATORS 16
+
+typedef struct {
+    char path[1024];
+    char sha256[65]; /* lowercase hex, "" when unknown */
+    double duration_sec;
+    int width, height;
+    double fps;
+} dc_video_info;
+
+typedef struct {
+    char name[16];           /* "vlm" | "signals" */
+    char model[256];         /* model file name (VLM) or "" */
+    char model_sha256[65];   /* "" when not computed */
+    char device[64];         /* e.g. "cpu", "cuda:0", "cuda:0->cpu fallback" */
+    char prompt_version[32]; /* DC_PROMPT_VERSION for the VLM engine */
+} dc_engine_info;
+
+/* An incident window found by mining. A signal whose name contains "impact" counts as
+ * impact evidence for the fraud rules (see X-NO-CONTACT). */
+typedef struct {
+    double start_sec, end_sec, peak_sec;
+    double danger; /* 0..1 */
+    int signal_count;
+    char signals[DC_MAX_WINDOW_SIGNALS][32];
+} dc_window;
+
+typedef struct {
+    dc_tristate contact; /* physical contact between the ego vehicle and anything */
+    dc_action ego_action;
+    dc_action other_action;
+    dc_position other_position;
+    dc_signal traffic_signal; /* the light facing the ego vehicle */
+    dc_signal other_signal;   /* the light facing the other party */
+    dc_tristate ego_right_of_way;
+    dc_tristate other_braked_suddenly;
+    dc_tristate brake_cause_visible; /* a visible traffic reason for the hard braking */
+    dc_tristate ego_speeding;
+    int speed_kmh; /* ego speed from an on-screen readout; -1 when none is visible */
+    dc_tristate other_positioned_before; /* the other party waited in place for the event */
+    int actor_count;
+    dc_actor actors[DC_MAX_ACTORS];
+    dc_road road;
+    dc_weather weather;
+    dc_light light;
+    dc_visibility visibility;
+} dc_facts;
+
+typedef struct {
+    dc_hazard_type type;
+    int actor_count;
+    dc_actor actors[DC_MAX_HAZARD_ACTORS];
+    dc_position relation;
+    double t_sec;
+} dc_hazard;
+
+typedef struct {
+    double t_sec;
+    char description[400]; /* UTF-8; the model is asked for at most 160 characters */
+    int frame;             /* index of the frame in the engine's sample, -1 when none */
+} dc_evidence;
+
+typedef struct {
+    char id[16];
+    char reason[200];
+} dc_fault_rule_hit;
+
+typedef struct {
+    char id[24];
+    double weight;
+    char reason[200];
+} dc_fraud_indicator;
+
+typedef struct {
+    /* per-stage wall time in milliseconds; negative = stage not run (JSON null) */
+    double probe, mine, sample, engine, decide, total;
+} dc_timings;
+
+typedef struct {
+    uint64_t rss_before, rss_after;       /* bytes */
+    uint64_t device_before, device_after; /* bytes of device memory in use; 0 = n/a */
+} dc_memory;
+
+typedef struct {
+    char schema[32]; /* DC_ASSESSMENT_SCHEMA */
+    char claim_id[128];
+    char dashclaim_version[32];
+    char created_at[32]; /* ISO 8601 UTC, "2026-11-29T15:50:48Z" */
+    dc_video_info video;
+    dc_claim_status status;
+    dc_error_class error_class; /* DC_OK = JSON null error */
+    char error_message[512];
+    dc_engine_info engine;
+    int window_count;
+    dc_window windows[DC_MAX_WINDOWS];
+
+    /* observed (engine) */
+    dc_severity severity;
+    double severity_probs[DC_SEVERITY_COUNT]; /* all 0 = engine gave no distribution */
+    dc_scenario scenario;
+    dc_facts facts;
+    int hazard_count;
+    dc_hazard hazards[DC_MAX_HAZARDS];
+    int evidence_count;
+    dc_evidence evidence[DC_MAX_EVIDENCE];
+    char reasoning[2048];
+
+    /* decided (dc_claim_decide) */
+    unsigned prediction_set; /* bit (1u << severity) per member */
+    bool calibrated;
+    bool fault_has_ratio; /* false = JSON null ratio (NONE severity, failed, no scenario) */
+    int fault_ratio;      /* 0..100, the ego vehicle's share */
+    int fault_rule_count;
+    dc_fault_rule_hit fault_rules[DC_MAX_FAULT_RULES];
+    double fraud_score; /* 0..1 */
+    int fraud_indicator_count;
+    dc_fraud_indicator fraud_indicators[DC_MAX_FRAUD_INDICATORS];
+    dc_review_priority review_priority;
+    dc_recommended_action recommended_action;
+    char rules_version[32]; /* DC_RULES_VERSION */
+    char review_rule[16];   /* id of the review-table row that decided priority/action */
+
+    dc_timings timings_ms;
+    dc_memory memory;
+} dc_assessment;
+
+/* Empty record: schema, version, created_at = now, status ok, severity UNSET, every enum
+ * unknown, speed_kmh -1, evidence frames -1, timings -1. Call before filling. */
+void dc_assessment_init(dc_assessment *a);
+/* Marks the claim failed: status failed, error class and message from *st (DC_OK is taken
+ * as DC_ERR_INTERNAL), severity UNSET, probabilities zero, empty prediction set, no fault
+ * ratio. Identity (claim_id, video, engine, timings, memory) is kept. */
+void dc_assessment_fail(dc_assessment *a, const dc_status *st);
+/* Marks the claim degraded (keeps an earlier failure) with the message. */
+void dc_assessment_degrade(dc_assessment *a, const char *message);
+
+/* Full record as JSON; indent 0 = one line (NDJSON), >0 = pretty. Caller frees; NULL only
+ * when out of memory. */
+char *dc_assessment_to_json(const dc_assessment *a, int indent);
+/* Reads a record written by dc_assessment_to_json (or an older/damaged one: the lenient
+ * parser is used). DC_ERR_INPUT when no JSON object is found or the schema is not
+ * dashclaim.assessment/1; unknown enum spellings become unknown. */
+dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_status *st);
+
+/* ---- names ---------------------------------------------------------------------------- */
+
+/* "NONE", "LOW", "MEDIUM", "HIGH" (the exact grammar tokens); NULL for UNSET. */
+const char *dc_severity_name(dc_severity s);
+/* Case-insensitive; DC_SEVERITY_UNSET when not one of the four. */
+dc_severity dc_severity_from_name(const char *name);
+const char *dc_claim_status_name(dc_claim_status s);   /* "ok" | "degraded" | "failed" */
+const char *dc_scenario_name(dc_scenario s);           /* "rear_end", ... "unknown" */
+const char *dc_review_priority_name(dc_review_priority p); /* "URGENT" | "STANDARD" | ... */
+const char *dc_recommended_action_name(dc_recommended_action a); /* "APPROVE" | ... */
+const char *dc_conformal_method_name(dc_conformal_method m);    /* "lac" | "aps" */
+
+/* ---- model-facing schema: grammar, parser, canonical output ---------------------------- */
+
+/* GBNF grammar (llama.cpp dialect) for the model's answer: compact JSON, severity first,
+ * enums exact, strings without escapes and length-bounded, arrays bounded. Caller frees. */
+char *dc_model_output_grammar(void);
+/* Fills the model-facing fields of *a (severity, scenario, facts, hazards, evidence,
+ * reasoning) from a model's text. Grammar-constrained or not: <think>...</think> blocks,
+ * markdown fences and prose around the JSON are skipped, and the lenient parser repairs
+ * truncation, quotes and commas. Returns DC_ERR_MODEL (a says nothing new) when no JSON
+ * object or no valid severity is found; returns DC_OK with st->degraded set when repairs
+ * were needed or values were unknown/clamped (the message says which). Other fields of *a
+ * are left alone. */
+dc_error_class dc_model_output_apply(const char *text, dc_assessment *a, dc_status *st);
+/* The model-facing fields of *a written exactly as the grammar prescribes (what a perfect
+ * model would output). Caller frees. */
+char *dc_model_output_to_json(const dc_assessment *a);
+
+/* ---- lenient JSON -------------------------------------------------------------------- */
+
+/* Finds the first JSON object or array in text[0..len) (any bytes; after skipping
+ * <think>...</think>, fences and prose) and returns it as strict JSON text (caller frees),
+ * closing what was left open, accepting single quotes, bare keys, missing or trailing
+ * commas, and replacing invalid UTF-8. *repairs (may be NULL) gets a count of the repairs
+ * made. DC_ERR_INPUT when nothing JSON-like is found. Never crashes on any input. */
+dc_error_class dc_lenient_json_repair(const char *text, size_t len, char **out_json,
+                                      int *repairs, dc_status *st);
+
+/* ---- prompt -------------------------------------------------------------------------- */
+
+typedef struct {
+    /* Off by default: a strongly worded hint biased the prototype's model. When on, the
+     * claim prompt gets a short, neutral note of where mining saw danger. */
+    bool mining_context;
+    const dc_window *windows; /* used only with mining_context */
+    int window_count;
+    double duration_sec; /* video length, 0 = not stated */
+    int frame_count;     /* frames the model will see, 0 = not stated */
+} dc_prompt_options;
+
+const char *dc_prompt_system(void);
+/* The user-turn text (without the images and their timestamps, which the engine inserts).
+ * opts may be NULL (defaults). Caller frees. */
+char *dc_prompt_claim(const dc_prompt_options *opts);
+
+/* ---- decision ------------------------------------------------------------------------ */
+
+/* What the claimant says (when a claim system provides it). */
+typedef struct {
+    dc_tristate collision_claimed; /* UNKNOWN = not given */
+    dc_severity damage_claimed;    /* claimed damage level; UNSET = not given */
+    int recent_claims_same_vehicle;  /* from a store; -1 = no store / unknown */
+    int recent_claims_same_location; /* from a store; -1 = no store / unknown */
+} dc_claim_metadata;
+
+void dc_claim_metadata_init(dc_claim_metadata *m); /* all "not given" */
+
+typedef struct {
+    char schema[32]; /* DC_CALIBRATION_SCHEMA */
+    dc_conformal_method method;
+    double alpha;
+    double qhat; /* score threshold: a label is in the set when its score <= qhat */
+    int n;       /* calibration examples used */
+    char prompt_version[32];
+    char created_at[32];
+} dc_calibration;
+
+/* Computes prediction set, calibrated flag, fault, fraud, review priority and action from
+ * the observed fields. metadata and calibration may be NULL. A failed claim gets no
+ * severity, set, or fault ratio and is sent to REVIEW. Deterministic; never fails. */
+void dc_claim_decide(dc_assessment *a, const dc_claim_metadata *metadata,
+                     const dc_calibration *calibration);
+
+/* The pieces of dc_claim_decide, for tests and tools. */
+void dc_fault_decide(dc_assessment *a);
+void dc_fraud_decide(dc_assessment *a, const dc_claim_metadata *metadata);
+void dc_review_decide(dc_assessment *a);
+
+/* ---- conformal prediction ------------------------------------------------------------ */
+
+/* Nonconformity score of label y under method m (LAC: 1 - p(y); APS: the probability mass
+ * of the labels at least as likely as y, y included). */
+double dc_conformal_score(dc_conformal_method m, const double probs[DC_SEVERITY_COUNT],
+                          dc_severity y);
+/* Split-conformal fit: qhat = the ceil((n+1)(1-alpha))-th smallest score. DC_ERR_INPUT when
+ * n is too small for alpha (ceil((n+1)(1-alpha)) > n), alpha is outside (0,1), or a label
+ * is not a severity. */
+dc_error_class dc_calibration_fit(const double (*probs)[DC_SEVERITY_COUNT],
+                                  const dc_severity *labels, int n, double alpha,
+                                  dc_conformal_method method, dc_calibration *out,
+                                  dc_status *st);
+/* Prediction set with a calibration (labels with score <= qhat; never empty: the most
+ * likely label is kept if nothing qualifies, which only raises coverage). */
+unsigned dc_prediction_set_calibrated(const double probs[DC_SEVERITY_COUNT],
+                                      const dc_calibration *cal);
+/* Without a calibration: the smallest set, most likely first, whose probabilities sum to
+ * >= 1 - alpha. */
+unsigned dc_prediction_set_uncalibrated(const double probs[DC_SEVERITY_COUNT], double alpha);
+int dc_prediction_set_size(unsigned set);
+
+dc_error_class dc_calibration_save(const char *path, const dc_calibration *c, dc_status *st);
+dc_error_class dc_calibration_load(const char *path, dc_calibration *c, dc_status *st);
+char *dc_calibration_to_json(const dc_calibration *c); /* caller frees */
+
+#endif
