@@ -18,6 +18,9 @@ static void encode_packets(AVCodecContext *enc, AVFrame *frame, AVFormatContext 
     AVPacket *pkt = av_packet_alloc();
     assert_int_equal(avcodec_send_frame(enc, frame), 0);
     while (avcodec_receive_packet(enc, pkt) == 0) {
+        /* Without a duration the MP4 muxer gives the last sample length 0 and its edit list
+         * then hides that frame from every reader. */
+        if (pkt->duration == 0) pkt->duration = 1;
         av_packet_rescale_ts(pkt, enc->time_base, st->time_base);
         pkt->stream_index = st->index;
         assert_true(av_interleaved_write_frame(oc, pkt) >= 0);
@@ -99,8 +102,9 @@ static void test_encode_then_decode(void **state) {
     assert_true(fd >= 0);
     close(fd);
     write_video(path);
-    assert_int_equal(decode_all(path), NFRAMES);
-    remove(path);
+    int n = decode_all(path);
+    if (n != NFRAMES) fprintf(stderr, "kept %s\n", path); else remove(path);
+    assert_int_equal(n, NFRAMES);
 }
 
 int main(void) {
