@@ -34,6 +34,10 @@ typedef struct {
     bool has_audio;
     char audio_codec[32];
     int audio_rate, audio_channels;
+    /* The file ends before the frames its index lists (an upload cut off): frames decode up
+     * to last_good_sec. Known at open for containers with a sample index (MP4/MOV, AVI). */
+    bool truncated;
+    double last_good_sec;
 } dc_media_info;
 
 typedef struct dc_media dc_media;

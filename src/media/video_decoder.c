@@ -1,0 +1,98 @@
+/* The video decoder of one call: opened with all threads, closed before the call returns
+ * (no thread outlives a call), and tolerant of damaged packets, which it counts. */
+#include "media_internal.h"
+
+dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
+                                  dc_status *st) {
+    *d = (media_decoder){.last_sent_pts = INT64_MIN};
+    AVCodecParameters *par = m->fmt->streams[m->video_index]->codecpar;
+    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+    if (!codec)
+        return dc_fail(st, DC_ERR_INPUT, "%s: unsupported video codec '%s'", m->path,
+                       avcodec_get_name(par->codec_id));
+    d->ctx = avcodec_alloc_context3(codec);
+    d->pkt = av_packet_alloc();
+    d->frame = av_frame_alloc();
+    if (!d->ctx || !d->pkt || !d->frame) {
+        media_decoder_close(d);
+        return media_fail_nomem(m, st);
+    }
+    int ret = avcodec_parameters_to_context(d->ctx, par);
+    if (ret < 0) {
+        media_decoder_close(d);
+        return media_fail_av(m, st, ret, "configuring the video decoder");
+    }
+    d->ctx->pkt_timebase = m->fmt->streams[m->video_index]->time_base;
+    d->ctx->thread_count = 0; /* one per core */
+    d->ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if (keyframes_only) d->ctx->skip_frame = AVDISCARD_NONKEY;
+    ret = avcodec_open2(d->ctx, codec, NULL);
+    if (ret < 0) {
+        media_decoder_close(d);
+        return media_fail_av(m, st, ret, "opening the video decoder");
+    }
+    return DC_OK;
+}
+
+void media_decoder_close(media_decoder *d) {
+    avcodec_free_context(&d->ctx);
+    av_packet_free(&d->pkt);
+    av_frame_free(&d->frame);
+}
+
+void media_decoder_flush(media_decoder *d) {
+    avcodec_flush_buffers(d->ctx);
+    d->last_sent_pts = INT64_MIN;
+    d->eof_sent = false;
+}
+
+int media_read_video_packet(dc_media *m, media_decoder *d) {
+    for (;;) {
+        av_packet_unref(d->pkt);
+        int ret = av_read_frame(m->fmt, d->pkt);
+        if (ret < 0) return ret;
+        if (d->pkt->stream_index != m->video_index) continue;
+        if (d->pkt->flags & AV_PKT_FLAG_CORRUPT) {
+            d->corrupt_packets++;
+            continue;
+        }
+        return 0;
+    }
+}
+
+void media_decoder_send(media_decoder *d, bool flush) {
+    if (flush) {
+        if (!d->eof_sent) avcodec_send_packet(d->ctx, NULL);
+        d->eof_sent = true;
+        return;
+    }
+    int64_t ts = d->pkt->pts != AV_NOPTS_VALUE ? d->pkt->pts : d->pkt->dts;
+    if (ts != AV_NOPTS_VALUE && ts > d->last_sent_pts) d->last_sent_pts = ts;
+    int ret = avcodec_send_packet(d->ctx, d->pkt);
+    /* EAGAIN cannot happen: the callers drain frames before sending the next packet. */
+    if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) d->corrupt_packets++;
+    av_packet_unref(d->pkt);
+}
+
+int media_decoder_receive(media_decoder *d) {
+    for (;;) {
+        int ret = avcodec_receive_frame(d->ctx, d->frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return ret;
+        if (ret < 0) {
+            /* With frame threads a packet's decode error surfaces here. */
+            d->corrupt_packets++;
+            continue;
+        }
+        if (d->frame->decode_error_flags || (d->frame->flags & AV_FRAME_FLAG_CORRUPT)) {
+            d->corrupt_packets++;
+            av_frame_unref(d->frame);
+            continue;
+        }
+        return 0;
+    }
+}
+
+int64_t media_frame_pts(const AVFrame *f) {
+    if (f->best_effort_timestamp != AV_NOPTS_VALUE) return f->best_effort_timestamp;
+    return f->pts;
+}
