@@ -1,0 +1,116 @@
+/* The dashcam scenes' classes and the registry that synth-video picks up.
+ *
+ * Scenes: collision, near-miss, hard-brake (incidents) and normal, bump, horn, music, tunnel
+ * (ordinary driving and distractors). The look (day, night, rain) comes from the environment
+ * variable SV_LOOK=day|night|rain when set, otherwise from the seed.
+ *
+ * Label sidecar: {"type", "severity", "incident_sec" (null without an incident), "event_sec"
+ * (the distractor's time: bump, horn, tunnel entry; null otherwise), "look"}.
+ * The incident time is --incident-at when given; distractor scenes use it for their event. */
+#include "scene_dashcam_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef bool (*sd_builder)(sd_scene *sc);
+
+static const char *const look_names[] = {"day", "night", "rain"};
+
+static sd_look pick_look(uint64_t seed) {
+    const char *env = getenv("SV_LOOK");
+    if (env) {
+        for (int i = 0; i < 3; i++)
+            if (strcmp(env, look_names[i]) == 0) return (sd_look)i;
+    }
+    return (sd_look)(sd_hash64(seed ^ 0x4C4F4F4BULL) % 3);
+}
+
+static sv_scene *sd_create(const sv_scene_params *p, sd_builder build) {
+    if (p->width < 16 || p->height < 16 || p->duration_sec <= 0) return NULL;
+    sd_scene *sc = calloc(1, sizeof *sc);
+    if (!sc) return NULL;
+    sc->p = *p;
+    sc->seed = p->seed;
+    sc->look = pick_look(p->seed);
+    uint64_t rng = sd_hash64(p->seed ^ 0x5343454EULL);
+    static const uint32_t bodies[] = {0xB0B4BA, 0x2A4A8A, 0x8A1E1E, 0xE8E8E4, 0x30343A, 0x6A7A5A};
+    sc->lead_rgb = bodies[sd_hash64(rng) % 6];
+    sc->clock_start = (uint32_t)(sd_uniform(&rng, 6, 22) * 3600);
+    sc->audio_next = -1;
+    /* skyline: a random walk of hills and blocks, in thousandths of the image height */
+    sc->skyline_len = p->width * 2;
+    sc->skyline = malloc((size_t)sc->skyline_len * sizeof(int));
+    if (!sc->skyline || !sd_script_alloc(&sc->script, p->duration_sec)) {
+        free(sc->skyline);
+        free(sc);
+        return NULL;
+    }
+    double hgt = 40;
+    for (int x = 0; x < sc->skyline_len; x++) {
+        if (x % (p->width / 40 + 1) == 0) hgt += sd_uniform(&rng, -12, 12);
+        hgt = hgt < 10 ? 10 : hgt > 90 ? 90 : hgt;
+        sc->skyline[x] = (int)hgt;
+    }
+    if (!build(sc)) {
+        sd_script_free(&sc->script);
+        free(sc->skyline);
+        free(sc);
+        return NULL;
+    }
+    return (sv_scene *)sc;
+}
+
+static void sd_destroy(sv_scene *s) {
+    sd_scene *sc = (sd_scene *)s;
+    if (!sc) return;
+    sd_script_free(&sc->script);
+    free(sc->skyline);
+    free(sc);
+}
+
+static void sd_frame(sv_scene *s, double t, uint8_t *rgb, int stride) {
+    sd_render_frame((sd_scene *)s, t, rgb, stride);
+}
+
+static void sd_audio(sv_scene *s, double t0, float *out, int n) {
+    sd_render_audio((sd_scene *)s, t0, out, n);
+}
+
+static void sd_label(sv_scene *s, char *buf, size_t size) {
+    const sd_scene *sc = (const sd_scene *)s;
+    char inc[32] = "null", ev[32] = "null";
+    if (sc->incident_sec >= 0) snprintf(inc, sizeof inc, "%.3f", sc->incident_sec);
+    if (sc->event_sec >= 0) snprintf(ev, sizeof ev, "%.3f", sc->event_sec);
+    snprintf(buf, size,
+             "{\"type\": \"%s\", \"severity\": \"%s\", \"incident_sec\": %s, \"event_sec\": %s, "
+             "\"look\": \"%s\"}",
+             sc->type, sc->severity, inc, ev, look_names[sc->look]);
+}
+
+#define SD_CLASS(ident, scene_name, summary_text, builder)                                         \
+    static sv_scene *create_##ident(const sv_scene_params *p) { return sd_create(p, builder); }    \
+    static const sv_scene_class ident = {scene_name, summary_text, create_##ident, sd_frame,       \
+                                         sd_audio,   sd_label,     sd_destroy};
+
+SD_CLASS(sd_collision, "collision",
+         "dashcam: lead vehicle brakes, looms, impact jolt + shake + crash sound", sd_build_collision)
+SD_CLASS(sd_near_miss, "near-miss",
+         "dashcam: lead vehicle looms, ego brakes and swerves with horn or squeal, no impact",
+         sd_build_near_miss)
+SD_CLASS(sd_hard_brake, "hard-brake", "dashcam: hard braking with squeal and nose dive, no impact",
+         sd_build_hard_brake)
+SD_CLASS(sd_normal, "normal", "dashcam: ordinary driving (traffic slow-downs, lane changes)",
+         sd_build_normal)
+SD_CLASS(sd_bump, "bump", "dashcam distractor: speed bump (shake and thud, no looming)",
+         sd_build_bump)
+SD_CLASS(sd_horn, "horn", "dashcam distractor: someone else's horn, nothing happens",
+         sd_build_horn)
+SD_CLASS(sd_music, "music", "dashcam distractor: loud music (drums, melody) all the way",
+         sd_build_music)
+SD_CLASS(sd_tunnel, "tunnel", "dashcam distractor: entering and leaving a tunnel (light change)",
+         sd_build_tunnel)
+
+const sv_scene_class *const sv_dashcam_scenes[] = {
+    &sd_collision, &sd_near_miss, &sd_hard_brake, &sd_normal, &sd_bump,
+    &sd_horn,      &sd_music,     &sd_tunnel,     NULL};

@@ -1,0 +1,105 @@
+/* Dashcam scenes for synth-video: shared pieces.
+ *
+ * Every dashcam scene is one "script" (what the ego car, the lead vehicle and the camera do,
+ * sampled at 100 Hz, plus a list of sound events) rendered by one renderer and one audio
+ * synthesiser. The scenes differ only in how they write the script (scene_dashcam_scripts.c).
+ * Everything is a pure function of (seed, duration, incident time), so a scene renders the same
+ * frame for the same t no matter in which order frames are asked for. */
+#ifndef SCENE_DASHCAM_INTERNAL_H
+#define SCENE_DASHCAM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scene.h"
+
+#define SD_SCRIPT_HZ 100 /* script sampling rate */
+
+typedef enum { SD_LOOK_DAY = 0, SD_LOOK_NIGHT, SD_LOOK_RAIN } sd_look;
+
+typedef enum {
+    SD_SOUND_CRASH = 0, /* broadband transient + metallic ring + glass */
+    SD_SOUND_SQUEAL,    /* tyre squeal: tonal 2-3.5 kHz with slight vibrato */
+    SD_SOUND_HORN,      /* harmonic, stable pitch ~350-500 Hz */
+    SD_SOUND_THUMP,     /* speed bump: low thud */
+    SD_SOUND_MUSIC,     /* car radio: chords + drums */
+} sd_sound_kind;
+
+typedef struct {
+    sd_sound_kind kind;
+    double t_start, duration;
+    double amp;  /* peak amplitude (before the final soft clip) */
+    double f0;   /* base frequency where it applies */
+    uint64_t id; /* noise stream id */
+} sd_sound;
+
+/* What happens, sampled at SD_SCRIPT_HZ. Index i covers t = i / SD_SCRIPT_HZ. */
+typedef struct {
+    int n;
+    float *speed;    /* ego speed, m/s */
+    float *dist;     /* ego distance travelled, m (integral of speed) */
+    float *gap;      /* camera to lead vehicle's rear, m; <= 0: no lead vehicle */
+    float *lead_x;   /* lead vehicle lateral centre, m (0 = ego lane) */
+    float *ego_x;    /* ego lateral offset, m */
+    float *brake;    /* lead brake lights 0..1 */
+    float *shake_x;  /* camera shake as a fraction of the image width */
+    float *shake_y;  /* camera shake / pitch as a fraction of the image height */
+    float *tunnel;   /* 0 outside, 1 inside a tunnel */
+    float *bump_z;   /* distance to a painted speed bump ahead, m; <= 0: none */
+    sd_sound *sounds;
+    int sound_count, sound_cap;
+} sd_script;
+
+typedef struct {
+    sv_scene_params p;
+    sd_look look;
+    const char *type;     /* label type */
+    const char *severity; /* label severity */
+    double incident_sec;  /* < 0: none */
+    double event_sec;     /* distractor time (bump, horn, tunnel); < 0: none */
+    uint64_t seed;
+    uint32_t lead_rgb, clock_start; /* body colour; clock seconds since midnight */
+    sd_script script;
+    /* audio state carried between consecutive render_audio calls */
+    int64_t audio_next;
+    double lp_road, lp_wind;
+    /* per-frame scratch for the renderer */
+    int *skyline;
+    int skyline_len;
+} sd_scene;
+
+/* splitmix64-based deterministic randomness */
+uint64_t sd_hash64(uint64_t x);
+double sd_unit(uint64_t *state);                    /* [0, 1) */
+double sd_uniform(uint64_t *state, double lo, double hi);
+float sd_noise_at(uint64_t stream, int64_t index); /* [-1, 1], counter-based */
+
+/* script.c */
+bool sd_script_alloc(sd_script *s, double duration_sec);
+void sd_script_free(sd_script *s);
+bool sd_script_add_sound(sd_script *s, sd_sound snd);
+/* Fills dist[] from speed[]. */
+void sd_script_integrate(sd_script *s);
+/* Linear interpolation of a script track at time t (clamped). */
+float sd_track_at(const sd_script *s, const float *track, double t);
+
+/* The scene builders (one per scene name). */
+bool sd_build_collision(sd_scene *sc);
+bool sd_build_near_miss(sd_scene *sc);
+bool sd_build_hard_brake(sd_scene *sc);
+bool sd_build_normal(sd_scene *sc);
+bool sd_build_bump(sd_scene *sc);
+bool sd_build_horn(sd_scene *sc);
+bool sd_build_music(sd_scene *sc);
+bool sd_build_tunnel(sd_scene *sc);
+
+/* render */
+void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride);
+void sd_render_audio(sd_scene *sc, double t0, float *out, int n);
+/* Draws text with the built-in 5x7 font; scale = pixel size of one font dot. */
+void sd_draw_text(uint8_t *rgb, int stride, int w, int h, int x, int y, int scale,
+                  const char *text, uint8_t r, uint8_t g, uint8_t b);
+int sd_text_width(const char *text, int scale);
+
+#endif
