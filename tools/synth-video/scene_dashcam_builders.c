@@ -217,7 +217,7 @@ bool sd_build_collision(sd_scene *sc) {
     if (sd_unit(&rng) < 0.3)
         sd_script_add_sound(s, (sd_sound){SD_SOUND_HORN, ti - 0.9, 0.6, sd_uniform(&rng, 0.3, 0.5),
                                           sd_uniform(&rng, 380, 480), 0});
-    label(sc, "collision", vc > 8 ? "HIGH" : "MEDIUM", ti, -1);
+    label(sc, "collision", "HIGH", ti, -1); /* physical contact: HIGH (claim.h) */
     return true;
 }
 
@@ -266,7 +266,7 @@ bool sd_build_near_miss(sd_scene *sc) {
         sd_script_add_sound(s, (sd_sound){SD_SOUND_SQUEAL, react, ti - 0.2 - react,
                                           sd_uniform(&rng, 0.2, 0.35),
                                           sd_uniform(&rng, 2200, 3400), 0});
-    label(sc, "near-miss", "LOW", ti, -1);
+    label(sc, "near-miss", "MEDIUM", ti, -1); /* danger, no contact: MEDIUM */
     return true;
 }
 
@@ -304,7 +304,7 @@ bool sd_build_hard_brake(sd_scene *sc) {
         sd_script_add_sound(s, (sd_sound){SD_SOUND_SQUEAL, ti + 0.1, t_end - ti - 0.1,
                                           sd_uniform(&rng, 0.2, 0.35),
                                           sd_uniform(&rng, 2200, 3400), 0});
-    label(sc, "hard-brake", "LOW", ti, -1);
+    label(sc, "hard-brake", "MEDIUM", ti, -1);
     return true;
 }
 
