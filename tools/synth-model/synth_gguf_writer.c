@@ -151,13 +151,13 @@ bool synth_gguf_write(synth_gguf *g, const char *path, char *err, size_t err_siz
         goto done;
     }
 
-    /* one scratch buffer sized for the largest row, big enough for a chunk or a quant pool */
-    int64_t chunk_rows_max = WRITE_CHUNK_BYTES / (int64_t)sizeof(float) / max_row_elems;
-    if (chunk_rows_max < 1)
-        chunk_rows_max = 1;
-    int64_t scratch_rows = chunk_rows_max > QUANT_POOL_ROWS ? chunk_rows_max : QUANT_POOL_ROWS;
-    scratch = malloc((size_t)(scratch_rows * max_row_elems) * sizeof(float));
-    out = malloc((size_t)(scratch_rows * max_row_elems) * sizeof(float));
+    /* A chunk holds at most WRITE_CHUNK_BYTES of f32 (or one row when a row is larger); a quant
+     * pool holds QUANT_POOL_ROWS rows. */
+    size_t scratch_elems = (size_t)WRITE_CHUNK_BYTES / sizeof(float) + (size_t)max_row_elems;
+    if (scratch_elems < (size_t)(QUANT_POOL_ROWS * max_row_elems))
+        scratch_elems = (size_t)(QUANT_POOL_ROWS * max_row_elems);
+    scratch = malloc(scratch_elems * sizeof(float));
+    out = malloc(scratch_elems * sizeof(float));
     pool_q = malloc((size_t)(QUANT_POOL_ROWS * max_row_elems) * sizeof(float));
     if (!scratch || !out || !pool_q) {
         snprintf(err, err_size, "%s: out of memory for the write buffers", path);
