@@ -159,6 +159,7 @@ typedef enum {
     DC_VISIBILITY_GOOD,
     DC_VISIBILITY_REDUCED,
     DC_VISIBILITY_POOR,
+    DC_VISIBILITY_UNCLEAR,
 } dc_visibility;
 
 typedef enum {

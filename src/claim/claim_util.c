@@ -1,0 +1,176 @@
+/* Small helpers shared by the claim module: enum spellings, UTF-8-safe copies, a growable
+ * string, timestamps. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "claim_internal.h"
+
+const char *dc_enum_name(const dc_enum_desc *e, int v) {
+    if (v < 0 || v >= e->count) return e->unknown_value < 0 ? NULL : e->names[0];
+    return e->names[v];
+}
+
+/* Compares a spelling with a name ignoring case and treating ' ' and '-' as '_', so
+ * "Rear End" and "rear-end" read as rear_end. */
+static bool spelling_matches(const char *s, const char *name) {
+    while (*s == ' ') s++;
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == ' ') n--;
+    size_t i = 0;
+    for (; i < n && name[i]; i++) {
+        char c = s[i];
+        if (c == ' ' || c == '-') c = '_';
+        if (tolower((unsigned char)c) != tolower((unsigned char)name[i])) return false;
+    }
+    return i == n && name[i] == '\0';
+}
+
+int dc_enum_parse(const dc_enum_desc *e, const char *s, bool *matched) {
+    if (matched) *matched = false;
+    if (!s) return e->unknown_value;
+    for (int i = 0; i < e->count; i++) {
+        if (spelling_matches(s, e->names[i])) {
+            if (matched) *matched = true;
+            return i;
+        }
+    }
+    return e->unknown_value;
+}
+
+bool dc_copy_utf8(char *dst, size_t cap, const char *src) {
+    if (cap == 0) return src && *src;
+    size_t n = src ? strlen(src) : 0;
+    bool cut = false;
+    if (n >= cap) {
+        n = cap - 1;
+        /* back up over continuation bytes so no character is split */
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) n--;
+        cut = true;
+    }
+    if (n) memcpy(dst, src, n);
+    dst[n] = '\0';
+    return cut;
+}
+
+json_t *dc_json_get_ci(const json_t *obj, const char *key) {
+    if (!json_is_object(obj)) return NULL;
+    json_t *v = json_object_get(obj, key);
+    if (v) return v;
+    const char *k;
+    json_t *val;
+    json_object_foreach((json_t *)obj, k, val) {
+        if (spelling_matches(k, key)) return val;
+    }
+    return NULL;
+}
+
+void dc_utc_now(char out[32]) {
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm)) {
+        snprintf(out, 32, "1970-01-01T00:00:00Z");
+        return;
+    }
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void sb_reserve(dc_strbuf *sb, size_t extra) {
+    if (sb->failed) return;
+    if (sb->len + extra + 1 <= sb->cap) return;
+    size_t cap = sb->cap ? sb->cap : 256;
+    while (cap < sb->len + extra + 1) cap *= 2;
+    char *p = realloc(sb->data, cap);
+    if (!p) {
+        sb->failed = true;
+        return;
+    }
+    sb->data = p;
+    sb->cap = cap;
+}
+
+void dc_sb_appendn(dc_strbuf *sb, const char *s, size_t n) {
+    sb_reserve(sb, n);
+    if (sb->failed) return;
+    memcpy(sb->data + sb->len, s, n);
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+}
+
+void dc_sb_append(dc_strbuf *sb, const char *s) { dc_sb_appendn(sb, s, strlen(s)); }
+
+void dc_sb_printf(dc_strbuf *sb, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        sb->failed = true;
+        return;
+    }
+    sb_reserve(sb, (size_t)n);
+    if (sb->failed) return;
+    va_start(ap, fmt);
+    vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb->len += (size_t)n;
+}
+
+char *dc_sb_finish(dc_strbuf *sb) {
+    if (sb->failed) {
+        free(sb->data);
+        *sb = (dc_strbuf){0};
+        return NULL;
+    }
+    sb_reserve(sb, 0);
+    if (sb->failed) return dc_sb_finish(sb);
+    char *s = sb->data;
+    *sb = (dc_strbuf){0};
+    return s;
+}
+
+/* ---- public names ---- */
+
+const char *dc_severity_name(dc_severity s) { return dc_enum_name(&dc_enum_severity, (int)s); }
+
+dc_severity dc_severity_from_name(const char *name) {
+    return (dc_severity)dc_enum_parse(&dc_enum_severity, name, NULL);
+}
+
+const char *dc_claim_status_name(dc_claim_status s) {
+    switch (s) {
+    case DC_CLAIM_OK: return "ok";
+    case DC_CLAIM_DEGRADED: return "degraded";
+    case DC_CLAIM_FAILED: return "failed";
+    }
+    return "failed";
+}
+
+const char *dc_scenario_name(dc_scenario s) { return dc_enum_name(&dc_enum_scenario, (int)s); }
+
+const char *dc_review_priority_name(dc_review_priority p) {
+    switch (p) {
+    case DC_PRIORITY_LOW: return "LOW_PRIORITY";
+    case DC_PRIORITY_STANDARD: return "STANDARD";
+    case DC_PRIORITY_URGENT: return "URGENT";
+    }
+    return "STANDARD";
+}
+
+const char *dc_recommended_action_name(dc_recommended_action a) {
+    switch (a) {
+    case DC_RECOMMEND_REVIEW: return "REVIEW";
+    case DC_RECOMMEND_APPROVE: return "APPROVE";
+    case DC_RECOMMEND_REJECT: return "REJECT";
+    case DC_RECOMMEND_REQUEST_MORE_INFO: return "REQUEST_MORE_INFO";
+    }
+    return "REVIEW";
+}
+
+const char *dc_conformal_method_name(dc_conformal_method m) {
+    return m == DC_CONFORMAL_APS ? "aps" : "lac";
+}

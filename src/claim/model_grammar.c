@@ -1,0 +1,147 @@
+/* GBNF grammar for the model's answer, generated from dc_model_fields. Compact JSON with no
+ * whitespace, so that the bytes before the severity value are always DC_MODEL_OUTPUT_PREFIX
+ * and the VLM engine knows at which step severity is decided. Strings have no escapes: a
+ * model that cannot write a backslash cannot write a broken escape, and the character count
+ * bound is then exact. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "claim_internal.h"
+
+typedef struct {
+    dc_strbuf sb;
+    const void *emitted[64]; /* enum descriptors and bounds already written as rules */
+    int emitted_count;
+    int string_bounds[16];
+    int string_bound_count;
+    int int_digits[8];
+    int int_digit_count;
+    bool number_emitted;
+} grammar_writer;
+
+/* GBNF rule names allow letters, digits and '-'. */
+static void rule_name(char *out, size_t size, const char *prefix, const char *name) {
+    snprintf(out, size, "%s%s%s", prefix, *prefix ? "-" : "", name);
+    for (char *c = out; *c; c++)
+        if (*c == '_') *c = '-';
+}
+
+static bool seen_ptr(grammar_writer *g, const void *p) {
+    for (int i = 0; i < g->emitted_count; i++)
+        if (g->emitted[i] == p) return true;
+    if (g->emitted_count < (int)(sizeof g->emitted / sizeof g->emitted[0]))
+        g->emitted[g->emitted_count++] = p;
+    return false;
+}
+
+static int digits_of(double max) {
+    int d = 1;
+    for (double m = max; m >= 10; m /= 10) d++;
+    return d;
+}
+
+static void need_enum(grammar_writer *g, const dc_enum_desc *e) {
+    if (seen_ptr(g, e)) return;
+    dc_sb_printf(&g->sb, "%s ::= ", e->rule);
+    for (int i = e->offer_from; i < e->count; i++)
+        dc_sb_printf(&g->sb, "%s\"\\\"%s\\\"\"", i > e->offer_from ? " | " : "", e->names[i]);
+    dc_sb_append(&g->sb, "\n");
+}
+
+static void need_string(grammar_writer *g, int max_chars) {
+    for (int i = 0; i < g->string_bound_count; i++)
+        if (g->string_bounds[i] == max_chars) return;
+    if (g->string_bound_count < 16) g->string_bounds[g->string_bound_count++] = max_chars;
+    dc_sb_printf(&g->sb, "str%d ::= \"\\\"\" [^\"\\\\\\x00-\\x1f]{0,%d} \"\\\"\"\n", max_chars,
+                 max_chars);
+}
+
+static void need_int(grammar_writer *g, int digits) {
+    for (int i = 0; i < g->int_digit_count; i++)
+        if (g->int_digits[i] == digits) return;
+    if (g->int_digit_count < 8) g->int_digits[g->int_digit_count++] = digits;
+    /* JSON integers: no leading zeros */
+    dc_sb_printf(&g->sb, "int%d ::= \"0\" | [1-9] [0-9]{0,%d}\n", digits, digits - 1);
+}
+
+static void need_number(grammar_writer *g, double max) {
+    if (g->number_emitted) return;
+    g->number_emitted = true;
+    dc_sb_printf(&g->sb, "num ::= (\"0\" | [1-9] [0-9]{0,%d}) (\".\" [0-9]{1,2})?\n",
+                 digits_of(max) - 1);
+}
+
+static void write_object_rule(grammar_writer *g, const char *name, const dc_field *fields,
+                              int count);
+
+/* Writes the symbol for field f into line (and any rules it needs into g). */
+static void field_symbol(grammar_writer *g, dc_strbuf *line, const char *parent,
+                         const dc_field *f) {
+    char name[96];
+    switch (f->kind) {
+    case DC_FIELD_ENUM:
+        need_enum(g, f->enumd);
+        dc_sb_append(line, f->enumd->rule);
+        break;
+    case DC_FIELD_ENUM_ARRAY:
+        need_enum(g, f->enumd);
+        dc_sb_printf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", f->enumd->rule, f->enumd->rule,
+                     f->max_items - 1);
+        break;
+    case DC_FIELD_STRING:
+        need_string(g, f->max_items);
+        dc_sb_printf(line, "str%d", f->max_items);
+        break;
+    case DC_FIELD_NUMBER:
+        need_number(g, f->max);
+        dc_sb_append(line, "num");
+        break;
+    case DC_FIELD_INT:
+        need_int(g, digits_of(f->max));
+        dc_sb_printf(line, "int%d", digits_of(f->max));
+        break;
+    case DC_FIELD_INT_OR_NULL:
+        need_int(g, digits_of(f->max));
+        dc_sb_printf(line, "(\"null\" | int%d)", digits_of(f->max));
+        break;
+    case DC_FIELD_OBJECT:
+        rule_name(name, sizeof name, parent, f->name);
+        write_object_rule(g, name, f->children, f->child_count);
+        dc_sb_append(line, name);
+        break;
+    case DC_FIELD_OBJECT_ARRAY:
+        rule_name(name, sizeof name, parent, f->name);
+        strncat(name, "-item", sizeof name - strlen(name) - 1);
+        write_object_rule(g, name, f->children, f->child_count);
+        dc_sb_printf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", name, name, f->max_items - 1);
+        break;
+    }
+}
+
+static void write_object_rule(grammar_writer *g, const char *name, const dc_field *fields,
+                              int count) {
+    dc_strbuf line = {0};
+    dc_sb_printf(&line, "%s ::= \"{\"", name);
+    for (int i = 0; i < count; i++) {
+        dc_sb_printf(&line, " \"%s\\\"%s\\\":\" ", i ? "," : "", fields[i].name);
+        field_symbol(g, &line, strcmp(name, DC_MODEL_OUTPUT_GRAMMAR_ROOT) ? name : "",
+                     &fields[i]);
+    }
+    dc_sb_append(&line, " \"}\"\n");
+    char *text = dc_sb_finish(&line);
+    if (!text) {
+        g->sb.failed = true;
+        return;
+    }
+    dc_sb_append(&g->sb, text);
+    free(text);
+}
+
+char *dc_model_output_grammar(void) {
+    grammar_writer g = {0};
+    dc_sb_printf(&g.sb, "# dashclaim model output, %s (generated from src/claim/model_schema.c)\n",
+                 DC_PROMPT_VERSION);
+    write_object_rule(&g, DC_MODEL_OUTPUT_GRAMMAR_ROOT, dc_model_fields, dc_model_field_count);
+    return dc_sb_finish(&g.sb);
+}
