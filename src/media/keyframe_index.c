@@ -48,6 +48,13 @@ void media_index_from_container(dc_media *m) {
     int n = avformat_index_get_entries_count(st);
     /* Formats with a generic index (MPEG-TS) only hold what was read while probing. */
     if (n <= 0 || (m->fmt->iformat->flags & AVFMT_GENERIC_INDEX)) return;
+    /* Matroska cues list only some keyframes (one a cluster): an index is trusted only when it
+     * lists non-key samples too (a full sample table) or about one entry per frame. */
+    bool has_nonkey = false;
+    for (int i = 0; i < n && !has_nonkey; i++)
+        has_nonkey = !(avformat_index_get_entry(st, i)->flags & AVINDEX_KEYFRAME);
+    double frames = m->info.duration_sec / m->frame_period;
+    if (!has_nonkey && n < 0.5 * frames) return;
     int cap = 0;
     for (int i = 0; i < n; i++) {
         const AVIndexEntry *e = avformat_index_get_entry(st, i);
@@ -127,7 +134,12 @@ int media_key_nearest(const dc_media *m, int64_t pts) {
 
 int media_seek_to_key(dc_media *m, int k) {
     const dc_keyframe *key = &m->keys[k];
-    if (m->keys_from_scan && key->pos >= 0 && !(m->fmt->iformat->flags & AVFMT_NO_BYTE_SEEK)) {
+    /* Byte positions from the scan serve formats without an index of their own (MPEG-TS);
+     * Matroska resyncs poorly mid-cluster, and its own seek finds keyframes by time. */
+    bool by_byte = m->keys_from_scan && key->pos >= 0 &&
+                   !(m->fmt->iformat->flags & AVFMT_NO_BYTE_SEEK) &&
+                   !strstr(m->fmt->iformat->name, "matroska");
+    if (by_byte) {
         int ret = av_seek_frame(m->fmt, -1, key->pos, AVSEEK_FLAG_BYTE);
         if (ret >= 0) return ret;
     }

@@ -120,7 +120,9 @@ static dc_error_class sample_exact(sampler *s, dc_status *st) {
         if (m->keys_known) {
             int k = media_key_at_or_before(m, t);
             if (k < 0) k = 0;
-            if (!positioned || m->keys[k].ts > d->last_sent_pts) {
+            /* Seek only past at least one frame that would otherwise be decoded: a keyframe
+             * that is simply the next packet (all-intra video) is reached by reading on. */
+            if (!positioned || m->keys[k].ts > d->last_sent_pts + period + period / 2) {
                 int ret = media_seek_to_key(m, k);
                 if (ret >= 0) {
                     media_decoder_flush(d);

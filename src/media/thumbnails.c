@@ -67,8 +67,10 @@ static dc_error_class drain_ready(thumb_pass *p, bool *finished, dc_status *st) 
 /* Keyframes through the index: seek to each keyframe in the range and read its packet. */
 static dc_error_class keyframes_by_index(thumb_pass *p, dc_status *st) {
     dc_media *m = p->m;
+    /* Index times may be decode times (earlier than presentation with B-frames): start at the
+     * keyframe before the range and let the presentation-time filter drop what is outside. */
     int first = media_key_at_or_before(m, p->start_pts);
-    if (first < 0 || m->keys[first].ts < p->start_pts) first++;
+    if (first < 0) first = 0;
     bool finished = false;
     for (int k = first; k < m->key_count && m->keys[k].ts < p->end_pts; k++) {
         if (media_deadline_hit(m)) return media_fail_timeout(m, st, "reading keyframes");

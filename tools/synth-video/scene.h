@@ -31,8 +31,16 @@ typedef struct {
     void (*destroy)(sv_scene *s);
 } sv_scene_class;
 
-/* NULL-terminated registry (scenes.c). */
+/* NULL-terminated registry of synth-video's own scenes (scenes.c). */
 extern const sv_scene_class *const sv_scenes[];
+/* The dashcam scenes (scene_dashcam*.c), NULL-terminated; a weak reference in scenes.c, so
+ * synth-video links with or without them. */
+extern const sv_scene_class *const sv_dashcam_scenes[];
+/* Finds a scene by name among all linked scenes; NULL when unknown. */
 const sv_scene_class *sv_scene_find(const char *name);
+/* All linked scenes, i = 0.. until NULL (own scenes first, then the dashcam scenes). */
+const sv_scene_class *sv_scene_at(int i);
+/* "normal" when the dashcam scenes are linked, else "plain". */
+const char *sv_default_scene_name(void);
 
 #endif
