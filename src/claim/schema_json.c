@@ -198,8 +198,8 @@ static void read_field(const dc_field *f, const json_t *v, void *base, const cha
                     if (cf->kind == DC_FIELD_INT || cf->kind == DC_FIELD_INT_OR_NULL)
                         *(int *)(elem + cf->offset) = -1;
                 }
-                char sub[96];
-                snprintf(sub, sizeof sub, "%s[%d]", path, n);
+                char sub[160];
+                snprintf(sub, sizeof sub, "%.120s[%d]", path, n);
                 fields_from(f->children, f->child_count, item, elem, sub, note, size, problems);
                 n++;
             }
@@ -216,8 +216,8 @@ static int fields_from(const dc_field *fields, int count, const json_t *obj, voi
                        const char *prefix, char *note, size_t size, int *problems) {
     for (int i = 0; i < count; i++) {
         const dc_field *f = &fields[i];
-        char path[128];
-        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", f->name);
+        char path[200];
+        snprintf(path, sizeof path, "%.150s%s%.40s", prefix, *prefix ? "." : "", f->name);
         json_t *v = dc_json_get_ci(obj, f->name);
         if (!v) continue; /* absent: the caller's default stays */
         read_field(f, v, base, path, note, size, problems);
