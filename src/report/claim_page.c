@@ -1,0 +1,464 @@
+/* The claim page: everything a reviewer needs to check one assessment, on one page.
+ *
+ * Order follows the reviewer's questions: what is the verdict and what should I do (banner),
+ * how sure is it (probabilities, prediction set), who pays and why (fault rules), should I
+ * be suspicious (fraud indicators), what did it see (evidence frames, timeline, facts), and
+ * what produced it (engine, model, versions, cost). A failed claim shows its error where
+ * the verdict would be and no severity anywhere: there is none. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_internal.h"
+
+static const char *severity_meaning(dc_severity s) {
+    switch (s) {
+    case DC_SEVERITY_NONE: return "ordinary driving";
+    case DC_SEVERITY_LOW: return "minor bump";
+    case DC_SEVERITY_MEDIUM: return "near-miss";
+    case DC_SEVERITY_HIGH: return "collision";
+    case DC_SEVERITY_UNSET: break;
+    }
+    return "no severity";
+}
+
+static const char *priority_colour(dc_review_priority p) {
+    switch (p) {
+    case DC_PRIORITY_URGENT: return "#b42318";
+    case DC_PRIORITY_STANDARD: return "#0969da";
+    case DC_PRIORITY_LOW: break;
+    }
+    return "#6e7781";
+}
+
+static const char *name_or(const char *name, const char *fallback) {
+    return name && *name ? name : fallback;
+}
+
+static void put_header(dc_page *p, const dc_assessment *a) {
+    dc_page_put(p, "<h1>Claim assessment");
+    if (a->claim_id[0]) {
+        dc_page_put(p, " <span class=\"mono\">");
+        dc_page_put_escaped(p, a->claim_id);
+        dc_page_put(p, "</span>");
+    }
+    dc_page_put(p, "</h1>\n<div class=\"sub\">");
+    dc_page_put_escaped(p, a->video.path[0] ? a->video.path : "(no video path)");
+    dc_page_put(p, " &middot; assessed ");
+    dc_page_put_escaped(p, a->created_at);
+    dc_page_printf(p, " &middot; status <b>%s</b></div>\n",
+                   name_or(dc_claim_status_name(a->status), "unknown"));
+}
+
+static void put_banner_item(dc_page *p, const char *label, const char *value) {
+    dc_page_printf(p, "<div class=\"item\">%s<b>", label);
+    dc_page_put_escaped(p, value);
+    dc_page_put(p, "</b></div>\n");
+}
+
+static void put_banner(dc_page *p, const dc_assessment *a) {
+    bool failed = a->status == DC_CLAIM_FAILED;
+    dc_page_printf(p, "<section class=\"banner %s\" id=\"verdict\">\n",
+                   dc_report_severity_class(a->status, a->severity));
+    const char *action = name_or(dc_recommended_action_name(a->recommended_action), "REVIEW");
+    const char *priority = name_or(dc_review_priority_name(a->review_priority), "STANDARD");
+    if (failed) {
+        dc_error_class ec = a->error_class == DC_OK ? DC_ERR_INTERNAL : a->error_class;
+        dc_page_put(p, "<div class=\"verdict\">CLAIM FAILED</div>\n");
+        char cls[48];
+        snprintf(cls, sizeof cls, "%s error", dc_error_class_name(ec));
+        put_banner_item(p, "error class", cls);
+        put_banner_item(p, "recommended action", action);
+        put_banner_item(p, "review priority", priority);
+        dc_page_put(p, "<div class=\"errmsg\" id=\"error\">");
+        dc_page_put_escaped(p, a->error_message[0] ? a->error_message
+                                                   : "(no error message was recorded)");
+        dc_page_put(p, "</div>\n");
+    } else {
+        const char *sev = dc_severity_name(a->severity);
+        dc_page_printf(p, "<div class=\"verdict\" data-severity=\"%s\">%s</div>\n",
+                       name_or(sev, "UNSET"), name_or(sev, "NO SEVERITY"));
+        put_banner_item(p, "meaning", severity_meaning(a->severity));
+        put_banner_item(p, "recommended action", action);
+        put_banner_item(p, "review priority", priority);
+        char buf[64];
+        if (a->fault_has_ratio) {
+            snprintf(buf, sizeof buf, "%d%% ego vehicle", a->fault_ratio);
+        } else {
+            snprintf(buf, sizeof buf, "no fault ratio");
+        }
+        put_banner_item(p, "fault", buf);
+        snprintf(buf, sizeof buf, "%.2f", a->fraud_score);
+        put_banner_item(p, "fraud score", buf);
+    }
+    dc_page_put(p, "</section>\n");
+    if (a->status == DC_CLAIM_DEGRADED) {
+        dc_page_put(p, "<div class=\"note\" id=\"degraded\"><b>Degraded assessment:</b> ");
+        dc_page_put_escaped(p, a->error_message[0] ? a->error_message
+                                                   : "(no reason was recorded)");
+        dc_page_put(p, "</div>\n");
+    }
+}
+
+static void put_severity_card(dc_page *p, const dc_assessment *a) {
+    dc_page_put(p, "<section class=\"card\" id=\"severity\"><h2>Severity</h2>\n");
+    if (a->status == DC_CLAIM_FAILED) {
+        dc_page_put(p, "<p>No severity: the assessment failed (see the error above).</p>"
+                       "</section>\n");
+        return;
+    }
+    bool any = false;
+    for (int s = 0; s < DC_SEVERITY_COUNT; s++) any = any || a->severity_probs[s] > 0;
+    if (!any) dc_page_put(p, "<p>The engine gave no probability distribution.</p>\n");
+    dc_page_put(p, "<div class=\"bars\">\n");
+    for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
+        double prob = a->severity_probs[s];
+        if (!isfinite(prob) || prob < 0) prob = 0;
+        if (prob > 1) prob = 1;
+        bool in_set = (a->prediction_set >> s) & 1u;
+        dc_page_printf(p, "<div><b>%s</b></div><div class=\"bar%s\"><span style=\"width:%.1f%%\">"
+                          "</span></div><div class=\"num\">%.1f%%</div><div>%s</div>\n",
+                       dc_severity_name((dc_severity)s), in_set ? " inset" : "", prob * 100,
+                       prob * 100,
+                       in_set ? "<span class=\"tag\" data-in-set=\"1\">in set</span>" : "");
+    }
+    dc_page_put(p, "</div>\n<p>Prediction set: <b>{");
+    bool first = true;
+    for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
+        if (!((a->prediction_set >> s) & 1u)) continue;
+        dc_page_printf(p, "%s%s", first ? "" : ", ", dc_severity_name((dc_severity)s));
+        first = false;
+    }
+    dc_page_printf(p, "}</b> &middot; calibrated: <span class=\"tag%s\">%s</span></p>\n",
+                   a->calibrated ? "" : " off", a->calibrated ? "yes" : "no");
+    dc_page_put(p, a->calibrated
+                       ? "<p class=\"sub\">The set covers the true severity at the "
+                         "calibrated rate.</p>\n"
+                       : "<p class=\"sub\">Uncalibrated: the set holds the most likely labels "
+                         "up to 90% of the model's own probability; no coverage is "
+                         "guaranteed.</p>\n");
+    dc_page_put(p, "</section>\n");
+}
+
+static void put_fault_card(dc_page *p, const dc_assessment *a) {
+    dc_page_put(p, "<section class=\"card\" id=\"fault\"><h2>Fault</h2>\n");
+    if (a->fault_has_ratio) {
+        dc_page_printf(p, "<div class=\"big\">%d%% ego vehicle &middot; %d%% other party</div>\n",
+                       a->fault_ratio, 100 - a->fault_ratio);
+    } else {
+        dc_page_put(p, "<div class=\"big\">no fault ratio</div>\n");
+    }
+    dc_page_put(p, "<p>Scenario: <b>");
+    dc_page_put_escaped(p, dc_label_scenario(a->scenario));
+    dc_page_put(p, "</b></p>\n");
+    if (a->fault_rule_count <= 0) {
+        dc_page_put(p, "<p class=\"sub\">No fault rule applied.</p>\n");
+    } else {
+        dc_page_put(p, "<table class=\"list\"><tr><th>rule</th><th>why it applied</th></tr>\n");
+        for (int i = 0; i < a->fault_rule_count && i < DC_MAX_FAULT_RULES; i++) {
+            dc_page_put(p, "<tr><td class=\"mono\">");
+            dc_page_put_escaped(p, a->fault_rules[i].id);
+            dc_page_put(p, "</td><td>");
+            dc_page_put_escaped(p, a->fault_rules[i].reason);
+            dc_page_put(p, "</td></tr>\n");
+        }
+        dc_page_put(p, "</table>\n");
+    }
+    dc_page_put(p, "</section>\n");
+}
+
+static void put_fraud_card(dc_page *p, const dc_assessment *a) {
+    double score = isfinite(a->fraud_score) ? a->fraud_score : 0;
+    dc_page_put(p, "<section class=\"card\" id=\"fraud\"><h2>Fraud indicators</h2>\n");
+    dc_page_printf(p, "<div class=\"big\">%.2f</div><div class=\"bar\" style=\"margin:6px 0 "
+                      "10px\"><span style=\"width:%.1f%%;background:%s\"></span></div>\n",
+                   score, fmin(fmax(score, 0), 1) * 100, score >= 0.5 ? "#b42318" : "#8c959f");
+    if (a->fraud_indicator_count <= 0) {
+        dc_page_put(p, "<p class=\"sub\">No fraud indicator fired.</p>\n");
+    } else {
+        dc_page_put(p, "<table class=\"list\"><tr><th>indicator</th><th class=\"num\">weight"
+                       "</th><th>reason</th></tr>\n");
+        for (int i = 0; i < a->fraud_indicator_count && i < DC_MAX_FRAUD_INDICATORS; i++) {
+            const dc_fraud_indicator *f = &a->fraud_indicators[i];
+            dc_page_put(p, "<tr><td class=\"mono\">");
+            dc_page_put_escaped(p, f->id);
+            dc_page_printf(p, "</td><td class=\"num\">%.2f</td><td>", f->weight);
+            dc_page_put_escaped(p, f->reason);
+            dc_page_put(p, "</td></tr>\n");
+        }
+        dc_page_put(p, "</table>\n");
+    }
+    dc_page_put(p, "</section>\n");
+}
+
+static void put_review_card(dc_page *p, const dc_assessment *a) {
+    dc_review_priority pr = a->review_priority;
+    dc_page_put(p, "<section class=\"card\" id=\"review\"><h2>Review</h2>\n<table>\n");
+    dc_page_printf(p, "<tr><th>priority</th><td><span class=\"pill\" style=\"background:%s\">"
+                      "%s</span></td></tr>\n",
+                   priority_colour(pr), name_or(dc_review_priority_name(pr), "unknown"));
+    dc_page_printf(p, "<tr><th>recommended action</th><td><b>%s</b></td></tr>\n",
+                   name_or(dc_recommended_action_name(a->recommended_action), "unknown"));
+    dc_page_put(p, "<tr><th>decided by rule</th><td class=\"mono\">");
+    dc_page_put_escaped(p, a->review_rule[0] ? a->review_rule : "-");
+    dc_page_put(p, "</td></tr>\n<tr><th>status</th><td>");
+    dc_page_put_escaped(p, name_or(dc_claim_status_name(a->status), "unknown"));
+    dc_page_put(p, "</td></tr>\n</table>\n</section>\n");
+}
+
+/* The frame an evidence item points at: its index in the sample, else the nearest in time. */
+static const dc_frame *evidence_frame(const dc_evidence *e, const dc_frame_set *frames) {
+    if (!frames || !frames->frames || frames->count <= 0) return NULL;
+    if (e->frame >= 0 && e->frame < frames->count) return &frames->frames[e->frame];
+    const dc_frame *best = NULL;
+    double best_gap = INFINITY;
+    for (int i = 0; i < frames->count; i++) {
+        double gap = fabs(frames->frames[i].t_sec - e->t_sec);
+        if (gap < best_gap) {
+            best_gap = gap;
+            best = &frames->frames[i];
+        }
+    }
+    return best;
+}
+
+/* Embeds one thumbnail; on failure shows why instead and marks the page degraded. */
+static void put_thumbnail(dc_page *p, const dc_frame *f, int index, dc_status *st) {
+    uint8_t *jpeg = NULL;
+    size_t size = 0;
+    int w = 0, h = 0;
+    dc_status jst = DC_STATUS_OK;
+    if (dc_jpeg_encode_rgb(f->rgb, f->width, f->height, f->stride, DC_REPORT_THUMB_WIDTH,
+                           DC_REPORT_JPEG_QUALITY, &jpeg, &size, &w, &h, &jst) != DC_OK) {
+        dc_page_put(p, "<div class=\"noimg\">thumbnail failed: ");
+        dc_page_put_escaped(p, jst.message);
+        dc_page_put(p, "</div>\n");
+        dc_degrade(st, "evidence %d: %s", index + 1, jst.message);
+        return;
+    }
+    char *b64 = dc_base64_encode(jpeg, size);
+    free(jpeg);
+    if (!b64) {
+        p->failed = true;
+        return;
+    }
+    dc_page_printf(p, "<img src=\"data:image/jpeg;base64,%s\" width=\"%d\" height=\"%d\" "
+                      "alt=\"evidence frame %d\">\n",
+                   b64, w, h, index + 1);
+    free(b64);
+}
+
+static void put_evidence_card(dc_page *p, const dc_assessment *a, const dc_report_inputs *in,
+                              dc_status *st) {
+    dc_page_put(p, "<section class=\"card wide\" id=\"evidence\"><h2>Evidence</h2>\n");
+    if (a->evidence_count <= 0) {
+        dc_page_put(p, "<p class=\"sub\">No evidence was recorded.</p></section>\n");
+        return;
+    }
+    const dc_frame_set *frames = in ? in->frames : NULL;
+    if (!frames || frames->count <= 0)
+        dc_page_put(p, "<p class=\"sub\">The frames were not kept; evidence is listed by "
+                       "time.</p>\n");
+    dc_page_put(p, "<div class=\"frames\">\n");
+    for (int i = 0; i < a->evidence_count && i < DC_MAX_EVIDENCE; i++) {
+        const dc_evidence *e = &a->evidence[i];
+        const dc_frame *f = evidence_frame(e, frames);
+        dc_page_put(p, "<figure>\n");
+        if (f) {
+            put_thumbnail(p, f, i, st);
+        } else {
+            dc_page_put(p, "<div class=\"noimg\">no frame</div>\n");
+        }
+        char t[32];
+        dc_page_printf(p, "<figcaption><span class=\"t\">%s</span>",
+                       dc_report_format_time(e->t_sec, t));
+        if (f && fabs(f->t_sec - e->t_sec) >= 0.05)
+            dc_page_printf(p, "<span class=\"sub\">(frame at %s)</span> ",
+                           dc_report_format_time(f->t_sec, t));
+        dc_page_put_escaped(p, e->description);
+        dc_page_put(p, "</figcaption>\n</figure>\n");
+    }
+    dc_page_put(p, "</div>\n</section>\n");
+}
+
+static void put_timeline_card(dc_page *p, const dc_assessment *a, const dc_report_inputs *in) {
+    dc_page_put(p, "<section class=\"card\" id=\"timeline\"><h2>Danger timeline</h2>\n");
+    dc_report_put_timeline(p, a, in);
+    if (a->window_count > 0) {
+        dc_page_put(p, "<table class=\"list\" style=\"margin-top:8px\"><tr><th>window</th>"
+                       "<th>from</th><th>to</th><th>peak</th><th class=\"num\">danger</th>"
+                       "<th>signals</th></tr>\n");
+        for (int i = 0; i < a->window_count && i < DC_MAX_WINDOWS; i++) {
+            const dc_window *w = &a->windows[i];
+            char t0[32], t1[32], tp[32];
+            dc_page_printf(p, "<tr><td>W%d</td><td>%s</td><td>%s</td><td>%s</td>"
+                              "<td class=\"num\">%.2f</td><td>",
+                           i + 1, dc_report_format_time(w->start_sec, t0),
+                           dc_report_format_time(w->end_sec, t1),
+                           dc_report_format_time(w->peak_sec, tp), w->danger);
+            for (int s = 0; s < w->signal_count && s < DC_MAX_WINDOW_SIGNALS; s++) {
+                if (s) dc_page_put(p, ", ");
+                dc_page_put_escaped(p, w->signals[s]);
+            }
+            dc_page_put(p, "</td></tr>\n");
+        }
+        dc_page_put(p, "</table>\n");
+    }
+    dc_page_put(p, "</section>\n");
+}
+
+static void put_fact_row(dc_page *p, const char *name, const char *value) {
+    dc_page_printf(p, "<tr><th>%s</th><td>", name);
+    dc_page_put_escaped(p, value);
+    dc_page_put(p, "</td></tr>\n");
+}
+
+static void put_facts_card(dc_page *p, const dc_assessment *a) {
+    const dc_facts *f = &a->facts;
+    dc_page_put(p, "<section class=\"card\" id=\"facts\"><h2>Observed facts</h2>\n<table>\n");
+    put_fact_row(p, "scenario", dc_label_scenario(a->scenario));
+    put_fact_row(p, "physical contact", dc_label_tristate(f->contact));
+    put_fact_row(p, "ego vehicle", dc_label_action(f->ego_action));
+    put_fact_row(p, "other party", dc_label_action(f->other_action));
+    put_fact_row(p, "other party position", dc_label_position(f->other_position));
+    put_fact_row(p, "light facing ego", dc_label_signal(f->traffic_signal));
+    put_fact_row(p, "light facing other", dc_label_signal(f->other_signal));
+    put_fact_row(p, "ego had right of way", dc_label_tristate(f->ego_right_of_way));
+    put_fact_row(p, "other braked suddenly", dc_label_tristate(f->other_braked_suddenly));
+    put_fact_row(p, "visible reason for braking", dc_label_tristate(f->brake_cause_visible));
+    put_fact_row(p, "ego speeding", dc_label_tristate(f->ego_speeding));
+    char speed[32];
+    if (f->speed_kmh >= 0) {
+        snprintf(speed, sizeof speed, "%d km/h", f->speed_kmh);
+    } else {
+        snprintf(speed, sizeof speed, "no readout");
+    }
+    put_fact_row(p, "ego speed (on-screen)", speed);
+    put_fact_row(p, "other party waited in place", dc_label_tristate(f->other_positioned_before));
+    dc_page_put(p, "<tr><th>road users</th><td>");
+    if (f->actor_count <= 0) dc_page_put(p, "none reported");
+    for (int i = 0; i < f->actor_count && i < DC_MAX_ACTORS; i++) {
+        if (i) dc_page_put(p, ", ");
+        dc_page_put(p, dc_label_actor(f->actors[i]));
+    }
+    dc_page_put(p, "</td></tr>\n");
+    put_fact_row(p, "road", dc_label_road(f->road));
+    put_fact_row(p, "weather", dc_label_weather(f->weather));
+    put_fact_row(p, "light", dc_label_light(f->light));
+    put_fact_row(p, "visibility", dc_label_visibility(f->visibility));
+    dc_page_put(p, "</table>\n</section>\n");
+}
+
+static void put_hazards_and_reasoning(dc_page *p, const dc_assessment *a) {
+    dc_page_put(p, "<section class=\"card\" id=\"hazards\"><h2>Hazards</h2>\n");
+    if (a->hazard_count <= 0) {
+        dc_page_put(p, "<p class=\"sub\">None reported.</p>\n");
+    } else {
+        dc_page_put(p, "<table class=\"list\"><tr><th>time</th><th>hazard</th><th>who</th>"
+                       "<th>where</th></tr>\n");
+        for (int i = 0; i < a->hazard_count && i < DC_MAX_HAZARDS; i++) {
+            const dc_hazard *h = &a->hazards[i];
+            char t[32];
+            dc_page_printf(p, "<tr><td>%s</td><td>%s</td><td>",
+                           dc_report_format_time(h->t_sec, t), dc_label_hazard(h->type));
+            for (int k = 0; k < h->actor_count && k < DC_MAX_HAZARD_ACTORS; k++)
+                dc_page_printf(p, "%s%s", k ? ", " : "", dc_label_actor(h->actors[k]));
+            dc_page_printf(p, "</td><td>%s</td></tr>\n", dc_label_position(h->relation));
+        }
+        dc_page_put(p, "</table>\n");
+    }
+    dc_page_put(p, "<h2 style=\"margin-top:16px\">Reasoning (model-written)</h2>\n"
+                   "<div class=\"reasoning\" id=\"reasoning\">");
+    dc_page_put_escaped(p, a->reasoning[0] ? a->reasoning : "(none)");
+    dc_page_put(p, "</div>\n</section>\n");
+}
+
+static void put_mb_row(dc_page *p, const char *name, uint64_t bytes, bool zero_is_na) {
+    if (zero_is_na && bytes == 0) {
+        dc_page_printf(p, "<tr><th>%s</th><td>n/a</td></tr>\n", name);
+    } else {
+        dc_page_printf(p, "<tr><th>%s</th><td>%.1f MB</td></tr>\n", name, bytes / 1048576.0);
+    }
+}
+
+static void put_details_card(dc_page *p, const dc_assessment *a) {
+    dc_page_put(p, "<section class=\"card\" id=\"details\"><h2>How this was assessed</h2>\n"
+                   "<table>\n");
+    put_fact_row(p, "engine", a->engine.name[0] ? a->engine.name : "unknown");
+    put_fact_row(p, "model", a->engine.model[0] ? a->engine.model : "(none)");
+    put_fact_row(p, "model sha256", a->engine.model_sha256[0] ? a->engine.model_sha256 : "-");
+    put_fact_row(p, "device", a->engine.device[0] ? a->engine.device : "-");
+    put_fact_row(p, "prompt version",
+                 a->engine.prompt_version[0] ? a->engine.prompt_version : "-");
+    put_fact_row(p, "rules version", a->rules_version[0] ? a->rules_version : "-");
+    put_fact_row(p, "dashclaim version", a->dashclaim_version);
+    put_fact_row(p, "record schema", a->schema);
+    put_fact_row(p, "video sha256", a->video.sha256[0] ? a->video.sha256 : "-");
+    char buf[96];
+    snprintf(buf, sizeof buf, "%.1f s, %dx%d, %.2f fps", a->video.duration_sec,
+             a->video.width, a->video.height, a->video.fps);
+    put_fact_row(p, "video", buf);
+    dc_page_put(p, "</table>\n<h2 style=\"margin-top:16px\">Time and memory</h2>\n<table>\n");
+    const struct {
+        const char *name;
+        double ms;
+    } stages[] = {{"probe", a->timings_ms.probe},   {"mine", a->timings_ms.mine},
+                  {"sample", a->timings_ms.sample}, {"engine", a->timings_ms.engine},
+                  {"decide", a->timings_ms.decide}, {"total", a->timings_ms.total}};
+    for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+        if (stages[i].ms < 0 || !isfinite(stages[i].ms)) {
+            dc_page_printf(p, "<tr><th>%s</th><td>not run</td></tr>\n", stages[i].name);
+        } else {
+            dc_page_printf(p, "<tr><th>%s</th><td>%.1f ms</td></tr>\n", stages[i].name,
+                           stages[i].ms);
+        }
+    }
+    put_mb_row(p, "host RSS before", a->memory.rss_before, true);
+    put_mb_row(p, "host RSS after", a->memory.rss_after, true);
+    if (a->memory.rss_before && a->memory.rss_after)
+        dc_page_printf(p, "<tr><th>host RSS delta</th><td>%+.1f MB</td></tr>\n",
+                       ((double)a->memory.rss_after - (double)a->memory.rss_before) / 1048576.0);
+    put_mb_row(p, "device memory before", a->memory.device_before, true);
+    put_mb_row(p, "device memory after", a->memory.device_after, true);
+    dc_page_put(p, "</table>\n</section>\n");
+}
+
+dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment *a,
+                                          const dc_report_inputs *in, dc_status *st) {
+    if (!a) return dc_fail(st, DC_ERR_INPUT, "%s: no assessment to write", path ? path : "?");
+    if (!path || !*path) return dc_fail(st, DC_ERR_INPUT, "report: no output path given");
+    if (st) *st = DC_STATUS_OK;
+
+    dc_page p = {0};
+    char title[sizeof a->video.path + 16];
+    const char *base = strrchr(a->video.path, '/');
+    snprintf(title, sizeof title, "dashclaim: %s", base ? base + 1 : a->video.path);
+    dc_page_begin(&p, title);
+    put_header(&p, a);
+    put_banner(&p, a);
+    dc_page_put(&p, "<div class=\"grid\">\n");
+    put_severity_card(&p, a);
+    put_fault_card(&p, a);
+    put_fraud_card(&p, a);
+    put_review_card(&p, a);
+    dc_page_put(&p, "</div>\n");
+    put_evidence_card(&p, a, in, st);
+    put_timeline_card(&p, a, in);
+    dc_page_put(&p, "<div class=\"grid\">\n");
+    put_facts_card(&p, a);
+    put_hazards_and_reasoning(&p, a);
+    dc_page_put(&p, "</div>\n<div class=\"wide\">\n");
+    put_details_card(&p, a);
+    dc_page_put(&p, "</div>\n");
+    dc_page_end(&p);
+
+    dc_status wst = DC_STATUS_OK;
+    dc_error_class rc = dc_page_write_file(&p, path, &wst);
+    dc_page_free(&p);
+    if (rc != DC_OK) {
+        if (st) *st = wst;
+        return rc;
+    }
+    return DC_OK;
+}

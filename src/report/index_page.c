@@ -1,0 +1,149 @@
+/* The batch index: one row per video with the verdict a claims team sorts by, and a link
+ * to the claim page. Counts at the top say at a glance how the batch went. */
+#include <stdio.h>
+#include <string.h>
+
+#include "report_internal.h"
+
+static void copy_text(char *dst, size_t cap, const char *src) {
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+void dc_report_index_entry_from_assessment(dc_report_index_entry *e, const dc_assessment *a,
+                                           const char *href) {
+    memset(e, 0, sizeof *e);
+    copy_text(e->video, sizeof e->video, a->video.path);
+    copy_text(e->href, sizeof e->href, href);
+    e->status = a->status;
+    e->error_class = a->error_class;
+    copy_text(e->error_message, sizeof e->error_message, a->error_message);
+    e->severity = a->status == DC_CLAIM_FAILED ? DC_SEVERITY_UNSET : a->severity;
+    e->review_priority = a->review_priority;
+    e->recommended_action = a->recommended_action;
+    e->fraud_score = a->fraud_score;
+    e->fault_has_ratio = a->fault_has_ratio;
+    e->fault_ratio = a->fault_ratio;
+}
+
+char *dc_report_page_name(const char *video_path, char *out, size_t out_size) {
+    if (!out || out_size == 0) return out;
+    const char *base = video_path ? strrchr(video_path, '/') : NULL;
+    base = base ? base + 1 : (video_path ? video_path : "");
+    if (!*base) base = "video";
+    static const char suffix[] = ".html";
+    size_t room = out_size > sizeof suffix ? out_size - sizeof suffix : 0;
+    size_t n = 0;
+    for (; base[n] && n < room; n++) {
+        char c = base[n];
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        out[n] = keep ? c : '_';
+    }
+    if (n > 0 && out[0] == '.') out[0] = '_'; /* no hidden files */
+    snprintf(out + n, out_size - n, "%s", suffix);
+    return out;
+}
+
+static void put_count_cell(dc_page *p, const char *label, int count) {
+    dc_page_printf(p, "<div class=\"item\">%s<b>%d</b></div>\n", label, count);
+}
+
+static void put_summary(dc_page *p, const dc_report_index_entry *entries, int n) {
+    int by_status[3] = {0, 0, 0};
+    int by_severity[DC_SEVERITY_COUNT] = {0};
+    int urgent = 0;
+    for (int i = 0; i < n; i++) {
+        const dc_report_index_entry *e = &entries[i];
+        if (e->status >= DC_CLAIM_OK && e->status <= DC_CLAIM_FAILED) by_status[e->status]++;
+        if (e->status != DC_CLAIM_FAILED && e->severity >= DC_SEVERITY_NONE &&
+            e->severity <= DC_SEVERITY_HIGH)
+            by_severity[e->severity]++;
+        if (e->review_priority == DC_PRIORITY_URGENT) urgent++;
+    }
+    dc_page_printf(p, "<section class=\"banner %s\" id=\"summary\">\n",
+                   by_status[DC_CLAIM_FAILED] ? "sev-unset" : "sev-none");
+    dc_page_printf(p, "<div class=\"verdict\">%d video%s</div>\n", n, n == 1 ? "" : "s");
+    put_count_cell(p, "ok", by_status[DC_CLAIM_OK]);
+    put_count_cell(p, "degraded", by_status[DC_CLAIM_DEGRADED]);
+    put_count_cell(p, "failed", by_status[DC_CLAIM_FAILED]);
+    for (int s = DC_SEVERITY_COUNT - 1; s >= 0; s--)
+        put_count_cell(p, dc_severity_name((dc_severity)s), by_severity[s]);
+    put_count_cell(p, "urgent reviews", urgent);
+    dc_page_put(p, "</section>\n");
+}
+
+static const char *severity_colour(dc_severity s) {
+    switch (s) {
+    case DC_SEVERITY_NONE: return "#1f7a3a";
+    case DC_SEVERITY_LOW: return "#5d7f12";
+    case DC_SEVERITY_MEDIUM: return "#c26a00";
+    case DC_SEVERITY_HIGH: return "#b42318";
+    case DC_SEVERITY_UNSET: break;
+    }
+    return "#59636e";
+}
+
+static void put_row(dc_page *p, const dc_report_index_entry *e) {
+    dc_page_put(p, "<tr class=\"entry\"><td>");
+    if (e->href[0]) {
+        dc_page_put(p, "<a href=\"");
+        dc_page_put_escaped(p, e->href);
+        dc_page_put(p, "\">");
+        dc_page_put_escaped(p, e->video);
+        dc_page_put(p, "</a>");
+    } else {
+        dc_page_put_escaped(p, e->video);
+    }
+    const char *status = dc_claim_status_name(e->status);
+    dc_page_printf(p, "</td><td>%s", status ? status : "unknown");
+    if (e->status == DC_CLAIM_FAILED) {
+        dc_error_class ec = e->error_class == DC_OK ? DC_ERR_INTERNAL : e->error_class;
+        dc_page_printf(p, " <span class=\"pill\" style=\"background:#d1242f\">%s</span>"
+                          "<div class=\"sub\">",
+                       dc_error_class_name(ec));
+        dc_page_put_escaped(p, e->error_message);
+        dc_page_put(p, "</div>");
+    }
+    dc_page_put(p, "</td><td>");
+    const char *sev = e->status == DC_CLAIM_FAILED ? NULL : dc_severity_name(e->severity);
+    if (sev) {
+        dc_page_printf(p, "<span class=\"pill\" style=\"background:%s\">%s</span>",
+                       severity_colour(e->severity), sev);
+    } else {
+        dc_page_put(p, "&mdash;");
+    }
+    const char *priority = dc_review_priority_name(e->review_priority);
+    const char *action = dc_recommended_action_name(e->recommended_action);
+    dc_page_printf(p, "</td><td>%s</td><td>%s</td><td class=\"num\">", priority ? priority : "-",
+                   action ? action : "-");
+    if (e->fault_has_ratio && e->status != DC_CLAIM_FAILED) {
+        dc_page_printf(p, "%d%%", e->fault_ratio);
+    } else {
+        dc_page_put(p, "&mdash;");
+    }
+    dc_page_printf(p, "</td><td class=\"num\">%.2f</td></tr>\n", e->fraud_score);
+}
+
+dc_error_class dc_report_write_index_html(const char *path, const dc_report_index_entry *entries,
+                                          int n, dc_status *st) {
+    if (!path || !*path) return dc_fail(st, DC_ERR_INPUT, "report: no output path given");
+    if (n < 0 || (n > 0 && !entries))
+        return dc_fail(st, DC_ERR_INPUT, "%s: %d index entries but no array", path, n);
+    if (st) *st = DC_STATUS_OK;
+
+    dc_page p = {0};
+    dc_page_begin(&p, "dashclaim batch report");
+    dc_page_put(&p, "<h1>Batch report</h1>\n<div class=\"sub\">One row per video; the video "
+                    "name opens its claim page.</div>\n");
+    put_summary(&p, entries, n);
+    dc_page_put(&p, "<section class=\"card\" id=\"entries\"><table class=\"list\">\n<tr><th>video"
+                    "</th><th>status</th><th>severity</th><th>priority</th><th>action</th>"
+                    "<th class=\"num\">fault (ego)</th><th class=\"num\">fraud score</th></tr>\n");
+    for (int i = 0; i < n; i++) put_row(&p, &entries[i]);
+    if (n == 0) dc_page_put(&p, "<tr><td colspan=\"7\">No videos.</td></tr>\n");
+    dc_page_put(&p, "</table>\n</section>\n");
+    dc_page_end(&p);
+    dc_error_class rc = dc_page_write_file(&p, path, st);
+    dc_page_free(&p);
+    return rc;
+}

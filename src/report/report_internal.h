@@ -1,0 +1,61 @@
+/* Private to src/report/: the page buffer and the pieces the claim and index pages share. */
+#ifndef DASHCLAIM_REPORT_INTERNAL_H
+#define DASHCLAIM_REPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dashclaim/report.h"
+
+/* A growing page. After an allocation failure every later append is a no-op and `failed`
+ * stays set, so page builders append freely and check once at the end. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} dc_page;
+
+void dc_page_put(dc_page *p, const char *s);
+void dc_page_putn(dc_page *p, const char *s, size_t n);
+void dc_page_printf(dc_page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends text HTML-escaped (see dc_html_escape). NULL text appends nothing. */
+void dc_page_put_escaped(dc_page *p, const char *text);
+void dc_page_free(dc_page *p);
+
+/* Writes the escaped form of text[0..len) through put(ctx, bytes, n). */
+void dc_html_escape_to(const char *text, size_t len,
+                       void (*put)(void *ctx, const char *s, size_t n), void *ctx);
+
+/* <!doctype html> ... <body> with the shared stylesheet, and the closing tags. */
+void dc_page_begin(dc_page *p, const char *title);
+void dc_page_end(dc_page *p);
+
+/* Writes the finished page to path through a temporary file in the same directory and a
+ * rename. Fails (naming path) when p->failed or on any I/O error. */
+dc_error_class dc_page_write_file(const dc_page *p, const char *path, dc_status *st);
+
+/* Time as m:ss.s (or h:mm:ss when an hour or longer) into out[32]. */
+const char *dc_report_format_time(double sec, char out[32]);
+
+/* The SVG danger timeline of the whole video: danger curve, analysed windows shaded (one
+ * <rect class="window"> each), peaks marked, evidence times ticked, time axis labelled. */
+void dc_report_put_timeline(dc_page *p, const dc_assessment *a, const dc_report_inputs *in);
+
+/* CSS class and display text for the severity banner ("sev-high", ...; failed -> "failed"). */
+const char *dc_report_severity_class(dc_claim_status status, dc_severity s);
+
+/* Words for the enumerations the page shows (claim.h spells JSON names; these are for
+ * people reading the page). */
+const char *dc_label_tristate(dc_tristate v);
+const char *dc_label_action(dc_action v);
+const char *dc_label_position(dc_position v);
+const char *dc_label_signal(dc_signal v);
+const char *dc_label_actor(dc_actor v);
+const char *dc_label_road(dc_road v);
+const char *dc_label_weather(dc_weather v);
+const char *dc_label_light(dc_light v);
+const char *dc_label_visibility(dc_visibility v);
+const char *dc_label_hazard(dc_hazard_type v);
+const char *dc_label_scenario(dc_scenario v);
+
+#endif
