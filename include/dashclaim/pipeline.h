@@ -1,0 +1,43 @@
+/* One claim, end to end: probe -> mine -> sample -> engine -> decide -> record.
+ * dc_pipeline_assess never fails: whatever goes wrong ends up in the assessment's status
+ * and error, so a batch never stops because one video is bad. */
+#ifndef DASHCLAIM_PIPELINE_H
+#define DASHCLAIM_PIPELINE_H
+
+#include <stdbool.h>
+
+#include "dashclaim/claim.h"
+#include "dashclaim/frame.h"
+
+typedef struct dc_vlm dc_vlm;
+
+typedef struct {
+    int windows;        /* incident windows mined and reported (default 3) */
+    int vlm_windows;    /* of those, how many the VLM looks at, best first (default 1) */
+    double timeout_sec; /* deadline for the whole claim; <= 0 = none */
+    bool mining_context;                 /* tell the VLM where mining saw danger */
+    const dc_calibration *calibration;   /* NULL = uncalibrated prediction set */
+    const dc_claim_metadata *metadata;   /* NULL = no claim metadata */
+    dc_vlm *vlm;        /* NULL = the model-free signals engine */
+    bool keep_evidence; /* keep the sampled frames (for the HTML report) */
+} dc_pipeline_options;
+
+void dc_pipeline_options_init(dc_pipeline_options *o);
+
+typedef struct {
+    dc_assessment assessment;
+    /* The fused danger timeline of the whole video (for the report); NULL when mining failed. */
+    float *danger;
+    int danger_count;
+    double danger_hz;
+    /* Frames the engine looked at (only with keep_evidence). */
+    dc_frame_set evidence_frames;
+    int prompt_tokens; /* tokens the VLM claim cost (0 for the signals engine) */
+} dc_claim_result;
+
+/* claim_id may be NULL (then derived from the file name). */
+void dc_pipeline_assess(const char *video_path, const char *claim_id,
+                        const dc_pipeline_options *opts, dc_claim_result *out);
+void dc_claim_result_free(dc_claim_result *r);
+
+#endif

@@ -1,0 +1,235 @@
+#include "assess_options.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dashclaim/engine.h"
+#include "dashclaim/report.h"
+#include "metadata.h"
+#include "output.h"
+
+enum {
+    OPT_MODEL = 1000,
+    OPT_MMPROJ,
+    OPT_ENGINE,
+    OPT_WINDOWS,
+    OPT_VLM_WINDOWS,
+    OPT_FRAMES,
+    OPT_VISUAL_TOKENS,
+    OPT_GPU_LAYERS,
+    OPT_THREADS,
+    OPT_TIMEOUT,
+    OPT_RETRIES,
+    OPT_CALIBRATION,
+    OPT_METADATA,
+    OPT_HTML,
+    OPT_MINING_CONTEXT,
+    OPT_SEED,
+    OPT_CTX,
+};
+
+const struct option dc_assess_cli_long_options[] = {
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"mmproj", required_argument, NULL, OPT_MMPROJ},
+    {"engine", required_argument, NULL, OPT_ENGINE},
+    {"windows", required_argument, NULL, OPT_WINDOWS},
+    {"vlm-windows", required_argument, NULL, OPT_VLM_WINDOWS},
+    {"frames", required_argument, NULL, OPT_FRAMES},
+    {"visual-tokens", required_argument, NULL, OPT_VISUAL_TOKENS},
+    {"gpu-layers", required_argument, NULL, OPT_GPU_LAYERS},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"calibration", required_argument, NULL, OPT_CALIBRATION},
+    {"metadata", required_argument, NULL, OPT_METADATA},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"mining-context", no_argument, NULL, OPT_MINING_CONTEXT},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"ctx-size", required_argument, NULL, OPT_CTX},
+    {0, 0, 0, 0},
+};
+
+void dc_assess_cli_defaults(dc_assess_cli *o) {
+    memset(o, 0, sizeof *o);
+    o->model = getenv("DASHCLAIM_MODEL");
+    o->mmproj = getenv("DASHCLAIM_MMPROJ");
+    if (o->model && !*o->model) o->model = NULL;
+    if (o->mmproj && !*o->mmproj) o->mmproj = NULL;
+    o->windows = 3;
+    o->vlm_windows = 1;
+    o->gpu_layers = -1; /* all, when a GPU backend exists */
+    o->retries = 3;
+    o->timeout_sec = 600;
+    o->seed = 42;
+}
+
+static bool parse_int(const char *arg, int min, int max, int *out) {
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || v < min || v > max) return false;
+    *out = (int)v;
+    return true;
+}
+
+static bool parse_seconds(const char *arg, double *out) {
+    char *end;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || v < 0) return false;
+    *out = v;
+    return true;
+}
+
+bool dc_assess_cli_option(dc_assess_cli *o, int opt, const char *arg, int *usage_error) {
+    bool ok = true;
+    switch (opt) {
+    case OPT_MODEL: o->model = arg; break;
+    case OPT_MMPROJ: o->mmproj = arg; break;
+    case OPT_ENGINE:
+        ok = !strcmp(arg, "signals") || !strcmp(arg, "vlm");
+        o->engine = arg;
+        break;
+    case OPT_WINDOWS: ok = parse_int(arg, 1, DC_MAX_WINDOWS, &o->windows); break;
+    case OPT_VLM_WINDOWS: ok = parse_int(arg, 1, DC_MAX_WINDOWS, &o->vlm_windows); break;
+    case OPT_FRAMES: ok = parse_int(arg, 2, 256, &o->frames); break;
+    case OPT_VISUAL_TOKENS: ok = parse_int(arg, 64, 1 << 20, &o->visual_tokens); break;
+    case OPT_GPU_LAYERS: ok = parse_int(arg, -1, 100000, &o->gpu_layers); break;
+    case OPT_THREADS: ok = parse_int(arg, 0, 1024, &o->threads); break;
+    case OPT_TIMEOUT: ok = parse_seconds(arg, &o->timeout_sec); break;
+    case OPT_RETRIES: ok = parse_int(arg, 0, 20, &o->retries); break;
+    case OPT_CALIBRATION: o->calibration_path = arg; break;
+    case OPT_METADATA: o->metadata_path = arg; break;
+    case OPT_HTML: o->html_dir = arg; break;
+    case OPT_MINING_CONTEXT: o->mining_context = true; break;
+    case OPT_SEED: ok = parse_int(arg, 0, 1 << 30, &o->seed); break;
+    case OPT_CTX: ok = parse_int(arg, 0, 1 << 20, &o->ctx_size); break;
+    default: return false;
+    }
+    if (!ok) {
+        fprintf(stderr, "dashclaim: invalid value '%s' for an option (see --help)\n", arg);
+        *usage_error = 1;
+    }
+    return true;
+}
+
+void dc_assess_cli_help(FILE *out) {
+    fprintf(out,
+            "engine options:\n"
+            "  --model M.gguf        VLM text model (or DASHCLAIM_MODEL); without one the\n"
+            "                        model-free signals engine is used\n"
+            "  --mmproj P.gguf       its vision projector (or DASHCLAIM_MMPROJ)\n"
+            "  --engine signals|vlm  force an engine (default: vlm when a model is given)\n"
+            "  --windows K           incident windows to mine and report (default 3)\n"
+            "  --vlm-windows V       of those, how many the VLM looks at (default 1)\n"
+            "  --frames N            frames per window for the VLM (default: from the token budget)\n"
+            "  --visual-tokens T     visual-token budget per window (default: the engine's)\n"
+            "  --gpu-layers N        layers on the GPU (default: all when a GPU exists; 0 = CPU)\n"
+            "  --threads N           CPU threads (default: all cores)\n"
+            "  --ctx-size N          context size (default: derived from the frame budget)\n"
+            "  --timeout S           deadline per video in seconds (default 600; 0 = none)\n"
+            "  --retries R           model retries per window (default 3)\n"
+            "  --seed N              sampling seed (default 42; output is greedy by default)\n"
+            "  --mining-context      tell the model where mining saw danger (off by default)\n"
+            "decision options:\n"
+            "  --calibration FILE    conformal calibration from 'dashclaim calibrate'\n"
+            "  --metadata FILE       claim metadata JSON for the fraud rules:\n"
+            "                        {\"collision_claimed\":true,\"damage_claimed\":\"HIGH\",\n"
+            "                         \"recent_claims_same_vehicle\":0,\"recent_claims_same_location\":0}\n"
+            "  --html DIR            also write a self-contained HTML report per video into DIR\n");
+}
+
+static bool file_readable(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+int dc_assess_cli_setup(const dc_assess_cli *o, dc_assess_env *env) {
+    memset(env, 0, sizeof *env);
+    dc_pipeline_options_init(&env->pipeline);
+    dc_claim_metadata_init(&env->metadata);
+    dc_status st = DC_STATUS_OK;
+    env->pipeline.windows = o->windows;
+    env->pipeline.vlm_windows = o->vlm_windows;
+    env->pipeline.timeout_sec = o->timeout_sec;
+    env->pipeline.mining_context = o->mining_context;
+    env->pipeline.keep_evidence = o->html_dir != NULL;
+    if (o->calibration_path) {
+        if (dc_calibration_load(o->calibration_path, &env->calibration, &st) != DC_OK) {
+            fprintf(stderr, "dashclaim: %s\n", st.message);
+            return 2;
+        }
+        env->pipeline.calibration = &env->calibration;
+    }
+    if (o->metadata_path) {
+        if (dc_cli_load_metadata(o->metadata_path, &env->metadata, &st) != DC_OK) {
+            fprintf(stderr, "dashclaim: %s\n", st.message);
+            return 2;
+        }
+        env->pipeline.metadata = &env->metadata;
+    }
+    if (o->html_dir && dc_mkdir_p(o->html_dir, &st) != DC_OK) {
+        fprintf(stderr, "dashclaim: --html: %s\n", st.message);
+        return 2;
+    }
+    bool want_vlm = o->engine ? !strcmp(o->engine, "vlm") : o->model != NULL;
+    if (!want_vlm) {
+        fprintf(stderr, "dashclaim: no model given: using the model-free signals engine "
+                        "(pass --model and --mmproj, or set DASHCLAIM_MODEL/DASHCLAIM_MMPROJ, for the VLM)\n");
+        return 0;
+    }
+    if (!o->model || !o->mmproj) {
+        fprintf(stderr, "dashclaim: the vlm engine needs both --model and --mmproj "
+                        "(or DASHCLAIM_MODEL and DASHCLAIM_MMPROJ)\n");
+        return 2;
+    }
+    const char *files[2] = {o->model, o->mmproj};
+    for (int i = 0; i < 2; i++)
+        if (!file_readable(files[i])) {
+            fprintf(stderr, "dashclaim: %s: no such model file\n", files[i]);
+            return 2;
+        }
+    dc_vlm_options vo;
+    dc_vlm_options_init(&vo);
+    vo.model_path = o->model;
+    vo.mmproj_path = o->mmproj;
+    if (o->gpu_layers >= 0) vo.n_gpu_layers = o->gpu_layers;
+    if (o->threads > 0) vo.n_threads = o->threads;
+    if (o->visual_tokens > 0) vo.visual_tokens = o->visual_tokens;
+    if (o->frames > 0) vo.max_frames = o->frames + (o->frames & 1);
+    if (o->ctx_size > 0) vo.n_ctx = o->ctx_size;
+    vo.retries = o->retries;
+    vo.seed = (uint32_t)o->seed;
+    env->vlm = dc_vlm_open(&vo, &st);
+    if (!env->vlm) {
+        fprintf(stderr, "dashclaim: cannot load the model: %s\n", st.message);
+        return 2;
+    }
+    env->pipeline.vlm = env->vlm;
+    return 0;
+}
+
+void dc_assess_cli_teardown(dc_assess_env *env) {
+    if (env->vlm) dc_vlm_close(env->vlm);
+    env->vlm = NULL;
+}
+
+void dc_assess_cli_write_html(const dc_assess_cli *o, const dc_claim_result *r,
+                              const char *video_path, char *page, size_t page_size) {
+    page[0] = 0;
+    if (!o->html_dir) return;
+    char name[1100], path[4300];
+    dc_report_page_name(video_path, name, sizeof name);
+    snprintf(path, sizeof path, "%s/%s", o->html_dir, name);
+    dc_report_inputs in = {
+        .danger = r->danger,
+        .danger_count = r->danger_count,
+        .danger_hz = r->danger_hz,
+        .frames = r->evidence_frames.count ? &r->evidence_frames : NULL,
+    };
+    dc_status st = DC_STATUS_OK;
+    if (dc_report_write_claim_html(path, &r->assessment, &in, &st) != DC_OK) {
+        fprintf(stderr, "dashclaim: HTML report for %s not written: %s\n", video_path, st.message);
+        return;
+    }
+    snprintf(page, page_size, "%s", name);
+}

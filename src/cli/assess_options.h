@@ -1,0 +1,49 @@
+/* The options `assess` and `bench` share, and what they set up from them: the engine (VLM
+ * or signals), calibration, claim metadata and the per-claim pipeline options. */
+#ifndef DASHCLAIM_CLI_ASSESS_OPTIONS_H
+#define DASHCLAIM_CLI_ASSESS_OPTIONS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "dashclaim/claim.h"
+#include "dashclaim/pipeline.h"
+
+typedef struct {
+    const char *model, *mmproj; /* --model/--mmproj or DASHCLAIM_MODEL/DASHCLAIM_MMPROJ */
+    const char *engine;         /* "signals" | "vlm" | NULL (vlm when a model is given) */
+    int windows, vlm_windows, frames, visual_tokens, gpu_layers, threads, retries, ctx_size;
+    double timeout_sec;
+    const char *calibration_path, *metadata_path, *html_dir;
+    bool mining_context;
+    int seed;
+    double temperature;
+} dc_assess_cli;
+
+/* What dc_assess_cli_setup builds; freed by dc_assess_cli_teardown. */
+typedef struct {
+    dc_calibration calibration;
+    dc_claim_metadata metadata;
+    dc_pipeline_options pipeline;
+    dc_vlm *vlm;
+} dc_assess_env;
+
+void dc_assess_cli_defaults(dc_assess_cli *o);
+/* getopt_long table entries of the shared options, terminated by a zero entry. Option values
+ * >= 1000 are the shared ones; dc_assess_cli_option handles them and returns false for others. */
+extern const struct option dc_assess_cli_long_options[];
+#define DC_ASSESS_CLI_OPTION_COUNT 17
+bool dc_assess_cli_option(dc_assess_cli *o, int opt, const char *arg, int *usage_error);
+void dc_assess_cli_help(FILE *out);
+/* Loads calibration/metadata and opens the engine. Returns 0, or the exit code (2 for a
+ * usage problem such as a missing model file) after printing the reason. */
+int dc_assess_cli_setup(const dc_assess_cli *o, dc_assess_env *env);
+void dc_assess_cli_teardown(dc_assess_env *env);
+/* Writes the claim's HTML page into o->html_dir (when set); failures are printed, not fatal.
+ * Returns the page's file name in page (or "" when none was written). */
+void dc_assess_cli_write_html(const dc_assess_cli *o, const dc_claim_result *r,
+                              const char *video_path, char *page, size_t page_size);
+
+#endif

@@ -1,0 +1,153 @@
+/* dashclaim assess: one video -> one JSON document; several -> NDJSON, or one file each. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assess_options.h"
+#include "cli.h"
+#include "dashclaim/report.h"
+#include "output.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: dashclaim assess [options] VIDEO...\n\n"
+            "Assesses each video and prints its claim assessment (schema dashclaim.assessment/1).\n"
+            "One video: one JSON document. Several: NDJSON, one assessment per line, in order.\n"
+            "A video that cannot be assessed still gets an assessment with status \"failed\".\n\n"
+            "output options:\n"
+            "  -o OUT                write to OUT instead of stdout; if OUT is a directory (or ends\n"
+            "                        in '/'), one OUT/<video name>.json per video\n"
+            "  --compact             one-line JSON even for a single video\n"
+            "  -q, --quiet           no progress lines on stderr\n"
+            "  -h, --help            this help\n");
+    dc_assess_cli_help(out);
+    fprintf(out, "\nexit status: 0 when every video produced an assessment (failed ones included),\n"
+                 "2 for a usage error, 3 when the output cannot be written.\n");
+}
+
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+int dc_cmd_assess(int argc, char **argv) {
+    dc_assess_cli o;
+    dc_assess_cli_defaults(&o);
+    const char *out_path = NULL;
+    bool compact = false, quiet = false;
+    enum { OPT_COMPACT = 2000 };
+    struct option longs[DC_ASSESS_CLI_OPTION_COUNT + 4];
+    memcpy(longs, dc_assess_cli_long_options, sizeof(struct option) * DC_ASSESS_CLI_OPTION_COUNT);
+    longs[DC_ASSESS_CLI_OPTION_COUNT] = (struct option){"compact", no_argument, NULL, OPT_COMPACT};
+    longs[DC_ASSESS_CLI_OPTION_COUNT + 1] = (struct option){"quiet", no_argument, NULL, 'q'};
+    longs[DC_ASSESS_CLI_OPTION_COUNT + 2] = (struct option){"help", no_argument, NULL, 'h'};
+    longs[DC_ASSESS_CLI_OPTION_COUNT + 3] = (struct option){0, 0, 0, 0};
+    optind = 1;
+    int opt, usage_error = 0;
+    while ((opt = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {
+        if (dc_assess_cli_option(&o, opt, optarg, &usage_error)) continue;
+        switch (opt) {
+        case 'o': out_path = optarg; break;
+        case OPT_COMPACT: compact = true; break;
+        case 'q': quiet = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage_error = 1;
+        }
+    }
+    if (usage_error) {
+        fprintf(stderr, "see 'dashclaim assess --help'\n");
+        return 2;
+    }
+    int nvideos = argc - optind;
+    if (nvideos < 1) {
+        fprintf(stderr, "dashclaim assess: no video given\n\n");
+        usage(stderr);
+        return 2;
+    }
+    char **videos = argv + optind;
+    size_t olen = out_path ? strlen(out_path) : 0;
+    bool out_dir = out_path && (dc_is_directory(out_path) || (olen && out_path[olen - 1] == '/'));
+    dc_status st = DC_STATUS_OK;
+    if (out_dir && dc_mkdir_p(out_path, &st) != DC_OK) {
+        fprintf(stderr, "dashclaim assess: %s\n", st.message);
+        return 3;
+    }
+
+    dc_assess_env env;
+    int rc = dc_assess_cli_setup(&o, &env);
+    if (rc) return rc;
+
+    /* Single-file output collects everything first and renames once: a reader never sees
+     * a partial file, and a failure to write is reported before exit. */
+    char *collected = NULL;
+    size_t collected_len = 0;
+    dc_report_index_entry *index = o.html_dir ? calloc((size_t)nvideos, sizeof *index) : NULL;
+    int written = 0;
+    for (int i = 0; i < nvideos && rc == 0; i++) {
+        dc_claim_result r;
+        dc_pipeline_assess(videos[i], NULL, &env.pipeline, &r);
+        const dc_assessment *a = &r.assessment;
+        if (!quiet)
+            fprintf(stderr, "[%d/%d] %s: %s%s%s (%.1f s)\n", i + 1, nvideos, videos[i],
+                    dc_claim_status_name(a->status),
+                    a->severity != DC_SEVERITY_UNSET ? " " : "",
+                    a->severity != DC_SEVERITY_UNSET ? dc_severity_name(a->severity) : "",
+                    a->timings_ms.total / 1000.0);
+        if (a->status == DC_CLAIM_FAILED && !quiet)
+            fprintf(stderr, "    %s error: %s\n", dc_error_class_name(a->error_class), a->error_message);
+        char page[1100];
+        dc_assess_cli_write_html(&o, &r, videos[i], page, sizeof page);
+        if (index) dc_report_index_entry_from_assessment(&index[written++], a, page[0] ? page : NULL);
+        char *json = dc_assessment_to_json(a, (nvideos == 1 && !compact) || out_dir ? 2 : 0);
+        dc_claim_result_free(&r);
+        if (!json) {
+            fprintf(stderr, "dashclaim assess: out of memory\n");
+            rc = 3;
+            break;
+        }
+        size_t jlen = strlen(json);
+        if (out_dir) {
+            char path[4300];
+            snprintf(path, sizeof path, "%s/%s.json", out_path, base_name(videos[i]));
+            if (dc_write_file_atomic(path, json, jlen, &st) != DC_OK) {
+                fprintf(stderr, "dashclaim assess: %s\n", st.message);
+                rc = 3;
+            }
+        } else if (out_path) {
+            char *grown = realloc(collected, collected_len + jlen + 2);
+            if (!grown) {
+                rc = 3;
+            } else {
+                collected = grown;
+                memcpy(collected + collected_len, json, jlen);
+                collected_len += jlen;
+                collected[collected_len++] = '\n';
+            }
+        } else {
+            fputs(json, stdout);
+            fputc('\n', stdout);
+            fflush(stdout);
+        }
+        free(json);
+    }
+    if (rc == 0 && out_path && !out_dir &&
+        dc_write_file_atomic(out_path, collected ? collected : "", collected_len, &st) != DC_OK) {
+        fprintf(stderr, "dashclaim assess: %s\n", st.message);
+        rc = 3;
+    }
+    if (rc == 0 && index && nvideos > 1) {
+        char path[4300];
+        snprintf(path, sizeof path, "%s/index.html", o.html_dir);
+        if (dc_report_write_index_html(path, index, written, &st) != DC_OK)
+            fprintf(stderr, "dashclaim assess: index page not written: %s\n", st.message);
+    }
+    if (rc == 0 && o.html_dir && !quiet)
+        fprintf(stderr, "HTML report: %s/%s\n", o.html_dir,
+                nvideos > 1 ? "index.html" : "(see the page named after the video)");
+    free(index);
+    free(collected);
+    dc_assess_cli_teardown(&env);
+    if (ferror(stdout)) rc = 3;
+    return rc;
+}

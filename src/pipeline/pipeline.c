@@ -1,0 +1,219 @@
+#include "dashclaim/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dashclaim/deadline.h"
+#include "dashclaim/engine.h"
+#include "dashclaim/media.h"
+#include "dashclaim/mine.h"
+#include "dashclaim/sysinfo.h"
+
+/* Thumbnails the signals engine keeps for the report: the analysed window, small. */
+#define SIGNALS_EVIDENCE_FRAMES 8
+#define SIGNALS_EVIDENCE_SIDE 480
+
+void dc_pipeline_options_init(dc_pipeline_options *o) {
+    memset(o, 0, sizeof *o);
+    o->windows = 3;
+    o->vlm_windows = 1;
+    o->timeout_sec = 600;
+}
+
+static double ms_since(double t0) { return (dc_now() - t0) * 1000.0; }
+
+static void set_identity(dc_assessment *a, const char *path, const char *claim_id) {
+    snprintf(a->video.path, sizeof a->video.path, "%s", path);
+    if (claim_id) {
+        snprintf(a->claim_id, sizeof a->claim_id, "%s", claim_id);
+    } else {
+        const char *slash = strrchr(path, '/');
+        snprintf(a->claim_id, sizeof a->claim_id, "%s", slash ? slash + 1 : path);
+    }
+}
+
+static void set_video_info(dc_assessment *a, const dc_media_info *info) {
+    a->video.duration_sec = info->duration_sec;
+    bool sideways = info->rotation == 90 || info->rotation == 270;
+    a->video.width = sideways ? info->height : info->width;
+    a->video.height = sideways ? info->width : info->height;
+    a->video.fps = info->avg_fps;
+}
+
+/* Severity expected under the engine's distribution: how windows are ranked when the VLM
+ * looks at several (the most serious one decides the claim). */
+static double expected_severity(const dc_assessment *a) {
+    double e = 0, total = 0;
+    for (int i = 0; i < DC_SEVERITY_COUNT; i++) e += i * a->severity_probs[i], total += a->severity_probs[i];
+    return total > 0 ? e / total : (double)a->severity;
+}
+
+static void keep_timeline(dc_claim_result *out, const dc_mine_result *mine) {
+    if (!mine->danger || mine->count <= 0) return;
+    out->danger = malloc((size_t)mine->count * sizeof *out->danger);
+    if (!out->danger) return;
+    memcpy(out->danger, mine->danger, (size_t)mine->count * sizeof *out->danger);
+    out->danger_count = mine->count;
+    out->danger_hz = mine->hz;
+}
+
+/* The VLM looks at the best windows; the most serious answer becomes the claim's. */
+static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, dc_deadline dl,
+                            dc_claim_result *out) {
+    dc_assessment *a = &out->assessment;
+    const dc_media_info *info = dc_media_get_info(m);
+    dc_window whole = {.start_sec = 0, .end_sec = info->duration_sec < 10 ? info->duration_sec : 10,
+                       .peak_sec = 0};
+    const dc_window *windows = a->window_count ? a->windows : &whole;
+    int nwin = a->window_count ? a->window_count : 1;
+    if (nwin > opts->vlm_windows) nwin = opts->vlm_windows;
+    dc_engine_context ctx = {.claim_id = a->claim_id, .duration_sec = info->duration_sec,
+                             .mining_context = opts->mining_context, .windows = a->windows,
+                             .window_count = a->window_count};
+    dc_assessment best, trial;
+    bool have_best = false;
+    dc_status first_error = DC_STATUS_OK;
+    double sample_ms = 0, engine_ms = 0;
+    for (int w = 0; w < nwin; w++) {
+        dc_status st = DC_STATUS_OK;
+        dc_sample_request req;
+        dc_frame_plan plan;
+        if (dc_vlm_frame_request(opts->vlm, windows[w].start_sec, windows[w].end_sec, a->video.width,
+                                 a->video.height, &req, &plan, &st) != DC_OK) {
+            if (first_error.code == DC_OK) first_error = st;
+            continue;
+        }
+        dc_frame_set frames = {0};
+        double t0 = dc_now();
+        dc_error_class rc = dc_frames_sample(m, &req, dl, &frames, &st);
+        sample_ms += ms_since(t0);
+        if (rc != DC_OK || frames.count == 0) {
+            if (rc == DC_OK) dc_fail(&st, DC_ERR_INPUT, "%s: no frames decoded in %.1f-%.1f s", a->video.path,
+                                     windows[w].start_sec, windows[w].end_sec);
+            if (first_error.code == DC_OK) first_error = st;
+            dc_frame_set_free(&frames);
+            continue;
+        }
+        trial = *a;
+        t0 = dc_now();
+        rc = dc_vlm_assess(opts->vlm, &frames, &ctx, dl, &trial, &st);
+        engine_ms += ms_since(t0);
+        out->prompt_tokens += dc_vlm_last_stats(opts->vlm)->prompt_tokens;
+        if (rc != DC_OK) {
+            if (first_error.code == DC_OK) first_error = st;
+            dc_frame_set_free(&frames);
+            if (rc == DC_ERR_TIMEOUT) break; /* no time left for other windows */
+            continue;
+        }
+        if (!have_best || expected_severity(&trial) > expected_severity(&best)) {
+            best = trial;
+            have_best = true;
+            if (opts->keep_evidence) {
+                dc_frame_set_free(&out->evidence_frames);
+                out->evidence_frames = frames;
+                frames = (dc_frame_set){0};
+            }
+        }
+        dc_frame_set_free(&frames);
+    }
+    dc_timings timings = a->timings_ms;
+    uint64_t rss_before = a->memory.rss_before;
+    if (have_best) {
+        *a = best;
+        if (first_error.code != DC_OK)
+            dc_assessment_degrade(a, first_error.message);
+    } else {
+        if (first_error.code == DC_OK) dc_fail(&first_error, DC_ERR_INTERNAL, "%s: no window assessed", a->video.path);
+        dc_assessment_fail(a, &first_error);
+    }
+    a->timings_ms = timings;
+    a->timings_ms.sample = sample_ms;
+    a->timings_ms.engine = engine_ms;
+    a->memory.rss_before = rss_before;
+}
+
+/* The signals engine needs no frames; the report still wants to show the moment. */
+static void keep_signals_evidence(dc_media *m, dc_deadline dl, dc_claim_result *out) {
+    const dc_assessment *a = &out->assessment;
+    if (a->window_count == 0) return;
+    dc_sample_request req = {.start_sec = a->windows[0].start_sec, .end_sec = a->windows[0].end_sec,
+                             .count = SIGNALS_EVIDENCE_FRAMES, .longest_side = SIGNALS_EVIDENCE_SIDE,
+                             .unit = 2, .mode = DC_SAMPLE_EXACT};
+    dc_status st = DC_STATUS_OK;
+    double t0 = dc_now();
+    if (dc_frames_sample(m, &req, dl, &out->evidence_frames, &st) != DC_OK)
+        dc_frame_set_free(&out->evidence_frames);
+    out->assessment.timings_ms.sample = ms_since(t0);
+}
+
+void dc_pipeline_assess(const char *video_path, const char *claim_id,
+                        const dc_pipeline_options *opts, dc_claim_result *out) {
+    memset(out, 0, sizeof *out);
+    dc_assessment *a = &out->assessment;
+    dc_assessment_init(a);
+    set_identity(a, video_path, claim_id);
+    double t_claim = dc_now();
+    a->memory.rss_before = dc_rss_bytes();
+    dc_deadline dl = dc_deadline_in(opts->timeout_sec);
+    dc_status st = DC_STATUS_OK;
+    dc_mine_result mine;
+    memset(&mine, 0, sizeof mine);
+
+    double t0 = dc_now();
+    dc_media *m = dc_media_open(video_path, dl, &st);
+    if (m && dc_sha256_file(video_path, a->video.sha256) != 0) a->video.sha256[0] = 0;
+    a->timings_ms.probe = ms_since(t0);
+    if (!m) {
+        dc_assessment_fail(a, &st);
+        goto done;
+    }
+    set_video_info(a, dc_media_get_info(m));
+
+    dc_mine_options mo;
+    dc_mine_options_default(&mo);
+    mo.k = opts->windows < DC_MINE_MAX_WINDOWS ? opts->windows : DC_MINE_MAX_WINDOWS;
+    t0 = dc_now();
+    dc_error_class rc = dc_mine_video(m, &mo, dl, &mine, &st);
+    a->timings_ms.mine = ms_since(t0);
+    if (rc != DC_OK) {
+        dc_assessment_fail(a, &st);
+        goto done;
+    }
+    keep_timeline(out, &mine);
+    bool mining_degraded = st.degraded;
+    dc_status mining_status = st;
+
+    if (opts->vlm) {
+        a->window_count = dc_mine_windows_to_claim(&mine, a->windows, DC_MAX_WINDOWS);
+        assess_with_vlm(m, opts, dl, out);
+    } else {
+        t0 = dc_now();
+        st = DC_STATUS_OK;
+        rc = dc_signals_assess(&mine, a, &st);
+        a->timings_ms.engine = ms_since(t0);
+        if (rc != DC_OK) {
+            dc_assessment_fail(a, &st);
+            goto done;
+        }
+        if (st.degraded) dc_assessment_degrade(a, st.message);
+        if (opts->keep_evidence) keep_signals_evidence(m, dl, out);
+    }
+    if (mining_degraded) dc_assessment_degrade(a, mining_status.message);
+
+done:
+    t0 = dc_now();
+    dc_claim_decide(a, opts->metadata, opts->calibration);
+    a->timings_ms.decide = ms_since(t0);
+    dc_mine_result_free(&mine);
+    dc_media_close(m);
+    a->memory.rss_after = dc_rss_bytes();
+    a->timings_ms.total = ms_since(t_claim);
+}
+
+void dc_claim_result_free(dc_claim_result *r) {
+    if (!r) return;
+    free(r->danger);
+    r->danger = NULL;
+    dc_frame_set_free(&r->evidence_frames);
+}
