@@ -314,40 +314,49 @@ static void put_fact_row(dc_page *p, const char *name, const char *value) {
     dc_page_put(p, "</td></tr>\n");
 }
 
+/* Facts are many short pairs: a four-column grid (name, value, name, value) keeps them on
+ * one screen. */
+static void put_fact(dc_page *p, const char *name, const char *value) {
+    dc_page_printf(p, "<div class=\"k\">%s</div><div class=\"v\">", name);
+    dc_page_put_escaped(p, value);
+    dc_page_put(p, "</div>\n");
+}
+
 static void put_facts_card(dc_page *p, const dc_assessment *a) {
     const dc_facts *f = &a->facts;
-    dc_page_put(p, "<section class=\"card\" id=\"facts\"><h2>Observed facts</h2>\n<table>\n");
-    put_fact_row(p, "scenario", dc_label_scenario(a->scenario));
-    put_fact_row(p, "physical contact", dc_label_tristate(f->contact));
-    put_fact_row(p, "ego vehicle", dc_label_action(f->ego_action));
-    put_fact_row(p, "other party", dc_label_action(f->other_action));
-    put_fact_row(p, "other party position", dc_label_position(f->other_position));
-    put_fact_row(p, "light facing ego", dc_label_signal(f->traffic_signal));
-    put_fact_row(p, "light facing other", dc_label_signal(f->other_signal));
-    put_fact_row(p, "ego had right of way", dc_label_tristate(f->ego_right_of_way));
-    put_fact_row(p, "other braked suddenly", dc_label_tristate(f->other_braked_suddenly));
-    put_fact_row(p, "visible reason for braking", dc_label_tristate(f->brake_cause_visible));
-    put_fact_row(p, "ego speeding", dc_label_tristate(f->ego_speeding));
+    dc_page_put(p, "<section class=\"card\" id=\"facts\"><h2>Observed facts</h2>\n"
+                   "<div class=\"facts\">\n");
+    put_fact(p, "scenario", dc_label_scenario(a->scenario));
+    put_fact(p, "physical contact", dc_label_tristate(f->contact));
+    put_fact(p, "ego vehicle", dc_label_action(f->ego_action));
+    put_fact(p, "other party", dc_label_action(f->other_action));
+    put_fact(p, "other party position", dc_label_position(f->other_position));
+    put_fact(p, "light facing ego", dc_label_signal(f->traffic_signal));
+    put_fact(p, "light facing other", dc_label_signal(f->other_signal));
+    put_fact(p, "ego had right of way", dc_label_tristate(f->ego_right_of_way));
+    put_fact(p, "other braked suddenly", dc_label_tristate(f->other_braked_suddenly));
+    put_fact(p, "visible reason for braking", dc_label_tristate(f->brake_cause_visible));
+    put_fact(p, "ego speeding", dc_label_tristate(f->ego_speeding));
     char speed[32];
     if (f->speed_kmh >= 0) {
         snprintf(speed, sizeof speed, "%d km/h", f->speed_kmh);
     } else {
         snprintf(speed, sizeof speed, "no readout");
     }
-    put_fact_row(p, "ego speed (on-screen)", speed);
-    put_fact_row(p, "other party waited in place", dc_label_tristate(f->other_positioned_before));
-    dc_page_put(p, "<tr><th>road users</th><td>");
+    put_fact(p, "ego speed (on-screen)", speed);
+    put_fact(p, "other party waited in place", dc_label_tristate(f->other_positioned_before));
+    dc_page_put(p, "<div class=\"k\">road users</div><div class=\"v\">");
     if (f->actor_count <= 0) dc_page_put(p, "none reported");
     for (int i = 0; i < f->actor_count && i < DC_MAX_ACTORS; i++) {
         if (i) dc_page_put(p, ", ");
         dc_page_put(p, dc_label_actor(f->actors[i]));
     }
-    dc_page_put(p, "</td></tr>\n");
-    put_fact_row(p, "road", dc_label_road(f->road));
-    put_fact_row(p, "weather", dc_label_weather(f->weather));
-    put_fact_row(p, "light", dc_label_light(f->light));
-    put_fact_row(p, "visibility", dc_label_visibility(f->visibility));
-    dc_page_put(p, "</table>\n</section>\n");
+    dc_page_put(p, "</div>\n");
+    put_fact(p, "road", dc_label_road(f->road));
+    put_fact(p, "weather", dc_label_weather(f->weather));
+    put_fact(p, "light", dc_label_light(f->light));
+    put_fact(p, "visibility", dc_label_visibility(f->visibility));
+    dc_page_put(p, "</div>\n</section>\n");
 }
 
 static void put_hazards_and_reasoning(dc_page *p, const dc_assessment *a) {
@@ -368,7 +377,7 @@ static void put_hazards_and_reasoning(dc_page *p, const dc_assessment *a) {
         }
         dc_page_put(p, "</table>\n");
     }
-    dc_page_put(p, "<h2 style=\"margin-top:16px\">Reasoning (model-written)</h2>\n"
+    dc_page_put(p, "</section>\n<section class=\"card\"><h2>Reasoning (model-written)</h2>\n"
                    "<div class=\"reasoning\" id=\"reasoning\">");
     dc_page_put_escaped(p, a->reasoning[0] ? a->reasoning : "(none)");
     dc_page_put(p, "</div>\n</section>\n");
@@ -383,8 +392,8 @@ static void put_mb_row(dc_page *p, const char *name, uint64_t bytes, bool zero_i
 }
 
 static void put_details_card(dc_page *p, const dc_assessment *a) {
-    dc_page_put(p, "<section class=\"card\" id=\"details\"><h2>How this was assessed</h2>\n"
-                   "<table>\n");
+    dc_page_put(p, "<section class=\"card\" id=\"details\"><div class=\"cols\"><div>\n"
+                   "<h2>How this was assessed</h2>\n<table>\n");
     put_fact_row(p, "engine", a->engine.name[0] ? a->engine.name : "unknown");
     put_fact_row(p, "model", a->engine.model[0] ? a->engine.model : "(none)");
     put_fact_row(p, "model sha256", a->engine.model_sha256[0] ? a->engine.model_sha256 : "-");
@@ -399,7 +408,7 @@ static void put_details_card(dc_page *p, const dc_assessment *a) {
     snprintf(buf, sizeof buf, "%.1f s, %dx%d, %.2f fps", a->video.duration_sec,
              a->video.width, a->video.height, a->video.fps);
     put_fact_row(p, "video", buf);
-    dc_page_put(p, "</table>\n<h2 style=\"margin-top:16px\">Time and memory</h2>\n<table>\n");
+    dc_page_put(p, "</table>\n</div><div>\n<h2>Time and memory</h2>\n<table>\n");
     const struct {
         const char *name;
         double ms;
@@ -421,7 +430,7 @@ static void put_details_card(dc_page *p, const dc_assessment *a) {
                        ((double)a->memory.rss_after - (double)a->memory.rss_before) / 1048576.0);
     put_mb_row(p, "device memory before", a->memory.device_before, true);
     put_mb_row(p, "device memory after", a->memory.device_after, true);
-    dc_page_put(p, "</table>\n</section>\n");
+    dc_page_put(p, "</table>\n</div></div>\n</section>\n");
 }
 
 dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment *a,
@@ -446,9 +455,9 @@ dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment 
     put_evidence_card(&p, a, in, st);
     put_timeline_card(&p, a, in);
     dc_page_put(&p, "<div class=\"grid\">\n");
-    put_facts_card(&p, a);
     put_hazards_and_reasoning(&p, a);
     dc_page_put(&p, "</div>\n<div class=\"wide\">\n");
+    put_facts_card(&p, a);
     put_details_card(&p, a);
     dc_page_put(&p, "</div>\n");
     dc_page_end(&p);
