@@ -1,0 +1,139 @@
+/* Incident mining: a cheap whole-video pass that finds where danger peaks, without a model.
+ *
+ * dc_mine_video() reads the audio (16 kHz mono) and a keyframe thumbnail pass, builds one
+ * 10 Hz timeline of signals, decodes densely only around the strongest candidates, fuses the
+ * signals into a danger score and returns the top-K incident windows.
+ *
+ * Every signal is scaled against the video's own noise floor (median and a robust spread),
+ * never against its maximum: a score of 0 means "nothing beyond ordinary", 1 means "at least
+ * DC_MINE_Z_FULL robust standard deviations above ordinary", in every video alike. A calm video
+ * therefore has a flat, low danger timeline; its busiest second does not become 1.0.
+ *
+ * Fusion (weights sum to 1; each signal first max-filtered over +-1 s so that cues that come
+ * a moment apart, such as looming before an impact and a stop after it, add up):
+ *   impact 0.30, shake 0.15, stop 0.15, looming 0.15, squeal 0.10, motion 0.10, horn 0.05.
+ * Impact dominates because a broadband bang is the one cue ordinary driving does not make;
+ * the motion cues confirm it and carry the video-only case. */
+#ifndef DASHCLAIM_MINE_H
+#define DASHCLAIM_MINE_H
+
+#include <stdbool.h>
+
+#include "dashclaim/claim.h"
+#include "dashclaim/deadline.h"
+#include "dashclaim/media.h"
+#include "dashclaim/status.h"
+
+#define DC_MINE_HZ 10.0        /* timeline rate */
+#define DC_MINE_MAX_WINDOWS 8  /* at most this many windows (DC_MAX_WINDOWS in claim.h) */
+#define DC_MINE_Z_LOW 3.0      /* robust z below this scores 0 (noise) */
+#define DC_MINE_Z_FULL 12.0    /* robust z at or above this scores 1 */
+#define DC_MINE_FIRE_SCORE 0.3 /* a signal "fired" in a window when it reached this score */
+/* A window with danger at or above this is an alarm (what false alarms per hour count). */
+#define DC_MINE_ALARM_DANGER 0.3
+
+typedef enum {
+    DC_MINE_IMPACT = 0, /* audio: broadband transient onset (a crash) */
+    DC_MINE_SQUEAL,     /* audio: sustained tonal energy 1.5-5 kHz (tyres, brakes) */
+    DC_MINE_HORN,       /* audio: harmonic, pitch-stable energy 250-1100 Hz */
+    DC_MINE_MOTION,     /* video: global frame-difference energy (brightness-normalised) */
+    DC_MINE_SHAKE,      /* video: high-frequency global translation of the camera */
+    DC_MINE_LOOMING,    /* video: expansion around the image centre (1 / time to contact) */
+    DC_MINE_STOP,       /* video: collapse of forward flow (sudden stop) */
+    DC_MINE_SIGNAL_COUNT
+} dc_mine_signal;
+
+typedef struct {
+    int k;                  /* windows wanted (default 3, at most DC_MINE_MAX_WINDOWS) */
+    double before_sec;      /* window start before the peak (default 7) */
+    double after_sec;       /* window end after the peak (default 3) */
+    double max_window_sec;  /* merged windows are cut to this (default 12) */
+    int thumb_width;        /* coarse/dense thumbnail size (default 160x90) */
+    int thumb_height;
+    int audio_rate;         /* default 16000 */
+    int dense_candidates;   /* candidates refined by denser decoding (default 4; 0 = none) */
+    double dense_fps;       /* frame rate of the dense pass (default 10) */
+    double dense_before_sec, dense_after_sec; /* dense span around a candidate (4, 3) */
+    bool use_audio;         /* default true (a video without audio is mined from motion) */
+    bool use_video;         /* default true */
+} dc_mine_options;
+
+void dc_mine_options_default(dc_mine_options *o);
+
+typedef struct {
+    double start_sec, end_sec, peak_sec;
+    double danger;                             /* fused danger at the peak, 0..1 */
+    unsigned fired;                            /* bit (1u << signal) per signal that fired */
+    double signal_max[DC_MINE_SIGNAL_COUNT];   /* each signal's highest score in the window */
+    double signal_near_peak[DC_MINE_SIGNAL_COUNT]; /* highest score within 2 s of the peak */
+} dc_mine_window;
+
+typedef struct {
+    double duration_sec;
+    double hz;        /* DC_MINE_HZ */
+    int count;        /* timeline length: tick i is at t = i / hz */
+    float *danger;    /* fused danger 0..1 per tick (the report draws this) */
+    float *signal[DC_MINE_SIGNAL_COUNT]; /* per-signal score 0..1 per tick */
+    int window_count; /* sorted by danger, highest first */
+    dc_mine_window windows[DC_MINE_MAX_WINDOWS];
+    bool has_audio;   /* audio signals were computed */
+    bool has_video;   /* motion signals were computed */
+    int keyframes;    /* thumbnails in the coarse pass */
+    int dense_frames; /* thumbnails decoded in dense passes */
+    double seconds_audio, seconds_coarse, seconds_dense, seconds_total; /* wall time */
+} dc_mine_result;
+
+/* Mines one opened video. A video without audio is mined from motion alone (has_audio false,
+ * status degraded with a message saying so); a video whose frames cannot be decoded but whose
+ * audio can is mined from audio alone (degraded). Fails (class input) only when neither
+ * works; timeout when dl passes. The result is zeroed first; free it with
+ * dc_mine_result_free on every path. */
+dc_error_class dc_mine_video(dc_media *m, const dc_mine_options *opts, dc_deadline dl,
+                             dc_mine_result *out, dc_status *st);
+void dc_mine_result_free(dc_mine_result *r);
+
+/* "impact", "squeal", "horn", "motion", "shake", "looming", "stop". */
+const char *dc_mine_signal_name(dc_mine_signal s);
+/* The fusion weight of a signal (see the table above). */
+double dc_mine_signal_weight(dc_mine_signal s);
+
+/* Copies the windows into claim windows (signal names that fired), highest danger first;
+ * returns how many were written (at most max). */
+int dc_mine_windows_to_claim(const dc_mine_result *r, dc_window *out, int max);
+
+/* ---- the pieces, usable on their own (tests, tools) --------------------------------- */
+
+/* Raw audio features on a timeline of n ticks at hz starting at t = 0 (pcm->start_sec is
+ * honoured): impact (mean dB rise across bands), squeal (tonal prominence dB, 1.5-5 kHz),
+ * horn (harmonic prominence dB, 250-1100 Hz, pitch-stable). Ticks without audio get NAN.
+ * Returns DC_ERR_RESOURCE when out of memory. */
+dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float *impact,
+                                      float *squeal, float *horn, dc_status *st);
+
+/* Raw motion features between consecutive thumbnails, one value per thumbnail i >= 1
+ * describing the step from i-1 to i (index 0 gets NAN): motion (normalised difference),
+ * shake (translation in px per step), looming (log scale per second), flow (mean absolute
+ * difference of the lower half, the forward-flow proxy). Thumbnails identical to their
+ * predecessor (duplicated frames) get NAN in every feature. */
+void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake,
+                             float *looming, float *flow);
+
+/* Robust noise-floor score: z = (x - median) / spread, where spread is the larger of
+ * 1.4826 * MAD, (q95 - median) / 3 (so that a cue that fires all the time, like a drum
+ * beat, becomes the floor) and min_spread; score = clamp((z - Z_LOW) / (Z_FULL - Z_LOW)).
+ * NAN inputs score 0 and are left out of the statistics. */
+void dc_mine_noise_floor_score(const float *raw, int n, float min_spread, float *score);
+
+/* Recomputes danger from the signal tracks and selects the windows (opts may be NULL). */
+void dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts);
+
+/* ---- the "signals" engine (model-free assessment; lives in src/mine/) ---------------- */
+
+/* Fills the observed part of *a from the mined signals: engine.name "signals", severity and
+ * severity_probs (collision <- impact with shake or stop: HIGH; near-miss <- looming, hard
+ * braking or a horn backed by motion, without impact: MEDIUM; NONE otherwise), facts it can
+ * support (contact yes/no/unclear, ego braking), windows, evidence times and reasoning.
+ * Call dc_assessment_init first; identity fields are left alone. */
+dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_status *st);
+
+#endif

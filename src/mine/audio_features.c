@@ -1,0 +1,155 @@
+/* Audio cues on the timeline, from 512-point spectra every quarter tick (25 ms at 10 Hz).
+ *
+ * impact: the rise in dB of twelve log-spaced bands (500 Hz - 7.5 kHz) over their level in
+ *         the two previous sub-frames, averaged over the low six and the high six bands, and
+ *         the smaller of the two averages kept: a crash raises every band at once; a horn,
+ *         a squeal, a voice or a bump's thud raises some. A tick keeps its largest sub-frame.
+ * squeal: how far the strongest bin in 1.5-5 kHz stands above that range's median bin (dB),
+ *         averaged over the tick (sustained, tonal, high).
+ * horn:   the same prominence for the strongest bin in 250-1100 Hz over the 250-2000 Hz
+ *         median, halved unless its second harmonic stands out too, weighted by how many
+ *         sub-frames of the tick keep the same pitch. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mine_internal.h"
+
+#define FFT_N 512
+#define IMPACT_BANDS 12
+#define SUBS_PER_TICK 4
+
+typedef struct {
+    int rate;
+    float window[FFT_N];
+    int band_lo[IMPACT_BANDS], band_hi[IMPACT_BANDS];
+    int squeal_lo, squeal_hi, horn_lo, horn_hi, horn_ref_hi;
+} audio_setup;
+
+static int bin_of(const audio_setup *s, double hz) {
+    int b = (int)lround(hz * FFT_N / s->rate);
+    return b < 1 ? 1 : b > FFT_N / 2 - 1 ? FFT_N / 2 - 1 : b;
+}
+
+static void setup_init(audio_setup *s, int rate) {
+    s->rate = rate;
+    for (int i = 0; i < FFT_N; i++) s->window[i] = (float)(0.5 - 0.5 * cos(2 * M_PI * i / FFT_N));
+    double top = fmin(7500.0, 0.45 * rate), lo = 500.0;
+    for (int b = 0; b < IMPACT_BANDS; b++) {
+        s->band_lo[b] = bin_of(s, lo * pow(top / lo, (double)b / IMPACT_BANDS));
+        s->band_hi[b] = bin_of(s, lo * pow(top / lo, (double)(b + 1) / IMPACT_BANDS));
+        if (s->band_hi[b] <= s->band_lo[b]) s->band_hi[b] = s->band_lo[b] + 1;
+    }
+    s->squeal_lo = bin_of(s, 1500);
+    s->squeal_hi = bin_of(s, fmin(5000.0, 0.45 * rate));
+    s->horn_lo = bin_of(s, 250);
+    s->horn_hi = bin_of(s, 1100);
+    s->horn_ref_hi = bin_of(s, 2000);
+}
+
+static float db(double p) { return (float)(10.0 * log10(p + 1e-10)); }
+
+typedef struct {
+    float impact, squeal, horn_prom;
+    int horn_bin;
+} sub_features;
+
+static void sub_frame(const audio_setup *s, const float *x, float prev[2][IMPACT_BANDS],
+                      sub_features *out) {
+    float re[FFT_N], im[FFT_N], p[FFT_N / 2], scratch[FFT_N / 2];
+    for (int i = 0; i < FFT_N; i++) {
+        re[i] = x[i] * s->window[i];
+        im[i] = 0;
+    }
+    mine_fft(re, im, FFT_N);
+    for (int k = 0; k < FFT_N / 2; k++) p[k] = re[k] * re[k] + im[k] * im[k];
+
+    /* broadband: the rise must show in the low and the high half of the bands alike (a
+     * bump's thud or a horn's onset rises in one half only) */
+    float rise[2] = {0, 0};
+    for (int b = 0; b < IMPACT_BANDS; b++) {
+        double e = 0;
+        for (int k = s->band_lo[b]; k < s->band_hi[b]; k++) e += p[k];
+        float level = db(e / (s->band_hi[b] - s->band_lo[b]));
+        float ref = prev[0][b] > prev[1][b] ? prev[0][b] : prev[1][b];
+        if (level > ref) rise[2 * b / IMPACT_BANDS] += level - ref;
+        prev[1][b] = prev[0][b];
+        prev[0][b] = level;
+    }
+    out->impact = (rise[0] < rise[1] ? rise[0] : rise[1]) / (IMPACT_BANDS / 2);
+
+    int n = s->squeal_hi - s->squeal_lo, kmax = s->squeal_lo;
+    for (int k = s->squeal_lo; k < s->squeal_hi; k++) {
+        scratch[k - s->squeal_lo] = p[k];
+        if (p[k] > p[kmax]) kmax = k;
+    }
+    out->squeal = n > 2 ? db(p[kmax]) - db(mine_select(scratch, n, n / 2)) : 0;
+
+    n = s->horn_ref_hi - s->horn_lo;
+    kmax = s->horn_lo;
+    for (int k = s->horn_lo; k < s->horn_ref_hi; k++) {
+        scratch[k - s->horn_lo] = p[k];
+        if (k < s->horn_hi && p[k] > p[kmax]) kmax = k;
+    }
+    float floor_db = db(mine_select(scratch, n, n / 2));
+    float prom = db(p[kmax]) - floor_db;
+    int h2 = 2 * kmax;
+    float harm = -100;
+    for (int k = h2 - 1; k <= h2 + 1 && k < FFT_N / 2; k++) {
+        float v = db(p[k]) - floor_db;
+        if (v > harm) harm = v;
+    }
+    out->horn_prom = harm > 10 ? prom : 0.5f * prom;
+    out->horn_bin = kmax;
+    /* a tone in the squeal band that is an upper harmonic of a strong lower tone (a horn,
+     * music) is not a squeal: keep only what the squeal peak stands out beyond it */
+    if (harm > 10 && prom > 15) out->squeal = out->squeal > prom ? out->squeal - prom : 0;
+}
+
+dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float *impact,
+                                      float *squeal, float *horn, dc_status *st) {
+    for (int i = 0; i < n; i++) impact[i] = squeal[i] = horn[i] = NAN;
+    if (!pcm || !pcm->samples || pcm->rate < 4000 || n <= 0) return DC_OK;
+    audio_setup *s = malloc(sizeof *s);
+    if (!s) return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for audio features");
+    setup_init(s, pcm->rate);
+    float prev[2][IMPACT_BANDS];
+    for (int b = 0; b < IMPACT_BANDS; b++) prev[0][b] = prev[1][b] = 1e9f; /* no rise at start */
+    int first_tick = (int)ceil(pcm->start_sec * hz);
+    if (first_tick < 0) first_tick = 0;
+    for (int i = first_tick; i < n; i++) {
+        sub_features sub[SUBS_PER_TICK];
+        int have = 0;
+        for (int j = 0; j < SUBS_PER_TICK; j++) {
+            /* sub-frame centred in the j-th quarter of the tick */
+            double centre = ((i + (j + 0.5) / SUBS_PER_TICK) / hz - pcm->start_sec) * pcm->rate;
+            long a = lround(centre - FFT_N / 2.0);
+            if (a < 0 || (size_t)a + FFT_N > pcm->count) continue;
+            sub_frame(s, pcm->samples + a, prev, &sub[have++]);
+        }
+        if (have == 0) continue;
+        float imp = 0, sq = 0, hp = 0;
+        int stable = 0;
+        for (int j = 0; j < have; j++) {
+            if (sub[j].impact > imp) imp = sub[j].impact;
+            sq += sub[j].squeal;
+            hp += sub[j].horn_prom;
+        }
+        /* pitch stability: sub-frames within one bin of the tick's median pitch */
+        int bins[SUBS_PER_TICK];
+        for (int j = 0; j < have; j++) bins[j] = sub[j].horn_bin;
+        for (int a = 1; a < have; a++)
+            for (int b = a; b > 0 && bins[b - 1] > bins[b]; b--) {
+                int t = bins[b];
+                bins[b] = bins[b - 1];
+                bins[b - 1] = t;
+            }
+        int med = bins[have / 2];
+        for (int j = 0; j < have; j++) stable += abs(sub[j].horn_bin - med) <= 1;
+        impact[i] = imp;
+        squeal[i] = sq / have;
+        horn[i] = hp / have * (float)stable / have;
+    }
+    free(s);
+    return DC_OK;
+}

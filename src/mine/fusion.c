@@ -1,0 +1,104 @@
+/* Fusion of the signal tracks into one danger timeline, and the choice of windows.
+ *
+ * Each track is max-filtered over +-1 s before the weighted sum, so cues that arrive a moment
+ * apart (looming and squeal before an impact, the stop just after) add up at the incident.
+ * Peaks are picked with non-maximum suppression (5 s); each peak's time is then refined to
+ * where the unfiltered weighted sum is highest within 1.5 s, which is where the sharpest cue
+ * (usually the impact) sits. Windows reach before_sec before and after_sec after the peak,
+ * clamped to the video; windows that overlap are merged and cut to max_window_sec around
+ * the stronger peak. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mine_internal.h"
+
+static void window_signals(dc_mine_result *r, dc_mine_window *w) {
+    int a = (int)floor(w->start_sec * r->hz), b = (int)ceil(w->end_sec * r->hz);
+    int pa = (int)floor((w->peak_sec - 2) * r->hz), pb = (int)ceil((w->peak_sec + 2) * r->hz);
+    w->fired = 0;
+    for (int s = 0; s < DC_MINE_SIGNAL_COUNT; s++) {
+        double m = 0, mp = 0;
+        for (int i = a < 0 ? 0 : a; i <= b && i < r->count; i++) {
+            double v = r->signal[s][i];
+            if (v > m) m = v;
+            if (i >= pa && i <= pb && v > mp) mp = v;
+        }
+        w->signal_max[s] = m;
+        w->signal_near_peak[s] = mp;
+        if (m >= DC_MINE_FIRE_SCORE) w->fired |= 1u << s;
+    }
+}
+
+static bool overlaps(const dc_mine_window *w, double a, double b) {
+    return a < w->end_sec && b > w->start_sec;
+}
+
+void dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts) {
+    dc_mine_options defaults;
+    if (!opts) {
+        dc_mine_options_default(&defaults);
+        opts = &defaults;
+    }
+    int n = r->count;
+    r->window_count = 0;
+    if (n <= 0 || !r->danger) return;
+    float *dil = malloc(sizeof(float) * (size_t)n), *plain = malloc(sizeof(float) * (size_t)n);
+    int max_peaks = 4 * DC_MINE_MAX_WINDOWS, *peaks = malloc(sizeof(int) * (size_t)max_peaks);
+    if (!dil || !plain || !peaks) {
+        free(dil);
+        free(plain);
+        free(peaks);
+        return;
+    }
+    int radius = (int)lround(1.0 * r->hz);
+    memset(r->danger, 0, sizeof(float) * (size_t)n);
+    memset(plain, 0, sizeof(float) * (size_t)n);
+    for (int s = 0; s < DC_MINE_SIGNAL_COUNT; s++) {
+        if (!r->signal[s]) continue;
+        float w = (float)dc_mine_signal_weight((dc_mine_signal)s);
+        mine_max_filter(r->signal[s], n, radius, dil);
+        for (int i = 0; i < n; i++) {
+            r->danger[i] += w * dil[i];
+            plain[i] += w * r->signal[s][i];
+        }
+    }
+    for (int i = 0; i < n; i++) r->danger[i] = r->danger[i] > 1 ? 1 : r->danger[i];
+
+    int k = opts->k < 1 ? 1 : opts->k > DC_MINE_MAX_WINDOWS ? DC_MINE_MAX_WINDOWS : opts->k;
+    int np = mine_peaks(r->danger, n, (int)lround(5.0 * r->hz), peaks, max_peaks);
+    double dur = r->duration_sec > 0 ? r->duration_sec : n / r->hz;
+    double span = opts->before_sec + opts->after_sec;
+    double cut = opts->max_window_sec > 0 ? opts->max_window_sec : span;
+    for (int p = 0; p < np && r->window_count < k; p++) {
+        int c = peaks[p], best = c, ref = (int)lround(1.5 * r->hz);
+        for (int i = c - ref < 0 ? 0 : c - ref; i <= c + ref && i < n; i++)
+            if (plain[i] > plain[best]) best = i;
+        double peak = best / r->hz;
+        double a = fmax(0, peak - opts->before_sec), b = fmin(dur, peak + opts->after_sec);
+        dc_mine_window *into = NULL;
+        for (int w = 0; w < r->window_count && !into; w++)
+            if (overlaps(&r->windows[w], a, b)) into = &r->windows[w];
+        if (into) {
+            double ua = fmin(a, into->start_sec), ub = fmax(b, into->end_sec);
+            if (ub - ua > cut) {
+                /* keep the stronger (earlier chosen) peak where it sits in a normal window */
+                ua = fmax(ua, into->peak_sec - cut * opts->before_sec / span);
+                ub = fmin(ub, ua + cut);
+            }
+            into->start_sec = ua;
+            into->end_sec = ub;
+            continue;
+        }
+        dc_mine_window *w = &r->windows[r->window_count++];
+        memset(w, 0, sizeof *w);
+        w->start_sec = a;
+        w->end_sec = b;
+        w->peak_sec = peak;
+        w->danger = r->danger[c];
+    }
+    for (int w = 0; w < r->window_count; w++) window_signals(r, &r->windows[w]);
+    free(dil);
+    free(plain);
+    free(peaks);
+}

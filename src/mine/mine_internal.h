@@ -1,0 +1,35 @@
+/* Pieces shared inside the mining module. */
+#ifndef MINE_INTERNAL_H
+#define MINE_INTERNAL_H
+
+#include <stddef.h>
+
+#include "dashclaim/mine.h"
+
+/* In-place radix-2 complex FFT of n (a power of two) points; re/im separate arrays. */
+void mine_fft(float *re, float *im, int n);
+
+/* The k-th smallest of n values (0-based); reorders v. */
+float mine_select(float *v, int n, int k);
+/* Median of the finite values of x[0..n) (NAN when none); uses scratch of n floats. */
+float mine_median(const float *x, int n, float *scratch);
+
+/* out[i] = max of in[j] for |j - i| <= radius. */
+void mine_max_filter(const float *in, int n, int radius, float *out);
+
+/* Local maxima of x separated by more than radius ticks, strongest first; returns how many
+ * (at most max) were written to idx. */
+int mine_peaks(const float *x, int n, int radius, int *idx, int max);
+
+/* Scores raw motion features (one per thumbnail step) and writes them onto the timeline:
+ * tick i with t in (t[k-1], t[k]] gets step k's score. Ticks before tick_from or at/after
+ * tick_to are left alone. */
+void mine_steps_to_ticks(const float *score, const double *t, int count, double hz,
+                         int tick_from, int tick_to, float *track);
+
+/* The sudden-stop feature from a forward-flow sequence: log ratio of the median flow in
+ * [t - before, t - gap) to the median flow in [t, t + after). */
+void mine_stop_feature(const float *flow, const double *t, int count, double before,
+                       double gap, double after, float *stop);
+
+#endif

@@ -1,0 +1,279 @@
+/* The mining pass over one video: audio cues on the whole file, a keyframe thumbnail pass for
+ * coarse motion, a first fusion to find candidates, a dense decode (about 10 fps) around the
+ * strongest candidates for shake and looming at full time resolution, and the final fusion. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mine_internal.h"
+
+/* Smallest spreads used by the noise floor, in each raw feature's units: below these a
+ * wobble is not an event even in a perfectly still video. */
+#define SPREAD_IMPACT 1.0f  /* dB mean band rise */
+#define SPREAD_TONAL 1.5f   /* dB prominence */
+#define SPREAD_MOTION 0.02f /* contrast units */
+#define SPREAD_SHAKE 0.3f   /* thumbnail pixels per step */
+#define SPREAD_LOOM 0.05f   /* log scale per second */
+#define SPREAD_STOP 0.1f    /* log flow ratio */
+
+void dc_mine_result_free(dc_mine_result *r) {
+    if (!r) return;
+    free(r->danger);
+    for (int s = 0; s < DC_MINE_SIGNAL_COUNT; s++) free(r->signal[s]);
+    memset(r, 0, sizeof *r);
+}
+
+static dc_error_class alloc_result(dc_mine_result *r, double duration, dc_status *st) {
+    r->duration_sec = duration;
+    r->hz = DC_MINE_HZ;
+    r->count = (int)ceil(duration * DC_MINE_HZ) + 1;
+    r->danger = calloc((size_t)r->count, sizeof(float));
+    bool ok = r->danger != NULL;
+    for (int s = 0; s < DC_MINE_SIGNAL_COUNT; s++) {
+        r->signal[s] = calloc((size_t)r->count, sizeof(float));
+        ok = ok && r->signal[s];
+    }
+    if (!ok) return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for a %.0f s timeline",
+                            duration);
+    return DC_OK;
+}
+
+static dc_error_class mine_audio(dc_media *m, const dc_mine_options *o, dc_deadline dl,
+                                 dc_mine_result *r, dc_status *st) {
+    dc_pcm pcm = {0};
+    dc_status ast = DC_STATUS_OK;
+    dc_error_class e = dc_media_audio(m, 0, 0, o->audio_rate, dl, &pcm, &ast);
+    if (e == DC_ERR_TIMEOUT || e == DC_ERR_RESOURCE) {
+        *st = ast;
+        return e;
+    }
+    if (e != DC_OK) {
+        dc_degrade(st, "%s", ast.message);
+        return DC_OK;
+    }
+    int n = r->count;
+    float *raw = malloc(sizeof(float) * 3 * (size_t)n);
+    if (!raw) {
+        dc_pcm_free(&pcm);
+        return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for audio features");
+    }
+    e = dc_mine_audio_features(&pcm, r->hz, n, raw, raw + n, raw + 2 * n, st);
+    dc_pcm_free(&pcm);
+    if (e == DC_OK) {
+        dc_mine_noise_floor_score(raw, n, SPREAD_IMPACT, r->signal[DC_MINE_IMPACT]);
+        dc_mine_noise_floor_score(raw + n, n, SPREAD_TONAL, r->signal[DC_MINE_SQUEAL]);
+        dc_mine_noise_floor_score(raw + 2 * n, n, SPREAD_TONAL, r->signal[DC_MINE_HORN]);
+        r->has_audio = true;
+    }
+    free(raw);
+    return e;
+}
+
+/* Raw motion features of one or more thumbnail runs, pooled for one noise floor. */
+typedef struct {
+    int count;
+    double *t;
+    float *motion, *shake, *looming, *flow, *stop;
+} motion_steps;
+
+static void steps_free(motion_steps *s) {
+    free(s->t);
+    free(s->motion);
+    free(s->shake);
+    free(s->looming);
+    free(s->flow);
+    free(s->stop);
+    memset(s, 0, sizeof *s);
+}
+
+static bool steps_grow(motion_steps *s, int extra) {
+    size_t n = (size_t)(s->count + extra);
+    double *t = realloc(s->t, n * sizeof(double));
+    if (t) s->t = t;
+    float **f[] = {&s->motion, &s->shake, &s->looming, &s->flow, &s->stop};
+    bool ok = t != NULL;
+    for (int i = 0; i < 5; i++) {
+        float *g = realloc(*f[i], n * sizeof(float));
+        if (g) *f[i] = g;
+        ok = ok && g;
+    }
+    return ok;
+}
+
+/* Appends the features of one thumbnail run; stop uses windows suited to the run's rate. */
+static bool steps_add(motion_steps *s, const dc_thumb_set *set, double before, double gap,
+                      double after) {
+    if (set->count <= 0) return true;
+    if (!steps_grow(s, set->count)) return false;
+    int o = s->count;
+    dc_mine_motion_features(set, s->motion + o, s->shake + o, s->looming + o, s->flow + o);
+    for (int i = 0; i < set->count; i++) s->t[o + i] = set->thumbs[i].t_sec;
+    mine_stop_feature(s->flow + o, s->t + o, set->count, before, gap, after, s->stop + o);
+    s->count += set->count;
+    return true;
+}
+
+/* Scores pooled steps and writes run [from, to) of them onto ticks [tick_from, tick_to). */
+static void steps_score(motion_steps *s, float loom_spread) {
+    dc_mine_noise_floor_score(s->motion, s->count, SPREAD_MOTION, s->motion);
+    dc_mine_noise_floor_score(s->shake, s->count, SPREAD_SHAKE, s->shake);
+    dc_mine_noise_floor_score(s->looming, s->count, loom_spread, s->looming);
+    dc_mine_noise_floor_score(s->stop, s->count, SPREAD_STOP, s->stop);
+}
+
+static void steps_to_ticks(const motion_steps *s, int from, int to, dc_mine_result *r,
+                           int tick_from, int tick_to) {
+    int n = to - from;
+    const double *t = s->t + from;
+    mine_steps_to_ticks(s->motion + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_MOTION]);
+    mine_steps_to_ticks(s->shake + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_SHAKE]);
+    mine_steps_to_ticks(s->looming + from, t, n, r->hz, tick_from, tick_to,
+                        r->signal[DC_MINE_LOOMING]);
+    mine_steps_to_ticks(s->stop + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_STOP]);
+}
+
+static dc_error_class mine_coarse(dc_media *m, const dc_mine_options *o, dc_deadline dl,
+                                  dc_mine_result *r, dc_status *st) {
+    const dc_media_info *info = dc_media_get_info(m);
+    dc_thumb_request req = {.width = o->thumb_width, .height = o->thumb_height};
+    /* long GOPs leave too few keyframes: take about one frame a second instead */
+    if (info->keyframe_interval_sec > 2.5 && info->avg_fps > 0)
+        req.every_kth = (int)lround(info->avg_fps);
+    dc_thumb_set set = {0};
+    dc_status vst = DC_STATUS_OK;
+    dc_error_class e = dc_media_thumbnails(m, &req, dl, &set, &vst);
+    if (e == DC_ERR_TIMEOUT || e == DC_ERR_RESOURCE) {
+        *st = vst;
+        return e;
+    }
+    if (e != DC_OK) {
+        dc_degrade(st, "%s", vst.message);
+        return DC_OK;
+    }
+    if (vst.degraded) dc_degrade(st, "%s", vst.message);
+    motion_steps steps = {0};
+    bool ok = steps_add(&steps, &set, 4.0, 1.0, 2.0);
+    r->keyframes = set.count;
+    dc_thumb_set_free(&set);
+    if (!ok) {
+        steps_free(&steps);
+        return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for motion features");
+    }
+    steps_score(&steps, SPREAD_LOOM);
+    steps_to_ticks(&steps, 0, steps.count, r, 0, r->count);
+    r->has_video = steps.count > 1;
+    steps_free(&steps);
+    return DC_OK;
+}
+
+typedef struct {
+    double a, b;
+} span;
+
+static int by_start(const void *x, const void *y) {
+    const span *p = x, *q = y;
+    return p->a < q->a ? -1 : p->a > q->a;
+}
+
+static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadline dl,
+                                 dc_mine_result *r, dc_status *st) {
+    int want = o->dense_candidates;
+    if (want <= 0 || !r->has_video) return DC_OK;
+    if (want > 16) want = 16;
+    dc_mine_fuse(r, o);
+    int peaks[16];
+    int np = mine_peaks(r->danger, r->count, (int)lround(8.0 * r->hz), peaks, want);
+    span spans[16];
+    for (int i = 0; i < np; i++) {
+        double t = peaks[i] / r->hz;
+        spans[i] = (span){fmax(0, t - o->dense_before_sec),
+                          fmin(r->duration_sec, t + o->dense_after_sec)};
+    }
+    qsort(spans, (size_t)np, sizeof *spans, by_start);
+    int ns = 0;
+    for (int i = 0; i < np; i++) {
+        if (ns > 0 && spans[i].a <= spans[ns - 1].b) spans[ns - 1].b = fmax(spans[ns - 1].b, spans[i].b);
+        else spans[ns++] = spans[i];
+    }
+    const dc_media_info *info = dc_media_get_info(m);
+    double fps = info->avg_fps > 0 ? info->avg_fps : 30;
+    int kth = (int)lround(fps / (o->dense_fps > 0 ? o->dense_fps : 10));
+    if (kth < 1) kth = 1;
+    motion_steps steps = {0};
+    int starts[17];
+    dc_error_class e = DC_OK;
+    for (int i = 0; i < ns && e == DC_OK; i++) {
+        starts[i] = steps.count;
+        if (spans[i].b - spans[i].a < 0.5) continue;
+        dc_thumb_request req = {o->thumb_width, o->thumb_height, spans[i].a, spans[i].b, kth};
+        dc_thumb_set set = {0};
+        dc_status vst = DC_STATUS_OK;
+        e = dc_media_thumbnails(m, &req, dl, &set, &vst);
+        if (e == DC_ERR_TIMEOUT || e == DC_ERR_RESOURCE) {
+            *st = vst;
+            break;
+        }
+        if (e != DC_OK) { /* a span that does not decode keeps its coarse values */
+            e = DC_OK;
+            continue;
+        }
+        r->dense_frames += set.count;
+        if (!steps_add(&steps, &set, 3.0, 0.5, 1.5))
+            e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for dense motion features");
+        dc_thumb_set_free(&set);
+    }
+    starts[ns] = steps.count;
+    if (e == DC_OK && steps.count > 0) {
+        steps_score(&steps, 2 * SPREAD_LOOM);
+        for (int i = 0; i < ns; i++) {
+            if (starts[i + 1] - starts[i] < 2) continue;
+            int tf = (int)ceil(steps.t[starts[i]] * r->hz);
+            int tt = (int)floor(steps.t[starts[i + 1] - 1] * r->hz) + 1;
+            steps_to_ticks(&steps, starts[i], starts[i + 1], r, tf < 0 ? 0 : tf,
+                           tt > r->count ? r->count : tt);
+        }
+    }
+    steps_free(&steps);
+    return e;
+}
+
+dc_error_class dc_mine_video(dc_media *m, const dc_mine_options *opts, dc_deadline dl,
+                             dc_mine_result *out, dc_status *st) {
+    dc_status local;
+    if (!st) st = &local;
+    *st = DC_STATUS_OK;
+    memset(out, 0, sizeof *out);
+    if (!m) return dc_fail(st, DC_ERR_INTERNAL, "dc_mine_video: NULL media");
+    dc_mine_options o;
+    if (opts) o = *opts;
+    else dc_mine_options_default(&o);
+    const dc_media_info *info = dc_media_get_info(m);
+    const char *path = dc_media_path(m);
+    if (!(info->duration_sec > 0))
+        return dc_fail(st, DC_ERR_INPUT, "%s: duration unknown or zero; nothing to mine", path);
+    double t_start = dc_now();
+    dc_error_class e = alloc_result(out, info->duration_sec, st);
+    if (e == DC_OK && o.use_audio) {
+        if (info->has_audio) e = mine_audio(m, &o, dl, out, st);
+        else dc_degrade(st, "%s: no audio stream; mined from motion only", path);
+    }
+    out->seconds_audio = dc_now() - t_start;
+    double t_video = dc_now();
+    if (e == DC_OK && o.use_video) e = mine_coarse(m, &o, dl, out, st);
+    out->seconds_coarse = dc_now() - t_video;
+    double t_dense = dc_now();
+    if (e == DC_OK && o.use_video) e = mine_dense(m, &o, dl, out, st);
+    out->seconds_dense = dc_now() - t_dense;
+    if (e == DC_OK && !out->has_audio && !out->has_video)
+        e = dc_fail(st, DC_ERR_INPUT, "%s: neither audio nor frames could be decoded for mining",
+                    path);
+    if (e == DC_OK && dc_deadline_passed(dl))
+        e = dc_fail(st, DC_ERR_TIMEOUT, "%s: mining passed its deadline", path);
+    if (e != DC_OK) {
+        dc_mine_result_free(out);
+        return e;
+    }
+    dc_mine_fuse(out, &o);
+    out->seconds_total = dc_now() - t_start;
+    return DC_OK;
+}

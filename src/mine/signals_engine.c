@@ -1,0 +1,125 @@
+/* The "signals" engine: a model-free assessment from the mined signals alone.
+ *
+ * It lives in src/mine/ (not src/engine/ as DESIGN.md draws it) because src/engine/ belongs to
+ * the VLM work; it depends only on mining and the claim record.
+ *
+ * Evidence is read around the strongest window's peak (within 2 s):
+ *   collision (HIGH)  <- impact together with shake or a sudden stop;
+ *   near-miss (MEDIUM) <- looming, hard braking (squeal or sudden stop) or a horn backed by
+ *                         motion, without impact;
+ *   NONE otherwise; LOW only for a lone, weak knock (impact without shake, stop or looming).
+ * The probabilities are a softmax over per-severity scores, so the argmax is the decision and
+ * the spread says how clear the evidence was. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mine_internal.h"
+
+static double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
+
+static double maxd(double a, double b) { return a > b ? a : b; }
+
+static void add_evidence(dc_assessment *a, double t, const char *text) {
+    if (a->evidence_count >= DC_MAX_EVIDENCE) return;
+    dc_evidence *e = &a->evidence[a->evidence_count++];
+    e->t_sec = t;
+    e->frame = -1;
+    snprintf(e->description, sizeof e->description, "%s", text);
+}
+
+/* "impact 0.92, shake 0.71" for the signals that fired near the peak */
+static void describe(const dc_mine_window *w, char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = 0;
+    for (int s = 0; s < DC_MINE_SIGNAL_COUNT; s++) {
+        if (w->signal_near_peak[s] < DC_MINE_FIRE_SCORE) continue;
+        int k = snprintf(buf + used, size - used, "%s%s %.2f", used ? ", " : "",
+                         dc_mine_signal_name((dc_mine_signal)s), w->signal_near_peak[s]);
+        if (k < 0 || (size_t)k >= size - used) break;
+        used += (size_t)k;
+    }
+    if (!used) snprintf(buf, size, "no signal above the noise floor");
+}
+
+dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_status *st) {
+    dc_status local;
+    if (!st) st = &local;
+    *st = DC_STATUS_OK;
+    if (!r || !a) return dc_fail(st, DC_ERR_INTERNAL, "dc_signals_assess: NULL argument");
+    snprintf(a->engine.name, sizeof a->engine.name, "signals");
+    a->engine.model[0] = 0;
+    snprintf(a->engine.device, sizeof a->engine.device, "cpu");
+    a->window_count = dc_mine_windows_to_claim(r, a->windows, DC_MAX_WINDOWS);
+
+    double sig[DC_MINE_SIGNAL_COUNT] = {0};
+    const dc_mine_window *top = r->window_count > 0 ? &r->windows[0] : NULL;
+    if (top) memcpy(sig, top->signal_near_peak, sizeof sig);
+    double impact = sig[DC_MINE_IMPACT], shake = sig[DC_MINE_SHAKE], stop = sig[DC_MINE_STOP];
+    double loom = sig[DC_MINE_LOOMING], squeal = sig[DC_MINE_SQUEAL], horn = sig[DC_MINE_HORN];
+    double motion = sig[DC_MINE_MOTION];
+
+    /* without audio an impact cannot be heard: a strong jolt that ends in a stop stands in */
+    double contact = r->has_audio ? impact * maxd(shake, stop)
+                                  : 0.8 * shake * stop * maxd(loom, 0.5);
+    double collision = clamp01(1.6 * sqrt(contact));
+    double braking = maxd(squeal, 0.8 * stop);
+    double near = clamp01(maxd(maxd(loom, braking), horn * maxd(loom, maxd(stop, motion)) * 1.5));
+    near *= 1 - 0.8 * collision;
+    double knock = impact * (1 - maxd(maxd(shake, stop), loom)) * 0.6;
+    double none = clamp01(1 - maxd(maxd(collision, near), knock));
+
+    double score[DC_SEVERITY_COUNT] = {none, knock, near, collision};
+    double zsum = 0, ex[DC_SEVERITY_COUNT];
+    for (int s = 0; s < DC_SEVERITY_COUNT; s++) zsum += ex[s] = exp(5.0 * score[s]);
+    int best = 0;
+    for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
+        a->severity_probs[s] = ex[s] / zsum;
+        if (a->severity_probs[s] > a->severity_probs[best]) best = s;
+    }
+    a->severity = (dc_severity)best;
+
+    /* facts the signals can support */
+    if (!r->has_audio) a->facts.contact = collision > 0.5 ? DC_TRI_UNCLEAR : DC_TRI_UNKNOWN;
+    else if (impact >= 0.5 && maxd(shake, stop) >= DC_MINE_FIRE_SCORE) a->facts.contact = DC_TRI_YES;
+    else if (impact < 0.2) a->facts.contact = DC_TRI_NO;
+    else a->facts.contact = DC_TRI_UNCLEAR;
+    if (stop >= 0.5 && collision > 0.5) a->facts.ego_action = DC_ACTION_STOPPED;
+    else if (braking >= 0.5) a->facts.ego_action = DC_ACTION_BRAKING_HARD;
+    a->facts.speed_kmh = -1;
+    if (a->severity == DC_SEVERITY_NONE) a->scenario = DC_SCENARIO_NONE;
+    else if (loom >= DC_MINE_FIRE_SCORE) a->scenario = DC_SCENARIO_REAR_END; /* closing on what is ahead */
+    if (braking >= 0.5 && a->hazard_count < DC_MAX_HAZARDS && top) {
+        dc_hazard *h = &a->hazards[a->hazard_count++];
+        memset(h, 0, sizeof *h);
+        h->type = DC_HAZARD_SUDDEN_BRAKING;
+        h->relation = DC_POSITION_AHEAD;
+        h->t_sec = top->peak_sec;
+    }
+
+    char what[200], line[400];
+    for (int w = 0; w < r->window_count; w++) {
+        describe(&r->windows[w], what, sizeof what);
+        snprintf(line, sizeof line, "mined window %.1f-%.1f s, danger %.2f, peak at %.1f s: %s",
+                 r->windows[w].start_sec, r->windows[w].end_sec, r->windows[w].danger,
+                 r->windows[w].peak_sec, what);
+        add_evidence(a, r->windows[w].peak_sec, line);
+    }
+    if (top) {
+        describe(top, what, sizeof what);
+        snprintf(a->reasoning, sizeof a->reasoning,
+                 "Model-free assessment from mined signals. Strongest moment at %.1f s (danger "
+                 "%.2f): %s. %s%s",
+                 top->peak_sec, top->danger, what,
+                 a->severity == DC_SEVERITY_HIGH     ? "An impact sound with a camera jolt or "
+                                                       "sudden stop indicates a collision."
+                 : a->severity == DC_SEVERITY_MEDIUM ? "Danger without an impact indicates a "
+                                                       "near-miss or hard braking."
+                 : a->severity == DC_SEVERITY_LOW    ? "A lone knock without motion cues."
+                                                     : "Nothing beyond ordinary driving.",
+                 r->has_audio ? "" : " No audio: judged from motion only.");
+    } else {
+        snprintf(a->reasoning, sizeof a->reasoning, "No windows were mined.");
+    }
+    return DC_OK;
+}
