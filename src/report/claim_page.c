@@ -132,12 +132,15 @@ static void put_severity_card(dc_page *p, const dc_assessment *a) {
     }
     dc_page_printf(p, "}</b> &middot; calibrated: <span class=\"tag%s\">%s</span></p>\n",
                    a->calibrated ? "" : " off", a->calibrated ? "yes" : "no");
-    dc_page_put(p, a->calibrated
-                       ? "<p class=\"sub\">The set covers the true severity at the "
-                         "calibrated rate.</p>\n"
-                       : "<p class=\"sub\">Uncalibrated: the set holds the most likely labels "
-                         "up to 90% of the model's own probability; no coverage is "
-                         "guaranteed.</p>\n");
+    if (a->calibrated) {
+        dc_page_put(p, "<p class=\"sub\">The set covers the true severity at the calibrated "
+                       "rate.</p>\n");
+    } else {
+        dc_page_printf(p, "<p class=\"sub\">Uncalibrated: the set holds the most likely labels "
+                          "up to %.0f%% of the engine's own probability; no coverage is "
+                          "guaranteed.</p>\n",
+                       (1.0 - DC_DEFAULT_ALPHA) * 100);
+    }
     dc_page_put(p, "</section>\n");
 }
 
@@ -207,7 +210,12 @@ static void put_review_card(dc_page *p, const dc_assessment *a) {
     dc_page_put(p, "</td></tr>\n</table>\n</section>\n");
 }
 
-/* The frame an evidence item points at: its index in the sample, else the nearest in time. */
+/* An evidence item without a frame index borrows the nearest frame only when it is this
+ * close in time; a frame from another moment would show the reviewer the wrong thing. */
+#define NEAREST_FRAME_MAX_GAP_SEC 2.0
+
+/* The frame an evidence item points at: its index in the sample, else the nearest in time
+ * (within NEAREST_FRAME_MAX_GAP_SEC), else none. */
 static const dc_frame *evidence_frame(const dc_evidence *e, const dc_frame_set *frames) {
     if (!frames || !frames->frames || frames->count <= 0) return NULL;
     if (e->frame >= 0 && e->frame < frames->count) return &frames->frames[e->frame];
@@ -220,7 +228,7 @@ static const dc_frame *evidence_frame(const dc_evidence *e, const dc_frame_set *
             best = &frames->frames[i];
         }
     }
-    return best;
+    return best_gap <= NEAREST_FRAME_MAX_GAP_SEC ? best : NULL;
 }
 
 /* Embeds one thumbnail; on failure shows why instead and marks the page degraded. */
@@ -267,6 +275,8 @@ static void put_evidence_card(dc_page *p, const dc_assessment *a, const dc_repor
         dc_page_put(p, "<figure>\n");
         if (f) {
             put_thumbnail(p, f, i, st);
+        } else if (frames && frames->count > 0) {
+            dc_page_put(p, "<div class=\"noimg\">no frame was sampled near this time</div>\n");
         } else {
             dc_page_put(p, "<div class=\"noimg\">no frame</div>\n");
         }

@@ -83,29 +83,44 @@ static const char *severity_colour(dc_severity s) {
     return "#59636e";
 }
 
-static void put_row(dc_page *p, const dc_report_index_entry *e) {
-    dc_page_put(p, "<tr class=\"entry\"><td>");
+/* Video cell: the file name (linked to its page), and the directory under it in small
+ * print, so long paths do not crowd the verdict columns. */
+static void put_video_cell(dc_page *p, const dc_report_index_entry *e) {
+    const char *slash = strrchr(e->video, '/');
+    const char *name = slash && slash[1] ? slash + 1 : e->video;
+    dc_page_put(p, "<td class=\"video\">");
     if (e->href[0]) {
         dc_page_put(p, "<a href=\"");
         dc_page_put_escaped(p, e->href);
         dc_page_put(p, "\">");
-        dc_page_put_escaped(p, e->video);
+        dc_page_put_escaped(p, name);
         dc_page_put(p, "</a>");
     } else {
-        dc_page_put_escaped(p, e->video);
+        dc_page_put_escaped(p, name);
     }
-    const char *status = dc_claim_status_name(e->status);
-    dc_page_printf(p, "</td><td>%s", status ? status : "unknown");
-    if (e->status == DC_CLAIM_FAILED) {
-        dc_error_class ec = e->error_class == DC_OK ? DC_ERR_INTERNAL : e->error_class;
-        dc_page_printf(p, " <span class=\"pill\" style=\"background:#d1242f\">%s</span>"
-                          "<div class=\"sub\">",
-                       dc_error_class_name(ec));
-        dc_page_put_escaped(p, e->error_message);
+    if (name != e->video) {
+        dc_page_put(p, "<div class=\"sub\">");
+        char dir[sizeof e->video];
+        snprintf(dir, sizeof dir, "%.*s", (int)(name - e->video), e->video);
+        dc_page_put_escaped(p, dir);
         dc_page_put(p, "</div>");
     }
+    dc_page_put(p, "</td>");
+}
+
+static void put_row(dc_page *p, const dc_report_index_entry *e) {
+    bool failed = e->status == DC_CLAIM_FAILED;
+    dc_page_put(p, "<tr class=\"entry\">");
+    put_video_cell(p, e);
+    const char *status = dc_claim_status_name(e->status);
+    dc_page_printf(p, "<td>%s", status ? status : "unknown");
+    if (failed) {
+        dc_error_class ec = e->error_class == DC_OK ? DC_ERR_INTERNAL : e->error_class;
+        dc_page_printf(p, " <span class=\"pill\" style=\"background:#d1242f\">%s</span>",
+                       dc_error_class_name(ec));
+    }
     dc_page_put(p, "</td><td>");
-    const char *sev = e->status == DC_CLAIM_FAILED ? NULL : dc_severity_name(e->severity);
+    const char *sev = failed ? NULL : dc_severity_name(e->severity);
     if (sev) {
         dc_page_printf(p, "<span class=\"pill\" style=\"background:%s\">%s</span>",
                        severity_colour(e->severity), sev);
@@ -116,12 +131,19 @@ static void put_row(dc_page *p, const dc_report_index_entry *e) {
     const char *action = dc_recommended_action_name(e->recommended_action);
     dc_page_printf(p, "</td><td>%s</td><td>%s</td><td class=\"num\">", priority ? priority : "-",
                    action ? action : "-");
-    if (e->fault_has_ratio && e->status != DC_CLAIM_FAILED) {
+    if (e->fault_has_ratio && !failed) {
         dc_page_printf(p, "%d%%", e->fault_ratio);
     } else {
         dc_page_put(p, "&mdash;");
     }
     dc_page_printf(p, "</td><td class=\"num\">%.2f</td></tr>\n", e->fraud_score);
+    /* the error of a failed claim gets a row of its own: it is what the reviewer acts on */
+    if (failed || (e->status == DC_CLAIM_DEGRADED && e->error_message[0])) {
+        dc_page_printf(p, "<tr class=\"error\"><td></td><td colspan=\"6\">%s",
+                       failed ? "" : "degraded: ");
+        dc_page_put_escaped(p, e->error_message[0] ? e->error_message : "(no message recorded)");
+        dc_page_put(p, "</td></tr>\n");
+    }
 }
 
 dc_error_class dc_report_write_index_html(const char *path, const dc_report_index_entry *entries,

@@ -189,9 +189,16 @@ static void put_evidence_ticks(dc_page *p, const time_scale *ts, const dc_assess
 }
 
 void dc_report_put_timeline(dc_page *p, const dc_assessment *a, const dc_report_inputs *in) {
-    time_scale ts = {.duration = timeline_duration(a, in)};
     bool have_danger = in && in->danger && in->danger_count > 0 && in->danger_hz > 0 &&
                        isfinite(in->danger_hz);
+    if (!have_danger && !(a->video.duration_sec > 0) && a->window_count <= 0 &&
+        a->evidence_count <= 0) {
+        /* nothing to place on a time axis of unknown length (e.g. an unreadable file) */
+        dc_page_put(p, "<p class=\"sub\">No danger timeline: the video's length is unknown "
+                       "and nothing in it was analysed.</p>\n");
+        return;
+    }
+    time_scale ts = {.duration = timeline_duration(a, in)};
     dc_page_printf(p, "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" "
                       "viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"danger timeline\" "
                       "font-family=\"system-ui,'DejaVu Sans',sans-serif\">\n",

@@ -22,6 +22,11 @@
     "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp; &#39;single&#39; "    \
     "\xEF\xBF\xBD\xEF\xBF\xBD end"
 
+/* a file name cannot hold '/', so the index's hostile name has none */
+#define INDEX_HOSTILE "<img src=x onerror=alert(1)> \"q\" & 'x' \xFF"
+#define INDEX_HOSTILE_ESCAPED                                                               \
+    "&lt;img src=x onerror=alert(1)&gt; &quot;q&quot; &amp; &#39;x&#39; \xEF\xBF\xBD"
+
 #define FRAME_W 640
 #define FRAME_H 360
 #define FRAME_COUNT 4
@@ -52,7 +57,7 @@ static void make_frames(dc_frame_set *set) {
 static void make_collision(dc_assessment *a) {
     dc_assessment_init(a);
     snprintf(a->claim_id, sizeof a->claim_id, "claim-<b>42</b>");
-    snprintf(a->video.path, sizeof a->video.path, "/videos/crash <i>1</i>.mp4");
+    snprintf(a->video.path, sizeof a->video.path, "/videos/crash <i>1.mp4");
     a->video.duration_sec = 30.0;
     a->video.width = FRAME_W;
     a->video.height = FRAME_H;
@@ -163,6 +168,8 @@ static void claim_page_shows_verdict_evidence_and_timeline(void **state) {
     char *path = test_path(dir, "claim.html");
     dc_assessment *a = malloc(sizeof *a);
     make_collision(a);
+    /* far from every sampled frame (10-13 s): no picture rather than a wrong one */
+    a->evidence[a->evidence_count++] = (dc_evidence){.t_sec = 25.0, .frame = -1};
     dc_frame_set frames = {0};
     make_frames(&frames);
     float *danger = make_danger(300, 10.0);
@@ -182,7 +189,7 @@ static void claim_page_shows_verdict_evidence_and_timeline(void **state) {
     /* hostile text escaped wherever it appears, and never raw */
     assert_int_equal(test_count(page, HOSTILE_ESCAPED), 2); /* reasoning + evidence 1 */
     assert_non_null(strstr(page, "claim-&lt;b&gt;42&lt;/b&gt;"));
-    assert_non_null(strstr(page, "/videos/crash &lt;i&gt;1&lt;/i&gt;.mp4"));
+    assert_non_null(strstr(page, "/videos/crash &lt;i&gt;1.mp4"));
     assert_null(strcasestr(page, "<script"));
     assert_null(strstr(page, "<b>42"));
     /* probabilities, prediction set, calibration */
@@ -204,12 +211,13 @@ static void claim_page_shows_verdict_evidence_and_timeline(void **state) {
     assert_int_equal(frame_of_img[0], 0);
     assert_int_equal(frame_of_img[1], 2);
     assert_int_equal(frame_of_img[2], 1);
+    assert_int_equal(test_count(page, "no frame was sampled near this time"), 1);
     /* the timeline: one SVG, one shaded rect per window, a danger curve, peaks, evidence */
     assert_int_equal(test_count(page, "<svg"), 1);
     assert_int_equal(test_count(page, "<rect class=\"window\""), 2);
     assert_int_equal(test_count(page, "<path class=\"danger\""), 1);
     assert_int_equal(test_count(page, "<g class=\"peak\""), 2);
-    assert_int_equal(test_count(page, "<g class=\"evidence\""), 3);
+    assert_int_equal(test_count(page, "<g class=\"evidence\""), 4);
     assert_non_null(strstr(page, ">0:30<")); /* the axis reaches the end of the video */
     assert_null(strstr(page, "no danger timeline"));
     /* self-contained */
@@ -282,6 +290,18 @@ static void failed_claim_page_shows_the_error_and_no_severity(void **state) {
     assert_null(strstr(page, ">MEDIUM<"));
     assert_non_null(strstr(page, "No severity: the assessment failed"));
     assert_non_null(strstr(page, "no fault ratio"));
+    assert_int_equal(test_count(page, "<svg"), 1); /* its windows are still drawn */
+    free(page);
+
+    /* unreadable before anything was known: no time axis of made-up length */
+    dc_assessment_init(a);
+    dc_assessment_fail(a, &cause);
+    assert_int_equal(dc_report_write_claim_html(path, a, NULL, &st), DC_OK);
+    page = test_read_file(path);
+    assert_non_null(page);
+    assert_null(strstr(page, "<svg"));
+    assert_non_null(strstr(page, "No danger timeline: the video's length is unknown"));
+    assert_non_null(strstr(page, "CLAIM FAILED"));
     free(page);
     free(a);
     free(path);
@@ -360,7 +380,7 @@ static void index_page_lists_every_entry(void **state) {
     dc_report_index_entry_from_assessment(&entries[0], a, "crash_1.mp4.html");
 
     make_collision(a);
-    snprintf(a->video.path, sizeof a->video.path, "near%s.mp4", HOSTILE);
+    snprintf(a->video.path, sizeof a->video.path, "/claims/a&b/%s.mp4", INDEX_HOSTILE);
     a->severity = DC_SEVERITY_MEDIUM;
     a->fault_has_ratio = false;
     a->review_priority = DC_PRIORITY_STANDARD;
@@ -381,13 +401,16 @@ static void index_page_lists_every_entry(void **state) {
     char *page = test_read_file(path);
     assert_non_null(page);
     assert_int_equal(test_count(page, "<tr class=\"entry\">"), 3);
-    assert_non_null(strstr(page, "<a href=\"crash_1.mp4.html\">/videos/crash &lt;i&gt;1&lt;/i&gt;"
-                                 ".mp4</a>"));
-    assert_non_null(strstr(page, "<a href=\"near.mp4.html\">near" HOSTILE_ESCAPED ".mp4</a>"));
-    assert_null(strcasestr(page, "<script"));
-    assert_non_null(strstr(page, "<td>broken.mp4</td><td>failed"));
+    assert_non_null(strstr(page, "<a href=\"crash_1.mp4.html\">crash &lt;i&gt;1.mp4</a>"
+                                 "<div class=\"sub\">/videos/</div>"));
+    assert_non_null(strstr(page, "<a href=\"near.mp4.html\">" INDEX_HOSTILE_ESCAPED ".mp4</a>"
+                                 "<div class=\"sub\">/claims/a&amp;b/</div>"));
+    assert_null(strcasestr(page, "<img"));
+    assert_non_null(strstr(page, "<td class=\"video\">broken.mp4</td><td>failed"));
     assert_non_null(strstr(page, ">input</span>"));
-    assert_non_null(strstr(page, "invalid data found when processing input"));
+    assert_non_null(strstr(page, "<tr class=\"error\"><td></td><td colspan=\"6\">broken.mp4: "
+                                 "invalid data found when processing input</td></tr>"));
+    assert_non_null(strstr(page, "degraded: one window could not be decoded"));
     assert_non_null(strstr(page, ">HIGH</span>"));
     assert_non_null(strstr(page, ">MEDIUM</span>"));
     assert_non_null(strstr(page, "<td class=\"num\">0.75</td>"));
