@@ -95,6 +95,12 @@ static int append_frame(audio_pass *a, const AVFrame *f) {
     ret = swr_convert(a->swr, &out, out_max, f ? (const uint8_t **)f->extended_data : NULL,
                       in_count);
     if (ret < 0) return ret;
+    /* Lossy coding and resampling overshoot full scale a little; callers get [-1, 1]. */
+    for (int i = 0; i < ret; i++) {
+        float *v = a->buf + a->count + i;
+        if (*v > 1.0f) *v = 1.0f;
+        else if (*v < -1.0f) *v = -1.0f;
+    }
     a->count += (size_t)ret;
     return 0;
 }

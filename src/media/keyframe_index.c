@@ -43,6 +43,26 @@ static bool push_key(dc_media *m, int *cap, int64_t ts, int64_t pos) {
     return true;
 }
 
+/* A sample table indexes decode times; with B-frames a keyframe is presented later by the
+ * reorder delay (and MP4 seeking takes presentation times). The first video packet tells the
+ * delay: pts - dts of a keyframe is the same all through a stream. */
+static void shift_to_presentation_times(dc_media *m) {
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt) return;
+    int64_t shift = 0;
+    for (int tries = 0; tries < 64 && av_read_frame(m->fmt, pkt) >= 0; tries++) {
+        bool video = pkt->stream_index == m->video_index;
+        if (video && pkt->pts != AV_NOPTS_VALUE && pkt->dts != AV_NOPTS_VALUE)
+            shift = pkt->pts - pkt->dts;
+        av_packet_unref(pkt);
+        if (video) break;
+    }
+    av_packet_free(&pkt);
+    if (shift > 0)
+        for (int i = 0; i < m->key_count; i++) m->keys[i].ts += shift;
+    media_seek_to_start(m);
+}
+
 void media_index_from_container(dc_media *m) {
     AVStream *st = m->fmt->streams[m->video_index];
     int n = avformat_index_get_entries_count(st);
@@ -66,6 +86,7 @@ void media_index_from_container(dc_media *m) {
     }
     if (m->key_count == 0) return;
     qsort(m->keys, (size_t)m->key_count, sizeof *m->keys, compare_keys);
+    shift_to_presentation_times(m);
     m->keys_known = true;
     summarise(m);
 }

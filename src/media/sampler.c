@@ -21,6 +21,7 @@ typedef struct {
     int64_t *targets; /* stream time base */
     int n;
     int convert_errors;
+    int64_t last_pts; /* of the last frame emitted */
 } sampler;
 
 static dc_error_class plan_targets(sampler *s, const dc_sample_request *req, dc_status *st) {
@@ -64,8 +65,12 @@ static dc_error_class plan_targets(sampler *s, const dc_sample_request *req, dc_
     return DC_OK;
 }
 
-/* Appends frame f, converted, to the output. */
+/* Appends frame f, converted, to the output - once: when targets lie closer together than
+ * the frames do, the video has fewer frames than asked and each is returned only once. */
 static dc_error_class emit(sampler *s, const AVFrame *f, dc_status *st) {
+    int64_t pts = media_frame_pts(f);
+    if (s->out->count > 0 && pts == s->last_pts) return DC_OK;
+    s->last_pts = pts;
     dc_frame *fr = &s->out->frames[s->out->count];
     int stride = s->out_w * 3;
     fr->rgb = malloc((size_t)stride * s->out_h);

@@ -93,6 +93,8 @@ int media_decoder_receive(media_decoder *d) {
 }
 
 int64_t media_frame_pts(const AVFrame *f) {
-    if (f->best_effort_timestamp != AV_NOPTS_VALUE) return f->best_effort_timestamp;
-    return f->pts;
+    /* The packet's own pts when it has one: the best-effort guess switches to decode times
+     * when only keyframes are fed (B-frame streams), which would be a frame or two early. */
+    if (f->pts != AV_NOPTS_VALUE) return f->pts;
+    return f->best_effort_timestamp;
 }

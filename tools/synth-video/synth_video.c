@@ -16,6 +16,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/display.h>
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 
@@ -30,6 +31,7 @@ typedef struct {
     uint64_t seed;
     damage dmg;
     int audio_rate;
+    int rotate; /* display rotation metadata, degrees clockwise */
 } options;
 
 typedef struct {
@@ -79,6 +81,7 @@ static void usage(FILE *f) {
             "  --crf N            x264/x265 quality (default 23)\n"
             "  --seed N           random seed (default 1)\n"
             "  --damage D         truncate | corrupt | noaudio | vfr | moov-end\n"
+            "  --rotate DEG       display rotation metadata: 90, 180 or 270 (clockwise)\n"
             "  -o FILE            output; container from the extension (.mp4 .mov .mkv .avi .ts)\n"
             "Writes FILE.label.json when the scene labels an incident.\nscenes:\n",
             sv_default_scene_name());
@@ -90,12 +93,13 @@ static int parse(int argc, char **argv, options *o) {
     *o = (options){.width = 1280, .height = 720, .fps = 30, .duration = 10, .incident_at = -1,
                    .seed = 1, .codec = "h264", .crf = 23, .audio_rate = 48000};
     o->scene = sv_default_scene_name();
-    enum { O_SCENE = 256, O_DUR, O_INC, O_SIZE, O_FPS, O_GOP, O_CODEC, O_SEED, O_DMG, O_CRF };
+    enum { O_SCENE = 256, O_DUR, O_INC, O_SIZE, O_FPS, O_GOP, O_CODEC, O_SEED, O_DMG, O_CRF, O_ROT };
     static const struct option longs[] = {
         {"scene", 1, 0, O_SCENE}, {"duration", 1, 0, O_DUR}, {"incident-at", 1, 0, O_INC},
         {"size", 1, 0, O_SIZE},   {"fps", 1, 0, O_FPS},      {"gop", 1, 0, O_GOP},
         {"codec", 1, 0, O_CODEC}, {"seed", 1, 0, O_SEED},    {"damage", 1, 0, O_DMG},
-        {"crf", 1, 0, O_CRF},     {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
+        {"crf", 1, 0, O_CRF},     {"rotate", 1, 0, O_ROT},   {"help", 0, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
         switch (c) {
@@ -111,6 +115,7 @@ static int parse(int argc, char **argv, options *o) {
         case O_CODEC: o->codec = optarg; break;
         case O_SEED: o->seed = strtoull(optarg, NULL, 10); break;
         case O_CRF: o->crf = atoi(optarg); break;
+        case O_ROT: o->rotate = atoi(optarg); break;
         case O_DMG:
             if (!strcmp(optarg, "truncate")) o->dmg = DMG_TRUNCATE;
             else if (!strcmp(optarg, "corrupt")) o->dmg = DMG_CORRUPT;
@@ -133,6 +138,10 @@ static int parse(int argc, char **argv, options *o) {
         return 2;
     }
     if (o->gop <= 0) o->gop = (int)lround(o->fps);
+    if (o->rotate % 90 || o->rotate < 0 || o->rotate >= 360) {
+        fprintf(stderr, "synth-video: --rotate must be 0, 90, 180 or 270\n");
+        return 2;
+    }
     return 0;
 }
 
@@ -180,6 +189,14 @@ static int open_video(writer *w) {
     if (ret < 0) return fail("video stream parameters", ret);
     w->vst->time_base = c->time_base;
     w->vst->avg_frame_rate = c->framerate;
+    if (o->rotate) {
+        uint8_t *m = av_stream_new_side_data(w->vst, AV_PKT_DATA_DISPLAYMATRIX, 9 * 4);
+        if (!m) return fail("out of memory", 0);
+        /* Same convention as the "rotate" tag players honour: av_display_rotation_get() of
+         * this matrix is -rotate, and FFmpeg's players turn the picture rotate degrees
+         * clockwise for display. */
+        av_display_rotation_set((int32_t *)m, (double)o->rotate);
+    }
     w->vframe = av_frame_alloc();
     if (!w->vframe) return fail("out of memory", 0);
     w->vframe->format = c->pix_fmt;
