@@ -372,7 +372,9 @@ char *dc_model_output_grammar(void);
  * are left alone. */
 dc_error_class dc_model_output_apply(const char *text, dc_assessment *a, dc_status *st);
 /* The model-facing fields of *a written exactly as the grammar prescribes (what a perfect
- * model would output). Caller frees. */
+ * model would output; unknown enums are written as the field's "unclear"/"other" value,
+ * strings are cleaned and cut to the grammar's bounds). Caller frees; NULL when severity is
+ * UNSET or out of memory. */
 char *dc_model_output_to_json(const dc_assessment *a);
 
 /* ---- lenient JSON -------------------------------------------------------------------- */
@@ -456,6 +458,25 @@ unsigned dc_prediction_set_calibrated(const double probs[DC_SEVERITY_COUNT],
  * >= 1 - alpha. */
 unsigned dc_prediction_set_uncalibrated(const double probs[DC_SEVERITY_COUNT], double alpha);
 int dc_prediction_set_size(unsigned set);
+
+/* What dc_calibration_fit_files paired and what it left out. */
+typedef struct {
+    int labels;           /* label lines read */
+    int assessments;      /* records read */
+    int paired;           /* used for the fit */
+    int skipped_failed;   /* status failed: no distribution to score */
+    int skipped_no_probs; /* engine gave no severity distribution */
+    int unlabelled;       /* records whose claim_id has no label */
+} dc_calibration_report;
+
+/* The calibrate command's work: labels_path is CSV, one "claim_id,SEVERITY" per line ('#'
+ * comments, blank lines and a "claim_id,..." header allowed; SEVERITY case-insensitive);
+ * assessments_path holds records (NDJSON, or one JSON array). They are paired by claim_id
+ * and fitted with dc_calibration_fit. report may be NULL. Errors name the file and line. */
+dc_error_class dc_calibration_fit_files(const char *labels_path, const char *assessments_path,
+                                        double alpha, dc_conformal_method method,
+                                        dc_calibration *out, dc_calibration_report *report,
+                                        dc_status *st);
 
 dc_error_class dc_calibration_save(const char *path, const dc_calibration *c, dc_status *st);
 dc_error_class dc_calibration_load(const char *path, dc_calibration *c, dc_status *st);

@@ -229,12 +229,32 @@ static void read_word(reader *r) {
     while (!at_end(r) && is_word_char(peek(r))) copy_utf8_char(r);
 }
 
+/* Strict JSON number syntax: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool is_json_number(const char *w) {
+    if (*w == '-') w++;
+    if (*w == '0') w++;
+    else if (*w >= '1' && *w <= '9') while (*w >= '0' && *w <= '9') w++;
+    else return false;
+    if (*w == '.') {
+        w++;
+        if (!(*w >= '0' && *w <= '9')) return false;
+        while (*w >= '0' && *w <= '9') w++;
+    }
+    if (*w == 'e' || *w == 'E') {
+        w++;
+        if (*w == '+' || *w == '-') w++;
+        if (!(*w >= '0' && *w <= '9')) return false;
+        while (*w >= '0' && *w <= '9') w++;
+    }
+    return *w == '\0';
+}
+
 static json_t *word_value(reader *r) {
     const char *w = r->buf.data ? r->buf.data : "";
     if (!strcmp(w, "true")) return json_true();
     if (!strcmp(w, "false")) return json_false();
     if (!strcmp(w, "null")) return json_null();
-    r->repairs++;
+    if (!is_json_number(w)) r->repairs++;
     if (!strcmp(w, "True")) return json_true();
     if (!strcmp(w, "False")) return json_false();
     if (!strcmp(w, "None") || !strcmp(w, "undefined") || !strcmp(w, "NaN")) return json_null();
@@ -270,8 +290,9 @@ static json_t *read_object(reader *r, int depth) {
             r->pos++;
             return obj;
         }
-        if (c == ']') { /* mismatched close: end the object, leave ']' to the parent */
+        if (c == ']') { /* wrong bracket: a model's typo for '}' */
             r->repairs++;
+            r->pos++;
             return obj;
         }
         if (c == ',') {
@@ -337,8 +358,9 @@ static json_t *read_array(reader *r, int depth) {
             r->pos++;
             return arr;
         }
-        if (c == '}') {
+        if (c == '}') { /* wrong bracket: a model's typo for ']' */
             r->repairs++;
+            r->pos++;
             return arr;
         }
         if (c == ',') {
@@ -468,7 +490,7 @@ dc_error_class dc_lenient_json_repair(const char *text, size_t len, char **out_j
     *out_json = NULL;
     json_t *v = dc_lenient_parse(text, len, repairs);
     if (!v) return dc_fail(st, DC_ERR_INPUT, "lenient JSON: no object or array in %zu bytes", len);
-    *out_json = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ALLOW_NUL);
+    *out_json = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
     json_decref(v);
     if (!*out_json) return dc_fail(st, DC_ERR_RESOURCE, "lenient JSON: out of memory");
     return DC_OK;

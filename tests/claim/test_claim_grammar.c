@@ -142,7 +142,7 @@ static void random_assessment(dc_assessment *a) {
 
 static void test_grammar_accepts_canonical_output(void **state) {
     (void)state;
-    for (int round = 0; round < 60; round++) {
+    for (int round = 0; round < 40; round++) {
         dc_assessment a;
         random_assessment(&a);
         char *text = dc_model_output_to_json(&a);
