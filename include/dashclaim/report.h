@@ -47,7 +47,8 @@ dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment 
  * video without keeping the assessments. */
 typedef struct {
     char video[1024]; /* the video's path or name as the user gave it */
-    char href[1024];  /* link to the claim page, relative to the index page; "" = no page */
+    char href[1024];  /* the claim page's file path relative to the index page (not a URL:
+                         it is percent-encoded when written); "" = no page */
     dc_claim_status status;
     dc_error_class error_class; /* DC_OK unless failed */
     char error_message[512];

@@ -83,6 +83,24 @@ static const char *severity_colour(dc_severity s) {
     return "#59636e";
 }
 
+/* href is a file path relative to the index page, not a URL: every byte outside the
+ * unreserved set and '/' is percent-encoded, so a '#', '?', ':' or space in a name links to
+ * that file instead of to a fragment, a query or another scheme (javascript: included). */
+static void put_href(dc_page *p, const char *href) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *c = (const unsigned char *)href; *c; c++) {
+        bool plain = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+                     (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.' ||
+                     *c == '~' || *c == '/';
+        if (plain) {
+            dc_page_putn(p, (const char *)c, 1);
+        } else {
+            char esc[3] = {'%', hex[*c >> 4], hex[*c & 15]};
+            dc_page_putn(p, esc, 3);
+        }
+    }
+}
+
 /* Video cell: the file name (linked to its page), and the directory under it in small
  * print, so long paths do not crowd the verdict columns. */
 static void put_video_cell(dc_page *p, const dc_report_index_entry *e) {
@@ -91,7 +109,7 @@ static void put_video_cell(dc_page *p, const dc_report_index_entry *e) {
     dc_page_put(p, "<td class=\"video\">");
     if (e->href[0]) {
         dc_page_put(p, "<a href=\"");
-        dc_page_put_escaped(p, e->href);
+        put_href(p, e->href);
         dc_page_put(p, "\">");
         dc_page_put_escaped(p, name);
         dc_page_put(p, "</a>");

@@ -395,6 +395,9 @@ static void index_page_lists_every_entry(void **state) {
     dc_assessment_fail(a, &cause);
     dc_report_index_entry_from_assessment(&entries[2], a, NULL);
     assert_int_equal(entries[2].severity, DC_SEVERITY_UNSET);
+    dc_report_index_entry extra[2] = {entries[0], entries[0]};
+    snprintf(extra[0].href, sizeof extra[0].href, "pages/a b#1?.html");
+    snprintf(extra[1].href, sizeof extra[1].href, "javascript:alert(\"x\")");
 
     dc_status st = DC_STATUS_OK;
     assert_int_equal(dc_report_write_index_html(path, entries, 3, &st), DC_OK);
@@ -418,6 +421,15 @@ static void index_page_lists_every_entry(void **state) {
     assert_non_null(strstr(page, "<div class=\"verdict\">3 videos</div>"));
     assert_non_null(strstr(page, "failed<b>1</b>"));
     assert_non_null(strstr(page, "degraded<b>1</b>"));
+    free(page);
+
+    /* links are file paths: percent-encoded, never a fragment, query or script */
+    assert_int_equal(dc_report_write_index_html(path, extra, 2, &st), DC_OK);
+    page = test_read_file(path);
+    assert_non_null(page);
+    assert_non_null(strstr(page, "<a href=\"pages/a%20b%231%3F.html\">"));
+    assert_non_null(strstr(page, "<a href=\"javascript%3Aalert%28%22x%22%29\">"));
+    assert_null(strstr(page, "javascript:"));
     free(page);
 
     assert_int_equal(dc_report_write_index_html(path, NULL, 0, &st), DC_OK);
