@@ -58,7 +58,7 @@ static void put_banner_item(dc_page *p, const char *label, const char *value) {
 }
 
 static void put_banner(dc_page *p, const dc_assessment *a) {
-    bool failed = a->status == DC_CLAIM_FAILED;
+    bool failed = dc_report_claim_failed(a->status);
     dc_page_printf(p, "<section class=\"banner %s\" id=\"verdict\">\n",
                    dc_report_severity_class(a->status, a->severity));
     const char *action = name_or(dc_recommended_action_name(a->recommended_action), "REVIEW");
@@ -103,7 +103,7 @@ static void put_banner(dc_page *p, const dc_assessment *a) {
 
 static void put_severity_card(dc_page *p, const dc_assessment *a) {
     dc_page_put(p, "<section class=\"card\" id=\"severity\"><h2>Severity</h2>\n");
-    if (a->status == DC_CLAIM_FAILED) {
+    if (dc_report_claim_failed(a->status)) {
         dc_page_put(p, "<p>No severity: the assessment failed (see the error above).</p>"
                        "</section>\n");
         return;
@@ -443,11 +443,16 @@ static void put_details_card(dc_page *p, const dc_assessment *a) {
     dc_page_put(p, "</table>\n</div></div>\n</section>\n");
 }
 
-dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment *a,
+dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment *record,
                                           const dc_report_inputs *in, dc_status *st) {
-    if (!a) return dc_fail(st, DC_ERR_INPUT, "%s: no assessment to write", path ? path : "?");
+    if (!record)
+        return dc_fail(st, DC_ERR_INPUT, "%s: no assessment to write", path ? path : "?");
     if (!path || !*path) return dc_fail(st, DC_ERR_INPUT, "report: no output path given");
     if (st) *st = DC_STATUS_OK;
+    dc_assessment *a = malloc(sizeof *a);
+    if (!a) return dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory", path);
+    *a = *record;
+    dc_report_sanitize(a);
 
     dc_page p = {0};
     char title[sizeof a->video.path + 16];
@@ -475,6 +480,7 @@ dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment 
     dc_status wst = DC_STATUS_OK;
     dc_error_class rc = dc_page_write_file(&p, path, &wst);
     dc_page_free(&p);
+    free(a);
     if (rc != DC_OK) {
         if (st) *st = wst;
         return rc;

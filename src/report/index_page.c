@@ -1,27 +1,31 @@
 /* The batch index: one row per video with the verdict a claims team sorts by, and a link
  * to the claim page. Counts at the top say at a glance how the batch went. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "report_internal.h"
 
-static void copy_text(char *dst, size_t cap, const char *src) {
-    snprintf(dst, cap, "%s", src ? src : "");
+/* Copies at most the source array's bytes: a damaged record may lack its terminator. */
+static void copy_text(char *dst, size_t cap, const char *src, size_t src_cap) {
+    if (!src) src = "";
+    snprintf(dst, cap, "%.*s", (int)strnlen(src, src_cap), src);
 }
 
 void dc_report_index_entry_from_assessment(dc_report_index_entry *e, const dc_assessment *a,
                                            const char *href) {
     memset(e, 0, sizeof *e);
-    copy_text(e->video, sizeof e->video, a->video.path);
-    copy_text(e->href, sizeof e->href, href);
+    copy_text(e->video, sizeof e->video, a->video.path, sizeof a->video.path);
+    copy_text(e->href, sizeof e->href, href, sizeof e->href);
     e->status = a->status;
     e->error_class = a->error_class;
-    copy_text(e->error_message, sizeof e->error_message, a->error_message);
-    e->severity = a->status == DC_CLAIM_FAILED ? DC_SEVERITY_UNSET : a->severity;
+    copy_text(e->error_message, sizeof e->error_message, a->error_message,
+              sizeof a->error_message);
+    e->severity = dc_report_claim_failed(a->status) ? DC_SEVERITY_UNSET : a->severity;
     e->review_priority = a->review_priority;
     e->recommended_action = a->recommended_action;
     e->fraud_score = a->fraud_score;
-    e->fault_has_ratio = a->fault_has_ratio;
+    e->fault_has_ratio = dc_report_bool_byte(&a->fault_has_ratio);
     e->fault_ratio = a->fault_ratio;
 }
 
@@ -54,8 +58,9 @@ static void put_summary(dc_page *p, const dc_report_index_entry *entries, int n)
     int urgent = 0;
     for (int i = 0; i < n; i++) {
         const dc_report_index_entry *e = &entries[i];
-        if (e->status >= DC_CLAIM_OK && e->status <= DC_CLAIM_FAILED) by_status[e->status]++;
-        if (e->status != DC_CLAIM_FAILED && e->severity >= DC_SEVERITY_NONE &&
+        bool failed = dc_report_claim_failed(e->status);
+        by_status[failed ? DC_CLAIM_FAILED : e->status]++;
+        if (!failed && e->severity >= DC_SEVERITY_NONE &&
             e->severity <= DC_SEVERITY_HIGH)
             by_severity[e->severity]++;
         if (e->review_priority == DC_PRIORITY_URGENT) urgent++;
@@ -126,8 +131,14 @@ static void put_video_cell(dc_page *p, const dc_report_index_entry *e) {
     dc_page_put(p, "</td>");
 }
 
-static void put_row(dc_page *p, const dc_report_index_entry *e) {
-    bool failed = e->status == DC_CLAIM_FAILED;
+static void put_row(dc_page *p, const dc_report_index_entry *entry) {
+    dc_report_index_entry safe = *entry, *e = &safe;
+    safe.video[sizeof safe.video - 1] = '\0';
+    safe.href[sizeof safe.href - 1] = '\0';
+    safe.error_message[sizeof safe.error_message - 1] = '\0';
+    if (!isfinite(safe.fraud_score)) safe.fraud_score = 0;
+    safe.fault_has_ratio = dc_report_bool_byte(&entry->fault_has_ratio);
+    bool failed = dc_report_claim_failed(e->status);
     dc_page_put(p, "<tr class=\"entry\">");
     put_video_cell(p, e);
     const char *status = dc_claim_status_name(e->status);

@@ -106,7 +106,7 @@ const char *dc_report_format_time(double sec, char out[32]) {
 }
 
 const char *dc_report_severity_class(dc_claim_status status, dc_severity s) {
-    if (status == DC_CLAIM_FAILED) return "failed";
+    if (dc_report_claim_failed(status)) return "failed";
     switch (s) {
     case DC_SEVERITY_NONE: return "sev-none";
     case DC_SEVERITY_LOW: return "sev-low";

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "dashclaim/report.h"
 
@@ -40,6 +41,24 @@ const char *dc_report_format_time(double sec, char out[32]);
 /* The SVG danger timeline of the whole video: danger curve, analysed windows shaded (one
  * <rect class="window"> each), peaks marked, evidence times ticked, time axis labelled. */
 void dc_report_put_timeline(dc_page *p, const dc_assessment *a, const dc_report_inputs *in);
+
+/* Makes a copy of a record safe to print: every string terminated, every count within its
+ * array, every number finite (and probabilities, danger and the fraud score within 0..1). */
+void dc_report_sanitize(dc_assessment *a);
+
+/* A bool holding a byte other than 0 or 1 (a damaged record) is undefined to read as a
+ * bool; this reads its byte instead. */
+static inline bool dc_report_bool_byte(const bool *b) {
+    unsigned char byte;
+    memcpy(&byte, b, 1);
+    return byte != 0;
+}
+
+/* A status outside the enumeration (a damaged or newer record) is treated as failed: the
+ * page must never show a verdict it cannot vouch for. */
+static inline bool dc_report_claim_failed(dc_claim_status s) {
+    return s != DC_CLAIM_OK && s != DC_CLAIM_DEGRADED;
+}
 
 /* CSS class and display text for the severity banner ("sev-high", ...; failed -> "failed"). */
 const char *dc_report_severity_class(dc_claim_status status, dc_severity s);

@@ -2,6 +2,7 @@
  * text, embedded thumbnails that decode to the right frames, the timeline's windows, a
  * failed claim without a severity, the batch index, and writing where it cannot. */
 #include <dirent.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -489,6 +490,54 @@ static void rewriting_a_page_replaces_it(void **state) {
     free(dir);
 }
 
+/* A damaged record: no string terminated, every enum and count out of range, NaNs. The
+ * page is still written, shows no verdict (the status is not one it knows), prints no
+ * "nan", and (under ASan) reads nothing outside the record. */
+static void damaged_record_still_gives_a_safe_page(void **state) {
+    (void)state;
+    char *dir = test_tmp_dir("report-damaged");
+    char *path = test_path(dir, "damaged.html");
+    dc_assessment *a = malloc(sizeof *a);
+    memset(a, '<', sizeof *a);
+    a->severity_probs[1] = NAN;
+    a->fraud_score = NAN;
+    a->windows[0].danger = NAN;
+    a->windows[0].start_sec = -INFINITY;
+    a->evidence[0].t_sec = NAN;
+    a->timings_ms.total = INFINITY;
+    a->video.duration_sec = NAN;
+    float danger[3] = {NAN, 0.5f, INFINITY};
+    dc_report_inputs in = {.danger = danger, .danger_count = 3, .danger_hz = 1.0};
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_report_write_claim_html(path, a, &in, &st), DC_OK);
+    char *page = test_read_file(path);
+    assert_non_null(page);
+    assert_non_null(strstr(page, "CLAIM FAILED"));
+    assert_null(strstr(page, "data-severity"));
+    assert_null(strcasestr(page, "nan"));
+    assert_null(strcasestr(page, "inf<"));
+    assert_null(strstr(page, "<<"));
+    assert_int_equal(test_count(page, "<rect class=\"window\""), DC_MAX_WINDOWS);
+    assert_int_equal(test_count(page, "</html>"), 1);
+    free(page);
+
+    dc_report_index_entry e;
+    dc_report_index_entry_from_assessment(&e, a, "damaged.html");
+    assert_int_equal(e.severity, DC_SEVERITY_UNSET);
+    memset(e.error_message, '&', sizeof e.error_message); /* unterminated here too */
+    e.fraud_score = NAN;
+    assert_int_equal(dc_report_write_index_html(path, &e, 1, &st), DC_OK);
+    page = test_read_file(path);
+    assert_non_null(page);
+    assert_null(strcasestr(page, "nan"));
+    assert_null(strstr(page, "<<"));
+    assert_non_null(strstr(page, "failed<b>1</b>"));
+    free(page);
+    free(a);
+    free(path);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(claim_page_shows_verdict_evidence_and_timeline),
@@ -499,6 +548,7 @@ int main(void) {
         cmocka_unit_test(index_page_lists_every_entry),
         cmocka_unit_test(writing_into_a_missing_directory_fails_naming_the_path),
         cmocka_unit_test(rewriting_a_page_replaces_it),
+        cmocka_unit_test(damaged_record_still_gives_a_safe_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
