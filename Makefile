@@ -39,13 +39,13 @@ demo: build
 	@scripts/demo $(BUILD)
 
 bench: build
-	@scripts/bench $(BUILD)
+	@scripts/bench $(BUILD) $(BENCH)
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
 lint: build
-	@git ls-files 'src/*.c' 'tools/*.c' | xargs clang-tidy -p $(BUILD) --quiet --warnings-as-errors='*' 2>/dev/null
+	@git ls-files 'src/*.c' 'tools/*.c' | xargs -P $(JOBS) -n 4 clang-tidy -p $(BUILD) --quiet --warnings-as-errors='*' 2>/dev/null
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -86,7 +86,7 @@ static int list_directory(const char *dir, bench_list *l) {
         dc_truth_for_video(it->path, &it->truth);
     }
     closedir(d);
-    qsort(l->items, (size_t)l->count, sizeof *l->items, compare_items);
+    if (l->count > 1) qsort(l->items, (size_t)l->count, sizeof *l->items, compare_items);
     return 0;
 }
 
