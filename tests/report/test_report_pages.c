@@ -490,6 +490,35 @@ static void rewriting_a_page_replaces_it(void **state) {
     free(dir);
 }
 
+/* A frame that cannot be encoded costs its thumbnail, not the page: the page says why in
+ * its place and the status is degraded with the same reason. */
+static void unencodable_frame_degrades_instead_of_failing(void **state) {
+    (void)state;
+    char *dir = test_tmp_dir("report-badframe");
+    char *path = test_path(dir, "badframe.html");
+    dc_assessment *a = malloc(sizeof *a);
+    make_collision(a);
+    dc_frame_set frames = {0};
+    make_frames(&frames);
+    frames.frames[2].stride = 10; /* shorter than a row: evidence 2 cannot be encoded */
+    dc_report_inputs in = {.frames = &frames};
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_report_write_claim_html(path, a, &in, &st), DC_OK);
+    assert_true(st.degraded);
+    assert_non_null(strstr(st.message, "evidence 2"));
+    assert_non_null(strstr(st.message, "stride"));
+    char *page = test_read_file(path);
+    assert_non_null(page);
+    int frame_of_img[8];
+    assert_int_equal(check_thumbnails(page, frame_of_img, 8), 2);
+    assert_int_equal(test_count(page, "thumbnail failed: jpeg: row stride 10"), 1);
+    free(page);
+    dc_frame_set_free(&frames);
+    free(a);
+    free(path);
+    free(dir);
+}
+
 /* A damaged record: no string terminated, every enum and count out of range, NaNs. The
  * page is still written, shows no verdict (the status is not one it knows), prints no
  * "nan", and (under ASan) reads nothing outside the record. */
@@ -549,6 +578,7 @@ int main(void) {
         cmocka_unit_test(writing_into_a_missing_directory_fails_naming_the_path),
         cmocka_unit_test(rewriting_a_page_replaces_it),
         cmocka_unit_test(damaged_record_still_gives_a_safe_page),
+        cmocka_unit_test(unencodable_frame_degrades_instead_of_failing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
