@@ -77,10 +77,16 @@ static dc_error_class read_labels(const char *path, label_row **rows_out, int *c
     return DC_OK;
 }
 
+static int cmp_label(const void *a, const void *b) {
+    return strcmp(((const label_row *)a)->id, ((const label_row *)b)->id);
+}
+
+/* rows are sorted by id (thousands of claims: no quadratic pairing) */
 static int find_label(const label_row *rows, int n, const char *id) {
-    for (int i = 0; i < n; i++)
-        if (!strcmp(rows[i].id, id)) return i;
-    return -1;
+    label_row key;
+    dc_copy_utf8(key.id, sizeof key.id, id);
+    const label_row *hit = bsearch(&key, rows, (size_t)n, sizeof *rows, cmp_label);
+    return hit ? (int)(hit - rows) : -1;
 }
 
 typedef struct {
@@ -170,6 +176,7 @@ dc_error_class dc_calibration_fit_files(const char *labels_path, const char *ass
     dc_error_class rc = read_labels(labels_path, &rows, &nrows, st);
     if (rc != DC_OK) return rc;
     r->labels = nrows;
+    if (nrows > 1) qsort(rows, (size_t)nrows, sizeof *rows, cmp_label);
     char *text = slurp(assessments_path, st);
     if (!text) {
         free(rows);
