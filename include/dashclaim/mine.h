@@ -119,8 +119,9 @@ void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shak
                              float *looming, float *flow);
 
 /* Robust noise-floor score: z = (x - median) / spread, where spread is the larger of
- * 1.4826 * MAD, (q95 - median) / 3 (so that a cue that fires all the time, like a drum
- * beat, becomes the floor) and min_spread; score = clamp((z - Z_LOW) / (Z_FULL - Z_LOW)).
+ * 1.4826 * MAD and min_spread, widened to (q90 - median) / 3 when more than 15 % of the
+ * values stand above the event level (so that a cue present much of the time, like a drum
+ * beat, becomes the floor); score = clamp((z - Z_LOW) / (Z_FULL - Z_LOW)).
  * NAN inputs score 0 and are left out of the statistics. */
 void dc_mine_noise_floor_score(const float *raw, int n, float min_spread, float *score);
 

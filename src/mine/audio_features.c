@@ -5,7 +5,8 @@
  *         the smaller of the two averages kept: a crash raises every band at once; a horn,
  *         a squeal, a voice or a bump's thud raises some. A tick keeps its largest sub-frame.
  * squeal: how far the strongest bin in 1.5-5 kHz stands above that range's median bin (dB),
- *         averaged over the tick (sustained, tonal, high).
+ *         averaged over the tick, then opened over half a second so only sustained tone
+ *         remains (a squeal lasts seconds; a melody note does not).
  * horn:   the same prominence for the strongest bin in 250-1100 Hz over the 250-2000 Hz
  *         median, halved unless its second harmonic stands out too, weighted by how many
  *         sub-frames of the tick keep the same pitch. */
@@ -99,11 +100,37 @@ static void sub_frame(const audio_setup *s, const float *x, float prev[2][IMPACT
         float v = db(p[k]) - floor_db;
         if (v > harm) harm = v;
     }
-    out->horn_prom = harm > 10 ? prom : 0.5f * prom;
+    /* a horn's fundamental is at least about as strong as its second harmonic; a "harmonic"
+     * far stronger than its fundamental is a squeal an octave up */
+    out->horn_prom = harm > 10 && harm < prom + 6 ? prom : 0.5f * prom;
     out->horn_bin = kmax;
     /* a tone in the squeal band that is an upper harmonic of a strong lower tone (a horn,
      * music) is not a squeal: keep only what the squeal peak stands out beyond it */
-    if (harm > 10 && prom > 15) out->squeal = out->squeal > prom ? out->squeal - prom : 0;
+    if (harm > 10 && prom > 15 && harm < prom + 6)
+        out->squeal = out->squeal > prom ? out->squeal - prom : 0;
+    else if (out->squeal > prom + 10)
+        out->horn_prom *= 0.3f; /* a squeal dominates: its skirt is not a horn */
+}
+
+/* Morphological opening over +-r ticks: keeps only what lasts at least 2r+1 ticks (a squeal
+ * lasts seconds; a melody note or a clatter does not), at its full extent. */
+static void sustain(float *x, int n, int r) {
+    float *eroded = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    if (!eroded) return;
+    for (int i = 0; i < n; i++) {
+        float m = x[i];
+        for (int j = i - r; j <= i + r && isfinite(m); j++)
+            if (j >= 0 && j < n && (!isfinite(x[j]) || x[j] < m)) m = x[j];
+        eroded[i] = m;
+    }
+    for (int i = 0; i < n; i++) {
+        float m = eroded[i];
+        for (int j = i - r; j <= i + r; j++)
+            if (j >= 0 && j < n && isfinite(eroded[j]) && (!isfinite(m) || eroded[j] > m))
+                m = eroded[j];
+        x[i] = m;
+    }
+    free(eroded);
 }
 
 dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float *impact,
@@ -151,5 +178,6 @@ dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float
         horn[i] = hp / have * (float)stable / have;
     }
     free(s);
+    sustain(squeal, n, 2);
     return DC_OK;
 }

@@ -14,6 +14,10 @@ float mine_select(float *v, int n, int k);
 /* Median of the finite values of x[0..n) (NAN when none); uses scratch of n floats. */
 float mine_median(const float *x, int n, float *scratch);
 
+/* dc_mine_noise_floor_score with the q95 guard against ever-present cues on or off. */
+void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats,
+                      float *score);
+
 /* out[i] = max of in[j] for |j - i| <= radius. */
 void mine_max_filter(const float *in, int n, int radius, float *out);
 

@@ -115,10 +115,23 @@ static bool steps_add(motion_steps *s, const dc_thumb_set *set, double before, d
 
 /* Scores pooled steps and writes run [from, to) of them onto ticks [tick_from, tick_to). */
 static void steps_score(motion_steps *s, float loom_spread) {
-    dc_mine_noise_floor_score(s->motion, s->count, SPREAD_MOTION, s->motion);
-    dc_mine_noise_floor_score(s->shake, s->count, SPREAD_SHAKE, s->shake);
-    dc_mine_noise_floor_score(s->looming, s->count, loom_spread, s->looming);
-    dc_mine_noise_floor_score(s->stop, s->count, SPREAD_STOP, s->stop);
+    mine_floor_score(s->motion, s->count, SPREAD_MOTION, false, s->motion);
+    mine_floor_score(s->shake, s->count, SPREAD_SHAKE, false, s->shake);
+    mine_floor_score(s->looming, s->count, loom_spread, false, s->looming);
+    mine_floor_score(s->stop, s->count, SPREAD_STOP, false, s->stop);
+}
+
+/* Median of three neighbours: a single-step glitch (a keyframe's coding artefact, one odd
+ * match) is not a jolt or an approach; those last several steps at the dense rate. */
+static void median3(float *x, int n) {
+    float prev = n > 0 ? x[0] : 0;
+    for (int i = 1; i + 1 < n; i++) {
+        float a = prev, b = x[i], c = x[i + 1];
+        prev = b;
+        if (!isfinite(a) || !isfinite(c)) continue;
+        float lo = a < b ? a : b, hi = a < b ? b : a;
+        x[i] = c < lo ? lo : c > hi ? hi : c;
+    }
 }
 
 static void steps_to_ticks(const motion_steps *s, int from, int to, dc_mine_result *r,
@@ -130,6 +143,25 @@ static void steps_to_ticks(const motion_steps *s, int from, int to, dc_mine_resu
     mine_steps_to_ticks(s->looming + from, t, n, r->hz, tick_from, tick_to,
                         r->signal[DC_MINE_LOOMING]);
     mine_steps_to_ticks(s->stop + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_STOP]);
+}
+
+/* Mean over +-4 steps (about a second at 10 fps): a vehicle closing in expands step after
+ * step, while a single good match on passing texture does not last. */
+static void mean9(float *x, int n) {
+    float *copy = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    if (!copy) return;
+    memcpy(copy, x, sizeof(float) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        double s = 0;
+        int m = 0;
+        for (int j = i - 4; j <= i + 4; j++)
+            if (j >= 0 && j < n && isfinite(copy[j])) {
+                s += copy[j];
+                m++;
+            }
+        x[i] = m ? (float)(s / m) : NAN;
+    }
+    free(copy);
 }
 
 static dc_error_class mine_coarse(dc_media *m, const dc_mine_options *o, dc_deadline dl,
@@ -218,8 +250,13 @@ static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadl
             continue;
         }
         r->dense_frames += set.count;
+        int before = steps.count;
         if (!steps_add(&steps, &set, 3.0, 0.5, 1.5))
             e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for dense motion features");
+        else {
+            median3(steps.shake + before, steps.count - before);
+            mean9(steps.looming + before, steps.count - before);
+        }
         dc_thumb_set_free(&set);
     }
     starts[ns] = steps.count;

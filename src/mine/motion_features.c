@@ -2,9 +2,11 @@
  *
  * motion:  mean absolute difference after removing each frame's mean and dividing by its
  *          contrast, so a tunnel's light change or auto-exposure does not count as motion.
- * shake:   change of the global translation from one step to the next (translation from
- *          row and column intensity profiles, a 1-D search each, sub-pixel by a parabola):
- *          a jolt reverses direction between steps, a drift does not.
+ * shake:   change of the global translation from one step to the next (translation: the
+ *          median displacement of a grid of blocks): a jolt reverses direction between
+ *          steps, a drift does not. Only for steps under 0.5 s (NAN for keyframes a second
+ *          apart: a jolt rings out within a second and cannot be seen at that rate).
+ *          Looming uses a translation from row/column intensity profiles there.
  * looming: the scale about the image centre that best maps the previous frame's central box
  *          onto the current one after removing the global translation (log scale per
  *          second): an object ahead closing in expands. 0 when no scale fits clearly better
@@ -103,7 +105,8 @@ static void profiles(const uint8_t *g, int w, int h, int y1, float *rows, float 
 /* Best scale s (previous box scaled by s about the centre matches the current box). */
 static double best_scale(const uint8_t *a, const uint8_t *b, int w, int h, double max_scale,
                          double dx, double dy) {
-    int x0 = (int)(0.3 * w), x1 = (int)(0.7 * w), y0 = (int)(0.3 * h), y1 = (int)(0.75 * h);
+    /* wide enough that a vehicle filling the view still shows its edges */
+    int x0 = (int)(0.15 * w), x1 = (int)(0.85 * w), y0 = (int)(0.2 * h), y1 = (int)(0.85 * h);
     double cx = 0.5 * w, cy = 0.5 * h;
     frame_stats sa = stats_of(a, w, y0, y1), sb = stats_of(b, w, y0, y1);
     double ka = 1.0 / (sa.sd + 1.0), kb = 1.0 / (sb.sd + 1.0);
@@ -128,13 +131,91 @@ static double best_scale(const uint8_t *a, const uint8_t *b, int w, int h, doubl
     }
     /* no clear optimum (a light change, a new scene): no expansion measured */
     int unit = (int)lround(-lmin / (lmax - lmin) * (STEPS - 1));
-    if (cost[best] > 0.9 * cost[unit]) return 1.0;
+    if (cost[best] >= 0.9 * cost[unit]) return 1.0;
     double off = 0;
     if (best > 0 && best < STEPS - 1) {
         double l = cost[best - 1], c = cost[best], hh = cost[best + 1], den = l - 2 * c + hh;
         if (den > 1e-12) off = 0.5 * (l - hh) / den;
     }
     return exp(lmin + (lmax - lmin) * (best + off) / (STEPS - 1));
+}
+
+static int cmp_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Global translation of b against a: the median over a grid of blocks (upper 80 % of the
+ * picture) of each block's best integer displacement. Forward motion moves blocks outward
+ * in all directions and cancels in the median; a vehicle or a lane marking moves a few
+ * blocks; a jolt moves them all. */
+static bool block_translation(const uint8_t *a, const uint8_t *b, int w, int h, double *dx,
+                              double *dy) {
+    enum { GX = 5, GY = 3 };
+    int bw = w / 10, bh = h / 8, r = w / 20;
+    if (bw < 4 || bh < 4 || r < 1) {
+        *dx = *dy = 0;
+        return false;
+    }
+    int vx[GX * GY], vy[GX * GY], n = 0;
+    for (int gy = 0; gy < GY; gy++) {
+        for (int gx = 0; gx < GX; gx++) {
+            int x0 = (int)((gx + 0.5) * w / GX) - bw / 2;
+            int y0 = (int)((gy + 0.5) * 0.8 * h / GY) - bh / 2;
+            /* a flat block (sky, a car's body) matches any shift: it says nothing */
+            long texture = 0;
+            for (int y = 0; y + 1 < bh; y++)
+                for (int x = 0; x + 1 < bw; x++) {
+                    const uint8_t *p = a + (y0 + y) * w + x0 + x;
+                    texture += abs(p[1] - p[0]) + abs(p[w] - p[0]);
+                }
+            if (texture < 3L * bw * bh) continue;
+            long best = -1;
+            int bx = 0, by = 0;
+            for (int oy = -r; oy <= r; oy++) {
+                if (y0 + oy < 0 || y0 + oy + bh > h) continue;
+                for (int ox = -r; ox <= r; ox++) {
+                    if (x0 + ox < 0 || x0 + ox + bw > w) continue;
+                    long sad = 0;
+                    bool worse = false; /* stopped early: already more than the best */
+                    for (int y = 0; y < bh && !worse; y++) {
+                        const uint8_t *pa = a + (y0 + y) * w + x0;
+                        const uint8_t *pb = b + (y0 + oy + y) * w + x0 + ox;
+                        for (int x = 0; x < bw; x++) sad += abs(pa[x] - pb[x]);
+                        worse = best >= 0 && sad > best;
+                    }
+                    if (worse) continue;
+                    /* prefer the smaller shift on ties: flat blocks do not move */
+                    if (best < 0 || sad < best ||
+                        (sad == best && abs(ox) + abs(oy) < abs(bx) + abs(by))) {
+                        best = sad;
+                        bx = ox;
+                        by = oy;
+                    }
+                }
+            }
+            if (best >= 0) {
+                vx[n] = bx;
+                vy[n] = by;
+                n++;
+            }
+        }
+    }
+    if (n < 3) {
+        *dx = *dy = 0;
+        return false;
+    }
+    int ux[GX * GY], uy[GX * GY];
+    memcpy(ux, vx, sizeof(int) * (size_t)n);
+    memcpy(uy, vy, sizeof(int) * (size_t)n);
+    qsort(vx, (size_t)n, sizeof(int), cmp_int);
+    qsort(vy, (size_t)n, sizeof(int), cmp_int);
+    *dx = vx[n / 2];
+    *dy = vy[n / 2];
+    /* trusted only when most blocks agree (not at a cut, a light change, a tunnel mouth) */
+    int agree = 0;
+    for (int i = 0; i < n; i++) agree += abs(ux[i] - (int)*dx) <= 1 && abs(uy[i] - (int)*dy) <= 1;
+    return 2 * agree >= n;
 }
 
 void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake,
@@ -173,12 +254,23 @@ void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shak
         }
         motion[i] = (float)norm_diff(a, b, w, 0, (int)(0.9 * h));
         flow[i] = (float)norm_diff(a, b, w, y_road0, y_road1);
-        profiles(a, w, h, y_prof, ra, ca);
-        profiles(b, w, h, y_prof, rb, cb);
-        double dx = profile_shift(ca, cb, w, w / 12), dy = profile_shift(ra, rb, y_prof, h / 10);
-        /* shake is the change of the camera's velocity: a jolt reverses direction from one
-         * step to the next, a lane change or a passing vehicle drifts smoothly */
-        shake[i] = (float)sqrt((dx - px) * (dx - px) + (dy - py) * (dy - py));
+        double dx, dy;
+        if (dt > 0.5) {
+            /* keyframes a second apart cannot see a jolt that rings out in a second */
+            profiles(a, w, h, y_prof, ra, ca);
+            profiles(b, w, h, y_prof, rb, cb);
+            dx = profile_shift(ca, cb, w, w / 12);
+            dy = profile_shift(ra, rb, y_prof, h / 10);
+            shake[i] = NAN;
+        } else {
+            if (!block_translation(a, b, w, h, &dx, &dy)) {
+                dx = px; /* untrusted: carry the previous velocity (no jolt seen) */
+                dy = py;
+            }
+            /* shake is the change of the camera's velocity: a jolt reverses direction from
+             * one step to the next, a lane change or a passing vehicle drifts smoothly */
+            shake[i] = (float)sqrt((dx - px) * (dx - px) + (dy - py) * (dy - py));
+        }
         px = dx;
         py = dy;
         double max_scale = dt > 0.5 ? 2.5 : 1.6;

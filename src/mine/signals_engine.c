@@ -59,12 +59,16 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     double loom = sig[DC_MINE_LOOMING], squeal = sig[DC_MINE_SQUEAL], horn = sig[DC_MINE_HORN];
     double motion = sig[DC_MINE_MOTION];
 
-    /* without audio an impact cannot be heard: a strong jolt that ends in a stop stands in */
-    double contact = r->has_audio ? impact * maxd(shake, stop)
-                                  : 0.8 * shake * stop * maxd(loom, 0.5);
-    double collision = clamp01(1.6 * sqrt(contact));
+    /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in;
+     * impact enters squared so that a faint knock near a jolt is not yet a crash */
+    double contact = r->has_audio ? impact * impact * maxd(shake, stop) : shake * maxd(stop, loom);
+    double collision = clamp01(1.4 * contact);
     double braking = maxd(squeal, 0.8 * stop);
-    double near = clamp01(maxd(maxd(loom, braking), horn * maxd(loom, maxd(stop, motion)) * 1.5));
+    /* looming with a jolt and no impact is a bump or a pothole, not an approach */
+    double approach = loom * (1 - 0.7 * shake);
+    /* a cue that fired (score >= 0.3, i.e. ~6 robust deviations) is already strong evidence */
+    double near = clamp01(
+        1.5 * maxd(maxd(approach, braking), horn * maxd(approach, maxd(stop, motion)) * 1.5));
     near *= 1 - 0.8 * collision;
     double knock = impact * (1 - maxd(maxd(shake, stop), loom)) * 0.6;
     double none = clamp01(1 - maxd(maxd(collision, near), knock));

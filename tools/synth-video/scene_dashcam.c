@@ -6,7 +6,8 @@
  *
  * Label sidecar: {"type", "severity", "incident_sec" (null without an incident), "event_sec"
  * (the distractor's time: bump, horn, tunnel entry; null otherwise), "look"}.
- * The incident time is --incident-at when given; distractor scenes use it for their event. */
+ * The incident time is --incident-at when given; distractor scenes use it for their event.
+ * SV_BLACKOUT=FROM-TO (seconds) renders black frames in [FROM, TO): a camera dropout. */
 #include "scene_dashcam_internal.h"
 
 #include <stdio.h>
@@ -38,6 +39,10 @@ static sv_scene *sd_create(const sv_scene_params *p, sd_builder build) {
     sc->lead_rgb = bodies[sd_hash64(rng) % 6];
     sc->clock_start = (uint32_t)(sd_uniform(&rng, 6, 22) * 3600);
     sc->audio_next = -1;
+    sc->blackout_from = sc->blackout_to = -1;
+    const char *black = getenv("SV_BLACKOUT");
+    if (black && sscanf(black, "%lf-%lf", &sc->blackout_from, &sc->blackout_to) != 2)
+        sc->blackout_from = sc->blackout_to = -1;
     /* skyline: a random walk of hills and blocks, in thousandths of the image height */
     sc->skyline_len = p->width * 2;
     sc->skyline = malloc((size_t)sc->skyline_len * sizeof(int));

@@ -61,8 +61,14 @@ static float horn(const sd_sound *snd, double u) {
 }
 
 static float thump(const sd_sound *snd, double u, int64_t idx) {
-    /* sample-and-hold noise at 1/16 of the rate: a dull, low-passed knock */
-    double knock = sd_noise_at(snd->id, idx / 16) * exp(-u / 0.04);
+    /* a dull knock: noise through two 24-tap box filters (a triangle: low-pass, low side
+     * lobes), so the thud stays below ~1 kHz like a tyre hitting a bump */
+    double knock = 0;
+    for (int k = 0; k < 47; k++) {
+        int wgt = k < 24 ? k + 1 : 47 - k;
+        knock += wgt * sd_noise_at(snd->id, idx - k);
+    }
+    knock *= 3.0 / (24.0 * 24.0) * exp(-u / 0.04);
     return (float)(snd->amp * (sine_cycles(snd->f0 * u) * exp(-u / 0.1) + 0.5 * knock));
 }
 

@@ -64,6 +64,7 @@ typedef struct {
     /* audio state carried between consecutive render_audio calls */
     int64_t audio_next;
     double lp_road, lp_wind;
+    double blackout_from, blackout_to; /* SV_BLACKOUT: black frames in [from, to) */
     /* per-frame scratch for the renderer */
     int *skyline;
     int skyline_len;

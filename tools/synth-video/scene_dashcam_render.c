@@ -277,6 +277,10 @@ static void draw_overlay(const canvas *c, const sd_scene *sc, double t, double s
 
 void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride) {
     const sd_script *s = &sc->script;
+    if (t >= sc->blackout_from && t < sc->blackout_to) {
+        for (int y = 0; y < sc->p.height; y++) memset(rgb + (size_t)y * (size_t)stride, 0, 3 * (size_t)sc->p.width);
+        return;
+    }
     look_palette pal = palette_for(sc->look);
     int w = sc->p.width, h = sc->p.height;
     view v = {.c = {rgb, stride, w, h},
