@@ -16,7 +16,11 @@
  * dc_severity_name(DC_SEVERITY_NONE..DC_SEVERITY_HIGH) = "NONE", "LOW", "MEDIUM", "HIGH",
  * followed by `"`. The four labels begin with four different letters (N, L, M, H), so the
  * first token generated after the prefix already tells them apart. This prefix is part of
- * the schema version: it will not change within "dashclaim.assessment/1".
+ * the schema version: it will not change within "dashclaim.assessment/1". An engine that
+ * decodes the prefix itself (forced, then accepted by the grammar sampler) reads the four
+ * labels' first-token logits at the next step, and passes prefix + generated text to
+ * dc_model_output_apply. (tests/claim/test_claim_grammar.c checks all this with llama.cpp's
+ * grammar sampler and the Qwen2 vocabulary.)
  */
 #ifndef DASHCLAIM_CLAIM_H
 #define DASHCLAIM_CLAIM_H
