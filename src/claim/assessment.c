@@ -59,40 +59,6 @@ void dc_assessment_degrade(dc_assessment *a, const char *message) {
 
 /* ---- JSON out ---- */
 
-/* User-supplied text (paths, ids) may not be UTF-8; JSON must be. Invalid bytes become '?'. */
-static json_t *text_json(const char *s) {
-    json_t *v = json_string(s);
-    if (v) return v;
-    size_t n = strlen(s);
-    char *copy = malloc(n + 1);
-    if (!copy) return json_null();
-    const unsigned char *p = (const unsigned char *)s;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        int len = p[i] < 0x80 ? 1 : (p[i] & 0xE0) == 0xC0 ? 2 : (p[i] & 0xF0) == 0xE0 ? 3
-                                  : (p[i] & 0xF8) == 0xF0 ? 4 : 0;
-        bool ok = len > 0 && i + (size_t)len <= n;
-        for (int k = 1; ok && k < len; k++) ok = (p[i + (size_t)k] & 0xC0) == 0x80;
-        if (ok && len > 1) {
-            json_t *probe = json_stringn((const char *)p + i, (size_t)len);
-            ok = probe != NULL;
-            json_decref(probe);
-        }
-        if (!ok) {
-            copy[o++] = '?';
-            i++;
-        } else {
-            memcpy(copy + o, p + i, (size_t)len);
-            o += (size_t)len;
-            i += (size_t)len;
-        }
-    }
-    copy[o] = '\0';
-    v = json_string(copy);
-    free(copy);
-    return v ? v : json_null();
-}
-
 static json_t *num_or_null(double v) { return v >= 0 && isfinite(v) ? json_real(v) : json_null(); }
 
 static json_t *severity_json(dc_severity s) {
@@ -103,12 +69,12 @@ static json_t *severity_json(dc_severity s) {
 static json_t *build_record(const dc_assessment *a) {
     json_t *o = json_object();
     json_object_set_new(o, "schema", json_string(DC_ASSESSMENT_SCHEMA));
-    json_object_set_new(o, "claim_id", text_json(a->claim_id));
-    json_object_set_new(o, "dashclaim_version", text_json(a->dashclaim_version));
-    json_object_set_new(o, "created_at", text_json(a->created_at));
+    json_object_set_new(o, "claim_id", dc_json_text(a->claim_id));
+    json_object_set_new(o, "dashclaim_version", dc_json_text(a->dashclaim_version));
+    json_object_set_new(o, "created_at", dc_json_text(a->created_at));
 
     json_t *video = json_object();
-    json_object_set_new(video, "path", text_json(a->video.path));
+    json_object_set_new(video, "path", dc_json_text(a->video.path));
     json_object_set_new(video, "sha256", a->video.sha256[0] ? json_string(a->video.sha256) : json_null());
     json_object_set_new(video, "duration_sec", json_real(a->video.duration_sec));
     json_object_set_new(video, "width", json_integer(a->video.width));
@@ -121,23 +87,23 @@ static json_t *build_record(const dc_assessment *a) {
         json_t *err = json_object();
         dc_error_class c = a->error_class != DC_OK ? a->error_class : DC_ERR_INTERNAL;
         json_object_set_new(err, "class", json_string(dc_error_class_name(c)));
-        json_object_set_new(err, "message", text_json(a->error_message));
+        json_object_set_new(err, "message", dc_json_text(a->error_message));
         json_object_set_new(o, "error", err);
     } else if (a->status == DC_CLAIM_DEGRADED) {
         /* degraded is not an error; its reason is kept as a message */
         json_object_set_new(o, "error", json_null());
-        json_object_set_new(o, "degraded_reason", text_json(a->error_message));
+        json_object_set_new(o, "degraded_reason", dc_json_text(a->error_message));
     } else {
         json_object_set_new(o, "error", json_null());
     }
 
     json_t *engine = json_object();
-    json_object_set_new(engine, "name", text_json(a->engine.name));
-    json_object_set_new(engine, "model", text_json(a->engine.model));
+    json_object_set_new(engine, "name", dc_json_text(a->engine.name));
+    json_object_set_new(engine, "model", dc_json_text(a->engine.model));
     json_object_set_new(engine, "model_sha256",
                         a->engine.model_sha256[0] ? json_string(a->engine.model_sha256) : json_null());
-    json_object_set_new(engine, "device", text_json(a->engine.device));
-    json_object_set_new(engine, "prompt_version", text_json(a->engine.prompt_version));
+    json_object_set_new(engine, "device", dc_json_text(a->engine.device));
+    json_object_set_new(engine, "prompt_version", dc_json_text(a->engine.prompt_version));
     json_object_set_new(o, "engine", engine);
 
     json_t *windows = json_array();
@@ -150,7 +116,7 @@ static json_t *build_record(const dc_assessment *a) {
         json_object_set_new(wj, "danger", json_real(w->danger));
         json_t *sig = json_array();
         for (int k = 0; k < w->signal_count && k < DC_MAX_WINDOW_SIGNALS; k++)
-            json_array_append_new(sig, text_json(w->signals[k]));
+            json_array_append_new(sig, dc_json_text(w->signals[k]));
         json_object_set_new(wj, "signals", sig);
         json_array_append_new(windows, wj);
     }
@@ -189,8 +155,8 @@ static json_t *build_record(const dc_assessment *a) {
     json_t *rules = json_array();
     for (int i = 0; i < a->fault_rule_count && i < DC_MAX_FAULT_RULES; i++) {
         json_t *r = json_object();
-        json_object_set_new(r, "id", text_json(a->fault_rules[i].id));
-        json_object_set_new(r, "reason", text_json(a->fault_rules[i].reason));
+        json_object_set_new(r, "id", dc_json_text(a->fault_rules[i].id));
+        json_object_set_new(r, "reason", dc_json_text(a->fault_rules[i].reason));
         json_array_append_new(rules, r);
     }
     json_object_set_new(fault, "rules", rules);
@@ -201,9 +167,9 @@ static json_t *build_record(const dc_assessment *a) {
     json_t *ind = json_array();
     for (int i = 0; i < a->fraud_indicator_count && i < DC_MAX_FRAUD_INDICATORS; i++) {
         json_t *r = json_object();
-        json_object_set_new(r, "id", text_json(a->fraud_indicators[i].id));
+        json_object_set_new(r, "id", dc_json_text(a->fraud_indicators[i].id));
         json_object_set_new(r, "weight", json_real(a->fraud_indicators[i].weight));
-        json_object_set_new(r, "reason", text_json(a->fraud_indicators[i].reason));
+        json_object_set_new(r, "reason", dc_json_text(a->fraud_indicators[i].reason));
         json_array_append_new(ind, r);
     }
     json_object_set_new(fraud, "indicators", ind);
@@ -212,8 +178,8 @@ static json_t *build_record(const dc_assessment *a) {
     json_object_set_new(o, "review_priority", json_string(dc_review_priority_name(a->review_priority)));
     json_object_set_new(o, "recommended_action",
                         json_string(dc_recommended_action_name(a->recommended_action)));
-    json_object_set_new(o, "rules_version", text_json(a->rules_version));
-    json_object_set_new(o, "review_rule", text_json(a->review_rule));
+    json_object_set_new(o, "rules_version", dc_json_text(a->rules_version));
+    json_object_set_new(o, "review_rule", dc_json_text(a->review_rule));
 
     json_t *t = json_object();
     json_object_set_new(t, "probe", num_or_null(a->timings_ms.probe));

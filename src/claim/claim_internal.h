@@ -76,6 +76,8 @@ json_t *dc_lenient_parse(const char *text, size_t len, int *repairs);
 /* Copies src into dst[cap] truncated at a UTF-8 character boundary. Returns true when
  * something was cut. */
 bool dc_copy_utf8(char *dst, size_t cap, const char *src);
+/* A JSON string of s; bytes that are not valid UTF-8 become '?'. Never NULL. */
+json_t *dc_json_text(const char *s);
 /* Case-insensitive lookup of key in obj. */
 json_t *dc_json_get_ci(const json_t *obj, const char *key);
 /* Current UTC time as ISO 8601 into out[32]. */

@@ -133,6 +133,40 @@ char *dc_sb_finish(dc_strbuf *sb) {
     return s;
 }
 
+/* User-supplied text (paths, ids) may not be UTF-8; JSON must be. Invalid bytes become '?'. */
+json_t *dc_json_text(const char *s) {
+    json_t *v = json_string(s);
+    if (v) return v;
+    size_t n = strlen(s);
+    char *copy = malloc(n + 1);
+    if (!copy) return json_null();
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        int len = p[i] < 0x80 ? 1 : (p[i] & 0xE0) == 0xC0 ? 2 : (p[i] & 0xF0) == 0xE0 ? 3
+                                  : (p[i] & 0xF8) == 0xF0 ? 4 : 0;
+        bool ok = len > 0 && i + (size_t)len <= n;
+        for (int k = 1; ok && k < len; k++) ok = (p[i + (size_t)k] & 0xC0) == 0x80;
+        if (ok && len > 1) {
+            json_t *probe = json_stringn((const char *)p + i, (size_t)len);
+            ok = probe != NULL;
+            json_decref(probe);
+        }
+        if (!ok) {
+            copy[o++] = '?';
+            i++;
+        } else {
+            memcpy(copy + o, p + i, (size_t)len);
+            o += (size_t)len;
+            i += (size_t)len;
+        }
+    }
+    copy[o] = '\0';
+    v = json_string(copy);
+    free(copy);
+    return v ? v : json_null();
+}
+
 /* ---- public names ---- */
 
 const char *dc_severity_name(dc_severity s) { return dc_enum_name(&dc_enum_severity, (int)s); }

@@ -34,7 +34,7 @@ json_t *dc_fields_to_json(const dc_field *fields, int count, const void *base) {
                 json_array_append_new(v, enum_value(f->enumd, ((const int *)p)[k]));
             break;
         }
-        case DC_FIELD_STRING: v = json_string(p); if (!v) v = json_string(""); break;
+        case DC_FIELD_STRING: v = dc_json_text(p); break;
         case DC_FIELD_NUMBER: {
             double d = *(const double *)p;
             v = isfinite(d) ? json_real(d) : json_null();

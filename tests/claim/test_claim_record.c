@@ -41,7 +41,7 @@ static void filled(dc_assessment *a) {
     a->evidence_count = 2;
     a->evidence[0] = (dc_evidence){12.0, "brake lights ahead, \"no\" reason", 5};
     a->evidence[1] = (dc_evidence){12.5, "bumper contact — 日本", -1};
-    snprintf(a->reasoning, sizeof a->reasoning, "Contact at 12.5 s.");
+    snprintf(a->reasoning, sizeof a->reasoning, "Contact at 12.5 s.\xff"); /* engine text, not UTF-8 */
     a->timings_ms = (dc_timings){1.5, 20, 30, 4000, 0.2, 4052};
     a->memory = (dc_memory){1000, 2000, 0, 5000000000ull};
     dc_claim_metadata m;
@@ -67,6 +67,7 @@ static void test_round_trip(void **state) {
     }
     assert_string_equal(b.claim_id, "claim-42");
     assert_string_equal(b.video.path, "/data/v??.mp4");
+    assert_string_equal(b.reasoning, "Contact at 12.5 s.?");
     assert_int_equal(b.severity, DC_SEVERITY_HIGH);
     assert_int_equal(b.scenario, DC_SCENARIO_REAR_END);
     assert_int_equal(b.facts.speed_kmh, 52);
