@@ -97,12 +97,21 @@ void media_decoder_send(media_decoder *d, bool flush);
 int media_decoder_receive(media_decoder *d);
 int64_t media_frame_pts(const AVFrame *f);
 
+/* --- pixel_memory.c --- */
+/* A free()-able buffer for a frame's pixels; large ones are backed by huge pages. */
+uint8_t *media_alloc_pixels(size_t size);
+
 /* --- frame_convert.c: one swscale step to the target size, then rotation --- */
 typedef struct {
     struct SwsContext *sws;
     int src_w, src_h, src_fmt, dst_w, dst_h, dst_fmt, flags;
     uint8_t *tmp; /* pre-rotation image when rotating */
     size_t tmp_size;
+    /* Resize in YUV, then colour-convert at the small size (see frame_convert.c). */
+    struct SwsContext *to_rgb;
+    uint8_t *mid[4];
+    int mid_linesize[4];
+    bool two_step;
 } media_converter;
 
 /* Display size (rotation applied) scaled so the longest side is `longest` (0 = native),

@@ -73,7 +73,7 @@ static dc_error_class emit(sampler *s, const AVFrame *f, dc_status *st) {
     s->last_pts = pts;
     dc_frame *fr = &s->out->frames[s->out->count];
     int stride = s->out_w * 3;
-    fr->rgb = malloc((size_t)stride * s->out_h);
+    fr->rgb = media_alloc_pixels((size_t)stride * s->out_h);
     if (!fr->rgb) return media_fail_nomem(s->m, st);
     if (media_convert(&s->conv, f, s->m->info.rotation, s->out_w, s->out_h, AV_PIX_FMT_RGB24,
                       SWS_BICUBIC, fr->rgb, stride) < 0) {
