@@ -133,10 +133,9 @@ static void sustain(float *x, int n, int r) {
     free(eroded);
 }
 
-dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float *impact,
-                                      float *squeal, float *horn, dc_status *st) {
-    for (int i = 0; i < n; i++) impact[i] = squeal[i] = horn[i] = NAN;
-    if (!pcm || !pcm->samples || pcm->rate < 4000 || n <= 0) return DC_OK;
+dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int tick_to,
+                                float *impact, float *squeal, float *horn, dc_status *st) {
+    if (!pcm || !pcm->samples || pcm->rate < 4000 || tick_to <= tick_from) return DC_OK;
     audio_setup *s = malloc(sizeof *s);
     if (!s) return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for audio features");
     setup_init(s, pcm->rate);
@@ -144,7 +143,8 @@ dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float
     for (int b = 0; b < IMPACT_BANDS; b++) prev[0][b] = prev[1][b] = 1e9f; /* no rise at start */
     int first_tick = (int)ceil(pcm->start_sec * hz);
     if (first_tick < 0) first_tick = 0;
-    for (int i = first_tick; i < n; i++) {
+    /* ticks before tick_from (the chunk's overlap) only warm up the band history */
+    for (int i = first_tick; i < tick_to; i++) {
         sub_features sub[SUBS_PER_TICK];
         int have = 0;
         for (int j = 0; j < SUBS_PER_TICK; j++) {
@@ -154,7 +154,7 @@ dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float
             if (a < 0 || (size_t)a + FFT_N > pcm->count) continue;
             sub_frame(s, pcm->samples + a, prev, &sub[have++]);
         }
-        if (have == 0) continue;
+        if (have == 0 || i < tick_from) continue;
         float imp = 0, sq = 0, hp = 0;
         int stable = 0;
         for (int j = 0; j < have; j++) {
@@ -178,6 +178,15 @@ dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float
         horn[i] = hp / have * (float)stable / have;
     }
     free(s);
-    sustain(squeal, n, 2);
     return DC_OK;
+}
+
+void mine_audio_sustain(float *squeal, int n) { sustain(squeal, n, 2); }
+
+dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float *impact,
+                                      float *squeal, float *horn, dc_status *st) {
+    for (int i = 0; i < n; i++) impact[i] = squeal[i] = horn[i] = NAN;
+    dc_error_class e = mine_audio_ticks(pcm, hz, 0, n, impact, squeal, horn, st);
+    if (e == DC_OK) mine_audio_sustain(squeal, n);
+    return e;
 }

@@ -14,6 +14,13 @@ float mine_select(float *v, int n, int k);
 /* Median of the finite values of x[0..n) (NAN when none); uses scratch of n floats. */
 float mine_median(const float *x, int n, float *scratch);
 
+/* The audio features of ticks [tick_from, tick_to) from a chunk of sound (ticks before
+ * tick_from that the chunk covers only warm up the onset history); leaves other ticks alone.
+ * mine_audio_sustain then keeps only sustained squeal, once the whole track is filled. */
+dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int tick_to,
+                                float *impact, float *squeal, float *horn, dc_status *st);
+void mine_audio_sustain(float *squeal, int n);
+
 /* dc_mine_noise_floor_score with the q95 guard against ever-present cues on or off. */
 void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats,
                       float *score);

@@ -38,31 +38,45 @@ static dc_error_class alloc_result(dc_mine_result *r, double duration, dc_status
     return DC_OK;
 }
 
+/* Sound is decoded in chunks of this many seconds (plus a second of overlap that warms up the
+ * onset history), so a long video never holds its whole soundtrack: 16 kHz floats are
+ * 3.8 MB a minute. */
+#define AUDIO_CHUNK_SEC 120.0
+
 static dc_error_class mine_audio(dc_media *m, const dc_mine_options *o, dc_deadline dl,
                                  dc_mine_result *r, dc_status *st) {
-    dc_pcm pcm = {0};
-    dc_status ast = DC_STATUS_OK;
-    dc_error_class e = dc_media_audio(m, 0, 0, o->audio_rate, dl, &pcm, &ast);
-    if (e == DC_ERR_TIMEOUT || e == DC_ERR_RESOURCE) {
-        *st = ast;
-        return e;
-    }
-    if (e != DC_OK) {
-        dc_degrade(st, "%s", ast.message);
-        return DC_OK;
-    }
     int n = r->count;
     float *raw = malloc(sizeof(float) * 3 * (size_t)n);
-    if (!raw) {
+    if (!raw) return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for audio features");
+    float *impact = raw, *squeal = raw + n, *horn = raw + 2 * n;
+    for (int i = 0; i < 3 * n; i++) raw[i] = NAN;
+    dc_error_class e = DC_OK;
+    bool any = false;
+    for (double c = 0; c < r->duration_sec && e == DC_OK; c += AUDIO_CHUNK_SEC) {
+        bool last = c + AUDIO_CHUNK_SEC >= r->duration_sec;
+        dc_pcm pcm = {0};
+        dc_status ast = DC_STATUS_OK;
+        e = dc_media_audio(m, c > 1 ? c - 1 : 0, last ? 0 : c + AUDIO_CHUNK_SEC, o->audio_rate,
+                           dl, &pcm, &ast);
+        if (e == DC_ERR_TIMEOUT || e == DC_ERR_RESOURCE) {
+            *st = ast;
+            break;
+        }
+        if (e != DC_OK) { /* undecodable sound: mine what we have, say so */
+            dc_degrade(st, "%s", ast.message);
+            e = DC_OK;
+            break;
+        }
+        int from = (int)ceil(c * r->hz), to = last ? n : (int)ceil((c + AUDIO_CHUNK_SEC) * r->hz);
+        e = mine_audio_ticks(&pcm, r->hz, from, to > n ? n : to, impact, squeal, horn, st);
+        any = any || pcm.count > 0;
         dc_pcm_free(&pcm);
-        return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for audio features");
     }
-    e = dc_mine_audio_features(&pcm, r->hz, n, raw, raw + n, raw + 2 * n, st);
-    dc_pcm_free(&pcm);
-    if (e == DC_OK) {
-        dc_mine_noise_floor_score(raw, n, SPREAD_IMPACT, r->signal[DC_MINE_IMPACT]);
-        dc_mine_noise_floor_score(raw + n, n, SPREAD_TONAL, r->signal[DC_MINE_SQUEAL]);
-        dc_mine_noise_floor_score(raw + 2 * n, n, SPREAD_TONAL, r->signal[DC_MINE_HORN]);
+    if (e == DC_OK && any) {
+        mine_audio_sustain(squeal, n);
+        dc_mine_noise_floor_score(impact, n, SPREAD_IMPACT, r->signal[DC_MINE_IMPACT]);
+        dc_mine_noise_floor_score(squeal, n, SPREAD_TONAL, r->signal[DC_MINE_SQUEAL]);
+        dc_mine_noise_floor_score(horn, n, SPREAD_TONAL, r->signal[DC_MINE_HORN]);
         r->has_audio = true;
     }
     free(raw);

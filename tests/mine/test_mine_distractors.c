@@ -14,7 +14,7 @@
 static void check_calm(const char *scene, int seed, bool may_alarm_with_shake) {
     char name[64];
     snprintf(name, sizeof name, "%s-%d", scene, seed);
-    const char *path = mt_make_video(name, scene, seed, 40, 20.0, NULL, NULL);
+    const char *path = mt_make_video(name, scene, seed, 30, 15.0, NULL, NULL);
     assert_non_null(path);
     dc_mine_result r;
     dc_status st;
