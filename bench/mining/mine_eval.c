@@ -203,6 +203,9 @@ int main(int argc, char **argv) {
                 printf("    window %d: [%.1f, %.1f] peak %.2f danger %.3f fired 0x%x\n", w,
                        r.windows[w].start_sec, r.windows[w].end_sec, r.windows[w].peak_sec,
                        r.windows[w].danger, r.windows[w].fired);
+            printf("    severity probs NONE %.2f LOW %.2f MEDIUM %.2f HIGH %.2f, contact %d\n",
+                   a.severity_probs[0], a.severity_probs[1], a.severity_probs[2],
+                   a.severity_probs[3], (int)a.facts.contact);
             printf("    audio %.2fs coarse %.2fs (%d keyframes) dense %.2fs (%d frames)\n",
                    r.seconds_audio, r.seconds_coarse, r.keyframes, r.seconds_dense,
                    r.dense_frames);

@@ -22,6 +22,7 @@
 
 typedef struct {
     int rate;
+    mine_rfft *fft;
     float window[FFT_N];
     int band_lo[IMPACT_BANDS], band_hi[IMPACT_BANDS];
     int squeal_lo, squeal_hi, horn_lo, horn_hi, horn_ref_hi;
@@ -55,15 +56,10 @@ typedef struct {
     int horn_bin;
 } sub_features;
 
-static void sub_frame(const audio_setup *s, const float *x, float prev[2][IMPACT_BANDS],
+static void sub_frame(audio_setup *s, const float *x, float prev[2][IMPACT_BANDS],
                       sub_features *out) {
-    float re[FFT_N], im[FFT_N], p[FFT_N / 2], scratch[FFT_N / 2];
-    for (int i = 0; i < FFT_N; i++) {
-        re[i] = x[i] * s->window[i];
-        im[i] = 0;
-    }
-    mine_fft(re, im, FFT_N);
-    for (int k = 0; k < FFT_N / 2; k++) p[k] = re[k] * re[k] + im[k] * im[k];
+    float p[FFT_N / 2], scratch[FFT_N / 2];
+    mine_rfft_power(s->fft, x, s->window, p);
 
     /* broadband: the rise must show in the low and the high half of the bands alike (a
      * bump's thud or a horn's onset rises in one half only) */
@@ -137,7 +133,11 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
                                 float *impact, float *squeal, float *horn, dc_status *st) {
     if (!pcm || !pcm->samples || pcm->rate < 4000 || tick_to <= tick_from) return DC_OK;
     audio_setup *s = malloc(sizeof *s);
-    if (!s) return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for audio features");
+    if (s) s->fft = mine_rfft_new(FFT_N);
+    if (!s || !s->fft) {
+        free(s);
+        return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for audio features");
+    }
     setup_init(s, pcm->rate);
     float prev[2][IMPACT_BANDS];
     for (int b = 0; b < IMPACT_BANDS; b++) prev[0][b] = prev[1][b] = 1e9f; /* no rise at start */
@@ -177,6 +177,7 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
         squeal[i] = sq / have;
         horn[i] = hp / have * (float)stable / have;
     }
+    mine_rfft_free(s->fft);
     free(s);
     return DC_OK;
 }

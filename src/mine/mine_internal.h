@@ -6,8 +6,12 @@
 
 #include "dashclaim/mine.h"
 
-/* In-place radix-2 complex FFT of n (a power of two) points; re/im separate arrays. */
-void mine_fft(float *re, float *im, int n);
+/* Power spectrum of n real samples (n a power of two >= 4) times a window: power[k] for
+ * k < n / 2, through one complex FFT of n / 2 points with precomputed tables. */
+typedef struct mine_rfft mine_rfft;
+mine_rfft *mine_rfft_new(int n);
+void mine_rfft_free(mine_rfft *p);
+void mine_rfft_power(mine_rfft *p, const float *x, const float *window, float *power);
 
 /* The k-th smallest of n values (0-based); reorders v. */
 float mine_select(float *v, int n, int k);
