@@ -4,7 +4,8 @@
  * the VLM work; it depends only on mining and the claim record.
  *
  * Evidence is read around the strongest window's peak (within 2 s):
- *   collision (HIGH)  <- impact together with shake or a sudden stop;
+ *   collision (HIGH)  <- impact together with shake, a sudden stop or (a little weaker) an
+ *                        approach (looming) just before it;
  *   near-miss (MEDIUM) <- looming, hard braking (squeal or sudden stop) or a horn backed by
  *                         motion, without impact;
  *   NONE otherwise; LOW only for a lone, weak knock (impact without shake, stop or looming).
@@ -61,7 +62,8 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
 
     /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in;
      * impact enters squared so that a faint knock near a jolt is not yet a crash */
-    double contact = r->has_audio ? impact * impact * maxd(shake, stop) : shake * maxd(stop, loom);
+    double contact = r->has_audio ? impact * impact * maxd(maxd(shake, stop), 0.8 * loom)
+                                  : shake * maxd(stop, loom);
     double collision = clamp01(1.4 * contact);
     double braking = maxd(squeal, 0.8 * stop);
     /* looming with a jolt and no impact is a bump or a pothole, not an approach */
@@ -85,7 +87,8 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
 
     /* facts the signals can support */
     if (!r->has_audio) a->facts.contact = collision > 0.5 ? DC_TRI_UNCLEAR : DC_TRI_UNKNOWN;
-    else if (impact >= 0.5 && maxd(shake, stop) >= DC_MINE_FIRE_SCORE) a->facts.contact = DC_TRI_YES;
+    else if (impact >= 0.5 && maxd(maxd(shake, stop), loom) >= DC_MINE_FIRE_SCORE)
+        a->facts.contact = DC_TRI_YES;
     else if (impact < 0.2) a->facts.contact = DC_TRI_NO;
     else a->facts.contact = DC_TRI_UNCLEAR;
     if (stop >= 0.5 && collision > 0.5) a->facts.ego_action = DC_ACTION_STOPPED;
