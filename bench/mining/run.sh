@@ -77,17 +77,21 @@ if [ "${SKIP_EVAL:-0}" != 1 ]; then
 fi
 
 if [ "${SKIP_SPEED:-0}" != 1 ]; then
-    big=${BIG_VIDEO:-$WORK/speed-1080p30-20min.mp4}
-    if [ ! -s "$big" ] || { [ -z "${BIG_VIDEO:-}" ] && [ ! -s "$big.label.json" ]; }; then
+    big=$WORK/speed-1080p30-20min.mp4
+    if [ -n "${BIG_VIDEO:-}" ]; then
+        big=$WORK/given-1080p30.mp4 # a link, so the label sidecar stays in our folder
+        ln -sf "$(realpath "$BIG_VIDEO")" "$big"
+        [ -s "$big.label.json" ] || echo '{"type": "normal", "severity": "NONE", "incident_sec": null}' >"$big.label.json"
+    fi
+    if [ ! -s "$big.label.json" ]; then
         echo "== generating the 20-minute 1080p30 video (takes a while)"
         nice -n 10 "$SYNTH" --scene collision --duration 1200 --size 1920x1080 --fps 30 --gop 30 \
             --seed 4242 --incident-at 700 -o "$big" >/dev/null
     fi
-    echo "== speed on $big ($(du -h "$big" | cut -f1))"
+    echo "== speed on $big ($(du -hL "$big" | cut -f1))"
     t0=$(date +%s.%N)
     ffmpeg -v error -nostdin -i "$big" -f null - 
     t1=$(date +%s.%N)
-    [ -s "$big.label.json" ] || echo '{"type": "normal", "severity": "NONE", "incident_sec": null}' >"$big.label.json"
     "$EVAL" --verbose "$big" | tee "$WORK/speed.txt"
     ff=$(echo "$t1 - $t0" | bc -l)
     mine=$(sed -n 's/^mining speed: .* in \([0-9.]*\) s = .*/\1/p' "$WORK/speed.txt")
