@@ -56,6 +56,9 @@ typedef struct {
     double dense_before_sec, dense_after_sec; /* dense span around a candidate (4, 3) */
     bool use_audio;         /* default true (a video without audio is mined from motion) */
     bool use_video;         /* default true */
+    /* a candidate after the first is decoded densely only when its coarse danger is at least
+     * this share of the strongest one's (default 0.5): one clear incident costs one span */
+    double dense_relative;
 } dc_mine_options;
 
 void dc_mine_options_default(dc_mine_options *o);

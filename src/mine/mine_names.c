@@ -34,6 +34,7 @@ void dc_mine_options_default(dc_mine_options *o) {
     o->dense_after_sec = 3;
     o->use_audio = true;
     o->use_video = true;
+    o->dense_relative = 0.5;
 }
 
 int dc_mine_windows_to_claim(const dc_mine_result *r, dc_window *out, int max) {
