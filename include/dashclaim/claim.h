@@ -356,11 +356,11 @@ dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_st
 const char *dc_severity_name(dc_severity s);
 /* Case-insensitive; DC_SEVERITY_UNSET when not one of the four. */
 dc_severity dc_severity_from_name(const char *name);
-const char *dc_claim_status_name(dc_claim_status s);   /* "ok" | "degraded" | "failed" */
-const char *dc_scenario_name(dc_scenario s);           /* "rear_end", ... "unknown" */
-const char *dc_review_priority_name(dc_review_priority p); /* "URGENT" | "STANDARD" | ... */
+const char *dc_claim_status_name(dc_claim_status s);             /* "ok" | "degraded" | "failed" */
+const char *dc_scenario_name(dc_scenario s);                     /* "rear_end", ... "unknown" */
+const char *dc_review_priority_name(dc_review_priority p);       /* "URGENT" | "STANDARD" | ... */
 const char *dc_recommended_action_name(dc_recommended_action a); /* "APPROVE" | ... */
-const char *dc_conformal_method_name(dc_conformal_method m);    /* "lac" | "aps" */
+const char *dc_conformal_method_name(dc_conformal_method m);     /* "lac" | "aps" */
 
 /* ---- model-facing schema: grammar, parser, canonical output ---------------------------- */
 
@@ -388,8 +388,8 @@ char *dc_model_output_to_json(const dc_assessment *a);
  * closing what was left open, accepting single quotes, bare keys, missing or trailing
  * commas, and replacing invalid UTF-8. *repairs (may be NULL) gets a count of the repairs
  * made. DC_ERR_INPUT when nothing JSON-like is found. Never crashes on any input. */
-dc_error_class dc_lenient_json_repair(const char *text, size_t len, char **out_json,
-                                      int *repairs, dc_status *st);
+dc_error_class dc_lenient_json_repair(const char *text, size_t len, char **out_json, int *repairs,
+                                      dc_status *st);
 
 /* ---- prompt -------------------------------------------------------------------------- */
 
@@ -412,8 +412,8 @@ char *dc_prompt_claim(const dc_prompt_options *opts);
 
 /* What the claimant says (when a claim system provides it). */
 typedef struct {
-    dc_tristate collision_claimed; /* UNKNOWN = not given */
-    dc_severity damage_claimed;    /* claimed damage level; UNSET = not given */
+    dc_tristate collision_claimed;   /* UNKNOWN = not given */
+    dc_severity damage_claimed;      /* claimed damage level; UNSET = not given */
     int recent_claims_same_vehicle;  /* from a store; -1 = no store / unknown */
     int recent_claims_same_location; /* from a store; -1 = no store / unknown */
 } dc_claim_metadata;
@@ -452,8 +452,7 @@ double dc_conformal_score(dc_conformal_method m, const double probs[DC_SEVERITY_
  * is not a severity. */
 dc_error_class dc_calibration_fit(const double (*probs)[DC_SEVERITY_COUNT],
                                   const dc_severity *labels, int n, double alpha,
-                                  dc_conformal_method method, dc_calibration *out,
-                                  dc_status *st);
+                                  dc_conformal_method method, dc_calibration *out, dc_status *st);
 /* Prediction set with a calibration (labels with score <= qhat; never empty: the most
  * likely label is kept if nothing qualifies, which only raises coverage). */
 unsigned dc_prediction_set_calibrated(const double probs[DC_SEVERITY_COUNT],

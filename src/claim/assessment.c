@@ -75,7 +75,8 @@ static json_t *build_record(const dc_assessment *a) {
 
     json_t *video = json_object();
     json_object_set_new(video, "path", dc_json_text(a->video.path));
-    json_object_set_new(video, "sha256", a->video.sha256[0] ? json_string(a->video.sha256) : json_null());
+    json_object_set_new(video, "sha256",
+                        a->video.sha256[0] ? json_string(a->video.sha256) : json_null());
     json_object_set_new(video, "duration_sec", json_real(a->video.duration_sec));
     json_object_set_new(video, "width", json_integer(a->video.width));
     json_object_set_new(video, "height", json_integer(a->video.height));
@@ -101,7 +102,8 @@ static json_t *build_record(const dc_assessment *a) {
     json_object_set_new(engine, "name", dc_json_text(a->engine.name));
     json_object_set_new(engine, "model", dc_json_text(a->engine.model));
     json_object_set_new(engine, "model_sha256",
-                        a->engine.model_sha256[0] ? json_string(a->engine.model_sha256) : json_null());
+                        a->engine.model_sha256[0] ? json_string(a->engine.model_sha256)
+                                                  : json_null());
     json_object_set_new(engine, "device", dc_json_text(a->engine.device));
     json_object_set_new(engine, "prompt_version", dc_json_text(a->engine.prompt_version));
     json_object_set_new(o, "engine", engine);
@@ -131,7 +133,8 @@ static json_t *build_record(const dc_assessment *a) {
     } else {
         json_t *probs = json_object();
         for (int i = 0; i < DC_SEVERITY_COUNT; i++)
-            json_object_set_new(probs, dc_severity_name((dc_severity)i), json_real(a->severity_probs[i]));
+            json_object_set_new(probs, dc_severity_name((dc_severity)i),
+                                json_real(a->severity_probs[i]));
         json_object_set_new(o, "severity_probs", probs);
     }
     json_t *set = json_array();
@@ -175,7 +178,8 @@ static json_t *build_record(const dc_assessment *a) {
     json_object_set_new(fraud, "indicators", ind);
     json_object_set_new(o, "fraud", fraud);
 
-    json_object_set_new(o, "review_priority", json_string(dc_review_priority_name(a->review_priority)));
+    json_object_set_new(o, "review_priority",
+                        json_string(dc_review_priority_name(a->review_priority)));
     json_object_set_new(o, "recommended_action",
                         json_string(dc_recommended_action_name(a->recommended_action)));
     json_object_set_new(o, "rules_version", dc_json_text(a->rules_version));
@@ -243,9 +247,9 @@ dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_st
     }
     json_t *schema = json_object_get(o, "schema");
     if (!json_is_string(schema) || strcmp(json_string_value(schema), DC_ASSESSMENT_SCHEMA) != 0) {
-        dc_error_class rc = dc_fail(st, DC_ERR_INPUT, "assessment JSON: schema is '%.64s', expected '%s'",
-                                    json_is_string(schema) ? json_string_value(schema) : "(missing)",
-                                    DC_ASSESSMENT_SCHEMA);
+        dc_error_class rc = dc_fail(
+            st, DC_ERR_INPUT, "assessment JSON: schema is '%.64s', expected '%s'",
+            json_is_string(schema) ? json_string_value(schema) : "(missing)", DC_ASSESSMENT_SCHEMA);
         json_decref(o);
         return rc;
     }
@@ -265,7 +269,7 @@ dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_st
 
     json_t *status = json_object_get(o, "status");
     const char *sname = json_is_string(status) ? json_string_value(status) : "";
-    a->status = same_name(sname, "failed") ? DC_CLAIM_FAILED
+    a->status = same_name(sname, "failed")     ? DC_CLAIM_FAILED
                 : same_name(sname, "degraded") ? DC_CLAIM_DEGRADED
                                                : DC_CLAIM_OK;
     json_t *err = json_object_get(o, "error");
@@ -301,7 +305,8 @@ dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_st
         json_t *s;
         json_array_foreach(json_object_get(w, "signals"), k, s) {
             if (dw->signal_count >= DC_MAX_WINDOW_SIGNALS || !json_is_string(s)) continue;
-            dc_copy_utf8(dw->signals[dw->signal_count++], sizeof dw->signals[0], json_string_value(s));
+            dc_copy_utf8(dw->signals[dw->signal_count++], sizeof dw->signals[0],
+                         json_string_value(s));
         }
     }
 

@@ -17,7 +17,8 @@ typedef struct {
 static char *trim(char *s) {
     while (*s == ' ' || *s == '\t') s++;
     size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) s[--n] = '\0';
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
     if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
         s[n - 1] = '\0';
         s++;
@@ -25,7 +26,8 @@ static char *trim(char *s) {
     return s;
 }
 
-static dc_error_class read_labels(const char *path, label_row **rows_out, int *count_out, dc_status *st) {
+static dc_error_class read_labels(const char *path, label_row **rows_out, int *count_out,
+                                  dc_status *st) {
     FILE *f = fopen(path, "r");
     if (!f) return dc_fail(st, DC_ERR_INPUT, "%s: cannot open labels: %s", path, strerror(errno));
     label_row *rows = NULL;
@@ -48,8 +50,10 @@ static dc_error_class read_labels(const char *path, label_row **rows_out, int *c
         if (extra) *extra = '\0', sev = trim(sev);
         dc_severity label = dc_severity_from_name(sev);
         if (label == DC_SEVERITY_UNSET) {
-            if (count == 0 && (!strcasecmp(id, "claim_id") || !strcasecmp(id, "id"))) continue; /* header */
-            rc = dc_fail(st, DC_ERR_INPUT, "%s:%d: '%.40s' is not NONE, LOW, MEDIUM or HIGH", path, lineno, sev);
+            if (count == 0 && (!strcasecmp(id, "claim_id") || !strcasecmp(id, "id")))
+                continue; /* header */
+            rc = dc_fail(st, DC_ERR_INPUT, "%s:%d: '%.40s' is not NONE, LOW, MEDIUM or HIGH", path,
+                         lineno, sev);
             break;
         }
         if (count == cap) {
@@ -98,7 +102,7 @@ typedef struct {
 static bool pairs_add(pairs *p, const double probs[DC_SEVERITY_COUNT], dc_severity label) {
     if (p->n == p->cap) {
         int cap = p->cap ? p->cap * 2 : 256;
-        double (*np)[DC_SEVERITY_COUNT] = realloc(p->probs, (size_t)cap * sizeof *np);
+        double(*np)[DC_SEVERITY_COUNT] = realloc(p->probs, (size_t)cap * sizeof *np);
         if (!np) return false;
         p->probs = np;
         dc_severity *nl = realloc(p->labels, (size_t)cap * sizeof *nl);
@@ -112,8 +116,8 @@ static bool pairs_add(pairs *p, const double probs[DC_SEVERITY_COUNT], dc_severi
 }
 
 /* One record: pair it with its label when it can be scored. */
-static dc_error_class take_record(const char *text, const char *path, int where, label_row *rows, int nrows,
-                                  pairs *p, dc_calibration_report *r, dc_status *st) {
+static dc_error_class take_record(const char *text, const char *path, int where, label_row *rows,
+                                  int nrows, pairs *p, dc_calibration_report *r, dc_status *st) {
     dc_assessment *a = malloc(sizeof *a);
     if (!a) return dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory", path);
     dc_status rst;
@@ -135,7 +139,8 @@ static dc_error_class take_record(const char *text, const char *path, int where,
     } else {
         double probs[DC_SEVERITY_COUNT];
         for (int k = 0; k < DC_SEVERITY_COUNT; k++) probs[k] = a->severity_probs[k] / sum;
-        if (!pairs_add(p, probs, rows[li].label)) rc = dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory", path);
+        if (!pairs_add(p, probs, rows[li].label))
+            rc = dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory", path);
         rows[li].used = true;
         r->paired++;
     }
@@ -165,9 +170,10 @@ static char *slurp(const char *path, dc_status *st) {
     return text;
 }
 
-dc_error_class dc_calibration_fit_files(const char *labels_path, const char *assessments_path, double alpha,
-                                        dc_conformal_method method, dc_calibration *out,
-                                        dc_calibration_report *report, dc_status *st) {
+dc_error_class dc_calibration_fit_files(const char *labels_path, const char *assessments_path,
+                                        double alpha, dc_conformal_method method,
+                                        dc_calibration *out, dc_calibration_report *report,
+                                        dc_status *st) {
     dc_calibration_report local = {0};
     dc_calibration_report *r = report ? report : &local;
     *r = (dc_calibration_report){0};
@@ -190,8 +196,8 @@ dc_error_class dc_calibration_fit_files(const char *labels_path, const char *ass
         json_error_t jerr;
         json_t *arr = json_loads(s, 0, &jerr);
         if (!json_is_array(arr)) {
-            rc = dc_fail(st, DC_ERR_INPUT, "%s: not a JSON array of assessments: %s (line %d)", assessments_path,
-                         jerr.text, jerr.line);
+            rc = dc_fail(st, DC_ERR_INPUT, "%s: not a JSON array of assessments: %s (line %d)",
+                         assessments_path, jerr.text, jerr.line);
         }
         size_t i;
         json_t *item;
@@ -218,10 +224,12 @@ dc_error_class dc_calibration_fit_files(const char *labels_path, const char *ass
     }
     free(text);
     if (rc == DC_OK && p.n == 0)
-        rc = dc_fail(st, DC_ERR_INPUT, "%s: no assessment pairs with a label in %s (%d records, %d labels)",
+        rc = dc_fail(st, DC_ERR_INPUT,
+                     "%s: no assessment pairs with a label in %s (%d records, %d labels)",
                      assessments_path, labels_path, r->assessments, r->labels);
-    if (rc == DC_OK) rc = dc_calibration_fit((const double(*)[DC_SEVERITY_COUNT])p.probs, p.labels, p.n, alpha,
-                                             method, out, st);
+    if (rc == DC_OK)
+        rc = dc_calibration_fit((const double(*)[DC_SEVERITY_COUNT])p.probs, p.labels, p.n, alpha,
+                                method, out, st);
     free(p.probs);
     free(p.labels);
     free(rows);

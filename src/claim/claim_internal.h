@@ -43,7 +43,7 @@ typedef struct dc_field {
     const dc_enum_desc *enumd;
     const struct dc_field *children;
     int child_count;
-    double min, max; /* numbers: clamp range */
+    double min, max;  /* numbers: clamp range */
     const char *hint; /* one line for the prompt */
 } dc_field;
 
@@ -51,9 +51,9 @@ typedef struct dc_field {
 extern const dc_field dc_model_fields[];
 extern const int dc_model_field_count;
 
-extern const dc_enum_desc dc_enum_severity, dc_enum_scenario, dc_enum_tristate,
-    dc_enum_action, dc_enum_position, dc_enum_signal, dc_enum_actor, dc_enum_road,
-    dc_enum_weather, dc_enum_light, dc_enum_visibility, dc_enum_hazard;
+extern const dc_enum_desc dc_enum_severity, dc_enum_scenario, dc_enum_tristate, dc_enum_action,
+    dc_enum_position, dc_enum_signal, dc_enum_actor, dc_enum_road, dc_enum_weather, dc_enum_light,
+    dc_enum_visibility, dc_enum_hazard;
 
 /* Name of value v (unknown_value or out of range -> names[0] or NULL for severity). */
 const char *dc_enum_name(const dc_enum_desc *e, int v);

@@ -143,8 +143,11 @@ json_t *dc_json_text(const char *s) {
     const unsigned char *p = (const unsigned char *)s;
     size_t o = 0;
     for (size_t i = 0; i < n;) {
-        int len = p[i] < 0x80 ? 1 : (p[i] & 0xE0) == 0xC0 ? 2 : (p[i] & 0xF0) == 0xE0 ? 3
-                                  : (p[i] & 0xF8) == 0xF0 ? 4 : 0;
+        int len = p[i] < 0x80             ? 1
+                  : (p[i] & 0xE0) == 0xC0 ? 2
+                  : (p[i] & 0xF0) == 0xE0 ? 3
+                  : (p[i] & 0xF8) == 0xF0 ? 4
+                                          : 0;
         bool ok = len > 0 && i + (size_t)len <= n;
         for (int k = 1; ok && k < len; k++) ok = (p[i + (size_t)k] & 0xC0) == 0x80;
         if (ok && len > 1) {

@@ -31,8 +31,7 @@ static int cmp_double(const void *a, const void *b) {
 
 dc_error_class dc_calibration_fit(const double (*probs)[DC_SEVERITY_COUNT],
                                   const dc_severity *labels, int n, double alpha,
-                                  dc_conformal_method method, dc_calibration *out,
-                                  dc_status *st) {
+                                  dc_conformal_method method, dc_calibration *out, dc_status *st) {
     if (!(alpha > 0 && alpha < 1))
         return dc_fail(st, DC_ERR_INPUT, "calibration: alpha %g is not in (0,1)", alpha);
     if (n <= 0) return dc_fail(st, DC_ERR_INPUT, "calibration: no labelled assessments");
@@ -142,7 +141,9 @@ dc_error_class dc_calibration_save(const char *path, const dc_calibration *c, dc
 dc_error_class dc_calibration_load(const char *path, dc_calibration *c, dc_status *st) {
     json_error_t jerr;
     json_t *o = json_load_file(path, 0, &jerr);
-    if (!o) return dc_fail(st, DC_ERR_INPUT, "%s: not a calibration file: %s (line %d)", path, jerr.text, jerr.line);
+    if (!o)
+        return dc_fail(st, DC_ERR_INPUT, "%s: not a calibration file: %s (line %d)", path,
+                       jerr.text, jerr.line);
     dc_error_class rc = DC_OK;
     json_t *schema = json_object_get(o, "schema");
     json_t *method = json_object_get(o, "method");
@@ -152,9 +153,10 @@ dc_error_class dc_calibration_load(const char *path, dc_calibration *c, dc_statu
     if (!json_is_string(schema) || strcmp(json_string_value(schema), DC_CALIBRATION_SCHEMA) != 0) {
         rc = dc_fail(st, DC_ERR_INPUT, "%s: schema is not %s", path, DC_CALIBRATION_SCHEMA);
     } else if (!json_is_string(method) || (strcmp(json_string_value(method), "lac") != 0 &&
-                                            strcmp(json_string_value(method), "aps") != 0)) {
+                                           strcmp(json_string_value(method), "aps") != 0)) {
         rc = dc_fail(st, DC_ERR_INPUT, "%s: method must be \"lac\" or \"aps\"", path);
-    } else if (!json_is_number(alpha) || !(json_number_value(alpha) > 0 && json_number_value(alpha) < 1)) {
+    } else if (!json_is_number(alpha) ||
+               !(json_number_value(alpha) > 0 && json_number_value(alpha) < 1)) {
         rc = dc_fail(st, DC_ERR_INPUT, "%s: alpha must be a number in (0,1)", path);
     } else if (!json_is_number(qhat) || !isfinite(json_number_value(qhat))) {
         rc = dc_fail(st, DC_ERR_INPUT, "%s: qhat must be a number", path);
@@ -163,14 +165,17 @@ dc_error_class dc_calibration_load(const char *path, dc_calibration *c, dc_statu
     } else {
         memset(c, 0, sizeof *c);
         snprintf(c->schema, sizeof c->schema, "%s", DC_CALIBRATION_SCHEMA);
-        c->method = strcmp(json_string_value(method), "aps") == 0 ? DC_CONFORMAL_APS : DC_CONFORMAL_LAC;
+        c->method =
+            strcmp(json_string_value(method), "aps") == 0 ? DC_CONFORMAL_APS : DC_CONFORMAL_LAC;
         c->alpha = json_number_value(alpha);
         c->qhat = json_number_value(qhat);
         c->n = json_integer_value(n) > 1000000000 ? 1000000000 : (int)json_integer_value(n);
         json_t *pv = json_object_get(o, "prompt_version");
         json_t *ca = json_object_get(o, "created_at");
-        if (json_is_string(pv)) dc_copy_utf8(c->prompt_version, sizeof c->prompt_version, json_string_value(pv));
-        if (json_is_string(ca)) dc_copy_utf8(c->created_at, sizeof c->created_at, json_string_value(ca));
+        if (json_is_string(pv))
+            dc_copy_utf8(c->prompt_version, sizeof c->prompt_version, json_string_value(pv));
+        if (json_is_string(ca))
+            dc_copy_utf8(c->created_at, sizeof c->created_at, json_string_value(ca));
     }
     json_decref(o);
     return rc;

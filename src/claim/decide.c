@@ -32,7 +32,8 @@ void dc_claim_decide(dc_assessment *a, const dc_claim_metadata *metadata,
                 a->prediction_set = dc_prediction_set_calibrated(a->severity_probs, calibration);
                 a->calibrated = true;
             } else {
-                a->prediction_set = dc_prediction_set_uncalibrated(a->severity_probs, DC_DEFAULT_ALPHA);
+                a->prediction_set =
+                    dc_prediction_set_uncalibrated(a->severity_probs, DC_DEFAULT_ALPHA);
                 a->calibrated = false;
             }
         }

@@ -35,9 +35,13 @@ static bool ego_lacks_row(const dc_facts *f) { return f->ego_right_of_way == DC_
 static bool ego_red(const dc_facts *f) { return f->traffic_signal == DC_SIGNAL_RED; }
 static bool other_red(const dc_facts *f) { return f->other_signal == DC_SIGNAL_RED; }
 static bool ego_turns_left(const dc_facts *f) { return f->ego_action == DC_ACTION_TURNING_LEFT; }
-static bool other_turns_left(const dc_facts *f) { return f->other_action == DC_ACTION_TURNING_LEFT; }
+static bool other_turns_left(const dc_facts *f) {
+    return f->other_action == DC_ACTION_TURNING_LEFT;
+}
 static bool ego_turns_right(const dc_facts *f) { return f->ego_action == DC_ACTION_TURNING_RIGHT; }
-static bool other_turns_right(const dc_facts *f) { return f->other_action == DC_ACTION_TURNING_RIGHT; }
+static bool other_turns_right(const dc_facts *f) {
+    return f->other_action == DC_ACTION_TURNING_RIGHT;
+}
 static bool ego_changes_lane(const dc_facts *f) {
     return f->ego_action == DC_ACTION_CHANGING_LANE || f->ego_action == DC_ACTION_MERGING;
 }
@@ -55,36 +59,57 @@ static bool ego_green_with_row(const dc_facts *f) {
 }
 
 static const base_rule base_rules[] = {
-    {"F-RE-1", DC_SCENARIO_REAR_END, other_ahead, 100, "rear-end: the ego vehicle was the following vehicle"},
-    {"F-RE-2", DC_SCENARIO_REAR_END, other_behind, 0, "rear-end: the ego vehicle was hit from behind"},
+    {"F-RE-1", DC_SCENARIO_REAR_END, other_ahead, 100,
+     "rear-end: the ego vehicle was the following vehicle"},
+    {"F-RE-2", DC_SCENARIO_REAR_END, other_behind, 0,
+     "rear-end: the ego vehicle was hit from behind"},
     {"F-RE-3", DC_SCENARIO_REAR_END, NULL, 50, "rear-end: which vehicle followed is not clear"},
-    {"F-HO-1", DC_SCENARIO_HEAD_ON, ego_has_row, 0, "head-on: the ego vehicle kept to its right of way"},
-    {"F-HO-2", DC_SCENARIO_HEAD_ON, ego_lacks_row, 100, "head-on: the ego vehicle left its right of way"},
+    {"F-HO-1", DC_SCENARIO_HEAD_ON, ego_has_row, 0,
+     "head-on: the ego vehicle kept to its right of way"},
+    {"F-HO-2", DC_SCENARIO_HEAD_ON, ego_lacks_row, 100,
+     "head-on: the ego vehicle left its right of way"},
     {"F-HO-3", DC_SCENARIO_HEAD_ON, NULL, 50, "head-on: right of way not clear"},
-    {"F-CR-1", DC_SCENARIO_CROSSING, ego_red, 100, "crossing: the ego vehicle entered against a red light"},
-    {"F-CR-2", DC_SCENARIO_CROSSING, other_red, 0, "crossing: the other party entered against a red light"},
-    {"F-CR-3", DC_SCENARIO_CROSSING, ego_has_row, 0, "crossing: the ego vehicle had the right of way"},
+    {"F-CR-1", DC_SCENARIO_CROSSING, ego_red, 100,
+     "crossing: the ego vehicle entered against a red light"},
+    {"F-CR-2", DC_SCENARIO_CROSSING, other_red, 0,
+     "crossing: the other party entered against a red light"},
+    {"F-CR-3", DC_SCENARIO_CROSSING, ego_has_row, 0,
+     "crossing: the ego vehicle had the right of way"},
     {"F-CR-4", DC_SCENARIO_CROSSING, ego_lacks_row, 100, "crossing: the ego vehicle had to yield"},
     {"F-CR-5", DC_SCENARIO_CROSSING, NULL, 50, "crossing: signal and right of way not clear"},
-    {"F-LT-1", DC_SCENARIO_LEFT_TURN, ego_turns_left, 80, "left turn: the ego vehicle turned across traffic"},
-    {"F-LT-2", DC_SCENARIO_LEFT_TURN, other_turns_left, 20, "left turn: the other vehicle turned across the ego vehicle"},
+    {"F-LT-1", DC_SCENARIO_LEFT_TURN, ego_turns_left, 80,
+     "left turn: the ego vehicle turned across traffic"},
+    {"F-LT-2", DC_SCENARIO_LEFT_TURN, other_turns_left, 20,
+     "left turn: the other vehicle turned across the ego vehicle"},
     {"F-LT-3", DC_SCENARIO_LEFT_TURN, NULL, 50, "left turn: who turned is not clear"},
-    {"F-RT-1", DC_SCENARIO_RIGHT_TURN, ego_turns_right, 80, "right turn: the ego vehicle turned into the other's path"},
-    {"F-RT-2", DC_SCENARIO_RIGHT_TURN, other_turns_right, 20, "right turn: the other vehicle turned into the ego's path"},
+    {"F-RT-1", DC_SCENARIO_RIGHT_TURN, ego_turns_right, 80,
+     "right turn: the ego vehicle turned into the other's path"},
+    {"F-RT-2", DC_SCENARIO_RIGHT_TURN, other_turns_right, 20,
+     "right turn: the other vehicle turned into the ego's path"},
     {"F-RT-3", DC_SCENARIO_RIGHT_TURN, NULL, 50, "right turn: who turned is not clear"},
-    {"F-LC-1", DC_SCENARIO_LANE_CHANGE, ego_changes_lane, 80, "lane change: the ego vehicle changed lanes"},
-    {"F-LC-2", DC_SCENARIO_LANE_CHANGE, other_changes_lane, 20, "lane change: the other vehicle changed lanes"},
+    {"F-LC-1", DC_SCENARIO_LANE_CHANGE, ego_changes_lane, 80,
+     "lane change: the ego vehicle changed lanes"},
+    {"F-LC-2", DC_SCENARIO_LANE_CHANGE, other_changes_lane, 20,
+     "lane change: the other vehicle changed lanes"},
     {"F-LC-3", DC_SCENARIO_LANE_CHANGE, NULL, 50, "lane change: who changed lanes is not clear"},
-    {"F-SS-1", DC_SCENARIO_SIDE_SWIPE, ego_changes_lane, 80, "side-swipe: the ego vehicle left its lane"},
-    {"F-SS-2", DC_SCENARIO_SIDE_SWIPE, other_changes_lane, 20, "side-swipe: the other vehicle left its lane"},
+    {"F-SS-1", DC_SCENARIO_SIDE_SWIPE, ego_changes_lane, 80,
+     "side-swipe: the ego vehicle left its lane"},
+    {"F-SS-2", DC_SCENARIO_SIDE_SWIPE, other_changes_lane, 20,
+     "side-swipe: the other vehicle left its lane"},
     {"F-SS-3", DC_SCENARIO_SIDE_SWIPE, NULL, 50, "side-swipe: neither lane departure is clear"},
-    {"F-PK-1", DC_SCENARIO_PARKING, ego_reverses_into_still, 100, "parking: the ego vehicle reversed into a still one"},
-    {"F-PK-2", DC_SCENARIO_PARKING, other_reverses_into_still, 0, "parking: the other vehicle reversed into the still ego"},
+    {"F-PK-1", DC_SCENARIO_PARKING, ego_reverses_into_still, 100,
+     "parking: the ego vehicle reversed into a still one"},
+    {"F-PK-2", DC_SCENARIO_PARKING, other_reverses_into_still, 0,
+     "parking: the other vehicle reversed into the still ego"},
     {"F-PK-3", DC_SCENARIO_PARKING, NULL, 50, "parking: shared duty of care at low speed"},
-    {"F-PD-1", DC_SCENARIO_PEDESTRIAN, ego_green_with_row, 50, "pedestrian: crossed against the ego's green light; the driver still owed care"},
-    {"F-PD-2", DC_SCENARIO_PEDESTRIAN, NULL, 100, "pedestrian: the driver is responsible towards a pedestrian"},
-    {"F-CY-1", DC_SCENARIO_CYCLIST, ego_has_row, 30, "cyclist: the ego vehicle had the right of way"},
-    {"F-CY-2", DC_SCENARIO_CYCLIST, NULL, 100, "cyclist: the driver is responsible unless the cyclist had to yield"},
+    {"F-PD-1", DC_SCENARIO_PEDESTRIAN, ego_green_with_row, 50,
+     "pedestrian: crossed against the ego's green light; the driver still owed care"},
+    {"F-PD-2", DC_SCENARIO_PEDESTRIAN, NULL, 100,
+     "pedestrian: the driver is responsible towards a pedestrian"},
+    {"F-CY-1", DC_SCENARIO_CYCLIST, ego_has_row, 30,
+     "cyclist: the ego vehicle had the right of way"},
+    {"F-CY-2", DC_SCENARIO_CYCLIST, NULL, 100,
+     "cyclist: the driver is responsible unless the cyclist had to yield"},
     {"F-SV-1", DC_SCENARIO_SINGLE_VEHICLE, NULL, 100, "single vehicle: no other party involved"},
     {"F-OT-1", DC_SCENARIO_OTHER, ego_has_row, 20, "other: the ego vehicle had the right of way"},
     {"F-OT-2", DC_SCENARIO_OTHER, ego_lacks_row, 80, "other: the ego vehicle had to yield"},
@@ -92,7 +117,9 @@ static const base_rule base_rules[] = {
 };
 
 /* The signal rules already decide crossings; the modifiers must not count a red light twice. */
-static bool signal_not_in_base(const dc_assessment *a) { return a->scenario != DC_SCENARIO_CROSSING; }
+static bool signal_not_in_base(const dc_assessment *a) {
+    return a->scenario != DC_SCENARIO_CROSSING;
+}
 
 static bool mod_ego_ran_red(const dc_assessment *a) {
     return signal_not_in_base(a) && a->facts.traffic_signal == DC_SIGNAL_RED &&
@@ -104,11 +131,13 @@ static bool mod_other_ran_red(const dc_assessment *a) {
 }
 /* A lead vehicle that brakes hard for nothing shares the blame for being hit. */
 static bool mod_other_brake_no_cause(const dc_assessment *a) {
-    return a->facts.other_position == DC_POSITION_AHEAD && a->facts.other_braked_suddenly == DC_TRI_YES &&
+    return a->facts.other_position == DC_POSITION_AHEAD &&
+           a->facts.other_braked_suddenly == DC_TRI_YES &&
            a->facts.brake_cause_visible == DC_TRI_NO;
 }
 static bool mod_ego_brake_no_cause(const dc_assessment *a) {
-    return a->facts.other_position == DC_POSITION_BEHIND && a->facts.ego_action == DC_ACTION_BRAKING_HARD &&
+    return a->facts.other_position == DC_POSITION_BEHIND &&
+           a->facts.ego_action == DC_ACTION_BRAKING_HARD &&
            a->facts.brake_cause_visible == DC_TRI_NO;
 }
 static bool mod_ego_speeding(const dc_assessment *a) { return a->facts.ego_speeding == DC_TRI_YES; }
@@ -120,8 +149,10 @@ static bool mod_poor_visibility(const dc_assessment *a) {
 static const modifier_rule modifiers[] = {
     {"F-M-SIG-EGO", mod_ego_ran_red, +20, "the ego vehicle moved against a red light"},
     {"F-M-SIG-OTH", mod_other_ran_red, -20, "the other party moved against a red light"},
-    {"F-M-BRK-OTH", mod_other_brake_no_cause, -30, "the lead vehicle braked hard with no visible cause"},
-    {"F-M-BRK-EGO", mod_ego_brake_no_cause, +30, "the ego vehicle braked hard with no visible cause"},
+    {"F-M-BRK-OTH", mod_other_brake_no_cause, -30,
+     "the lead vehicle braked hard with no visible cause"},
+    {"F-M-BRK-EGO", mod_ego_brake_no_cause, +30,
+     "the ego vehicle braked hard with no visible cause"},
     {"F-M-SPEED", mod_ego_speeding, +10, "the ego vehicle was too fast"},
     {"F-M-VIS", mod_poor_visibility, +10, "the ego vehicle kept moving in poor visibility"},
 };

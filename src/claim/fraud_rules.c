@@ -38,35 +38,42 @@ static bool collision_without_contact(const dc_assessment *a, const dc_claim_met
 
 static bool damage_exceeds_severity(const dc_assessment *a, const dc_claim_metadata *m, char *why,
                                     size_t n) {
-    if (!m || m->damage_claimed == DC_SEVERITY_UNSET || a->severity == DC_SEVERITY_UNSET) return false;
+    if (!m || m->damage_claimed == DC_SEVERITY_UNSET || a->severity == DC_SEVERITY_UNSET)
+        return false;
     if ((int)m->damage_claimed - (int)a->severity < 2) return false;
-    snprintf(why, n, "claimed damage %s but the video shows %s", dc_severity_name(m->damage_claimed),
-             dc_severity_name(a->severity));
+    snprintf(why, n, "claimed damage %s but the video shows %s",
+             dc_severity_name(m->damage_claimed), dc_severity_name(a->severity));
     return true;
 }
 
-static bool positioned_before(const dc_assessment *a, const dc_claim_metadata *m, char *why, size_t n) {
+static bool positioned_before(const dc_assessment *a, const dc_claim_metadata *m, char *why,
+                              size_t n) {
     return a->facts.other_positioned_before == DC_TRI_YES && a->facts.contact != DC_TRI_NO;
 }
 
-static bool repeat_vehicle(const dc_assessment *a, const dc_claim_metadata *m, char *why, size_t n) {
+static bool repeat_vehicle(const dc_assessment *a, const dc_claim_metadata *m, char *why,
+                           size_t n) {
     if (!m || m->recent_claims_same_vehicle < 1) return false;
     snprintf(why, n, "%d recent claim(s) with the same vehicle", m->recent_claims_same_vehicle);
     return true;
 }
 
-static bool repeat_location(const dc_assessment *a, const dc_claim_metadata *m, char *why, size_t n) {
+static bool repeat_location(const dc_assessment *a, const dc_claim_metadata *m, char *why,
+                            size_t n) {
     if (!m || m->recent_claims_same_location < 1) return false;
     snprintf(why, n, "%d recent claim(s) at the same location", m->recent_claims_same_location);
     return true;
 }
 
 static const fraud_rule fraud_rules[] = {
-    {"X-BRAKE-CHECK", 0.50, brake_check, "the vehicle ahead braked hard with no visible traffic reason"},
+    {"X-BRAKE-CHECK", 0.50, brake_check,
+     "the vehicle ahead braked hard with no visible traffic reason"},
     {"X-NO-CONTACT", 0.60, collision_without_contact,
      "a collision is claimed but no contact is visible and no impact signal fired"},
-    {"X-DAMAGE-MISMATCH", 0.40, damage_exceeds_severity, "claimed damage exceeds the observed severity"},
-    {"X-STAGED-POSITION", 0.40, positioned_before, "the other party was in place before the event, as if waiting"},
+    {"X-DAMAGE-MISMATCH", 0.40, damage_exceeds_severity,
+     "claimed damage exceeds the observed severity"},
+    {"X-STAGED-POSITION", 0.40, positioned_before,
+     "the other party was in place before the event, as if waiting"},
     {"X-REPEAT-VEHICLE", 0.30, repeat_vehicle, "the same vehicle appears in recent claims"},
     {"X-REPEAT-LOCATION", 0.20, repeat_location, "the same location appears in recent claims"},
 };

@@ -36,7 +36,8 @@ static void skip_space(reader *r) {
             r->repairs++;
         } else if (c == '/' && r->pos + 1 < r->len && r->s[r->pos + 1] == '*') {
             r->pos += 2;
-            while (!at_end(r) && !(peek(r) == '*' && r->pos + 1 < r->len && r->s[r->pos + 1] == '/'))
+            while (!at_end(r) &&
+                   !(peek(r) == '*' && r->pos + 1 < r->len && r->s[r->pos + 1] == '/'))
                 r->pos++;
             r->pos = r->pos + 2 <= r->len ? r->pos + 2 : r->len;
             r->repairs++;
@@ -199,7 +200,8 @@ static void read_string(reader *r) {
                 r->pos += 2;
                 long lo = read_hex4(r);
                 if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    cp = 0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
+                    cp = 0x10000 + (((unsigned long)hi - 0xD800) << 10) +
+                         ((unsigned long)lo - 0xDC00);
                 } else {
                     r->pos = save;
                 }
@@ -232,9 +234,12 @@ static void read_word(reader *r) {
 /* Strict JSON number syntax: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static bool is_json_number(const char *w) {
     if (*w == '-') w++;
-    if (*w == '0') w++;
-    else if (*w >= '1' && *w <= '9') while (*w >= '0' && *w <= '9') w++;
-    else return false;
+    if (*w == '0')
+        w++;
+    else if (*w >= '1' && *w <= '9')
+        while (*w >= '0' && *w <= '9') w++;
+    else
+        return false;
     if (*w == '.') {
         w++;
         if (!(*w >= '0' && *w <= '9')) return false;
@@ -263,7 +268,8 @@ static json_t *word_value(reader *r) {
     if (*w && *end == '\0' && end != w) {
         if (!isfinite(d)) d = isnan(d) ? 0 : (d > 0 ? DBL_MAX : -DBL_MAX);
         /* integers stay integers when they fit */
-        if (d == floor(d) && fabs(d) < 9e15 && !strpbrk(w, ".eE")) return json_integer((json_int_t)d);
+        if (d == floor(d) && fabs(d) < 9e15 && !strpbrk(w, ".eE"))
+            return json_integer((json_int_t)d);
         return json_real(d);
     }
     return json_string(w); /* an unquoted enum value such as HIGH */
@@ -338,8 +344,10 @@ static json_t *read_object(reader *r, int depth) {
         json_object_set_new(obj, key, val);
         free(key);
         skip_space(r);
-        if (peek(r) == ',') r->pos++;
-        else if (!at_end(r) && peek(r) != '}' && peek(r) != ']') r->repairs++; /* missing comma */
+        if (peek(r) == ',')
+            r->pos++;
+        else if (!at_end(r) && peek(r) != '}' && peek(r) != ']')
+            r->repairs++; /* missing comma */
     }
 }
 
@@ -376,8 +384,10 @@ static json_t *read_array(reader *r, int depth) {
         json_t *val = read_value(r, depth + 1);
         json_array_append_new(arr, val ? val : json_null());
         skip_space(r);
-        if (peek(r) == ',') r->pos++;
-        else if (!at_end(r) && peek(r) != ']' && peek(r) != '}') r->repairs++;
+        if (peek(r) == ',')
+            r->pos++;
+        else if (!at_end(r) && peek(r) != ']' && peek(r) != '}')
+            r->repairs++;
     }
 }
 
@@ -392,7 +402,8 @@ static void skip_value(reader *r) {
             continue;
         }
         r->pos++;
-        if (c == '{' || c == '[') depth++;
+        if (c == '{' || c == '[')
+            depth++;
         else if (c == '}' || c == ']') {
             if (--depth <= 0) return;
         } else if (depth == 0 && (c == ',' || isspace(c))) {
@@ -485,8 +496,8 @@ json_t *dc_lenient_parse(const char *text, size_t len, int *repairs) {
     return fallback;
 }
 
-dc_error_class dc_lenient_json_repair(const char *text, size_t len, char **out_json,
-                                      int *repairs, dc_status *st) {
+dc_error_class dc_lenient_json_repair(const char *text, size_t len, char **out_json, int *repairs,
+                                      dc_status *st) {
     *out_json = NULL;
     json_t *v = dc_lenient_parse(text, len, repairs);
     if (!v) return dc_fail(st, DC_ERR_INPUT, "lenient JSON: no object or array in %zu bytes", len);

@@ -125,8 +125,7 @@ static void write_object_rule(grammar_writer *g, const char *name, const dc_fiel
     dc_sb_printf(&line, "%s ::= \"{\"", name);
     for (int i = 0; i < count; i++) {
         dc_sb_printf(&line, " \"%s\\\"%s\\\":\" ", i ? "," : "", fields[i].name);
-        field_symbol(g, &line, strcmp(name, DC_MODEL_OUTPUT_GRAMMAR_ROOT) ? name : "",
-                     &fields[i]);
+        field_symbol(g, &line, strcmp(name, DC_MODEL_OUTPUT_GRAMMAR_ROOT) ? name : "", &fields[i]);
     }
     dc_sb_append(&line, " \"}\"\n");
     char *text = dc_sb_finish(&line);

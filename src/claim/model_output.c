@@ -17,8 +17,8 @@ dc_error_class dc_model_output_apply(const char *text, dc_assessment *a, dc_stat
                        strlen(text));
     }
     json_t *sev = dc_json_get_ci(root, "severity");
-    dc_severity s = json_is_string(sev) ? dc_severity_from_name(json_string_value(sev))
-                                        : DC_SEVERITY_UNSET;
+    dc_severity s =
+        json_is_string(sev) ? dc_severity_from_name(json_string_value(sev)) : DC_SEVERITY_UNSET;
     if (s == DC_SEVERITY_UNSET) {
         json_decref(root);
         return dc_fail(st, DC_ERR_MODEL, "model output: no valid severity (%s)",
@@ -52,10 +52,14 @@ static void write_string(dc_strbuf *sb, const char *s, int max_chars) {
     const unsigned char *p = (const unsigned char *)s;
     while (*p && chars < max_chars) {
         int len = 1;
-        if (*p >= 0xC2 && *p <= 0xDF) len = 2;
-        else if (*p >= 0xE0 && *p <= 0xEF) len = 3;
-        else if (*p >= 0xF0 && *p <= 0xF4) len = 4;
-        else if (*p >= 0x80) len = 0; /* stray continuation or invalid lead byte */
+        if (*p >= 0xC2 && *p <= 0xDF)
+            len = 2;
+        else if (*p >= 0xE0 && *p <= 0xEF)
+            len = 3;
+        else if (*p >= 0xF0 && *p <= 0xF4)
+            len = 4;
+        else if (*p >= 0x80)
+            len = 0; /* stray continuation or invalid lead byte */
         bool valid = len > 0;
         for (int k = 1; valid && k < len; k++)
             if ((p[k] & 0xC0) != 0x80) valid = false;
@@ -64,9 +68,12 @@ static void write_string(dc_strbuf *sb, const char *s, int max_chars) {
             p++;
         } else if (len == 1) {
             char c = (char)*p;
-            if (c == '"') c = '\'';
-            else if (c == '\\') c = '/';
-            else if ((unsigned char)c < 0x20) c = ' ';
+            if (c == '"')
+                c = '\'';
+            else if (c == '\\')
+                c = '/';
+            else if ((unsigned char)c < 0x20)
+                c = ' ';
             dc_sb_appendn(sb, &c, 1);
             p++;
         } else {
@@ -83,9 +90,12 @@ static void write_number(dc_strbuf *sb, double d, double lo, double hi) {
     if (d > hi) d = hi;
     long long cents = llround(d * 100.0);
     long long whole = cents / 100, frac = cents % 100;
-    if (frac == 0) dc_sb_printf(sb, "%lld", whole);
-    else if (frac % 10 == 0) dc_sb_printf(sb, "%lld.%lld", whole, frac / 10);
-    else dc_sb_printf(sb, "%lld.%02lld", whole, frac);
+    if (frac == 0)
+        dc_sb_printf(sb, "%lld", whole);
+    else if (frac % 10 == 0)
+        dc_sb_printf(sb, "%lld.%lld", whole, frac / 10);
+    else
+        dc_sb_printf(sb, "%lld.%02lld", whole, frac);
 }
 
 static void write_enum(dc_strbuf *sb, const dc_enum_desc *e, int v) {

@@ -12,63 +12,65 @@
 /* The severity labels are the exact tokens the VLM engine reads probabilities for; their
  * first letters differ (see claim.h). */
 static const char *const severity_names[] = {"NONE", "LOW", "MEDIUM", "HIGH"};
-const dc_enum_desc dc_enum_severity = {"severity", severity_names, COUNT(severity_names), 0,
-                                       DC_SEVERITY_UNSET, DC_SEVERITY_NONE};
+const dc_enum_desc dc_enum_severity = {"severity", severity_names,    COUNT(severity_names),
+                                       0,          DC_SEVERITY_UNSET, DC_SEVERITY_NONE};
 
 static const char *const scenario_names[] = {
-    "unknown",    "rear_end", "head_on",    "crossing", "left_turn",      "right_turn", "lane_change",
-    "side_swipe", "parking",  "pedestrian", "cyclist",  "single_vehicle", "other",      "none"};
-const dc_enum_desc dc_enum_scenario = {"scenario", scenario_names, COUNT(scenario_names), 1,
-                                       DC_SCENARIO_UNKNOWN, DC_SCENARIO_OTHER};
+    "unknown",    "rear_end",       "head_on",    "crossing", "left_turn",
+    "right_turn", "lane_change",    "side_swipe", "parking",  "pedestrian",
+    "cyclist",    "single_vehicle", "other",      "none"};
+const dc_enum_desc dc_enum_scenario = {"scenario", scenario_names,      COUNT(scenario_names),
+                                       1,          DC_SCENARIO_UNKNOWN, DC_SCENARIO_OTHER};
 
 static const char *const tristate_names[] = {"unknown", "yes", "no", "unclear"};
-const dc_enum_desc dc_enum_tristate = {"yesno", tristate_names, COUNT(tristate_names), 1,
-                                       DC_TRI_UNKNOWN, DC_TRI_UNCLEAR};
+const dc_enum_desc dc_enum_tristate = {"yesno", tristate_names, COUNT(tristate_names),
+                                       1,       DC_TRI_UNKNOWN, DC_TRI_UNCLEAR};
 
 static const char *const action_names[] = {
-    "unknown",       "going_straight", "accelerating", "braking",   "braking_hard",
-    "stopped",       "turning_left",   "turning_right", "changing_lane", "merging",
-    "reversing",     "parked",         "none",         "unclear"};
-const dc_enum_desc dc_enum_action = {"action", action_names, COUNT(action_names), 1,
-                                     DC_ACTION_UNKNOWN, DC_ACTION_UNCLEAR};
+    "unknown",   "going_straight", "accelerating",  "braking",       "braking_hard",
+    "stopped",   "turning_left",   "turning_right", "changing_lane", "merging",
+    "reversing", "parked",         "none",          "unclear"};
+const dc_enum_desc dc_enum_action = {"action", action_names,      COUNT(action_names),
+                                     1,        DC_ACTION_UNKNOWN, DC_ACTION_UNCLEAR};
 
-static const char *const position_names[] = {"unknown", "ahead",    "behind", "left",   "right",
+static const char *const position_names[] = {"unknown",  "ahead",    "behind", "left",   "right",
                                              "oncoming", "crossing", "none",   "unclear"};
-const dc_enum_desc dc_enum_position = {"position", position_names, COUNT(position_names), 1,
-                                       DC_POSITION_UNKNOWN, DC_POSITION_UNCLEAR};
+const dc_enum_desc dc_enum_position = {"position", position_names,      COUNT(position_names),
+                                       1,          DC_POSITION_UNKNOWN, DC_POSITION_UNCLEAR};
 
 static const char *const signal_names[] = {"unknown", "none", "green", "yellow", "red", "unclear"};
-const dc_enum_desc dc_enum_signal = {"signal", signal_names, COUNT(signal_names), 1,
-                                     DC_SIGNAL_UNKNOWN, DC_SIGNAL_UNCLEAR};
+const dc_enum_desc dc_enum_signal = {"signal", signal_names,      COUNT(signal_names),
+                                     1,        DC_SIGNAL_UNKNOWN, DC_SIGNAL_UNCLEAR};
 
-static const char *const actor_names[] = {"unknown",    "car",     "truck",      "bus",  "motorcycle",
-                                          "bicycle",    "pedestrian", "animal", "other"};
-const dc_enum_desc dc_enum_actor = {"actor", actor_names, COUNT(actor_names), 1,
-                                    DC_ACTOR_UNKNOWN, DC_ACTOR_OTHER};
+static const char *const actor_names[] = {"unknown", "car",        "truck",  "bus",  "motorcycle",
+                                          "bicycle", "pedestrian", "animal", "other"};
+const dc_enum_desc dc_enum_actor = {"actor", actor_names,      COUNT(actor_names),
+                                    1,       DC_ACTOR_UNKNOWN, DC_ACTOR_OTHER};
 
 static const char *const road_names[] = {"unknown", "urban",        "residential", "highway",
                                          "rural",   "intersection", "parking_lot", "unclear"};
-const dc_enum_desc dc_enum_road = {"road", road_names, COUNT(road_names), 1, DC_ROAD_UNKNOWN,
-                                   DC_ROAD_UNCLEAR};
+const dc_enum_desc dc_enum_road = {"road", road_names,      COUNT(road_names),
+                                   1,      DC_ROAD_UNKNOWN, DC_ROAD_UNCLEAR};
 
 static const char *const weather_names[] = {"unknown", "clear", "cloudy", "rain",
                                             "snow",    "fog",   "unclear"};
-const dc_enum_desc dc_enum_weather = {"weather", weather_names, COUNT(weather_names), 1,
-                                      DC_WEATHER_UNKNOWN, DC_WEATHER_UNCLEAR};
+const dc_enum_desc dc_enum_weather = {"weather", weather_names,      COUNT(weather_names),
+                                      1,         DC_WEATHER_UNKNOWN, DC_WEATHER_UNCLEAR};
 
 static const char *const light_names[] = {"unknown", "day", "dusk", "night", "unclear"};
-const dc_enum_desc dc_enum_light = {"light", light_names, COUNT(light_names), 1,
-                                    DC_LIGHT_UNKNOWN, DC_LIGHT_UNCLEAR};
+const dc_enum_desc dc_enum_light = {"light", light_names,      COUNT(light_names),
+                                    1,       DC_LIGHT_UNKNOWN, DC_LIGHT_UNCLEAR};
 
 static const char *const visibility_names[] = {"unknown", "good", "reduced", "poor", "unclear"};
-const dc_enum_desc dc_enum_visibility = {"visibility", visibility_names, COUNT(visibility_names),
-                                         1, DC_VISIBILITY_UNKNOWN, DC_VISIBILITY_UNCLEAR};
+const dc_enum_desc dc_enum_visibility = {
+    "visibility",          visibility_names,     COUNT(visibility_names), 1,
+    DC_VISIBILITY_UNKNOWN, DC_VISIBILITY_UNCLEAR};
 
 static const char *const hazard_names[] = {
-    "unknown",  "cut_in",     "sudden_braking", "crossing_path", "red_light_violation",
-    "wrong_way", "tailgating", "pedestrian",     "cyclist",       "obstacle",
-    "animal",   "loss_of_control", "other"};
-const dc_enum_desc dc_enum_hazard = {"hazardtype", hazard_names, COUNT(hazard_names), 1,
+    "unknown",   "cut_in",          "sudden_braking", "crossing_path", "red_light_violation",
+    "wrong_way", "tailgating",      "pedestrian",     "cyclist",       "obstacle",
+    "animal",    "loss_of_control", "other"};
+const dc_enum_desc dc_enum_hazard = {"hazardtype",      hazard_names,   COUNT(hazard_names), 1,
                                      DC_HAZARD_UNKNOWN, DC_HAZARD_OTHER};
 
 _Static_assert(sizeof(dc_severity) == sizeof(int) && sizeof(dc_scenario) == sizeof(int) &&
@@ -80,31 +82,24 @@ _Static_assert(DC_VISIBILITY_UNCLEAR + 1 == COUNT(visibility_names), "visibility
 _Static_assert(DC_HAZARD_OTHER + 1 == COUNT(hazard_names), "hazard names");
 _Static_assert(DC_ACTION_UNCLEAR + 1 == COUNT(action_names), "action names");
 
-#define ENUM(name, type, field, e, hint)                                                       \
-    {name, DC_FIELD_ENUM, offsetof(type, field), 0, 0, 0, 0, &e, NULL, 0, 0, 0, hint}
-#define ENUMS(name, type, field, cnt, e, cap, max, hint)                                       \
-    {name, DC_FIELD_ENUM_ARRAY, offsetof(type, field), offsetof(type, cnt), sizeof(int), cap, \
-     max, &e, NULL, 0, 0, 0, hint}
-#define NUMBER(name, type, field, lo, hi, hint)                                                 \
-    {name, DC_FIELD_NUMBER, offsetof(type, field), 0, 0, 0, 0, NULL, NULL, 0, lo, hi, hint}
-#define INT(name, type, field, lo, hi, hint)                                                    \
-    {name, DC_FIELD_INT, offsetof(type, field), 0, 0, 0, 0, NULL, NULL, 0, lo, hi, hint}
-#define INT_OR_NULL(name, type, field, lo, hi, hint)                                            \
-    {name, DC_FIELD_INT_OR_NULL, offsetof(type, field), 0, 0, 0, 0, NULL, NULL, 0, lo, hi, hint}
-#define STRING(name, type, field, max, hint)                                                    \
-    {name,                                                                                      \
-     DC_FIELD_STRING,                                                                           \
-     offsetof(type, field),                                                                     \
-     0,                                                                                         \
-     0,                                                                                         \
-     (int)sizeof(((type *)0)->field),                                                           \
-     max,                                                                                       \
-     NULL,                                                                                      \
-     NULL,                                                                                      \
-     0,                                                                                         \
-     0,                                                                                         \
-     0,                                                                                         \
-     hint}
+#define ENUM(name, type, field, e, hint)                                                           \
+    { name, DC_FIELD_ENUM, offsetof(type, field), 0, 0, 0, 0, &e, NULL, 0, 0, 0, hint }
+#define ENUMS(name, type, field, cnt, e, cap, max, hint)                                           \
+    {                                                                                              \
+        name, DC_FIELD_ENUM_ARRAY, offsetof(type, field), offsetof(type, cnt), sizeof(int), cap,   \
+            max, &e, NULL, 0, 0, 0, hint                                                           \
+    }
+#define NUMBER(name, type, field, lo, hi, hint)                                                    \
+    { name, DC_FIELD_NUMBER, offsetof(type, field), 0, 0, 0, 0, NULL, NULL, 0, lo, hi, hint }
+#define INT(name, type, field, lo, hi, hint)                                                       \
+    { name, DC_FIELD_INT, offsetof(type, field), 0, 0, 0, 0, NULL, NULL, 0, lo, hi, hint }
+#define INT_OR_NULL(name, type, field, lo, hi, hint)                                               \
+    { name, DC_FIELD_INT_OR_NULL, offsetof(type, field), 0, 0, 0, 0, NULL, NULL, 0, lo, hi, hint }
+#define STRING(name, type, field, max, hint)                                                       \
+    {                                                                                              \
+        name, DC_FIELD_STRING, offsetof(type, field), 0, 0, (int)sizeof(((type *)0)->field), max,  \
+            NULL, NULL, 0, 0, 0, hint                                                              \
+    }
 
 static const dc_field facts_fields[] = {
     ENUM("contact", dc_facts, contact, dc_enum_tristate,
@@ -136,7 +131,8 @@ static const dc_field facts_fields[] = {
     ENUM("road", dc_facts, road, dc_enum_road, "kind of road"),
     ENUM("weather", dc_facts, weather, dc_enum_weather, "weather"),
     ENUM("light", dc_facts, light, dc_enum_light, "daylight"),
-    ENUM("visibility", dc_facts, visibility, dc_enum_visibility, "how far and how clearly one could see"),
+    ENUM("visibility", dc_facts, visibility, dc_enum_visibility,
+         "how far and how clearly one could see"),
 };
 
 static const dc_field hazard_fields[] = {

@@ -57,7 +57,9 @@ static void describe_fields(dc_strbuf *sb, const dc_field *fields, int count, in
         case DC_FIELD_INT: dc_sb_append(sb, "whole number"); break;
         case DC_FIELD_INT_OR_NULL: dc_sb_append(sb, "whole number or null"); break;
         case DC_FIELD_OBJECT: dc_sb_append(sb, "object"); break;
-        case DC_FIELD_OBJECT_ARRAY: dc_sb_printf(sb, "list (at most %d) of objects", f->max_items); break;
+        case DC_FIELD_OBJECT_ARRAY:
+            dc_sb_printf(sb, "list (at most %d) of objects", f->max_items);
+            break;
         }
         dc_sb_printf(sb, " (%s)\n", f->hint);
         if (f->kind == DC_FIELD_OBJECT || f->kind == DC_FIELD_OBJECT_ARRAY)
@@ -70,11 +72,10 @@ char *dc_prompt_claim(const dc_prompt_options *opts) {
     if (!opts) opts = &none;
     dc_strbuf sb = {0};
     dc_sb_append(&sb, "Assess this dashcam clip for an insurance claim.");
-    if (opts->frame_count > 0)
-        dc_sb_printf(&sb, " You see %d frames", opts->frame_count);
+    if (opts->frame_count > 0) dc_sb_printf(&sb, " You see %d frames", opts->frame_count);
     if (opts->duration_sec > 0)
-        dc_sb_printf(&sb, "%s from a video %.1f seconds long", opts->frame_count > 0 ? "" : " The frames come",
-                     opts->duration_sec);
+        dc_sb_printf(&sb, "%s from a video %.1f seconds long",
+                     opts->frame_count > 0 ? "" : " The frames come", opts->duration_sec);
     if (opts->frame_count > 0 || opts->duration_sec > 0) dc_sb_append(&sb, ".");
     dc_sb_append(&sb, "\n\n");
     dc_sb_append(&sb, severity_guidance);
@@ -82,14 +83,16 @@ char *dc_prompt_claim(const dc_prompt_options *opts) {
     dc_sb_append(&sb, evidence_guidance);
     if (opts->mining_context && opts->windows && opts->window_count > 0) {
         /* Neutral wording: where a cheap detector looked, not what it concluded. */
-        dc_sb_append(&sb, "\nContext from an automatic pre-scan (it is often wrong; judge the frames "
-                          "yourself):\n");
+        dc_sb_append(&sb,
+                     "\nContext from an automatic pre-scan (it is often wrong; judge the frames "
+                     "yourself):\n");
         int n = opts->window_count < DC_MAX_WINDOWS ? opts->window_count : DC_MAX_WINDOWS;
         for (int i = 0; i < n; i++) {
             const dc_window *w = &opts->windows[i];
-            dc_sb_printf(&sb, "- %.1f s to %.1f s, most activity at %.1f s", w->start_sec, w->end_sec,
-                         w->peak_sec);
-            int sc = w->signal_count < DC_MAX_WINDOW_SIGNALS ? w->signal_count : DC_MAX_WINDOW_SIGNALS;
+            dc_sb_printf(&sb, "- %.1f s to %.1f s, most activity at %.1f s", w->start_sec,
+                         w->end_sec, w->peak_sec);
+            int sc =
+                w->signal_count < DC_MAX_WINDOW_SIGNALS ? w->signal_count : DC_MAX_WINDOW_SIGNALS;
             for (int k = 0; k < sc; k++)
                 dc_sb_printf(&sb, "%s%.31s", k ? ", " : "; signals: ", w->signals[k]);
             dc_sb_append(&sb, "\n");

@@ -21,9 +21,13 @@ static bool fraud_reject(const dc_assessment *a) {
     /* a degraded claim is never rejected automatically: the evidence is incomplete */
     return a->status == DC_CLAIM_OK && a->fraud_score >= FRAUD_REJECT_THRESHOLD;
 }
-static bool fraud_review(const dc_assessment *a) { return a->fraud_score >= FRAUD_REVIEW_THRESHOLD; }
+static bool fraud_review(const dc_assessment *a) {
+    return a->fraud_score >= FRAUD_REVIEW_THRESHOLD;
+}
 static bool high(const dc_assessment *a) { return a->severity == DC_SEVERITY_HIGH; }
-static bool uncertain(const dc_assessment *a) { return dc_prediction_set_size(a->prediction_set) != 1; }
+static bool uncertain(const dc_assessment *a) {
+    return dc_prediction_set_size(a->prediction_set) != 1;
+}
 static bool degraded(const dc_assessment *a) { return a->status == DC_CLAIM_DEGRADED; }
 static bool none(const dc_assessment *a) { return a->severity == DC_SEVERITY_NONE; }
 static bool low(const dc_assessment *a) { return a->severity == DC_SEVERITY_LOW; }

@@ -52,8 +52,8 @@ json_t *dc_fields_to_json(const dc_field *fields, int count, const void *base) {
             if (n > f->capacity) n = f->capacity;
             v = json_array();
             for (int k = 0; v && k < n; k++)
-                json_array_append_new(
-                    v, dc_fields_to_json(f->children, f->child_count, p + (size_t)k * f->elem_size));
+                json_array_append_new(v, dc_fields_to_json(f->children, f->child_count,
+                                                           p + (size_t)k * f->elem_size));
             break;
         }
         }
@@ -95,8 +95,8 @@ static bool number_of(const json_t *v, double *out) {
     return false;
 }
 
-static int read_enum(const dc_field *f, const json_t *v, const char *path, char *note,
-                     size_t size, int *problems) {
+static int read_enum(const dc_field *f, const json_t *v, const char *path, char *note, size_t size,
+                     int *problems) {
     if (json_is_string(v)) {
         bool matched;
         int val = dc_enum_parse(f->enumd, json_string_value(v), &matched);
@@ -112,13 +112,11 @@ static int read_enum(const dc_field *f, const json_t *v, const char *path, char 
 static int fields_from(const dc_field *fields, int count, const json_t *obj, void *base,
                        const char *prefix, char *note, size_t size, int *problems);
 
-static void read_field(const dc_field *f, const json_t *v, void *base, const char *path,
-                       char *note, size_t size, int *problems) {
+static void read_field(const dc_field *f, const json_t *v, void *base, const char *path, char *note,
+                       size_t size, int *problems) {
     char *p = (char *)base + f->offset;
     switch (f->kind) {
-    case DC_FIELD_ENUM:
-        *(int *)p = read_enum(f, v, path, note, size, problems);
-        break;
+    case DC_FIELD_ENUM: *(int *)p = read_enum(f, v, path, note, size, problems); break;
     case DC_FIELD_ENUM_ARRAY: {
         int n = 0;
         if (json_is_array(v)) {
@@ -126,8 +124,8 @@ static void read_field(const dc_field *f, const json_t *v, void *base, const cha
             json_t *item;
             json_array_foreach(v, k, item) {
                 if (n >= f->capacity) {
-                    note_add(note, size, problems, "%s: more items than fit, rest dropped%s",
-                             path, "");
+                    note_add(note, size, problems, "%s: more items than fit, rest dropped%s", path,
+                             "");
                     break;
                 }
                 ((int *)p)[n++] = read_enum(f, item, path, note, size, problems);
@@ -156,16 +154,20 @@ static void read_field(const dc_field *f, const json_t *v, void *base, const cha
         if (!have) {
             if (!json_is_null(v)) note_add(note, size, problems, "%s: not a number%s", path, "");
             /* ints use -1 for "not given"; numbers fall back to 0 */
-            if (f->kind == DC_FIELD_NUMBER) *(double *)p = 0;
-            else *(int *)p = -1;
+            if (f->kind == DC_FIELD_NUMBER)
+                *(double *)p = 0;
+            else
+                *(int *)p = -1;
             break;
         }
         if (d < f->min || d > f->max) {
             note_add(note, size, problems, "%s: out of range, clamped%s", path, "");
             d = d < f->min ? f->min : f->max;
         }
-        if (f->kind == DC_FIELD_NUMBER) *(double *)p = d;
-        else *(int *)p = (int)lround(d);
+        if (f->kind == DC_FIELD_NUMBER)
+            *(double *)p = d;
+        else
+            *(int *)p = (int)lround(d);
         break;
     }
     case DC_FIELD_OBJECT:
@@ -182,8 +184,8 @@ static void read_field(const dc_field *f, const json_t *v, void *base, const cha
             json_t *item;
             json_array_foreach(v, k, item) {
                 if (n >= f->capacity) {
-                    note_add(note, size, problems, "%s: more items than fit, rest dropped%s",
-                             path, "");
+                    note_add(note, size, problems, "%s: more items than fit, rest dropped%s", path,
+                             "");
                     break;
                 }
                 if (!json_is_object(item)) {

@@ -10,30 +10,34 @@
 #include "dashclaim/claim.h"
 
 static void calibrate_usage(FILE *out) {
-    fprintf(out,
-            "usage: dashclaim calibrate --labels FILE --assessments FILE [--alpha A]\n"
-            "                           [--method lac|aps] -o calib.json\n"
-            "\n"
-            "Fits a split-conformal threshold so that prediction sets contain the true severity\n"
-            "for at least 1-alpha of claims like these.\n"
-            "\n"
-            "  --labels FILE       CSV, one \"claim_id,SEVERITY\" per line (NONE|LOW|MEDIUM|HIGH;\n"
-            "                      '#' comments and a header line allowed)\n"
-            "  --assessments FILE  assessment records from 'dashclaim assess' (NDJSON or a JSON\n"
-            "                      array), paired with the labels by claim_id; failed ones and\n"
-            "                      ones without severity probabilities are skipped\n"
-            "  --alpha A           allowed miscoverage, 0 < A < 1 (default 0.1); needs at least\n"
-            "                      1/A - 1 labelled assessments\n"
-            "  --method M          lac (score 1 - p(true label), default) or aps (cumulative mass)\n"
-            "  -o, --output FILE   where to write the calibration (JSON)\n"
-            "  -h, --help          this text\n");
+    fprintf(
+        out,
+        "usage: dashclaim calibrate --labels FILE --assessments FILE [--alpha A]\n"
+        "                           [--method lac|aps] -o calib.json\n"
+        "\n"
+        "Fits a split-conformal threshold so that prediction sets contain the true severity\n"
+        "for at least 1-alpha of claims like these.\n"
+        "\n"
+        "  --labels FILE       CSV, one \"claim_id,SEVERITY\" per line (NONE|LOW|MEDIUM|HIGH;\n"
+        "                      '#' comments and a header line allowed)\n"
+        "  --assessments FILE  assessment records from 'dashclaim assess' (NDJSON or a JSON\n"
+        "                      array), paired with the labels by claim_id; failed ones and\n"
+        "                      ones without severity probabilities are skipped\n"
+        "  --alpha A           allowed miscoverage, 0 < A < 1 (default 0.1); needs at least\n"
+        "                      1/A - 1 labelled assessments\n"
+        "  --method M          lac (score 1 - p(true label), default) or aps (cumulative mass)\n"
+        "  -o, --output FILE   where to write the calibration (JSON)\n"
+        "  -h, --help          this text\n");
 }
 
 int dc_cmd_calibrate(int argc, char **argv) {
     static const struct option options[] = {
-        {"labels", required_argument, NULL, 'l'}, {"assessments", required_argument, NULL, 'a'},
-        {"alpha", required_argument, NULL, 'A'},  {"method", required_argument, NULL, 'm'},
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"labels", required_argument, NULL, 'l'},
+        {"assessments", required_argument, NULL, 'a'},
+        {"alpha", required_argument, NULL, 'A'},
+        {"method", required_argument, NULL, 'm'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *labels = NULL, *assessments = NULL, *output = NULL;
@@ -51,16 +55,20 @@ int dc_cmd_calibrate(int argc, char **argv) {
             errno = 0;
             alpha = strtod(optarg, &end);
             if (errno || *end || !(alpha > 0 && alpha < 1)) {
-                fprintf(stderr, "dashclaim calibrate: --alpha '%s' is not a number in (0,1)\n", optarg);
+                fprintf(stderr, "dashclaim calibrate: --alpha '%s' is not a number in (0,1)\n",
+                        optarg);
                 return 2;
             }
             break;
         }
         case 'm':
-            if (!strcmp(optarg, "lac")) method = DC_CONFORMAL_LAC;
-            else if (!strcmp(optarg, "aps")) method = DC_CONFORMAL_APS;
+            if (!strcmp(optarg, "lac"))
+                method = DC_CONFORMAL_LAC;
+            else if (!strcmp(optarg, "aps"))
+                method = DC_CONFORMAL_APS;
             else {
-                fprintf(stderr, "dashclaim calibrate: --method must be lac or aps, not '%s'\n", optarg);
+                fprintf(stderr, "dashclaim calibrate: --method must be lac or aps, not '%s'\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -88,11 +96,12 @@ int dc_cmd_calibrate(int argc, char **argv) {
         fprintf(stderr, "dashclaim calibrate: %s\n", st.message);
         return 1;
     }
-    fprintf(stderr,
-            "dashclaim calibrate: %d labels, %d assessments: %d paired, %d failed skipped, %d without "
-            "probabilities skipped, %d unlabelled\n"
-            "dashclaim calibrate: %s alpha %g -> qhat %.6f (n %d), written to %s\n",
-            rep.labels, rep.assessments, rep.paired, rep.skipped_failed, rep.skipped_no_probs,
-            rep.unlabelled, dc_conformal_method_name(cal.method), cal.alpha, cal.qhat, cal.n, output);
+    fprintf(
+        stderr,
+        "dashclaim calibrate: %d labels, %d assessments: %d paired, %d failed skipped, %d without "
+        "probabilities skipped, %d unlabelled\n"
+        "dashclaim calibrate: %s alpha %g -> qhat %.6f (n %d), written to %s\n",
+        rep.labels, rep.assessments, rep.paired, rep.skipped_failed, rep.skipped_no_probs,
+        rep.unlabelled, dc_conformal_method_name(cal.method), cal.alpha, cal.qhat, cal.n, output);
     return 0;
 }

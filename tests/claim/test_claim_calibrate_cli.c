@@ -57,7 +57,9 @@ static void test_calibrate_cli(void **state) {
     (void)state;
     char err[4096], args[4096];
     write_inputs(40);
-    snprintf(args, sizeof args, "--labels '%s/cli-labels.csv' --assessments '%s/cli-records.ndjson' --alpha 0.1 -o '%s/cli-calib.json'",
+    snprintf(args, sizeof args,
+             "--labels '%s/cli-labels.csv' --assessments '%s/cli-records.ndjson' --alpha 0.1 -o "
+             "'%s/cli-calib.json'",
              tmp, tmp, tmp);
     assert_int_equal(run(args, err, sizeof err), 0);
     assert_non_null(strstr(err, "40 paired"));
@@ -69,14 +71,18 @@ static void test_calibrate_cli(void **state) {
     assert_int_equal(cal.n, 40);
     assert_int_equal(cal.method, DC_CONFORMAL_LAC);
 
-    snprintf(args, sizeof args, "--labels '%s/cli-labels.csv' --assessments '%s/cli-records.ndjson' --method aps -o '%s/cli-calib.json'",
+    snprintf(args, sizeof args,
+             "--labels '%s/cli-labels.csv' --assessments '%s/cli-records.ndjson' --method aps -o "
+             "'%s/cli-calib.json'",
              tmp, tmp, tmp);
     assert_int_equal(run(args, err, sizeof err), 0);
     assert_int_equal(dc_calibration_load(path, &cal, &st), DC_OK);
     assert_int_equal(cal.method, DC_CONFORMAL_APS);
 
     /* too few for alpha 0.01: a data error with the reason */
-    snprintf(args, sizeof args, "--labels '%s/cli-labels.csv' --assessments '%s/cli-records.ndjson' --alpha 0.01 -o '%s/cli-calib.json'",
+    snprintf(args, sizeof args,
+             "--labels '%s/cli-labels.csv' --assessments '%s/cli-records.ndjson' --alpha 0.01 -o "
+             "'%s/cli-calib.json'",
              tmp, tmp, tmp);
     assert_int_equal(run(args, err, sizeof err), 1);
     assert_non_null(strstr(err, "too few"));

@@ -65,7 +65,8 @@ static void coverage_for(dc_conformal_method m, double alpha) {
     for (int i = 0; i < N_CAL; i++) draw(probs[i], &labels[i]);
     dc_calibration cal;
     dc_status st;
-    assert_int_equal(dc_calibration_fit((const double(*)[4])probs, labels, N_CAL, alpha, m, &cal, &st), DC_OK);
+    assert_int_equal(
+        dc_calibration_fit((const double(*)[4])probs, labels, N_CAL, alpha, m, &cal, &st), DC_OK);
     int covered = 0, covered_uncal = 0;
     double size = 0;
     for (int i = 0; i < N_TEST; i++) {
@@ -107,27 +108,35 @@ static void test_finite_sample_threshold(void **state) {
     dc_severity labels[19];
     for (int i = 0; i < 19; i++) {
         double p = (i + 1) / 20.0; /* true-label probability 0.05 .. 0.95 */
-        probs[i][0] = p, probs[i][1] = (1 - p) / 3, probs[i][2] = (1 - p) / 3, probs[i][3] = (1 - p) / 3;
+        probs[i][0] = p, probs[i][1] = (1 - p) / 3, probs[i][2] = (1 - p) / 3,
+        probs[i][3] = (1 - p) / 3;
         labels[i] = DC_SEVERITY_NONE;
     }
     dc_calibration cal;
     dc_status st;
-    assert_int_equal(dc_calibration_fit((const double(*)[4])probs, labels, 19, 0.1, DC_CONFORMAL_LAC, &cal, &st), DC_OK);
+    assert_int_equal(
+        dc_calibration_fit((const double(*)[4])probs, labels, 19, 0.1, DC_CONFORMAL_LAC, &cal, &st),
+        DC_OK);
     /* scores 1 - p sorted: 0.05, 0.10, ... ; the 18th is 0.90 */
     assert_true(fabs(cal.qhat - 0.90) < 1e-9);
     assert_int_equal(cal.n, 19);
     /* 8 examples are too few for alpha 0.1 (ceil(9 * 0.9) = 9 > 8) */
-    assert_int_equal(dc_calibration_fit((const double(*)[4])probs, labels, 8, 0.1, DC_CONFORMAL_LAC, &cal, &st),
-                     DC_ERR_INPUT);
+    assert_int_equal(
+        dc_calibration_fit((const double(*)[4])probs, labels, 8, 0.1, DC_CONFORMAL_LAC, &cal, &st),
+        DC_ERR_INPUT);
     assert_non_null(strstr(st.message, "too few"));
     assert_non_null(strstr(st.message, "at least 9"));
     /* ... and 9 are enough */
-    assert_int_equal(dc_calibration_fit((const double(*)[4])probs, labels, 9, 0.1, DC_CONFORMAL_LAC, &cal, &st), DC_OK);
-    assert_int_equal(dc_calibration_fit((const double(*)[4])probs, labels, 9, 1.5, DC_CONFORMAL_LAC, &cal, &st),
-                     DC_ERR_INPUT);
+    assert_int_equal(
+        dc_calibration_fit((const double(*)[4])probs, labels, 9, 0.1, DC_CONFORMAL_LAC, &cal, &st),
+        DC_OK);
+    assert_int_equal(
+        dc_calibration_fit((const double(*)[4])probs, labels, 9, 1.5, DC_CONFORMAL_LAC, &cal, &st),
+        DC_ERR_INPUT);
     labels[3] = DC_SEVERITY_UNSET;
-    assert_int_equal(dc_calibration_fit((const double(*)[4])probs, labels, 19, 0.1, DC_CONFORMAL_LAC, &cal, &st),
-                     DC_ERR_INPUT);
+    assert_int_equal(
+        dc_calibration_fit((const double(*)[4])probs, labels, 19, 0.1, DC_CONFORMAL_LAC, &cal, &st),
+        DC_ERR_INPUT);
 }
 
 static void test_sets(void **state) {
@@ -172,7 +181,8 @@ static void test_save_load(void **state) {
     (void)state;
     char path[1024];
     snprintf(path, sizeof path, "%s/claim-calib.json", tmpdir());
-    dc_calibration c = {.method = DC_CONFORMAL_APS, .alpha = 0.05, .qhat = 0.123456789012345, .n = 321};
+    dc_calibration c = {
+        .method = DC_CONFORMAL_APS, .alpha = 0.05, .qhat = 0.123456789012345, .n = 321};
     snprintf(c.prompt_version, sizeof c.prompt_version, DC_PROMPT_VERSION);
     dc_status st;
     assert_int_equal(dc_calibration_save(path, &c, &st), DC_OK);
@@ -181,7 +191,8 @@ static void test_save_load(void **state) {
     assert_int_equal(d.method, DC_CONFORMAL_APS);
     assert_true(d.qhat == c.qhat && d.alpha == c.alpha && d.n == 321);
     FILE *f = fopen(path, "w");
-    fputs("{\"schema\":\"dashclaim.calibration/1\",\"method\":\"lac\",\"alpha\":0.1,\"qhat\":0.5}", f);
+    fputs("{\"schema\":\"dashclaim.calibration/1\",\"method\":\"lac\",\"alpha\":0.1,\"qhat\":0.5}",
+          f);
     fclose(f);
     assert_int_equal(dc_calibration_load(path, &d, &st), DC_ERR_INPUT);
     assert_non_null(strstr(st.message, path));
@@ -217,14 +228,17 @@ static void test_fit_files(void **state) {
         fprintf(rf, "%s\n", j);
         free(j);
     }
-    fputs("{\"schema\":\"dashclaim.assessment/1\",\"claim_id\":\"nolabel\",\"status\":\"ok\",\"severity\":\"LOW\","
-          "\"severity_probs\":{\"NONE\":0.5,\"LOW\":0.5,\"MEDIUM\":0,\"HIGH\":0}}\n", rf);
+    fputs("{\"schema\":\"dashclaim.assessment/"
+          "1\",\"claim_id\":\"nolabel\",\"status\":\"ok\",\"severity\":\"LOW\","
+          "\"severity_probs\":{\"NONE\":0.5,\"LOW\":0.5,\"MEDIUM\":0,\"HIGH\":0}}\n",
+          rf);
     fclose(lf);
     fclose(rf);
     dc_calibration cal;
     dc_calibration_report rep;
     dc_status st;
-    assert_int_equal(dc_calibration_fit_files(labels, records, 0.1, DC_CONFORMAL_LAC, &cal, &rep, &st), DC_OK);
+    assert_int_equal(
+        dc_calibration_fit_files(labels, records, 0.1, DC_CONFORMAL_LAC, &cal, &rep, &st), DC_OK);
     assert_int_equal(rep.labels, 60);
     assert_int_equal(rep.assessments, 61);
     assert_int_equal(rep.paired, 59);
@@ -232,21 +246,28 @@ static void test_fit_files(void **state) {
     assert_int_equal(rep.unlabelled, 1);
     assert_int_equal(cal.n, 59);
     /* alpha 0.01 needs 99 */
-    assert_int_equal(dc_calibration_fit_files(labels, records, 0.01, DC_CONFORMAL_LAC, &cal, &rep, &st), DC_ERR_INPUT);
+    assert_int_equal(
+        dc_calibration_fit_files(labels, records, 0.01, DC_CONFORMAL_LAC, &cal, &rep, &st),
+        DC_ERR_INPUT);
     assert_non_null(strstr(st.message, "too few"));
     /* a bad label names the file and line */
     lf = fopen(labels, "a");
     fputs("c99,SEVERE\n", lf);
     fclose(lf);
-    assert_int_equal(dc_calibration_fit_files(labels, records, 0.1, DC_CONFORMAL_LAC, &cal, &rep, &st), DC_ERR_INPUT);
+    assert_int_equal(
+        dc_calibration_fit_files(labels, records, 0.1, DC_CONFORMAL_LAC, &cal, &rep, &st),
+        DC_ERR_INPUT);
     assert_non_null(strstr(st.message, "claim-labels.csv:63"));
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_coverage_lac),  cmocka_unit_test(test_coverage_aps),
-        cmocka_unit_test(test_finite_sample_threshold), cmocka_unit_test(test_sets),
-        cmocka_unit_test(test_save_load),     cmocka_unit_test(test_fit_files),
+        cmocka_unit_test(test_coverage_lac),
+        cmocka_unit_test(test_coverage_aps),
+        cmocka_unit_test(test_finite_sample_threshold),
+        cmocka_unit_test(test_sets),
+        cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_fit_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,7 +58,8 @@ static bool token_allowed(struct llama_sampler *s, llama_token tok) {
  * first refused token (strlen(text) when all are accepted); *complete says whether the
  * grammar then allows end of generation. */
 static size_t grammar_accepts(const char *text, bool *complete) {
-    struct llama_sampler *s = llama_sampler_init_grammar(vocab, grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
+    struct llama_sampler *s =
+        llama_sampler_init_grammar(vocab, grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
     assert_non_null(s);
     int n = (int)strlen(text) + 8;
     llama_token *toks = malloc((size_t)n * sizeof *toks);
@@ -84,7 +85,8 @@ static size_t grammar_accepts(const char *text, bool *complete) {
 
 static void test_grammar_parses_in_llama(void **state) {
     (void)state;
-    struct llama_sampler *s = llama_sampler_init_grammar(vocab, grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
+    struct llama_sampler *s =
+        llama_sampler_init_grammar(vocab, grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
     assert_non_null(s);
     llama_sampler_free(s);
     /* a broken grammar is refused by the same call: the check above is not vacuous */
@@ -98,8 +100,9 @@ static unsigned rnd(unsigned n) {
 }
 
 static void random_text(char *dst, size_t cap, int max_len) {
-    static const char *pieces[] = {"car", " ", "\"quoted\"", "back\\slash", "tab\there", "é", "日本",
-                                   "\xf0\x9f\x9a\x97", "{json}", "'", "\n", "0.5", "\xff", "HIGH"};
+    static const char *pieces[] = {
+        "car",    " ", "\"quoted\"", "back\\slash", "tab\there", "é",   "日本", "\xf0\x9f\x9a\x97",
+        "{json}", "'", "\n",         "0.5",         "\xff",      "HIGH"};
     size_t len = 0;
     int n = (int)rnd((unsigned)max_len);
     dst[0] = '\0';
@@ -123,7 +126,8 @@ static void random_assessment(dc_assessment *a) {
     a->facts.traffic_signal = (dc_signal)rnd(DC_SIGNAL_UNCLEAR + 1);
     a->facts.speed_kmh = (int)rnd(500) - 50;
     a->facts.actor_count = (int)rnd(DC_MAX_ACTORS + 1);
-    for (int i = 0; i < a->facts.actor_count; i++) a->facts.actors[i] = (dc_actor)rnd(DC_ACTOR_OTHER + 1);
+    for (int i = 0; i < a->facts.actor_count; i++)
+        a->facts.actors[i] = (dc_actor)rnd(DC_ACTOR_OTHER + 1);
     a->facts.visibility = (dc_visibility)rnd(DC_VISIBILITY_UNCLEAR + 1);
     a->hazard_count = (int)rnd(DC_MAX_HAZARDS + 1);
     for (int i = 0; i < a->hazard_count; i++) {
@@ -151,7 +155,8 @@ static void test_grammar_accepts_canonical_output(void **state) {
         bool complete = false;
         size_t ok = grammar_accepts(text, &complete);
         if (ok != strlen(text) || !complete)
-            fail_msg("round %d: grammar refused at byte %zu (complete %d) of %s", round, ok, complete, text);
+            fail_msg("round %d: grammar refused at byte %zu (complete %d) of %s", round, ok,
+                     complete, text);
         /* and what the grammar produced reads back to the same observed values */
         dc_assessment b;
         dc_assessment_init(&b);
@@ -172,7 +177,8 @@ static void test_grammar_refuses_off_schema(void **state) {
     assert_true(grammar_accepts("{ \"severity\":\"HIGH\"", &complete) < 3);
     /* only the four labels */
     size_t at = grammar_accepts("{\"severity\":\"SEVERE\",\"scenario\":\"none\"", &complete);
-    assert_true(at >= strlen(DC_MODEL_OUTPUT_PREFIX) - 1 && at < strlen(DC_MODEL_OUTPUT_PREFIX) + 3);
+    assert_true(at >= strlen(DC_MODEL_OUTPUT_PREFIX) - 1 &&
+                at < strlen(DC_MODEL_OUTPUT_PREFIX) + 3);
     /* severity first */
     assert_true(grammar_accepts("{\"scenario\":\"none\",\"severity\":\"HIGH\"", &complete) < 6);
     /* strings have a length bound: a 600-character reasoning is cut off */
@@ -204,10 +210,11 @@ static void test_severity_tokens_after_prefix(void **state) {
     (void)state;
     llama_token first[DC_SEVERITY_COUNT];
     for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
-        struct llama_sampler *smpl = llama_sampler_init_grammar(vocab, grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
+        struct llama_sampler *smpl =
+            llama_sampler_init_grammar(vocab, grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
         llama_token toks[32];
-        int nt = llama_tokenize(vocab, DC_MODEL_OUTPUT_PREFIX, (int32_t)strlen(DC_MODEL_OUTPUT_PREFIX), toks, 32,
-                                false, false);
+        int nt = llama_tokenize(vocab, DC_MODEL_OUTPUT_PREFIX,
+                                (int32_t)strlen(DC_MODEL_OUTPUT_PREFIX), toks, 32, false, false);
         assert_true(nt > 0);
         for (int i = 0; i < nt; i++) {
             assert_true(token_allowed(smpl, toks[i]));

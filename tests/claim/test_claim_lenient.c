@@ -62,7 +62,8 @@ static void test_hand_cases(void **state) {
                 if (rc != DC_ERR_INPUT) fail_msg("%s: expected no JSON, got %s", e->d_name, got);
             } else {
                 if (rc != DC_OK) fail_msg("%s: %s", e->d_name, st.message);
-                if (strcmp(got, want) != 0) fail_msg("%s:\n got  %s\n want %s", e->d_name, got, want);
+                if (strcmp(got, want) != 0)
+                    fail_msg("%s:\n got  %s\n want %s", e->d_name, got, want);
             }
         }
         free(got);
@@ -126,7 +127,8 @@ static void test_model_answer_unconstrained(void **state) {
     const char *answer =
         "<think>Frame 4 shows the bumper touching.</think>\n"
         "Here is the assessment:\n```json\n"
-        "{'severity': 'High', 'scenario': 'Rear-End', facts: {contact: yes, other_position: 'ahead',"
+        "{'severity': 'High', 'scenario': 'Rear-End', facts: {contact: yes, other_position: "
+        "'ahead',"
         " speed_kmh: '48', actors: 'car', visibility: 'foggy'},\n"
         " \"evidence\": [{\"t_sec\": -4, \"description\": \"bumper contact\", \"frame\": 4},],\n"
         " \"reasoning\": \"The ego car hits the car ahead";
@@ -155,8 +157,10 @@ static void test_model_answer_without_severity_fails(void **state) {
     dc_assessment a;
     dc_assessment_init(&a);
     dc_status st;
-    assert_int_equal(dc_model_output_apply("I cannot tell from these frames.", &a, &st), DC_ERR_MODEL);
-    assert_int_equal(dc_model_output_apply("{\"severity\":\"CATASTROPHIC\"}", &a, &st), DC_ERR_MODEL);
+    assert_int_equal(dc_model_output_apply("I cannot tell from these frames.", &a, &st),
+                     DC_ERR_MODEL);
+    assert_int_equal(dc_model_output_apply("{\"severity\":\"CATASTROPHIC\"}", &a, &st),
+                     DC_ERR_MODEL);
     assert_non_null(strstr(st.message, "severity"));
     assert_int_equal(dc_model_output_apply("{\"scenario\":\"none\"}", &a, &st), DC_ERR_MODEL);
     assert_int_equal(a.severity, DC_SEVERITY_UNSET); /* untouched */

@@ -18,7 +18,8 @@ static void filled(dc_assessment *a) {
     snprintf(a->claim_id, sizeof a->claim_id, "claim-42");
     snprintf(a->video.path, sizeof a->video.path, "/data/v\xff\xfe.mp4"); /* not UTF-8 */
     snprintf(a->video.sha256, sizeof a->video.sha256, "%064d", 7);
-    a->video.duration_sec = 31.5, a->video.width = 1280, a->video.height = 720, a->video.fps = 29.97;
+    a->video.duration_sec = 31.5, a->video.width = 1280, a->video.height = 720,
+    a->video.fps = 29.97;
     snprintf(a->engine.name, sizeof a->engine.name, "vlm");
     snprintf(a->engine.model, sizeof a->engine.model, "qwen2.5-vl-3b.gguf");
     snprintf(a->engine.device, sizeof a->engine.device, "cuda:0");
@@ -27,21 +28,25 @@ static void filled(dc_assessment *a) {
     a->windows[0] = (dc_window){10.0, 14.0, 12.25, 0.9, 2, {"audio_impact", "shake"}};
     a->windows[1] = (dc_window){20.0, 22.0, 21.0, 0.4, 1, {"looming"}};
     a->severity = DC_SEVERITY_HIGH;
-    a->severity_probs[0] = 0.05, a->severity_probs[1] = 0.05, a->severity_probs[2] = 0.3, a->severity_probs[3] = 0.6;
+    a->severity_probs[0] = 0.05, a->severity_probs[1] = 0.05, a->severity_probs[2] = 0.3,
+    a->severity_probs[3] = 0.6;
     a->scenario = DC_SCENARIO_REAR_END;
     a->facts.contact = DC_TRI_YES;
     a->facts.other_position = DC_POSITION_AHEAD;
     a->facts.other_braked_suddenly = DC_TRI_YES;
     a->facts.brake_cause_visible = DC_TRI_NO;
     a->facts.speed_kmh = 52;
-    a->facts.actor_count = 2, a->facts.actors[0] = DC_ACTOR_CAR, a->facts.actors[1] = DC_ACTOR_PEDESTRIAN;
+    a->facts.actor_count = 2, a->facts.actors[0] = DC_ACTOR_CAR,
+    a->facts.actors[1] = DC_ACTOR_PEDESTRIAN;
     a->facts.weather = DC_WEATHER_RAIN;
     a->hazard_count = 1;
-    a->hazards[0] = (dc_hazard){DC_HAZARD_SUDDEN_BRAKING, 1, {DC_ACTOR_CAR}, DC_POSITION_AHEAD, 12.0};
+    a->hazards[0] =
+        (dc_hazard){DC_HAZARD_SUDDEN_BRAKING, 1, {DC_ACTOR_CAR}, DC_POSITION_AHEAD, 12.0};
     a->evidence_count = 2;
     a->evidence[0] = (dc_evidence){12.0, "brake lights ahead, \"no\" reason", 5};
     a->evidence[1] = (dc_evidence){12.5, "bumper contact — 日本", -1};
-    snprintf(a->reasoning, sizeof a->reasoning, "Contact at 12.5 s.\xff"); /* engine text, not UTF-8 */
+    snprintf(a->reasoning, sizeof a->reasoning,
+             "Contact at 12.5 s.\xff"); /* engine text, not UTF-8 */
     a->timings_ms = (dc_timings){1.5, 20, 30, 4000, 0.2, 4052};
     a->memory = (dc_memory){1000, 2000, 0, 5000000000ull};
     dc_claim_metadata m;
@@ -92,15 +97,35 @@ static void test_schema_fields(void **state) {
     json_t *o = json_loads(text, 0, &err);
     assert_non_null(o);
     assert_string_equal(json_string_value(json_object_get(o, "schema")), "dashclaim.assessment/1");
-    static const char *keys[] = {"schema", "claim_id", "video", "status", "error", "engine", "windows",
-                                 "severity", "severity_probs", "prediction_set", "calibrated", "scenario",
-                                 "facts", "hazards", "evidence", "reasoning", "fault", "fraud",
-                                 "review_priority", "recommended_action", "timings_ms", "memory",
-                                 "dashclaim_version", "created_at"};
+    static const char *keys[] = {"schema",
+                                 "claim_id",
+                                 "video",
+                                 "status",
+                                 "error",
+                                 "engine",
+                                 "windows",
+                                 "severity",
+                                 "severity_probs",
+                                 "prediction_set",
+                                 "calibrated",
+                                 "scenario",
+                                 "facts",
+                                 "hazards",
+                                 "evidence",
+                                 "reasoning",
+                                 "fault",
+                                 "fraud",
+                                 "review_priority",
+                                 "recommended_action",
+                                 "timings_ms",
+                                 "memory",
+                                 "dashclaim_version",
+                                 "created_at"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!json_object_get(o, keys[i])) fail_msg("record lacks %s", keys[i]);
     json_t *engine = json_object_get(o, "engine");
-    assert_string_equal(json_string_value(json_object_get(engine, "prompt_version")), DC_PROMPT_VERSION);
+    assert_string_equal(json_string_value(json_object_get(engine, "prompt_version")),
+                        DC_PROMPT_VERSION);
     json_t *probs = json_object_get(o, "severity_probs");
     assert_true(json_is_real(json_object_get(probs, "MEDIUM")));
     assert_true(json_is_null(json_object_get(json_object_get(o, "timings_ms"), "probe")) == false);
@@ -110,7 +135,8 @@ static void test_schema_fields(void **state) {
     /* another schema version is refused with a clear message */
     dc_assessment b;
     dc_status st;
-    assert_int_equal(dc_assessment_from_json("{\"schema\":\"dashclaim.assessment/2\"}", &b, &st), DC_ERR_INPUT);
+    assert_int_equal(dc_assessment_from_json("{\"schema\":\"dashclaim.assessment/2\"}", &b, &st),
+                     DC_ERR_INPUT);
     assert_non_null(strstr(st.message, "dashclaim.assessment/2"));
     assert_int_equal(dc_assessment_from_json("{\"severity\":\"HIGH\"}", &b, &st), DC_ERR_INPUT);
     assert_int_equal(dc_assessment_from_json("not json", &b, &st), DC_ERR_INPUT);
@@ -195,7 +221,10 @@ static void test_prompt(void **state) {
     assert_null(strstr(p, "pre-scan")); /* mining context is off by default */
     free(p);
     dc_window w = {10.0, 14.0, 12.3, 0.9, 1, {"audio_impact"}};
-    dc_prompt_options o = {.mining_context = true, .windows = &w, .window_count = 1, .duration_sec = 30,
+    dc_prompt_options o = {.mining_context = true,
+                           .windows = &w,
+                           .window_count = 1,
+                           .duration_sec = 30,
                            .frame_count = 8};
     p = dc_prompt_claim(&o);
     assert_non_null(strstr(p, "pre-scan"));
@@ -218,18 +247,23 @@ static void test_names(void **state) {
     assert_int_equal(dc_severity_from_name("severe"), DC_SEVERITY_UNSET);
     assert_string_equal(dc_scenario_name(DC_SCENARIO_SINGLE_VEHICLE), "single_vehicle");
     assert_string_equal(dc_review_priority_name(DC_PRIORITY_LOW), "LOW_PRIORITY");
-    assert_string_equal(dc_recommended_action_name(DC_RECOMMEND_REQUEST_MORE_INFO), "REQUEST_MORE_INFO");
+    assert_string_equal(dc_recommended_action_name(DC_RECOMMEND_REQUEST_MORE_INFO),
+                        "REQUEST_MORE_INFO");
     /* the four labels start with four different letters (the logit read-out relies on it) */
     for (int i = 0; i < DC_SEVERITY_COUNT; i++)
         for (int j = i + 1; j < DC_SEVERITY_COUNT; j++)
-            assert_int_not_equal(dc_severity_name((dc_severity)i)[0], dc_severity_name((dc_severity)j)[0]);
+            assert_int_not_equal(dc_severity_name((dc_severity)i)[0],
+                                 dc_severity_name((dc_severity)j)[0]);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_schema_fields),
-        cmocka_unit_test(test_failed_has_no_severity), cmocka_unit_test(test_degraded),
-        cmocka_unit_test(test_prompt),             cmocka_unit_test(test_names),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_schema_fields),
+        cmocka_unit_test(test_failed_has_no_severity),
+        cmocka_unit_test(test_degraded),
+        cmocka_unit_test(test_prompt),
+        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

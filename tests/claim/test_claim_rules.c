@@ -30,7 +30,8 @@ static bool has_fault_rule(const dc_assessment *a, const char *id) {
 
 static void expect_fault(dc_assessment a, const char *id, int ratio) {
     dc_fault_decide(&a);
-    if (!has_fault_rule(&a, id)) fail_msg("expected rule %s, first was %s", id, a.fault_rules[0].id);
+    if (!has_fault_rule(&a, id))
+        fail_msg("expected rule %s, first was %s", id, a.fault_rules[0].id);
     assert_true(a.fault_has_ratio);
     if (a.fault_ratio != ratio) fail_msg("%s: ratio %d, expected %d", id, a.fault_ratio, ratio);
     assert_true(strlen(a.fault_rules[0].reason) > 10);
@@ -49,9 +50,11 @@ static void test_fault_base_rules(void **state) {
     a = base(DC_SCENARIO_HEAD_ON), a.facts.ego_right_of_way = DC_TRI_NO;
     expect_fault(a, "F-HO-2", 100);
     expect_fault(base(DC_SCENARIO_HEAD_ON), "F-HO-3", 50);
-    a = base(DC_SCENARIO_CROSSING), a.facts.traffic_signal = DC_SIGNAL_RED, a.facts.ego_action = DC_ACTION_GOING_STRAIGHT;
+    a = base(DC_SCENARIO_CROSSING), a.facts.traffic_signal = DC_SIGNAL_RED,
+    a.facts.ego_action = DC_ACTION_GOING_STRAIGHT;
     expect_fault(a, "F-CR-1", 100);
-    a = base(DC_SCENARIO_CROSSING), a.facts.other_signal = DC_SIGNAL_RED, a.facts.other_action = DC_ACTION_GOING_STRAIGHT;
+    a = base(DC_SCENARIO_CROSSING), a.facts.other_signal = DC_SIGNAL_RED,
+    a.facts.other_action = DC_ACTION_GOING_STRAIGHT;
     expect_fault(a, "F-CR-2", 0);
     a = base(DC_SCENARIO_CROSSING), a.facts.ego_right_of_way = DC_TRI_YES;
     expect_fault(a, "F-CR-3", 0);
@@ -78,14 +81,18 @@ static void test_fault_base_rules(void **state) {
     a = base(DC_SCENARIO_SIDE_SWIPE), a.facts.other_action = DC_ACTION_CHANGING_LANE;
     expect_fault(a, "F-SS-2", 20);
     expect_fault(base(DC_SCENARIO_SIDE_SWIPE), "F-SS-3", 50);
-    a = base(DC_SCENARIO_PARKING), a.facts.ego_action = DC_ACTION_REVERSING, a.facts.other_action = DC_ACTION_PARKED;
+    a = base(DC_SCENARIO_PARKING), a.facts.ego_action = DC_ACTION_REVERSING,
+    a.facts.other_action = DC_ACTION_PARKED;
     expect_fault(a, "F-PK-1", 100);
-    a = base(DC_SCENARIO_PARKING), a.facts.other_action = DC_ACTION_REVERSING, a.facts.ego_action = DC_ACTION_STOPPED;
+    a = base(DC_SCENARIO_PARKING), a.facts.other_action = DC_ACTION_REVERSING,
+    a.facts.ego_action = DC_ACTION_STOPPED;
     expect_fault(a, "F-PK-2", 0);
     expect_fault(base(DC_SCENARIO_PARKING), "F-PK-3", 50);
-    a = base(DC_SCENARIO_PEDESTRIAN), a.facts.ego_right_of_way = DC_TRI_YES, a.facts.traffic_signal = DC_SIGNAL_GREEN;
+    a = base(DC_SCENARIO_PEDESTRIAN), a.facts.ego_right_of_way = DC_TRI_YES,
+    a.facts.traffic_signal = DC_SIGNAL_GREEN;
     expect_fault(a, "F-PD-1", 50);
-    a = base(DC_SCENARIO_PEDESTRIAN), a.facts.ego_right_of_way = DC_TRI_YES; /* no light: still the driver */
+    a = base(DC_SCENARIO_PEDESTRIAN),
+    a.facts.ego_right_of_way = DC_TRI_YES; /* no light: still the driver */
     expect_fault(a, "F-PD-2", 100);
     a = base(DC_SCENARIO_CYCLIST), a.facts.ego_right_of_way = DC_TRI_YES;
     expect_fault(a, "F-CY-1", 30);
@@ -106,11 +113,13 @@ static void test_fault_modifiers(void **state) {
     a.facts.traffic_signal = DC_SIGNAL_RED, a.facts.ego_action = DC_ACTION_GOING_STRAIGHT;
     expect_fault(a, "F-M-SIG-EGO", 40);
     /* a red light on a crossing is the base rule's business, not counted twice */
-    a = base(DC_SCENARIO_CROSSING), a.facts.traffic_signal = DC_SIGNAL_RED, a.facts.ego_action = DC_ACTION_GOING_STRAIGHT;
+    a = base(DC_SCENARIO_CROSSING), a.facts.traffic_signal = DC_SIGNAL_RED,
+    a.facts.ego_action = DC_ACTION_GOING_STRAIGHT;
     dc_fault_decide(&a);
     assert_false(has_fault_rule(&a, "F-M-SIG-EGO"));
     assert_int_equal(a.fault_ratio, 100);
-    a = base(DC_SCENARIO_OTHER), a.facts.other_signal = DC_SIGNAL_RED, a.facts.other_action = DC_ACTION_GOING_STRAIGHT;
+    a = base(DC_SCENARIO_OTHER), a.facts.other_signal = DC_SIGNAL_RED,
+    a.facts.other_action = DC_ACTION_GOING_STRAIGHT;
     expect_fault(a, "F-M-SIG-OTH", 30);
     /* brake check by the lead vehicle: following share 100 - 30 */
     a = base(DC_SCENARIO_REAR_END), a.facts.other_position = DC_POSITION_AHEAD;
@@ -126,7 +135,8 @@ static void test_fault_modifiers(void **state) {
     expect_fault(a, "F-M-BRK-EGO", 30);
     a = base(DC_SCENARIO_OTHER), a.facts.ego_speeding = DC_TRI_YES;
     expect_fault(a, "F-M-SPEED", 60);
-    a = base(DC_SCENARIO_OTHER), a.facts.visibility = DC_VISIBILITY_POOR, a.facts.ego_action = DC_ACTION_GOING_STRAIGHT;
+    a = base(DC_SCENARIO_OTHER), a.facts.visibility = DC_VISIBILITY_POOR,
+    a.facts.ego_action = DC_ACTION_GOING_STRAIGHT;
     expect_fault(a, "F-M-VIS", 60);
     /* clamped at 100 and at 0, with every step recorded */
     a = base(DC_SCENARIO_SINGLE_VEHICLE), a.facts.ego_speeding = DC_TRI_YES;
@@ -170,7 +180,8 @@ static void test_fault_null_cases(void **state) {
 
 static bool has_indicator(const dc_assessment *a, const char *id, double weight) {
     for (int i = 0; i < a->fraud_indicator_count; i++)
-        if (!strcmp(a->fraud_indicators[i].id, id)) return fabs(a->fraud_indicators[i].weight - weight) < 1e-12;
+        if (!strcmp(a->fraud_indicators[i].id, id))
+            return fabs(a->fraud_indicators[i].weight - weight) < 1e-12;
     return false;
 }
 
@@ -254,7 +265,8 @@ static void test_fraud_indicators(void **state) {
     assert_true(fabs(a.fraud_score - (1 - 0.5 * 0.6 * 0.6 * 0.7 * 0.8)) < 1e-12);
 }
 
-static void expect_review(dc_assessment *a, const char *rule, dc_recommended_action act, dc_review_priority prio) {
+static void expect_review(dc_assessment *a, const char *rule, dc_recommended_action act,
+                          dc_review_priority prio) {
     dc_review_decide(a);
     if (strcmp(a->review_rule, rule) != 0) fail_msg("expected %s, got %s", rule, a->review_rule);
     assert_int_equal(a->recommended_action, act);
@@ -337,9 +349,9 @@ static void test_decide_end_to_end(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fault_base_rules),    cmocka_unit_test(test_fault_modifiers),
-        cmocka_unit_test(test_fault_null_cases),    cmocka_unit_test(test_fraud_indicators),
-        cmocka_unit_test(test_review_rules),        cmocka_unit_test(test_decide_end_to_end),
+        cmocka_unit_test(test_fault_base_rules), cmocka_unit_test(test_fault_modifiers),
+        cmocka_unit_test(test_fault_null_cases), cmocka_unit_test(test_fraud_indicators),
+        cmocka_unit_test(test_review_rules),     cmocka_unit_test(test_decide_end_to_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
