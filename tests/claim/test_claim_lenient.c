@@ -210,6 +210,50 @@ static void test_grammar_output_is_clean(void **state) {
     free(text);
 }
 
+/* A model cut off by its token limit: every prefix of a full answer either yields the
+ * severity (once the label is complete) or a clean DC_ERR_MODEL, never garbage. */
+static void test_every_truncation(void **state) {
+    (void)state;
+    dc_assessment a;
+    dc_assessment_init(&a);
+    a.severity = DC_SEVERITY_MEDIUM;
+    a.scenario = DC_SCENARIO_PEDESTRIAN;
+    a.facts.contact = DC_TRI_NO;
+    a.facts.speed_kmh = 31;
+    a.hazard_count = 2;
+    a.hazards[0] =
+        (dc_hazard){DC_HAZARD_PEDESTRIAN, 1, {DC_ACTOR_PEDESTRIAN}, DC_POSITION_CROSSING, 3.5};
+    a.hazards[1] = (dc_hazard){DC_HAZARD_OTHER, 0, {0}, DC_POSITION_AHEAD, 4};
+    a.evidence_count = 1;
+    a.evidence[0] = (dc_evidence){3.5, "child steps out between parked cars", 2};
+    strcpy(a.reasoning, "Hard stop, no contact.");
+    char *full = dc_model_output_to_json(&a);
+    size_t n = strlen(full);
+    size_t label_end = strlen(DC_MODEL_OUTPUT_PREFIX) + strlen("MEDIUM");
+    char *cut = malloc(n + 1);
+    for (size_t len = 0; len <= n; len++) {
+        memcpy(cut, full, len);
+        cut[len] = '\0';
+        dc_assessment b;
+        dc_assessment_init(&b);
+        dc_status st;
+        dc_error_class rc = dc_model_output_apply(cut, &b, &st);
+        if (len < label_end) {
+            assert_int_equal(rc, DC_ERR_MODEL);
+            continue;
+        }
+        if (rc != DC_OK) fail_msg("prefix of %zu bytes: %s", len, st.message);
+        assert_int_equal(b.severity, DC_SEVERITY_MEDIUM);
+        assert_true(st.degraded == (len < n)); /* only the whole answer needs no repair */
+        assert_true(b.hazard_count <= 2 && b.evidence_count <= 1);
+        if (b.evidence_count == 1)
+            assert_non_null(
+                strstr("child steps out between parked cars", b.evidence[0].description));
+    }
+    free(cut);
+    free(full);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_cases),
@@ -217,6 +261,7 @@ int main(void) {
         cmocka_unit_test(test_model_answer_unconstrained),
         cmocka_unit_test(test_model_answer_without_severity_fails),
         cmocka_unit_test(test_grammar_output_is_clean),
+        cmocka_unit_test(test_every_truncation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
