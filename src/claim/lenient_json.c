@@ -467,10 +467,7 @@ static bool candidate_start(const char *text, size_t i, size_t len) {
     return false;
 }
 
-json_t *dc_lenient_parse(const char *text, size_t len, int *repairs) {
-    if (repairs) *repairs = 0;
-    if (!text) return NULL;
-    size_t from = answer_start(text, len);
+static json_t *parse_from(const char *text, size_t from, size_t len, int *repairs) {
     json_t *fallback = NULL; /* an empty {} or [] if nothing better turns up */
     int fallback_repairs = 0;
     int attempts = 0;
@@ -494,6 +491,19 @@ json_t *dc_lenient_parse(const char *text, size_t len, int *repairs) {
     }
     if (fallback && repairs) *repairs = fallback_repairs;
     return fallback;
+}
+
+json_t *dc_lenient_parse(const char *text, size_t len, int *repairs) {
+    if (repairs) *repairs = 0;
+    if (!text) return NULL;
+    size_t from = answer_start(text, len);
+    json_t *v = parse_from(text, from, len, repairs);
+    /* nothing after the thoughts: the answer may have been written inside them */
+    if (!v && from > 0) {
+        v = parse_from(text, 0, len, repairs);
+        if (v && repairs) (*repairs)++;
+    }
+    return v;
 }
 
 dc_error_class dc_lenient_json_repair(const char *text, size_t len, char **out_json, int *repairs,
