@@ -3,10 +3,12 @@
  * impact: the rise in dB of twelve log-spaced bands (500 Hz - 7.5 kHz) over their level in
  *         the two previous sub-frames, averaged over the low six and the high six bands, and
  *         the smaller of the two averages kept: a crash raises every band at once; a horn,
- *         a squeal, a voice or a bump's thud raises some. A tick keeps its largest sub-frame.
+ *         a squeal, a voice or a bump's thud raises some. A tick keeps its largest sub-frame,
+ *         gated by loudness: the whole sound must jump 2-6 dB over the last second.
  * squeal: how far the strongest bin in 1.5-5 kHz stands above that range's median bin (dB),
  *         averaged over the tick, then opened over half a second so only sustained tone
- *         remains (a squeal lasts seconds; a melody note does not).
+ *         remains (a squeal lasts seconds; a melody note does not). Only a tone within 25 dB
+ *         of the loudest bin counts (a squeal is loud; a codec's faint birdie is not).
  * horn:   the same prominence for the strongest bin in 250-1100 Hz over the 250-2000 Hz
  *         median, halved unless its second harmonic stands out too, weighted by how many
  *         sub-frames of the tick keep the same pitch. */
@@ -52,12 +54,35 @@ static void setup_init(audio_setup *s, int rate) {
 static float db(double p) { return (float)(10.0 * log10(p + 1e-10)); }
 
 typedef struct {
-    float impact, squeal, horn_prom;
+    float impact, jump, squeal, horn_prom;
     int horn_bin;
 } sub_features;
 
-static void sub_frame(audio_setup *s, const float *x, float prev[2][IMPACT_BANDS],
-                      sub_features *out) {
+/* A crash is loud: the whole sound must jump over the last second's mean by 2 dB to count at
+ * all and by 6 dB for full weight (starting to roll, the mount's clatter are not crashes).
+ * The jump is taken over this tick and the next, as an onset late in a tick is loud only
+ * in the next one. */
+static float loudness_gate(float jump) {
+    float g = (jump - 2.0f) / 4.0f;
+    return g < 0 ? 0 : g > 1 ? 1 : g;
+}
+
+#define LOUDNESS_HISTORY 40 /* sub-frames: one second */
+
+/* What the onset measures remember from earlier sub-frames. */
+typedef struct {
+    float band[2][IMPACT_BANDS]; /* band levels of the two previous sub-frames, dB */
+    double power[LOUDNESS_HISTORY]; /* total power of the last second */
+    int count, next;
+} onset_history;
+
+static void history_init(onset_history *h) {
+    for (int b = 0; b < IMPACT_BANDS; b++) h->band[0][b] = h->band[1][b] = 1e9f; /* no rise yet */
+    h->count = h->next = 0;
+}
+
+static void sub_frame(audio_setup *s, const float *x, onset_history *h, sub_features *out) {
+    float(*prev)[IMPACT_BANDS] = h->band;
     float p[FFT_N / 2], scratch[FFT_N / 2];
     mine_rfft_power(s->fft, x, s->window, p);
 
@@ -74,6 +99,19 @@ static void sub_frame(audio_setup *s, const float *x, float prev[2][IMPACT_BANDS
         prev[0][b] = level;
     }
     out->impact = (rise[0] < rise[1] ? rise[0] : rise[1]) / (IMPACT_BANDS / 2);
+    /* how far the whole sound jumps over the last second's mean (for the loudness gate) */
+    double total = 0, strongest = 0;
+    for (int k = 1; k < FFT_N / 2; k++) {
+        total += p[k];
+        if (p[k] > strongest) strongest = p[k];
+    }
+    double mean = 0;
+    for (int i = 0; i < h->count; i++) mean += h->power[i];
+    out->jump = h->count ? db(total) - db(mean / h->count) : 0;
+    h->power[h->next] = total;
+    h->next = (h->next + 1) % LOUDNESS_HISTORY;
+    if (h->count < LOUDNESS_HISTORY) h->count++;
+    float loudest_db = db(strongest);
 
     int n = s->squeal_hi - s->squeal_lo, kmax = s->squeal_lo;
     for (int k = s->squeal_lo; k < s->squeal_hi; k++) {
@@ -81,6 +119,8 @@ static void sub_frame(audio_setup *s, const float *x, float prev[2][IMPACT_BANDS
         if (p[k] > p[kmax]) kmax = k;
     }
     out->squeal = n > 2 ? db(p[kmax]) - db(mine_select(scratch, n, n / 2)) : 0;
+    /* a squeal is among the loudest things heard; a faint tone (a codec artefact) is not */
+    if (db(p[kmax]) < loudest_db - 25) out->squeal = 0;
 
     n = s->horn_ref_hi - s->horn_lo;
     kmax = s->horn_lo;
@@ -89,7 +129,7 @@ static void sub_frame(audio_setup *s, const float *x, float prev[2][IMPACT_BANDS
         if (k < s->horn_hi && p[k] > p[kmax]) kmax = k;
     }
     float floor_db = db(mine_select(scratch, n, n / 2));
-    float prom = db(p[kmax]) - floor_db;
+    float prom = db(p[kmax]) < loudest_db - 25 ? 0 : db(p[kmax]) - floor_db;
     int h2 = 2 * kmax;
     float harm = -100;
     for (int k = h2 - 1; k <= h2 + 1 && k < FFT_N / 2; k++) {
@@ -139,8 +179,10 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
         return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for audio features");
     }
     setup_init(s, pcm->rate);
-    float prev[2][IMPACT_BANDS];
-    for (int b = 0; b < IMPACT_BANDS; b++) prev[0][b] = prev[1][b] = 1e9f; /* no rise at start */
+    onset_history hist;
+    history_init(&hist);
+    int pending = -1; /* tick whose impact waits for the next tick's loudness */
+    float pending_rise = 0, pending_jump = 0;
     int first_tick = (int)ceil(pcm->start_sec * hz);
     if (first_tick < 0) first_tick = 0;
     /* ticks before tick_from (the chunk's overlap) only warm up the band history */
@@ -152,13 +194,14 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
             double centre = ((i + (j + 0.5) / SUBS_PER_TICK) / hz - pcm->start_sec) * pcm->rate;
             long a = lround(centre - FFT_N / 2.0);
             if (a < 0 || (size_t)a + FFT_N > pcm->count) continue;
-            sub_frame(s, pcm->samples + a, prev, &sub[have++]);
+            sub_frame(s, pcm->samples + a, &hist, &sub[have++]);
         }
         if (have == 0 || i < tick_from) continue;
-        float imp = 0, sq = 0, hp = 0;
+        float imp = 0, jump = -100, sq = 0, hp = 0;
         int stable = 0;
         for (int j = 0; j < have; j++) {
             if (sub[j].impact > imp) imp = sub[j].impact;
+            if (sub[j].jump > jump) jump = sub[j].jump;
             sq += sub[j].squeal;
             hp += sub[j].horn_prom;
         }
@@ -173,10 +216,15 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
             }
         int med = bins[have / 2];
         for (int j = 0; j < have; j++) stable += abs(sub[j].horn_bin - med) <= 1;
-        impact[i] = imp;
+        if (pending >= 0)
+            impact[pending] = pending_rise * loudness_gate(pending_jump > jump ? pending_jump : jump);
+        pending = i;
+        pending_rise = imp;
+        pending_jump = jump;
         squeal[i] = sq / have;
         horn[i] = hp / have * (float)stable / have;
     }
+    if (pending >= 0) impact[pending] = pending_rise * loudness_gate(pending_jump);
     mine_rfft_free(s->fft);
     free(s);
     return DC_OK;

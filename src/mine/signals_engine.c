@@ -60,11 +60,10 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     double loom = sig[DC_MINE_LOOMING], squeal = sig[DC_MINE_SQUEAL], horn = sig[DC_MINE_HORN];
     double motion = sig[DC_MINE_MOTION];
 
-    /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in;
-     * impact enters squared so that a faint knock near a jolt is not yet a crash */
-    double contact = r->has_audio ? impact * impact * maxd(maxd(shake, stop), 0.8 * loom)
+    /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in */
+    double contact = r->has_audio ? impact * maxd(maxd(shake, stop), 0.8 * loom)
                                   : shake * maxd(stop, loom);
-    double collision = clamp01(1.4 * contact);
+    double collision = clamp01(1.6 * contact);
     double braking = maxd(squeal, 0.8 * stop);
     /* looming with a jolt and no impact is a bump or a pothole, not an approach */
     double approach = loom * (1 - 0.7 * shake);
