@@ -10,8 +10,7 @@
 #include "dashclaim/mine.h"
 #include "dashclaim/sysinfo.h"
 
-/* Thumbnails the signals engine keeps for the report: the analysed window, small. */
-#define SIGNALS_EVIDENCE_FRAMES 8
+/* Frames the signals engine keeps for the report are this size (longest side). */
 #define SIGNALS_EVIDENCE_SIDE 480
 
 void dc_pipeline_options_init(dc_pipeline_options *o) {
@@ -133,18 +132,32 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, dc_dea
     a->memory.rss_before = rss_before;
 }
 
-/* The signals engine needs no frames; the report still wants to show the moment. */
+/* The signals engine needs no frames; the report still wants to show each moment it cites.
+ * One frame per evidence time (the sampler seeks to the keyframe before it and decodes
+ * forward), in evidence order, so evidence[i].frame indexes the kept set. */
 static void keep_signals_evidence(dc_media *m, dc_deadline dl, dc_claim_result *out) {
-    const dc_assessment *a = &out->assessment;
-    if (a->window_count == 0) return;
-    dc_sample_request req = {.start_sec = a->windows[0].start_sec, .end_sec = a->windows[0].end_sec,
-                             .count = SIGNALS_EVIDENCE_FRAMES, .longest_side = SIGNALS_EVIDENCE_SIDE,
-                             .unit = 2, .mode = DC_SAMPLE_EXACT};
-    dc_status st = DC_STATUS_OK;
+    dc_assessment *a = &out->assessment;
+    dc_frame_set *kept = &out->evidence_frames;
     double t0 = dc_now();
-    if (dc_frames_sample(m, &req, dl, &out->evidence_frames, &st) != DC_OK)
-        dc_frame_set_free(&out->evidence_frames);
-    out->assessment.timings_ms.sample = ms_since(t0);
+    kept->frames = calloc(DC_MAX_EVIDENCE, sizeof *kept->frames);
+    if (!kept->frames) return;
+    kept->requested = a->evidence_count;
+    double frame_sec = a->video.fps > 0 ? 1.0 / a->video.fps : 0.04;
+    for (int i = 0; i < a->evidence_count && kept->count < DC_MAX_EVIDENCE; i++) {
+        dc_sample_request req = {.start_sec = a->evidence[i].t_sec, .end_sec = a->evidence[i].t_sec + frame_sec,
+                                 .count = 1, .longest_side = SIGNALS_EVIDENCE_SIDE, .unit = 2,
+                                 .mode = DC_SAMPLE_EXACT};
+        dc_frame_set one = {0};
+        dc_status st = DC_STATUS_OK;
+        if (dc_frames_sample(m, &req, dl, &one, &st) == DC_OK && one.count == 1) {
+            a->evidence[i].frame = kept->count;
+            kept->frames[kept->count++] = one.frames[0];
+            one.frames[0].rgb = NULL;
+            one.count = 0;
+        }
+        dc_frame_set_free(&one);
+    }
+    a->timings_ms.sample = ms_since(t0);
 }
 
 void dc_pipeline_assess(const char *video_path, const char *claim_id,
