@@ -84,8 +84,10 @@ typedef struct {
     bool eof_sent;
 } media_decoder;
 
+/* keyframes_only: non-key frames are skipped at the decoder. coarse: speed over fidelity
+ * (no deblocking), for thumbnails. */
 dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
-                                  dc_status *st);
+                                  bool coarse, dc_status *st);
 void media_decoder_close(media_decoder *d);
 void media_decoder_flush(media_decoder *d);
 /* Reads the next video packet (other streams skipped). Returns 0, AVERROR_EOF or an error. */

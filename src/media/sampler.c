@@ -258,7 +258,7 @@ dc_error_class dc_frames_sample(dc_media *m, const dc_sample_request *req, dc_de
     dc_error_class e = plan_targets(&s, req, st);
     if (e == DC_OK) e = media_index_ensure(m, st);
     bool keyframes = req->mode == DC_SAMPLE_KEYFRAME && m->keys_known;
-    if (e == DC_OK) e = media_decoder_open(m, &s.dec, keyframes, st);
+    if (e == DC_OK) e = media_decoder_open(m, &s.dec, keyframes, false, st);
     if (e == DC_OK) e = keyframes ? sample_keyframes(&s, st) : sample_exact(&s, st);
     media_decoder_close(&s.dec);
     media_converter_free(&s.conv);

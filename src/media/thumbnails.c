@@ -157,7 +157,7 @@ dc_error_class dc_media_thumbnails(dc_media *m, const dc_thumb_request *req, dc_
     bool keyframes_only = req->every_kth == 0;
     media_select_stream(m, m->video_index);
     dc_error_class e = media_index_ensure(m, st);
-    if (e == DC_OK) e = media_decoder_open(m, &p.dec, keyframes_only, st);
+    if (e == DC_OK) e = media_decoder_open(m, &p.dec, keyframes_only, true, st);
     if (e == DC_OK) {
         bool seekable = m->fmt->pb && (m->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
         e = keyframes_only && m->keys_known && seekable ? keyframes_by_index(&p, st)

@@ -3,7 +3,7 @@
 #include "media_internal.h"
 
 dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
-                                  dc_status *st) {
+                                  bool coarse, dc_status *st) {
     *d = (media_decoder){.last_sent_pts = INT64_MIN};
     AVCodecParameters *par = m->fmt->streams[m->video_index]->codecpar;
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
@@ -26,6 +26,12 @@ dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_
     d->ctx->thread_count = 0; /* one per core */
     d->ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (keyframes_only) d->ctx->skip_frame = AVDISCARD_NONKEY;
+    if (coarse) {
+        /* Thumbnails for motion cues: deblocking changes nothing at 160x90 and costs a
+         * good part of the decode. */
+        d->ctx->skip_loop_filter = AVDISCARD_ALL;
+        d->ctx->flags2 |= AV_CODEC_FLAG2_FAST;
+    }
     ret = avcodec_open2(d->ctx, codec, NULL);
     if (ret < 0) {
         media_decoder_close(d);
