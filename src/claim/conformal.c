@@ -118,7 +118,7 @@ char *dc_calibration_to_json(const dc_calibration *c) {
     json_object_set_new(o, "n", json_integer(c->n));
     json_object_set_new(o, "prompt_version", json_string(c->prompt_version));
     json_object_set_new(o, "created_at", json_string(c->created_at));
-    char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     json_decref(o);
     return s;
 }
