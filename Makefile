@@ -41,6 +41,11 @@ demo: build
 bench: build
 	@scripts/bench $(BUILD) $(BENCH)
 
+# libFuzzer on the lenient JSON parser (clang); new finds are merged into its regression corpus.
+FUZZ_SECONDS ?= 600
+fuzz:
+	@tests/claim/run_fuzz.sh $(FUZZ_SECONDS)
+
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
