@@ -16,7 +16,7 @@ static const struct {
     const char *name, *args;
 } inputs[] = {
     {"s_h264.mp4", "--scene plain --size 640x360 --fps 30 --gop 30 --duration 6"},
-    {"s_hevc.mp4", "--scene plain --size 640x360 --fps 30 --gop 30 --duration 6 --codec hevc"},
+    {"s_hevc.mp4", "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6 --codec hevc"},
     {"s_mjpeg.avi", "--scene plain --size 320x240 --fps 25 --duration 6 --codec mjpeg"},
     {"s_vfr.mp4", "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6 --damage vfr"},
     {"s_plain320.mp4", "--scene plain --size 320x240 --fps 30 --duration 3 --seed 5"},
