@@ -8,7 +8,7 @@
 static const synth_preset presets[] = {
     {
         .name = "tiny",
-        .n_embd = 128, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 256,
+        .n_embd = 64, .n_layer = 2, .n_head = 2, .n_head_kv = 1, .n_ff = 128,
         .n_ctx_train = 32768, .rope_freq_base = 1000000.0f, .rope_sections = {4, 6, 6, 0},
         .tied_output = true, .quantized = false, .vocab_pad_to = 0,
         .v_embd = 64, .v_layer = 2, .v_head = 4, .v_ff = 128,

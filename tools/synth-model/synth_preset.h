@@ -13,7 +13,9 @@ typedef struct {
     float rope_freq_base;
     int rope_sections[4]; /* M-RoPE split of head_dim/2 over (t, h, w, unused) */
     bool tied_output;     /* lm_head shares token_embd (3B) or has its own output.weight (7B) */
-    bool quantized;       /* Q4_K_M-like mix; otherwise F32 norms + F16 matrices */
+    bool quantized;       /* Q4_K_M-like mix + F16 mmproj; otherwise F32 everywhere (a CPU
+                             build for baseline x86-64 has no fast F16 dot product, and the
+                             tiny preset must run in milliseconds) */
     int64_t vocab_pad_to; /* embedding rows of the released checkpoint; 0 = token count */
     /* vision tower + merger (clip projector qwen2.5vl_merger) */
     int v_embd, v_layer, v_head, v_ff;

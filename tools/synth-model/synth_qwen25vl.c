@@ -9,7 +9,7 @@
 #define WEIGHT_STD 0.02f
 
 /* llama_ftype values written as general.file_type */
-enum { FTYPE_MOSTLY_F16 = 1, FTYPE_MOSTLY_Q4_K_M = 15 };
+enum { FTYPE_ALL_F32 = 0, FTYPE_MOSTLY_F16 = 1, FTYPE_MOSTLY_Q4_K_M = 15 };
 
 /* llama.cpp's Q4_K_M gives more bits to attn_v and ffn_down in the first and last eighth of the
  * layers and in every third layer between them. */
@@ -36,7 +36,7 @@ bool synth_text_model_plan(const synth_preset *p, const char *vocab_path, synth_
     gguf_set_val_str(kv, "general.description",
                      "dashclaim synth-model: random weights, real Qwen2 tokenizer");
     gguf_set_val_u32(kv, "general.file_type",
-                     p->quantized ? FTYPE_MOSTLY_Q4_K_M : FTYPE_MOSTLY_F16);
+                     p->quantized ? FTYPE_MOSTLY_Q4_K_M : FTYPE_ALL_F32);
     gguf_set_val_u32(kv, "qwen2vl.context_length", (uint32_t)p->n_ctx_train);
     gguf_set_val_u32(kv, "qwen2vl.embedding_length", (uint32_t)p->n_embd);
     gguf_set_val_u32(kv, "qwen2vl.block_count", (uint32_t)p->n_layer);
@@ -50,8 +50,8 @@ bool synth_text_model_plan(const synth_preset *p, const char *vocab_path, synth_
     const int64_t E = p->n_embd, F = p->n_ff;
     const int64_t E_kv = (int64_t)p->n_embd / p->n_head * p->n_head_kv;
     const enum ggml_type f32 = GGML_TYPE_F32;
-    const enum ggml_type mat = p->quantized ? GGML_TYPE_Q4_K : GGML_TYPE_F16;
-    const enum ggml_type hi = p->quantized ? GGML_TYPE_Q6_K : GGML_TYPE_F16;
+    const enum ggml_type mat = p->quantized ? GGML_TYPE_Q4_K : GGML_TYPE_F32;
+    const enum ggml_type hi = p->quantized ? GGML_TYPE_Q6_K : GGML_TYPE_F32;
     /* a tied embedding doubles as lm_head, which Q4_K_M keeps at Q6_K */
     ADD("token_embd.weight", p->tied_output ? hi : mat, 2, SYNTH_FILL_RANDOM, E, n_vocab);
     ADD("output_norm.weight", f32, 1, SYNTH_FILL_ONES, E);
@@ -95,7 +95,7 @@ bool synth_mmproj_plan(const synth_preset *p, synth_gguf *g, char *err, size_t e
     gguf_set_val_str(kv, "general.architecture", "clip");
     gguf_set_val_str(kv, "general.name", p->name);
     gguf_set_val_str(kv, "general.description", "dashclaim synth-model: random-weight mmproj");
-    gguf_set_val_u32(kv, "general.file_type", FTYPE_MOSTLY_F16);
+    gguf_set_val_u32(kv, "general.file_type", p->quantized ? FTYPE_MOSTLY_F16 : FTYPE_ALL_F32);
     gguf_set_val_bool(kv, "clip.has_vision_encoder", true);
     gguf_set_val_str(kv, "clip.projector_type", "qwen2.5vl_merger");
     gguf_set_val_bool(kv, "clip.use_silu", true);
@@ -114,7 +114,7 @@ bool synth_mmproj_plan(const synth_preset *p, synth_gguf *g, char *err, size_t e
     gguf_set_arr_data(kv, "clip.vision.image_std", GGUF_TYPE_FLOAT32, image_std, 3);
 
     const int64_t V = p->v_embd, F = p->v_ff, P = p->v_patch, M = 4 * (int64_t)p->v_embd;
-    const enum ggml_type f32 = GGML_TYPE_F32, f16 = GGML_TYPE_F16;
+    const enum ggml_type f32 = GGML_TYPE_F32, f16 = p->quantized ? GGML_TYPE_F16 : GGML_TYPE_F32;
     /* Qwen2.5-VL's Conv3d over 2 frames is stored as two 2-D kernels, one per frame */
     ADD("v.patch_embd.weight", f16, 4, SYNTH_FILL_RANDOM, P, P, 3, V);
     ADD("v.patch_embd.weight.1", f16, 4, SYNTH_FILL_RANDOM, P, P, 3, V);

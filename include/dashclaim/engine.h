@@ -1,0 +1,166 @@
+/* Engines: the frames of one incident window (+ optional context) in, observed facts and a
+ * probability for each severity out, as the model-facing fields of a dc_assessment.
+ *
+ * Two implementations share the dc_engine interface: "vlm" (this header: llama.cpp + libmtmd,
+ * a Qwen2.5-VL-family GGUF and its mmproj) and "signals" (mining signals, no model).
+ *
+ * VLM engine, in the order a caller uses it:
+ *   dc_vlm_options o; dc_vlm_options_init(&o); o.model_path = ...; o.mmproj_path = ...;
+ *   dc_vlm *vlm = dc_vlm_open(&o, &st);                       once per process
+ *   per claim:
+ *     dc_vlm_frame_request(vlm, win_start, win_end, info->width, info->height, &req, &plan, &st);
+ *     dc_frames_sample(media, &req, dl, &frames, &st);       (media.h)
+ *     dc_vlm_assess(vlm, &frames, &ctx, dl, &assessment, &st);
+ *     dc_frame_set_free(&frames);
+ *   dc_vlm_close(vlm);
+ *
+ * dc_vlm_assess never leaves the engine unusable: a timeout, a model error or a device
+ * failure is recorded in the assessment (status failed / degraded, error class, message) and
+ * the next claim starts from a clean context. The engine is not thread-safe: one claim at a
+ * time per dc_vlm (open one per worker thread if needed). */
+#ifndef DASHCLAIM_ENGINE_H
+#define DASHCLAIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dashclaim/claim.h"
+#include "dashclaim/deadline.h"
+#include "dashclaim/frame.h"
+#include "dashclaim/media.h"
+#include "dashclaim/status.h"
+
+/* ---- what the engine is told about the claim besides the frames ------------------------ */
+
+typedef struct {
+    const char *claim_id;       /* copied into the assessment when not NULL */
+    double duration_sec;        /* video length, 0 = unknown (stated in the prompt when known) */
+    bool mining_context;        /* add a neutral note of where mining saw danger (off by default) */
+    const dc_window *windows;   /* mining windows, used with mining_context */
+    int window_count;
+} dc_engine_context;
+
+/* How many frames of a window to sample, and at what size (filled by frame_request). */
+typedef struct {
+    int frames;             /* even: Qwen2.5-VL merges frames in temporal pairs */
+    int width, height;      /* multiples of 28 (14-pixel patches, 2x2 merge) */
+    int tokens_per_pair;    /* visual tokens one merged pair costs */
+    int visual_tokens;      /* frames / 2 * tokens_per_pair */
+    int prompt_tokens;      /* estimate of the whole prompt: text + visual */
+    int kv_cells;           /* KV cells a claim needs at most: prompt + max_new_tokens */
+} dc_frame_plan;
+
+/* ---- the generic interface ------------------------------------------------------------- */
+
+typedef struct dc_engine {
+    const char *name; /* "vlm" | "signals" */
+    void *self;
+    dc_error_class (*frame_request)(void *self, double window_start, double window_end,
+                                    int video_width, int video_height, dc_sample_request *req,
+                                    dc_frame_plan *plan, dc_status *st);
+    /* Fills the observed fields of *out (which the caller initialised with
+     * dc_assessment_init). Returns the claim's error class; on failure *out is marked with
+     * dc_assessment_fail. */
+    dc_error_class (*assess)(void *self, const dc_frame_set *frames, const dc_engine_context *ctx,
+                             dc_deadline dl, dc_assessment *out, dc_status *st);
+    void (*close)(void *self);
+} dc_engine;
+
+/* ---- the VLM engine -------------------------------------------------------------------- */
+
+typedef struct dc_vlm dc_vlm;
+
+typedef struct {
+    const char *model_path;  /* text GGUF (required) */
+    const char *mmproj_path; /* mmproj GGUF (required) */
+    int n_gpu_layers;        /* -1 = all layers when a GPU backend exists (default) */
+    bool mmproj_on_cpu;      /* keep the vision encoder on the CPU even when a GPU exists */
+    int n_threads;           /* 0 = number of online CPUs */
+    int n_ctx;               /* 0 = derived from the frame budget (KV cells, not positions) */
+    int flash_attn;          /* -1 auto (default), 0 off, 1 on */
+    int visual_tokens;       /* visual-token budget per claim (default 1536) */
+    int max_frames;          /* most frames per claim, even (default 16) */
+    double max_fps;          /* most frames per second of video (default 2.0, Qwen2.5-VL's) */
+    int max_longest_side;    /* largest frame side in pixels (default 896) */
+    int max_new_tokens;      /* generation budget (default 1024) */
+    int closing_reserve;     /* when this many tokens are left, prefer tokens that close
+                                strings/arrays so the JSON always completes (default 256) */
+    float temperature;       /* 0 = greedy (default) */
+    uint32_t seed;           /* sampling seed for temperature > 0 (default 42) */
+    int retries;             /* extra attempts after a transient failure (default 3) */
+    double retry_backoff_sec; /* first backoff, doubled each retry (default 0.05) */
+    bool allow_thinking;     /* let a reasoning model write <think>...</think> first */
+    int max_think_tokens;    /* budget of that reasoning (default 512) */
+    bool verbose;            /* llama.cpp / mtmd logs on stderr */
+    bool print_tokens;       /* print the tokens each claim costs on stderr */
+} dc_vlm_options;
+
+void dc_vlm_options_init(dc_vlm_options *o);
+
+/* Loads the model and the mmproj, creates the context (KV cache) once. NULL on failure with
+ * *st filled: DC_ERR_INPUT for a missing/unreadable file, DC_ERR_MODEL for a file llama.cpp
+ * rejects, DC_ERR_RESOURCE when memory runs out. */
+dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st);
+void dc_vlm_close(dc_vlm *vlm);
+
+/* Frame budget for a window: at most max_fps frames per second of the window and max_frames,
+ * an even count (>= 2), and the largest 28-multiple size of the video's aspect ratio whose
+ * tokens fit the visual-token budget. Fills a sampler request (exact mode, unit 28) and, if
+ * plan is not NULL, what the claim will cost. */
+dc_error_class dc_vlm_frame_request(const dc_vlm *vlm, double window_start, double window_end,
+                                    int video_width, int video_height, dc_sample_request *req,
+                                    dc_frame_plan *plan, dc_status *st);
+
+/* Runs one claim: frames (RGB24, same size; an odd count is completed by repeating the last
+ * frame) with their timestamps, the system and claim prompts of claim.h, grammar-constrained
+ * decoding, severity probabilities from the logits. Fills the observed fields, engine info,
+ * memory (RSS and device memory before/after) and timings_ms.engine of *out; status failed
+ * with class timeout when dl passes, degraded when the GPU failed and the claim finished on
+ * the CPU. ctx may be NULL. */
+dc_error_class dc_vlm_assess(dc_vlm *vlm, const dc_frame_set *frames, const dc_engine_context *ctx,
+                             dc_deadline dl, dc_assessment *out, dc_status *st);
+
+/* What the last claim cost and did (for tests, benchmarks and --verbose output). */
+typedef struct {
+    int frames;              /* frames sent (after completing an odd count) */
+    int image_chunks;        /* merged frame pairs */
+    int text_tokens, image_tokens, prompt_tokens; /* prompt_tokens = text + image */
+    int kv_cells_used;       /* prompt + generated */
+    int generated_tokens;
+    int attempts;            /* 1 + retries used */
+    int encodes;             /* vision encodes run; retries reuse embeddings */
+    bool cpu_fallback;       /* the claim finished on the CPU after a device failure */
+    bool budget_pressure;    /* the closing reserve was reached */
+    bool json_valid;         /* the output parsed as the schema without repair */
+    double encode_ms, prefill_ms, decode_ms, total_ms;
+    int prefill_tokens, decode_tokens; /* tokens run through llama_decode in each phase */
+    int grammar_full_passes; /* sampling steps that filtered the whole vocabulary */
+    double grammar_ms;       /* time spent in the grammar sampler */
+    uint64_t rss_before, rss_after, device_before, device_after;
+} dc_vlm_claim_stats;
+
+const dc_vlm_claim_stats *dc_vlm_last_stats(const dc_vlm *vlm);
+/* The model's raw text of the last claim (prefix included), "" when none. */
+const char *dc_vlm_last_output(const dc_vlm *vlm);
+/* "cpu", "cuda:0", ... where the text model runs. */
+const char *dc_vlm_device_name(const dc_vlm *vlm);
+/* The context size chosen at open (KV cells). */
+int dc_vlm_context_size(const dc_vlm *vlm);
+
+/* The dc_engine view of an open VLM engine (close calls dc_vlm_close). */
+dc_engine dc_vlm_engine(dc_vlm *vlm);
+
+#ifdef DC_TEST_HOOKS
+/* Test-only fault injection. Each fault fires `count` times, at the named point of a claim. */
+typedef enum {
+    DC_VLM_FAULT_NONE = 0,
+    DC_VLM_FAULT_DEVICE_ENCODE,    /* vision encode fails as a device (GPU) error */
+    DC_VLM_FAULT_DEVICE_DECODE,    /* llama_decode fails as a device error */
+    DC_VLM_FAULT_TRANSIENT_PREFILL, /* the prefill after vision encoding fails transiently */
+    DC_VLM_FAULT_DEADLINE_ENCODE,  /* the deadline passes during vision encoding */
+    DC_VLM_FAULT_DEADLINE_DECODE,  /* the deadline passes while generating */
+} dc_vlm_fault;
+void dc_vlm_test_inject(dc_vlm *vlm, dc_vlm_fault fault, int count);
+#endif
+
+#endif

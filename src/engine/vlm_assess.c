@@ -1,0 +1,356 @@
+/* One claim on the VLM engine: frames to bitmaps (once), prompt, vision encoding (embeddings
+ * kept for retries), prefill, generation, parsing; retries with backoff, CPU fallback after a
+ * device failure, deadline, memory figures. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mtmd-helper.h>
+
+#include "dashclaim/sysinfo.h"
+#include "vlm_internal.h"
+
+/* Per-claim state that survives retries: the decoded frames as bitmaps, the tokenized prompt
+ * (valid for the runtime it was made with) and the vision embeddings of each image chunk. */
+typedef struct {
+    mtmd_bitmap **bitmaps;
+    int n_bitmaps;
+    char *prompt;
+    mtmd_input_chunks *chunks;
+    const vlm_runtime *chunks_rt;
+    float **embd; /* per chunk index; NULL = not encoded yet */
+    size_t n_chunks;
+} claim_state;
+
+static void claim_state_free(claim_state *c) {
+    for (int i = 0; i < c->n_bitmaps; i++)
+        mtmd_bitmap_free(c->bitmaps[i]);
+    free(c->bitmaps);
+    free(c->prompt);
+    if (c->chunks)
+        mtmd_input_chunks_free(c->chunks);
+    for (size_t i = 0; i < c->n_chunks; i++)
+        free(c->embd[i]);
+    free(c->embd);
+    memset(c, 0, sizeof(*c));
+}
+
+static dc_error_class check_frames(const dc_frame_set *frames, dc_status *st) {
+    if (!frames || frames->count <= 0 || !frames->frames)
+        return dc_fail(st, DC_ERR_INPUT, "engine: no frames to assess");
+    const dc_frame *f0 = &frames->frames[0];
+    for (int i = 0; i < frames->count; i++) {
+        const dc_frame *f = &frames->frames[i];
+        if (!f->rgb || f->width <= 0 || f->height <= 0 || f->stride < 3 * f->width)
+            return dc_fail(st, DC_ERR_INPUT, "engine: frame %d has no pixels or a bad stride", i);
+        if (f->width != f0->width || f->height != f0->height)
+            return dc_fail(st, DC_ERR_INPUT,
+                           "engine: frame %d is %dx%d but frame 0 is %dx%d (all frames of a "
+                           "claim must have one size)",
+                           i, f->width, f->height, f0->width, f0->height);
+    }
+    return DC_OK;
+}
+
+/* Frames in memory become mtmd bitmaps marked mergeable, so that libmtmd pairs consecutive
+ * frames into Qwen2.5-VL's temporal patches; an odd count gets its last frame repeated. */
+static dc_error_class make_bitmaps(const dc_frame_set *frames, claim_state *c, dc_status *st) {
+    int n = frames->count + frames->count % 2;
+    c->bitmaps = calloc((size_t)n, sizeof(*c->bitmaps));
+    if (!c->bitmaps)
+        return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for %d frames", n);
+    const dc_frame *f0 = &frames->frames[0];
+    size_t row = (size_t)f0->width * 3;
+    uint8_t *packed = NULL;
+    if (f0->stride != (int)row) {
+        packed = malloc(row * (size_t)f0->height);
+        if (!packed)
+            return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory repacking a frame");
+    }
+    for (int i = 0; i < n; i++) {
+        const dc_frame *f = &frames->frames[i < frames->count ? i : frames->count - 1];
+        const uint8_t *px = f->rgb;
+        if (packed) {
+            for (int y = 0; y < f->height; y++)
+                memcpy(packed + row * (size_t)y, f->rgb + (size_t)f->stride * (size_t)y, row);
+            px = packed;
+        }
+        c->bitmaps[i] = mtmd_bitmap_init((uint32_t)f->width, (uint32_t)f->height, px);
+        if (!c->bitmaps[i]) {
+            free(packed);
+            return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for frame %d", i);
+        }
+        mtmd_bitmap_set_mergeable(c->bitmaps[i], true);
+        c->n_bitmaps++;
+    }
+    free(packed);
+    return DC_OK;
+}
+
+static dc_error_class tokenize_prompt(dc_vlm *e, claim_state *c, dc_status *st) {
+    if (c->chunks && c->chunks_rt == e->rt)
+        return DC_OK;
+    if (c->chunks)
+        mtmd_input_chunks_free(c->chunks);
+    c->chunks = mtmd_input_chunks_init();
+    if (!c->chunks)
+        return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the prompt chunks");
+    mtmd_input_text text = {c->prompt, strlen(c->prompt), true, true};
+    int32_t r = mtmd_tokenize(e->rt->mctx, c->chunks, &text, (const mtmd_bitmap **)c->bitmaps,
+                              (size_t)c->n_bitmaps);
+    if (r != 0)
+        return dc_fail(st, DC_ERR_MODEL, "%s: libmtmd could not tokenize the prompt (%d)",
+                       e->mmproj_path, r);
+    c->chunks_rt = e->rt;
+    size_t n = mtmd_input_chunks_size(c->chunks);
+    if (!c->embd) {
+        c->embd = calloc(n ? n : 1, sizeof(*c->embd));
+        if (!c->embd)
+            return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory");
+        c->n_chunks = n;
+    } else if (n != c->n_chunks) {
+        return dc_fail(st, DC_ERR_INTERNAL, "engine: the prompt tokenized differently on %s",
+                       e->rt->device);
+    }
+    return DC_OK;
+}
+
+static vlm_step step_failed(dc_vlm *e, dc_status *st, const char *what, int32_t ret) {
+    if (e->aborted) {
+        dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed during %s", what);
+        return VLM_STEP_TIMEOUT;
+    }
+    dc_fail(st, DC_ERR_RESOURCE, "engine: %s failed (%d) on %s", what, ret, e->rt->device);
+    return e->rt->on_gpu ? VLM_STEP_DEVICE : VLM_STEP_TRANSIENT;
+}
+
+/* One attempt from an empty KV cache; embeddings computed by an earlier attempt are reused. */
+static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev, dc_status *st) {
+    if (tokenize_prompt(e, c, st) != DC_OK)
+        return VLM_STEP_FATAL;
+    llama_memory_clear(llama_get_memory(e->rt->lctx), true);
+    vlm_output_reset(e);
+    e->stats.generated_tokens = 0;
+    e->stats.budget_pressure = false;
+
+    const size_t n_chunks = mtmd_input_chunks_size(c->chunks);
+    size_t text_tokens = 0, image_tokens = 0;
+    int image_chunks = 0;
+    for (size_t i = 0; i < n_chunks; i++) {
+        const mtmd_input_chunk *ch = mtmd_input_chunks_get(c->chunks, i);
+        size_t nt = mtmd_input_chunk_get_n_tokens(ch);
+        if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
+            text_tokens += nt;
+        } else {
+            image_tokens += nt;
+            image_chunks++;
+        }
+    }
+    e->stats.image_chunks = image_chunks;
+    e->stats.text_tokens = (int)text_tokens;
+    e->stats.image_tokens = (int)image_tokens;
+    e->stats.prompt_tokens = (int)(text_tokens + image_tokens);
+    /* the prompt, the answer prefix and the whole generation budget must fit the KV cache */
+    if (e->stats.prompt_tokens + 16 + e->opts.max_new_tokens > e->n_ctx) {
+        dc_fail(st, DC_ERR_RESOURCE,
+                "engine: the claim needs %d prompt tokens + %d new tokens but the context has "
+                "%d KV cells; lower the frame budget or raise n_ctx",
+                e->stats.prompt_tokens, e->opts.max_new_tokens, e->n_ctx);
+        return VLM_STEP_FATAL;
+    }
+
+    const int n_embd = llama_model_n_embd_inp(e->rt->model);
+    llama_pos n_past = 0;
+    for (size_t i = 0; i < n_chunks; i++) {
+        if (vlm_deadline_passed(e)) {
+            dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed during the prefill");
+            return VLM_STEP_TIMEOUT;
+        }
+        const mtmd_input_chunk *ch = mtmd_input_chunks_get(c->chunks, i);
+        if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
+            double t0 = dc_now();
+            int32_t r = mtmd_helper_eval_chunk_single(e->rt->mctx, e->rt->lctx, ch, n_past, 0,
+                                                      e->n_batch, false, &n_past);
+            e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
+            if (r != 0)
+                return step_failed(e, st, "the prompt prefill", r);
+            e->stats.prefill_tokens += (int)mtmd_input_chunk_get_n_tokens(ch);
+            continue;
+        }
+        if (!c->embd[i]) {
+            if (vlm_fault_fires(e, DC_VLM_FAULT_DEVICE_ENCODE)) {
+                dc_fail(st, DC_ERR_RESOURCE, "engine: injected device failure in vision encoding");
+                return VLM_STEP_DEVICE;
+            }
+            double t0 = dc_now();
+            e->eval_nodes = 0;
+            int32_t r = mtmd_encode_chunk(e->rt->mctx, ch);
+            e->stats.encode_ms += (dc_now() - t0) * 1000.0;
+            e->stats.encodes++;
+            if (r != 0 || e->aborted)
+                return step_failed(e, st, "vision encoding", r);
+            size_t n = mtmd_input_chunk_get_n_tokens(ch) * (size_t)n_embd;
+            c->embd[i] = malloc(n * sizeof(float));
+            if (!c->embd[i]) {
+                dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for image embeddings");
+                return VLM_STEP_FATAL;
+            }
+            memcpy(c->embd[i], mtmd_get_output_embd(e->rt->mctx), n * sizeof(float));
+        }
+        if (vlm_fault_fires(e, DC_VLM_FAULT_TRANSIENT_PREFILL)) {
+            dc_fail(st, DC_ERR_RESOURCE, "engine: injected transient failure after encoding");
+            return VLM_STEP_TRANSIENT;
+        }
+        double t0 = dc_now();
+        int32_t r = mtmd_helper_decode_image_chunk(e->rt->mctx, e->rt->lctx, ch, c->embd[i],
+                                                   n_past, 0, e->n_batch, &n_past, NULL, NULL);
+        e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
+        if (r != 0 || e->aborted)
+            return step_failed(e, st, "the image prefill", r);
+        e->stats.prefill_tokens += (int)mtmd_input_chunk_get_n_tokens(ch);
+    }
+    vlm_step s = vlm_generate(e, &n_past, sev, st);
+    e->stats.kv_cells_used = e->stats.prompt_tokens + e->stats.decode_tokens;
+    return s;
+}
+
+static void sleep_sec(double s) {
+    if (s <= 0)
+        return;
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* Truncating copy (fixed-size record fields). */
+static void copy_str(char *dst, size_t size, const char *src) {
+    size_t n = strlen(src);
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_engine_context *ctx,
+                             dc_deadline dl, dc_assessment *out, dc_status *st) {
+    const double t_start = dc_now();
+    dc_status local = DC_STATUS_OK;
+    if (!st)
+        st = &local;
+    *st = DC_STATUS_OK;
+    memset(&e->stats, 0, sizeof(e->stats));
+    vlm_output_reset(e);
+    e->stats.rss_before = dc_rss_bytes();
+    e->stats.device_before = vlm_device_memory_used();
+    e->deadline = dl;
+    e->aborted = false;
+    claim_state c = {0};
+    char fallback_reason[512] = "", primary_device[64] = "";
+
+    if (ctx && ctx->claim_id)
+        copy_str(out->claim_id, sizeof(out->claim_id), ctx->claim_id);
+    snprintf(out->engine.name, sizeof(out->engine.name), "vlm");
+    copy_str(out->engine.model, sizeof(out->engine.model), base_name(e->model_path));
+    snprintf(out->engine.prompt_version, sizeof(out->engine.prompt_version), "%s",
+             DC_PROMPT_VERSION);
+
+    /* a CPU fallback of the previous claim is over: this claim tries the configured placement */
+    vlm_runtime_free(&e->fallback);
+    if (!e->primary.model && vlm_runtime_load(e, &e->primary, false, st) != DC_OK)
+        goto finish;
+    e->rt = &e->primary;
+
+    if (check_frames(frames, st) != DC_OK || make_bitmaps(frames, &c, st) != DC_OK)
+        goto finish;
+    e->stats.frames = c.n_bitmaps;
+    c.prompt = vlm_prompt_build(e, frames, c.n_bitmaps, ctx, st);
+    if (!c.prompt)
+        goto finish;
+
+    vlm_severity_readout sev = {0};
+    int retries_left = e->opts.retries;
+    double backoff = e->opts.retry_backoff_sec;
+    for (;;) {
+        e->stats.attempts++;
+        *st = DC_STATUS_OK;
+        vlm_step s = run_attempt(e, &c, &sev, st);
+        if (s == VLM_STEP_OK)
+            break;
+        if (s == VLM_STEP_DEVICE && !e->stats.cpu_fallback) {
+            /* Free the device placement and finish this claim on the CPU; the next claim
+             * tries the device again (a permanent switch hid the failure from later claims). */
+            copy_str(fallback_reason, sizeof(fallback_reason), st->message);
+            copy_str(primary_device, sizeof(primary_device), e->primary.device);
+            vlm_runtime_free(&e->primary);
+            e->rt = NULL;
+            if (vlm_runtime_load(e, &e->fallback, true, st) != DC_OK)
+                goto finish;
+            e->rt = &e->fallback;
+            e->stats.cpu_fallback = true;
+            continue;
+        }
+        if ((s == VLM_STEP_TRANSIENT || s == VLM_STEP_DEVICE) && retries_left > 0 &&
+            dc_deadline_left(dl) > backoff) {
+            retries_left--;
+            sleep_sec(backoff);
+            backoff *= 2;
+            continue;
+        }
+        goto finish;
+    }
+
+    /* validate the answer ourselves even though the grammar constrained it */
+    dc_status pst = DC_STATUS_OK;
+    if (dc_model_output_apply(dc_vlm_last_output(e), out, &pst) != DC_OK) {
+        *st = pst;
+        goto finish;
+    }
+    e->stats.json_valid = !pst.degraded;
+    if (sev.have_probs)
+        for (int i = 0; i < DC_SEVERITY_COUNT; i++)
+            out->severity_probs[i] = sev.probs[i];
+    if (pst.degraded)
+        dc_assessment_degrade(out, pst.message);
+
+finish:
+    if (e->stats.cpu_fallback)
+        snprintf(out->engine.device, sizeof(out->engine.device), "%.40s->cpu fallback",
+                 primary_device);
+    else
+        copy_str(out->engine.device, sizeof(out->engine.device), e->rt ? e->rt->device : "none");
+    if (st->code != DC_OK) {
+        dc_assessment_fail(out, st);
+    } else if (e->stats.cpu_fallback) {
+        char msg[700];
+        snprintf(msg, sizeof(msg), "device failure (%s); the claim finished on the CPU",
+                 fallback_reason);
+        dc_assessment_degrade(out, msg);
+        dc_degrade(st, "%s", msg);
+    }
+    claim_state_free(&c);
+    if (e->rt)
+        llama_memory_clear(llama_get_memory(e->rt->lctx), true);
+    e->stats.total_ms = (dc_now() - t_start) * 1000.0;
+    e->stats.rss_after = dc_rss_bytes();
+    e->stats.device_after = vlm_device_memory_used();
+    out->memory.rss_before = e->stats.rss_before;
+    out->memory.rss_after = e->stats.rss_after;
+    out->memory.device_before = e->stats.device_before;
+    out->memory.device_after = e->stats.device_after;
+    out->timings_ms.engine = e->stats.total_ms;
+    if (e->opts.print_tokens)
+        fprintf(stderr,
+                "dashclaim vlm: %d frames -> %d image tokens + %d text tokens = %d prompt "
+                "tokens, %d generated (%d KV cells of %d)\n",
+                e->stats.frames, e->stats.image_tokens, e->stats.text_tokens,
+                e->stats.prompt_tokens, e->stats.generated_tokens, e->stats.kv_cells_used,
+                e->n_ctx);
+    return st->code;
+}

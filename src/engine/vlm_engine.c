@@ -1,0 +1,282 @@
+/* The VLM engine's life cycle: options, open (model, vision encoder and context created once),
+ * the frame budget, close, and the dc_engine view. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ggml-backend.h>
+#include <mtmd-helper.h>
+
+#include "vlm_internal.h"
+
+/* Text around each frame pair ("frames 2-3 at 12.50 s and 13.00 s: " + vision start/end):
+ * measured at about 20 tokens; rounded up for safety when sizing the context. */
+enum { PAIR_TEXT_TOKENS = 24 };
+/* Chat-template tokens and the answer prefix. */
+enum { PROMPT_SLACK_TOKENS = 64 };
+
+void dc_vlm_options_init(dc_vlm_options *o) {
+    memset(o, 0, sizeof(*o));
+    o->n_gpu_layers = -1;
+    o->flash_attn = -1;
+    o->visual_tokens = 1536;
+    o->max_frames = 16;
+    o->max_fps = 2.0;
+    o->max_longest_side = 896;
+    o->max_new_tokens = 1024;
+    o->closing_reserve = 256;
+    o->temperature = 0.0f;
+    o->seed = 42;
+    o->retries = 3;
+    o->retry_backoff_sec = 0.05;
+    o->max_think_tokens = 512;
+}
+
+static void quiet_log(enum ggml_log_level level, const char *text, void *user) {
+    (void)level, (void)text, (void)user;
+}
+
+static bool gpu_backend_present(void) {
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++)
+        if (ggml_backend_dev_type(ggml_backend_dev_get(i)) == GGML_BACKEND_DEVICE_TYPE_GPU)
+            return true;
+    return false;
+}
+
+static int count_tokens(const struct llama_vocab *vocab, const char *text) {
+    int32_t n = llama_tokenize(vocab, text, (int32_t)strlen(text), NULL, 0, false, true);
+    return n < 0 ? -n : n;
+}
+
+/* Tokens of the system prompt and the longest claim prompt (mining context for the most
+ * windows), from the vocabulary alone: the context is sized before it is created. */
+static dc_error_class measure_prompt_text(dc_vlm *e, dc_status *st) {
+    struct llama_model_params mp = llama_model_default_params();
+    mp.vocab_only = true;
+    struct llama_model *vm = llama_model_load_from_file(e->model_path, mp);
+    if (!vm)
+        return dc_fail(st, DC_ERR_MODEL,
+                       "%s: llama.cpp could not read this model (not a GGUF text model of a "
+                       "supported architecture)",
+                       e->model_path);
+    dc_window windows[DC_MAX_WINDOWS];
+    memset(windows, 0, sizeof(windows));
+    for (int i = 0; i < DC_MAX_WINDOWS; i++) {
+        windows[i].start_sec = 1000.0 * i;
+        windows[i].end_sec = windows[i].start_sec + 999.99;
+        windows[i].peak_sec = windows[i].start_sec + 500.0;
+        windows[i].danger = 0.99;
+        windows[i].signal_count = DC_MAX_WINDOW_SIGNALS;
+        for (int k = 0; k < DC_MAX_WINDOW_SIGNALS; k++)
+            snprintf(windows[i].signals[k], sizeof(windows[i].signals[k]), "signal_name_%d", k);
+    }
+    dc_prompt_options po = {.mining_context = true,
+                            .windows = windows,
+                            .window_count = DC_MAX_WINDOWS,
+                            .duration_sec = 99999.0,
+                            .frame_count = e->opts.max_frames};
+    char *claim = dc_prompt_claim(&po);
+    if (!claim) {
+        llama_model_free(vm);
+        return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory building the claim prompt");
+    }
+    const struct llama_vocab *vocab = llama_model_get_vocab(vm);
+    e->system_claim_tokens = count_tokens(vocab, dc_prompt_system()) + count_tokens(vocab, claim);
+    free(claim);
+    llama_model_free(vm);
+    return DC_OK;
+}
+
+static int max_pairs(const dc_vlm_options *o) { return o->max_frames / 2 > 0 ? o->max_frames / 2 : 1; }
+
+dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
+    if (!opts || !opts->model_path || !opts->mmproj_path) {
+        dc_fail(st, DC_ERR_INPUT, "engine: the vlm engine needs --model and --mmproj");
+        return NULL;
+    }
+    const char *paths[2] = {opts->model_path, opts->mmproj_path};
+    for (int i = 0; i < 2; i++) {
+        if (access(paths[i], R_OK) != 0) {
+            dc_fail(st, DC_ERR_INPUT, "%s: cannot read the file", paths[i]);
+            return NULL;
+        }
+    }
+    dc_vlm *e = calloc(1, sizeof(*e));
+    if (!e) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory");
+        return NULL;
+    }
+    e->opts = *opts;
+    snprintf(e->model_path, sizeof(e->model_path), "%s", opts->model_path);
+    snprintf(e->mmproj_path, sizeof(e->mmproj_path), "%s", opts->mmproj_path);
+    e->opts.model_path = e->model_path;
+    e->opts.mmproj_path = e->mmproj_path;
+    dc_vlm_options *o = &e->opts;
+    if (o->max_frames < 2)
+        o->max_frames = 2;
+    o->max_frames -= o->max_frames % 2;
+    if (o->max_fps <= 0)
+        o->max_fps = 2.0;
+    if (o->visual_tokens < 8)
+        o->visual_tokens = 8;
+    if (o->max_longest_side < DC_VLM_PIXEL_UNIT)
+        o->max_longest_side = DC_VLM_PIXEL_UNIT;
+    if (o->max_new_tokens < 16)
+        o->max_new_tokens = 16;
+    if (o->closing_reserve < 0)
+        o->closing_reserve = 0;
+    if (o->retries < 0)
+        o->retries = 0;
+
+    if (!o->verbose) {
+        llama_log_set(quiet_log, NULL);
+        mtmd_helper_log_set(quiet_log, NULL);
+    }
+    ggml_backend_load_all();
+    llama_backend_init();
+    e->has_gpu = gpu_backend_present();
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    e->n_threads = o->n_threads > 0 ? o->n_threads : (cpus > 0 ? (int)cpus : 1);
+
+    e->grammar = dc_model_output_grammar();
+    if (!e->grammar) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the output grammar");
+        goto fail;
+    }
+    if (measure_prompt_text(e, st) != DC_OK)
+        goto fail;
+    /* KV cells, not positions: M-RoPE gives a frame pair fewer positions than tokens, but
+     * every token takes a cell. */
+    int need = e->system_claim_tokens + PROMPT_SLACK_TOKENS + max_pairs(o) * PAIR_TEXT_TOKENS +
+               o->visual_tokens + o->max_new_tokens + (o->allow_thinking ? o->max_think_tokens : 0);
+    e->n_ctx = o->n_ctx > 0 ? o->n_ctx : (need + 255) / 256 * 256;
+    /* one frame pair's embeddings go to llama_decode in a single batch when possible */
+    e->n_batch = e->n_ctx < 2048 ? e->n_ctx : 2048;
+
+    if (vlm_runtime_load(e, &e->primary, false, st) != DC_OK)
+        goto fail;
+    e->rt = &e->primary;
+    if (!vlm_token_flags_build(e, llama_model_get_vocab(e->primary.model))) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory classifying the vocabulary");
+        goto fail;
+    }
+    return e;
+fail:
+    dc_vlm_close(e);
+    return NULL;
+}
+
+void dc_vlm_close(dc_vlm *e) {
+    if (!e)
+        return;
+    vlm_runtime_free(&e->fallback);
+    vlm_runtime_free(&e->primary);
+    free(e->grammar);
+    free(e->token_flags);
+    free(e->candidates);
+    free(e->by_first_byte);
+    free(e->output);
+    free(e);
+}
+
+dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double window_end,
+                                    int video_width, int video_height, dc_sample_request *req,
+                                    dc_frame_plan *plan, dc_status *st) {
+    const dc_vlm_options *o = &e->opts;
+    double duration = window_end - window_start;
+    if (!(duration > 0) || window_start < 0)
+        return dc_fail(st, DC_ERR_INPUT, "engine: empty window [%.3f, %.3f) s", window_start,
+                       window_end);
+    /* Qwen2.5-VL's temporal position ids assume at most 2 frames per second */
+    int frames = (int)(duration * o->max_fps);
+    if (frames > o->max_frames)
+        frames = o->max_frames;
+    frames -= frames % 2;
+    if (frames < 2)
+        frames = 2;
+    int pairs = frames / 2;
+    /* a pair must be worth at least 8 tokens (clip's minimum image size) */
+    while (pairs > 1 && o->visual_tokens / pairs < 8)
+        pairs--;
+    frames = 2 * pairs;
+    int per_pair = o->visual_tokens / pairs;
+
+    int w = video_width > 0 ? video_width : 16, h = video_height > 0 ? video_height : 9;
+    int long_px = w > h ? w : h, short_px = w > h ? h : w;
+    /* never upscale past the video (rounded up to one unit), never beyond the side limit */
+    int max_long = (long_px + DC_VLM_PIXEL_UNIT - 1) / DC_VLM_PIXEL_UNIT;
+    if (video_width <= 0 || video_height <= 0)
+        max_long = o->max_longest_side / DC_VLM_PIXEL_UNIT;
+    if (max_long > o->max_longest_side / DC_VLM_PIXEL_UNIT)
+        max_long = o->max_longest_side / DC_VLM_PIXEL_UNIT;
+    int best_long = 1, best_short = 1;
+    for (int lt = max_long; lt >= 1; lt--) {
+        int stoks = (int)((double)lt * short_px / long_px + 0.5);
+        if (stoks < 1)
+            stoks = 1;
+        if (lt * stoks <= per_pair) {
+            best_long = lt;
+            best_short = stoks;
+            break;
+        }
+    }
+    memset(req, 0, sizeof(*req));
+    req->start_sec = window_start;
+    req->end_sec = window_end;
+    req->count = frames;
+    req->longest_side = best_long * DC_VLM_PIXEL_UNIT;
+    req->unit = DC_VLM_PIXEL_UNIT;
+    req->mode = DC_SAMPLE_EXACT;
+    if (plan) {
+        plan->frames = frames;
+        plan->width = (w >= h ? best_long : best_short) * DC_VLM_PIXEL_UNIT;
+        plan->height = (w >= h ? best_short : best_long) * DC_VLM_PIXEL_UNIT;
+        plan->tokens_per_pair = best_long * best_short;
+        plan->visual_tokens = pairs * plan->tokens_per_pair;
+        plan->prompt_tokens = e->system_claim_tokens + PROMPT_SLACK_TOKENS +
+                              pairs * PAIR_TEXT_TOKENS + plan->visual_tokens;
+        plan->kv_cells = plan->prompt_tokens + o->max_new_tokens;
+    }
+    return DC_OK;
+}
+
+const dc_vlm_claim_stats *dc_vlm_last_stats(const dc_vlm *e) { return &e->stats; }
+const char *dc_vlm_last_output(const dc_vlm *e) { return e->output ? e->output : ""; }
+const char *dc_vlm_device_name(const dc_vlm *e) { return e->rt ? e->rt->device : "none"; }
+int dc_vlm_context_size(const dc_vlm *e) { return e->n_ctx; }
+
+static dc_error_class engine_frame_request(void *self, double s, double t, int w, int h,
+                                           dc_sample_request *req, dc_frame_plan *plan,
+                                           dc_status *st) {
+    return dc_vlm_frame_request(self, s, t, w, h, req, plan, st);
+}
+static dc_error_class engine_assess(void *self, const dc_frame_set *frames,
+                                    const dc_engine_context *ctx, dc_deadline dl,
+                                    dc_assessment *out, dc_status *st) {
+    return dc_vlm_assess(self, frames, ctx, dl, out, st);
+}
+static void engine_close(void *self) { dc_vlm_close(self); }
+
+dc_engine dc_vlm_engine(dc_vlm *vlm) {
+    return (dc_engine){.name = "vlm",
+                       .self = vlm,
+                       .frame_request = engine_frame_request,
+                       .assess = engine_assess,
+                       .close = engine_close};
+}
+
+#ifdef DC_TEST_HOOKS
+void dc_vlm_test_inject(dc_vlm *e, dc_vlm_fault fault, int count) {
+    e->fault = fault;
+    e->fault_count = count;
+}
+
+bool vlm_fault_fires(dc_vlm *e, dc_vlm_fault f) {
+    if (e->fault != f || e->fault_count <= 0)
+        return false;
+    if (--e->fault_count == 0)
+        e->fault = DC_VLM_FAULT_NONE;
+    return true;
+}
+#endif

@@ -1,0 +1,343 @@
+/* Grammar-constrained generation of the model's answer and the severity read-out.
+ *
+ * The answer always starts with DC_MODEL_OUTPUT_PREFIX (`{"severity":"`), which is decoded as
+ * part of the prompt, so the first generated token is the severity label's first token. At
+ * that step the grammar leaves only tokens that begin one of NONE / LOW / MEDIUM / HIGH, and
+ * the four labels start with four different letters: the softmax mass of the allowed tokens
+ * grouped by first letter, renormalised, is the model's severity distribution. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vlm_internal.h"
+
+/* Added to the logits of closing tokens once the token budget runs low: the grammar still
+ * decides what is allowed, this only makes "end the string / array now" win where allowed.
+ * Ending a string outranks ']' / '}', which inside a string would only be more text. */
+#define STRING_CLOSE_BIAS 2000.0f
+#define STRUCT_CLOSE_BIAS 1000.0f
+
+bool vlm_token_flags_build(dc_vlm *e, const struct llama_vocab *vocab) {
+    int n = llama_vocab_n_tokens(vocab);
+    uint8_t *flags = calloc((size_t)n, 1);
+    llama_token_data *cand = malloc((size_t)n * sizeof(*cand));
+    llama_token *by_byte = malloc((size_t)n * sizeof(*by_byte));
+    int16_t *bucket = malloc((size_t)n * sizeof(*bucket));
+    if (!flags || !cand || !by_byte || !bucket) {
+        free(flags);
+        free(cand);
+        free(by_byte);
+        free(bucket);
+        return false;
+    }
+    static const char severity_initials[DC_SEVERITY_COUNT] = {'N', 'L', 'M', 'H'};
+    int count[257] = {0};
+    for (int b = 0; b < 256; b++)
+        e->byte_token[b] = -1;
+    char piece[256];
+    for (int t = 0; t < n; t++) {
+        int len = llama_token_to_piece(vocab, t, piece, (int32_t)sizeof(piece) - 1, 0, false);
+        if (len <= 0 || len >= (int)sizeof(piece)) {
+            bucket[t] = 256;
+            count[256]++;
+            continue;
+        }
+        piece[len] = '\0';
+        unsigned char first = (unsigned char)piece[0];
+        bucket[t] = first;
+        count[first]++;
+        if (len == 1 && e->byte_token[first] < 0)
+            e->byte_token[first] = t;
+        if (piece[0] == '"' && strspn(piece + 1, "\"]}") == strlen(piece + 1))
+            flags[t] |= VLM_TOKEN_STRING_CLOSE;
+        else if (strspn(piece, "]}") == (size_t)len)
+            flags[t] |= VLM_TOKEN_STRUCT_CLOSE;
+        for (int s = 0; s < DC_SEVERITY_COUNT; s++)
+            if (piece[0] == severity_initials[s])
+                flags[t] |= (uint8_t)((s + 1) << VLM_TOKEN_SEVERITY_SHIFT);
+    }
+    e->bucket_start[0] = 0;
+    for (int b = 0; b < 257; b++)
+        e->bucket_start[b + 1] = e->bucket_start[b] + count[b];
+    int fill[257];
+    memcpy(fill, e->bucket_start, sizeof(fill));
+    for (int t = 0; t < n; t++)
+        by_byte[fill[bucket[t]]++] = t;
+    free(bucket);
+    e->n_vocab = n;
+    e->token_flags = flags;
+    e->candidates = cand;
+    e->by_first_byte = by_byte;
+    return true;
+}
+
+static int token_severity(const dc_vlm *e, llama_token t) {
+    return ((e->token_flags[t] >> VLM_TOKEN_SEVERITY_SHIFT) & 7) - 1;
+}
+
+static float biased_logit(const dc_vlm *e, const float *logits, llama_token t, bool pressure) {
+    float l = logits[t];
+    if (pressure && (e->token_flags[t] & VLM_TOKEN_STRING_CLOSE))
+        l += STRING_CLOSE_BIAS;
+    else if (pressure && (e->token_flags[t] & VLM_TOKEN_STRUCT_CLOSE))
+        l += STRUCT_CLOSE_BIAS;
+    return l;
+}
+
+static void fill_candidates(dc_vlm *e, const float *logits, bool pressure,
+                            llama_token_data_array *arr) {
+    for (int t = 0; t < e->n_vocab; t++)
+        e->candidates[t] = (llama_token_data){t, biased_logit(e, logits, t, pressure), 0.0f};
+    *arr = (llama_token_data_array){e->candidates, (size_t)e->n_vocab, -1, false};
+}
+
+/* The candidates the grammar can accept, filtered exactly by the grammar, but only among the
+ * tokens whose first byte it accepts: llama.cpp's grammar check costs microseconds per token,
+ * and filtering all 150k tokens of the Qwen vocabulary at every step would dominate a claim.
+ * Which first bytes are acceptable is found by asking the grammar about the single-byte
+ * tokens (byte-level BPE has one for every byte); a partial UTF-8 byte is accepted when some
+ * completion could match, so this pre-filter never drops an acceptable token. */
+static void fill_grammar_candidates(dc_vlm *e, struct llama_sampler *grammar, const float *logits,
+                                    bool pressure, llama_token_data_array *arr) {
+    llama_token_data probe[256];
+    int byte_of[256], n_probe = 0;
+    bool allowed[257];
+    for (int b = 0; b < 256; b++) {
+        allowed[b] = e->byte_token[b] < 0; /* no probe: keep the bucket */
+        if (e->byte_token[b] >= 0 && e->bucket_start[b + 1] > e->bucket_start[b]) {
+            probe[n_probe] = (llama_token_data){e->byte_token[b], 0.0f, 0.0f};
+            byte_of[n_probe++] = b;
+        }
+    }
+    allowed[256] = true; /* end-of-generation tokens: the grammar decides */
+    llama_token_data_array parr = {probe, (size_t)n_probe, -1, false};
+    llama_sampler_apply(grammar, &parr);
+    for (int i = 0; i < n_probe; i++)
+        allowed[byte_of[i]] = isfinite(probe[i].logit);
+    size_t n = 0;
+    for (int b = 0; b < 257; b++) {
+        if (!allowed[b])
+            continue;
+        for (int k = e->bucket_start[b]; k < e->bucket_start[b + 1]; k++) {
+            llama_token t = e->by_first_byte[k];
+            e->candidates[n++] = (llama_token_data){t, biased_logit(e, logits, t, pressure), 0.0f};
+        }
+    }
+    *arr = (llama_token_data_array){e->candidates, n, -1, false};
+    llama_sampler_apply(grammar, arr);
+}
+
+static llama_token pick(struct llama_sampler *chain, llama_token_data_array *arr) {
+    llama_sampler_apply(chain, arr);
+    if (arr->selected < 0 || arr->selected >= (int64_t)arr->size)
+        return LLAMA_TOKEN_NULL;
+    return arr->data[arr->selected].id;
+}
+
+/* Softmax over the tokens the grammar allows, grouped by the severity their text starts. */
+static void read_severity(const dc_vlm *e, const llama_token_data_array *arr,
+                          vlm_severity_readout *sev) {
+    float max_l = -INFINITY;
+    for (size_t i = 0; i < arr->size; i++)
+        if (arr->data[i].logit > max_l)
+            max_l = arr->data[i].logit;
+    double mass[DC_SEVERITY_COUNT] = {0};
+    double total = 0;
+    if (isfinite(max_l)) {
+        for (size_t i = 0; i < arr->size; i++) {
+            float l = arr->data[i].logit;
+            int s = token_severity(e, arr->data[i].id);
+            if (!isfinite(l) || s < 0)
+                continue;
+            double p = exp((double)(l - max_l));
+            mass[s] += p;
+            total += p;
+        }
+    }
+    sev->have_probs = total > 0;
+    for (int s = 0; s < DC_SEVERITY_COUNT; s++)
+        sev->probs[s] = total > 0 ? mass[s] / total : 0.0;
+}
+
+static vlm_step decode_tokens(dc_vlm *e, struct llama_batch *batch, const llama_token *toks,
+                              int n, llama_pos *n_past, dc_status *st) {
+    batch->n_tokens = n;
+    for (int i = 0; i < n; i++) {
+        batch->token[i] = toks[i];
+        batch->pos[i] = *n_past + i;
+        batch->n_seq_id[i] = 1;
+        batch->seq_id[i][0] = 0;
+        batch->logits[i] = i == n - 1;
+    }
+    if (vlm_fault_fires(e, DC_VLM_FAULT_DEVICE_DECODE)) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: injected device failure in llama_decode");
+        return VLM_STEP_DEVICE;
+    }
+    int32_t ret = llama_decode(e->rt->lctx, *batch);
+    if (ret == 0) {
+        *n_past += n;
+        return VLM_STEP_OK;
+    }
+    if (ret == 2 || e->aborted) {
+        dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed while generating");
+        return VLM_STEP_TIMEOUT;
+    }
+    if (ret == 1) {
+        dc_fail(st, DC_ERR_RESOURCE,
+                "engine: the context (%d KV cells) is full; raise n_ctx or lower the frame "
+                "budget",
+                e->n_ctx);
+        return VLM_STEP_FATAL;
+    }
+    dc_fail(st, DC_ERR_RESOURCE, "engine: llama_decode failed (%d) on %s", ret, e->rt->device);
+    return e->rt->on_gpu ? VLM_STEP_DEVICE : VLM_STEP_TRANSIENT;
+}
+
+static bool append_piece(dc_vlm *e, const struct llama_vocab *vocab, llama_token t) {
+    char piece[256];
+    int len = llama_token_to_piece(vocab, t, piece, (int32_t)sizeof(piece), 0, false);
+    return len <= 0 || vlm_output_append(e, piece, (size_t)len);
+}
+
+/* A reasoning model may think first: generate freely until </think> (or the budget); the
+ * structured answer follows. A model that does not open <think> has its token taken back. */
+static vlm_step think(dc_vlm *e, const struct llama_vocab *vocab, struct llama_sampler *chain,
+                      struct llama_batch *batch, llama_pos *n_past, dc_status *st) {
+    for (int i = 0; i < e->opts.max_think_tokens; i++) {
+        llama_token_data_array arr;
+        fill_candidates(e, llama_get_logits_ith(e->rt->lctx, -1), false, &arr);
+        llama_token t = pick(chain, &arr);
+        if (t == LLAMA_TOKEN_NULL || llama_vocab_is_eog(vocab, t))
+            return VLM_STEP_OK;
+        size_t before = e->output_len;
+        if (!append_piece(e, vocab, t))
+            return VLM_STEP_FATAL;
+        if (i == 0 && strncmp(e->output + before, "<think>", 7) != 0) {
+            e->output_len = before;
+            e->output[before] = '\0';
+            return VLM_STEP_OK; /* not decoded: nothing to take back from the KV cache */
+        }
+        vlm_step s = decode_tokens(e, batch, &t, 1, n_past, st);
+        if (s != VLM_STEP_OK)
+            return s;
+        e->stats.decode_tokens++;
+        if (strstr(e->output, "</think>"))
+            return VLM_STEP_OK;
+    }
+    return VLM_STEP_OK;
+}
+
+vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, dc_status *st) {
+    const struct llama_vocab *vocab = llama_model_get_vocab(e->rt->model);
+    memset(sev, 0, sizeof(*sev));
+    vlm_step result = VLM_STEP_FATAL;
+    struct llama_sampler *grammar = llama_sampler_init_grammar(vocab, e->grammar,
+                                                               DC_MODEL_OUTPUT_GRAMMAR_ROOT);
+    struct llama_sampler *chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    struct llama_batch batch = llama_batch_init(64, 0, 1);
+    if (!grammar) {
+        dc_fail(st, DC_ERR_INTERNAL, "engine: llama.cpp rejected the output grammar");
+        goto done;
+    }
+    if (e->opts.temperature > 0) {
+        llama_sampler_chain_add(chain, llama_sampler_init_temp(e->opts.temperature));
+        llama_sampler_chain_add(chain, llama_sampler_init_dist(e->opts.seed));
+    } else {
+        llama_sampler_chain_add(chain, llama_sampler_init_greedy());
+    }
+    double t0 = dc_now();
+
+    if (e->opts.allow_thinking) {
+        result = think(e, vocab, chain, &batch, n_past, st);
+        if (result != VLM_STEP_OK)
+            goto done;
+        result = VLM_STEP_FATAL;
+    }
+
+    /* the fixed prefix: decoded like prompt text, and fed to the grammar */
+    llama_token prefix[64];
+    int n_prefix = llama_tokenize(vocab, DC_MODEL_OUTPUT_PREFIX,
+                                  (int32_t)strlen(DC_MODEL_OUTPUT_PREFIX), prefix, 64, false,
+                                  false);
+    if (n_prefix <= 0) {
+        dc_fail(st, DC_ERR_MODEL, "%s: cannot tokenize the answer prefix", e->model_path);
+        goto done;
+    }
+    result = decode_tokens(e, &batch, prefix, n_prefix, n_past, st);
+    if (result != VLM_STEP_OK)
+        goto done;
+    e->stats.decode_tokens += n_prefix;
+    for (int i = 0; i < n_prefix; i++)
+        llama_sampler_accept(grammar, prefix[i]);
+    vlm_output_append(e, DC_MODEL_OUTPUT_PREFIX, strlen(DC_MODEL_OUTPUT_PREFIX));
+
+    const int max_new = e->opts.max_new_tokens;
+    for (int i = 0; i < max_new; i++) {
+        if (vlm_deadline_passed(e)) {
+            dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed while generating");
+            result = VLM_STEP_TIMEOUT;
+            goto done;
+        }
+        const float *logits = llama_get_logits_ith(e->rt->lctx, -1);
+        const bool pressure = max_new - i <= e->opts.closing_reserve;
+        e->stats.budget_pressure |= pressure;
+        llama_token_data_array arr;
+        llama_token t = LLAMA_TOKEN_NULL;
+        if (i > 0) {
+            /* fast path: the unconstrained choice, if the grammar accepts it; checking one
+             * token is far cheaper than filtering the whole vocabulary */
+            fill_candidates(e, logits, pressure, &arr);
+            t = pick(chain, &arr);
+            if (t != LLAMA_TOKEN_NULL) {
+                llama_token_data one = {t, 0.0f, 0.0f};
+                llama_token_data_array single = {&one, 1, -1, false};
+                double g0 = dc_now();
+                llama_sampler_apply(grammar, &single);
+                e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
+                if (!isfinite(one.logit))
+                    t = LLAMA_TOKEN_NULL;
+            }
+        }
+        if (t == LLAMA_TOKEN_NULL) {
+            double g0 = dc_now();
+            fill_grammar_candidates(e, grammar, logits, pressure, &arr);
+            e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
+            e->stats.grammar_full_passes++;
+            if (i == 0)
+                read_severity(e, &arr, sev);
+            t = pick(chain, &arr);
+            if (t == LLAMA_TOKEN_NULL || !isfinite(arr.data[arr.selected].logit)) {
+                dc_fail(st, DC_ERR_MODEL, "engine: no token satisfies the output grammar");
+                goto done;
+            }
+        }
+        if (llama_vocab_is_eog(vocab, t))
+            break; /* the grammar only allows end-of-generation once the JSON is complete */
+        double g0 = dc_now();
+        llama_sampler_accept(grammar, t);
+        e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
+        llama_sampler_accept(chain, t);
+        if (!append_piece(e, vocab, t)) {
+            dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the model output");
+            goto done;
+        }
+        e->stats.generated_tokens++;
+#ifdef DC_TEST_HOOKS
+        if (vlm_fault_fires(e, DC_VLM_FAULT_DEADLINE_DECODE))
+            e->deadline.at = dc_now() - 1.0; /* passes now, inside the next llama_decode */
+#endif
+        result = decode_tokens(e, &batch, &t, 1, n_past, st);
+        if (result != VLM_STEP_OK)
+            goto done;
+        e->stats.decode_tokens++;
+    }
+    e->stats.decode_ms += (dc_now() - t0) * 1000.0;
+    result = VLM_STEP_OK;
+done:
+    llama_batch_free(batch);
+    llama_sampler_free(chain);
+    if (grammar)
+        llama_sampler_free(grammar);
+    return result;
+}

@@ -1,0 +1,111 @@
+/* Loading the model, the vision encoder and the context on one placement, and device memory. */
+#include <stdio.h>
+#include <string.h>
+
+#include <ggml-backend.h>
+
+#include "vlm_internal.h"
+
+uint64_t vlm_device_memory_used(void) {
+    uint64_t used = 0;
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        if (ggml_backend_dev_type(dev) != GGML_BACKEND_DEVICE_TYPE_GPU)
+            continue;
+        size_t free_b = 0, total_b = 0;
+        ggml_backend_dev_memory(dev, &free_b, &total_b);
+        if (total_b >= free_b)
+            used += (uint64_t)(total_b - free_b);
+    }
+    return used;
+}
+
+static const char *first_gpu_name(void) {
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        if (ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_GPU)
+            return ggml_backend_dev_name(dev);
+    }
+    return NULL;
+}
+
+void vlm_runtime_free(vlm_runtime *rt) {
+    if (rt->mctx)
+        mtmd_free(rt->mctx);
+    if (rt->lctx)
+        llama_free(rt->lctx);
+    if (rt->model)
+        llama_model_free(rt->model);
+    memset(rt, 0, sizeof(*rt));
+}
+
+dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_status *st) {
+    memset(rt, 0, sizeof(*rt));
+    const dc_vlm_options *o = &e->opts;
+    const bool gpu = e->has_gpu && !cpu_only;
+
+    struct llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = gpu ? (o->n_gpu_layers < 0 ? -1 : o->n_gpu_layers) : 0;
+    if (!gpu) {
+        /* no device list: the CPU only, even when a GPU backend is registered */
+        static ggml_backend_dev_t no_devices[] = {NULL};
+        mp.devices = no_devices;
+    }
+    rt->model = llama_model_load_from_file(e->model_path, mp);
+    if (!rt->model) {
+        vlm_runtime_free(rt);
+        return dc_fail(st, DC_ERR_MODEL,
+                       "%s: llama.cpp could not load the model (not a GGUF text model of a "
+                       "supported architecture, or out of memory)",
+                       e->model_path);
+    }
+
+    struct llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = (uint32_t)e->n_ctx;
+    cp.n_batch = (uint32_t)e->n_batch;
+    cp.n_ubatch = (uint32_t)e->n_batch;
+    cp.n_seq_max = 1;
+    cp.n_threads = e->n_threads;
+    cp.n_threads_batch = e->n_threads;
+    cp.flash_attn_type = o->flash_attn < 0   ? LLAMA_FLASH_ATTN_TYPE_AUTO
+                         : o->flash_attn > 0 ? LLAMA_FLASH_ATTN_TYPE_ENABLED
+                                             : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    cp.abort_callback = vlm_abort_callback;
+    cp.abort_callback_data = e;
+    cp.no_perf = true;
+    cp.offload_kqv = gpu;
+    cp.op_offload = gpu;
+    rt->lctx = llama_init_from_model(rt->model, cp);
+    if (!rt->lctx) {
+        vlm_runtime_free(rt);
+        return dc_fail(st, DC_ERR_RESOURCE,
+                       "%s: could not create a context of %d KV cells (out of memory?)",
+                       e->model_path, e->n_ctx);
+    }
+
+    struct mtmd_context_params mp2 = mtmd_context_params_default();
+    mp2.use_gpu = gpu && !o->mmproj_on_cpu;
+    mp2.print_timings = o->verbose;
+    mp2.n_threads = e->n_threads;
+    mp2.flash_attn_type = cp.flash_attn_type;
+    mp2.warmup = true;
+    mp2.cb_eval = vlm_clip_eval_callback;
+    mp2.cb_eval_user_data = e;
+    rt->mctx = mtmd_init_from_file(e->mmproj_path, rt->model, mp2);
+    if (!rt->mctx) {
+        vlm_runtime_free(rt);
+        return dc_fail(st, DC_ERR_MODEL,
+                       "%s: libmtmd could not load the mmproj (not a vision projector, or "
+                       "one that does not match %s)",
+                       e->mmproj_path, e->model_path);
+    }
+    if (!mtmd_support_vision(rt->mctx)) {
+        vlm_runtime_free(rt);
+        return dc_fail(st, DC_ERR_MODEL, "%s: this mmproj has no vision encoder",
+                       e->mmproj_path);
+    }
+    const char *gpu_name = first_gpu_name();
+    rt->on_gpu = gpu && (mp.n_gpu_layers != 0 || mp2.use_gpu);
+    snprintf(rt->device, sizeof(rt->device), "%s", rt->on_gpu && gpu_name ? gpu_name : "cpu");
+    return DC_OK;
+}
