@@ -57,7 +57,8 @@ typedef struct {
     bool use_audio;         /* default true (a video without audio is mined from motion) */
     bool use_video;         /* default true */
     /* a candidate after the first is decoded densely only when its coarse danger is at least
-     * this share of the strongest one's (default 0.5): one clear incident costs one span */
+     * this share of the strongest one's (default 0.5): one clear incident costs one span.
+     * Not applied without audio (motion alone is too weak a first look). */
     double dense_relative;
 } dc_mine_options;
 

@@ -3,12 +3,12 @@
  * impact: the rise in dB of twelve log-spaced bands (500 Hz - 7.5 kHz) over their level in
  *         the two previous sub-frames, averaged over the low six and the high six bands, and
  *         the smaller of the two averages kept: a crash raises every band at once; a horn,
- *         a squeal, a voice or a bump's thud raises some. A tick keeps its largest sub-frame,
- *         gated by loudness: the whole sound must jump 2-6 dB over the last second.
+ *         a squeal, a voice or a bump's thud raises some. A tick keeps its largest sub-frame.
+ *         Band levels are floored far below full scale (codec spectral holes).
  * squeal: how far the strongest bin in 1.5-5 kHz stands above that range's median bin (dB),
  *         averaged over the tick, then opened over half a second so only sustained tone
- *         remains (a squeal lasts seconds; a melody note does not). Only a tone within 25 dB
- *         of the loudest bin counts (a squeal is loud; a codec's faint birdie is not).
+ *         remains (a squeal lasts seconds; a melody note does not). Only a loud tone counts
+ *         (-32 dBFS and within 25 dB of the loudest bin): a codec's faint birdie does not.
  * horn:   the same prominence for the strongest bin in 250-1100 Hz over the 250-2000 Hz
  *         median, halved unless its second harmonic stands out too, weighted by how many
  *         sub-frames of the tick keep the same pitch. */
@@ -54,31 +54,29 @@ static void setup_init(audio_setup *s, int rate) {
 static float db(double p) { return (float)(10.0 * log10(p + 1e-10)); }
 
 typedef struct {
-    float impact, jump, squeal, horn_prom;
+    float impact, squeal, horn_prom;
     int horn_bin;
 } sub_features;
 
-/* A crash is loud: the whole sound must jump over the last second's mean by 2 dB to count at
- * all and by 6 dB for full weight (starting to roll, the mount's clatter are not crashes).
- * The jump is taken over this tick and the next, as an onset late in a tick is loud only
- * in the next one. */
-static float loudness_gate(float jump) {
-    float g = (jump - 2.0f) / 4.0f;
-    return g < 0 ? 0 : g > 1 ? 1 : g;
-}
 
-#define LOUDNESS_HISTORY 40 /* sub-frames: one second */
+/* Levels in dB of the power spectrum as computed here (Hann window, 512 points): a full-scale
+ * sine's peak bin is +42 dB. */
+#define FULL_SCALE_DB 42.0f
+/* Band levels are floored ~67 dB below full scale: a codec switching a near-silent band off
+ * and on again (spectral holes) must not look like a broadband onset. */
+#define BAND_FLOOR_DB (FULL_SCALE_DB - 67.0f)
+/* A squeal peak must reach -32 dBFS, a horn partial -36 dBFS: both are loud; a codec's faint
+ * birdie is prominent over an empty band but not loud. */
+#define SQUEAL_MIN_DB (FULL_SCALE_DB - 32.0f)
+#define HORN_MIN_DB (FULL_SCALE_DB - 36.0f)
 
-/* What the onset measures remember from earlier sub-frames. */
+/* What the onset measure remembers from earlier sub-frames. */
 typedef struct {
     float band[2][IMPACT_BANDS]; /* band levels of the two previous sub-frames, dB */
-    double power[LOUDNESS_HISTORY]; /* total power of the last second */
-    int count, next;
 } onset_history;
 
 static void history_init(onset_history *h) {
     for (int b = 0; b < IMPACT_BANDS; b++) h->band[0][b] = h->band[1][b] = 1e9f; /* no rise yet */
-    h->count = h->next = 0;
 }
 
 static void sub_frame(audio_setup *s, const float *x, onset_history *h, sub_features *out) {
@@ -93,24 +91,16 @@ static void sub_frame(audio_setup *s, const float *x, onset_history *h, sub_feat
         double e = 0;
         for (int k = s->band_lo[b]; k < s->band_hi[b]; k++) e += p[k];
         float level = db(e / (s->band_hi[b] - s->band_lo[b]));
+        if (level < BAND_FLOOR_DB) level = BAND_FLOOR_DB;
         float ref = prev[0][b] > prev[1][b] ? prev[0][b] : prev[1][b];
         if (level > ref) rise[2 * b / IMPACT_BANDS] += level - ref;
         prev[1][b] = prev[0][b];
         prev[0][b] = level;
     }
     out->impact = (rise[0] < rise[1] ? rise[0] : rise[1]) / (IMPACT_BANDS / 2);
-    /* how far the whole sound jumps over the last second's mean (for the loudness gate) */
-    double total = 0, strongest = 0;
-    for (int k = 1; k < FFT_N / 2; k++) {
-        total += p[k];
+    double strongest = 0;
+    for (int k = 1; k < FFT_N / 2; k++)
         if (p[k] > strongest) strongest = p[k];
-    }
-    double mean = 0;
-    for (int i = 0; i < h->count; i++) mean += h->power[i];
-    out->jump = h->count ? db(total) - db(mean / h->count) : 0;
-    h->power[h->next] = total;
-    h->next = (h->next + 1) % LOUDNESS_HISTORY;
-    if (h->count < LOUDNESS_HISTORY) h->count++;
     float loudest_db = db(strongest);
 
     int n = s->squeal_hi - s->squeal_lo, kmax = s->squeal_lo;
@@ -120,7 +110,7 @@ static void sub_frame(audio_setup *s, const float *x, onset_history *h, sub_feat
     }
     out->squeal = n > 2 ? db(p[kmax]) - db(mine_select(scratch, n, n / 2)) : 0;
     /* a squeal is among the loudest things heard; a faint tone (a codec artefact) is not */
-    if (db(p[kmax]) < loudest_db - 25) out->squeal = 0;
+    if (db(p[kmax]) < loudest_db - 25 || db(p[kmax]) < SQUEAL_MIN_DB) out->squeal = 0;
 
     n = s->horn_ref_hi - s->horn_lo;
     kmax = s->horn_lo;
@@ -129,7 +119,8 @@ static void sub_frame(audio_setup *s, const float *x, onset_history *h, sub_feat
         if (k < s->horn_hi && p[k] > p[kmax]) kmax = k;
     }
     float floor_db = db(mine_select(scratch, n, n / 2));
-    float prom = db(p[kmax]) < loudest_db - 25 ? 0 : db(p[kmax]) - floor_db;
+    bool loud = db(p[kmax]) >= loudest_db - 25 && db(p[kmax]) >= HORN_MIN_DB;
+    float prom = loud ? db(p[kmax]) - floor_db : 0;
     int h2 = 2 * kmax;
     float harm = -100;
     for (int k = h2 - 1; k <= h2 + 1 && k < FFT_N / 2; k++) {
@@ -181,8 +172,7 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
     setup_init(s, pcm->rate);
     onset_history hist;
     history_init(&hist);
-    int pending = -1; /* tick whose impact waits for the next tick's loudness */
-    float pending_rise = 0, pending_jump = 0;
+
     int first_tick = (int)ceil(pcm->start_sec * hz);
     if (first_tick < 0) first_tick = 0;
     /* ticks before tick_from (the chunk's overlap) only warm up the band history */
@@ -197,11 +187,10 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
             sub_frame(s, pcm->samples + a, &hist, &sub[have++]);
         }
         if (have == 0 || i < tick_from) continue;
-        float imp = 0, jump = -100, sq = 0, hp = 0;
+        float imp = 0, sq = 0, hp = 0;
         int stable = 0;
         for (int j = 0; j < have; j++) {
             if (sub[j].impact > imp) imp = sub[j].impact;
-            if (sub[j].jump > jump) jump = sub[j].jump;
             sq += sub[j].squeal;
             hp += sub[j].horn_prom;
         }
@@ -216,15 +205,10 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
             }
         int med = bins[have / 2];
         for (int j = 0; j < have; j++) stable += abs(sub[j].horn_bin - med) <= 1;
-        if (pending >= 0)
-            impact[pending] = pending_rise * loudness_gate(pending_jump > jump ? pending_jump : jump);
-        pending = i;
-        pending_rise = imp;
-        pending_jump = jump;
+        impact[i] = imp;
         squeal[i] = sq / have;
         horn[i] = hp / have * (float)stable / have;
     }
-    if (pending >= 0) impact[pending] = pending_rise * loudness_gate(pending_jump);
     mine_rfft_free(s->fft);
     free(s);
     return DC_OK;

@@ -229,7 +229,9 @@ static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadl
     dc_mine_fuse(r, o);
     int peaks[16];
     int np = mine_peaks(r->danger, r->count, (int)lround(8.0 * r->hz), peaks, want);
-    while (np > 1 && r->danger[peaks[np - 1]] < o->dense_relative * r->danger[peaks[0]]) np--;
+    /* without sound the coarse picture is too weak to rule candidates out */
+    double rel = r->has_audio ? o->dense_relative : 0;
+    while (np > 1 && r->danger[peaks[np - 1]] < rel * r->danger[peaks[0]]) np--;
     span spans[16];
     for (int i = 0; i < np; i++) {
         double t = peaks[i] / r->hz;

@@ -58,7 +58,6 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     if (top) memcpy(sig, top->signal_near_peak, sizeof sig);
     double impact = sig[DC_MINE_IMPACT], shake = sig[DC_MINE_SHAKE], stop = sig[DC_MINE_STOP];
     double loom = sig[DC_MINE_LOOMING], squeal = sig[DC_MINE_SQUEAL], horn = sig[DC_MINE_HORN];
-    double motion = sig[DC_MINE_MOTION];
 
     /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in */
     double contact = r->has_audio ? impact * maxd(maxd(shake, stop), 0.8 * loom)
@@ -68,8 +67,9 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     /* looming with a jolt and no impact is a bump or a pothole, not an approach */
     double approach = loom * (1 - 0.7 * shake);
     /* a cue that fired (score >= 0.3, i.e. ~6 robust deviations) is already strong evidence */
-    double near = clamp01(
-        1.5 * maxd(maxd(approach, braking), horn * maxd(approach, maxd(stop, motion)) * 1.5));
+    /* a horn counts only with something happening ahead: someone else's horn is common */
+    double warned = horn >= DC_MINE_FIRE_SCORE ? horn * maxd(approach, stop) * 1.5 : 0;
+    double near = clamp01(1.5 * maxd(maxd(approach, braking), warned));
     near *= 1 - 0.8 * collision;
     double knock = impact * (1 - maxd(maxd(shake, stop), loom)) * 0.6;
     double none = clamp01(1 - maxd(maxd(collision, near), knock));
