@@ -13,10 +13,12 @@
 #include "vlm_internal.h"
 
 /* Added to the logits of closing tokens once the token budget runs low: the grammar still
- * decides what is allowed, this only makes "end the string / array now" win where allowed.
- * Ending a string outranks ']' / '}', which inside a string would only be more text. */
-#define STRING_CLOSE_BIAS 2000.0f
-#define STRUCT_CLOSE_BIAS 1000.0f
+ * decides what is allowed, this only makes "end this value now" win where allowed. Ending a
+ * string outranks ']' / '}' (inside a string they would only be more text), which outrank ','
+ * (which would start another array element, but after a number starts the next field). */
+#define STRING_CLOSE_BIAS 3000.0f
+#define STRUCT_CLOSE_BIAS 2000.0f
+#define COMMA_BIAS 1000.0f
 
 bool vlm_token_flags_build(dc_vlm *e, const struct llama_vocab *vocab) {
     int n = llama_vocab_n_tokens(vocab);
@@ -53,6 +55,8 @@ bool vlm_token_flags_build(dc_vlm *e, const struct llama_vocab *vocab) {
             flags[t] |= VLM_TOKEN_STRING_CLOSE;
         else if (strspn(piece, "]}") == (size_t)len)
             flags[t] |= VLM_TOKEN_STRUCT_CLOSE;
+        else if (piece[0] == ',' && strspn(piece + 1, "\"") == strlen(piece + 1))
+            flags[t] |= VLM_TOKEN_COMMA;
         for (int s = 0; s < DC_SEVERITY_COUNT; s++)
             if (piece[0] == severity_initials[s])
                 flags[t] |= (uint8_t)((s + 1) << VLM_TOKEN_SEVERITY_SHIFT);
@@ -82,6 +86,8 @@ static float biased_logit(const dc_vlm *e, const float *logits, llama_token t, b
         l += STRING_CLOSE_BIAS;
     else if (pressure && (e->token_flags[t] & VLM_TOKEN_STRUCT_CLOSE))
         l += STRUCT_CLOSE_BIAS;
+    else if (pressure && (e->token_flags[t] & VLM_TOKEN_COMMA))
+        l += COMMA_BIAS;
     return l;
 }
 

@@ -72,7 +72,8 @@ struct dc_vlm {
 enum {
     VLM_TOKEN_STRING_CLOSE = 1, /* '"' then only ']', '}' or '"': ends a string value */
     VLM_TOKEN_STRUCT_CLOSE = 2, /* only ']' and '}': ends arrays / objects */
-    VLM_TOKEN_SEVERITY_SHIFT = 2, /* bits 2..4: 1 + severity whose label starts like this */
+    VLM_TOKEN_COMMA = 4,        /* ',' then only '"': ends a number before the next field */
+    VLM_TOKEN_SEVERITY_SHIFT = 3, /* bits 3..5: 1 + severity whose label starts like this */
 };
 /* Classifies every token once per engine (see VLM_TOKEN_*). */
 bool vlm_token_flags_build(dc_vlm *e, const struct llama_vocab *vocab);
