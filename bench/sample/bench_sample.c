@@ -4,6 +4,7 @@
  * run.sh/peers.py turn into the table:
  *   targets <workload> <t1,t2,...>
  *   result <workload> <method> <seconds> <frames> */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,14 @@
 #include "dashclaim/media.h"
 #include "floor_decode.h"
 #include "workloads.h"
+
+/* Whether name is one of the comma-separated entries of list. */
+static bool listed(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0')) return true;
+    return false;
+}
 
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -108,7 +117,7 @@ int main(int argc, char **argv) {
     double targets[1024];
     for (int w = 0; w < BENCH_WORKLOAD_COUNT; w++) {
         const bench_workload *bw = &bench_workloads[w];
-        if (only && !strstr(only, bw->name)) continue;
+        if (only && !listed(only, bw->name)) continue;
         int n = plan(&bw->req, info.duration_sec, targets, 1024);
         printf("targets %s ", bw->name);
         for (int i = 0; i < n; i++) printf("%s%.6f", i ? "," : "", targets[i]);
@@ -132,7 +141,7 @@ int main(int argc, char **argv) {
                fn.frames_decoded);
         fflush(stdout);
     }
-    if (!only || strstr(only, "THUMBS")) {
+    if (!only || listed(only, "THUMBS")) {
         int count = 0;
         for (int r = 0; r < repeat; r++)
             if (time_thumbnails(path, &runs[r], &count) != 0) return 1;

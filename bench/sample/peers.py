@@ -99,6 +99,7 @@ def main():
     skip_ffmpeg = "--skip-ffmpeg" in sys.argv
     info, targets, res = parse(out)
     rows = []
+    proto = {}
     for w in ["W1", "W2", "W3", "W3K"]:
         if w not in targets:
             continue
@@ -107,8 +108,13 @@ def main():
         dn = res[(w, "floor-threads")][0]
         b = c = None
         if not skip_proto:
-            # The prototype has no keyframe mode: W3K's peer is its W3 path.
-            b, _ = prototype_path(video, targets["W3" if w == "W3K" else w])
+            # The prototype has no keyframe mode: W3K's peer is its W3 path (same targets),
+            # measured once and shared.
+            if w == "W3K" and "W3" in proto:
+                b = proto["W3"]
+            else:
+                b, _ = prototype_path(video, targets[w])
+            proto[w] = b
         if not skip_ffmpeg:
             c, _ = ffmpeg_per_frame(video, targets[w], w == "W3K")
         rows.append((w, n, a, d1, dn, b, c))

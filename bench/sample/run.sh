@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/sample: dashclaim's frame sampler against the prototype's path, the ffmpeg CLI and the
 # decode floor, on a 20-minute 1080p30 H.264 video with a 1-second GOP and AAC audio.
-# usage: bench/sample/run.sh BUILD_DIR [VIDEO] [--repeat N] [--skip-prototype] [--skip-ffmpeg]
+# usage: bench/sample/run.sh BUILD_DIR [VIDEO] [--repeat N] [--only W1,W2,W3,W3K,THUMBS]
+#                            [--skip-prototype] [--skip-ffmpeg]
 # Needs: BUILD_DIR/bin/{synth-video,bench-sample}, ffmpeg, Debian's python3-opencv python3-pil.
 set -euo pipefail
 BUILD=${1:?usage: run.sh BUILD_DIR [VIDEO] [options]}
@@ -9,10 +10,12 @@ shift
 VIDEO=""
 if [[ $# -gt 0 && $1 != --* ]]; then VIDEO=$1; shift; fi
 REPEAT=3
+ONLY=W1,W2,W3,W3K,THUMBS
 PEER_OPTS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --repeat) REPEAT=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
     --skip-prototype|--skip-ffmpeg) PEER_OPTS+=("$1"); shift ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -35,5 +38,5 @@ fi
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 cat "$VIDEO" > /dev/null # the page cache holds the file for every contender alike
-"$BUILD/bin/bench-sample" "$VIDEO" --repeat "$REPEAT" > "$OUT"
+"$BUILD/bin/bench-sample" "$VIDEO" --repeat "$REPEAT" --only "$ONLY" > "$OUT"
 /usr/bin/python3 "$HERE/peers.py" "$VIDEO" "$OUT" "${PEER_OPTS[@]}"

@@ -118,7 +118,7 @@ int media_convert(media_converter *c, const AVFrame *f, int rotation, int out_w,
     }
     int bpp = fmt == AV_PIX_FMT_GRAY8 ? 1 : 3;
     if (rotation == 0) return scale(c, f, dst, dst_stride);
-    size_t need = (size_t)sw * sh * bpp;
+    size_t need = (size_t)sw * sh * bpp + MEDIA_PIXEL_SLACK;
     if (need > c->tmp_size) {
         uint8_t *n = realloc(c->tmp, need);
         if (!n) return AVERROR(ENOMEM);

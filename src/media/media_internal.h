@@ -100,7 +100,9 @@ int media_decoder_receive(media_decoder *d);
 int64_t media_frame_pts(const AVFrame *f);
 
 /* --- pixel_memory.c --- */
-/* A free()-able buffer for a frame's pixels; large ones are backed by huge pages. */
+/* A free()-able buffer for `size` bytes of pixels written by swscale (with slack after the
+ * end for its vector stores); large ones are backed by huge pages. */
+enum { MEDIA_PIXEL_SLACK = 4096 };
 uint8_t *media_alloc_pixels(size_t size);
 
 /* --- frame_convert.c: one swscale step to the target size, then rotation --- */

@@ -11,6 +11,9 @@
 enum { HUGE_PAGE = 2 << 20, SMALL_FRAME = 512 << 10 };
 
 uint8_t *media_alloc_pixels(size_t size) {
+    /* swscale's SIMD writers store whole vectors and can run past the last pixel of the last
+     * row (seen with 840-wide RGB24: glibc heap corruption). */
+    size += MEDIA_PIXEL_SLACK;
     if (size < SMALL_FRAME) return malloc(size);
     size_t rounded = (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     void *p = NULL;

@@ -27,7 +27,7 @@ static dc_error_class add_thumb(thumb_pass *p, const AVFrame *f, int64_t pts, dc
         out->thumbs = n;
         p->cap = ncap;
     }
-    uint8_t *gray = malloc((size_t)out->width * out->height);
+    uint8_t *gray = media_alloc_pixels((size_t)out->width * out->height);
     if (!gray) return media_fail_nomem(p->m, st);
     /* Fast bilinear: mining compares coarse motion and brightness; aliasing does not matter. */
     if (media_convert(&p->conv, f, p->m->info.rotation, out->width, out->height,
