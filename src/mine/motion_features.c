@@ -169,7 +169,7 @@ static bool block_translation(const uint8_t *a, const uint8_t *b, int w, int h, 
                     const uint8_t *p = a + (y0 + y) * w + x0 + x;
                     texture += abs(p[1] - p[0]) + abs(p[w] - p[0]);
                 }
-            if (texture < 1L * bw * bh) continue;
+            if (texture < 3L * bw * bh) continue;
             /* coarse search every second shift over +-r (a hit can move the picture by a
              * tenth of its width between frames), then the neighbours of the best */
             long best = -1;

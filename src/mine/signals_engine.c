@@ -65,7 +65,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     double collision = clamp01(1.6 * contact);
     double braking = maxd(squeal, 0.8 * stop);
     /* looming with a jolt and no impact is a bump or a pothole, not an approach */
-    double approach = loom * (1 - 0.7 * shake);
+    double approach = loom * maxd(0, 1 - 2 * shake);
     /* a cue that fired (score >= 0.3, i.e. ~6 robust deviations) is already strong evidence */
     /* a horn counts only with something happening ahead: someone else's horn is common */
     double warned = horn >= DC_MINE_FIRE_SCORE ? horn * maxd(approach, stop) * 1.5 : 0;

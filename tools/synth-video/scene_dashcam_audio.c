@@ -127,8 +127,10 @@ void sd_render_audio(sd_scene *sc, double t0, float *out, int n) {
         int64_t idx = i0 + k;
         double t = (double)idx / rate;
         double v = sd_track_at(s, s->speed, t), tun = sd_track_at(s, s->tunnel, t);
-        double fe = 28 + 2.2 * v; /* engine firing frequency follows speed (one gear) */
-        double engine = 0.05 * sine_cycles(fe * t) + 0.025 * sine_cycles(2 * fe * t);
+        /* engine firing frequency 28 + 2.2 v Hz (one gear): its phase is the integral,
+         * 28 t + 2.2 * distance, so the pitch follows the speed without sweeping */
+        double ph = 28 * t + 2.2 * sd_track_at(s, s->dist, t);
+        double engine = 0.05 * sine_cycles(ph) + 0.025 * sine_cycles(2 * ph);
         sc->lp_road += a_road * (sd_noise_at(noise_road, idx) - sc->lp_road);
         sc->lp_wind += a_wind * (sd_noise_at(noise_wind, idx) - sc->lp_wind);
         double road = (0.02 + 0.003 * v) * (1 + 0.8 * tun) * sc->lp_road * g_road * 0.5;
