@@ -33,21 +33,21 @@
 /* ---- what the engine is told about the claim besides the frames ------------------------ */
 
 typedef struct {
-    const char *claim_id;       /* copied into the assessment when not NULL */
-    double duration_sec;        /* video length, 0 = unknown (stated in the prompt when known) */
-    bool mining_context;        /* add a neutral note of where mining saw danger (off by default) */
-    const dc_window *windows;   /* mining windows, used with mining_context */
+    const char *claim_id;     /* copied into the assessment when not NULL */
+    double duration_sec;      /* video length, 0 = unknown (stated in the prompt when known) */
+    bool mining_context;      /* add a neutral note of where mining saw danger (off by default) */
+    const dc_window *windows; /* mining windows, used with mining_context */
     int window_count;
 } dc_engine_context;
 
 /* How many frames of a window to sample, and at what size (filled by frame_request). */
 typedef struct {
-    int frames;             /* even: Qwen2.5-VL merges frames in temporal pairs */
-    int width, height;      /* multiples of 28 (14-pixel patches, 2x2 merge) */
-    int tokens_per_pair;    /* visual tokens one merged pair costs */
-    int visual_tokens;      /* frames / 2 * tokens_per_pair */
-    int prompt_tokens;      /* estimate of the whole prompt: text + visual */
-    int kv_cells;           /* KV cells a claim needs at most: prompt + max_new_tokens */
+    int frames;          /* even: Qwen2.5-VL merges frames in temporal pairs */
+    int width, height;   /* multiples of 28 (14-pixel patches, 2x2 merge) */
+    int tokens_per_pair; /* visual tokens one merged pair costs */
+    int visual_tokens;   /* frames / 2 * tokens_per_pair */
+    int prompt_tokens;   /* estimate of the whole prompt: text + visual */
+    int kv_cells;        /* KV cells a claim needs at most: prompt + max_new_tokens */
 } dc_frame_plan;
 
 /* ---- the generic interface ------------------------------------------------------------- */
@@ -71,28 +71,30 @@ typedef struct dc_engine {
 typedef struct dc_vlm dc_vlm;
 
 typedef struct {
-    const char *model_path;  /* text GGUF (required) */
-    const char *mmproj_path; /* mmproj GGUF (required) */
-    int n_gpu_layers;        /* -1 = all layers when a GPU backend exists (default) */
-    bool mmproj_on_cpu;      /* keep the vision encoder on the CPU even when a GPU exists */
-    int n_threads;           /* 0 = number of online CPUs */
-    int n_ctx;               /* 0 = derived from the frame budget (KV cells, not positions) */
-    int flash_attn;          /* -1 auto (default), 0 off, 1 on */
-    int visual_tokens;       /* visual-token budget per claim (default 1536) */
-    int max_frames;          /* most frames per claim, even (default 16) */
-    double max_fps;          /* most frames per second of video (default 2.0, Qwen2.5-VL's) */
-    int max_longest_side;    /* largest frame side in pixels (default 896) */
-    int max_new_tokens;      /* generation budget (default 1024) */
-    int closing_reserve;     /* when this many tokens are left, prefer tokens that close
-                                strings/arrays so the JSON always completes (default 256) */
-    float temperature;       /* 0 = greedy (default) */
-    uint32_t seed;           /* sampling seed for temperature > 0 (default 42) */
-    int retries;             /* extra attempts after a transient failure (default 3) */
+    const char *model_path;   /* text GGUF (required) */
+    const char *mmproj_path;  /* mmproj GGUF (required) */
+    int n_gpu_layers;         /* -1 = all layers when a GPU backend exists (default) */
+    bool mmproj_on_cpu;       /* keep the vision encoder on the CPU even when a GPU exists */
+    int n_threads;            /* 0 = number of online CPUs */
+    int n_ctx;                /* 0 = derived from the frame budget (KV cells, not positions) */
+    int flash_attn;           /* -1 auto (default), 0 off, 1 on */
+    int visual_tokens;        /* visual-token budget per claim (default 1536) */
+    int max_frames;           /* most frames per claim, even (default 16) */
+    double max_fps;           /* most frames per second of video (default 2.0, Qwen2.5-VL's) */
+    int max_longest_side;     /* largest frame side in pixels (default 896) */
+    int max_new_tokens;       /* generation budget (default 1024) */
+    int closing_reserve;      /* when this many tokens are left, prefer tokens that close
+                                 strings/arrays so the JSON always completes (default 256) */
+    float temperature;        /* 0 = greedy (default) */
+    uint32_t seed;            /* sampling seed for temperature > 0 (default 42) */
+    int retries;              /* extra attempts after a transient failure (default 3) */
     double retry_backoff_sec; /* first backoff, doubled each retry (default 0.05) */
-    bool allow_thinking;     /* let a reasoning model write <think>...</think> first */
-    int max_think_tokens;    /* budget of that reasoning (default 512) */
-    bool verbose;            /* llama.cpp / mtmd logs on stderr */
-    bool print_tokens;       /* print the tokens each claim costs on stderr */
+    bool no_temporal_merge;   /* send every frame as its own image (for models without Qwen's
+                                 two-frame merge, and for benchmarks against llama-mtmd-cli) */
+    bool allow_thinking;      /* let a reasoning model write <think>...</think> first */
+    int max_think_tokens;     /* budget of that reasoning (default 512) */
+    bool verbose;             /* llama.cpp / mtmd logs on stderr */
+    bool print_tokens;        /* print the tokens each claim costs on stderr */
 } dc_vlm_options;
 
 void dc_vlm_options_init(dc_vlm_options *o);
@@ -122,20 +124,20 @@ dc_error_class dc_vlm_assess(dc_vlm *vlm, const dc_frame_set *frames, const dc_e
 
 /* What the last claim cost and did (for tests, benchmarks and --verbose output). */
 typedef struct {
-    int frames;              /* frames sent (after completing an odd count) */
-    int image_chunks;        /* merged frame pairs */
+    int frames;                                   /* frames sent (after completing an odd count) */
+    int image_chunks;                             /* merged frame pairs */
     int text_tokens, image_tokens, prompt_tokens; /* prompt_tokens = text + image */
-    int kv_cells_used;       /* prompt + generated */
+    int kv_cells_used;                            /* prompt + generated */
     int generated_tokens;
-    int attempts;            /* 1 + retries used */
-    int encodes;             /* vision encodes run; retries reuse embeddings */
-    bool cpu_fallback;       /* the claim finished on the CPU after a device failure */
-    bool budget_pressure;    /* the closing reserve was reached */
-    bool json_valid;         /* the output parsed as the schema without repair */
+    int attempts;         /* 1 + retries used */
+    int encodes;          /* vision encodes run; retries reuse embeddings */
+    bool cpu_fallback;    /* the claim finished on the CPU after a device failure */
+    bool budget_pressure; /* the closing reserve was reached */
+    bool json_valid;      /* the output parsed as the schema without repair */
     double encode_ms, prefill_ms, decode_ms, total_ms;
     int prefill_tokens, decode_tokens; /* tokens run through llama_decode in each phase */
-    int grammar_full_passes; /* sampling steps that filtered the whole vocabulary */
-    double grammar_ms;       /* time spent in the grammar sampler */
+    int grammar_full_passes;           /* sampling steps that filtered the whole vocabulary */
+    double grammar_ms;                 /* time spent in the grammar sampler */
     uint64_t rss_before, rss_after, device_before, device_after;
 } dc_vlm_claim_stats;
 
@@ -154,11 +156,11 @@ dc_engine dc_vlm_engine(dc_vlm *vlm);
 /* Test-only fault injection. Each fault fires `count` times, at the named point of a claim. */
 typedef enum {
     DC_VLM_FAULT_NONE = 0,
-    DC_VLM_FAULT_DEVICE_ENCODE,    /* vision encode fails as a device (GPU) error */
-    DC_VLM_FAULT_DEVICE_DECODE,    /* llama_decode fails as a device error */
+    DC_VLM_FAULT_DEVICE_ENCODE,     /* vision encode fails as a device (GPU) error */
+    DC_VLM_FAULT_DEVICE_DECODE,     /* llama_decode fails as a device error */
     DC_VLM_FAULT_TRANSIENT_PREFILL, /* the prefill after vision encoding fails transiently */
-    DC_VLM_FAULT_DEADLINE_ENCODE,  /* the deadline passes during vision encoding */
-    DC_VLM_FAULT_DEADLINE_DECODE,  /* the deadline passes while generating */
+    DC_VLM_FAULT_DEADLINE_ENCODE,   /* the deadline passes during vision encoding */
+    DC_VLM_FAULT_DEADLINE_DECODE,   /* the deadline passes while generating */
 } dc_vlm_fault;
 void dc_vlm_test_inject(dc_vlm *vlm, dc_vlm_fault fault, int count);
 #endif

@@ -9,8 +9,7 @@
 enum { CLIP_NODES_PER_CHECK = 32 };
 
 bool vlm_deadline_passed(dc_vlm *e) {
-    if (e->aborted)
-        return true;
+    if (e->aborted) return true;
     if (dc_deadline_passed(e->deadline)) {
         e->aborted = true;
         return true;
@@ -21,8 +20,7 @@ bool vlm_deadline_passed(dc_vlm *e) {
 /* llama_decode polls this between graph nodes on the CPU backend: true stops it (returns 2). */
 bool vlm_abort_callback(void *user) {
     dc_vlm *e = user;
-    if (!e)
-        return false;
+    if (!e) return false;
     return vlm_deadline_passed(e);
 }
 
@@ -33,13 +31,10 @@ bool vlm_abort_callback(void *user) {
 bool vlm_clip_eval_callback(struct ggml_tensor *t, bool ask, void *user) {
     (void)t;
     dc_vlm *e = user;
-    if (!e)
-        return ask ? false : true;
-    if (ask)
-        return ++e->eval_nodes % CLIP_NODES_PER_CHECK == 0;
+    if (!e) return ask ? false : true;
+    if (ask) return ++e->eval_nodes % CLIP_NODES_PER_CHECK == 0;
 #ifdef DC_TEST_HOOKS
-    if (vlm_fault_fires(e, DC_VLM_FAULT_DEADLINE_ENCODE))
-        e->aborted = true;
+    if (vlm_fault_fires(e, DC_VLM_FAULT_DEADLINE_ENCODE)) e->aborted = true;
 #endif
     return !vlm_deadline_passed(e);
 }

@@ -25,14 +25,11 @@ typedef struct {
 } claim_state;
 
 static void claim_state_free(claim_state *c) {
-    for (int i = 0; i < c->n_bitmaps; i++)
-        mtmd_bitmap_free(c->bitmaps[i]);
+    for (int i = 0; i < c->n_bitmaps; i++) mtmd_bitmap_free(c->bitmaps[i]);
     free(c->bitmaps);
     free(c->prompt);
-    if (c->chunks)
-        mtmd_input_chunks_free(c->chunks);
-    for (size_t i = 0; i < c->n_chunks; i++)
-        free(c->embd[i]);
+    if (c->chunks) mtmd_input_chunks_free(c->chunks);
+    for (size_t i = 0; i < c->n_chunks; i++) free(c->embd[i]);
     free(c->embd);
     memset(c, 0, sizeof(*c));
 }
@@ -56,18 +53,17 @@ static dc_error_class check_frames(const dc_frame_set *frames, dc_status *st) {
 
 /* Frames in memory become mtmd bitmaps marked mergeable, so that libmtmd pairs consecutive
  * frames into Qwen2.5-VL's temporal patches; an odd count gets its last frame repeated. */
-static dc_error_class make_bitmaps(const dc_frame_set *frames, claim_state *c, dc_status *st) {
-    int n = frames->count + frames->count % 2;
+static dc_error_class make_bitmaps(const dc_frame_set *frames, bool merge_off, claim_state *c,
+                                   dc_status *st) {
+    int n = merge_off ? frames->count : frames->count + frames->count % 2;
     c->bitmaps = calloc((size_t)n, sizeof(*c->bitmaps));
-    if (!c->bitmaps)
-        return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for %d frames", n);
+    if (!c->bitmaps) return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for %d frames", n);
     const dc_frame *f0 = &frames->frames[0];
     size_t row = (size_t)f0->width * 3;
     uint8_t *packed = NULL;
     if (f0->stride != (int)row) {
         packed = malloc(row * (size_t)f0->height);
-        if (!packed)
-            return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory repacking a frame");
+        if (!packed) return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory repacking a frame");
     }
     for (int i = 0; i < n; i++) {
         const dc_frame *f = &frames->frames[i < frames->count ? i : frames->count - 1];
@@ -82,7 +78,7 @@ static dc_error_class make_bitmaps(const dc_frame_set *frames, claim_state *c, d
             free(packed);
             return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for frame %d", i);
         }
-        mtmd_bitmap_set_mergeable(c->bitmaps[i], true);
+        mtmd_bitmap_set_mergeable(c->bitmaps[i], !merge_off);
         c->n_bitmaps++;
     }
     free(packed);
@@ -90,10 +86,8 @@ static dc_error_class make_bitmaps(const dc_frame_set *frames, claim_state *c, d
 }
 
 static dc_error_class tokenize_prompt(dc_vlm *e, claim_state *c, dc_status *st) {
-    if (c->chunks && c->chunks_rt == e->rt)
-        return DC_OK;
-    if (c->chunks)
-        mtmd_input_chunks_free(c->chunks);
+    if (c->chunks && c->chunks_rt == e->rt) return DC_OK;
+    if (c->chunks) mtmd_input_chunks_free(c->chunks);
     c->chunks = mtmd_input_chunks_init();
     if (!c->chunks)
         return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the prompt chunks");
@@ -107,8 +101,7 @@ static dc_error_class tokenize_prompt(dc_vlm *e, claim_state *c, dc_status *st) 
     size_t n = mtmd_input_chunks_size(c->chunks);
     if (!c->embd) {
         c->embd = calloc(n ? n : 1, sizeof(*c->embd));
-        if (!c->embd)
-            return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory");
+        if (!c->embd) return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory");
         c->n_chunks = n;
     } else if (n != c->n_chunks) {
         return dc_fail(st, DC_ERR_INTERNAL, "engine: the prompt tokenized differently on %s",
@@ -128,8 +121,7 @@ static vlm_step step_failed(dc_vlm *e, dc_status *st, const char *what, int32_t 
 
 /* One attempt from an empty KV cache; embeddings computed by an earlier attempt are reused. */
 static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev, dc_status *st) {
-    if (tokenize_prompt(e, c, st) != DC_OK)
-        return VLM_STEP_FATAL;
+    if (tokenize_prompt(e, c, st) != DC_OK) return VLM_STEP_FATAL;
     llama_memory_clear(llama_get_memory(e->rt->lctx), true);
     vlm_output_reset(e);
     e->stats.generated_tokens = 0;
@@ -174,8 +166,7 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
             int32_t r = mtmd_helper_eval_chunk_single(e->rt->mctx, e->rt->lctx, ch, n_past, 0,
                                                       e->n_batch, false, &n_past);
             e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
-            if (r != 0)
-                return step_failed(e, st, "the prompt prefill", r);
+            if (r != 0) return step_failed(e, st, "the prompt prefill", r);
             e->stats.prefill_tokens += (int)mtmd_input_chunk_get_n_tokens(ch);
             continue;
         }
@@ -189,8 +180,7 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
             int32_t r = mtmd_encode_chunk(e->rt->mctx, ch);
             e->stats.encode_ms += (dc_now() - t0) * 1000.0;
             e->stats.encodes++;
-            if (r != 0 || e->aborted)
-                return step_failed(e, st, "vision encoding", r);
+            if (r != 0 || e->aborted) return step_failed(e, st, "vision encoding", r);
             size_t n = mtmd_input_chunk_get_n_tokens(ch) * (size_t)n_embd;
             c->embd[i] = malloc(n * sizeof(float));
             if (!c->embd[i]) {
@@ -204,11 +194,10 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
             return VLM_STEP_TRANSIENT;
         }
         double t0 = dc_now();
-        int32_t r = mtmd_helper_decode_image_chunk(e->rt->mctx, e->rt->lctx, ch, c->embd[i],
-                                                   n_past, 0, e->n_batch, &n_past, NULL, NULL);
+        int32_t r = mtmd_helper_decode_image_chunk(e->rt->mctx, e->rt->lctx, ch, c->embd[i], n_past,
+                                                   0, e->n_batch, &n_past, NULL, NULL);
         e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
-        if (r != 0 || e->aborted)
-            return step_failed(e, st, "the image prefill", r);
+        if (r != 0 || e->aborted) return step_failed(e, st, "the image prefill", r);
         e->stats.prefill_tokens += (int)mtmd_input_chunk_get_n_tokens(ch);
     }
     vlm_step s = vlm_generate(e, &n_past, sev, st);
@@ -217,8 +206,7 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
 }
 
 static void sleep_sec(double s) {
-    if (s <= 0)
-        return;
+    if (s <= 0) return;
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
@@ -227,8 +215,7 @@ static void sleep_sec(double s) {
 /* Truncating copy (fixed-size record fields). */
 static void copy_str(char *dst, size_t size, const char *src) {
     size_t n = strlen(src);
-    if (n >= size)
-        n = size - 1;
+    if (n >= size) n = size - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
@@ -242,8 +229,7 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
                              dc_deadline dl, dc_assessment *out, dc_status *st) {
     const double t_start = dc_now();
     dc_status local = DC_STATUS_OK;
-    if (!st)
-        st = &local;
+    if (!st) st = &local;
     *st = DC_STATUS_OK;
     memset(&e->stats, 0, sizeof(e->stats));
     vlm_output_reset(e);
@@ -254,8 +240,7 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
     claim_state c = {0};
     char fallback_reason[512] = "", primary_device[64] = "";
 
-    if (ctx && ctx->claim_id)
-        copy_str(out->claim_id, sizeof(out->claim_id), ctx->claim_id);
+    if (ctx && ctx->claim_id) copy_str(out->claim_id, sizeof(out->claim_id), ctx->claim_id);
     snprintf(out->engine.name, sizeof(out->engine.name), "vlm");
     copy_str(out->engine.model, sizeof(out->engine.model), base_name(e->model_path));
     snprintf(out->engine.prompt_version, sizeof(out->engine.prompt_version), "%s",
@@ -263,16 +248,15 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
 
     /* a CPU fallback of the previous claim is over: this claim tries the configured placement */
     vlm_runtime_free(&e->fallback);
-    if (!e->primary.model && vlm_runtime_load(e, &e->primary, false, st) != DC_OK)
-        goto finish;
+    if (!e->primary.model && vlm_runtime_load(e, &e->primary, false, st) != DC_OK) goto finish;
     e->rt = &e->primary;
 
-    if (check_frames(frames, st) != DC_OK || make_bitmaps(frames, &c, st) != DC_OK)
+    if (check_frames(frames, st) != DC_OK ||
+        make_bitmaps(frames, e->opts.no_temporal_merge, &c, st) != DC_OK)
         goto finish;
     e->stats.frames = c.n_bitmaps;
     c.prompt = vlm_prompt_build(e, frames, c.n_bitmaps, ctx, st);
-    if (!c.prompt)
-        goto finish;
+    if (!c.prompt) goto finish;
 
     vlm_severity_readout sev = {0};
     int retries_left = e->opts.retries;
@@ -281,8 +265,7 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
         e->stats.attempts++;
         *st = DC_STATUS_OK;
         vlm_step s = run_attempt(e, &c, &sev, st);
-        if (s == VLM_STEP_OK)
-            break;
+        if (s == VLM_STEP_OK) break;
         if (s == VLM_STEP_DEVICE && !e->stats.cpu_fallback) {
             /* Free the device placement and finish this claim on the CPU; the next claim
              * tries the device again (a permanent switch hid the failure from later claims). */
@@ -290,8 +273,7 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
             copy_str(primary_device, sizeof(primary_device), e->primary.device);
             vlm_runtime_free(&e->primary);
             e->rt = NULL;
-            if (vlm_runtime_load(e, &e->fallback, true, st) != DC_OK)
-                goto finish;
+            if (vlm_runtime_load(e, &e->fallback, true, st) != DC_OK) goto finish;
             e->rt = &e->fallback;
             e->stats.cpu_fallback = true;
             continue;
@@ -314,10 +296,8 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
     }
     e->stats.json_valid = !pst.degraded;
     if (sev.have_probs)
-        for (int i = 0; i < DC_SEVERITY_COUNT; i++)
-            out->severity_probs[i] = sev.probs[i];
-    if (pst.degraded)
-        dc_assessment_degrade(out, pst.message);
+        for (int i = 0; i < DC_SEVERITY_COUNT; i++) out->severity_probs[i] = sev.probs[i];
+    if (pst.degraded) dc_assessment_degrade(out, pst.message);
 
 finish:
     if (e->stats.cpu_fallback)
@@ -335,8 +315,7 @@ finish:
         dc_degrade(st, "%s", msg);
     }
     claim_state_free(&c);
-    if (e->rt)
-        llama_memory_clear(llama_get_memory(e->rt->lctx), true);
+    if (e->rt) llama_memory_clear(llama_get_memory(e->rt->lctx), true);
     e->stats.total_ms = (dc_now() - t_start) * 1000.0;
     e->stats.rss_after = dc_rss_bytes();
     e->stats.device_after = vlm_device_memory_used();

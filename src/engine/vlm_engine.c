@@ -88,7 +88,9 @@ static dc_error_class measure_prompt_text(dc_vlm *e, dc_status *st) {
     return DC_OK;
 }
 
-static int max_pairs(const dc_vlm_options *o) { return o->max_frames / 2 > 0 ? o->max_frames / 2 : 1; }
+static int max_pairs(const dc_vlm_options *o) {
+    return o->max_frames / 2 > 0 ? o->max_frames / 2 : 1;
+}
 
 dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
     if (!opts || !opts->model_path || !opts->mmproj_path) {
@@ -113,21 +115,14 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
     e->opts.model_path = e->model_path;
     e->opts.mmproj_path = e->mmproj_path;
     dc_vlm_options *o = &e->opts;
-    if (o->max_frames < 2)
-        o->max_frames = 2;
+    if (o->max_frames < 2) o->max_frames = 2;
     o->max_frames -= o->max_frames % 2;
-    if (o->max_fps <= 0)
-        o->max_fps = 2.0;
-    if (o->visual_tokens < 8)
-        o->visual_tokens = 8;
-    if (o->max_longest_side < DC_VLM_PIXEL_UNIT)
-        o->max_longest_side = DC_VLM_PIXEL_UNIT;
-    if (o->max_new_tokens < 16)
-        o->max_new_tokens = 16;
-    if (o->closing_reserve < 0)
-        o->closing_reserve = 0;
-    if (o->retries < 0)
-        o->retries = 0;
+    if (o->max_fps <= 0) o->max_fps = 2.0;
+    if (o->visual_tokens < 8) o->visual_tokens = 8;
+    if (o->max_longest_side < DC_VLM_PIXEL_UNIT) o->max_longest_side = DC_VLM_PIXEL_UNIT;
+    if (o->max_new_tokens < 16) o->max_new_tokens = 16;
+    if (o->closing_reserve < 0) o->closing_reserve = 0;
+    if (o->retries < 0) o->retries = 0;
 
     if (!o->verbose) {
         llama_log_set(quiet_log, NULL);
@@ -144,8 +139,7 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
         dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the output grammar");
         goto fail;
     }
-    if (measure_prompt_text(e, st) != DC_OK)
-        goto fail;
+    if (measure_prompt_text(e, st) != DC_OK) goto fail;
     /* KV cells, not positions: M-RoPE gives a frame pair fewer positions than tokens, but
      * every token takes a cell. */
     int need = e->system_claim_tokens + PROMPT_SLACK_TOKENS + max_pairs(o) * PAIR_TEXT_TOKENS +
@@ -154,8 +148,7 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
     /* one frame pair's embeddings go to llama_decode in a single batch when possible */
     e->n_batch = e->n_ctx < 2048 ? e->n_ctx : 2048;
 
-    if (vlm_runtime_load(e, &e->primary, false, st) != DC_OK)
-        goto fail;
+    if (vlm_runtime_load(e, &e->primary, false, st) != DC_OK) goto fail;
     e->rt = &e->primary;
     if (!vlm_token_flags_build(e, llama_model_get_vocab(e->primary.model))) {
         dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory classifying the vocabulary");
@@ -168,8 +161,7 @@ fail:
 }
 
 void dc_vlm_close(dc_vlm *e) {
-    if (!e)
-        return;
+    if (!e) return;
     vlm_runtime_free(&e->fallback);
     vlm_runtime_free(&e->primary);
     free(e->grammar);
@@ -190,15 +182,12 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
                        window_end);
     /* Qwen2.5-VL's temporal position ids assume at most 2 frames per second */
     int frames = (int)(duration * o->max_fps);
-    if (frames > o->max_frames)
-        frames = o->max_frames;
+    if (frames > o->max_frames) frames = o->max_frames;
     frames -= frames % 2;
-    if (frames < 2)
-        frames = 2;
+    if (frames < 2) frames = 2;
     int pairs = frames / 2;
     /* a pair must be worth at least 8 tokens (clip's minimum image size) */
-    while (pairs > 1 && o->visual_tokens / pairs < 8)
-        pairs--;
+    while (pairs > 1 && o->visual_tokens / pairs < 8) pairs--;
     frames = 2 * pairs;
     int per_pair = o->visual_tokens / pairs;
 
@@ -206,15 +195,13 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
     int long_px = w > h ? w : h, short_px = w > h ? h : w;
     /* never upscale past the video (rounded up to one unit), never beyond the side limit */
     int max_long = (long_px + DC_VLM_PIXEL_UNIT - 1) / DC_VLM_PIXEL_UNIT;
-    if (video_width <= 0 || video_height <= 0)
-        max_long = o->max_longest_side / DC_VLM_PIXEL_UNIT;
+    if (video_width <= 0 || video_height <= 0) max_long = o->max_longest_side / DC_VLM_PIXEL_UNIT;
     if (max_long > o->max_longest_side / DC_VLM_PIXEL_UNIT)
         max_long = o->max_longest_side / DC_VLM_PIXEL_UNIT;
     int best_long = 1, best_short = 1;
     for (int lt = max_long; lt >= 1; lt--) {
         int stoks = (int)((double)lt * short_px / long_px + 0.5);
-        if (stoks < 1)
-            stoks = 1;
+        if (stoks < 1) stoks = 1;
         if (lt * stoks <= per_pair) {
             best_long = lt;
             best_short = stoks;
@@ -273,10 +260,8 @@ void dc_vlm_test_inject(dc_vlm *e, dc_vlm_fault fault, int count) {
 }
 
 bool vlm_fault_fires(dc_vlm *e, dc_vlm_fault f) {
-    if (e->fault != f || e->fault_count <= 0)
-        return false;
-    if (--e->fault_count == 0)
-        e->fault = DC_VLM_FAULT_NONE;
+    if (e->fault != f || e->fault_count <= 0) return false;
+    if (--e->fault_count == 0) e->fault = DC_VLM_FAULT_NONE;
     return true;
 }
 #endif

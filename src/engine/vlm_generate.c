@@ -35,8 +35,7 @@ bool vlm_token_flags_build(dc_vlm *e, const struct llama_vocab *vocab) {
     }
     static const char severity_initials[DC_SEVERITY_COUNT] = {'N', 'L', 'M', 'H'};
     int count[257] = {0};
-    for (int b = 0; b < 256; b++)
-        e->byte_token[b] = -1;
+    for (int b = 0; b < 256; b++) e->byte_token[b] = -1;
     char piece[256];
     for (int t = 0; t < n; t++) {
         int len = llama_token_to_piece(vocab, t, piece, (int32_t)sizeof(piece) - 1, 0, false);
@@ -49,8 +48,7 @@ bool vlm_token_flags_build(dc_vlm *e, const struct llama_vocab *vocab) {
         unsigned char first = (unsigned char)piece[0];
         bucket[t] = first;
         count[first]++;
-        if (len == 1 && e->byte_token[first] < 0)
-            e->byte_token[first] = t;
+        if (len == 1 && e->byte_token[first] < 0) e->byte_token[first] = t;
         if (piece[0] == '"' && strspn(piece + 1, "\"]}") == strlen(piece + 1))
             flags[t] |= VLM_TOKEN_STRING_CLOSE;
         else if (strspn(piece, "]}") == (size_t)len)
@@ -62,12 +60,10 @@ bool vlm_token_flags_build(dc_vlm *e, const struct llama_vocab *vocab) {
                 flags[t] |= (uint8_t)((s + 1) << VLM_TOKEN_SEVERITY_SHIFT);
     }
     e->bucket_start[0] = 0;
-    for (int b = 0; b < 257; b++)
-        e->bucket_start[b + 1] = e->bucket_start[b] + count[b];
+    for (int b = 0; b < 257; b++) e->bucket_start[b + 1] = e->bucket_start[b] + count[b];
     int fill[257];
     memcpy(fill, e->bucket_start, sizeof(fill));
-    for (int t = 0; t < n; t++)
-        by_byte[fill[bucket[t]]++] = t;
+    for (int t = 0; t < n; t++) by_byte[fill[bucket[t]]++] = t;
     free(bucket);
     e->n_vocab = n;
     e->token_flags = flags;
@@ -119,12 +115,10 @@ static void fill_grammar_candidates(dc_vlm *e, struct llama_sampler *grammar, co
     allowed[256] = true; /* end-of-generation tokens: the grammar decides */
     llama_token_data_array parr = {probe, (size_t)n_probe, -1, false};
     llama_sampler_apply(grammar, &parr);
-    for (int i = 0; i < n_probe; i++)
-        allowed[byte_of[i]] = isfinite(probe[i].logit);
+    for (int i = 0; i < n_probe; i++) allowed[byte_of[i]] = isfinite(probe[i].logit);
     size_t n = 0;
     for (int b = 0; b < 257; b++) {
-        if (!allowed[b])
-            continue;
+        if (!allowed[b]) continue;
         for (int k = e->bucket_start[b]; k < e->bucket_start[b + 1]; k++) {
             llama_token t = e->by_first_byte[k];
             e->candidates[n++] = (llama_token_data){t, biased_logit(e, logits, t, pressure), 0.0f};
@@ -136,8 +130,7 @@ static void fill_grammar_candidates(dc_vlm *e, struct llama_sampler *grammar, co
 
 static llama_token pick(struct llama_sampler *chain, llama_token_data_array *arr) {
     llama_sampler_apply(chain, arr);
-    if (arr->selected < 0 || arr->selected >= (int64_t)arr->size)
-        return LLAMA_TOKEN_NULL;
+    if (arr->selected < 0 || arr->selected >= (int64_t)arr->size) return LLAMA_TOKEN_NULL;
     return arr->data[arr->selected].id;
 }
 
@@ -146,28 +139,25 @@ static void read_severity(const dc_vlm *e, const llama_token_data_array *arr,
                           vlm_severity_readout *sev) {
     float max_l = -INFINITY;
     for (size_t i = 0; i < arr->size; i++)
-        if (arr->data[i].logit > max_l)
-            max_l = arr->data[i].logit;
+        if (arr->data[i].logit > max_l) max_l = arr->data[i].logit;
     double mass[DC_SEVERITY_COUNT] = {0};
     double total = 0;
     if (isfinite(max_l)) {
         for (size_t i = 0; i < arr->size; i++) {
             float l = arr->data[i].logit;
             int s = token_severity(e, arr->data[i].id);
-            if (!isfinite(l) || s < 0)
-                continue;
+            if (!isfinite(l) || s < 0) continue;
             double p = exp((double)(l - max_l));
             mass[s] += p;
             total += p;
         }
     }
     sev->have_probs = total > 0;
-    for (int s = 0; s < DC_SEVERITY_COUNT; s++)
-        sev->probs[s] = total > 0 ? mass[s] / total : 0.0;
+    for (int s = 0; s < DC_SEVERITY_COUNT; s++) sev->probs[s] = total > 0 ? mass[s] / total : 0.0;
 }
 
-static vlm_step decode_tokens(dc_vlm *e, struct llama_batch *batch, const llama_token *toks,
-                              int n, llama_pos *n_past, dc_status *st) {
+static vlm_step decode_tokens(dc_vlm *e, struct llama_batch *batch, const llama_token *toks, int n,
+                              llama_pos *n_past, dc_status *st) {
     batch->n_tokens = n;
     for (int i = 0; i < n; i++) {
         batch->token[i] = toks[i];
@@ -214,22 +204,18 @@ static vlm_step think(dc_vlm *e, const struct llama_vocab *vocab, struct llama_s
         llama_token_data_array arr;
         fill_candidates(e, llama_get_logits_ith(e->rt->lctx, -1), false, &arr);
         llama_token t = pick(chain, &arr);
-        if (t == LLAMA_TOKEN_NULL || llama_vocab_is_eog(vocab, t))
-            return VLM_STEP_OK;
+        if (t == LLAMA_TOKEN_NULL || llama_vocab_is_eog(vocab, t)) return VLM_STEP_OK;
         size_t before = e->output_len;
-        if (!append_piece(e, vocab, t))
-            return VLM_STEP_FATAL;
+        if (!append_piece(e, vocab, t)) return VLM_STEP_FATAL;
         if (i == 0 && strncmp(e->output + before, "<think>", 7) != 0) {
             e->output_len = before;
             e->output[before] = '\0';
             return VLM_STEP_OK; /* not decoded: nothing to take back from the KV cache */
         }
         vlm_step s = decode_tokens(e, batch, &t, 1, n_past, st);
-        if (s != VLM_STEP_OK)
-            return s;
+        if (s != VLM_STEP_OK) return s;
         e->stats.decode_tokens++;
-        if (strstr(e->output, "</think>"))
-            return VLM_STEP_OK;
+        if (strstr(e->output, "</think>")) return VLM_STEP_OK;
     }
     return VLM_STEP_OK;
 }
@@ -238,8 +224,8 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
     const struct llama_vocab *vocab = llama_model_get_vocab(e->rt->model);
     memset(sev, 0, sizeof(*sev));
     vlm_step result = VLM_STEP_FATAL;
-    struct llama_sampler *grammar = llama_sampler_init_grammar(vocab, e->grammar,
-                                                               DC_MODEL_OUTPUT_GRAMMAR_ROOT);
+    struct llama_sampler *grammar =
+        llama_sampler_init_grammar(vocab, e->grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
     struct llama_sampler *chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
     struct llama_batch batch = llama_batch_init(64, 0, 1);
     if (!grammar) {
@@ -256,26 +242,23 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
 
     if (e->opts.allow_thinking) {
         result = think(e, vocab, chain, &batch, n_past, st);
-        if (result != VLM_STEP_OK)
-            goto done;
+        if (result != VLM_STEP_OK) goto done;
         result = VLM_STEP_FATAL;
     }
 
     /* the fixed prefix: decoded like prompt text, and fed to the grammar */
     llama_token prefix[64];
-    int n_prefix = llama_tokenize(vocab, DC_MODEL_OUTPUT_PREFIX,
-                                  (int32_t)strlen(DC_MODEL_OUTPUT_PREFIX), prefix, 64, false,
-                                  false);
+    int n_prefix =
+        llama_tokenize(vocab, DC_MODEL_OUTPUT_PREFIX, (int32_t)strlen(DC_MODEL_OUTPUT_PREFIX),
+                       prefix, 64, false, false);
     if (n_prefix <= 0) {
         dc_fail(st, DC_ERR_MODEL, "%s: cannot tokenize the answer prefix", e->model_path);
         goto done;
     }
     result = decode_tokens(e, &batch, prefix, n_prefix, n_past, st);
-    if (result != VLM_STEP_OK)
-        goto done;
+    if (result != VLM_STEP_OK) goto done;
     e->stats.decode_tokens += n_prefix;
-    for (int i = 0; i < n_prefix; i++)
-        llama_sampler_accept(grammar, prefix[i]);
+    for (int i = 0; i < n_prefix; i++) llama_sampler_accept(grammar, prefix[i]);
     vlm_output_append(e, DC_MODEL_OUTPUT_PREFIX, strlen(DC_MODEL_OUTPUT_PREFIX));
 
     const int max_new = e->opts.max_new_tokens;
@@ -301,8 +284,7 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
                 double g0 = dc_now();
                 llama_sampler_apply(grammar, &single);
                 e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
-                if (!isfinite(one.logit))
-                    t = LLAMA_TOKEN_NULL;
+                if (!isfinite(one.logit)) t = LLAMA_TOKEN_NULL;
             }
         }
         if (t == LLAMA_TOKEN_NULL) {
@@ -310,8 +292,7 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
             fill_grammar_candidates(e, grammar, logits, pressure, &arr);
             e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
             e->stats.grammar_full_passes++;
-            if (i == 0)
-                read_severity(e, &arr, sev);
+            if (i == 0) read_severity(e, &arr, sev);
             t = pick(chain, &arr);
             if (t == LLAMA_TOKEN_NULL || !isfinite(arr.data[arr.selected].logit)) {
                 dc_fail(st, DC_ERR_MODEL, "engine: no token satisfies the output grammar");
@@ -334,8 +315,7 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
             e->deadline.at = dc_now() - 1.0; /* passes now, inside the next llama_decode */
 #endif
         result = decode_tokens(e, &batch, &t, 1, n_past, st);
-        if (result != VLM_STEP_OK)
-            goto done;
+        if (result != VLM_STEP_OK) goto done;
         e->stats.decode_tokens++;
     }
     e->stats.decode_ms += (dc_now() - t0) * 1000.0;
@@ -343,7 +323,6 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
 done:
     llama_batch_free(batch);
     llama_sampler_free(chain);
-    if (grammar)
-        llama_sampler_free(grammar);
+    if (grammar) llama_sampler_free(grammar);
     return result;
 }

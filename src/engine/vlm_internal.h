@@ -35,8 +35,8 @@ typedef struct {
 struct dc_vlm {
     dc_vlm_options opts;
     char model_path[1024], mmproj_path[1024];
-    bool has_gpu;     /* a GPU backend device is registered */
-    int n_ctx;        /* KV cells */
+    bool has_gpu; /* a GPU backend device is registered */
+    int n_ctx;    /* KV cells */
     int n_batch;
     int n_threads;
     int system_claim_tokens; /* measured prompt text at open, for the context size */
@@ -45,18 +45,18 @@ struct dc_vlm {
     vlm_runtime *rt;         /* the one a claim runs on */
     char *grammar;           /* dc_model_output_grammar() */
     int n_vocab;
-    uint8_t *token_flags;    /* per token: VLM_TOKEN_* */
+    uint8_t *token_flags;         /* per token: VLM_TOKEN_* */
     llama_token_data *candidates; /* n_vocab, reused for every sampling step */
     /* tokens grouped by the first byte of their text, so that a grammar step only filters the
      * tokens whose first byte the grammar can accept (see vlm_generate.c) */
-    llama_token *by_first_byte; /* n_vocab ids, bucket b at [bucket_start[b], bucket_start[b+1]) */
-    int bucket_start[258];      /* bucket 256: tokens without text (EOG / control) */
+    llama_token *by_first_byte;  /* n_vocab ids, bucket b at [bucket_start[b], bucket_start[b+1]) */
+    int bucket_start[258];       /* bucket 256: tokens without text (EOG / control) */
     llama_token byte_token[256]; /* a token whose text is exactly that byte; -1 = none */
 
     /* abort state read by the llama and clip callbacks */
     dc_deadline deadline;
-    bool aborted;    /* a callback stopped a computation because the deadline passed */
-    int eval_nodes;  /* node counter of the vision-encoder eval callback */
+    bool aborted;   /* a callback stopped a computation because the deadline passed */
+    int eval_nodes; /* node counter of the vision-encoder eval callback */
 
     dc_vlm_claim_stats stats;
     char *output; /* raw text of the last claim */
@@ -70,9 +70,9 @@ struct dc_vlm {
 
 /* token_flags bits */
 enum {
-    VLM_TOKEN_STRING_CLOSE = 1, /* '"' then only ']', '}' or '"': ends a string value */
-    VLM_TOKEN_STRUCT_CLOSE = 2, /* only ']' and '}': ends arrays / objects */
-    VLM_TOKEN_COMMA = 4,        /* ',' then only '"': ends a number before the next field */
+    VLM_TOKEN_STRING_CLOSE = 1,   /* '"' then only ']', '}' or '"': ends a string value */
+    VLM_TOKEN_STRUCT_CLOSE = 2,   /* only ']' and '}': ends arrays / objects */
+    VLM_TOKEN_COMMA = 4,          /* ',' then only '"': ends a number before the next field */
     VLM_TOKEN_SEVERITY_SHIFT = 3, /* bits 3..5: 1 + severity whose label starts like this */
 };
 /* Classifies every token once per engine (see VLM_TOKEN_*). */

@@ -6,18 +6,15 @@
 
 void vlm_output_reset(dc_vlm *e) {
     e->output_len = 0;
-    if (e->output)
-        e->output[0] = '\0';
+    if (e->output) e->output[0] = '\0';
 }
 
 bool vlm_output_append(dc_vlm *e, const char *text, size_t len) {
     if (e->output_len + len + 1 > e->output_cap) {
         size_t cap = e->output_cap ? e->output_cap : 4096;
-        while (cap < e->output_len + len + 1)
-            cap *= 2;
+        while (cap < e->output_len + len + 1) cap *= 2;
         char *p = realloc(e->output, cap);
-        if (!p)
-            return false;
+        if (!p) return false;
         e->output = p;
         e->output_cap = cap;
     }

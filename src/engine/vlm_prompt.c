@@ -17,8 +17,7 @@ typedef struct {
 static void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void sb_printf(strbuf *b, const char *fmt, ...) {
-    if (b->oom)
-        return;
+    if (b->oom) return;
     for (;;) {
         va_list ap;
         va_start(ap, fmt);
@@ -63,12 +62,14 @@ char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames
     strbuf user = {0};
     sb_printf(&user, "The video frames, in pairs, each pair after its times in seconds from the "
                      "start of the video (frame numbers from 0):\n");
-    for (int i = 0; i < n_frames; i += 2) {
+    for (int i = 0; e->opts.no_temporal_merge && i < n_frames; i++)
+        sb_printf(&user, "frame %d at %.2f s: %s\n", i, frames->frames[i].t_sec, marker);
+    for (int i = 0; !e->opts.no_temporal_merge && i < n_frames; i += 2) {
         /* an odd count was completed by repeating the last frame */
         const dc_frame *a = &frames->frames[i < frames->count ? i : frames->count - 1];
         const dc_frame *b = &frames->frames[i + 1 < frames->count ? i + 1 : frames->count - 1];
-        sb_printf(&user, "frames %d-%d at %.2f s and %.2f s: %s%s\n", i, i + 1, a->t_sec,
-                  b->t_sec, marker, marker);
+        sb_printf(&user, "frames %d-%d at %.2f s and %.2f s: %s%s\n", i, i + 1, a->t_sec, b->t_sec,
+                  marker, marker);
     }
     sb_printf(&user, "%s", claim);
     free(claim);
@@ -79,8 +80,7 @@ char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames
     }
 
     const char *tmpl = llama_model_chat_template(e->rt->model, NULL);
-    if (!tmpl)
-        tmpl = "chatml"; /* the Qwen family's format, for a GGUF that lacks its template */
+    if (!tmpl) tmpl = "chatml"; /* the Qwen family's format, for a GGUF that lacks its template */
     struct llama_chat_message msgs[2] = {
         {.role = "system", .content = dc_prompt_system()},
         {.role = "user", .content = user.buf},

@@ -10,12 +10,10 @@ uint64_t vlm_device_memory_used(void) {
     uint64_t used = 0;
     for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
         ggml_backend_dev_t dev = ggml_backend_dev_get(i);
-        if (ggml_backend_dev_type(dev) != GGML_BACKEND_DEVICE_TYPE_GPU)
-            continue;
+        if (ggml_backend_dev_type(dev) != GGML_BACKEND_DEVICE_TYPE_GPU) continue;
         size_t free_b = 0, total_b = 0;
         ggml_backend_dev_memory(dev, &free_b, &total_b);
-        if (total_b >= free_b)
-            used += (uint64_t)(total_b - free_b);
+        if (total_b >= free_b) used += (uint64_t)(total_b - free_b);
     }
     return used;
 }
@@ -30,12 +28,9 @@ static const char *first_gpu_name(void) {
 }
 
 void vlm_runtime_free(vlm_runtime *rt) {
-    if (rt->mctx)
-        mtmd_free(rt->mctx);
-    if (rt->lctx)
-        llama_free(rt->lctx);
-    if (rt->model)
-        llama_model_free(rt->model);
+    if (rt->mctx) mtmd_free(rt->mctx);
+    if (rt->lctx) llama_free(rt->lctx);
+    if (rt->model) llama_model_free(rt->model);
     memset(rt, 0, sizeof(*rt));
 }
 
@@ -101,8 +96,7 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
     }
     if (!mtmd_support_vision(rt->mctx)) {
         vlm_runtime_free(rt);
-        return dc_fail(st, DC_ERR_MODEL, "%s: this mmproj has no vision encoder",
-                       e->mmproj_path);
+        return dc_fail(st, DC_ERR_MODEL, "%s: this mmproj has no vision encoder", e->mmproj_path);
     }
     const char *gpu_name = first_gpu_name();
     rt->on_gpu = gpu && (mp.n_gpu_layers != 0 || mp2.use_gpu);

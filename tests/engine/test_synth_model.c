@@ -32,13 +32,11 @@ static void synth(const char *dir, int seed) {
 static int setup(void **state) {
     (void)state;
     const char *t = getenv("DC_TEST_TMP");
-    if (!t || !getenv("DC_BIN"))
-        return -1;
+    if (!t || !getenv("DC_BIN")) return -1;
     snprintf(tmp_dir, sizeof(tmp_dir), "%s/synth-model", t);
     char cmd[1200];
     snprintf(cmd, sizeof(cmd), "mkdir -p \"%s\"", tmp_dir);
-    if (system(cmd) != 0)
-        return -1;
+    if (system(cmd) != 0) return -1;
     llama_log_set(quiet_log, NULL);
     mtmd_helper_log_set(quiet_log, NULL);
     llama_backend_init();
@@ -99,8 +97,7 @@ static void test_tiny_loads_in_llama_and_mtmd(void **state) {
     /* two mergeable frames become one chunk: Qwen2.5-VL's temporal merge */
     enum { W = 112, H = 56 };
     static unsigned char px[W * H * 3];
-    for (size_t i = 0; i < sizeof(px); i++)
-        px[i] = (unsigned char)(i * 13);
+    for (size_t i = 0; i < sizeof(px); i++) px[i] = (unsigned char)(i * 13);
     mtmd_bitmap *b[2] = {mtmd_bitmap_init(W, H, px), mtmd_bitmap_init(W, H, px)};
     mtmd_bitmap_set_mergeable(b[0], true);
     mtmd_bitmap_set_mergeable(b[1], true);
@@ -133,8 +130,7 @@ static void test_tiny_loads_in_llama_and_mtmd(void **state) {
 
 static long file_size(const char *path) {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
+    if (!f) return -1;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fclose(f);
@@ -147,15 +143,11 @@ static int files_equal(const char *a, const char *b) {
     char ba[65536], bb[65536];
     while (eq) {
         size_t na = fread(ba, 1, sizeof(ba), fa), nb = fread(bb, 1, sizeof(bb), fb);
-        if (na != nb || memcmp(ba, bb, na) != 0)
-            eq = 0;
-        if (na == 0)
-            break;
+        if (na != nb || memcmp(ba, bb, na) != 0) eq = 0;
+        if (na == 0) break;
     }
-    if (fa)
-        fclose(fa);
-    if (fb)
-        fclose(fb);
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
     return eq;
 }
 

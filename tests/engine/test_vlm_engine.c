@@ -223,8 +223,7 @@ static void test_bad_inputs_fail_cleanly(void **state) {
     dc_assessment a;
     dc_assessment_init(&a);
     dc_frame_set empty = {0};
-    assert_int_equal(dc_vlm_assess(fx.vlm, &empty, NULL, (dc_deadline){0}, &a, &st),
-                     DC_ERR_INPUT);
+    assert_int_equal(dc_vlm_assess(fx.vlm, &empty, NULL, (dc_deadline){0}, &a, &st), DC_ERR_INPUT);
     assert_int_equal(a.status, DC_CLAIM_FAILED);
     assert_int_equal(a.error_class, DC_ERR_INPUT);
 }

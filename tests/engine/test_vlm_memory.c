@@ -26,8 +26,7 @@ static void test_rss_bounded_over_50_claims(void **state) {
     for (int i = 0; i < 50; i++) {
         assert_int_equal(claim(v, (dc_deadline){0}, &a, &st), DC_OK);
         assert_int_not_equal(a.status, DC_CLAIM_FAILED);
-        if (i == 0)
-            after_first = a.memory.rss_after;
+        if (i == 0) after_first = a.memory.rss_after;
         last = a.memory.rss_after;
         assert_int_equal(a.memory.device_after, a.memory.device_before);
     }

@@ -25,16 +25,14 @@ static void test_claim_is_schema_valid_for_20_seeds(void **state) {
         assert_non_null(v);
         dc_assessment a;
         dc_error_class rc = claim(v, (dc_deadline){0}, &a, &st);
-        if (rc != DC_OK)
-            fprintf(stderr, "seed %d: %s\n", seed, st.message);
+        if (rc != DC_OK) fprintf(stderr, "seed %d: %s\n", seed, st.message);
         assert_int_equal(rc, DC_OK);
         assert_int_not_equal(a.status, DC_CLAIM_FAILED);
         assert_true(a.severity >= DC_SEVERITY_NONE && a.severity <= DC_SEVERITY_HIGH);
         assert_probabilities(&a);
         const dc_vlm_claim_stats *s = dc_vlm_last_stats(v);
         /* the grammar alone made it valid: no repair by the lenient parser */
-        if (!s->json_valid)
-            fprintf(stderr, "seed %d output: %s\n", seed, dc_vlm_last_output(v));
+        if (!s->json_valid) fprintf(stderr, "seed %d output: %s\n", seed, dc_vlm_last_output(v));
         assert_true(s->json_valid);
         assert_true(strncmp(dc_vlm_last_output(v), DC_MODEL_OUTPUT_PREFIX,
                             strlen(DC_MODEL_OUTPUT_PREFIX)) == 0);

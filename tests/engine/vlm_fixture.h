@@ -48,27 +48,23 @@ static inline void test_options(dc_vlm_options *o, const char *model, const char
 static inline int setup(void **state) {
     (void)state;
     const char *tmp = getenv("DC_TEST_TMP"), *bin = getenv("DC_BIN");
-    if (!tmp || !bin)
-        return -1;
+    if (!tmp || !bin) return -1;
     snprintf(fx.dir, sizeof(fx.dir), "%s/vlm-engine", tmp);
     char cmd[4096];
     snprintf(cmd, sizeof(cmd), "mkdir -p \"%s\"", fx.dir);
-    if (system(cmd) != 0)
-        return -1;
+    if (system(cmd) != 0) return -1;
     char mdir[1100];
     snprintf(mdir, sizeof(mdir), "%s/seed1", fx.dir);
     snprintf(cmd, sizeof(cmd), "\"%s/synth-model\" --preset tiny --seed 1 -o \"%s\" 2>/dev/null",
              bin, mdir);
-    if (system(cmd) != 0)
-        return -1;
+    if (system(cmd) != 0) return -1;
     snprintf(fx.model, sizeof(fx.model), "%s/model.gguf", mdir);
     snprintf(fx.mmproj, sizeof(fx.mmproj), "%s/mmproj.gguf", mdir);
     snprintf(fx.clip, sizeof(fx.clip), "%s/clip.mp4", fx.dir);
     snprintf(cmd, sizeof(cmd),
              "\"%s/synth-video\" --duration 10 --size 640x360 -o \"%s\" >/dev/null 2>&1", bin,
              fx.clip);
-    if (system(cmd) != 0)
-        return -1;
+    if (system(cmd) != 0) return -1;
 
     dc_status st = DC_STATUS_OK;
     dc_vlm_options o;

@@ -14,11 +14,12 @@
 #endif
 
 static void usage(FILE *to) {
-    fprintf(to,
-            "usage: synth-model --preset tiny|qwen2.5-vl-3b|qwen2.5-vl-7b [--seed N] -o DIR\n"
-            "                   [--vocab PATH]  (default: %s/models/ggml-vocab-qwen2.gguf)\n"
-            "writes DIR/model.gguf (arch qwen2vl) and DIR/mmproj.gguf (projector qwen2.5vl_merger)\n",
-            DC_LLAMA_SRC_DIR);
+    fprintf(
+        to,
+        "usage: synth-model --preset tiny|qwen2.5-vl-3b|qwen2.5-vl-7b [--seed N] -o DIR\n"
+        "                   [--vocab PATH]  (default: %s/models/ggml-vocab-qwen2.gguf)\n"
+        "writes DIR/model.gguf (arch qwen2vl) and DIR/mmproj.gguf (projector qwen2.5vl_merger)\n",
+        DC_LLAMA_SRC_DIR);
 }
 
 static int mkdir_p(const char *dir) {
@@ -27,8 +28,7 @@ static int mkdir_p(const char *dir) {
     for (char *s = buf + 1; *s; s++) {
         if (*s == '/') {
             *s = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
             *s = '/';
         }
     }
@@ -46,8 +46,7 @@ static int write_one(const char *path, const synth_preset *p, const char *vocab,
     }
     bool ok = text ? synth_text_model_plan(p, vocab, &g, err, sizeof(err))
                    : synth_mmproj_plan(p, &g, err, sizeof(err));
-    if (ok)
-        ok = synth_gguf_write(&g, path, err, sizeof(err));
+    if (ok) ok = synth_gguf_write(&g, path, err, sizeof(err));
     int n = g.count;
     synth_gguf_free(&g);
     if (!ok) {
@@ -106,17 +105,14 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (mkdir_p(out_dir) != 0) {
-        fprintf(stderr, "synth-model: %s: cannot create directory: %s\n", out_dir,
-                strerror(errno));
+        fprintf(stderr, "synth-model: %s: cannot create directory: %s\n", out_dir, strerror(errno));
         return 1;
     }
     char path[4096];
     snprintf(path, sizeof(path), "%s/model.gguf", out_dir);
-    if (write_one(path, p, vocab, seed, true) != 0)
-        return 1;
+    if (write_one(path, p, vocab, seed, true) != 0) return 1;
     snprintf(path, sizeof(path), "%s/mmproj.gguf", out_dir);
     /* a different stream so the projector's weights are not a copy of the text model's */
-    if (write_one(path, p, vocab, seed ^ 0x5eedULL << 32, false) != 0)
-        return 1;
+    if (write_one(path, p, vocab, seed ^ 0x5eedULL << 32, false) != 0) return 1;
     return 0;
 }

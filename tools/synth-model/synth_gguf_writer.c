@@ -23,8 +23,7 @@ bool synth_gguf_init(synth_gguf *g, uint64_t seed) {
 }
 
 void synth_gguf_free(synth_gguf *g) {
-    if (g->gguf)
-        gguf_free(g->gguf);
+    if (g->gguf) gguf_free(g->gguf);
     free(g->tensors);
     memset(g, 0, sizeof(*g));
 }
@@ -34,8 +33,7 @@ bool synth_gguf_add(synth_gguf *g, const char *name, enum ggml_type type, int n_
     if (g->count == g->capacity) {
         int cap = g->capacity ? g->capacity * 2 : 256;
         synth_tensor_spec *t = realloc(g->tensors, (size_t)cap * sizeof(*t));
-        if (!t)
-            return false;
+        if (!t) return false;
         g->tensors = t;
         g->capacity = cap;
     }
@@ -43,8 +41,7 @@ bool synth_gguf_add(synth_gguf *g, const char *name, enum ggml_type type, int n_
     memset(t, 0, sizeof(*t));
     snprintf(t->name, sizeof(t->name), "%s", name);
     t->type = type;
-    for (int i = 0; i < 4; i++)
-        t->ne[i] = i < n_dims ? ne[i] : 1;
+    for (int i = 0; i < 4; i++) t->ne[i] = i < n_dims ? ne[i] : 1;
     t->fill = fill;
     t->std = std;
     return true;
@@ -52,15 +49,13 @@ bool synth_gguf_add(synth_gguf *g, const char *name, enum ggml_type type, int n_
 
 static void fill_f32(float *dst, int64_t n, synth_fill fill, float std, synth_rng *rng) {
     if (fill == SYNTH_FILL_ONES) {
-        for (int64_t i = 0; i < n; i++)
-            dst[i] = 1.0f;
+        for (int64_t i = 0; i < n; i++) dst[i] = 1.0f;
     } else if (fill == SYNTH_FILL_ZEROS) {
         memset(dst, 0, (size_t)n * sizeof(float));
     } else {
         /* uniform on [-a, a] has standard deviation a / sqrt(3) */
         const float a = std * 1.7320508f;
-        for (int64_t i = 0; i < n; i++)
-            dst[i] = a * synth_rng_symmetric(rng);
+        for (int64_t i = 0; i < n; i++) dst[i] = a * synth_rng_symmetric(rng);
     }
 }
 
@@ -68,8 +63,7 @@ static bool write_padding(FILE *f, size_t n) {
     static const char zeros[64];
     while (n > 0) {
         size_t k = n < sizeof(zeros) ? n : sizeof(zeros);
-        if (fwrite(zeros, 1, k, f) != k)
-            return false;
+        if (fwrite(zeros, 1, k, f) != k) return false;
         n -= k;
     }
     return true;
@@ -89,8 +83,7 @@ static bool write_float_tensor(FILE *f, const synth_tensor_spec *t, synth_rng *r
             ggml_fp32_to_fp16_row(scratch, out, k * n_per_row);
             src = out;
         }
-        if (fwrite(src, row_bytes, (size_t)k, f) != (size_t)k)
-            return false;
+        if (fwrite(src, row_bytes, (size_t)k, f) != (size_t)k) return false;
     }
     return true;
 }
@@ -108,8 +101,7 @@ static bool write_quant_tensor(FILE *f, const synth_tensor_spec *t, synth_rng *r
             uint64_t pick = synth_rng_next(rng) % QUANT_POOL_ROWS;
             memcpy(out + (size_t)i * row_bytes, pool_q + pick * row_bytes, row_bytes);
         }
-        if (fwrite(out, row_bytes, (size_t)k, f) != (size_t)k)
-            return false;
+        if (fwrite(out, row_bytes, (size_t)k, f) != (size_t)k) return false;
     }
     return true;
 }
@@ -137,8 +129,7 @@ bool synth_gguf_write(synth_gguf *g, const char *path, char *err, size_t err_siz
         struct ggml_tensor *tt = ggml_new_tensor(meta, t->type, 4, t->ne);
         ggml_set_name(tt, t->name);
         gguf_add_tensor(g->gguf, tt);
-        if (t->ne[0] > max_row_elems)
-            max_row_elems = t->ne[0];
+        if (t->ne[0] > max_row_elems) max_row_elems = t->ne[0];
     }
 
     f = fopen(path, "wb");
@@ -170,8 +161,7 @@ bool synth_gguf_write(synth_gguf *g, const char *path, char *err, size_t err_siz
         synth_rng rng;
         synth_rng_init(&rng, g->seed, (uint64_t)i + 1);
         int64_t chunk_rows = WRITE_CHUNK_BYTES / (int64_t)sizeof(float) / t->ne[0];
-        if (chunk_rows < 1)
-            chunk_rows = 1;
+        if (chunk_rows < 1) chunk_rows = 1;
         bool w;
         if (t->type == GGML_TYPE_F32 || t->type == GGML_TYPE_F16)
             w = write_float_tensor(f, t, &rng, scratch, out, chunk_rows);

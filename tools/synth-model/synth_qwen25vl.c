@@ -17,26 +17,23 @@ static bool q4_k_m_more_bits(int i, int n) {
     return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
 }
 
-#define ADD(name, type, nd, fill, ...)                                                              \
+#define ADD(name, type, nd, fill, ...)                                                             \
     do {                                                                                           \
         const int64_t ne_[] = {__VA_ARGS__};                                                       \
-        if (!synth_gguf_add(g, name, type, nd, ne_, fill, WEIGHT_STD))                             \
-            goto oom;                                                                              \
+        if (!synth_gguf_add(g, name, type, nd, ne_, fill, WEIGHT_STD)) goto oom;                   \
     } while (0)
 
 bool synth_text_model_plan(const synth_preset *p, const char *vocab_path, synth_gguf *g, char *err,
                            size_t err_size) {
     struct gguf_context *kv = g->gguf;
     int64_t n_vocab = 0;
-    if (!synth_vocab_copy(vocab_path, kv, p->vocab_pad_to, &n_vocab, err, err_size))
-        return false;
+    if (!synth_vocab_copy(vocab_path, kv, p->vocab_pad_to, &n_vocab, err, err_size)) return false;
 
     gguf_set_val_str(kv, "general.architecture", "qwen2vl");
     gguf_set_val_str(kv, "general.name", p->name);
     gguf_set_val_str(kv, "general.description",
                      "dashclaim synth-model: random weights, real Qwen2 tokenizer");
-    gguf_set_val_u32(kv, "general.file_type",
-                     p->quantized ? FTYPE_MOSTLY_Q4_K_M : FTYPE_ALL_F32);
+    gguf_set_val_u32(kv, "general.file_type", p->quantized ? FTYPE_MOSTLY_Q4_K_M : FTYPE_ALL_F32);
     gguf_set_val_u32(kv, "qwen2vl.context_length", (uint32_t)p->n_ctx_train);
     gguf_set_val_u32(kv, "qwen2vl.embedding_length", (uint32_t)p->n_embd);
     gguf_set_val_u32(kv, "qwen2vl.block_count", (uint32_t)p->n_layer);
@@ -55,13 +52,12 @@ bool synth_text_model_plan(const synth_preset *p, const char *vocab_path, synth_
     /* a tied embedding doubles as lm_head, which Q4_K_M keeps at Q6_K */
     ADD("token_embd.weight", p->tied_output ? hi : mat, 2, SYNTH_FILL_RANDOM, E, n_vocab);
     ADD("output_norm.weight", f32, 1, SYNTH_FILL_ONES, E);
-    if (!p->tied_output)
-        ADD("output.weight", hi, 2, SYNTH_FILL_RANDOM, E, n_vocab);
+    if (!p->tied_output) ADD("output.weight", hi, 2, SYNTH_FILL_RANDOM, E, n_vocab);
 
     char name[96];
     for (int i = 0; i < p->n_layer; i++) {
         const enum ggml_type more = q4_k_m_more_bits(i, p->n_layer) ? hi : mat;
-#define LAYER(suffix, type, nd, fill, ...)                                                          \
+#define LAYER(suffix, type, nd, fill, ...)                                                         \
     do {                                                                                           \
         snprintf(name, sizeof(name), "blk.%d.%s", i, suffix);                                      \
         ADD(name, type, nd, fill, __VA_ARGS__);                                                    \
@@ -120,7 +116,7 @@ bool synth_mmproj_plan(const synth_preset *p, synth_gguf *g, char *err, size_t e
     ADD("v.patch_embd.weight.1", f16, 4, SYNTH_FILL_RANDOM, P, P, 3, V);
     char name[96];
     for (int i = 0; i < p->v_layer; i++) {
-#define VLAYER(suffix, type, nd, fill, ...)                                                         \
+#define VLAYER(suffix, type, nd, fill, ...)                                                        \
     do {                                                                                           \
         snprintf(name, sizeof(name), "v.blk.%d.%s", i, suffix);                                    \
         ADD(name, type, nd, fill, __VA_ARGS__);                                                    \

@@ -20,8 +20,7 @@ static inline uint64_t synth_splitmix64(uint64_t *x) {
  * tensor do not depend on how the others were written. */
 static inline void synth_rng_init(synth_rng *r, uint64_t seed, uint64_t stream) {
     uint64_t x = seed ^ (stream * 0xd1b54a32d192ed03ULL);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = synth_splitmix64(&x);
+    for (int i = 0; i < 4; i++) r->s[i] = synth_splitmix64(&x);
 }
 
 static inline uint64_t synth_rng_next(synth_rng *r) {

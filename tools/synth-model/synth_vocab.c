@@ -5,21 +5,25 @@
 #include <string.h>
 
 /* llama.cpp token types (llama_token_type) */
-enum { TOKEN_TYPE_NORMAL = 1, TOKEN_TYPE_CONTROL = 3, TOKEN_TYPE_USER_DEFINED = 4,
-       TOKEN_TYPE_UNUSED = 5 };
+enum {
+    TOKEN_TYPE_NORMAL = 1,
+    TOKEN_TYPE_CONTROL = 3,
+    TOKEN_TYPE_USER_DEFINED = 4,
+    TOKEN_TYPE_UNUSED = 5
+};
 
 /* Qwen2.5-VL's added tokens in their id order; `special` ones are control tokens. */
 static const struct {
     const char *text;
     bool special;
 } qwen_vl_added[] = {
-    {"<|endoftext|>", true},      {"<|im_start|>", true},        {"<|im_end|>", true},
+    {"<|endoftext|>", true},        {"<|im_start|>", true},       {"<|im_end|>", true},
     {"<|object_ref_start|>", true}, {"<|object_ref_end|>", true}, {"<|box_start|>", true},
-    {"<|box_end|>", true},        {"<|quad_start|>", true},      {"<|quad_end|>", true},
-    {"<|vision_start|>", true},   {"<|vision_end|>", true},      {"<|vision_pad|>", true},
-    {"<|image_pad|>", true},      {"<|video_pad|>", true},       {"<tool_call>", false},
-    {"</tool_call>", false},      {"<|fim_prefix|>", false},     {"<|fim_middle|>", false},
-    {"<|fim_suffix|>", false},    {"<|fim_pad|>", false},        {"<|repo_name|>", false},
+    {"<|box_end|>", true},          {"<|quad_start|>", true},     {"<|quad_end|>", true},
+    {"<|vision_start|>", true},     {"<|vision_end|>", true},     {"<|vision_pad|>", true},
+    {"<|image_pad|>", true},        {"<|video_pad|>", true},      {"<tool_call>", false},
+    {"</tool_call>", false},        {"<|fim_prefix|>", false},    {"<|fim_middle|>", false},
+    {"<|fim_suffix|>", false},      {"<|fim_pad|>", false},       {"<|repo_name|>", false},
     {"<|file_sep|>", false},
 };
 
@@ -51,10 +55,8 @@ static bool copy_array(struct gguf_context *dst, const struct gguf_context *src,
         return true;
     }
     const char **strs = malloc((n ? n : 1) * sizeof(*strs));
-    if (!strs)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        strs[i] = gguf_get_arr_str(src, id, i);
+    if (!strs) return false;
+    for (size_t i = 0; i < n; i++) strs[i] = gguf_get_arr_str(src, id, i);
     gguf_set_arr_str(dst, key, strs, n);
     free(strs);
     return true;
@@ -64,8 +66,7 @@ static int64_t find_token(const struct gguf_context *src, int64_t tokens_id, siz
                           const char *text) {
     /* the added tokens sit at the end of the list: search backwards */
     for (size_t i = n; i-- > 0;)
-        if (strcmp(gguf_get_arr_str(src, tokens_id, i), text) == 0)
-            return (int64_t)i;
+        if (strcmp(gguf_get_arr_str(src, tokens_id, i), text) == 0) return (int64_t)i;
     return -1;
 }
 
@@ -84,11 +85,9 @@ bool synth_vocab_copy(const char *vocab_path, struct gguf_context *dst, int64_t 
 
     for (int64_t i = 0; i < gguf_get_n_kv(src); i++) {
         const char *key = gguf_get_key(src, i);
-        if (strncmp(key, "tokenizer.", 10) != 0)
-            continue;
+        if (strncmp(key, "tokenizer.", 10) != 0) continue;
         if (gguf_get_kv_type(src, i) == GGUF_TYPE_ARRAY) {
-            if (!copy_array(dst, src, i, key))
-                goto oom;
+            if (!copy_array(dst, src, i, key)) goto oom;
         } else {
             copy_scalar(dst, src, i, key);
         }
@@ -105,8 +104,7 @@ bool synth_vocab_copy(const char *vocab_path, struct gguf_context *dst, int64_t 
     size_t cap = n + n_added + (pad_to > 0 ? (size_t)pad_to : 0);
     tokens = calloc(cap, sizeof(*tokens));
     types = calloc(cap, sizeof(*types));
-    if (!tokens || !types)
-        goto oom;
+    if (!tokens || !types) goto oom;
     const int32_t *src_types = gguf_get_arr_data(src, type_id);
     for (size_t i = 0; i < n; i++) {
         tokens[i] = gguf_get_arr_str(src, tok_id, i);
@@ -121,8 +119,7 @@ bool synth_vocab_copy(const char *vocab_path, struct gguf_context *dst, int64_t 
         const char *text = qwen_vl_added[k].text;
         int32_t type = qwen_vl_added[k].special ? TOKEN_TYPE_CONTROL : TOKEN_TYPE_USER_DEFINED;
         size_t slot = base >= 0 ? (size_t)base + k : n;
-        if (slot < n && strcmp(tokens[slot], text) == 0)
-            continue;
+        if (slot < n && strcmp(tokens[slot], text) == 0) continue;
         if (slot < n && strncmp(tokens[slot], "[PAD", 4) == 0) {
             tokens[slot] = text;
             types[slot] = type;
@@ -136,8 +133,7 @@ bool synth_vocab_copy(const char *vocab_path, struct gguf_context *dst, int64_t 
     size_t n_pad = pad_to > (int64_t)count ? (size_t)pad_to - count : 0;
     if (n_pad) {
         pads = malloc(n_pad * sizeof(*pads));
-        if (!pads)
-            goto oom;
+        if (!pads) goto oom;
         for (size_t k = 0; k < n_pad; k++) {
             snprintf(pads[k], sizeof(pads[k]), "[PAD%zu]", count);
             tokens[count] = pads[k];
@@ -151,13 +147,10 @@ bool synth_vocab_copy(const char *vocab_path, struct gguf_context *dst, int64_t 
     /* an instruct model ends its turn with <|im_end|>, as Qwen2.5-VL-Instruct's GGUF says */
     int64_t im_end = -1;
     for (size_t i = n; i-- > 0 && im_end < 0;)
-        if (strcmp(tokens[i], "<|im_end|>") == 0)
-            im_end = (int64_t)i;
+        if (strcmp(tokens[i], "<|im_end|>") == 0) im_end = (int64_t)i;
     for (size_t i = n; i < count && im_end < 0; i++)
-        if (strcmp(tokens[i], "<|im_end|>") == 0)
-            im_end = (int64_t)i;
-    if (im_end >= 0)
-        gguf_set_val_u32(dst, "tokenizer.ggml.eos_token_id", (uint32_t)im_end);
+        if (strcmp(tokens[i], "<|im_end|>") == 0) im_end = (int64_t)i;
+    if (im_end >= 0) gguf_set_val_u32(dst, "tokenizer.ggml.eos_token_id", (uint32_t)im_end);
     gguf_set_val_bool(dst, "tokenizer.ggml.add_bos_token", false);
 
     *n_vocab = (int64_t)count;

@@ -1,0 +1,319 @@
+/* bench-engine: one claim window of a video through dashclaim's VLM engine and through
+ * llama-mtmd-cli (built from the same llama.cpp source), same frames (PPM files for the CLI),
+ * same system + claim prompt, same grammar, same number of new tokens, same threads and batch.
+ * Prints per-phase figures of both and the ratio of their cold single-claim wall time
+ * (dashclaim: open + claim in this process; CLI: the whole process), plus dashclaim's warm
+ * claim time (model loaded once, what a batch of claims pays per claim). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dashclaim/claim.h"
+#include "dashclaim/engine.h"
+#include "dashclaim/media.h"
+
+typedef struct {
+    const char *model, *mmproj, *video, *cli, *label, *out;
+    double start, end;
+    int visual_tokens, max_frames, new_tokens, threads, runs;
+} bench_args;
+
+typedef struct {
+    double wall_ms, encode_ms, prefill_ms, decode_ms;
+    int prefill_tokens, decode_tokens, prompt_tokens, image_tokens;
+} phase_figures;
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static int write_ppm(const char *path, const dc_frame *f) {
+    FILE *o = fopen(path, "wb");
+    if (!o) return -1;
+    fprintf(o, "P6\n%d %d\n255\n", f->width, f->height);
+    for (int y = 0; y < f->height; y++)
+        fwrite(f->rgb + (size_t)y * (size_t)f->stride, 3, (size_t)f->width, o);
+    return fclose(o);
+}
+
+static int write_text(const char *path, const char *text) {
+    FILE *o = fopen(path, "wb");
+    if (!o) return -1;
+    fputs(text, o);
+    return fclose(o);
+}
+
+static void engine_options(const bench_args *a, bool merge, dc_vlm_options *o) {
+    dc_vlm_options_init(o);
+    o->model_path = a->model;
+    o->mmproj_path = a->mmproj;
+    o->n_threads = a->threads;
+    o->visual_tokens = a->visual_tokens;
+    o->max_frames = a->max_frames;
+    o->max_new_tokens = a->new_tokens;
+    o->closing_reserve = 0; /* the CLI has no closing pressure: same sampling */
+    o->no_temporal_merge = !merge;
+}
+
+/* Cold: open + first claim; then warm claims. Figures of the median warm claim. */
+static int run_dashclaim(const bench_args *a, bool merge, const dc_frame_set *frames,
+                         phase_figures *cold, phase_figures *warm) {
+    dc_vlm_options o;
+    engine_options(a, merge, &o);
+    dc_status st = DC_STATUS_OK;
+    double t0 = dc_now();
+    dc_vlm *v = dc_vlm_open(&o, &st);
+    if (!v) {
+        fprintf(stderr, "bench-engine: %s\n", st.message);
+        return -1;
+    }
+    double walls[16];
+    int n = a->runs < 16 ? a->runs : 16;
+    for (int r = 0; r <= n; r++) {
+        dc_assessment as;
+        dc_assessment_init(&as);
+        double c0 = dc_now();
+        dc_vlm_assess(v, frames, NULL, (dc_deadline){0}, &as, &st);
+        double c1 = dc_now();
+        const dc_vlm_claim_stats *s = dc_vlm_last_stats(v);
+        phase_figures f = {.wall_ms = (c1 - c0) * 1000.0,
+                           .encode_ms = s->encode_ms,
+                           .prefill_ms = s->prefill_ms,
+                           .decode_ms = s->decode_ms,
+                           .prefill_tokens = s->prefill_tokens,
+                           .decode_tokens = s->decode_tokens,
+                           .prompt_tokens = s->prompt_tokens,
+                           .image_tokens = s->image_tokens};
+        if (as.status == DC_CLAIM_FAILED)
+            fprintf(stderr, "bench-engine: claim failed: %s\n", as.error_message);
+        if (r == 0) {
+            *cold = f;
+            cold->wall_ms = (c1 - t0) * 1000.0;
+        } else {
+            walls[r - 1] = f.wall_ms;
+            if (r == 1 || f.wall_ms < warm->wall_ms) *warm = f;
+        }
+    }
+    if (n > 0) warm->wall_ms = median(walls, n);
+    dc_vlm_close(v);
+    return 0;
+}
+
+static double find_ms(const char *log, const char *key, int *count_out, double *sum_out) {
+    double sum = 0;
+    int count = 0;
+    for (const char *p = strstr(log, key); p; p = strstr(p + 1, key)) {
+        sum += atof(p + strlen(key));
+        count++;
+    }
+    if (count_out) *count_out = count;
+    if (sum_out) *sum_out = sum;
+    return sum;
+}
+
+/* "prompt eval time =   123.45 ms /   678 tokens" */
+static void perf_line(const char *log, const char *key, double *ms, int *n) {
+    const char *p = strstr(log, key);
+    *ms = 0;
+    *n = 0;
+    if (!p) return;
+    p = strchr(p, '=');
+    if (!p) return;
+    *ms = atof(p + 1);
+    const char *slash = strchr(p, '/');
+    if (slash) *n = atoi(slash + 1);
+}
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b) {
+        size_t got = fread(b, 1, (size_t)n, f);
+        b[got] = '\0';
+    }
+    fclose(f);
+    return b;
+}
+
+static int run_cli(const bench_args *a, const dc_frame_set *frames, int n_ctx, phase_figures *fig) {
+    char path[2048], cmd[16384];
+    /* the same user turn the engine builds without temporal merge, and the same claim prompt */
+    size_t cap = 65536, len = 0;
+    char *user = malloc(cap);
+    len += (size_t)snprintf(user + len, cap - len,
+                            "The video frames, in pairs, each pair after its times in seconds "
+                            "from the start of the video (frame numbers from 0):\n");
+    int n_img = 0;
+    char images[8192] = "";
+    for (int i = 0; i < frames->count; i++) {
+        snprintf(path, sizeof(path), "%s/frame%02d.ppm", a->out, i);
+        if (write_ppm(path, &frames->frames[i]) != 0) return -1;
+        len += (size_t)snprintf(user + len, cap - len, "frame %d at %.2f s: <__media__>\n", i,
+                                frames->frames[i].t_sec);
+        size_t il = strlen(images);
+        snprintf(images + il, sizeof(images) - il, " --image '%s'", path);
+        n_img++;
+    }
+    dc_prompt_options po = {.frame_count = frames->count};
+    char *claim = dc_prompt_claim(&po);
+    len += (size_t)snprintf(user + len, cap - len, "%s", claim);
+    free(claim);
+    char user_path[2048], sys_path[2048], gram_path[2048], log_path[2048];
+    snprintf(user_path, sizeof(user_path), "%s/user.txt", a->out);
+    snprintf(sys_path, sizeof(sys_path), "%s/system.txt", a->out);
+    snprintf(gram_path, sizeof(gram_path), "%s/answer.gbnf", a->out);
+    snprintf(log_path, sizeof(log_path), "%s/cli.log", a->out);
+    char *grammar = dc_model_output_grammar();
+    write_text(user_path, user);
+    write_text(sys_path, dc_prompt_system());
+    write_text(gram_path, grammar);
+    free(grammar);
+    free(user);
+    int n_batch = n_ctx < 2048 ? n_ctx : 2048;
+    snprintf(cmd, sizeof(cmd),
+             "'%s' -m '%s' --mmproj '%s'%s -sys \"$(cat '%s')\" -p \"$(cat '%s')\" -n %d "
+             "--temp 0 -t %d -c %d -b %d -ub %d --grammar-file '%s' > '%s' 2>&1",
+             a->cli, a->model, a->mmproj, images, sys_path, user_path, a->new_tokens, a->threads,
+             n_ctx, n_batch, n_batch, gram_path, log_path);
+    double walls[16];
+    int n = a->runs < 16 ? a->runs : 16;
+    for (int r = 0; r < n; r++) {
+        double t0 = dc_now();
+        int rc = system(cmd);
+        walls[r] = (dc_now() - t0) * 1000.0;
+        if (rc != 0) {
+            fprintf(stderr, "bench-engine: llama-mtmd-cli failed (log %s)\n", log_path);
+            return -1;
+        }
+    }
+    char *log = read_file(log_path);
+    if (!log) return -1;
+    memset(fig, 0, sizeof(*fig));
+    fig->wall_ms = median(walls, n);
+    find_ms(log, "image slice encoded in ", NULL, &fig->encode_ms);
+    perf_line(log, "prompt eval time", &fig->prefill_ms, &fig->prefill_tokens);
+    perf_line(log, "       eval time", &fig->decode_ms, &fig->decode_tokens);
+    free(log);
+    return 0;
+}
+
+static void print_row(const char *who, const phase_figures *f) {
+    printf("| %-28s | %7d | %9.0f | %10.1f | %9.2f | %10.0f |\n", who, f->prefill_tokens,
+           f->encode_ms, f->prefill_ms > 0 ? 1000.0 * f->prefill_tokens / f->prefill_ms : 0,
+           f->decode_ms > 0 ? 1000.0 * f->decode_tokens / f->decode_ms : 0, f->wall_ms);
+}
+
+int main(int argc, char **argv) {
+    bench_args a = {.label = "model",
+                    .out = "bench-engine-out",
+                    .start = 3,
+                    .end = 7,
+                    .visual_tokens = 256,
+                    .max_frames = 4,
+                    .new_tokens = 64,
+                    .threads = 2,
+                    .runs = 3};
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *k = argv[i], *v = argv[i + 1];
+        if (!strcmp(k, "--model"))
+            a.model = v;
+        else if (!strcmp(k, "--mmproj"))
+            a.mmproj = v;
+        else if (!strcmp(k, "--video"))
+            a.video = v;
+        else if (!strcmp(k, "--cli"))
+            a.cli = v;
+        else if (!strcmp(k, "--label"))
+            a.label = v;
+        else if (!strcmp(k, "--out"))
+            a.out = v;
+        else if (!strcmp(k, "--start"))
+            a.start = atof(v);
+        else if (!strcmp(k, "--end"))
+            a.end = atof(v);
+        else if (!strcmp(k, "--visual-tokens"))
+            a.visual_tokens = atoi(v);
+        else if (!strcmp(k, "--max-frames"))
+            a.max_frames = atoi(v);
+        else if (!strcmp(k, "--new-tokens"))
+            a.new_tokens = atoi(v);
+        else if (!strcmp(k, "--threads"))
+            a.threads = atoi(v);
+        else if (!strcmp(k, "--runs"))
+            a.runs = atoi(v);
+        else {
+            fprintf(stderr, "bench-engine: unknown option %s\n", k);
+            return 2;
+        }
+    }
+    if (!a.model || !a.mmproj || !a.video || !a.cli || a.runs < 1) {
+        fprintf(stderr, "usage: bench-engine --model M --mmproj P --video V --cli llama-mtmd-cli "
+                        "[--label L] [--out DIR] [--start S --end E] [--visual-tokens N] "
+                        "[--max-frames N] [--new-tokens N] [--threads T] [--runs R]\n");
+        return 2;
+    }
+    mkdir(a.out, 0755);
+    dc_status st = DC_STATUS_OK;
+    dc_vlm_options o;
+    engine_options(&a, true, &o);
+    dc_vlm *plan_engine = dc_vlm_open(&o, &st);
+    if (!plan_engine) {
+        fprintf(stderr, "bench-engine: %s\n", st.message);
+        return 1;
+    }
+    dc_media *m = dc_media_open(a.video, (dc_deadline){0}, &st);
+    if (!m) {
+        fprintf(stderr, "bench-engine: %s\n", st.message);
+        return 1;
+    }
+    dc_sample_request req;
+    dc_frame_plan plan;
+    dc_frame_set frames = {0};
+    const dc_media_info *info = dc_media_get_info(m);
+    if (dc_vlm_frame_request(plan_engine, a.start, a.end, info->width, info->height, &req, &plan,
+                             &st) != DC_OK ||
+        dc_frames_sample(m, &req, (dc_deadline){0}, &frames, &st) != DC_OK) {
+        fprintf(stderr, "bench-engine: %s\n", st.message);
+        return 1;
+    }
+    dc_media_close(m);
+    int n_ctx = dc_vlm_context_size(plan_engine);
+    dc_vlm_close(plan_engine);
+
+    phase_figures merged_cold, merged_warm, single_cold, single_warm, cli;
+    if (run_dashclaim(&a, true, &frames, &merged_cold, &merged_warm) != 0 ||
+        run_dashclaim(&a, false, &frames, &single_cold, &single_warm) != 0 ||
+        run_cli(&a, &frames, n_ctx, &cli) != 0)
+        return 1;
+
+    printf("\n%s: %d frames %dx%d, %d new tokens, %d threads, median of %d runs\n", a.label,
+           frames.count, frames.frames[0].width, frames.frames[0].height, a.new_tokens, a.threads,
+           a.runs);
+    printf("| %-28s | prefill | encode ms | prefill t/s | decode t/s | total ms |\n", "run");
+    printf("|------------------------------|---------|-----------|------------|-----------|--------"
+           "----|\n");
+    print_row("llama-mtmd-cli (process)", &cli);
+    print_row("dashclaim per-frame, cold", &single_cold);
+    print_row("dashclaim per-frame, warm", &single_warm);
+    print_row("dashclaim pairs, cold", &merged_cold);
+    print_row("dashclaim pairs, warm", &merged_warm);
+    printf("same work (frames one by one), cold: dashclaim / CLI = %.3f (target <= 1.05)\n",
+           single_cold.wall_ms / cli.wall_ms);
+    printf("per claim in a batch (warm, pairs): dashclaim / CLI = %.3f\n",
+           merged_warm.wall_ms / cli.wall_ms);
+    printf("image tokens: per-frame %d, pairs %d\n", single_warm.image_tokens,
+           merged_warm.image_tokens);
+    dc_frame_set_free(&frames);
+    return 0;
+}
