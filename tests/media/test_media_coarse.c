@@ -14,7 +14,7 @@
 static const struct {
     const char *name, *args;
 } inputs[] = {
-    {"c_h264.mp4", "--scene plain --size 640x360 --fps 30 --gop 30 --duration 6"},
+    {"c_h264.mp4", "--scene plain --size 320x180 --fps 30 --gop 30 --duration 6"},
     {"c_hevc.mp4", "--scene plain --size 320x240 --fps 30 --gop 15 --duration 4 --codec hevc"},
     {"c_h264.ts", "--scene plain --size 320x240 --fps 30 --gop 30 --duration 5"},
     {"c_h264.mkv", "--scene plain --size 320x240 --fps 30 --gop 30 --duration 5"},

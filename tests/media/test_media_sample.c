@@ -15,7 +15,7 @@
 static const struct {
     const char *name, *args;
 } inputs[] = {
-    {"s_h264.mp4", "--scene plain --size 640x360 --fps 30 --gop 30 --duration 6"},
+    {"s_h264.mp4", "--scene plain --size 320x180 --fps 30 --gop 30 --duration 6"},
     {"s_hevc.mp4", "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6 --codec hevc"},
     {"s_mjpeg.avi", "--scene plain --size 320x240 --fps 25 --duration 6 --codec mjpeg"},
     {"s_vfr.mp4", "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6 --damage vfr"},
@@ -108,7 +108,7 @@ static void keyframe_mode_returns_nearest_keyframes(void **state) {
 }
 
 static void model_size_keeps_aspect_in_units(void **state) {
-    dc_media *m = open_ok("s_h264.mp4"); /* 640x360, 16:9 */
+    dc_media *m = open_ok("s_h264.mp4"); /* 320x180, 16:9 */
     dc_sample_request req = {.start_sec = 1, .end_sec = 2, .count = 2, .longest_side = 840,
                              .unit = 28};
     dc_frame_set fs;
@@ -187,8 +187,8 @@ static void probe_facts(void **state) {
                                     &st), DC_OK);
     assert_string_equal(info.video_codec, "h264");
     assert_non_null(strstr(info.container, "mp4"));
-    assert_int_equal(info.width, 640);
-    assert_int_equal(info.height, 360);
+    assert_int_equal(info.width, 320);
+    assert_int_equal(info.height, 180);
     assert_true(fabs(info.avg_fps - 30) < 0.01);
     assert_true(fabs(info.duration_sec - 6) < 0.05);
     assert_int_equal(info.duration_source, DC_DURATION_CONTAINER);
