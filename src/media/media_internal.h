@@ -32,6 +32,11 @@ struct dc_media {
 
     int64_t origin_pts; /* video stream time that maps to t = 0 */
     double frame_period;
+
+    /* Pipes and FIFOs are read through our own AVIOContext (pipe_input.c). */
+    AVIOContext *pipe_io;
+    int pipe_fd; /* -1 when the input is a regular file */
+    bool pipe_seen_data;
 };
 
 /* --- interrupt.c: deadlines --- */
@@ -40,6 +45,11 @@ void media_begin_call(dc_media *m, dc_deadline dl);
 /* True once the deadline of the current call has passed (also latches m->interrupted). */
 bool media_deadline_hit(dc_media *m);
 int media_interrupt_cb(void *opaque);
+
+/* --- pipe_input.c --- */
+/* Opens m->path (a pipe/FIFO) non-blocking behind m->pipe_io. Returns an AVERROR. */
+int media_open_pipe(dc_media *m);
+void media_close_pipe(dc_media *m);
 
 /* --- errors.c --- */
 /* Turns an FFmpeg error from `what` into a status: timeout when the deadline interrupted it,

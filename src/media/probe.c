@@ -135,7 +135,8 @@ static dc_error_class fill_video_info(dc_media *m, int64_t file_size, dc_status 
 }
 
 /* Checks that give a clearer message than FFmpeg would. */
-static dc_error_class check_file(const char *path, int64_t *size, dc_status *st) {
+static dc_error_class check_file(const char *path, int64_t *size, bool *is_pipe,
+                                 dc_status *st) {
     struct stat sb;
     if (stat(path, &sb) != 0) {
         if (errno == ENOENT) return dc_fail(st, DC_ERR_INPUT, "%s: no such file", path);
@@ -143,17 +144,28 @@ static dc_error_class check_file(const char *path, int64_t *size, dc_status *st)
     }
     if (S_ISDIR(sb.st_mode)) return dc_fail(st, DC_ERR_INPUT, "%s: is a directory", path);
     *size = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1;
+    *is_pipe = S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode);
     if (*size == 0) return dc_fail(st, DC_ERR_INPUT, "%s: empty file (0 bytes)", path);
     return DC_OK;
 }
 
-static dc_error_class open_streams(dc_media *m, dc_status *st) {
+static dc_error_class open_streams(dc_media *m, bool is_pipe, dc_status *st) {
     int ret;
     const AVCodec *dec = NULL;
     m->fmt = avformat_alloc_context();
     if (!m->fmt) return media_fail_nomem(m, st);
     m->fmt->interrupt_callback.callback = media_interrupt_cb;
     m->fmt->interrupt_callback.opaque = m;
+    if (is_pipe) {
+        ret = media_open_pipe(m);
+        if (ret < 0) {
+            avformat_free_context(m->fmt);
+            m->fmt = NULL;
+            return media_fail_av(m, st, ret, "opening the pipe");
+        }
+        m->fmt->pb = m->pipe_io;
+        m->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    }
     ret = avformat_open_input(&m->fmt, m->path, NULL, NULL);
     if (ret < 0) {
         /* avformat_open_input frees the context on failure. */
@@ -197,7 +209,8 @@ dc_media *dc_media_open(const char *path, dc_deadline dl, dc_status *st) {
         return NULL;
     }
     int64_t size = -1;
-    if (check_file(path, &size, st) != DC_OK) return NULL;
+    bool is_pipe = false;
+    if (check_file(path, &size, &is_pipe, st) != DC_OK) return NULL;
     dc_media *m = calloc(1, sizeof *m);
     if (!m || !(m->path = strdup(path))) {
         free(m);
@@ -205,13 +218,14 @@ dc_media *dc_media_open(const char *path, dc_deadline dl, dc_status *st) {
         return NULL;
     }
     m->video_index = m->audio_index = -1;
+    m->pipe_fd = -1;
     media_begin_call(m, dl);
     if (dc_deadline_passed(dl)) {
         media_fail_timeout(m, st, "opening");
         dc_media_close(m);
         return NULL;
     }
-    if (open_streams(m, st) != DC_OK || fill_video_info(m, size, st) != DC_OK) {
+    if (open_streams(m, is_pipe, st) != DC_OK || fill_video_info(m, size, st) != DC_OK) {
         dc_media_close(m);
         return NULL;
     }
@@ -227,7 +241,8 @@ const char *dc_media_path(const dc_media *m) { return m->path; }
 
 void dc_media_close(dc_media *m) {
     if (!m) return;
-    avformat_close_input(&m->fmt);
+    avformat_close_input(&m->fmt); /* leaves a custom pb to us */
+    media_close_pipe(m);
     free(m->keys);
     free(m->path);
     free(m);
