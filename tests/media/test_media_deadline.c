@@ -102,6 +102,47 @@ static void trickling_input_times_out(void **state) {
     assert_non_null(strstr(st.message, "deadline"));
 }
 
+/* A writer that sends the first bytes and then goes silent (an upload that hangs): the read
+ * waits in poll(), not in read(), so the deadline still ends it. */
+static void *stalled_writer(void *arg) {
+    trickle *t = arg;
+    int fd = -1;
+    while (!atomic_load(&t->stop) && (fd = open(t->fifo, O_WRONLY | O_NONBLOCK)) < 0)
+        nanosleep(&(struct timespec){0, 5000000}, NULL);
+    if (fd < 0) return NULL;
+    FILE *in = fopen(source, "rb");
+    char buf[1000];
+    if (in && fread(buf, 1, sizeof buf, in) == sizeof buf && write(fd, buf, sizeof buf) < 0) {
+        /* the reader left early: nothing to do */
+    }
+    if (in) fclose(in);
+    while (!atomic_load(&t->stop)) nanosleep(&(struct timespec){0, 5000000}, NULL);
+    close(fd);
+    return NULL;
+}
+
+static void stalled_input_times_out(void **state) {
+    char fifo[4096];
+    snprintf(fifo, sizeof fifo, "%s", media_test_path("t_stalled.fifo"));
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    trickle t = {.fifo = fifo};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, stalled_writer, &t), 0);
+    const double budget = 0.4;
+    double started = dc_now();
+    dc_status st;
+    dc_media *m = dc_media_open(fifo, dc_deadline_in(budget), &st);
+    double took = dc_now() - started;
+    atomic_store(&t.stop, true);
+    pthread_join(th, NULL);
+    unlink(fifo);
+    dc_media_close(m);
+    if (took > budget * 1.1 + 0.1) fail_msg("returned after %.3f s for %.3f s", took, budget);
+    assert_null(m);
+    assert_int_equal(st.code, DC_ERR_TIMEOUT);
+}
+
 static void decode_stops_at_deadline(void **state) {
     dc_status st;
     dc_media *m = dc_media_open(longer, dc_deadline_in(10), &st);
@@ -147,6 +188,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(deadline_already_passed),
         cmocka_unit_test(trickling_input_times_out),
+        cmocka_unit_test(stalled_input_times_out),
         cmocka_unit_test(decode_stops_at_deadline),
     };
     return cmocka_run_group_tests(tests, make_inputs, NULL);
