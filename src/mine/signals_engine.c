@@ -6,8 +6,9 @@
  * Evidence is read around the strongest window's peak (within 2 s):
  *   collision (HIGH)  <- impact together with shake, a sudden stop or (a little weaker) an
  *                        approach (looming) just before it;
- *   near-miss (MEDIUM) <- looming, hard braking (squeal or sudden stop) or a horn backed by
- *                         motion, without impact;
+ *   near-miss (MEDIUM) <- hard braking (squeal or sudden stop), a horn with an approach or
+ *                         a stop, or strong looming alone (weighted down: see below),
+ *                         without impact;
  *   NONE otherwise; LOW only for a lone, weak knock (impact without shake, stop or looming).
  * The probabilities are a softmax over per-severity scores, so the argmax is the decision and
  * the spread says how clear the evidence was. */
@@ -69,7 +70,9 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     /* a cue that fired (score >= 0.3, i.e. ~6 robust deviations) is already strong evidence */
     /* a horn counts only with something happening ahead: someone else's horn is common */
     double warned = horn >= DC_MINE_FIRE_SCORE ? horn * maxd(approach, stop) * 1.5 : 0;
-    double near = clamp01(1.5 * maxd(maxd(approach, braking), warned));
+    /* looming alone is a weak witness: in the evaluation it fired in ordinary driving about
+     * as often as in near-misses, so on its own it counts for less than braking or a horn */
+    double near = clamp01(1.5 * maxd(maxd(0.4 * approach, braking), warned));
     near *= 1 - 0.8 * collision;
     double knock = impact * (1 - maxd(maxd(shake, stop), loom)) * 0.6;
     double none = clamp01(1 - maxd(maxd(collision, near), knock));

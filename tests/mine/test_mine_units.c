@@ -372,6 +372,8 @@ static void test_engine_decisions(void **state) {
     assert_int_equal(a->facts.contact, DC_TRI_NO);
     assert_int_equal(a->facts.ego_action, DC_ACTION_BRAKING_HARD);
     assert_int_equal(assess(engine_case(true, 0, 0, 0, 0.8, 0, 0.6), a), DC_SEVERITY_MEDIUM);
+    assert_int_equal(assess(engine_case(true, 0, 0, 0, 1.0, 0, 0), a), DC_SEVERITY_MEDIUM);
+    assert_int_equal(assess(engine_case(true, 0, 0, 0, 0.5, 0, 0), a), DC_SEVERITY_NONE);
     assert_int_equal(assess(engine_case(true, 0, 0, 0, 0, 0, 0), a), DC_SEVERITY_NONE);
     /* a bump: a jolt without impact or approach; someone else's horn: nothing else */
     assert_int_equal(assess(engine_case(true, 0, 0.9, 0, 0.2, 0, 0), a), DC_SEVERITY_NONE);
