@@ -5,9 +5,9 @@
  *
  * Evidence is read around the strongest window's peak (within 2 s):
  *   collision (HIGH)  <- impact together with shake, a sudden stop or (a little weaker) an
- *                        approach (looming) just before it;
- *   near-miss (MEDIUM) <- hard braking (squeal or sudden stop), a horn with an approach or
- *                         a stop, or strong looming alone (weighted down: see below),
+ *                        approach (looming) or a squeal just before it;
+ *   near-miss (MEDIUM) <- hard braking (squeal or sudden stop), a horn with an approach, a
+ *                         stop or a swerve, or strong looming alone (weighted down),
  *                         without impact;
  *   NONE otherwise; LOW only for a lone, weak knock (impact without shake, stop or looming).
  * The probabilities are a softmax over per-severity scores, so the argmax is the decision and
@@ -61,15 +61,20 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     double loom = sig[DC_MINE_LOOMING], squeal = sig[DC_MINE_SQUEAL], horn = sig[DC_MINE_HORN];
 
     /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in */
-    double contact = r->has_audio ? impact * maxd(maxd(shake, stop), 0.8 * loom)
-                                  : shake * maxd(stop, loom);
+    /* with sound: the bang confirmed by a jolt, a stop, an approach, or braking just before
+     * it (a squeal then a bang is how rear-end crashes sound) */
+    double contact = r->has_audio
+                         ? impact * maxd(maxd(maxd(shake, stop), 0.8 * loom), 0.6 * squeal)
+                         : shake * maxd(stop, loom);
     double collision = clamp01(1.6 * contact);
     double braking = maxd(squeal, 0.8 * stop);
     /* looming with a jolt and no impact is a bump or a pothole, not an approach */
     double approach = loom * maxd(0, 1 - 2 * shake);
     /* a cue that fired (score >= 0.3, i.e. ~6 robust deviations) is already strong evidence */
-    /* a horn counts only with something happening ahead: someone else's horn is common */
-    double warned = horn >= DC_MINE_FIRE_SCORE ? horn * maxd(approach, stop) * 1.5 : 0;
+    /* a horn counts only with something happening to us (an approach, a stop, a swerve or
+     * jolt): someone else's horn is common */
+    double warned =
+        horn >= DC_MINE_FIRE_SCORE ? horn * maxd(maxd(approach, stop), shake) * 1.5 : 0;
     /* looming alone is a weak witness: in the evaluation it fired in ordinary driving about
      * as often as in near-misses, so on its own it counts for less than braking or a horn */
     double near = clamp01(1.5 * maxd(maxd(0.4 * approach, braking), warned));
