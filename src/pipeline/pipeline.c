@@ -70,8 +70,10 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, dc_dea
     dc_engine_context ctx = {.claim_id = a->claim_id, .duration_sec = info->duration_sec,
                              .mining_context = opts->mining_context, .windows = a->windows,
                              .window_count = a->window_count};
-    dc_assessment best, trial;
-    bool have_best = false;
+    /* A claim that fails before the engine runs still says which engine it was for. */
+    snprintf(a->engine.name, sizeof a->engine.name, "vlm");
+    dc_assessment best, trial, first_failure;
+    bool have_best = false, have_failure = false;
     dc_status first_error = DC_STATUS_OK;
     double sample_ms = 0, engine_ms = 0;
     for (int w = 0; w < nwin; w++) {
@@ -101,6 +103,7 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, dc_dea
         out->prompt_tokens += dc_vlm_last_stats(opts->vlm)->prompt_tokens;
         if (rc != DC_OK) {
             if (first_error.code == DC_OK) first_error = st;
+            if (!have_failure) first_failure = trial, have_failure = true;
             dc_frame_set_free(&frames);
             if (rc == DC_ERR_TIMEOUT) break; /* no time left for other windows */
             continue;
@@ -122,6 +125,8 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, dc_dea
         *a = best;
         if (first_error.code != DC_OK)
             dc_assessment_degrade(a, first_error.message);
+    } else if (have_failure) {
+        *a = first_failure; /* the engine's own record of the failure: model, device, memory */
     } else {
         if (first_error.code == DC_OK) dc_fail(&first_error, DC_ERR_INTERNAL, "%s: no window assessed", a->video.path);
         dc_assessment_fail(a, &first_error);
