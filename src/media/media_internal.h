@@ -98,6 +98,10 @@ typedef struct {
  * (no deblocking), for thumbnails. */
 dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
                                   bool coarse, dc_status *st);
+/* Like media_decoder_open; low_delay: slice threads only, for work that restarts the decoder
+ * every few frames (frame threads would decode a few frames past each target in vain). */
+dc_error_class media_decoder_open_ex(dc_media *m, media_decoder *d, bool keyframes_only,
+                                     bool coarse, bool low_delay, dc_status *st);
 void media_decoder_close(media_decoder *d);
 void media_decoder_flush(media_decoder *d);
 /* Reads the next video packet (other streams skipped). Returns 0, AVERROR_EOF or an error. */

@@ -226,6 +226,23 @@ static dc_error_class sample_keyframes(sampler *s, dc_status *st) {
     return e;
 }
 
+/* Whether most targets need only a few frames decoded after their keyframe (targets far
+ * apart, near keyframes): then every target restarts the decoder and frame threading, which
+ * keeps several frames in flight, decodes frames past each target for nothing. */
+static bool sparse(const sampler *s) {
+    const dc_media *m = s->m;
+    if (!m->keys_known || s->n < 1) return false;
+    int64_t period = media_sec_to_pts(m, m->frame_period) - m->origin_pts;
+    if (period <= 0) return false;
+    int near = 0;
+    for (int i = 0; i < s->n; i++) {
+        int k = media_key_at_or_before(m, s->targets[i]);
+        bool restarts = i == 0 || k != media_key_at_or_before(m, s->targets[i - 1]);
+        if (k >= 0 && restarts && s->targets[i] - m->keys[k].ts < 4 * period) near++;
+    }
+    return near * 2 > s->n;
+}
+
 static void report_shortfall(sampler *s, dc_status *st) {
     dc_media *m = s->m;
     char corrupt[96] = "";
@@ -258,7 +275,7 @@ dc_error_class dc_frames_sample(dc_media *m, const dc_sample_request *req, dc_de
     dc_error_class e = plan_targets(&s, req, st);
     if (e == DC_OK) e = media_index_ensure(m, st);
     bool keyframes = req->mode == DC_SAMPLE_KEYFRAME && m->keys_known;
-    if (e == DC_OK) e = media_decoder_open(m, &s.dec, keyframes, false, st);
+    if (e == DC_OK) e = media_decoder_open_ex(m, &s.dec, keyframes, false, sparse(&s), st);
     if (e == DC_OK) e = keyframes ? sample_keyframes(&s, st) : sample_exact(&s, st);
     media_decoder_close(&s.dec);
     media_converter_free(&s.conv);

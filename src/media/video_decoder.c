@@ -4,6 +4,11 @@
 
 dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
                                   bool coarse, dc_status *st) {
+    return media_decoder_open_ex(m, d, keyframes_only, coarse, false, st);
+}
+
+dc_error_class media_decoder_open_ex(dc_media *m, media_decoder *d, bool keyframes_only,
+                                     bool coarse, bool low_delay, dc_status *st) {
     *d = (media_decoder){.last_sent_pts = INT64_MIN};
     AVCodecParameters *par = m->fmt->streams[m->video_index]->codecpar;
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
@@ -24,7 +29,7 @@ dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_
     }
     d->ctx->pkt_timebase = m->fmt->streams[m->video_index]->time_base;
     d->ctx->thread_count = 0; /* one per core */
-    d->ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    d->ctx->thread_type = low_delay ? FF_THREAD_SLICE : FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (keyframes_only) d->ctx->skip_frame = AVDISCARD_NONKEY;
     if (coarse) {
         /* Thumbnails for motion cues: deblocking changes nothing at 160x90 and costs a
