@@ -1,5 +1,6 @@
 /* The VLM engine's life cycle: options, open (model, vision encoder and context created once),
  * the frame budget, close, and the dc_engine view. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,13 @@ void dc_vlm_options_init(dc_vlm_options *o) {
 
 static void quiet_log(enum ggml_log_level level, const char *text, void *user) {
     (void)level, (void)text, (void)user;
+}
+
+/* Backends are registered once per process, however many engines are opened. */
+static pthread_once_t backends_once = PTHREAD_ONCE_INIT;
+static void load_backends(void) {
+    ggml_backend_load_all();
+    llama_backend_init();
 }
 
 static bool gpu_backend_present(void) {
@@ -128,8 +136,7 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
         llama_log_set(quiet_log, NULL);
         mtmd_helper_log_set(quiet_log, NULL);
     }
-    ggml_backend_load_all();
-    llama_backend_init();
+    pthread_once(&backends_once, load_backends);
     e->has_gpu = gpu_backend_present();
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     e->n_threads = o->n_threads > 0 ? o->n_threads : (cpus > 0 ? (int)cpus : 1);
