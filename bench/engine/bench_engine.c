@@ -257,7 +257,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!a.model || !a.mmproj || !a.video || !a.cli || a.runs < 1) {
+    if (!a.model || !a.mmproj || !a.video || a.runs < 1) {
         fprintf(stderr, "usage: bench-engine --model M --mmproj P --video V --cli llama-mtmd-cli "
                         "[--label L] [--out DIR] [--start S --end E] [--visual-tokens N] "
                         "[--max-frames N] [--new-tokens N] [--threads T] [--runs R]\n");
@@ -291,10 +291,10 @@ int main(int argc, char **argv) {
     int n_ctx = dc_vlm_context_size(plan_engine);
     dc_vlm_close(plan_engine);
 
-    phase_figures merged_cold, merged_warm, single_cold, single_warm, cli;
+    phase_figures merged_cold, merged_warm, single_cold, single_warm, cli = {0};
     if (run_dashclaim(&a, true, &frames, &merged_cold, &merged_warm) != 0 ||
         run_dashclaim(&a, false, &frames, &single_cold, &single_warm) != 0 ||
-        run_cli(&a, &frames, n_ctx, &cli) != 0)
+        (a.cli && run_cli(&a, &frames, n_ctx, &cli) != 0))
         return 1;
 
     printf("\n%s: %d frames %dx%d, %d new tokens, %d threads, median of %d runs\n", a.label,
@@ -303,15 +303,17 @@ int main(int argc, char **argv) {
     printf("| %-28s | prefill | encode ms | prefill t/s | decode t/s | total ms |\n", "run");
     printf("|------------------------------|---------|-----------|------------|-----------|--------"
            "----|\n");
-    print_row("llama-mtmd-cli (process)", &cli);
+    if (a.cli) print_row("llama-mtmd-cli (process)", &cli);
     print_row("dashclaim per-frame, cold", &single_cold);
     print_row("dashclaim per-frame, warm", &single_warm);
     print_row("dashclaim pairs, cold", &merged_cold);
     print_row("dashclaim pairs, warm", &merged_warm);
-    printf("same work (frames one by one), cold: dashclaim / CLI = %.3f (target <= 1.05)\n",
-           single_cold.wall_ms / cli.wall_ms);
-    printf("per claim in a batch (warm, pairs): dashclaim / CLI = %.3f\n",
-           merged_warm.wall_ms / cli.wall_ms);
+    if (a.cli) {
+        printf("same work (frames one by one), cold: dashclaim / CLI = %.3f (target <= 1.05)\n",
+               single_cold.wall_ms / cli.wall_ms);
+        printf("per claim in a batch (warm, pairs): dashclaim / CLI = %.3f\n",
+               merged_warm.wall_ms / cli.wall_ms);
+    }
     printf("image tokens: per-frame %d, pairs %d\n", single_warm.image_tokens,
            merged_warm.image_tokens);
     dc_frame_set_free(&frames);
