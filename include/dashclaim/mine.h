@@ -108,17 +108,21 @@ int dc_mine_windows_to_claim(const dc_mine_result *r, dc_window *out, int max);
 /* ---- the pieces, usable on their own (tests, tools) --------------------------------- */
 
 /* Raw audio features on a timeline of n ticks at hz starting at t = 0 (pcm->start_sec is
- * honoured): impact (mean dB rise across bands), squeal (tonal prominence dB, 1.5-5 kHz),
- * horn (harmonic prominence dB, 250-1100 Hz, pitch-stable). Ticks without audio get NAN.
- * Returns DC_ERR_RESOURCE when out of memory. */
+ * honoured): impact (dB rise of 12 bands 0.5-7.5 kHz over the previous 50 ms, the smaller of
+ * the low-half and high-half means: broadband onsets only), squeal (tonal prominence in dB,
+ * 1.5-5 kHz, loud tones only, kept where it lasts >= 0.5 s), horn (harmonic prominence in dB,
+ * 250-1100 Hz, pitch-stable). Ticks without audio get NAN. DC_ERR_RESOURCE when out of
+ * memory. */
 dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float *impact,
                                       float *squeal, float *horn, dc_status *st);
 
 /* Raw motion features between consecutive thumbnails, one value per thumbnail i >= 1
- * describing the step from i-1 to i (index 0 gets NAN): motion (normalised difference),
- * shake (translation in px per step), looming (log scale per second), flow (mean absolute
- * difference of the lower half, the forward-flow proxy). Thumbnails identical to their
- * predecessor (duplicated frames) get NAN in every feature. */
+ * describing the step from i-1 to i (index 0 gets NAN): motion (brightness-normalised
+ * difference), shake (change of the global translation between steps, px; NAN for steps
+ * longer than 0.5 s, where a jolt cannot be seen), looming (log scale per second about the
+ * centre, 0 when no scale fits clearly), flow (normalised difference of the lower half, the
+ * forward-flow proxy). An isolated identical frame in a moving picture (a duplicated frame)
+ * gets NAN in every feature. */
 void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake,
                              float *looming, float *flow);
 
