@@ -17,6 +17,7 @@ typedef struct {
     const char *model, *mmproj, *video, *cli, *label, *out;
     double start, end;
     int visual_tokens, max_frames, new_tokens, threads, runs;
+    int n_ctx_single; /* context for the frame-by-frame runs */
 } bench_args;
 
 typedef struct {
@@ -60,6 +61,8 @@ static void engine_options(const bench_args *a, bool merge, dc_vlm_options *o) {
     o->max_new_tokens = a->new_tokens;
     o->closing_reserve = 0; /* the CLI has no closing pressure: same sampling */
     o->no_temporal_merge = !merge;
+    /* the same frames one by one cost twice the visual tokens of the pairs they were sized for */
+    if (!merge) o->n_ctx = a->n_ctx_single;
 }
 
 /* Cold: open + first claim; then warm claims. Figures of the median warm claim. */
@@ -180,12 +183,12 @@ static int run_cli(const bench_args *a, const dc_frame_set *frames, int n_ctx, p
     write_text(gram_path, grammar);
     free(grammar);
     free(user);
-    int n_batch = n_ctx < 2048 ? n_ctx : 2048;
+    int n_batch = a->n_ctx_single < 2048 ? a->n_ctx_single : 2048;
     snprintf(cmd, sizeof(cmd),
              "'%s' -m '%s' --mmproj '%s'%s -sys \"$(cat '%s')\" -p \"$(cat '%s')\" -n %d "
              "--temp 0 -t %d -c %d -b %d -ub %d --grammar-file '%s' --perf -lv 4 > '%s' 2>&1",
              a->cli, a->model, a->mmproj, images, sys_path, user_path, a->new_tokens, a->threads,
-             n_ctx, n_batch, n_batch, gram_path, log_path);
+             a->n_ctx_single, n_batch, n_batch, gram_path, log_path);
     double walls[16];
     int n = a->runs < 16 ? a->runs : 16;
     for (int r = 0; r < n; r++) {
@@ -292,6 +295,7 @@ int main(int argc, char **argv) {
     }
     dc_media_close(m);
     int n_ctx = dc_vlm_context_size(plan_engine);
+    a.n_ctx_single = (n_ctx + plan.visual_tokens + 255) / 256 * 256;
     dc_vlm_close(plan_engine);
 
     phase_figures merged_cold, merged_warm, single_cold, single_warm, cli = {0};

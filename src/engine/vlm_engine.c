@@ -196,8 +196,9 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
     /* a pair must be worth at least 8 tokens (clip's minimum image size) */
     while (pairs > 1 && o->visual_tokens / pairs < 8) pairs--;
     frames = 2 * pairs;
-    int per_pair = o->visual_tokens / pairs;
-
+    /* without the temporal merge every frame is an image of its own and costs its tokens */
+    int images = o->no_temporal_merge ? frames : pairs;
+    int per_pair = o->visual_tokens / images;
     int w = video_width > 0 ? video_width : 16, h = video_height > 0 ? video_height : 9;
     int long_px = w > h ? w : h, short_px = w > h ? h : w;
     /* never upscale past the video (rounded up to one unit), never beyond the side limit */
@@ -227,7 +228,7 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
         plan->width = (w >= h ? best_long : best_short) * DC_VLM_PIXEL_UNIT;
         plan->height = (w >= h ? best_short : best_long) * DC_VLM_PIXEL_UNIT;
         plan->tokens_per_pair = best_long * best_short;
-        plan->visual_tokens = pairs * plan->tokens_per_pair;
+        plan->visual_tokens = images * plan->tokens_per_pair;
         plan->prompt_tokens = e->system_claim_tokens + PROMPT_SLACK_TOKENS +
                               pairs * PAIR_TEXT_TOKENS + plan->visual_tokens;
         plan->kv_cells = plan->prompt_tokens + o->max_new_tokens;
