@@ -184,11 +184,15 @@ static int run_cli(const bench_args *a, const dc_frame_set *frames, int n_ctx, p
     free(grammar);
     free(user);
     int n_batch = a->n_ctx_single < 2048 ? a->n_ctx_single : 2048;
-    snprintf(cmd, sizeof(cmd),
+    int cmd_len = snprintf(cmd, sizeof(cmd),
              "'%s' -m '%s' --mmproj '%s'%s -sys \"$(cat '%s')\" -p \"$(cat '%s')\" -n %d "
              "--temp 0 -t %d -c %d -b %d -ub %d --grammar-file '%s' --perf -lv 4 > '%s' 2>&1",
              a->cli, a->model, a->mmproj, images, sys_path, user_path, a->new_tokens, a->threads,
              a->n_ctx_single, n_batch, n_batch, gram_path, log_path);
+    if (cmd_len < 0 || cmd_len >= (int)sizeof(cmd)) {
+        fprintf(stderr, "bench-engine: command line too long (paths under %s)\n", a->out);
+        return -1;
+    }
     double walls[16];
     int n = a->runs < 16 ? a->runs : 16;
     for (int r = 0; r < n; r++) {
