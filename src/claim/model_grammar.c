@@ -15,8 +15,8 @@ typedef struct {
     int emitted_count;
     int string_bounds[16];
     int string_bound_count;
-    int int_digits[8];
-    int int_digit_count;
+    int int_maxima[8];
+    int int_max_count;
     bool number_emitted;
 } grammar_writer;
 
@@ -57,12 +57,27 @@ static void need_string(grammar_writer *g, int max_chars) {
                  max_chars);
 }
 
-static void need_int(grammar_writer *g, int digits) {
-    for (int i = 0; i < g->int_digit_count; i++)
-        if (g->int_digits[i] == digits) return;
-    if (g->int_digit_count < 8) g->int_digits[g->int_digit_count++] = digits;
-    /* JSON integers: no leading zeros */
-    dc_sb_printf(&g->sb, "int%d ::= \"0\" | [1-9] [0-9]{0,%d}\n", digits, digits - 1);
+/* intM ::= the JSON integers 0..M exactly, so that a value the schema would clamp (and record
+ * as a repair) cannot be generated at all. Numbers shorter than M are free; those as long as
+ * M follow its digits: for each position, a smaller digit after M's prefix, then any digits. */
+static void need_int(grammar_writer *g, int max) {
+    for (int i = 0; i < g->int_max_count; i++)
+        if (g->int_maxima[i] == max) return;
+    if (g->int_max_count < 8) g->int_maxima[g->int_max_count++] = max;
+    char m[16];
+    int d = snprintf(m, sizeof m, "%d", max);
+    dc_sb_printf(&g->sb, "int%d ::= \"0\"", max);
+    if (d >= 3) dc_sb_printf(&g->sb, " | [1-9] [0-9]{0,%d}", d - 2);
+    else if (d == 2) dc_sb_printf(&g->sb, " | [1-9]");
+    for (int i = 0; i < d; i++) {
+        int lo = i == 0 ? 1 : 0, hi = m[i] - '0' - 1;
+        if (hi < lo) continue;
+        if (i == 0) dc_sb_printf(&g->sb, " | [%d-%d]", lo, hi);
+        else dc_sb_printf(&g->sb, " | \"%.*s\" [%d-%d]", i, m, lo, hi);
+        if (d - i - 1 > 0) dc_sb_printf(&g->sb, " [0-9]{%d}", d - i - 1);
+    }
+    if (max > 0) dc_sb_printf(&g->sb, " | \"%s\"", m);
+    dc_sb_printf(&g->sb, "\n");
 }
 
 static void need_number(grammar_writer *g, double max) {
@@ -98,12 +113,12 @@ static void field_symbol(grammar_writer *g, dc_strbuf *line, const char *parent,
         dc_sb_append(line, "num");
         break;
     case DC_FIELD_INT:
-        need_int(g, digits_of(f->max));
-        dc_sb_printf(line, "int%d", digits_of(f->max));
+        need_int(g, (int)f->max);
+        dc_sb_printf(line, "int%d", (int)f->max);
         break;
     case DC_FIELD_INT_OR_NULL:
-        need_int(g, digits_of(f->max));
-        dc_sb_printf(line, "(\"null\" | int%d)", digits_of(f->max));
+        need_int(g, (int)f->max);
+        dc_sb_printf(line, "(\"null\" | int%d)", (int)f->max);
         break;
     case DC_FIELD_OBJECT:
         rule_name(name, sizeof name, parent, f->name);

@@ -4,6 +4,7 @@
 #define DC_TEST_VLM_FIXTURE_H
 
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,9 @@ static inline int setup(void **state) {
     (void)state;
     const char *tmp = getenv("DC_TEST_TMP"), *bin = getenv("DC_BIN");
     if (!tmp || !bin) return -1;
-    snprintf(fx.dir, sizeof(fx.dir), "%s/vlm-engine", tmp);
+    /* One folder per test program: ctest runs them in parallel, and a model file rewritten
+     * under another program's mmap kills it with SIGBUS. */
+    snprintf(fx.dir, sizeof(fx.dir), "%s/%s", tmp, program_invocation_short_name);
     char cmd[4096];
     snprintf(cmd, sizeof(cmd), "mkdir -p \"%s\"", fx.dir);
     if (system(cmd) != 0) return -1;
