@@ -6,7 +6,7 @@ set -euo pipefail
 build=${1:-build}
 bin=$build/bin
 commit=80fb11ac73e66d89eae2c6a91d8a77428fa733ed
-cache=${DASHCLAIM_CACHE:-$HOME/.cache/dashclaim}
+cache=${DASHCLAIM_DEPS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dashclaim}
 src=$cache/src/llama.cpp-$commit
 cli_dir=$cache/bench-mtmd-cli-$commit
 cli=$cli_dir/build/bin/llama-mtmd-cli
