@@ -17,11 +17,11 @@ deps:
 
 build: deps
 	@cmake -S . -B $(BUILD) -DDC_LLAMA_PREFIX="$$(cat $(PREFIX_FILE))" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DDC_LLAMA_PREFIX="$$(cat $(PREFIX_FILE))" -DDC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) -- --no-print-directory
 
 # Sanitizer suite first, so that the normal suite's ctest summary is the last thing printed.
 test: build build-asan

@@ -84,6 +84,7 @@ int dc_cmd_assess(int argc, char **argv) {
     size_t collected_len = 0;
     dc_report_index_entry *index = o.html_dir ? calloc((size_t)nvideos, sizeof *index) : NULL;
     int written = 0;
+    char page[1100] = "";
     for (int i = 0; i < nvideos && rc == 0; i++) {
         dc_claim_result r;
         dc_pipeline_assess(videos[i], NULL, &env.pipeline, &r);
@@ -96,7 +97,6 @@ int dc_cmd_assess(int argc, char **argv) {
                     a->timings_ms.total / 1000.0);
         if (a->status == DC_CLAIM_FAILED && !quiet)
             fprintf(stderr, "    %s error: %s\n", dc_error_class_name(a->error_class), a->error_message);
-        char page[1100];
         dc_assess_cli_write_html(&o, &r, videos[i], page, sizeof page);
         if (index) dc_report_index_entry_from_assessment(&index[written++], a, page[0] ? page : NULL);
         char *json = dc_assessment_to_json(a, (nvideos == 1 && !compact) || out_dir ? 2 : 0);
@@ -142,9 +142,8 @@ int dc_cmd_assess(int argc, char **argv) {
         if (dc_report_write_index_html(path, index, written, &st) != DC_OK)
             fprintf(stderr, "dashclaim assess: index page not written: %s\n", st.message);
     }
-    if (rc == 0 && o.html_dir && !quiet)
-        fprintf(stderr, "HTML report: %s/%s\n", o.html_dir,
-                nvideos > 1 ? "index.html" : "(see the page named after the video)");
+    if (rc == 0 && o.html_dir && !quiet && (nvideos > 1 || page[0]))
+        fprintf(stderr, "HTML report: %s/%s\n", o.html_dir, nvideos > 1 ? "index.html" : page);
     free(index);
     free(collected);
     dc_assess_cli_teardown(&env);
