@@ -387,8 +387,11 @@ static void put_hazards_and_reasoning(dc_page *p, const dc_assessment *a) {
         }
         dc_page_put(p, "</table>\n");
     }
-    dc_page_put(p, "</section>\n<section class=\"card\"><h2>Reasoning (model-written)</h2>\n"
-                   "<div class=\"reasoning\" id=\"reasoning\">");
+    /* Say who wrote it: a model's words need a reviewer's scepticism, the signals engine's
+     * are a summary of measurements. */
+    dc_page_printf(p, "</section>\n<section class=\"card\"><h2>Reasoning (%s)</h2>\n"
+                      "<div class=\"reasoning\" id=\"reasoning\">",
+                   strcmp(a->engine.name, "signals") == 0 ? "from the mined signals" : "model-written");
     dc_page_put_escaped(p, a->reasoning[0] ? a->reasoning : "(none)");
     dc_page_put(p, "</div>\n</section>\n");
 }
