@@ -264,7 +264,9 @@ typedef struct {
 
 typedef struct {
     double t_sec;
-    char description[400]; /* UTF-8; the model is asked for at most 160 characters */
+    /* UTF-8; the grammar allows 160 characters of up to 4 bytes each, so a model that
+     * writes non-ASCII text is never cut (a cut would mark the claim degraded). */
+    char description[4 * 160 + 1];
     int frame;             /* index of the frame in the engine's sample, -1 when none */
 } dc_evidence;
 

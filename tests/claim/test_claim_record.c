@@ -256,9 +256,36 @@ static void test_names(void **state) {
                                  dc_severity_name((dc_severity)j)[0]);
 }
 
+
+/* The grammar bounds strings in characters; every character may take 4 bytes in UTF-8. A
+ * model that fills the description with non-ASCII text must not be cut (and so degraded). */
+static void test_longest_non_ascii_strings_fit(void **state) {
+    (void)state;
+    dc_assessment a;
+    dc_assessment_init(&a);
+    a.severity = DC_SEVERITY_HIGH;
+    a.evidence_count = 1;
+    a.evidence[0].t_sec = 1.5;
+    a.evidence[0].frame = 0;
+    char *d = a.evidence[0].description;
+    for (int i = 0; i < 160; i++) memcpy(d + 4 * i, "\xF0\x9F\x9A\x97", 4); /* U+1F697 car */
+    d[4 * 160] = 0;
+    char *text = dc_model_output_to_json(&a);
+    assert_non_null(text);
+    dc_assessment back;
+    dc_assessment_init(&back);
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_model_output_apply(text, &back, &st), DC_OK);
+    if (st.degraded) fprintf(stderr, "degraded: %s\n", st.message);
+    assert_false(st.degraded);
+    assert_string_equal(back.evidence[0].description, a.evidence[0].description);
+    free(text);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_longest_non_ascii_strings_fit),
         cmocka_unit_test(test_schema_fields),
         cmocka_unit_test(test_failed_has_no_severity),
         cmocka_unit_test(test_degraded),
