@@ -50,6 +50,12 @@ const struct option dc_assess_cli_long_options[] = {
     {0, 0, 0, 0},
 };
 
+void dc_assess_cli_long_options_with(const struct option *extra, int n, struct option *out) {
+    memcpy(out, dc_assess_cli_long_options, sizeof *out * DC_ASSESS_CLI_OPTION_COUNT);
+    memcpy(out + DC_ASSESS_CLI_OPTION_COUNT, extra, sizeof *out * (size_t)n);
+    out[DC_ASSESS_CLI_OPTION_COUNT + n] = (struct option){0, 0, 0, 0};
+}
+
 void dc_assess_cli_defaults(dc_assess_cli *o) {
     memset(o, 0, sizeof *o);
     o->model = getenv("DASHCLAIM_MODEL");

@@ -36,6 +36,9 @@ void dc_assess_cli_defaults(dc_assess_cli *o);
 extern const struct option dc_assess_cli_long_options[];
 #define DC_ASSESS_CLI_OPTION_COUNT 17
 bool dc_assess_cli_option(dc_assess_cli *o, int opt, const char *arg, int *usage_error);
+/* The shared options followed by a command's own (extra[0..n)) and the terminating entry, in
+ * out[DC_ASSESS_CLI_OPTION_COUNT + n + 1]. */
+void dc_assess_cli_long_options_with(const struct option *extra, int n, struct option *out);
 void dc_assess_cli_help(FILE *out);
 /* Loads calibration/metadata and opens the engine. Returns 0, or the exit code (2 for a
  * usage problem such as a missing model file) after printing the reason. */

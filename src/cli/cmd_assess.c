@@ -37,12 +37,14 @@ int dc_cmd_assess(int argc, char **argv) {
     const char *out_path = NULL;
     bool compact = false, quiet = false;
     enum { OPT_COMPACT = 2000 };
-    struct option longs[DC_ASSESS_CLI_OPTION_COUNT + 4];
-    memcpy(longs, dc_assess_cli_long_options, sizeof(struct option) * DC_ASSESS_CLI_OPTION_COUNT);
-    longs[DC_ASSESS_CLI_OPTION_COUNT] = (struct option){"compact", no_argument, NULL, OPT_COMPACT};
-    longs[DC_ASSESS_CLI_OPTION_COUNT + 1] = (struct option){"quiet", no_argument, NULL, 'q'};
-    longs[DC_ASSESS_CLI_OPTION_COUNT + 2] = (struct option){"help", no_argument, NULL, 'h'};
-    longs[DC_ASSESS_CLI_OPTION_COUNT + 3] = (struct option){0, 0, 0, 0};
+    static const struct option own[] = {
+        {"compact", no_argument, NULL, OPT_COMPACT},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+    };
+    enum { NOWN = sizeof own / sizeof own[0] };
+    struct option longs[DC_ASSESS_CLI_OPTION_COUNT + NOWN + 1];
+    dc_assess_cli_long_options_with(own, NOWN, longs);
     optind = 1;
     int opt, usage_error = 0;
     while ((opt = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {

@@ -268,14 +268,16 @@ int dc_cmd_bench(int argc, char **argv) {
     int max_videos = 0, jobs = 1;
     bool quiet = false;
     enum { OPT_OUTPUT = 2000, OPT_MAX, OPT_JOBS };
-    struct option longs[DC_ASSESS_CLI_OPTION_COUNT + 6];
-    memcpy(longs, dc_assess_cli_long_options, sizeof(struct option) * DC_ASSESS_CLI_OPTION_COUNT);
-    longs[DC_ASSESS_CLI_OPTION_COUNT] = (struct option){"output", required_argument, NULL, OPT_OUTPUT};
-    longs[DC_ASSESS_CLI_OPTION_COUNT + 1] = (struct option){"max-videos", required_argument, NULL, OPT_MAX};
-    longs[DC_ASSESS_CLI_OPTION_COUNT + 2] = (struct option){"jobs", required_argument, NULL, OPT_JOBS};
-    longs[DC_ASSESS_CLI_OPTION_COUNT + 3] = (struct option){"quiet", no_argument, NULL, 'q'};
-    longs[DC_ASSESS_CLI_OPTION_COUNT + 4] = (struct option){"help", no_argument, NULL, 'h'};
-    longs[DC_ASSESS_CLI_OPTION_COUNT + 5] = (struct option){0, 0, 0, 0};
+    static const struct option own[] = {
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"max-videos", required_argument, NULL, OPT_MAX},
+        {"jobs", required_argument, NULL, OPT_JOBS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+    };
+    enum { NOWN = sizeof own / sizeof own[0] };
+    struct option longs[DC_ASSESS_CLI_OPTION_COUNT + NOWN + 1];
+    dc_assess_cli_long_options_with(own, NOWN, longs);
     optind = 1;
     int opt, usage_error = 0;
     while ((opt = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {
