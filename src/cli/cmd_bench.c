@@ -19,6 +19,9 @@
 #include "ground_truth.h"
 #include "output.h"
 
+/* A crash or Ctrl-C loses at most this much finished work. */
+#define BENCH_CHECKPOINT_SEC 2.0
+
 typedef struct {
     char path[4096];
     dc_ground_truth truth;
@@ -170,6 +173,7 @@ typedef struct {
     dc_assess_env *env;
     const dc_assess_cli *cli;
     double started;
+    double last_checkpoint; /* when the report was last rewritten */
     bool quiet, tty;
     int write_failed;
     pthread_mutex_t lock;
@@ -231,7 +235,12 @@ static void *bench_worker(void *arg) {
         if (rec) json_array_append_new(b->videos, rec);
         b->done++;
         progress(b, it->path, &r.assessment);
-        if (write_report(b, false)) b->write_failed = 1;
+        /* Checkpoint for resuming, but not after every video: the whole report is rewritten
+         * each time, which would make a batch of thousands quadratic in I/O. */
+        if (dc_now() - b->last_checkpoint >= BENCH_CHECKPOINT_SEC) {
+            if (write_report(b, false)) b->write_failed = 1;
+            b->last_checkpoint = dc_now();
+        }
         pthread_mutex_unlock(&b->lock);
         dc_claim_result_free(&r);
     }
