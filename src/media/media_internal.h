@@ -95,16 +95,20 @@ typedef struct {
 } media_decoder;
 
 /* keyframes_only: non-key frames are skipped at the decoder. coarse: speed over fidelity
- * (no deblocking), for thumbnails. */
+ * (no deblocking), for thumbnails. One decoder thread per core, frame and slice threading. */
 dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
                                   bool coarse, dc_status *st);
-/* Like media_decoder_open; low_delay: slice threads only, for work that restarts the decoder
- * every few frames (frame threads would decode a few frames past each target in vain). */
+/* Like media_decoder_open with the threading chosen: `threads` decoder threads (0 = one per
+ * core); low_delay: slice threads only, for work that restarts the decoder every few frames
+ * (frame threads would decode a few frames past each target in vain). */
 dc_error_class media_decoder_open_ex(dc_media *m, media_decoder *d, bool keyframes_only,
-                                     bool coarse, bool low_delay, dc_status *st);
+                                     bool coarse, int threads, bool low_delay, dc_status *st);
 void media_decoder_close(media_decoder *d);
 void media_decoder_flush(media_decoder *d);
-/* Reads the next video packet (other streams skipped). Returns 0, AVERROR_EOF or an error. */
+/* Reads the next video packet into pkt (other streams and packets the demuxer flags corrupt
+ * are skipped, the latter counted in *corrupt). Returns 0, AVERROR_EOF or an error. */
+int media_read_packet(dc_media *m, AVPacket *pkt, int *corrupt);
+/* media_read_packet into d->pkt, counting in d->corrupt_packets. */
 int media_read_video_packet(dc_media *m, media_decoder *d);
 /* Sends d->pkt (or the end of stream when pkt is NULL), counting undecodable packets. */
 void media_decoder_send(media_decoder *d, bool flush);

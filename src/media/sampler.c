@@ -1,28 +1,19 @@
 /* The frame sampler: N frames from [start, end) as RGB at the model's input size.
  *
- * Targets are sorted. For each target the sampler either keeps decoding forward or seeks to the
- * keyframe at or before the target - and it seeks only when that keyframe lies beyond what has
- * already been sent to the decoder, so no GOP is decoded twice and a seek is taken exactly when
- * it skips work. Each chosen frame goes through swscale once, straight to the target size. */
+ * Targets are sorted and grouped by the keyframe each one decodes from. With several cores
+ * the groups are decoded at once, one task per group (sampler_parallel.c): every GOP is
+ * decoded once, by one thread, and only as far as its last target. With one core, a pipe or
+ * a single group, one decoder reads forward and seeks to the keyframe before a target only
+ * when that keyframe lies beyond what it has already been sent, so a seek is taken exactly
+ * when it skips work. Each chosen frame goes through swscale once, straight to the target
+ * size (sample_cursor.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "media_internal.h"
+#include "sampler_internal.h"
 
 enum { MAX_SAMPLE_FRAMES = 100000 };
-
-typedef struct {
-    dc_media *m;
-    media_decoder dec;
-    media_converter conv;
-    dc_frame_set *out;
-    int out_w, out_h;
-    int64_t *targets; /* stream time base */
-    int n;
-    int convert_errors;
-    int64_t last_pts; /* of the last frame emitted */
-} sampler;
 
 static dc_error_class plan_targets(sampler *s, const dc_sample_request *req, dc_status *st) {
     dc_media *m = s->m;
@@ -57,63 +48,42 @@ static dc_error_class plan_targets(sampler *s, const dc_sample_request *req, dc_
                        n, MAX_SAMPLE_FRAMES);
     if (n < 1) n = 1;
     s->targets = malloc(sizeof *s->targets * (size_t)n);
+    s->frame_pts = malloc(sizeof *s->frame_pts * (size_t)n);
     s->out->frames = calloc((size_t)n, sizeof *s->out->frames);
-    if (!s->targets || !s->out->frames) return media_fail_nomem(m, st);
+    if (!s->targets || !s->frame_pts || !s->out->frames) return media_fail_nomem(m, st);
     for (int i = 0; i < n; i++) s->targets[i] = media_sec_to_pts(m, start + i * step);
     s->n = n;
     s->out->requested = n;
     return DC_OK;
 }
 
-/* Appends frame f, converted, to the output - once: when targets lie closer together than
- * the frames do, the video has fewer frames than asked and each is returned only once. */
-static dc_error_class emit(sampler *s, const AVFrame *f, dc_status *st) {
-    int64_t pts = media_frame_pts(f);
-    if (s->out->count > 0 && pts == s->last_pts) return DC_OK;
-    s->last_pts = pts;
-    dc_frame *fr = &s->out->frames[s->out->count];
-    int stride = s->out_w * 3;
-    fr->rgb = media_alloc_pixels((size_t)stride * s->out_h);
-    if (!fr->rgb) return media_fail_nomem(s->m, st);
-    if (media_convert(&s->conv, f, s->m->info.rotation, s->out_w, s->out_h, AV_PIX_FMT_RGB24,
-                      SWS_BICUBIC, fr->rgb, stride) < 0) {
-        free(fr->rgb);
-        fr->rgb = NULL;
-        s->convert_errors++;
-        return DC_OK;
-    }
-    fr->width = s->out_w;
-    fr->height = s->out_h;
-    fr->stride = stride;
-    fr->t_sec = media_pts_to_sec(s->m, media_frame_pts(f));
-    s->out->count++;
-    return DC_OK;
-}
+/* The forward decoder of the one-decoder path. */
+typedef struct {
+    sampler *s;
+    media_decoder dec;
+    sample_cursor cur;
+} forward_pass;
 
 /* Reads and sends the next packet; at the end of input (or an unreadable tail) starts draining.
  * Returns DC_OK or a timeout. */
-static dc_error_class feed_decoder(sampler *s, bool *eof, int *read_error, dc_status *st) {
-    int ret = media_read_video_packet(s->m, &s->dec);
+static dc_error_class feed_decoder(forward_pass *p, dc_status *st) {
+    dc_media *m = p->s->m;
+    int ret = media_read_video_packet(m, &p->dec);
     if (ret == 0) {
-        media_decoder_send(&s->dec, false);
+        media_decoder_send(&p->dec, false);
         return DC_OK;
     }
-    if (s->m->interrupted || ret == AVERROR_EXIT)
-        return media_fail_timeout(s->m, st, "reading video packets");
-    if (ret != AVERROR_EOF) *read_error = ret;
-    media_decoder_send(&s->dec, true);
-    *eof = true;
+    if (m->interrupted || ret == AVERROR_EXIT)
+        return media_fail_timeout(m, st, "reading video packets");
+    media_decoder_send(&p->dec, true);
     return DC_OK;
 }
 
-static dc_error_class sample_exact(sampler *s, dc_status *st) {
+static dc_error_class sample_exact(forward_pass *p, dc_status *st) {
+    sampler *s = p->s;
     dc_media *m = s->m;
-    media_decoder *d = &s->dec;
-    AVFrame *prev = av_frame_alloc();
-    if (!prev) return media_fail_nomem(m, st);
-    bool have_prev = false, positioned = false, eof = false;
-    int read_error = 0;
-    int64_t period = media_sec_to_pts(m, m->frame_period) - m->origin_pts;
+    media_decoder *d = &p->dec;
+    bool positioned = false;
     dc_error_class e = DC_OK;
     int i = 0;
     while (i < s->n && e == DC_OK) {
@@ -121,19 +91,17 @@ static dc_error_class sample_exact(sampler *s, dc_status *st) {
             e = media_fail_timeout(m, st, "decoding frames");
             break;
         }
-        int64_t t = s->targets[i];
         if (m->keys_known) {
-            int k = media_key_at_or_before(m, t);
+            int k = media_key_at_or_before(m, s->targets[i]);
             if (k < 0) k = 0;
             /* Seek only past at least one frame that would otherwise be decoded: a keyframe
              * that is simply the next packet (all-intra video) is reached by reading on. */
-            if (!positioned || m->keys[k].ts > d->last_sent_pts + period + period / 2) {
+            if (!positioned || m->keys[k].ts > d->last_sent_pts + s->period + s->period / 2) {
                 int ret = media_seek_to_key(m, k);
                 if (ret >= 0) {
                     media_decoder_flush(d);
                     d->last_sent_pts = m->keys[k].ts;
-                    have_prev = false;
-                    eof = false;
+                    sample_cursor_restart(&p->cur);
                 } else if (m->interrupted || ret == AVERROR_EXIT) {
                     e = media_fail_timeout(m, st, "seeking");
                     break;
@@ -146,41 +114,24 @@ static dc_error_class sample_exact(sampler *s, dc_status *st) {
         }
         int ret = media_decoder_receive(d);
         if (ret == 0) {
-            int64_t pts = media_frame_pts(d->frame);
-            if (pts == AV_NOPTS_VALUE) {
+            if (media_frame_pts(d->frame) == AV_NOPTS_VALUE) {
                 av_frame_unref(d->frame);
                 continue;
             }
-            /* The frame nearest each target is this one or the one before it. */
-            while (i < s->n && s->targets[i] <= pts && e == DC_OK) {
-                int64_t ti = s->targets[i];
-                bool use_prev = have_prev && ti - media_frame_pts(prev) < pts - ti;
-                e = emit(s, use_prev ? prev : d->frame, st);
-                i++;
-            }
-            av_frame_unref(prev);
-            av_frame_move_ref(prev, d->frame);
-            have_prev = true;
+            e = sample_cursor_take(&p->cur, d->frame, &i, s->n, st);
         } else if (ret == AVERROR(EAGAIN)) {
-            e = feed_decoder(s, &eof, &read_error, st);
+            e = feed_decoder(p, st);
         } else {
-            /* Drained at the end of the input: the last frame serves targets within one frame
-             * period after it; later targets do not exist in this file. */
-            while (i < s->n && e == DC_OK) {
-                if (have_prev && s->targets[i] - media_frame_pts(prev) <= period)
-                    e = emit(s, prev, st);
-                i++;
-            }
+            e = sample_cursor_finish(&p->cur, &i, s->n, st);
         }
     }
-    av_frame_free(&prev);
-    (void)read_error;
     return e;
 }
 
-static dc_error_class sample_keyframes(sampler *s, dc_status *st) {
+static dc_error_class sample_keyframes(forward_pass *p, dc_status *st) {
+    sampler *s = p->s;
     dc_media *m = s->m;
-    media_decoder *d = &s->dec;
+    media_decoder *d = &p->dec;
     int *key_of = malloc(sizeof *key_of * (size_t)s->n);
     if (!key_of) return media_fail_nomem(m, st);
     for (int i = 0; i < s->n; i++) key_of[i] = media_key_nearest(m, s->targets[i]);
@@ -197,7 +148,7 @@ static dc_error_class sample_keyframes(sampler *s, dc_status *st) {
             int k = media_key_nearest(m, media_frame_pts(d->frame));
             while (next < s->n && key_of[next] < k) next++; /* keys that did not decode */
             while (next < s->n && key_of[next] == k && e == DC_OK) {
-                e = emit(s, d->frame, st);
+                e = sample_cursor_emit(&p->cur, next, d->frame, st);
                 next++;
             }
             av_frame_unref(d->frame);
@@ -231,24 +182,54 @@ static dc_error_class sample_keyframes(sampler *s, dc_status *st) {
  * keeps several frames in flight, decodes frames past each target for nothing. */
 static bool sparse(const sampler *s) {
     const dc_media *m = s->m;
-    if (!m->keys_known || s->n < 1) return false;
-    int64_t period = media_sec_to_pts(m, m->frame_period) - m->origin_pts;
-    if (period <= 0) return false;
+    if (!m->keys_known || s->n < 1 || s->period <= 0) return false;
     int near = 0;
     for (int i = 0; i < s->n; i++) {
         int k = media_key_at_or_before(m, s->targets[i]);
         bool restarts = i == 0 || k != media_key_at_or_before(m, s->targets[i - 1]);
-        if (k >= 0 && restarts && s->targets[i] - m->keys[k].ts < 4 * period) near++;
+        if (k >= 0 && restarts && s->targets[i] - m->keys[k].ts < 4 * s->period) near++;
     }
     return near * 2 > s->n;
+}
+
+static dc_error_class decode_forward(sampler *s, dc_status *st) {
+    forward_pass p = {.s = s};
+    dc_error_class e = sample_cursor_init(&p.cur, s, st);
+    if (e == DC_OK)
+        e = media_decoder_open_ex(s->m, &p.dec, s->keyframes, false, 0, sparse(s), st);
+    if (e == DC_OK) e = s->keyframes ? sample_keyframes(&p, st) : sample_exact(&p, st);
+    s->corrupt_packets += p.dec.corrupt_packets;
+    s->convert_errors += p.cur.convert_errors;
+    media_decoder_close(&p.dec);
+    sample_cursor_free(&p.cur);
+    return e;
+}
+
+/* Closes the gaps of targets that got no frame, and returns a frame that several targets
+ * share only once (the video has fewer frames than asked there). */
+static void compact(sampler *s) {
+    dc_frame_set *out = s->out;
+    int kept = 0;
+    for (int i = 0; i < s->n; i++) {
+        if (!out->frames[i].rgb) continue;
+        if (kept > 0 && s->frame_pts[i] == s->frame_pts[kept - 1]) {
+            free(out->frames[i].rgb);
+            out->frames[i].rgb = NULL;
+            continue;
+        }
+        s->frame_pts[kept] = s->frame_pts[i];
+        out->frames[kept] = out->frames[i];
+        if (kept != i) out->frames[i] = (dc_frame){0};
+        kept++;
+    }
+    out->count = kept;
 }
 
 static void report_shortfall(sampler *s, dc_status *st) {
     dc_media *m = s->m;
     char corrupt[96] = "";
-    if (s->dec.corrupt_packets > 0)
-        snprintf(corrupt, sizeof corrupt, "; skipped %d corrupt packet(s)",
-                 s->dec.corrupt_packets);
+    if (s->corrupt_packets > 0)
+        snprintf(corrupt, sizeof corrupt, "; skipped %d corrupt packet(s)", s->corrupt_packets);
     if (s->out->count < s->out->requested) {
         double last = s->out->count > 0 ? s->out->frames[s->out->count - 1].t_sec : 0;
         if (m->info.truncated) last = m->info.last_good_sec;
@@ -274,20 +255,27 @@ dc_error_class dc_frames_sample(dc_media *m, const dc_sample_request *req, dc_de
     media_select_stream(m, m->video_index);
     dc_error_class e = plan_targets(&s, req, st);
     if (e == DC_OK) e = media_index_ensure(m, st);
-    bool keyframes = req->mode == DC_SAMPLE_KEYFRAME && m->keys_known;
-    if (e == DC_OK) e = media_decoder_open_ex(m, &s.dec, keyframes, false, sparse(&s), st);
-    if (e == DC_OK) e = keyframes ? sample_keyframes(&s, st) : sample_exact(&s, st);
-    media_decoder_close(&s.dec);
-    media_converter_free(&s.conv);
+    s.period = media_sec_to_pts(m, m->frame_period) - m->origin_pts;
+    s.keyframes = req->mode == DC_SAMPLE_KEYFRAME && m->keys_known;
+    if (e == DC_OK) {
+        int workers = sampler_parallel_workers(&s);
+        e = workers > 1 ? sampler_decode_parallel(&s, workers, st) : decode_forward(&s, st);
+    }
     media_select_all_streams(m);
     free(s.targets);
     if (e != DC_OK) {
+        out->count = s.n;
         dc_frame_set_free(out);
+        free(s.frame_pts);
         return e;
     }
+    compact(&s);
+    free(s.frame_pts);
     report_shortfall(&s, st);
-    if (out->count == 0)
+    if (out->count == 0) {
+        dc_frame_set_free(out);
         return dc_fail(st, DC_ERR_INPUT, "%s: no frame in [%.3f, %.3f) s could be decoded",
                        m->path, req->start_sec, req->end_sec);
+    }
     return DC_OK;
 }

@@ -4,11 +4,11 @@
 
 dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
                                   bool coarse, dc_status *st) {
-    return media_decoder_open_ex(m, d, keyframes_only, coarse, false, st);
+    return media_decoder_open_ex(m, d, keyframes_only, coarse, 0, false, st);
 }
 
 dc_error_class media_decoder_open_ex(dc_media *m, media_decoder *d, bool keyframes_only,
-                                     bool coarse, bool low_delay, dc_status *st) {
+                                     bool coarse, int threads, bool low_delay, dc_status *st) {
     *d = (media_decoder){.last_sent_pts = INT64_MIN};
     AVCodecParameters *par = m->fmt->streams[m->video_index]->codecpar;
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
@@ -28,7 +28,7 @@ dc_error_class media_decoder_open_ex(dc_media *m, media_decoder *d, bool keyfram
         return media_fail_av(m, st, ret, "configuring the video decoder");
     }
     d->ctx->pkt_timebase = m->fmt->streams[m->video_index]->time_base;
-    d->ctx->thread_count = 0; /* one per core */
+    d->ctx->thread_count = threads > 0 ? threads : 0; /* 0: one per core */
     d->ctx->thread_type = low_delay ? FF_THREAD_SLICE : FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (keyframes_only) d->ctx->skip_frame = AVDISCARD_NONKEY;
     if (coarse) {
@@ -57,18 +57,22 @@ void media_decoder_flush(media_decoder *d) {
     d->eof_sent = false;
 }
 
-int media_read_video_packet(dc_media *m, media_decoder *d) {
+int media_read_packet(dc_media *m, AVPacket *pkt, int *corrupt) {
     for (;;) {
-        av_packet_unref(d->pkt);
-        int ret = av_read_frame(m->fmt, d->pkt);
+        av_packet_unref(pkt);
+        int ret = av_read_frame(m->fmt, pkt);
         if (ret < 0) return ret;
-        if (d->pkt->stream_index != m->video_index) continue;
-        if (d->pkt->flags & AV_PKT_FLAG_CORRUPT) {
-            d->corrupt_packets++;
+        if (pkt->stream_index != m->video_index) continue;
+        if (pkt->flags & AV_PKT_FLAG_CORRUPT) {
+            (*corrupt)++;
             continue;
         }
         return 0;
     }
+}
+
+int media_read_video_packet(dc_media *m, media_decoder *d) {
+    return media_read_packet(m, d->pkt, &d->corrupt_packets);
 }
 
 void media_decoder_send(media_decoder *d, bool flush) {

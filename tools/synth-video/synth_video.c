@@ -25,7 +25,7 @@ typedef enum { DMG_NONE, DMG_TRUNCATE, DMG_CORRUPT, DMG_NOAUDIO, DMG_VFR, DMG_MO
 
 typedef struct {
     const char *out, *scene, *codec;
-    int width, height, gop, crf;
+    int width, height, gop, crf, bframes;
     double fps, duration, incident_at;
     uint64_t seed;
     damage dmg;
@@ -77,6 +77,8 @@ static void usage(FILE *f) {
             "  --gop N            keyframe interval in frames (default = fps: 1 s)\n"
             "  --codec C          h264 (default), hevc or mjpeg\n"
             "  --crf N            x264/x265 quality (default 23)\n"
+            "  --bframes N        x264/x265 B-frames between references (default 0, as most\n"
+            "                     dashcams): decode order then differs from display order\n"
             "  --seed N           random seed (default 1)\n"
             "  --damage D         truncate | corrupt | noaudio | vfr | moov-end\n"
             "  --rotate DEG       display rotation metadata: 90, 180 or 270 (clockwise)\n"
@@ -91,12 +93,16 @@ static int parse(int argc, char **argv, options *o) {
     *o = (options){.width = 1280, .height = 720, .fps = 30, .duration = 10, .incident_at = -1,
                    .seed = 1, .codec = "h264", .crf = 23, .audio_rate = 48000};
     o->scene = sv_default_scene_name();
-    enum { O_SCENE = 256, O_DUR, O_INC, O_SIZE, O_FPS, O_GOP, O_CODEC, O_SEED, O_DMG, O_CRF, O_ROT };
+    enum {
+        O_SCENE = 256, O_DUR, O_INC, O_SIZE, O_FPS, O_GOP, O_CODEC, O_SEED, O_DMG, O_CRF, O_ROT,
+        O_BFRAMES
+    };
     static const struct option longs[] = {
         {"scene", 1, 0, O_SCENE}, {"duration", 1, 0, O_DUR}, {"incident-at", 1, 0, O_INC},
         {"size", 1, 0, O_SIZE},   {"fps", 1, 0, O_FPS},      {"gop", 1, 0, O_GOP},
         {"codec", 1, 0, O_CODEC}, {"seed", 1, 0, O_SEED},    {"damage", 1, 0, O_DMG},
-        {"crf", 1, 0, O_CRF},     {"rotate", 1, 0, O_ROT},   {"help", 0, 0, 'h'},
+        {"crf", 1, 0, O_CRF},     {"rotate", 1, 0, O_ROT},   {"bframes", 1, 0, O_BFRAMES},
+        {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
@@ -114,6 +120,7 @@ static int parse(int argc, char **argv, options *o) {
         case O_SEED: o->seed = strtoull(optarg, NULL, 10); break;
         case O_CRF: o->crf = atoi(optarg); break;
         case O_ROT: o->rotate = atoi(optarg); break;
+        case O_BFRAMES: o->bframes = atoi(optarg); break;
         case O_DMG:
             if (!strcmp(optarg, "truncate")) o->dmg = DMG_TRUNCATE;
             else if (!strcmp(optarg, "corrupt")) o->dmg = DMG_CORRUPT;
@@ -136,6 +143,10 @@ static int parse(int argc, char **argv, options *o) {
         return 2;
     }
     if (o->gop <= 0) o->gop = (int)lround(o->fps);
+    if (o->bframes < 0 || o->bframes > 16) {
+        fprintf(stderr, "synth-video: --bframes must be in [0, 16]\n");
+        return 2;
+    }
     if (o->rotate % 90 || o->rotate < 0 || o->rotate >= 360) {
         fprintf(stderr, "synth-video: --rotate must be 0, 90, 180 or 270\n");
         return 2;
@@ -168,11 +179,14 @@ static int open_video(writer *w) {
     if (!strcmp(o->codec, "h264")) {
         av_opt_set(c->priv_data, "preset", "ultrafast", 0);
         av_opt_set_int(c->priv_data, "crf", o->crf, 0);
-        av_opt_set(c->priv_data, "x264-params", "scenecut=0:open-gop=0", 0);
+        char params[64];
+        snprintf(params, sizeof params, "scenecut=0:open-gop=0:bframes=%d", o->bframes);
+        av_opt_set(c->priv_data, "x264-params", params, 0);
     } else if (!strcmp(o->codec, "hevc")) {
         char params[128];
         snprintf(params, sizeof params,
-                 "log-level=error:keyint=%d:min-keyint=%d:scenecut=0:open-gop=0", o->gop, o->gop);
+                 "log-level=error:keyint=%d:min-keyint=%d:scenecut=0:open-gop=0:bframes=%d", o->gop,
+                 o->gop, o->bframes);
         av_opt_set(c->priv_data, "preset", "ultrafast", 0);
         av_opt_set_int(c->priv_data, "crf", o->crf, 0);
         av_opt_set(c->priv_data, "x265-params", params, 0);

@@ -1,0 +1,163 @@
+/* The sampler's two ways of decoding give the same answer: one task per keyframe group on
+ * several threads (DASHCLAIM_DECODE_WORKERS=4, whatever the machine's cores) and one decoder
+ * reading forward (=1). Same timestamps, the same pixels, and every frame is the one its
+ * timestamp names (the plain scene draws its clock), over codecs, containers, B-frames,
+ * all-intra video, VFR and damaged files, and requests that hit GOP edges. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "dashclaim/media.h"
+#include "media_test_util.h"
+#include "scene_plain.h"
+
+static const struct {
+    const char *name, *args;
+    bool damaged; /* frames after damage may be concealed differently: timestamps only */
+} inputs[] = {
+    {"p_h264.mp4", "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6", false},
+    {"p_bframes.mp4",
+     "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6 --bframes 3", false},
+    {"p_bframes.mkv",
+     "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6 --bframes 3", false},
+    {"p_hevc.mp4",
+     "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6 --codec hevc --bframes 2",
+     false},
+    {"p_mjpeg.avi", "--scene plain --size 320x240 --fps 25 --duration 4 --codec mjpeg", false},
+    {"p_h264.ts", "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6", false},
+    {"p_vfr.mp4", "--scene plain --size 320x240 --fps 30 --gop 30 --duration 6 --damage vfr",
+     false},
+    {"p_truncate.mp4", "--scene plain --size 320x240 --duration 6 --damage truncate", true},
+    {"p_corrupt.mp4", "--scene plain --size 320x240 --duration 6 --damage corrupt", true},
+};
+#define INPUT_COUNT (sizeof inputs / sizeof inputs[0])
+
+static const struct {
+    const char *what;
+    dc_sample_request req;
+} requests[] = {
+    {"12 uniform", {.start_sec = 0.5, .end_sec = 5.5, .count = 12}},
+    /* Just before each keyframe: the nearest frame is the next GOP's keyframe or the last
+     * frame of this GOP, which a B-frame stream decodes after that keyframe. */
+    {"GOP edges", {.start_sec = 0.99, .end_sec = 5.99, .fps = 1}},
+    {"every frame", {.fps = 30}},
+    {"closer than frames", {.start_sec = 2, .end_sec = 3, .count = 90}},
+    {"past the end", {.start_sec = 4, .end_sec = 0, .count = 40}},
+    {"keyframes", {.start_sec = 0.3, .end_sec = 5.3, .count = 5, .mode = DC_SAMPLE_KEYFRAME}},
+    {"model size", {.start_sec = 1, .end_sec = 5, .count = 8, .longest_side = 840, .unit = 28}},
+};
+#define REQUEST_COUNT (sizeof requests / sizeof requests[0])
+
+static int make_inputs(void **state) {
+    for (size_t i = 0; i < INPUT_COUNT; i++)
+        if (!media_test_video(inputs[i].name, inputs[i].args)) return -1;
+    return 0;
+}
+
+static dc_error_class sample_with(const char *workers, dc_media *m, const dc_sample_request *r,
+                                  dc_frame_set *fs, dc_status *st) {
+    setenv("DASHCLAIM_DECODE_WORKERS", workers, 1);
+    dc_error_class e = dc_frames_sample(m, r, dc_deadline_in(60), fs, st);
+    unsetenv("DASHCLAIM_DECODE_WORKERS");
+    return e;
+}
+
+static void assert_clock(const char *what, const dc_frame *f) {
+    long cs = sv_plain_read_clock(f->rgb, f->width, f->height, f->stride);
+    if (labs(cs - lround(f->t_sec * 100)) > 1)
+        fail_msg("%s: frame at %.3f s shows clock %ld cs", what, f->t_sec, cs);
+}
+
+static void compare(size_t in, size_t rq) {
+    char what[160];
+    snprintf(what, sizeof what, "%s, %s", inputs[in].name, requests[rq].what);
+    dc_status st1, stn;
+    dc_media *m = dc_media_open(media_test_path(inputs[in].name), dc_deadline_in(30), &st1);
+    if (!m) fail_msg("open %s: %s", inputs[in].name, st1.message);
+    dc_frame_set one, many;
+    dc_error_class e1 = sample_with("1", m, &requests[rq].req, &one, &st1);
+    dc_error_class en = sample_with("4", m, &requests[rq].req, &many, &stn);
+    if (e1 != en || st1.degraded != stn.degraded)
+        fail_msg("%s: forward %d%s (%s), parallel %d%s (%s)", what, e1,
+                 st1.degraded ? " degraded" : "", st1.message, en,
+                 stn.degraded ? " degraded" : "", stn.message);
+    if (one.count != many.count || one.requested != many.requested)
+        fail_msg("%s: forward %d of %d frames, parallel %d of %d", what, one.count,
+                 one.requested, many.count, many.requested);
+    for (int i = 0; i < one.count; i++) {
+        const dc_frame *a = &one.frames[i], *b = &many.frames[i];
+        if (fabs(a->t_sec - b->t_sec) > 1e-6)
+            fail_msg("%s: frame %d at %.4f s forward, %.4f s parallel", what, i, a->t_sec,
+                     b->t_sec);
+        assert_int_equal(a->width, b->width);
+        assert_int_equal(a->height, b->height);
+        if (!inputs[in].damaged) {
+            for (int y = 0; y < a->height; y++)
+                if (memcmp(a->rgb + (size_t)y * a->stride, b->rgb + (size_t)y * b->stride,
+                           (size_t)a->width * 3))
+                    fail_msg("%s: frame %d at %.4f s differs in row %d", what, i, a->t_sec, y);
+            if (i % 5 == 0) assert_clock(what, b);
+        }
+    }
+    dc_frame_set_free(&one);
+    dc_frame_set_free(&many);
+    dc_media_close(m);
+}
+
+static void parallel_matches_forward(void **state) {
+    for (size_t in = 0; in < INPUT_COUNT; in++)
+        for (size_t rq = 0; rq < REQUEST_COUNT; rq++) compare(in, rq);
+}
+
+/* A B-frame stream decodes frames after a keyframe that are shown before it: the last frame
+ * of a GOP must still come back for a target just before the next keyframe. */
+static void bframes_gop_edge_frames_exist(void **state) {
+    dc_status st;
+    dc_media *m = dc_media_open(media_test_path("p_bframes.mp4"), dc_deadline_in(30), &st);
+    assert_non_null(m);
+    dc_sample_request req = {.start_sec = 29.0 / 30, .end_sec = 5, .fps = 1}; /* frame 29, 59.. */
+    dc_frame_set fs;
+    assert_int_equal(sample_with("4", m, &req, &fs, &st), DC_OK);
+    assert_int_equal(fs.count, 5);
+    for (int i = 0; i < fs.count; i++) {
+        assert_true(fabs(fs.frames[i].t_sec - (29 + 30 * i) / 30.0) < 1e-3);
+        assert_clock("GOP's last frame", &fs.frames[i]);
+    }
+    dc_frame_set_free(&fs);
+    dc_media_close(m);
+}
+
+/* The worker threads stop at the deadline too, and nothing is left behind (ASan build). */
+static void parallel_stops_at_deadline(void **state) {
+    const char *path = media_test_video(
+        "p_long.mp4", "--scene plain --size 640x360 --fps 30 --gop 15 --duration 30");
+    assert_non_null(path);
+    dc_status st;
+    dc_media *m = dc_media_open(path, dc_deadline_in(30), &st);
+    assert_non_null(m);
+    setenv("DASHCLAIM_DECODE_WORKERS", "4", 1);
+    double budget = 0.15, started = dc_now();
+    dc_sample_request req = {.fps = 30}; /* 900 frames, far more than the budget allows */
+    dc_frame_set fs;
+    assert_int_equal(dc_frames_sample(m, &req, dc_deadline_in(budget), &fs, &st),
+                     DC_ERR_TIMEOUT);
+    double took = dc_now() - started;
+    if (took > budget * 1.1 + 0.1) fail_msg("returned after %.3f s for %.3f s", took, budget);
+    assert_non_null(strstr(st.message, "p_long.mp4"));
+    assert_int_equal(fs.count, 0);
+    assert_null(fs.frames);
+    unsetenv("DASHCLAIM_DECODE_WORKERS");
+    dc_media_close(m);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parallel_matches_forward),
+        cmocka_unit_test(bframes_gop_edge_frames_exist),
+        cmocka_unit_test(parallel_stops_at_deadline),
+    };
+    return cmocka_run_group_tests(tests, make_inputs, NULL);
+}
