@@ -120,12 +120,13 @@ def main():
         rows.append((w, n, a, d1, dn, b, c))
     print("bench/sample on %s (%s)" % (os.path.basename(video), info))
     print("frames ready for the model: RGB 840x476 in memory; seconds, lower is better")
-    head = ("workload", "frames", "dashclaim", "floor 1t", "floor Nt", "a/floorNt",
+    # The floor is the faster of its two decoder set-ups: the target is <= 1.2x of that.
+    head = ("workload", "frames", "dashclaim", "floor 1t", "floor Nt", "a/floor",
             "prototype", "proto/a", "ffmpeg-cli", "ffmpeg/a")
     print("%-8s %6s %10s %9s %9s %10s %10s %8s %10s %9s" % head)
     for w, n, a, d1, dn, b, c in rows:
         print("%-8s %6d %10s %9s %9s %10s %10s %8s %10s %9s" % (
-            w, n, fmt(a), fmt(d1), fmt(dn), ratio(a, dn), fmt(b), ratio(b, a), fmt(c),
+            w, n, fmt(a), fmt(d1), fmt(dn), ratio(a, min(d1, dn)), fmt(b), ratio(b, a), fmt(c),
             ratio(c, a)))
     if ("THUMBS", "dashclaim") in res:
         t, count = res[("THUMBS", "dashclaim")]
