@@ -15,6 +15,7 @@ typedef struct {
     dc_frame *frames;
     int count;
     int requested; /* how many were asked for; count < requested says the video ran out */
+    int decode_workers; /* threads that decoded them (1: one decoder reading forward) */
 } dc_frame_set;
 
 /* Frees the pixels and the array; leaves *set zeroed. Safe on a zeroed set. */

@@ -138,6 +138,7 @@ int dc_cmd_frames(int argc, char **argv) {
     json_object_set_new(o, "height", json_integer(fs.count ? fs.frames[0].height : 0));
     json_object_set_new(o, "seconds", json_real(seconds));
     json_object_set_new(o, "open_seconds", json_real(open_sec));
+    json_object_set_new(o, "decode_workers", json_integer(fs.decode_workers));
     json_object_set_new(o, "status", json_string(st.degraded ? "degraded" : "ok"));
     if (st.degraded) json_object_set_new(o, "message", json_string(st.message));
     if (out_dir) json_object_set_new(o, "output_dir", json_string(out_dir));

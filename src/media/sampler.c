@@ -227,9 +227,12 @@ static void compact(sampler *s) {
 
 static void report_shortfall(sampler *s, dc_status *st) {
     dc_media *m = s->m;
-    char corrupt[96] = "";
+    char corrupt[128] = "";
     if (s->corrupt_packets > 0)
         snprintf(corrupt, sizeof corrupt, "; skipped %d corrupt packet(s)", s->corrupt_packets);
+    if (s->convert_errors > 0)
+        snprintf(corrupt + strlen(corrupt), sizeof corrupt - strlen(corrupt),
+                 "; %d frame(s) could not be converted", s->convert_errors);
     if (s->out->count < s->out->requested) {
         double last = s->out->count > 0 ? s->out->frames[s->out->count - 1].t_sec : 0;
         if (m->info.truncated) last = m->info.last_good_sec;
@@ -260,6 +263,7 @@ dc_error_class dc_frames_sample(dc_media *m, const dc_sample_request *req, dc_de
     if (e == DC_OK) {
         int workers = sampler_parallel_workers(&s);
         e = workers > 1 ? sampler_decode_parallel(&s, workers, st) : decode_forward(&s, st);
+        out->decode_workers = workers;
     }
     media_select_all_streams(m);
     free(s.targets);

@@ -49,16 +49,19 @@ static const struct {
 static const struct {
     const char *what;
     dc_sample_request req;
+    bool four_groups; /* spans at least four keyframe groups on every input */
 } requests[] = {
-    {"12 uniform", {.start_sec = 0.5, .end_sec = 5.5, .count = 12}},
+    {"12 uniform", {.start_sec = 0.5, .end_sec = 5.5, .count = 12}, true},
     /* Just before each keyframe: the nearest frame is the next GOP's keyframe or the last
      * frame of this GOP, which a B-frame stream decodes after that keyframe. */
-    {"GOP edges", {.start_sec = 0.99, .end_sec = 5.99, .fps = 1}},
-    {"every frame", {.fps = 30}},
-    {"closer than frames", {.start_sec = 2, .end_sec = 3, .count = 90}},
-    {"past the end", {.start_sec = 4, .end_sec = 0, .count = 40}},
-    {"keyframes", {.start_sec = 0.3, .end_sec = 5.3, .count = 5, .mode = DC_SAMPLE_KEYFRAME}},
-    {"model size", {.start_sec = 1, .end_sec = 5, .count = 8, .longest_side = 840, .unit = 28}},
+    {"GOP edges", {.start_sec = 0.99, .end_sec = 5.99, .fps = 1}, true},
+    {"every frame", {.fps = 30}, true},
+    {"closer than frames", {.start_sec = 2, .end_sec = 3, .count = 90}, false},
+    {"past the end", {.start_sec = 4, .end_sec = 0, .count = 40}, false},
+    {"keyframes", {.start_sec = 0.3, .end_sec = 5.3, .count = 5, .mode = DC_SAMPLE_KEYFRAME},
+     false},
+    {"model size", {.start_sec = 1, .end_sec = 5, .count = 8, .longest_side = 840, .unit = 28},
+     false},
 };
 #define REQUEST_COUNT (sizeof requests / sizeof requests[0])
 
@@ -95,6 +98,11 @@ static void compare(size_t in, size_t rq) {
         fail_msg("%s: forward %d%s (%s), parallel %d%s (%s)", what, e1,
                  st1.degraded ? " degraded" : "", st1.message, en, stn.degraded ? " degraded" : "",
                  stn.message);
+    /* =1 must run the forward path, and =4 the tasks wherever a request spans four keyframe
+     * groups (every input here is seekable and indexed). */
+    if (e1 == DC_OK) assert_int_equal(one.decode_workers, 1);
+    if (requests[rq].four_groups && many.decode_workers != 4)
+        fail_msg("%s: %d decoding threads, not 4", what, many.decode_workers);
     if (one.count != many.count || one.requested != many.requested)
         fail_msg("%s: forward %d of %d frames, parallel %d of %d", what, one.count, one.requested,
                  many.count, many.requested);
