@@ -1,0 +1,175 @@
+/* Inside the store: the backend vtable and the helpers every backend shares.
+ *
+ * store.c implements include/dashclaim/store.h once: it checks arguments, generates ids and keys,
+ * hashes videos and keys, verifies the audit chain, and calls a backend through store_ops. A
+ * backend (store_sqlite.c, store_pg*.c) only moves rows and bytes, inside its own transactions.
+ *
+ * What both backends must produce identically is built here, not in the backends: the audit rows
+ * (store_audit_*), their hash chain (store_audit_seal), the final assessment of a claim that ran
+ * out of attempts (store_failed_assessment_json), the list cursor, the clock. A backend appends
+ * the rows these helpers build inside the transaction that makes the change they describe, after
+ * reading the last row's seq and hash in that same transaction (so appends are serialised).
+ *
+ * Contract of every op: the same as the public function of the same name in store.h (arguments
+ * already checked: non-NULL, lengths within the fields), returning a dc_error_class and filling
+ * *st. "self" is the backend's connection; none is shared between threads.
+ */
+#ifndef DASHCLAIM_STORE_INTERNAL_H
+#define DASHCLAIM_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dashclaim/store.h"
+
+typedef struct store_ops {
+    const char *name; /* "sqlite" | "postgresql" */
+    void (*close)(void *self);
+
+    /* Video bytes. A sink receives an upload (store.c hashes it on the way); commit makes it
+     * durable under sha256 (given by store.c) and frees the sink; abort frees it and removes only
+     * what the sink itself wrote. */
+    dc_error_class (*video_sink_open)(void *self, void **sink, dc_status *st);
+    dc_error_class (*video_sink_write)(void *sink, const void *data, size_t n, dc_status *st);
+    dc_error_class (*video_sink_commit)(void *sink, const char *sha256, int64_t bytes,
+                                        dc_status *st);
+    void (*video_sink_abort)(void *sink);
+    /* *src = NULL (DC_OK) when no such video. */
+    dc_error_class (*video_source_open)(void *self, const char *sha256, void **src,
+                                        int64_t *size, dc_status *st);
+    dc_error_class (*video_source_read)(void *src, int64_t offset, void *buf, size_t cap,
+                                        size_t *n, dc_status *st);
+    void (*video_source_close)(void *src);
+    /* A backend that keeps videos as files says where (*has = true); NULL op = no files, and
+     * store.c copies the bytes into a scratch file through video_source_*. */
+    dc_error_class (*video_local_path)(void *self, const char *sha256, char *path, size_t size,
+                                       bool *has, dc_status *st);
+
+    /* Claims. id is new (store_new_claim_id); audit is the "claim.created" row to append (its
+     * claim_id is id) when the claim is really inserted. */
+    dc_error_class (*claim_insert)(void *self, const char *id, const dc_store_new_claim *nc,
+                                   dc_audit_row *audit, dc_store_claim *out, bool *existed,
+                                   dc_status *st);
+    dc_error_class (*claim_get)(void *self, const char *id, dc_store_claim *out, bool *found,
+                                dc_status *st);
+    /* f->limit is 1..500; the cursor is decoded with store_cursor_decode. */
+    dc_error_class (*claims_list)(void *self, const dc_store_claim_filter *f,
+                                  dc_store_claim *rows, int *count, char *next_cursor,
+                                  dc_status *st);
+    dc_error_class (*claim_counts)(void *self, int64_t counts[DC_STATE_COUNT],
+                                   dc_status *st);
+
+    /* Jobs. Expired leases: a job with charged < max_attempts is queued again; one with
+     * charged >= max_attempts ends its claim failed with store_failed_assessment_json(...,
+     * DC_ERR_INTERNAL, store_lease_lost_message) and the audit row store_audit_claim_failed. */
+    dc_error_class (*job_claim)(void *self, const char *worker, dc_store_job *job, bool *got,
+                                dc_status *st);
+    dc_error_class (*job_heartbeat)(void *self, dc_store_job *job, bool *held, dc_status *st);
+    /* audit: the "assessment" row (store_audit_assessment). */
+    dc_error_class (*job_complete)(void *self, const dc_store_job *job,
+                                   const dc_store_result *result, dc_audit_row *audit,
+                                   bool *accepted, dc_status *st);
+    /* final_json / final_audit: the final assessment and "claim.failed" row to write when the
+     * failure is final (not retryable or no attempts left). */
+    dc_error_class (*job_fail)(void *self, const dc_store_job *job, dc_error_class cls,
+                               const char *message, bool retryable, const char *final_json,
+                               dc_audit_row *final_audit, bool *accepted, dc_status *st);
+    dc_error_class (*job_release)(void *self, const dc_store_job *job, bool *accepted,
+                                  dc_status *st);
+    dc_error_class (*jobs_rescue)(void *self, int *requeued, int *failed, dc_status *st);
+
+    dc_error_class (*assessment_get)(void *self, const char *claim_id, char **json,
+                                     dc_status *st);
+    dc_error_class (*artifact_get)(void *self, const char *claim_id, const char *name,
+                                   uint8_t **data, size_t *len, dc_status *st);
+
+    /* In one transaction: read the claim (DC_ERR_INPUT when unknown or not done/failed) and its
+     * assessment JSON, insert the review row, and append the rows store_audit_review builds
+     * ("review" then one "override.<field>" per override), each sealed after the one before. */
+    dc_error_class (*review_add)(void *self, const char *claim_id, const dc_store_review *r,
+                                 const char *reviewer, dc_status *st);
+
+    dc_error_class (*audit_append)(void *self, dc_audit_row *row, dc_status *st);
+    dc_error_class (*audit_list)(void *self, const char *claim_id, int64_t after_seq,
+                                 dc_audit_row *rows, int max, int *count, dc_status *st);
+
+    /* Keys. key_insert stores info + the key's SHA-256 and appends audit ("key.added"). */
+    dc_error_class (*key_insert)(void *self, const dc_store_key *info, const char *hash,
+                                 dc_audit_row *audit, dc_status *st);
+    /* By public id; hash gets the stored SHA-256 (65 bytes). */
+    dc_error_class (*key_get)(void *self, const char *id, dc_store_key *out, char *hash,
+                              bool *found, dc_status *st);
+    dc_error_class (*key_list)(void *self, dc_store_key *rows, int max, int *count,
+                               dc_status *st);
+    /* Revokes by id or name; *found = false when none matches (nothing written). Otherwise fills
+     * audit with store_audit_key(audit, "key.revoked", &the_key) and appends it. */
+    dc_error_class (*key_revoke)(void *self, const char *id_or_name, dc_audit_row *audit,
+                                 bool *found, dc_status *st);
+} store_ops;
+
+struct dc_store {
+    const store_ops *ops;
+    void *self;
+    dc_store_options opts;
+};
+
+/* Backends. Each fills *ops and *self, or fails with *st. */
+dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o,
+                                 const store_ops **ops, void **self, dc_status *st);
+#ifdef DC_STORE_HAVE_PG
+dc_error_class store_pg_open(const char *url, const dc_store_options *o, const store_ops **ops,
+                             void **self, dc_status *st);
+#endif
+
+/* ---- shared helpers (store_shared.c, store_audit.c) ------------------------------------------ */
+
+int64_t store_now_ms(void);
+/* "2026-12-01T18:30:00.123Z" into out[32]. */
+void store_iso_ms(int64_t ms, char out[32]);
+/* "clm_" + 32 random hex (getrandom). */
+dc_error_class store_new_claim_id(char out[DC_STORE_ID_LEN], dc_status *st);
+
+/* The list cursor: the sort key of the last row of a page. priority -1 = no assessment. */
+void store_cursor_encode(int priority, int64_t created_ms, const char *id,
+                         char out[DC_STORE_CURSOR_LEN]);
+/* false for a malformed cursor. */
+bool store_cursor_decode(const char *cursor, int *priority, int64_t *created_ms,
+                         char id[DC_STORE_ID_LEN]);
+
+/* The message and final assessment of a claim whose worker died on every attempt (or failed
+ * for good): a dc_assessment marked failed with cls and message, its claim id and video SHA-256.
+ * Caller frees; NULL only when out of memory. */
+#define STORE_LEASE_LOST_MESSAGE                                                                \
+    "the worker stopped (killed or crashed) on every attempt: its lease expired %d times"
+char *store_failed_assessment_json(const char *claim_id, const char *video_sha256,
+                                   dc_error_class cls, const char *message);
+
+/* Audit rows (actor, action, claim, before/after/reason, versions, video) for each event; the
+ * backend seals them with store_audit_seal inside its transaction. */
+void store_audit_claim_created(dc_audit_row *row, const char *claim_id,
+                               const dc_store_new_claim *nc);
+void store_audit_assessment(dc_audit_row *row, const dc_store_job *job,
+                            const dc_assessment *a);
+void store_audit_claim_failed(dc_audit_row *row, const char *claim_id, const char *video_sha256,
+                              const char *actor, dc_error_class cls, const char *message);
+/* Up to 4 rows: "review" and one "override.<field>" per override; before values from the
+ * assessment JSON (the final record; may be NULL). Returns the count. */
+int store_audit_review(dc_audit_row rows[4], const char *claim_id, const char *video_sha256,
+                       const dc_store_review *r, const char *reviewer,
+                       const char *assessment_json);
+void store_audit_key(dc_audit_row *row, const char *action, const dc_store_key *k);
+
+/* Fills row->seq = prev_seq + 1, row->prev_hash = prev_hash ("" = the first row: 64 zeros),
+ * row->at (now, unless set) and row->hash. */
+void store_audit_seal(dc_audit_row *row, int64_t prev_seq, const char *prev_hash);
+/* The hash a row should have given its fields and prev_hash (hex into out[65]). */
+void store_audit_hash(const dc_audit_row *row, char out[65]);
+
+/* Checks a review's fields: DC_ERR_INPUT with a message naming the field. */
+dc_error_class store_review_check(const dc_store_review *r, dc_status *st);
+
+/* Copies src into dst[size]; false (dst cut) when it did not fit. */
+bool store_copy(char *dst, size_t size, const char *src);
+
+#endif
