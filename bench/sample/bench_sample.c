@@ -61,8 +61,12 @@ static int time_sampler(const char *path, const dc_sample_request *req, double *
         fprintf(stderr, "bench-sample: %s\n", st.message);
         return -1;
     }
+    /* DASHCLAIM_DECODE_WORKERS=1 measures one decoder reading forward, as the CLI does. */
+    dc_sample_request r = *req;
+    const char *workers = getenv("DASHCLAIM_DECODE_WORKERS");
+    r.decode_workers = workers && atoi(workers) > 0 ? atoi(workers) : 0;
     dc_frame_set fs;
-    if (dc_frames_sample(m, req, dc_deadline_in(600), &fs, &st) != DC_OK) {
+    if (dc_frames_sample(m, &r, dc_deadline_in(600), &fs, &st) != DC_OK) {
         fprintf(stderr, "bench-sample: %s\n", st.message);
         dc_media_close(m);
         return -1;

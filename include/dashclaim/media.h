@@ -65,6 +65,10 @@ typedef struct {
     int longest_side;          /* resize so the longest side is this (0 = native size) */
     int unit;                  /* round both sides to a multiple of this (e.g. 28); 0 = 1 */
     dc_sample_mode mode;
+    /* Decoding threads at most (one keyframe group per task): 0 = one per core, 1 = one
+     * decoder reading forward. The library reads no environment; the CLI sets this from
+     * DASHCLAIM_DECODE_WORKERS. */
+    int decode_workers;
 } dc_sample_request;
 
 /* Decodes the requested frames into RGB24 at the target size, with their exact

@@ -62,7 +62,7 @@ typedef struct {
     double dense_relative;
 } dc_mine_options;
 
-void dc_mine_options_default(dc_mine_options *o);
+void dc_mine_options_init(dc_mine_options *o);
 
 typedef struct {
     double start_sec, end_sec, peak_sec;

@@ -20,6 +20,7 @@ typedef struct {
     const dc_claim_metadata *metadata;   /* NULL = no claim metadata */
     dc_vlm *vlm;        /* NULL = the model-free signals engine */
     bool keep_evidence; /* keep the sampled frames (for the HTML report) */
+    int decode_workers; /* the sample requests' decode_workers (0 = one per core) */
 } dc_pipeline_options;
 
 void dc_pipeline_options_init(dc_pipeline_options *o);

@@ -30,7 +30,6 @@ dc_error_class dc_fail(dc_status *st, dc_error_class code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Marks *st degraded with a message (keeps code DC_OK). */
 void dc_degrade(dc_status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static inline bool dc_ok(const dc_status *st) { return st->code == DC_OK; }
 /* "input", "resource", "timeout", "model", "internal" ("ok" for DC_OK). */
 const char *dc_error_class_name(dc_error_class code);
 

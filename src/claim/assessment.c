@@ -16,7 +16,7 @@ void dc_assessment_init(dc_assessment *a) {
     memset(a, 0, sizeof *a);
     snprintf(a->schema, sizeof a->schema, "%s", DC_ASSESSMENT_SCHEMA);
     snprintf(a->dashclaim_version, sizeof a->dashclaim_version, "%s", DC_VERSION);
-    dc_utc_now(a->created_at);
+    claim_utc_now(a->created_at);
     a->status = DC_CLAIM_OK;
     a->error_class = DC_OK;
     a->severity = DC_SEVERITY_UNSET;
@@ -31,8 +31,8 @@ void dc_assessment_init(dc_assessment *a) {
 void dc_assessment_fail(dc_assessment *a, const dc_status *st) {
     a->status = DC_CLAIM_FAILED;
     a->error_class = st && st->code != DC_OK ? st->code : DC_ERR_INTERNAL;
-    dc_copy_utf8(a->error_message, sizeof a->error_message,
-                 st && st->message[0] ? st->message : "failed without a message (a bug)");
+    claim_copy_utf8(a->error_message, sizeof a->error_message,
+                    st && st->message[0] ? st->message : "failed without a message (a bug)");
     /* A failure must never read like a real assessment: no severity, no distribution. */
     a->severity = DC_SEVERITY_UNSET;
     memset(a->severity_probs, 0, sizeof a->severity_probs);
@@ -49,11 +49,11 @@ void dc_assessment_degrade(dc_assessment *a, const char *message) {
     /* keep every reason: several stages may degrade one claim */
     size_t used = strlen(a->error_message);
     if (used == 0) {
-        dc_copy_utf8(a->error_message, sizeof a->error_message, message);
+        claim_copy_utf8(a->error_message, sizeof a->error_message, message);
     } else if (used + 3 < sizeof a->error_message) {
         char *dst = a->error_message + used;
         memcpy(dst, "; ", 2);
-        dc_copy_utf8(dst + 2, sizeof a->error_message - used - 2, message);
+        claim_copy_utf8(dst + 2, sizeof a->error_message - used - 2, message);
     }
 }
 
@@ -69,12 +69,12 @@ static json_t *severity_json(dc_severity s) {
 static json_t *build_record(const dc_assessment *a) {
     json_t *o = json_object();
     json_object_set_new(o, "schema", json_string(DC_ASSESSMENT_SCHEMA));
-    json_object_set_new(o, "claim_id", dc_json_text(a->claim_id));
-    json_object_set_new(o, "dashclaim_version", dc_json_text(a->dashclaim_version));
-    json_object_set_new(o, "created_at", dc_json_text(a->created_at));
+    json_object_set_new(o, "claim_id", claim_json_text(a->claim_id));
+    json_object_set_new(o, "dashclaim_version", claim_json_text(a->dashclaim_version));
+    json_object_set_new(o, "created_at", claim_json_text(a->created_at));
 
     json_t *video = json_object();
-    json_object_set_new(video, "path", dc_json_text(a->video.path));
+    json_object_set_new(video, "path", claim_json_text(a->video.path));
     json_object_set_new(video, "sha256",
                         a->video.sha256[0] ? json_string(a->video.sha256) : json_null());
     json_object_set_new(video, "duration_sec", json_real(a->video.duration_sec));
@@ -88,24 +88,24 @@ static json_t *build_record(const dc_assessment *a) {
         json_t *err = json_object();
         dc_error_class c = a->error_class != DC_OK ? a->error_class : DC_ERR_INTERNAL;
         json_object_set_new(err, "class", json_string(dc_error_class_name(c)));
-        json_object_set_new(err, "message", dc_json_text(a->error_message));
+        json_object_set_new(err, "message", claim_json_text(a->error_message));
         json_object_set_new(o, "error", err);
     } else if (a->status == DC_CLAIM_DEGRADED) {
         /* degraded is not an error; its reason is kept as a message */
         json_object_set_new(o, "error", json_null());
-        json_object_set_new(o, "degraded_reason", dc_json_text(a->error_message));
+        json_object_set_new(o, "degraded_reason", claim_json_text(a->error_message));
     } else {
         json_object_set_new(o, "error", json_null());
     }
 
     json_t *engine = json_object();
-    json_object_set_new(engine, "name", dc_json_text(a->engine.name));
-    json_object_set_new(engine, "model", dc_json_text(a->engine.model));
+    json_object_set_new(engine, "name", claim_json_text(a->engine.name));
+    json_object_set_new(engine, "model", claim_json_text(a->engine.model));
     json_object_set_new(engine, "model_sha256",
                         a->engine.model_sha256[0] ? json_string(a->engine.model_sha256)
                                                   : json_null());
-    json_object_set_new(engine, "device", dc_json_text(a->engine.device));
-    json_object_set_new(engine, "prompt_version", dc_json_text(a->engine.prompt_version));
+    json_object_set_new(engine, "device", claim_json_text(a->engine.device));
+    json_object_set_new(engine, "prompt_version", claim_json_text(a->engine.prompt_version));
     json_object_set_new(o, "engine", engine);
 
     json_t *windows = json_array();
@@ -118,7 +118,7 @@ static json_t *build_record(const dc_assessment *a) {
         json_object_set_new(wj, "danger", json_real(w->danger));
         json_t *sig = json_array();
         for (int k = 0; k < w->signal_count && k < DC_MAX_WINDOW_SIGNALS; k++)
-            json_array_append_new(sig, dc_json_text(w->signals[k]));
+            json_array_append_new(sig, claim_json_text(w->signals[k]));
         json_object_set_new(wj, "signals", sig);
         json_array_append_new(windows, wj);
     }
@@ -146,7 +146,7 @@ static json_t *build_record(const dc_assessment *a) {
 
     /* scenario, facts, hazards, evidence, reasoning: from the model-facing table (its first
      * entry, severity, is written above with the failed rule applied) */
-    json_t *observed = dc_fields_to_json(dc_model_fields + 1, dc_model_field_count - 1, a);
+    json_t *observed = claim_fields_to_json(claim_model_fields + 1, claim_model_field_count - 1, a);
     const char *key;
     json_t *val;
     json_object_foreach(observed, key, val) json_object_set(o, key, val);
@@ -158,8 +158,8 @@ static json_t *build_record(const dc_assessment *a) {
     json_t *rules = json_array();
     for (int i = 0; i < a->fault_rule_count && i < DC_MAX_FAULT_RULES; i++) {
         json_t *r = json_object();
-        json_object_set_new(r, "id", dc_json_text(a->fault_rules[i].id));
-        json_object_set_new(r, "reason", dc_json_text(a->fault_rules[i].reason));
+        json_object_set_new(r, "id", claim_json_text(a->fault_rules[i].id));
+        json_object_set_new(r, "reason", claim_json_text(a->fault_rules[i].reason));
         json_array_append_new(rules, r);
     }
     json_object_set_new(fault, "rules", rules);
@@ -170,9 +170,9 @@ static json_t *build_record(const dc_assessment *a) {
     json_t *ind = json_array();
     for (int i = 0; i < a->fraud_indicator_count && i < DC_MAX_FRAUD_INDICATORS; i++) {
         json_t *r = json_object();
-        json_object_set_new(r, "id", dc_json_text(a->fraud_indicators[i].id));
+        json_object_set_new(r, "id", claim_json_text(a->fraud_indicators[i].id));
         json_object_set_new(r, "weight", json_real(a->fraud_indicators[i].weight));
-        json_object_set_new(r, "reason", dc_json_text(a->fraud_indicators[i].reason));
+        json_object_set_new(r, "reason", claim_json_text(a->fraud_indicators[i].reason));
         json_array_append_new(ind, r);
     }
     json_object_set_new(fraud, "indicators", ind);
@@ -182,8 +182,8 @@ static json_t *build_record(const dc_assessment *a) {
                         json_string(dc_review_priority_name(a->review_priority)));
     json_object_set_new(o, "recommended_action",
                         json_string(dc_recommended_action_name(a->recommended_action)));
-    json_object_set_new(o, "rules_version", dc_json_text(a->rules_version));
-    json_object_set_new(o, "review_rule", dc_json_text(a->review_rule));
+    json_object_set_new(o, "rules_version", claim_json_text(a->rules_version));
+    json_object_set_new(o, "review_rule", claim_json_text(a->review_rule));
 
     json_t *t = json_object();
     json_object_set_new(t, "probe", num_or_null(a->timings_ms.probe));
@@ -217,7 +217,7 @@ char *dc_assessment_to_json(const dc_assessment *a, int indent) {
 
 static void get_str(const json_t *o, const char *key, char *dst, size_t cap) {
     json_t *v = json_object_get(o, key);
-    if (json_is_string(v)) dc_copy_utf8(dst, cap, json_string_value(v));
+    if (json_is_string(v)) claim_copy_utf8(dst, cap, json_string_value(v));
 }
 
 static double get_num(const json_t *o, const char *key, double dflt) {
@@ -240,7 +240,7 @@ static bool same_name(const char *a, const char *b) { return a && b && !strcasec
 dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_status *st) {
     if (!text) return dc_fail(st, DC_ERR_INPUT, "assessment JSON: no text");
     int repairs = 0;
-    json_t *o = dc_lenient_parse(text, strlen(text), &repairs);
+    json_t *o = claim_lenient_parse(text, strlen(text), &repairs);
     if (!json_is_object(o)) {
         json_decref(o);
         return dc_fail(st, DC_ERR_INPUT, "assessment JSON: no JSON object found");
@@ -305,14 +305,14 @@ dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_st
         json_t *s;
         json_array_foreach(json_object_get(w, "signals"), k, s) {
             if (dw->signal_count >= DC_MAX_WINDOW_SIGNALS || !json_is_string(s)) continue;
-            dc_copy_utf8(dw->signals[dw->signal_count++], sizeof dw->signals[0],
-                         json_string_value(s));
+            claim_copy_utf8(dw->signals[dw->signal_count++], sizeof dw->signals[0],
+                            json_string_value(s));
         }
     }
 
     /* severity and the observed fields through the same table the model output uses */
     char note[256];
-    dc_fields_from_json(dc_model_fields, dc_model_field_count, o, a, note, sizeof note);
+    claim_fields_from_json(claim_model_fields, claim_model_field_count, o, a, note, sizeof note);
     if (a->status == DC_CLAIM_FAILED) a->severity = DC_SEVERITY_UNSET;
 
     json_t *probs = json_object_get(o, "severity_probs");

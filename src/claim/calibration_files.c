@@ -65,7 +65,7 @@ static dc_error_class read_labels(const char *path, label_row **rows_out, int *c
             }
             rows = grown;
         }
-        dc_copy_utf8(rows[count].id, sizeof rows[count].id, id);
+        claim_copy_utf8(rows[count].id, sizeof rows[count].id, id);
         rows[count].label = label;
         rows[count].used = false;
         count++;
@@ -88,7 +88,7 @@ static int cmp_label(const void *a, const void *b) {
 /* rows are sorted by id (thousands of claims: no quadratic pairing) */
 static int find_label(const label_row *rows, int n, const char *id) {
     label_row key;
-    dc_copy_utf8(key.id, sizeof key.id, id);
+    claim_copy_utf8(key.id, sizeof key.id, id);
     const label_row *hit = bsearch(&key, rows, (size_t)n, sizeof *rows, cmp_label);
     return hit ? (int)(hit - rows) : -1;
 }
@@ -154,14 +154,14 @@ static char *slurp(const char *path, dc_status *st) {
         dc_fail(st, DC_ERR_INPUT, "%s: cannot open assessments: %s", path, strerror(errno));
         return NULL;
     }
-    dc_strbuf sb = {0};
+    claim_strbuf sb = {0};
     char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) dc_sb_appendn(&sb, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) claim_sb_appendn(&sb, buf, n);
     bool err = ferror(f);
     fclose(f);
-    dc_sb_append(&sb, "");
-    char *text = dc_sb_finish(&sb);
+    claim_sb_append(&sb, "");
+    char *text = claim_sb_finish(&sb);
     if (err || !text) {
         free(text);
         dc_fail(st, err ? DC_ERR_INPUT : DC_ERR_RESOURCE, "%s: read failed", path);

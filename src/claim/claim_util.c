@@ -10,7 +10,7 @@
 
 #include "claim_internal.h"
 
-const char *dc_enum_name(const dc_enum_desc *e, int v) {
+const char *claim_enum_name(const claim_enum_desc *e, int v) {
     if (v < 0 || v >= e->count) return e->unknown_value < 0 ? NULL : e->names[0];
     return e->names[v];
 }
@@ -30,7 +30,7 @@ static bool spelling_matches(const char *s, const char *name) {
     return i == n && name[i] == '\0';
 }
 
-int dc_enum_parse(const dc_enum_desc *e, const char *s, bool *matched) {
+int claim_enum_parse(const claim_enum_desc *e, const char *s, bool *matched) {
     if (matched) *matched = false;
     if (!s) return e->unknown_value;
     for (int i = 0; i < e->count; i++) {
@@ -42,7 +42,7 @@ int dc_enum_parse(const dc_enum_desc *e, const char *s, bool *matched) {
     return e->unknown_value;
 }
 
-bool dc_copy_utf8(char *dst, size_t cap, const char *src) {
+bool claim_copy_utf8(char *dst, size_t cap, const char *src) {
     if (cap == 0) return src && *src;
     size_t n = src ? strlen(src) : 0;
     bool cut = false;
@@ -57,7 +57,7 @@ bool dc_copy_utf8(char *dst, size_t cap, const char *src) {
     return cut;
 }
 
-json_t *dc_json_get_ci(const json_t *obj, const char *key) {
+json_t *claim_json_get_ci(const json_t *obj, const char *key) {
     if (!json_is_object(obj)) return NULL;
     json_t *v = json_object_get(obj, key);
     if (v) return v;
@@ -69,7 +69,7 @@ json_t *dc_json_get_ci(const json_t *obj, const char *key) {
     return NULL;
 }
 
-void dc_utc_now(char out[32]) {
+void claim_utc_now(char out[32]) {
     time_t now = time(NULL);
     struct tm tm;
     if (!gmtime_r(&now, &tm)) {
@@ -79,7 +79,7 @@ void dc_utc_now(char out[32]) {
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void sb_reserve(dc_strbuf *sb, size_t extra) {
+static void sb_reserve(claim_strbuf *sb, size_t extra) {
     if (sb->failed) return;
     if (sb->len + extra + 1 <= sb->cap) return;
     size_t cap = sb->cap ? sb->cap : 256;
@@ -93,7 +93,7 @@ static void sb_reserve(dc_strbuf *sb, size_t extra) {
     sb->cap = cap;
 }
 
-void dc_sb_appendn(dc_strbuf *sb, const char *s, size_t n) {
+void claim_sb_appendn(claim_strbuf *sb, const char *s, size_t n) {
     sb_reserve(sb, n);
     if (sb->failed) return;
     memcpy(sb->data + sb->len, s, n);
@@ -101,9 +101,9 @@ void dc_sb_appendn(dc_strbuf *sb, const char *s, size_t n) {
     sb->data[sb->len] = '\0';
 }
 
-void dc_sb_append(dc_strbuf *sb, const char *s) { dc_sb_appendn(sb, s, strlen(s)); }
+void claim_sb_append(claim_strbuf *sb, const char *s) { claim_sb_appendn(sb, s, strlen(s)); }
 
-void dc_sb_printf(dc_strbuf *sb, const char *fmt, ...) {
+void claim_sb_printf(claim_strbuf *sb, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
@@ -120,21 +120,21 @@ void dc_sb_printf(dc_strbuf *sb, const char *fmt, ...) {
     sb->len += (size_t)n;
 }
 
-char *dc_sb_finish(dc_strbuf *sb) {
+char *claim_sb_finish(claim_strbuf *sb) {
     if (sb->failed) {
         free(sb->data);
-        *sb = (dc_strbuf){0};
+        *sb = (claim_strbuf){0};
         return NULL;
     }
     sb_reserve(sb, 0);
-    if (sb->failed) return dc_sb_finish(sb);
+    if (sb->failed) return claim_sb_finish(sb);
     char *s = sb->data;
-    *sb = (dc_strbuf){0};
+    *sb = (claim_strbuf){0};
     return s;
 }
 
 /* User-supplied text (paths, ids) may not be UTF-8; JSON must be. Invalid bytes become '?'. */
-json_t *dc_json_text(const char *s) {
+json_t *claim_json_text(const char *s) {
     json_t *v = json_string(s);
     if (v) return v;
     size_t n = strlen(s);
@@ -172,10 +172,12 @@ json_t *dc_json_text(const char *s) {
 
 /* ---- public names ---- */
 
-const char *dc_severity_name(dc_severity s) { return dc_enum_name(&dc_enum_severity, (int)s); }
+const char *dc_severity_name(dc_severity s) {
+    return claim_enum_name(&claim_enum_severity, (int)s);
+}
 
 dc_severity dc_severity_from_name(const char *name) {
-    return (dc_severity)dc_enum_parse(&dc_enum_severity, name, NULL);
+    return (dc_severity)claim_enum_parse(&claim_enum_severity, name, NULL);
 }
 
 const char *dc_claim_status_name(dc_claim_status s) {
@@ -187,7 +189,9 @@ const char *dc_claim_status_name(dc_claim_status s) {
     return "failed";
 }
 
-const char *dc_scenario_name(dc_scenario s) { return dc_enum_name(&dc_enum_scenario, (int)s); }
+const char *dc_scenario_name(dc_scenario s) {
+    return claim_enum_name(&claim_enum_scenario, (int)s);
+}
 
 const char *dc_review_priority_name(dc_review_priority p) {
     switch (p) {

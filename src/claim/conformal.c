@@ -62,7 +62,7 @@ dc_error_class dc_calibration_fit(const double (*probs)[DC_SEVERITY_COUNT],
     out->qhat = scores[(int)want - 1];
     out->n = n;
     snprintf(out->prompt_version, sizeof out->prompt_version, "%s", DC_PROMPT_VERSION);
-    dc_utc_now(out->created_at);
+    claim_utc_now(out->created_at);
     free(scores);
     return DC_OK;
 }
@@ -173,9 +173,9 @@ dc_error_class dc_calibration_load(const char *path, dc_calibration *c, dc_statu
         json_t *pv = json_object_get(o, "prompt_version");
         json_t *ca = json_object_get(o, "created_at");
         if (json_is_string(pv))
-            dc_copy_utf8(c->prompt_version, sizeof c->prompt_version, json_string_value(pv));
+            claim_copy_utf8(c->prompt_version, sizeof c->prompt_version, json_string_value(pv));
         if (json_is_string(ca))
-            dc_copy_utf8(c->created_at, sizeof c->created_at, json_string_value(ca));
+            claim_copy_utf8(c->created_at, sizeof c->created_at, json_string_value(ca));
     }
     json_decref(o);
     return rc;

@@ -20,7 +20,7 @@ typedef struct {
     const char *s;
     size_t pos, len;
     int repairs;
-    dc_strbuf buf; /* scratch for strings */
+    claim_strbuf buf; /* scratch for strings */
 } reader;
 
 static int peek(const reader *r) { return r->pos < r->len ? (unsigned char)r->s[r->pos] : -1; }
@@ -48,27 +48,27 @@ static void skip_space(reader *r) {
 }
 
 /* Appends code point cp as UTF-8 (surrogates and out-of-range become U+FFFD). */
-static void put_utf8(dc_strbuf *b, unsigned long cp) {
+static void put_utf8(claim_strbuf *b, unsigned long cp) {
     char out[4];
     if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF || cp == 0) cp = cp == 0 ? ' ' : 0xFFFD;
     if (cp < 0x80) {
         out[0] = (char)cp;
-        dc_sb_appendn(b, out, 1);
+        claim_sb_appendn(b, out, 1);
     } else if (cp < 0x800) {
         out[0] = (char)(0xC0 | (cp >> 6));
         out[1] = (char)(0x80 | (cp & 0x3F));
-        dc_sb_appendn(b, out, 2);
+        claim_sb_appendn(b, out, 2);
     } else if (cp < 0x10000) {
         out[0] = (char)(0xE0 | (cp >> 12));
         out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
         out[2] = (char)(0x80 | (cp & 0x3F));
-        dc_sb_appendn(b, out, 3);
+        claim_sb_appendn(b, out, 3);
     } else {
         out[0] = (char)(0xF0 | (cp >> 18));
         out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
         out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
         out[3] = (char)(0x80 | (cp & 0x3F));
-        dc_sb_appendn(b, out, 4);
+        claim_sb_appendn(b, out, 4);
     }
 }
 
@@ -86,7 +86,7 @@ static void copy_utf8_char(reader *r) {
             r->repairs++;
         } else {
             char ch = (char)c;
-            dc_sb_appendn(&r->buf, &ch, 1);
+            claim_sb_appendn(&r->buf, &ch, 1);
         }
         r->pos++;
         return;
@@ -121,7 +121,7 @@ static void copy_utf8_char(reader *r) {
         put_utf8(&r->buf, 0xFFFD);
         r->repairs++;
     } else {
-        dc_sb_appendn(&r->buf, (const char *)p, need + 1);
+        claim_sb_appendn(&r->buf, (const char *)p, need + 1);
     }
     r->pos += need + 1;
 }
@@ -152,7 +152,7 @@ static void read_string(reader *r) {
     int quote = peek(r);
     r->pos++;
     r->buf.len = 0;
-    dc_sb_append(&r->buf, "");
+    claim_sb_append(&r->buf, "");
     if (quote == '\'') r->repairs++;
     while (true) {
         if (at_end(r)) {
@@ -216,7 +216,7 @@ static void read_string(reader *r) {
             copy_utf8_char(r);
             continue;
         }
-        dc_sb_appendn(&r->buf, &ch, 1);
+        claim_sb_appendn(&r->buf, &ch, 1);
     }
 }
 
@@ -227,7 +227,7 @@ static bool is_word_char(int c) {
 /* A bare word (unquoted key or value): letters, digits, _-.+ and non-ASCII. */
 static void read_word(reader *r) {
     r->buf.len = 0;
-    dc_sb_append(&r->buf, "");
+    claim_sb_append(&r->buf, "");
     while (!at_end(r) && is_word_char(peek(r))) copy_utf8_char(r);
 }
 
@@ -493,7 +493,7 @@ static json_t *parse_from(const char *text, size_t from, size_t len, int *repair
     return fallback;
 }
 
-json_t *dc_lenient_parse(const char *text, size_t len, int *repairs) {
+json_t *claim_lenient_parse(const char *text, size_t len, int *repairs) {
     if (repairs) *repairs = 0;
     if (!text) return NULL;
     size_t from = answer_start(text, len);
@@ -509,7 +509,7 @@ json_t *dc_lenient_parse(const char *text, size_t len, int *repairs) {
 dc_error_class dc_lenient_json_repair(const char *text, size_t len, char **out_json, int *repairs,
                                       dc_status *st) {
     *out_json = NULL;
-    json_t *v = dc_lenient_parse(text, len, repairs);
+    json_t *v = claim_lenient_parse(text, len, repairs);
     if (!v) return dc_fail(st, DC_ERR_INPUT, "lenient JSON: no object or array in %zu bytes", len);
     *out_json = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
     json_decref(v);

@@ -1,4 +1,4 @@
-/* GBNF grammar for the model's answer, generated from dc_model_fields. Compact JSON with no
+/* GBNF grammar for the model's answer, generated from claim_model_fields. Compact JSON with no
  * whitespace, so that the bytes before the severity value are always DC_MODEL_OUTPUT_PREFIX
  * and the VLM engine knows at which step severity is decided. Strings have no escapes: a
  * model that cannot write a backslash cannot write a broken escape, and the character count
@@ -10,7 +10,7 @@
 #include "claim_internal.h"
 
 typedef struct {
-    dc_strbuf sb;
+    claim_strbuf sb;
     const void *emitted[64]; /* enum descriptors and bounds already written as rules */
     int emitted_count;
     int string_bounds[16];
@@ -41,19 +41,19 @@ static int digits_of(double max) {
     return d;
 }
 
-static void need_enum(grammar_writer *g, const dc_enum_desc *e) {
+static void need_enum(grammar_writer *g, const claim_enum_desc *e) {
     if (seen_ptr(g, e)) return;
-    dc_sb_printf(&g->sb, "%s ::= ", e->rule);
+    claim_sb_printf(&g->sb, "%s ::= ", e->rule);
     for (int i = e->offer_from; i < e->count; i++)
-        dc_sb_printf(&g->sb, "%s\"\\\"%s\\\"\"", i > e->offer_from ? " | " : "", e->names[i]);
-    dc_sb_append(&g->sb, "\n");
+        claim_sb_printf(&g->sb, "%s\"\\\"%s\\\"\"", i > e->offer_from ? " | " : "", e->names[i]);
+    claim_sb_append(&g->sb, "\n");
 }
 
 static void need_string(grammar_writer *g, int max_chars) {
     for (int i = 0; i < g->string_bound_count; i++)
         if (g->string_bounds[i] == max_chars) return;
     if (g->string_bound_count < 16) g->string_bounds[g->string_bound_count++] = max_chars;
-    dc_sb_printf(&g->sb, "str%d ::= \"\\\"\" [^\"\\\\\\x00-\\x1f]{0,%d} \"\\\"\"\n", max_chars,
+    claim_sb_printf(&g->sb, "str%d ::= \"\\\"\" [^\"\\\\\\x00-\\x1f]{0,%d} \"\\\"\"\n", max_chars,
                  max_chars);
 }
 
@@ -66,96 +66,96 @@ static void need_int(grammar_writer *g, int max) {
     if (g->int_max_count < 8) g->int_maxima[g->int_max_count++] = max;
     char m[16];
     int d = snprintf(m, sizeof m, "%d", max);
-    dc_sb_printf(&g->sb, "int%d ::= \"0\"", max);
-    if (d >= 3) dc_sb_printf(&g->sb, " | [1-9] [0-9]{0,%d}", d - 2);
-    else if (d == 2) dc_sb_printf(&g->sb, " | [1-9]");
+    claim_sb_printf(&g->sb, "int%d ::= \"0\"", max);
+    if (d >= 3) claim_sb_printf(&g->sb, " | [1-9] [0-9]{0,%d}", d - 2);
+    else if (d == 2) claim_sb_printf(&g->sb, " | [1-9]");
     for (int i = 0; i < d; i++) {
         int lo = i == 0 ? 1 : 0, hi = m[i] - '0' - 1;
         if (hi < lo) continue;
-        if (i == 0) dc_sb_printf(&g->sb, " | [%d-%d]", lo, hi);
-        else dc_sb_printf(&g->sb, " | \"%.*s\" [%d-%d]", i, m, lo, hi);
-        if (d - i - 1 > 0) dc_sb_printf(&g->sb, " [0-9]{%d}", d - i - 1);
+        if (i == 0) claim_sb_printf(&g->sb, " | [%d-%d]", lo, hi);
+        else claim_sb_printf(&g->sb, " | \"%.*s\" [%d-%d]", i, m, lo, hi);
+        if (d - i - 1 > 0) claim_sb_printf(&g->sb, " [0-9]{%d}", d - i - 1);
     }
-    if (max > 0) dc_sb_printf(&g->sb, " | \"%s\"", m);
-    dc_sb_printf(&g->sb, "\n");
+    if (max > 0) claim_sb_printf(&g->sb, " | \"%s\"", m);
+    claim_sb_printf(&g->sb, "\n");
 }
 
 static void need_number(grammar_writer *g, double max) {
     if (g->number_emitted) return;
     g->number_emitted = true;
-    dc_sb_printf(&g->sb, "num ::= (\"0\" | [1-9] [0-9]{0,%d}) (\".\" [0-9]{1,2})?\n",
+    claim_sb_printf(&g->sb, "num ::= (\"0\" | [1-9] [0-9]{0,%d}) (\".\" [0-9]{1,2})?\n",
                  digits_of(max) - 1);
 }
 
-static void write_object_rule(grammar_writer *g, const char *name, const dc_field *fields,
+static void write_object_rule(grammar_writer *g, const char *name, const claim_field *fields,
                               int count);
 
 /* Writes the symbol for field f into line (and any rules it needs into g). */
-static void field_symbol(grammar_writer *g, dc_strbuf *line, const char *parent,
-                         const dc_field *f) {
+static void field_symbol(grammar_writer *g, claim_strbuf *line, const char *parent,
+                         const claim_field *f) {
     char name[96];
     switch (f->kind) {
-    case DC_FIELD_ENUM:
+    case CLAIM_FIELD_ENUM:
         need_enum(g, f->enumd);
-        dc_sb_append(line, f->enumd->rule);
+        claim_sb_append(line, f->enumd->rule);
         break;
-    case DC_FIELD_ENUM_ARRAY:
+    case CLAIM_FIELD_ENUM_ARRAY:
         need_enum(g, f->enumd);
-        dc_sb_printf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", f->enumd->rule, f->enumd->rule,
+        claim_sb_printf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", f->enumd->rule, f->enumd->rule,
                      f->max_items - 1);
         break;
-    case DC_FIELD_STRING:
+    case CLAIM_FIELD_STRING:
         need_string(g, f->max_items);
-        dc_sb_printf(line, "str%d", f->max_items);
+        claim_sb_printf(line, "str%d", f->max_items);
         break;
-    case DC_FIELD_NUMBER:
+    case CLAIM_FIELD_NUMBER:
         need_number(g, f->max);
-        dc_sb_append(line, "num");
+        claim_sb_append(line, "num");
         break;
-    case DC_FIELD_INT:
+    case CLAIM_FIELD_INT:
         need_int(g, (int)f->max);
-        dc_sb_printf(line, "int%d", (int)f->max);
+        claim_sb_printf(line, "int%d", (int)f->max);
         break;
-    case DC_FIELD_INT_OR_NULL:
+    case CLAIM_FIELD_INT_OR_NULL:
         need_int(g, (int)f->max);
-        dc_sb_printf(line, "(\"null\" | int%d)", (int)f->max);
+        claim_sb_printf(line, "(\"null\" | int%d)", (int)f->max);
         break;
-    case DC_FIELD_OBJECT:
+    case CLAIM_FIELD_OBJECT:
         rule_name(name, sizeof name, parent, f->name);
         write_object_rule(g, name, f->children, f->child_count);
-        dc_sb_append(line, name);
+        claim_sb_append(line, name);
         break;
-    case DC_FIELD_OBJECT_ARRAY:
+    case CLAIM_FIELD_OBJECT_ARRAY:
         rule_name(name, sizeof name, parent, f->name);
         strncat(name, "-item", sizeof name - strlen(name) - 1);
         write_object_rule(g, name, f->children, f->child_count);
-        dc_sb_printf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", name, name, f->max_items - 1);
+        claim_sb_printf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", name, name, f->max_items - 1);
         break;
     }
 }
 
-static void write_object_rule(grammar_writer *g, const char *name, const dc_field *fields,
+static void write_object_rule(grammar_writer *g, const char *name, const claim_field *fields,
                               int count) {
-    dc_strbuf line = {0};
-    dc_sb_printf(&line, "%s ::= \"{\"", name);
+    claim_strbuf line = {0};
+    claim_sb_printf(&line, "%s ::= \"{\"", name);
     for (int i = 0; i < count; i++) {
-        dc_sb_printf(&line, " \"%s\\\"%s\\\":\" ", i ? "," : "", fields[i].name);
+        claim_sb_printf(&line, " \"%s\\\"%s\\\":\" ", i ? "," : "", fields[i].name);
         field_symbol(g, &line, strcmp(name, DC_MODEL_OUTPUT_GRAMMAR_ROOT) ? name : "", &fields[i]);
     }
-    dc_sb_append(&line, " \"}\"\n");
-    char *text = dc_sb_finish(&line);
+    claim_sb_append(&line, " \"}\"\n");
+    char *text = claim_sb_finish(&line);
     if (!text) {
         g->sb.failed = true;
         return;
     }
-    dc_sb_append(&g->sb, text);
+    claim_sb_append(&g->sb, text);
     free(text);
 }
 
 char *dc_model_output_grammar(void) {
     grammar_writer g = {0};
-    dc_sb_printf(&g.sb, "# dashclaim model output, %s (generated from src/claim/model_schema.c)\n",
+    claim_sb_printf(&g.sb, "# dashclaim model output, %s (generated from src/claim/model_schema.c)\n",
                  DC_PROMPT_VERSION);
-    write_object_rule(&g, DC_MODEL_OUTPUT_GRAMMAR_ROOT, dc_model_fields, dc_model_field_count);
-    return dc_sb_finish(&g.sb);
+    write_object_rule(&g, DC_MODEL_OUTPUT_GRAMMAR_ROOT, claim_model_fields, claim_model_field_count);
+    return claim_sb_finish(&g.sb);
 }

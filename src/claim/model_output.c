@@ -10,13 +10,13 @@
 dc_error_class dc_model_output_apply(const char *text, dc_assessment *a, dc_status *st) {
     if (!text) return dc_fail(st, DC_ERR_MODEL, "model output: empty");
     int repairs = 0;
-    json_t *root = dc_lenient_parse(text, strlen(text), &repairs);
+    json_t *root = claim_lenient_parse(text, strlen(text), &repairs);
     if (!root || !json_is_object(root)) {
         json_decref(root);
         return dc_fail(st, DC_ERR_MODEL, "model output: no JSON object found in %zu bytes",
                        strlen(text));
     }
-    json_t *sev = dc_json_get_ci(root, "severity");
+    json_t *sev = claim_json_get_ci(root, "severity");
     dc_severity s =
         json_is_string(sev) ? dc_severity_from_name(json_string_value(sev)) : DC_SEVERITY_UNSET;
     if (s == DC_SEVERITY_UNSET) {
@@ -31,8 +31,8 @@ dc_error_class dc_model_output_apply(const char *text, dc_assessment *a, dc_stat
     a->evidence_count = 0;
     a->reasoning[0] = '\0';
     char note[400];
-    int problems =
-        dc_fields_from_json(dc_model_fields, dc_model_field_count, root, a, note, sizeof note);
+    int problems = claim_fields_from_json(claim_model_fields, claim_model_field_count, root, a,
+                                          note, sizeof note);
     json_decref(root);
     if (st) *st = DC_STATUS_OK;
     if (repairs > 0 || problems > 0) {
@@ -46,8 +46,8 @@ dc_error_class dc_model_output_apply(const char *text, dc_assessment *a, dc_stat
 
 /* Writes s as a grammar string: no quote, backslash or control character (replaced), valid
  * UTF-8 only, at most max_chars characters. */
-static void write_string(dc_strbuf *sb, const char *s, int max_chars) {
-    dc_sb_append(sb, "\"");
+static void write_string(claim_strbuf *sb, const char *s, int max_chars) {
+    claim_sb_append(sb, "\"");
     int chars = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p && chars < max_chars) {
@@ -64,7 +64,7 @@ static void write_string(dc_strbuf *sb, const char *s, int max_chars) {
         for (int k = 1; valid && k < len; k++)
             if ((p[k] & 0xC0) != 0x80) valid = false;
         if (!valid) {
-            dc_sb_append(sb, "?");
+            claim_sb_append(sb, "?");
             p++;
         } else if (len == 1) {
             char c = (char)*p;
@@ -74,82 +74,82 @@ static void write_string(dc_strbuf *sb, const char *s, int max_chars) {
                 c = '/';
             else if ((unsigned char)c < 0x20)
                 c = ' ';
-            dc_sb_appendn(sb, &c, 1);
+            claim_sb_appendn(sb, &c, 1);
             p++;
         } else {
-            dc_sb_appendn(sb, (const char *)p, (size_t)len);
+            claim_sb_appendn(sb, (const char *)p, (size_t)len);
             p += len;
         }
         chars++;
     }
-    dc_sb_append(sb, "\"");
+    claim_sb_append(sb, "\"");
 }
 
-static void write_number(dc_strbuf *sb, double d, double lo, double hi) {
+static void write_number(claim_strbuf *sb, double d, double lo, double hi) {
     if (!isfinite(d) || d < lo) d = lo;
     if (d > hi) d = hi;
     long long cents = llround(d * 100.0);
     long long whole = cents / 100, frac = cents % 100;
     if (frac == 0)
-        dc_sb_printf(sb, "%lld", whole);
+        claim_sb_printf(sb, "%lld", whole);
     else if (frac % 10 == 0)
-        dc_sb_printf(sb, "%lld.%lld", whole, frac / 10);
+        claim_sb_printf(sb, "%lld.%lld", whole, frac / 10);
     else
-        dc_sb_printf(sb, "%lld.%02lld", whole, frac);
+        claim_sb_printf(sb, "%lld.%02lld", whole, frac);
 }
 
-static void write_enum(dc_strbuf *sb, const dc_enum_desc *e, int v) {
+static void write_enum(claim_strbuf *sb, const claim_enum_desc *e, int v) {
     if (v < e->offer_from || v >= e->count) v = e->fallback;
-    dc_sb_printf(sb, "\"%s\"", e->names[v]);
+    claim_sb_printf(sb, "\"%s\"", e->names[v]);
 }
 
-static void write_fields(dc_strbuf *sb, const dc_field *fields, int count, const void *base) {
-    dc_sb_append(sb, "{");
+static void write_fields(claim_strbuf *sb, const claim_field *fields, int count, const void *base) {
+    claim_sb_append(sb, "{");
     for (int i = 0; i < count; i++) {
-        const dc_field *f = &fields[i];
+        const claim_field *f = &fields[i];
         const char *p = (const char *)base + f->offset;
-        dc_sb_printf(sb, "%s\"%s\":", i ? "," : "", f->name);
+        claim_sb_printf(sb, "%s\"%s\":", i ? "," : "", f->name);
         switch (f->kind) {
-        case DC_FIELD_ENUM: write_enum(sb, f->enumd, *(const int *)p); break;
-        case DC_FIELD_ENUM_ARRAY:
-        case DC_FIELD_OBJECT_ARRAY: {
+        case CLAIM_FIELD_ENUM: write_enum(sb, f->enumd, *(const int *)p); break;
+        case CLAIM_FIELD_ENUM_ARRAY:
+        case CLAIM_FIELD_OBJECT_ARRAY: {
             int n = *(const int *)((const char *)base + f->count_offset);
             if (n > f->max_items) n = f->max_items;
             if (n < 0) n = 0;
-            dc_sb_append(sb, "[");
+            claim_sb_append(sb, "[");
             for (int k = 0; k < n; k++) {
-                if (k) dc_sb_append(sb, ",");
-                if (f->kind == DC_FIELD_ENUM_ARRAY)
+                if (k) claim_sb_append(sb, ",");
+                if (f->kind == CLAIM_FIELD_ENUM_ARRAY)
                     write_enum(sb, f->enumd, ((const int *)p)[k]);
                 else
                     write_fields(sb, f->children, f->child_count, p + (size_t)k * f->elem_size);
             }
-            dc_sb_append(sb, "]");
+            claim_sb_append(sb, "]");
             break;
         }
-        case DC_FIELD_STRING: write_string(sb, p, f->max_items); break;
-        case DC_FIELD_NUMBER: write_number(sb, *(const double *)p, f->min, f->max); break;
-        case DC_FIELD_INT:
-        case DC_FIELD_INT_OR_NULL: {
+        case CLAIM_FIELD_STRING: write_string(sb, p, f->max_items); break;
+        case CLAIM_FIELD_NUMBER: write_number(sb, *(const double *)p, f->min, f->max); break;
+        case CLAIM_FIELD_INT:
+        case CLAIM_FIELD_INT_OR_NULL: {
             int v = *(const int *)p;
-            if (v < 0 && f->kind == DC_FIELD_INT_OR_NULL) {
-                dc_sb_append(sb, "null");
+            if (v < 0 && f->kind == CLAIM_FIELD_INT_OR_NULL) {
+                claim_sb_append(sb, "null");
                 break;
             }
             if (v < f->min) v = (int)f->min;
             if (v > f->max) v = (int)f->max;
-            dc_sb_printf(sb, "%d", v);
+            claim_sb_printf(sb, "%d", v);
             break;
         }
-        case DC_FIELD_OBJECT: write_fields(sb, f->children, f->child_count, p); break;
+        case CLAIM_FIELD_OBJECT: write_fields(sb, f->children, f->child_count, p); break;
         }
     }
-    dc_sb_append(sb, "}");
+    claim_sb_append(sb, "}");
 }
 
 char *dc_model_output_to_json(const dc_assessment *a) {
     if (a->severity < DC_SEVERITY_NONE || a->severity > DC_SEVERITY_HIGH) return NULL;
-    dc_strbuf sb = {0};
-    write_fields(&sb, dc_model_fields, dc_model_field_count, a);
-    return dc_sb_finish(&sb);
+    claim_strbuf sb = {0};
+    write_fields(&sb, claim_model_fields, claim_model_field_count, a);
+    return claim_sb_finish(&sb);
 }

@@ -36,33 +36,35 @@ static const char evidence_guidance[] =
     "- Report only what is visible. If the other party is not in the frames, say none or "
     "unclear rather than inventing one.\n";
 
-static void describe_enum(dc_strbuf *sb, const dc_enum_desc *e) {
+static void describe_enum(claim_strbuf *sb, const claim_enum_desc *e) {
     for (int i = e->offer_from; i < e->count; i++)
-        dc_sb_printf(sb, "%s%s", i > e->offer_from ? "|" : "", e->names[i]);
+        claim_sb_printf(sb, "%s%s", i > e->offer_from ? "|" : "", e->names[i]);
 }
 
-static void describe_fields(dc_strbuf *sb, const dc_field *fields, int count, int indent) {
+static void describe_fields(claim_strbuf *sb, const claim_field *fields, int count, int indent) {
     for (int i = 0; i < count; i++) {
-        const dc_field *f = &fields[i];
-        dc_sb_printf(sb, "%*s- %s: ", indent, "", f->name);
+        const claim_field *f = &fields[i];
+        claim_sb_printf(sb, "%*s- %s: ", indent, "", f->name);
         switch (f->kind) {
-        case DC_FIELD_ENUM: describe_enum(sb, f->enumd); break;
-        case DC_FIELD_ENUM_ARRAY:
-            dc_sb_append(sb, "list (at most ");
-            dc_sb_printf(sb, "%d) of ", f->max_items);
+        case CLAIM_FIELD_ENUM: describe_enum(sb, f->enumd); break;
+        case CLAIM_FIELD_ENUM_ARRAY:
+            claim_sb_append(sb, "list (at most ");
+            claim_sb_printf(sb, "%d) of ", f->max_items);
             describe_enum(sb, f->enumd);
             break;
-        case DC_FIELD_STRING: dc_sb_printf(sb, "text, at most %d characters", f->max_items); break;
-        case DC_FIELD_NUMBER: dc_sb_append(sb, "number"); break;
-        case DC_FIELD_INT: dc_sb_append(sb, "whole number"); break;
-        case DC_FIELD_INT_OR_NULL: dc_sb_append(sb, "whole number or null"); break;
-        case DC_FIELD_OBJECT: dc_sb_append(sb, "object"); break;
-        case DC_FIELD_OBJECT_ARRAY:
-            dc_sb_printf(sb, "list (at most %d) of objects", f->max_items);
+        case CLAIM_FIELD_STRING:
+            claim_sb_printf(sb, "text, at most %d characters", f->max_items);
+            break;
+        case CLAIM_FIELD_NUMBER: claim_sb_append(sb, "number"); break;
+        case CLAIM_FIELD_INT: claim_sb_append(sb, "whole number"); break;
+        case CLAIM_FIELD_INT_OR_NULL: claim_sb_append(sb, "whole number or null"); break;
+        case CLAIM_FIELD_OBJECT: claim_sb_append(sb, "object"); break;
+        case CLAIM_FIELD_OBJECT_ARRAY:
+            claim_sb_printf(sb, "list (at most %d) of objects", f->max_items);
             break;
         }
-        dc_sb_printf(sb, " (%s)\n", f->hint);
-        if (f->kind == DC_FIELD_OBJECT || f->kind == DC_FIELD_OBJECT_ARRAY)
+        claim_sb_printf(sb, " (%s)\n", f->hint);
+        if (f->kind == CLAIM_FIELD_OBJECT || f->kind == CLAIM_FIELD_OBJECT_ARRAY)
             describe_fields(sb, f->children, f->child_count, indent + 2);
     }
 }
@@ -70,36 +72,37 @@ static void describe_fields(dc_strbuf *sb, const dc_field *fields, int count, in
 char *dc_prompt_claim(const dc_prompt_options *opts) {
     dc_prompt_options none = {0};
     if (!opts) opts = &none;
-    dc_strbuf sb = {0};
-    dc_sb_append(&sb, "Assess this dashcam clip for an insurance claim.");
-    if (opts->frame_count > 0) dc_sb_printf(&sb, " You see %d frames", opts->frame_count);
+    claim_strbuf sb = {0};
+    claim_sb_append(&sb, "Assess this dashcam clip for an insurance claim.");
+    if (opts->frame_count > 0) claim_sb_printf(&sb, " You see %d frames", opts->frame_count);
     if (opts->duration_sec > 0)
-        dc_sb_printf(&sb, "%s from a video %.1f seconds long",
-                     opts->frame_count > 0 ? "" : " The frames come", opts->duration_sec);
-    if (opts->frame_count > 0 || opts->duration_sec > 0) dc_sb_append(&sb, ".");
-    dc_sb_append(&sb, "\n\n");
-    dc_sb_append(&sb, severity_guidance);
-    dc_sb_append(&sb, "\n");
-    dc_sb_append(&sb, evidence_guidance);
+        claim_sb_printf(&sb, "%s from a video %.1f seconds long",
+                        opts->frame_count > 0 ? "" : " The frames come", opts->duration_sec);
+    if (opts->frame_count > 0 || opts->duration_sec > 0) claim_sb_append(&sb, ".");
+    claim_sb_append(&sb, "\n\n");
+    claim_sb_append(&sb, severity_guidance);
+    claim_sb_append(&sb, "\n");
+    claim_sb_append(&sb, evidence_guidance);
     if (opts->mining_context && opts->windows && opts->window_count > 0) {
         /* Neutral wording: where a cheap detector looked, not what it concluded. */
-        dc_sb_append(&sb,
-                     "\nContext from an automatic pre-scan (it is often wrong; judge the frames "
-                     "yourself):\n");
+        claim_sb_append(&sb,
+                        "\nContext from an automatic pre-scan (it is often wrong; judge the frames "
+                        "yourself):\n");
         int n = opts->window_count < DC_MAX_WINDOWS ? opts->window_count : DC_MAX_WINDOWS;
         for (int i = 0; i < n; i++) {
             const dc_window *w = &opts->windows[i];
-            dc_sb_printf(&sb, "- %.1f s to %.1f s, most activity at %.1f s", w->start_sec,
-                         w->end_sec, w->peak_sec);
+            claim_sb_printf(&sb, "- %.1f s to %.1f s, most activity at %.1f s", w->start_sec,
+                            w->end_sec, w->peak_sec);
             int sc =
                 w->signal_count < DC_MAX_WINDOW_SIGNALS ? w->signal_count : DC_MAX_WINDOW_SIGNALS;
             for (int k = 0; k < sc; k++)
-                dc_sb_printf(&sb, "%s%.31s", k ? ", " : "; signals: ", w->signals[k]);
-            dc_sb_append(&sb, "\n");
+                claim_sb_printf(&sb, "%s%.31s", k ? ", " : "; signals: ", w->signals[k]);
+            claim_sb_append(&sb, "\n");
         }
     }
-    dc_sb_append(&sb, "\nAnswer with one JSON object with exactly these fields, in this order:\n");
-    describe_fields(&sb, dc_model_fields, dc_model_field_count, 0);
-    dc_sb_append(&sb, "Write severity first. Use the listed values exactly.\n");
-    return dc_sb_finish(&sb);
+    claim_sb_append(&sb,
+                    "\nAnswer with one JSON object with exactly these fields, in this order:\n");
+    describe_fields(&sb, claim_model_fields, claim_model_field_count, 0);
+    claim_sb_append(&sb, "Write severity first. Use the listed values exactly.\n");
+    return claim_sb_finish(&sb);
 }

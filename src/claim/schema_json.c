@@ -13,20 +13,20 @@ static const int *cint_at(const void *base, size_t off) {
     return (const int *)((const char *)base + off);
 }
 
-static json_t *enum_value(const dc_enum_desc *e, int v) {
-    const char *name = dc_enum_name(e, v);
+static json_t *enum_value(const claim_enum_desc *e, int v) {
+    const char *name = claim_enum_name(e, v);
     return name ? json_string(name) : json_null();
 }
 
-json_t *dc_fields_to_json(const dc_field *fields, int count, const void *base) {
+json_t *claim_fields_to_json(const claim_field *fields, int count, const void *base) {
     json_t *obj = json_object();
     for (int i = 0; obj && i < count; i++) {
-        const dc_field *f = &fields[i];
+        const claim_field *f = &fields[i];
         const char *p = (const char *)base + f->offset;
         json_t *v = NULL;
         switch (f->kind) {
-        case DC_FIELD_ENUM: v = enum_value(f->enumd, *cint_at(base, f->offset)); break;
-        case DC_FIELD_ENUM_ARRAY: {
+        case CLAIM_FIELD_ENUM: v = enum_value(f->enumd, *cint_at(base, f->offset)); break;
+        case CLAIM_FIELD_ENUM_ARRAY: {
             int n = *cint_at(base, f->count_offset);
             if (n > f->capacity) n = f->capacity;
             v = json_array();
@@ -34,26 +34,26 @@ json_t *dc_fields_to_json(const dc_field *fields, int count, const void *base) {
                 json_array_append_new(v, enum_value(f->enumd, ((const int *)p)[k]));
             break;
         }
-        case DC_FIELD_STRING: v = dc_json_text(p); break;
-        case DC_FIELD_NUMBER: {
+        case CLAIM_FIELD_STRING: v = claim_json_text(p); break;
+        case CLAIM_FIELD_NUMBER: {
             double d = *(const double *)p;
             v = isfinite(d) ? json_real(d) : json_null();
             break;
         }
-        case DC_FIELD_INT: v = json_integer(*(const int *)p); break;
-        case DC_FIELD_INT_OR_NULL: {
+        case CLAIM_FIELD_INT: v = json_integer(*(const int *)p); break;
+        case CLAIM_FIELD_INT_OR_NULL: {
             int n = *(const int *)p;
             v = n < 0 ? json_null() : json_integer(n);
             break;
         }
-        case DC_FIELD_OBJECT: v = dc_fields_to_json(f->children, f->child_count, p); break;
-        case DC_FIELD_OBJECT_ARRAY: {
+        case CLAIM_FIELD_OBJECT: v = claim_fields_to_json(f->children, f->child_count, p); break;
+        case CLAIM_FIELD_OBJECT_ARRAY: {
             int n = *cint_at(base, f->count_offset);
             if (n > f->capacity) n = f->capacity;
             v = json_array();
             for (int k = 0; v && k < n; k++)
-                json_array_append_new(v, dc_fields_to_json(f->children, f->child_count,
-                                                           p + (size_t)k * f->elem_size));
+                json_array_append_new(v, claim_fields_to_json(f->children, f->child_count,
+                                                              p + (size_t)k * f->elem_size));
             break;
         }
         }
@@ -95,11 +95,11 @@ static bool number_of(const json_t *v, double *out) {
     return false;
 }
 
-static int read_enum(const dc_field *f, const json_t *v, const char *path, char *note, size_t size,
-                     int *problems) {
+static int read_enum(const claim_field *f, const json_t *v, const char *path, char *note,
+                     size_t size, int *problems) {
     if (json_is_string(v)) {
         bool matched;
-        int val = dc_enum_parse(f->enumd, json_string_value(v), &matched);
+        int val = claim_enum_parse(f->enumd, json_string_value(v), &matched);
         if (!matched)
             note_add(note, size, problems, "%s: '%.60s' is not a known value", path,
                      json_string_value(v));
@@ -109,15 +109,15 @@ static int read_enum(const dc_field *f, const json_t *v, const char *path, char 
     return f->enumd->unknown_value;
 }
 
-static int fields_from(const dc_field *fields, int count, const json_t *obj, void *base,
+static int fields_from(const claim_field *fields, int count, const json_t *obj, void *base,
                        const char *prefix, char *note, size_t size, int *problems);
 
-static void read_field(const dc_field *f, const json_t *v, void *base, const char *path, char *note,
-                       size_t size, int *problems) {
+static void read_field(const claim_field *f, const json_t *v, void *base, const char *path,
+                       char *note, size_t size, int *problems) {
     char *p = (char *)base + f->offset;
     switch (f->kind) {
-    case DC_FIELD_ENUM: *(int *)p = read_enum(f, v, path, note, size, problems); break;
-    case DC_FIELD_ENUM_ARRAY: {
+    case CLAIM_FIELD_ENUM: *(int *)p = read_enum(f, v, path, note, size, problems); break;
+    case CLAIM_FIELD_ENUM_ARRAY: {
         int n = 0;
         if (json_is_array(v)) {
             size_t k;
@@ -138,23 +138,23 @@ static void read_field(const dc_field *f, const json_t *v, void *base, const cha
         *int_at(base, f->count_offset) = n;
         break;
     }
-    case DC_FIELD_STRING: {
+    case CLAIM_FIELD_STRING: {
         const char *s = json_is_string(v) ? json_string_value(v) : "";
         if (!json_is_string(v) && !json_is_null(v))
             note_add(note, size, problems, "%s: not a string%s", path, "");
-        if (dc_copy_utf8(p, (size_t)f->capacity, s))
+        if (claim_copy_utf8(p, (size_t)f->capacity, s))
             note_add(note, size, problems, "%s: too long, cut%s", path, "");
         break;
     }
-    case DC_FIELD_NUMBER:
-    case DC_FIELD_INT:
-    case DC_FIELD_INT_OR_NULL: {
+    case CLAIM_FIELD_NUMBER:
+    case CLAIM_FIELD_INT:
+    case CLAIM_FIELD_INT_OR_NULL: {
         double d;
         bool have = number_of(v, &d);
         if (!have) {
             if (!json_is_null(v)) note_add(note, size, problems, "%s: not a number%s", path, "");
             /* ints use -1 for "not given"; numbers fall back to 0 */
-            if (f->kind == DC_FIELD_NUMBER)
+            if (f->kind == CLAIM_FIELD_NUMBER)
                 *(double *)p = 0;
             else
                 *(int *)p = -1;
@@ -164,20 +164,20 @@ static void read_field(const dc_field *f, const json_t *v, void *base, const cha
             note_add(note, size, problems, "%s: out of range, clamped%s", path, "");
             d = d < f->min ? f->min : f->max;
         }
-        if (f->kind == DC_FIELD_NUMBER)
+        if (f->kind == CLAIM_FIELD_NUMBER)
             *(double *)p = d;
         else
             *(int *)p = (int)lround(d);
         break;
     }
-    case DC_FIELD_OBJECT:
+    case CLAIM_FIELD_OBJECT:
         if (json_is_object(v)) {
             fields_from(f->children, f->child_count, v, p, path, note, size, problems);
         } else if (!json_is_null(v)) {
             note_add(note, size, problems, "%s: not an object%s", path, "");
         }
         break;
-    case DC_FIELD_OBJECT_ARRAY: {
+    case CLAIM_FIELD_OBJECT_ARRAY: {
         int n = 0;
         if (json_is_array(v)) {
             size_t k;
@@ -196,8 +196,8 @@ static void read_field(const dc_field *f, const json_t *v, void *base, const cha
                 memset(elem, 0, f->elem_size);
                 /* defaults that zero does not express */
                 for (int c = 0; c < f->child_count; c++) {
-                    const dc_field *cf = &f->children[c];
-                    if (cf->kind == DC_FIELD_INT || cf->kind == DC_FIELD_INT_OR_NULL)
+                    const claim_field *cf = &f->children[c];
+                    if (cf->kind == CLAIM_FIELD_INT || cf->kind == CLAIM_FIELD_INT_OR_NULL)
                         *(int *)(elem + cf->offset) = -1;
                 }
                 char sub[160];
@@ -214,21 +214,21 @@ static void read_field(const dc_field *f, const json_t *v, void *base, const cha
     }
 }
 
-static int fields_from(const dc_field *fields, int count, const json_t *obj, void *base,
+static int fields_from(const claim_field *fields, int count, const json_t *obj, void *base,
                        const char *prefix, char *note, size_t size, int *problems) {
     for (int i = 0; i < count; i++) {
-        const dc_field *f = &fields[i];
+        const claim_field *f = &fields[i];
         char path[200];
         snprintf(path, sizeof path, "%.150s%s%.40s", prefix, *prefix ? "." : "", f->name);
-        json_t *v = dc_json_get_ci(obj, f->name);
+        json_t *v = claim_json_get_ci(obj, f->name);
         if (!v) continue; /* absent: the caller's default stays */
         read_field(f, v, base, path, note, size, problems);
     }
     return *problems;
 }
 
-int dc_fields_from_json(const dc_field *fields, int count, const json_t *obj, void *base,
-                        char *note, size_t note_size) {
+int claim_fields_from_json(const claim_field *fields, int count, const json_t *obj, void *base,
+                           char *note, size_t note_size) {
     int problems = 0;
     if (note && note_size) note[0] = '\0';
     if (!json_is_object(obj)) return 0;

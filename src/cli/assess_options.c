@@ -6,6 +6,7 @@
 
 #include "dashclaim/engine.h"
 #include "dashclaim/report.h"
+#include "cli.h"
 #include "metadata.h"
 #include "output.h"
 
@@ -29,7 +30,7 @@ enum {
     OPT_CTX,
 };
 
-const struct option dc_assess_cli_long_options[] = {
+const struct option cli_assess_long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
     {"mmproj", required_argument, NULL, OPT_MMPROJ},
     {"engine", required_argument, NULL, OPT_ENGINE},
@@ -50,13 +51,13 @@ const struct option dc_assess_cli_long_options[] = {
     {0, 0, 0, 0},
 };
 
-void dc_assess_cli_long_options_with(const struct option *extra, int n, struct option *out) {
-    memcpy(out, dc_assess_cli_long_options, sizeof *out * DC_ASSESS_CLI_OPTION_COUNT);
-    memcpy(out + DC_ASSESS_CLI_OPTION_COUNT, extra, sizeof *out * (size_t)n);
-    out[DC_ASSESS_CLI_OPTION_COUNT + n] = (struct option){0, 0, 0, 0};
+void cli_assess_long_options_with(const struct option *extra, int n, struct option *out) {
+    memcpy(out, cli_assess_long_options, sizeof *out * CLI_ASSESS_OPTION_COUNT);
+    memcpy(out + CLI_ASSESS_OPTION_COUNT, extra, sizeof *out * (size_t)n);
+    out[CLI_ASSESS_OPTION_COUNT + n] = (struct option){0, 0, 0, 0};
 }
 
-void dc_assess_cli_defaults(dc_assess_cli *o) {
+void cli_assess_init(cli_assess *o) {
     memset(o, 0, sizeof *o);
     o->model = getenv("DASHCLAIM_MODEL");
     o->mmproj = getenv("DASHCLAIM_MMPROJ");
@@ -68,6 +69,7 @@ void dc_assess_cli_defaults(dc_assess_cli *o) {
     o->retries = 3;
     o->timeout_sec = 600;
     o->seed = 42;
+    o->decode_workers = cli_env_decode_workers();
 }
 
 static bool parse_int(const char *arg, int min, int max, int *out) {
@@ -86,7 +88,7 @@ static bool parse_seconds(const char *arg, double *out) {
     return true;
 }
 
-bool dc_assess_cli_option(dc_assess_cli *o, int opt, const char *arg, int *usage_error) {
+bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error) {
     bool ok = true;
     switch (opt) {
     case OPT_MODEL: o->model = arg; break;
@@ -118,7 +120,7 @@ bool dc_assess_cli_option(dc_assess_cli *o, int opt, const char *arg, int *usage
     return true;
 }
 
-void dc_assess_cli_help(FILE *out) {
+void cli_assess_help(FILE *out) {
     fprintf(out,
             "engine options:\n"
             "  --model M.gguf        VLM text model (or DASHCLAIM_MODEL); without one the\n"
@@ -149,7 +151,7 @@ static bool file_readable(const char *path) {
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-int dc_assess_cli_setup(const dc_assess_cli *o, dc_assess_env *env) {
+int cli_assess_setup(const cli_assess *o, cli_assess_env *env) {
     memset(env, 0, sizeof *env);
     dc_pipeline_options_init(&env->pipeline);
     dc_claim_metadata_init(&env->metadata);
@@ -158,6 +160,7 @@ int dc_assess_cli_setup(const dc_assess_cli *o, dc_assess_env *env) {
     env->pipeline.vlm_windows = o->vlm_windows;
     env->pipeline.timeout_sec = o->timeout_sec;
     env->pipeline.mining_context = o->mining_context;
+    env->pipeline.decode_workers = o->decode_workers;
     env->pipeline.keep_evidence = o->html_dir != NULL;
     if (o->calibration_path) {
         if (dc_calibration_load(o->calibration_path, &env->calibration, &st) != DC_OK) {
@@ -167,13 +170,13 @@ int dc_assess_cli_setup(const dc_assess_cli *o, dc_assess_env *env) {
         env->pipeline.calibration = &env->calibration;
     }
     if (o->metadata_path) {
-        if (dc_cli_load_metadata(o->metadata_path, &env->metadata, &st) != DC_OK) {
+        if (cli_load_metadata(o->metadata_path, &env->metadata, &st) != DC_OK) {
             fprintf(stderr, "dashclaim: %s\n", st.message);
             return 2;
         }
         env->pipeline.metadata = &env->metadata;
     }
-    if (o->html_dir && dc_mkdir_p(o->html_dir, &st) != DC_OK) {
+    if (o->html_dir && cli_mkdir_p(o->html_dir, &st) != DC_OK) {
         fprintf(stderr, "dashclaim: --html: %s\n", st.message);
         return 2;
     }
@@ -214,12 +217,12 @@ int dc_assess_cli_setup(const dc_assess_cli *o, dc_assess_env *env) {
     return 0;
 }
 
-void dc_assess_cli_teardown(dc_assess_env *env) {
+void cli_assess_teardown(cli_assess_env *env) {
     if (env->vlm) dc_vlm_close(env->vlm);
     env->vlm = NULL;
 }
 
-void dc_assess_cli_write_html(const dc_assess_cli *o, const dc_claim_result *r,
+void cli_assess_write_html(const cli_assess *o, const dc_claim_result *r,
                               const char *video_path, char *page, size_t page_size) {
     page[0] = 0;
     if (!o->html_dir) return;

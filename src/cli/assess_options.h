@@ -20,33 +20,34 @@ typedef struct {
     bool mining_context;
     int seed;
     double temperature;
-} dc_assess_cli;
+    int decode_workers; /* DASHCLAIM_DECODE_WORKERS (0 = one per core) */
+} cli_assess;
 
-/* What dc_assess_cli_setup builds; freed by dc_assess_cli_teardown. */
+/* What cli_assess_setup builds; freed by cli_assess_teardown. */
 typedef struct {
     dc_calibration calibration;
     dc_claim_metadata metadata;
     dc_pipeline_options pipeline;
     dc_vlm *vlm;
-} dc_assess_env;
+} cli_assess_env;
 
-void dc_assess_cli_defaults(dc_assess_cli *o);
+void cli_assess_init(cli_assess *o);
 /* getopt_long table entries of the shared options, terminated by a zero entry. Option values
- * >= 1000 are the shared ones; dc_assess_cli_option handles them and returns false for others. */
-extern const struct option dc_assess_cli_long_options[];
-#define DC_ASSESS_CLI_OPTION_COUNT 17
-bool dc_assess_cli_option(dc_assess_cli *o, int opt, const char *arg, int *usage_error);
+ * >= 1000 are the shared ones; cli_assess_option handles them and returns false for others. */
+extern const struct option cli_assess_long_options[];
+#define CLI_ASSESS_OPTION_COUNT 17
+bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error);
 /* The shared options followed by a command's own (extra[0..n)) and the terminating entry, in
- * out[DC_ASSESS_CLI_OPTION_COUNT + n + 1]. */
-void dc_assess_cli_long_options_with(const struct option *extra, int n, struct option *out);
-void dc_assess_cli_help(FILE *out);
+ * out[CLI_ASSESS_OPTION_COUNT + n + 1]. */
+void cli_assess_long_options_with(const struct option *extra, int n, struct option *out);
+void cli_assess_help(FILE *out);
 /* Loads calibration/metadata and opens the engine. Returns 0, or the exit code (2 for a
  * usage problem such as a missing model file) after printing the reason. */
-int dc_assess_cli_setup(const dc_assess_cli *o, dc_assess_env *env);
-void dc_assess_cli_teardown(dc_assess_env *env);
+int cli_assess_setup(const cli_assess *o, cli_assess_env *env);
+void cli_assess_teardown(cli_assess_env *env);
 /* Writes the claim's HTML page into o->html_dir (when set); failures are printed, not fatal.
  * Returns the page's file name in page (or "" when none was written). */
-void dc_assess_cli_write_html(const dc_assess_cli *o, const dc_claim_result *r,
-                              const char *video_path, char *page, size_t page_size);
+void cli_assess_write_html(const cli_assess *o, const dc_claim_result *r, const char *video_path,
+                           char *page, size_t page_size);
 
 #endif

@@ -117,7 +117,7 @@ static json_t *accuracy_object(json_t *videos) {
     return o;
 }
 
-json_t *dc_bench_summary(json_t *videos, double wall_sec, int new_count) {
+json_t *cli_bench_summary(json_t *videos, double wall_sec, int new_count) {
     size_t n = json_array_size(videos), i;
     int ok = 0, degraded = 0, failed = 0;
     double video_sec = 0, latency_sum = 0, new_video_sec = 0;
@@ -162,7 +162,7 @@ json_t *dc_bench_summary(json_t *videos, double wall_sec, int new_count) {
     return s;
 }
 
-void dc_bench_summary_print(FILE *out, json_t *s) {
+void cli_bench_summary_print(FILE *out, json_t *s) {
     json_t *lat = json_object_get(s, "latency_sec"), *mem = json_object_get(s, "memory");
     json_t *acc = json_object_get(s, "accuracy"), *thr = json_object_get(s, "throughput");
     fprintf(out, "\n%-28s %lld (ok %lld, degraded %lld, failed %lld)\n", "videos",

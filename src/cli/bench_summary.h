@@ -10,8 +10,8 @@
  * incident_sec, fault_ratio}, fault_ratio, windows[{start_sec,end_sec}], timings_ms{total},
  * rss_delta_mb, device_delta_mb, duration_sec}. wall_sec: wall time of the videos assessed in
  * this run (new_count of them), for throughput. Returns a new object. */
-json_t *dc_bench_summary(json_t *videos, double wall_sec, int new_count);
+json_t *cli_bench_summary(json_t *videos, double wall_sec, int new_count);
 /* Human-readable table of a summary. */
-void dc_bench_summary_print(FILE *out, json_t *summary);
+void cli_bench_summary_print(FILE *out, json_t *summary);
 
 #endif

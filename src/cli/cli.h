@@ -1,13 +1,24 @@
 /* Subcommands of the dashclaim executable. Each lives in its own cmd_<name>.c and returns
- * the process exit code: 0 success, 1 the input could not be processed (probe/frames),
- * 2 usage error. */
+ * the process exit code, one of these. */
 #ifndef DASHCLAIM_CLI_H
 #define DASHCLAIM_CLI_H
 
-int dc_cmd_probe(int argc, char **argv);
-int dc_cmd_frames(int argc, char **argv);
-int dc_cmd_assess(int argc, char **argv);
-int dc_cmd_bench(int argc, char **argv);
-int dc_cmd_calibrate(int argc, char **argv);
+enum {
+    CLI_EXIT_OK = 0,     /* done; for assess and bench also when some videos failed (their
+                            records say so) */
+    CLI_EXIT_INPUT = 1,  /* the input could not be processed (probe, frames, calibrate) */
+    CLI_EXIT_USAGE = 2,  /* bad command line, or a file it names (model, labels) is unusable */
+    CLI_EXIT_OUTPUT = 3, /* the output could not be written (assess, bench) */
+};
+
+/* DASHCLAIM_DECODE_WORKERS, the sample requests' decode_workers: 0 (one per core) when unset
+ * or not a positive number. The library reads no environment; the commands pass this on. */
+int cli_env_decode_workers(void);
+
+int cli_cmd_probe(int argc, char **argv);
+int cli_cmd_frames(int argc, char **argv);
+int cli_cmd_assess(int argc, char **argv);
+int cli_cmd_bench(int argc, char **argv);
+int cli_cmd_calibrate(int argc, char **argv);
 
 #endif

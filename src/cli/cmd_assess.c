@@ -21,7 +21,7 @@ static void usage(FILE *out) {
             "  --compact             one-line JSON even for a single video\n"
             "  -q, --quiet           no progress lines on stderr\n"
             "  -h, --help            this help\n");
-    dc_assess_cli_help(out);
+    cli_assess_help(out);
     fprintf(out, "\nexit status: 0 when every video produced an assessment (failed ones included),\n"
                  "2 for a usage error, 3 when the output cannot be written.\n");
 }
@@ -31,9 +31,9 @@ static const char *base_name(const char *path) {
     return slash ? slash + 1 : path;
 }
 
-int dc_cmd_assess(int argc, char **argv) {
-    dc_assess_cli o;
-    dc_assess_cli_defaults(&o);
+int cli_cmd_assess(int argc, char **argv) {
+    cli_assess o;
+    cli_assess_init(&o);
     const char *out_path = NULL;
     bool compact = false, quiet = false;
     enum { OPT_COMPACT = 2000 };
@@ -43,12 +43,12 @@ int dc_cmd_assess(int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},
     };
     enum { NOWN = sizeof own / sizeof own[0] };
-    struct option longs[DC_ASSESS_CLI_OPTION_COUNT + NOWN + 1];
-    dc_assess_cli_long_options_with(own, NOWN, longs);
+    struct option longs[CLI_ASSESS_OPTION_COUNT + NOWN + 1];
+    cli_assess_long_options_with(own, NOWN, longs);
     optind = 1;
     int opt, usage_error = 0;
     while ((opt = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {
-        if (dc_assess_cli_option(&o, opt, optarg, &usage_error)) continue;
+        if (cli_assess_option(&o, opt, optarg, &usage_error)) continue;
         switch (opt) {
         case 'o': out_path = optarg; break;
         case OPT_COMPACT: compact = true; break;
@@ -69,15 +69,15 @@ int dc_cmd_assess(int argc, char **argv) {
     }
     char **videos = argv + optind;
     size_t olen = out_path ? strlen(out_path) : 0;
-    bool out_dir = out_path && (dc_is_directory(out_path) || (olen && out_path[olen - 1] == '/'));
+    bool out_dir = out_path && (cli_is_directory(out_path) || (olen && out_path[olen - 1] == '/'));
     dc_status st = DC_STATUS_OK;
-    if (out_dir && dc_mkdir_p(out_path, &st) != DC_OK) {
+    if (out_dir && cli_mkdir_p(out_path, &st) != DC_OK) {
         fprintf(stderr, "dashclaim assess: %s\n", st.message);
-        return 3;
+        return CLI_EXIT_OUTPUT;
     }
 
-    dc_assess_env env;
-    int rc = dc_assess_cli_setup(&o, &env);
+    cli_assess_env env;
+    int rc = cli_assess_setup(&o, &env);
     if (rc) return rc;
 
     /* Single-file output collects everything first and renames once: a reader never sees
@@ -99,27 +99,27 @@ int dc_cmd_assess(int argc, char **argv) {
                     a->timings_ms.total / 1000.0);
         if (a->status == DC_CLAIM_FAILED && !quiet)
             fprintf(stderr, "    %s error: %s\n", dc_error_class_name(a->error_class), a->error_message);
-        dc_assess_cli_write_html(&o, &r, videos[i], page, sizeof page);
+        cli_assess_write_html(&o, &r, videos[i], page, sizeof page);
         if (index) dc_report_index_entry_from_assessment(&index[written++], a, page[0] ? page : NULL);
         char *json = dc_assessment_to_json(a, (nvideos == 1 && !compact) || out_dir ? 2 : 0);
         dc_claim_result_free(&r);
         if (!json) {
             fprintf(stderr, "dashclaim assess: out of memory\n");
-            rc = 3;
+            rc = CLI_EXIT_OUTPUT;
             break;
         }
         size_t jlen = strlen(json);
         if (out_dir) {
             char path[4300];
             snprintf(path, sizeof path, "%s/%s.json", out_path, base_name(videos[i]));
-            if (dc_write_file_atomic(path, json, jlen, &st) != DC_OK) {
+            if (cli_write_file_atomic(path, json, jlen, &st) != DC_OK) {
                 fprintf(stderr, "dashclaim assess: %s\n", st.message);
-                rc = 3;
+                rc = CLI_EXIT_OUTPUT;
             }
         } else if (out_path) {
             char *grown = realloc(collected, collected_len + jlen + 2);
             if (!grown) {
-                rc = 3;
+                rc = CLI_EXIT_OUTPUT;
             } else {
                 collected = grown;
                 memcpy(collected + collected_len, json, jlen);
@@ -134,9 +134,9 @@ int dc_cmd_assess(int argc, char **argv) {
         free(json);
     }
     if (rc == 0 && out_path && !out_dir &&
-        dc_write_file_atomic(out_path, collected ? collected : "", collected_len, &st) != DC_OK) {
+        cli_write_file_atomic(out_path, collected ? collected : "", collected_len, &st) != DC_OK) {
         fprintf(stderr, "dashclaim assess: %s\n", st.message);
-        rc = 3;
+        rc = CLI_EXIT_OUTPUT;
     }
     if (rc == 0 && index && nvideos > 1) {
         char path[4300];
@@ -148,7 +148,7 @@ int dc_cmd_assess(int argc, char **argv) {
         fprintf(stderr, "HTML report: %s/%s\n", o.html_dir, nvideos > 1 ? "index.html" : page);
     free(index);
     free(collected);
-    dc_assess_cli_teardown(&env);
-    if (ferror(stdout)) rc = 3;
+    cli_assess_teardown(&env);
+    if (ferror(stdout)) rc = CLI_EXIT_OUTPUT;
     return rc;
 }

@@ -24,7 +24,7 @@
 
 typedef struct {
     char path[4096];
-    dc_ground_truth truth;
+    cli_ground_truth truth;
 } bench_item;
 
 typedef struct {
@@ -48,7 +48,7 @@ static void usage(FILE *out) {
             "  --jobs J              videos assessed in parallel (signals engine only; default 1)\n"
             "  -q, --quiet           no progress output\n"
             "  -h, --help            this help\n");
-    dc_assess_cli_help(out);
+    cli_assess_help(out);
 }
 
 static bool has_video_extension(const char *name) {
@@ -86,7 +86,7 @@ static int list_directory(const char *dir, bench_list *l) {
         bench_item *it = list_push(l);
         if (!it) break;
         snprintf(it->path, sizeof it->path, "%s/%s", dir, e->d_name);
-        dc_truth_for_video(it->path, &it->truth);
+        cli_truth_for_video(it->path, &it->truth);
     }
     closedir(d);
     if (l->count > 1) qsort(l->items, (size_t)l->count, sizeof *l->items, compare_items);
@@ -103,8 +103,8 @@ static int list_manifest(const char *manifest, bench_list *l) {
     else snprintf(dir, sizeof dir, ".");
     char line[8192], path[4096];
     while (fgets(line, sizeof line, f)) {
-        dc_ground_truth truth;
-        if (!dc_truth_parse_manifest_line(line, path, sizeof path, &truth)) continue;
+        cli_ground_truth truth;
+        if (!cli_truth_parse_manifest_line(line, path, sizeof path, &truth)) continue;
         bench_item *it = list_push(l);
         if (!it) break;
         int n = path[0] == '/' ? snprintf(it->path, sizeof it->path, "%s", path)
@@ -120,7 +120,7 @@ static int list_manifest(const char *manifest, bench_list *l) {
     return 0;
 }
 
-static json_t *truth_json(const dc_ground_truth *t) {
+static json_t *truth_json(const cli_ground_truth *t) {
     static const char *const sources[] = {"none", "sidecar", "manifest", "filename"};
     json_t *o = json_object();
     json_object_set_new(o, "source", json_string(sources[t->source]));
@@ -170,8 +170,8 @@ typedef struct {
     int *todo, todo_count, next, done;
     json_t *videos;
     const char *output;
-    dc_assess_env *env;
-    const dc_assess_cli *cli;
+    cli_assess_env *env;
+    const cli_assess *cli;
     double started;
     double last_checkpoint; /* when the report was last rewritten */
     bool quiet, tty;
@@ -187,7 +187,7 @@ static json_t *report_object(bench_run *b, bool final) {
     json_object_set_new(report, "engine", json_string(b->env->vlm ? "vlm" : "signals"));
     json_object_set_new(report, "model", b->cli->model && b->env->vlm ? json_string(b->cli->model) : json_null());
     json_object_set_new(report, "complete", json_boolean(final));
-    json_object_set_new(report, "summary", dc_bench_summary(b->videos, wall, b->done));
+    json_object_set_new(report, "summary", cli_bench_summary(b->videos, wall, b->done));
     json_object_set(report, "videos", b->videos);
     return report;
 }
@@ -197,7 +197,7 @@ static int write_report(bench_run *b, bool final) {
     char *text = json_dumps(report, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     json_decref(report);
     dc_status st = DC_STATUS_OK;
-    int rc = text && dc_write_file_atomic(b->output, text, strlen(text), &st) == DC_OK ? 0 : -1;
+    int rc = text && cli_write_file_atomic(b->output, text, strlen(text), &st) == DC_OK ? 0 : -1;
     if (rc) fprintf(stderr, "dashclaim bench: %s\n", text ? st.message : "out of memory");
     free(text);
     return rc;
@@ -229,7 +229,7 @@ static void *bench_worker(void *arg) {
         dc_claim_result r;
         dc_pipeline_assess(it->path, NULL, &b->env->pipeline, &r);
         char page[1100];
-        dc_assess_cli_write_html(b->cli, &r, it->path, page, sizeof page);
+        cli_assess_write_html(b->cli, &r, it->path, page, sizeof page);
         json_t *rec = video_record(it, &r);
         pthread_mutex_lock(&b->lock);
         if (rec) json_array_append_new(b->videos, rec);
@@ -270,9 +270,9 @@ static bool already_done(json_t *videos, const char *path) {
     return false;
 }
 
-int dc_cmd_bench(int argc, char **argv) {
-    dc_assess_cli o;
-    dc_assess_cli_defaults(&o);
+int cli_cmd_bench(int argc, char **argv) {
+    cli_assess o;
+    cli_assess_init(&o);
     const char *output = NULL;
     int max_videos = 0, jobs = 1;
     bool quiet = false;
@@ -285,12 +285,12 @@ int dc_cmd_bench(int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},
     };
     enum { NOWN = sizeof own / sizeof own[0] };
-    struct option longs[DC_ASSESS_CLI_OPTION_COUNT + NOWN + 1];
-    dc_assess_cli_long_options_with(own, NOWN, longs);
+    struct option longs[CLI_ASSESS_OPTION_COUNT + NOWN + 1];
+    cli_assess_long_options_with(own, NOWN, longs);
     optind = 1;
     int opt, usage_error = 0;
     while ((opt = getopt_long(argc, argv, "o:qh", longs, NULL)) != -1) {
-        if (dc_assess_cli_option(&o, opt, optarg, &usage_error)) continue;
+        if (cli_assess_option(&o, opt, optarg, &usage_error)) continue;
         switch (opt) {
         case 'o':
         case OPT_OUTPUT: output = optarg; break;
@@ -308,7 +308,7 @@ int dc_cmd_bench(int argc, char **argv) {
     }
     const char *input = argv[optind];
     bench_list list = {0};
-    int listed = dc_is_directory(input) ? list_directory(input, &list) : list_manifest(input, &list);
+    int listed = cli_is_directory(input) ? list_directory(input, &list) : list_manifest(input, &list);
     if (listed != 0) {
         fprintf(stderr, "dashclaim bench: %s: cannot read (expected a folder of videos or a manifest CSV)\n", input);
         free(list.items);
@@ -321,8 +321,8 @@ int dc_cmd_bench(int argc, char **argv) {
     }
     if (max_videos > 0 && list.count > max_videos) list.count = max_videos;
 
-    dc_assess_env env;
-    int rc = dc_assess_cli_setup(&o, &env);
+    cli_assess_env env;
+    int rc = cli_assess_setup(&o, &env);
     if (rc) {
         free(list.items);
         return rc;
@@ -350,10 +350,10 @@ int dc_cmd_bench(int argc, char **argv) {
     bench_worker(&b);
     for (int j = 0; j < started; j++) pthread_join(threads[j], NULL);
     if (b.tty && !quiet) fputc('\n', stderr);
-    rc = b.write_failed || write_report(&b, true) ? 3 : 0;
+    rc = b.write_failed || write_report(&b, true) ? CLI_EXIT_OUTPUT : CLI_EXIT_OK;
     if (rc == 0 && !quiet) {
         json_t *report = report_object(&b, true);
-        dc_bench_summary_print(stderr, json_object_get(report, "summary"));
+        cli_bench_summary_print(stderr, json_object_get(report, "summary"));
         json_decref(report);
         fprintf(stderr, "report: %s\n", output);
     }
@@ -386,6 +386,6 @@ int dc_cmd_bench(int argc, char **argv) {
     pthread_mutex_destroy(&b.lock);
     free(b.todo);
     free(list.items);
-    dc_assess_cli_teardown(&env);
+    cli_assess_teardown(&env);
     return rc;
 }

@@ -30,7 +30,7 @@ static void calibrate_usage(FILE *out) {
         "  -h, --help          this text\n");
 }
 
-int dc_cmd_calibrate(int argc, char **argv) {
+int cli_cmd_calibrate(int argc, char **argv) {
     static const struct option options[] = {
         {"labels", required_argument, NULL, 'l'},
         {"assessments", required_argument, NULL, 'a'},

@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "dashclaim/media.h"
 
-int dc_cli_print_error(const dc_status *st);
+int cli_print_error(const dc_status *st);
 
 static void frames_usage(FILE *f) {
     fprintf(f,
@@ -69,8 +69,8 @@ static int write_jpegs(const dc_frame_set *fs, const char *dir, dc_status *st) {
     return rc;
 }
 
-int dc_cmd_frames(int argc, char **argv) {
-    dc_sample_request req = {0};
+int cli_cmd_frames(int argc, char **argv) {
+    dc_sample_request req = {.decode_workers = cli_env_decode_workers()};
     double timeout = 300;
     const char *out_dir = NULL;
     bool verbose = false;
@@ -115,18 +115,18 @@ int dc_cmd_frames(int argc, char **argv) {
     dc_status st = DC_STATUS_OK;
     double t_open = dc_now();
     dc_media *m = dc_media_open(argv[optind], dl, &st);
-    if (!m) return dc_cli_print_error(&st);
+    if (!m) return cli_print_error(&st);
     double open_sec = dc_now() - t_open;
     dc_frame_set fs;
     double t0 = dc_now();
     dc_error_class e = dc_frames_sample(m, &req, dl, &fs, &st);
     double seconds = dc_now() - t0;
     dc_media_close(m);
-    if (e != DC_OK) return dc_cli_print_error(&st);
+    if (e != DC_OK) return cli_print_error(&st);
     dc_status wst = DC_STATUS_OK;
     if (out_dir && write_jpegs(&fs, out_dir, &wst) != 0) {
         dc_frame_set_free(&fs);
-        return dc_cli_print_error(&wst);
+        return cli_print_error(&wst);
     }
     json_t *o = json_object();
     json_t *ts = json_array();

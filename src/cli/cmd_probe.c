@@ -20,7 +20,7 @@ static void probe_usage(FILE *f) {
 }
 
 /* Shared with cmd_frames.c. */
-int dc_cli_print_error(const dc_status *st) {
+int cli_print_error(const dc_status *st) {
     json_t *o = json_pack("{s:{s:s,s:s}}", "error", "class", dc_error_class_name(st->code),
                           "message", st->message);
     if (o) {
@@ -74,7 +74,7 @@ static json_t *info_to_json(const dc_media_info *in, const dc_status *st) {
     return o;
 }
 
-int dc_cmd_probe(int argc, char **argv) {
+int cli_cmd_probe(int argc, char **argv) {
     double timeout = 60;
     bool verbose = false;
     static const struct option longs[] = {{"timeout", 1, 0, 't'},
@@ -99,7 +99,7 @@ int dc_cmd_probe(int argc, char **argv) {
     dc_media_info info;
     dc_status st = DC_STATUS_OK;
     if (dc_media_probe(argv[optind], dc_deadline_in(timeout), &info, &st) != DC_OK)
-        return dc_cli_print_error(&st);
+        return cli_print_error(&st);
     json_t *o = info_to_json(&info, &st);
     json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10));
     fputc('\n', stdout);

@@ -9,7 +9,7 @@
 
 static const char *const severity_names[] = {"NONE", "LOW", "MEDIUM", "HIGH"};
 
-int dc_truth_severity_parse(const char *s) {
+int cli_truth_severity_parse(const char *s) {
     if (!s) return -1;
     while (isspace((unsigned char)*s)) s++;
     for (int i = 0; i < 4; i++) {
@@ -20,20 +20,20 @@ int dc_truth_severity_parse(const char *s) {
     return -1;
 }
 
-static void truth_clear(dc_ground_truth *t) {
+static void truth_clear(cli_ground_truth *t) {
     memset(t, 0, sizeof *t);
     t->severity = -1;
     t->incident_sec = -1;
     t->fault_ratio = -1;
 }
 
-static bool truth_from_sidecar(const char *video_path, dc_ground_truth *out) {
+static bool truth_from_sidecar(const char *video_path, cli_ground_truth *out) {
     char path[4096];
     if (snprintf(path, sizeof path, "%s.label.json", video_path) >= (int)sizeof path) return false;
     json_t *root = json_load_file(path, 0, NULL);
     if (!root) return false;
-    out->source = DC_TRUTH_SIDECAR;
-    out->severity = dc_truth_severity_parse(json_string_value(json_object_get(root, "severity")));
+    out->source = CLI_TRUTH_SIDECAR;
+    out->severity = cli_truth_severity_parse(json_string_value(json_object_get(root, "severity")));
     json_t *inc = json_object_get(root, "incident_sec");
     if (json_is_number(inc)) out->incident_sec = json_number_value(inc);
     json_t *fault = json_object_get(root, "fault_ratio");
@@ -45,7 +45,7 @@ static bool truth_from_sidecar(const char *video_path, dc_ground_truth *out) {
 }
 
 /* The prototype's rule, kept so old folders of named files still score. */
-static void truth_from_filename(const char *video_path, dc_ground_truth *out) {
+static void truth_from_filename(const char *video_path, cli_ground_truth *out) {
     const char *base = strrchr(video_path, '/');
     base = base ? base + 1 : video_path;
     char lower[512];
@@ -58,10 +58,10 @@ static void truth_from_filename(const char *video_path, dc_ground_truth *out) {
         out->severity = 2;
     else if (strstr(lower, "normal"))
         out->severity = 0;
-    if (out->severity >= 0) out->source = DC_TRUTH_FILENAME;
+    if (out->severity >= 0) out->source = CLI_TRUTH_FILENAME;
 }
 
-void dc_truth_for_video(const char *video_path, dc_ground_truth *out) {
+void cli_truth_for_video(const char *video_path, cli_ground_truth *out) {
     truth_clear(out);
     if (!truth_from_sidecar(video_path, out)) truth_from_filename(video_path, out);
 }
@@ -74,8 +74,8 @@ static double parse_optional_number(const char *field) {
     return end == field ? -1 : v;
 }
 
-bool dc_truth_parse_manifest_line(const char *line, char *path_out, int path_size,
-                                  dc_ground_truth *out) {
+bool cli_truth_parse_manifest_line(const char *line, char *path_out, int path_size,
+                                   cli_ground_truth *out) {
     truth_clear(out);
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", line);
@@ -91,8 +91,8 @@ bool dc_truth_parse_manifest_line(const char *line, char *path_out, int path_siz
     }
     if (n < 1 || !fields[0][0] || !strcasecmp(fields[0], "path")) return false;
     snprintf(path_out, (size_t)path_size, "%s", fields[0]);
-    out->source = DC_TRUTH_MANIFEST;
-    if (n > 1) out->severity = dc_truth_severity_parse(fields[1]);
+    out->source = CLI_TRUTH_MANIFEST;
+    if (n > 1) out->severity = cli_truth_severity_parse(fields[1]);
     if (n > 2) out->incident_sec = parse_optional_number(fields[2]);
     if (n > 3) out->fault_ratio = parse_optional_number(fields[3]);
     return true;

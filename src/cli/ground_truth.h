@@ -6,22 +6,22 @@
 
 #include <stdbool.h>
 
-typedef enum { DC_TRUTH_NONE = 0, DC_TRUTH_SIDECAR, DC_TRUTH_MANIFEST, DC_TRUTH_FILENAME } dc_truth_source;
+typedef enum { CLI_TRUTH_NONE = 0, CLI_TRUTH_SIDECAR, CLI_TRUTH_MANIFEST, CLI_TRUTH_FILENAME } cli_truth_source;
 
 typedef struct {
-    dc_truth_source source;
+    cli_truth_source source;
     int severity;        /* 0 NONE .. 3 HIGH; -1 unknown */
     double incident_sec; /* < 0 when not labelled */
     double fault_ratio;  /* < 0 when not labelled */
     char type[32];       /* scene type from a sidecar, else "" */
-} dc_ground_truth;
+} cli_ground_truth;
 
 /* "NONE"/"LOW"/"MEDIUM"/"HIGH" (case-insensitive) -> 0..3, else -1. */
-int dc_truth_severity_parse(const char *s);
+int cli_truth_severity_parse(const char *s);
 /* Reads `<video>.label.json` if present, else guesses from the file name. */
-void dc_truth_for_video(const char *video_path, dc_ground_truth *out);
+void cli_truth_for_video(const char *video_path, cli_ground_truth *out);
 /* Parses one manifest CSV line (path,severity,incident_sec,fault_ratio; empty fields allowed).
  * Returns false for a header or malformed line. path_out gets the path field. */
-bool dc_truth_parse_manifest_line(const char *line, char *path_out, int path_size, dc_ground_truth *out);
+bool cli_truth_parse_manifest_line(const char *line, char *path_out, int path_size, cli_ground_truth *out);
 
 #endif

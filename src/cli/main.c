@@ -5,14 +5,6 @@
 
 #include "cli.h"
 
-/* Subcommands are weak references: a build that lacks one (a module still being written)
- * says so instead of failing to link. */
-#pragma weak dc_cmd_probe
-#pragma weak dc_cmd_frames
-#pragma weak dc_cmd_assess
-#pragma weak dc_cmd_bench
-#pragma weak dc_cmd_calibrate
-
 typedef struct {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -20,18 +12,17 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"assess", dc_cmd_assess, "assess dashcam videos and print claim assessments (JSON)"},
-    {"bench", dc_cmd_bench, "assess a folder or manifest of videos and report rates, latency, memory"},
-    {"calibrate", dc_cmd_calibrate, "fit conformal prediction thresholds from labelled assessments"},
-    {"probe", dc_cmd_probe, "print a video's container and stream facts as JSON"},
-    {"frames", dc_cmd_frames, "sample frames from a time range (timing, optional JPEG output)"},
+    {"assess", cli_cmd_assess, "assess dashcam videos and print claim assessments (JSON)"},
+    {"bench", cli_cmd_bench, "assess a folder or manifest of videos and report rates, latency, memory"},
+    {"calibrate", cli_cmd_calibrate, "fit conformal prediction thresholds from labelled assessments"},
+    {"probe", cli_cmd_probe, "print a video's container and stream facts as JSON"},
+    {"frames", cli_cmd_frames, "sample frames from a time range (timing, optional JPEG output)"},
 };
 
 static void usage(FILE *out) {
     fprintf(out, "usage: dashclaim COMMAND [options] [args]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-10s %s%s\n", commands[i].name, commands[i].summary,
-                commands[i].run ? "" : " (not built)");
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'dashclaim COMMAND --help' shows a command's options.\n"
                  "'dashclaim --version' prints the version.\n");
 }
@@ -43,7 +34,7 @@ int main(int argc, char **argv) {
     av_log_set_level(av_log && *av_log && strcmp(av_log, "0") != 0 ? AV_LOG_INFO : AV_LOG_QUIET);
     if (argc < 2) {
         usage(stderr);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
@@ -55,13 +46,9 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) != 0) continue;
-        if (!commands[i].run) {
-            fprintf(stderr, "dashclaim: '%s' is not part of this build yet\n", argv[1]);
-            return 2;
-        }
         return commands[i].run(argc - 1, argv + 1);
     }
     fprintf(stderr, "dashclaim: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
-    return 2;
+    return CLI_EXIT_USAGE;
 }

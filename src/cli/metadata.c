@@ -5,7 +5,7 @@
 
 static int optional_int(json_t *v) { return json_is_integer(v) ? (int)json_integer_value(v) : -1; }
 
-dc_error_class dc_cli_load_metadata(const char *path, dc_claim_metadata *m, dc_status *st) {
+dc_error_class cli_load_metadata(const char *path, dc_claim_metadata *m, dc_status *st) {
     dc_claim_metadata_init(m);
     json_error_t err;
     json_t *root = json_load_file(path, 0, &err);

@@ -7,6 +7,6 @@
 
 #include "dashclaim/claim.h"
 
-dc_error_class dc_cli_load_metadata(const char *path, dc_claim_metadata *m, dc_status *st);
+dc_error_class cli_load_metadata(const char *path, dc_claim_metadata *m, dc_status *st);
 
 #endif

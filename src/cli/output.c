@@ -8,7 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-dc_error_class dc_write_file_atomic(const char *path, const char *data, size_t len, dc_status *st) {
+dc_error_class cli_write_file_atomic(const char *path, const char *data, size_t len,
+                                     dc_status *st) {
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return dc_fail(st, DC_ERR_INPUT, "%s: output path too long", path);
@@ -39,12 +40,12 @@ dc_error_class dc_write_file_atomic(const char *path, const char *data, size_t l
     return DC_OK;
 }
 
-bool dc_is_directory(const char *path) {
+bool cli_is_directory(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-dc_error_class dc_mkdir_p(const char *path, dc_status *st) {
+dc_error_class cli_mkdir_p(const char *path, dc_status *st) {
     char buf[4096];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
         return dc_fail(st, DC_ERR_INPUT, "%s: path too long", path);
@@ -59,11 +60,11 @@ dc_error_class dc_mkdir_p(const char *path, dc_status *st) {
             if (!saved) break;
         }
     }
-    if (!dc_is_directory(path)) return dc_fail(st, DC_ERR_RESOURCE, "%s: not a directory", path);
+    if (!cli_is_directory(path)) return dc_fail(st, DC_ERR_RESOURCE, "%s: not a directory", path);
     return DC_OK;
 }
 
-char *dc_read_file(const char *path, size_t *len) {
+char *cli_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     size_t cap = 1 << 16, n = 0;

@@ -8,7 +8,7 @@
 #include "media_internal.h"
 
 static int compare_keys(const void *a, const void *b) {
-    const dc_keyframe *x = a, *y = b;
+    const media_keyframe *x = a, *y = b;
     return (x->ts > y->ts) - (x->ts < y->ts);
 }
 
@@ -34,12 +34,12 @@ static void summarise(dc_media *m) {
 static bool push_key(dc_media *m, int *cap, int64_t ts, int64_t pos) {
     if (m->key_count == *cap) {
         int ncap = *cap ? *cap * 2 : 256;
-        dc_keyframe *n = realloc(m->keys, sizeof *n * (size_t)ncap);
+        media_keyframe *n = realloc(m->keys, sizeof *n * (size_t)ncap);
         if (!n) return false;
         m->keys = n;
         *cap = ncap;
     }
-    m->keys[m->key_count++] = (dc_keyframe){.ts = ts, .pos = pos};
+    m->keys[m->key_count++] = (media_keyframe){.ts = ts, .pos = pos};
     return true;
 }
 
@@ -154,7 +154,7 @@ int media_key_nearest(const dc_media *m, int64_t pts) {
 }
 
 int media_seek_to_key(dc_media *m, int k) {
-    const dc_keyframe *key = &m->keys[k];
+    const media_keyframe *key = &m->keys[k];
     /* Byte positions from the scan serve formats without an index of their own (MPEG-TS);
      * Matroska resyncs poorly mid-cluster, and its own seek finds keyframes by time. */
     bool by_byte = m->keys_from_scan && key->pos >= 0 &&

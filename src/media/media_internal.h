@@ -13,7 +13,7 @@
 typedef struct {
     int64_t ts;  /* pts when known, else dts */
     int64_t pos; /* byte offset, -1 when unknown */
-} dc_keyframe;
+} media_keyframe;
 
 struct dc_media {
     char *path;
@@ -25,7 +25,7 @@ struct dc_media {
     dc_deadline dl;
     bool interrupted;
 
-    dc_keyframe *keys; /* sorted by ts */
+    media_keyframe *keys; /* sorted by ts */
     int key_count;
     bool keys_known;     /* index built (from the container or a scan) */
     bool keys_from_scan; /* built by demuxing: seek by byte position where possible */

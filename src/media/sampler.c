@@ -260,6 +260,7 @@ dc_error_class dc_frames_sample(dc_media *m, const dc_sample_request *req, dc_de
     if (e == DC_OK) e = media_index_ensure(m, st);
     s.period = media_sec_to_pts(m, m->frame_period) - m->origin_pts;
     s.keyframes = req->mode == DC_SAMPLE_KEYFRAME && m->keys_known;
+    s.max_workers = req->decode_workers;
     if (e == DC_OK) {
         int workers = sampler_parallel_workers(&s);
         e = workers > 1 ? sampler_decode_parallel(&s, workers, st) : decode_forward(&s, st);

@@ -16,6 +16,7 @@ typedef struct {
     int n;
     int64_t period;  /* one frame, stream time base */
     bool keyframes;  /* nearest keyframe instead of nearest frame */
+    int max_workers; /* the request's decode_workers: 0 = one per core */
     int corrupt_packets;
     int convert_errors;
 } sampler;
@@ -50,7 +51,7 @@ dc_error_class sample_cursor_emit(sample_cursor *c, int target, const AVFrame *f
 
 /* How many threads should decode this request at once: 1 means decode forward with one
  * decoder (sampler.c). Takes more than one core, a seekable keyframe index and targets in at
- * least two keyframe groups. DASHCLAIM_DECODE_WORKERS caps it (1 turns the threads off). */
+ * least two keyframe groups. The request's decode_workers caps it (1 turns the threads off). */
 int sampler_parallel_workers(const sampler *s);
 /* Decodes every target with `workers` threads, one keyframe group per task; this thread
  * reads the packets of each group and hands them out. */

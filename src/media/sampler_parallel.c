@@ -71,9 +71,8 @@ static int group_end(const sampler *s, int first) {
     return end;
 }
 
-static int worker_cap(void) {
-    const char *env = getenv("DASHCLAIM_DECODE_WORKERS");
-    int cap = env && *env ? atoi(env) : av_cpu_count();
+static int worker_cap(const sampler *s) {
+    int cap = s->max_workers > 0 ? s->max_workers : av_cpu_count();
     if (cap < 1) cap = 1;
     return cap < MAX_WORKERS ? cap : MAX_WORKERS;
 }
@@ -83,7 +82,7 @@ int sampler_parallel_workers(const sampler *s) {
     if (!m->keys_known || m->pipe_fd >= 0 || !m->fmt->pb ||
         !(m->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL) || s->n < 2)
         return 1;
-    int cap = worker_cap(), groups = 0;
+    int cap = worker_cap(s), groups = 0;
     for (int i = 0; i < s->n && groups < cap; i = group_end(s, i)) groups++;
     return groups;
 }

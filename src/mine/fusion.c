@@ -37,7 +37,7 @@ static bool overlaps(const dc_mine_window *w, double a, double b) {
 void dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts) {
     dc_mine_options defaults;
     if (!opts) {
-        dc_mine_options_default(&defaults);
+        dc_mine_options_init(&defaults);
         opts = &defaults;
     }
     int n = r->count;

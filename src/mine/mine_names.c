@@ -19,7 +19,7 @@ double dc_mine_signal_weight(dc_mine_signal s) {
     return s >= 0 && s < DC_MINE_SIGNAL_COUNT ? weights[s] : 0;
 }
 
-void dc_mine_options_default(dc_mine_options *o) {
+void dc_mine_options_init(dc_mine_options *o) {
     memset(o, 0, sizeof *o);
     o->k = 3;
     o->before_sec = 7;

@@ -358,7 +358,7 @@ dc_error_class dc_mine_video(dc_media *m, const dc_mine_options *opts, dc_deadli
     if (!m) return dc_fail(st, DC_ERR_INTERNAL, "dc_mine_video: NULL media");
     dc_mine_options o;
     if (opts) o = *opts;
-    else dc_mine_options_default(&o);
+    else dc_mine_options_init(&o);
     const dc_media_info *info = dc_media_get_info(m);
     const char *path = dc_media_path(m);
     if (!(info->duration_sec > 0))

@@ -85,6 +85,7 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, dc_dea
             if (first_error.code == DC_OK) first_error = st;
             continue;
         }
+        req.decode_workers = opts->decode_workers;
         dc_frame_set frames = {0};
         double t0 = dc_now();
         dc_error_class rc = dc_frames_sample(m, &req, dl, &frames, &st);
@@ -140,7 +141,8 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, dc_dea
 /* The signals engine needs no frames; the report still wants to show each moment it cites.
  * One frame per evidence time (the sampler seeks to the keyframe before it and decodes
  * forward), in evidence order, so evidence[i].frame indexes the kept set. */
-static void keep_signals_evidence(dc_media *m, dc_deadline dl, dc_claim_result *out) {
+static void keep_signals_evidence(dc_media *m, const dc_pipeline_options *opts, dc_deadline dl,
+                                  dc_claim_result *out) {
     dc_assessment *a = &out->assessment;
     dc_frame_set *kept = &out->evidence_frames;
     double t0 = dc_now();
@@ -151,7 +153,7 @@ static void keep_signals_evidence(dc_media *m, dc_deadline dl, dc_claim_result *
     for (int i = 0; i < a->evidence_count && kept->count < DC_MAX_EVIDENCE; i++) {
         dc_sample_request req = {.start_sec = a->evidence[i].t_sec, .end_sec = a->evidence[i].t_sec + frame_sec,
                                  .count = 1, .longest_side = SIGNALS_EVIDENCE_SIDE, .unit = 2,
-                                 .mode = DC_SAMPLE_EXACT};
+                                 .mode = DC_SAMPLE_EXACT, .decode_workers = opts->decode_workers};
         dc_frame_set one = {0};
         dc_status st = DC_STATUS_OK;
         if (dc_frames_sample(m, &req, dl, &one, &st) == DC_OK && one.count == 1) {
@@ -189,7 +191,7 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
     set_video_info(a, dc_media_get_info(m));
 
     dc_mine_options mo;
-    dc_mine_options_default(&mo);
+    dc_mine_options_init(&mo);
     mo.k = opts->windows < DC_MINE_MAX_WINDOWS ? opts->windows : DC_MINE_MAX_WINDOWS;
     t0 = dc_now();
     dc_error_class rc = dc_mine_video(m, &mo, dl, &mine, &st);
@@ -215,7 +217,7 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
             goto done;
         }
         if (st.degraded) dc_assessment_degrade(a, st.message);
-        if (opts->keep_evidence) keep_signals_evidence(m, dl, out);
+        if (opts->keep_evidence) keep_signals_evidence(m, opts, dl, out);
     }
     if (mining_degraded) dc_assessment_degrade(a, mining_status.message);
 

@@ -36,48 +36,48 @@ static const char *name_or(const char *name, const char *fallback) {
     return name && *name ? name : fallback;
 }
 
-static void put_header(dc_page *p, const dc_assessment *a) {
-    dc_page_put(p, "<h1>Claim assessment");
+static void put_header(report_page *p, const dc_assessment *a) {
+    report_page_put(p, "<h1>Claim assessment");
     if (a->claim_id[0]) {
-        dc_page_put(p, " <span class=\"mono\">");
-        dc_page_put_escaped(p, a->claim_id);
-        dc_page_put(p, "</span>");
+        report_page_put(p, " <span class=\"mono\">");
+        report_page_put_escaped(p, a->claim_id);
+        report_page_put(p, "</span>");
     }
-    dc_page_put(p, "</h1>\n<div class=\"sub\">");
-    dc_page_put_escaped(p, a->video.path[0] ? a->video.path : "(no video path)");
-    dc_page_put(p, " &middot; assessed ");
-    dc_page_put_escaped(p, a->created_at);
-    dc_page_printf(p, " &middot; status <b>%s</b></div>\n",
+    report_page_put(p, "</h1>\n<div class=\"sub\">");
+    report_page_put_escaped(p, a->video.path[0] ? a->video.path : "(no video path)");
+    report_page_put(p, " &middot; assessed ");
+    report_page_put_escaped(p, a->created_at);
+    report_page_printf(p, " &middot; status <b>%s</b></div>\n",
                    name_or(dc_claim_status_name(a->status), "unknown"));
 }
 
-static void put_banner_item(dc_page *p, const char *label, const char *value) {
-    dc_page_printf(p, "<div class=\"item\">%s<b>", label);
-    dc_page_put_escaped(p, value);
-    dc_page_put(p, "</b></div>\n");
+static void put_banner_item(report_page *p, const char *label, const char *value) {
+    report_page_printf(p, "<div class=\"item\">%s<b>", label);
+    report_page_put_escaped(p, value);
+    report_page_put(p, "</b></div>\n");
 }
 
-static void put_banner(dc_page *p, const dc_assessment *a) {
-    bool failed = dc_report_claim_failed(a->status);
-    dc_page_printf(p, "<section class=\"banner %s\" id=\"verdict\">\n",
-                   dc_report_severity_class(a->status, a->severity));
+static void put_banner(report_page *p, const dc_assessment *a) {
+    bool failed = report_claim_failed(a->status);
+    report_page_printf(p, "<section class=\"banner %s\" id=\"verdict\">\n",
+                   report_severity_class(a->status, a->severity));
     const char *action = name_or(dc_recommended_action_name(a->recommended_action), "REVIEW");
     const char *priority = name_or(dc_review_priority_name(a->review_priority), "STANDARD");
     if (failed) {
         dc_error_class ec = a->error_class == DC_OK ? DC_ERR_INTERNAL : a->error_class;
-        dc_page_put(p, "<div class=\"verdict\">CLAIM FAILED</div>\n");
+        report_page_put(p, "<div class=\"verdict\">CLAIM FAILED</div>\n");
         char cls[48];
         snprintf(cls, sizeof cls, "%s error", dc_error_class_name(ec));
         put_banner_item(p, "error class", cls);
         put_banner_item(p, "recommended action", action);
         put_banner_item(p, "review priority", priority);
-        dc_page_put(p, "<div class=\"errmsg\" id=\"error\">");
-        dc_page_put_escaped(p, a->error_message[0] ? a->error_message
+        report_page_put(p, "<div class=\"errmsg\" id=\"error\">");
+        report_page_put_escaped(p, a->error_message[0] ? a->error_message
                                                    : "(no error message was recorded)");
-        dc_page_put(p, "</div>\n");
+        report_page_put(p, "</div>\n");
     } else {
         const char *sev = dc_severity_name(a->severity);
-        dc_page_printf(p, "<div class=\"verdict\" data-severity=\"%s\">%s</div>\n",
+        report_page_printf(p, "<div class=\"verdict\" data-severity=\"%s\">%s</div>\n",
                        name_or(sev, "UNSET"), name_or(sev, "NO SEVERITY"));
         put_banner_item(p, "meaning", severity_meaning(a->severity));
         put_banner_item(p, "recommended action", action);
@@ -92,122 +92,122 @@ static void put_banner(dc_page *p, const dc_assessment *a) {
         snprintf(buf, sizeof buf, "%.2f", a->fraud_score);
         put_banner_item(p, "fraud score", buf);
     }
-    dc_page_put(p, "</section>\n");
+    report_page_put(p, "</section>\n");
     if (a->status == DC_CLAIM_DEGRADED) {
-        dc_page_put(p, "<div class=\"note\" id=\"degraded\"><b>Degraded assessment:</b> ");
-        dc_page_put_escaped(p, a->error_message[0] ? a->error_message
+        report_page_put(p, "<div class=\"note\" id=\"degraded\"><b>Degraded assessment:</b> ");
+        report_page_put_escaped(p, a->error_message[0] ? a->error_message
                                                    : "(no reason was recorded)");
-        dc_page_put(p, "</div>\n");
+        report_page_put(p, "</div>\n");
     }
 }
 
-static void put_severity_card(dc_page *p, const dc_assessment *a) {
-    dc_page_put(p, "<section class=\"card\" id=\"severity\"><h2>Severity</h2>\n");
-    if (dc_report_claim_failed(a->status)) {
-        dc_page_put(p, "<p>No severity: the assessment failed (see the error above).</p>"
+static void put_severity_card(report_page *p, const dc_assessment *a) {
+    report_page_put(p, "<section class=\"card\" id=\"severity\"><h2>Severity</h2>\n");
+    if (report_claim_failed(a->status)) {
+        report_page_put(p, "<p>No severity: the assessment failed (see the error above).</p>"
                        "</section>\n");
         return;
     }
     bool any = false;
     for (int s = 0; s < DC_SEVERITY_COUNT; s++) any = any || a->severity_probs[s] > 0;
-    if (!any) dc_page_put(p, "<p>The engine gave no probability distribution.</p>\n");
-    dc_page_put(p, "<div class=\"bars\">\n");
+    if (!any) report_page_put(p, "<p>The engine gave no probability distribution.</p>\n");
+    report_page_put(p, "<div class=\"bars\">\n");
     for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
         double prob = a->severity_probs[s];
         if (!isfinite(prob) || prob < 0) prob = 0;
         if (prob > 1) prob = 1;
         bool in_set = (a->prediction_set >> s) & 1u;
-        dc_page_printf(p, "<div><b>%s</b></div><div class=\"bar%s\"><span style=\"width:%.1f%%\">"
+        report_page_printf(p, "<div><b>%s</b></div><div class=\"bar%s\"><span style=\"width:%.1f%%\">"
                           "</span></div><div class=\"num\">%.1f%%</div><div>%s</div>\n",
                        dc_severity_name((dc_severity)s), in_set ? " inset" : "", prob * 100,
                        prob * 100,
                        in_set ? "<span class=\"tag\" data-in-set=\"1\">in set</span>" : "");
     }
-    dc_page_put(p, "</div>\n<p>Prediction set: <b>{");
+    report_page_put(p, "</div>\n<p>Prediction set: <b>{");
     bool first = true;
     for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
         if (!((a->prediction_set >> s) & 1u)) continue;
-        dc_page_printf(p, "%s%s", first ? "" : ", ", dc_severity_name((dc_severity)s));
+        report_page_printf(p, "%s%s", first ? "" : ", ", dc_severity_name((dc_severity)s));
         first = false;
     }
-    dc_page_printf(p, "}</b> &middot; calibrated: <span class=\"tag%s\">%s</span></p>\n",
+    report_page_printf(p, "}</b> &middot; calibrated: <span class=\"tag%s\">%s</span></p>\n",
                    a->calibrated ? "" : " off", a->calibrated ? "yes" : "no");
     if (a->calibrated) {
-        dc_page_put(p, "<p class=\"sub\">The set covers the true severity at the calibrated "
+        report_page_put(p, "<p class=\"sub\">The set covers the true severity at the calibrated "
                        "rate.</p>\n");
     } else {
-        dc_page_printf(p, "<p class=\"sub\">Uncalibrated: the set holds the most likely labels "
+        report_page_printf(p, "<p class=\"sub\">Uncalibrated: the set holds the most likely labels "
                           "up to %.0f%% of the engine's own probability; no coverage is "
                           "guaranteed.</p>\n",
                        (1.0 - DC_DEFAULT_ALPHA) * 100);
     }
-    dc_page_put(p, "</section>\n");
+    report_page_put(p, "</section>\n");
 }
 
-static void put_fault_card(dc_page *p, const dc_assessment *a) {
-    dc_page_put(p, "<section class=\"card\" id=\"fault\"><h2>Fault</h2>\n");
+static void put_fault_card(report_page *p, const dc_assessment *a) {
+    report_page_put(p, "<section class=\"card\" id=\"fault\"><h2>Fault</h2>\n");
     if (a->fault_has_ratio) {
-        dc_page_printf(p, "<div class=\"big\">%d%% ego vehicle &middot; %d%% other party</div>\n",
+        report_page_printf(p, "<div class=\"big\">%d%% ego vehicle &middot; %d%% other party</div>\n",
                        a->fault_ratio, 100 - a->fault_ratio);
     } else {
-        dc_page_put(p, "<div class=\"big\">no fault ratio</div>\n");
+        report_page_put(p, "<div class=\"big\">no fault ratio</div>\n");
     }
-    dc_page_put(p, "<p>Scenario: <b>");
-    dc_page_put_escaped(p, dc_label_scenario(a->scenario));
-    dc_page_put(p, "</b></p>\n");
+    report_page_put(p, "<p>Scenario: <b>");
+    report_page_put_escaped(p, report_label_scenario(a->scenario));
+    report_page_put(p, "</b></p>\n");
     if (a->fault_rule_count <= 0) {
-        dc_page_put(p, "<p class=\"sub\">No fault rule applied.</p>\n");
+        report_page_put(p, "<p class=\"sub\">No fault rule applied.</p>\n");
     } else {
-        dc_page_put(p, "<table class=\"list\"><tr><th>rule</th><th>why it applied</th></tr>\n");
+        report_page_put(p, "<table class=\"list\"><tr><th>rule</th><th>why it applied</th></tr>\n");
         for (int i = 0; i < a->fault_rule_count && i < DC_MAX_FAULT_RULES; i++) {
-            dc_page_put(p, "<tr><td class=\"mono\">");
-            dc_page_put_escaped(p, a->fault_rules[i].id);
-            dc_page_put(p, "</td><td>");
-            dc_page_put_escaped(p, a->fault_rules[i].reason);
-            dc_page_put(p, "</td></tr>\n");
+            report_page_put(p, "<tr><td class=\"mono\">");
+            report_page_put_escaped(p, a->fault_rules[i].id);
+            report_page_put(p, "</td><td>");
+            report_page_put_escaped(p, a->fault_rules[i].reason);
+            report_page_put(p, "</td></tr>\n");
         }
-        dc_page_put(p, "</table>\n");
+        report_page_put(p, "</table>\n");
     }
-    dc_page_put(p, "</section>\n");
+    report_page_put(p, "</section>\n");
 }
 
-static void put_fraud_card(dc_page *p, const dc_assessment *a) {
+static void put_fraud_card(report_page *p, const dc_assessment *a) {
     double score = isfinite(a->fraud_score) ? a->fraud_score : 0;
-    dc_page_put(p, "<section class=\"card\" id=\"fraud\"><h2>Fraud indicators</h2>\n");
-    dc_page_printf(p, "<div class=\"big\">%.2f</div><div class=\"bar\" style=\"margin:6px 0 "
+    report_page_put(p, "<section class=\"card\" id=\"fraud\"><h2>Fraud indicators</h2>\n");
+    report_page_printf(p, "<div class=\"big\">%.2f</div><div class=\"bar\" style=\"margin:6px 0 "
                       "10px\"><span style=\"width:%.1f%%;background:%s\"></span></div>\n",
                    score, fmin(fmax(score, 0), 1) * 100, score >= 0.5 ? "#b42318" : "#8c959f");
     if (a->fraud_indicator_count <= 0) {
-        dc_page_put(p, "<p class=\"sub\">No fraud indicator fired.</p>\n");
+        report_page_put(p, "<p class=\"sub\">No fraud indicator fired.</p>\n");
     } else {
-        dc_page_put(p, "<table class=\"list\"><tr><th>indicator</th><th class=\"num\">weight"
+        report_page_put(p, "<table class=\"list\"><tr><th>indicator</th><th class=\"num\">weight"
                        "</th><th>reason</th></tr>\n");
         for (int i = 0; i < a->fraud_indicator_count && i < DC_MAX_FRAUD_INDICATORS; i++) {
             const dc_fraud_indicator *f = &a->fraud_indicators[i];
-            dc_page_put(p, "<tr><td class=\"mono\">");
-            dc_page_put_escaped(p, f->id);
-            dc_page_printf(p, "</td><td class=\"num\">%.2f</td><td>", f->weight);
-            dc_page_put_escaped(p, f->reason);
-            dc_page_put(p, "</td></tr>\n");
+            report_page_put(p, "<tr><td class=\"mono\">");
+            report_page_put_escaped(p, f->id);
+            report_page_printf(p, "</td><td class=\"num\">%.2f</td><td>", f->weight);
+            report_page_put_escaped(p, f->reason);
+            report_page_put(p, "</td></tr>\n");
         }
-        dc_page_put(p, "</table>\n");
+        report_page_put(p, "</table>\n");
     }
-    dc_page_put(p, "</section>\n");
+    report_page_put(p, "</section>\n");
 }
 
-static void put_review_card(dc_page *p, const dc_assessment *a) {
+static void put_review_card(report_page *p, const dc_assessment *a) {
     dc_review_priority pr = a->review_priority;
-    dc_page_put(p, "<section class=\"card\" id=\"review\"><h2>Review</h2>\n<table>\n");
-    dc_page_printf(p, "<tr><th>priority</th><td><span class=\"pill\" style=\"background:%s\">"
+    report_page_put(p, "<section class=\"card\" id=\"review\"><h2>Review</h2>\n<table>\n");
+    report_page_printf(p, "<tr><th>priority</th><td><span class=\"pill\" style=\"background:%s\">"
                       "%s</span></td></tr>\n",
                    priority_colour(pr), name_or(dc_review_priority_name(pr), "unknown"));
-    dc_page_printf(p, "<tr><th>recommended action</th><td><b>%s</b></td></tr>\n",
+    report_page_printf(p, "<tr><th>recommended action</th><td><b>%s</b></td></tr>\n",
                    name_or(dc_recommended_action_name(a->recommended_action), "unknown"));
-    dc_page_put(p, "<tr><th>decided by rule</th><td class=\"mono\">");
-    dc_page_put_escaped(p, a->review_rule[0] ? a->review_rule : "-");
-    dc_page_put(p, "</td></tr>\n<tr><th>status</th><td>");
-    dc_page_put_escaped(p, name_or(dc_claim_status_name(a->status), "unknown"));
-    dc_page_put(p, "</td></tr>\n</table>\n</section>\n");
+    report_page_put(p, "<tr><th>decided by rule</th><td class=\"mono\">");
+    report_page_put_escaped(p, a->review_rule[0] ? a->review_rule : "-");
+    report_page_put(p, "</td></tr>\n<tr><th>status</th><td>");
+    report_page_put_escaped(p, name_or(dc_claim_status_name(a->status), "unknown"));
+    report_page_put(p, "</td></tr>\n</table>\n</section>\n");
 }
 
 /* An evidence item without a frame index borrows the nearest frame only when it is this
@@ -232,16 +232,16 @@ static const dc_frame *evidence_frame(const dc_evidence *e, const dc_frame_set *
 }
 
 /* Embeds one thumbnail; on failure shows why instead and marks the page degraded. */
-static void put_thumbnail(dc_page *p, const dc_frame *f, int index, dc_status *st) {
+static void put_thumbnail(report_page *p, const dc_frame *f, int index, dc_status *st) {
     uint8_t *jpeg = NULL;
     size_t size = 0;
     int w = 0, h = 0;
     dc_status jst = DC_STATUS_OK;
     if (dc_jpeg_encode_rgb(f->rgb, f->width, f->height, f->stride, DC_REPORT_THUMB_WIDTH,
                            DC_REPORT_JPEG_QUALITY, &jpeg, &size, &w, &h, &jst) != DC_OK) {
-        dc_page_put(p, "<div class=\"noimg\">thumbnail failed: ");
-        dc_page_put_escaped(p, jst.message);
-        dc_page_put(p, "</div>\n");
+        report_page_put(p, "<div class=\"noimg\">thumbnail failed: ");
+        report_page_put_escaped(p, jst.message);
+        report_page_put(p, "</div>\n");
         dc_degrade(st, "evidence %d: %s", index + 1, jst.message);
         return;
     }
@@ -251,102 +251,102 @@ static void put_thumbnail(dc_page *p, const dc_frame *f, int index, dc_status *s
         p->failed = true;
         return;
     }
-    dc_page_printf(p, "<img src=\"data:image/jpeg;base64,%s\" width=\"%d\" height=\"%d\" "
+    report_page_printf(p, "<img src=\"data:image/jpeg;base64,%s\" width=\"%d\" height=\"%d\" "
                       "alt=\"evidence frame %d\">\n",
                    b64, w, h, index + 1);
     free(b64);
 }
 
-static void put_evidence_card(dc_page *p, const dc_assessment *a, const dc_report_inputs *in,
+static void put_evidence_card(report_page *p, const dc_assessment *a, const dc_report_inputs *in,
                               dc_status *st) {
-    dc_page_put(p, "<section class=\"card wide\" id=\"evidence\"><h2>Evidence</h2>\n");
+    report_page_put(p, "<section class=\"card wide\" id=\"evidence\"><h2>Evidence</h2>\n");
     if (a->evidence_count <= 0) {
-        dc_page_put(p, "<p class=\"sub\">No evidence was recorded.</p></section>\n");
+        report_page_put(p, "<p class=\"sub\">No evidence was recorded.</p></section>\n");
         return;
     }
     const dc_frame_set *frames = in ? in->frames : NULL;
     if (!frames || frames->count <= 0)
-        dc_page_put(p, "<p class=\"sub\">The frames were not kept; evidence is listed by "
+        report_page_put(p, "<p class=\"sub\">The frames were not kept; evidence is listed by "
                        "time.</p>\n");
-    dc_page_put(p, "<div class=\"frames\">\n");
+    report_page_put(p, "<div class=\"frames\">\n");
     for (int i = 0; i < a->evidence_count && i < DC_MAX_EVIDENCE; i++) {
         const dc_evidence *e = &a->evidence[i];
         const dc_frame *f = evidence_frame(e, frames);
-        dc_page_put(p, "<figure>\n");
+        report_page_put(p, "<figure>\n");
         if (f) {
             put_thumbnail(p, f, i, st);
         } else if (frames && frames->count > 0) {
-            dc_page_put(p, "<div class=\"noimg\">no frame was sampled near this time</div>\n");
+            report_page_put(p, "<div class=\"noimg\">no frame was sampled near this time</div>\n");
         } else {
-            dc_page_put(p, "<div class=\"noimg\">no frame</div>\n");
+            report_page_put(p, "<div class=\"noimg\">no frame</div>\n");
         }
         char t[32];
-        dc_page_printf(p, "<figcaption><span class=\"t\">%s</span>",
-                       dc_report_format_time(e->t_sec, t));
+        report_page_printf(p, "<figcaption><span class=\"t\">%s</span>",
+                       report_format_time(e->t_sec, t));
         if (f && fabs(f->t_sec - e->t_sec) >= 0.05)
-            dc_page_printf(p, "<span class=\"sub\">(frame at %s)</span> ",
-                           dc_report_format_time(f->t_sec, t));
-        dc_page_put_escaped(p, e->description);
-        dc_page_put(p, "</figcaption>\n</figure>\n");
+            report_page_printf(p, "<span class=\"sub\">(frame at %s)</span> ",
+                           report_format_time(f->t_sec, t));
+        report_page_put_escaped(p, e->description);
+        report_page_put(p, "</figcaption>\n</figure>\n");
     }
-    dc_page_put(p, "</div>\n</section>\n");
+    report_page_put(p, "</div>\n</section>\n");
 }
 
-static void put_timeline_card(dc_page *p, const dc_assessment *a, const dc_report_inputs *in) {
-    dc_page_put(p, "<section class=\"card\" id=\"timeline\"><h2>Danger timeline</h2>\n");
-    dc_report_put_timeline(p, a, in);
+static void put_timeline_card(report_page *p, const dc_assessment *a, const dc_report_inputs *in) {
+    report_page_put(p, "<section class=\"card\" id=\"timeline\"><h2>Danger timeline</h2>\n");
+    report_put_timeline(p, a, in);
     if (a->window_count > 0) {
-        dc_page_put(p, "<table class=\"list\" style=\"margin-top:8px\"><tr><th>window</th>"
+        report_page_put(p, "<table class=\"list\" style=\"margin-top:8px\"><tr><th>window</th>"
                        "<th>from</th><th>to</th><th>peak</th><th class=\"num\">danger</th>"
                        "<th>signals</th></tr>\n");
         for (int i = 0; i < a->window_count && i < DC_MAX_WINDOWS; i++) {
             const dc_window *w = &a->windows[i];
             char t0[32], t1[32], tp[32];
-            dc_page_printf(p, "<tr><td>W%d</td><td>%s</td><td>%s</td><td>%s</td>"
+            report_page_printf(p, "<tr><td>W%d</td><td>%s</td><td>%s</td><td>%s</td>"
                               "<td class=\"num\">%.2f</td><td>",
-                           i + 1, dc_report_format_time(w->start_sec, t0),
-                           dc_report_format_time(w->end_sec, t1),
-                           dc_report_format_time(w->peak_sec, tp), w->danger);
+                           i + 1, report_format_time(w->start_sec, t0),
+                           report_format_time(w->end_sec, t1),
+                           report_format_time(w->peak_sec, tp), w->danger);
             for (int s = 0; s < w->signal_count && s < DC_MAX_WINDOW_SIGNALS; s++) {
-                if (s) dc_page_put(p, ", ");
-                dc_page_put_escaped(p, w->signals[s]);
+                if (s) report_page_put(p, ", ");
+                report_page_put_escaped(p, w->signals[s]);
             }
-            dc_page_put(p, "</td></tr>\n");
+            report_page_put(p, "</td></tr>\n");
         }
-        dc_page_put(p, "</table>\n");
+        report_page_put(p, "</table>\n");
     }
-    dc_page_put(p, "</section>\n");
+    report_page_put(p, "</section>\n");
 }
 
-static void put_fact_row(dc_page *p, const char *name, const char *value) {
-    dc_page_printf(p, "<tr><th>%s</th><td>", name);
-    dc_page_put_escaped(p, value);
-    dc_page_put(p, "</td></tr>\n");
+static void put_fact_row(report_page *p, const char *name, const char *value) {
+    report_page_printf(p, "<tr><th>%s</th><td>", name);
+    report_page_put_escaped(p, value);
+    report_page_put(p, "</td></tr>\n");
 }
 
 /* Facts are many short pairs: a four-column grid (name, value, name, value) keeps them on
  * one screen. */
-static void put_fact(dc_page *p, const char *name, const char *value) {
-    dc_page_printf(p, "<div class=\"k\">%s</div><div class=\"v\">", name);
-    dc_page_put_escaped(p, value);
-    dc_page_put(p, "</div>\n");
+static void put_fact(report_page *p, const char *name, const char *value) {
+    report_page_printf(p, "<div class=\"k\">%s</div><div class=\"v\">", name);
+    report_page_put_escaped(p, value);
+    report_page_put(p, "</div>\n");
 }
 
-static void put_facts_card(dc_page *p, const dc_assessment *a) {
+static void put_facts_card(report_page *p, const dc_assessment *a) {
     const dc_facts *f = &a->facts;
-    dc_page_put(p, "<section class=\"card\" id=\"facts\"><h2>Observed facts</h2>\n"
+    report_page_put(p, "<section class=\"card\" id=\"facts\"><h2>Observed facts</h2>\n"
                    "<div class=\"facts\">\n");
-    put_fact(p, "scenario", dc_label_scenario(a->scenario));
-    put_fact(p, "physical contact", dc_label_tristate(f->contact));
-    put_fact(p, "ego vehicle", dc_label_action(f->ego_action));
-    put_fact(p, "other party", dc_label_action(f->other_action));
-    put_fact(p, "other party position", dc_label_position(f->other_position));
-    put_fact(p, "light facing ego", dc_label_signal(f->traffic_signal));
-    put_fact(p, "light facing other", dc_label_signal(f->other_signal));
-    put_fact(p, "ego had right of way", dc_label_tristate(f->ego_right_of_way));
-    put_fact(p, "other braked suddenly", dc_label_tristate(f->other_braked_suddenly));
-    put_fact(p, "visible reason for braking", dc_label_tristate(f->brake_cause_visible));
-    put_fact(p, "ego speeding", dc_label_tristate(f->ego_speeding));
+    put_fact(p, "scenario", report_label_scenario(a->scenario));
+    put_fact(p, "physical contact", report_label_tristate(f->contact));
+    put_fact(p, "ego vehicle", report_label_action(f->ego_action));
+    put_fact(p, "other party", report_label_action(f->other_action));
+    put_fact(p, "other party position", report_label_position(f->other_position));
+    put_fact(p, "light facing ego", report_label_signal(f->traffic_signal));
+    put_fact(p, "light facing other", report_label_signal(f->other_signal));
+    put_fact(p, "ego had right of way", report_label_tristate(f->ego_right_of_way));
+    put_fact(p, "other braked suddenly", report_label_tristate(f->other_braked_suddenly));
+    put_fact(p, "visible reason for braking", report_label_tristate(f->brake_cause_visible));
+    put_fact(p, "ego speeding", report_label_tristate(f->ego_speeding));
     char speed[32];
     if (f->speed_kmh >= 0) {
         snprintf(speed, sizeof speed, "%d km/h", f->speed_kmh);
@@ -354,58 +354,58 @@ static void put_facts_card(dc_page *p, const dc_assessment *a) {
         snprintf(speed, sizeof speed, "no readout");
     }
     put_fact(p, "ego speed (on-screen)", speed);
-    put_fact(p, "other party waited in place", dc_label_tristate(f->other_positioned_before));
-    dc_page_put(p, "<div class=\"k\">road users</div><div class=\"v\">");
-    if (f->actor_count <= 0) dc_page_put(p, "none reported");
+    put_fact(p, "other party waited in place", report_label_tristate(f->other_positioned_before));
+    report_page_put(p, "<div class=\"k\">road users</div><div class=\"v\">");
+    if (f->actor_count <= 0) report_page_put(p, "none reported");
     for (int i = 0; i < f->actor_count && i < DC_MAX_ACTORS; i++) {
-        if (i) dc_page_put(p, ", ");
-        dc_page_put(p, dc_label_actor(f->actors[i]));
+        if (i) report_page_put(p, ", ");
+        report_page_put(p, report_label_actor(f->actors[i]));
     }
-    dc_page_put(p, "</div>\n");
-    put_fact(p, "road", dc_label_road(f->road));
-    put_fact(p, "weather", dc_label_weather(f->weather));
-    put_fact(p, "light", dc_label_light(f->light));
-    put_fact(p, "visibility", dc_label_visibility(f->visibility));
-    dc_page_put(p, "</div>\n</section>\n");
+    report_page_put(p, "</div>\n");
+    put_fact(p, "road", report_label_road(f->road));
+    put_fact(p, "weather", report_label_weather(f->weather));
+    put_fact(p, "light", report_label_light(f->light));
+    put_fact(p, "visibility", report_label_visibility(f->visibility));
+    report_page_put(p, "</div>\n</section>\n");
 }
 
-static void put_hazards_and_reasoning(dc_page *p, const dc_assessment *a) {
-    dc_page_put(p, "<section class=\"card\" id=\"hazards\"><h2>Hazards</h2>\n");
+static void put_hazards_and_reasoning(report_page *p, const dc_assessment *a) {
+    report_page_put(p, "<section class=\"card\" id=\"hazards\"><h2>Hazards</h2>\n");
     if (a->hazard_count <= 0) {
-        dc_page_put(p, "<p class=\"sub\">None reported.</p>\n");
+        report_page_put(p, "<p class=\"sub\">None reported.</p>\n");
     } else {
-        dc_page_put(p, "<table class=\"list\"><tr><th>time</th><th>hazard</th><th>who</th>"
+        report_page_put(p, "<table class=\"list\"><tr><th>time</th><th>hazard</th><th>who</th>"
                        "<th>where</th></tr>\n");
         for (int i = 0; i < a->hazard_count && i < DC_MAX_HAZARDS; i++) {
             const dc_hazard *h = &a->hazards[i];
             char t[32];
-            dc_page_printf(p, "<tr><td>%s</td><td>%s</td><td>",
-                           dc_report_format_time(h->t_sec, t), dc_label_hazard(h->type));
+            report_page_printf(p, "<tr><td>%s</td><td>%s</td><td>",
+                           report_format_time(h->t_sec, t), report_label_hazard(h->type));
             for (int k = 0; k < h->actor_count && k < DC_MAX_HAZARD_ACTORS; k++)
-                dc_page_printf(p, "%s%s", k ? ", " : "", dc_label_actor(h->actors[k]));
-            dc_page_printf(p, "</td><td>%s</td></tr>\n", dc_label_position(h->relation));
+                report_page_printf(p, "%s%s", k ? ", " : "", report_label_actor(h->actors[k]));
+            report_page_printf(p, "</td><td>%s</td></tr>\n", report_label_position(h->relation));
         }
-        dc_page_put(p, "</table>\n");
+        report_page_put(p, "</table>\n");
     }
     /* Say who wrote it: a model's words need a reviewer's scepticism, the signals engine's
      * are a summary of measurements. */
-    dc_page_printf(p, "</section>\n<section class=\"card\"><h2>Reasoning (%s)</h2>\n"
+    report_page_printf(p, "</section>\n<section class=\"card\"><h2>Reasoning (%s)</h2>\n"
                       "<div class=\"reasoning\" id=\"reasoning\">",
                    strcmp(a->engine.name, "signals") == 0 ? "from the mined signals" : "model-written");
-    dc_page_put_escaped(p, a->reasoning[0] ? a->reasoning : "(none)");
-    dc_page_put(p, "</div>\n</section>\n");
+    report_page_put_escaped(p, a->reasoning[0] ? a->reasoning : "(none)");
+    report_page_put(p, "</div>\n</section>\n");
 }
 
-static void put_mb_row(dc_page *p, const char *name, uint64_t bytes, bool zero_is_na) {
+static void put_mb_row(report_page *p, const char *name, uint64_t bytes, bool zero_is_na) {
     if (zero_is_na && bytes == 0) {
-        dc_page_printf(p, "<tr><th>%s</th><td>n/a</td></tr>\n", name);
+        report_page_printf(p, "<tr><th>%s</th><td>n/a</td></tr>\n", name);
     } else {
-        dc_page_printf(p, "<tr><th>%s</th><td>%.1f MB</td></tr>\n", name, bytes / 1048576.0);
+        report_page_printf(p, "<tr><th>%s</th><td>%.1f MB</td></tr>\n", name, bytes / 1048576.0);
     }
 }
 
-static void put_details_card(dc_page *p, const dc_assessment *a) {
-    dc_page_put(p, "<section class=\"card\" id=\"details\"><div class=\"cols\"><div>\n"
+static void put_details_card(report_page *p, const dc_assessment *a) {
+    report_page_put(p, "<section class=\"card\" id=\"details\"><div class=\"cols\"><div>\n"
                    "<h2>How this was assessed</h2>\n<table>\n");
     put_fact_row(p, "engine", a->engine.name[0] ? a->engine.name : "unknown");
     put_fact_row(p, "model", a->engine.model[0] ? a->engine.model : "(none)");
@@ -421,7 +421,7 @@ static void put_details_card(dc_page *p, const dc_assessment *a) {
     snprintf(buf, sizeof buf, "%.1f s, %dx%d, %.2f fps", a->video.duration_sec,
              a->video.width, a->video.height, a->video.fps);
     put_fact_row(p, "video", buf);
-    dc_page_put(p, "</table>\n</div><div>\n<h2>Time and memory</h2>\n<table>\n");
+    report_page_put(p, "</table>\n</div><div>\n<h2>Time and memory</h2>\n<table>\n");
     const struct {
         const char *name;
         double ms;
@@ -430,20 +430,20 @@ static void put_details_card(dc_page *p, const dc_assessment *a) {
                   {"decide", a->timings_ms.decide}, {"total", a->timings_ms.total}};
     for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
         if (stages[i].ms < 0 || !isfinite(stages[i].ms)) {
-            dc_page_printf(p, "<tr><th>%s</th><td>not run</td></tr>\n", stages[i].name);
+            report_page_printf(p, "<tr><th>%s</th><td>not run</td></tr>\n", stages[i].name);
         } else {
-            dc_page_printf(p, "<tr><th>%s</th><td>%.1f ms</td></tr>\n", stages[i].name,
+            report_page_printf(p, "<tr><th>%s</th><td>%.1f ms</td></tr>\n", stages[i].name,
                            stages[i].ms);
         }
     }
     put_mb_row(p, "host RSS before", a->memory.rss_before, true);
     put_mb_row(p, "host RSS after", a->memory.rss_after, true);
     if (a->memory.rss_before && a->memory.rss_after)
-        dc_page_printf(p, "<tr><th>host RSS delta</th><td>%+.1f MB</td></tr>\n",
+        report_page_printf(p, "<tr><th>host RSS delta</th><td>%+.1f MB</td></tr>\n",
                        ((double)a->memory.rss_after - (double)a->memory.rss_before) / 1048576.0);
     put_mb_row(p, "device memory before", a->memory.device_before, true);
     put_mb_row(p, "device memory after", a->memory.device_after, true);
-    dc_page_put(p, "</table>\n</div></div>\n</section>\n");
+    report_page_put(p, "</table>\n</div></div>\n</section>\n");
 }
 
 dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment *record,
@@ -455,34 +455,34 @@ dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment 
     dc_assessment *a = malloc(sizeof *a);
     if (!a) return dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory", path);
     *a = *record;
-    dc_report_sanitize(a);
+    report_sanitize(a);
 
-    dc_page p = {0};
+    report_page p = {0};
     char title[sizeof a->video.path + 16];
     const char *base = strrchr(a->video.path, '/');
     snprintf(title, sizeof title, "dashclaim: %s", base ? base + 1 : a->video.path);
-    dc_page_begin(&p, title);
+    report_page_begin(&p, title);
     put_header(&p, a);
     put_banner(&p, a);
-    dc_page_put(&p, "<div class=\"grid\">\n");
+    report_page_put(&p, "<div class=\"grid\">\n");
     put_severity_card(&p, a);
     put_fault_card(&p, a);
     put_fraud_card(&p, a);
     put_review_card(&p, a);
-    dc_page_put(&p, "</div>\n");
+    report_page_put(&p, "</div>\n");
     put_evidence_card(&p, a, in, st);
     put_timeline_card(&p, a, in);
-    dc_page_put(&p, "<div class=\"grid\">\n");
+    report_page_put(&p, "<div class=\"grid\">\n");
     put_hazards_and_reasoning(&p, a);
-    dc_page_put(&p, "</div>\n<div class=\"wide\">\n");
+    report_page_put(&p, "</div>\n<div class=\"wide\">\n");
     put_facts_card(&p, a);
     put_details_card(&p, a);
-    dc_page_put(&p, "</div>\n");
-    dc_page_end(&p);
+    report_page_put(&p, "</div>\n");
+    report_page_end(&p);
 
     dc_status wst = DC_STATUS_OK;
-    dc_error_class rc = dc_page_write_file(&p, path, &wst);
-    dc_page_free(&p);
+    dc_error_class rc = report_page_write_file(&p, path, &wst);
+    report_page_free(&p);
     free(a);
     if (rc != DC_OK) {
         if (st) *st = wst;

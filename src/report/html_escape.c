@@ -50,8 +50,8 @@ static const char *entity_for(unsigned char c) {
     }
 }
 
-void dc_html_escape_to(const char *text, size_t len,
-                       void (*put)(void *ctx, const char *s, size_t n), void *ctx) {
+void report_html_escape_to(const char *text, size_t len,
+                           void (*put)(void *ctx, const char *s, size_t n), void *ctx) {
     const unsigned char *s = (const unsigned char *)text;
     size_t run = 0; /* start of the pending run of bytes that need no change */
     size_t i = 0;
@@ -107,7 +107,7 @@ char *dc_html_escape(const char *text) {
     o.data = malloc(o.cap);
     if (!o.data) return NULL;
     o.data[0] = '\0';
-    dc_html_escape_to(text, len, put_to_string, &o);
+    report_html_escape_to(text, len, put_to_string, &o);
     if (o.failed) {
         free(o.data);
         return NULL;

@@ -21,11 +21,11 @@ void dc_report_index_entry_from_assessment(dc_report_index_entry *e, const dc_as
     e->error_class = a->error_class;
     copy_text(e->error_message, sizeof e->error_message, a->error_message,
               sizeof a->error_message);
-    e->severity = dc_report_claim_failed(a->status) ? DC_SEVERITY_UNSET : a->severity;
+    e->severity = report_claim_failed(a->status) ? DC_SEVERITY_UNSET : a->severity;
     e->review_priority = a->review_priority;
     e->recommended_action = a->recommended_action;
     e->fraud_score = a->fraud_score;
-    e->fault_has_ratio = dc_report_bool_byte(&a->fault_has_ratio);
+    e->fault_has_ratio = report_bool_byte(&a->fault_has_ratio);
     e->fault_ratio = a->fault_ratio;
 }
 
@@ -48,33 +48,33 @@ char *dc_report_page_name(const char *video_path, char *out, size_t out_size) {
     return out;
 }
 
-static void put_count_cell(dc_page *p, const char *label, int count) {
-    dc_page_printf(p, "<div class=\"item\">%s<b>%d</b></div>\n", label, count);
+static void put_count_cell(report_page *p, const char *label, int count) {
+    report_page_printf(p, "<div class=\"item\">%s<b>%d</b></div>\n", label, count);
 }
 
-static void put_summary(dc_page *p, const dc_report_index_entry *entries, int n) {
+static void put_summary(report_page *p, const dc_report_index_entry *entries, int n) {
     int by_status[3] = {0, 0, 0};
     int by_severity[DC_SEVERITY_COUNT] = {0};
     int urgent = 0;
     for (int i = 0; i < n; i++) {
         const dc_report_index_entry *e = &entries[i];
-        bool failed = dc_report_claim_failed(e->status);
+        bool failed = report_claim_failed(e->status);
         by_status[failed ? DC_CLAIM_FAILED : e->status]++;
         if (!failed && e->severity >= DC_SEVERITY_NONE &&
             e->severity <= DC_SEVERITY_HIGH)
             by_severity[e->severity]++;
         if (e->review_priority == DC_PRIORITY_URGENT) urgent++;
     }
-    dc_page_printf(p, "<section class=\"banner %s\" id=\"summary\">\n",
+    report_page_printf(p, "<section class=\"banner %s\" id=\"summary\">\n",
                    by_status[DC_CLAIM_FAILED] ? "sev-unset" : "sev-none");
-    dc_page_printf(p, "<div class=\"verdict\">%d video%s</div>\n", n, n == 1 ? "" : "s");
+    report_page_printf(p, "<div class=\"verdict\">%d video%s</div>\n", n, n == 1 ? "" : "s");
     put_count_cell(p, "ok", by_status[DC_CLAIM_OK]);
     put_count_cell(p, "degraded", by_status[DC_CLAIM_DEGRADED]);
     put_count_cell(p, "failed", by_status[DC_CLAIM_FAILED]);
     for (int s = DC_SEVERITY_COUNT - 1; s >= 0; s--)
         put_count_cell(p, dc_severity_name((dc_severity)s), by_severity[s]);
     put_count_cell(p, "urgent reviews", urgent);
-    dc_page_put(p, "</section>\n");
+    report_page_put(p, "</section>\n");
 }
 
 static const char *severity_colour(dc_severity s) {
@@ -91,87 +91,87 @@ static const char *severity_colour(dc_severity s) {
 /* href is a file path relative to the index page, not a URL: every byte outside the
  * unreserved set and '/' is percent-encoded, so a '#', '?', ':' or space in a name links to
  * that file instead of to a fragment, a query or another scheme (javascript: included). */
-static void put_href(dc_page *p, const char *href) {
+static void put_href(report_page *p, const char *href) {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *c = (const unsigned char *)href; *c; c++) {
         bool plain = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
                      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.' ||
                      *c == '~' || *c == '/';
         if (plain) {
-            dc_page_putn(p, (const char *)c, 1);
+            report_page_putn(p, (const char *)c, 1);
         } else {
             char esc[3] = {'%', hex[*c >> 4], hex[*c & 15]};
-            dc_page_putn(p, esc, 3);
+            report_page_putn(p, esc, 3);
         }
     }
 }
 
 /* Video cell: the file name (linked to its page), and the directory under it in small
  * print, so long paths do not crowd the verdict columns. */
-static void put_video_cell(dc_page *p, const dc_report_index_entry *e) {
+static void put_video_cell(report_page *p, const dc_report_index_entry *e) {
     const char *slash = strrchr(e->video, '/');
     const char *name = slash && slash[1] ? slash + 1 : e->video;
-    dc_page_put(p, "<td class=\"video\">");
+    report_page_put(p, "<td class=\"video\">");
     if (e->href[0]) {
-        dc_page_put(p, "<a href=\"");
+        report_page_put(p, "<a href=\"");
         put_href(p, e->href);
-        dc_page_put(p, "\">");
-        dc_page_put_escaped(p, name);
-        dc_page_put(p, "</a>");
+        report_page_put(p, "\">");
+        report_page_put_escaped(p, name);
+        report_page_put(p, "</a>");
     } else {
-        dc_page_put_escaped(p, name);
+        report_page_put_escaped(p, name);
     }
     if (name != e->video) {
-        dc_page_put(p, "<div class=\"sub\">");
+        report_page_put(p, "<div class=\"sub\">");
         char dir[sizeof e->video];
         snprintf(dir, sizeof dir, "%.*s", (int)(name - e->video), e->video);
-        dc_page_put_escaped(p, dir);
-        dc_page_put(p, "</div>");
+        report_page_put_escaped(p, dir);
+        report_page_put(p, "</div>");
     }
-    dc_page_put(p, "</td>");
+    report_page_put(p, "</td>");
 }
 
-static void put_row(dc_page *p, const dc_report_index_entry *entry) {
+static void put_row(report_page *p, const dc_report_index_entry *entry) {
     dc_report_index_entry safe = *entry, *e = &safe;
     safe.video[sizeof safe.video - 1] = '\0';
     safe.href[sizeof safe.href - 1] = '\0';
     safe.error_message[sizeof safe.error_message - 1] = '\0';
     if (!isfinite(safe.fraud_score)) safe.fraud_score = 0;
-    safe.fault_has_ratio = dc_report_bool_byte(&entry->fault_has_ratio);
-    bool failed = dc_report_claim_failed(e->status);
-    dc_page_put(p, "<tr class=\"entry\">");
+    safe.fault_has_ratio = report_bool_byte(&entry->fault_has_ratio);
+    bool failed = report_claim_failed(e->status);
+    report_page_put(p, "<tr class=\"entry\">");
     put_video_cell(p, e);
     const char *status = dc_claim_status_name(e->status);
-    dc_page_printf(p, "<td>%s", status ? status : "unknown");
+    report_page_printf(p, "<td>%s", status ? status : "unknown");
     if (failed) {
         dc_error_class ec = e->error_class == DC_OK ? DC_ERR_INTERNAL : e->error_class;
-        dc_page_printf(p, " <span class=\"pill\" style=\"background:#d1242f\">%s</span>",
+        report_page_printf(p, " <span class=\"pill\" style=\"background:#d1242f\">%s</span>",
                        dc_error_class_name(ec));
     }
-    dc_page_put(p, "</td><td>");
+    report_page_put(p, "</td><td>");
     const char *sev = failed ? NULL : dc_severity_name(e->severity);
     if (sev) {
-        dc_page_printf(p, "<span class=\"pill\" style=\"background:%s\">%s</span>",
+        report_page_printf(p, "<span class=\"pill\" style=\"background:%s\">%s</span>",
                        severity_colour(e->severity), sev);
     } else {
-        dc_page_put(p, "&mdash;");
+        report_page_put(p, "&mdash;");
     }
     const char *priority = dc_review_priority_name(e->review_priority);
     const char *action = dc_recommended_action_name(e->recommended_action);
-    dc_page_printf(p, "</td><td>%s</td><td>%s</td><td class=\"num\">", priority ? priority : "-",
+    report_page_printf(p, "</td><td>%s</td><td>%s</td><td class=\"num\">", priority ? priority : "-",
                    action ? action : "-");
     if (e->fault_has_ratio && !failed) {
-        dc_page_printf(p, "%d%%", e->fault_ratio);
+        report_page_printf(p, "%d%%", e->fault_ratio);
     } else {
-        dc_page_put(p, "&mdash;");
+        report_page_put(p, "&mdash;");
     }
-    dc_page_printf(p, "</td><td class=\"num\">%.2f</td></tr>\n", e->fraud_score);
+    report_page_printf(p, "</td><td class=\"num\">%.2f</td></tr>\n", e->fraud_score);
     /* the error of a failed claim gets a row of its own: it is what the reviewer acts on */
     if (failed || (e->status == DC_CLAIM_DEGRADED && e->error_message[0])) {
-        dc_page_printf(p, "<tr class=\"error\"><td></td><td colspan=\"6\">%s",
+        report_page_printf(p, "<tr class=\"error\"><td></td><td colspan=\"6\">%s",
                        failed ? "" : "degraded: ");
-        dc_page_put_escaped(p, e->error_message[0] ? e->error_message : "(no message recorded)");
-        dc_page_put(p, "</td></tr>\n");
+        report_page_put_escaped(p, e->error_message[0] ? e->error_message : "(no message recorded)");
+        report_page_put(p, "</td></tr>\n");
     }
 }
 
@@ -182,19 +182,19 @@ dc_error_class dc_report_write_index_html(const char *path, const dc_report_inde
         return dc_fail(st, DC_ERR_INPUT, "%s: %d index entries but no array", path, n);
     if (st) *st = DC_STATUS_OK;
 
-    dc_page p = {0};
-    dc_page_begin(&p, "dashclaim batch report");
-    dc_page_put(&p, "<h1>Batch report</h1>\n<div class=\"sub\">One row per video; the video "
+    report_page p = {0};
+    report_page_begin(&p, "dashclaim batch report");
+    report_page_put(&p, "<h1>Batch report</h1>\n<div class=\"sub\">One row per video; the video "
                     "name opens its claim page.</div>\n");
     put_summary(&p, entries, n);
-    dc_page_put(&p, "<section class=\"card\" id=\"entries\"><table class=\"list\">\n<tr><th>video"
+    report_page_put(&p, "<section class=\"card\" id=\"entries\"><table class=\"list\">\n<tr><th>video"
                     "</th><th>status</th><th>severity</th><th>priority</th><th>action</th>"
                     "<th class=\"num\">fault (ego)</th><th class=\"num\">fraud score</th></tr>\n");
     for (int i = 0; i < n; i++) put_row(&p, &entries[i]);
-    if (n == 0) dc_page_put(&p, "<tr><td colspan=\"7\">No videos.</td></tr>\n");
-    dc_page_put(&p, "</table>\n</section>\n");
-    dc_page_end(&p);
-    dc_error_class rc = dc_page_write_file(&p, path, st);
-    dc_page_free(&p);
+    if (n == 0) report_page_put(&p, "<tr><td colspan=\"7\">No videos.</td></tr>\n");
+    report_page_put(&p, "</table>\n</section>\n");
+    report_page_end(&p);
+    dc_error_class rc = report_page_write_file(&p, path, st);
+    report_page_free(&p);
     return rc;
 }

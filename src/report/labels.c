@@ -3,7 +3,7 @@
  * outside an enumeration (a newer record read by an older page writer) read "unknown". */
 #include "report_internal.h"
 
-const char *dc_label_tristate(dc_tristate v) {
+const char *report_label_tristate(dc_tristate v) {
     switch (v) {
     case DC_TRI_YES: return "yes";
     case DC_TRI_NO: return "no";
@@ -13,7 +13,7 @@ const char *dc_label_tristate(dc_tristate v) {
     return "not reported";
 }
 
-const char *dc_label_action(dc_action v) {
+const char *report_label_action(dc_action v) {
     switch (v) {
     case DC_ACTION_GOING_STRAIGHT: return "going straight";
     case DC_ACTION_ACCELERATING: return "accelerating";
@@ -33,7 +33,7 @@ const char *dc_label_action(dc_action v) {
     return "not reported";
 }
 
-const char *dc_label_position(dc_position v) {
+const char *report_label_position(dc_position v) {
     switch (v) {
     case DC_POSITION_AHEAD: return "ahead";
     case DC_POSITION_BEHIND: return "behind";
@@ -48,7 +48,7 @@ const char *dc_label_position(dc_position v) {
     return "not reported";
 }
 
-const char *dc_label_signal(dc_signal v) {
+const char *report_label_signal(dc_signal v) {
     switch (v) {
     case DC_SIGNAL_NONE: return "no traffic light";
     case DC_SIGNAL_GREEN: return "green";
@@ -60,7 +60,7 @@ const char *dc_label_signal(dc_signal v) {
     return "not reported";
 }
 
-const char *dc_label_actor(dc_actor v) {
+const char *report_label_actor(dc_actor v) {
     switch (v) {
     case DC_ACTOR_CAR: return "car";
     case DC_ACTOR_TRUCK: return "truck";
@@ -75,7 +75,7 @@ const char *dc_label_actor(dc_actor v) {
     return "unknown";
 }
 
-const char *dc_label_road(dc_road v) {
+const char *report_label_road(dc_road v) {
     switch (v) {
     case DC_ROAD_URBAN: return "urban";
     case DC_ROAD_RESIDENTIAL: return "residential";
@@ -89,7 +89,7 @@ const char *dc_label_road(dc_road v) {
     return "not reported";
 }
 
-const char *dc_label_weather(dc_weather v) {
+const char *report_label_weather(dc_weather v) {
     switch (v) {
     case DC_WEATHER_CLEAR: return "clear";
     case DC_WEATHER_CLOUDY: return "cloudy";
@@ -102,7 +102,7 @@ const char *dc_label_weather(dc_weather v) {
     return "not reported";
 }
 
-const char *dc_label_light(dc_light v) {
+const char *report_label_light(dc_light v) {
     switch (v) {
     case DC_LIGHT_DAY: return "day";
     case DC_LIGHT_DUSK: return "dusk";
@@ -113,7 +113,7 @@ const char *dc_label_light(dc_light v) {
     return "not reported";
 }
 
-const char *dc_label_visibility(dc_visibility v) {
+const char *report_label_visibility(dc_visibility v) {
     switch (v) {
     case DC_VISIBILITY_GOOD: return "good";
     case DC_VISIBILITY_REDUCED: return "reduced";
@@ -124,7 +124,7 @@ const char *dc_label_visibility(dc_visibility v) {
     return "not reported";
 }
 
-const char *dc_label_hazard(dc_hazard_type v) {
+const char *report_label_hazard(dc_hazard_type v) {
     switch (v) {
     case DC_HAZARD_CUT_IN: return "cut-in";
     case DC_HAZARD_SUDDEN_BRAKING: return "sudden braking";
@@ -143,7 +143,7 @@ const char *dc_label_hazard(dc_hazard_type v) {
     return "unknown";
 }
 
-const char *dc_label_scenario(dc_scenario v) {
+const char *report_label_scenario(dc_scenario v) {
     switch (v) {
     case DC_SCENARIO_REAR_END: return "rear-end";
     case DC_SCENARIO_HEAD_ON: return "head-on";

@@ -7,7 +7,7 @@
 
 #include "report_internal.h"
 
-static bool page_reserve(dc_page *p, size_t extra) {
+static bool page_reserve(report_page *p, size_t extra) {
     if (p->failed) return false;
     if (p->len + extra + 1 <= p->cap) return true;
     size_t cap = p->cap ? p->cap : 16384;
@@ -28,18 +28,18 @@ static bool page_reserve(dc_page *p, size_t extra) {
     return true;
 }
 
-void dc_page_putn(dc_page *p, const char *s, size_t n) {
+void report_page_putn(report_page *p, const char *s, size_t n) {
     if (!page_reserve(p, n)) return;
     memcpy(p->data + p->len, s, n);
     p->len += n;
     p->data[p->len] = '\0';
 }
 
-void dc_page_put(dc_page *p, const char *s) {
-    if (s) dc_page_putn(p, s, strlen(s));
+void report_page_put(report_page *p, const char *s) {
+    if (s) report_page_putn(p, s, strlen(s));
 }
 
-void dc_page_printf(dc_page *p, const char *fmt, ...) {
+void report_page_printf(report_page *p, const char *fmt, ...) {
     if (p->failed) return;
     va_list ap;
     va_start(ap, fmt);
@@ -56,13 +56,13 @@ void dc_page_printf(dc_page *p, const char *fmt, ...) {
     va_end(again);
 }
 
-static void put_to_page(void *ctx, const char *s, size_t n) { dc_page_putn(ctx, s, n); }
+static void put_to_page(void *ctx, const char *s, size_t n) { report_page_putn(ctx, s, n); }
 
-void dc_page_put_escaped(dc_page *p, const char *text) {
-    if (text) dc_html_escape_to(text, strlen(text), put_to_page, p);
+void report_page_put_escaped(report_page *p, const char *text) {
+    if (text) report_html_escape_to(text, strlen(text), put_to_page, p);
 }
 
-void dc_page_free(dc_page *p) {
+void report_page_free(report_page *p) {
     free(p->data);
-    *p = (dc_page){0};
+    *p = (report_page){0};
 }

@@ -22,7 +22,7 @@ static dc_error_class write_all(int fd, const char *data, size_t len) {
     return DC_OK;
 }
 
-dc_error_class dc_page_write_file(const dc_page *p, const char *path, dc_status *st) {
+dc_error_class report_page_write_file(const report_page *p, const char *path, dc_status *st) {
     if (!path || !*path) return dc_fail(st, DC_ERR_INPUT, "report: no output path given");
     if (p->failed || !p->data)
         return dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory while building the page", path);

@@ -77,23 +77,23 @@ static const char page_css[] =
     "font-weight:600;font-size:12px}"
     "footer{color:#8c959f;font-size:12px;margin-top:16px}";
 
-void dc_page_begin(dc_page *p, const char *title) {
-    dc_page_put(p, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-                   "<meta name=\"generator\" content=\"dashclaim " DC_VERSION "\">\n<title>");
-    dc_page_put_escaped(p, title);
-    dc_page_put(p, "</title>\n<style>");
-    dc_page_put(p, page_css);
-    dc_page_put(p, "</style>\n</head>\n<body>\n<main>\n");
+void report_page_begin(report_page *p, const char *title) {
+    report_page_put(p, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
+                       "<meta name=\"generator\" content=\"dashclaim " DC_VERSION "\">\n<title>");
+    report_page_put_escaped(p, title);
+    report_page_put(p, "</title>\n<style>");
+    report_page_put(p, page_css);
+    report_page_put(p, "</style>\n</head>\n<body>\n<main>\n");
 }
 
-void dc_page_end(dc_page *p) {
-    dc_page_put(p, "<footer>Written by dashclaim " DC_VERSION
-                   ". Model-written text is shown as written, escaped; it is evidence "
-                   "for a reviewer, not a decision.</footer>\n</main>\n</body>\n</html>\n");
+void report_page_end(report_page *p) {
+    report_page_put(p, "<footer>Written by dashclaim " DC_VERSION
+                       ". Model-written text is shown as written, escaped; it is evidence "
+                       "for a reviewer, not a decision.</footer>\n</main>\n</body>\n</html>\n");
 }
 
-const char *dc_report_format_time(double sec, char out[32]) {
+const char *report_format_time(double sec, char out[32]) {
     if (!isfinite(sec) || sec < 0) sec = 0;
     long tenths = lround(sec * 10.0);
     long s = tenths / 10;
@@ -105,8 +105,8 @@ const char *dc_report_format_time(double sec, char out[32]) {
     return out;
 }
 
-const char *dc_report_severity_class(dc_claim_status status, dc_severity s) {
-    if (dc_report_claim_failed(status)) return "failed";
+const char *report_severity_class(dc_claim_status status, dc_severity s) {
+    if (report_claim_failed(status)) return "failed";
     switch (s) {
     case DC_SEVERITY_NONE: return "sev-none";
     case DC_SEVERITY_LOW: return "sev-low";

@@ -17,9 +17,9 @@ static double unit_interval(double v) {
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-void dc_report_sanitize(dc_assessment *a) {
-    a->calibrated = dc_report_bool_byte(&a->calibrated);
-    a->fault_has_ratio = dc_report_bool_byte(&a->fault_has_ratio);
+void report_sanitize(dc_assessment *a) {
+    a->calibrated = report_bool_byte(&a->calibrated);
+    a->fault_has_ratio = report_bool_byte(&a->fault_has_ratio);
     TERMINATE(a->schema);
     TERMINATE(a->claim_id);
     TERMINATE(a->dashclaim_version);

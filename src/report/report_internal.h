@@ -14,41 +14,41 @@ typedef struct {
     char *data;
     size_t len, cap;
     bool failed;
-} dc_page;
+} report_page;
 
-void dc_page_put(dc_page *p, const char *s);
-void dc_page_putn(dc_page *p, const char *s, size_t n);
-void dc_page_printf(dc_page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report_page_put(report_page *p, const char *s);
+void report_page_putn(report_page *p, const char *s, size_t n);
+void report_page_printf(report_page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends text HTML-escaped (see dc_html_escape). NULL text appends nothing. */
-void dc_page_put_escaped(dc_page *p, const char *text);
-void dc_page_free(dc_page *p);
+void report_page_put_escaped(report_page *p, const char *text);
+void report_page_free(report_page *p);
 
 /* Writes the escaped form of text[0..len) through put(ctx, bytes, n). */
-void dc_html_escape_to(const char *text, size_t len,
-                       void (*put)(void *ctx, const char *s, size_t n), void *ctx);
+void report_html_escape_to(const char *text, size_t len,
+                           void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 
 /* <!doctype html> ... <body> with the shared stylesheet, and the closing tags. */
-void dc_page_begin(dc_page *p, const char *title);
-void dc_page_end(dc_page *p);
+void report_page_begin(report_page *p, const char *title);
+void report_page_end(report_page *p);
 
 /* Writes the finished page to path through a temporary file in the same directory and a
  * rename. Fails (naming path) when p->failed or on any I/O error. */
-dc_error_class dc_page_write_file(const dc_page *p, const char *path, dc_status *st);
+dc_error_class report_page_write_file(const report_page *p, const char *path, dc_status *st);
 
 /* Time as m:ss.s (or h:mm:ss when an hour or longer) into out[32]. */
-const char *dc_report_format_time(double sec, char out[32]);
+const char *report_format_time(double sec, char out[32]);
 
 /* The SVG danger timeline of the whole video: danger curve, analysed windows shaded (one
  * <rect class="window"> each), peaks marked, evidence times ticked, time axis labelled. */
-void dc_report_put_timeline(dc_page *p, const dc_assessment *a, const dc_report_inputs *in);
+void report_put_timeline(report_page *p, const dc_assessment *a, const dc_report_inputs *in);
 
 /* Makes a copy of a record safe to print: every string terminated, every count within its
  * array, every number finite (and probabilities, danger and the fraud score within 0..1). */
-void dc_report_sanitize(dc_assessment *a);
+void report_sanitize(dc_assessment *a);
 
 /* A bool holding a byte other than 0 or 1 (a damaged record) is undefined to read as a
  * bool; this reads its byte instead. */
-static inline bool dc_report_bool_byte(const bool *b) {
+static inline bool report_bool_byte(const bool *b) {
     unsigned char byte;
     memcpy(&byte, b, 1);
     return byte != 0;
@@ -56,25 +56,25 @@ static inline bool dc_report_bool_byte(const bool *b) {
 
 /* A status outside the enumeration (a damaged or newer record) is treated as failed: the
  * page must never show a verdict it cannot vouch for. */
-static inline bool dc_report_claim_failed(dc_claim_status s) {
+static inline bool report_claim_failed(dc_claim_status s) {
     return s != DC_CLAIM_OK && s != DC_CLAIM_DEGRADED;
 }
 
 /* CSS class and display text for the severity banner ("sev-high", ...; failed -> "failed"). */
-const char *dc_report_severity_class(dc_claim_status status, dc_severity s);
+const char *report_severity_class(dc_claim_status status, dc_severity s);
 
 /* Words for the enumerations the page shows (claim.h spells JSON names; these are for
  * people reading the page). */
-const char *dc_label_tristate(dc_tristate v);
-const char *dc_label_action(dc_action v);
-const char *dc_label_position(dc_position v);
-const char *dc_label_signal(dc_signal v);
-const char *dc_label_actor(dc_actor v);
-const char *dc_label_road(dc_road v);
-const char *dc_label_weather(dc_weather v);
-const char *dc_label_light(dc_light v);
-const char *dc_label_visibility(dc_visibility v);
-const char *dc_label_hazard(dc_hazard_type v);
-const char *dc_label_scenario(dc_scenario v);
+const char *report_label_tristate(dc_tristate v);
+const char *report_label_action(dc_action v);
+const char *report_label_position(dc_position v);
+const char *report_label_signal(dc_signal v);
+const char *report_label_actor(dc_actor v);
+const char *report_label_road(dc_road v);
+const char *report_label_weather(dc_weather v);
+const char *report_label_light(dc_light v);
+const char *report_label_visibility(dc_visibility v);
+const char *report_label_hazard(dc_hazard_type v);
+const char *report_label_scenario(dc_scenario v);
 
 #endif

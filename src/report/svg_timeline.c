@@ -71,18 +71,18 @@ static void format_axis_time(double t, double step, char out[32]) {
     }
 }
 
-static void put_axes(dc_page *p, const time_scale *ts) {
-    dc_page_printf(p, "<rect class=\"plot\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+static void put_axes(report_page *p, const time_scale *ts) {
+    report_page_printf(p, "<rect class=\"plot\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                       "height=\"%.1f\" fill=\"#fafbfc\" stroke=\"#d0d7de\"/>\n",
                    PLOT_L, PLOT_T, PLOT_R - PLOT_L, PLOT_B - PLOT_T);
     for (int i = 1; i <= 3; i++) {
         double y = y_of(i * 0.25);
-        dc_page_printf(p, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+        report_page_printf(p, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
                           "stroke=\"#eaeef2\"/>\n",
                        PLOT_L, PLOT_R, y, y);
     }
     for (int i = 0; i <= 2; i++) {
-        dc_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\" "
+        report_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\" "
                           "text-anchor=\"end\">%s</text>\n",
                        PLOT_L - 6, y_of(i * 0.5) + 4, i == 0 ? "0" : i == 1 ? "0.5" : "1");
     }
@@ -93,43 +93,43 @@ static void put_axes(dc_page *p, const time_scale *ts) {
         double x = x_of(ts, t);
         char label[32];
         format_axis_time(t, step, label);
-        dc_page_printf(p, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+        report_page_printf(p, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
                           "stroke=\"#8c959f\"/>\n",
                        x, x, PLOT_B, PLOT_B + 5);
-        dc_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\" "
+        report_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\" "
                           "text-anchor=\"middle\">%s</text>\n",
                        x, PLOT_B + 18, label);
     }
     char total[32];
-    dc_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\" "
+    report_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\" "
                       "text-anchor=\"end\">video length %s</text>\n",
-                   PLOT_R, VIEW_H - 6, dc_report_format_time(ts->duration, total));
-    dc_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\">"
+                   PLOT_R, VIEW_H - 6, report_format_time(ts->duration, total));
+    report_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\">"
                       "danger</text>\n",
                    4.0, PLOT_T - 8);
 }
 
-static void put_windows(dc_page *p, const time_scale *ts, const dc_assessment *a) {
+static void put_windows(report_page *p, const time_scale *ts, const dc_assessment *a) {
     for (int i = 0; i < a->window_count && i < DC_MAX_WINDOWS; i++) {
         const dc_window *w = &a->windows[i];
         double x0 = x_of(ts, w->start_sec), x1 = x_of(ts, w->end_sec);
         if (x1 < x0 + 2) x1 = x0 + 2; /* a very short window stays visible */
         char s0[32], s1[32];
-        dc_page_printf(p, "<rect class=\"window\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+        report_page_printf(p, "<rect class=\"window\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                           "height=\"%.1f\" fill=\"#f5a623\" fill-opacity=\"0.25\" "
                           "stroke=\"#d4860b\" stroke-opacity=\"0.6\"><title>window %d: %s-%s, "
                           "danger %.2f</title></rect>\n",
                        x0, PLOT_T, x1 - x0, PLOT_B - PLOT_T, i + 1,
-                       dc_report_format_time(w->start_sec, s0),
-                       dc_report_format_time(w->end_sec, s1), w->danger);
-        dc_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#9a6700\" "
+                       report_format_time(w->start_sec, s0),
+                       report_format_time(w->end_sec, s1), w->danger);
+        report_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#9a6700\" "
                           "text-anchor=\"middle\">W%d</text>\n",
                        (x0 + x1) / 2, PLOT_T - 8, i + 1);
     }
 }
 
 /* Danger as a filled area, one point per pixel column (the column's maximum). */
-static void put_danger_curve(dc_page *p, const time_scale *ts, const dc_report_inputs *in) {
+static void put_danger_curve(report_page *p, const time_scale *ts, const dc_report_inputs *in) {
     int columns = (int)(PLOT_R - PLOT_L);
     double *col = malloc(sizeof *col * (size_t)columns);
     if (!col) {
@@ -146,7 +146,7 @@ static void put_danger_curve(dc_page *p, const time_scale *ts, const dc_report_i
         if (v > col[c]) col[c] = v;
     }
     double last_x = x_of(ts, (in->danger_count - 1) / in->danger_hz);
-    dc_page_printf(p, "<path class=\"danger\" fill=\"#d1242f\" fill-opacity=\"0.14\" "
+    report_page_printf(p, "<path class=\"danger\" fill=\"#d1242f\" fill-opacity=\"0.14\" "
                       "stroke=\"#d1242f\" stroke-width=\"1.5\" stroke-linejoin=\"round\" d=\"M%.1f "
                       "%.1f",
                    PLOT_L, PLOT_B);
@@ -154,52 +154,52 @@ static void put_danger_curve(dc_page *p, const time_scale *ts, const dc_report_i
         if (col[c] < 0) continue; /* no sample in this column (timeline coarser than pixels) */
         double x = PLOT_L + c + 0.5;
         if (x > last_x) x = last_x;
-        dc_page_printf(p, " L%.1f %.1f", x, y_of(col[c]));
+        report_page_printf(p, " L%.1f %.1f", x, y_of(col[c]));
     }
-    dc_page_printf(p, " L%.1f %.1f Z\"/>\n", last_x, PLOT_B);
+    report_page_printf(p, " L%.1f %.1f Z\"/>\n", last_x, PLOT_B);
     free(col);
 }
 
-static void put_peaks(dc_page *p, const time_scale *ts, const dc_assessment *a) {
+static void put_peaks(report_page *p, const time_scale *ts, const dc_assessment *a) {
     for (int i = 0; i < a->window_count && i < DC_MAX_WINDOWS; i++) {
         const dc_window *w = &a->windows[i];
         double x = x_of(ts, w->peak_sec), y = y_of(w->danger);
         char t[32];
-        dc_page_printf(p, "<g class=\"peak\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+        report_page_printf(p, "<g class=\"peak\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
                           "y2=\"%.1f\" stroke=\"#7d4e00\" stroke-dasharray=\"3 3\"/>"
                           "<path d=\"M%.1f %.1f l-5 -8 h10 Z\" fill=\"#7d4e00\"/>"
                           "<title>window %d peak at %s, danger %.2f</title></g>\n",
                        x, x, y, PLOT_B, x, y - 1, i + 1,
-                       dc_report_format_time(w->peak_sec, t),
+                       report_format_time(w->peak_sec, t),
                        w->danger);
     }
 }
 
-static void put_evidence_ticks(dc_page *p, const time_scale *ts, const dc_assessment *a) {
+static void put_evidence_ticks(report_page *p, const time_scale *ts, const dc_assessment *a) {
     for (int i = 0; i < a->evidence_count && i < DC_MAX_EVIDENCE; i++) {
         double x = x_of(ts, a->evidence[i].t_sec);
         char t[32];
-        dc_page_printf(p, "<g class=\"evidence\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+        report_page_printf(p, "<g class=\"evidence\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
                           "y2=\"%.1f\" stroke=\"#0969da\" stroke-width=\"2\"/>"
                           "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#0969da\"/>"
                           "<title>evidence %d at %s</title></g>\n",
                        x, x, PLOT_B - 10, PLOT_B, x, PLOT_B - 10, i + 1,
-                       dc_report_format_time(a->evidence[i].t_sec, t));
+                       report_format_time(a->evidence[i].t_sec, t));
     }
 }
 
-void dc_report_put_timeline(dc_page *p, const dc_assessment *a, const dc_report_inputs *in) {
+void report_put_timeline(report_page *p, const dc_assessment *a, const dc_report_inputs *in) {
     bool have_danger = in && in->danger && in->danger_count > 0 && in->danger_hz > 0 &&
                        isfinite(in->danger_hz);
     if (!have_danger && !(a->video.duration_sec > 0) && a->window_count <= 0 &&
         a->evidence_count <= 0) {
         /* nothing to place on a time axis of unknown length (e.g. an unreadable file) */
-        dc_page_put(p, "<p class=\"sub\">No danger timeline: the video's length is unknown "
+        report_page_put(p, "<p class=\"sub\">No danger timeline: the video's length is unknown "
                        "and nothing in it was analysed.</p>\n");
         return;
     }
     time_scale ts = {.duration = timeline_duration(a, in)};
-    dc_page_printf(p, "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" "
+    report_page_printf(p, "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" "
                       "viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"danger timeline\" "
                       "font-family=\"system-ui,'DejaVu Sans',sans-serif\">\n",
                    VIEW_W, VIEW_H);
@@ -208,15 +208,15 @@ void dc_report_put_timeline(dc_page *p, const dc_assessment *a, const dc_report_
     if (have_danger) {
         put_danger_curve(p, &ts, in);
     } else {
-        dc_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" fill=\"#8c959f\" "
+        report_page_printf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" fill=\"#8c959f\" "
                           "text-anchor=\"middle\">no danger timeline was recorded for this "
                           "video</text>\n",
                        (PLOT_L + PLOT_R) / 2, (PLOT_T + PLOT_B) / 2);
     }
     put_peaks(p, &ts, a);
     put_evidence_ticks(p, &ts, a);
-    dc_page_put(p, "</svg>\n");
-    dc_page_put(p, "<div class=\"legend\">"
+    report_page_put(p, "</svg>\n");
+    report_page_put(p, "<div class=\"legend\">"
                    "<i style=\"background:#d1242f;opacity:.5\"></i>danger (0-1)"
                    "<i style=\"background:#f5a623;opacity:.5\"></i>analysed window"
                    "<i style=\"background:#7d4e00\"></i>window peak"

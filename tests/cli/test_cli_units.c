@@ -20,23 +20,23 @@ static const char *tmp_dir(void) {
     const char *d = getenv("DC_TEST_TMP");
     static char buf[4096];
     snprintf(buf, sizeof buf, "%s/cli-units", d ? d : "/tmp/dc-test");
-    dc_mkdir_p(buf, NULL);
+    cli_mkdir_p(buf, NULL);
     return buf;
 }
 
 static void test_manifest_lines(void **state) {
     (void)state;
     char path[256];
-    dc_ground_truth t;
-    assert_false(dc_truth_parse_manifest_line("path,severity,incident_sec,fault_ratio\n", path, sizeof path, &t));
-    assert_true(dc_truth_parse_manifest_line("a/b.mp4,high,12.5,100\r\n", path, sizeof path, &t));
+    cli_ground_truth t;
+    assert_false(cli_truth_parse_manifest_line("path,severity,incident_sec,fault_ratio\n", path, sizeof path, &t));
+    assert_true(cli_truth_parse_manifest_line("a/b.mp4,high,12.5,100\r\n", path, sizeof path, &t));
     assert_string_equal(path, "a/b.mp4");
     assert_int_equal(t.severity, 3);
     assert_true(t.incident_sec == 12.5 && t.fault_ratio == 100);
-    assert_true(dc_truth_parse_manifest_line("c.mp4,NONE,,", path, sizeof path, &t));
+    assert_true(cli_truth_parse_manifest_line("c.mp4,NONE,,", path, sizeof path, &t));
     assert_int_equal(t.severity, 0);
     assert_true(t.incident_sec < 0 && t.fault_ratio < 0);
-    assert_true(dc_truth_parse_manifest_line("d.mp4", path, sizeof path, &t));
+    assert_true(cli_truth_parse_manifest_line("d.mp4", path, sizeof path, &t));
     assert_int_equal(t.severity, -1);
 }
 
@@ -48,22 +48,22 @@ static void test_truth_from_sidecar_then_filename(void **state) {
     FILE *f = fopen(label, "w");
     fputs("{\"type\":\"near-miss\",\"severity\":\"MEDIUM\",\"incident_sec\":42.0}", f);
     fclose(f);
-    dc_ground_truth t;
-    dc_truth_for_video(video, &t);
-    assert_int_equal(t.source, DC_TRUTH_SIDECAR); /* the sidecar beats the name's "crash" */
+    cli_ground_truth t;
+    cli_truth_for_video(video, &t);
+    assert_int_equal(t.source, CLI_TRUTH_SIDECAR); /* the sidecar beats the name's "crash" */
     assert_int_equal(t.severity, 2);
     assert_true(t.incident_sec == 42.0);
     assert_string_equal(t.type, "near-miss");
     remove(label);
-    dc_truth_for_video(video, &t);
-    assert_int_equal(t.source, DC_TRUTH_FILENAME);
+    cli_truth_for_video(video, &t);
+    assert_int_equal(t.source, CLI_TRUTH_FILENAME);
     assert_int_equal(t.severity, 3);
-    dc_truth_for_video("/x/Near_Miss_01.MP4", &t);
+    cli_truth_for_video("/x/Near_Miss_01.MP4", &t);
     assert_int_equal(t.severity, 2);
-    dc_truth_for_video("/x/normal-drive.mp4", &t);
+    cli_truth_for_video("/x/normal-drive.mp4", &t);
     assert_int_equal(t.severity, 0);
-    dc_truth_for_video("/x/clip7.mp4", &t);
-    assert_int_equal(t.source, DC_TRUTH_NONE);
+    cli_truth_for_video("/x/clip7.mp4", &t);
+    assert_int_equal(t.source, CLI_TRUTH_NONE);
     assert_int_equal(t.severity, -1);
 }
 
@@ -87,7 +87,7 @@ static void test_summary_numbers(void **state) {
     json_array_append_new(videos, record("degraded", NULL, "MEDIUM", "HIGH", 3000, 40, 30, 0, 10));
     json_array_append_new(videos, record("failed", "input", NULL, "NONE", 10, 0, -1, 0, 0));
     json_array_append_new(videos, record("ok", NULL, "NONE", "NONE", 2000, 1, -1, 0, 10));
-    json_t *s = dc_bench_summary(videos, 60.0, 4);
+    json_t *s = cli_bench_summary(videos, 60.0, 4);
     assert_true(fabs(json_number_value(json_object_get(s, "success_rate")) - 0.75) < 1e-9);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(s, "failures_by_class"), "input")), 1);
     json_t *lat = json_object_get(s, "latency_sec");
@@ -115,13 +115,13 @@ static void test_atomic_write(void **state) {
     char path[4200];
     snprintf(path, sizeof path, "%s/out.json", tmp_dir());
     dc_status st = DC_STATUS_OK;
-    assert_int_equal(dc_write_file_atomic(path, "{}\n", 3, &st), DC_OK);
+    assert_int_equal(cli_write_file_atomic(path, "{}\n", 3, &st), DC_OK);
     size_t len = 0;
-    char *back = dc_read_file(path, &len);
+    char *back = cli_read_file(path, &len);
     assert_non_null(back);
     assert_int_equal(len, 3);
     free(back);
-    assert_int_equal(dc_write_file_atomic("/nonexistent-dir/x.json", "{}", 2, &st), DC_ERR_RESOURCE);
+    assert_int_equal(cli_write_file_atomic("/nonexistent-dir/x.json", "{}", 2, &st), DC_ERR_RESOURCE);
     assert_non_null(strstr(st.message, "/nonexistent-dir/x.json"));
 }
 

@@ -1,6 +1,6 @@
 /* The sampler's two ways of decoding give the same answer: one task per keyframe group on
- * several threads (DASHCLAIM_DECODE_WORKERS=4, whatever the machine's cores) and one decoder
- * reading forward (=1). Same timestamps, the same pixels, and every frame is the one its
+ * several threads (decode_workers = 4, whatever the machine's cores) and one decoder
+ * reading forward (= 1). Same timestamps, the same pixels, and every frame is the one its
  * timestamp names (the plain scene draws its clock), over codecs, containers, B-frames,
  * all-intra video, VFR, rotation and damaged files, and requests that hit GOP edges. */
 #include <math.h>
@@ -71,12 +71,11 @@ static int make_inputs(void **state) {
     return 0;
 }
 
-static dc_error_class sample_with(const char *workers, dc_media *m, const dc_sample_request *r,
+static dc_error_class sample_with(int workers, dc_media *m, const dc_sample_request *r,
                                   dc_frame_set *fs, dc_status *st) {
-    setenv("DASHCLAIM_DECODE_WORKERS", workers, 1);
-    dc_error_class e = dc_frames_sample(m, r, dc_deadline_in(60), fs, st);
-    unsetenv("DASHCLAIM_DECODE_WORKERS");
-    return e;
+    dc_sample_request req = *r;
+    req.decode_workers = workers;
+    return dc_frames_sample(m, &req, dc_deadline_in(60), fs, st);
 }
 
 static void assert_clock(const char *what, const dc_frame *f) {
@@ -92,13 +91,13 @@ static void compare(size_t in, size_t rq) {
     dc_media *m = dc_media_open(media_test_path(inputs[in].name), dc_deadline_in(30), &st1);
     if (!m) fail_msg("open %s: %s", inputs[in].name, st1.message);
     dc_frame_set one, many;
-    dc_error_class e1 = sample_with("1", m, &requests[rq].req, &one, &st1);
-    dc_error_class en = sample_with("4", m, &requests[rq].req, &many, &stn);
+    dc_error_class e1 = sample_with(1, m, &requests[rq].req, &one, &st1);
+    dc_error_class en = sample_with(4, m, &requests[rq].req, &many, &stn);
     if (e1 != en || st1.degraded != stn.degraded)
         fail_msg("%s: forward %d%s (%s), parallel %d%s (%s)", what, e1,
                  st1.degraded ? " degraded" : "", st1.message, en, stn.degraded ? " degraded" : "",
                  stn.message);
-    /* =1 must run the forward path, and =4 the tasks wherever a request spans four keyframe
+    /* 1 must run the forward path, and 4 the tasks wherever a request spans four keyframe
      * groups (every input here is seekable and indexed). */
     if (e1 == DC_OK) assert_int_equal(one.decode_workers, 1);
     if (requests[rq].four_groups && many.decode_workers != 4)
@@ -139,7 +138,7 @@ static void bframes_gop_edge_frames_exist(void **state) {
     assert_non_null(m);
     dc_sample_request req = {.start_sec = 29.0 / 30, .end_sec = 5, .fps = 1}; /* frame 29, 59.. */
     dc_frame_set fs;
-    assert_int_equal(sample_with("4", m, &req, &fs, &st), DC_OK);
+    assert_int_equal(sample_with(4, m, &req, &fs, &st), DC_OK);
     assert_int_equal(fs.count, 5);
     for (int i = 0; i < fs.count; i++) {
         assert_true(fabs(fs.frames[i].t_sec - (29 + 30 * i) / 30.0) < 1e-3);
@@ -157,15 +156,13 @@ static void parallel_stops_at_deadline(void **state) {
     dc_status st;
     dc_media *m = dc_media_open(path, dc_deadline_in(30), &st);
     assert_non_null(m);
-    setenv("DASHCLAIM_DECODE_WORKERS", "2", 1);
     double budget = 0.2, started = dc_now();
     /* 900 frames, far more than the budget allows; small outputs, because freeing hundreds
      * of full-size frames is what takes the time under ASan, not the sampler's stop. */
-    dc_sample_request req = {.fps = 30, .longest_side = 160};
+    dc_sample_request req = {.fps = 30, .longest_side = 160, .decode_workers = 2};
     dc_frame_set fs;
     assert_int_equal(dc_frames_sample(m, &req, dc_deadline_in(budget), &fs, &st), DC_ERR_TIMEOUT);
     double took = dc_now() - started;
-    unsetenv("DASHCLAIM_DECODE_WORKERS");
     dc_media_close(m);
     if (took > budget * 1.1 + 0.1) fail_msg("returned after %.3f s for %.3f s", took, budget);
     assert_non_null(strstr(st.message, "p_long.mp4"));
