@@ -1,7 +1,7 @@
 /* The dashcam scenes' classes and the registry that synth-video picks up.
  *
- * Scenes: collision, near-miss, hard-brake (incidents) and normal, bump, horn, music, tunnel
- * (ordinary driving and distractors). The look (day, night, rain) comes from the environment
+ * Scenes: collision, near-miss, hard-brake, crash-ahead (incidents) and normal, bump, horn,
+ * music, tunnel (ordinary driving and distractors). The look (day, night, rain) comes from the environment
  * variable SV_LOOK=day|night|rain when set, otherwise from the seed.
  *
  * Label sidecar: {"type", "severity", "incident_sec" (null without an incident), "event_sec"
@@ -37,6 +37,8 @@ static sv_scene *sd_create(const sv_scene_params *p, sd_builder build) {
     uint64_t rng = sd_hash64(p->seed ^ 0x5343454EULL);
     static const uint32_t bodies[] = {0xB0B4BA, 0x2A4A8A, 0x8A1E1E, 0xE8E8E4, 0x30343A, 0x6A7A5A};
     sc->lead_rgb = bodies[sd_hash64(rng) % 6];
+    sc->other_rgb = bodies[(sd_hash64(rng) % 6 + 1 + sd_hash64(rng ^ 1) % 5) % 6];
+    sc->debris_sec = -1;
     sc->clock_start = (uint32_t)(sd_uniform(&rng, 6, 22) * 3600);
     sc->audio_next = -1;
     sc->blackout_from = sc->blackout_to = -1;
@@ -105,6 +107,9 @@ SD_CLASS(sd_near_miss, "near-miss",
          sd_build_near_miss)
 SD_CLASS(sd_hard_brake, "hard-brake", "dashcam: hard braking with squeal and nose dive, no impact",
          sd_build_hard_brake)
+SD_CLASS(sd_crash_ahead, "crash-ahead",
+         "dashcam: two other vehicles collide ahead, debris; ego brakes, no ego contact",
+         sd_build_crash_ahead)
 SD_CLASS(sd_normal, "normal", "dashcam: ordinary driving (traffic slow-downs, lane changes)",
          sd_build_normal)
 SD_CLASS(sd_bump, "bump", "dashcam distractor: speed bump (shake and thud, no looming)",
@@ -118,4 +123,4 @@ SD_CLASS(sd_tunnel, "tunnel", "dashcam distractor: entering and leaving a tunnel
 
 const sv_scene_class *const sv_dashcam_scenes[] = {
     &sd_collision, &sd_near_miss, &sd_hard_brake, &sd_normal, &sd_bump,
-    &sd_horn,      &sd_music,     &sd_tunnel,     NULL};
+    &sd_horn,      &sd_music,     &sd_tunnel,     &sd_crash_ahead, NULL};

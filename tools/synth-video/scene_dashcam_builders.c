@@ -387,3 +387,88 @@ bool sd_build_tunnel(sd_scene *sc) {
     label(sc, "tunnel", "NONE", -1, te);
     return true;
 }
+
+/* Two other vehicles collide ahead of the ego car, which only witnesses it: a vehicle in a
+ * neighbouring lane cuts into the lead vehicle at the labelled time, both are thrown apart
+ * and stop within a second or two while debris flies, and the ego brakes and stops behind
+ * them without touching anything. The camera stays steady (no jolt): what the picture shows
+ * is a sudden burst of motion in one part of the frame. Sound: a distant crash, quieter than
+ * an ego collision; now and then the ego's tyres. Later the wrecks are pushed to the
+ * shoulders and the ego drives on between them. */
+bool sd_build_crash_ahead(sd_scene *sc) {
+    sd_script *s = &sc->script;
+    uint64_t rng = rng_for(sc, 0x41484541ULL);
+    double ti = pick_time(sc, &rng);
+    sd_base_drive(sc, &rng, ti);
+    float *ordinary = copy_track(s, s->speed);
+    if (!ordinary) return false;
+
+    double v = fmin(20.0, fmax(12.0, sd_track_at(s, ordinary, ti - 6)));
+    double side = sd_unit(&rng) < 0.5 ? -1.0 : 1.0;  /* B's lane: left or right */
+    double swerve = sd_uniform(&rng, 0.6, 1.0);      /* B's cut-in before the hit */
+    double push = sd_uniform(&rng, 1.2, 2.2);        /* A thrown sideways, m */
+    double dec_w = sd_uniform(&rng, 6.0, 7.5);       /* the wrecks stop fast */
+    double react = sd_uniform(&rng, 0.5, 0.8), gstop = sd_uniform(&rng, 6, 10);
+    double d_wreck = v * v / (2 * dec_w);
+    /* close enough to see it well, far enough to stop behind braking at <= 7 m/s^2 */
+    double g0 = fmax(sd_uniform(&rng, 14, 20), gstop + v * react + v * v / 14 - d_wreck);
+    double gb = g0 + sd_uniform(&rng, -2.5, 0.5);    /* the other (B), nearly alongside */
+    double dec_e = v * v / (2 * (g0 + d_wreck - gstop - v * react));
+    double stop_for = sd_uniform(&rng, 15, 30);
+    double t_resume = ti + react + v / dec_e + stop_for;
+
+    /* ego speed: settle at v, brake after reacting, stand, drive on */
+    for (int i = idx_of(s, ti - 12); i < s->n; i++) {
+        double t = t_of(i), sp;
+        if (t < ti - 6) sp = s->speed[i] + (v - s->speed[i]) * smoothstep((t - (ti - 12)) / 6);
+        else if (t < ti + react) sp = v;
+        else sp = fmax(0, v - dec_e * (t - ti - react));
+        s->speed[i] = (float)sp;
+    }
+    add_pitch_from_braking(s, idx_of(s, ti), idx_of(s, t_resume));
+    resume_speed(s, t_resume, ordinary, 1.5);
+    free(ordinary);
+    sd_script_integrate(s);
+
+    /* the two vehicles in world distance along the road: both at speed v before the hit */
+    double d_hit = sd_track_at(s, s->dist, ti), t_wreck = v / dec_w;
+    blend_gap(s, ti - 14, ti - 6, g0);
+    for (int i = idx_of(s, ti - 6); i < s->n; i++) {
+        double t = t_of(i), u = t - ti;
+        double travel = u < 0 ? v * u : u < t_wreck ? v * u - 0.5 * dec_w * u * u
+                                                    : v * t_wreck - 0.5 * dec_w * t_wreck * t_wreck;
+        double ego = s->dist[i] - d_hit;
+        double ga = g0 + travel - ego, gbb = gb + travel - ego;
+        /* A: in the ego lane, thrown away from B at the hit; B: cuts in, bounces back */
+        double ax = u < 0 ? 0 : -side * push * (1 - exp(-u / 0.15));
+        double bx = u < -swerve ? side * LANE
+                  : u < 0       ? side * (LANE - (LANE - 1.85) * smoothstep((u + swerve) / swerve))
+                                : side * (1.85 + 0.5 * (1 - exp(-u / 0.2)));
+        /* before driving on, the wrecks are pushed to the shoulders */
+        double clear = smoothstep((t - (t_resume - 5)) / 4);
+        ax += clear * (-side * 1.6 * LANE - ax);
+        bx += clear * (side * 1.6 * LANE - bx);
+        s->gap[i] = ga > 1 ? (float)ga : t > t_resume + 25 ? s->gap[i] : 0;
+        s->lead_x[i] = (float)ax;
+        s->other_gap[i] = gbb > 1 ? (float)gbb : 0;
+        s->other_x[i] = (float)bx;
+        s->brake[i] = u > 0 && t < t_resume ? 1 : (u < 0 ? s->brake[i] : 0);
+    }
+    /* B closes in from further ahead in its lane during the seconds before the cut-in */
+    for (int i = idx_of(s, ti - 12); i < idx_of(s, ti - 6); i++) {
+        double t = t_of(i), ego = s->dist[i] - d_hit;
+        double gbb = gb + v * (t - ti) - ego + 2.5 * (ti - 6 - t);
+        s->other_gap[i] = gbb > 1 ? (float)gbb : 0;
+        s->other_x[i] = (float)(side * LANE);
+    }
+    sc->debris_sec = ti;
+
+    sd_script_add_sound(s, (sd_sound){SD_SOUND_CRASH, ti, 1.6, sd_uniform(&rng, 0.25, 0.4), 0, 0});
+    if (dec_e > 5.5 && sd_unit(&rng) < 0.5)
+        sd_script_add_sound(s, (sd_sound){SD_SOUND_SQUEAL, ti + react, fmin(2.0, v / dec_e),
+                                          sd_uniform(&rng, 0.15, 0.25),
+                                          sd_uniform(&rng, 2200, 3400), 0});
+    /* a crash the ego witnessed: danger, no ego contact (claim.h's MEDIUM) */
+    label(sc, "crash-ahead", "MEDIUM", ti, -1);
+    return true;
+}

@@ -47,6 +47,8 @@ typedef struct {
     float *shake_y;  /* camera shake / pitch as a fraction of the image height */
     float *tunnel;   /* 0 outside, 1 inside a tunnel */
     float *bump_z;   /* distance to a painted speed bump ahead, m; <= 0: none */
+    float *other_gap; /* camera to a second vehicle's rear, m; <= 0: none (crash-ahead) */
+    float *other_x;   /* its lateral centre, m */
     sd_sound *sounds;
     int sound_count, sound_cap;
 } sd_script;
@@ -65,6 +67,8 @@ typedef struct {
     int64_t audio_next;
     double lp_road, lp_wind;
     double blackout_from, blackout_to; /* SV_BLACKOUT: black frames in [from, to) */
+    uint32_t other_rgb;  /* the second vehicle's body colour */
+    double debris_sec;   /* crash-ahead: debris flies from the hit at this time; < 0: none */
     /* per-frame scratch for the renderer */
     int *skyline;
     int skyline_len;
@@ -94,6 +98,7 @@ bool sd_build_bump(sd_scene *sc);
 bool sd_build_horn(sd_scene *sc);
 bool sd_build_music(sd_scene *sc);
 bool sd_build_tunnel(sd_scene *sc);
+bool sd_build_crash_ahead(sd_scene *sc);
 
 /* render */
 void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride);

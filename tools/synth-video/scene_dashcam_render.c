@@ -214,11 +214,10 @@ static void draw_roadside(const view *v, const sd_scene *sc, double dist) {
     }
 }
 
-static void draw_lead(const view *v, const sd_scene *sc, double gap, double lead_x, double brake) {
+static void draw_vehicle(const view *v, uint32_t rgb, double gap, double lead_x, double brake) {
     if (gap < 1.0) return;
     double z = gap, hw = 0.9;
-    rgbf body = {(float)((sc->lead_rgb >> 16) & 255), (float)((sc->lead_rgb >> 8) & 255),
-                 (float)(sc->lead_rgb & 255)};
+    rgbf body = {(float)((rgb >> 16) & 255), (float)((rgb >> 8) & 255), (float)(rgb & 255)};
     static const rgbf tyre = {20, 20, 22}, glass = {35, 45, 55}, plate = {225, 225, 215};
     rgbf tail = brake > 0.5 ? (rgbf){255, 40, 35} : (rgbf){140, 20, 20};
     double xl = screen_x(v, lead_x - hw, z), xr = screen_x(v, lead_x + hw, z);
@@ -237,6 +236,33 @@ static void draw_lead(const view *v, const sd_scene *sc, double gap, double lead
               screen_x(v, lead_x - hw + 0.4, z), screen_y(v, 0.75, z), lit);
     fill_rect(&v->c, screen_x(v, lead_x + hw - 0.4, z), screen_y(v, 0.95, z),
               screen_x(v, lead_x + hw - 0.05, z), screen_y(v, 0.75, z), lit);
+}
+
+/* Debris of a crash ahead: fragments thrown from the point of impact (between the two
+ * vehicles, at the lead's distance), falling under gravity and then lying on the road. */
+static void draw_debris(const view *v, const sd_scene *sc, double t, double gap, double lead_x,
+                        double other_x) {
+    double u = t - sc->debris_sec;
+    if (sc->debris_sec < 0 || u < 0 || gap < 2.0) return;
+    static const rgbf glass = {200, 210, 215};
+    rgbf body_a = {(float)((sc->lead_rgb >> 16) & 255), (float)((sc->lead_rgb >> 8) & 255),
+                   (float)(sc->lead_rgb & 255)};
+    rgbf body_b = {(float)((sc->other_rgb >> 16) & 255), (float)((sc->other_rgb >> 8) & 255),
+                   (float)(sc->other_rgb & 255)};
+    double x0 = 0.5 * (lead_x + other_x);
+    for (int k = 0; k < 28; k++) {
+        uint64_t r = sd_hash64(sc->seed ^ (0xDEB815ULL + (uint64_t)k));
+        double vx = sd_uniform(&r, -5, 5), vy = sd_uniform(&r, 1.5, 5), vz = sd_uniform(&r, -4, 4);
+        double size = sd_uniform(&r, 0.12, 0.4);
+        double fall = vy / 9.81 + sqrt(vy * vy / (9.81 * 9.81) + 2 * 0.7 / 9.81);
+        double ul = u < fall ? u : fall; /* flies until it lands, then lies still */
+        double x = x0 + vx * ul, y = 0.7 + vy * ul - 0.5 * 9.81 * ul * ul, z = gap + vz * ul;
+        if (y < 0) y = 0;
+        if (z < 1.5) continue;
+        rgbf col = k % 3 == 0 ? glass : k % 3 == 1 ? body_a : body_b;
+        fill_rect(&v->c, screen_x(v, x - size / 2, z), screen_y(v, y + size, z),
+                  screen_x(v, x + size / 2, z), screen_y(v, y, z), shade(v->pal, col, z));
+    }
 }
 
 static void draw_rain(const canvas *c, const sd_scene *sc, double t) {
@@ -300,7 +326,16 @@ void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride) {
     /* a lead vehicle appearing or vanishing is a step in the track: no interpolation across */
     int i = (int)(t * SD_SCRIPT_HZ);
     if (i >= 0 && i + 1 < s->n && (s->gap[i] <= 0 || s->gap[i + 1] <= 0)) gap = s->gap[i];
-    draw_lead(&v, sc, gap, sd_track_at(s, s->lead_x, t), sd_track_at(s, s->brake, t));
+    double other = sd_track_at(s, s->other_gap, t);
+    if (i >= 0 && i + 1 < s->n && (s->other_gap[i] <= 0 || s->other_gap[i + 1] <= 0))
+        other = s->other_gap[i];
+    double lead_x = sd_track_at(s, s->lead_x, t), other_x = sd_track_at(s, s->other_x, t);
+    double brake = sd_track_at(s, s->brake, t);
+    /* the farther vehicle first, so the nearer one covers it */
+    if (other > gap) draw_vehicle(&v, sc->other_rgb, other, other_x, brake);
+    draw_vehicle(&v, sc->lead_rgb, gap, lead_x, brake);
+    if (other > 0 && other <= gap) draw_vehicle(&v, sc->other_rgb, other, other_x, brake);
+    draw_debris(&v, sc, t, gap, lead_x, other_x);
     if (sc->look == SD_LOOK_RAIN) draw_rain(&v.c, sc, t);
     draw_overlay(&v.c, sc, t, sd_track_at(s, s->speed, t));
 }
