@@ -117,7 +117,7 @@ static void print_summary(const tally *t) {
 
 int main(int argc, char **argv) {
     dc_mine_options opts;
-    dc_mine_options_default(&opts);
+    dc_mine_options_init(&opts);
     bool verbose = false;
     const char *dump = NULL;
     int first = 1;
