@@ -23,6 +23,11 @@ function(dc_add_module name)
   target_include_directories(dc_${name} PUBLIC ${CMAKE_SOURCE_DIR}/include
                                         PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(dc_${name} PUBLIC ${ARGN} PRIVATE dc_options)
+  # test builds count the modules' allocations (src/core/alloc_fault.h)
+  if(DC_TEST_HOOKS)
+    target_compile_options(dc_${name} PRIVATE
+      $<$<COMPILE_LANGUAGE:C>:-include ${CMAKE_SOURCE_DIR}/src/core/alloc_hook.h>)
+  endif()
 endfunction()
 
 # dc_add_test(NAME SOURCE LIBS...) : a test executable in build/bin and a ctest entry.
