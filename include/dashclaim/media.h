@@ -102,6 +102,21 @@ dc_error_class dc_media_thumbnails(dc_media *m, const dc_thumb_request *req, dc_
                                    dc_thumb_set *out, dc_status *st);
 void dc_thumb_set_free(dc_thumb_set *set);
 
+/* Demux-only cue for mining: every video packet's time, size and key flag, in file order
+ * (decode order: with B-frames the times are not sorted). From the container's sample index
+ * when it lists every frame (MP4/MOV, AVI: nothing is read), else one demux pass without
+ * decoding. Arrays owned by the set; free with dc_packet_sizes_free (safe on a zeroed set). */
+typedef struct {
+    double *t_sec;
+    int *bytes;
+    bool *key;
+    int count;
+} dc_packet_sizes;
+
+dc_error_class dc_media_packet_sizes(dc_media *m, dc_deadline dl, dc_packet_sizes *out,
+                                     dc_status *st);
+void dc_packet_sizes_free(dc_packet_sizes *p);
+
 /* Audio as mono float PCM in [-1, 1]. */
 typedef struct {
     float *samples;
@@ -115,5 +130,11 @@ typedef struct {
 dc_error_class dc_media_audio(dc_media *m, double start_sec, double end_sec, int rate,
                               dc_deadline dl, dc_pcm *out, dc_status *st);
 void dc_pcm_free(dc_pcm *pcm);
+
+#ifdef DC_TEST_HOOKS
+/* Test-only fault injection: every video packet waits sec_per_packet before it is decoded (a
+ * decoder too slow for the claim's deadline); 0 turns it off. Process-wide. */
+void dc_media_test_slow_decode(double sec_per_packet);
+#endif
 
 #endif

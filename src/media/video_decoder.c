@@ -1,6 +1,7 @@
 /* The video decoder of one call: opened with all threads, closed before the call returns
  * (no thread outlives a call), and tolerant of damaged packets, which it counts. */
 #include "media_internal.h"
+#include "media_test_hooks.h"
 
 dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
                                   bool coarse, dc_status *st) {
@@ -83,6 +84,7 @@ void media_decoder_send(media_decoder *d, bool flush) {
     }
     int64_t ts = d->pkt->pts != AV_NOPTS_VALUE ? d->pkt->pts : d->pkt->dts;
     if (ts != AV_NOPTS_VALUE && ts > d->last_sent_pts) d->last_sent_pts = ts;
+    media_test_decode_delay(); /* test builds: a slow decoder on request */
     int ret = avcodec_send_packet(d->ctx, d->pkt);
     /* EAGAIN cannot happen: the callers drain frames before sending the next packet. */
     if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) d->corrupt_packets++;
