@@ -222,23 +222,24 @@ void cli_assess_teardown(cli_assess_env *env) {
     env->vlm = NULL;
 }
 
-void cli_assess_write_html(const cli_assess *o, const dc_claim_result *r,
-                              const char *video_path, char *page, size_t page_size) {
+dc_error_class cli_assess_write_html(const cli_assess *o, const dc_claim_result *r,
+                                     const char *video_path, char *page, size_t page_size,
+                                     dc_status *st) {
     page[0] = 0;
-    if (!o->html_dir) return;
+    if (!o->html_dir) return DC_OK;
     char name[1100], path[4300];
     dc_report_page_name(video_path, name, sizeof name);
-    snprintf(path, sizeof path, "%s/%s", o->html_dir, name);
+    int n = snprintf(path, sizeof path, "%s/%s", o->html_dir, name);
+    /* a cut name would write some other page: refuse instead */
+    if (n < 0 || (size_t)n >= sizeof path || strlen(name) >= page_size)
+        return dc_fail(st, DC_ERR_INPUT, "%s/%s: path of the HTML page too long", o->html_dir, name);
     dc_report_inputs in = {
         .danger = r->danger,
         .danger_count = r->danger_count,
         .danger_hz = r->danger_hz,
         .frames = r->evidence_frames.count ? &r->evidence_frames : NULL,
     };
-    dc_status st = DC_STATUS_OK;
-    if (dc_report_write_claim_html(path, &r->assessment, &in, &st) != DC_OK) {
-        fprintf(stderr, "dashclaim: HTML report for %s not written: %s\n", video_path, st.message);
-        return;
-    }
+    if (dc_report_write_claim_html(path, &r->assessment, &in, st) != DC_OK) return st->code;
     snprintf(page, page_size, "%s", name);
+    return DC_OK;
 }

@@ -45,9 +45,11 @@ void cli_assess_help(FILE *out);
  * usage problem such as a missing model file) after printing the reason. */
 int cli_assess_setup(const cli_assess *o, cli_assess_env *env);
 void cli_assess_teardown(cli_assess_env *env);
-/* Writes the claim's HTML page into o->html_dir (when set); failures are printed, not fatal.
- * Returns the page's file name in page (or "" when none was written). */
-void cli_assess_write_html(const cli_assess *o, const dc_claim_result *r, const char *video_path,
-                           char *page, size_t page_size);
+/* Writes the claim's HTML page into o->html_dir (when set) and puts the page's file name in
+ * page ("" when none was written). A page that could not be written (its name does not fit,
+ * the disk is full) returns the error with *st filled; the caller records it in the claim. */
+dc_error_class cli_assess_write_html(const cli_assess *o, const dc_claim_result *r,
+                                     const char *video_path, char *page, size_t page_size,
+                                     dc_status *st);
 
 #endif

@@ -85,12 +85,14 @@ int cli_cmd_assess(int argc, char **argv) {
     char *collected = NULL;
     size_t collected_len = 0;
     dc_report_index_entry *index = o.html_dir ? calloc((size_t)nvideos, sizeof *index) : NULL;
+    if (o.html_dir && !index)
+        fprintf(stderr, "dashclaim assess: index page will not be written: out of memory\n");
     int written = 0;
     char page[1100] = "";
     for (int i = 0; i < nvideos && rc == 0; i++) {
         dc_claim_result r;
         dc_pipeline_assess(videos[i], NULL, &env.pipeline, &r);
-        const dc_assessment *a = &r.assessment;
+        dc_assessment *a = &r.assessment;
         if (!quiet)
             fprintf(stderr, "[%d/%d] %s: %s%s%s (%.1f s)\n", i + 1, nvideos, videos[i],
                     dc_claim_status_name(a->status),
@@ -99,7 +101,15 @@ int cli_cmd_assess(int argc, char **argv) {
                     a->timings_ms.total / 1000.0);
         if (a->status == DC_CLAIM_FAILED && !quiet)
             fprintf(stderr, "    %s error: %s\n", dc_error_class_name(a->error_class), a->error_message);
-        cli_assess_write_html(&o, &r, videos[i], page, sizeof page);
+        dc_status html_st = DC_STATUS_OK;
+        if (cli_assess_write_html(&o, &r, videos[i], page, sizeof page, &html_st) != DC_OK) {
+            /* the claim's own report is part of its output: a page not written is work dropped */
+            fprintf(stderr, "dashclaim assess: HTML report for %s not written: %s\n", videos[i],
+                    html_st.message);
+            char why[sizeof html_st.message + 32];
+            snprintf(why, sizeof why, "HTML report not written: %s", html_st.message);
+            dc_assessment_degrade(a, why);
+        }
         if (index) dc_report_index_entry_from_assessment(&index[written++], a, page[0] ? page : NULL);
         char *json = dc_assessment_to_json(a, (nvideos == 1 && !compact) || out_dir ? 2 : 0);
         dc_claim_result_free(&r);
@@ -111,14 +121,20 @@ int cli_cmd_assess(int argc, char **argv) {
         size_t jlen = strlen(json);
         if (out_dir) {
             char path[4300];
-            snprintf(path, sizeof path, "%s/%s.json", out_path, base_name(videos[i]));
-            if (cli_write_file_atomic(path, json, jlen, &st) != DC_OK) {
+            int plen = snprintf(path, sizeof path, "%s/%s.json", out_path, base_name(videos[i]));
+            if (plen < 0 || (size_t)plen >= sizeof path) {
+                /* a cut name would overwrite some other video's record */
+                fprintf(stderr, "dashclaim assess: %s/%s.json: path too long\n", out_path,
+                        base_name(videos[i]));
+                rc = CLI_EXIT_OUTPUT;
+            } else if (cli_write_file_atomic(path, json, jlen, &st) != DC_OK) {
                 fprintf(stderr, "dashclaim assess: %s\n", st.message);
                 rc = CLI_EXIT_OUTPUT;
             }
         } else if (out_path) {
             char *grown = realloc(collected, collected_len + jlen + 2);
             if (!grown) {
+                fprintf(stderr, "dashclaim assess: %s not written: out of memory\n", out_path);
                 rc = CLI_EXIT_OUTPUT;
             } else {
                 collected = grown;
@@ -140,8 +156,11 @@ int cli_cmd_assess(int argc, char **argv) {
     }
     if (rc == 0 && index && nvideos > 1) {
         char path[4300];
-        snprintf(path, sizeof path, "%s/index.html", o.html_dir);
-        if (dc_report_write_index_html(path, index, written, &st) != DC_OK)
+        int plen = snprintf(path, sizeof path, "%s/index.html", o.html_dir);
+        if (plen < 0 || (size_t)plen >= sizeof path)
+            fprintf(stderr, "dashclaim assess: index page not written: %s/index.html: path too long\n",
+                    o.html_dir);
+        else if (dc_report_write_index_html(path, index, written, &st) != DC_OK)
             fprintf(stderr, "dashclaim assess: index page not written: %s\n", st.message);
     }
     if (rc == 0 && o.html_dir && !quiet && (nvideos > 1 || page[0]))

@@ -229,7 +229,13 @@ static void *bench_worker(void *arg) {
         dc_claim_result r;
         dc_pipeline_assess(it->path, NULL, &b->env->pipeline, &r);
         char page[1100];
-        cli_assess_write_html(b->cli, &r, it->path, page, sizeof page);
+        dc_status html_st = DC_STATUS_OK;
+        if (cli_assess_write_html(b->cli, &r, it->path, page, sizeof page, &html_st) != DC_OK) {
+            fprintf(stderr, "bench: HTML report for %s not written: %s\n", it->path, html_st.message);
+            char why[sizeof html_st.message + 32];
+            snprintf(why, sizeof why, "HTML report not written: %s", html_st.message);
+            dc_assessment_degrade(&r.assessment, why);
+        }
         json_t *rec = video_record(it, &r);
         pthread_mutex_lock(&b->lock);
         if (rec) json_array_append_new(b->videos, rec);

@@ -48,13 +48,16 @@ static double expected_severity(const dc_assessment *a) {
     return total > 0 ? e / total : (double)a->severity;
 }
 
-static void keep_timeline(dc_claim_result *out, const dc_mine_result *mine) {
-    if (!mine->danger || mine->count <= 0) return;
+/* The report's copy of the danger timeline. A copy that cannot be made is work dropped: the
+ * claim says so (degraded) instead of a report that silently lacks its timeline. */
+static bool keep_timeline(dc_claim_result *out, const dc_mine_result *mine) {
+    if (!mine->danger || mine->count <= 0) return true;
     out->danger = malloc((size_t)mine->count * sizeof *out->danger);
-    if (!out->danger) return;
+    if (!out->danger) return false;
     memcpy(out->danger, mine->danger, (size_t)mine->count * sizeof *out->danger);
     out->danger_count = mine->count;
     out->danger_hz = mine->hz;
+    return true;
 }
 
 /* The VLM looks at the best windows; the most serious answer becomes the claim's. */
@@ -147,8 +150,13 @@ static void keep_signals_evidence(dc_media *m, const dc_pipeline_options *opts, 
     dc_frame_set *kept = &out->evidence_frames;
     double t0 = dc_now();
     kept->frames = calloc(DC_MAX_EVIDENCE, sizeof *kept->frames);
-    if (!kept->frames) return;
+    if (!kept->frames) {
+        dc_assessment_degrade(a, "evidence frames not kept for the report: out of memory");
+        return;
+    }
     kept->requested = a->evidence_count;
+    int missing = 0;
+    dc_status first_miss = DC_STATUS_OK;
     double frame_sec = a->video.fps > 0 ? 1.0 / a->video.fps : 0.04;
     for (int i = 0; i < a->evidence_count && kept->count < DC_MAX_EVIDENCE; i++) {
         dc_sample_request req = {.start_sec = a->evidence[i].t_sec, .end_sec = a->evidence[i].t_sec + frame_sec,
@@ -161,8 +169,21 @@ static void keep_signals_evidence(dc_media *m, const dc_pipeline_options *opts, 
             kept->frames[kept->count++] = one.frames[0];
             one.frames[0].rgb = NULL;
             one.count = 0;
+        } else {
+            if (!missing++) {
+                first_miss = st;
+                if (first_miss.code == DC_OK && !first_miss.degraded)
+                    snprintf(first_miss.message, sizeof first_miss.message,
+                             "no frame decoded at %.2f s", a->evidence[i].t_sec);
+            }
         }
         dc_frame_set_free(&one);
+    }
+    if (missing) {
+        char why[sizeof first_miss.message + 96];
+        snprintf(why, sizeof why, "%d of %d evidence frames not kept for the report (first: %s)",
+                 missing, a->evidence_count, first_miss.message);
+        dc_assessment_degrade(a, why);
     }
     a->timings_ms.sample = ms_since(t0);
 }
@@ -182,7 +203,8 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
 
     double t0 = dc_now();
     dc_media *m = dc_media_open(video_path, dl, &st);
-    if (m && dc_sha256_file(video_path, a->video.sha256) != 0) a->video.sha256[0] = 0;
+    bool hashed = m && dc_sha256_file(video_path, a->video.sha256) == 0;
+    if (!hashed) a->video.sha256[0] = 0;
     a->timings_ms.probe = ms_since(t0);
     if (!m) {
         dc_assessment_fail(a, &st);
@@ -200,7 +222,7 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
         dc_assessment_fail(a, &st);
         goto done;
     }
-    keep_timeline(out, &mine);
+    bool timeline_kept = keep_timeline(out, &mine);
     bool mining_degraded = st.degraded;
     dc_status mining_status = st;
 
@@ -220,6 +242,11 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
         if (opts->keep_evidence) keep_signals_evidence(m, opts, dl, out);
     }
     if (mining_degraded) dc_assessment_degrade(a, mining_status.message);
+    /* Work dropped before the engine ran is recorded now, once the engine has written the
+     * record (the VLM path replaces it with the best window's). */
+    if (!timeline_kept) dc_assessment_degrade(a, "danger timeline not kept for the report: out of memory");
+    /* the hash ties the record to the bytes assessed (audit): a record without it says why */
+    if (!hashed) dc_assessment_degrade(a, "SHA-256 of the video not computed (read error or out of memory)");
 
 done:
     t0 = dc_now();
