@@ -144,6 +144,9 @@ bool store_cursor_decode(const char *cursor, int *priority, int64_t *created_ms,
     "the worker stopped (killed or crashed) on every attempt: its lease expired %d times"
 char *store_failed_assessment_json(const char *claim_id, const char *video_sha256,
                                    dc_error_class cls, const char *message);
+/* The review priority (dc_review_priority) the rules give a failed claim: what a backend stores
+ * as the claim's priority next to store_failed_assessment_json's record. */
+int store_failed_priority(void);
 
 /* Audit rows (actor, action, claim, before/after/reason, versions, video) for each event; the
  * backend seals them with store_audit_seal inside its transaction. */

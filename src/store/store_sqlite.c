@@ -1,0 +1,1301 @@
+/* The embedded SQLite backend: DIR/dashclaim.db and the content-addressed DIR/videos/.
+ *
+ * Guarantees and how they are kept:
+ *   - Durable before 2xx: WAL with synchronous=FULL, so a COMMIT returns after the WAL is fsynced;
+ *     videos are fsynced, renamed into place and their folder fsynced before the claim row that
+ *     names them is inserted.
+ *   - One writer at a time, no lost updates: every write is a BEGIN IMMEDIATE transaction (the
+ *     write lock is taken up front, so two claimers never both read "queued" and both take the
+ *     job, and no transaction ever has to upgrade a read lock and deadlock); a locked database is
+ *     waited on up to busy_timeout_ms.
+ *   - Fencing: complete, fail, release and heartbeat re-read the job row in their transaction and
+ *     act only when it is still running under the caller's attempt number.
+ *   - One final assessment: assessments.claim_id is the primary key, and the claim's final state,
+ *     its assessment, the job's removal and the audit row are one transaction.
+ *   - Append-only audit: triggers refuse UPDATE and DELETE on audit (and DELETE on claims).
+ *
+ * Schema (user_version 1):
+ *   claims(id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader, policy_id,
+ *          claimant, plate, location, reported_damage, attempts, error_class, error_message,
+ *          priority, severity, last_decision, created_ms, updated_ms)
+ *   jobs(claim_id, state 0 queued | 1 running, attempt, charged, lease_until_ms, run_after_ms,
+ *        worker, created_ms)    -- the hot table: a row lives only while its claim is unfinished
+ *   assessments(claim_id, attempt, json, created_ms), artifacts(claim_id, name, data)
+ *   reviews(id, claim_id, reviewer, decision, severity, fault_ratio, fraud_flag, reasoning, created_ms)
+ *   audit(seq, at, actor, action, claim_id, before, after, reason, model, prompt_version,
+ *         rules_version, video_sha256, prev_hash, hash)
+ *   keys(id, name, role, hash, revoked, created_ms, revoked_ms)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store_internal.h"
+
+enum {
+    Q_LAST_AUDIT,
+    Q_INSERT_AUDIT,
+    Q_CLAIM_BY_IDEM,
+    Q_INSERT_CLAIM,
+    Q_INSERT_JOB,
+    Q_CLAIM_GET,
+    Q_COUNTS,
+    Q_EXPIRED,
+    Q_REQUEUE,
+    Q_CLAIM_STATE,
+    Q_NEXT_JOB,
+    Q_TAKE_JOB,
+    Q_JOB_READ,
+    Q_HEARTBEAT,
+    Q_JOB_FENCE,
+    Q_INSERT_ASSESSMENT,
+    Q_FINISH_CLAIM,
+    Q_DELETE_JOB,
+    Q_INSERT_ARTIFACT,
+    Q_RETRY_JOB,
+    Q_RELEASE_JOB,
+    Q_ASSESSMENT_GET,
+    Q_ARTIFACT_GET,
+    Q_REVIEW_CLAIM,
+    Q_INSERT_REVIEW,
+    Q_CLAIM_DECISION,
+    Q_AUDIT_ALL,
+    Q_AUDIT_CLAIM,
+    Q_INSERT_KEY,
+    Q_KEY_GET,
+    Q_KEY_LIST,
+    Q_KEY_FIND,
+    Q_KEY_REVOKE,
+    Q_COUNT
+};
+
+#define CLAIM_COLS                                                                              \
+    "id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader, policy_id, " \
+    "claimant, plate, location, reported_damage, attempts, error_class, error_message, "         \
+    "priority, severity, last_decision, created_ms, updated_ms"
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_LAST_AUDIT] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+    [Q_INSERT_AUDIT] = "INSERT INTO audit(seq, at, actor, action, claim_id, before, after, reason, "
+                       "model, prompt_version, rules_version, video_sha256, prev_hash, hash) "
+                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [Q_CLAIM_BY_IDEM] = "SELECT " CLAIM_COLS " FROM claims WHERE uploader = ? AND idempotency_key = ?",
+    [Q_INSERT_CLAIM] = "INSERT INTO claims(" CLAIM_COLS ") VALUES(?,0,?,?,?,?,?,?,?,?,?,?,0,0,'',-1,-1,'',?,?)",
+    [Q_INSERT_JOB] = "INSERT INTO jobs(claim_id, state, attempt, charged, lease_until_ms, "
+                     "run_after_ms, worker, created_ms) VALUES(?,0,0,0,0,?,'',?)",
+    [Q_CLAIM_GET] = "SELECT " CLAIM_COLS " FROM claims WHERE id = ?",
+    [Q_COUNTS] = "SELECT state, count(*) FROM claims GROUP BY state",
+    [Q_EXPIRED] = "SELECT j.claim_id, j.charged, c.video_sha256 FROM jobs j JOIN claims c ON "
+                  "c.id = j.claim_id WHERE j.state = 1 AND j.lease_until_ms < ? LIMIT 64",
+    [Q_REQUEUE] = "UPDATE jobs SET state = 0, worker = '', run_after_ms = ? WHERE claim_id = ?",
+    [Q_CLAIM_STATE] = "UPDATE claims SET state = ?, attempts = ?, updated_ms = ? WHERE id = ?",
+    [Q_NEXT_JOB] = "SELECT claim_id FROM jobs WHERE state = 0 AND run_after_ms <= ? "
+                   "ORDER BY created_ms, claim_id LIMIT 1",
+    [Q_TAKE_JOB] = "UPDATE jobs SET state = 1, attempt = attempt + 1, charged = charged + 1, "
+                   "lease_until_ms = ?, worker = ? WHERE claim_id = ? AND state = 0",
+    [Q_JOB_READ] = "SELECT j.attempt, j.charged, j.lease_until_ms, c.video_sha256, c.policy_id, "
+                   "c.claimant, c.plate, c.location, c.reported_damage FROM jobs j JOIN claims c "
+                   "ON c.id = j.claim_id WHERE j.claim_id = ?",
+    [Q_HEARTBEAT] = "UPDATE jobs SET lease_until_ms = ? WHERE claim_id = ? AND attempt = ? AND "
+                    "state = 1",
+    [Q_JOB_FENCE] = "SELECT state, attempt, charged FROM jobs WHERE claim_id = ?",
+    [Q_INSERT_ASSESSMENT] = "INSERT INTO assessments(claim_id, attempt, json, created_ms) "
+                            "VALUES(?,?,?,?)",
+    [Q_FINISH_CLAIM] = "UPDATE claims SET state = ?, error_class = ?, error_message = ?, "
+                       "priority = ?, severity = ?, attempts = ?, updated_ms = ? WHERE id = ?",
+    [Q_DELETE_JOB] = "DELETE FROM jobs WHERE claim_id = ?",
+    [Q_INSERT_ARTIFACT] = "INSERT OR REPLACE INTO artifacts(claim_id, name, data) VALUES(?,?,?)",
+    [Q_RETRY_JOB] = "UPDATE jobs SET state = 0, worker = '', run_after_ms = ? WHERE claim_id = ?",
+    [Q_RELEASE_JOB] = "UPDATE jobs SET state = 0, worker = '', charged = charged - 1, "
+                      "run_after_ms = ? WHERE claim_id = ?",
+    [Q_ASSESSMENT_GET] = "SELECT json FROM assessments WHERE claim_id = ?",
+    [Q_ARTIFACT_GET] = "SELECT data FROM artifacts WHERE claim_id = ? AND name = ?",
+    [Q_REVIEW_CLAIM] = "SELECT c.state, c.video_sha256, a.json FROM claims c LEFT JOIN assessments "
+                       "a ON a.claim_id = c.id WHERE c.id = ?",
+    [Q_INSERT_REVIEW] = "INSERT INTO reviews(claim_id, reviewer, decision, severity, fault_ratio, "
+                        "fraud_flag, reasoning, created_ms) VALUES(?,?,?,?,?,?,?,?)",
+    [Q_CLAIM_DECISION] = "UPDATE claims SET last_decision = ?, updated_ms = ? WHERE id = ?",
+    [Q_AUDIT_ALL] = "SELECT seq, at, actor, action, claim_id, before, after, reason, model, "
+                    "prompt_version, rules_version, video_sha256, prev_hash, hash FROM audit "
+                    "WHERE seq > ? ORDER BY seq LIMIT ?",
+    [Q_AUDIT_CLAIM] = "SELECT seq, at, actor, action, claim_id, before, after, reason, model, "
+                      "prompt_version, rules_version, video_sha256, prev_hash, hash FROM audit "
+                      "WHERE claim_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+    [Q_INSERT_KEY] = "INSERT INTO keys(id, name, role, hash, revoked, created_ms, revoked_ms) "
+                     "VALUES(?,?,?,?,0,?,0)",
+    [Q_KEY_GET] = "SELECT id, name, role, revoked, created_ms, revoked_ms, hash FROM keys "
+                  "WHERE id = ?",
+    [Q_KEY_LIST] = "SELECT id, name, role, revoked, created_ms, revoked_ms, hash FROM keys "
+                   "ORDER BY created_ms, id LIMIT ?",
+    [Q_KEY_FIND] = "SELECT id, name, role, revoked, created_ms, revoked_ms, hash FROM keys "
+                   "WHERE (id = ?1 OR name = ?1) AND revoked = 0 LIMIT 1",
+    [Q_KEY_REVOKE] = "UPDATE keys SET revoked = 1, revoked_ms = ? WHERE id = ?",
+};
+
+static const char schema_v1[] =
+    "CREATE TABLE claims("
+    " id TEXT PRIMARY KEY, state INTEGER NOT NULL, video_sha256 TEXT NOT NULL,"
+    " video_bytes INTEGER NOT NULL, content_type TEXT NOT NULL, idempotency_key TEXT,"
+    " uploader TEXT NOT NULL, policy_id TEXT NOT NULL, claimant TEXT NOT NULL,"
+    " plate TEXT NOT NULL, location TEXT NOT NULL, reported_damage TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL, error_class INTEGER NOT NULL, error_message TEXT NOT NULL,"
+    " priority INTEGER NOT NULL, severity INTEGER NOT NULL, last_decision TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX claims_idempotency ON claims(uploader, idempotency_key)"
+    " WHERE idempotency_key IS NOT NULL;"
+    "CREATE INDEX claims_queue ON claims(priority DESC, created_ms, id);"
+    "CREATE INDEX claims_by_state ON claims(state, priority DESC, created_ms, id);"
+    "CREATE TABLE jobs("
+    " claim_id TEXT PRIMARY KEY REFERENCES claims(id), state INTEGER NOT NULL,"
+    " attempt INTEGER NOT NULL, charged INTEGER NOT NULL, lease_until_ms INTEGER NOT NULL,"
+    " run_after_ms INTEGER NOT NULL, worker TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX jobs_ready ON jobs(state, created_ms, claim_id);"
+    "CREATE INDEX jobs_lease ON jobs(state, lease_until_ms);"
+    "CREATE TABLE assessments("
+    " claim_id TEXT PRIMARY KEY REFERENCES claims(id), attempt INTEGER NOT NULL,"
+    " json TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE artifacts("
+    " claim_id TEXT NOT NULL REFERENCES claims(id), name TEXT NOT NULL, data BLOB NOT NULL,"
+    " PRIMARY KEY(claim_id, name));"
+    "CREATE TABLE reviews("
+    " id INTEGER PRIMARY KEY, claim_id TEXT NOT NULL REFERENCES claims(id),"
+    " reviewer TEXT NOT NULL, decision TEXT NOT NULL, severity INTEGER, fault_ratio INTEGER,"
+    " fraud_flag INTEGER, reasoning TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE audit("
+    " seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+    " claim_id TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL, reason TEXT NOT NULL,"
+    " model TEXT NOT NULL, prompt_version TEXT NOT NULL, rules_version TEXT NOT NULL,"
+    " video_sha256 TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE INDEX audit_by_claim ON audit(claim_id, seq);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER claims_no_delete BEFORE DELETE ON claims"
+    " BEGIN SELECT RAISE(ABORT, 'claims are never deleted'); END;"
+    "CREATE TABLE keys("
+    " id TEXT PRIMARY KEY, name TEXT NOT NULL, role INTEGER NOT NULL, hash TEXT NOT NULL,"
+    " revoked INTEGER NOT NULL, created_ms INTEGER NOT NULL, revoked_ms INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX keys_active_name ON keys(name) WHERE revoked = 0;"
+    "PRAGMA user_version = 1;";
+
+typedef struct {
+    sqlite3 *db;
+    dc_store_options opts;
+    char dir[PATH_MAX];
+    char videos[PATH_MAX + 16];
+    sqlite3_stmt *q[Q_COUNT];
+} sq;
+
+/* ---- plumbing ------------------------------------------------------------------------------- */
+
+/* Busy, locked, I/O and full-disk errors are the machine's problem (retry may work); anything
+ * else (a constraint, a schema mismatch) is ours. */
+static dc_error_class sq_fail(sq *s, dc_status *st, const char *what) {
+    int code = sqlite3_extended_errcode(s->db) & 0xff;
+    dc_error_class cls = (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR ||
+                          code == SQLITE_FULL || code == SQLITE_NOMEM || code == SQLITE_CANTOPEN ||
+                          code == SQLITE_READONLY || code == SQLITE_PROTOCOL)
+                             ? DC_ERR_RESOURCE
+                             : DC_ERR_INTERNAL;
+    return dc_fail(st, cls, "store: %s in %s/dashclaim.db: %s", what, s->dir, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *prep(sq *s, int which, dc_status *st) {
+    if (!s->q[which] && sqlite3_prepare_v3(s->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
+                                           &s->q[which], NULL) != SQLITE_OK) {
+        sq_fail(s, st, "preparing a statement");
+        return NULL;
+    }
+    sqlite3_reset(s->q[which]);
+    sqlite3_clear_bindings(s->q[which]);
+    return s->q[which];
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *text) {
+    sqlite3_bind_text(q, i, text ? text : "", -1, SQLITE_TRANSIENT);
+}
+
+static void col_text(sqlite3_stmt *q, int i, char *dst, size_t size) {
+    const unsigned char *t = sqlite3_column_text(q, i);
+    store_copy(dst, size, t ? (const char *)t : "");
+}
+
+/* Runs a statement that returns no rows; done with it afterwards. */
+static dc_error_class run(sq *s, sqlite3_stmt *q, const char *what, dc_status *st) {
+    int rc = sqlite3_step(q);
+    dc_error_class e = rc == SQLITE_DONE || rc == SQLITE_ROW ? DC_OK : sq_fail(s, st, what);
+    sqlite3_reset(q);
+    return e;
+}
+
+static dc_error_class exec(sq *s, const char *sql, dc_status *st) {
+    char *err = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &err) == SQLITE_OK) return DC_OK;
+    dc_error_class rc = sq_fail(s, st, sql);
+    sqlite3_free(err);
+    return rc;
+}
+
+static dc_error_class begin(sq *s, dc_status *st) { return exec(s, "BEGIN IMMEDIATE", st); }
+
+static dc_error_class commit(sq *s, dc_status *st) {
+    if (exec(s, "COMMIT", st) == DC_OK) return DC_OK;
+    /* A failed COMMIT (disk full, I/O) leaves the transaction open: roll it back so that the
+     * connection is usable for the next request. */
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return st ? st->code : DC_ERR_RESOURCE;
+}
+
+static void rollback(sq *s) {
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Appends row inside the caller's transaction: the last row's seq and hash are read under the
+ * same write lock, so the chain never forks. */
+static dc_error_class audit_append_tx(sq *s, dc_audit_row *row, dc_status *st) {
+    sqlite3_stmt *q = prep(s, Q_LAST_AUDIT, st);
+    if (!q) return st->code;
+    int64_t prev_seq = 0;
+    char prev_hash[65] = "";
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        prev_seq = sqlite3_column_int64(q, 0);
+        col_text(q, 1, prev_hash, sizeof prev_hash);
+    } else if (rc != SQLITE_DONE) {
+        return sq_fail(s, st, "reading the audit chain");
+    }
+    sqlite3_reset(q);
+    store_audit_seal(row, prev_seq, prev_hash);
+    q = prep(s, Q_INSERT_AUDIT, st);
+    if (!q) return st->code;
+    sqlite3_bind_int64(q, 1, row->seq);
+    bind_text(q, 2, row->at);
+    bind_text(q, 3, row->actor);
+    bind_text(q, 4, row->action);
+    bind_text(q, 5, row->claim_id);
+    bind_text(q, 6, row->before);
+    bind_text(q, 7, row->after);
+    bind_text(q, 8, row->reason);
+    bind_text(q, 9, row->model);
+    bind_text(q, 10, row->prompt_version);
+    bind_text(q, 11, row->rules_version);
+    bind_text(q, 12, row->video_sha256);
+    bind_text(q, 13, row->prev_hash);
+    bind_text(q, 14, row->hash);
+    return run(s, q, "appending to the audit trail", st);
+}
+
+static void read_claim(sqlite3_stmt *q, dc_store_claim *c) {
+    memset(c, 0, sizeof *c);
+    col_text(q, 0, c->id, sizeof c->id);
+    c->state = (dc_claim_state)sqlite3_column_int(q, 1);
+    col_text(q, 2, c->video_sha256, sizeof c->video_sha256);
+    c->video_bytes = sqlite3_column_int64(q, 3);
+    col_text(q, 4, c->content_type, sizeof c->content_type);
+    col_text(q, 5, c->idempotency_key, sizeof c->idempotency_key);
+    col_text(q, 6, c->uploader, sizeof c->uploader);
+    col_text(q, 7, c->fields.policy_id, sizeof c->fields.policy_id);
+    col_text(q, 8, c->fields.claimant, sizeof c->fields.claimant);
+    col_text(q, 9, c->fields.plate, sizeof c->fields.plate);
+    col_text(q, 10, c->fields.location, sizeof c->fields.location);
+    col_text(q, 11, c->fields.reported_damage, sizeof c->fields.reported_damage);
+    c->attempts = sqlite3_column_int(q, 12);
+    c->error_class = (dc_error_class)sqlite3_column_int(q, 13);
+    col_text(q, 14, c->error_message, sizeof c->error_message);
+    c->review_priority = sqlite3_column_int(q, 15);
+    c->severity = sqlite3_column_int(q, 16);
+    col_text(q, 17, c->last_decision, sizeof c->last_decision);
+    c->created_ms = sqlite3_column_int64(q, 18);
+    c->updated_ms = sqlite3_column_int64(q, 19);
+}
+
+/* ---- opening -------------------------------------------------------------------------------- */
+
+static dc_error_class make_dir(const char *path, dc_status *st) {
+    if (mkdir(path, 0750) == 0 || errno == EEXIST) return DC_OK;
+    return dc_fail(st, DC_ERR_INPUT, "store: cannot create folder %s: %s", path, strerror(errno));
+}
+
+static void sq_close(void *self) {
+    sq *s = self;
+    if (!s) return;
+    for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+/* Uploads interrupted by a crash leave their temporary files; one older than a day belongs to
+ * no live upload (a 500 MB body does not take a day), so it is removed at start. */
+static void remove_stale_uploads(const sq *s) {
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s/tmp", s->videos);
+    DIR *d = opendir(tmp);
+    if (!d) return;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "upload-", 7) != 0) continue;
+        struct stat sb;
+        if (fstatat(dirfd(d), e->d_name, &sb, 0) == 0 && now - sb.st_mtime > 86400)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+static dc_error_class migrate(sq *s, dc_status *st) {
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    sqlite3_stmt *q = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (version < 0) rc = sq_fail(s, st, "reading the schema version");
+    else if (version == 0) rc = exec(s, schema_v1, st);
+    else if (version > 1)
+        rc = dc_fail(st, DC_ERR_INPUT, "store: %s/dashclaim.db has schema version %d, newer than "
+                                       "this dashclaim (1)", s->dir, version);
+    if (rc != DC_OK) {
+        rollback(s);
+        return rc;
+    }
+    return commit(s, st);
+}
+
+dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o,
+                                 const store_ops **ops, void **self, dc_status *st);
+
+static const store_ops sqlite_ops;
+
+dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o,
+                                 const store_ops **ops, void **self, dc_status *st) {
+    sq *s = calloc(1, sizeof *s);
+    if (!s) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
+    s->opts = *o;
+    dc_error_class rc = DC_OK;
+    if (!store_copy(s->dir, sizeof s->dir, dir)) {
+        rc = dc_fail(st, DC_ERR_INPUT, "store: data folder path too long");
+        goto fail;
+    }
+    snprintf(s->videos, sizeof s->videos, "%s/videos", s->dir);
+    char path[PATH_MAX + 32];
+    if (!o->read_only) {
+        snprintf(path, sizeof path, "%s/tmp", s->videos);
+        if ((rc = make_dir(s->dir, st)) || (rc = make_dir(s->videos, st)) ||
+            (rc = make_dir(path, st)))
+            goto fail;
+    }
+    snprintf(path, sizeof path, "%s/dashclaim.db", s->dir);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (o->read_only ? 0 : SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        rc = dc_fail(st, o->read_only ? DC_ERR_INPUT : DC_ERR_RESOURCE, "store: cannot open %s: %s",
+                     path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
+    sqlite3_extended_result_codes(s->db, 1);
+    if ((rc = exec(s, "PRAGMA journal_mode = WAL", st)) ||
+        (rc = exec(s, "PRAGMA synchronous = FULL", st)) ||
+        (rc = exec(s, "PRAGMA foreign_keys = ON", st)))
+        goto fail;
+    if (!o->read_only) {
+        if ((rc = migrate(s, st))) goto fail;
+        remove_stale_uploads(s);
+    }
+    *ops = &sqlite_ops;
+    *self = s;
+    return DC_OK;
+fail:
+    sq_close(s);
+    return rc;
+}
+
+/* ---- videos --------------------------------------------------------------------------------- */
+
+typedef struct {
+    sq *s;
+    int fd;
+    char tmp[PATH_MAX + 64];
+} sq_sink;
+
+static void video_path(const sq *s, const char *sha, char *out, size_t size) {
+    snprintf(out, size, "%s/%.2s/%s", s->videos, sha, sha);
+}
+
+static dc_error_class sink_open(void *self, void **out, dc_status *st) {
+    sq *s = self;
+    sq_sink *k = calloc(1, sizeof *k);
+    if (!k) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
+    k->s = s;
+    /* The server names the file: a random temporary name, then the content's hash. Two uploads
+     * never share a path, and a failed upload can only remove its own temporary file. */
+    snprintf(k->tmp, sizeof k->tmp, "%s/tmp/upload-XXXXXX", s->videos);
+    k->fd = mkostemp(k->tmp, O_CLOEXEC);
+    if (k->fd < 0) {
+        dc_error_class rc = dc_fail(st, DC_ERR_RESOURCE, "store: cannot create %s: %s", k->tmp,
+                                    strerror(errno));
+        free(k);
+        return rc;
+    }
+    *out = k;
+    return DC_OK;
+}
+
+static dc_error_class sink_write(void *sink, const void *data, size_t n, dc_status *st) {
+    sq_sink *k = sink;
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(k->fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0)
+            return dc_fail(st, DC_ERR_RESOURCE, "store: writing %s: %s", k->tmp, strerror(errno));
+        p += w;
+        n -= (size_t)w;
+    }
+    return DC_OK;
+}
+
+static void sink_abort(void *sink) {
+    sq_sink *k = sink;
+    if (!k) return;
+    if (k->fd >= 0) close(k->fd);
+    unlink(k->tmp);
+    free(k);
+}
+
+static dc_error_class fsync_dir(const char *path, dc_status *st) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        dc_error_class rc = dc_fail(st, DC_ERR_RESOURCE, "store: fsync of folder %s: %s", path,
+                                    strerror(errno));
+        if (fd >= 0) close(fd);
+        return rc;
+    }
+    close(fd);
+    return DC_OK;
+}
+
+static dc_error_class sink_commit(void *sink, const char *sha256, int64_t bytes, dc_status *st) {
+    sq_sink *k = sink;
+    sq *s = k->s;
+    dc_error_class rc = DC_OK;
+    char sub[PATH_MAX + 32], final[PATH_MAX + 128];
+    if (fsync(k->fd) != 0) {
+        rc = dc_fail(st, DC_ERR_RESOURCE, "store: fsync of %s: %s", k->tmp, strerror(errno));
+        goto out;
+    }
+    close(k->fd);
+    k->fd = -1;
+    snprintf(sub, sizeof sub, "%s/%.2s", s->videos, sha256);
+    if ((rc = make_dir(sub, st)) != DC_OK) {
+        rc = DC_ERR_RESOURCE;
+        goto out;
+    }
+    video_path(s, sha256, final, sizeof final);
+    struct stat sb;
+    if (stat(final, &sb) == 0 && sb.st_size == bytes) {
+        /* The same bytes were stored before (and made durable then): keep that copy. */
+        goto out;
+    }
+    if (rename(k->tmp, final) != 0) {
+        rc = dc_fail(st, DC_ERR_RESOURCE, "store: renaming %s to %s: %s", k->tmp, final,
+                     strerror(errno));
+        goto out;
+    }
+    k->tmp[0] = '\0';
+    rc = fsync_dir(sub, st);
+out:
+    if (k->fd >= 0) close(k->fd);
+    if (k->tmp[0]) unlink(k->tmp);
+    free(k);
+    return rc;
+}
+
+typedef struct {
+    int fd;
+    char path[PATH_MAX + 128];
+} sq_source;
+
+static dc_error_class source_open(void *self, const char *sha256, void **src, int64_t *size,
+                                  dc_status *st) {
+    sq *s = self;
+    sq_source *r = calloc(1, sizeof *r);
+    if (!r) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
+    video_path(s, sha256, r->path, sizeof r->path);
+    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (r->fd < 0 || fstat(r->fd, &sb) != 0) {
+        int e = errno;
+        if (r->fd >= 0) close(r->fd);
+        free(r);
+        if (e == ENOENT) return DC_OK;
+        return dc_fail(st, DC_ERR_RESOURCE, "store: cannot open video %s: %s", sha256, strerror(e));
+    }
+    *size = sb.st_size;
+    *src = r;
+    return DC_OK;
+}
+
+static dc_error_class source_read(void *src, int64_t offset, void *buf, size_t cap, size_t *n,
+                                  dc_status *st) {
+    sq_source *r = src;
+    for (;;) {
+        ssize_t k = pread(r->fd, buf, cap, (off_t)offset);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return dc_fail(st, DC_ERR_RESOURCE, "store: reading %s: %s", r->path, strerror(errno));
+        *n = (size_t)k;
+        return DC_OK;
+    }
+}
+
+static void source_close(void *src) {
+    sq_source *r = src;
+    if (!r) return;
+    if (r->fd >= 0) close(r->fd);
+    free(r);
+}
+
+static dc_error_class local_path(void *self, const char *sha256, char *path, size_t size,
+                                 bool *has, dc_status *st) {
+    sq *s = self;
+    char p[PATH_MAX + 128];
+    video_path(s, sha256, p, sizeof p);
+    *has = access(p, R_OK) == 0;
+    if (*has && !store_copy(path, size, p))
+        return dc_fail(st, DC_ERR_INPUT, "store: video path longer than the caller's buffer");
+    return DC_OK;
+}
+
+/* ---- claims --------------------------------------------------------------------------------- */
+
+static dc_error_class claim_insert(void *self, const char *id, const dc_store_new_claim *nc,
+                                   dc_audit_row *audit, dc_store_claim *out, bool *existed,
+                                   dc_status *st) {
+    sq *s = self;
+    *existed = false;
+    char vp[PATH_MAX + 128];
+    video_path(s, nc->video.sha256, vp, sizeof vp);
+    if (access(vp, R_OK) != 0)
+        return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", nc->video.sha256);
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    sqlite3_stmt *q;
+    if (nc->idempotency_key[0]) {
+        if (!(q = prep(s, Q_CLAIM_BY_IDEM, st))) goto fail;
+        bind_text(q, 1, nc->uploader);
+        bind_text(q, 2, nc->idempotency_key);
+        int r = sqlite3_step(q);
+        if (r == SQLITE_ROW) {
+            read_claim(q, out);
+            sqlite3_reset(q);
+            *existed = true;
+            rollback(s);
+            return DC_OK;
+        }
+        sqlite3_reset(q);
+        if (r != SQLITE_DONE) {
+            sq_fail(s, st, "looking up the idempotency key");
+            goto fail;
+        }
+    }
+    int64_t now = store_now_ms();
+    if (!(q = prep(s, Q_INSERT_CLAIM, st))) goto fail;
+    bind_text(q, 1, id);
+    bind_text(q, 2, nc->video.sha256);
+    sqlite3_bind_int64(q, 3, nc->video.bytes);
+    bind_text(q, 4, nc->content_type);
+    if (nc->idempotency_key[0]) bind_text(q, 5, nc->idempotency_key);
+    else sqlite3_bind_null(q, 5);
+    bind_text(q, 6, nc->uploader);
+    bind_text(q, 7, nc->fields.policy_id);
+    bind_text(q, 8, nc->fields.claimant);
+    bind_text(q, 9, nc->fields.plate);
+    bind_text(q, 10, nc->fields.location);
+    bind_text(q, 11, nc->fields.reported_damage);
+    sqlite3_bind_int64(q, 12, now);
+    sqlite3_bind_int64(q, 13, now);
+    if (run(s, q, "inserting a claim", st) != DC_OK) goto fail;
+    if (!(q = prep(s, Q_INSERT_JOB, st))) goto fail;
+    bind_text(q, 1, id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, now);
+    if (run(s, q, "queueing a claim", st) != DC_OK) goto fail;
+    if (audit_append_tx(s, audit, st) != DC_OK) goto fail;
+    if ((rc = commit(s, st)) != DC_OK) return rc;
+    if (!(q = prep(s, Q_CLAIM_GET, st))) return st->code;
+    bind_text(q, 1, id);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) read_claim(q, out);
+    sqlite3_reset(q);
+    return r == SQLITE_ROW ? DC_OK : sq_fail(s, st, "reading a new claim");
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+static dc_error_class claim_get(void *self, const char *id, dc_store_claim *out, bool *found,
+                                dc_status *st) {
+    sq *s = self;
+    sqlite3_stmt *q = prep(s, Q_CLAIM_GET, st);
+    if (!q) return st->code;
+    bind_text(q, 1, id);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        read_claim(q, out);
+        *found = true;
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a claim");
+}
+
+static dc_error_class claims_list(void *self, const dc_store_claim_filter *f,
+                                  dc_store_claim *rows, int *count, char *next_cursor,
+                                  dc_status *st) {
+    sq *s = self;
+    /* Keyset paging on (priority DESC, created_ms, id): filters apply first, then the page
+     * starts strictly after the cursor's row, so no row is skipped or shown twice while claims
+     * arrive. One more row than asked says whether there is a next page. */
+    static const char sql[] =
+        "SELECT " CLAIM_COLS " FROM claims WHERE (?1 IS NULL OR state = ?1) AND "
+        "(?2 IS NULL OR priority = ?2) AND (?3 IS NULL OR uploader = ?3) AND "
+        "(?4 IS NULL OR priority < ?4 OR (priority = ?4 AND (created_ms > ?5 OR "
+        "(created_ms = ?5 AND id > ?6)))) ORDER BY priority DESC, created_ms, id LIMIT ?7";
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return sq_fail(s, st, "preparing the claim list");
+    if (f->state >= 0) sqlite3_bind_int(q, 1, f->state);
+    if (f->priority >= 0) sqlite3_bind_int(q, 2, f->priority);
+    if (f->uploader) bind_text(q, 3, f->uploader);
+    if (f->cursor) {
+        int p;
+        int64_t t;
+        char id[DC_STORE_ID_LEN];
+        store_cursor_decode(f->cursor, &p, &t, id);
+        sqlite3_bind_int(q, 4, p);
+        sqlite3_bind_int64(q, 5, t);
+        bind_text(q, 6, id);
+    }
+    sqlite3_bind_int(q, 7, f->limit + 1);
+    int r, n = 0;
+    dc_error_class rc = DC_OK;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == f->limit) {
+            const dc_store_claim *last = &rows[n - 1];
+            store_cursor_encode(last->review_priority, last->created_ms, last->id, next_cursor);
+            break;
+        }
+        read_claim(q, &rows[n++]);
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE) rc = sq_fail(s, st, "listing claims");
+    sqlite3_finalize(q);
+    *count = n;
+    return rc;
+}
+
+static dc_error_class claim_counts(void *self, int64_t counts[DC_STATE_COUNT], dc_status *st) {
+    sq *s = self;
+    sqlite3_stmt *q = prep(s, Q_COUNTS, st);
+    if (!q) return st->code;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        int state = sqlite3_column_int(q, 0);
+        if (state >= 0 && state < DC_STATE_COUNT) counts[state] = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "counting claims");
+}
+
+/* ---- jobs ----------------------------------------------------------------------------------- */
+
+/* Ends a claim inside the caller's transaction: its one final assessment, its state, the job
+ * leaves the hot table, the audit row. */
+static dc_error_class finish_tx(sq *s, const char *claim_id, int attempt, int charged,
+                                const char *json, dc_claim_state state, dc_error_class cls,
+                                const char *message, int priority, int severity,
+                                dc_audit_row *audit, dc_status *st) {
+    int64_t now = store_now_ms();
+    sqlite3_stmt *q = prep(s, Q_INSERT_ASSESSMENT, st);
+    if (!q) return st->code;
+    bind_text(q, 1, claim_id);
+    sqlite3_bind_int(q, 2, attempt);
+    bind_text(q, 3, json);
+    sqlite3_bind_int64(q, 4, now);
+    dc_error_class rc = run(s, q, "storing the assessment", st);
+    if (rc != DC_OK) return rc;
+    if (!(q = prep(s, Q_FINISH_CLAIM, st))) return st->code;
+    sqlite3_bind_int(q, 1, (int)state);
+    sqlite3_bind_int(q, 2, (int)cls);
+    bind_text(q, 3, message);
+    sqlite3_bind_int(q, 4, priority);
+    sqlite3_bind_int(q, 5, severity);
+    sqlite3_bind_int(q, 6, charged);
+    sqlite3_bind_int64(q, 7, now);
+    bind_text(q, 8, claim_id);
+    if ((rc = run(s, q, "finishing a claim", st)) != DC_OK) return rc;
+    if (!(q = prep(s, Q_DELETE_JOB, st))) return st->code;
+    bind_text(q, 1, claim_id);
+    if ((rc = run(s, q, "removing a finished job", st)) != DC_OK) return rc;
+    return audit_append_tx(s, audit, st);
+}
+
+static dc_error_class set_claim_state(sq *s, const char *claim_id, dc_claim_state state,
+                                     int charged, dc_status *st) {
+    sqlite3_stmt *q = prep(s, Q_CLAIM_STATE, st);
+    if (!q) return st->code;
+    sqlite3_bind_int(q, 1, (int)state);
+    sqlite3_bind_int(q, 2, charged);
+    sqlite3_bind_int64(q, 3, store_now_ms());
+    bind_text(q, 4, claim_id);
+    return run(s, q, "updating a claim", st);
+}
+
+/* Expired leases inside the caller's transaction. */
+static dc_error_class rescue_tx(sq *s, int *requeued, int *failed, dc_status *st) {
+    int64_t now = store_now_ms();
+    for (;;) {
+        struct {
+            char id[DC_STORE_ID_LEN];
+            char sha[65];
+            int charged;
+        } batch[64];
+        int n = 0;
+        sqlite3_stmt *q = prep(s, Q_EXPIRED, st);
+        if (!q) return st->code;
+        sqlite3_bind_int64(q, 1, now);
+        int r;
+        while (n < 64 && (r = sqlite3_step(q)) == SQLITE_ROW) {
+            col_text(q, 0, batch[n].id, sizeof batch[n].id);
+            batch[n].charged = sqlite3_column_int(q, 1);
+            col_text(q, 2, batch[n].sha, sizeof batch[n].sha);
+            n++;
+        }
+        sqlite3_reset(q);
+        if (n == 0) return DC_OK;
+        for (int i = 0; i < n; i++) {
+            dc_error_class rc;
+            if (batch[i].charged < s->opts.max_attempts) {
+                if (!(q = prep(s, Q_REQUEUE, st))) return st->code;
+                sqlite3_bind_int64(q, 1, now);
+                bind_text(q, 2, batch[i].id);
+                if ((rc = run(s, q, "queueing an expired job again", st)) ||
+                    (rc = set_claim_state(s, batch[i].id, DC_STATE_QUEUED, batch[i].charged, st)))
+                    return rc;
+                (*requeued)++;
+            } else {
+                char msg[256];
+                snprintf(msg, sizeof msg, STORE_LEASE_LOST_MESSAGE, batch[i].charged);
+                char *json = store_failed_assessment_json(batch[i].id, batch[i].sha,
+                                                          DC_ERR_INTERNAL, msg);
+                if (!json) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
+                dc_audit_row audit;
+                store_audit_claim_failed(&audit, batch[i].id, batch[i].sha, "system",
+                                         DC_ERR_INTERNAL, msg);
+                rc = finish_tx(s, batch[i].id, 0, batch[i].charged, json, DC_STATE_FAILED,
+                               DC_ERR_INTERNAL, msg, store_failed_priority(), -1, &audit, st);
+                free(json);
+                if (rc != DC_OK) return rc;
+                (*failed)++;
+            }
+        }
+    }
+}
+
+static dc_error_class jobs_rescue(void *self, int *requeued, int *failed, dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    if ((rc = rescue_tx(s, requeued, failed, st)) != DC_OK) {
+        rollback(s);
+        return rc;
+    }
+    return commit(s, st);
+}
+
+static dc_error_class job_claim(void *self, const char *worker, dc_store_job *job, bool *got,
+                                dc_status *st) {
+    sq *s = self;
+    int requeued = 0, failed = 0;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    if ((rc = rescue_tx(s, &requeued, &failed, st)) != DC_OK) goto fail;
+    int64_t now = store_now_ms();
+    sqlite3_stmt *q = prep(s, Q_NEXT_JOB, st);
+    if (!q) goto fail;
+    sqlite3_bind_int64(q, 1, now);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) col_text(q, 0, job->claim_id, sizeof job->claim_id);
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE) return commit(s, st); /* nothing to do (rescues kept) */
+    if (r != SQLITE_ROW) {
+        sq_fail(s, st, "looking for a queued job");
+        goto fail;
+    }
+    if (!(q = prep(s, Q_TAKE_JOB, st))) goto fail;
+    sqlite3_bind_int64(q, 1, now + (int64_t)s->opts.lease_sec * 1000);
+    bind_text(q, 2, worker);
+    bind_text(q, 3, job->claim_id);
+    if (run(s, q, "claiming a job", st) != DC_OK) goto fail;
+    if (!(q = prep(s, Q_JOB_READ, st))) goto fail;
+    bind_text(q, 1, job->claim_id);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        sqlite3_reset(q);
+        sq_fail(s, st, "reading a claimed job");
+        goto fail;
+    }
+    job->attempt = sqlite3_column_int(q, 0);
+    job->charged = sqlite3_column_int(q, 1);
+    job->lease_until_ms = sqlite3_column_int64(q, 2);
+    col_text(q, 3, job->video_sha256, sizeof job->video_sha256);
+    col_text(q, 4, job->fields.policy_id, sizeof job->fields.policy_id);
+    col_text(q, 5, job->fields.claimant, sizeof job->fields.claimant);
+    col_text(q, 6, job->fields.plate, sizeof job->fields.plate);
+    col_text(q, 7, job->fields.location, sizeof job->fields.location);
+    col_text(q, 8, job->fields.reported_damage, sizeof job->fields.reported_damage);
+    sqlite3_reset(q);
+    store_copy(job->worker, sizeof job->worker, worker);
+    if (set_claim_state(s, job->claim_id, DC_STATE_RUNNING, job->charged, st) != DC_OK) goto fail;
+    if ((rc = commit(s, st)) != DC_OK) return rc;
+    *got = true;
+    return DC_OK;
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+static dc_error_class job_heartbeat(void *self, dc_store_job *job, bool *held, dc_status *st) {
+    sq *s = self;
+    sqlite3_stmt *q = prep(s, Q_HEARTBEAT, st);
+    if (!q) return st->code;
+    int64_t until = store_now_ms() + (int64_t)s->opts.lease_sec * 1000;
+    sqlite3_bind_int64(q, 1, until);
+    bind_text(q, 2, job->claim_id);
+    sqlite3_bind_int(q, 3, job->attempt);
+    dc_error_class rc = run(s, q, "renewing a lease", st);
+    if (rc != DC_OK) return rc;
+    *held = sqlite3_changes(s->db) == 1;
+    if (*held) job->lease_until_ms = until;
+    return DC_OK;
+}
+
+/* Inside a transaction: is job->attempt still the running attempt? */
+static dc_error_class fence_tx(sq *s, const dc_store_job *job, bool *holds, int *charged,
+                               dc_status *st) {
+    *holds = false;
+    sqlite3_stmt *q = prep(s, Q_JOB_FENCE, st);
+    if (!q) return st->code;
+    bind_text(q, 1, job->claim_id);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        *holds = sqlite3_column_int(q, 0) == 1 && sqlite3_column_int(q, 1) == job->attempt;
+        *charged = sqlite3_column_int(q, 2);
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a job");
+}
+
+static dc_error_class job_complete(void *self, const dc_store_job *job,
+                                   const dc_store_result *res, dc_audit_row *audit,
+                                   bool *accepted, dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    bool holds;
+    int charged = 0;
+    if ((rc = fence_tx(s, job, &holds, &charged, st)) != DC_OK) goto fail;
+    if (!holds) {
+        rollback(s);
+        return DC_OK;
+    }
+    const dc_assessment *a = res->assessment;
+    bool failed = a->status == DC_CLAIM_FAILED;
+    dc_error_class cls = failed ? (a->error_class == DC_OK ? DC_ERR_INTERNAL : a->error_class)
+                                : DC_OK;
+    rc = finish_tx(s, job->claim_id, job->attempt, charged, res->assessment_json,
+                   failed ? DC_STATE_FAILED : DC_STATE_DONE, cls, failed ? a->error_message : "",
+                   (int)a->review_priority, failed ? -1 : (int)a->severity, audit, st);
+    if (rc != DC_OK) goto fail;
+    sqlite3_stmt *q;
+    if (res->report_html) {
+        if (!(q = prep(s, Q_INSERT_ARTIFACT, st))) goto fail;
+        bind_text(q, 1, job->claim_id);
+        bind_text(q, 2, "report.html");
+        sqlite3_bind_blob64(q, 3, res->report_html, res->report_html_len, SQLITE_STATIC);
+        if ((rc = run(s, q, "storing the report", st)) != DC_OK) goto fail;
+    }
+    for (int i = 0; i < res->frame_count; i++) {
+        if (!res->frames_jpeg[i]) continue;
+        char name[32];
+        snprintf(name, sizeof name, "frame-%d.jpg", i);
+        if (!(q = prep(s, Q_INSERT_ARTIFACT, st))) goto fail;
+        bind_text(q, 1, job->claim_id);
+        bind_text(q, 2, name);
+        sqlite3_bind_blob64(q, 3, res->frames_jpeg[i], res->frames_jpeg_len[i], SQLITE_STATIC);
+        if ((rc = run(s, q, "storing an evidence frame", st)) != DC_OK) goto fail;
+    }
+    if ((rc = commit(s, st)) != DC_OK) return rc;
+    *accepted = true;
+    return DC_OK;
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+static dc_error_class job_fail(void *self, const dc_store_job *job, dc_error_class cls,
+                               const char *message, bool retryable, const char *final_json,
+                               dc_audit_row *final_audit, bool *accepted, dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    bool holds;
+    int charged = 0;
+    if ((rc = fence_tx(s, job, &holds, &charged, st)) != DC_OK) goto fail;
+    if (!holds) {
+        rollback(s);
+        return DC_OK;
+    }
+    if (retryable && charged < s->opts.max_attempts) {
+        /* Back off: retry_delay_sec, doubled for each attempt already charged. */
+        double delay = s->opts.retry_delay_sec * pow(2.0, charged > 1 ? charged - 1 : 0);
+        sqlite3_stmt *q = prep(s, Q_RETRY_JOB, st);
+        if (!q) goto fail;
+        sqlite3_bind_int64(q, 1, store_now_ms() + (int64_t)(delay * 1000));
+        bind_text(q, 2, job->claim_id);
+        if ((rc = run(s, q, "queueing a failed job again", st)) ||
+            (rc = set_claim_state(s, job->claim_id, DC_STATE_QUEUED, charged, st)))
+            goto fail;
+    } else {
+        rc = finish_tx(s, job->claim_id, job->attempt, charged, final_json, DC_STATE_FAILED,
+                       cls == DC_OK ? DC_ERR_INTERNAL : cls, message, store_failed_priority(), -1,
+                       final_audit, st);
+        if (rc != DC_OK) goto fail;
+    }
+    if ((rc = commit(s, st)) != DC_OK) return rc;
+    *accepted = true;
+    return DC_OK;
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+static dc_error_class job_release(void *self, const dc_store_job *job, bool *accepted,
+                                  dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    bool holds;
+    int charged = 0;
+    if ((rc = fence_tx(s, job, &holds, &charged, st)) != DC_OK) goto fail;
+    if (!holds) {
+        rollback(s);
+        return DC_OK;
+    }
+    sqlite3_stmt *q = prep(s, Q_RELEASE_JOB, st);
+    if (!q) goto fail;
+    sqlite3_bind_int64(q, 1, store_now_ms());
+    bind_text(q, 2, job->claim_id);
+    if ((rc = run(s, q, "releasing a job", st)) ||
+        (rc = set_claim_state(s, job->claim_id, DC_STATE_QUEUED, charged - 1, st)))
+        goto fail;
+    if ((rc = commit(s, st)) != DC_OK) return rc;
+    *accepted = true;
+    return DC_OK;
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+/* ---- results, reviews ----------------------------------------------------------------------- */
+
+static dc_error_class blob_get(sq *s, sqlite3_stmt *q, uint8_t **data, size_t *len,
+                               dc_status *st) {
+    int r = sqlite3_step(q);
+    dc_error_class rc = DC_OK;
+    if (r == SQLITE_ROW) {
+        const void *b = sqlite3_column_blob(q, 0);
+        size_t n = (size_t)sqlite3_column_bytes(q, 0);
+        *data = malloc(n + 1); /* +1: a NUL so that text callers can use it as a string */
+        if (!*data) {
+            rc = dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
+        } else {
+            if (n) memcpy(*data, b, n);
+            (*data)[n] = 0;
+            *len = n;
+        }
+    } else if (r != SQLITE_DONE) {
+        rc = sq_fail(s, st, "reading a stored result");
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static dc_error_class assessment_get(void *self, const char *claim_id, char **json,
+                                     dc_status *st) {
+    sq *s = self;
+    sqlite3_stmt *q = prep(s, Q_ASSESSMENT_GET, st);
+    if (!q) return st->code;
+    bind_text(q, 1, claim_id);
+    size_t len = 0;
+    return blob_get(s, q, (uint8_t **)json, &len, st);
+}
+
+static dc_error_class artifact_get(void *self, const char *claim_id, const char *name,
+                                   uint8_t **data, size_t *len, dc_status *st) {
+    sq *s = self;
+    sqlite3_stmt *q = prep(s, Q_ARTIFACT_GET, st);
+    if (!q) return st->code;
+    bind_text(q, 1, claim_id);
+    bind_text(q, 2, name);
+    return blob_get(s, q, data, len, st);
+}
+
+static dc_error_class review_add(void *self, const char *claim_id, const dc_store_review *r,
+                                 const char *reviewer, dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    char *json = NULL;
+    sqlite3_stmt *q = prep(s, Q_REVIEW_CLAIM, st);
+    if (!q) goto fail;
+    bind_text(q, 1, claim_id);
+    int step = sqlite3_step(q);
+    if (step != SQLITE_ROW) {
+        sqlite3_reset(q);
+        if (step == SQLITE_DONE) dc_fail(st, DC_ERR_INPUT, "review: no claim %s", claim_id);
+        else sq_fail(s, st, "reading a claim to review");
+        goto fail;
+    }
+    int state = sqlite3_column_int(q, 0);
+    char sha[65];
+    col_text(q, 1, sha, sizeof sha);
+    const unsigned char *j = sqlite3_column_text(q, 2);
+    json = j ? strdup((const char *)j) : NULL;
+    sqlite3_reset(q);
+    if (state != DC_STATE_DONE && state != DC_STATE_FAILED) {
+        dc_fail(st, DC_ERR_INPUT, "review: claim %s is %s, not finished yet", claim_id,
+                dc_claim_state_name((dc_claim_state)state));
+        goto fail;
+    }
+    int64_t now = store_now_ms();
+    if (!(q = prep(s, Q_INSERT_REVIEW, st))) goto fail;
+    bind_text(q, 1, claim_id);
+    bind_text(q, 2, reviewer);
+    bind_text(q, 3, dc_review_decision_name(r->decision));
+    if (r->has_severity) sqlite3_bind_int(q, 4, r->severity);
+    if (r->has_fault_ratio) sqlite3_bind_int(q, 5, r->fault_ratio);
+    if (r->has_fraud_flag) sqlite3_bind_int(q, 6, r->fraud_flag);
+    bind_text(q, 7, r->reasoning);
+    sqlite3_bind_int64(q, 8, now);
+    if (run(s, q, "storing a review", st) != DC_OK) goto fail;
+    if (!(q = prep(s, Q_CLAIM_DECISION, st))) goto fail;
+    bind_text(q, 1, dc_review_decision_name(r->decision));
+    sqlite3_bind_int64(q, 2, now);
+    bind_text(q, 3, claim_id);
+    if (run(s, q, "recording the decision", st) != DC_OK) goto fail;
+    dc_audit_row rows[4];
+    int n = store_audit_review(rows, claim_id, sha, r, reviewer, json);
+    for (int i = 0; i < n; i++)
+        if (audit_append_tx(s, &rows[i], st) != DC_OK) goto fail;
+    free(json);
+    return commit(s, st);
+fail:
+    free(json);
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+/* ---- audit ---------------------------------------------------------------------------------- */
+
+static dc_error_class audit_append(void *self, dc_audit_row *row, dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    if ((rc = audit_append_tx(s, row, st)) != DC_OK) {
+        rollback(s);
+        return rc;
+    }
+    return commit(s, st);
+}
+
+static dc_error_class audit_list(void *self, const char *claim_id, int64_t after_seq,
+                                 dc_audit_row *rows, int max, int *count, dc_status *st) {
+    sq *s = self;
+    sqlite3_stmt *q = prep(s, claim_id ? Q_AUDIT_CLAIM : Q_AUDIT_ALL, st);
+    if (!q) return st->code;
+    int i = 1;
+    if (claim_id) bind_text(q, i++, claim_id);
+    sqlite3_bind_int64(q, i++, after_seq);
+    sqlite3_bind_int(q, i, max);
+    int r, n = 0;
+    while (n < max && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        dc_audit_row *a = &rows[n++];
+        memset(a, 0, sizeof *a);
+        a->seq = sqlite3_column_int64(q, 0);
+        col_text(q, 1, a->at, sizeof a->at);
+        col_text(q, 2, a->actor, sizeof a->actor);
+        col_text(q, 3, a->action, sizeof a->action);
+        col_text(q, 4, a->claim_id, sizeof a->claim_id);
+        col_text(q, 5, a->before, sizeof a->before);
+        col_text(q, 6, a->after, sizeof a->after);
+        col_text(q, 7, a->reason, sizeof a->reason);
+        col_text(q, 8, a->model, sizeof a->model);
+        col_text(q, 9, a->prompt_version, sizeof a->prompt_version);
+        col_text(q, 10, a->rules_version, sizeof a->rules_version);
+        col_text(q, 11, a->video_sha256, sizeof a->video_sha256);
+        col_text(q, 12, a->prev_hash, sizeof a->prev_hash);
+        col_text(q, 13, a->hash, sizeof a->hash);
+    }
+    if (n < max && r != SQLITE_DONE) {
+        sqlite3_reset(q);
+        return sq_fail(s, st, "reading the audit trail");
+    }
+    sqlite3_reset(q);
+    *count = n;
+    return DC_OK;
+}
+
+/* ---- keys ----------------------------------------------------------------------------------- */
+
+static void read_key(sqlite3_stmt *q, dc_store_key *k, char *hash) {
+    memset(k, 0, sizeof *k);
+    col_text(q, 0, k->id, sizeof k->id);
+    col_text(q, 1, k->name, sizeof k->name);
+    k->role = (dc_role)sqlite3_column_int(q, 2);
+    k->revoked = sqlite3_column_int(q, 3) != 0;
+    k->created_ms = sqlite3_column_int64(q, 4);
+    k->revoked_ms = sqlite3_column_int64(q, 5);
+    if (hash) col_text(q, 6, hash, 65);
+}
+
+static dc_error_class key_insert(void *self, const dc_store_key *k, const char *hash,
+                                 dc_audit_row *audit, dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    sqlite3_stmt *q = prep(s, Q_INSERT_KEY, st);
+    if (!q) goto fail;
+    bind_text(q, 1, k->id);
+    bind_text(q, 2, k->name);
+    sqlite3_bind_int(q, 3, (int)k->role);
+    bind_text(q, 4, hash);
+    sqlite3_bind_int64(q, 5, k->created_ms);
+    int step = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (step != SQLITE_DONE) {
+        if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT)
+            dc_fail(st, DC_ERR_INPUT, "keys: an active key named '%s' exists (revoke it first)",
+                    k->name);
+        else sq_fail(s, st, "storing a key");
+        goto fail;
+    }
+    if (audit_append_tx(s, audit, st) != DC_OK) goto fail;
+    return commit(s, st);
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+static dc_error_class key_get(void *self, const char *id, dc_store_key *out, char *hash,
+                              bool *found, dc_status *st) {
+    sq *s = self;
+    sqlite3_stmt *q = prep(s, Q_KEY_GET, st);
+    if (!q) return st->code;
+    bind_text(q, 1, id);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        read_key(q, out, hash);
+        *found = true;
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a key");
+}
+
+static dc_error_class key_list(void *self, dc_store_key *rows, int max, int *count,
+                               dc_status *st) {
+    sq *s = self;
+    sqlite3_stmt *q = prep(s, Q_KEY_LIST, st);
+    if (!q) return st->code;
+    sqlite3_bind_int(q, 1, max);
+    int r, n = 0;
+    while (n < max && (r = sqlite3_step(q)) == SQLITE_ROW) read_key(q, &rows[n++], NULL);
+    sqlite3_reset(q);
+    *count = n;
+    return DC_OK;
+}
+
+static dc_error_class key_revoke(void *self, const char *id_or_name, dc_audit_row *audit,
+                                 bool *found, dc_status *st) {
+    sq *s = self;
+    *found = false;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    dc_store_key k;
+    sqlite3_stmt *q = prep(s, Q_KEY_FIND, st);
+    if (!q) goto fail;
+    bind_text(q, 1, id_or_name);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) read_key(q, &k, NULL);
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE) {
+        rollback(s);
+        return DC_OK;
+    }
+    if (r != SQLITE_ROW) {
+        sq_fail(s, st, "finding a key");
+        goto fail;
+    }
+    if (!(q = prep(s, Q_KEY_REVOKE, st))) goto fail;
+    sqlite3_bind_int64(q, 1, store_now_ms());
+    bind_text(q, 2, k.id);
+    if (run(s, q, "revoking a key", st) != DC_OK) goto fail;
+    store_audit_key(audit, "key.revoked", &k);
+    if (audit_append_tx(s, audit, st) != DC_OK) goto fail;
+    if ((rc = commit(s, st)) != DC_OK) return rc;
+    *found = true;
+    return DC_OK;
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+static const store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .video_sink_open = sink_open,
+    .video_sink_write = sink_write,
+    .video_sink_commit = sink_commit,
+    .video_sink_abort = sink_abort,
+    .video_source_open = source_open,
+    .video_source_read = source_read,
+    .video_source_close = source_close,
+    .video_local_path = local_path,
+    .claim_insert = claim_insert,
+    .claim_get = claim_get,
+    .claims_list = claims_list,
+    .claim_counts = claim_counts,
+    .job_claim = job_claim,
+    .job_heartbeat = job_heartbeat,
+    .job_complete = job_complete,
+    .job_fail = job_fail,
+    .job_release = job_release,
+    .jobs_rescue = jobs_rescue,
+    .assessment_get = assessment_get,
+    .artifact_get = artifact_get,
+    .review_add = review_add,
+    .audit_append = audit_append,
+    .audit_list = audit_list,
+    .key_insert = key_insert,
+    .key_get = key_get,
+    .key_list = key_list,
+    .key_revoke = key_revoke,
+};
