@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "claim_internal.h"
+#include "dashclaim/files.h"
 
 typedef struct {
     char id[128];
@@ -148,28 +149,6 @@ static dc_error_class take_record(const char *text, const char *path, int where,
     return rc;
 }
 
-static char *slurp(const char *path, dc_status *st) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dc_fail(st, DC_ERR_INPUT, "%s: cannot open assessments: %s", path, strerror(errno));
-        return NULL;
-    }
-    claim_strbuf sb = {0};
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) claim_sb_appendn(&sb, buf, n);
-    bool err = ferror(f);
-    fclose(f);
-    claim_sb_append(&sb, "");
-    char *text = claim_sb_finish(&sb);
-    if (err || !text) {
-        free(text);
-        dc_fail(st, err ? DC_ERR_INPUT : DC_ERR_RESOURCE, "%s: read failed", path);
-        return NULL;
-    }
-    return text;
-}
-
 dc_error_class dc_calibration_fit_files(const char *labels_path, const char *assessments_path,
                                         double alpha, dc_conformal_method method,
                                         dc_calibration *out, dc_calibration_report *report,
@@ -183,7 +162,7 @@ dc_error_class dc_calibration_fit_files(const char *labels_path, const char *ass
     if (rc != DC_OK) return rc;
     r->labels = nrows;
     if (nrows > 1) qsort(rows, (size_t)nrows, sizeof *rows, cmp_label);
-    char *text = slurp(assessments_path, st);
+    char *text = dc_file_read(assessments_path, NULL, st);
     if (!text) {
         free(rows);
         return st ? st->code : DC_ERR_INPUT;

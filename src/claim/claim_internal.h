@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "dashclaim/claim.h"
+#include "dashclaim/str.h"
 
 /* An enumeration as the model and the JSON see it. names[i] is written for value i
  * (severity: value i = DC_SEVERITY_NONE + i). The model is offered names[offer_from..];
@@ -82,17 +83,5 @@ json_t *claim_json_text(const char *s);
 json_t *claim_json_get_ci(const json_t *obj, const char *key);
 /* Current UTC time as ISO 8601 into out[32]. */
 void claim_utc_now(char out[32]);
-
-/* Growable string for writers. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-    bool failed; /* out of memory: later appends are ignored */
-} claim_strbuf;
-void claim_sb_append(claim_strbuf *sb, const char *s);
-void claim_sb_appendn(claim_strbuf *sb, const char *s, size_t n);
-void claim_sb_printf(claim_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Returns the string (caller frees) or NULL if anything failed. */
-char *claim_sb_finish(claim_strbuf *sb);
 
 #endif

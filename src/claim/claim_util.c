@@ -1,5 +1,4 @@
-/* Small helpers shared by the claim module: enum spellings, UTF-8-safe copies, a growable
- * string, timestamps. */
+/* Small helpers shared by the claim module: enum spellings, UTF-8-safe copies, timestamps. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,60 +76,6 @@ void claim_utc_now(char out[32]) {
         return;
     }
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void sb_reserve(claim_strbuf *sb, size_t extra) {
-    if (sb->failed) return;
-    if (sb->len + extra + 1 <= sb->cap) return;
-    size_t cap = sb->cap ? sb->cap : 256;
-    while (cap < sb->len + extra + 1) cap *= 2;
-    char *p = realloc(sb->data, cap);
-    if (!p) {
-        sb->failed = true;
-        return;
-    }
-    sb->data = p;
-    sb->cap = cap;
-}
-
-void claim_sb_appendn(claim_strbuf *sb, const char *s, size_t n) {
-    sb_reserve(sb, n);
-    if (sb->failed) return;
-    memcpy(sb->data + sb->len, s, n);
-    sb->len += n;
-    sb->data[sb->len] = '\0';
-}
-
-void claim_sb_append(claim_strbuf *sb, const char *s) { claim_sb_appendn(sb, s, strlen(s)); }
-
-void claim_sb_printf(claim_strbuf *sb, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        sb->failed = true;
-        return;
-    }
-    sb_reserve(sb, (size_t)n);
-    if (sb->failed) return;
-    va_start(ap, fmt);
-    vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb->len += (size_t)n;
-}
-
-char *claim_sb_finish(claim_strbuf *sb) {
-    if (sb->failed) {
-        free(sb->data);
-        *sb = (claim_strbuf){0};
-        return NULL;
-    }
-    sb_reserve(sb, 0);
-    if (sb->failed) return claim_sb_finish(sb);
-    char *s = sb->data;
-    *sb = (claim_strbuf){0};
-    return s;
 }
 
 /* User-supplied text (paths, ids) may not be UTF-8; JSON must be. Invalid bytes become '?'. */

@@ -2,13 +2,13 @@
  * labelled claims, the set contains the true severity with probability >= 1 - alpha
  * (marginally, for claims like the calibration ones), whatever the model's quality: a
  * poor model gets wide sets, not false confidence. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "claim_internal.h"
+#include "dashclaim/files.h"
 
 /* Scores equal up to rounding must count as equal, or a label whose score is exactly qhat
  * could drop out of the set. */
@@ -124,18 +124,20 @@ char *dc_calibration_to_json(const dc_calibration *c) {
 }
 
 dc_error_class dc_calibration_save(const char *path, const dc_calibration *c, dc_status *st) {
-    char *text = dc_calibration_to_json(c);
-    if (!text) return dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory writing calibration", path);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        free(text);
-        return dc_fail(st, DC_ERR_INPUT, "%s: cannot create: %s", path, strerror(errno));
+    /* Written whole or not at all: a calibration cut short by a full disk or a crash would
+     * otherwise load as garbage, or not at all, at the next start. */
+    dc_str text = {0};
+    char *json = dc_calibration_to_json(c);
+    dc_str_append(&text, json);
+    dc_str_append(&text, "\n");
+    free(json);
+    if (!json || text.failed) {
+        dc_str_free(&text);
+        return dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory writing calibration", path);
     }
-    bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    ok = (fclose(f) == 0) && ok;
-    free(text);
-    if (!ok) return dc_fail(st, DC_ERR_RESOURCE, "%s: write failed: %s", path, strerror(errno));
-    return DC_OK;
+    dc_error_class rc = dc_file_write_atomic(path, text.data, text.len, st);
+    dc_str_free(&text);
+    return rc;
 }
 
 dc_error_class dc_calibration_load(const char *path, dc_calibration *c, dc_status *st) {

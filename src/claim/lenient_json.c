@@ -20,7 +20,7 @@ typedef struct {
     const char *s;
     size_t pos, len;
     int repairs;
-    claim_strbuf buf; /* scratch for strings */
+    dc_str buf; /* scratch for strings */
 } reader;
 
 static int peek(const reader *r) { return r->pos < r->len ? (unsigned char)r->s[r->pos] : -1; }
@@ -48,27 +48,27 @@ static void skip_space(reader *r) {
 }
 
 /* Appends code point cp as UTF-8 (surrogates and out-of-range become U+FFFD). */
-static void put_utf8(claim_strbuf *b, unsigned long cp) {
+static void put_utf8(dc_str *b, unsigned long cp) {
     char out[4];
     if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF || cp == 0) cp = cp == 0 ? ' ' : 0xFFFD;
     if (cp < 0x80) {
         out[0] = (char)cp;
-        claim_sb_appendn(b, out, 1);
+        dc_str_appendn(b, out, 1);
     } else if (cp < 0x800) {
         out[0] = (char)(0xC0 | (cp >> 6));
         out[1] = (char)(0x80 | (cp & 0x3F));
-        claim_sb_appendn(b, out, 2);
+        dc_str_appendn(b, out, 2);
     } else if (cp < 0x10000) {
         out[0] = (char)(0xE0 | (cp >> 12));
         out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
         out[2] = (char)(0x80 | (cp & 0x3F));
-        claim_sb_appendn(b, out, 3);
+        dc_str_appendn(b, out, 3);
     } else {
         out[0] = (char)(0xF0 | (cp >> 18));
         out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
         out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
         out[3] = (char)(0x80 | (cp & 0x3F));
-        claim_sb_appendn(b, out, 4);
+        dc_str_appendn(b, out, 4);
     }
 }
 
@@ -86,7 +86,7 @@ static void copy_utf8_char(reader *r) {
             r->repairs++;
         } else {
             char ch = (char)c;
-            claim_sb_appendn(&r->buf, &ch, 1);
+            dc_str_appendn(&r->buf, &ch, 1);
         }
         r->pos++;
         return;
@@ -121,7 +121,7 @@ static void copy_utf8_char(reader *r) {
         put_utf8(&r->buf, 0xFFFD);
         r->repairs++;
     } else {
-        claim_sb_appendn(&r->buf, (const char *)p, need + 1);
+        dc_str_appendn(&r->buf, (const char *)p, need + 1);
     }
     r->pos += need + 1;
 }
@@ -151,8 +151,7 @@ static long read_hex4(reader *r) {
 static void read_string(reader *r) {
     int quote = peek(r);
     r->pos++;
-    r->buf.len = 0;
-    claim_sb_append(&r->buf, "");
+    dc_str_reset(&r->buf);
     if (quote == '\'') r->repairs++;
     while (true) {
         if (at_end(r)) {
@@ -216,7 +215,7 @@ static void read_string(reader *r) {
             copy_utf8_char(r);
             continue;
         }
-        claim_sb_appendn(&r->buf, &ch, 1);
+        dc_str_appendn(&r->buf, &ch, 1);
     }
 }
 
@@ -226,8 +225,7 @@ static bool is_word_char(int c) {
 
 /* A bare word (unquoted key or value): letters, digits, _-.+ and non-ASCII. */
 static void read_word(reader *r) {
-    r->buf.len = 0;
-    claim_sb_append(&r->buf, "");
+    dc_str_reset(&r->buf);
     while (!at_end(r) && is_word_char(peek(r))) copy_utf8_char(r);
 }
 
@@ -255,7 +253,8 @@ static bool is_json_number(const char *w) {
 }
 
 static json_t *word_value(reader *r) {
-    const char *w = r->buf.data ? r->buf.data : "";
+    if (r->buf.failed) return NULL; /* out of memory: the word is not all there */
+    const char *w = dc_str_text(&r->buf);
     if (!strcmp(w, "true")) return json_true();
     if (!strcmp(w, "false")) return json_false();
     if (!strcmp(w, "null")) return json_null();
@@ -316,7 +315,7 @@ static json_t *read_object(reader *r, int depth) {
             r->pos++;
             continue;
         }
-        char *key = strdup(r->buf.data ? r->buf.data : "");
+        char *key = r->buf.failed ? NULL : strdup(dc_str_text(&r->buf));
         if (!key) {
             json_decref(obj);
             return NULL;
@@ -428,7 +427,7 @@ static json_t *read_value(reader *r, int depth) {
     if (c == '[') return read_array(r, depth);
     if (c == '"' || c == '\'') {
         read_string(r);
-        return json_string(r->buf.data ? r->buf.data : "");
+        return r->buf.failed ? NULL : json_string(dc_str_text(&r->buf));
     }
     if (is_word_char(c)) {
         read_word(r);
@@ -476,7 +475,7 @@ static json_t *parse_from(const char *text, size_t from, size_t len, int *repair
         attempts++;
         reader r = {.s = text, .pos = i, .len = len};
         json_t *v = read_value(&r, 0);
-        free(r.buf.data);
+        dc_str_free(&r.buf);
         if (useful(v)) {
             json_decref(fallback);
             if (repairs) *repairs = r.repairs;

@@ -10,7 +10,7 @@
 #include "claim_internal.h"
 
 typedef struct {
-    claim_strbuf sb;
+    dc_str sb;
     const void *emitted[64]; /* enum descriptors and bounds already written as rules */
     int emitted_count;
     int string_bounds[16];
@@ -43,18 +43,18 @@ static int digits_of(double max) {
 
 static void need_enum(grammar_writer *g, const claim_enum_desc *e) {
     if (seen_ptr(g, e)) return;
-    claim_sb_printf(&g->sb, "%s ::= ", e->rule);
+    dc_str_appendf(&g->sb, "%s ::= ", e->rule);
     for (int i = e->offer_from; i < e->count; i++)
-        claim_sb_printf(&g->sb, "%s\"\\\"%s\\\"\"", i > e->offer_from ? " | " : "", e->names[i]);
-    claim_sb_append(&g->sb, "\n");
+        dc_str_appendf(&g->sb, "%s\"\\\"%s\\\"\"", i > e->offer_from ? " | " : "", e->names[i]);
+    dc_str_append(&g->sb, "\n");
 }
 
 static void need_string(grammar_writer *g, int max_chars) {
     for (int i = 0; i < g->string_bound_count; i++)
         if (g->string_bounds[i] == max_chars) return;
     if (g->string_bound_count < 16) g->string_bounds[g->string_bound_count++] = max_chars;
-    claim_sb_printf(&g->sb, "str%d ::= \"\\\"\" [^\"\\\\\\x00-\\x1f]{0,%d} \"\\\"\"\n", max_chars,
-                 max_chars);
+    dc_str_appendf(&g->sb, "str%d ::= \"\\\"\" [^\"\\\\\\x00-\\x1f]{0,%d} \"\\\"\"\n", max_chars,
+                   max_chars);
 }
 
 /* intM ::= the JSON integers 0..M exactly, so that a value the schema would clamp (and record
@@ -66,96 +66,102 @@ static void need_int(grammar_writer *g, int max) {
     if (g->int_max_count < 8) g->int_maxima[g->int_max_count++] = max;
     char m[16];
     int d = snprintf(m, sizeof m, "%d", max);
-    claim_sb_printf(&g->sb, "int%d ::= \"0\"", max);
-    if (d >= 3) claim_sb_printf(&g->sb, " | [1-9] [0-9]{0,%d}", d - 2);
-    else if (d == 2) claim_sb_printf(&g->sb, " | [1-9]");
+    dc_str_appendf(&g->sb, "int%d ::= \"0\"", max);
+    if (d >= 3)
+        dc_str_appendf(&g->sb, " | [1-9] [0-9]{0,%d}", d - 2);
+    else if (d == 2)
+        dc_str_appendf(&g->sb, " | [1-9]");
     for (int i = 0; i < d; i++) {
         int lo = i == 0 ? 1 : 0, hi = m[i] - '0' - 1;
         if (hi < lo) continue;
-        if (i == 0) claim_sb_printf(&g->sb, " | [%d-%d]", lo, hi);
-        else claim_sb_printf(&g->sb, " | \"%.*s\" [%d-%d]", i, m, lo, hi);
-        if (d - i - 1 > 0) claim_sb_printf(&g->sb, " [0-9]{%d}", d - i - 1);
+        if (i == 0)
+            dc_str_appendf(&g->sb, " | [%d-%d]", lo, hi);
+        else
+            dc_str_appendf(&g->sb, " | \"%.*s\" [%d-%d]", i, m, lo, hi);
+        if (d - i - 1 > 0) dc_str_appendf(&g->sb, " [0-9]{%d}", d - i - 1);
     }
-    if (max > 0) claim_sb_printf(&g->sb, " | \"%s\"", m);
-    claim_sb_printf(&g->sb, "\n");
+    if (max > 0) dc_str_appendf(&g->sb, " | \"%s\"", m);
+    dc_str_appendf(&g->sb, "\n");
 }
 
 static void need_number(grammar_writer *g, double max) {
     if (g->number_emitted) return;
     g->number_emitted = true;
-    claim_sb_printf(&g->sb, "num ::= (\"0\" | [1-9] [0-9]{0,%d}) (\".\" [0-9]{1,2})?\n",
-                 digits_of(max) - 1);
+    dc_str_appendf(&g->sb, "num ::= (\"0\" | [1-9] [0-9]{0,%d}) (\".\" [0-9]{1,2})?\n",
+                   digits_of(max) - 1);
 }
 
 static void write_object_rule(grammar_writer *g, const char *name, const claim_field *fields,
                               int count);
 
 /* Writes the symbol for field f into line (and any rules it needs into g). */
-static void field_symbol(grammar_writer *g, claim_strbuf *line, const char *parent,
+static void field_symbol(grammar_writer *g, dc_str *line, const char *parent,
                          const claim_field *f) {
     char name[96];
     switch (f->kind) {
     case CLAIM_FIELD_ENUM:
         need_enum(g, f->enumd);
-        claim_sb_append(line, f->enumd->rule);
+        dc_str_append(line, f->enumd->rule);
         break;
     case CLAIM_FIELD_ENUM_ARRAY:
         need_enum(g, f->enumd);
-        claim_sb_printf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", f->enumd->rule, f->enumd->rule,
-                     f->max_items - 1);
+        dc_str_appendf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", f->enumd->rule, f->enumd->rule,
+                       f->max_items - 1);
         break;
     case CLAIM_FIELD_STRING:
         need_string(g, f->max_items);
-        claim_sb_printf(line, "str%d", f->max_items);
+        dc_str_appendf(line, "str%d", f->max_items);
         break;
     case CLAIM_FIELD_NUMBER:
         need_number(g, f->max);
-        claim_sb_append(line, "num");
+        dc_str_append(line, "num");
         break;
     case CLAIM_FIELD_INT:
         need_int(g, (int)f->max);
-        claim_sb_printf(line, "int%d", (int)f->max);
+        dc_str_appendf(line, "int%d", (int)f->max);
         break;
     case CLAIM_FIELD_INT_OR_NULL:
         need_int(g, (int)f->max);
-        claim_sb_printf(line, "(\"null\" | int%d)", (int)f->max);
+        dc_str_appendf(line, "(\"null\" | int%d)", (int)f->max);
         break;
     case CLAIM_FIELD_OBJECT:
         rule_name(name, sizeof name, parent, f->name);
         write_object_rule(g, name, f->children, f->child_count);
-        claim_sb_append(line, name);
+        dc_str_append(line, name);
         break;
     case CLAIM_FIELD_OBJECT_ARRAY:
         rule_name(name, sizeof name, parent, f->name);
         strncat(name, "-item", sizeof name - strlen(name) - 1);
         write_object_rule(g, name, f->children, f->child_count);
-        claim_sb_printf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", name, name, f->max_items - 1);
+        dc_str_appendf(line, "\"[\" (%s (\",\" %s){0,%d})? \"]\"", name, name, f->max_items - 1);
         break;
     }
 }
 
 static void write_object_rule(grammar_writer *g, const char *name, const claim_field *fields,
                               int count) {
-    claim_strbuf line = {0};
-    claim_sb_printf(&line, "%s ::= \"{\"", name);
+    dc_str line = {0};
+    dc_str_appendf(&line, "%s ::= \"{\"", name);
     for (int i = 0; i < count; i++) {
-        claim_sb_printf(&line, " \"%s\\\"%s\\\":\" ", i ? "," : "", fields[i].name);
+        dc_str_appendf(&line, " \"%s\\\"%s\\\":\" ", i ? "," : "", fields[i].name);
         field_symbol(g, &line, strcmp(name, DC_MODEL_OUTPUT_GRAMMAR_ROOT) ? name : "", &fields[i]);
     }
-    claim_sb_append(&line, " \"}\"\n");
-    char *text = claim_sb_finish(&line);
+    dc_str_append(&line, " \"}\"\n");
+    char *text = dc_str_finish(&line);
     if (!text) {
         g->sb.failed = true;
         return;
     }
-    claim_sb_append(&g->sb, text);
+    dc_str_append(&g->sb, text);
     free(text);
 }
 
 char *dc_model_output_grammar(void) {
     grammar_writer g = {0};
-    claim_sb_printf(&g.sb, "# dashclaim model output, %s (generated from src/claim/model_schema.c)\n",
-                 DC_PROMPT_VERSION);
-    write_object_rule(&g, DC_MODEL_OUTPUT_GRAMMAR_ROOT, claim_model_fields, claim_model_field_count);
-    return claim_sb_finish(&g.sb);
+    dc_str_appendf(&g.sb,
+                   "# dashclaim model output, %s (generated from src/claim/model_schema.c)\n",
+                   DC_PROMPT_VERSION);
+    write_object_rule(&g, DC_MODEL_OUTPUT_GRAMMAR_ROOT, claim_model_fields,
+                      claim_model_field_count);
+    return dc_str_finish(&g.sb);
 }

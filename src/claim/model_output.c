@@ -46,8 +46,8 @@ dc_error_class dc_model_output_apply(const char *text, dc_assessment *a, dc_stat
 
 /* Writes s as a grammar string: no quote, backslash or control character (replaced), valid
  * UTF-8 only, at most max_chars characters. */
-static void write_string(claim_strbuf *sb, const char *s, int max_chars) {
-    claim_sb_append(sb, "\"");
+static void write_string(dc_str *sb, const char *s, int max_chars) {
+    dc_str_append(sb, "\"");
     int chars = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p && chars < max_chars) {
@@ -64,7 +64,7 @@ static void write_string(claim_strbuf *sb, const char *s, int max_chars) {
         for (int k = 1; valid && k < len; k++)
             if ((p[k] & 0xC0) != 0x80) valid = false;
         if (!valid) {
-            claim_sb_append(sb, "?");
+            dc_str_append(sb, "?");
             p++;
         } else if (len == 1) {
             char c = (char)*p;
@@ -74,41 +74,41 @@ static void write_string(claim_strbuf *sb, const char *s, int max_chars) {
                 c = '/';
             else if ((unsigned char)c < 0x20)
                 c = ' ';
-            claim_sb_appendn(sb, &c, 1);
+            dc_str_appendn(sb, &c, 1);
             p++;
         } else {
-            claim_sb_appendn(sb, (const char *)p, (size_t)len);
+            dc_str_appendn(sb, (const char *)p, (size_t)len);
             p += len;
         }
         chars++;
     }
-    claim_sb_append(sb, "\"");
+    dc_str_append(sb, "\"");
 }
 
-static void write_number(claim_strbuf *sb, double d, double lo, double hi) {
+static void write_number(dc_str *sb, double d, double lo, double hi) {
     if (!isfinite(d) || d < lo) d = lo;
     if (d > hi) d = hi;
     long long cents = llround(d * 100.0);
     long long whole = cents / 100, frac = cents % 100;
     if (frac == 0)
-        claim_sb_printf(sb, "%lld", whole);
+        dc_str_appendf(sb, "%lld", whole);
     else if (frac % 10 == 0)
-        claim_sb_printf(sb, "%lld.%lld", whole, frac / 10);
+        dc_str_appendf(sb, "%lld.%lld", whole, frac / 10);
     else
-        claim_sb_printf(sb, "%lld.%02lld", whole, frac);
+        dc_str_appendf(sb, "%lld.%02lld", whole, frac);
 }
 
-static void write_enum(claim_strbuf *sb, const claim_enum_desc *e, int v) {
+static void write_enum(dc_str *sb, const claim_enum_desc *e, int v) {
     if (v < e->offer_from || v >= e->count) v = e->fallback;
-    claim_sb_printf(sb, "\"%s\"", e->names[v]);
+    dc_str_appendf(sb, "\"%s\"", e->names[v]);
 }
 
-static void write_fields(claim_strbuf *sb, const claim_field *fields, int count, const void *base) {
-    claim_sb_append(sb, "{");
+static void write_fields(dc_str *sb, const claim_field *fields, int count, const void *base) {
+    dc_str_append(sb, "{");
     for (int i = 0; i < count; i++) {
         const claim_field *f = &fields[i];
         const char *p = (const char *)base + f->offset;
-        claim_sb_printf(sb, "%s\"%s\":", i ? "," : "", f->name);
+        dc_str_appendf(sb, "%s\"%s\":", i ? "," : "", f->name);
         switch (f->kind) {
         case CLAIM_FIELD_ENUM: write_enum(sb, f->enumd, *(const int *)p); break;
         case CLAIM_FIELD_ENUM_ARRAY:
@@ -116,15 +116,15 @@ static void write_fields(claim_strbuf *sb, const claim_field *fields, int count,
             int n = *(const int *)((const char *)base + f->count_offset);
             if (n > f->max_items) n = f->max_items;
             if (n < 0) n = 0;
-            claim_sb_append(sb, "[");
+            dc_str_append(sb, "[");
             for (int k = 0; k < n; k++) {
-                if (k) claim_sb_append(sb, ",");
+                if (k) dc_str_append(sb, ",");
                 if (f->kind == CLAIM_FIELD_ENUM_ARRAY)
                     write_enum(sb, f->enumd, ((const int *)p)[k]);
                 else
                     write_fields(sb, f->children, f->child_count, p + (size_t)k * f->elem_size);
             }
-            claim_sb_append(sb, "]");
+            dc_str_append(sb, "]");
             break;
         }
         case CLAIM_FIELD_STRING: write_string(sb, p, f->max_items); break;
@@ -133,23 +133,23 @@ static void write_fields(claim_strbuf *sb, const claim_field *fields, int count,
         case CLAIM_FIELD_INT_OR_NULL: {
             int v = *(const int *)p;
             if (v < 0 && f->kind == CLAIM_FIELD_INT_OR_NULL) {
-                claim_sb_append(sb, "null");
+                dc_str_append(sb, "null");
                 break;
             }
             if (v < f->min) v = (int)f->min;
             if (v > f->max) v = (int)f->max;
-            claim_sb_printf(sb, "%d", v);
+            dc_str_appendf(sb, "%d", v);
             break;
         }
         case CLAIM_FIELD_OBJECT: write_fields(sb, f->children, f->child_count, p); break;
         }
     }
-    claim_sb_append(sb, "}");
+    dc_str_append(sb, "}");
 }
 
 char *dc_model_output_to_json(const dc_assessment *a) {
     if (a->severity < DC_SEVERITY_NONE || a->severity > DC_SEVERITY_HIGH) return NULL;
-    claim_strbuf sb = {0};
+    dc_str sb = {0};
     write_fields(&sb, claim_model_fields, claim_model_field_count, a);
-    return claim_sb_finish(&sb);
+    return dc_str_finish(&sb);
 }

@@ -36,34 +36,34 @@ static const char evidence_guidance[] =
     "- Report only what is visible. If the other party is not in the frames, say none or "
     "unclear rather than inventing one.\n";
 
-static void describe_enum(claim_strbuf *sb, const claim_enum_desc *e) {
+static void describe_enum(dc_str *sb, const claim_enum_desc *e) {
     for (int i = e->offer_from; i < e->count; i++)
-        claim_sb_printf(sb, "%s%s", i > e->offer_from ? "|" : "", e->names[i]);
+        dc_str_appendf(sb, "%s%s", i > e->offer_from ? "|" : "", e->names[i]);
 }
 
-static void describe_fields(claim_strbuf *sb, const claim_field *fields, int count, int indent) {
+static void describe_fields(dc_str *sb, const claim_field *fields, int count, int indent) {
     for (int i = 0; i < count; i++) {
         const claim_field *f = &fields[i];
-        claim_sb_printf(sb, "%*s- %s: ", indent, "", f->name);
+        dc_str_appendf(sb, "%*s- %s: ", indent, "", f->name);
         switch (f->kind) {
         case CLAIM_FIELD_ENUM: describe_enum(sb, f->enumd); break;
         case CLAIM_FIELD_ENUM_ARRAY:
-            claim_sb_append(sb, "list (at most ");
-            claim_sb_printf(sb, "%d) of ", f->max_items);
+            dc_str_append(sb, "list (at most ");
+            dc_str_appendf(sb, "%d) of ", f->max_items);
             describe_enum(sb, f->enumd);
             break;
         case CLAIM_FIELD_STRING:
-            claim_sb_printf(sb, "text, at most %d characters", f->max_items);
+            dc_str_appendf(sb, "text, at most %d characters", f->max_items);
             break;
-        case CLAIM_FIELD_NUMBER: claim_sb_append(sb, "number"); break;
-        case CLAIM_FIELD_INT: claim_sb_append(sb, "whole number"); break;
-        case CLAIM_FIELD_INT_OR_NULL: claim_sb_append(sb, "whole number or null"); break;
-        case CLAIM_FIELD_OBJECT: claim_sb_append(sb, "object"); break;
+        case CLAIM_FIELD_NUMBER: dc_str_append(sb, "number"); break;
+        case CLAIM_FIELD_INT: dc_str_append(sb, "whole number"); break;
+        case CLAIM_FIELD_INT_OR_NULL: dc_str_append(sb, "whole number or null"); break;
+        case CLAIM_FIELD_OBJECT: dc_str_append(sb, "object"); break;
         case CLAIM_FIELD_OBJECT_ARRAY:
-            claim_sb_printf(sb, "list (at most %d) of objects", f->max_items);
+            dc_str_appendf(sb, "list (at most %d) of objects", f->max_items);
             break;
         }
-        claim_sb_printf(sb, " (%s)\n", f->hint);
+        dc_str_appendf(sb, " (%s)\n", f->hint);
         if (f->kind == CLAIM_FIELD_OBJECT || f->kind == CLAIM_FIELD_OBJECT_ARRAY)
             describe_fields(sb, f->children, f->child_count, indent + 2);
     }
@@ -72,37 +72,36 @@ static void describe_fields(claim_strbuf *sb, const claim_field *fields, int cou
 char *dc_prompt_claim(const dc_prompt_options *opts) {
     dc_prompt_options none = {0};
     if (!opts) opts = &none;
-    claim_strbuf sb = {0};
-    claim_sb_append(&sb, "Assess this dashcam clip for an insurance claim.");
-    if (opts->frame_count > 0) claim_sb_printf(&sb, " You see %d frames", opts->frame_count);
+    dc_str sb = {0};
+    dc_str_append(&sb, "Assess this dashcam clip for an insurance claim.");
+    if (opts->frame_count > 0) dc_str_appendf(&sb, " You see %d frames", opts->frame_count);
     if (opts->duration_sec > 0)
-        claim_sb_printf(&sb, "%s from a video %.1f seconds long",
-                        opts->frame_count > 0 ? "" : " The frames come", opts->duration_sec);
-    if (opts->frame_count > 0 || opts->duration_sec > 0) claim_sb_append(&sb, ".");
-    claim_sb_append(&sb, "\n\n");
-    claim_sb_append(&sb, severity_guidance);
-    claim_sb_append(&sb, "\n");
-    claim_sb_append(&sb, evidence_guidance);
+        dc_str_appendf(&sb, "%s from a video %.1f seconds long",
+                       opts->frame_count > 0 ? "" : " The frames come", opts->duration_sec);
+    if (opts->frame_count > 0 || opts->duration_sec > 0) dc_str_append(&sb, ".");
+    dc_str_append(&sb, "\n\n");
+    dc_str_append(&sb, severity_guidance);
+    dc_str_append(&sb, "\n");
+    dc_str_append(&sb, evidence_guidance);
     if (opts->mining_context && opts->windows && opts->window_count > 0) {
         /* Neutral wording: where a cheap detector looked, not what it concluded. */
-        claim_sb_append(&sb,
-                        "\nContext from an automatic pre-scan (it is often wrong; judge the frames "
-                        "yourself):\n");
+        dc_str_append(&sb,
+                      "\nContext from an automatic pre-scan (it is often wrong; judge the frames "
+                      "yourself):\n");
         int n = opts->window_count < DC_MAX_WINDOWS ? opts->window_count : DC_MAX_WINDOWS;
         for (int i = 0; i < n; i++) {
             const dc_window *w = &opts->windows[i];
-            claim_sb_printf(&sb, "- %.1f s to %.1f s, most activity at %.1f s", w->start_sec,
-                            w->end_sec, w->peak_sec);
+            dc_str_appendf(&sb, "- %.1f s to %.1f s, most activity at %.1f s", w->start_sec,
+                           w->end_sec, w->peak_sec);
             int sc =
                 w->signal_count < DC_MAX_WINDOW_SIGNALS ? w->signal_count : DC_MAX_WINDOW_SIGNALS;
             for (int k = 0; k < sc; k++)
-                claim_sb_printf(&sb, "%s%.31s", k ? ", " : "; signals: ", w->signals[k]);
-            claim_sb_append(&sb, "\n");
+                dc_str_appendf(&sb, "%s%.31s", k ? ", " : "; signals: ", w->signals[k]);
+            dc_str_append(&sb, "\n");
         }
     }
-    claim_sb_append(&sb,
-                    "\nAnswer with one JSON object with exactly these fields, in this order:\n");
+    dc_str_append(&sb, "\nAnswer with one JSON object with exactly these fields, in this order:\n");
     describe_fields(&sb, claim_model_fields, claim_model_field_count, 0);
-    claim_sb_append(&sb, "Write severity first. Use the listed values exactly.\n");
-    return claim_sb_finish(&sb);
+    dc_str_append(&sb, "Write severity first. Use the listed values exactly.\n");
+    return dc_str_finish(&sb);
 }

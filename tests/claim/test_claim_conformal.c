@@ -9,9 +9,11 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "dashclaim/claim.h"
@@ -200,6 +202,35 @@ static void test_save_load(void **state) {
     assert_int_equal(dc_calibration_load("/nonexistent/calib.json", &d, &st), DC_ERR_INPUT);
 }
 
+/* A save that cannot finish (here the file size limit cuts the write short, as a full disk
+ * would) leaves the previous calibration whole and loadable: it is never written in place. */
+static void test_save_failure_keeps_old_file(void **state) {
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/claim-calib-kept.json", tmpdir());
+    dc_calibration c = {.method = DC_CONFORMAL_LAC, .alpha = 0.1, .qhat = 0.25, .n = 100};
+    snprintf(c.prompt_version, sizeof c.prompt_version, DC_PROMPT_VERSION);
+    dc_status st;
+    assert_int_equal(dc_calibration_save(path, &c, &st), DC_OK);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    struct rlimit old_limit, small;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+    small = (struct rlimit){.rlim_cur = (rlim_t)sb.st_size / 2, .rlim_max = old_limit.rlim_max};
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    dc_calibration d = c;
+    d.qhat = 0.75;
+    dc_error_class rc = dc_calibration_save(path, &d, &st);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+    signal(SIGXFSZ, old_handler);
+    assert_int_equal(rc, DC_ERR_RESOURCE);
+    assert_non_null(strstr(st.message, path));
+    dc_calibration back;
+    assert_int_equal(dc_calibration_load(path, &back, &st), DC_OK);
+    assert_true(back.qhat == 0.25);
+}
+
 static void test_fit_files(void **state) {
     (void)state;
     char labels[1024], records[1024];
@@ -267,6 +298,7 @@ int main(void) {
         cmocka_unit_test(test_finite_sample_threshold),
         cmocka_unit_test(test_sets),
         cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_save_failure_keeps_old_file),
         cmocka_unit_test(test_fit_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
