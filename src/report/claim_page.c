@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dashclaim/files.h"
 #include "report_internal.h"
 
 static const char *severity_meaning(dc_severity s) {
@@ -36,48 +37,48 @@ static const char *name_or(const char *name, const char *fallback) {
     return name && *name ? name : fallback;
 }
 
-static void put_header(report_page *p, const dc_assessment *a) {
-    report_page_put(p, "<h1>Claim assessment");
+static void put_header(dc_str *p, const dc_assessment *a) {
+    dc_str_append(p, "<h1>Claim assessment");
     if (a->claim_id[0]) {
-        report_page_put(p, " <span class=\"mono\">");
+        dc_str_append(p, " <span class=\"mono\">");
         report_page_put_escaped(p, a->claim_id);
-        report_page_put(p, "</span>");
+        dc_str_append(p, "</span>");
     }
-    report_page_put(p, "</h1>\n<div class=\"sub\">");
+    dc_str_append(p, "</h1>\n<div class=\"sub\">");
     report_page_put_escaped(p, a->video.path[0] ? a->video.path : "(no video path)");
-    report_page_put(p, " &middot; assessed ");
+    dc_str_append(p, " &middot; assessed ");
     report_page_put_escaped(p, a->created_at);
-    report_page_printf(p, " &middot; status <b>%s</b></div>\n",
+    dc_str_appendf(p, " &middot; status <b>%s</b></div>\n",
                    name_or(dc_claim_status_name(a->status), "unknown"));
 }
 
-static void put_banner_item(report_page *p, const char *label, const char *value) {
-    report_page_printf(p, "<div class=\"item\">%s<b>", label);
+static void put_banner_item(dc_str *p, const char *label, const char *value) {
+    dc_str_appendf(p, "<div class=\"item\">%s<b>", label);
     report_page_put_escaped(p, value);
-    report_page_put(p, "</b></div>\n");
+    dc_str_append(p, "</b></div>\n");
 }
 
-static void put_banner(report_page *p, const dc_assessment *a) {
+static void put_banner(dc_str *p, const dc_assessment *a) {
     bool failed = report_claim_failed(a->status);
-    report_page_printf(p, "<section class=\"banner %s\" id=\"verdict\">\n",
+    dc_str_appendf(p, "<section class=\"banner %s\" id=\"verdict\">\n",
                    report_severity_class(a->status, a->severity));
     const char *action = name_or(dc_recommended_action_name(a->recommended_action), "REVIEW");
     const char *priority = name_or(dc_review_priority_name(a->review_priority), "STANDARD");
     if (failed) {
         dc_error_class ec = a->error_class == DC_OK ? DC_ERR_INTERNAL : a->error_class;
-        report_page_put(p, "<div class=\"verdict\">CLAIM FAILED</div>\n");
+        dc_str_append(p, "<div class=\"verdict\">CLAIM FAILED</div>\n");
         char cls[48];
         snprintf(cls, sizeof cls, "%s error", dc_error_class_name(ec));
         put_banner_item(p, "error class", cls);
         put_banner_item(p, "recommended action", action);
         put_banner_item(p, "review priority", priority);
-        report_page_put(p, "<div class=\"errmsg\" id=\"error\">");
+        dc_str_append(p, "<div class=\"errmsg\" id=\"error\">");
         report_page_put_escaped(p, a->error_message[0] ? a->error_message
-                                                   : "(no error message was recorded)");
-        report_page_put(p, "</div>\n");
+                                                       : "(no error message was recorded)");
+        dc_str_append(p, "</div>\n");
     } else {
         const char *sev = dc_severity_name(a->severity);
-        report_page_printf(p, "<div class=\"verdict\" data-severity=\"%s\">%s</div>\n",
+        dc_str_appendf(p, "<div class=\"verdict\" data-severity=\"%s\">%s</div>\n",
                        name_or(sev, "UNSET"), name_or(sev, "NO SEVERITY"));
         put_banner_item(p, "meaning", severity_meaning(a->severity));
         put_banner_item(p, "recommended action", action);
@@ -92,122 +93,126 @@ static void put_banner(report_page *p, const dc_assessment *a) {
         snprintf(buf, sizeof buf, "%.2f", a->fraud_score);
         put_banner_item(p, "fraud score", buf);
     }
-    report_page_put(p, "</section>\n");
+    dc_str_append(p, "</section>\n");
     if (a->status == DC_CLAIM_DEGRADED) {
-        report_page_put(p, "<div class=\"note\" id=\"degraded\"><b>Degraded assessment:</b> ");
+        dc_str_append(p, "<div class=\"note\" id=\"degraded\"><b>Degraded assessment:</b> ");
         report_page_put_escaped(p, a->error_message[0] ? a->error_message
-                                                   : "(no reason was recorded)");
-        report_page_put(p, "</div>\n");
+                                                       : "(no reason was recorded)");
+        dc_str_append(p, "</div>\n");
     }
 }
 
-static void put_severity_card(report_page *p, const dc_assessment *a) {
-    report_page_put(p, "<section class=\"card\" id=\"severity\"><h2>Severity</h2>\n");
+static void put_severity_card(dc_str *p, const dc_assessment *a) {
+    dc_str_append(p, "<section class=\"card\" id=\"severity\"><h2>Severity</h2>\n");
     if (report_claim_failed(a->status)) {
-        report_page_put(p, "<p>No severity: the assessment failed (see the error above).</p>"
-                       "</section>\n");
+        dc_str_append(p, "<p>No severity: the assessment failed (see the error above).</p>"
+                         "</section>\n");
         return;
     }
     bool any = false;
     for (int s = 0; s < DC_SEVERITY_COUNT; s++) any = any || a->severity_probs[s] > 0;
-    if (!any) report_page_put(p, "<p>The engine gave no probability distribution.</p>\n");
-    report_page_put(p, "<div class=\"bars\">\n");
+    if (!any) dc_str_append(p, "<p>The engine gave no probability distribution.</p>\n");
+    dc_str_append(p, "<div class=\"bars\">\n");
     for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
         double prob = a->severity_probs[s];
         if (!isfinite(prob) || prob < 0) prob = 0;
         if (prob > 1) prob = 1;
         bool in_set = (a->prediction_set >> s) & 1u;
-        report_page_printf(p, "<div><b>%s</b></div><div class=\"bar%s\"><span style=\"width:%.1f%%\">"
-                          "</span></div><div class=\"num\">%.1f%%</div><div>%s</div>\n",
+        dc_str_appendf(p,
+                       "<div><b>%s</b></div><div class=\"bar%s\"><span style=\"width:%.1f%%\">"
+                       "</span></div><div class=\"num\">%.1f%%</div><div>%s</div>\n",
                        dc_severity_name((dc_severity)s), in_set ? " inset" : "", prob * 100,
                        prob * 100,
                        in_set ? "<span class=\"tag\" data-in-set=\"1\">in set</span>" : "");
     }
-    report_page_put(p, "</div>\n<p>Prediction set: <b>{");
+    dc_str_append(p, "</div>\n<p>Prediction set: <b>{");
     bool first = true;
     for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
         if (!((a->prediction_set >> s) & 1u)) continue;
-        report_page_printf(p, "%s%s", first ? "" : ", ", dc_severity_name((dc_severity)s));
+        dc_str_appendf(p, "%s%s", first ? "" : ", ", dc_severity_name((dc_severity)s));
         first = false;
     }
-    report_page_printf(p, "}</b> &middot; calibrated: <span class=\"tag%s\">%s</span></p>\n",
+    dc_str_appendf(p, "}</b> &middot; calibrated: <span class=\"tag%s\">%s</span></p>\n",
                    a->calibrated ? "" : " off", a->calibrated ? "yes" : "no");
     if (a->calibrated) {
-        report_page_put(p, "<p class=\"sub\">The set covers the true severity at the calibrated "
-                       "rate.</p>\n");
+        dc_str_append(p, "<p class=\"sub\">The set covers the true severity at the calibrated "
+                         "rate.</p>\n");
     } else {
-        report_page_printf(p, "<p class=\"sub\">Uncalibrated: the set holds the most likely labels "
-                          "up to %.0f%% of the engine's own probability; no coverage is "
-                          "guaranteed.</p>\n",
+        dc_str_appendf(p,
+                       "<p class=\"sub\">Uncalibrated: the set holds the most likely labels "
+                       "up to %.0f%% of the engine's own probability; no coverage is "
+                       "guaranteed.</p>\n",
                        (1.0 - DC_DEFAULT_ALPHA) * 100);
     }
-    report_page_put(p, "</section>\n");
+    dc_str_append(p, "</section>\n");
 }
 
-static void put_fault_card(report_page *p, const dc_assessment *a) {
-    report_page_put(p, "<section class=\"card\" id=\"fault\"><h2>Fault</h2>\n");
+static void put_fault_card(dc_str *p, const dc_assessment *a) {
+    dc_str_append(p, "<section class=\"card\" id=\"fault\"><h2>Fault</h2>\n");
     if (a->fault_has_ratio) {
-        report_page_printf(p, "<div class=\"big\">%d%% ego vehicle &middot; %d%% other party</div>\n",
+        dc_str_appendf(p, "<div class=\"big\">%d%% ego vehicle &middot; %d%% other party</div>\n",
                        a->fault_ratio, 100 - a->fault_ratio);
     } else {
-        report_page_put(p, "<div class=\"big\">no fault ratio</div>\n");
+        dc_str_append(p, "<div class=\"big\">no fault ratio</div>\n");
     }
-    report_page_put(p, "<p>Scenario: <b>");
+    dc_str_append(p, "<p>Scenario: <b>");
     report_page_put_escaped(p, report_label_scenario(a->scenario));
-    report_page_put(p, "</b></p>\n");
+    dc_str_append(p, "</b></p>\n");
     if (a->fault_rule_count <= 0) {
-        report_page_put(p, "<p class=\"sub\">No fault rule applied.</p>\n");
+        dc_str_append(p, "<p class=\"sub\">No fault rule applied.</p>\n");
     } else {
-        report_page_put(p, "<table class=\"list\"><tr><th>rule</th><th>why it applied</th></tr>\n");
+        dc_str_append(p, "<table class=\"list\"><tr><th>rule</th><th>why it applied</th></tr>\n");
         for (int i = 0; i < a->fault_rule_count && i < DC_MAX_FAULT_RULES; i++) {
-            report_page_put(p, "<tr><td class=\"mono\">");
+            dc_str_append(p, "<tr><td class=\"mono\">");
             report_page_put_escaped(p, a->fault_rules[i].id);
-            report_page_put(p, "</td><td>");
+            dc_str_append(p, "</td><td>");
             report_page_put_escaped(p, a->fault_rules[i].reason);
-            report_page_put(p, "</td></tr>\n");
+            dc_str_append(p, "</td></tr>\n");
         }
-        report_page_put(p, "</table>\n");
+        dc_str_append(p, "</table>\n");
     }
-    report_page_put(p, "</section>\n");
+    dc_str_append(p, "</section>\n");
 }
 
-static void put_fraud_card(report_page *p, const dc_assessment *a) {
+static void put_fraud_card(dc_str *p, const dc_assessment *a) {
     double score = isfinite(a->fraud_score) ? a->fraud_score : 0;
-    report_page_put(p, "<section class=\"card\" id=\"fraud\"><h2>Fraud indicators</h2>\n");
-    report_page_printf(p, "<div class=\"big\">%.2f</div><div class=\"bar\" style=\"margin:6px 0 "
-                      "10px\"><span style=\"width:%.1f%%;background:%s\"></span></div>\n",
+    dc_str_append(p, "<section class=\"card\" id=\"fraud\"><h2>Fraud indicators</h2>\n");
+    dc_str_appendf(p,
+                   "<div class=\"big\">%.2f</div><div class=\"bar\" style=\"margin:6px 0 "
+                   "10px\"><span style=\"width:%.1f%%;background:%s\"></span></div>\n",
                    score, fmin(fmax(score, 0), 1) * 100, score >= 0.5 ? "#b42318" : "#8c959f");
     if (a->fraud_indicator_count <= 0) {
-        report_page_put(p, "<p class=\"sub\">No fraud indicator fired.</p>\n");
+        dc_str_append(p, "<p class=\"sub\">No fraud indicator fired.</p>\n");
     } else {
-        report_page_put(p, "<table class=\"list\"><tr><th>indicator</th><th class=\"num\">weight"
-                       "</th><th>reason</th></tr>\n");
+        dc_str_append(p, "<table class=\"list\"><tr><th>indicator</th><th class=\"num\">weight"
+                         "</th><th>reason</th></tr>\n");
         for (int i = 0; i < a->fraud_indicator_count && i < DC_MAX_FRAUD_INDICATORS; i++) {
             const dc_fraud_indicator *f = &a->fraud_indicators[i];
-            report_page_put(p, "<tr><td class=\"mono\">");
+            dc_str_append(p, "<tr><td class=\"mono\">");
             report_page_put_escaped(p, f->id);
-            report_page_printf(p, "</td><td class=\"num\">%.2f</td><td>", f->weight);
+            dc_str_appendf(p, "</td><td class=\"num\">%.2f</td><td>", f->weight);
             report_page_put_escaped(p, f->reason);
-            report_page_put(p, "</td></tr>\n");
+            dc_str_append(p, "</td></tr>\n");
         }
-        report_page_put(p, "</table>\n");
+        dc_str_append(p, "</table>\n");
     }
-    report_page_put(p, "</section>\n");
+    dc_str_append(p, "</section>\n");
 }
 
-static void put_review_card(report_page *p, const dc_assessment *a) {
+static void put_review_card(dc_str *p, const dc_assessment *a) {
     dc_review_priority pr = a->review_priority;
-    report_page_put(p, "<section class=\"card\" id=\"review\"><h2>Review</h2>\n<table>\n");
-    report_page_printf(p, "<tr><th>priority</th><td><span class=\"pill\" style=\"background:%s\">"
-                      "%s</span></td></tr>\n",
+    dc_str_append(p, "<section class=\"card\" id=\"review\"><h2>Review</h2>\n<table>\n");
+    dc_str_appendf(p,
+                   "<tr><th>priority</th><td><span class=\"pill\" style=\"background:%s\">"
+                   "%s</span></td></tr>\n",
                    priority_colour(pr), name_or(dc_review_priority_name(pr), "unknown"));
-    report_page_printf(p, "<tr><th>recommended action</th><td><b>%s</b></td></tr>\n",
+    dc_str_appendf(p, "<tr><th>recommended action</th><td><b>%s</b></td></tr>\n",
                    name_or(dc_recommended_action_name(a->recommended_action), "unknown"));
-    report_page_put(p, "<tr><th>decided by rule</th><td class=\"mono\">");
+    dc_str_append(p, "<tr><th>decided by rule</th><td class=\"mono\">");
     report_page_put_escaped(p, a->review_rule[0] ? a->review_rule : "-");
-    report_page_put(p, "</td></tr>\n<tr><th>status</th><td>");
+    dc_str_append(p, "</td></tr>\n<tr><th>status</th><td>");
     report_page_put_escaped(p, name_or(dc_claim_status_name(a->status), "unknown"));
-    report_page_put(p, "</td></tr>\n</table>\n</section>\n");
+    dc_str_append(p, "</td></tr>\n</table>\n</section>\n");
 }
 
 /* An evidence item without a frame index borrows the nearest frame only when it is this
@@ -232,16 +237,16 @@ static const dc_frame *evidence_frame(const dc_evidence *e, const dc_frame_set *
 }
 
 /* Embeds one thumbnail; on failure shows why instead and marks the page degraded. */
-static void put_thumbnail(report_page *p, const dc_frame *f, int index, dc_status *st) {
+static void put_thumbnail(dc_str *p, const dc_frame *f, int index, dc_status *st) {
     uint8_t *jpeg = NULL;
     size_t size = 0;
     int w = 0, h = 0;
     dc_status jst = DC_STATUS_OK;
     if (dc_jpeg_encode_rgb(f->rgb, f->width, f->height, f->stride, DC_REPORT_THUMB_WIDTH,
                            DC_REPORT_JPEG_QUALITY, &jpeg, &size, &w, &h, &jst) != DC_OK) {
-        report_page_put(p, "<div class=\"noimg\">thumbnail failed: ");
+        dc_str_append(p, "<div class=\"noimg\">thumbnail failed: ");
         report_page_put_escaped(p, jst.message);
-        report_page_put(p, "</div>\n");
+        dc_str_append(p, "</div>\n");
         dc_degrade(st, "evidence %d: %s", index + 1, jst.message);
         return;
     }
@@ -251,91 +256,93 @@ static void put_thumbnail(report_page *p, const dc_frame *f, int index, dc_statu
         p->failed = true;
         return;
     }
-    report_page_printf(p, "<img src=\"data:image/jpeg;base64,%s\" width=\"%d\" height=\"%d\" "
-                      "alt=\"evidence frame %d\">\n",
+    dc_str_appendf(p,
+                   "<img src=\"data:image/jpeg;base64,%s\" width=\"%d\" height=\"%d\" "
+                   "alt=\"evidence frame %d\">\n",
                    b64, w, h, index + 1);
     free(b64);
 }
 
-static void put_evidence_card(report_page *p, const dc_assessment *a, const dc_report_inputs *in,
+static void put_evidence_card(dc_str *p, const dc_assessment *a, const dc_report_inputs *in,
                               dc_status *st) {
-    report_page_put(p, "<section class=\"card wide\" id=\"evidence\"><h2>Evidence</h2>\n");
+    dc_str_append(p, "<section class=\"card wide\" id=\"evidence\"><h2>Evidence</h2>\n");
     if (a->evidence_count <= 0) {
-        report_page_put(p, "<p class=\"sub\">No evidence was recorded.</p></section>\n");
+        dc_str_append(p, "<p class=\"sub\">No evidence was recorded.</p></section>\n");
         return;
     }
     const dc_frame_set *frames = in ? in->frames : NULL;
     if (!frames || frames->count <= 0)
-        report_page_put(p, "<p class=\"sub\">The frames were not kept; evidence is listed by "
-                       "time.</p>\n");
-    report_page_put(p, "<div class=\"frames\">\n");
+        dc_str_append(p, "<p class=\"sub\">The frames were not kept; evidence is listed by "
+                         "time.</p>\n");
+    dc_str_append(p, "<div class=\"frames\">\n");
     for (int i = 0; i < a->evidence_count && i < DC_MAX_EVIDENCE; i++) {
         const dc_evidence *e = &a->evidence[i];
         const dc_frame *f = evidence_frame(e, frames);
-        report_page_put(p, "<figure>\n");
+        dc_str_append(p, "<figure>\n");
         if (f) {
             put_thumbnail(p, f, i, st);
         } else if (frames && frames->count > 0) {
-            report_page_put(p, "<div class=\"noimg\">no frame was sampled near this time</div>\n");
+            dc_str_append(p, "<div class=\"noimg\">no frame was sampled near this time</div>\n");
         } else {
-            report_page_put(p, "<div class=\"noimg\">no frame</div>\n");
+            dc_str_append(p, "<div class=\"noimg\">no frame</div>\n");
         }
         char t[32];
-        report_page_printf(p, "<figcaption><span class=\"t\">%s</span>",
+        dc_str_appendf(p, "<figcaption><span class=\"t\">%s</span>",
                        report_format_time(e->t_sec, t));
         if (f && fabs(f->t_sec - e->t_sec) >= 0.05)
-            report_page_printf(p, "<span class=\"sub\">(frame at %s)</span> ",
+            dc_str_appendf(p, "<span class=\"sub\">(frame at %s)</span> ",
                            report_format_time(f->t_sec, t));
         report_page_put_escaped(p, e->description);
-        report_page_put(p, "</figcaption>\n</figure>\n");
+        dc_str_append(p, "</figcaption>\n</figure>\n");
     }
-    report_page_put(p, "</div>\n</section>\n");
+    dc_str_append(p, "</div>\n</section>\n");
 }
 
-static void put_timeline_card(report_page *p, const dc_assessment *a, const dc_report_inputs *in) {
-    report_page_put(p, "<section class=\"card\" id=\"timeline\"><h2>Danger timeline</h2>\n");
+static void put_timeline_card(dc_str *p, const dc_assessment *a, const dc_report_inputs *in) {
+    dc_str_append(p, "<section class=\"card\" id=\"timeline\"><h2>Danger timeline</h2>\n");
     report_put_timeline(p, a, in);
     if (a->window_count > 0) {
-        report_page_put(p, "<table class=\"list\" style=\"margin-top:8px\"><tr><th>window</th>"
-                       "<th>from</th><th>to</th><th>peak</th><th class=\"num\">danger</th>"
-                       "<th>signals</th></tr>\n");
+        dc_str_append(p, "<table class=\"list\" style=\"margin-top:8px\"><tr><th>window</th>"
+                         "<th>from</th><th>to</th><th>peak</th><th class=\"num\">danger</th>"
+                         "<th>signals</th></tr>\n");
         for (int i = 0; i < a->window_count && i < DC_MAX_WINDOWS; i++) {
             const dc_window *w = &a->windows[i];
             char t0[32], t1[32], tp[32];
-            report_page_printf(p, "<tr><td>W%d</td><td>%s</td><td>%s</td><td>%s</td>"
-                              "<td class=\"num\">%.2f</td><td>",
+            dc_str_appendf(p,
+                           "<tr><td>W%d</td><td>%s</td><td>%s</td><td>%s</td>"
+                           "<td class=\"num\">%.2f</td><td>",
                            i + 1, report_format_time(w->start_sec, t0),
-                           report_format_time(w->end_sec, t1),
-                           report_format_time(w->peak_sec, tp), w->danger);
+                           report_format_time(w->end_sec, t1), report_format_time(w->peak_sec, tp),
+                           w->danger);
             for (int s = 0; s < w->signal_count && s < DC_MAX_WINDOW_SIGNALS; s++) {
-                if (s) report_page_put(p, ", ");
+                if (s) dc_str_append(p, ", ");
                 report_page_put_escaped(p, w->signals[s]);
             }
-            report_page_put(p, "</td></tr>\n");
+            dc_str_append(p, "</td></tr>\n");
         }
-        report_page_put(p, "</table>\n");
+        dc_str_append(p, "</table>\n");
     }
-    report_page_put(p, "</section>\n");
+    dc_str_append(p, "</section>\n");
 }
 
-static void put_fact_row(report_page *p, const char *name, const char *value) {
-    report_page_printf(p, "<tr><th>%s</th><td>", name);
+static void put_fact_row(dc_str *p, const char *name, const char *value) {
+    dc_str_appendf(p, "<tr><th>%s</th><td>", name);
     report_page_put_escaped(p, value);
-    report_page_put(p, "</td></tr>\n");
+    dc_str_append(p, "</td></tr>\n");
 }
 
 /* Facts are many short pairs: a four-column grid (name, value, name, value) keeps them on
  * one screen. */
-static void put_fact(report_page *p, const char *name, const char *value) {
-    report_page_printf(p, "<div class=\"k\">%s</div><div class=\"v\">", name);
+static void put_fact(dc_str *p, const char *name, const char *value) {
+    dc_str_appendf(p, "<div class=\"k\">%s</div><div class=\"v\">", name);
     report_page_put_escaped(p, value);
-    report_page_put(p, "</div>\n");
+    dc_str_append(p, "</div>\n");
 }
 
-static void put_facts_card(report_page *p, const dc_assessment *a) {
+static void put_facts_card(dc_str *p, const dc_assessment *a) {
     const dc_facts *f = &a->facts;
-    report_page_put(p, "<section class=\"card\" id=\"facts\"><h2>Observed facts</h2>\n"
-                   "<div class=\"facts\">\n");
+    dc_str_append(p, "<section class=\"card\" id=\"facts\"><h2>Observed facts</h2>\n"
+                     "<div class=\"facts\">\n");
     put_fact(p, "scenario", report_label_scenario(a->scenario));
     put_fact(p, "physical contact", report_label_tristate(f->contact));
     put_fact(p, "ego vehicle", report_label_action(f->ego_action));
@@ -355,73 +362,74 @@ static void put_facts_card(report_page *p, const dc_assessment *a) {
     }
     put_fact(p, "ego speed (on-screen)", speed);
     put_fact(p, "other party waited in place", report_label_tristate(f->other_positioned_before));
-    report_page_put(p, "<div class=\"k\">road users</div><div class=\"v\">");
-    if (f->actor_count <= 0) report_page_put(p, "none reported");
+    dc_str_append(p, "<div class=\"k\">road users</div><div class=\"v\">");
+    if (f->actor_count <= 0) dc_str_append(p, "none reported");
     for (int i = 0; i < f->actor_count && i < DC_MAX_ACTORS; i++) {
-        if (i) report_page_put(p, ", ");
-        report_page_put(p, report_label_actor(f->actors[i]));
+        if (i) dc_str_append(p, ", ");
+        dc_str_append(p, report_label_actor(f->actors[i]));
     }
-    report_page_put(p, "</div>\n");
+    dc_str_append(p, "</div>\n");
     put_fact(p, "road", report_label_road(f->road));
     put_fact(p, "weather", report_label_weather(f->weather));
     put_fact(p, "light", report_label_light(f->light));
     put_fact(p, "visibility", report_label_visibility(f->visibility));
-    report_page_put(p, "</div>\n</section>\n");
+    dc_str_append(p, "</div>\n</section>\n");
 }
 
-static void put_hazards_and_reasoning(report_page *p, const dc_assessment *a) {
-    report_page_put(p, "<section class=\"card\" id=\"hazards\"><h2>Hazards</h2>\n");
+static void put_hazards_and_reasoning(dc_str *p, const dc_assessment *a) {
+    dc_str_append(p, "<section class=\"card\" id=\"hazards\"><h2>Hazards</h2>\n");
     if (a->hazard_count <= 0) {
-        report_page_put(p, "<p class=\"sub\">None reported.</p>\n");
+        dc_str_append(p, "<p class=\"sub\">None reported.</p>\n");
     } else {
-        report_page_put(p, "<table class=\"list\"><tr><th>time</th><th>hazard</th><th>who</th>"
-                       "<th>where</th></tr>\n");
+        dc_str_append(p, "<table class=\"list\"><tr><th>time</th><th>hazard</th><th>who</th>"
+                         "<th>where</th></tr>\n");
         for (int i = 0; i < a->hazard_count && i < DC_MAX_HAZARDS; i++) {
             const dc_hazard *h = &a->hazards[i];
             char t[32];
-            report_page_printf(p, "<tr><td>%s</td><td>%s</td><td>",
-                           report_format_time(h->t_sec, t), report_label_hazard(h->type));
+            dc_str_appendf(p, "<tr><td>%s</td><td>%s</td><td>", report_format_time(h->t_sec, t),
+                           report_label_hazard(h->type));
             for (int k = 0; k < h->actor_count && k < DC_MAX_HAZARD_ACTORS; k++)
-                report_page_printf(p, "%s%s", k ? ", " : "", report_label_actor(h->actors[k]));
-            report_page_printf(p, "</td><td>%s</td></tr>\n", report_label_position(h->relation));
+                dc_str_appendf(p, "%s%s", k ? ", " : "", report_label_actor(h->actors[k]));
+            dc_str_appendf(p, "</td><td>%s</td></tr>\n", report_label_position(h->relation));
         }
-        report_page_put(p, "</table>\n");
+        dc_str_append(p, "</table>\n");
     }
     /* Say who wrote it: a model's words need a reviewer's scepticism, the signals engine's
      * are a summary of measurements. */
-    report_page_printf(p, "</section>\n<section class=\"card\"><h2>Reasoning (%s)</h2>\n"
-                      "<div class=\"reasoning\" id=\"reasoning\">",
-                   strcmp(a->engine.name, "signals") == 0 ? "from the mined signals" : "model-written");
+    dc_str_appendf(p,
+                   "</section>\n<section class=\"card\"><h2>Reasoning (%s)</h2>\n"
+                   "<div class=\"reasoning\" id=\"reasoning\">",
+                   strcmp(a->engine.name, "signals") == 0 ? "from the mined signals"
+                                                          : "model-written");
     report_page_put_escaped(p, a->reasoning[0] ? a->reasoning : "(none)");
-    report_page_put(p, "</div>\n</section>\n");
+    dc_str_append(p, "</div>\n</section>\n");
 }
 
-static void put_mb_row(report_page *p, const char *name, uint64_t bytes, bool zero_is_na) {
+static void put_mb_row(dc_str *p, const char *name, uint64_t bytes, bool zero_is_na) {
     if (zero_is_na && bytes == 0) {
-        report_page_printf(p, "<tr><th>%s</th><td>n/a</td></tr>\n", name);
+        dc_str_appendf(p, "<tr><th>%s</th><td>n/a</td></tr>\n", name);
     } else {
-        report_page_printf(p, "<tr><th>%s</th><td>%.1f MB</td></tr>\n", name, bytes / 1048576.0);
+        dc_str_appendf(p, "<tr><th>%s</th><td>%.1f MB</td></tr>\n", name, bytes / 1048576.0);
     }
 }
 
-static void put_details_card(report_page *p, const dc_assessment *a) {
-    report_page_put(p, "<section class=\"card\" id=\"details\"><div class=\"cols\"><div>\n"
-                   "<h2>How this was assessed</h2>\n<table>\n");
+static void put_details_card(dc_str *p, const dc_assessment *a) {
+    dc_str_append(p, "<section class=\"card\" id=\"details\"><div class=\"cols\"><div>\n"
+                     "<h2>How this was assessed</h2>\n<table>\n");
     put_fact_row(p, "engine", a->engine.name[0] ? a->engine.name : "unknown");
     put_fact_row(p, "model", a->engine.model[0] ? a->engine.model : "(none)");
     put_fact_row(p, "model sha256", a->engine.model_sha256[0] ? a->engine.model_sha256 : "-");
     put_fact_row(p, "device", a->engine.device[0] ? a->engine.device : "-");
-    put_fact_row(p, "prompt version",
-                 a->engine.prompt_version[0] ? a->engine.prompt_version : "-");
+    put_fact_row(p, "prompt version", a->engine.prompt_version[0] ? a->engine.prompt_version : "-");
     put_fact_row(p, "rules version", a->rules_version[0] ? a->rules_version : "-");
     put_fact_row(p, "dashclaim version", a->dashclaim_version);
     put_fact_row(p, "record schema", a->schema);
     put_fact_row(p, "video sha256", a->video.sha256[0] ? a->video.sha256 : "-");
     char buf[96];
-    snprintf(buf, sizeof buf, "%.1f s, %dx%d, %.2f fps", a->video.duration_sec,
-             a->video.width, a->video.height, a->video.fps);
+    snprintf(buf, sizeof buf, "%.1f s, %dx%d, %.2f fps", a->video.duration_sec, a->video.width,
+             a->video.height, a->video.fps);
     put_fact_row(p, "video", buf);
-    report_page_put(p, "</table>\n</div><div>\n<h2>Time and memory</h2>\n<table>\n");
+    dc_str_append(p, "</table>\n</div><div>\n<h2>Time and memory</h2>\n<table>\n");
     const struct {
         const char *name;
         double ms;
@@ -430,26 +438,25 @@ static void put_details_card(report_page *p, const dc_assessment *a) {
                   {"decide", a->timings_ms.decide}, {"total", a->timings_ms.total}};
     for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
         if (stages[i].ms < 0 || !isfinite(stages[i].ms)) {
-            report_page_printf(p, "<tr><th>%s</th><td>not run</td></tr>\n", stages[i].name);
+            dc_str_appendf(p, "<tr><th>%s</th><td>not run</td></tr>\n", stages[i].name);
         } else {
-            report_page_printf(p, "<tr><th>%s</th><td>%.1f ms</td></tr>\n", stages[i].name,
+            dc_str_appendf(p, "<tr><th>%s</th><td>%.1f ms</td></tr>\n", stages[i].name,
                            stages[i].ms);
         }
     }
     put_mb_row(p, "host RSS before", a->memory.rss_before, true);
     put_mb_row(p, "host RSS after", a->memory.rss_after, true);
     if (a->memory.rss_before && a->memory.rss_after)
-        report_page_printf(p, "<tr><th>host RSS delta</th><td>%+.1f MB</td></tr>\n",
+        dc_str_appendf(p, "<tr><th>host RSS delta</th><td>%+.1f MB</td></tr>\n",
                        ((double)a->memory.rss_after - (double)a->memory.rss_before) / 1048576.0);
     put_mb_row(p, "device memory before", a->memory.device_before, true);
     put_mb_row(p, "device memory after", a->memory.device_after, true);
-    report_page_put(p, "</table>\n</div></div>\n</section>\n");
+    dc_str_append(p, "</table>\n</div></div>\n</section>\n");
 }
 
 dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment *record,
                                           const dc_report_inputs *in, dc_status *st) {
-    if (!record)
-        return dc_fail(st, DC_ERR_INPUT, "%s: no assessment to write", path ? path : "?");
+    if (!record) return dc_fail(st, DC_ERR_INPUT, "%s: no assessment to write", path ? path : "?");
     if (!path || !*path) return dc_fail(st, DC_ERR_INPUT, "report: no output path given");
     if (st) *st = DC_STATUS_OK;
     dc_assessment *a = malloc(sizeof *a);
@@ -457,32 +464,31 @@ dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment 
     *a = *record;
     report_sanitize(a);
 
-    report_page p = {0};
+    dc_str p = {0};
     char title[sizeof a->video.path + 16];
-    const char *base = strrchr(a->video.path, '/');
-    snprintf(title, sizeof title, "dashclaim: %s", base ? base + 1 : a->video.path);
+    snprintf(title, sizeof title, "dashclaim: %s", dc_path_base(a->video.path));
     report_page_begin(&p, title);
     put_header(&p, a);
     put_banner(&p, a);
-    report_page_put(&p, "<div class=\"grid\">\n");
+    dc_str_append(&p, "<div class=\"grid\">\n");
     put_severity_card(&p, a);
     put_fault_card(&p, a);
     put_fraud_card(&p, a);
     put_review_card(&p, a);
-    report_page_put(&p, "</div>\n");
+    dc_str_append(&p, "</div>\n");
     put_evidence_card(&p, a, in, st);
     put_timeline_card(&p, a, in);
-    report_page_put(&p, "<div class=\"grid\">\n");
+    dc_str_append(&p, "<div class=\"grid\">\n");
     put_hazards_and_reasoning(&p, a);
-    report_page_put(&p, "</div>\n<div class=\"wide\">\n");
+    dc_str_append(&p, "</div>\n<div class=\"wide\">\n");
     put_facts_card(&p, a);
     put_details_card(&p, a);
-    report_page_put(&p, "</div>\n");
+    dc_str_append(&p, "</div>\n");
     report_page_end(&p);
 
     dc_status wst = DC_STATUS_OK;
     dc_error_class rc = report_page_write_file(&p, path, &wst);
-    report_page_free(&p);
+    dc_str_free(&p);
     free(a);
     if (rc != DC_OK) {
         if (st) *st = wst;

@@ -50,8 +50,9 @@ static const char *entity_for(unsigned char c) {
     }
 }
 
-void report_html_escape_to(const char *text, size_t len,
-                           void (*put)(void *ctx, const char *s, size_t n), void *ctx) {
+void report_page_put_escaped(dc_str *out, const char *text) {
+    if (!text) return;
+    size_t len = strlen(text);
     const unsigned char *s = (const unsigned char *)text;
     size_t run = 0; /* start of the pending run of bytes that need no change */
     size_t i = 0;
@@ -64,53 +65,20 @@ void report_html_escape_to(const char *text, size_t len,
             i += seq;
             continue;
         }
-        if (i > run) put(ctx, text + run, i - run);
+        if (i > run) dc_str_appendn(out, text + run, i - run);
         if (entity) {
-            put(ctx, entity, strlen(entity));
+            dc_str_appendn(out, entity, strlen(entity));
         } else {
-            put(ctx, replacement_char, sizeof replacement_char - 1);
+            dc_str_appendn(out, replacement_char, sizeof replacement_char - 1);
         }
         i += 1; /* an invalid sequence is replaced one byte at a time; resync on the next */
         run = i;
     }
-    if (i > run) put(ctx, text + run, i - run);
-}
-
-typedef struct {
-    char *data;
-    size_t len, cap;
-    bool failed;
-} escape_out;
-
-static void put_to_string(void *ctx, const char *s, size_t n) {
-    escape_out *o = ctx;
-    if (o->failed) return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 : o->len + n + 1;
-        char *d = realloc(o->data, cap);
-        if (!d) {
-            o->failed = true;
-            return;
-        }
-        o->data = d;
-        o->cap = cap;
-    }
-    memcpy(o->data + o->len, s, n);
-    o->len += n;
-    o->data[o->len] = '\0';
+    if (i > run) dc_str_appendn(out, text + run, i - run);
 }
 
 char *dc_html_escape(const char *text) {
-    if (!text) text = "";
-    size_t len = strlen(text);
-    escape_out o = {.cap = len + 1};
-    o.data = malloc(o.cap);
-    if (!o.data) return NULL;
-    o.data[0] = '\0';
-    report_html_escape_to(text, len, put_to_string, &o);
-    if (o.failed) {
-        free(o.data);
-        return NULL;
-    }
-    return o.data;
+    dc_str out = {0};
+    report_page_put_escaped(&out, text ? text : "");
+    return dc_str_finish(&out);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dashclaim/files.h"
 #include "report_internal.h"
 
 /* Copies at most the source array's bytes: a damaged record may lack its terminator. */
@@ -19,8 +20,7 @@ void dc_report_index_entry_from_assessment(dc_report_index_entry *e, const dc_as
     copy_text(e->href, sizeof e->href, href, sizeof e->href);
     e->status = a->status;
     e->error_class = a->error_class;
-    copy_text(e->error_message, sizeof e->error_message, a->error_message,
-              sizeof a->error_message);
+    copy_text(e->error_message, sizeof e->error_message, a->error_message, sizeof a->error_message);
     e->severity = report_claim_failed(a->status) ? DC_SEVERITY_UNSET : a->severity;
     e->review_priority = a->review_priority;
     e->recommended_action = a->recommended_action;
@@ -31,16 +31,15 @@ void dc_report_index_entry_from_assessment(dc_report_index_entry *e, const dc_as
 
 char *dc_report_page_name(const char *video_path, char *out, size_t out_size) {
     if (!out || out_size == 0) return out;
-    const char *base = video_path ? strrchr(video_path, '/') : NULL;
-    base = base ? base + 1 : (video_path ? video_path : "");
+    const char *base = dc_path_base(video_path);
     if (!*base) base = "video";
     static const char suffix[] = ".html";
     size_t room = out_size > sizeof suffix ? out_size - sizeof suffix : 0;
     size_t n = 0;
     for (; base[n] && n < room; n++) {
         char c = base[n];
-        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
         out[n] = keep ? c : '_';
     }
     if (n > 0 && out[0] == '.') out[0] = '_'; /* no hidden files */
@@ -48,11 +47,11 @@ char *dc_report_page_name(const char *video_path, char *out, size_t out_size) {
     return out;
 }
 
-static void put_count_cell(report_page *p, const char *label, int count) {
-    report_page_printf(p, "<div class=\"item\">%s<b>%d</b></div>\n", label, count);
+static void put_count_cell(dc_str *p, const char *label, int count) {
+    dc_str_appendf(p, "<div class=\"item\">%s<b>%d</b></div>\n", label, count);
 }
 
-static void put_summary(report_page *p, const dc_report_index_entry *entries, int n) {
+static void put_summary(dc_str *p, const dc_report_index_entry *entries, int n) {
     int by_status[3] = {0, 0, 0};
     int by_severity[DC_SEVERITY_COUNT] = {0};
     int urgent = 0;
@@ -60,21 +59,20 @@ static void put_summary(report_page *p, const dc_report_index_entry *entries, in
         const dc_report_index_entry *e = &entries[i];
         bool failed = report_claim_failed(e->status);
         by_status[failed ? DC_CLAIM_FAILED : e->status]++;
-        if (!failed && e->severity >= DC_SEVERITY_NONE &&
-            e->severity <= DC_SEVERITY_HIGH)
+        if (!failed && e->severity >= DC_SEVERITY_NONE && e->severity <= DC_SEVERITY_HIGH)
             by_severity[e->severity]++;
         if (e->review_priority == DC_PRIORITY_URGENT) urgent++;
     }
-    report_page_printf(p, "<section class=\"banner %s\" id=\"summary\">\n",
+    dc_str_appendf(p, "<section class=\"banner %s\" id=\"summary\">\n",
                    by_status[DC_CLAIM_FAILED] ? "sev-unset" : "sev-none");
-    report_page_printf(p, "<div class=\"verdict\">%d video%s</div>\n", n, n == 1 ? "" : "s");
+    dc_str_appendf(p, "<div class=\"verdict\">%d video%s</div>\n", n, n == 1 ? "" : "s");
     put_count_cell(p, "ok", by_status[DC_CLAIM_OK]);
     put_count_cell(p, "degraded", by_status[DC_CLAIM_DEGRADED]);
     put_count_cell(p, "failed", by_status[DC_CLAIM_FAILED]);
     for (int s = DC_SEVERITY_COUNT - 1; s >= 0; s--)
         put_count_cell(p, dc_severity_name((dc_severity)s), by_severity[s]);
     put_count_cell(p, "urgent reviews", urgent);
-    report_page_put(p, "</section>\n");
+    dc_str_append(p, "</section>\n");
 }
 
 static const char *severity_colour(dc_severity s) {
@@ -91,47 +89,46 @@ static const char *severity_colour(dc_severity s) {
 /* href is a file path relative to the index page, not a URL: every byte outside the
  * unreserved set and '/' is percent-encoded, so a '#', '?', ':' or space in a name links to
  * that file instead of to a fragment, a query or another scheme (javascript: included). */
-static void put_href(report_page *p, const char *href) {
+static void put_href(dc_str *p, const char *href) {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *c = (const unsigned char *)href; *c; c++) {
         bool plain = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-                     (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.' ||
-                     *c == '~' || *c == '/';
+                     (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.' || *c == '~' ||
+                     *c == '/';
         if (plain) {
-            report_page_putn(p, (const char *)c, 1);
+            dc_str_appendn(p, (const char *)c, 1);
         } else {
             char esc[3] = {'%', hex[*c >> 4], hex[*c & 15]};
-            report_page_putn(p, esc, 3);
+            dc_str_appendn(p, esc, 3);
         }
     }
 }
 
 /* Video cell: the file name (linked to its page), and the directory under it in small
  * print, so long paths do not crowd the verdict columns. */
-static void put_video_cell(report_page *p, const dc_report_index_entry *e) {
-    const char *slash = strrchr(e->video, '/');
-    const char *name = slash && slash[1] ? slash + 1 : e->video;
-    report_page_put(p, "<td class=\"video\">");
+static void put_video_cell(dc_str *p, const dc_report_index_entry *e) {
+    const char *name = *dc_path_base(e->video) ? dc_path_base(e->video) : e->video;
+    dc_str_append(p, "<td class=\"video\">");
     if (e->href[0]) {
-        report_page_put(p, "<a href=\"");
+        dc_str_append(p, "<a href=\"");
         put_href(p, e->href);
-        report_page_put(p, "\">");
+        dc_str_append(p, "\">");
         report_page_put_escaped(p, name);
-        report_page_put(p, "</a>");
+        dc_str_append(p, "</a>");
     } else {
         report_page_put_escaped(p, name);
     }
     if (name != e->video) {
-        report_page_put(p, "<div class=\"sub\">");
+        dc_str_append(p, "<div class=\"sub\">");
         char dir[sizeof e->video];
         snprintf(dir, sizeof dir, "%.*s", (int)(name - e->video), e->video);
         report_page_put_escaped(p, dir);
-        report_page_put(p, "</div>");
+        dc_str_append(p, "</div>");
     }
-    report_page_put(p, "</td>");
+    dc_str_append(p, "</td>");
 }
 
-static void put_row(report_page *p, const dc_report_index_entry *entry) {
+static void put_row(dc_str *p, const dc_report_index_entry *entry) {
     dc_report_index_entry safe = *entry, *e = &safe;
     safe.video[sizeof safe.video - 1] = '\0';
     safe.href[sizeof safe.href - 1] = '\0';
@@ -139,39 +136,40 @@ static void put_row(report_page *p, const dc_report_index_entry *entry) {
     if (!isfinite(safe.fraud_score)) safe.fraud_score = 0;
     safe.fault_has_ratio = report_bool_byte(&entry->fault_has_ratio);
     bool failed = report_claim_failed(e->status);
-    report_page_put(p, "<tr class=\"entry\">");
+    dc_str_append(p, "<tr class=\"entry\">");
     put_video_cell(p, e);
     const char *status = dc_claim_status_name(e->status);
-    report_page_printf(p, "<td>%s", status ? status : "unknown");
+    dc_str_appendf(p, "<td>%s", status ? status : "unknown");
     if (failed) {
         dc_error_class ec = e->error_class == DC_OK ? DC_ERR_INTERNAL : e->error_class;
-        report_page_printf(p, " <span class=\"pill\" style=\"background:#d1242f\">%s</span>",
+        dc_str_appendf(p, " <span class=\"pill\" style=\"background:#d1242f\">%s</span>",
                        dc_error_class_name(ec));
     }
-    report_page_put(p, "</td><td>");
+    dc_str_append(p, "</td><td>");
     const char *sev = failed ? NULL : dc_severity_name(e->severity);
     if (sev) {
-        report_page_printf(p, "<span class=\"pill\" style=\"background:%s\">%s</span>",
+        dc_str_appendf(p, "<span class=\"pill\" style=\"background:%s\">%s</span>",
                        severity_colour(e->severity), sev);
     } else {
-        report_page_put(p, "&mdash;");
+        dc_str_append(p, "&mdash;");
     }
     const char *priority = dc_review_priority_name(e->review_priority);
     const char *action = dc_recommended_action_name(e->recommended_action);
-    report_page_printf(p, "</td><td>%s</td><td>%s</td><td class=\"num\">", priority ? priority : "-",
+    dc_str_appendf(p, "</td><td>%s</td><td>%s</td><td class=\"num\">", priority ? priority : "-",
                    action ? action : "-");
     if (e->fault_has_ratio && !failed) {
-        report_page_printf(p, "%d%%", e->fault_ratio);
+        dc_str_appendf(p, "%d%%", e->fault_ratio);
     } else {
-        report_page_put(p, "&mdash;");
+        dc_str_append(p, "&mdash;");
     }
-    report_page_printf(p, "</td><td class=\"num\">%.2f</td></tr>\n", e->fraud_score);
+    dc_str_appendf(p, "</td><td class=\"num\">%.2f</td></tr>\n", e->fraud_score);
     /* the error of a failed claim gets a row of its own: it is what the reviewer acts on */
     if (failed || (e->status == DC_CLAIM_DEGRADED && e->error_message[0])) {
-        report_page_printf(p, "<tr class=\"error\"><td></td><td colspan=\"6\">%s",
+        dc_str_appendf(p, "<tr class=\"error\"><td></td><td colspan=\"6\">%s",
                        failed ? "" : "degraded: ");
-        report_page_put_escaped(p, e->error_message[0] ? e->error_message : "(no message recorded)");
-        report_page_put(p, "</td></tr>\n");
+        report_page_put_escaped(p,
+                                e->error_message[0] ? e->error_message : "(no message recorded)");
+        dc_str_append(p, "</td></tr>\n");
     }
 }
 
@@ -182,19 +180,20 @@ dc_error_class dc_report_write_index_html(const char *path, const dc_report_inde
         return dc_fail(st, DC_ERR_INPUT, "%s: %d index entries but no array", path, n);
     if (st) *st = DC_STATUS_OK;
 
-    report_page p = {0};
+    dc_str p = {0};
     report_page_begin(&p, "dashclaim batch report");
-    report_page_put(&p, "<h1>Batch report</h1>\n<div class=\"sub\">One row per video; the video "
-                    "name opens its claim page.</div>\n");
+    dc_str_append(&p, "<h1>Batch report</h1>\n<div class=\"sub\">One row per video; the video "
+                      "name opens its claim page.</div>\n");
     put_summary(&p, entries, n);
-    report_page_put(&p, "<section class=\"card\" id=\"entries\"><table class=\"list\">\n<tr><th>video"
-                    "</th><th>status</th><th>severity</th><th>priority</th><th>action</th>"
-                    "<th class=\"num\">fault (ego)</th><th class=\"num\">fraud score</th></tr>\n");
+    dc_str_append(&p,
+                  "<section class=\"card\" id=\"entries\"><table class=\"list\">\n<tr><th>video"
+                  "</th><th>status</th><th>severity</th><th>priority</th><th>action</th>"
+                  "<th class=\"num\">fault (ego)</th><th class=\"num\">fraud score</th></tr>\n");
     for (int i = 0; i < n; i++) put_row(&p, &entries[i]);
-    if (n == 0) report_page_put(&p, "<tr><td colspan=\"7\">No videos.</td></tr>\n");
-    report_page_put(&p, "</table>\n</section>\n");
+    if (n == 0) dc_str_append(&p, "<tr><td colspan=\"7\">No videos.</td></tr>\n");
+    dc_str_append(&p, "</table>\n</section>\n");
     report_page_end(&p);
     dc_error_class rc = report_page_write_file(&p, path, st);
-    report_page_free(&p);
+    dc_str_free(&p);
     return rc;
 }

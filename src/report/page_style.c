@@ -77,20 +77,20 @@ static const char page_css[] =
     "font-weight:600;font-size:12px}"
     "footer{color:#8c959f;font-size:12px;margin-top:16px}";
 
-void report_page_begin(report_page *p, const char *title) {
-    report_page_put(p, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-                       "<meta name=\"generator\" content=\"dashclaim " DC_VERSION "\">\n<title>");
+void report_page_begin(dc_str *p, const char *title) {
+    dc_str_append(p, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
+                     "<meta name=\"generator\" content=\"dashclaim " DC_VERSION "\">\n<title>");
     report_page_put_escaped(p, title);
-    report_page_put(p, "</title>\n<style>");
-    report_page_put(p, page_css);
-    report_page_put(p, "</style>\n</head>\n<body>\n<main>\n");
+    dc_str_append(p, "</title>\n<style>");
+    dc_str_append(p, page_css);
+    dc_str_append(p, "</style>\n</head>\n<body>\n<main>\n");
 }
 
-void report_page_end(report_page *p) {
-    report_page_put(p, "<footer>Written by dashclaim " DC_VERSION
-                       ". Model-written text is shown as written, escaped; it is evidence "
-                       "for a reviewer, not a decision.</footer>\n</main>\n</body>\n</html>\n");
+void report_page_end(dc_str *p) {
+    dc_str_append(p, "<footer>Written by dashclaim " DC_VERSION
+                     ". Model-written text is shown as written, escaped; it is evidence "
+                     "for a reviewer, not a decision.</footer>\n</main>\n</body>\n</html>\n");
 }
 
 const char *report_format_time(double sec, char out[32]) {

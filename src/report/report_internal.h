@@ -7,40 +7,30 @@
 #include <string.h>
 
 #include "dashclaim/report.h"
+#include "dashclaim/str.h"
 
-/* A growing page. After an allocation failure every later append is a no-op and `failed`
- * stays set, so page builders append freely and check once at the end. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-    bool failed;
-} report_page;
+/* Pages are built in a dc_str (dashclaim/str.h): after an allocation failure every later
+ * append is a no-op and `failed` stays set, so page builders append freely and check once,
+ * when the page is written. */
 
-void report_page_put(report_page *p, const char *s);
-void report_page_putn(report_page *p, const char *s, size_t n);
-void report_page_printf(report_page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends text HTML-escaped (see dc_html_escape). NULL text appends nothing. */
-void report_page_put_escaped(report_page *p, const char *text);
-void report_page_free(report_page *p);
-
-/* Writes the escaped form of text[0..len) through put(ctx, bytes, n). */
-void report_html_escape_to(const char *text, size_t len,
-                           void (*put)(void *ctx, const char *s, size_t n), void *ctx);
+void report_page_put_escaped(dc_str *p, const char *text);
 
 /* <!doctype html> ... <body> with the shared stylesheet, and the closing tags. */
-void report_page_begin(report_page *p, const char *title);
-void report_page_end(report_page *p);
+void report_page_begin(dc_str *p, const char *title);
+void report_page_end(dc_str *p);
 
-/* Writes the finished page to path through a temporary file in the same directory and a
- * rename. Fails (naming path) when p->failed or on any I/O error. */
-dc_error_class report_page_write_file(const report_page *p, const char *path, dc_status *st);
+/* Writes the finished page to path with dc_file_write_atomic (a browser refreshing the index
+ * of a running batch never sees half a page). Fails (naming path) when p->failed or on any
+ * I/O error. */
+dc_error_class report_page_write_file(const dc_str *p, const char *path, dc_status *st);
 
 /* Time as m:ss.s (or h:mm:ss when an hour or longer) into out[32]. */
 const char *report_format_time(double sec, char out[32]);
 
 /* The SVG danger timeline of the whole video: danger curve, analysed windows shaded (one
  * <rect class="window"> each), peaks marked, evidence times ticked, time axis labelled. */
-void report_put_timeline(report_page *p, const dc_assessment *a, const dc_report_inputs *in);
+void report_put_timeline(dc_str *p, const dc_assessment *a, const dc_report_inputs *in);
 
 /* Makes a copy of a record safe to print: every string terminated, every count within its
  * array, every number finite (and probabilities, danger and the fraud score within 0..1). */
