@@ -6,7 +6,9 @@
 
 #include "assess_options.h"
 #include "cli.h"
+#include "dashclaim/files.h"
 #include "dashclaim/report.h"
+#include "dashclaim/str.h"
 #include "output.h"
 
 static void usage(FILE *out) {
@@ -24,11 +26,6 @@ static void usage(FILE *out) {
     cli_assess_help(out);
     fprintf(out, "\nexit status: 0 when every video produced an assessment (failed ones included),\n"
                  "2 for a usage error, 3 when the output cannot be written.\n");
-}
-
-static const char *base_name(const char *path) {
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
 }
 
 int cli_cmd_assess(int argc, char **argv) {
@@ -82,8 +79,7 @@ int cli_cmd_assess(int argc, char **argv) {
 
     /* Single-file output collects everything first and renames once: a reader never sees
      * a partial file, and a failure to write is reported before exit. */
-    char *collected = NULL;
-    size_t collected_len = 0;
+    dc_str collected = {0};
     dc_report_index_entry *index = o.html_dir ? calloc((size_t)nvideos, sizeof *index) : NULL;
     if (o.html_dir && !index)
         fprintf(stderr, "dashclaim assess: index page will not be written: out of memory\n");
@@ -121,26 +117,22 @@ int cli_cmd_assess(int argc, char **argv) {
         size_t jlen = strlen(json);
         if (out_dir) {
             char path[4300];
-            int plen = snprintf(path, sizeof path, "%s/%s.json", out_path, base_name(videos[i]));
+            int plen = snprintf(path, sizeof path, "%s/%s.json", out_path, dc_path_base(videos[i]));
             if (plen < 0 || (size_t)plen >= sizeof path) {
                 /* a cut name would overwrite some other video's record */
                 fprintf(stderr, "dashclaim assess: %s/%s.json: path too long\n", out_path,
-                        base_name(videos[i]));
+                        dc_path_base(videos[i]));
                 rc = CLI_EXIT_OUTPUT;
-            } else if (cli_write_file_atomic(path, json, jlen, &st) != DC_OK) {
+            } else if (dc_file_write_atomic(path, json, jlen, &st) != DC_OK) {
                 fprintf(stderr, "dashclaim assess: %s\n", st.message);
                 rc = CLI_EXIT_OUTPUT;
             }
         } else if (out_path) {
-            char *grown = realloc(collected, collected_len + jlen + 2);
-            if (!grown) {
+            dc_str_appendn(&collected, json, jlen);
+            dc_str_append(&collected, "\n");
+            if (collected.failed) {
                 fprintf(stderr, "dashclaim assess: %s not written: out of memory\n", out_path);
                 rc = CLI_EXIT_OUTPUT;
-            } else {
-                collected = grown;
-                memcpy(collected + collected_len, json, jlen);
-                collected_len += jlen;
-                collected[collected_len++] = '\n';
             }
         } else {
             fputs(json, stdout);
@@ -150,7 +142,7 @@ int cli_cmd_assess(int argc, char **argv) {
         free(json);
     }
     if (rc == 0 && out_path && !out_dir &&
-        cli_write_file_atomic(out_path, collected ? collected : "", collected_len, &st) != DC_OK) {
+        dc_file_write_atomic(out_path, dc_str_text(&collected), collected.len, &st) != DC_OK) {
         fprintf(stderr, "dashclaim assess: %s\n", st.message);
         rc = CLI_EXIT_OUTPUT;
     }
@@ -166,7 +158,7 @@ int cli_cmd_assess(int argc, char **argv) {
     if (rc == 0 && o.html_dir && !quiet && (nvideos > 1 || page[0]))
         fprintf(stderr, "HTML report: %s/%s\n", o.html_dir, nvideos > 1 ? "index.html" : page);
     free(index);
-    free(collected);
+    dc_str_free(&collected);
     cli_assess_teardown(&env);
     if (ferror(stdout)) rc = CLI_EXIT_OUTPUT;
     return rc;

@@ -15,6 +15,7 @@
 #include "bench_summary.h"
 #include "cli.h"
 #include "dashclaim/deadline.h"
+#include "dashclaim/files.h"
 #include "dashclaim/report.h"
 #include "ground_truth.h"
 #include "output.h"
@@ -197,7 +198,7 @@ static int write_report(bench_run *b, bool final) {
     char *text = json_dumps(report, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     json_decref(report);
     dc_status st = DC_STATUS_OK;
-    int rc = text && cli_write_file_atomic(b->output, text, strlen(text), &st) == DC_OK ? 0 : -1;
+    int rc = text && dc_file_write_atomic(b->output, text, strlen(text), &st) == DC_OK ? 0 : -1;
     if (rc) fprintf(stderr, "dashclaim bench: %s\n", text ? st.message : "out of memory");
     free(text);
     return rc;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dashclaim/files.h"
+
 static const char *const severity_names[] = {"NONE", "LOW", "MEDIUM", "HIGH"};
 
 int cli_truth_severity_parse(const char *s) {
@@ -46,8 +48,7 @@ static bool truth_from_sidecar(const char *video_path, cli_ground_truth *out) {
 
 /* The prototype's rule, kept so old folders of named files still score. */
 static void truth_from_filename(const char *video_path, cli_ground_truth *out) {
-    const char *base = strrchr(video_path, '/');
-    base = base ? base + 1 : video_path;
+    const char *base = dc_path_base(video_path);
     char lower[512];
     size_t i = 0;
     for (; base[i] && i + 1 < sizeof lower; i++) lower[i] = (char)tolower((unsigned char)base[i]);

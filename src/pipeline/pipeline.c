@@ -6,6 +6,7 @@
 
 #include "dashclaim/deadline.h"
 #include "dashclaim/engine.h"
+#include "dashclaim/files.h"
 #include "dashclaim/media.h"
 #include "dashclaim/mine.h"
 #include "dashclaim/sysinfo.h"
@@ -24,12 +25,7 @@ static double ms_since(double t0) { return (dc_now() - t0) * 1000.0; }
 
 static void set_identity(dc_assessment *a, const char *path, const char *claim_id) {
     snprintf(a->video.path, sizeof a->video.path, "%s", path);
-    if (claim_id) {
-        snprintf(a->claim_id, sizeof a->claim_id, "%s", claim_id);
-    } else {
-        const char *slash = strrchr(path, '/');
-        snprintf(a->claim_id, sizeof a->claim_id, "%s", slash ? slash + 1 : path);
-    }
+    snprintf(a->claim_id, sizeof a->claim_id, "%s", claim_id ? claim_id : dc_path_base(path));
 }
 
 static void set_video_info(dc_assessment *a, const dc_media_info *info) {

@@ -110,27 +110,11 @@ static void test_summary_numbers(void **state) {
     json_decref(videos);
 }
 
-static void test_atomic_write(void **state) {
-    (void)state;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/out.json", tmp_dir());
-    dc_status st = DC_STATUS_OK;
-    assert_int_equal(cli_write_file_atomic(path, "{}\n", 3, &st), DC_OK);
-    size_t len = 0;
-    char *back = cli_read_file(path, &len);
-    assert_non_null(back);
-    assert_int_equal(len, 3);
-    free(back);
-    assert_int_equal(cli_write_file_atomic("/nonexistent-dir/x.json", "{}", 2, &st), DC_ERR_RESOURCE);
-    assert_non_null(strstr(st.message, "/nonexistent-dir/x.json"));
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest_lines),
         cmocka_unit_test(test_truth_from_sidecar_then_filename),
         cmocka_unit_test(test_summary_numbers),
-        cmocka_unit_test(test_atomic_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
