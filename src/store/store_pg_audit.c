@@ -1,0 +1,298 @@
+/* PostgreSQL backend: the audit chain and the API keys.
+ *
+ * The chain must never fork: each row carries the hash of the one before, so two transactions
+ * must not both read the same "last row". Under READ COMMITTED a transaction-level advisory lock
+ * does this: the appender takes it in one statement, and the next statement (a new snapshot,
+ * taken after the lock was granted) sees the last row that the previous holder committed. The
+ * lock is released at COMMIT or ROLLBACK, so callers append their audit rows last, just before
+ * committing. Rows are sealed (seq, prev_hash, hash) by store_audit_seal, the same code as the
+ * SQLite backend's, so both produce the same chain.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_pg_internal.h"
+
+/* pg_advisory_xact_lock key of the audit chain ("dashclaim audit"). */
+#define AUDIT_LOCK_KEY "6442451911262184558"
+
+dc_error_class store_pg_audit_append_tx(store_pg *pg, dc_audit_row *row, dc_status *st,
+                                        bool *lost) {
+    dc_error_class rc =
+        store_pg_run(pg, "SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY ")", 0, NULL, st, lost);
+    if (rc != DC_OK) return rc;
+    PGresult *r = store_pg_exec(pg, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", 0,
+                                NULL, st, lost);
+    if (!r) return st->code;
+    int64_t prev_seq = 0;
+    char prev_hash[65] = "";
+    if (PQntuples(r) == 1) {
+        prev_seq = store_pg_col_i64(r, 0, 0);
+        store_pg_col(r, 0, 1, prev_hash, sizeof prev_hash);
+    }
+    PQclear(r);
+    store_audit_seal(row, prev_seq, prev_hash);
+    char seq[24];
+    snprintf(seq, sizeof seq, "%" PRId64, row->seq);
+    const char *p[] = {seq,           row->at,     row->actor,          row->action,
+                       row->claim_id, row->before, row->after,          row->reason,
+                       row->model,    row->prompt_version, row->rules_version,
+                       row->video_sha256, row->prev_hash, row->hash};
+    return store_pg_run(pg,
+                        "INSERT INTO audit (seq, at, actor, action, claim_id, before, after,"
+                        " reason, model, prompt_version, rules_version, video_sha256, prev_hash,"
+                        " hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+                        14, p, st, lost);
+}
+
+typedef struct {
+    dc_audit_row *row;
+    dc_audit_row sealed;
+} append_arg;
+
+static dc_error_class append_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    append_arg *a = arg;
+    a->sealed = *a->row;
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc == DC_OK) rc = store_pg_audit_append_tx(pg, &a->sealed, st, lost);
+    if (rc == DC_OK) rc = store_pg_commit(pg, st, lost);
+    return rc;
+}
+
+dc_error_class store_pg_audit_append(void *self, dc_audit_row *row, dc_status *st) {
+    /* Not retried after a lost connection: the COMMIT may have happened, and a second append
+     * would record the event twice. The caller sees DC_ERR_RESOURCE. */
+    store_pg *pg = self;
+    append_arg a = {row, {0}};
+    bool lost = false;
+    if (store_pg_connect(pg, st) != DC_OK) return st->code;
+    dc_error_class rc = append_op(pg, &a, st, &lost);
+    if (rc != DC_OK) {
+        store_pg_rollback(pg);
+        return rc;
+    }
+    *row = a.sealed;
+    return DC_OK;
+}
+
+typedef struct {
+    const char *claim_id;
+    int64_t after_seq;
+    dc_audit_row *rows;
+    int max;
+    int *count;
+} list_arg;
+
+static dc_error_class list_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    list_arg *a = arg;
+    char after[24], max[16];
+    snprintf(after, sizeof after, "%" PRId64, a->after_seq);
+    snprintf(max, sizeof max, "%d", a->max);
+    const char *p[] = {after, max, a->claim_id};
+    PGresult *r = store_pg_exec(
+        pg,
+        "SELECT seq, at, actor, action, claim_id, before, after, reason, model, prompt_version,"
+        " rules_version, video_sha256, prev_hash, hash FROM audit"
+        " WHERE seq > $1 AND ($3::text IS NULL OR claim_id = $3) ORDER BY seq LIMIT $2",
+        3, p, st, lost);
+    if (!r) return st->code;
+    int n = PQntuples(r);
+    for (int i = 0; i < n && i < a->max; i++) {
+        dc_audit_row *x = &a->rows[i];
+        memset(x, 0, sizeof *x);
+        x->seq = store_pg_col_i64(r, i, 0);
+        store_pg_col(r, i, 1, x->at, sizeof x->at);
+        store_pg_col(r, i, 2, x->actor, sizeof x->actor);
+        store_pg_col(r, i, 3, x->action, sizeof x->action);
+        store_pg_col(r, i, 4, x->claim_id, sizeof x->claim_id);
+        store_pg_col(r, i, 5, x->before, sizeof x->before);
+        store_pg_col(r, i, 6, x->after, sizeof x->after);
+        store_pg_col(r, i, 7, x->reason, sizeof x->reason);
+        store_pg_col(r, i, 8, x->model, sizeof x->model);
+        store_pg_col(r, i, 9, x->prompt_version, sizeof x->prompt_version);
+        store_pg_col(r, i, 10, x->rules_version, sizeof x->rules_version);
+        store_pg_col(r, i, 11, x->video_sha256, sizeof x->video_sha256);
+        store_pg_col(r, i, 12, x->prev_hash, sizeof x->prev_hash);
+        store_pg_col(r, i, 13, x->hash, sizeof x->hash);
+    }
+    *a->count = n < a->max ? n : a->max;
+    PQclear(r);
+    return DC_OK;
+}
+
+dc_error_class store_pg_audit_list(void *self, const char *claim_id, int64_t after_seq,
+                                   dc_audit_row *rows, int max, int *count, dc_status *st) {
+    list_arg a = {claim_id, after_seq, rows, max, count};
+    *count = 0;
+    return store_pg_retry(self, list_op, &a, st);
+}
+
+/* ---- keys --------------------------------------------------------------------------------- */
+
+#define KEY_COLS "id, name, role, revoked, created_ms, revoked_ms, hash"
+
+static void read_key(const PGresult *r, int i, dc_store_key *k, char *hash) {
+    memset(k, 0, sizeof *k);
+    store_pg_col(r, i, 0, k->id, sizeof k->id);
+    store_pg_col(r, i, 1, k->name, sizeof k->name);
+    k->role = (dc_role)store_pg_col_i64(r, i, 2);
+    k->revoked = strcmp(PQgetvalue(r, i, 3), "t") == 0;
+    k->created_ms = store_pg_col_i64(r, i, 4);
+    k->revoked_ms = store_pg_col_i64(r, i, 5);
+    if (hash) store_pg_col(r, i, 6, hash, 65);
+}
+
+typedef struct {
+    const dc_store_key *k;
+    const char *hash;
+    dc_audit_row *audit;
+    bool retried;
+} key_insert_arg;
+
+static dc_error_class key_insert_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    key_insert_arg *a = arg;
+    bool retried = a->retried;
+    a->retried = true;
+    char role[8], created[24];
+    snprintf(role, sizeof role, "%d", (int)a->k->role);
+    snprintf(created, sizeof created, "%" PRId64, a->k->created_ms);
+    const char *p[] = {a->k->id, a->k->name, role, a->hash, created};
+    if (retried) {
+        /* The first try's COMMIT may have happened: the key with our id and hash is then ours. */
+        const char *q[] = {a->k->id, a->hash};
+        PGresult *r = store_pg_exec(pg, "SELECT 1 FROM keys WHERE id = $1 AND hash = $2", 2, q,
+                                    st, lost);
+        if (!r) return st->code;
+        bool there = PQntuples(r) == 1;
+        PQclear(r);
+        if (there) return DC_OK;
+    }
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc != DC_OK) return rc;
+    PGresult *r = store_pg_exec(pg,
+                                "INSERT INTO keys (id, name, role, hash, revoked, created_ms,"
+                                " revoked_ms) VALUES ($1, $2, $3, $4, false, $5, 0)"
+                                " ON CONFLICT DO NOTHING",
+                                5, p, st, lost);
+    if (!r) return st->code;
+    bool inserted = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    if (!inserted) {
+        store_pg_rollback(pg);
+        return dc_fail(st, DC_ERR_INPUT, "keys: an active key named '%s' exists (revoke it first)",
+                       a->k->name);
+    }
+    dc_audit_row audit = *a->audit;
+    if ((rc = store_pg_audit_append_tx(pg, &audit, st, lost)) != DC_OK) return rc;
+    if ((rc = store_pg_commit(pg, st, lost)) != DC_OK) return rc;
+    *a->audit = audit;
+    return DC_OK;
+}
+
+dc_error_class store_pg_key_insert(void *self, const dc_store_key *info, const char *hash,
+                                   dc_audit_row *audit, dc_status *st) {
+    key_insert_arg a = {info, hash, audit, false};
+    return store_pg_retry(self, key_insert_op, &a, st);
+}
+
+typedef struct {
+    const char *id;
+    dc_store_key *out;
+    char *hash;
+    bool *found;
+    dc_store_key *rows;
+    int max;
+    int *count;
+} key_read_arg;
+
+static dc_error_class key_get_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    key_read_arg *a = arg;
+    const char *p[] = {a->id};
+    PGresult *r = store_pg_exec(pg, "SELECT " KEY_COLS " FROM keys WHERE id = $1", 1, p, st, lost);
+    if (!r) return st->code;
+    if (PQntuples(r) == 1) {
+        read_key(r, 0, a->out, a->hash);
+        *a->found = true;
+    }
+    PQclear(r);
+    return DC_OK;
+}
+
+dc_error_class store_pg_key_get(void *self, const char *id, dc_store_key *out, char *hash,
+                                bool *found, dc_status *st) {
+    key_read_arg a = {.id = id, .out = out, .hash = hash, .found = found};
+    *found = false;
+    return store_pg_retry(self, key_get_op, &a, st);
+}
+
+static dc_error_class key_list_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    key_read_arg *a = arg;
+    char max[16];
+    snprintf(max, sizeof max, "%d", a->max);
+    const char *p[] = {max};
+    PGresult *r = store_pg_exec(
+        pg, "SELECT " KEY_COLS " FROM keys ORDER BY created_ms, id LIMIT $1", 1, p, st, lost);
+    if (!r) return st->code;
+    int n = PQntuples(r) < a->max ? PQntuples(r) : a->max;
+    for (int i = 0; i < n; i++) read_key(r, i, &a->rows[i], NULL);
+    *a->count = n;
+    PQclear(r);
+    return DC_OK;
+}
+
+dc_error_class store_pg_key_list(void *self, dc_store_key *rows, int max, int *count,
+                                 dc_status *st) {
+    key_read_arg a = {.rows = rows, .max = max, .count = count};
+    *count = 0;
+    return store_pg_retry(self, key_list_op, &a, st);
+}
+
+typedef struct {
+    const char *id_or_name;
+    dc_audit_row *audit;
+    bool *found;
+} key_revoke_arg;
+
+static dc_error_class key_revoke_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    key_revoke_arg *a = arg;
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc != DC_OK) return rc;
+    const char *p[] = {a->id_or_name};
+    PGresult *r = store_pg_exec(pg,
+                                "SELECT " KEY_COLS " FROM keys WHERE (id = $1 OR name = $1)"
+                                " AND NOT revoked ORDER BY created_ms LIMIT 1 FOR UPDATE",
+                                1, p, st, lost);
+    if (!r) return st->code;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        store_pg_rollback(pg);
+        return DC_OK;
+    }
+    dc_store_key k;
+    read_key(r, 0, &k, NULL);
+    PQclear(r);
+    char now[24];
+    snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+    const char *q[] = {k.id, now};
+    if ((rc = store_pg_run(pg, "UPDATE keys SET revoked = true, revoked_ms = $2 WHERE id = $1",
+                           2, q, st, lost)) != DC_OK)
+        return rc;
+    dc_audit_row audit;
+    store_audit_key(&audit, "key.revoked", &k);
+    if ((rc = store_pg_audit_append_tx(pg, &audit, st, lost)) != DC_OK) return rc;
+    if ((rc = store_pg_commit(pg, st, lost)) != DC_OK) return rc;
+    *a->audit = audit;
+    *a->found = true;
+    return DC_OK;
+}
+
+dc_error_class store_pg_key_revoke(void *self, const char *id_or_name, dc_audit_row *audit,
+                                   bool *found, dc_status *st) {
+    /* A retry after a lost COMMIT finds the key already revoked: *found is then false, which the
+     * caller reports as "no such key"; revoking is still done, exactly once. */
+    key_revoke_arg a = {id_or_name, audit, found};
+    *found = false;
+    return store_pg_retry(self, key_revoke_op, &a, st);
+}

@@ -1,0 +1,503 @@
+/* PostgreSQL backend: the job queue.
+ *
+ * Claiming follows River's JobGetAvailable: a CTE picks the oldest claimable row with
+ * FOR UPDATE SKIP LOCKED (concurrent workers skip each other's rows instead of queueing behind a
+ * lock), and one UPDATE marks it running with attempt = attempt + 1 and a lease. The claims row
+ * changes in the same statement, so a reader never sees a running job under a queued claim.
+ *
+ * The same guarantees as the SQLite backend (include/dashclaim/store.h):
+ * - The attempt number fences: heartbeat, complete, fail and release lock the job row
+ *   (SELECT ... FOR UPDATE) and act only when it is still running under the caller's attempt.
+ *   The assessment, the claim's final state, the job's removal and the audit row are one
+ *   transaction (Que's rule).
+ * - Expired leases are rescued by every claim (no rescuer process to keep alive): queued again,
+ *   or the claim failed once its attempts are spent.
+ * - A finished job's row leaves the hot table; what stays is in claims and assessments.
+ *
+ * Staying fast behind an old snapshot. A session idle in a transaction (a report someone left
+ * open in psql) stops vacuum from removing any row version deleted after it began. A queue that
+ * scans "the oldest queued job" from the start of an index then steps over the index entries of
+ * every job finished since, and slows down linearly with time (the classic PostgreSQL queue
+ * failure). Two scans here would do that, and neither does:
+ * - claiming: a job queued again takes a new id from the sequence, so queued ids only grow, and
+ *   each connection starts its scan after the last id it claimed (store_pg.claim_hint): the
+ *   entries it steps over are the few jobs other workers claimed since. A scan from the start
+ *   still runs when the hinted one finds nothing and the last such scan is more than
+ *   full_scan_every_s old, for a job below the hint (its insert committed late, or its retry
+ *   delay just ended).
+ * - rescuing: expired leases are looked for in the last RESCUE_WINDOW_S seconds of lease ends
+ *   (the dead entries there are the jobs claimed one lease ago, a few seconds' worth), and across
+ *   all time only once every RESCUE_FULL_EVERY_S seconds across all workers (queue_rescue).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dashclaim/deadline.h"
+#include "store_pg_internal.h"
+
+#define RESCUE_WINDOW_S "10"
+#define RESCUE_FULL_EVERY_S "2"
+
+#define JOB_COLS "id, claim_id, state, attempt, charged"
+
+/* ---- rescue ------------------------------------------------------------------------------- */
+
+typedef struct {
+    int requeued, failed;
+} rescue_counts;
+
+/* The claims whose lease has expired: a cheap look first, outside any transaction. */
+static dc_error_class expired_ids(store_pg *pg, bool everything, char (*ids)[DC_STORE_ID_LEN],
+                                  int max, int *n, dc_status *st, bool *lost) {
+    *n = 0;
+    const char *sql =
+        everything
+            ? "SELECT claim_id FROM jobs WHERE state = 1 AND lease_until < clock_timestamp()"
+              " LIMIT 64"
+            : "WITH turn AS ("
+              "  UPDATE queue_rescue SET last_at = clock_timestamp()"
+              "  WHERE last_at <= clock_timestamp() - interval '" RESCUE_FULL_EVERY_S " seconds'"
+              "  RETURNING 1)"
+              "(SELECT claim_id FROM jobs WHERE state = 1 AND lease_until < clock_timestamp()"
+              "   AND lease_until >= clock_timestamp() - interval '" RESCUE_WINDOW_S " seconds'"
+              "   LIMIT 64)"
+              "UNION "
+              "(SELECT claim_id FROM jobs WHERE state = 1 AND lease_until < clock_timestamp()"
+              "   AND EXISTS (SELECT 1 FROM turn) LIMIT 64)";
+    PGresult *r = store_pg_exec(pg, sql, 0, NULL, st, lost);
+    if (!r) return st->code;
+    for (int i = 0; i < PQntuples(r) && *n < max; i++)
+        store_pg_col(r, i, 0, ids[(*n)++], DC_STORE_ID_LEN);
+    PQclear(r);
+    return DC_OK;
+}
+
+/* One expired job inside the caller's transaction, re-checked under its row lock. */
+static dc_error_class rescue_one_tx(store_pg *pg, const char *claim_id, rescue_counts *c,
+                                    dc_status *st, bool *lost) {
+    const char *p1[] = {claim_id};
+    PGresult *r = store_pg_exec(pg,
+                                "SELECT j.charged, c.video_sha256 FROM jobs j"
+                                " JOIN claims c ON c.id = j.claim_id"
+                                " WHERE j.claim_id = $1 AND j.state = 1"
+                                "   AND j.lease_until < clock_timestamp()"
+                                " FOR UPDATE OF j SKIP LOCKED",
+                                1, p1, st, lost);
+    if (!r) return st->code;
+    if (PQntuples(r) == 0) { /* renewed, finished or being rescued by someone else meanwhile */
+        PQclear(r);
+        return DC_OK;
+    }
+    int charged = (int)store_pg_col_i64(r, 0, 0);
+    char sha[65];
+    store_pg_col(r, 0, 1, sha, sizeof sha);
+    PQclear(r);
+    dc_error_class rc;
+    if (charged < pg->opts.max_attempts) {
+        char now[24], ch[16];
+        snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+        snprintf(ch, sizeof ch, "%d", charged);
+        const char *p[] = {claim_id, now, ch};
+        rc = store_pg_run(pg,
+                          "WITH j AS (UPDATE jobs SET state = 0, worker = '', lease_until = NULL,"
+                          "    run_after = clock_timestamp(),"
+                          "    id = nextval(pg_get_serial_sequence('jobs', 'id'))"
+                          "  WHERE claim_id = $1 RETURNING claim_id)"
+                          "UPDATE claims SET state = 0, attempts = $3, updated_ms = $2"
+                          " FROM j WHERE claims.id = j.claim_id",
+                          3, p, st, lost);
+        if (rc == DC_OK) c->requeued++;
+        return rc;
+    }
+    char msg[256];
+    snprintf(msg, sizeof msg, STORE_LEASE_LOST_MESSAGE, charged);
+    char *json = store_failed_assessment_json(claim_id, sha, DC_ERR_INTERNAL, msg);
+    if (!json) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
+    dc_audit_row audit;
+    store_audit_claim_failed(&audit, claim_id, sha, "system", DC_ERR_INTERNAL, msg);
+    rc = store_pg_finish_tx(pg, claim_id, 0, charged, json, DC_STATE_FAILED, DC_ERR_INTERNAL, msg,
+                            store_failed_priority(), -1, &audit, st, lost);
+    free(json);
+    if (rc == DC_OK) c->failed++;
+    return rc;
+}
+
+static dc_error_class rescue(store_pg *pg, bool everything, rescue_counts *c, dc_status *st,
+                             bool *lost) {
+    char ids[64][DC_STORE_ID_LEN];
+    int n = 0;
+    dc_error_class rc = expired_ids(pg, everything, ids, 64, &n, st, lost);
+    if (rc != DC_OK || n == 0) return rc;
+    if ((rc = store_pg_begin(pg, st, lost)) != DC_OK) return rc;
+    rescue_counts mine = {0, 0};
+    for (int i = 0; i < n; i++)
+        if ((rc = rescue_one_tx(pg, ids[i], &mine, st, lost)) != DC_OK) return rc;
+    if (mine.requeued > 0 &&
+        (rc = store_pg_run(pg, "SELECT pg_notify('" STORE_PG_CHANNEL "', '')", 0, NULL, st,
+                           lost)) != DC_OK)
+        return rc;
+    if ((rc = store_pg_commit(pg, st, lost)) != DC_OK) return rc;
+    c->requeued += mine.requeued;
+    c->failed += mine.failed;
+    return DC_OK;
+}
+
+typedef struct {
+    rescue_counts counts;
+} rescue_arg;
+
+static dc_error_class rescue_all_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    rescue_arg *a = arg;
+    /* Batches of 64 until none is left (a queue after an outage may hold many). */
+    for (;;) {
+        rescue_counts before = a->counts;
+        dc_error_class rc = rescue(pg, true, &a->counts, st, lost);
+        if (rc != DC_OK) return rc;
+        if (a->counts.requeued + a->counts.failed == before.requeued + before.failed) return DC_OK;
+    }
+}
+
+dc_error_class store_pg_jobs_rescue(void *self, int *requeued, int *failed, dc_status *st) {
+    rescue_arg a = {{0, 0}};
+    dc_error_class rc = store_pg_retry(self, rescue_all_op, &a, st);
+    *requeued = a.counts.requeued;
+    *failed = a.counts.failed;
+    return rc;
+}
+
+/* ---- claim -------------------------------------------------------------------------------- */
+
+static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t after,
+                                  dc_store_job *job, bool *got, dc_status *st, bool *lost) {
+    char lease[16], hint[24], now[24];
+    snprintf(lease, sizeof lease, "%d", pg->opts.lease_sec);
+    snprintf(hint, sizeof hint, "%" PRId64, after);
+    snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+    const char *p[] = {worker, lease, hint, now};
+    PGresult *r = store_pg_exec(
+        pg,
+        "WITH picked AS ("
+        "  SELECT id FROM jobs WHERE state = 0 AND id > $3 AND run_after <= clock_timestamp()"
+        "  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED),"
+        " claimed AS ("
+        "  UPDATE jobs j SET state = 1, attempt = j.attempt + 1, charged = j.charged + 1,"
+        "    worker = $1, lease_until = clock_timestamp() + make_interval(secs => $2::int)"
+        "  FROM picked WHERE j.id = picked.id"
+        "  RETURNING j.id, j.claim_id, j.attempt, j.charged, j.lease_until),"
+        " c AS ("
+        "  UPDATE claims SET state = 1, attempts = claimed.charged, updated_ms = $4"
+        "  FROM claimed WHERE claims.id = claimed.claim_id"
+        "  RETURNING claims.id, claims.video_sha256, claims.policy_id, claims.claimant,"
+        "            claims.plate, claims.location, claims.reported_damage)"
+        "SELECT claimed.id, claimed.claim_id, claimed.attempt, claimed.charged,"
+        "       (extract(epoch FROM claimed.lease_until) * 1000)::bigint,"
+        "       c.video_sha256, c.policy_id, c.claimant, c.plate, c.location, c.reported_damage"
+        " FROM claimed JOIN c ON c.id = claimed.claim_id",
+        4, p, st, lost);
+    if (!r) return st->code;
+    if (PQntuples(r) == 1) {
+        int64_t id = store_pg_col_i64(r, 0, 0);
+        if (id > pg->claim_hint) pg->claim_hint = id;
+        memset(job, 0, sizeof *job);
+        store_pg_col(r, 0, 1, job->claim_id, sizeof job->claim_id);
+        job->attempt = (int)store_pg_col_i64(r, 0, 2);
+        job->charged = (int)store_pg_col_i64(r, 0, 3);
+        job->lease_until_ms = store_pg_col_i64(r, 0, 4);
+        store_pg_col(r, 0, 5, job->video_sha256, sizeof job->video_sha256);
+        store_pg_col(r, 0, 6, job->fields.policy_id, sizeof job->fields.policy_id);
+        store_pg_col(r, 0, 7, job->fields.claimant, sizeof job->fields.claimant);
+        store_pg_col(r, 0, 8, job->fields.plate, sizeof job->fields.plate);
+        store_pg_col(r, 0, 9, job->fields.location, sizeof job->fields.location);
+        store_pg_col(r, 0, 10, job->fields.reported_damage, sizeof job->fields.reported_damage);
+        store_copy(job->worker, sizeof job->worker, worker);
+        *got = true;
+    }
+    PQclear(r);
+    return DC_OK;
+}
+
+typedef struct {
+    const char *worker;
+    dc_store_job *job;
+    bool *got;
+} claim_arg;
+
+static dc_error_class claim_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    claim_arg *a = arg;
+    rescue_counts c = {0, 0};
+    dc_error_class rc = rescue(pg, false, &c, st, lost);
+    if (rc != DC_OK) return rc;
+    if ((rc = claim_after(pg, a->worker, pg->claim_hint, a->job, a->got, st, lost)) != DC_OK)
+        return rc;
+    if (!*a->got && pg->claim_hint > 0 && dc_now() - pg->last_full_scan >= pg->full_scan_every_s) {
+        pg->last_full_scan = dc_now();
+        rc = claim_after(pg, a->worker, 0, a->job, a->got, st, lost);
+    }
+    return rc;
+}
+
+dc_error_class store_pg_job_claim(void *self, const char *worker, dc_store_job *job, bool *got,
+                                  dc_status *st) {
+    claim_arg a = {worker, job, got};
+    *got = false;
+    return store_pg_retry(self, claim_op, &a, st);
+}
+
+/* ---- heartbeat ---------------------------------------------------------------------------- */
+
+typedef struct {
+    dc_store_job *job;
+    bool *held;
+} heartbeat_arg;
+
+static dc_error_class heartbeat_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    heartbeat_arg *a = arg;
+    char attempt[16], lease[16];
+    snprintf(attempt, sizeof attempt, "%d", a->job->attempt);
+    snprintf(lease, sizeof lease, "%d", pg->opts.lease_sec);
+    const char *p[] = {a->job->claim_id, attempt, lease};
+    /* lease_until is indexed only in jobs_lease; the update is cheap either way. */
+    PGresult *r = store_pg_exec(
+        pg,
+        "UPDATE jobs SET lease_until = clock_timestamp() + make_interval(secs => $3::int)"
+        " WHERE claim_id = $1 AND attempt = $2 AND state = 1"
+        " RETURNING (extract(epoch FROM lease_until) * 1000)::bigint",
+        3, p, st, lost);
+    if (!r) return st->code;
+    *a->held = PQntuples(r) == 1;
+    if (*a->held) a->job->lease_until_ms = store_pg_col_i64(r, 0, 0);
+    PQclear(r);
+    return DC_OK;
+}
+
+dc_error_class store_pg_job_heartbeat(void *self, dc_store_job *job, bool *held, dc_status *st) {
+    heartbeat_arg a = {job, held};
+    *held = false;
+    return store_pg_retry(self, heartbeat_op, &a, st);
+}
+
+/* ---- fence, finish ------------------------------------------------------------------------ */
+
+/* Inside a transaction: locks the job row; *holds when job->attempt is its running attempt. */
+static dc_error_class fence_tx(store_pg *pg, const dc_store_job *job, bool *holds, int *charged,
+                               dc_status *st, bool *lost) {
+    *holds = false;
+    const char *p[] = {job->claim_id};
+    PGresult *r = store_pg_exec(
+        pg, "SELECT state, attempt, charged FROM jobs WHERE claim_id = $1 FOR UPDATE", 1, p, st,
+        lost);
+    if (!r) return st->code;
+    if (PQntuples(r) == 1) {
+        *holds = store_pg_col_i64(r, 0, 0) == 1 && store_pg_col_i64(r, 0, 1) == job->attempt;
+        *charged = (int)store_pg_col_i64(r, 0, 2);
+    }
+    PQclear(r);
+    return DC_OK;
+}
+
+/* After a lost connection the first try's COMMIT may have happened: the claim is then finished
+ * by this very attempt (or, for a retry or release, queued again by it). That is success. */
+static dc_error_class done_by(store_pg *pg, const dc_store_job *job, bool *yes, dc_status *st,
+                              bool *lost) {
+    char attempt[16];
+    snprintf(attempt, sizeof attempt, "%d", job->attempt);
+    const char *p[] = {job->claim_id, attempt};
+    PGresult *r = store_pg_exec(
+        pg,
+        "SELECT EXISTS (SELECT 1 FROM assessments WHERE claim_id = $1 AND attempt = $2)"
+        "    OR EXISTS (SELECT 1 FROM jobs WHERE claim_id = $1 AND attempt = $2 AND state = 0)",
+        2, p, st, lost);
+    if (!r) return st->code;
+    *yes = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return DC_OK;
+}
+
+dc_error_class store_pg_finish_tx(store_pg *pg, const char *claim_id, int attempt, int charged,
+                                  const char *json, dc_claim_state state, dc_error_class cls,
+                                  const char *message, int priority, int severity,
+                                  dc_audit_row *audit, dc_status *st, bool *lost) {
+    char a[16], ch[16], stt[8], cl[8], pr[16], sv[16], now[24];
+    snprintf(a, sizeof a, "%d", attempt);
+    snprintf(ch, sizeof ch, "%d", charged);
+    snprintf(stt, sizeof stt, "%d", (int)state);
+    snprintf(cl, sizeof cl, "%d", (int)cls);
+    snprintf(pr, sizeof pr, "%d", priority);
+    snprintf(sv, sizeof sv, "%d", severity);
+    snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+    const char *p[] = {claim_id, a, json, now, stt, cl, message ? message : "", pr, sv, ch};
+    /* assessments.claim_id is the primary key: a second final assessment is impossible. */
+    dc_error_class rc = store_pg_run(
+        pg,
+        "WITH a AS (INSERT INTO assessments (claim_id, attempt, json, created_ms)"
+        "           VALUES ($1, $2, $3, $4)),"
+        " j AS (DELETE FROM jobs WHERE claim_id = $1)"
+        "UPDATE claims SET state = $5, error_class = $6, error_message = $7, priority = $8,"
+        "  severity = $9, attempts = $10, updated_ms = $4 WHERE id = $1",
+        10, p, st, lost);
+    if (rc != DC_OK) return rc;
+    return store_pg_audit_append_tx(pg, audit, st, lost);
+}
+
+/* ---- complete ----------------------------------------------------------------------------- */
+
+typedef struct {
+    const dc_store_job *job;
+    const dc_store_result *res;
+    dc_audit_row *audit;
+    bool *accepted;
+    bool retried;
+} complete_arg;
+
+static dc_error_class put_artifact(store_pg *pg, const char *claim_id, const char *name,
+                                   const void *data, size_t len, dc_status *st, bool *lost) {
+    const char *p[] = {claim_id, name, data};
+    int lengths[] = {0, 0, (int)len};
+    int formats[] = {0, 0, 1};
+    PGresult *r = store_pg_execv(pg,
+                                 "INSERT INTO artifacts (claim_id, name, data) VALUES ($1, $2, $3)"
+                                 " ON CONFLICT (claim_id, name) DO UPDATE SET data = $3",
+                                 3, p, lengths, formats, false, st, lost);
+    if (!r) return st->code;
+    PQclear(r);
+    return DC_OK;
+}
+
+static dc_error_class complete_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    complete_arg *a = arg;
+    const dc_store_job *job = a->job;
+    const dc_store_result *res = a->res;
+    bool retried = a->retried;
+    a->retried = true;
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc != DC_OK) return rc;
+    bool holds;
+    int charged = 0;
+    if ((rc = fence_tx(pg, job, &holds, &charged, st, lost)) != DC_OK) return rc;
+    if (!holds) {
+        store_pg_rollback(pg);
+        if (retried) return done_by(pg, job, a->accepted, st, lost);
+        return DC_OK;
+    }
+    const dc_assessment *as = res->assessment;
+    bool failed = as->status == DC_CLAIM_FAILED;
+    dc_error_class cls = failed ? (as->error_class == DC_OK ? DC_ERR_INTERNAL : as->error_class)
+                                : DC_OK;
+    dc_audit_row audit = *a->audit; /* sealed afresh on a retry */
+    if (res->report_html &&
+        (rc = put_artifact(pg, job->claim_id, "report.html", res->report_html,
+                           res->report_html_len, st, lost)) != DC_OK)
+        return rc;
+    for (int i = 0; i < res->frame_count; i++) {
+        if (!res->frames_jpeg[i]) continue;
+        char name[32];
+        snprintf(name, sizeof name, "frame-%d.jpg", i);
+        if ((rc = put_artifact(pg, job->claim_id, name, res->frames_jpeg[i],
+                               res->frames_jpeg_len[i], st, lost)) != DC_OK)
+            return rc;
+    }
+    /* The audit row is appended last: its lock is then held only until the commit. */
+    rc = store_pg_finish_tx(pg, job->claim_id, job->attempt, charged, res->assessment_json,
+                            failed ? DC_STATE_FAILED : DC_STATE_DONE, cls,
+                            failed ? as->error_message : "", (int)as->review_priority,
+                            failed ? -1 : (int)as->severity, &audit, st, lost);
+    if (rc != DC_OK) return rc;
+    if ((rc = store_pg_commit(pg, st, lost)) != DC_OK) return rc;
+    *a->audit = audit;
+    *a->accepted = true;
+    return DC_OK;
+}
+
+dc_error_class store_pg_job_complete(void *self, const dc_store_job *job,
+                                     const dc_store_result *result, dc_audit_row *audit,
+                                     bool *accepted, dc_status *st) {
+    complete_arg a = {job, result, audit, accepted, false};
+    *accepted = false;
+    return store_pg_retry(self, complete_op, &a, st);
+}
+
+/* ---- fail, release ------------------------------------------------------------------------ */
+
+typedef struct {
+    const dc_store_job *job;
+    dc_error_class cls;
+    const char *message;
+    bool retryable;
+    const char *final_json;
+    dc_audit_row *final_audit;
+    bool *accepted;
+    bool retried;
+    bool release;
+} fail_arg;
+
+static dc_error_class requeue_tx(store_pg *pg, const char *claim_id, int charged, double delay_s,
+                                 dc_status *st, bool *lost) {
+    char ch[16], delay[32], now[24];
+    snprintf(ch, sizeof ch, "%d", charged);
+    snprintf(delay, sizeof delay, "%.3f", delay_s);
+    snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+    const char *p[] = {claim_id, ch, delay, now};
+    /* A new id puts the job behind every id a worker has claimed (see the top of this file). */
+    return store_pg_run(
+        pg,
+        "WITH j AS (UPDATE jobs SET state = 0, worker = '', lease_until = NULL, charged = $2,"
+        "    run_after = clock_timestamp() + make_interval(secs => $3::float8),"
+        "    id = nextval(pg_get_serial_sequence('jobs', 'id'))"
+        "  WHERE claim_id = $1 RETURNING claim_id),"
+        " c AS (UPDATE claims SET state = 0, attempts = $2, updated_ms = $4"
+        "       FROM j WHERE claims.id = j.claim_id)"
+        "SELECT pg_notify('" STORE_PG_CHANNEL "', '')",
+        4, p, st, lost);
+}
+
+static dc_error_class fail_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    fail_arg *a = arg;
+    const dc_store_job *job = a->job;
+    bool retried = a->retried;
+    a->retried = true;
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc != DC_OK) return rc;
+    bool holds;
+    int charged = 0;
+    if ((rc = fence_tx(pg, job, &holds, &charged, st, lost)) != DC_OK) return rc;
+    if (!holds) {
+        store_pg_rollback(pg);
+        if (retried) return done_by(pg, job, a->accepted, st, lost);
+        return DC_OK;
+    }
+    dc_audit_row audit;
+    if (a->release) {
+        rc = requeue_tx(pg, job->claim_id, charged - 1, 0, st, lost);
+    } else if (a->retryable && charged < pg->opts.max_attempts) {
+        /* Back off: retry_delay_sec, doubled for each attempt already charged. */
+        double delay = pg->opts.retry_delay_sec * pow(2.0, charged > 1 ? charged - 1 : 0);
+        rc = requeue_tx(pg, job->claim_id, charged, delay, st, lost);
+    } else {
+        audit = *a->final_audit;
+        rc = store_pg_finish_tx(pg, job->claim_id, job->attempt, charged, a->final_json,
+                                DC_STATE_FAILED, a->cls == DC_OK ? DC_ERR_INTERNAL : a->cls,
+                                a->message, store_failed_priority(), -1, &audit, st, lost);
+    }
+    if (rc != DC_OK) return rc;
+    if ((rc = store_pg_commit(pg, st, lost)) != DC_OK) return rc;
+    *a->accepted = true;
+    return DC_OK;
+}
+
+dc_error_class store_pg_job_fail(void *self, const dc_store_job *job, dc_error_class cls,
+                                 const char *message, bool retryable, const char *final_json,
+                                 dc_audit_row *final_audit, bool *accepted, dc_status *st) {
+    fail_arg a = {job, cls, message, retryable, final_json, final_audit, accepted, false, false};
+    *accepted = false;
+    return store_pg_retry(self, fail_op, &a, st);
+}
+
+dc_error_class store_pg_job_release(void *self, const dc_store_job *job, bool *accepted,
+                                    dc_status *st) {
+    fail_arg a = {job, DC_OK, NULL, false, NULL, NULL, accepted, false, true};
+    *accepted = false;
+    return store_pg_retry(self, fail_op, &a, st);
+}
