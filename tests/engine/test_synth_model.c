@@ -1,6 +1,6 @@
-/* synth-model writes a Qwen2.5-VL pair that llama.cpp and libmtmd load with no missing tensor,
- * with the real Qwen2 tokenizer and Qwen-VL's vision tokens at their released ids, and the
- * weights follow the seed. */
+/* synth-model writes a Qwen2.5-VL pair and a Qwen3-VL pair that llama.cpp and libmtmd load
+ * with no missing tensor, with the real Qwen2 tokenizer and Qwen-VL's vision tokens at their
+ * released ids, and the weights follow the seed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,12 +22,14 @@ static void quiet_log(enum ggml_log_level level, const char *text, void *user) {
     (void)level, (void)text, (void)user;
 }
 
-static void synth(const char *dir, int seed) {
+static void synth_preset(const char *dir, const char *preset, int seed) {
     char cmd[4096];
-    snprintf(cmd, sizeof(cmd), "\"%s/synth-model\" --preset tiny --seed %d -o \"%s\" 2>/dev/null",
-             getenv("DC_BIN"), seed, dir);
+    snprintf(cmd, sizeof(cmd), "\"%s/synth-model\" --preset %s --seed %d -o \"%s\" 2>/dev/null",
+             getenv("DC_BIN"), preset, seed, dir);
     assert_int_equal(system(cmd), 0);
 }
+
+static void synth(const char *dir, int seed) { synth_preset(dir, "tiny", seed); }
 
 static int setup(void **state) {
     (void)state;
@@ -128,6 +130,65 @@ static void test_tiny_loads_in_llama_and_mtmd(void **state) {
     llama_model_free(m);
 }
 
+/* Qwen3-VL: arch qwen3vl whose input is the merger's width plus one slice per deepstack layer,
+ * projector qwen3vl_merger with 16-pixel patches merged 2x2 (32 pixels per visual token). */
+static void test_qwen3vl_tiny_loads_in_llama_and_mtmd(void **state) {
+    (void)state;
+    char dir[1200], model[1300], mmproj[1300];
+    snprintf(dir, sizeof(dir), "%s/qwen3-vl-tiny", tmp_dir);
+    synth_preset(dir, "qwen3-vl-tiny", 1);
+    snprintf(model, sizeof(model), "%s/model.gguf", dir);
+    snprintf(mmproj, sizeof(mmproj), "%s/mmproj.gguf", dir);
+
+    struct llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = 0;
+    struct llama_model *m = llama_model_load_from_file(model, mp);
+    assert_non_null(m);
+    char arch[64];
+    assert_true(llama_model_meta_val_str(m, "general.architecture", arch, sizeof(arch)) > 0);
+    assert_string_equal(arch, "qwen3vl");
+    assert_int_equal(llama_model_n_embd(m), 64);
+    assert_int_equal(llama_model_n_embd_inp(m), 64 * (1 + 2)); /* two deepstack layers */
+    assert_int_equal(token_id(llama_model_get_vocab(m), "<|vision_start|>"), 151652);
+
+    struct mtmd_context_params cp = mtmd_context_params_default();
+    cp.use_gpu = false;
+    cp.n_threads = 2;
+    cp.print_timings = false;
+    mtmd_context *mc = mtmd_init_from_file(mmproj, m, cp);
+    assert_non_null(mc); /* the projector's output width must match the text model's input */
+    assert_true(mtmd_support_vision(mc));
+    assert_true(mtmd_decode_use_mrope(mc));
+
+    enum { W = 128, H = 64 };
+    static unsigned char px[W * H * 3];
+    for (size_t i = 0; i < sizeof(px); i++) px[i] = (unsigned char)(i * 7);
+    mtmd_bitmap *b[2] = {mtmd_bitmap_init(W, H, px), mtmd_bitmap_init(W, H, px)};
+    mtmd_bitmap_set_mergeable(b[0], true);
+    mtmd_bitmap_set_mergeable(b[1], true);
+    char prompt[128];
+    snprintf(prompt, sizeof(prompt), "see %s%s now", mtmd_default_marker(), mtmd_default_marker());
+    mtmd_input_text txt = {prompt, strlen(prompt), true, true};
+    mtmd_input_chunks *ch = mtmd_input_chunks_init();
+    assert_int_equal(mtmd_tokenize(mc, ch, &txt, (const mtmd_bitmap **)b, 2), 0);
+    size_t image_tokens = 0;
+    for (size_t i = 0; i < mtmd_input_chunks_size(ch); i++) {
+        const mtmd_input_chunk *c = mtmd_input_chunks_get(ch, i);
+        if (mtmd_input_chunk_get_type(c) != MTMD_INPUT_CHUNK_TYPE_IMAGE) continue;
+        image_tokens += mtmd_input_chunk_get_n_tokens(c);
+        assert_int_equal(mtmd_encode_chunk(mc, c), 0);
+        const float *embd = mtmd_get_output_embd(mc);
+        for (size_t k = 0; k < mtmd_input_chunk_get_n_tokens(c) * 192; k++)
+            assert_true(embd[k] == embd[k]); /* no NaN */
+    }
+    assert_int_equal(image_tokens, (W / 32) * (H / 32)); /* one token per 32x32 pixels */
+    mtmd_input_chunks_free(ch);
+    mtmd_bitmap_free(b[0]);
+    mtmd_bitmap_free(b[1]);
+    mtmd_free(mc);
+    llama_model_free(m);
+}
+
 static long file_size(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return -1;
@@ -187,6 +248,7 @@ static void test_bad_arguments_fail_cleanly(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiny_loads_in_llama_and_mtmd),
+        cmocka_unit_test(test_qwen3vl_tiny_loads_in_llama_and_mtmd),
         cmocka_unit_test(test_weights_follow_the_seed),
         cmocka_unit_test(test_bad_arguments_fail_cleanly),
     };

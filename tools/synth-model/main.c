@@ -1,5 +1,6 @@
-/* synth-model: writes DIR/model.gguf + DIR/mmproj.gguf, a random-weight Qwen2.5-VL pair with the
- * real Qwen2 tokenizer, so that every llama.cpp / libmtmd code path runs without real weights. */
+/* synth-model: writes DIR/model.gguf + DIR/mmproj.gguf, a random-weight Qwen2.5-VL or Qwen3-VL
+ * pair with the real Qwen2 tokenizer, so that every llama.cpp / libmtmd code path runs without
+ * real weights. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "dashclaim/deadline.h"
 #include "synth_qwen25vl.h"
+#include "synth_qwen3vl.h"
 
 #ifndef DC_LLAMA_SRC_DIR
 #define DC_LLAMA_SRC_DIR "."
@@ -16,10 +18,12 @@
 static void usage(FILE *to) {
     fprintf(
         to,
-        "usage: synth-model --preset tiny|qwen2.5-vl-3b|qwen2.5-vl-7b [--seed N] -o DIR\n"
+        "usage: synth-model --preset NAME [--seed N] -o DIR\n"
         "                   [--vocab PATH]  (default: %s/models/ggml-vocab-qwen2.gguf)\n"
-        "writes DIR/model.gguf (arch qwen2vl) and DIR/mmproj.gguf (projector qwen2.5vl_merger)\n",
-        DC_LLAMA_SRC_DIR);
+        "presets: %s\n"
+        "writes DIR/model.gguf and DIR/mmproj.gguf: arch qwen2vl + projector qwen2.5vl_merger\n"
+        "(tiny, qwen2.5-vl-*) or arch qwen3vl + projector qwen3vl_merger (qwen3-vl-*)\n",
+        DC_LLAMA_SRC_DIR, synth_preset_names());
 }
 
 static int mkdir_p(const char *dir) {
@@ -44,8 +48,13 @@ static int write_one(const char *path, const synth_preset *p, const char *vocab,
         fprintf(stderr, "synth-model: out of memory\n");
         return 1;
     }
-    bool ok = text ? synth_text_model_plan(p, vocab, &g, err, sizeof(err))
-                   : synth_mmproj_plan(p, &g, err, sizeof(err));
+    bool ok;
+    if (p->family == SYNTH_QWEN3VL)
+        ok = text ? synth_qwen3vl_text_plan(p, vocab, &g, err, sizeof(err))
+                  : synth_qwen3vl_mmproj_plan(p, &g, err, sizeof(err));
+    else
+        ok = text ? synth_text_model_plan(p, vocab, &g, err, sizeof(err))
+                  : synth_mmproj_plan(p, &g, err, sizeof(err));
     if (ok) ok = synth_gguf_write(&g, path, err, sizeof(err));
     int n = g.count;
     synth_gguf_free(&g);

@@ -8,6 +8,7 @@
 static const synth_preset presets[] = {
     {
         .name = "tiny",
+        .family = SYNTH_QWEN25VL,
         .n_embd = 64,
         .n_layer = 2,
         .n_head = 2,
@@ -30,6 +31,7 @@ static const synth_preset presets[] = {
     },
     {
         .name = "qwen2.5-vl-3b",
+        .family = SYNTH_QWEN25VL,
         .n_embd = 2048,
         .n_layer = 36,
         .n_head = 16,
@@ -52,6 +54,7 @@ static const synth_preset presets[] = {
     },
     {
         .name = "qwen2.5-vl-7b",
+        .family = SYNTH_QWEN25VL,
         .n_embd = 3584,
         .n_layer = 28,
         .n_head = 28,
@@ -72,6 +75,82 @@ static const synth_preset presets[] = {
         .v_wa_pattern = 8,
         .v_window = 112,
     },
+    /* Qwen3-VL-{2B,8B}-Instruct config.json: Qwen3 text layers (q/k norms, no biases, head
+     * dim 128, M-RoPE sections 24/20/20), a vision tower of 16-pixel patches with learned
+     * position embeddings, a 2x2 merger and three "deepstack" layers whose features are added
+     * to the text model's first layers. */
+    {
+        .name = "qwen3-vl-tiny",
+        .family = SYNTH_QWEN3VL,
+        .n_embd = 64,
+        .n_layer = 2,
+        .n_head = 2,
+        .n_head_kv = 1,
+        .head_dim = 32,
+        .n_ff = 128,
+        .n_ctx_train = 262144,
+        .rope_freq_base = 5000000.0f,
+        .rope_sections = {6, 5, 5, 0},
+        .tied_output = true,
+        .quantized = false,
+        .vocab_pad_to = 0,
+        .v_embd = 64,
+        .v_layer = 3,
+        .v_head = 4,
+        .v_ff = 128,
+        .v_patch = 16,
+        .v_image_size = 768,
+        .v_deepstack = {0, 1},
+        .v_deepstack_count = 2,
+    },
+    {
+        .name = "qwen3-vl-2b",
+        .family = SYNTH_QWEN3VL,
+        .n_embd = 2048,
+        .n_layer = 28,
+        .n_head = 16,
+        .n_head_kv = 8,
+        .head_dim = 128,
+        .n_ff = 6144,
+        .n_ctx_train = 262144,
+        .rope_freq_base = 5000000.0f,
+        .rope_sections = {24, 20, 20, 0},
+        .tied_output = true,
+        .quantized = true,
+        .vocab_pad_to = 151936,
+        .v_embd = 1024,
+        .v_layer = 24,
+        .v_head = 16,
+        .v_ff = 4096,
+        .v_patch = 16,
+        .v_image_size = 768,
+        .v_deepstack = {5, 11, 17},
+        .v_deepstack_count = 3,
+    },
+    {
+        .name = "qwen3-vl-8b",
+        .family = SYNTH_QWEN3VL,
+        .n_embd = 4096,
+        .n_layer = 36,
+        .n_head = 32,
+        .n_head_kv = 8,
+        .head_dim = 128,
+        .n_ff = 12288,
+        .n_ctx_train = 262144,
+        .rope_freq_base = 5000000.0f,
+        .rope_sections = {24, 20, 20, 0},
+        .tied_output = false,
+        .quantized = true,
+        .vocab_pad_to = 151936,
+        .v_embd = 1152,
+        .v_layer = 27,
+        .v_head = 16,
+        .v_ff = 4304,
+        .v_patch = 16,
+        .v_image_size = 768,
+        .v_deepstack = {8, 16, 24},
+        .v_deepstack_count = 3,
+    },
 };
 
 const synth_preset *synth_preset_find(const char *name) {
@@ -80,4 +159,10 @@ const synth_preset *synth_preset_find(const char *name) {
     return NULL;
 }
 
-const char *synth_preset_names(void) { return "tiny, qwen2.5-vl-3b, qwen2.5-vl-7b"; }
+const char *synth_preset_names(void) {
+    return "tiny, qwen2.5-vl-3b, qwen2.5-vl-7b, qwen3-vl-tiny, qwen3-vl-2b, qwen3-vl-8b";
+}
+
+bool synth_q4_k_m_more_bits(int i, int n) {
+    return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+}

@@ -1,12 +1,17 @@
-/* Model shapes the synthetic Qwen2.5-VL pair can take. */
+/* Model shapes the synthetic pairs can take: the Qwen2.5-VL family (text arch qwen2vl,
+ * projector qwen2.5vl_merger) and the Qwen3-VL family (text arch qwen3vl with deepstack inputs,
+ * projector qwen3vl_merger). */
 #ifndef SYNTH_PRESET_H
 #define SYNTH_PRESET_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+typedef enum { SYNTH_QWEN25VL, SYNTH_QWEN3VL } synth_family;
+
 typedef struct {
     const char *name;
+    synth_family family;
     /* text model (llama.cpp arch qwen2vl) */
     int n_embd, n_layer, n_head, n_head_kv, n_ff;
     int n_ctx_train;
@@ -20,11 +25,18 @@ typedef struct {
     /* vision tower + merger (clip projector qwen2.5vl_merger) */
     int v_embd, v_layer, v_head, v_ff;
     int v_patch, v_image_size, v_wa_pattern, v_window;
+    /* Qwen3-VL only */
+    int head_dim;          /* attention.key_length (Qwen3 decouples it from n_embd / n_head) */
+    int v_deepstack[4];    /* vision layers whose features feed the text model's first layers */
+    int v_deepstack_count; /* = the text model's n_deepstack_layers */
 } synth_preset;
 
 /* NULL when the name is unknown. */
 const synth_preset *synth_preset_find(const char *name);
-/* "tiny, qwen2.5-vl-3b, qwen2.5-vl-7b" for messages. */
+/* The preset names, for messages. */
 const char *synth_preset_names(void);
+/* llama.cpp's Q4_K_M gives more bits to attn_v and ffn_down in the first and last eighth of the
+ * layers and in every third layer between them: true for layer i of n that gets them. */
+bool synth_q4_k_m_more_bits(int i, int n);
 
 #endif

@@ -11,11 +11,6 @@
 /* llama_ftype values written as general.file_type */
 enum { FTYPE_ALL_F32 = 0, FTYPE_MOSTLY_F16 = 1, FTYPE_MOSTLY_Q4_K_M = 15 };
 
-/* llama.cpp's Q4_K_M gives more bits to attn_v and ffn_down in the first and last eighth of the
- * layers and in every third layer between them. */
-static bool q4_k_m_more_bits(int i, int n) {
-    return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
-}
 
 #define ADD(name, type, nd, fill, ...)                                                             \
     do {                                                                                           \
@@ -56,7 +51,7 @@ bool synth_text_model_plan(const synth_preset *p, const char *vocab_path, synth_
 
     char name[96];
     for (int i = 0; i < p->n_layer; i++) {
-        const enum ggml_type more = q4_k_m_more_bits(i, p->n_layer) ? hi : mat;
+        const enum ggml_type more = synth_q4_k_m_more_bits(i, p->n_layer) ? hi : mat;
 #define LAYER(suffix, type, nd, fill, ...)                                                         \
     do {                                                                                           \
         snprintf(name, sizeof(name), "blk.%d.%s", i, suffix);                                      \
