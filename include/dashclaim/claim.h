@@ -33,8 +33,10 @@
 
 #define DC_ASSESSMENT_SCHEMA "dashclaim.assessment/1"
 #define DC_CALIBRATION_SCHEMA "dashclaim.calibration/1"
-/* Recorded in engine.prompt_version of every assessment made with dc_prompt_*(). */
-#define DC_PROMPT_VERSION "claim-prompt/1"
+/* Recorded in engine.prompt_version of every assessment made with dc_prompt_*().
+ * 2: the same words, reordered: the guidance and the field list moved from the claim's turn
+ * into the system message, which is then the same for every claim; frame times to 0.1 s. */
+#define DC_PROMPT_VERSION "claim-prompt/2"
 /* Version of the fault, fraud and review tables; recorded as rules_version. */
 #define DC_RULES_VERSION "claim-rules/1"
 /* Every grammar-constrained model output starts with these bytes; see above. */
@@ -222,6 +224,8 @@ typedef struct {
     char model_sha256[65];   /* "" when not computed */
     char device[64];         /* e.g. "cpu", "cuda:0", "cuda:0->cpu fallback" */
     char prompt_version[32]; /* DC_PROMPT_VERSION for the VLM engine */
+    int prompt_tokens;        /* every prompt token of the claim, text and visual (VLM; 0 = none) */
+    int cached_prompt_tokens; /* of those, the ones whose KV cells an earlier claim computed */
 } dc_engine_info;
 
 /* An incident window found by mining. A signal whose name contains "impact" counts as
@@ -405,9 +409,14 @@ typedef struct {
     int frame_count;     /* frames the model will see, 0 = not stated */
 } dc_prompt_options;
 
-const char *dc_prompt_system(void);
-/* The user-turn text (without the images and their timestamps, which the engine inserts).
- * opts may be NULL (defaults). Caller frees. */
+/* The fixed part of every prompt, sent as the system message: the reviewer's role, the
+ * severity and evidence guidance and the answer's field list. The same text for every claim,
+ * so an engine computes it once (the VLM engine keeps its KV cells). Caller frees; NULL when
+ * out of memory. */
+char *dc_prompt_fixed(void);
+/* The short per-claim line that follows the frames (which the engine inserts with their
+ * timestamps): frame count, video length, and the mining note when asked for. opts may be
+ * NULL (defaults). Caller frees; NULL when out of memory. */
 char *dc_prompt_claim(const dc_prompt_options *opts);
 
 /* ---- decision ------------------------------------------------------------------------ */

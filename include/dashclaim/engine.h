@@ -14,10 +14,17 @@
  *     dc_frame_set_free(&frames);
  *   dc_vlm_close(vlm);
  *
+ * The prompt's fixed part (system message with the guidance and the answer's field list, the
+ * frames header: about 1 300 tokens) is the same for every claim. The engine computes its KV
+ * cells once, on the first claim, and every later claim starts from them and computes only
+ * its frames and its short claim line; with greedy decoding the answer is byte for byte the
+ * one a claim computed in full gives (no_prefix_cache). After a CPU fallback the new placement
+ * computes the prefix once.
+ *
  * dc_vlm_assess never leaves the engine unusable: a timeout, a model error or a device
  * failure is recorded in the assessment (status failed / degraded, error class, message) and
- * the next claim starts from a clean context. The engine is not thread-safe: one claim at a
- * time per dc_vlm (open one per worker thread if needed). */
+ * the next claim starts from a clean context (the cached prefix and nothing else). The engine
+ * is not thread-safe: one claim at a time per dc_vlm (open one per worker thread if needed). */
 #ifndef DASHCLAIM_ENGINE_H
 #define DASHCLAIM_ENGINE_H
 
@@ -91,6 +98,8 @@ typedef struct {
     double retry_backoff_sec; /* first backoff, doubled each retry (default 0.05) */
     bool no_temporal_merge;   /* send every frame as its own image (for models without Qwen's
                                  two-frame merge, and for benchmarks against llama-mtmd-cli) */
+    bool no_prefix_cache;     /* compute the whole prompt for every claim instead of reusing
+                                 the fixed part's KV cells (for comparisons; slower) */
     bool allow_thinking;      /* let a reasoning model write <think>...</think> first */
     int max_think_tokens;     /* budget of that reasoning (default 512) */
     bool verbose;             /* llama.cpp / mtmd logs on stderr */
@@ -127,6 +136,9 @@ typedef struct {
     int frames;                                   /* frames sent (after completing an odd count) */
     int image_chunks;                             /* merged frame pairs */
     int text_tokens, image_tokens, prompt_tokens; /* prompt_tokens = text + image */
+    int cached_prompt_tokens;   /* prompt tokens whose KV cells an earlier claim computed */
+    int prefix_tokens_computed; /* fixed-prompt tokens this claim computed (the first claim
+                                   of a placement, a CPU fallback), part of prefill_tokens */
     int kv_cells_used;                            /* prompt + generated */
     int generated_tokens;
     int attempts;         /* 1 + retries used */
@@ -161,8 +173,12 @@ typedef enum {
     DC_VLM_FAULT_TRANSIENT_PREFILL, /* the prefill after vision encoding fails transiently */
     DC_VLM_FAULT_DEADLINE_ENCODE,   /* the deadline passes during vision encoding */
     DC_VLM_FAULT_DEADLINE_DECODE,   /* the deadline passes while generating */
+    DC_VLM_FAULT_DECODE_RETURN,     /* a text llama_decode returns a given code (below) */
 } dc_vlm_fault;
 void dc_vlm_test_inject(dc_vlm *vlm, dc_vlm_fault fault, int count);
+/* The next `count` text batches get `code` from llama_decode instead of running it: 1 (no KV
+ * slot), 2 (aborted), -1 (invalid batch), -2 / -3 (allocation / compute failure). */
+void dc_vlm_test_inject_decode_return(dc_vlm *vlm, int32_t code, int count);
 #endif
 
 #endif

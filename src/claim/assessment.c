@@ -106,6 +106,9 @@ static json_t *build_record(const dc_assessment *a) {
                                                   : json_null());
     json_object_set_new(engine, "device", claim_json_text(a->engine.device));
     json_object_set_new(engine, "prompt_version", claim_json_text(a->engine.prompt_version));
+    json_object_set_new(engine, "prompt_tokens", json_integer(a->engine.prompt_tokens));
+    json_object_set_new(engine, "cached_prompt_tokens",
+                        json_integer(a->engine.cached_prompt_tokens));
     json_object_set_new(o, "engine", engine);
 
     json_t *windows = json_array();
@@ -290,6 +293,8 @@ dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_st
     get_str(engine, "model_sha256", a->engine.model_sha256, sizeof a->engine.model_sha256);
     get_str(engine, "device", a->engine.device, sizeof a->engine.device);
     get_str(engine, "prompt_version", a->engine.prompt_version, sizeof a->engine.prompt_version);
+    a->engine.prompt_tokens = get_int(engine, "prompt_tokens");
+    a->engine.cached_prompt_tokens = get_int(engine, "cached_prompt_tokens");
 
     json_t *windows = json_object_get(o, "windows");
     size_t i;

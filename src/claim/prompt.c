@@ -1,18 +1,22 @@
 /* The words the model reads. DC_PROMPT_VERSION names this text: any change to it, or to
  * the field table it lists, needs a new version so that calibrations and records say which
- * prompt produced them. */
+ * prompt produced them.
+ *
+ * Order matters for cost: everything that is the same for every claim comes first, as the
+ * system message (role, severity and evidence guidance, the answer's field list), so that an
+ * engine computes it once per process and reuses it (see engine.h). What differs per claim
+ * comes after the frames and is short: the frame count, the video length and, when asked
+ * for, the mining note. */
 #include <stdio.h>
 
 #include "claim_internal.h"
 
-static const char system_prompt[] =
+static const char role[] =
     "You review dashcam footage for a motor insurer. You are shown frames from one vehicle's "
     "forward camera (the ego vehicle), each labelled with its time in seconds. Describe only "
     "what the frames show. Do not guess at things outside the picture, and say \"unclear\" "
     "when the frames do not settle a question. Your answer is one JSON object and nothing "
-    "else.";
-
-const char *dc_prompt_system(void) { return system_prompt; }
+    "else.\n";
 
 /* Severity guidance. The prototype's model called most clips LOW or MEDIUM; these lines
  * draw the boundaries that matter to a claim. */
@@ -69,6 +73,20 @@ static void describe_fields(dc_str *sb, const claim_field *fields, int count, in
     }
 }
 
+char *dc_prompt_fixed(void) {
+    dc_str sb = {0};
+    dc_str_append(&sb, role);
+    dc_str_append(&sb, "\n");
+    dc_str_append(&sb, severity_guidance);
+    dc_str_append(&sb, "\n");
+    dc_str_append(&sb, evidence_guidance);
+    dc_str_append(&sb,
+                    "\nAnswer with one JSON object with exactly these fields, in this order:\n");
+    describe_fields(&sb, claim_model_fields, claim_model_field_count, 0);
+    dc_str_append(&sb, "Write severity first. Use the listed values exactly.");
+    return dc_str_finish(&sb);
+}
+
 char *dc_prompt_claim(const dc_prompt_options *opts) {
     dc_prompt_options none = {0};
     if (!opts) opts = &none;
@@ -77,22 +95,19 @@ char *dc_prompt_claim(const dc_prompt_options *opts) {
     if (opts->frame_count > 0) dc_str_appendf(&sb, " You see %d frames", opts->frame_count);
     if (opts->duration_sec > 0)
         dc_str_appendf(&sb, "%s from a video %.1f seconds long",
-                       opts->frame_count > 0 ? "" : " The frames come", opts->duration_sec);
+                        opts->frame_count > 0 ? "" : " The frames come", opts->duration_sec);
     if (opts->frame_count > 0 || opts->duration_sec > 0) dc_str_append(&sb, ".");
-    dc_str_append(&sb, "\n\n");
-    dc_str_append(&sb, severity_guidance);
     dc_str_append(&sb, "\n");
-    dc_str_append(&sb, evidence_guidance);
     if (opts->mining_context && opts->windows && opts->window_count > 0) {
         /* Neutral wording: where a cheap detector looked, not what it concluded. */
         dc_str_append(&sb,
-                      "\nContext from an automatic pre-scan (it is often wrong; judge the frames "
-                      "yourself):\n");
+                        "Context from an automatic pre-scan (it is often wrong; judge the frames "
+                        "yourself):\n");
         int n = opts->window_count < DC_MAX_WINDOWS ? opts->window_count : DC_MAX_WINDOWS;
         for (int i = 0; i < n; i++) {
             const dc_window *w = &opts->windows[i];
             dc_str_appendf(&sb, "- %.1f s to %.1f s, most activity at %.1f s", w->start_sec,
-                           w->end_sec, w->peak_sec);
+                            w->end_sec, w->peak_sec);
             int sc =
                 w->signal_count < DC_MAX_WINDOW_SIGNALS ? w->signal_count : DC_MAX_WINDOW_SIGNALS;
             for (int k = 0; k < sc; k++)
@@ -100,8 +115,5 @@ char *dc_prompt_claim(const dc_prompt_options *opts) {
             dc_str_append(&sb, "\n");
         }
     }
-    dc_str_append(&sb, "\nAnswer with one JSON object with exactly these fields, in this order:\n");
-    describe_fields(&sb, claim_model_fields, claim_model_field_count, 0);
-    dc_str_append(&sb, "Write severity first. Use the listed values exactly.\n");
     return dc_str_finish(&sb);
 }

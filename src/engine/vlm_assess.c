@@ -1,6 +1,7 @@
 /* One claim on the VLM engine: frames to bitmaps (once), prompt, vision encoding (embeddings
- * kept for retries), prefill, generation, parsing; retries with backoff, CPU fallback after a
- * device failure, deadline, memory figures. */
+ * kept for retries), prefill on top of the cached fixed prompt (vlm_prefix.c), generation,
+ * parsing; the attempt loop that applies the recovery policy of vlm_recovery.c (retries with
+ * backoff, CPU fallback after a device failure), deadline, memory figures. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,19 +111,46 @@ static dc_error_class tokenize_prompt(dc_vlm *e, claim_state *c, dc_status *st) 
     return DC_OK;
 }
 
-static vlm_step step_failed(dc_vlm *e, dc_status *st, const char *what, int32_t ret) {
+/* The vision encoder failed (mtmd's codes are not llama_decode's). */
+static vlm_step encode_failed(dc_vlm *e, dc_status *st, int32_t ret) {
     if (e->aborted) {
-        dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed during %s", what);
+        dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed during vision encoding");
         return VLM_STEP_TIMEOUT;
     }
-    dc_fail(st, DC_ERR_RESOURCE, "engine: %s failed (%d) on %s", what, ret, e->rt->device);
+    dc_fail(st, DC_ERR_RESOURCE, "engine: vision encoding failed (%d) on %s", ret, e->rt->device);
     return e->rt->on_gpu ? VLM_STEP_DEVICE : VLM_STEP_TRANSIENT;
 }
 
-/* One attempt from an empty KV cache; embeddings computed by an earlier attempt are reused. */
+/* The claim's first text chunk: the part the cached prefix does not cover. */
+static vlm_step prefill_first_text(dc_vlm *e, const mtmd_input_chunk *ch, llama_pos *n_past,
+                                   dc_status *st) {
+    size_t n = 0, reused = 0;
+    const llama_token *toks = mtmd_input_chunk_get_tokens_text(ch, &n);
+    vlm_step s = vlm_prefix_attach(e, toks, n, &reused, st);
+    if (s != VLM_STEP_OK) return s;
+    if (reused == 0) {
+        /* no prefix to share (turned off, or none found): the chunk as mtmd decodes it */
+        double t0 = dc_now();
+        int32_t r = mtmd_helper_eval_chunk_single(e->rt->mctx, e->rt->lctx, ch, *n_past,
+                                                  VLM_SEQ_CLAIM, e->n_batch, false, n_past);
+        e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
+        if (r != 0) return vlm_decode_failed(e, r, "the prompt prefill", st);
+        e->stats.prefill_tokens += (int)n;
+        return VLM_STEP_OK;
+    }
+    *n_past = (llama_pos)reused;
+    double t0 = dc_now();
+    s = vlm_decode_text(e, toks + reused, (int)(n - reused), VLM_SEQ_CLAIM, n_past, false,
+                        "the prompt prefill", st);
+    e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
+    if (s == VLM_STEP_OK) e->stats.prefill_tokens += (int)(n - reused);
+    return s;
+}
+
+/* One attempt from the fixed prompt's cells (or an empty cache); embeddings computed by an
+ * earlier attempt are reused. */
 static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev, dc_status *st) {
     if (tokenize_prompt(e, c, st) != DC_OK) return VLM_STEP_FATAL;
-    llama_memory_clear(llama_get_memory(e->rt->lctx), true);
     vlm_output_reset(e);
     e->stats.generated_tokens = 0;
     e->stats.budget_pressure = false;
@@ -161,12 +189,21 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
             return VLM_STEP_TIMEOUT;
         }
         const mtmd_input_chunk *ch = mtmd_input_chunks_get(c->chunks, i);
-        if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
+        const bool text = mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT;
+        if (i == 0) {
+            /* the claim's sequence starts empty, on the prefix's cells when the prompt starts
+             * with the fixed text (it always does: vlm_prompt_build) */
+            vlm_step s = text ? prefill_first_text(e, ch, &n_past, st)
+                              : vlm_prefix_attach(e, NULL, 0, &(size_t){0}, st);
+            if (s != VLM_STEP_OK) return s;
+            if (text) continue;
+        }
+        if (text) {
             double t0 = dc_now();
-            int32_t r = mtmd_helper_eval_chunk_single(e->rt->mctx, e->rt->lctx, ch, n_past, 0,
-                                                      e->n_batch, false, &n_past);
+            int32_t r = mtmd_helper_eval_chunk_single(e->rt->mctx, e->rt->lctx, ch, n_past,
+                                                      VLM_SEQ_CLAIM, e->n_batch, false, &n_past);
             e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
-            if (r != 0) return step_failed(e, st, "the prompt prefill", r);
+            if (r != 0) return vlm_decode_failed(e, r, "the prompt prefill", st);
             e->stats.prefill_tokens += (int)mtmd_input_chunk_get_n_tokens(ch);
             continue;
         }
@@ -180,7 +217,7 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
             int32_t r = mtmd_encode_chunk(e->rt->mctx, ch);
             e->stats.encode_ms += (dc_now() - t0) * 1000.0;
             e->stats.encodes++;
-            if (r != 0 || e->aborted) return step_failed(e, st, "vision encoding", r);
+            if (r != 0 || e->aborted) return encode_failed(e, st, r);
             size_t n = mtmd_input_chunk_get_n_tokens(ch) * (size_t)n_embd;
             c->embd[i] = malloc(n * sizeof(float));
             if (!c->embd[i]) {
@@ -195,9 +232,10 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
         }
         double t0 = dc_now();
         int32_t r = mtmd_helper_decode_image_chunk(e->rt->mctx, e->rt->lctx, ch, c->embd[i], n_past,
-                                                   0, e->n_batch, &n_past, NULL, NULL);
+                                                   VLM_SEQ_CLAIM, e->n_batch, &n_past, NULL, NULL);
         e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
-        if (r != 0 || e->aborted) return step_failed(e, st, "the image prefill", r);
+        /* mtmd's helpers return llama_decode's code */
+        if (r != 0) return vlm_decode_failed(e, r, "the image prefill", st);
         e->stats.prefill_tokens += (int)mtmd_input_chunk_get_n_tokens(ch);
     }
     vlm_step s = vlm_generate(e, &n_past, sev, st);
@@ -237,6 +275,7 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
     e->stats.device_before = vlm_device_memory_used();
     e->deadline = dl;
     e->aborted = false;
+    e->claim_serial++;
     claim_state c = {0};
     char fallback_reason[512] = "", primary_device[64] = "";
 
@@ -245,6 +284,8 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
     copy_str(out->engine.model, sizeof(out->engine.model), base_name(e->model_path));
     snprintf(out->engine.prompt_version, sizeof(out->engine.prompt_version), "%s",
              DC_PROMPT_VERSION);
+    out->engine.prompt_tokens = 0;
+    out->engine.cached_prompt_tokens = 0;
 
     /* a CPU fallback of the previous claim is over: this claim tries the configured placement */
     vlm_runtime_free(&e->fallback);
@@ -266,7 +307,8 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
         *st = DC_STATUS_OK;
         vlm_step s = run_attempt(e, &c, &sev, st);
         if (s == VLM_STEP_OK) break;
-        if (s == VLM_STEP_DEVICE && !e->stats.cpu_fallback) {
+        vlm_next next = vlm_recovery_next(e, s, &retries_left, backoff);
+        if (next == VLM_NEXT_CPU_FALLBACK) {
             /* Free the device placement and finish this claim on the CPU; the next claim
              * tries the device again (a permanent switch hid the failure from later claims). */
             copy_str(fallback_reason, sizeof(fallback_reason), st->message);
@@ -278,9 +320,7 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
             e->stats.cpu_fallback = true;
             continue;
         }
-        if ((s == VLM_STEP_TRANSIENT || s == VLM_STEP_DEVICE) && retries_left > 0 &&
-            dc_deadline_left(dl) > backoff) {
-            retries_left--;
+        if (next == VLM_NEXT_RETRY) {
             sleep_sec(backoff);
             backoff *= 2;
             continue;
@@ -314,8 +354,11 @@ finish:
         dc_assessment_degrade(out, msg);
         dc_degrade(st, "%s", msg);
     }
+    out->engine.prompt_tokens = e->stats.prompt_tokens;
+    out->engine.cached_prompt_tokens = e->stats.cached_prompt_tokens;
     claim_state_free(&c);
-    if (e->rt) llama_memory_clear(llama_get_memory(e->rt->lctx), true);
+    /* the claim's cells go; the fixed prompt's stay for the next claim */
+    if (e->rt) llama_memory_seq_rm(llama_get_memory(e->rt->lctx), VLM_SEQ_CLAIM, -1, -1);
     e->stats.total_ms = (dc_now() - t_start) * 1000.0;
     e->stats.rss_after = dc_rss_bytes();
     e->stats.device_after = vlm_device_memory_used();
@@ -327,9 +370,9 @@ finish:
     if (e->opts.print_tokens)
         fprintf(stderr,
                 "dashclaim vlm: %d frames -> %d image tokens + %d text tokens = %d prompt "
-                "tokens, %d generated (%d KV cells of %d)\n",
+                "tokens (%d from the cache, %d run), %d generated (%d KV cells of %d)\n",
                 e->stats.frames, e->stats.image_tokens, e->stats.text_tokens,
-                e->stats.prompt_tokens, e->stats.generated_tokens, e->stats.kv_cells_used,
-                e->n_ctx);
+                e->stats.prompt_tokens, e->stats.cached_prompt_tokens, e->stats.prefill_tokens,
+                e->stats.generated_tokens, e->stats.kv_cells_used, e->n_ctx);
     return st->code;
 }

@@ -57,9 +57,10 @@ static int count_tokens(const struct llama_vocab *vocab, const char *text) {
     return n < 0 ? -n : n;
 }
 
-/* Tokens of the system prompt and the longest claim prompt (mining context for the most
- * windows), from the vocabulary alone: the context is sized before it is created. */
-static dc_error_class measure_prompt_text(dc_vlm *e, dc_status *st) {
+/* The fixed prompt (vlm_prompt_prepare) and the tokens of the system prompt and the longest
+ * claim line (mining context for the most windows), from the vocabulary alone: the context
+ * is sized before it is created. */
+static dc_error_class prepare_prompt(dc_vlm *e, dc_status *st) {
     struct llama_model_params mp = llama_model_default_params();
     mp.vocab_only = true;
     struct llama_model *vm = llama_model_load_from_file(e->model_path, mp);
@@ -68,6 +69,9 @@ static dc_error_class measure_prompt_text(dc_vlm *e, dc_status *st) {
                        "%s: llama.cpp could not read this model (not a GGUF text model of a "
                        "supported architecture)",
                        e->model_path);
+    dc_error_class rc = vlm_family_check(e, vm, st);
+    if (rc == DC_OK) rc = vlm_prompt_prepare(e, vm, st);
+    if (rc != DC_OK) goto done;
     dc_window windows[DC_MAX_WINDOWS];
     memset(windows, 0, sizeof(windows));
     for (int i = 0; i < DC_MAX_WINDOWS; i++) {
@@ -86,14 +90,16 @@ static dc_error_class measure_prompt_text(dc_vlm *e, dc_status *st) {
                             .frame_count = e->opts.max_frames};
     char *claim = dc_prompt_claim(&po);
     if (!claim) {
-        llama_model_free(vm);
-        return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory building the claim prompt");
+        rc = dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory building the claim prompt");
+        goto done;
     }
     const struct llama_vocab *vocab = llama_model_get_vocab(vm);
-    e->system_claim_tokens = count_tokens(vocab, dc_prompt_system()) + count_tokens(vocab, claim);
+    e->system_claim_tokens = count_tokens(vocab, e->system_text) +
+                             count_tokens(vocab, e->frames_header) + count_tokens(vocab, claim);
     free(claim);
+done:
     llama_model_free(vm);
-    return DC_OK;
+    return rc;
 }
 
 static int max_pairs(const dc_vlm_options *o) {
@@ -127,7 +133,7 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
     o->max_frames -= o->max_frames % 2;
     if (o->max_fps <= 0) o->max_fps = 2.0;
     if (o->visual_tokens < 8) o->visual_tokens = 8;
-    if (o->max_longest_side < DC_VLM_PIXEL_UNIT) o->max_longest_side = DC_VLM_PIXEL_UNIT;
+    if (o->max_longest_side < VLM_PIXEL_UNIT) o->max_longest_side = VLM_PIXEL_UNIT;
     if (o->max_new_tokens < 16) o->max_new_tokens = 16;
     if (o->closing_reserve < 0) o->closing_reserve = 0;
     if (o->retries < 0) o->retries = 0;
@@ -146,7 +152,7 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
         dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the output grammar");
         goto fail;
     }
-    if (measure_prompt_text(e, st) != DC_OK) goto fail;
+    if (prepare_prompt(e, st) != DC_OK) goto fail;
     /* KV cells, not positions: M-RoPE gives a frame pair fewer positions than tokens, but
      * every token takes a cell. */
     int need = e->system_claim_tokens + PROMPT_SLACK_TOKENS + max_pairs(o) * PAIR_TEXT_TOKENS +
@@ -155,9 +161,15 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
     /* one frame pair's embeddings go to llama_decode in a single batch when possible */
     e->n_batch = e->n_ctx < 2048 ? e->n_ctx : 2048;
 
+    e->batch = llama_batch_init(e->n_batch, 0, 1);
+    if (!e->batch.token || !e->batch.pos || !e->batch.seq_id || !e->batch.logits) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for a batch of %d tokens", e->n_batch);
+        goto fail;
+    }
+
     if (vlm_runtime_load(e, &e->primary, false, st) != DC_OK) goto fail;
     e->rt = &e->primary;
-    if (!vlm_token_flags_build(e, llama_model_get_vocab(e->primary.model))) {
+    if (!vlm_vocab_classify(e, llama_model_get_vocab(e->primary.model))) {
         dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory classifying the vocabulary");
         goto fail;
     }
@@ -172,10 +184,10 @@ void dc_vlm_close(dc_vlm *e) {
     vlm_runtime_free(&e->fallback);
     vlm_runtime_free(&e->primary);
     free(e->grammar);
-    free(e->token_flags);
-    free(e->candidates);
-    free(e->by_first_byte);
-    free(e->output);
+    vlm_prompt_free(e);
+    vlm_vocab_free(e);
+    llama_batch_free(e->batch);
+    vlm_output_free(e);
     free(e);
 }
 
@@ -202,10 +214,10 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
     int w = video_width > 0 ? video_width : 16, h = video_height > 0 ? video_height : 9;
     int long_px = w > h ? w : h, short_px = w > h ? h : w;
     /* never upscale past the video (rounded up to one unit), never beyond the side limit */
-    int max_long = (long_px + DC_VLM_PIXEL_UNIT - 1) / DC_VLM_PIXEL_UNIT;
-    if (video_width <= 0 || video_height <= 0) max_long = o->max_longest_side / DC_VLM_PIXEL_UNIT;
-    if (max_long > o->max_longest_side / DC_VLM_PIXEL_UNIT)
-        max_long = o->max_longest_side / DC_VLM_PIXEL_UNIT;
+    int max_long = (long_px + VLM_PIXEL_UNIT - 1) / VLM_PIXEL_UNIT;
+    if (video_width <= 0 || video_height <= 0) max_long = o->max_longest_side / VLM_PIXEL_UNIT;
+    if (max_long > o->max_longest_side / VLM_PIXEL_UNIT)
+        max_long = o->max_longest_side / VLM_PIXEL_UNIT;
     int best_long = 1, best_short = 1;
     for (int lt = max_long; lt >= 1; lt--) {
         int stoks = (int)((double)lt * short_px / long_px + 0.5);
@@ -220,13 +232,13 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
     req->start_sec = window_start;
     req->end_sec = window_end;
     req->count = frames;
-    req->longest_side = best_long * DC_VLM_PIXEL_UNIT;
-    req->unit = DC_VLM_PIXEL_UNIT;
+    req->longest_side = best_long * VLM_PIXEL_UNIT;
+    req->unit = VLM_PIXEL_UNIT;
     req->mode = DC_SAMPLE_EXACT;
     if (plan) {
         plan->frames = frames;
-        plan->width = (w >= h ? best_long : best_short) * DC_VLM_PIXEL_UNIT;
-        plan->height = (w >= h ? best_short : best_long) * DC_VLM_PIXEL_UNIT;
+        plan->width = (w >= h ? best_long : best_short) * VLM_PIXEL_UNIT;
+        plan->height = (w >= h ? best_short : best_long) * VLM_PIXEL_UNIT;
         plan->tokens_per_pair = best_long * best_short;
         plan->visual_tokens = images * plan->tokens_per_pair;
         plan->prompt_tokens = e->system_claim_tokens + PROMPT_SLACK_TOKENS +
@@ -237,7 +249,6 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
 }
 
 const dc_vlm_claim_stats *dc_vlm_last_stats(const dc_vlm *e) { return &e->stats; }
-const char *dc_vlm_last_output(const dc_vlm *e) { return e->output ? e->output : ""; }
 const char *dc_vlm_device_name(const dc_vlm *e) { return e->rt ? e->rt->device : "none"; }
 int dc_vlm_context_size(const dc_vlm *e) { return e->n_ctx; }
 
@@ -260,16 +271,3 @@ dc_engine dc_vlm_engine(dc_vlm *vlm) {
                        .assess = engine_assess,
                        .close = engine_close};
 }
-
-#ifdef DC_TEST_HOOKS
-void dc_vlm_test_inject(dc_vlm *e, dc_vlm_fault fault, int count) {
-    e->fault = fault;
-    e->fault_count = count;
-}
-
-bool vlm_fault_fires(dc_vlm *e, dc_vlm_fault f) {
-    if (e->fault != f || e->fault_count <= 0) return false;
-    if (--e->fault_count == 0) e->fault = DC_VLM_FAULT_NONE;
-    return true;
-}
-#endif

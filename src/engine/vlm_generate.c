@@ -20,62 +20,6 @@
 #define STRUCT_CLOSE_BIAS 2000.0f
 #define COMMA_BIAS 1000.0f
 
-bool vlm_token_flags_build(dc_vlm *e, const struct llama_vocab *vocab) {
-    int n = llama_vocab_n_tokens(vocab);
-    uint8_t *flags = calloc((size_t)n, 1);
-    llama_token_data *cand = malloc((size_t)n * sizeof(*cand));
-    llama_token *by_byte = malloc((size_t)n * sizeof(*by_byte));
-    int16_t *bucket = malloc((size_t)n * sizeof(*bucket));
-    if (!flags || !cand || !by_byte || !bucket) {
-        free(flags);
-        free(cand);
-        free(by_byte);
-        free(bucket);
-        return false;
-    }
-    static const char severity_initials[DC_SEVERITY_COUNT] = {'N', 'L', 'M', 'H'};
-    int count[257] = {0};
-    for (int b = 0; b < 256; b++) e->byte_token[b] = -1;
-    char piece[256];
-    for (int t = 0; t < n; t++) {
-        int len = llama_token_to_piece(vocab, t, piece, (int32_t)sizeof(piece) - 1, 0, false);
-        if (len <= 0 || len >= (int)sizeof(piece)) {
-            bucket[t] = 256;
-            count[256]++;
-            continue;
-        }
-        piece[len] = '\0';
-        unsigned char first = (unsigned char)piece[0];
-        bucket[t] = first;
-        count[first]++;
-        if (len == 1 && e->byte_token[first] < 0) e->byte_token[first] = t;
-        if (piece[0] == '"' && strspn(piece + 1, "\"]}") == strlen(piece + 1))
-            flags[t] |= VLM_TOKEN_STRING_CLOSE;
-        else if (strspn(piece, "]}") == (size_t)len)
-            flags[t] |= VLM_TOKEN_STRUCT_CLOSE;
-        else if (piece[0] == ',' && strspn(piece + 1, "\"") == strlen(piece + 1))
-            flags[t] |= VLM_TOKEN_COMMA;
-        for (int s = 0; s < DC_SEVERITY_COUNT; s++)
-            if (piece[0] == severity_initials[s])
-                flags[t] |= (uint8_t)((s + 1) << VLM_TOKEN_SEVERITY_SHIFT);
-    }
-    e->bucket_start[0] = 0;
-    for (int b = 0; b < 257; b++) e->bucket_start[b + 1] = e->bucket_start[b] + count[b];
-    int fill[257];
-    memcpy(fill, e->bucket_start, sizeof(fill));
-    for (int t = 0; t < n; t++) by_byte[fill[bucket[t]]++] = t;
-    free(bucket);
-    e->n_vocab = n;
-    e->token_flags = flags;
-    e->candidates = cand;
-    e->by_first_byte = by_byte;
-    return true;
-}
-
-static int token_severity(const dc_vlm *e, llama_token t) {
-    return ((e->token_flags[t] >> VLM_TOKEN_SEVERITY_SHIFT) & 7) - 1;
-}
-
 static float biased_logit(const dc_vlm *e, const float *logits, llama_token t, bool pressure) {
     float l = logits[t];
     if (pressure && (e->token_flags[t] & VLM_TOKEN_STRING_CLOSE))
@@ -145,7 +89,7 @@ static void read_severity(const dc_vlm *e, const llama_token_data_array *arr,
     if (isfinite(max_l)) {
         for (size_t i = 0; i < arr->size; i++) {
             float l = arr->data[i].logit;
-            int s = token_severity(e, arr->data[i].id);
+            int s = vlm_token_severity(e, arr->data[i].id);
             if (!isfinite(l) || s < 0) continue;
             double p = exp((double)(l - max_l));
             mass[s] += p;
@@ -154,40 +98,6 @@ static void read_severity(const dc_vlm *e, const llama_token_data_array *arr,
     }
     sev->have_probs = total > 0;
     for (int s = 0; s < DC_SEVERITY_COUNT; s++) sev->probs[s] = total > 0 ? mass[s] / total : 0.0;
-}
-
-static vlm_step decode_tokens(dc_vlm *e, struct llama_batch *batch, const llama_token *toks, int n,
-                              llama_pos *n_past, dc_status *st) {
-    batch->n_tokens = n;
-    for (int i = 0; i < n; i++) {
-        batch->token[i] = toks[i];
-        batch->pos[i] = *n_past + i;
-        batch->n_seq_id[i] = 1;
-        batch->seq_id[i][0] = 0;
-        batch->logits[i] = i == n - 1;
-    }
-    if (vlm_fault_fires(e, DC_VLM_FAULT_DEVICE_DECODE)) {
-        dc_fail(st, DC_ERR_RESOURCE, "engine: injected device failure in llama_decode");
-        return VLM_STEP_DEVICE;
-    }
-    int32_t ret = llama_decode(e->rt->lctx, *batch);
-    if (ret == 0) {
-        *n_past += n;
-        return VLM_STEP_OK;
-    }
-    if (ret == 2 || e->aborted) {
-        dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed while generating");
-        return VLM_STEP_TIMEOUT;
-    }
-    if (ret == 1) {
-        dc_fail(st, DC_ERR_RESOURCE,
-                "engine: the context (%d KV cells) is full; raise n_ctx or lower the frame "
-                "budget",
-                e->n_ctx);
-        return VLM_STEP_FATAL;
-    }
-    dc_fail(st, DC_ERR_RESOURCE, "engine: llama_decode failed (%d) on %s", ret, e->rt->device);
-    return e->rt->on_gpu ? VLM_STEP_DEVICE : VLM_STEP_TRANSIENT;
 }
 
 static bool append_piece(dc_vlm *e, const struct llama_vocab *vocab, llama_token t) {
@@ -199,7 +109,7 @@ static bool append_piece(dc_vlm *e, const struct llama_vocab *vocab, llama_token
 /* A reasoning model may think first: generate freely until </think> (or the budget); the
  * structured answer follows. A model that does not open <think> has its token taken back. */
 static vlm_step think(dc_vlm *e, const struct llama_vocab *vocab, struct llama_sampler *chain,
-                      struct llama_batch *batch, llama_pos *n_past, dc_status *st) {
+                      llama_pos *n_past, dc_status *st) {
     for (int i = 0; i < e->opts.max_think_tokens; i++) {
         llama_token_data_array arr;
         fill_candidates(e, llama_get_logits_ith(e->rt->lctx, -1), false, &arr);
@@ -212,7 +122,7 @@ static vlm_step think(dc_vlm *e, const struct llama_vocab *vocab, struct llama_s
             e->output[before] = '\0';
             return VLM_STEP_OK; /* not decoded: nothing to take back from the KV cache */
         }
-        vlm_step s = decode_tokens(e, batch, &t, 1, n_past, st);
+        vlm_step s = vlm_decode_text(e, &t, 1, VLM_SEQ_CLAIM, n_past, true, "thinking", st);
         if (s != VLM_STEP_OK) return s;
         e->stats.decode_tokens++;
         if (strstr(e->output, "</think>")) return VLM_STEP_OK;
@@ -227,7 +137,6 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
     struct llama_sampler *grammar =
         llama_sampler_init_grammar(vocab, e->grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
     struct llama_sampler *chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
-    struct llama_batch batch = llama_batch_init(64, 0, 1);
     if (!grammar) {
         dc_fail(st, DC_ERR_INTERNAL, "engine: llama.cpp rejected the output grammar");
         goto done;
@@ -241,7 +150,7 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
     double t0 = dc_now();
 
     if (e->opts.allow_thinking) {
-        result = think(e, vocab, chain, &batch, n_past, st);
+        result = think(e, vocab, chain, n_past, st);
         if (result != VLM_STEP_OK) goto done;
         result = VLM_STEP_FATAL;
     }
@@ -255,7 +164,8 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
         dc_fail(st, DC_ERR_MODEL, "%s: cannot tokenize the answer prefix", e->model_path);
         goto done;
     }
-    result = decode_tokens(e, &batch, prefix, n_prefix, n_past, st);
+    result = vlm_decode_text(e, prefix, n_prefix, VLM_SEQ_CLAIM, n_past, true, "the answer prefix",
+                             st);
     if (result != VLM_STEP_OK) goto done;
     e->stats.decode_tokens += n_prefix;
     for (int i = 0; i < n_prefix; i++) llama_sampler_accept(grammar, prefix[i]);
@@ -314,14 +224,13 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
         if (vlm_fault_fires(e, DC_VLM_FAULT_DEADLINE_DECODE))
             e->deadline.at = dc_now() - 1.0; /* passes now, inside the next llama_decode */
 #endif
-        result = decode_tokens(e, &batch, &t, 1, n_past, st);
+        result = vlm_decode_text(e, &t, 1, VLM_SEQ_CLAIM, n_past, true, "generation", st);
         if (result != VLM_STEP_OK) goto done;
         e->stats.decode_tokens++;
     }
     e->stats.decode_ms += (dc_now() - t0) * 1000.0;
     result = VLM_STEP_OK;
 done:
-    llama_batch_free(batch);
     llama_sampler_free(chain);
     if (grammar) llama_sampler_free(grammar);
     return result;

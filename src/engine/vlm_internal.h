@@ -1,6 +1,28 @@
-/* Internals of the VLM engine, shared by its files. */
-#ifndef DC_VLM_INTERNAL_H
-#define DC_VLM_INTERNAL_H
+/* Internals of the VLM engine, shared by its files.
+ *
+ * Files, and who may call whom (no file calls back into one that calls it):
+ *
+ *   vlm_engine.c    options, open/close, frame budget, the dc_engine view, read-only getters
+ *                   -> family, runtime, prompt, vocab, assess (the dc_engine view), output
+ *   vlm_assess.c    one claim: frames, prompt chunks, prefill, the attempt loop
+ *                   -> runtime, prompt, prefix, decode, recovery, generate, output, abort, fault
+ *   vlm_generate.c  grammar-constrained generation and the severity read-out
+ *                   -> decode, vocab, output, abort, fault
+ *   vlm_prefix.c    the fixed prompt's KV cells: computed once per runtime, shared by each claim
+ *                   -> decode
+ *   vlm_prompt.c    the fixed prompt (text and tokens, at open) and each claim's full prompt
+ *   vlm_decode.c    every text batch the engine gives llama_decode -> recovery, fault
+ *   vlm_recovery.c  what a failed step means: llama_decode's return codes, and the retry /
+ *                   CPU fallback policy that acts on them
+ *   vlm_runtime.c   one placement (model + context + vision encoder) -> abort
+ *   vlm_family.c    the model families the engine knows (GGUF metadata), refusing others
+ *   vlm_vocab.c     the per-token tables built once from the vocabulary
+ *   vlm_output.c    the raw model text of the current claim, and its public accessor
+ *   vlm_abort.c     deadline checks inside llama.cpp and the vision encoder -> fault
+ *   vlm_fault.c     test-only fault injection (DC_TEST_HOOKS)
+ */
+#ifndef VLM_INTERNAL_H
+#define VLM_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,15 +34,19 @@
 #include "dashclaim/engine.h"
 
 /* Qwen2.5-VL: 14-pixel patches merged 2x2, so one visual token covers 28x28 pixels. */
-#define DC_VLM_PIXEL_UNIT 28
+#define VLM_PIXEL_UNIT 28
 
-/* Why a step of a claim failed, which decides what happens next. */
+/* The claim's tokens live in sequence 0; the fixed prompt's cells in sequence 1, which each
+ * claim shares (llama_memory_seq_cp adds sequence 0 to those cells; nothing is copied). */
+enum { VLM_SEQ_CLAIM = 0, VLM_SEQ_PREFIX = 1 };
+
+/* Why a step of a claim failed, which decides what happens next (vlm_recovery.c). */
 typedef enum {
     VLM_STEP_OK = 0,
     VLM_STEP_TIMEOUT,   /* the deadline passed: the claim fails, no retry */
     VLM_STEP_TRANSIENT, /* retry with backoff */
     VLM_STEP_DEVICE,    /* the GPU failed: reload on the CPU for this claim */
-    VLM_STEP_FATAL,     /* the model cannot do this claim (e.g. prompt too long) */
+    VLM_STEP_FATAL,     /* this claim cannot succeed (too long, our bug): no retry */
 } vlm_step;
 
 /* Model + vision encoder + context, on one placement (GPU as configured, or CPU only). */
@@ -30,9 +56,15 @@ typedef struct {
     mtmd_context *mctx;
     bool on_gpu;     /* some layers or the mmproj are on a GPU device */
     char device[64]; /* "cpu", "CUDA0", ... */
+    /* KV cells of sequence VLM_SEQ_PREFIX holding e->prefix_tokens[0 .. prefix_cells) at
+     * positions 0.. on this placement; 0 = not computed here yet (vlm_prefix.c) */
+    int prefix_cells;
+    unsigned prefix_claim; /* e->claim_serial of the claim that computed them */
 } vlm_runtime;
 
+/* Every field has one writer: the file named before it. Other files only read it. */
 struct dc_vlm {
+    /* vlm_engine.c, at open; constant afterwards */
     dc_vlm_options opts;
     char model_path[1024], mmproj_path[1024];
     bool has_gpu; /* a GPU backend device is registered */
@@ -40,34 +72,55 @@ struct dc_vlm {
     int n_batch;
     int n_threads;
     int system_claim_tokens; /* measured prompt text at open, for the context size */
-    vlm_runtime primary;     /* as configured; reloaded lazily after a CPU fallback */
-    vlm_runtime fallback;    /* CPU only, loaded for one claim after a device failure */
-    vlm_runtime *rt;         /* the one a claim runs on */
     char *grammar;           /* dc_model_output_grammar() */
+
+    /* vlm_prompt.c, at open: the fixed part of every prompt */
+    char *system_text;   /* dc_prompt_fixed(): the system message */
+    char *frames_header; /* the user turn's first line, before the frames */
+    llama_token *prefix_tokens; /* the chat-formatted system message + that line, tokenized */
+    int n_prefix_tokens;        /* 0 = no reusable prefix (then every claim computes it all) */
+
+    /* vlm_engine.c (open) and vlm_assess.c (reload for a claim, CPU fallback): placements */
+    vlm_runtime primary;  /* as configured; reloaded lazily after a CPU fallback */
+    vlm_runtime fallback; /* CPU only, loaded for one claim after a device failure */
+    vlm_runtime *rt;      /* the one a claim runs on */
+    /* vlm_prefix.c: prefix_cells / prefix_claim of the runtimes above */
+
+    /* vlm_vocab.c, at open: per-token tables */
     int n_vocab;
     uint8_t *token_flags;         /* per token: VLM_TOKEN_* */
-    llama_token_data *candidates; /* n_vocab, reused for every sampling step */
+    llama_token_data *candidates; /* n_vocab, reused for every sampling step (vlm_generate.c) */
     /* tokens grouped by the first byte of their text, so that a grammar step only filters the
      * tokens whose first byte the grammar can accept (see vlm_generate.c) */
     llama_token *by_first_byte;  /* n_vocab ids, bucket b at [bucket_start[b], bucket_start[b+1]) */
     int bucket_start[258];       /* bucket 256: tokens without text (EOG / control) */
     llama_token byte_token[256]; /* a token whose text is exactly that byte; -1 = none */
 
-    /* abort state read by the llama and clip callbacks */
-    dc_deadline deadline;
-    bool aborted;   /* a callback stopped a computation because the deadline passed */
-    int eval_nodes; /* node counter of the vision-encoder eval callback */
+    /* vlm_decode.c: the text batch (n_batch tokens), made at open by vlm_engine.c */
+    struct llama_batch batch;
 
+    /* vlm_assess.c sets these per claim; vlm_abort.c sets aborted and eval_nodes */
+    dc_deadline deadline;
+    bool aborted;          /* a callback stopped a computation because the deadline passed */
+    int eval_nodes;        /* node counter of the vision-encoder eval callback */
+    unsigned claim_serial; /* counts claims, so a runtime knows which claim built its prefix */
+
+    /* vlm_assess.c resets per claim; vlm_generate.c, vlm_prefix.c add their figures */
     dc_vlm_claim_stats stats;
+
+    /* vlm_output.c */
     char *output; /* raw text of the last claim */
     size_t output_len, output_cap;
 
 #ifdef DC_TEST_HOOKS
+    /* vlm_fault.c */
     dc_vlm_fault fault;
     int fault_count;
+    int32_t fault_code; /* DC_VLM_FAULT_DECODE_RETURN: what llama_decode "returns" */
 #endif
 };
 
+/* ---- vlm_vocab.c ------------------------------------------------------------------------ */
 /* token_flags bits */
 enum {
     VLM_TOKEN_STRING_CLOSE = 1,   /* '"' then only ']', '}' or '"': ends a string value */
@@ -75,39 +128,81 @@ enum {
     VLM_TOKEN_COMMA = 4,          /* ',' then only '"': ends a number before the next field */
     VLM_TOKEN_SEVERITY_SHIFT = 3, /* bits 3..5: 1 + severity whose label starts like this */
 };
-/* Classifies every token once per engine (see VLM_TOKEN_*). */
-bool vlm_token_flags_build(dc_vlm *e, const struct llama_vocab *vocab);
+/* Classifies every token once per engine (see VLM_TOKEN_*). False when out of memory. */
+bool vlm_vocab_classify(dc_vlm *e, const struct llama_vocab *vocab);
+void vlm_vocab_free(dc_vlm *e);
+/* The severity a token's text starts like, -1 for none. */
+int vlm_token_severity(const dc_vlm *e, llama_token t);
 
-/* vlm_runtime.c */
+/* ---- vlm_family.c ----------------------------------------------------------------------- */
+/* DC_OK when the text model (`model`, a vocab-only load is enough) and e->mmproj_path are a
+ * family the engine knows; DC_ERR_MODEL naming the architecture and projector otherwise. */
+dc_error_class vlm_family_check(const dc_vlm *e, const struct llama_model *model, dc_status *st);
+
+/* ---- vlm_runtime.c ---------------------------------------------------------------------- */
 dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_status *st);
 void vlm_runtime_free(vlm_runtime *rt);
 /* Bytes in use on the GPU devices (0 when there are none). */
 uint64_t vlm_device_memory_used(void);
 
-/* vlm_abort.c: deadline checks installed in llama (abort callback) and clip (eval callback) */
+/* ---- vlm_abort.c: deadline checks installed in llama (abort callback) and clip (eval) --- */
 bool vlm_abort_callback(void *user);
 bool vlm_clip_eval_callback(struct ggml_tensor *t, bool ask, void *user);
 bool vlm_deadline_passed(dc_vlm *e);
 
-/* vlm_prompt.c */
-/* The chat-formatted prompt with one media marker per frame and a timestamp before each
- * pair. Caller frees. NULL with *st on failure. */
+/* ---- vlm_prompt.c ----------------------------------------------------------------------- */
+/* At open: the fixed system message, the frames header, and the chat-formatted text up to
+ * the first frame tokenized into e->prefix_tokens with `model`'s template and vocabulary (a
+ * vocab-only load is enough). */
+dc_error_class vlm_prompt_prepare(dc_vlm *e, const struct llama_model *model, dc_status *st);
+void vlm_prompt_free(dc_vlm *e);
+/* The chat-formatted prompt of one claim: the fixed part, then one media marker per frame
+ * (a timestamp before each pair), then the claim line. It starts with the same text that
+ * e->prefix_tokens was made from. Caller frees. NULL with *st on failure. */
 char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames,
                        const dc_engine_context *ctx, dc_status *st);
 
-/* vlm_generate.c */
+/* ---- vlm_recovery.c --------------------------------------------------------------------- */
+/* What llama_decode's return code `ret` (not 0) means for the claim; fills *st. `what`
+ * names the step ("the prompt prefill"). The table is in vlm_recovery.c. */
+vlm_step vlm_decode_failed(dc_vlm *e, int32_t ret, const char *what, dc_status *st);
+typedef enum { VLM_NEXT_FINISH, VLM_NEXT_RETRY, VLM_NEXT_CPU_FALLBACK } vlm_next;
+/* The recovery policy: after a failed attempt, finish (the claim fails), retry on the same
+ * placement after `backoff` seconds (the caller sleeps and doubles it), or reload on the CPU
+ * for this claim. */
+vlm_next vlm_recovery_next(const dc_vlm *e, vlm_step s, int *retries_left, double backoff);
+
+/* ---- vlm_decode.c ----------------------------------------------------------------------- */
+/* Decodes n text tokens into sequence seq from position *n_past, in batches of n_batch, the
+ * logits of the last one kept when logits_last. Advances *n_past. */
+vlm_step vlm_decode_text(dc_vlm *e, const llama_token *toks, int n, llama_seq_id seq,
+                         llama_pos *n_past, bool logits_last, const char *what, dc_status *st);
+
+/* ---- vlm_prefix.c ----------------------------------------------------------------------- */
+/* Starts a claim's KV state on e->rt: sequence VLM_SEQ_CLAIM emptied, the fixed prompt's
+ * cells computed on this runtime if they are not yet, and the longest common prefix of
+ * them and the claim's first text chunk `toks` shared into the claim's sequence. *reused:
+ * how many of toks need not be decoded. */
+vlm_step vlm_prefix_attach(dc_vlm *e, const llama_token *toks, size_t n, size_t *reused,
+                           dc_status *st);
+/* Forgets the prefix of e->rt (its cells are freed); the next claim recomputes it. */
+void vlm_prefix_drop(dc_vlm *e);
+
+/* ---- vlm_generate.c --------------------------------------------------------------------- */
 typedef struct {
     double probs[DC_SEVERITY_COUNT];
     bool have_probs;
 } vlm_severity_readout;
-/* Decodes the fixed prefix, then generates grammar-constrained tokens from position *n_past
- * until the grammar completes or the budget is spent; appends text to e->output. */
+/* Decodes the fixed answer prefix, then generates grammar-constrained tokens from position
+ * *n_past until the grammar completes or the budget is spent; appends text to e->output. */
 vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, dc_status *st);
 
-/* vlm_output.c */
+/* ---- vlm_output.c ----------------------------------------------------------------------- */
 void vlm_output_reset(dc_vlm *e);
 bool vlm_output_append(dc_vlm *e, const char *text, size_t len);
+void vlm_output_free(dc_vlm *e);
 
+/* ---- vlm_fault.c ------------------------------------------------------------------------ */
 #ifdef DC_TEST_HOOKS
 /* True when the injected fault `f` fires now (consumes one count). */
 bool vlm_fault_fires(dc_vlm *e, dc_vlm_fault f);

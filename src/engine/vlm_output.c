@@ -1,4 +1,5 @@
-/* The raw model text of the current claim, kept for the parser and for debugging. */
+/* The raw model text of the current claim, kept for the parser, for debugging and for the
+ * public accessor dc_vlm_last_output. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,3 +24,11 @@ bool vlm_output_append(dc_vlm *e, const char *text, size_t len) {
     e->output[e->output_len] = '\0';
     return true;
 }
+
+void vlm_output_free(dc_vlm *e) {
+    free(e->output);
+    e->output = NULL;
+    e->output_len = e->output_cap = 0;
+}
+
+const char *dc_vlm_last_output(const dc_vlm *e) { return e->output ? e->output : ""; }

@@ -1,45 +1,122 @@
-/* The chat prompt of one claim: system prompt, then the frames in temporal pairs, each pair
- * preceded by its timestamps so that the model can cite times, then the claim prompt; all
- * formatted with the model's own chat template. */
-#include <stdarg.h>
+/* The chat prompt of a claim, formatted with the model's own chat template:
+ *
+ *   system: dc_prompt_fixed()                      the same for every claim
+ *   user:   frames header line                     the same for every claim of this engine
+ *           one line per frame pair: its frame numbers and times, then the pair's media
+ *           markers (or one line per frame without the temporal merge)
+ *           dc_prompt_claim(): the short per-claim line
+ *   assistant: (generation starts here)
+ *
+ * Everything up to the end of the header line is the same text for every claim: at open it
+ * is tokenized once into e->prefix_tokens, whose KV cells vlm_prefix.c computes once per
+ * placement and shares with every claim. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dashclaim/str.h"
 #include "vlm_internal.h"
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool oom;
-} strbuf;
+static const char header_pairs[] =
+    "The video frames, in pairs, each pair after its times in seconds from the start of the "
+    "video (frame numbers from 0):\n";
+static const char header_single[] =
+    "The video frames, each after its time in seconds from the start of the video (frame "
+    "numbers from 0):\n";
 
-static void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(strbuf *b, const char *fmt, ...) {
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->buf && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 1024) + (size_t)n;
-        char *p = realloc(b->buf, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->buf = p;
-        b->cap = cap;
+/* The template applied to a system and a user message, with the assistant turn opened.
+ * NULL with *st on failure. */
+static char *apply_template(const dc_vlm *e, const char *tmpl, const char *system,
+                            const char *user, dc_status *st) {
+    if (!tmpl) tmpl = "chatml"; /* the Qwen family's format, for a GGUF that lacks its template */
+    struct llama_chat_message msgs[2] = {
+        {.role = "system", .content = system},
+        {.role = "user", .content = user},
+    };
+    size_t want = 2 * (strlen(system) + strlen(user)) + 256;
+    if (want > INT32_MAX / 2) {
+        dc_fail(st, DC_ERR_INTERNAL, "engine: prompt of %zu bytes is too long", want);
+        return NULL;
     }
+    int32_t cap = (int32_t)want;
+    char *out = malloc((size_t)cap);
+    int32_t n = out ? llama_chat_apply_template(tmpl, msgs, 2, true, out, cap) : -1;
+    if (out && n >= cap) {
+        char *bigger = realloc(out, (size_t)n + 1);
+        if (!bigger) {
+            free(out);
+            out = NULL;
+        } else {
+            out = bigger;
+            n = llama_chat_apply_template(tmpl, msgs, 2, true, out, n + 1);
+        }
+    }
+    if (!out) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory applying the chat template");
+        return NULL;
+    }
+    if (n < 0) {
+        free(out);
+        dc_fail(st, DC_ERR_MODEL,
+                "%s: llama.cpp does not know this model's chat template (only built-in "
+                "templates are supported)",
+                e->model_path);
+        return NULL;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+dc_error_class vlm_prompt_prepare(dc_vlm *e, const struct llama_model *model, dc_status *st) {
+    dc_error_class rc = DC_OK;
+    char *formatted = NULL;
+    e->system_text = dc_prompt_fixed();
+    e->frames_header = strdup(e->opts.no_temporal_merge ? header_single : header_pairs);
+    if (!e->system_text || !e->frames_header) {
+        rc = dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the fixed prompt");
+        goto done;
+    }
+    formatted = apply_template(e, llama_model_chat_template(model, NULL), e->system_text,
+                               e->frames_header, st);
+    if (!formatted) {
+        rc = st->code;
+        goto done;
+    }
+    /* The template copies the user's text as it is, so the fixed part ends right after the
+     * header. A template that rewrites it leaves no reusable prefix: every claim then
+     * computes its whole prompt, which is slower but the same answer. */
+    const char *at = strstr(formatted, e->frames_header);
+    if (!at) goto done;
+    size_t len = (size_t)(at - formatted) + strlen(e->frames_header);
+    const struct llama_vocab *vocab = llama_model_get_vocab(model);
+    /* as mtmd_tokenize does for the prompt's first text chunk: special tokens parsed, BOS
+     * added when the model wants one */
+    int32_t n = -llama_tokenize(vocab, formatted, (int32_t)len, NULL, 0, true, true);
+    if (n <= 0) goto done;
+    e->prefix_tokens = malloc((size_t)n * sizeof(*e->prefix_tokens));
+    if (!e->prefix_tokens) {
+        rc = dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the fixed prompt's tokens");
+        goto done;
+    }
+    if (llama_tokenize(vocab, formatted, (int32_t)len, e->prefix_tokens, n, true, true) != n) {
+        rc = dc_fail(st, DC_ERR_INTERNAL, "engine: the fixed prompt tokenized differently twice");
+        goto done;
+    }
+    e->n_prefix_tokens = n;
+done:
+    free(formatted);
+    return rc;
+}
+
+void vlm_prompt_free(dc_vlm *e) {
+    free(e->system_text);
+    free(e->frames_header);
+    free(e->prefix_tokens);
+    e->system_text = NULL;
+    e->frames_header = NULL;
+    e->prefix_tokens = NULL;
+    e->n_prefix_tokens = 0;
 }
 
 char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames,
@@ -54,63 +131,28 @@ char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames
     }
     po.frame_count = n_frames;
     char *claim = dc_prompt_claim(&po);
-    if (!claim) {
-        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory building the claim prompt");
-        return NULL;
-    }
-
-    strbuf user = {0};
-    sb_printf(&user, "The video frames, in pairs, each pair after its times in seconds from the "
-                     "start of the video (frame numbers from 0):\n");
+    dc_str user = {0};
+    dc_str_append(&user, e->frames_header);
+    /* Times to 0.1 s: frames are at least 1 / max_fps apart, and each digit is a token. */
     for (int i = 0; e->opts.no_temporal_merge && i < n_frames; i++)
-        sb_printf(&user, "frame %d at %.2f s: %s\n", i, frames->frames[i].t_sec, marker);
+        dc_str_appendf(&user, "frame %d at %.1f s: %s\n", i, frames->frames[i].t_sec, marker);
     for (int i = 0; !e->opts.no_temporal_merge && i < n_frames; i += 2) {
         /* an odd count was completed by repeating the last frame */
         const dc_frame *a = &frames->frames[i < frames->count ? i : frames->count - 1];
         const dc_frame *b = &frames->frames[i + 1 < frames->count ? i + 1 : frames->count - 1];
-        sb_printf(&user, "frames %d-%d at %.2f s and %.2f s: %s%s\n", i, i + 1, a->t_sec, b->t_sec,
-                  marker, marker);
+        dc_str_appendf(&user, "frames %d-%d at %.1f s and %.1f s: %s%s\n", i, i + 1, a->t_sec,
+                       b->t_sec, marker, marker);
     }
-    sb_printf(&user, "%s", claim);
+    dc_str_append(&user, claim);
+    char *text = claim ? dc_str_finish(&user) : NULL;
+    dc_str_free(&user);
     free(claim);
-    if (user.oom) {
-        free(user.buf);
+    if (!text) {
         dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory building the prompt");
         return NULL;
     }
-
-    const char *tmpl = llama_model_chat_template(e->rt->model, NULL);
-    if (!tmpl) tmpl = "chatml"; /* the Qwen family's format, for a GGUF that lacks its template */
-    struct llama_chat_message msgs[2] = {
-        {.role = "system", .content = dc_prompt_system()},
-        {.role = "user", .content = user.buf},
-    };
-    int32_t cap = (int32_t)(2 * (strlen(msgs[0].content) + user.len) + 256);
-    char *out = malloc((size_t)cap);
-    int32_t n = out ? llama_chat_apply_template(tmpl, msgs, 2, true, out, cap) : -1;
-    if (out && n >= cap) {
-        char *bigger = realloc(out, (size_t)n + 1);
-        if (!bigger) {
-            free(out);
-            out = NULL;
-        } else {
-            out = bigger;
-            n = llama_chat_apply_template(tmpl, msgs, 2, true, out, n + 1);
-        }
-    }
-    free(user.buf);
-    if (!out) {
-        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory applying the chat template");
-        return NULL;
-    }
-    if (n < 0) {
-        free(out);
-        dc_fail(st, DC_ERR_MODEL,
-                "%s: llama.cpp does not know this model's chat template (only built-in "
-                "templates are supported)",
-                e->model_path);
-        return NULL;
-    }
-    out[n] = '\0';
+    char *out =
+        apply_template(e, llama_model_chat_template(e->rt->model, NULL), e->system_text, text, st);
+    free(text);
     return out;
 }

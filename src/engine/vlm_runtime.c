@@ -59,7 +59,10 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
     cp.n_ctx = (uint32_t)e->n_ctx;
     cp.n_batch = (uint32_t)e->n_batch;
     cp.n_ubatch = (uint32_t)e->n_batch;
-    cp.n_seq_max = 1;
+    /* the claim's sequence and the fixed prompt's (vlm_prefix.c), in one unified cache so
+     * that both can share the prefix's cells */
+    cp.n_seq_max = 2;
+    cp.kv_unified = true;
     cp.n_threads = e->n_threads;
     cp.n_threads_batch = e->n_threads;
     cp.flash_attn_type = o->flash_attn < 0   ? LLAMA_FLASH_ATTN_TYPE_AUTO
