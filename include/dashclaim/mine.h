@@ -9,9 +9,16 @@
  * DC_MINE_Z_FULL robust standard deviations above ordinary", in every video alike. A calm video
  * therefore has a flat, low danger timeline; its busiest second does not become 1.0.
  *
+ * Motion cues come at a steady rate whatever the GOP: the coarse pass decodes about 5 frames a
+ * second when the whole video is cheap enough to decode (short clips, small sizes), keyframes
+ * otherwise; and where keyframes are sparse, the size of every video packet (read from the
+ * container's index, or by demuxing without decoding) stands in for motion at the full frame
+ * rate. Around the candidates, frames are decoded at 10 fps.
+ *
  * Fusion (weights sum to 1; each signal first max-filtered over +-1 s so that cues that come
  * a moment apart, such as looming before an impact and a stop after it, add up):
- *   impact 0.30, shake 0.15, stop 0.15, looming 0.15, squeal 0.10, motion 0.10, horn 0.05.
+ *   impact 0.28, shake 0.14, stop 0.14, looming 0.14, burst 0.10, squeal 0.09, motion 0.07,
+ *   horn 0.04.
  * Impact dominates because a broadband bang is the one cue ordinary driving does not make;
  * the motion cues confirm it and carry the video-only case. */
 #ifndef DASHCLAIM_MINE_H
@@ -40,6 +47,7 @@ typedef enum {
     DC_MINE_SHAKE,      /* video: high-frequency global translation of the camera */
     DC_MINE_LOOMING,    /* video: expansion around the image centre (1 / time to contact) */
     DC_MINE_STOP,       /* video: collapse of forward flow (sudden stop) */
+    DC_MINE_BURST,      /* video: sudden local change in part of the frame (a crash ahead) */
     DC_MINE_SIGNAL_COUNT
 } dc_mine_signal;
 
@@ -84,6 +92,13 @@ typedef struct {
     bool has_video;   /* motion signals were computed */
     int keyframes;    /* thumbnails in the coarse pass */
     int dense_frames; /* thumbnails decoded in dense passes */
+    int frames_seen;  /* thumbnails decoded by the coarse pass */
+    int coarse_every_kth; /* 0: the coarse pass read keyframes; k: every k-th frame */
+    int packets;      /* packet sizes used as a motion cue (0 when not needed) */
+    /* Mining could not tell much: the strongest window's danger is below
+     * DC_MINE_ALARM_DANGER, or there was no sound. Its windows are then wider (before + 2 s,
+     * after + 3 s), so that whoever looks next sees more of the video, not less. */
+    bool unsure;
     double seconds_audio, seconds_coarse, seconds_dense, seconds_total; /* wall time */
 } dc_mine_result;
 
@@ -133,8 +148,11 @@ void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shak
  * NAN inputs score 0 and are left out of the statistics. */
 void dc_mine_noise_floor_score(const float *raw, int n, float min_spread, float *score);
 
-/* Recomputes danger from the signal tracks and selects the windows (opts may be NULL). */
-void dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts);
+/* Recomputes danger from the signal tracks and selects the windows (opts may be NULL).
+ * A video no longer than the largest window (max_window_sec, or before + after when larger)
+ * gets exactly one window covering all of it. DC_ERR_RESOURCE (windows cleared) when out of
+ * memory. */
+dc_error_class dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts, dc_status *st);
 
 /* ---- the "signals" engine (model-free assessment; lives in src/mine/) ---------------- */
 

@@ -6,7 +6,14 @@
  * where the unfiltered weighted sum is highest within 1.5 s, which is where the sharpest cue
  * (usually the impact) sits. Windows reach before_sec before and after_sec after the peak,
  * clamped to the video; windows that overlap are merged and cut to max_window_sec around
- * the stronger peak. */
+ * the stronger peak.
+ *
+ * A window is never cut short of the incident:
+ *   - a video no longer than the largest window is one window covering all of it (a 5-s clip
+ *     with the crash at 4.5 s is shown whole, not 0-3.5 s around an early peak);
+ *   - when mining is unsure (the strongest danger below DC_MINE_ALARM_DANGER, or no sound,
+ *     where the motion cues may peak on the approach rather than the hit), windows reach 2 s
+ *     further back and 3 s further forward, so the next stage sees more, not less. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +41,13 @@ static bool overlaps(const dc_mine_window *w, double a, double b) {
     return a < w->end_sec && b > w->start_sec;
 }
 
-void dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts) {
+/* Widening of windows when mining is unsure (see the top of the file). */
+#define UNSURE_BEFORE_SEC 2.0
+#define UNSURE_AFTER_SEC 3.0
+
+dc_error_class dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts, dc_status *st) {
+    dc_status local;
+    if (!st) st = &local;
     dc_mine_options defaults;
     if (!opts) {
         dc_mine_options_init(&defaults);
@@ -42,14 +55,15 @@ void dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts) {
     }
     int n = r->count;
     r->window_count = 0;
-    if (n <= 0 || !r->danger) return;
+    if (n <= 0 || !r->danger) return DC_OK;
     float *dil = malloc(sizeof(float) * (size_t)n), *plain = malloc(sizeof(float) * (size_t)n);
     int max_peaks = 4 * DC_MINE_MAX_WINDOWS, *peaks = malloc(sizeof(int) * (size_t)max_peaks);
     if (!dil || !plain || !peaks) {
         free(dil);
         free(plain);
         free(peaks);
-        return;
+        return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory fusing a %.0f s timeline",
+                       r->duration_sec);
     }
     int radius = (int)lround(1.0 * r->hz);
     memset(r->danger, 0, sizeof(float) * (size_t)n);
@@ -67,15 +81,29 @@ void dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts) {
 
     int k = opts->k < 1 ? 1 : opts->k > DC_MINE_MAX_WINDOWS ? DC_MINE_MAX_WINDOWS : opts->k;
     int np = mine_peaks(r->danger, n, (int)lround(5.0 * r->hz), peaks, max_peaks);
+    if (np < 0) {
+        free(dil);
+        free(plain);
+        free(peaks);
+        return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory choosing windows");
+    }
     double dur = r->duration_sec > 0 ? r->duration_sec : n / r->hz;
-    double span = opts->before_sec + opts->after_sec;
-    double cut = opts->max_window_sec > 0 ? opts->max_window_sec : span;
+    double top = 0;
+    for (int i = 0; i < n; i++) top = r->danger[i] > top ? r->danger[i] : top;
+    r->unsure = !r->has_audio || top < DC_MINE_ALARM_DANGER;
+    double before = opts->before_sec + (r->unsure ? UNSURE_BEFORE_SEC : 0);
+    double after = opts->after_sec + (r->unsure ? UNSURE_AFTER_SEC : 0);
+    double span = before + after;
+    double cut = opts->max_window_sec > span ? opts->max_window_sec : span;
+    double largest = cut > opts->before_sec + opts->after_sec ? cut : opts->before_sec + opts->after_sec;
+    if (dur <= largest && np > 1) np = 1; /* one window: the whole video */
     for (int p = 0; p < np && r->window_count < k; p++) {
         int c = peaks[p], best = c, ref = (int)lround(1.5 * r->hz);
         for (int i = c - ref < 0 ? 0 : c - ref; i <= c + ref && i < n; i++)
             if (plain[i] > plain[best]) best = i;
         double peak = best / r->hz;
-        double a = fmax(0, peak - opts->before_sec), b = fmin(dur, peak + opts->after_sec);
+        double a = fmax(0, peak - before), b = fmin(dur, peak + after);
+        if (dur <= largest) a = 0, b = dur;
         dc_mine_window *into = NULL;
         for (int w = 0; w < r->window_count && !into; w++)
             if (overlaps(&r->windows[w], a, b)) into = &r->windows[w];
@@ -83,7 +111,7 @@ void dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts) {
             double ua = fmin(a, into->start_sec), ub = fmax(b, into->end_sec);
             if (ub - ua > cut) {
                 /* keep the stronger (earlier chosen) peak where it sits in a normal window */
-                ua = fmax(ua, into->peak_sec - cut * opts->before_sec / span);
+                ua = fmax(ua, into->peak_sec - cut * before / span);
                 ub = fmin(ub, ua + cut);
             }
             into->start_sec = ua;
@@ -101,4 +129,5 @@ void dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts) {
     free(dil);
     free(plain);
     free(peaks);
+    return DC_OK;
 }

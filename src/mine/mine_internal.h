@@ -33,7 +33,7 @@ void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repe
 void mine_max_filter(const float *in, int n, int radius, float *out);
 
 /* Local maxima of x separated by more than radius ticks, strongest first; returns how many
- * (at most max) were written to idx. */
+ * (at most max) were written to idx, -1 when out of memory. */
 int mine_peaks(const float *x, int n, int radius, int *idx, int max);
 
 /* Scores raw motion features (one per thumbnail step) and writes them onto the timeline:
@@ -46,5 +46,14 @@ void mine_steps_to_ticks(const float *score, const double *t, int count, double 
  * [t - before, t - gap) to the median flow in [t, t + after). */
 void mine_stop_feature(const float *flow, const double *t, int count, double before,
                        double gap, double after, float *stop);
+
+/* Local motion burst per thumbnail (index 0 and steps over 0.5 s get NAN); see
+ * burst_features.c. False when out of memory (burst left NAN). */
+bool mine_burst_feature(const dc_thumb_set *set, float *burst);
+
+/* Motion from packet sizes: per tick of a timeline of n ticks at hz, the mean over the
+ * tick's inter-coded packets of log(size) minus the median log(size) of the packets within
+ * +-2 s (NAN for ticks without any). False when out of memory. */
+bool mine_packet_motion(const dc_packet_sizes *p, double hz, int n, float *out);
 
 #endif

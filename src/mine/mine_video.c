@@ -1,6 +1,8 @@
-/* The mining pass over one video: audio cues on the whole file, a keyframe thumbnail pass for
- * coarse motion, a first fusion to find candidates, a dense decode (about 10 fps) around the
- * strongest candidates for shake and looming at full time resolution, and the final fusion. */
+/* The mining pass over one video: audio cues on the whole file, a coarse thumbnail pass at a
+ * steady rate (about 5 frames a second when the video is cheap enough to decode whole,
+ * keyframes plus packet sizes otherwise), a first fusion to find candidates, a dense decode
+ * (about 10 fps) around the strongest candidates for shake, looming and local bursts at full
+ * time resolution, and the final fusion. */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,6 +18,15 @@
 #define SPREAD_SHAKE 0.3f   /* thumbnail pixels per step */
 #define SPREAD_LOOM 0.05f   /* log scale per second */
 #define SPREAD_STOP 0.1f    /* log flow ratio */
+#define SPREAD_BURST 1.0f   /* cell z units */
+#define SPREAD_PACKET 0.05f /* log packet size */
+
+/* The coarse pass decodes every frame (and keeps about COARSE_HZ of them) when the whole video
+ * costs at most this many decoded pixels (a 20-min 256x144 10 fps video, a minute of 720p30):
+ * short clips and small videos then get steady cues whatever their GOP. Beyond it keyframes
+ * are read, and packet sizes give the steady rate. */
+#define COARSE_HZ 5.0
+#define STEADY_PIXELS 2.0e9
 
 void dc_mine_result_free(dc_mine_result *r) {
     if (!r) return;
@@ -88,7 +99,7 @@ static dc_error_class mine_audio(dc_media *m, const dc_mine_options *o, dc_deadl
 typedef struct {
     int count;
     double *t;
-    float *motion, *shake, *looming, *flow, *stop;
+    float *motion, *shake, *looming, *flow, *stop, *burst;
 } motion_steps;
 
 static void steps_free(motion_steps *s) {
@@ -98,6 +109,7 @@ static void steps_free(motion_steps *s) {
     free(s->looming);
     free(s->flow);
     free(s->stop);
+    free(s->burst);
     memset(s, 0, sizeof *s);
 }
 
@@ -105,9 +117,9 @@ static bool steps_grow(motion_steps *s, int extra) {
     size_t n = (size_t)(s->count + extra);
     double *t = realloc(s->t, n * sizeof(double));
     if (t) s->t = t;
-    float **f[] = {&s->motion, &s->shake, &s->looming, &s->flow, &s->stop};
+    float **f[] = {&s->motion, &s->shake, &s->looming, &s->flow, &s->stop, &s->burst};
     bool ok = t != NULL;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         float *g = realloc(*f[i], n * sizeof(float));
         if (g) *f[i] = g;
         ok = ok && g;
@@ -124,8 +136,9 @@ static bool steps_add(motion_steps *s, const dc_thumb_set *set, double before, d
     dc_mine_motion_features(set, s->motion + o, s->shake + o, s->looming + o, s->flow + o);
     for (int i = 0; i < set->count; i++) s->t[o + i] = set->thumbs[i].t_sec;
     mine_stop_feature(s->flow + o, s->t + o, set->count, before, gap, after, s->stop + o);
+    bool ok = mine_burst_feature(set, s->burst + o);
     s->count += set->count;
-    return true;
+    return ok;
 }
 
 /* Scores pooled steps and writes run [from, to) of them onto ticks [tick_from, tick_to). */
@@ -134,6 +147,7 @@ static void steps_score(motion_steps *s, float loom_spread) {
     mine_floor_score(s->shake, s->count, SPREAD_SHAKE, false, s->shake);
     mine_floor_score(s->looming, s->count, loom_spread, false, s->looming);
     mine_floor_score(s->stop, s->count, SPREAD_STOP, false, s->stop);
+    mine_floor_score(s->burst, s->count, SPREAD_BURST, false, s->burst);
 }
 
 /* Median of three neighbours: a single-step glitch (a keyframe's coding artefact, one odd
@@ -158,13 +172,14 @@ static void steps_to_ticks(const motion_steps *s, int from, int to, dc_mine_resu
     mine_steps_to_ticks(s->looming + from, t, n, r->hz, tick_from, tick_to,
                         r->signal[DC_MINE_LOOMING]);
     mine_steps_to_ticks(s->stop + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_STOP]);
+    mine_steps_to_ticks(s->burst + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_BURST]);
 }
 
 /* Mean over +-4 steps (about a second at 10 fps): a vehicle closing in expands step after
  * step, while a single good match on passing texture does not last. */
-static void mean9(float *x, int n) {
+static bool mean9(float *x, int n) {
     float *copy = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
-    if (!copy) return;
+    if (!copy) return false;
     memcpy(copy, x, sizeof(float) * (size_t)n);
     for (int i = 0; i < n; i++) {
         double s = 0;
@@ -177,15 +192,53 @@ static void mean9(float *x, int n) {
         x[i] = m ? (float)(s / m) : NAN;
     }
     free(copy);
+    return true;
+}
+
+/* 0: keyframes are enough (or all we can afford); k: decode everything, keep every k-th. */
+static int coarse_every_kth(const dc_media_info *info) {
+    double fps = info->avg_fps > 0 ? info->avg_fps : info->real_fps > 0 ? info->real_fps : 30;
+    double kint = info->keyframe_interval_sec;
+    if (kint > 0 && kint <= 1.0 / COARSE_HZ + 1e-3 && info->keyframe_count >= 4) return 0;
+    double pixels = info->duration_sec * fps * (double)info->width * info->height;
+    if (pixels > STEADY_PIXELS) return 0;
+    int k = (int)lround(fps / COARSE_HZ);
+    return k < 1 ? 1 : k;
+}
+
+/* Packet sizes as the motion cue where the coarse pass is sparse: the motion track becomes
+ * the larger of the two scores. A container that cannot list them only loses this cue. */
+static dc_error_class packet_motion(dc_media *m, dc_deadline dl, dc_mine_result *r,
+                                    dc_status *st) {
+    dc_packet_sizes p = {0};
+    dc_status pst = DC_STATUS_OK;
+    dc_error_class e = dc_media_packet_sizes(m, dl, &p, &pst);
+    if (e == DC_ERR_TIMEOUT || e == DC_ERR_RESOURCE) {
+        *st = pst;
+        return e;
+    }
+    if (e != DC_OK) return DC_OK;
+    float *raw = malloc(sizeof(float) * (size_t)r->count);
+    bool ok = raw && mine_packet_motion(&p, r->hz, r->count, raw);
+    if (ok) {
+        mine_floor_score(raw, r->count, SPREAD_PACKET, false, raw);
+        float *motion = r->signal[DC_MINE_MOTION];
+        for (int i = 0; i < r->count; i++)
+            if (raw[i] > motion[i]) motion[i] = raw[i];
+        r->packets = p.count;
+    }
+    free(raw);
+    dc_packet_sizes_free(&p);
+    if (!ok) return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for packet sizes");
+    return DC_OK;
 }
 
 static dc_error_class mine_coarse(dc_media *m, const dc_mine_options *o, dc_deadline dl,
                                   dc_mine_result *r, dc_status *st) {
     const dc_media_info *info = dc_media_get_info(m);
     dc_thumb_request req = {.width = o->thumb_width, .height = o->thumb_height};
-    /* long GOPs leave too few keyframes: take about one frame a second instead */
-    if (info->keyframe_interval_sec > 2.5 && info->avg_fps > 0)
-        req.every_kth = (int)lround(info->avg_fps);
+    req.every_kth = coarse_every_kth(info);
+    r->coarse_every_kth = req.every_kth;
     dc_thumb_set set = {0};
     dc_status vst = DC_STATUS_OK;
     dc_error_class e = dc_media_thumbnails(m, &req, dl, &set, &vst);
@@ -199,17 +252,27 @@ static dc_error_class mine_coarse(dc_media *m, const dc_mine_options *o, dc_dead
     }
     if (vst.degraded) dc_degrade(st, "%s", vst.message);
     motion_steps steps = {0};
-    bool ok = steps_add(&steps, &set, 4.0, 1.0, 2.0);
+    bool ok = req.every_kth > 0 ? steps_add(&steps, &set, 3.0, 0.5, 1.5)
+                                : steps_add(&steps, &set, 4.0, 1.0, 2.0);
     r->keyframes = set.count;
+    r->frames_seen = set.count;
     dc_thumb_set_free(&set);
     if (!ok) {
         steps_free(&steps);
         return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for motion features");
     }
-    steps_score(&steps, SPREAD_LOOM);
+    if (req.every_kth > 0) { /* a steady pass is smoothed like a dense one */
+        median3(steps.shake, steps.count);
+        if (!mean9(steps.looming, steps.count)) {
+            steps_free(&steps);
+            return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for motion features");
+        }
+    }
+    steps_score(&steps, req.every_kth > 0 ? 2 * SPREAD_LOOM : SPREAD_LOOM);
     steps_to_ticks(&steps, 0, steps.count, r, 0, r->count);
     r->has_video = steps.count > 1;
     steps_free(&steps);
+    if (req.every_kth == 0) return packet_motion(m, dl, r, st);
     return DC_OK;
 }
 
@@ -227,9 +290,11 @@ static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadl
     int want = o->dense_candidates;
     if (want <= 0 || !r->has_video) return DC_OK;
     if (want > 16) want = 16;
-    dc_mine_fuse(r, o);
+    dc_error_class fe = dc_mine_fuse(r, o, st);
+    if (fe != DC_OK) return fe;
     int peaks[16];
     int np = mine_peaks(r->danger, r->count, (int)lround(8.0 * r->hz), peaks, want);
+    if (np < 0) return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory choosing candidates");
     /* without sound the coarse picture is too weak to rule candidates out */
     double rel = r->has_audio ? o->dense_relative : 0;
     while (np > 1 && r->danger[peaks[np - 1]] < rel * r->danger[peaks[0]]) np--;
@@ -269,12 +334,12 @@ static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadl
         }
         r->dense_frames += set.count;
         int before = steps.count;
-        if (!steps_add(&steps, &set, 3.0, 0.5, 1.5))
-            e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for dense motion features");
-        else {
+        bool ok = steps_add(&steps, &set, 3.0, 0.5, 1.5);
+        if (ok) {
             median3(steps.shake + before, steps.count - before);
-            mean9(steps.looming + before, steps.count - before);
+            ok = mean9(steps.looming + before, steps.count - before);
         }
+        if (!ok) e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for dense motion features");
         dc_thumb_set_free(&set);
     }
     starts[ns] = steps.count;
@@ -369,16 +434,24 @@ dc_error_class dc_mine_video(dc_media *m, const dc_mine_options *opts, dc_deadli
     double t_dense = dc_now();
     if (e == DC_OK && o.use_video) e = mine_dense(m, &o, dl, out, st);
     out->seconds_dense = dc_now() - t_dense;
-    if (e == DC_OK && !out->has_audio && !out->has_video)
+    /* a video whose frames decode is mined even when it is too short for motion (one frame):
+     * it gets a flat timeline and one window, not a failure */
+    if (e == DC_OK && !out->has_audio && out->frames_seen == 0)
         e = dc_fail(st, DC_ERR_INPUT, "%s: neither audio nor frames could be decoded for mining",
                     path);
+    if (e == DC_OK && !out->has_audio && !out->has_video)
+        dc_degrade(st, "%s: too few frames for motion cues (%d decoded)", path, out->frames_seen);
     if (e == DC_OK && dc_deadline_passed(dl))
         e = dc_fail(st, DC_ERR_TIMEOUT, "%s: mining passed its deadline", path);
     if (e != DC_OK) {
         dc_mine_result_free(out);
         return e;
     }
-    dc_mine_fuse(out, &o);
+    e = dc_mine_fuse(out, &o, st);
+    if (e != DC_OK) {
+        dc_mine_result_free(out);
+        return e;
+    }
     out->seconds_total = dc_now() - t_start;
     return DC_OK;
 }

@@ -3,11 +3,18 @@
  * music, a rough road) from scoring as an event: when more than 15 % of the ticks stand above
  * the event level, the spread becomes (q90 - median) / 3, so that the cue is the floor. A real
  * event (a 3-s squeal in a 40-s clip is 7.5 %) stays below that share. It is used for the
- * audio cues only: motion steps around candidates are by construction rich in events. */
+ * audio cues only: motion steps around candidates are by construction rich in events.
+ *
+ * A short run (a clip of a few seconds, where the incident may fill a third of the values)
+ * takes its ordinary level from the quieter part: the centre is the lower quartile and the
+ * spread (q50 - q25) / 0.674, as for a normal distribution. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "mine_internal.h"
+
+/* Fewer values than this (12 s at 10 per second) make a short run. */
+#define SHORT_RUN 120
 
 void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats,
                       float *score) {
@@ -22,6 +29,18 @@ void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repe
         return;
     }
     float med = mine_select(v, m, m / 2);
+    if (m < SHORT_RUN) {
+        float q25 = mine_select(v, m, m / 4);
+        float sd = (med - q25) / 0.674f;
+        float spread = sd > min_spread ? sd : min_spread;
+        for (int i = 0; i < n; i++) {
+            double z = isfinite(raw[i]) ? (raw[i] - q25) / spread : 0;
+            double s = (z - DC_MINE_Z_LOW) / (DC_MINE_Z_FULL - DC_MINE_Z_LOW);
+            score[i] = (float)(s < 0 ? 0 : s > 1 ? 1 : s);
+        }
+        free(v);
+        return;
+    }
     float q90 = mine_select(v, m, (int)(0.90 * (m - 1)));
     float *dev = malloc(sizeof(float) * (size_t)m);
     float mad = 0;

@@ -61,7 +61,7 @@ static int by_value_desc(const void *a, const void *b) {
 int mine_peaks(const float *x, int n, int radius, int *idx, int max) {
     if (n <= 0 || max <= 0) return 0;
     scored_index *order = malloc(sizeof *order * (size_t)n);
-    if (!order) return 0;
+    if (!order) return -1;
     for (int i = 0; i < n; i++) order[i] = (scored_index){isfinite(x[i]) ? x[i] : 0, i};
     qsort(order, (size_t)n, sizeof *order, by_value_desc);
     int found = 0;

@@ -9,6 +9,11 @@
  *   near-miss (MEDIUM) <- hard braking (squeal or sudden stop), a horn with an approach, a
  *                         stop or a swerve, or strong looming alone (weighted down),
  *                         without impact;
+ *   crash ahead (MEDIUM, scenario "other", contact no) <- a sudden local burst of motion in
+ *                         part of the frame while the camera itself stays steady (no jolt):
+ *                         the ego car witnessed a collision between others;
+ *   without sound, a sudden stop together with an approach stands for the bang that cannot
+ *   be heard;
  *   NONE otherwise; LOW only for a lone, weak knock (impact without shake, stop or looming).
  * The probabilities are a softmax over per-severity scores, so the argmax is the decision and
  * the spread says how clear the evidence was. */
@@ -59,13 +64,14 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     if (top) memcpy(sig, top->signal_near_peak, sizeof sig);
     double impact = sig[DC_MINE_IMPACT], shake = sig[DC_MINE_SHAKE], stop = sig[DC_MINE_STOP];
     double loom = sig[DC_MINE_LOOMING], squeal = sig[DC_MINE_SQUEAL], horn = sig[DC_MINE_HORN];
+    double burst = sig[DC_MINE_BURST];
 
     /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in */
     /* with sound: the bang confirmed by a jolt, a stop, an approach, or braking just before
      * it (a squeal then a bang is how rear-end crashes sound) */
     double contact = r->has_audio
                          ? impact * maxd(maxd(maxd(shake, stop), 0.8 * loom), 0.6 * squeal)
-                         : shake * maxd(stop, loom);
+                         : maxd(shake * maxd(stop, loom), 0.5 * stop * loom);
     double collision = clamp01(1.6 * contact);
     double braking = maxd(squeal, 0.8 * stop);
     /* looming with a jolt and no impact is a bump or a pothole, not an approach */
@@ -79,7 +85,12 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
      * as often as in near-misses, so on its own it counts for less than braking or a horn */
     double near = clamp01(1.5 * maxd(maxd(0.4 * approach, braking), warned));
     near *= 1 - 0.8 * collision;
-    double knock = impact * (1 - maxd(maxd(shake, stop), loom)) * 0.6;
+    /* a crash ahead: a local burst with a steady camera; a bang heard with it confirms */
+    double ahead =
+        clamp01(1.4 * burst * maxd(0, 1 - 2 * shake) * (r->has_audio ? 0.6 + impact : 1));
+    ahead *= 1 - collision;
+    near = maxd(near, ahead);
+    double knock = impact * (1 - maxd(maxd(maxd(shake, stop), loom), burst)) * 0.6;
     double none = clamp01(1 - maxd(maxd(collision, near), knock));
 
     double score[DC_SEVERITY_COUNT] = {none, knock, near, collision};
@@ -92,8 +103,11 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     }
     a->severity = (dc_severity)best;
 
+    bool witnessed = a->severity == DC_SEVERITY_MEDIUM && ahead >= near - 1e-12 &&
+                     burst >= DC_MINE_FIRE_SCORE;
     /* facts the signals can support */
-    if (!r->has_audio) a->facts.contact = collision > 0.5 ? DC_TRI_UNCLEAR : DC_TRI_UNKNOWN;
+    if (witnessed) a->facts.contact = DC_TRI_NO; /* the camera did not jolt */
+    else if (!r->has_audio) a->facts.contact = collision > 0.5 ? DC_TRI_UNCLEAR : DC_TRI_UNKNOWN;
     else if (impact >= 0.5 && maxd(maxd(shake, stop), loom) >= DC_MINE_FIRE_SCORE)
         a->facts.contact = DC_TRI_YES;
     else if (impact < 0.2) a->facts.contact = DC_TRI_NO;
@@ -102,6 +116,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     else if (braking >= 0.5) a->facts.ego_action = DC_ACTION_BRAKING_HARD;
     a->facts.speed_kmh = -1;
     if (a->severity == DC_SEVERITY_NONE) a->scenario = DC_SCENARIO_NONE;
+    else if (witnessed) a->scenario = DC_SCENARIO_OTHER; /* a collision between others ahead */
     else if (loom >= DC_MINE_FIRE_SCORE) a->scenario = DC_SCENARIO_REAR_END; /* closing on what is ahead */
     if (braking >= 0.5 && a->hazard_count < DC_MAX_HAZARDS && top) {
         dc_hazard *h = &a->hazards[a->hazard_count++];
@@ -127,6 +142,8 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
                  top->peak_sec, top->danger, what,
                  a->severity == DC_SEVERITY_HIGH     ? "An impact sound with a camera jolt or "
                                                        "sudden stop indicates a collision."
+                 : witnessed ? "A sudden burst of motion ahead with a steady camera indicates "
+                               "a collision between other road users, without ego contact."
                  : a->severity == DC_SEVERITY_MEDIUM ? "Danger without an impact indicates a "
                                                        "near-miss or hard braking."
                  : a->severity == DC_SEVERITY_LOW    ? "A lone knock without motion cues."

@@ -271,13 +271,13 @@ static void test_windows_around_peak(void **state) {
     dc_mine_result r = make_result(60);
     put_collision(&r, 30);
     r.signal[DC_MINE_HORN][450] = 0.5f; /* a lesser moment elsewhere */
-    dc_mine_fuse(&r, NULL);
+    assert_int_equal(dc_mine_fuse(&r, NULL, NULL), DC_OK);
     assert_true(r.window_count >= 2);
     dc_mine_window *w = &r.windows[0];
     assert_true(fabs(w->peak_sec - 30.0) <= 0.2);
     assert_true(fabs(w->start_sec - (w->peak_sec - 7)) < 1e-9);
     assert_true(fabs(w->end_sec - (w->peak_sec + 3)) < 1e-9);
-    assert_true(w->danger > 0.6);
+    assert_true(w->danger > 0.55); /* 0.28 + 0.14 * (0.8 + 0.6 + 0.7) */
     assert_true(w->fired & (1u << DC_MINE_IMPACT));
     assert_true(w->fired & (1u << DC_MINE_SHAKE));
     assert_false(w->fired & (1u << DC_MINE_HORN));
@@ -293,7 +293,7 @@ static void test_windows_clamped_and_merged(void **state) {
     put_collision(&r, 30.0);
     put_collision(&r, 36.5); /* overlaps the window at 30 s */
     r.signal[DC_MINE_IMPACT][(int)(36.5 * 10)] = 0.7f;
-    dc_mine_fuse(&r, NULL);
+    assert_int_equal(dc_mine_fuse(&r, NULL, NULL), DC_OK);
     bool saw_start = false;
     int covering_30 = 0;
     for (int i = 0; i < r.window_count; i++) {
@@ -311,11 +311,38 @@ static void test_windows_clamped_and_merged(void **state) {
     dc_mine_result_free(&r);
 }
 
+/* A video no longer than the largest window is one window covering all of it, wherever the
+ * peak sits (a 5-s clip with its crash at 4.5 s used to get the window 0-3.5 s). */
+static void test_short_video_is_one_whole_window(void **state) {
+    (void)state;
+    dc_mine_result r = make_result(5);
+    r.signal[DC_MINE_LOOMING][5] = 0.9f; /* an early cue: the peak sits at 0.5 s */
+    r.signal[DC_MINE_HORN][30] = 0.4f;
+    assert_int_equal(dc_mine_fuse(&r, NULL, NULL), DC_OK);
+    assert_int_equal(r.window_count, 1);
+    assert_true(r.windows[0].start_sec == 0.0 && r.windows[0].end_sec == 5.0);
+    dc_mine_result_free(&r);
+}
+
+/* Unsure mining (no sound, or weak danger) widens the windows: before + 2 s, after + 3 s. */
+static void test_unsure_windows_widen(void **state) {
+    (void)state;
+    dc_mine_result r = make_result(60);
+    r.has_audio = false;
+    r.signal[DC_MINE_STOP][300] = 1.0f;
+    assert_int_equal(dc_mine_fuse(&r, NULL, NULL), DC_OK);
+    assert_true(r.unsure);
+    const dc_mine_window *w = &r.windows[0];
+    assert_true(fabs(w->start_sec - (w->peak_sec - 9)) < 1e-9);
+    assert_true(fabs(w->end_sec - (w->peak_sec + 6)) < 1e-9);
+    dc_mine_result_free(&r);
+}
+
 static void test_windows_to_claim(void **state) {
     (void)state;
     dc_mine_result r = make_result(60);
     put_collision(&r, 20);
-    dc_mine_fuse(&r, NULL);
+    assert_int_equal(dc_mine_fuse(&r, NULL, NULL), DC_OK);
     dc_window out[DC_MAX_WINDOWS];
     int n = dc_mine_windows_to_claim(&r, out, DC_MAX_WINDOWS);
     assert_int_equal(n, r.window_count);
@@ -378,6 +405,19 @@ static void test_engine_decisions(void **state) {
     /* a bump: a jolt without impact or approach; someone else's horn: nothing else */
     assert_int_equal(assess(engine_case(true, 0, 0.9, 0, 0.2, 0, 0), a), DC_SEVERITY_NONE);
     assert_int_equal(assess(engine_case(true, 0, 0, 0, 0, 0, 0.9), a), DC_SEVERITY_NONE);
+    /* a local burst with a steady camera: a crash between others ahead, no ego contact */
+    dc_mine_result ahead = engine_case(false, 0, 0.05, 0, 0, 0, 0);
+    ahead.windows[0].signal_near_peak[DC_MINE_BURST] = 0.8;
+    assert_int_equal(assess(ahead, a), DC_SEVERITY_MEDIUM);
+    assert_int_equal(a->scenario, DC_SCENARIO_OTHER);
+    assert_int_equal(a->facts.contact, DC_TRI_NO);
+    /* the same burst with a jolt is not a crash ahead */
+    ahead.windows[0].signal_near_peak[DC_MINE_SHAKE] = 0.9;
+    assess(ahead, a);
+    assert_int_not_equal(a->facts.contact, DC_TRI_NO);
+    /* without sound, a sudden stop right after a strong approach is not ordinary driving */
+    assert_int_not_equal(assess(engine_case(false, 0, 0.05, 1.0, 0.6, 0, 0), a),
+                         DC_SEVERITY_NONE);
     /* without audio: a jolt that ends in a stop is a collision, contact unclear */
     assert_int_equal(assess(engine_case(false, 0, 0.9, 0.9, 0.6, 0, 0), a), DC_SEVERITY_HIGH);
     assert_int_equal(a->facts.contact, DC_TRI_UNCLEAR);
@@ -397,6 +437,8 @@ int main(void) {
         cmocka_unit_test(test_motion_duplicate_and_black_frames),
         cmocka_unit_test(test_windows_around_peak),
         cmocka_unit_test(test_windows_clamped_and_merged),
+        cmocka_unit_test(test_short_video_is_one_whole_window),
+        cmocka_unit_test(test_unsure_windows_widen),
         cmocka_unit_test(test_windows_to_claim),
         cmocka_unit_test(test_engine_decisions),
     };
