@@ -288,6 +288,14 @@ dc_error_class dc_store_job_fail(dc_store *s, const dc_store_job *job, dc_error_
 dc_error_class dc_store_job_release(dc_store *s, const dc_store_job *job, bool *accepted,
                                     dc_status *st);
 
+/* Waits up to timeout_sec for a sign of new work, for a worker whose last claim found the queue
+ * empty. PostgreSQL: LISTEN/NOTIFY (a job queued, released or retried notifies every waiting
+ * worker, on any machine), so an idle worker wakes at once instead of polling. *supported =
+ * false, returning at once, on a backend without such signals (SQLite: the caller polls, e.g.
+ * on its own condition variable). A wake-up is a hint, not a promise: claim again. */
+dc_error_class dc_store_job_wait(dc_store *s, double timeout_sec, bool *supported,
+                                 dc_status *st);
+
 /* Queues again (or fails for good) every running job whose lease has passed. *requeued and
  * *failed (either may be NULL) get the counts. dc_store_job_claim does this too. */
 dc_error_class dc_store_jobs_rescue(dc_store *s, int *requeued, int *failed, dc_status *st);

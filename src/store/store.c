@@ -417,6 +417,15 @@ dc_error_class dc_store_jobs_rescue(dc_store *s, int *requeued, int *failed, dc_
     return rc;
 }
 
+dc_error_class dc_store_job_wait(dc_store *s, double timeout_sec, bool *supported,
+                                 dc_status *st) {
+    dc_status st_local_;
+    if (!st) st = &st_local_;
+    *supported = s->ops->job_wait != NULL;
+    if (!*supported) return DC_OK;
+    return s->ops->job_wait(s->self, timeout_sec > 0 ? timeout_sec : 0, st);
+}
+
 /* ---- results and reviews -------------------------------------------------------------------- */
 
 dc_error_class dc_store_assessment_get(dc_store *s, const char *claim_id, char **json,

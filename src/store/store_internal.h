@@ -78,6 +78,9 @@ typedef struct store_ops {
     dc_error_class (*job_release)(void *self, const dc_store_job *job, bool *accepted,
                                   dc_status *st);
     dc_error_class (*jobs_rescue)(void *self, int *requeued, int *failed, dc_status *st);
+    /* Optional (NULL: the backend has no wake-up signal and dc_store_job_wait returns at once
+     * with *supported = false). Returns after a signal or timeout_sec. */
+    dc_error_class (*job_wait)(void *self, double timeout_sec, dc_status *st);
 
     dc_error_class (*assessment_get)(void *self, const char *claim_id, char **json,
                                      dc_status *st);

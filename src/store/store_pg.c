@@ -39,6 +39,7 @@ static const store_ops pg_ops = {
     .job_fail = store_pg_job_fail,
     .job_release = store_pg_job_release,
     .jobs_rescue = store_pg_jobs_rescue,
+    .job_wait = store_pg_job_wait,
     .assessment_get = store_pg_assessment_get,
     .artifact_get = store_pg_artifact_get,
     .review_add = store_pg_review_add,

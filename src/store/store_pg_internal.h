@@ -159,6 +159,7 @@ dc_error_class store_pg_job_fail(void *self, const dc_store_job *job, dc_error_c
 dc_error_class store_pg_job_release(void *self, const dc_store_job *job, bool *accepted,
                                     dc_status *st);
 dc_error_class store_pg_jobs_rescue(void *self, int *requeued, int *failed, dc_status *st);
+dc_error_class store_pg_job_wait(void *self, double timeout_sec, dc_status *st);
 
 /* store_pg_audit.c */
 dc_error_class store_pg_audit_append(void *self, dc_audit_row *row, dc_status *st);

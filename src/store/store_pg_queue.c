@@ -41,8 +41,6 @@
 #define RESCUE_WINDOW_S "10"
 #define RESCUE_FULL_EVERY_S "2"
 
-#define JOB_COLS "id, claim_id, state, attempt, charged"
-
 /* ---- rescue ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -500,4 +498,15 @@ dc_error_class store_pg_job_release(void *self, const dc_store_job *job, bool *a
     fail_arg a = {job, DC_OK, NULL, false, NULL, NULL, accepted, false, true};
     *accepted = false;
     return store_pg_retry(self, fail_op, &a, st);
+}
+
+/* ---- wait --------------------------------------------------------------------------------- */
+
+dc_error_class store_pg_job_wait(void *self, double timeout_sec, dc_status *st) {
+    /* LISTEN once per connection (store_pg_connect repeats it after a reconnect); a notification
+     * that arrived since is already buffered and returns at once. Lost connections are a
+     * wake-up too: jobs may have been queued while we were away. */
+    store_pg *pg = self;
+    if (store_pg_listen(pg, st) != DC_OK) return st->code;
+    return store_pg_wait(pg, timeout_sec, st) < 0 ? st->code : DC_OK;
 }
