@@ -39,3 +39,15 @@ function(dc_add_test name source)
   set_tests_properties(${name} PROPERTIES ENVIRONMENT
     "DC_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp;DC_BIN=${CMAKE_BINARY_DIR}/bin;DC_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()
+
+# dc_add_pg_test(NAME TARGET [ARGS...]) : the test program TARGET once more, against a private
+# PostgreSQL server that tests/store/with-pg starts (initdb as an unprivileged user, 127.0.0.1 on
+# a free port) and stops, with DC_TEST_DB=pg: store_test_util.h then gives each test a database
+# of its own, so every store and service test runs on both backends.
+function(dc_add_pg_test name target)
+  add_test(NAME ${name}
+           COMMAND ${CMAKE_SOURCE_DIR}/tests/store/with-pg $<TARGET_FILE:${target}> ${ARGN}
+           WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
+  set_tests_properties(${name} PROPERTIES LABELS postgresql ENVIRONMENT
+    "DC_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp;DC_BIN=${CMAKE_BINARY_DIR}/bin;DC_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endfunction()
