@@ -41,4 +41,11 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
                         const dc_pipeline_options *opts, dc_claim_result *out);
 void dc_claim_result_free(dc_claim_result *r);
 
+/* Checks the numbers a model wrote against the video (src/pipeline/model_check.c): evidence
+ * and hazard times outside [0, duration_sec] are dropped, those outside the frames shown
+ * (shown may be NULL: then the whole video) clamped to them; frame indexes beyond the frames
+ * shown cleared; impossible speeds and broken severity distributions repaired. Each change
+ * marks *a degraded with the reason. Returns how many numbers were changed. */
+int dc_pipeline_check_record(dc_assessment *a, double duration_sec, const dc_frame_set *shown);
+
 #endif

@@ -101,6 +101,8 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, dc_dea
         rc = dc_vlm_assess(opts->vlm, &frames, &ctx, dl, &trial, &st);
         engine_ms += ms_since(t0);
         out->prompt_tokens += dc_vlm_last_stats(opts->vlm)->prompt_tokens;
+        /* the model's times and numbers, checked against the video and the frames it saw */
+        if (rc == DC_OK) dc_pipeline_check_record(&trial, info->duration_sec, &frames);
         if (rc != DC_OK) {
             if (first_error.code == DC_OK) first_error = st;
             if (!have_failure) first_failure = trial, have_failure = true;
