@@ -56,6 +56,13 @@ static PGconn *connect_once(const char *url) {
     return PQconnectdbParams(keys, vals, 1);
 }
 
+/* The server's notices ("terminating connection due to immediate shutdown", ...) would go to
+ * stderr through libpq's default processor; what matters reaches the caller as a dc_status. */
+static void quiet_notice(void *arg, const char *message) {
+    (void)arg;
+    (void)message;
+}
+
 /* Session settings every dashclaim connection wants. An idle-in-transaction session of ours
  * (a process stopped in a debugger, a bug) would hold back vacuum of the hot jobs table; the
  * server ends such a session after a minute, well before it matters. */
@@ -77,6 +84,7 @@ dc_error_class store_pg_connect(store_pg *pg, dc_status *st) {
     char last_error[256] = "";
     for (;;) {
         PGconn *conn = connect_once(pg->url);
+        if (conn) PQsetNoticeProcessor(conn, quiet_notice, NULL);
         if (conn && PQstatus(conn) == CONNECTION_OK && configure_session(conn)) {
             pg->conn = conn;
             break;
