@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,9 @@ static double parse_optional_number(const char *field) {
     if (!*field) return -1;
     char *end;
     double v = strtod(field, &end);
-    return end == field ? -1 : v;
+    /* strtod reads "nan" and "inf": a label that is not a number is not labelled (a NaN
+     * would poison every mean the bench computes from it) */
+    return end == field || !isfinite(v) ? -1 : v;
 }
 
 bool cli_truth_parse_manifest_line(const char *line, char *path_out, int path_size,

@@ -1,9 +1,25 @@
 #include "metadata.h"
 
 #include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 
-static int optional_int(json_t *v) { return json_is_integer(v) ? (int)json_integer_value(v) : -1; }
+/* A count of earlier claims: absent -> -1 (unknown); a negative or out-of-range number is an
+ * error, not a count cut to an int (2^32 + 1 would have read as 1). */
+static bool optional_count(json_t *root, const char *key, const char *path, int *out,
+                           dc_status *st) {
+    json_t *v = json_object_get(root, key);
+    *out = -1;
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT_MAX) {
+        dc_fail(st, DC_ERR_INPUT, "%s: %s must be a count (an integer from 0 to %d)", path, key,
+                INT_MAX);
+        return false;
+    }
+    *out = (int)json_integer_value(v);
+    return true;
+}
 
 dc_error_class cli_load_metadata(const char *path, dc_claim_metadata *m, dc_status *st) {
     dc_claim_metadata_init(m);
@@ -21,14 +37,16 @@ dc_error_class cli_load_metadata(const char *path, dc_claim_metadata *m, dc_stat
     if (damage) {
         m->damage_claimed = dc_severity_from_name(damage);
         if (m->damage_claimed == DC_SEVERITY_UNSET) {
+            /* the message quotes the string, which lives in root: format first, then free */
+            dc_fail(st, DC_ERR_INPUT, "%s: damage_claimed must be NONE, LOW, MEDIUM or HIGH (got \"%.40s\")",
+                    path, damage);
             json_decref(root);
-            return dc_fail(st, DC_ERR_INPUT,
-                           "%s: damage_claimed must be NONE, LOW, MEDIUM or HIGH (got \"%s\")", path,
-                           damage);
+            return DC_ERR_INPUT;
         }
     }
-    m->recent_claims_same_vehicle = optional_int(json_object_get(root, "recent_claims_same_vehicle"));
-    m->recent_claims_same_location = optional_int(json_object_get(root, "recent_claims_same_location"));
+    bool counts_ok =
+        optional_count(root, "recent_claims_same_vehicle", path, &m->recent_claims_same_vehicle, st) &&
+        optional_count(root, "recent_claims_same_location", path, &m->recent_claims_same_location, st);
     json_decref(root);
-    return DC_OK;
+    return counts_ok ? DC_OK : st->code;
 }
