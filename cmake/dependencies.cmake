@@ -4,6 +4,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET
   libavformat libavcodec libavutil libswscale libswresample)
 pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
+# SHA-256 of videos: OpenSSL's EVP (SHA-NI), ~5x libavutil's C code (src/core/file_hash.c)
+pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 # SQLite only for the claim store: no module, no requirement.
 if("store" IN_LIST DC_MODULES)

@@ -1,7 +1,5 @@
 #include "dashclaim/sysinfo.h"
 
-#include <libavutil/mem.h>
-#include <libavutil/sha.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -15,25 +13,4 @@ uint64_t dc_rss_bytes(void) {
     return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* SHA-256 from libavutil, which the media layer links anyway: no extra dependency. */
-int dc_sha256_file(const char *path, char out[65]) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    struct AVSHA *sha = av_sha_alloc();
-    if (!sha || av_sha_init(sha, 256) < 0) {
-        av_free(sha);
-        fclose(f);
-        return -1;
-    }
-    static _Thread_local unsigned char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) av_sha_update(sha, buf, n);
-    int err = ferror(f);
-    fclose(f);
-    unsigned char digest[32];
-    av_sha_final(sha, digest);
-    av_free(sha);
-    if (err) return -1;
-    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    return 0;
-}
+/* dc_sha256_file: file_hash.c (OpenSSL EVP, optionally on its own thread). */
