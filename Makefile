@@ -6,7 +6,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX_FILE := $(BUILD)/.llama-prefix
 
-.PHONY: all deps build build-asan test test-fast demo bench format lint clean fuzz
+.PHONY: all deps build build-asan test test-fast demo bench format lint clean fuzz soak corrupt
 
 all: build
 
@@ -41,10 +41,20 @@ demo: build
 bench: build
 	@scripts/bench $(BUILD) $(BENCH)
 
-# libFuzzer on the lenient JSON parser (clang); new finds are merged into its regression corpus.
+# libFuzzer on every harness (clang; tests/fuzz/run_fuzz.sh lists them), FUZZ_SECONDS each;
+# new finds are merged into the corpora that ctest replays.
 FUZZ_SECONDS ?= 600
-fuzz:
-	@tests/claim/run_fuzz.sh $(FUZZ_SECONDS)
+fuzz: build
+	@tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(BUILD)
+
+# Long reliability runs (500-claim soak, sanitizer soak, valgrind, faults, allocation sweep);
+# rewrites RELIABILITY.md.
+soak: build build-asan
+	@tests/reliability/run_soak.sh $(BUILD) $(ASAN_BUILD)
+
+# Corrupted-input campaign: >= 1000 damaged videos, both engines, both builds.
+corrupt: build build-asan
+	@tests/reliability/corrupt_campaign.sh $(BUILD) $(ASAN_BUILD)
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -37,7 +37,21 @@ struct dc_media {
     AVIOContext *pipe_io;
     int pipe_fd; /* -1 when the input is a regular file */
     bool pipe_seen_data;
+    /* A buffer in memory read through pipe_io (memory_input.c); NULL otherwise. */
+    struct media_memory *memory;
 };
+
+/* --- probe.c --- */
+/* Opens the streams of a handle whose path (a name in messages), indexes (-1) and custom
+ * input (pipe_io, if any) are set, and fills its info. size: bytes, -1 when unknown. */
+dc_error_class media_open_handle(dc_media *m, bool is_pipe, int64_t size, dc_status *st);
+
+/* --- memory_input.c --- */
+/* Opens a video held in memory (not copied: data must outlive the handle); name stands for
+ * the path in messages. For the fuzz harnesses and for callers that already hold the bytes.
+ * NULL on failure with *st filled, as dc_media_open. */
+dc_media *media_open_memory(const uint8_t *data, size_t size, const char *name, dc_deadline dl,
+                            dc_status *st);
 
 /* --- interrupt.c: deadlines --- */
 /* Arms the handle's interrupt callback with the deadline of a new call. */

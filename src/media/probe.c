@@ -163,6 +163,9 @@ static dc_error_class open_streams(dc_media *m, bool is_pipe, dc_status *st) {
             m->fmt = NULL;
             return media_fail_av(m, st, ret, "opening the pipe");
         }
+    }
+    /* a pipe, or a buffer in memory (memory_input.c): our own AVIOContext */
+    if (m->pipe_io) {
         m->fmt->pb = m->pipe_io;
         m->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     }
@@ -225,14 +228,20 @@ dc_media *dc_media_open(const char *path, dc_deadline dl, dc_status *st) {
         dc_media_close(m);
         return NULL;
     }
-    if (open_streams(m, is_pipe, st) != DC_OK || fill_video_info(m, size, st) != DC_OK) {
+    if (media_open_handle(m, is_pipe, size, st) != DC_OK) {
         dc_media_close(m);
         return NULL;
     }
-    if (m->info.truncated)
-        dc_degrade(st, "%s: file is truncated; video decodes up to %.3f s of %.3f s", path,
-                   m->info.last_good_sec, m->info.duration_sec);
     return m;
+}
+
+dc_error_class media_open_handle(dc_media *m, bool is_pipe, int64_t size, dc_status *st) {
+    if (open_streams(m, is_pipe, st) != DC_OK || fill_video_info(m, size, st) != DC_OK)
+        return st->code;
+    if (m->info.truncated)
+        dc_degrade(st, "%s: file is truncated; video decodes up to %.3f s of %.3f s", m->path,
+                   m->info.last_good_sec, m->info.duration_sec);
+    return DC_OK;
 }
 
 const dc_media_info *dc_media_get_info(const dc_media *m) { return &m->info; }
@@ -243,6 +252,7 @@ void dc_media_close(dc_media *m) {
     if (!m) return;
     avformat_close_input(&m->fmt); /* leaves a custom pb to us */
     media_close_pipe(m);
+    free(m->memory);
     free(m->keys);
     free(m->path);
     free(m);
