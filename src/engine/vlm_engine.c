@@ -1,5 +1,6 @@
-/* The VLM engine's life cycle: options, open (model, vision encoder and context created once),
- * the frame budget, close, and the dc_engine view. */
+/* The VLM engine's life cycle: options, open (the model family checked, the fixed prompt
+ * prepared, model, vision encoder and context created once), the frame budget, close, and the
+ * dc_engine view. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 
 #include "vlm_internal.h"
 
-/* Text around each frame pair ("frames 2-3 at 12.50 s and 13.00 s: " + vision start/end):
+/* Text around each frame pair ("frames 2-3 at 12.5 s and 13.0 s: " + vision start/end):
  * measured at about 20 tokens; rounded up for safety when sizing the context. */
 enum { PAIR_TEXT_TOKENS = 24 };
 /* Chat-template tokens and the answer prefix. */

@@ -40,6 +40,13 @@
  * claim shares (llama_memory_seq_cp adds sequence 0 to those cells; nothing is copied). */
 enum { VLM_SEQ_CLAIM = 0, VLM_SEQ_PREFIX = 1 };
 
+/* The shared prefix is a whole number of these tokens. ggml's CPU matrix kernels treat the
+ * rows of a batch in groups (the repacked Q4_K/Q8_0 kernels: 4 rows by gemm, the rest one by
+ * one by gemv), and a group's sums are not always bit-identical to the single rows'. With the
+ * prefix aligned, every token after it falls in the same group, at the same place, as when the
+ * whole prompt is computed in one batch, so both give the same bits. */
+enum { VLM_PREFIX_ALIGN = 32 };
+
 /* Why a step of a claim failed, which decides what happens next (vlm_recovery.c). */
 typedef enum {
     VLM_STEP_OK = 0,

@@ -9,8 +9,10 @@
  * claim (llama_memory_seq_rm of its sequence), which leaves the prefix's cells to the next.
  *
  * Why the answer stays the same: the claim's sequence sees the same cells at the same
- * positions with the same values as if it had computed them itself, and its own tokens go to
- * the cells right after them, as in a claim computed from an empty cache.
+ * positions with the same values as if it had computed them itself, its own tokens go to the
+ * cells right after them, as in a claim computed from an empty cache, and the prefix is a
+ * whole number of VLM_PREFIX_ALIGN tokens, so that the kernels group the following rows as
+ * they would in one batch (vlm_internal.h).
  *
  * When the prefix is computed: on the first claim of a placement (so the first claim of an
  * engine pays for it, inside its deadline), and again only on a new placement: the CPU
@@ -63,11 +65,13 @@ vlm_step vlm_prefix_attach(dc_vlm *e, const llama_token *toks, size_t n, size_t 
         vlm_step s = compute(e, st);
         if (s != VLM_STEP_OK) return s;
     }
-    /* The claim's first text chunk starts with the fixed text; the tokens agree up to the
-     * header's end, or one token earlier if the tokenizer merged across it. */
+    /* The claim's first text chunk starts with the fixed text, so the tokens agree over the
+     * whole prefix; if they did not (a tokenizer that merges across the header's end), the
+     * agreeing part, aligned (VLM_PREFIX_ALIGN), is shared and the rest computed. */
     size_t same = 0;
     while (same < n && same < (size_t)rt->prefix_cells && toks[same] == e->prefix_tokens[same])
         same++;
+    same -= same % VLM_PREFIX_ALIGN;
     llama_memory_seq_cp(mem, VLM_SEQ_PREFIX, VLM_SEQ_CLAIM, 0, (llama_pos)same);
     *reused = same;
     /* tokens computed earlier in this same claim (the first claim, a fallback) are not
