@@ -101,7 +101,7 @@ static dc_error_class rescue_one_tx(store_pg *pg, const char *claim_id, rescue_c
         const char *p[] = {claim_id, now, ch};
         rc = store_pg_run(pg,
                           "WITH j AS (UPDATE jobs SET state = 0, worker = '', lease_until = NULL,"
-                          "    run_after = clock_timestamp(),"
+                          "    run_after = clock_timestamp(), requeued_by = NULL,"
                           "    id = nextval(pg_get_serial_sequence('jobs', 'id'))"
                           "  WHERE claim_id = $1 RETURNING claim_id)"
                           "UPDATE claims SET state = 0, attempts = $3, updated_ms = $2"
@@ -297,17 +297,19 @@ static dc_error_class fence_tx(store_pg *pg, const dc_store_job *job, bool *hold
 }
 
 /* After a lost connection the first try's COMMIT may have happened: the claim is then finished
- * by this very attempt (or, for a retry or release, queued again by it). That is success. */
-static dc_error_class done_by(store_pg *pg, const dc_store_job *job, bool *yes, dc_status *st,
-                              bool *lost) {
+ * by this very attempt (an assessment of this attempt exists), or, for a retry or release, queued
+ * again by it (requeued_by names it; a rescue leaves requeued_by NULL). That is success. */
+static dc_error_class done_by(store_pg *pg, const dc_store_job *job, bool requeue, bool *yes,
+                              dc_status *st, bool *lost) {
     char attempt[16];
     snprintf(attempt, sizeof attempt, "%d", job->attempt);
-    const char *p[] = {job->claim_id, attempt};
+    const char *p[] = {job->claim_id, attempt, requeue ? "t" : "f"};
     PGresult *r = store_pg_exec(
         pg,
         "SELECT EXISTS (SELECT 1 FROM assessments WHERE claim_id = $1 AND attempt = $2)"
-        "    OR EXISTS (SELECT 1 FROM jobs WHERE claim_id = $1 AND attempt = $2 AND state = 0)",
-        2, p, st, lost);
+        "    OR ($3::bool AND EXISTS (SELECT 1 FROM jobs WHERE claim_id = $1 AND attempt = $2"
+        "                             AND state = 0 AND requeued_by = $2))",
+        3, p, st, lost);
     if (!r) return st->code;
     *yes = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     PQclear(r);
@@ -377,7 +379,7 @@ static dc_error_class complete_op(store_pg *pg, void *arg, dc_status *st, bool *
     if ((rc = fence_tx(pg, job, &holds, &charged, st, lost)) != DC_OK) return rc;
     if (!holds) {
         store_pg_rollback(pg);
-        if (retried) return done_by(pg, job, a->accepted, st, lost);
+        if (retried) return done_by(pg, job, false, a->accepted, st, lost);
         return DC_OK;
     }
     const dc_assessment *as = res->assessment;
@@ -431,24 +433,25 @@ typedef struct {
     bool release;
 } fail_arg;
 
-static dc_error_class requeue_tx(store_pg *pg, const char *claim_id, int charged, double delay_s,
-                                 dc_status *st, bool *lost) {
-    char ch[16], delay[32], now[24];
+static dc_error_class requeue_tx(store_pg *pg, const char *claim_id, int attempt, int charged,
+                                 double delay_s, dc_status *st, bool *lost) {
+    char ch[16], delay[32], now[24], at[16];
     snprintf(ch, sizeof ch, "%d", charged);
     snprintf(delay, sizeof delay, "%.3f", delay_s);
     snprintf(now, sizeof now, "%" PRId64, store_now_ms());
-    const char *p[] = {claim_id, ch, delay, now};
+    snprintf(at, sizeof at, "%d", attempt);
+    const char *p[] = {claim_id, ch, delay, now, at};
     /* A new id puts the job behind every id a worker has claimed (see the top of this file). */
     return store_pg_run(
         pg,
         "WITH j AS (UPDATE jobs SET state = 0, worker = '', lease_until = NULL, charged = $2,"
         "    run_after = clock_timestamp() + make_interval(secs => $3::float8),"
-        "    id = nextval(pg_get_serial_sequence('jobs', 'id'))"
+        "    requeued_by = $5, id = nextval(pg_get_serial_sequence('jobs', 'id'))"
         "  WHERE claim_id = $1 RETURNING claim_id),"
         " c AS (UPDATE claims SET state = 0, attempts = $2, updated_ms = $4"
         "       FROM j WHERE claims.id = j.claim_id)"
         "SELECT pg_notify('" STORE_PG_CHANNEL "', '')",
-        4, p, st, lost);
+        5, p, st, lost);
 }
 
 static dc_error_class fail_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
@@ -463,16 +466,16 @@ static dc_error_class fail_op(store_pg *pg, void *arg, dc_status *st, bool *lost
     if ((rc = fence_tx(pg, job, &holds, &charged, st, lost)) != DC_OK) return rc;
     if (!holds) {
         store_pg_rollback(pg);
-        if (retried) return done_by(pg, job, a->accepted, st, lost);
+        if (retried) return done_by(pg, job, true, a->accepted, st, lost);
         return DC_OK;
     }
     dc_audit_row audit;
     if (a->release) {
-        rc = requeue_tx(pg, job->claim_id, charged - 1, 0, st, lost);
+        rc = requeue_tx(pg, job->claim_id, job->attempt, charged - 1, 0, st, lost);
     } else if (a->retryable && charged < pg->opts.max_attempts) {
         /* Back off: retry_delay_sec, doubled for each attempt already charged. */
         double delay = pg->opts.retry_delay_sec * pow(2.0, charged > 1 ? charged - 1 : 0);
-        rc = requeue_tx(pg, job->claim_id, charged, delay, st, lost);
+        rc = requeue_tx(pg, job->claim_id, job->attempt, charged, delay, st, lost);
     } else {
         audit = *a->final_audit;
         rc = store_pg_finish_tx(pg, job->claim_id, job->attempt, charged, a->final_json,

@@ -50,6 +50,9 @@ static const migration MIGRATIONS[] = {
      "  lease_until timestamptz,"
      "  run_after timestamptz NOT NULL DEFAULT clock_timestamp(),"
      "  worker text NOT NULL DEFAULT '',"
+     /* the attempt whose own fail or release queued the job again (NULL after a rescue): a
+      * retry after a lost COMMIT tells "my requeue happened" from "I was rescued" by it */
+     "  requeued_by integer,"
      "  created_ms bigint NOT NULL,"
      "  enqueued_at timestamptz NOT NULL DEFAULT clock_timestamp()"
      ") WITH (fillfactor = 70,"
