@@ -138,15 +138,16 @@ dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float
  * centre, 0 when no scale fits clearly), flow (normalised difference of the lower half, the
  * forward-flow proxy). An isolated identical frame in a moving picture (a duplicated frame)
  * gets NAN in every feature. */
-void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake,
-                             float *looming, float *flow);
+bool dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake,
+                             float *looming, float *flow); /* false: out of memory (all NAN) */
 
 /* Robust noise-floor score: z = (x - median) / spread, where spread is the larger of
  * 1.4826 * MAD and min_spread, widened to (q90 - median) / 3 when more than 15 % of the
  * values stand above the event level (so that a cue present much of the time, like a drum
  * beat, becomes the floor); score = clamp((z - Z_LOW) / (Z_FULL - Z_LOW)).
  * NAN inputs score 0 and are left out of the statistics. */
-void dc_mine_noise_floor_score(const float *raw, int n, float min_spread, float *score);
+bool dc_mine_noise_floor_score(const float *raw, int n, float min_spread, float *score);
+/* (false when out of memory: every score is then 0) */
 
 /* Recomputes danger from the signal tracks and selects the windows (opts may be NULL).
  * A video no longer than the largest window (max_window_sec, or before + after when larger)

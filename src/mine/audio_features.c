@@ -141,9 +141,9 @@ static void sub_frame(audio_setup *s, const float *x, onset_history *h, sub_feat
 
 /* Morphological opening over +-r ticks: keeps only what lasts at least 2r+1 ticks (a squeal
  * lasts seconds; a melody note or a clatter does not), at its full extent. */
-static void sustain(float *x, int n, int r) {
+static bool sustain(float *x, int n, int r) {
     float *eroded = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
-    if (!eroded) return;
+    if (!eroded) return false;
     for (int i = 0; i < n; i++) {
         float m = x[i];
         for (int j = i - r; j <= i + r && isfinite(m); j++)
@@ -158,6 +158,7 @@ static void sustain(float *x, int n, int r) {
         x[i] = m;
     }
     free(eroded);
+    return true;
 }
 
 dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int tick_to,
@@ -214,12 +215,13 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
     return DC_OK;
 }
 
-void mine_audio_sustain(float *squeal, int n) { sustain(squeal, n, 2); }
+bool mine_audio_sustain(float *squeal, int n) { return sustain(squeal, n, 2); }
 
 dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float *impact,
                                       float *squeal, float *horn, dc_status *st) {
     for (int i = 0; i < n; i++) impact[i] = squeal[i] = horn[i] = NAN;
     dc_error_class e = mine_audio_ticks(pcm, hz, 0, n, impact, squeal, horn, st);
-    if (e == DC_OK) mine_audio_sustain(squeal, n);
+    if (e == DC_OK && !mine_audio_sustain(squeal, n))
+        e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for the squeal track");
     return e;
 }

@@ -23,11 +23,11 @@ float mine_median(const float *x, int n, float *scratch);
  * mine_audio_sustain then keeps only sustained squeal, once the whole track is filled. */
 dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int tick_to,
                                 float *impact, float *squeal, float *horn, dc_status *st);
-void mine_audio_sustain(float *squeal, int n);
+bool mine_audio_sustain(float *squeal, int n); /* false: out of memory */
 
 /* dc_mine_noise_floor_score with the q95 guard against ever-present cues on or off. */
-void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats,
-                      float *score);
+bool mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats,
+                      float *score); /* false: out of memory (scores 0) */
 
 /* out[i] = max of in[j] for |j - i| <= radius. */
 void mine_max_filter(const float *in, int n, int radius, float *out);
@@ -44,8 +44,8 @@ void mine_steps_to_ticks(const float *score, const double *t, int count, double 
 
 /* The sudden-stop feature from a forward-flow sequence: log ratio of the median flow in
  * [t - before, t - gap) to the median flow in [t, t + after). */
-void mine_stop_feature(const float *flow, const double *t, int count, double before,
-                       double gap, double after, float *stop);
+bool mine_stop_feature(const float *flow, const double *t, int count, double before,
+                       double gap, double after, float *stop); /* false: out of memory */
 
 /* Local motion burst per thumbnail (index 0 and steps over 0.5 s get NAN); see
  * burst_features.c. False when out of memory (burst left NAN). */

@@ -85,11 +85,12 @@ static dc_error_class mine_audio(dc_media *m, const dc_mine_options *o, dc_deadl
         dc_pcm_free(&pcm);
     }
     if (e == DC_OK && any) {
-        mine_audio_sustain(squeal, n);
-        dc_mine_noise_floor_score(impact, n, SPREAD_IMPACT, r->signal[DC_MINE_IMPACT]);
-        dc_mine_noise_floor_score(squeal, n, SPREAD_TONAL, r->signal[DC_MINE_SQUEAL]);
-        dc_mine_noise_floor_score(horn, n, SPREAD_TONAL, r->signal[DC_MINE_HORN]);
-        r->has_audio = true;
+        bool ok = mine_audio_sustain(squeal, n);
+        ok = dc_mine_noise_floor_score(impact, n, SPREAD_IMPACT, r->signal[DC_MINE_IMPACT]) && ok;
+        ok = dc_mine_noise_floor_score(squeal, n, SPREAD_TONAL, r->signal[DC_MINE_SQUEAL]) && ok;
+        ok = dc_mine_noise_floor_score(horn, n, SPREAD_TONAL, r->signal[DC_MINE_HORN]) && ok;
+        if (ok) r->has_audio = true;
+        else e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory scoring the sound");
     }
     free(raw);
     return e;
@@ -133,21 +134,23 @@ static bool steps_add(motion_steps *s, const dc_thumb_set *set, double before, d
     if (set->count <= 0) return true;
     if (!steps_grow(s, set->count)) return false;
     int o = s->count;
-    dc_mine_motion_features(set, s->motion + o, s->shake + o, s->looming + o, s->flow + o);
+    bool ok = dc_mine_motion_features(set, s->motion + o, s->shake + o, s->looming + o,
+                                      s->flow + o);
     for (int i = 0; i < set->count; i++) s->t[o + i] = set->thumbs[i].t_sec;
-    mine_stop_feature(s->flow + o, s->t + o, set->count, before, gap, after, s->stop + o);
-    bool ok = mine_burst_feature(set, s->burst + o);
+    ok = mine_stop_feature(s->flow + o, s->t + o, set->count, before, gap, after, s->stop + o) &&
+         ok;
+    ok = mine_burst_feature(set, s->burst + o) && ok;
     s->count += set->count;
     return ok;
 }
 
-/* Scores pooled steps and writes run [from, to) of them onto ticks [tick_from, tick_to). */
-static void steps_score(motion_steps *s, float loom_spread) {
-    mine_floor_score(s->motion, s->count, SPREAD_MOTION, false, s->motion);
-    mine_floor_score(s->shake, s->count, SPREAD_SHAKE, false, s->shake);
-    mine_floor_score(s->looming, s->count, loom_spread, false, s->looming);
-    mine_floor_score(s->stop, s->count, SPREAD_STOP, false, s->stop);
-    mine_floor_score(s->burst, s->count, SPREAD_BURST, false, s->burst);
+/* Scores pooled steps against their noise floor; false when out of memory. */
+static bool steps_score(motion_steps *s, float loom_spread) {
+    bool ok = mine_floor_score(s->motion, s->count, SPREAD_MOTION, false, s->motion);
+    ok = mine_floor_score(s->shake, s->count, SPREAD_SHAKE, false, s->shake) && ok;
+    ok = mine_floor_score(s->looming, s->count, loom_spread, false, s->looming) && ok;
+    ok = mine_floor_score(s->stop, s->count, SPREAD_STOP, false, s->stop) && ok;
+    return mine_floor_score(s->burst, s->count, SPREAD_BURST, false, s->burst) && ok;
 }
 
 /* Median of three neighbours: a single-step glitch (a keyframe's coding artefact, one odd
@@ -221,7 +224,7 @@ static dc_error_class packet_motion(dc_media *m, dc_deadline dl, dc_mine_result 
     float *raw = malloc(sizeof(float) * (size_t)r->count);
     bool ok = raw && mine_packet_motion(&p, r->hz, r->count, raw);
     if (ok) {
-        mine_floor_score(raw, r->count, SPREAD_PACKET, false, raw);
+        ok = mine_floor_score(raw, r->count, SPREAD_PACKET, false, raw);
         float *motion = r->signal[DC_MINE_MOTION];
         for (int i = 0; i < r->count; i++)
             if (raw[i] > motion[i]) motion[i] = raw[i];
@@ -268,7 +271,10 @@ static dc_error_class mine_coarse(dc_media *m, const dc_mine_options *o, dc_dead
             return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for motion features");
         }
     }
-    steps_score(&steps, req.every_kth > 0 ? 2 * SPREAD_LOOM : SPREAD_LOOM);
+    if (!steps_score(&steps, req.every_kth > 0 ? 2 * SPREAD_LOOM : SPREAD_LOOM)) {
+        steps_free(&steps);
+        return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory scoring motion");
+    }
     steps_to_ticks(&steps, 0, steps.count, r, 0, r->count);
     r->has_video = steps.count > 1;
     steps_free(&steps);
@@ -343,8 +349,9 @@ static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadl
         dc_thumb_set_free(&set);
     }
     starts[ns] = steps.count;
+    if (e == DC_OK && steps.count > 0 && !steps_score(&steps, 2 * SPREAD_LOOM))
+        e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory scoring dense motion");
     if (e == DC_OK && steps.count > 0) {
-        steps_score(&steps, 2 * SPREAD_LOOM);
         for (int i = 0; i < ns; i++) {
             if (starts[i + 1] - starts[i] < 2) continue;
             int tf = (int)ceil(steps.t[starts[i]] * r->hz);

@@ -222,10 +222,10 @@ static bool block_translation(const uint8_t *a, const uint8_t *b, int w, int h, 
     return 2 * agree >= n;
 }
 
-void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake,
+bool dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake,
                              float *looming, float *flow) {
     int n = set->count, w = set->width, h = set->height;
-    if (n <= 0) return;
+    if (n <= 0) return true;
     motion[0] = shake[0] = looming[0] = flow[0] = NAN;
     float *ra = malloc(sizeof(float) * (size_t)(2 * h + 2 * w));
     double *plain = malloc(sizeof(double) * (size_t)n);
@@ -233,7 +233,7 @@ void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shak
         for (int i = 1; i < n; i++) motion[i] = shake[i] = looming[i] = flow[i] = NAN;
         free(ra);
         free(plain);
-        return;
+        return false;
     }
     float *ca = ra + h, *rb = ca + w, *cb = rb + h;
     int y_prof = (int)(0.85 * h), y_road0 = h / 2, y_road1 = (int)(0.85 * h);
@@ -282,4 +282,5 @@ void dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shak
     }
     free(ra);
     free(plain);
+    return true;
 }

@@ -16,7 +16,7 @@
 /* Fewer values than this (12 s at 10 per second) make a short run. */
 #define SHORT_RUN 120
 
-void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats,
+bool mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats,
                       float *score) {
     float *v = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
     int m = 0;
@@ -25,8 +25,9 @@ void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repe
             if (isfinite(raw[i])) v[m++] = raw[i];
     if (m == 0) {
         for (int i = 0; i < n; i++) score[i] = 0;
+        bool ok = v != NULL;
         free(v);
-        return;
+        return ok;
     }
     float med = mine_select(v, m, m / 2);
     if (m < SHORT_RUN) {
@@ -39,16 +40,18 @@ void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repe
             score[i] = (float)(s < 0 ? 0 : s > 1 ? 1 : s);
         }
         free(v);
-        return;
+        return true;
     }
     float q90 = mine_select(v, m, (int)(0.90 * (m - 1)));
     float *dev = malloc(sizeof(float) * (size_t)m);
-    float mad = 0;
-    if (dev) {
-        for (int i = 0; i < m; i++) dev[i] = fabsf(v[i] - med);
-        mad = mine_select(dev, m, m / 2);
-        free(dev);
+    if (!dev) {
+        for (int i = 0; i < n; i++) score[i] = 0;
+        free(v);
+        return false;
     }
+    for (int i = 0; i < m; i++) dev[i] = fabsf(v[i] - med);
+    float mad = mine_select(dev, m, m / 2);
+    free(dev);
     float spread = 1.4826f * mad > min_spread ? 1.4826f * mad : min_spread;
     if (guard_repeats) {
         /* a cue above the event level in more than 15 % of the ticks is part of the floor */
@@ -67,8 +70,9 @@ void mine_floor_score(const float *raw, int n, float min_spread, bool guard_repe
         score[i] = (float)(s < 0 ? 0 : s > 1 ? 1 : s);
     }
     free(v);
+    return true;
 }
 
-void dc_mine_noise_floor_score(const float *raw, int n, float min_spread, float *score) {
-    mine_floor_score(raw, n, min_spread, true, score);
+bool dc_mine_noise_floor_score(const float *raw, int n, float min_spread, float *score) {
+    return mine_floor_score(raw, n, min_spread, true, score);
 }

@@ -85,12 +85,12 @@ void mine_steps_to_ticks(const float *score, const double *t, int count, double 
     }
 }
 
-void mine_stop_feature(const float *flow, const double *t, int count, double before,
+bool mine_stop_feature(const float *flow, const double *t, int count, double before,
                        double gap, double after, float *stop) {
     float *scratch = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
     if (!scratch) {
         for (int k = 0; k < count; k++) stop[k] = NAN;
-        return;
+        return false;
     }
     int a0 = 0, a1 = 0, b1 = 0;
     for (int k = 0; k < count; k++) {
@@ -103,4 +103,5 @@ void mine_stop_feature(const float *flow, const double *t, int count, double bef
         stop[k] = isfinite(pre) && isfinite(post) ? logf((pre + 0.02f) / (post + 0.02f)) : NAN;
     }
     free(scratch);
+    return true;
 }

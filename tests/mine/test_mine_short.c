@@ -157,12 +157,56 @@ static void test_packet_sizes(void **state) {
     }
 }
 
+#ifdef DC_TEST_HOOKS
+#include "../src/core/alloc_fault.h"
+/* Allocation failures anywhere in mining a short clip: every run either mines (windows, no
+ * failure) or says DC_ERR_RESOURCE; never OK without windows, which the signals engine would
+ * have turned into NONE with status ok. */
+static void test_mining_allocation_failures(void **state) {
+    (void)state;
+    const char *path = mt_make_video("alloc", "collision", 51, 3, 2.0, "--damage noaudio", NULL);
+    assert_non_null(path);
+    dc_status st;
+    dc_media *m = dc_media_open(path, (dc_deadline){0}, &st);
+    assert_non_null(m);
+    dc_mine_result r;
+    core_alloc_fault_arm(0);
+    assert_int_equal(dc_mine_video(m, NULL, (dc_deadline){0}, &r, &st), DC_OK);
+    long total = core_alloc_fault_count();
+    core_alloc_fault_disarm();
+    dc_mine_result_free(&r);
+    long stride = total / 60 + 1, failed = 0;
+    print_message("mining a 3-s clip: %ld allocations, every %ld-th failed in turn\n", total,
+                  stride);
+    for (long n = 1; n <= total; n += stride) {
+        core_alloc_fault_arm(n);
+        dc_error_class e = dc_mine_video(m, NULL, (dc_deadline){0}, &r, &st);
+        bool fired = core_alloc_fault_fired();
+        core_alloc_fault_disarm();
+        if (e == DC_OK) {
+            assert_true(r.window_count >= 1);
+        } else {
+            assert_true(fired);
+            assert_int_equal(e, DC_ERR_RESOURCE);
+            assert_null(r.danger);
+            failed++;
+        }
+        dc_mine_result_free(&r);
+    }
+    assert_true(failed > 0);
+    dc_media_close(m);
+}
+#endif
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_short_clips_default_gop),
         cmocka_unit_test(test_crash_ahead_clip),
         cmocka_unit_test(test_unsure_windows_are_wider),
         cmocka_unit_test(test_packet_sizes),
+#ifdef DC_TEST_HOOKS
+        cmocka_unit_test(test_mining_allocation_failures),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

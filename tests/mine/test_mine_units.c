@@ -338,6 +338,37 @@ static void test_unsure_windows_widen(void **state) {
     dc_mine_result_free(&r);
 }
 
+#ifdef DC_TEST_HOOKS
+#include "../src/core/alloc_fault.h"
+/* Every allocation of the fusion failing in turn: each run either chooses its windows or
+ * says DC_ERR_RESOURCE with none (it used to return nothing, and mining went on with no
+ * windows: the signals engine then reported NONE with status ok). */
+static void test_fuse_allocation_failures(void **state) {
+    (void)state;
+    int failures = 0;
+    for (long n = 1; n < 20; n++) {
+        dc_mine_result r = make_result(60);
+        put_collision(&r, 30);
+        dc_status st = DC_STATUS_OK;
+        core_alloc_fault_arm(n);
+        dc_error_class e = dc_mine_fuse(&r, NULL, &st);
+        bool fired = core_alloc_fault_fired();
+        core_alloc_fault_disarm();
+        if (fired) {
+            assert_int_equal(e, DC_ERR_RESOURCE);
+            assert_int_equal(st.code, DC_ERR_RESOURCE);
+            assert_int_equal(r.window_count, 0);
+            failures++;
+        } else {
+            assert_int_equal(e, DC_OK);
+            assert_true(r.window_count >= 1);
+        }
+        dc_mine_result_free(&r);
+    }
+    assert_true(failures >= 3); /* the three buffers of the fusion and the peak list */
+}
+#endif
+
 static void test_windows_to_claim(void **state) {
     (void)state;
     dc_mine_result r = make_result(60);
@@ -439,6 +470,9 @@ int main(void) {
         cmocka_unit_test(test_windows_clamped_and_merged),
         cmocka_unit_test(test_short_video_is_one_whole_window),
         cmocka_unit_test(test_unsure_windows_widen),
+#ifdef DC_TEST_HOOKS
+        cmocka_unit_test(test_fuse_allocation_failures),
+#endif
         cmocka_unit_test(test_windows_to_claim),
         cmocka_unit_test(test_engine_decisions),
     };
