@@ -49,14 +49,18 @@ typedef struct claim_field {
 } claim_field;
 
 /* The model-facing fields of dc_assessment, in output order (severity first). */
-extern const claim_field claim_model_fields[];
+#define CLAIM_MODEL_FIELD_COUNT 6
+extern const claim_field claim_model_fields[CLAIM_MODEL_FIELD_COUNT];
 extern const int claim_model_field_count;
 
 extern const claim_enum_desc claim_enum_severity, claim_enum_scenario, claim_enum_tristate,
     claim_enum_action, claim_enum_position, claim_enum_signal, claim_enum_actor, claim_enum_road,
     claim_enum_weather, claim_enum_light, claim_enum_visibility, claim_enum_hazard;
 
-/* Name of value v (unknown_value or out of range -> names[0] or NULL for severity). */
+/* The record-only enumerations (not offered to the model). */
+extern const claim_enum_desc claim_enum_status, claim_enum_priority, claim_enum_recommendation;
+
+/* Name of value v (out of range -> names[unknown_value], or NULL for severity). */
 const char *claim_enum_name(const claim_enum_desc *e, int v);
 /* Case-insensitive, treating ' ', '-' as '_'; returns unknown_value if no match and sets
  * *matched (may be NULL). */
@@ -70,6 +74,50 @@ json_t *claim_fields_to_json(const claim_field *fields, int count, const void *b
  * NULL) and counted in the return value. */
 int claim_fields_from_json(const claim_field *fields, int count, const json_t *obj, void *base,
                            char *note, size_t note_size);
+
+/* ---- the whole record ("dashclaim.assessment/1") ---------------------------------------
+ * One table (record_schema.c) says how every field of dc_assessment is written and read
+ * (record_json.c); the model-facing fields come in through the table above. */
+typedef enum {
+    RECORD_STRING,         /* char[capacity] */
+    RECORD_STRING_OR_NULL, /* char[capacity]; "" is written as null */
+    RECORD_NUMBER,         /* double */
+    RECORD_NUMBER_OR_NULL, /* double; negative (not measured) is written as null */
+    RECORD_INT,            /* int */
+    RECORD_BYTES,          /* uint64_t */
+    RECORD_ENUM,           /* int-sized enum spelled by enumd */
+    RECORD_STRING_ARRAY,   /* char[capacity][elem_size] + int count */
+    RECORD_OBJECT,         /* a JSON object of children at offset (0: fields of this struct) */
+    RECORD_OBJECT_ARRAY,   /* elements of elem_size + int count, each a JSON object */
+    RECORD_MODEL,          /* the model-facing fields model[0..model_count), at this level */
+    RECORD_CUSTOM,         /* written and read by write/read (rules that span fields) */
+} record_kind;
+
+typedef struct record_field {
+    const char *name;
+    record_kind kind;
+    size_t offset;       /* of the value, or the first element, in the parent struct */
+    size_t count_offset; /* arrays: offset of the int count */
+    size_t elem_size;    /* arrays: element size */
+    int capacity;        /* arrays: elements; strings: bytes incl. NUL */
+    const claim_enum_desc *enumd;
+    const struct record_field *children;
+    int child_count;
+    const claim_field *model;
+    int model_count;
+    /* RECORD_CUSTOM: adds name (and whatever goes with it) to obj / reads it back. */
+    bool (*write)(json_t *obj, const char *name, const void *base);
+    void (*read)(const json_t *obj, const char *name, void *base);
+} record_field;
+
+extern const record_field claim_record_fields[];
+extern const int claim_record_field_count;
+
+/* Writes the fields of base into obj (false when out of memory). */
+bool claim_record_write(json_t *obj, const record_field *fields, int count, const void *base);
+/* Reads the fields present in obj into base; absent ones keep base's values. Never fails:
+ * unknown spellings become the enum's unknown value, wrong types are skipped. */
+void claim_record_read(const json_t *obj, const record_field *fields, int count, void *base);
 
 /* Lenient parse into a jansson value (new reference) or NULL when nothing JSON-like. */
 json_t *claim_lenient_parse(const char *text, size_t len, int *repairs);

@@ -10,7 +10,7 @@
 #include "claim_internal.h"
 
 const char *claim_enum_name(const claim_enum_desc *e, int v) {
-    if (v < 0 || v >= e->count) return e->unknown_value < 0 ? NULL : e->names[0];
+    if (v < 0 || v >= e->count) return e->unknown_value < 0 ? NULL : e->names[e->unknown_value];
     return e->names[v];
 }
 
@@ -126,12 +126,7 @@ dc_severity dc_severity_from_name(const char *name) {
 }
 
 const char *dc_claim_status_name(dc_claim_status s) {
-    switch (s) {
-    case DC_CLAIM_OK: return "ok";
-    case DC_CLAIM_DEGRADED: return "degraded";
-    case DC_CLAIM_FAILED: return "failed";
-    }
-    return "failed";
+    return claim_enum_name(&claim_enum_status, (int)s);
 }
 
 const char *dc_scenario_name(dc_scenario s) {
@@ -139,22 +134,11 @@ const char *dc_scenario_name(dc_scenario s) {
 }
 
 const char *dc_review_priority_name(dc_review_priority p) {
-    switch (p) {
-    case DC_PRIORITY_LOW: return "LOW_PRIORITY";
-    case DC_PRIORITY_STANDARD: return "STANDARD";
-    case DC_PRIORITY_URGENT: return "URGENT";
-    }
-    return "STANDARD";
+    return claim_enum_name(&claim_enum_priority, (int)p);
 }
 
 const char *dc_recommended_action_name(dc_recommended_action a) {
-    switch (a) {
-    case DC_RECOMMEND_REVIEW: return "REVIEW";
-    case DC_RECOMMEND_APPROVE: return "APPROVE";
-    case DC_RECOMMEND_REJECT: return "REJECT";
-    case DC_RECOMMEND_REQUEST_MORE_INFO: return "REQUEST_MORE_INFO";
-    }
-    return "REVIEW";
+    return claim_enum_name(&claim_enum_recommendation, (int)a);
 }
 
 const char *dc_conformal_method_name(dc_conformal_method m) {

@@ -1,6 +1,6 @@
 /* The one definition of what the model is asked to write. The grammar (model_grammar.c),
  * the parser of model output and the canonical writer (model_output.c), the record's JSON
- * (schema_json.c) and the field list in the prompt (prompt.c) are all generated from these
+ * (record_schema.c) and the field list in the prompt (prompt.c) are all generated from these
  * tables, so they cannot drift apart. Changing a name or bound here changes the schema:
  * bump DC_PROMPT_VERSION (and the schema version if a record field changes meaning). */
 #include <stddef.h>
@@ -154,7 +154,7 @@ static const claim_field evidence_fields[] = {
                 "index of the frame shown to you, counting from 0; null if none"),
 };
 
-const claim_field claim_model_fields[] = {
+const claim_field claim_model_fields[CLAIM_MODEL_FIELD_COUNT] = {
     ENUM("severity", dc_assessment, severity, claim_enum_severity,
          "NONE ordinary driving; LOW walking-speed bump; MEDIUM near-miss without contact; "
          "HIGH collision"),
