@@ -20,5 +20,9 @@ int cli_cmd_frames(int argc, char **argv);
 int cli_cmd_assess(int argc, char **argv);
 int cli_cmd_bench(int argc, char **argv);
 int cli_cmd_calibrate(int argc, char **argv);
+int cli_cmd_serve(int argc, char **argv);
+int cli_cmd_worker(int argc, char **argv);
+int cli_cmd_keys(int argc, char **argv);
+int cli_cmd_audit(int argc, char **argv);
 
 #endif

@@ -17,6 +17,10 @@ static const command commands[] = {
     {"calibrate", cli_cmd_calibrate, "fit conformal prediction thresholds from labelled assessments"},
     {"probe", cli_cmd_probe, "print a video's container and stream facts as JSON"},
     {"frames", cli_cmd_frames, "sample frames from a time range (timing, optional JPEG output)"},
+    {"serve", cli_cmd_serve, "the claims HTTP API, review page and workers on a store"},
+    {"worker", cli_cmd_worker, "assess queued claims from a store (no HTTP)"},
+    {"keys", cli_cmd_keys, "add, list or revoke the service's API keys"},
+    {"audit", cli_cmd_audit, "verify or list the service's append-only audit trail"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,149 @@
+/* dashclaim worker: worker threads without an HTTP server, on the same store as `serve` (a
+ * folder on this machine, or a PostgreSQL URL from any machine). Each thread loads the model once.
+ * SIGTERM or SIGINT: no new job; a claim in progress finishes or is released. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "dashclaim/serve.h"
+#include "service_options.h"
+
+static void worker_usage(FILE *f) {
+    fprintf(f,
+            "usage: dashclaim worker --data DIR [--threads N] [--model M --mmproj P] [options]\n"
+            "Takes claims from the store's queue and assesses them until stopped.\n"
+            "  --threads N           worker threads (default 1; --workers is the same)\n"
+            "  --model M --mmproj P  the VLM (or DASHCLAIM_MODEL / DASHCLAIM_MMPROJ); without it\n"
+            "                        the signals engine assesses\n"
+            "  --timeout S           deadline per claim in seconds (default 600)\n"
+            "  --name NAME           worker id prefix in the queue and audit (default HOST:PID)\n"
+            "  --max-jobs N          exit after N jobs (benchmarks, tests)\n"
+            "  --no-evidence         skip report pages and evidence JPEGs (benchmarks)\n"
+            "  --poll-ms N           idle poll interval (default 200)\n"
+            "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
+            "                           the VLM's per-claim budgets and CPU threads (engine defaults)\n"
+            "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
+            "                           the VLM's per-claim budgets and CPU threads\n"
+            "  --scratch DIR         temporary files (default /tmp)\n");
+    cli_service_help(f);
+}
+
+enum { O_THREADS = 1, O_MODEL, O_MMPROJ, O_TIMEOUT, O_NAME, O_MAXJOBS, O_NOEVID, O_POLL,
+       O_SCRATCH, O_HELP, O_VTOK, O_FRAMES, O_NEWTOK, O_VTHREADS };
+
+int cli_cmd_worker(int argc, char **argv) {
+    cli_service svc;
+    cli_service_init(&svc);
+    dc_worker_options o;
+    dc_worker_options_init(&o);
+    o.model_path = getenv("DASHCLAIM_MODEL");
+    o.mmproj_path = getenv("DASHCLAIM_MMPROJ");
+    static const struct option longs[] = {CLI_SERVICE_OPTIONS,
+                                          {"threads", required_argument, NULL, O_THREADS},
+                                          {"workers", required_argument, NULL, O_THREADS},
+                                          {"model", required_argument, NULL, O_MODEL},
+                                          {"mmproj", required_argument, NULL, O_MMPROJ},
+                                          {"timeout", required_argument, NULL, O_TIMEOUT},
+                                          {"name", required_argument, NULL, O_NAME},
+                                          {"max-jobs", required_argument, NULL, O_MAXJOBS},
+                                          {"no-evidence", no_argument, NULL, O_NOEVID},
+                                          {"poll-ms", required_argument, NULL, O_POLL},
+                                          {"scratch", required_argument, NULL, O_SCRATCH},
+                                          {"visual-tokens", required_argument, NULL, O_VTOK},
+        {"frames", required_argument, NULL, O_FRAMES},
+        {"max-new-tokens", required_argument, NULL, O_NEWTOK},
+        {"vlm-threads", required_argument, NULL, O_VTHREADS},
+        {"help", no_argument, NULL, O_HELP},
+                                          {0, 0, 0, 0}};
+    int opt, bad = 0, n = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        if (cli_service_option(&svc, opt, optarg, &bad)) continue;
+        switch (opt) {
+        case O_THREADS:
+            if (cli_parse_int("threads", optarg, 1, 256, &n)) o.threads = n;
+            else bad = 1;
+            break;
+        case O_MODEL: o.model_path = optarg; break;
+        case O_MMPROJ: o.mmproj_path = optarg; break;
+        case O_TIMEOUT:
+            if (cli_parse_int("timeout", optarg, 1, 86400, &n)) o.claim_timeout_sec = n;
+            else bad = 1;
+            break;
+        case O_NAME: o.name = optarg; break;
+        case O_MAXJOBS:
+            if (cli_parse_int("max-jobs", optarg, 1, 1000000000, &n)) o.max_jobs = n;
+            else bad = 1;
+            break;
+        case O_NOEVID: o.no_evidence = true; break;
+        case O_POLL:
+            if (cli_parse_int("poll-ms", optarg, 1, 60000, &n)) o.poll_sec = n / 1000.0;
+            else bad = 1;
+            break;
+        case O_VTOK:
+            if (cli_parse_int("visual-tokens", optarg, 16, 100000, &n)) o.visual_tokens = n;
+            else bad = 1;
+            break;
+        case O_FRAMES:
+            if (cli_parse_int("frames", optarg, 2, 256, &n)) o.max_frames = n;
+            else bad = 1;
+            break;
+        case O_NEWTOK:
+            if (cli_parse_int("max-new-tokens", optarg, 64, 100000, &n)) o.max_new_tokens = n;
+            else bad = 1;
+            break;
+        case O_VTHREADS:
+            if (cli_parse_int("vlm-threads", optarg, 1, 1024, &n)) o.n_threads = n;
+            else bad = 1;
+            break;
+        case O_SCRATCH: o.scratch_dir = optarg; break;
+        case O_HELP: worker_usage(stdout); return 0;
+        default: bad = 1;
+        }
+    }
+    if (bad || optind != argc) {
+        if (!bad) worker_usage(stderr);
+        return 2;
+    }
+    if (cli_service_check(&svc, "worker")) return 2;
+    if (o.model_path && !*o.model_path) o.model_path = NULL;
+    if (!o.model_path) o.mmproj_path = NULL;
+    o.store_url = svc.url;
+    o.store = svc.store;
+    o.crash_point = getenv("DASHCLAIM_CRASH_AT"); /* test hook, DC_TEST_HOOKS builds only */
+
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    dc_status st = DC_STATUS_OK;
+    dc_workers *w = dc_workers_start(&o, &st);
+    if (!w) {
+        fprintf(stderr, "dashclaim worker: %s\n", st.message);
+        return st.code == DC_ERR_INPUT ? 2 : 1;
+    }
+    fprintf(stderr, "dashclaim worker: %d thread%s on %s (%s engine)\n", o.threads,
+            o.threads == 1 ? "" : "s", svc.url, o.model_path ? "vlm" : "signals");
+    for (;;) {
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        int sig = sigtimedwait(&stop, NULL, &ts);
+        if (sig > 0) {
+            fprintf(stderr, "dashclaim worker: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            break;
+        }
+        if (dc_workers_finished(w)) break;
+    }
+    dc_workers_stats stats;
+    dc_workers_get_stats(w, &stats);
+    dc_workers_stop(w);
+    fprintf(stderr, "dashclaim worker: %lld done, %lld failed, %lld retried, %lld released, "
+                    "%lld refused\n", (long long)stats.completed, (long long)stats.failed_final,
+            (long long)stats.retried, (long long)stats.released, (long long)stats.refused);
+    return 0;
+}

@@ -1,0 +1,218 @@
+// dashclaim review page: the queue sorted by priority, a claim with its report, its video at the
+// evidence times, its audit trail, and the review form. No key lives here: the browser sends the
+// HttpOnly cookie the login form set. Every text from the server is put in with textContent,
+// never as HTML.
+'use strict';
+
+const app = document.getElementById('app');
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'className') e.className = v;
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+async function api(path, options) {
+  const res = await fetch(path, Object.assign({credentials: 'same-origin'}, options || {}));
+  if (res.status === 401) { location.href = '/login'; throw new Error('signed out'); }
+  const body = res.headers.get('Content-Type')?.includes('json') ? await res.json() : null;
+  if (!res.ok) throw new Error((body && body.error) || `HTTP ${res.status}`);
+  return body;
+}
+
+function badge(priority) {
+  return priority ? el('span', {className: 'badge ' + priority}, priority.replace('_PRIORITY', '')) : '—';
+}
+
+function age(iso) {
+  const s = (Date.now() - Date.parse(iso)) / 1000;
+  if (s < 90) return Math.max(0, Math.round(s)) + ' s';
+  if (s < 5400) return Math.round(s / 60) + ' min';
+  if (s < 129600) return Math.round(s / 3600) + ' h';
+  return Math.round(s / 86400) + ' d';
+}
+
+// ---- queue -----------------------------------------------------------------------------------
+
+async function showQueue(params) {
+  const status = params.get('status') ?? 'done';
+  const priority = params.get('priority') || '';
+  const statusSel = el('select', {id: 'f-status'},
+    ['', 'queued', 'running', 'done', 'failed'].map(s =>
+      el('option', {value: s, selected: s === status}, s || 'any')));
+  const prioSel = el('select', {id: 'f-priority'},
+    ['', 'URGENT', 'STANDARD', 'LOW_PRIORITY'].map(p =>
+      el('option', {value: p, selected: p === priority}, p || 'any')));
+  const apply = () => { location.hash = `#/?status=${statusSel.value}&priority=${prioSel.value}`; };
+  statusSel.addEventListener('change', apply);
+  prioSel.addEventListener('change', apply);
+  const tbody = el('tbody');
+  const more = el('button', {type: 'button', id: 'more', hidden: true}, 'More');
+  app.replaceChildren(
+    el('h1', {}, 'Claims to review'),
+    el('div', {className: 'filters'},
+      el('label', {}, 'Status', statusSel), el('label', {}, 'Priority', prioSel)),
+    el('table', {id: 'queue'},
+      el('thead', {}, el('tr', {}, ['Priority', 'Status', 'Severity', 'Decision', 'Age', 'Claim', 'Policy']
+        .map(h => el('th', {}, h)))),
+      tbody),
+    more);
+  let cursor = '';
+  async function page() {
+    const q = new URLSearchParams({limit: '50'});
+    if (status) q.set('status', status);
+    if (priority) q.set('priority', priority);
+    if (cursor) q.set('cursor', cursor);
+    const data = await api('/v1/claims?' + q);
+    for (const c of data.claims) {
+      tbody.append(el('tr', {className: 'claim-row', 'data-id': c.id,
+                             onclick: () => { location.hash = '#/claim/' + c.id; }},
+        el('td', {}, badge(c.review_priority)),
+        el('td', {}, c.status),
+        el('td', {}, c.severity || '—'),
+        el('td', {}, c.last_decision || '—'),
+        el('td', {}, age(c.created_at)),
+        el('td', {className: 'mono'}, el('a', {href: '#/claim/' + c.id}, c.id)),
+        el('td', {}, c.metadata.policy_id || '')));
+    }
+    if (!data.claims.length && !cursor) tbody.append(el('tr', {}, el('td', {colspan: 7}, 'Nothing here.')));
+    cursor = data.next_cursor || '';
+    more.hidden = !cursor;
+  }
+  more.addEventListener('click', page);
+  await page();
+}
+
+// ---- one claim -------------------------------------------------------------------------------
+
+function facts(c) {
+  const a = c.assessment || {};
+  const rows = [
+    ['Status', c.status + (c.error ? ` (${c.error.class}: ${c.error.message})` : '')],
+    ['Severity', c.severity || '—'],
+    ['Review priority', c.review_priority || '—'],
+    ['Recommended', a.recommended_action || '—'],
+    ['Fault ratio (ego)', a.fault && a.fault.ratio !== null && a.fault.ratio !== undefined ? a.fault.ratio + ' %' : '—'],
+    ['Fraud score', a.fraud ? a.fraud.score.toFixed(2) : '—'],
+    ['Engine', a.engine ? (a.engine.model || a.engine.name) : '—'],
+    ['Last decision', c.last_decision || '—'],
+    ['Policy', c.metadata.policy_id || '—'],
+    ['Plate', c.metadata.plate || '—'],
+    ['Video', `${c.video.bytes} bytes, sha256 ${c.video.sha256.slice(0, 16)}…`],
+  ];
+  return el('dl', {className: 'facts'}, rows.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+function reviewForm(c, onDone) {
+  const msg = el('div', {id: 'review-message'});
+  const form = el('form', {className: 'review', id: 'review'},
+    el('label', {for: 'decision'}, 'Decision'),
+    el('select', {id: 'decision', name: 'decision', required: true},
+      ['APPROVE', 'REJECT', 'REQUEST_MORE_INFO'].map(d => el('option', {value: d}, d))),
+    el('label', {for: 'severity'}, 'Severity override'),
+    el('select', {id: 'severity', name: 'severity'},
+      ['', 'NONE', 'LOW', 'MEDIUM', 'HIGH'].map(s => el('option', {value: s}, s || 'keep the assessment'))),
+    el('label', {for: 'fault_ratio'}, 'Fault ratio override (0–100, empty = keep)'),
+    el('input', {id: 'fault_ratio', name: 'fault_ratio', type: 'number', min: 0, max: 100, step: 1}),
+    el('label', {for: 'fraud_flag'}, 'Fraud flag override'),
+    el('select', {id: 'fraud_flag', name: 'fraud_flag'},
+      el('option', {value: ''}, 'keep the assessment'), el('option', {value: 'true'}, 'fraud suspected'),
+      el('option', {value: 'false'}, 'no fraud')),
+    el('label', {for: 'reasoning'}, 'Reasoning'),
+    el('textarea', {id: 'reasoning', name: 'reasoning', maxlength: 2000}),
+    el('button', {type: 'submit', id: 'submit-review'}, 'Record decision'),
+    msg);
+  form.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const body = {decision: f.get('decision'), reasoning: f.get('reasoning') || ''};
+    if (f.get('severity')) body.severity = f.get('severity');
+    if (f.get('fault_ratio') !== '') body.fault_ratio = Number(f.get('fault_ratio'));
+    if (f.get('fraud_flag')) body.fraud_flag = f.get('fraud_flag') === 'true';
+    try {
+      const r = await api(`/v1/claims/${c.id}/review`, {
+        method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+      msg.replaceChildren(el('div', {className: 'message ok'}, `Recorded: ${r.last_decision} by ${r.reviewer}.`));
+      onDone();
+    } catch (e) {
+      msg.replaceChildren(el('div', {className: 'message error'}, e.message));
+    }
+  });
+  return form;
+}
+
+async function loadAudit(id, table) {
+  const data = await api(`/v1/claims/${id}/audit`);
+  const tb = el('tbody');
+  for (const r of data.rows) {
+    const fmt = v => v === null ? '' : (typeof v === 'string' ? v : JSON.stringify(v));
+    tb.append(el('tr', {'data-action': r.action},
+      el('td', {}, r.seq), el('td', {}, r.at.replace('T', ' ').replace('Z', '')), el('td', {}, r.actor),
+      el('td', {}, r.action), el('td', {className: 'mono'}, fmt(r.before)), el('td', {className: 'mono'}, fmt(r.after)),
+      el('td', {}, r.reason || '')));
+  }
+  table.replaceChildren(
+    el('thead', {}, el('tr', {}, ['#', 'When (UTC)', 'Who', 'Action', 'Before', 'After', 'Reason'].map(h => el('th', {}, h)))),
+    tb);
+}
+
+async function showClaim(id) {
+  const c = await api('/v1/claims/' + encodeURIComponent(id));
+  const a = c.assessment || {};
+  const video = el('video', {id: 'video', controls: true, preload: 'metadata', src: `/v1/claims/${c.id}/video`});
+  const evidence = el('ul', {className: 'evidence'},
+    (a.evidence || []).map(e => el('li', {},
+      el('button', {type: 'button', className: 'seek', 'data-t': e.t_sec,
+                    onclick: () => { video.currentTime = e.t_sec; video.play().catch(() => {}); }},
+        `${e.t_sec.toFixed(1)} s`), ' ', e.description || '')));
+  const windows = (a.windows || []).map(w => el('li', {},
+    el('button', {type: 'button', className: 'seek', onclick: () => { video.currentTime = w.peak_sec; }},
+      `${w.start_sec.toFixed(1)}–${w.end_sec.toFixed(1)} s`), ` danger ${w.danger.toFixed(2)}`));
+  const audit = el('table', {className: 'audit', id: 'audit'});
+  const finished = c.status === 'done' || c.status === 'failed';
+  app.replaceChildren(
+    el('p', {}, el('a', {href: '#/'}, '← queue')),
+    el('h1', {className: 'mono'}, c.id),
+    el('div', {className: 'grid'},
+      el('div', {},
+        el('section', {className: 'card'}, el('h2', {}, 'Video'), video,
+          el('h2', {}, 'Evidence'), evidence.childElementCount ? evidence : el('p', {}, 'No evidence frames.'),
+          windows.length ? [el('h2', {}, 'Incident windows'), el('ul', {className: 'evidence'}, windows)] : null),
+        el('section', {className: 'card'}, el('h2', {}, 'Report'),
+          finished ? el('iframe', {className: 'report', id: 'report', sandbox: '', src: `/v1/claims/${c.id}/report`, title: 'claim report'})
+                   : el('p', {}, 'Not assessed yet.'))),
+      el('div', {},
+        el('section', {className: 'card'}, el('h2', {}, 'Assessment'), facts(c),
+          a.reasoning ? el('p', {}, a.reasoning) : null),
+        el('section', {className: 'card'}, el('h2', {}, 'Review'),
+          finished ? reviewForm(c, () => loadAudit(c.id, audit)) : el('p', {}, 'The claim is ' + c.status + '.')))),
+    el('section', {className: 'card'}, el('h2', {}, 'Audit trail'), audit));
+  await loadAudit(c.id, audit);
+}
+
+// ---- routing ---------------------------------------------------------------------------------
+
+async function route() {
+  const h = location.hash || '#/';
+  try {
+    const m = h.match(/^#\/claim\/([a-z0-9_]+)$/);
+    if (m) await showClaim(m[1]);
+    else await showQueue(new URLSearchParams(h.split('?')[1] || ''));
+    document.body.dataset.ready = h;
+  } catch (e) {
+    app.replaceChildren(el('div', {className: 'message error'}, e.message));
+    document.body.dataset.ready = 'error';
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();
