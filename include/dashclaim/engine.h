@@ -1,8 +1,9 @@
 /* Engines: the frames of one incident window (+ optional context) in, observed facts and a
  * probability for each severity out, as the model-facing fields of a dc_assessment.
  *
- * Two implementations share the dc_engine interface: "vlm" (this header: llama.cpp + libmtmd,
- * a Qwen2.5-VL-family GGUF and its mmproj) and "signals" (mining signals, no model).
+ * Two engines fill it: "vlm" (this header: llama.cpp + libmtmd, a Qwen2.5-VL-family GGUF and
+ * its mmproj) and "signals" (dc_signals_assess in mine.h: mining signals, no model, no frames).
+ * They take different inputs, so they have no common interface: the pipeline picks one.
  *
  * VLM engine, in the order a caller uses it:
  *   dc_vlm_options o; dc_vlm_options_init(&o); o.model_path = ...; o.mmproj_path = ...;
@@ -56,22 +57,6 @@ typedef struct {
     int prompt_tokens;   /* estimate of the whole prompt: text + visual */
     int kv_cells;        /* KV cells a claim needs at most: prompt + max_new_tokens */
 } dc_frame_plan;
-
-/* ---- the generic interface ------------------------------------------------------------- */
-
-typedef struct dc_engine {
-    const char *name; /* "vlm" | "signals" */
-    void *self;
-    dc_error_class (*frame_request)(void *self, double window_start, double window_end,
-                                    int video_width, int video_height, dc_sample_request *req,
-                                    dc_frame_plan *plan, dc_status *st);
-    /* Fills the observed fields of *out (which the caller initialised with
-     * dc_assessment_init). Returns the claim's error class; on failure *out is marked with
-     * dc_assessment_fail. */
-    dc_error_class (*assess)(void *self, const dc_frame_set *frames, const dc_engine_context *ctx,
-                             dc_deadline dl, dc_assessment *out, dc_status *st);
-    void (*close)(void *self);
-} dc_engine;
 
 /* ---- the VLM engine -------------------------------------------------------------------- */
 
@@ -160,9 +145,6 @@ const char *dc_vlm_last_output(const dc_vlm *vlm);
 const char *dc_vlm_device_name(const dc_vlm *vlm);
 /* The context size chosen at open (KV cells). */
 int dc_vlm_context_size(const dc_vlm *vlm);
-
-/* The dc_engine view of an open VLM engine (close calls dc_vlm_close). */
-dc_engine dc_vlm_engine(dc_vlm *vlm);
 
 #ifdef DC_TEST_HOOKS
 /* Test-only fault injection. Each fault fires `count` times, at the named point of a claim. */

@@ -1,6 +1,5 @@
 /* The VLM engine's life cycle: options, open (the model family checked, the fixed prompt
- * prepared, model, vision encoder and context created once), the frame budget, close, and the
- * dc_engine view. */
+ * prepared, model, vision encoder and context created once), the frame budget and close. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,22 +252,3 @@ const dc_vlm_claim_stats *dc_vlm_last_stats(const dc_vlm *e) { return &e->stats;
 const char *dc_vlm_device_name(const dc_vlm *e) { return e->rt ? e->rt->device : "none"; }
 int dc_vlm_context_size(const dc_vlm *e) { return e->n_ctx; }
 
-static dc_error_class engine_frame_request(void *self, double s, double t, int w, int h,
-                                           dc_sample_request *req, dc_frame_plan *plan,
-                                           dc_status *st) {
-    return dc_vlm_frame_request(self, s, t, w, h, req, plan, st);
-}
-static dc_error_class engine_assess(void *self, const dc_frame_set *frames,
-                                    const dc_engine_context *ctx, dc_deadline dl,
-                                    dc_assessment *out, dc_status *st) {
-    return dc_vlm_assess(self, frames, ctx, dl, out, st);
-}
-static void engine_close(void *self) { dc_vlm_close(self); }
-
-dc_engine dc_vlm_engine(dc_vlm *vlm) {
-    return (dc_engine){.name = "vlm",
-                       .self = vlm,
-                       .frame_request = engine_frame_request,
-                       .assess = engine_assess,
-                       .close = engine_close};
-}

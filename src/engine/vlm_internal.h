@@ -2,8 +2,8 @@
  *
  * Files, and who may call whom (no file calls back into one that calls it):
  *
- *   vlm_engine.c    options, open/close, frame budget, the dc_engine view, read-only getters
- *                   -> family, runtime, prompt, vocab, assess (the dc_engine view), output
+ *   vlm_engine.c    options, open/close, frame budget, read-only getters
+ *                   -> family, runtime, prompt, vocab, output
  *   vlm_assess.c    one claim: frames, prompt chunks, prefill, the attempt loop
  *                   -> runtime, prompt, prefix, decode, recovery, generate, output, abort, fault
  *   vlm_generate.c  grammar-constrained generation and the severity read-out
