@@ -113,12 +113,6 @@ typedef struct record_field {
 extern const record_field claim_record_fields[];
 extern const int claim_record_field_count;
 
-/* Writes the fields of base into obj (false when out of memory). */
-bool claim_record_write(json_t *obj, const record_field *fields, int count, const void *base);
-/* Reads the fields present in obj into base; absent ones keep base's values. Never fails:
- * unknown spellings become the enum's unknown value, wrong types are skipped. */
-void claim_record_read(const json_t *obj, const record_field *fields, int count, void *base);
-
 /* Lenient parse into a jansson value (new reference) or NULL when nothing JSON-like. */
 json_t *claim_lenient_parse(const char *text, size_t len, int *repairs);
 

@@ -8,6 +8,9 @@
 
 #include "claim_internal.h"
 
+static bool record_write(json_t *obj, const record_field *fields, int count, const void *base);
+static void record_read(const json_t *obj, const record_field *fields, int count, void *base);
+
 static const void *at(const void *base, size_t off) { return (const char *)base + off; }
 static void *at_mut(void *base, size_t off) { return (char *)base + off; }
 
@@ -40,15 +43,20 @@ static json_t *value_of(const record_field *f, const void *base) {
     }
     case RECORD_STRING_ARRAY: {
         json_t *arr = json_array();
-        for (int k = 0; arr && k < count_at(base, f); k++)
-            if (json_array_append_new(arr, claim_json_text(at(p, (size_t)k * f->elem_size))))
-                json_decref(arr), arr = NULL;
+        for (int k = 0; arr && k < count_at(base, f); k++) {
+            if (json_array_append_new(arr, claim_json_text(at(p, (size_t)k * f->elem_size)))) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
         return arr;
     }
     case RECORD_OBJECT: {
         json_t *obj = json_object();
-        if (obj && !claim_record_write(obj, f->children, f->child_count, p))
-            json_decref(obj), obj = NULL;
+        if (obj && !record_write(obj, f->children, f->child_count, p)) {
+            json_decref(obj);
+            return NULL;
+        }
         return obj;
     }
     case RECORD_OBJECT_ARRAY: {
@@ -56,12 +64,14 @@ static json_t *value_of(const record_field *f, const void *base) {
         for (int k = 0; arr && k < count_at(base, f); k++) {
             json_t *obj = json_object();
             if (!obj ||
-                !claim_record_write(obj, f->children, f->child_count,
-                                    at(p, (size_t)k * f->elem_size)) ||
-                json_array_append_new(arr, obj) != 0) {
+                !record_write(obj, f->children, f->child_count, at(p, (size_t)k * f->elem_size))) {
                 json_decref(obj);
                 json_decref(arr);
-                arr = NULL;
+                return NULL;
+            }
+            if (json_array_append_new(arr, obj) != 0) { /* obj went with the failure */
+                json_decref(arr);
+                return NULL;
             }
         }
         return arr;
@@ -72,7 +82,8 @@ static json_t *value_of(const record_field *f, const void *base) {
     return NULL;
 }
 
-bool claim_record_write(json_t *obj, const record_field *fields, int count, const void *base) {
+/* Writes the fields of base into obj (false when out of memory). */
+static bool record_write(json_t *obj, const record_field *fields, int count, const void *base) {
     for (int i = 0; i < count; i++) {
         const record_field *f = &fields[i];
         if (f->kind == RECORD_CUSTOM) {
@@ -135,7 +146,7 @@ static void read_field(const record_field *f, const json_t *v, void *base) {
         break;
     }
     case RECORD_OBJECT:
-        if (json_is_object(v)) claim_record_read(v, f->children, f->child_count, p);
+        if (json_is_object(v)) record_read(v, f->children, f->child_count, p);
         break;
     case RECORD_OBJECT_ARRAY: {
         int n = 0;
@@ -146,7 +157,7 @@ static void read_field(const record_field *f, const json_t *v, void *base) {
             if (!json_is_object(item)) continue;
             void *elem = at_mut(p, (size_t)n++ * f->elem_size);
             memset(elem, 0, f->elem_size);
-            claim_record_read(item, f->children, f->child_count, elem);
+            record_read(item, f->children, f->child_count, elem);
         }
         *(int *)at_mut(base, f->count_offset) = n;
         break;
@@ -156,7 +167,8 @@ static void read_field(const record_field *f, const json_t *v, void *base) {
     }
 }
 
-void claim_record_read(const json_t *obj, const record_field *fields, int count, void *base) {
+/* Reads the fields present in obj into base; absent ones keep base's values. */
+static void record_read(const json_t *obj, const record_field *fields, int count, void *base) {
     for (int i = 0; i < count; i++) {
         const record_field *f = &fields[i];
         if (f->kind == RECORD_CUSTOM) {
@@ -173,7 +185,7 @@ void claim_record_read(const json_t *obj, const record_field *fields, int count,
 
 char *dc_assessment_to_json(const dc_assessment *a, int indent) {
     json_t *o = json_object();
-    if (!o || !claim_record_write(o, claim_record_fields, claim_record_field_count, a)) {
+    if (!o || !record_write(o, claim_record_fields, claim_record_field_count, a)) {
         json_decref(o);
         return NULL;
     }
@@ -202,7 +214,7 @@ dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_st
     }
     dc_assessment_init(a);
     a->created_at[0] = '\0'; /* a record without one was not made now */
-    claim_record_read(o, claim_record_fields, claim_record_field_count, a);
+    record_read(o, claim_record_fields, claim_record_field_count, a);
     json_decref(o);
     if (st) *st = DC_STATUS_OK;
     if (repairs) dc_degrade(st, "assessment JSON: %d repair(s) were needed", repairs);
