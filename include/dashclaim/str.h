@@ -32,6 +32,8 @@ void dc_str_vappendf(dc_str *s, const char *fmt, va_list ap) __attribute__((form
 
 /* The text so far ("" when empty); valid until the next append or free. */
 const char *dc_str_text(const dc_str *s);
+/* Cuts the text to its first len bytes (nothing when it is not longer); the error stays. */
+void dc_str_truncate(dc_str *s, size_t len);
 /* Empties the text and clears the error; keeps the memory for reuse. */
 void dc_str_reset(dc_str *s);
 /* Hands the text to the caller (free() it) and leaves s empty. NULL when s failed (its memory

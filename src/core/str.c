@@ -62,6 +62,12 @@ void dc_str_appendf(dc_str *s, const char *fmt, ...) {
 
 const char *dc_str_text(const dc_str *s) { return s->data ? s->data : ""; }
 
+void dc_str_truncate(dc_str *s, size_t len) {
+    if (len >= s->len) return;
+    s->len = len;
+    s->data[len] = '\0';
+}
+
 void dc_str_reset(dc_str *s) {
     s->len = 0;
     s->failed = false;

@@ -10,6 +10,7 @@
 
 #include <mtmd-helper.h>
 
+#include "dashclaim/files.h"
 #include "dashclaim/sysinfo.h"
 #include "vlm_internal.h"
 
@@ -258,11 +259,6 @@ static void copy_str(char *dst, size_t size, const char *src) {
     dst[n] = '\0';
 }
 
-static const char *base_name(const char *path) {
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_engine_context *ctx,
                              dc_deadline dl, dc_assessment *out, dc_status *st) {
     const double t_start = dc_now();
@@ -281,7 +277,7 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
 
     if (ctx && ctx->claim_id) copy_str(out->claim_id, sizeof(out->claim_id), ctx->claim_id);
     snprintf(out->engine.name, sizeof(out->engine.name), "vlm");
-    copy_str(out->engine.model, sizeof(out->engine.model), base_name(e->model_path));
+    copy_str(out->engine.model, sizeof(out->engine.model), dc_path_base(e->model_path));
     snprintf(out->engine.prompt_version, sizeof(out->engine.prompt_version), "%s",
              DC_PROMPT_VERSION);
     out->engine.prompt_tokens = 0;

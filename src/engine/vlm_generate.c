@@ -115,17 +115,16 @@ static vlm_step think(dc_vlm *e, const struct llama_vocab *vocab, struct llama_s
         fill_candidates(e, llama_get_logits_ith(e->rt->lctx, -1), false, &arr);
         llama_token t = pick(chain, &arr);
         if (t == LLAMA_TOKEN_NULL || llama_vocab_is_eog(vocab, t)) return VLM_STEP_OK;
-        size_t before = e->output_len;
+        size_t before = e->output.len;
         if (!append_piece(e, vocab, t)) return VLM_STEP_FATAL;
-        if (i == 0 && strncmp(e->output + before, "<think>", 7) != 0) {
-            e->output_len = before;
-            e->output[before] = '\0';
+        if (i == 0 && strncmp(dc_str_text(&e->output) + before, "<think>", 7) != 0) {
+            dc_str_truncate(&e->output, before);
             return VLM_STEP_OK; /* not decoded: nothing to take back from the KV cache */
         }
         vlm_step s = vlm_decode_text(e, &t, 1, VLM_SEQ_CLAIM, n_past, true, "thinking", st);
         if (s != VLM_STEP_OK) return s;
         e->stats.decode_tokens++;
-        if (strstr(e->output, "</think>")) return VLM_STEP_OK;
+        if (strstr(dc_str_text(&e->output), "</think>")) return VLM_STEP_OK;
     }
     return VLM_STEP_OK;
 }

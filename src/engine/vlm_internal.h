@@ -32,6 +32,7 @@
 #include <mtmd.h>
 
 #include "dashclaim/engine.h"
+#include "dashclaim/str.h"
 
 /* Qwen2.5-VL: 14-pixel patches merged 2x2, so one visual token covers 28x28 pixels. */
 #define VLM_PIXEL_UNIT 28
@@ -116,8 +117,7 @@ struct dc_vlm {
     dc_vlm_claim_stats stats;
 
     /* vlm_output.c */
-    char *output; /* raw text of the last claim */
-    size_t output_len, output_cap;
+    dc_str output; /* raw text of the last claim */
 
 #ifdef DC_TEST_HOOKS
     /* vlm_fault.c */

@@ -83,6 +83,21 @@ static void first_failure_sticks(void **state) {
     assert_false(s.failed);
 }
 
+static void truncate_takes_back_the_end(void **state) {
+    (void)state;
+    dc_str s = {0};
+    dc_str_truncate(&s, 0); /* nothing yet: nothing to cut */
+    dc_str_append(&s, "{\"a\":1}<think>");
+    size_t before = s.len - strlen("<think>");
+    dc_str_truncate(&s, before);
+    assert_string_equal(dc_str_text(&s), "{\"a\":1}");
+    dc_str_truncate(&s, 100); /* longer than the text: unchanged */
+    assert_string_equal(dc_str_text(&s), "{\"a\":1}");
+    dc_str_append(&s, "!");
+    assert_string_equal(dc_str_text(&s), "{\"a\":1}!");
+    dc_str_free(&s);
+}
+
 static void reset_clears_text_and_error(void **state) {
     (void)state;
     dc_str s = {0};
@@ -109,6 +124,7 @@ int main(void) {
         cmocka_unit_test(appends_grow_and_keep_everything),
         cmocka_unit_test(embedded_bytes_are_kept),
         cmocka_unit_test(first_failure_sticks),
+        cmocka_unit_test(truncate_takes_back_the_end),
         cmocka_unit_test(reset_clears_text_and_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
