@@ -7,10 +7,8 @@ pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
 # SHA-256 of videos: OpenSSL's EVP (SHA-NI), ~5x libavutil's C code (src/core/file_hash.c)
 pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
-# SQLite only for the claim store: no module, no requirement.
-if("store" IN_LIST DC_MODULES)
-  pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
-endif()
+# The claim store's embedded backend (src/store).
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 find_package(Threads REQUIRED)
 
