@@ -6,7 +6,9 @@
 enum {
     CLI_EXIT_OK = 0,     /* done; for assess and bench also when some videos failed (their
                             records say so) */
-    CLI_EXIT_INPUT = 1,  /* the input could not be processed (probe, frames, calibrate) */
+    CLI_EXIT_INPUT = 1,  /* the input could not be processed (probe, frames, calibrate), the
+                            store or server could not start (serve, worker, keys, audit), or
+                            audit verify found the chain broken */
     CLI_EXIT_USAGE = 2,  /* bad command line, or a file it names (model, labels) is unusable */
     CLI_EXIT_OUTPUT = 3, /* the output could not be written (assess, bench) */
 };
