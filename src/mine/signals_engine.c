@@ -1,7 +1,7 @@
 /* The "signals" engine: a model-free assessment from the mined signals alone.
  *
- * It lives in src/mine/ (not src/engine/ as DESIGN.md draws it) because src/engine/ belongs to
- * the VLM work; it depends only on mining and the claim record.
+ * It lives in src/mine/, not src/engine/: it reads the mining result and needs no frames,
+ * so it depends only on mining and the claim record (see ARCHITECTURE.md).
  *
  * Evidence is read around the strongest window's peak (within 2 s):
  *   collision (HIGH)  <- impact together with shake, a sudden stop or (a little weaker) an
