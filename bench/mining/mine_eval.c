@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "dashclaim/claim.h"
+#include "dashclaim/files.h"
 #include "dashclaim/media.h"
 #include "dashclaim/mine.h"
 
@@ -60,9 +61,8 @@ static bool read_label(const char *video, label *l) {
 }
 
 static void write_tracks(const char *dir, const char *video, const dc_mine_result *r) {
-    const char *base = strrchr(video, '/');
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.tracks.csv", dir, base ? base + 1 : video);
+    snprintf(path, sizeof path, "%s/%s.tracks.csv", dir, dc_path_base(video));
     FILE *f = fopen(path, "w");
     if (!f) return;
     fprintf(f, "t,danger");
@@ -193,8 +193,7 @@ int main(int argc, char **argv) {
             snprintf(one, sizeof one, "%s%.2f", s ? " " : "", r.windows[0].signal_near_peak[s]);
             strncat(sigs, one, sizeof sigs - strlen(sigs) - 1);
         }
-        const char *base = strrchr(argv[v], '/');
-        printf("%-36s %-10s %8.2f %8.2f %6.2f %4s %4s %-9s %s\n", base ? base + 1 : argv[v],
+        printf("%-36s %-10s %8.2f %8.2f %6.2f %4s %4s %-9s %s\n", dc_path_base(argv[v]),
                l.type, l.incident, r.window_count ? r.windows[0].peak_sec : -1,
                r.window_count ? r.windows[0].danger : 0, l.incident < 0 ? "-" : h1 ? "yes" : "NO",
                l.incident < 0 ? "-" : h3 ? "yes" : "NO", cls_names[pred], sigs);
