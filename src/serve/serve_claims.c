@@ -349,9 +349,9 @@ enum MHD_Result serve_claim_review(dc_server *s, struct MHD_Connection *c, serve
     if (!ct || strncasecmp(ct, "application/json", 16) != 0)
         return serve_error(c, r, 415, "a review is sent as application/json");
     json_error_t jerr;
-    json_t *in = r->body ? json_loadb(r->body, r->body_len, 0, &jerr) : NULL;
+    json_t *in = r->body.len ? json_loadb(r->body.data, r->body.len, 0, &jerr) : NULL;
     if (!in) {
-        if (!r->body) return serve_error(c, r, 400, "the body is empty: send the review as JSON");
+        if (!r->body.len) return serve_error(c, r, 400, "the body is empty: send the review as JSON");
         return serve_error(c, r, 400, "malformed JSON at line %d, column %d: %s", jerr.line,
                            jerr.column, jerr.text);
     }
@@ -433,94 +433,58 @@ out:
 
 /* ---- metrics -------------------------------------------------------------------------------- */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool oom;
-} text;
-
-static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text *t, const char *fmt, ...) {
-    if (t->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->oom = true;
-            return;
-        }
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = (t->cap + (size_t)n + 1) * 2;
-        char *b = realloc(t->buf, cap);
-        if (!b) {
-            t->oom = true;
-            return;
-        }
-        t->buf = b;
-        t->cap = cap;
-    }
-}
-
 enum MHD_Result serve_metrics_page(dc_server *s, struct MHD_Connection *c, serve_request *r) {
     dc_status st = DC_STATUS_OK;
     dc_store *db = serve_store(s, &st);
     int64_t counts[DC_STATE_COUNT] = {0};
     if (!db || dc_store_claim_counts(db, counts, &st) != DC_OK)
         return serve_error(c, r, 503, "the store is not available: %s", st.message);
-    text t = {.cap = 8192};
-    t.buf = malloc(t.cap);
-    if (!t.buf) return serve_error(c, r, 503, "out of memory");
-    t.buf[0] = 0;
-    put(&t, "# HELP dashclaim_queue_depth Claims waiting for a worker.\n"
+    dc_str t = {0};
+    dc_str_appendf(&t, "# HELP dashclaim_queue_depth Claims waiting for a worker.\n"
             "# TYPE dashclaim_queue_depth gauge\ndashclaim_queue_depth %" PRId64 "\n",
         counts[DC_STATE_QUEUED]);
-    put(&t, "# HELP dashclaim_claims Claims in the store by status.\n# TYPE dashclaim_claims gauge\n");
+    dc_str_appendf(&t, "# HELP dashclaim_claims Claims in the store by status.\n# TYPE dashclaim_claims gauge\n");
     for (int i = 0; i < DC_STATE_COUNT; i++)
-        put(&t, "dashclaim_claims{status=\"%s\"} %" PRId64 "\n",
+        dc_str_appendf(&t, "dashclaim_claims{status=\"%s\"} %" PRId64 "\n",
             dc_claim_state_name((dc_claim_state)i), counts[i]);
-    put(&t, "# HELP dashclaim_http_requests_total HTTP requests answered, by status class.\n"
+    dc_str_appendf(&t, "# HELP dashclaim_http_requests_total HTTP requests answered, by status class.\n"
             "# TYPE dashclaim_http_requests_total counter\n");
     for (int k = 1; k <= 5; k++)
-        put(&t, "dashclaim_http_requests_total{code=\"%dxx\"} %lld\n", k,
+        dc_str_appendf(&t, "dashclaim_http_requests_total{code=\"%dxx\"} %lld\n", k,
             (long long)atomic_load(&s->metrics.requests[k]));
-    put(&t, "# HELP dashclaim_http_request_duration_seconds Time from headers to answer.\n"
+    dc_str_appendf(&t, "# HELP dashclaim_http_request_duration_seconds Time from headers to answer.\n"
             "# TYPE dashclaim_http_request_duration_seconds histogram\n");
     long long cum = 0;
     for (int i = 0; i < SERVE_LATENCY_BUCKETS; i++) {
         cum += atomic_load(&s->metrics.latency_buckets[i]);
-        put(&t, "dashclaim_http_request_duration_seconds_bucket{le=\"%g\"} %lld\n",
+        dc_str_appendf(&t, "dashclaim_http_request_duration_seconds_bucket{le=\"%g\"} %lld\n",
             serve_latency_bounds[i], cum);
     }
     cum += atomic_load(&s->metrics.latency_buckets[SERVE_LATENCY_BUCKETS]);
-    put(&t, "dashclaim_http_request_duration_seconds_bucket{le=\"+Inf\"} %lld\n", cum);
-    put(&t, "dashclaim_http_request_duration_seconds_sum %.6f\n",
+    dc_str_appendf(&t, "dashclaim_http_request_duration_seconds_bucket{le=\"+Inf\"} %lld\n", cum);
+    dc_str_appendf(&t, "dashclaim_http_request_duration_seconds_sum %.6f\n",
         atomic_load(&s->metrics.latency_sum_us) / 1e6);
-    put(&t, "dashclaim_http_request_duration_seconds_count %lld\n",
+    dc_str_appendf(&t, "dashclaim_http_request_duration_seconds_count %lld\n",
         (long long)atomic_load(&s->metrics.latency_count));
-    put(&t, "# HELP dashclaim_upload_bytes_total Video bytes received.\n"
+    dc_str_appendf(&t, "# HELP dashclaim_upload_bytes_total Video bytes received.\n"
             "# TYPE dashclaim_upload_bytes_total counter\ndashclaim_upload_bytes_total %lld\n",
         (long long)atomic_load(&s->metrics.upload_bytes));
-    put(&t, "# HELP dashclaim_uploads_total Uploads by outcome.\n# TYPE dashclaim_uploads_total counter\n"
+    dc_str_appendf(&t, "# HELP dashclaim_uploads_total Uploads by outcome.\n# TYPE dashclaim_uploads_total counter\n"
             "dashclaim_uploads_total{outcome=\"accepted\"} %lld\n"
             "dashclaim_uploads_total{outcome=\"too_large\"} %lld\n",
         (long long)atomic_load(&s->metrics.uploads_accepted),
         (long long)atomic_load(&s->metrics.uploads_rejected_size));
-    put(&t, "# HELP dashclaim_auth_failures_total Requests without a valid key.\n"
+    dc_str_appendf(&t, "# HELP dashclaim_auth_failures_total Requests without a valid key.\n"
             "# TYPE dashclaim_auth_failures_total counter\ndashclaim_auth_failures_total %lld\n",
         (long long)atomic_load(&s->metrics.auth_failures));
     dc_workers_stats ws;
     dc_workers_get_stats(s->workers, &ws);
-    put(&t, "# HELP dashclaim_model_loaded 1 when this process's workers run a VLM, 0 for the "
+    dc_str_appendf(&t, "# HELP dashclaim_model_loaded 1 when this process's workers run a VLM, 0 for the "
             "signals engine or no workers.\n# TYPE dashclaim_model_loaded gauge\n"
             "dashclaim_model_loaded %d\n", ws.model_loaded ? 1 : 0);
-    put(&t, "# HELP dashclaim_workers_busy Worker threads inside a claim.\n"
+    dc_str_appendf(&t, "# HELP dashclaim_workers_busy Worker threads inside a claim.\n"
             "# TYPE dashclaim_workers_busy gauge\ndashclaim_workers_busy %d\n", ws.busy);
-    put(&t, "# HELP dashclaim_jobs_total Jobs handled by this process's workers, by outcome.\n"
+    dc_str_appendf(&t, "# HELP dashclaim_jobs_total Jobs handled by this process's workers, by outcome.\n"
             "# TYPE dashclaim_jobs_total counter\n"
             "dashclaim_jobs_total{outcome=\"done\"} %" PRId64 "\n"
             "dashclaim_jobs_total{outcome=\"failed\"} %" PRId64 "\n"
@@ -528,27 +492,26 @@ enum MHD_Result serve_metrics_page(dc_server *s, struct MHD_Connection *c, serve
             "dashclaim_jobs_total{outcome=\"released\"} %" PRId64 "\n"
             "dashclaim_jobs_total{outcome=\"refused\"} %" PRId64 "\n",
         ws.completed, ws.failed_final, ws.retried, ws.released, ws.refused);
-    put(&t, "# HELP dashclaim_claim_duration_seconds Claim processing time (claimed to written).\n"
+    dc_str_appendf(&t, "# HELP dashclaim_claim_duration_seconds Claim processing time (claimed to written).\n"
             "# TYPE dashclaim_claim_duration_seconds histogram\n");
     int64_t wc = 0;
     for (int i = 0; i < 12; i++) {
         wc += ws.latency_buckets[i];
-        put(&t, "dashclaim_claim_duration_seconds_bucket{le=\"%g\"} %" PRId64 "\n",
+        dc_str_appendf(&t, "dashclaim_claim_duration_seconds_bucket{le=\"%g\"} %" PRId64 "\n",
             dc_workers_latency_bounds[i], wc);
     }
-    put(&t, "dashclaim_claim_duration_seconds_bucket{le=\"+Inf\"} %" PRId64 "\n"
+    dc_str_appendf(&t, "dashclaim_claim_duration_seconds_bucket{le=\"+Inf\"} %" PRId64 "\n"
             "dashclaim_claim_duration_seconds_sum %.6f\ndashclaim_claim_duration_seconds_count %"
             PRId64 "\n", ws.latency_count, ws.latency_sum, ws.latency_count);
-    put(&t, "# HELP dashclaim_resident_memory_bytes Resident set size of this process.\n"
+    dc_str_appendf(&t, "# HELP dashclaim_resident_memory_bytes Resident set size of this process.\n"
             "# TYPE dashclaim_resident_memory_bytes gauge\ndashclaim_resident_memory_bytes %llu\n",
         (unsigned long long)dc_rss_bytes());
-    if (t.oom) {
-        free(t.buf);
-        return serve_error(c, r, 503, "out of memory");
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(t.len, t.buf, free);
+    size_t len = t.len;
+    char *text = dc_str_finish(&t);
+    if (!text) return serve_error(c, r, 503, "out of memory");
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
     if (!resp) {
-        free(t.buf);
+        free(text);
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");

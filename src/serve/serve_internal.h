@@ -11,6 +11,7 @@
 
 #include "dashclaim/serve.h"
 #include "dashclaim/store.h"
+#include "dashclaim/str.h"
 
 /* ---- embedded files (web_assets.c, generated at build time from src/serve/web/) --------------- */
 
@@ -101,8 +102,7 @@ typedef struct {
     int64_t received, discarded;
     dc_store_new_claim nc;
     /* small bodies: review JSON, login form */
-    char *body;
-    size_t body_len, body_cap;
+    dc_str body;
     int status; /* what was answered (for metrics) */
 } serve_request;
 

@@ -105,7 +105,7 @@ static bool form_value(const char *body, const char *name, char *out, size_t siz
 
 enum MHD_Result serve_login(dc_server *s, struct MHD_Connection *c, serve_request *r) {
     char key[128] = "";
-    if (r->too_large || !r->body || !form_value(r->body, "key", key, sizeof key))
+    if (r->too_large || !r->body.len || !form_value(r->body.data, "key", key, sizeof key))
         return serve_login_page(c, r, 400, "Paste your API key.");
     /* trim what a paste may bring along */
     size_t n = strlen(key);

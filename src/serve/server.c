@@ -192,21 +192,13 @@ static int check_auth(dc_server *s, struct MHD_Connection *c, serve_request *r,
 
 static enum MHD_Result small_body(serve_request *r, const char *data, size_t *size) {
     /* Review JSON and the login form are small; anything larger is refused at the end. */
-    if (r->body_len + *size > 64 * 1024) {
+    if (r->body.len + *size > 64 * 1024) {
         r->too_large = true;
         *size = 0;
         return MHD_YES;
     }
-    if (r->body_len + *size + 1 > r->body_cap) {
-        size_t cap = (r->body_len + *size + 1) * 2;
-        char *b = realloc(r->body, cap);
-        if (!b) return MHD_NO;
-        r->body = b;
-        r->body_cap = cap;
-    }
-    memcpy(r->body + r->body_len, data, *size);
-    r->body_len += *size;
-    r->body[r->body_len] = 0;
+    dc_str_appendn(&r->body, data, *size);
+    if (r->body.failed) return MHD_NO;
     *size = 0;
     return MHD_YES;
 }
@@ -288,7 +280,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!r) return;
     serve_upload_cleanup(r);
     if (r->status) serve_metrics_request(&s->metrics, r->status, mono() - r->t0);
-    free(r->body);
+    dc_str_free(&r->body);
     free(r);
     *con_cls = NULL;
 }
