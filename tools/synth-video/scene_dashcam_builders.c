@@ -407,6 +407,8 @@ bool sd_build_crash_ahead(sd_scene *sc) {
     double side = sd_unit(&rng) < 0.5 ? -1.0 : 1.0;  /* B's lane: left or right */
     double swerve = sd_uniform(&rng, 0.6, 1.0);      /* B's cut-in before the hit */
     double push = sd_uniform(&rng, 1.2, 2.2);        /* A thrown sideways, m */
+    double spin_a = sd_uniform(&rng, 0.5, 1.3);      /* both spin after the hit, radians */
+    double spin_b = -sd_uniform(&rng, 0.4, 1.1);
     double dec_w = sd_uniform(&rng, 6.0, 7.5);       /* the wrecks stop fast */
     double react = sd_uniform(&rng, 0.5, 0.8), gstop = sd_uniform(&rng, 6, 10);
     double d_wreck = v * v / (2 * dec_w);
@@ -452,6 +454,10 @@ bool sd_build_crash_ahead(sd_scene *sc) {
         s->lead_x[i] = (float)ax;
         s->other_gap[i] = gbb > 1 ? (float)gbb : 0;
         s->other_x[i] = (float)bx;
+        /* a hit at the corner spins both: their sides turn towards the camera */
+        double spin = u < 0 ? 0 : (1 - exp(-u / 0.35)) * (1 - clear);
+        s->lead_yaw[i] = (float)(spin_a * spin);
+        s->other_yaw[i] = (float)(spin_b * spin);
         s->brake[i] = u > 0 && t < t_resume ? 1 : (u < 0 ? s->brake[i] : 0);
     }
     /* B closes in from further ahead in its lane during the seconds before the cut-in */

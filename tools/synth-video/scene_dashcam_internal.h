@@ -49,6 +49,8 @@ typedef struct {
     float *bump_z;   /* distance to a painted speed bump ahead, m; <= 0: none */
     float *other_gap; /* camera to a second vehicle's rear, m; <= 0: none (crash-ahead) */
     float *other_x;   /* its lateral centre, m */
+    float *lead_yaw;  /* how far the lead vehicle has spun, radians (0: its rear to us) */
+    float *other_yaw; /* the same for the second vehicle */
     sd_sound *sounds;
     int sound_count, sound_cap;
 } sd_script;

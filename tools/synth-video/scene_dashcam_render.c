@@ -214,9 +214,21 @@ static void draw_roadside(const view *v, const sd_scene *sc, double dist) {
     }
 }
 
-static void draw_vehicle(const view *v, uint32_t rgb, double gap, double lead_x, double brake) {
+static void draw_vehicle(const view *v, uint32_t rgb, double gap, double lead_x, double brake,
+                         double yaw) {
     if (gap < 1.0) return;
     double z = gap, hw = 0.9;
+    if (yaw != 0) {
+        /* a spinning vehicle (crash-ahead): its side turns into view, 4.5 m long and darker
+         * than the rear, drawn behind the rear's outline */
+        double side = 2.25 * fabs(sin(yaw)), sx = yaw > 0 ? 1 : -1;
+        rgbf flank = {(float)((rgb >> 16) & 255) * 0.7f, (float)((rgb >> 8) & 255) * 0.7f,
+                      (float)(rgb & 255) * 0.7f};
+        double x_a = lead_x + sx * hw * fabs(cos(yaw)), x_b = x_a + sx * 2 * side;
+        fill_rect(&v->c, screen_x(v, fmin(x_a, x_b), z), screen_y(v, 1.45, z),
+                  screen_x(v, fmax(x_a, x_b), z), screen_y(v, 0.2, z), shade(v->pal, flank, z));
+        hw *= fabs(cos(yaw)) > 0.3 ? fabs(cos(yaw)) : 0.3;
+    }
     rgbf body = {(float)((rgb >> 16) & 255), (float)((rgb >> 8) & 255), (float)(rgb & 255)};
     static const rgbf tyre = {20, 20, 22}, glass = {35, 45, 55}, plate = {225, 225, 215};
     rgbf tail = brake > 0.5 ? (rgbf){255, 40, 35} : (rgbf){140, 20, 20};
@@ -332,9 +344,10 @@ void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride) {
     double lead_x = sd_track_at(s, s->lead_x, t), other_x = sd_track_at(s, s->other_x, t);
     double brake = sd_track_at(s, s->brake, t);
     /* the farther vehicle first, so the nearer one covers it */
-    if (other > gap) draw_vehicle(&v, sc->other_rgb, other, other_x, brake);
-    draw_vehicle(&v, sc->lead_rgb, gap, lead_x, brake);
-    if (other > 0 && other <= gap) draw_vehicle(&v, sc->other_rgb, other, other_x, brake);
+    double yaw_a = sd_track_at(s, s->lead_yaw, t), yaw_b = sd_track_at(s, s->other_yaw, t);
+    if (other > gap) draw_vehicle(&v, sc->other_rgb, other, other_x, brake, yaw_b);
+    draw_vehicle(&v, sc->lead_rgb, gap, lead_x, brake, yaw_a);
+    if (other > 0 && other <= gap) draw_vehicle(&v, sc->other_rgb, other, other_x, brake, yaw_b);
     draw_debris(&v, sc, t, gap, lead_x, other_x);
     if (sc->look == SD_LOOK_RAIN) draw_rain(&v.c, sc, t);
     draw_overlay(&v.c, sc, t, sd_track_at(s, s->speed, t));

@@ -29,7 +29,8 @@ bool sd_script_alloc(sd_script *s, double duration_sec) {
     s->n = (int)(duration_sec * SD_SCRIPT_HZ) + 2;
     float **tracks[] = {&s->speed,  &s->dist,   &s->gap,       &s->lead_x,
                         &s->ego_x,  &s->brake,  &s->shake_x,   &s->shake_y,
-                        &s->tunnel, &s->bump_z, &s->other_gap, &s->other_x};
+                        &s->tunnel, &s->bump_z, &s->other_gap, &s->other_x,
+                        &s->lead_yaw, &s->other_yaw};
     for (size_t i = 0; i < sizeof tracks / sizeof tracks[0]; i++) {
         *tracks[i] = calloc((size_t)s->n, sizeof(float));
         if (!*tracks[i]) {
@@ -53,6 +54,8 @@ void sd_script_free(sd_script *s) {
     free(s->bump_z);
     free(s->other_gap);
     free(s->other_x);
+    free(s->lead_yaw);
+    free(s->other_yaw);
     free(s->sounds);
     memset(s, 0, sizeof *s);
 }
