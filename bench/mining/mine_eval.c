@@ -20,11 +20,16 @@
 #include "dashclaim/media.h"
 #include "dashclaim/mine.h"
 
-enum { CLS_COLLISION = 0, CLS_NEAR, CLS_NONE, CLS_COUNT };
-static const char *const cls_names[CLS_COUNT] = {"collision", "near-miss", "none"};
+/* Truth classes: a crash between others ahead (synth-video's crash-ahead) is its own row; the
+ * engine answers one of the first three (HIGH, MEDIUM, anything else). */
+enum { CLS_COLLISION = 0, CLS_NEAR, CLS_NONE, CLS_AHEAD, CLS_COUNT };
+static const char *const cls_names[CLS_COUNT] = {"collision", "near-miss", "none",
+                                                 "crash-ahead"};
+enum { PRED_COUNT = 3 };
 
 static int class_of_type(const char *type) {
     if (!strcmp(type, "collision")) return CLS_COLLISION;
+    if (!strcmp(type, "crash-ahead")) return CLS_AHEAD;
     if (!strcmp(type, "near-miss") || !strcmp(type, "hard-brake")) return CLS_NEAR;
     return CLS_NONE;
 }
@@ -78,8 +83,8 @@ static void write_tracks(const char *dir, const char *video, const dc_mine_resul
 }
 
 typedef struct {
-    int incidents, hit1, hit3, errors, alarms, nd, videos;
-    int confusion[CLS_COUNT][CLS_COUNT];
+    int incidents, hit1, hit3, errors, alarms, nd, videos, witnessed;
+    int confusion[CLS_COUNT][PRED_COUNT];
     double *dpeak, calm_hours, mined_sec, mining_wall;
 } tally;
 
@@ -97,19 +102,28 @@ static void print_summary(const tally *t) {
                "%.2f per hour\n",
                DC_MINE_ALARM_DANGER, t->alarms, t->alarms / t->calm_hours);
     printf("signals engine confusion (rows truth, columns predicted):\n%-12s", "");
-    for (int c = 0; c < CLS_COUNT; c++) printf(" %10s", cls_names[c]);
+    for (int c = 0; c < PRED_COUNT; c++) printf(" %10s", cls_names[c]);
     printf("\n");
     int correct = 0, total = 0;
     for (int r = 0; r < CLS_COUNT; r++) {
+        int row = 0;
+        for (int c = 0; c < PRED_COUNT; c++) row += t->confusion[r][c];
+        if (r == CLS_AHEAD && row == 0) continue;
         printf("%-12s", cls_names[r]);
-        for (int c = 0; c < CLS_COUNT; c++) {
+        for (int c = 0; c < PRED_COUNT; c++) {
             printf(" %10d", t->confusion[r][c]);
             total += t->confusion[r][c];
-            if (r == c) correct += t->confusion[r][c];
+            /* a crash ahead is read right as MEDIUM (danger, no ego contact) */
+            if (r == c || (r == CLS_AHEAD && c == CLS_NEAR)) correct += t->confusion[r][c];
         }
         printf("\n");
     }
     if (total) printf("accuracy %.1f %% (%d/%d)\n", 100.0 * correct / total, correct, total);
+    printf("collisions judged NONE: %d (collision %d, crash-ahead %d); crash-ahead read as a "
+           "witnessed crash (scenario other, contact no): %d\n",
+           t->confusion[CLS_COLLISION][CLS_NONE] + t->confusion[CLS_AHEAD][CLS_NONE],
+           t->confusion[CLS_COLLISION][CLS_NONE], t->confusion[CLS_AHEAD][CLS_NONE],
+           t->witnessed);
     if (t->mining_wall > 0)
         printf("mining speed: %.0f s of video in %.1f s = %.0fx real time\n", t->mined_sec,
                t->mining_wall, t->mined_sec / t->mining_wall);
@@ -170,6 +184,8 @@ int main(int argc, char **argv) {
         dc_signals_assess(&r, &a, &st);
         int truth = class_of_type(l.type), pred = class_of_severity(a.severity);
         t.confusion[truth][pred]++;
+        if (truth == CLS_AHEAD && a.scenario == DC_SCENARIO_OTHER && a.facts.contact == DC_TRI_NO)
+            t.witnessed++;
         bool h1 = false, h3 = false;
         if (l.incident >= 0) {
             t.incidents++;

@@ -18,7 +18,7 @@
 #define SPREAD_SHAKE 0.3f   /* thumbnail pixels per step */
 #define SPREAD_LOOM 0.05f   /* log scale per second */
 #define SPREAD_STOP 0.1f    /* log flow ratio */
-#define SPREAD_BURST 1.0f   /* cell z units */
+#define SPREAD_BURST 0.3f   /* cell z units (averaged over 5 steps) */
 #define SPREAD_PACKET 0.05f /* log packet size */
 
 /* The coarse pass decodes every frame (and keeps about COARSE_HZ of them) when the whole video

@@ -10,8 +10,8 @@
  *                         stop or a swerve, or strong looming alone (weighted down),
  *                         without impact;
  *   crash ahead (MEDIUM, scenario "other", contact no) <- a sudden local burst of motion in
- *                         part of the frame while the camera itself stays steady (no jolt):
- *                         the ego car witnessed a collision between others;
+ *                         part of the frame, or a loud bang, while the camera itself stays
+ *                         steady (no jolt): the ego car witnessed a collision between others;
  *   without sound, a sudden stop together with an approach stands for the bang that cannot
  *   be heard;
  *   NONE otherwise; LOW only for a lone, weak knock (impact without shake, stop or looming).
@@ -86,8 +86,10 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     double near = clamp01(1.5 * maxd(maxd(0.4 * approach, braking), warned));
     near *= 1 - 0.8 * collision;
     /* a crash ahead: a local burst with a steady camera; a bang heard with it confirms */
-    double ahead =
-        clamp01(1.4 * burst * maxd(0, 1 - 2 * shake) * (r->has_audio ? 0.6 + impact : 1));
+    double steady = maxd(0, 1 - 2 * shake);
+    double ahead = clamp01(1.4 * burst * steady * (r->has_audio ? 0.6 + impact : 1));
+    /* a loud bang (a crash, not a knock) with the camera steady: heard, not felt */
+    if (r->has_audio && impact >= 0.5) ahead = maxd(ahead, 0.9 * impact * steady);
     ahead *= 1 - collision;
     near = maxd(near, ahead);
     double knock = impact * (1 - maxd(maxd(maxd(shake, stop), loom), burst)) * 0.6;
@@ -103,8 +105,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     }
     a->severity = (dc_severity)best;
 
-    bool witnessed = a->severity == DC_SEVERITY_MEDIUM && ahead >= near - 1e-12 &&
-                     burst >= DC_MINE_FIRE_SCORE;
+    bool witnessed = a->severity == DC_SEVERITY_MEDIUM && ahead > 0 && ahead >= near - 1e-12;
     /* facts the signals can support */
     if (witnessed) a->facts.contact = DC_TRI_NO; /* the camera did not jolt */
     else if (!r->has_audio) a->facts.contact = collision > 0.5 ? DC_TRI_UNCLEAR : DC_TRI_UNKNOWN;

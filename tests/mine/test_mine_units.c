@@ -442,6 +442,9 @@ static void test_engine_decisions(void **state) {
     assert_int_equal(assess(ahead, a), DC_SEVERITY_MEDIUM);
     assert_int_equal(a->scenario, DC_SCENARIO_OTHER);
     assert_int_equal(a->facts.contact, DC_TRI_NO);
+    /* a loud bang heard with a steady camera and nothing else: a crash ahead, not a knock */
+    assert_int_equal(assess(engine_case(true, 0.9, 0.05, 0, 0, 0, 0), a), DC_SEVERITY_MEDIUM);
+    assert_int_equal(a->facts.contact, DC_TRI_NO);
     /* the same burst with a jolt is not a crash ahead */
     ahead.windows[0].signal_near_peak[DC_MINE_SHAKE] = 0.9;
     assess(ahead, a);
