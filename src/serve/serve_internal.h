@@ -69,6 +69,7 @@ typedef enum {
     ROUTE_VIDEO,
     ROUTE_AUDIT,
     ROUTE_REVIEW,     /* POST /v1/claims/{id}/review */
+    ROUTE_FAVICON,    /* GET /favicon.ico: 204, so browsers stop asking */
     ROUTE_NOT_FOUND,
     ROUTE_BAD_METHOD,
 } serve_route;

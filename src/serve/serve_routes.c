@@ -3,6 +3,7 @@
  *   route                                  roles
  *   GET  /healthz                          none (no key)
  *   GET  /login, POST /login, POST /logout none (the login form; it holds no data)
+ *   GET  /ui/style.css, /favicon.ico       none (the login form's style; no icon: 204)
  *   GET  /, /ui/, /ui/<asset>              reviewer, admin (the review page)
  *   GET  /v1/openapi.json                  any key
  *   GET  /metrics                          admin
@@ -74,6 +75,15 @@ void serve_route_match(const char *method, const char *url, serve_match *m) {
             set(m, method, "GET", ROUTE_UI, R | A);
             return;
         }
+    }
+    if (!strcmp(url, "/favicon.ico")) {
+        set(m, method, "GET", ROUTE_FAVICON, 0);
+        return;
+    }
+    if (!strcmp(url, "/ui/style.css")) { /* the login form's style: public, holds nothing */
+        snprintf(m->asset, sizeof m->asset, "style.css");
+        set(m, method, "GET", ROUTE_UI, 0);
+        return;
     }
     if (!strncmp(url, "/ui/", 4)) {
         const char *name = url + 4;

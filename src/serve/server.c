@@ -230,6 +230,7 @@ static enum MHD_Result dispatch(dc_server *s, struct MHD_Connection *c, serve_re
     case ROUTE_REVIEW:
         if (r->too_large) return serve_error(c, r, 413, "a review body is at most 64 KiB");
         return serve_claim_review(s, c, r);
+    case ROUTE_FAVICON: return serve_bytes(c, r, 204, "image/x-icon", "", 0, false);
     case ROUTE_BAD_METHOD: return serve_error(c, r, 405, "method not allowed here");
     case ROUTE_NONE:
     case ROUTE_NOT_FOUND: break;
