@@ -131,6 +131,8 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
                       12, p, st, lost);
     if (!r) return st->code;
     bool inserted = PQntuples(r) == 1;
+    char job_id[24] = "";
+    if (inserted) store_pg_col(r, 0, 0, job_id, sizeof job_id);
     PQclear(r);
     if (!inserted) {
         /* Another upload with this idempotency key committed while we looked: its claim. */
@@ -141,7 +143,9 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
         return DC_OK;
     }
     dc_audit_row audit = *a->audit;
-    if ((rc = store_pg_run(pg, "SELECT pg_notify('" STORE_PG_CHANNEL "', '')", 0, NULL, st,
+    /* The payload is the job's id: a worker starts its next scan no later than there. */
+    const char *pn[] = {job_id};
+    if ((rc = store_pg_run(pg, "SELECT pg_notify('" STORE_PG_CHANNEL "', $1)", 1, pn, st,
                            lost)) != DC_OK ||
         (rc = store_pg_audit_append_tx(pg, &audit, st, lost)) != DC_OK ||
         (rc = store_pg_commit(pg, st, lost)) != DC_OK)

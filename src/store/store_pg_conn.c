@@ -33,6 +33,7 @@ void store_pg_init(store_pg *pg, const char *url) {
     }
     pg->reconnect_s = 120;
     pg->full_scan_every_s = 1.0;
+    pg->notified_min = INT64_MAX;
 }
 
 void store_pg_close(store_pg *pg) {
@@ -120,6 +121,8 @@ dc_error_class store_pg_connect(store_pg *pg, dc_status *st) {
 dc_error_class store_pg_reconnect(store_pg *pg, dc_status *st) {
     store_pg_close(pg);
     pg->reconnects++;
+    /* Notifications sent while we were away are lost: the next claim scans from the start. */
+    pg->notified_min = 1;
     return store_pg_connect(pg, st);
 }
 
@@ -233,11 +236,16 @@ dc_error_class store_pg_listen(store_pg *pg, dc_status *st) {
     return st->code;
 }
 
-/* Drains the notifications libpq has already read; returns how many there were. */
-static int drain_notifies(PGconn *conn) {
+int store_pg_drain_notifies(store_pg *pg) {
     int n = 0;
     PGnotify *note;
-    while ((note = PQnotifies(conn)) != NULL) {
+    while (pg->conn && (note = PQnotifies(pg->conn)) != NULL) {
+        /* The payload is the id of a job that became claimable; anything else (an older
+         * dashclaim, a person's NOTIFY) could be any job: scan from the start. */
+        char *end = NULL;
+        long long id = strtoll(note->extra, &end, 10);
+        if (!note->extra[0] || (end && *end) || id < 1) id = 1;
+        if (id < pg->notified_min) pg->notified_min = id;
         PQfreemem(note);
         n++;
     }
@@ -249,7 +257,7 @@ int store_pg_wait(store_pg *pg, double timeout_s, dc_status *st) {
         if (store_pg_reconnect(pg, st) != DC_OK) return -1;
         return 1;
     }
-    if (drain_notifies(pg->conn) > 0) return 1;
+    if (store_pg_drain_notifies(pg) > 0) return 1;
     double until = dc_now() + (timeout_s > 0 ? timeout_s : 0);
     for (;;) {
         double left = until - dc_now();
@@ -262,6 +270,6 @@ int store_pg_wait(store_pg *pg, double timeout_s, dc_status *st) {
             if (store_pg_reconnect(pg, st) != DC_OK) return -1;
             return 1;
         }
-        if (drain_notifies(pg->conn) > 0) return 1;
+        if (store_pg_drain_notifies(pg) > 0) return 1;
     }
 }

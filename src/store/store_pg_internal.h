@@ -52,6 +52,11 @@ typedef struct {
     int64_t claim_hint;
     double last_full_scan;
     double full_scan_every_s;
+    /* The smallest job id named by a notification not yet covered by a scan (INT64_MAX: none).
+     * Every job that becomes claimable (queued, requeued, released, retried) is notified with
+     * its id, so a listening connection may move claim_hint past every id its scan found nothing
+     * claimable at, and start the next scan below the smallest id notified since. */
+    int64_t notified_min;
 } store_pg;
 
 /* ---- connection (store_pg_conn.c) ---------------------------------------------------- */
@@ -78,6 +83,8 @@ void store_pg_rollback(store_pg *pg);
 /* True when the failure in res (or the connection state) means the server is gone. */
 bool store_pg_failure_is_lost(PGconn *conn, const PGresult *res);
 
+/* Takes the notifications libpq has read, lowering notified_min; returns how many. */
+int store_pg_drain_notifies(store_pg *pg);
 /* LISTENs on STORE_PG_CHANNEL (remembered across reconnects). */
 dc_error_class store_pg_listen(store_pg *pg, dc_status *st);
 /* Waits until a notification arrives or timeout_s passes. Returns 1 when woken by a

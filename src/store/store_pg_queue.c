@@ -14,6 +14,9 @@
  *   or the claim failed once its attempts are spent.
  * - A finished job's row leaves the hot table; what stays is in claims and assessments.
  *
+ * Conditions on times use now() (the statement's start in autocommit), not clock_timestamp():
+ * a volatile function cannot bound an index scan, which then reads the whole index.
+ *
  * Staying fast behind an old snapshot. A session idle in a transaction (a report someone left
  * open in psql) stops vacuum from removing any row version deleted after it began. A queue that
  * scans "the oldest queued job" from the start of an index then steps over the index entries of
@@ -25,9 +28,13 @@
  *   still runs when the hinted one finds nothing and the last such scan is more than
  *   full_scan_every_s old, for a job below the hint (its insert committed late, or its retry
  *   delay just ended).
- * - rescuing: expired leases are looked for in the last RESCUE_WINDOW_S seconds of lease ends
- *   (the dead entries there are the jobs claimed one lease ago, a few seconds' worth), and across
- *   all time only once every RESCUE_FULL_EVERY_S seconds across all workers (queue_rescue).
+ *   Behind an old snapshot that scan is slow; it then runs less often (up to every 30 s), so such
+ *   a job may wait that long while the snapshot lasts.
+ * - rescuing: one claim per second, across all workers, wins the turn (queue_rescue.last_at) and
+ *   looks for expired leases from RESCUE_MARGIN before the point the last complete sweep reached
+ *   (queue_rescue.swept_to): the dead index entries it steps over are a few seconds' worth of
+ *   finished jobs, not all of them. The margin covers a claim or heartbeat that committed late;
+ *   dc_store_jobs_rescue looks at every running job.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -38,8 +45,10 @@
 #include "dashclaim/deadline.h"
 #include "store_pg_internal.h"
 
-#define RESCUE_WINDOW_S "10"
-#define RESCUE_FULL_EVERY_S "2"
+/* Expired leases are looked for at most once per RESCUE_EVERY across all workers, from
+ * RESCUE_MARGIN before the point the last complete sweep reached (queue_rescue.swept_to). */
+#define RESCUE_EVERY "1 second"
+#define RESCUE_MARGIN "10 seconds"
 
 /* ---- rescue ------------------------------------------------------------------------------- */
 
@@ -47,30 +56,63 @@ typedef struct {
     int requeued, failed;
 } rescue_counts;
 
-/* The claims whose lease has expired: a cheap look first, outside any transaction. */
+/* The claims whose lease has expired: a cheap look first, outside any transaction. *scan_at gets
+ * the time the look was taken as (text), *turn whether this caller won the turn (only then is
+ * there anything to look at). */
 static dc_error_class expired_ids(store_pg *pg, bool everything, char (*ids)[DC_STORE_ID_LEN],
-                                  int max, int *n, dc_status *st, bool *lost) {
+                                  int max, int *n, char *scan_at, size_t scan_at_size, bool *turn,
+                                  dc_status *st, bool *lost) {
     *n = 0;
-    const char *sql =
-        everything
-            ? "SELECT claim_id FROM jobs WHERE state = 1 AND lease_until < clock_timestamp()"
-              " LIMIT 64"
-            : "WITH turn AS ("
-              "  UPDATE queue_rescue SET last_at = clock_timestamp()"
-              "  WHERE last_at <= clock_timestamp() - interval '" RESCUE_FULL_EVERY_S " seconds'"
-              "  RETURNING 1)"
-              "(SELECT claim_id FROM jobs WHERE state = 1 AND lease_until < clock_timestamp()"
-              "   AND lease_until >= clock_timestamp() - interval '" RESCUE_WINDOW_S " seconds'"
-              "   LIMIT 64)"
-              "UNION "
-              "(SELECT claim_id FROM jobs WHERE state = 1 AND lease_until < clock_timestamp()"
-              "   AND EXISTS (SELECT 1 FROM turn) LIMIT 64)";
-    PGresult *r = store_pg_exec(pg, sql, 0, NULL, st, lost);
+    *turn = everything;
+    char swept_to[64] = "-infinity";
+    if (!everything) {
+        /* Our turn? One statement that changes nothing unless a second has passed. (Taking
+         * swept_to here and passing it on as a constant matters: joined in one statement, the
+         * planner may drive the scan from the jobs side, through every dead entry.) */
+        PGresult *t = store_pg_exec(pg,
+                                    "UPDATE queue_rescue SET last_at = now()"
+                                    " WHERE last_at <= now() - interval '" RESCUE_EVERY "'"
+                                    " RETURNING swept_to",
+                                    0, NULL, st, lost);
+        if (!t) return st->code;
+        *turn = PQntuples(t) == 1;
+        if (*turn) store_pg_col(t, 0, 0, swept_to, sizeof swept_to);
+        PQclear(t);
+        if (!*turn) return DC_OK;
+    }
+    /* The array holds at most 64 ids: claim ids are [a-z0-9_], so its text needs no unquoting. */
+    const char *p[] = {swept_to};
+    PGresult *r = store_pg_exec(
+        pg,
+        "SELECT ARRAY(SELECT claim_id FROM jobs WHERE state = 1 AND lease_until < now()"
+        "  AND lease_until >= $1::timestamptz - interval '" RESCUE_MARGIN "' LIMIT 64), now()",
+        1, p, st, lost);
     if (!r) return st->code;
-    for (int i = 0; i < PQntuples(r) && *n < max; i++)
-        store_pg_col(r, i, 0, ids[(*n)++], DC_STORE_ID_LEN);
+    store_pg_col(r, 0, 1, scan_at, scan_at_size);
+    const char *arr = PQgetvalue(r, 0, 0);
+    if (*arr == '{') arr++;
+    while (*arr && *arr != '}' && *n < max) {
+        size_t len = strcspn(arr, ",}");
+        if (len > 0 && len < DC_STORE_ID_LEN) {
+            memcpy(ids[*n], arr, len);
+            ids[*n][len] = 0;
+            (*n)++;
+        }
+        arr += len;
+        if (*arr == ',') arr++;
+    }
     PQclear(r);
     return DC_OK;
+}
+
+/* Records that every lease ending before scan_at has been looked at. */
+static dc_error_class advance_sweep(store_pg *pg, const char *scan_at, dc_status *st,
+                                    bool *lost) {
+    const char *p[] = {scan_at};
+    return store_pg_run(pg,
+                        "UPDATE queue_rescue SET swept_to = $1::timestamptz"
+                        " WHERE swept_to < $1::timestamptz",
+                        1, p, st, lost);
 }
 
 /* One expired job inside the caller's transaction, re-checked under its row lock. */
@@ -103,9 +145,10 @@ static dc_error_class rescue_one_tx(store_pg *pg, const char *claim_id, rescue_c
                           "WITH j AS (UPDATE jobs SET state = 0, worker = '', lease_until = NULL,"
                           "    run_after = clock_timestamp(), requeued_by = NULL,"
                           "    id = nextval(pg_get_serial_sequence('jobs', 'id'))"
-                          "  WHERE claim_id = $1 RETURNING claim_id)"
-                          "UPDATE claims SET state = 0, attempts = $3, updated_ms = $2"
-                          " FROM j WHERE claims.id = j.claim_id",
+                          "  WHERE claim_id = $1 RETURNING claim_id, id),"
+                          " c AS (UPDATE claims SET state = 0, attempts = $3, updated_ms = $2"
+                          "       FROM j WHERE claims.id = j.claim_id)"
+                          "SELECT pg_notify('" STORE_PG_CHANNEL "', id::text) FROM j",
                           3, p, st, lost);
         if (rc == DC_OK) c->requeued++;
         return rc;
@@ -125,18 +168,20 @@ static dc_error_class rescue_one_tx(store_pg *pg, const char *claim_id, rescue_c
 
 static dc_error_class rescue(store_pg *pg, bool everything, rescue_counts *c, dc_status *st,
                              bool *lost) {
-    char ids[64][DC_STORE_ID_LEN];
+    char ids[64][DC_STORE_ID_LEN], scan_at[64];
     int n = 0;
-    dc_error_class rc = expired_ids(pg, everything, ids, 64, &n, st, lost);
-    if (rc != DC_OK || n == 0) return rc;
+    bool turn = false;
+    dc_error_class rc =
+        expired_ids(pg, everything, ids, 64, &n, scan_at, sizeof scan_at, &turn, st, lost);
+    if (rc != DC_OK || !turn) return rc;
+    /* A sweep that saw fewer than its limit saw everything up to scan_at. */
+    bool complete = n < 64;
+    if (n == 0) return complete ? advance_sweep(pg, scan_at, st, lost) : DC_OK;
     if ((rc = store_pg_begin(pg, st, lost)) != DC_OK) return rc;
     rescue_counts mine = {0, 0};
     for (int i = 0; i < n; i++)
         if ((rc = rescue_one_tx(pg, ids[i], &mine, st, lost)) != DC_OK) return rc;
-    if (mine.requeued > 0 &&
-        (rc = store_pg_run(pg, "SELECT pg_notify('" STORE_PG_CHANNEL "', '')", 0, NULL, st,
-                           lost)) != DC_OK)
-        return rc;
+    if (complete && (rc = advance_sweep(pg, scan_at, st, lost)) != DC_OK) return rc;
     if ((rc = store_pg_commit(pg, st, lost)) != DC_OK) return rc;
     c->requeued += mine.requeued;
     c->failed += mine.failed;
@@ -168,8 +213,12 @@ dc_error_class store_pg_jobs_rescue(void *self, int *requeued, int *failed, dc_s
 
 /* ---- claim -------------------------------------------------------------------------------- */
 
+/* One claim scan over ids after `after`. *seq_last gets the sequence's last value and
+ * *delayed_min the smallest queued id after `after` still waiting out its retry delay (0: none),
+ * for the hint (see claim_op). */
 static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t after,
-                                  dc_store_job *job, bool *got, dc_status *st, bool *lost) {
+                                  dc_store_job *job, bool *got, int64_t *seq_last,
+                                  int64_t *delayed_min, dc_status *st, bool *lost) {
     char lease[16], hint[24], now[24];
     snprintf(lease, sizeof lease, "%d", pg->opts.lease_sec);
     snprintf(hint, sizeof hint, "%" PRId64, after);
@@ -178,7 +227,7 @@ static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t afte
     PGresult *r = store_pg_exec(
         pg,
         "WITH picked AS ("
-        "  SELECT id FROM jobs WHERE state = 0 AND id > $3 AND run_after <= clock_timestamp()"
+        "  SELECT id FROM jobs WHERE state = 0 AND id > $3 AND run_after <= now()"
         "  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED),"
         " claimed AS ("
         "  UPDATE jobs j SET state = 1, attempt = j.attempt + 1, charged = j.charged + 1,"
@@ -190,14 +239,23 @@ static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t afte
         "  FROM claimed WHERE claims.id = claimed.claim_id"
         "  RETURNING claims.id, claims.video_sha256, claims.policy_id, claims.claimant,"
         "            claims.plate, claims.location, claims.reported_damage)"
-        "SELECT claimed.id, claimed.claim_id, claimed.attempt, claimed.charged,"
-        "       (extract(epoch FROM claimed.lease_until) * 1000)::bigint,"
-        "       c.video_sha256, c.policy_id, c.claimant, c.plate, c.location, c.reported_damage"
-        " FROM claimed JOIN c ON c.id = claimed.claim_id",
+        "SELECT r.*, (SELECT last_value FROM jobs_id_seq),"
+        "       (SELECT min(id) FROM jobs WHERE state = 0 AND id > $3 AND run_after > now())"
+        " FROM (SELECT 1) one LEFT JOIN ("
+        "  SELECT claimed.id, claimed.claim_id, claimed.attempt, claimed.charged,"
+        "         (extract(epoch FROM claimed.lease_until) * 1000)::bigint,"
+        "         c.video_sha256, c.policy_id, c.claimant, c.plate, c.location,"
+        "         c.reported_damage"
+        "  FROM claimed JOIN c ON c.id = claimed.claim_id) r ON true",
         4, p, st, lost);
     if (!r) return st->code;
-    if (PQntuples(r) == 1) {
+    *seq_last = store_pg_col_i64(r, 0, 11);
+    *delayed_min = store_pg_col_i64(r, 0, 12);
+    if (!PQgetisnull(r, 0, 0)) {
         int64_t id = store_pg_col_i64(r, 0, 0);
+        /* Below the hint (a notified id): what lies between it and the hint is still to be
+         * scanned, so the next scan starts right after it. */
+        if (id < pg->claim_hint && id + 1 < pg->notified_min) pg->notified_min = id + 1;
         if (id > pg->claim_hint) pg->claim_hint = id;
         memset(job, 0, sizeof *job);
         store_pg_col(r, 0, 1, job->claim_id, sizeof job->claim_id);
@@ -228,11 +286,39 @@ static dc_error_class claim_op(store_pg *pg, void *arg, dc_status *st, bool *los
     rescue_counts c = {0, 0};
     dc_error_class rc = rescue(pg, false, &c, st, lost);
     if (rc != DC_OK) return rc;
-    if ((rc = claim_after(pg, a->worker, pg->claim_hint, a->job, a->got, st, lost)) != DC_OK)
+    /* Listening is what makes it safe to move the hint past ids that had nothing to claim: a
+     * job that commits after this scan's snapshot notifies its id, and the next scan starts
+     * below it. Notifications read so far are covered by this scan. */
+    bool listening = pg->listening || store_pg_listen(pg, st) == DC_OK;
+    if (pg->conn) PQconsumeInput(pg->conn);
+    store_pg_drain_notifies(pg);
+    int64_t from = pg->claim_hint;
+    if (pg->notified_min <= from) from = pg->notified_min - 1;
+    pg->notified_min = INT64_MAX;
+    int64_t seq_last = 0, delayed_min = 0;
+    rc = claim_after(pg, a->worker, from, a->job, a->got, &seq_last, &delayed_min, st, lost);
+    if (rc != DC_OK) {
+        pg->notified_min = from + 1; /* nothing was covered: scan from there again */
         return rc;
-    if (!*a->got && pg->claim_hint > 0 && dc_now() - pg->last_full_scan >= pg->full_scan_every_s) {
+    }
+    if (!*a->got && listening) {
+        /* Nothing claimable after `from` at this snapshot: the next scan may start at the
+         * newest id, but not past a job that waits out a retry delay (it gets no new
+         * notification when the delay ends). */
+        int64_t next = seq_last;
+        if (delayed_min > 0 && delayed_min - 1 < next) next = delayed_min - 1;
+        if (next > pg->claim_hint) pg->claim_hint = next;
+    }
+    if (!*a->got && dc_now() - pg->last_full_scan >= pg->full_scan_every_s) {
+        /* Insurance, not the path: a scan from the start. When it is slow (dead entries vacuum
+         * cannot remove behind an old snapshot), it runs less often, up to every 30 s. */
+        double t0 = dc_now();
+        rc = claim_after(pg, a->worker, 0, a->job, a->got, &seq_last, &delayed_min, st, lost);
         pg->last_full_scan = dc_now();
-        rc = claim_after(pg, a->worker, 0, a->job, a->got, st, lost);
+        double took = pg->last_full_scan - t0;
+        pg->full_scan_every_s = took > 0.005 ? (pg->full_scan_every_s * 2 > 30 ? 30
+                                                : pg->full_scan_every_s * 2)
+                                             : 1.0;
     }
     return rc;
 }
@@ -447,10 +533,10 @@ static dc_error_class requeue_tx(store_pg *pg, const char *claim_id, int attempt
         "WITH j AS (UPDATE jobs SET state = 0, worker = '', lease_until = NULL, charged = $2,"
         "    run_after = clock_timestamp() + make_interval(secs => $3::float8),"
         "    requeued_by = $5, id = nextval(pg_get_serial_sequence('jobs', 'id'))"
-        "  WHERE claim_id = $1 RETURNING claim_id),"
+        "  WHERE claim_id = $1 RETURNING claim_id, id),"
         " c AS (UPDATE claims SET state = 0, attempts = $2, updated_ms = $4"
         "       FROM j WHERE claims.id = j.claim_id)"
-        "SELECT pg_notify('" STORE_PG_CHANNEL "', '')",
+        "SELECT pg_notify('" STORE_PG_CHANNEL "', id::text) FROM j",
         5, p, st, lost);
 }
 

@@ -62,10 +62,12 @@ static const migration MIGRATIONS[] = {
      "        autovacuum_vacuum_cost_delay = 0);"
      "CREATE INDEX jobs_queued ON jobs (id) WHERE state = 0;"
      "CREATE INDEX jobs_lease ON jobs (lease_until) WHERE state = 1;"
-     /* One row: when expired leases were last looked for without a time window. */
+     /* One row: when expired leases were last looked for, and up to which lease end the last
+      * complete sweep saw everything (see store_pg_queue.c). */
      "CREATE TABLE queue_rescue ("
      "  only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),"
-     "  last_at timestamptz NOT NULL DEFAULT '-infinity');"
+     "  last_at timestamptz NOT NULL DEFAULT '-infinity',"
+     "  swept_to timestamptz NOT NULL DEFAULT '-infinity');"
      "INSERT INTO queue_rescue DEFAULT VALUES;",
      "CREATE TABLE videos ("
      "  sha256 text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),"
