@@ -23,6 +23,9 @@
 
 #include "mine_internal.h"
 
+/* Without sound the video cues count this much more (see below). */
+#define NOAUDIO_GAIN 1.5
+
 static double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
 
 static double maxd(double a, double b) { return a > b ? a : b; }
@@ -93,6 +96,14 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     ahead *= 1 - collision;
     near = maxd(near, ahead);
     double knock = impact * (1 - maxd(maxd(maxd(shake, stop), loom), burst)) * 0.6;
+    /* without sound the picture is all the evidence there is, and it is quieter than a bang:
+     * the video cues count for more before "nothing happened" wins (on the no-audio variant
+     * sets (a), (c), (e) of bench/mining, 1.5 took near-misses judged NONE from 18 to 13 of
+     * 20 and collisions from 2 to 1 of 16) */
+    if (!r->has_audio) {
+        collision = clamp01(NOAUDIO_GAIN * collision);
+        near = clamp01(NOAUDIO_GAIN * near);
+    }
     double none = clamp01(1 - maxd(maxd(collision, near), knock));
 
     double score[DC_SEVERITY_COUNT] = {none, knock, near, collision};
