@@ -99,7 +99,7 @@ typedef struct {
     struct MHD_PostProcessor *pp;
     bool multipart, file_seen, too_large, failed;
     int fail_status;
-    char fail_message[256];
+    char fail_message[600];
     int64_t received, discarded;
     dc_store_new_claim nc;
     /* small bodies: review JSON, login form */
