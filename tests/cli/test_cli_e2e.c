@@ -145,6 +145,28 @@ static void test_assess_output_files_and_errors(void **state) {
     assert_int_equal(run(NULL, "%s/dashclaim assess --help | grep -q -- --visual-tokens", bin), 0);
 }
 
+/* DASHCLAIM_DECODE_WORKERS reaches the sampler through the CLI (the library reads no
+ * environment): 1 decodes forward with one decoder, 3 spreads the keyframe groups (1 s each
+ * here) over three threads, whatever the machine's cores. */
+static void test_frames_decode_workers_from_environment(void **state) {
+    (void)state;
+    static const struct {
+        const char *env;
+        int workers;
+    } cases[] = {{"1", 1}, {"3", 3}};
+    for (int i = 0; i < 2; i++) {
+        char *out = NULL;
+        assert_int_equal(run(&out, "DASHCLAIM_DECODE_WORKERS=%s %s/dashclaim frames %s/normal.mp4 "
+                                   "--start 2 --end 30 -n 8 --size 160",
+                             cases[i].env, bin, dir),
+                         0);
+        json_t *f = parse(out);
+        assert_int_equal(json_integer_value(json_object_get(f, "decode_workers")), cases[i].workers);
+        json_decref(f);
+        free(out);
+    }
+}
+
 /* A folder with one damaged video: the run completes, that video is failed/input, the rate
  * is right; a rerun resumes and assesses only what is new. */
 static void test_bench_damaged_and_resume(void **state) {
@@ -228,6 +250,7 @@ int main(void) {
         cmocka_unit_test(test_assess_signals_severity),
         cmocka_unit_test(test_assess_ndjson_and_bad_input),
         cmocka_unit_test(test_assess_output_files_and_errors),
+        cmocka_unit_test(test_frames_decode_workers_from_environment),
         cmocka_unit_test(test_bench_damaged_and_resume),
         cmocka_unit_test(test_assess_tiny_vlm),
     };
