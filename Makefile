@@ -6,7 +6,8 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX_FILE := $(BUILD)/.llama-prefix
 
-.PHONY: all deps build build-asan test test-fast demo bench format lint clean fuzz soak corrupt
+.PHONY: all deps build build-asan test test-fast demo bench format lint clean fuzz soak corrupt \
+	crash-campaign
 
 all: build
 
@@ -40,6 +41,12 @@ demo: build
 
 bench: build
 	@scripts/bench $(BUILD) $(BENCH)
+
+# The service's kill -9 campaign in full (ctest runs 40): RUNS kills of `dashclaim serve` at random
+# moments and crash points, SQL invariants after each (tests/serve/crash_campaign.sh).
+RUNS ?= 200
+crash-campaign: build
+	@tests/serve/crash_campaign.sh $(BUILD)/bin $(BUILD)/test-tmp/crash-campaign $(RUNS)
 
 # libFuzzer on every harness (clang; tests/fuzz/run_fuzz.sh lists them), FUZZ_SECONDS each;
 # new finds are merged into the corpora that ctest replays.
