@@ -20,3 +20,6 @@ trap 'rm -rf "$tmp" ${mem:+"$mem"}' EXIT
     --jobs "${QUEUE_JOBS:-2000}" --workers 1,2,4 --claims 5 --e2e 20
   echo '```'
 } | tee "$here/results.md"
+# The PostgreSQL column (a private server; about 25 minutes with the 10-minute idle-in-transaction
+# run and the fault runs): bench/queue/results-pg.md. QUEUE_PG=0 skips it.
+if [[ ${QUEUE_PG:-1} == 1 ]]; then bash "$here/run-pg.sh" "$build"; fi
