@@ -115,6 +115,9 @@ extern const int claim_record_field_count;
 
 /* Lenient parse into a jansson value (new reference) or NULL when nothing JSON-like. */
 json_t *claim_lenient_parse(const char *text, size_t len, int *repairs);
+/* The same, and *oom (may be NULL) says whether NULL came from running out of memory: the
+ * answer was not read, which is no fault of the model's. */
+json_t *claim_lenient_parse_checked(const char *text, size_t len, int *repairs, bool *oom);
 
 /* Copies src into dst[cap] truncated at a UTF-8 character boundary. Returns true when
  * something was cut. */

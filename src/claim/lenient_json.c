@@ -21,6 +21,7 @@ typedef struct {
     size_t pos, len;
     int repairs;
     dc_str buf; /* scratch for strings */
+    bool oom;   /* an allocation failed: what was read is incomplete, not the model's fault */
 } reader;
 
 static int peek(const reader *r) { return r->pos < r->len ? (unsigned char)r->s[r->pos] : -1; }
@@ -252,8 +253,14 @@ static bool is_json_number(const char *w) {
     return *w == '\0';
 }
 
+/* v, noting in r when a constructor returned NULL (out of memory). */
+static json_t *oom_check(reader *r, json_t *v) {
+    if (!v) r->oom = true;
+    return v;
+}
+
 static json_t *word_value(reader *r) {
-    if (r->buf.failed) return NULL; /* out of memory: the word is not all there */
+    if (r->buf.failed) return oom_check(r, NULL); /* out of memory: the word is not all there */
     const char *w = dc_str_text(&r->buf);
     if (!strcmp(w, "true")) return json_true();
     if (!strcmp(w, "false")) return json_false();
@@ -268,10 +275,10 @@ static json_t *word_value(reader *r) {
         if (!isfinite(d)) d = isnan(d) ? 0 : (d > 0 ? DBL_MAX : -DBL_MAX);
         /* integers stay integers when they fit */
         if (d == floor(d) && fabs(d) < 9e15 && !strpbrk(w, ".eE"))
-            return json_integer((json_int_t)d);
-        return json_real(d);
+            return oom_check(r, json_integer((json_int_t)d));
+        return oom_check(r, json_real(d));
     }
-    return json_string(w); /* an unquoted enum value such as HIGH */
+    return oom_check(r, json_string(w)); /* an unquoted enum value such as HIGH */
 }
 
 static json_t *read_value(reader *r, int depth);
@@ -282,7 +289,7 @@ static bool is_value_start(int c) {
 
 static json_t *read_object(reader *r, int depth) {
     r->pos++; /* '{' */
-    json_t *obj = json_object();
+    json_t *obj = oom_check(r, json_object());
     if (!obj) return NULL;
     while (true) {
         skip_space(r);
@@ -317,6 +324,7 @@ static json_t *read_object(reader *r, int depth) {
         }
         char *key = r->buf.failed ? NULL : strdup(dc_str_text(&r->buf));
         if (!key) {
+            r->oom = true;
             json_decref(obj);
             return NULL;
         }
@@ -340,8 +348,12 @@ static json_t *read_object(reader *r, int depth) {
             val = json_null();
         }
         if (!val) val = json_null();
-        json_object_set_new(obj, key, val);
+        if (json_object_set_new(obj, key, val) != 0) r->oom = true;
         free(key);
+        if (r->oom) {
+            json_decref(obj);
+            return NULL;
+        }
         skip_space(r);
         if (peek(r) == ',')
             r->pos++;
@@ -352,7 +364,7 @@ static json_t *read_object(reader *r, int depth) {
 
 static json_t *read_array(reader *r, int depth) {
     r->pos++; /* '[' */
-    json_t *arr = json_array();
+    json_t *arr = oom_check(r, json_array());
     if (!arr) return NULL;
     while (true) {
         skip_space(r);
@@ -381,7 +393,11 @@ static json_t *read_array(reader *r, int depth) {
             continue;
         }
         json_t *val = read_value(r, depth + 1);
-        json_array_append_new(arr, val ? val : json_null());
+        if (json_array_append_new(arr, val ? val : json_null()) != 0) r->oom = true;
+        if (r->oom) {
+            json_decref(arr);
+            return NULL;
+        }
         skip_space(r);
         if (peek(r) == ',')
             r->pos++;
@@ -427,7 +443,8 @@ static json_t *read_value(reader *r, int depth) {
     if (c == '[') return read_array(r, depth);
     if (c == '"' || c == '\'') {
         read_string(r);
-        return r->buf.failed ? NULL : json_string(dc_str_text(&r->buf));
+        if (r->buf.failed) r->oom = true;
+        return r->buf.failed ? NULL : oom_check(r, json_string(dc_str_text(&r->buf)));
     }
     if (is_word_char(c)) {
         read_word(r);
@@ -466,7 +483,7 @@ static bool candidate_start(const char *text, size_t i, size_t len) {
     return false;
 }
 
-static json_t *parse_from(const char *text, size_t from, size_t len, int *repairs) {
+static json_t *parse_from(const char *text, size_t from, size_t len, int *repairs, bool *oom) {
     json_t *fallback = NULL; /* an empty {} or [] if nothing better turns up */
     int fallback_repairs = 0;
     int attempts = 0;
@@ -476,6 +493,14 @@ static json_t *parse_from(const char *text, size_t from, size_t len, int *repair
         reader r = {.s = text, .pos = i, .len = len};
         json_t *v = read_value(&r, 0);
         dc_str_free(&r.buf);
+        if (r.oom) {
+            /* a later start would find a fragment of this answer and pass it off as the
+             * answer: stop, and say why */
+            json_decref(v);
+            json_decref(fallback);
+            *oom = true;
+            return NULL;
+        }
         if (useful(v)) {
             json_decref(fallback);
             if (repairs) *repairs = r.repairs;
@@ -492,23 +517,32 @@ static json_t *parse_from(const char *text, size_t from, size_t len, int *repair
     return fallback;
 }
 
-json_t *claim_lenient_parse(const char *text, size_t len, int *repairs) {
+json_t *claim_lenient_parse_checked(const char *text, size_t len, int *repairs, bool *oom) {
+    bool local_oom = false;
+    if (!oom) oom = &local_oom;
+    *oom = false;
     if (repairs) *repairs = 0;
     if (!text) return NULL;
     size_t from = answer_start(text, len);
-    json_t *v = parse_from(text, from, len, repairs);
+    json_t *v = parse_from(text, from, len, repairs, oom);
     /* nothing after the thoughts: the answer may have been written inside them */
-    if (!v && from > 0) {
-        v = parse_from(text, 0, len, repairs);
+    if (!v && from > 0 && !*oom) {
+        v = parse_from(text, 0, len, repairs, oom);
         if (v && repairs) (*repairs)++;
     }
     return v;
 }
 
+json_t *claim_lenient_parse(const char *text, size_t len, int *repairs) {
+    return claim_lenient_parse_checked(text, len, repairs, NULL);
+}
+
 dc_error_class dc_lenient_json_repair(const char *text, size_t len, char **out_json, int *repairs,
                                       dc_status *st) {
     *out_json = NULL;
-    json_t *v = claim_lenient_parse(text, len, repairs);
+    bool oom;
+    json_t *v = claim_lenient_parse_checked(text, len, repairs, &oom);
+    if (!v && oom) return dc_fail(st, DC_ERR_RESOURCE, "lenient JSON: out of memory");
     if (!v) return dc_fail(st, DC_ERR_INPUT, "lenient JSON: no object or array in %zu bytes", len);
     *out_json = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
     json_decref(v);

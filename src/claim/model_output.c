@@ -10,7 +10,9 @@
 dc_error_class dc_model_output_apply(const char *text, dc_assessment *a, dc_status *st) {
     if (!text) return dc_fail(st, DC_ERR_MODEL, "model output: empty");
     int repairs = 0;
-    json_t *root = claim_lenient_parse(text, strlen(text), &repairs);
+    bool oom;
+    json_t *root = claim_lenient_parse_checked(text, strlen(text), &repairs, &oom);
+    if (oom) return dc_fail(st, DC_ERR_RESOURCE, "model output: out of memory while reading it");
     if (!root || !json_is_object(root)) {
         json_decref(root);
         return dc_fail(st, DC_ERR_MODEL, "model output: no JSON object found in %zu bytes",
