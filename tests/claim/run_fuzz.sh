@@ -12,8 +12,8 @@ mkdir -p "$work/grown" "$here/corpus"
 clang -std=c17 -D_GNU_SOURCE -DDC_VERSION='"fuzz"' -g -O1 \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$root/include" -I"$root/src/claim" \
-  "$here/fuzz_lenient.c" "$root"/src/claim/*.c "$root/src/core/status.c" \
-  $(pkg-config --cflags --libs jansson) -lm -o "$work/fuzz_lenient"
+  "$here/fuzz_lenient.c" "$root"/src/claim/*.c "$root"/src/core/*.c \
+  $(pkg-config --cflags --libs jansson libavutil libcrypto) -lm -lpthread -o "$work/fuzz_lenient"
 cp -n "$here"/corpus/* "$work/grown/" 2>/dev/null || true
 cp -n "$here"/lenient_cases/*.txt "$work/grown/" 2>/dev/null || true
 nice -n 10 "$work/fuzz_lenient" -max_total_time="$secs" -max_len=4096 -timeout=10 \

@@ -107,8 +107,9 @@ if [[ " $only " == *" lenient "* ]]; then
 fi
 # the figures RELIABILITY.md quotes (make soak reads them)
 {
-  echo "$(date -u +%Y-%m-%d), $(nproc) cores, $secs s per harness:"
-  for h in $only; do cat "$work/$h/summary.txt" 2>/dev/null; done
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores (shared), libFuzzer with ASan+UBSan:"
+  # every harness's latest run in this work folder (a FUZZ_ONLY run keeps the others' lines)
+  for h in media calibration metadata ground_truth lenient; do cat "$work/$h/summary.txt" 2>/dev/null; done
 } >"$here/results.txt"
 fail=0
 for h in $only; do
