@@ -286,19 +286,18 @@ int main(int argc, char **argv) {
                             ? ((double)rows[a.claims - 1].dev_after - (double)rows[0].dev_after) / MIB
                             : 0;
 
-    char summary[2048], idle_s[24], loaded_s[24], growth_s[24];
-    snprintf(idle_s, sizeof idle_s, "%ld", smi_idle);
-    snprintf(loaded_s, sizeof loaded_s, "%ld", smi_loaded);
-    snprintf(growth_s, sizeof growth_s, "%+ld", smi_growth);
+    char summary[2048], smi_s[128] = "nvidia-smi: n/a";
+    if (smi_idle >= 0 && smi_loaded >= 0)
+        snprintf(smi_s, sizeof smi_s, "nvidia-smi: %ld MiB idle, %ld MiB loaded, growth claim 1 -> last %+ld MiB",
+                 smi_idle, smi_loaded, smi_growth);
     snprintf(summary, sizeof summary,
              "model load %.0f ms on %s; %d claims: latency mean %.0f ms, p50 %.0f ms, p95 %.0f ms; "
              "prefill %.1f tokens/s, decode %.2f tokens/s; RSS %.0f MiB before load, %.0f MiB after the "
-             "last claim; nvidia-smi %s MiB idle, %s MiB loaded, growth claim 1 -> last: %s MiB "
-             "(engine's view: %+.1f MiB); fallback check: %s%s%s\n",
+             "last claim; %s (engine's view of device memory, claim 1 -> last: %+.1f MiB); "
+             "fallback check: %s%s%s\n",
              load_ms, device, a.claims, mean, p50, p95, rate(prefill_tokens, prefill_ms),
              rate(decode_tokens, decode_ms), rss0 / MIB, rows[a.claims - 1].rss_after / MIB,
-             smi_idle >= 0 ? idle_s : "n/a", smi_loaded >= 0 ? loaded_s : "n/a",
-             have_smi_growth ? growth_s : "n/a", dev_growth,
+             smi_s, dev_growth,
              a.fault_at <= 0 ? "not run (no --fault-at)" : fallback_ok ? "ok" : "FAILED", fallback_ok ? "" : ": ",
              why);
     printf("%s", summary);
