@@ -13,7 +13,8 @@ typedef struct dc_vlm dc_vlm;
 
 typedef struct {
     int windows;        /* incident windows mined and reported (default 3) */
-    int vlm_windows;    /* of those, how many the VLM looks at, best first (default 1) */
+    int vlm_windows;    /* of those, how many the VLM looks at, best first (default 1; one
+                           more when mining was unsure: no sound, or weak danger) */
     double timeout_sec; /* deadline for the whole claim; <= 0 = none */
     bool mining_context;                 /* tell the VLM where mining saw danger */
     const dc_calibration *calibration;   /* NULL = uncalibrated prediction set */

@@ -56,16 +56,18 @@ static bool keep_timeline(dc_claim_result *out, const dc_mine_result *mine) {
     return true;
 }
 
-/* The VLM looks at the best windows; the most serious answer becomes the claim's. */
-static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, dc_deadline dl,
-                            dc_claim_result *out) {
+/* The VLM looks at the best windows; the most serious answer becomes the claim's. When
+ * mining was unsure (no sound, or weak danger) it looks at one window more than asked: the
+ * VLM sees more of the video, not less. Without any window it sees the whole video. */
+static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, bool unsure,
+                            dc_deadline dl, dc_claim_result *out) {
     dc_assessment *a = &out->assessment;
     const dc_media_info *info = dc_media_get_info(m);
-    dc_window whole = {.start_sec = 0, .end_sec = info->duration_sec < 10 ? info->duration_sec : 10,
-                       .peak_sec = 0};
+    dc_window whole = {.start_sec = 0, .end_sec = info->duration_sec, .peak_sec = 0};
     const dc_window *windows = a->window_count ? a->windows : &whole;
     int nwin = a->window_count ? a->window_count : 1;
-    if (nwin > opts->vlm_windows) nwin = opts->vlm_windows;
+    int want = opts->vlm_windows + (unsure ? 1 : 0);
+    if (nwin > want) nwin = want;
     dc_engine_context ctx = {.claim_id = a->claim_id, .duration_sec = info->duration_sec,
                              .mining_context = opts->mining_context, .windows = a->windows,
                              .window_count = a->window_count};
@@ -233,7 +235,7 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
 
     if (opts->vlm) {
         a->window_count = dc_mine_windows_to_claim(&mine, a->windows, DC_MAX_WINDOWS);
-        assess_with_vlm(m, opts, dl, out);
+        assess_with_vlm(m, opts, mine.unsure, dl, out);
     } else {
         t0 = dc_now();
         st = DC_STATUS_OK;
