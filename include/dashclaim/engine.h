@@ -18,9 +18,9 @@
  * The prompt's fixed part (system message with the guidance and the answer's field list, the
  * frames header: about 1 300 tokens) is the same for every claim. The engine computes its KV
  * cells once, on the first claim, and every later claim starts from them and computes only
- * its frames and its short claim line; with greedy decoding the answer is byte for byte the
- * one a claim computed in full gives (no_prefix_cache). After a CPU fallback the new placement
- * computes the prefix once.
+ * its frames and its short claim line; with greedy decoding the answer (text and severity
+ * probabilities) is bit for bit the one a claim computed in full gives (no_prefix_cache).
+ * After a CPU fallback the new placement computes the prefix once.
  *
  * dc_vlm_assess never leaves the engine unusable: a timeout, a model error or a device
  * failure is recorded in the assessment (status failed / degraded, error class, message) and
@@ -83,8 +83,9 @@ typedef struct {
     double retry_backoff_sec; /* first backoff, doubled each retry (default 0.05) */
     bool no_temporal_merge;   /* send every frame as its own image (for models without Qwen's
                                  two-frame merge, and for benchmarks against llama-mtmd-cli) */
-    bool no_prefix_cache;     /* compute the whole prompt for every claim instead of reusing
-                                 the fixed part's KV cells (for comparisons; slower) */
+    bool no_prefix_cache;     /* compute every prompt token of every claim instead of reusing
+                                 the fixed part's KV cells (in the same batches; for
+                                 comparisons; slower) */
     bool allow_thinking;      /* let a reasoning model write <think>...</think> first */
     int max_think_tokens;     /* budget of that reasoning (default 512) */
     bool verbose;             /* llama.cpp / mtmd logs on stderr */

@@ -122,30 +122,31 @@ static vlm_step encode_failed(dc_vlm *e, dc_status *st, int32_t ret) {
     return e->rt->on_gpu ? VLM_STEP_DEVICE : VLM_STEP_TRANSIENT;
 }
 
-/* The claim's first text chunk: the part the cached prefix does not cover. */
+/* Decodes toks[from, to) of the claim's first text chunk into its sequence. */
+static vlm_step prefill_text(dc_vlm *e, const llama_token *toks, size_t from, size_t to,
+                             llama_pos *n_past, dc_status *st) {
+    if (to <= from) return VLM_STEP_OK;
+    double t0 = dc_now();
+    vlm_step s = vlm_decode_text(e, toks + from, (int)(to - from), VLM_SEQ_CLAIM, n_past, false,
+                                 "the prompt prefill", st);
+    e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
+    if (s == VLM_STEP_OK) e->stats.prefill_tokens += (int)(to - from);
+    return s;
+}
+
+/* The claim's first text chunk: the fixed prompt's tokens from the cache (or, with the cache
+ * off, decoded as a batch of their own: the same batches either way, see vlm_prefix.c), then
+ * the rest. */
 static vlm_step prefill_first_text(dc_vlm *e, const mtmd_input_chunk *ch, llama_pos *n_past,
                                    dc_status *st) {
     size_t n = 0, reused = 0;
     const llama_token *toks = mtmd_input_chunk_get_tokens_text(ch, &n);
-    vlm_step s = vlm_prefix_attach(e, toks, n, &reused, st);
+    const size_t match = vlm_prefix_match(e, toks, n);
+    vlm_step s = vlm_prefix_attach(e, match, &reused, st);
     if (s != VLM_STEP_OK) return s;
-    if (reused == 0) {
-        /* no prefix to share (turned off, or none found): the chunk as mtmd decodes it */
-        double t0 = dc_now();
-        int32_t r = mtmd_helper_eval_chunk_single(e->rt->mctx, e->rt->lctx, ch, *n_past,
-                                                  VLM_SEQ_CLAIM, e->n_batch, false, n_past);
-        e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
-        if (r != 0) return vlm_decode_failed(e, r, "the prompt prefill", st);
-        e->stats.prefill_tokens += (int)n;
-        return VLM_STEP_OK;
-    }
     *n_past = (llama_pos)reused;
-    double t0 = dc_now();
-    s = vlm_decode_text(e, toks + reused, (int)(n - reused), VLM_SEQ_CLAIM, n_past, false,
-                        "the prompt prefill", st);
-    e->stats.prefill_ms += (dc_now() - t0) * 1000.0;
-    if (s == VLM_STEP_OK) e->stats.prefill_tokens += (int)(n - reused);
-    return s;
+    s = prefill_text(e, toks, reused, match, n_past, st);
+    return s != VLM_STEP_OK ? s : prefill_text(e, toks, match, n, n_past, st);
 }
 
 /* One attempt from the fixed prompt's cells (or an empty cache); embeddings computed by an
@@ -195,7 +196,7 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
             /* the claim's sequence starts empty, on the prefix's cells when the prompt starts
              * with the fixed text (it always does: vlm_prompt_build) */
             vlm_step s = text ? prefill_first_text(e, ch, &n_past, st)
-                              : vlm_prefix_attach(e, NULL, 0, &(size_t){0}, st);
+                              : vlm_prefix_attach(e, 0, &(size_t){0}, st);
             if (s != VLM_STEP_OK) return s;
             if (text) continue;
         }

@@ -41,12 +41,6 @@
  * claim shares (llama_memory_seq_cp adds sequence 0 to those cells; nothing is copied). */
 enum { VLM_SEQ_CLAIM = 0, VLM_SEQ_PREFIX = 1 };
 
-/* The shared prefix is a whole number of these tokens. ggml's CPU matrix kernels treat the
- * rows of a batch in groups (the repacked Q4_K/Q8_0 kernels: 4 rows by gemm, the rest one by
- * one by gemv), and a group's sums are not always bit-identical to the single rows'. With the
- * prefix aligned, every token after it falls in the same group, at the same place, as when the
- * whole prompt is computed in one batch, so both give the same bits. */
-enum { VLM_PREFIX_ALIGN = 32 };
 
 /* Why a step of a claim failed, which decides what happens next (vlm_recovery.c). */
 typedef enum {
@@ -186,12 +180,15 @@ vlm_step vlm_decode_text(dc_vlm *e, const llama_token *toks, int n, llama_seq_id
                          llama_pos *n_past, bool logits_last, const char *what, dc_status *st);
 
 /* ---- vlm_prefix.c ----------------------------------------------------------------------- */
-/* Starts a claim's KV state on e->rt: sequence VLM_SEQ_CLAIM emptied, the fixed prompt's
- * cells computed on this runtime if they are not yet, and the longest common prefix of
- * them and the claim's first text chunk `toks` shared into the claim's sequence. *reused:
- * how many of toks need not be decoded. */
-vlm_step vlm_prefix_attach(dc_vlm *e, const llama_token *toks, size_t n, size_t *reused,
-                           dc_status *st);
+/* How many of the claim's first-chunk tokens `toks` are the fixed prompt's (the longest
+ * common prefix with e->prefix_tokens): the claim decodes them as a batch of their own, or
+ * takes their cells from the cache. */
+size_t vlm_prefix_match(const dc_vlm *e, const llama_token *toks, size_t n);
+/* Starts a claim's KV state on e->rt: sequence VLM_SEQ_CLAIM emptied and, unless the cache
+ * is off, the fixed prompt's cells computed on this runtime if they are not yet and their
+ * first `match` (vlm_prefix_match) shared into the claim's sequence. *reused: how many of
+ * the claim's tokens need not be decoded (0 or match). */
+vlm_step vlm_prefix_attach(dc_vlm *e, size_t match, size_t *reused, dc_status *st);
 /* Forgets the prefix of e->rt (its cells are freed); the next claim recomputes it. */
 void vlm_prefix_drop(dc_vlm *e);
 

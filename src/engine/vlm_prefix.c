@@ -8,11 +8,16 @@
  * from the first position after the prefix. The claim's tokens are removed at the end of the
  * claim (llama_memory_seq_rm of its sequence), which leaves the prefix's cells to the next.
  *
- * Why the answer stays the same: the claim's sequence sees the same cells at the same
- * positions with the same values as if it had computed them itself, its own tokens go to the
- * cells right after them, as in a claim computed from an empty cache, and the prefix is a
- * whole number of VLM_PREFIX_ALIGN tokens, so that the kernels group the following rows as
- * they would in one batch (vlm_internal.h).
+ * Why the answer stays the same, to the bit: the claim's sequence sees the same cells at the
+ * same positions with the same values as if it had computed them itself, and its own tokens
+ * go to the cells right after them, in the same batches. "The same batches" matters: ggml's
+ * CPU kernels pick their method by the rows of a batch (flash attention is tiled from 64
+ * query rows on and a vector loop below; the repacked Q4_K kernels take rows 4 at a time and
+ * the rest one by one), and two methods round differently. So a claim computed in full
+ * (no_prefix_cache) decodes the fixed prompt's tokens as one batch and the rest of its first
+ * text chunk as the next, exactly the batches of a claim on the cache. (Decoding the whole
+ * chunk as one batch instead gives the same text on the tiny model, with severity
+ * probabilities about 1e-6 apart: float rounding, not a different answer.)
  *
  * When the prefix is computed: on the first claim of a placement (so the first claim of an
  * engine pays for it, inside its deadline), and again only on a new placement: the CPU
@@ -46,13 +51,20 @@ static vlm_step compute(dc_vlm *e, dc_status *st) {
     return VLM_STEP_OK;
 }
 
-vlm_step vlm_prefix_attach(dc_vlm *e, const llama_token *toks, size_t n, size_t *reused,
-                           dc_status *st) {
+size_t vlm_prefix_match(const dc_vlm *e, const llama_token *toks, size_t n) {
+    size_t same = 0;
+    while (toks && same < n && same < (size_t)e->n_prefix_tokens &&
+           toks[same] == e->prefix_tokens[same])
+        same++;
+    return same;
+}
+
+vlm_step vlm_prefix_attach(dc_vlm *e, size_t match, size_t *reused, dc_status *st) {
     llama_memory_t mem = llama_get_memory(e->rt->lctx);
     *reused = 0;
     llama_memory_seq_rm(mem, VLM_SEQ_CLAIM, -1, -1);
     e->stats.cached_prompt_tokens = 0;
-    if (e->opts.no_prefix_cache || e->n_prefix_tokens == 0 || !toks) return VLM_STEP_OK;
+    if (e->opts.no_prefix_cache || match == 0) return VLM_STEP_OK;
 
     vlm_runtime *rt = e->rt;
     /* the cells must all still be there (positions 0 .. prefix_cells - 1); if anything
@@ -65,17 +77,13 @@ vlm_step vlm_prefix_attach(dc_vlm *e, const llama_token *toks, size_t n, size_t 
         vlm_step s = compute(e, st);
         if (s != VLM_STEP_OK) return s;
     }
-    /* The claim's first text chunk starts with the fixed text, so the tokens agree over the
-     * whole prefix; if they did not (a tokenizer that merges across the header's end), the
-     * agreeing part, aligned (VLM_PREFIX_ALIGN), is shared and the rest computed. */
-    size_t same = 0;
-    while (same < n && same < (size_t)rt->prefix_cells && toks[same] == e->prefix_tokens[same])
-        same++;
-    same -= same % VLM_PREFIX_ALIGN;
-    llama_memory_seq_cp(mem, VLM_SEQ_PREFIX, VLM_SEQ_CLAIM, 0, (llama_pos)same);
-    *reused = same;
+    /* The claim's first text chunk starts with the fixed text, so normally all of the prefix
+     * matches; if a tokenizer merged across the header's end, the matching part is shared and
+     * the claim computes the rest (its cells of sequence 1 stay unused). */
+    llama_memory_seq_cp(mem, VLM_SEQ_PREFIX, VLM_SEQ_CLAIM, 0, (llama_pos)match);
+    *reused = match;
     /* tokens computed earlier in this same claim (the first claim, a fallback) are not
      * "cached": the claim paid for them */
-    if (rt->prefix_claim != e->claim_serial) e->stats.cached_prompt_tokens = (int)same;
+    if (rt->prefix_claim != e->claim_serial) e->stats.cached_prompt_tokens = (int)match;
     return VLM_STEP_OK;
 }

@@ -93,7 +93,7 @@ dc_error_class vlm_prompt_prepare(dc_vlm *e, const struct llama_model *model, dc
     /* as mtmd_tokenize does for the prompt's first text chunk: special tokens parsed, BOS
      * added when the model wants one */
     int32_t n = -llama_tokenize(vocab, formatted, (int32_t)len, NULL, 0, true, true);
-    if (n < VLM_PREFIX_ALIGN) goto done;
+    if (n <= 0) goto done;
     e->prefix_tokens = malloc((size_t)n * sizeof(*e->prefix_tokens));
     if (!e->prefix_tokens) {
         rc = dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the fixed prompt's tokens");
@@ -103,8 +103,7 @@ dc_error_class vlm_prompt_prepare(dc_vlm *e, const struct llama_model *model, dc
         rc = dc_fail(st, DC_ERR_INTERNAL, "engine: the fixed prompt tokenized differently twice");
         goto done;
     }
-    /* the tail past the last whole VLM_PREFIX_ALIGN tokens is computed with each claim */
-    e->n_prefix_tokens = n - n % VLM_PREFIX_ALIGN;
+    e->n_prefix_tokens = n;
 done:
     free(formatted);
     return rc;

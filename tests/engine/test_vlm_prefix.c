@@ -112,7 +112,7 @@ static void test_first_claim_computes_the_prefix_later_claims_reuse_it(void **st
     assert_int_equal(a.engine.cached_prompt_tokens, 0);
     assert_same_as_reference(0, &a);
 
-    for (int round = 0; round < 2; round++) {
+    {
         for (int k = 0; k < N_CASES; k++) {
             assert_int_equal(run_case(fx.vlm, k, (dc_deadline){0}, &a, &st), DC_OK);
             s = dc_vlm_last_stats(fx.vlm);
@@ -265,10 +265,12 @@ static void test_decode_return_codes(void **state) {
             snprintf(code, sizeof(code), "returned %d", rows[i].code);
             if (rows[i].code != 2) assert_non_null(strstr(a.error_message, code));
         }
-        /* and the claim after it is normal */
-        assert_int_equal(run_case(fx.vlm, 2, (dc_deadline){0}, &a, &st), DC_OK);
-        assert_same_as_reference(2, &a);
     }
+    /* and the claim after them is normal */
+    dc_assessment a;
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(run_case(fx.vlm, 2, (dc_deadline){0}, &a, &st), DC_OK);
+    assert_same_as_reference(2, &a);
 }
 
 /* ---- the record ------------------------------------------------------------------------ */
