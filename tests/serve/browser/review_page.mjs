@@ -97,9 +97,14 @@ try {
   const seek = await page.$('button.seek');
   if (seek) {
     const t = Number(await page.evaluate(b => b.dataset.t || '0', seek));
+    // where the video was when the seek landed (it plays on afterwards, so read it then)
+    await page.evaluate(() => {
+      const v = document.getElementById('video');
+      v.addEventListener('seeked', () => { window.seekedAt = v.currentTime; }, {once: true});
+    });
     await seek.click();
-    await page.waitForFunction(t => Math.abs(document.getElementById('video').currentTime - t) < 0.6 || t === 0,
-                               {timeout: 10000}, t);
+    await page.waitForFunction(t => window.seekedAt !== undefined && Math.abs(window.seekedAt - t) < 0.6,
+                               {timeout: 60000}, t);
   }
 
   const shown = await page.evaluate(() => document.body.innerText);
