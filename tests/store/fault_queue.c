@@ -342,6 +342,12 @@ int main(int argc, char **argv) {
     long long failed_n = q1(c, "SELECT count(*) FROM claims WHERE state = 3");
     printf("  %-58s %8lld\n  %-58s %8lld\n", "  of which done", done_n, "  of which failed",
            failed_n);
+    /* why they failed: bad input, and workers that died on every attempt (poison videos, or a
+     * job whose worker the parent happened to kill max times) */
+    printf("  %-58s %8lld\n", "    failed as input",
+           q1(c, "SELECT count(*) FROM claims WHERE state = 3 AND error_class = 1"));
+    printf("  %-58s %8lld\n", "    failed as internal (worker died on every attempt)",
+           q1(c, "SELECT count(*) FROM claims WHERE state = 3 AND error_class = 5"));
     /* Every completion a worker was told "accepted" must be a done claim (a worker killed between
      * its commit and its count may leave done > accepted, never the other way). */
     long long accepted = atomic_load(&sh->completed);
