@@ -4,7 +4,9 @@
 #include "alloc_fault.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <stdatomic.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,11 @@ static bool should_fail(void) {
     long n = atomic_fetch_add(&counted, 1) + 1;
     if (n != atomic_load(&fail_at)) return false;
     atomic_store(&fired, true);
+    /* DC_ALLOC_FAULT_TRACE=1: where the failing allocation was made (addr2line reads it) */
+    if (getenv("DC_ALLOC_FAULT_TRACE")) {
+        void *frames[16];
+        backtrace_symbols_fd(frames, backtrace(frames, 16), STDERR_FILENO);
+    }
     return true;
 }
 
