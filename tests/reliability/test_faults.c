@@ -139,6 +139,9 @@ static void test_one_attempt_in_three_fails(void **state) {
             failing_attempts += fail_first < made ? fail_first : made;
             if (a.status != DC_CLAIM_FAILED) ok++;
             if (a.status == DC_CLAIM_OK && !rel_answer_differs(&a, &clean)[0]) same++;
+            if (a.status == DC_CLAIM_FAILED && a.error_class != DC_ERR_RESOURCE)
+                fprintf(stderr, "claim %d (%d failing attempts, %d made): %s: %s\n", i, fail_first,
+                        made, dc_error_class_name(a.error_class), a.error_message);
             if (a.status == DC_CLAIM_FAILED) assert_int_equal(a.error_class, DC_ERR_RESOURCE);
         }
         const char *name = mode == 0 ? "every_third_attempt" : "iid_one_in_three";
