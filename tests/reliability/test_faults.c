@@ -69,7 +69,9 @@ static dc_error_class claim(dc_vlm *vlm, dc_assessment *a) {
     dc_assessment_init(a);
     dc_engine_context ctx = {.claim_id = "fault", .duration_sec = 4.0};
     dc_status st = DC_STATUS_OK;
-    return dc_vlm_assess(vlm, &frames, &ctx, dc_deadline_in(120), a, &st);
+    /* generous: these claims are not about deadlines, and a shared, loaded machine (load 40 on
+     * 2 cores was seen) can stretch a tiny-model claim past two minutes */
+    return dc_vlm_assess(vlm, &frames, &ctx, dc_deadline_in(900), a, &st);
 }
 
 /* Attempts 1..k fail transiently: with k <= retries the claim succeeds on attempt k + 1 with
@@ -329,10 +331,11 @@ static void test_disk_full_outputs(void **state) {
     snprintf(root, sizeof root, "%s/diskfull", rel_dir);
     assert_int_equal(rel_sh("mkdir -p '%s'", root), 0);
 
-    /* room for the records, not for the HTML pages (thumbnails make them much larger): the
+    /* room for the records (about 3 KB), not for the HTML pages (about 23 KB with their
+     * thumbnails): the
      * records are whole and say that their page was not written; no half page is left */
-    disk_full_case(root, 24 << 10, &json_files, &html_files, log, sizeof log, &code);
-    printf("limit 24 KiB: exit %d, %d records, %d pages\n%s", code, json_files, html_files, log);
+    disk_full_case(root, 12 << 10, &json_files, &html_files, log, sizeof log, &code);
+    printf("limit 12 KiB: exit %d, %d records, %d pages\n%s", code, json_files, html_files, log);
     assert_int_equal(code, 0);
     assert_int_equal(json_files, 2);
     char rec[4400];
@@ -374,11 +377,11 @@ static void test_disk_full_outputs(void **state) {
         printf("256 KiB tmpfs: exit %d, %d records, %d pages\n%s", code, json_files, html_files, log);
         umount2(mnt, MNT_DETACH);
         assert_true(code == 0 || code == 3);
-        figure("disk_full", "RLIMIT_FSIZE 24 KiB / 512 B and a 256 KiB tmpfs: 0 partial files; "
+        figure("disk_full", "RLIMIT_FSIZE 12 KiB / 512 B and a 256 KiB tmpfs: 0 partial files; "
                             "records degraded with the reason or exit 3");
     } else {
         printf("tmpfs not mountable here (%s): ENOSPC case skipped\n", strerror(errno));
-        figure("disk_full", "RLIMIT_FSIZE 24 KiB / 512 B: 0 partial files; records degraded "
+        figure("disk_full", "RLIMIT_FSIZE 12 KiB / 512 B: 0 partial files; records degraded "
                             "with the reason or exit 3 (tmpfs case skipped: no privilege)");
     }
 }
@@ -429,5 +432,7 @@ int main(void) {
         cmocka_unit_test(test_slow_decoder_trips_deadline),
         cmocka_unit_test(test_disk_full_outputs),
     };
+    /* DC_TEST_FILTER=test_disk* runs only the matching tests */
+    if (getenv("DC_TEST_FILTER")) cmocka_set_test_filter(getenv("DC_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }
