@@ -99,15 +99,24 @@ int main(int argc, char **argv) {
     double took = dc_now() - t0;
     if (vlm) dc_vlm_close(vlm);
     double growth = ((double)rss_last - (double)rss_first) / 1048576.0;
-    bool pass = growth <= 32.0 && fd_changes == 0 && bad_records == 0;
+    /* Under AddressSanitizer freed memory waits in a quarantine (up to 256 MB) before it is
+     * reused, so RSS grows by design and says nothing about leaks; there LeakSanitizer checks
+     * at exit instead, and the RSS limit is reported but not enforced. */
+#if defined(__SANITIZE_ADDRESS__)
+    const bool rss_enforced = false;
+#else
+    const bool rss_enforced = true;
+#endif
+    bool pass = (growth <= 32.0 || !rss_enforced) && fd_changes == 0 && bad_records == 0;
     char line[512];
     snprintf(line, sizeof line,
              "%d claims (%s engine, %d videos in turn: %d ok, %d degraded, %d failed) in %.0f s; "
              "RSS %.1f MB after claim 1, %.1f MB after claim %d (growth %+.1f MB, peak %.1f MB); "
-             "open fds %d -> %d (%d changes); %d records without status/class",
+             "open fds %d -> %d (%d changes); %d records without status/class%s",
              claims, vlm ? "vlm-tiny" : "signals", nvideos, by_status[0], by_status[1], by_status[2],
              took, rss_first / 1048576.0, rss_last / 1048576.0, claims, growth, rss_max / 1048576.0,
-             fds_first, fds_last, fd_changes, bad_records);
+             fds_first, fds_last, fd_changes, bad_records,
+             rss_enforced ? "" : " (sanitizer build: RSS not judged, LeakSanitizer checks at exit)");
     printf("soak: %s: %s\n", pass ? "PASS" : "FAIL", line);
     if (figures) {
         FILE *f = fopen(figures, "a");
