@@ -33,8 +33,13 @@ static void test_rss_bounded_over_50_claims(void **state) {
     double growth_mb = ((double)last - (double)after_first) / (1024.0 * 1024.0);
     printf("RSS after claim 1: %.1f MiB, after claim 50: %.1f MiB, growth %.2f MiB\n",
            (double)after_first / 1048576.0, (double)last / 1048576.0, growth_mb);
+    dc_vlm_close(v); /* before the check: a failed assertion must not also read as a leak */
+    /* Under AddressSanitizer freed blocks wait in a quarantine (up to 256 MB) before reuse, so
+     * RSS grows by design there; that build's LeakSanitizer judges leaks instead, and the bound
+     * is enforced in the normal build. */
+#if !defined(__SANITIZE_ADDRESS__)
     assert_true(growth_mb <= 32.0);
-    dc_vlm_close(v);
+#endif
 }
 
 int main(void) {
