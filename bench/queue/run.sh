@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp" ${mem:+"$mem"}' EXIT
   echo
   echo '```'
   "$bin/bench_queue" --data "$tmp/data" ${mem:+--mem "$mem/data"} --clip "$tmp/clip.mp4" \
-    --jobs "${QUEUE_JOBS:-2000}" --workers 1,2,4 --claims 5 --e2e 20
+    --jobs "${QUEUE_JOBS:-2000}" --workers 1,2,4,8,16 --claims 5 --e2e 20
   echo '```'
 } | tee "$here/results.md"
 # The PostgreSQL column (a private server; about 25 minutes with the 10-minute idle-in-transaction

@@ -41,9 +41,12 @@
  *   - The final assessment, the claim's status and the audit row are written in the same
  *     transaction: a claim ends done or failed exactly once, with exactly one final assessment.
  *
- * Durability: every function that returns DC_OK after writing has committed durably
- * (SQLite: WAL with synchronous=FULL; claiming is BEGIN IMMEDIATE; a busy database is waited on
- * up to busy_timeout_ms). Nothing is ever deleted: a claim, its video, its assessment and its
+ * Durability: every function that returns DC_OK after writing a claim, a result, a review, an
+ * audit row or a key has committed durably (SQLite: the WAL is fsynced past the commit before the
+ * call returns; threads that commit together share one fsync, see src/store/store_sqlite_shared.h.
+ * Claiming, heartbeats and releases are not waited for: lost to a power failure, they are a job
+ * that runs again). Claiming is BEGIN IMMEDIATE; a database busy in another process is waited on
+ * up to busy_timeout_ms. Nothing is ever deleted: a claim, its video, its assessment and its
  * audit rows stay (the audit table refuses UPDATE and DELETE with triggers).
  *
  * Errors: every function returns a dc_error_class and fills *st (st may be NULL):

@@ -172,6 +172,29 @@ void store_audit_seal(dc_audit_row *row, int64_t prev_seq, const char *prev_hash
 /* The hash a row should have given its fields and prev_hash (hex into out[65]). */
 void store_audit_hash(const dc_audit_row *row, char out[65]);
 
+/* ---- rows (store_rows.c) ----------------------------------------------------------------------- */
+
+/* One result row of a backend: column col as text (NUL-terminated into dst[size], "" for NULL)
+ * or as a number (0 for NULL; a boolean is 1 or 0). src and index are the backend's. */
+typedef struct store_row {
+    void (*text)(const struct store_row *r, int col, char *dst, size_t size);
+    int64_t (*i64)(const struct store_row *r, int col);
+    const void *src;
+    int index;
+} store_row;
+
+/* Columns policy_id, claimant, plate, location, reported_damage from column first on. */
+void store_row_fields(const store_row *r, int first, dc_claim_fields *f);
+/* Columns id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader,
+ * policy_id, claimant, plate, location, reported_damage, attempts, error_class, error_message,
+ * priority, severity, last_decision, created_ms, updated_ms. */
+void store_row_claim(const store_row *r, dc_store_claim *c);
+/* Columns seq, at, actor, action, claim_id, before, after, reason, model, prompt_version,
+ * rules_version, video_sha256, prev_hash, hash. */
+void store_row_audit(const store_row *r, dc_audit_row *a);
+/* Columns id, name, role, revoked, created_ms, revoked_ms, hash (hash may be NULL: not read). */
+void store_row_key(const store_row *r, dc_store_key *k, char *hash);
+
 /* Checks a review's fields: DC_ERR_INPUT with a message naming the field. */
 dc_error_class store_review_check(const dc_store_review *r, dc_status *st);
 

@@ -15,36 +15,46 @@
 
 #include "store_pg_internal.h"
 
-/* pg_advisory_xact_lock key of the audit chain ("dashclaim audit"). */
-#define AUDIT_LOCK_KEY "6442451911262184558"
+const char store_pg_audit_insert_sql[] =
+    "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, reason, model,"
+    " prompt_version, rules_version, video_sha256, prev_hash, hash)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)";
+
+void store_pg_audit_seal_after(const PGresult *last, dc_audit_row *row) {
+    int64_t prev_seq = 0;
+    char prev_hash[65] = "";
+    if (PQntuples(last) == 1) {
+        prev_seq = store_pg_col_i64(last, 0, 0);
+        store_pg_col(last, 0, 1, prev_hash, sizeof prev_hash);
+    }
+    store_audit_seal(row, prev_seq, prev_hash);
+}
+
+void store_pg_audit_params(const dc_audit_row *row, char seq[24], const char *p[14]) {
+    snprintf(seq, 24, "%" PRId64, row->seq);
+    const char *v[14] = {seq,           row->at,     row->actor,          row->action,
+                         row->claim_id, row->before, row->after,          row->reason,
+                         row->model,    row->prompt_version, row->rules_version,
+                         row->video_sha256, row->prev_hash, row->hash};
+    memcpy(p, v, sizeof v);
+}
 
 dc_error_class store_pg_audit_append_tx(store_pg *pg, dc_audit_row *row, dc_status *st,
                                         bool *lost) {
-    dc_error_class rc =
-        store_pg_run(pg, "SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY ")", 0, NULL, st, lost);
+    /* The lock first, the read in the next statement: its snapshot is taken after the lock is
+     * granted (see the top of this file). One round trip for both. */
+    store_pg_stmt q[] = {{STORE_PG_AUDIT_LOCK_SQL, 0, NULL, NULL, NULL},
+                         {STORE_PG_AUDIT_LAST_SQL, 0, NULL, NULL, NULL}};
+    PGresult *r[2];
+    dc_error_class rc = store_pg_pipeline(pg, 2, q, r, st, lost);
     if (rc != DC_OK) return rc;
-    PGresult *r = store_pg_exec(pg, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", 0,
-                                NULL, st, lost);
-    if (!r) return st->code;
-    int64_t prev_seq = 0;
-    char prev_hash[65] = "";
-    if (PQntuples(r) == 1) {
-        prev_seq = store_pg_col_i64(r, 0, 0);
-        store_pg_col(r, 0, 1, prev_hash, sizeof prev_hash);
-    }
-    PQclear(r);
-    store_audit_seal(row, prev_seq, prev_hash);
+    store_pg_audit_seal_after(r[1], row);
+    PQclear(r[0]);
+    PQclear(r[1]);
     char seq[24];
-    snprintf(seq, sizeof seq, "%" PRId64, row->seq);
-    const char *p[] = {seq,           row->at,     row->actor,          row->action,
-                       row->claim_id, row->before, row->after,          row->reason,
-                       row->model,    row->prompt_version, row->rules_version,
-                       row->video_sha256, row->prev_hash, row->hash};
-    return store_pg_run(pg,
-                        "INSERT INTO audit (seq, at, actor, action, claim_id, before, after,"
-                        " reason, model, prompt_version, rules_version, video_sha256, prev_hash,"
-                        " hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
-                        14, p, st, lost);
+    const char *p[14];
+    store_pg_audit_params(row, seq, p);
+    return store_pg_run(pg, store_pg_audit_insert_sql, 14, p, st, lost);
 }
 
 typedef struct {
@@ -100,22 +110,8 @@ static dc_error_class list_op(store_pg *pg, void *arg, dc_status *st, bool *lost
     if (!r) return st->code;
     int n = PQntuples(r);
     for (int i = 0; i < n && i < a->max; i++) {
-        dc_audit_row *x = &a->rows[i];
-        memset(x, 0, sizeof *x);
-        x->seq = store_pg_col_i64(r, i, 0);
-        store_pg_col(r, i, 1, x->at, sizeof x->at);
-        store_pg_col(r, i, 2, x->actor, sizeof x->actor);
-        store_pg_col(r, i, 3, x->action, sizeof x->action);
-        store_pg_col(r, i, 4, x->claim_id, sizeof x->claim_id);
-        store_pg_col(r, i, 5, x->before, sizeof x->before);
-        store_pg_col(r, i, 6, x->after, sizeof x->after);
-        store_pg_col(r, i, 7, x->reason, sizeof x->reason);
-        store_pg_col(r, i, 8, x->model, sizeof x->model);
-        store_pg_col(r, i, 9, x->prompt_version, sizeof x->prompt_version);
-        store_pg_col(r, i, 10, x->rules_version, sizeof x->rules_version);
-        store_pg_col(r, i, 11, x->video_sha256, sizeof x->video_sha256);
-        store_pg_col(r, i, 12, x->prev_hash, sizeof x->prev_hash);
-        store_pg_col(r, i, 13, x->hash, sizeof x->hash);
+        store_row row = store_pg_row(r, i);
+        store_row_audit(&row, &a->rows[i]);
     }
     *a->count = n < a->max ? n : a->max;
     PQclear(r);
@@ -134,14 +130,8 @@ dc_error_class store_pg_audit_list(void *self, const char *claim_id, int64_t aft
 #define KEY_COLS "id, name, role, revoked, created_ms, revoked_ms, hash"
 
 static void read_key(const PGresult *r, int i, dc_store_key *k, char *hash) {
-    memset(k, 0, sizeof *k);
-    store_pg_col(r, i, 0, k->id, sizeof k->id);
-    store_pg_col(r, i, 1, k->name, sizeof k->name);
-    k->role = (dc_role)store_pg_col_i64(r, i, 2);
-    k->revoked = strcmp(PQgetvalue(r, i, 3), "t") == 0;
-    k->created_ms = store_pg_col_i64(r, i, 4);
-    k->revoked_ms = store_pg_col_i64(r, i, 5);
-    if (hash) store_pg_col(r, i, 6, hash, 65);
+    store_row row = store_pg_row(r, i);
+    store_row_key(&row, k, hash);
 }
 
 typedef struct {

@@ -19,27 +19,8 @@
     " error_message, priority, severity, last_decision, created_ms, updated_ms"
 
 static void read_claim(const PGresult *r, int i, dc_store_claim *c) {
-    memset(c, 0, sizeof *c);
-    store_pg_col(r, i, 0, c->id, sizeof c->id);
-    c->state = (dc_claim_state)store_pg_col_i64(r, i, 1);
-    store_pg_col(r, i, 2, c->video_sha256, sizeof c->video_sha256);
-    c->video_bytes = store_pg_col_i64(r, i, 3);
-    store_pg_col(r, i, 4, c->content_type, sizeof c->content_type);
-    store_pg_col(r, i, 5, c->idempotency_key, sizeof c->idempotency_key);
-    store_pg_col(r, i, 6, c->uploader, sizeof c->uploader);
-    store_pg_col(r, i, 7, c->fields.policy_id, sizeof c->fields.policy_id);
-    store_pg_col(r, i, 8, c->fields.claimant, sizeof c->fields.claimant);
-    store_pg_col(r, i, 9, c->fields.plate, sizeof c->fields.plate);
-    store_pg_col(r, i, 10, c->fields.location, sizeof c->fields.location);
-    store_pg_col(r, i, 11, c->fields.reported_damage, sizeof c->fields.reported_damage);
-    c->attempts = (int)store_pg_col_i64(r, i, 12);
-    c->error_class = (dc_error_class)store_pg_col_i64(r, i, 13);
-    store_pg_col(r, i, 14, c->error_message, sizeof c->error_message);
-    c->review_priority = (int)store_pg_col_i64(r, i, 15);
-    c->severity = (int)store_pg_col_i64(r, i, 16);
-    store_pg_col(r, i, 17, c->last_decision, sizeof c->last_decision);
-    c->created_ms = store_pg_col_i64(r, i, 18);
-    c->updated_ms = store_pg_col_i64(r, i, 19);
+    store_row row = store_pg_row(r, i);
+    store_row_claim(&row, c);
 }
 
 dc_error_class store_pg_claim_read(store_pg *pg, const char *id, dc_store_claim *out,

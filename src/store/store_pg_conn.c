@@ -137,6 +137,8 @@ bool store_pg_failure_is_lost(PGconn *conn, const PGresult *res) {
            strcmp(state, "25P03") == 0;
 }
 
+static PGresult *checked(store_pg *pg, PGresult *res, dc_status *st, bool *lost);
+
 PGresult *store_pg_exec(store_pg *pg, const char *sql, int nparams, const char *const *params,
                         dc_status *st, bool *lost) {
     return store_pg_execv(pg, sql, nparams, params, NULL, NULL, false, st, lost);
@@ -153,6 +155,11 @@ PGresult *store_pg_execv(store_pg *pg, const char *sql, int nparams, const char 
     }
     PGresult *res =
         PQexecParams(pg->conn, sql, nparams, NULL, params, lengths, formats, result_binary ? 1 : 0);
+    return checked(pg, res, st, lost);
+}
+
+/* res itself when it is a success; otherwise NULL (res cleared) with *st and *lost filled. */
+static PGresult *checked(store_pg *pg, PGresult *res, dc_status *st, bool *lost) {
     ExecStatusType s = PQresultStatus(res);
     if (res && (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)) return res;
     bool gone = store_pg_failure_is_lost(pg->conn, res);
@@ -180,6 +187,78 @@ dc_error_class store_pg_run(store_pg *pg, const char *sql, int nparams,
     if (!r) return st ? st->code : DC_ERR_RESOURCE;
     PQclear(r);
     return DC_OK;
+}
+
+dc_error_class store_pg_pipeline(store_pg *pg, int n, const store_pg_stmt *q, PGresult **res,
+                                 dc_status *st, bool *lost) {
+    if (lost) *lost = false;
+    for (int i = 0; i < n; i++) res[i] = NULL;
+    if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
+        if (lost) *lost = true;
+        return dc_fail(st, DC_ERR_RESOURCE, "not connected to the database");
+    }
+    PGconn *c = pg->conn;
+    if (PQenterPipelineMode(c) != 1) {
+        if (lost) *lost = PQstatus(c) != CONNECTION_OK;
+        return dc_fail(st, DC_ERR_RESOURCE, "store: database %s: cannot enter pipeline mode: %s",
+                       pg->url_safe, PQerrorMessage(c));
+    }
+    int sent = 0;
+    while (sent < n && PQsendQueryParams(c, q[sent].sql, q[sent].nparams, NULL, q[sent].params,
+                                         q[sent].lengths, q[sent].formats, 0) == 1)
+        sent++;
+    bool synced = PQpipelineSync(c) == 1;
+    /* Every statement sent has one result (then NULL); after an error the rest of the batch
+     * comes back PGRES_PIPELINE_ABORTED. The first failure is the one reported. */
+    dc_error_class rc = DC_OK;
+    for (int i = 0; i < sent; i++) {
+        PGresult *r = PQgetResult(c);
+        if (!r) { /* the connection broke */
+            if (rc == DC_OK) {
+                if (lost) *lost = true;
+                rc = dc_fail(st, DC_ERR_RESOURCE, "store: database %s: connection lost",
+                             pg->url_safe);
+            }
+            break;
+        }
+        PGresult *extra; /* a statement's results end with a NULL (no second result here) */
+        while ((extra = PQgetResult(c)) != NULL) PQclear(extra);
+        if (PQresultStatus(r) == PGRES_PIPELINE_ABORTED) {
+            PQclear(r);
+            continue;
+        }
+        if (rc != DC_OK) {
+            PQclear(r);
+            continue;
+        }
+        bool gone = false;
+        res[i] = checked(pg, r, st, &gone);
+        if (!res[i]) {
+            rc = st ? st->code : DC_ERR_RESOURCE;
+            if (lost) *lost = gone;
+        }
+    }
+    if (synced && PQstatus(c) == CONNECTION_OK) {
+        PGresult *r;
+        while ((r = PQgetResult(c)) && PQresultStatus(r) != PGRES_PIPELINE_SYNC) PQclear(r);
+        PQclear(r);
+    }
+    if (sent < n && rc == DC_OK) {
+        if (lost) *lost = PQstatus(c) != CONNECTION_OK;
+        rc = dc_fail(st, DC_ERR_RESOURCE, "store: database %s: sending: %s", pg->url_safe,
+                     PQerrorMessage(c));
+    }
+    if (PQexitPipelineMode(c) != 1 && rc == DC_OK) {
+        if (lost) *lost = true;
+        rc = dc_fail(st, DC_ERR_RESOURCE, "store: database %s: pipeline left unfinished",
+                     pg->url_safe);
+    }
+    if (rc != DC_OK)
+        for (int i = 0; i < n; i++) {
+            PQclear(res[i]);
+            res[i] = NULL;
+        }
+    return rc;
 }
 
 dc_error_class store_pg_begin(store_pg *pg, dc_status *st, bool *lost) {
@@ -213,6 +292,23 @@ void store_pg_col(const PGresult *r, int row, int col, char *dst, size_t size) {
 
 int64_t store_pg_col_i64(const PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static void row_text(const store_row *r, int col, char *dst, size_t size) {
+    store_pg_col(r->src, r->index, col, dst, size);
+}
+
+static int64_t row_i64(const store_row *r, int col) {
+    const PGresult *res = r->src;
+    if (PQgetisnull(res, r->index, col)) return 0;
+    const char *v = PQgetvalue(res, r->index, col);
+    if (!strcmp(v, "t")) return 1; /* boolean */
+    if (!strcmp(v, "f")) return 0;
+    return strtoll(v, NULL, 10);
+}
+
+store_row store_pg_row(const PGresult *r, int index) {
+    return (store_row){.text = row_text, .i64 = row_i64, .src = r, .index = index};
 }
 
 void store_pg_rollback(store_pg *pg) {

@@ -106,6 +106,21 @@ int store_pg_schema_version(void);
 PGresult *store_pg_execv(store_pg *pg, const char *sql, int nparams, const char *const *params,
                          const int *lengths, const int *formats, bool result_binary,
                          dc_status *st, bool *lost);
+/* Statements sent together in one round trip (libpq pipeline mode). */
+typedef struct {
+    const char *sql;
+    int nparams;
+    const char *const *params;
+    const int *lengths; /* NULL = text */
+    const int *formats; /* NULL = text */
+} store_pg_stmt;
+/* Sends n statements at once and reads their results: res[i] gets statement i's result, or NULL
+ * when it failed or did not run (a statement after a failed one does not). DC_OK when all ran;
+ * otherwise *st says why the first failure failed (as store_pg_execv), and *lost whether the
+ * connection went away. The caller PQclears every non-NULL res[i]. Result sets must be small
+ * (the connection stays in blocking mode). */
+dc_error_class store_pg_pipeline(store_pg *pg, int n, const store_pg_stmt *q, PGresult **res,
+                                 dc_status *st, bool *lost);
 /* Runs fn(pg, arg, st, &lost), and once more after a reconnect when the connection went away
  * during the first run. fn must be safe to repeat (see the top of this file). */
 dc_error_class store_pg_retry(store_pg *pg, dc_error_class (*fn)(store_pg *, void *, dc_status *,
@@ -117,9 +132,20 @@ dc_error_class store_pg_commit(store_pg *pg, dc_status *st, bool *lost);
 /* Text of a column ("" for NULL), copied into dst[size]. */
 void store_pg_col(const PGresult *r, int row, int col, char *dst, size_t size);
 int64_t store_pg_col_i64(const PGresult *r, int row, int col);
+/* Row index of r for the shared row readers (store_rows.c); a boolean column reads as 1 or 0. */
+store_row store_pg_row(const PGresult *r, int index);
 
 /* ---- the store_ops of this backend, one file per concern ------------------------------ */
 
+/* The audit append in pieces, for a caller that sends them with other statements: the lock,
+ * then (a later statement, so that its snapshot follows the lock) the last row; the row sealed
+ * after it (store_pg_audit_seal_after), then inserted with store_pg_audit_params. */
+#define STORE_PG_AUDIT_LOCK_SQL "SELECT pg_advisory_xact_lock(6442451911262184558)"
+#define STORE_PG_AUDIT_LAST_SQL "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
+extern const char store_pg_audit_insert_sql[];
+void store_pg_audit_seal_after(const PGresult *last, dc_audit_row *row);
+/* The 14 parameters of store_pg_audit_insert_sql (seq is written into seq[24]). */
+void store_pg_audit_params(const dc_audit_row *row, char seq[24], const char *p[14]);
 /* Appends row to the audit chain inside the caller's transaction: an advisory lock held to the
  * end of the transaction serialises appenders, then the last row's seq and hash are read
  * (store_pg_audit.c). */

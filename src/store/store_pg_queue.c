@@ -56,30 +56,20 @@ typedef struct {
     int requeued, failed;
 } rescue_counts;
 
-/* The claims whose lease has expired: a cheap look first, outside any transaction. *scan_at gets
- * the time the look was taken as (text), *turn whether this caller won the turn (only then is
- * there anything to look at). */
-static dc_error_class expired_ids(store_pg *pg, bool everything, char (*ids)[DC_STORE_ID_LEN],
-                                  int max, int *n, char *scan_at, size_t scan_at_size, bool *turn,
-                                  dc_status *st, bool *lost) {
+/* Our turn to look for expired leases? One statement that changes nothing unless a second has
+ * passed; it returns swept_to when we won. (Taking swept_to here and passing it on as a constant
+ * matters: joined in one statement, the planner may drive the scan from the jobs side, through
+ * every dead entry.) */
+static const char rescue_turn_sql[] = "UPDATE queue_rescue SET last_at = now()"
+                                      " WHERE last_at <= now() - interval '" RESCUE_EVERY "'"
+                                      " RETURNING swept_to";
+
+/* The claims whose lease has expired since swept_to (minus the margin), outside any
+ * transaction. *scan_at gets the time the look was taken as (text). */
+static dc_error_class expired_ids(store_pg *pg, const char *swept_to,
+                                  char (*ids)[DC_STORE_ID_LEN], int max, int *n, char *scan_at,
+                                  size_t scan_at_size, dc_status *st, bool *lost) {
     *n = 0;
-    *turn = everything;
-    char swept_to[64] = "-infinity";
-    if (!everything) {
-        /* Our turn? One statement that changes nothing unless a second has passed. (Taking
-         * swept_to here and passing it on as a constant matters: joined in one statement, the
-         * planner may drive the scan from the jobs side, through every dead entry.) */
-        PGresult *t = store_pg_exec(pg,
-                                    "UPDATE queue_rescue SET last_at = now()"
-                                    " WHERE last_at <= now() - interval '" RESCUE_EVERY "'"
-                                    " RETURNING swept_to",
-                                    0, NULL, st, lost);
-        if (!t) return st->code;
-        *turn = PQntuples(t) == 1;
-        if (*turn) store_pg_col(t, 0, 0, swept_to, sizeof swept_to);
-        PQclear(t);
-        if (!*turn) return DC_OK;
-    }
     /* The array holds at most 64 ids: claim ids are [a-z0-9_], so its text needs no unquoting. */
     const char *p[] = {swept_to};
     PGresult *r = store_pg_exec(
@@ -166,14 +156,13 @@ static dc_error_class rescue_one_tx(store_pg *pg, const char *claim_id, rescue_c
     return rc;
 }
 
-static dc_error_class rescue(store_pg *pg, bool everything, rescue_counts *c, dc_status *st,
-                             bool *lost) {
+/* Rescues the expired leases after swept_to ("-infinity": all), once the turn is ours. */
+static dc_error_class rescue_from(store_pg *pg, const char *swept_to, rescue_counts *c,
+                                  dc_status *st, bool *lost) {
     char ids[64][DC_STORE_ID_LEN], scan_at[64];
     int n = 0;
-    bool turn = false;
-    dc_error_class rc =
-        expired_ids(pg, everything, ids, 64, &n, scan_at, sizeof scan_at, &turn, st, lost);
-    if (rc != DC_OK || !turn) return rc;
+    dc_error_class rc = expired_ids(pg, swept_to, ids, 64, &n, scan_at, sizeof scan_at, st, lost);
+    if (rc != DC_OK) return rc;
     /* A sweep that saw fewer than its limit saw everything up to scan_at. */
     bool complete = n < 64;
     if (n == 0) return complete ? advance_sweep(pg, scan_at, st, lost) : DC_OK;
@@ -186,6 +175,19 @@ static dc_error_class rescue(store_pg *pg, bool everything, rescue_counts *c, dc
     c->requeued += mine.requeued;
     c->failed += mine.failed;
     return DC_OK;
+}
+
+/* everything: every running job (dc_store_jobs_rescue), whoever's turn it is. */
+static dc_error_class rescue(store_pg *pg, bool everything, rescue_counts *c, dc_status *st,
+                             bool *lost) {
+    if (everything) return rescue_from(pg, "-infinity", c, st, lost);
+    PGresult *t = store_pg_exec(pg, rescue_turn_sql, 0, NULL, st, lost);
+    if (!t) return st->code;
+    char swept_to[64] = "";
+    bool turn = PQntuples(t) == 1;
+    if (turn) store_pg_col(t, 0, 0, swept_to, sizeof swept_to);
+    PQclear(t);
+    return turn ? rescue_from(pg, swept_to, c, st, lost) : DC_OK;
 }
 
 typedef struct {
@@ -213,20 +215,8 @@ dc_error_class store_pg_jobs_rescue(void *self, int *requeued, int *failed, dc_s
 
 /* ---- claim -------------------------------------------------------------------------------- */
 
-/* One claim scan over ids after `after`. *seq_last gets the sequence's last value and
- * *delayed_min the smallest queued id after `after` still waiting out its retry delay (0: none),
- * for the hint (see claim_op). */
-static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t after,
-                                  dc_store_job *job, bool *got, int64_t *seq_last,
-                                  int64_t *delayed_min, dc_status *st, bool *lost) {
-    char lease[16], hint[24], now[24];
-    snprintf(lease, sizeof lease, "%d", pg->opts.lease_sec);
-    snprintf(hint, sizeof hint, "%" PRId64, after);
-    snprintf(now, sizeof now, "%" PRId64, store_now_ms());
-    const char *p[] = {worker, lease, hint, now};
-    PGresult *r = store_pg_exec(
-        pg,
-        "WITH picked AS ("
+/* The claim: River's CTE (see the top of this file), plus what the hint needs. */
+static const char claim_sql[] = "WITH picked AS ("
         "  SELECT id FROM jobs WHERE state = 0 AND id > $3 AND run_after <= now()"
         "  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED),"
         " claimed AS ("
@@ -246,9 +236,32 @@ static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t afte
         "         (extract(epoch FROM claimed.lease_until) * 1000)::bigint,"
         "         c.video_sha256, c.policy_id, c.claimant, c.plate, c.location,"
         "         c.reported_damage"
-        "  FROM claimed JOIN c ON c.id = claimed.claim_id) r ON true",
-        4, p, st, lost);
-    if (!r) return st->code;
+        "  FROM claimed JOIN c ON c.id = claimed.claim_id) r ON true";
+
+/* One claim scan over ids after `after`. *seq_last gets the sequence's last value and
+ * *delayed_min the smallest queued id after `after` still waiting out its retry delay (0: none),
+ * for the hint (see claim_op). With turn (not NULL), the rescue turn is asked in the same round
+ * trip, before the scan: *turn says whether it was won, and swept_to[64] then where to look from. */
+static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t after,
+                                  dc_store_job *job, bool *got, int64_t *seq_last,
+                                  int64_t *delayed_min, bool *turn, char *swept_to,
+                                  dc_status *st, bool *lost) {
+    char lease[16], hint[24], now[24];
+    snprintf(lease, sizeof lease, "%d", pg->opts.lease_sec);
+    snprintf(hint, sizeof hint, "%" PRId64, after);
+    snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+    const char *p[] = {worker, lease, hint, now};
+    store_pg_stmt q[] = {{rescue_turn_sql, 0, NULL, NULL, NULL}, {claim_sql, 4, p, NULL, NULL}};
+    PGresult *res[2] = {NULL, NULL};
+    dc_error_class rc = turn ? store_pg_pipeline(pg, 2, q, res, st, lost)
+                             : store_pg_pipeline(pg, 1, q + 1, res + 1, st, lost);
+    if (rc != DC_OK) return rc;
+    if (turn) {
+        *turn = PQntuples(res[0]) == 1;
+        if (*turn) store_pg_col(res[0], 0, 0, swept_to, 64);
+        PQclear(res[0]);
+    }
+    PGresult *r = res[1];
     *seq_last = store_pg_col_i64(r, 0, 11);
     *delayed_min = store_pg_col_i64(r, 0, 12);
     if (!PQgetisnull(r, 0, 0)) {
@@ -263,11 +276,8 @@ static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t afte
         job->charged = (int)store_pg_col_i64(r, 0, 3);
         job->lease_until_ms = store_pg_col_i64(r, 0, 4);
         store_pg_col(r, 0, 5, job->video_sha256, sizeof job->video_sha256);
-        store_pg_col(r, 0, 6, job->fields.policy_id, sizeof job->fields.policy_id);
-        store_pg_col(r, 0, 7, job->fields.claimant, sizeof job->fields.claimant);
-        store_pg_col(r, 0, 8, job->fields.plate, sizeof job->fields.plate);
-        store_pg_col(r, 0, 9, job->fields.location, sizeof job->fields.location);
-        store_pg_col(r, 0, 10, job->fields.reported_damage, sizeof job->fields.reported_damage);
+        store_row row = store_pg_row(r, 0);
+        store_row_fields(&row, 6, &job->fields);
         store_copy(job->worker, sizeof job->worker, worker);
         *got = true;
     }
@@ -283,9 +293,7 @@ typedef struct {
 
 static dc_error_class claim_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
     claim_arg *a = arg;
-    rescue_counts c = {0, 0};
-    dc_error_class rc = rescue(pg, false, &c, st, lost);
-    if (rc != DC_OK) return rc;
+    dc_error_class rc;
     /* Listening is what makes it safe to move the hint past ids that had nothing to claim: a
      * job that commits after this scan's snapshot notifies its id, and the next scan starts
      * below it. Notifications read so far are covered by this scan. */
@@ -296,10 +304,26 @@ static dc_error_class claim_op(store_pg *pg, void *arg, dc_status *st, bool *los
     if (pg->notified_min <= from) from = pg->notified_min - 1;
     pg->notified_min = INT64_MAX;
     int64_t seq_last = 0, delayed_min = 0;
-    rc = claim_after(pg, a->worker, from, a->job, a->got, &seq_last, &delayed_min, st, lost);
+    /* The rescue turn rides with the scan (one round trip). Expired leases are rescued after
+     * the scan, so a job rescued now is claimed by the next scan: at once, below, when this one
+     * found nothing. */
+    bool turn = false;
+    char swept_to[64] = "";
+    rc = claim_after(pg, a->worker, from, a->job, a->got, &seq_last, &delayed_min, &turn,
+                     swept_to, st, lost);
     if (rc != DC_OK) {
         pg->notified_min = from + 1; /* nothing was covered: scan from there again */
         return rc;
+    }
+    if (turn) {
+        rescue_counts c = {0, 0};
+        if ((rc = rescue_from(pg, swept_to, &c, st, lost)) != DC_OK) return rc;
+        if (!*a->got && c.requeued > 0) {
+            /* rescued ids are new (above the hint): a scan after `from` sees them */
+            rc = claim_after(pg, a->worker, from, a->job, a->got, &seq_last, &delayed_min, NULL,
+                             NULL, st, lost);
+            if (rc != DC_OK) return rc;
+        }
     }
     if (!*a->got && listening) {
         /* Nothing claimable after `from` at this snapshot: the next scan may start at the
@@ -313,7 +337,8 @@ static dc_error_class claim_op(store_pg *pg, void *arg, dc_status *st, bool *los
         /* Insurance, not the path: a scan from the start. When it is slow (dead entries vacuum
          * cannot remove behind an old snapshot), it runs less often, up to every 30 s. */
         double t0 = dc_now();
-        rc = claim_after(pg, a->worker, 0, a->job, a->got, &seq_last, &delayed_min, st, lost);
+        rc = claim_after(pg, a->worker, 0, a->job, a->got, &seq_last, &delayed_min, NULL, NULL,
+                         st, lost);
         pg->last_full_scan = dc_now();
         double took = pg->last_full_scan - t0;
         pg->full_scan_every_s = took > 0.005 ? (pg->full_scan_every_s * 2 > 30 ? 30
@@ -438,60 +463,98 @@ typedef struct {
     bool retried;
 } complete_arg;
 
-static dc_error_class put_artifact(store_pg *pg, const char *claim_id, const char *name,
-                                   const void *data, size_t len, dc_status *st, bool *lost) {
-    const char *p[] = {claim_id, name, data};
-    int lengths[] = {0, 0, (int)len};
-    int formats[] = {0, 0, 1};
-    PGresult *r = store_pg_execv(pg,
-                                 "INSERT INTO artifacts (claim_id, name, data) VALUES ($1, $2, $3)"
-                                 " ON CONFLICT (claim_id, name) DO UPDATE SET data = $3",
-                                 3, p, lengths, formats, false, st, lost);
-    if (!r) return st->code;
-    PQclear(r);
-    return DC_OK;
-}
+static const char artifact_sql[] =
+    "INSERT INTO artifacts (claim_id, name, data) VALUES ($1, $2, $3)"
+    " ON CONFLICT (claim_id, name) DO UPDATE SET data = $3";
 
+/* The fence and the claim's end in one statement: the job row is locked (and, under READ
+ * COMMITTED, re-read after any wait) only if this attempt still holds it running; everything else
+ * happens only when it does. Returns the job's charged attempts, or no row when fenced out. */
+static const char complete_sql[] =
+    "WITH f AS (SELECT charged FROM jobs WHERE claim_id = $1 AND state = 1 AND attempt = $2"
+    "           FOR UPDATE),"
+    " a AS (INSERT INTO assessments (claim_id, attempt, json, created_ms)"
+    "       SELECT $1, $2, $3, $4 FROM f),"
+    " j AS (DELETE FROM jobs WHERE claim_id = $1 AND EXISTS (SELECT 1 FROM f)),"
+    " c AS (UPDATE claims SET state = $5, error_class = $6, error_message = $7, priority = $8,"
+    "       severity = $9, attempts = f.charged, updated_ms = $4 FROM f WHERE claims.id = $1)"
+    "SELECT charged FROM f";
+
+#define MAX_COMPLETE_STMTS (6 + DC_MAX_EVIDENCE * 4)
+
+/* Two round trips (there were seven): BEGIN, the fenced completion, the artifacts, the audit
+ * lock and the audit chain's last row go together; then the sealed audit row and COMMIT, or a
+ * ROLLBACK when the attempt was fenced out (the artifacts written meanwhile go with it). */
 static dc_error_class complete_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
     complete_arg *a = arg;
     const dc_store_job *job = a->job;
     const dc_store_result *res = a->res;
     bool retried = a->retried;
     a->retried = true;
-    dc_error_class rc = store_pg_begin(pg, st, lost);
+    const dc_assessment *as = res->assessment;
+    bool failed = as->status == DC_CLAIM_FAILED;
+    dc_error_class cls = failed ? (as->error_class == DC_OK ? DC_ERR_INTERNAL : as->error_class)
+                                : DC_OK;
+    char at[16], now[24], stt[8], cl[8], pr[16], sv[16];
+    snprintf(at, sizeof at, "%d", job->attempt);
+    snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+    snprintf(stt, sizeof stt, "%d", (int)(failed ? DC_STATE_FAILED : DC_STATE_DONE));
+    snprintf(cl, sizeof cl, "%d", (int)cls);
+    snprintf(pr, sizeof pr, "%d", (int)as->review_priority);
+    snprintf(sv, sizeof sv, "%d", failed ? -1 : (int)as->severity);
+    const char *cp[] = {job->claim_id, at, res->assessment_json, now, stt, cl,
+                        failed ? as->error_message : "", pr, sv};
+    store_pg_stmt q[MAX_COMPLETE_STMTS];
+    char names[DC_MAX_EVIDENCE * 4 + 1][32];
+    const char *ap[DC_MAX_EVIDENCE * 4 + 1][3];
+    int alen[DC_MAX_EVIDENCE * 4 + 1][3], afmt[DC_MAX_EVIDENCE * 4 + 1][3];
+    int n = 0, na = 0;
+    q[n++] = (store_pg_stmt){"BEGIN", 0, NULL, NULL, NULL};
+    int fence = n;
+    q[n++] = (store_pg_stmt){complete_sql, 9, cp, NULL, NULL};
+    for (int i = -1; i < res->frame_count; i++) {
+        const void *data = i < 0 ? (const void *)res->report_html : res->frames_jpeg[i];
+        size_t len = i < 0 ? res->report_html_len : res->frames_jpeg_len[i];
+        if (!data) continue;
+        if (i >= 0) snprintf(names[na], sizeof names[na], "frame-%d.jpg", i);
+        const char *name = i < 0 ? "report.html" : names[na];
+        ap[na][0] = job->claim_id;
+        ap[na][1] = name;
+        ap[na][2] = data;
+        alen[na][0] = alen[na][1] = 0;
+        alen[na][2] = (int)len;
+        afmt[na][0] = afmt[na][1] = 0;
+        afmt[na][2] = 1;
+        q[n++] = (store_pg_stmt){artifact_sql, 3, ap[na], alen[na], afmt[na]};
+        na++;
+    }
+    int last = n + 1;
+    q[n++] = (store_pg_stmt){STORE_PG_AUDIT_LOCK_SQL, 0, NULL, NULL, NULL};
+    q[n++] = (store_pg_stmt){STORE_PG_AUDIT_LAST_SQL, 0, NULL, NULL, NULL};
+    PGresult *r[MAX_COMPLETE_STMTS];
+    dc_error_class rc = store_pg_pipeline(pg, n, q, r, st, lost);
     if (rc != DC_OK) return rc;
-    bool holds;
-    int charged = 0;
-    if ((rc = fence_tx(pg, job, &holds, &charged, st, lost)) != DC_OK) return rc;
+    bool holds = PQntuples(r[fence]) == 1;
+    dc_audit_row audit = *a->audit; /* sealed afresh on a retry */
+    if (holds) store_pg_audit_seal_after(r[last], &audit);
+    for (int i = 0; i < n; i++) PQclear(r[i]);
     if (!holds) {
         store_pg_rollback(pg);
         if (retried) return done_by(pg, job, false, a->accepted, st, lost);
         return DC_OK;
     }
-    const dc_assessment *as = res->assessment;
-    bool failed = as->status == DC_CLAIM_FAILED;
-    dc_error_class cls = failed ? (as->error_class == DC_OK ? DC_ERR_INTERNAL : as->error_class)
-                                : DC_OK;
-    dc_audit_row audit = *a->audit; /* sealed afresh on a retry */
-    if (res->report_html &&
-        (rc = put_artifact(pg, job->claim_id, "report.html", res->report_html,
-                           res->report_html_len, st, lost)) != DC_OK)
+    char seq[24];
+    const char *p[14];
+    store_pg_audit_params(&audit, seq, p);
+    store_pg_stmt fin[] = {{store_pg_audit_insert_sql, 14, p, NULL, NULL},
+                           {"COMMIT", 0, NULL, NULL, NULL}};
+    PGresult *fr[2];
+    if ((rc = store_pg_pipeline(pg, 2, fin, fr, st, lost)) != DC_OK) {
+        store_pg_rollback(pg);
         return rc;
-    for (int i = 0; i < res->frame_count; i++) {
-        if (!res->frames_jpeg[i]) continue;
-        char name[32];
-        snprintf(name, sizeof name, "frame-%d.jpg", i);
-        if ((rc = put_artifact(pg, job->claim_id, name, res->frames_jpeg[i],
-                               res->frames_jpeg_len[i], st, lost)) != DC_OK)
-            return rc;
     }
-    /* The audit row is appended last: its lock is then held only until the commit. */
-    rc = store_pg_finish_tx(pg, job->claim_id, job->attempt, charged, res->assessment_json,
-                            failed ? DC_STATE_FAILED : DC_STATE_DONE, cls,
-                            failed ? as->error_message : "", (int)as->review_priority,
-                            failed ? -1 : (int)as->severity, &audit, st, lost);
-    if (rc != DC_OK) return rc;
-    if ((rc = store_pg_commit(pg, st, lost)) != DC_OK) return rc;
+    PQclear(fr[0]);
+    PQclear(fr[1]);
     *a->audit = audit;
     *a->accepted = true;
     return DC_OK;

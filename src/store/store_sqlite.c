@@ -1,13 +1,15 @@
 /* The embedded SQLite backend: DIR/dashclaim.db and the content-addressed DIR/videos/.
  *
  * Guarantees and how they are kept:
- *   - Durable before 2xx: WAL with synchronous=FULL, so a COMMIT returns after the WAL is fsynced;
- *     videos are fsynced, renamed into place and their folder fsynced before the claim row that
- *     names them is inserted.
+ *   - Durable before 2xx: a durable transaction returns after the WAL is fsynced past its commit
+ *     (group commit: one fsync serves every thread that committed before it started, see
+ *     store_sqlite_shared.h); videos are fsynced, renamed into place and their folder fsynced
+ *     before the claim row that names them is inserted.
  *   - One writer at a time, no lost updates: every write is a BEGIN IMMEDIATE transaction (the
  *     write lock is taken up front, so two claimers never both read "queued" and both take the
- *     job, and no transaction ever has to upgrade a read lock and deadlock); a locked database is
- *     waited on up to busy_timeout_ms.
+ *     job, and no transaction ever has to upgrade a read lock and deadlock); threads of one
+ *     process queue on a mutex first, and a database locked by another process is waited on up
+ *     to busy_timeout_ms.
  *   - Fencing: complete, fail, release and heartbeat re-read the job row in their transaction and
  *     act only when it is still running under the caller's attempt number.
  *   - One final assessment: assessments.claim_id is the primary key, and the claim's final state,
@@ -40,6 +42,7 @@
 #include <unistd.h>
 
 #include "store_internal.h"
+#include "store_sqlite_shared.h"
 
 enum {
     Q_LAST_AUDIT,
@@ -194,7 +197,12 @@ typedef struct {
     char dir[PATH_MAX];
     char videos[PATH_MAX + 16];
     sqlite3_stmt *q[Q_COUNT];
-    bool sync_full; /* the connection's current synchronous setting */
+    sq_shared *g;    /* this process's writer lock and group commit for the file */
+    bool locked;     /* holds g's writer lock (inside a write transaction) */
+    bool durable;    /* the open transaction waits for its fsync at commit */
+    double busy_since;
+    unsigned seed;
+    int wal_pages;   /* the WAL's size after this connection's last commit (on_wal) */
 } sq;
 
 /* ---- plumbing ------------------------------------------------------------------------------- */
@@ -231,6 +239,19 @@ static void col_text(sqlite3_stmt *q, int i, char *dst, size_t size) {
     store_copy(dst, size, t ? (const char *)t : "");
 }
 
+/* The statement's current row for the shared row readers (store_rows.c). */
+static void row_text(const store_row *r, int col, char *dst, size_t size) {
+    col_text((sqlite3_stmt *)r->src, col, dst, size);
+}
+
+static int64_t row_i64(const store_row *r, int col) {
+    return sqlite3_column_int64((sqlite3_stmt *)r->src, col);
+}
+
+static store_row row_of(sqlite3_stmt *q) {
+    return (store_row){.text = row_text, .i64 = row_i64, .src = q};
+}
+
 /* Runs a statement that returns no rows; done with it afterwards. */
 static dc_error_class run(sq *s, sqlite3_stmt *q, const char *what, dc_status *st) {
     int rc = sqlite3_step(q);
@@ -247,36 +268,92 @@ static dc_error_class exec(sq *s, const char *sql, dc_status *st) {
     return rc;
 }
 
-/* Durability per transaction. Everything a 2xx or a result depends on commits with
- * synchronous=FULL (the WAL is fsynced before COMMIT returns). Taking a job, renewing its lease,
- * releasing it and queueing expired leases again commit with NORMAL: safe against a killed process
- * (the WAL is written before COMMIT returns), and after a power loss the database is a prefix of
- * its history (the next FULL commit's fsync covers every frame before it), in which a lost claim
- * or lease renewal is simply a job that runs again. This halves the fsyncs per job. */
-static dc_error_class set_sync(sq *s, bool full, dc_status *st) {
-    if (s->sync_full == full) return DC_OK;
-    dc_error_class rc = exec(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", st);
-    if (rc == DC_OK) s->sync_full = full;
+/* Durability per transaction. Every transaction commits with synchronous=NORMAL: its WAL frames
+ * are written before COMMIT returns (safe against a killed process) and the write lock is released
+ * at once. One that anything behind a 2xx or a result depends on ("durable": begin()) then waits
+ * in commit() until the WAL is fsynced past it, sharing that fsync with the commits of the other
+ * threads (group commit, store_sqlite_shared.h; as durable as synchronous=FULL, which fsynced
+ * once per transaction inside the write lock). Taking a job, renewing its lease, releasing it and
+ * queueing expired leases again do not wait: after a power loss the database is a prefix of its
+ * history (the next durable commit's fsync covers every frame before it), in which a lost claim
+ * or lease renewal is simply a job that runs again.
+ *
+ * Every write transaction of this process also holds the shared writer lock from BEGIN to
+ * COMMIT or ROLLBACK, so threads take turns without SQLite's sleeping busy handler. */
+static dc_error_class begin_sync(sq *s, bool durable, dc_status *st) {
+    sq_shared_write_lock(s->g);
+    s->locked = true;
+    s->durable = durable;
+    dc_error_class rc = exec(s, "BEGIN IMMEDIATE", st);
+    if (rc != DC_OK) {
+        s->locked = false;
+        sq_shared_write_unlock(s->g);
+    }
     return rc;
-}
-
-static dc_error_class begin_sync(sq *s, bool full, dc_status *st) {
-    dc_error_class rc = set_sync(s, full, st);
-    return rc != DC_OK ? rc : exec(s, "BEGIN IMMEDIATE", st);
 }
 
 static dc_error_class begin(sq *s, dc_status *st) { return begin_sync(s, true, st); }
 
+static void write_unlock(sq *s) {
+    if (!s->locked) return;
+    s->locked = false;
+    sq_shared_write_unlock(s->g);
+}
+
+/* SQLite's automatic checkpoint (every 1000 WAL pages) would run inside COMMIT, holding the
+ * writer lock through its two fsyncs while every other thread waits; it is off (on_wal replaces
+ * it) and run here instead, after the lock is released, by one thread of the process at a time.
+ * PASSIVE: it copies what no reader still needs and never blocks a writer. With
+ * synchronous=NORMAL it fsyncs the WAL before copying and the database after. */
+#define SQ_CHECKPOINT_PAGES 1000
+
+static int on_wal(void *arg, sqlite3 *db, const char *name, int pages) {
+    (void)db;
+    (void)name;
+    ((sq *)arg)->wal_pages = pages;
+    return SQLITE_OK;
+}
+
+static void checkpoint_if_due(sq *s) {
+    if (s->wal_pages < SQ_CHECKPOINT_PAGES) return;
+    s->wal_pages = 0;
+    if (!sq_shared_checkpoint_begin(s->g)) return; /* another thread is at it */
+    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    sq_shared_checkpoint_end(s->g);
+}
+
 static dc_error_class commit(sq *s, dc_status *st) {
-    if (exec(s, "COMMIT", st) == DC_OK) return DC_OK;
+    dc_error_class rc = exec(s, "COMMIT", st);
     /* A failed COMMIT (disk full, I/O) leaves the transaction open: roll it back so that the
      * connection is usable for the next request. */
-    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return st ? st->code : DC_ERR_RESOURCE;
+    if (rc != DC_OK && !sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    uint64_t ticket = rc == DC_OK && s->durable ? sq_shared_committed(s->g) : 0;
+    write_unlock(s);
+    if (rc != DC_OK) return st ? st->code : DC_ERR_RESOURCE;
+    if (ticket) rc = sq_shared_sync(s->g, ticket, st);
+    checkpoint_if_due(s);
+    return rc;
 }
 
 static void rollback(sq *s) {
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    write_unlock(s);
+}
+
+/* Across processes a locked database is still waited on by SQLite: in short naps (0.1 ms
+ * doubling to 5 ms, with jitter) rather than its default 1 ... 100 ms, until busy_timeout_ms. */
+static int on_busy(void *arg, int count) {
+    sq *s = arg;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double t = (double)now.tv_sec + now.tv_nsec / 1e9;
+    if (count == 0) s->busy_since = t;
+    if ((t - s->busy_since) * 1000.0 >= s->opts.busy_timeout_ms) return 0;
+    long us = count < 6 ? 100L << count : 5000L;
+    us += (long)(rand_r(&s->seed) % (unsigned)(us / 2 + 1));
+    struct timespec nap = {0, us * 1000L};
+    nanosleep(&nap, NULL);
+    return 1;
 }
 
 /* Appends row inside the caller's transaction: the last row's seq and hash are read under the
@@ -315,27 +392,8 @@ static dc_error_class audit_append_tx(sq *s, dc_audit_row *row, dc_status *st) {
 }
 
 static void read_claim(sqlite3_stmt *q, dc_store_claim *c) {
-    memset(c, 0, sizeof *c);
-    col_text(q, 0, c->id, sizeof c->id);
-    c->state = (dc_claim_state)sqlite3_column_int(q, 1);
-    col_text(q, 2, c->video_sha256, sizeof c->video_sha256);
-    c->video_bytes = sqlite3_column_int64(q, 3);
-    col_text(q, 4, c->content_type, sizeof c->content_type);
-    col_text(q, 5, c->idempotency_key, sizeof c->idempotency_key);
-    col_text(q, 6, c->uploader, sizeof c->uploader);
-    col_text(q, 7, c->fields.policy_id, sizeof c->fields.policy_id);
-    col_text(q, 8, c->fields.claimant, sizeof c->fields.claimant);
-    col_text(q, 9, c->fields.plate, sizeof c->fields.plate);
-    col_text(q, 10, c->fields.location, sizeof c->fields.location);
-    col_text(q, 11, c->fields.reported_damage, sizeof c->fields.reported_damage);
-    c->attempts = sqlite3_column_int(q, 12);
-    c->error_class = (dc_error_class)sqlite3_column_int(q, 13);
-    col_text(q, 14, c->error_message, sizeof c->error_message);
-    c->review_priority = sqlite3_column_int(q, 15);
-    c->severity = sqlite3_column_int(q, 16);
-    col_text(q, 17, c->last_decision, sizeof c->last_decision);
-    c->created_ms = sqlite3_column_int64(q, 18);
-    c->updated_ms = sqlite3_column_int64(q, 19);
+    store_row r = row_of(q);
+    store_row_claim(&r, c);
 }
 
 /* ---- opening -------------------------------------------------------------------------------- */
@@ -350,6 +408,7 @@ static void sq_close(void *self) {
     if (!s) return;
     for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
+    sq_shared_put(s->g);
     free(s);
 }
 
@@ -385,7 +444,7 @@ static dc_error_class migrate(sq *s, dc_status *st) {
     else if (version > 1)
         rc = dc_fail(st, DC_ERR_INPUT, "store: %s/dashclaim.db has schema version %d, newer than "
                                        "this dashclaim (1)", s->dir, version);
-    if (rc != DC_OK) {
+    if (rc != DC_OK || version == 1) { /* (up to date: nothing to commit, no fsync to wait for) */
         rollback(s);
         return rc;
     }
@@ -422,13 +481,19 @@ dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o,
                      path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
-    s->sync_full = true;
+    s->seed = (unsigned)getpid() ^ (unsigned)(uintptr_t)s;
+    sqlite3_busy_handler(s->db, on_busy, s);
+    sqlite3_wal_hook(s->db, on_wal, s);
     sqlite3_extended_result_codes(s->db, 1);
+    /* synchronous = NORMAL: durable commits wait for the group fsync instead (begin_sync) */
     if ((rc = exec(s, "PRAGMA journal_mode = WAL", st)) ||
-        (rc = exec(s, "PRAGMA synchronous = FULL", st)) ||
+        (rc = exec(s, "PRAGMA synchronous = NORMAL", st)) ||
         (rc = exec(s, "PRAGMA foreign_keys = ON", st)))
         goto fail;
+    if (!(s->g = sq_shared_get(path, st))) {
+        rc = st ? st->code : DC_ERR_RESOURCE;
+        goto fail;
+    }
     if (!o->read_only) {
         if ((rc = migrate(s, st))) goto fail;
         remove_stale_uploads(s);
@@ -877,11 +942,8 @@ static dc_error_class job_claim(void *self, const char *worker, dc_store_job *jo
     job->charged = sqlite3_column_int(q, 1);
     job->lease_until_ms = sqlite3_column_int64(q, 2);
     col_text(q, 3, job->video_sha256, sizeof job->video_sha256);
-    col_text(q, 4, job->fields.policy_id, sizeof job->fields.policy_id);
-    col_text(q, 5, job->fields.claimant, sizeof job->fields.claimant);
-    col_text(q, 6, job->fields.plate, sizeof job->fields.plate);
-    col_text(q, 7, job->fields.location, sizeof job->fields.location);
-    col_text(q, 8, job->fields.reported_damage, sizeof job->fields.reported_damage);
+    store_row row = row_of(q);
+    store_row_fields(&row, 4, &job->fields);
     sqlite3_reset(q);
     store_copy(job->worker, sizeof job->worker, worker);
     if (set_claim_state(s, job->claim_id, DC_STATE_RUNNING, job->charged, st) != DC_OK) goto fail;
@@ -895,16 +957,19 @@ fail:
 
 static dc_error_class job_heartbeat(void *self, dc_store_job *job, bool *held, dc_status *st) {
     sq *s = self;
-    if (set_sync(s, false, st) != DC_OK) return st->code;
     sqlite3_stmt *q = prep(s, Q_HEARTBEAT, st);
     if (!q) return st->code;
     int64_t until = store_now_ms() + (int64_t)s->opts.lease_sec * 1000;
     sqlite3_bind_int64(q, 1, until);
     bind_text(q, 2, job->claim_id);
     sqlite3_bind_int(q, 3, job->attempt);
+    sq_shared_write_lock(s->g); /* one autocommit write: not durable, see begin_sync */
     dc_error_class rc = run(s, q, "renewing a lease", st);
+    int changes = sqlite3_changes(s->db);
+    sq_shared_write_unlock(s->g);
     if (rc != DC_OK) return rc;
-    *held = sqlite3_changes(s->db) == 1;
+    checkpoint_if_due(s);
+    *held = changes == 1;
     if (*held) job->lease_until_ms = until;
     return DC_OK;
 }
@@ -1159,22 +1224,8 @@ static dc_error_class audit_list(void *self, const char *claim_id, int64_t after
     sqlite3_bind_int(q, i, max);
     int r, n = 0;
     while (n < max && (r = sqlite3_step(q)) == SQLITE_ROW) {
-        dc_audit_row *a = &rows[n++];
-        memset(a, 0, sizeof *a);
-        a->seq = sqlite3_column_int64(q, 0);
-        col_text(q, 1, a->at, sizeof a->at);
-        col_text(q, 2, a->actor, sizeof a->actor);
-        col_text(q, 3, a->action, sizeof a->action);
-        col_text(q, 4, a->claim_id, sizeof a->claim_id);
-        col_text(q, 5, a->before, sizeof a->before);
-        col_text(q, 6, a->after, sizeof a->after);
-        col_text(q, 7, a->reason, sizeof a->reason);
-        col_text(q, 8, a->model, sizeof a->model);
-        col_text(q, 9, a->prompt_version, sizeof a->prompt_version);
-        col_text(q, 10, a->rules_version, sizeof a->rules_version);
-        col_text(q, 11, a->video_sha256, sizeof a->video_sha256);
-        col_text(q, 12, a->prev_hash, sizeof a->prev_hash);
-        col_text(q, 13, a->hash, sizeof a->hash);
+        store_row row = row_of(q);
+        store_row_audit(&row, &rows[n++]);
     }
     if (n < max && r != SQLITE_DONE) {
         sqlite3_reset(q);
@@ -1188,14 +1239,8 @@ static dc_error_class audit_list(void *self, const char *claim_id, int64_t after
 /* ---- keys ----------------------------------------------------------------------------------- */
 
 static void read_key(sqlite3_stmt *q, dc_store_key *k, char *hash) {
-    memset(k, 0, sizeof *k);
-    col_text(q, 0, k->id, sizeof k->id);
-    col_text(q, 1, k->name, sizeof k->name);
-    k->role = (dc_role)sqlite3_column_int(q, 2);
-    k->revoked = sqlite3_column_int(q, 3) != 0;
-    k->created_ms = sqlite3_column_int64(q, 4);
-    k->revoked_ms = sqlite3_column_int64(q, 5);
-    if (hash) col_text(q, 6, hash, 65);
+    store_row r = row_of(q);
+    store_row_key(&r, k, hash);
 }
 
 static dc_error_class key_insert(void *self, const dc_store_key *k, const char *hash,
