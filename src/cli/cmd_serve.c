@@ -22,63 +22,47 @@ static void serve_usage(FILE *f) {
             "                           the chosen one is printed)\n"
             "  --workers N              worker threads in this process (default 1; 0 = none, run\n"
             "                           `dashclaim worker` processes instead)\n"
-            "  --model M --mmproj P     the VLM (or DASHCLAIM_MODEL / DASHCLAIM_MMPROJ), loaded once\n"
-            "                           per worker thread\n"
             "  --http-threads N         HTTP thread pool (default 4)\n"
             "  --max-upload-mb N        largest video accepted (default 500)\n"
-            "  --timeout S              deadline per claim in seconds (default 600)\n"
             "  --connection-timeout S   idle HTTP connection timeout (default 30)\n"
             "  --max-connections N      total connections (default 512)\n"
-            "  --per-ip-connections N   connections per client address (default 128)\n"
-            "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
-            "                           the VLM's per-claim budgets and CPU threads (engine defaults)\n"
-            "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
-            "                           the VLM's per-claim budgets and CPU threads\n"
-            "  --scratch DIR            temporary files (default /tmp)\n");
+            "  --per-ip-connections N   connections per client address (default 128)\n");
+    cli_worker_help(f);
     cli_service_help(f);
 }
 
-enum { O_LISTEN = 1, O_WORKERS, O_MODEL, O_MMPROJ, O_HTTP, O_UPLOAD, O_TIMEOUT, O_CTIMEOUT,
-       O_MAXCONN, O_PERIP, O_SCRATCH, O_HELP, O_VTOK, O_FRAMES, O_NEWTOK, O_VTHREADS };
+enum { O_LISTEN = 1, O_WORKERS, O_HTTP, O_UPLOAD, O_CTIMEOUT, O_MAXCONN, O_PERIP, O_HELP };
 
 int cli_cmd_serve(int argc, char **argv) {
     cli_service svc;
     cli_service_init(&svc);
     dc_serve_options o;
     dc_serve_options_init(&o);
-    o.workers.model_path = getenv("DASHCLAIM_MODEL");
-    o.workers.mmproj_path = getenv("DASHCLAIM_MMPROJ");
+    cli_worker_init(&o.workers);
     static const struct option longs[] = {
         CLI_SERVICE_OPTIONS,
+        CLI_WORKER_OPTIONS,
         {"listen", required_argument, NULL, O_LISTEN},
         {"workers", required_argument, NULL, O_WORKERS},
-        {"model", required_argument, NULL, O_MODEL},
-        {"mmproj", required_argument, NULL, O_MMPROJ},
         {"http-threads", required_argument, NULL, O_HTTP},
         {"max-upload-mb", required_argument, NULL, O_UPLOAD},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
         {"connection-timeout", required_argument, NULL, O_CTIMEOUT},
         {"max-connections", required_argument, NULL, O_MAXCONN},
         {"per-ip-connections", required_argument, NULL, O_PERIP},
-        {"scratch", required_argument, NULL, O_SCRATCH},
-        {"visual-tokens", required_argument, NULL, O_VTOK},
-        {"frames", required_argument, NULL, O_FRAMES},
-        {"max-new-tokens", required_argument, NULL, O_NEWTOK},
-        {"vlm-threads", required_argument, NULL, O_VTHREADS},
         {"help", no_argument, NULL, O_HELP},
         {0, 0, 0, 0}};
     int opt, bad = 0, n = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        if (cli_service_option(&svc, opt, optarg, &bad)) continue;
+        if (cli_service_option(&svc, opt, optarg, &bad) ||
+            cli_worker_option(&o.workers, opt, optarg, &bad))
+            continue;
         switch (opt) {
         case O_LISTEN: o.listen = optarg; break;
         case O_WORKERS:
             if (cli_parse_int("workers", optarg, 0, 256, &n)) o.workers.threads = n;
             else bad = 1;
             break;
-        case O_MODEL: o.workers.model_path = optarg; break;
-        case O_MMPROJ: o.workers.mmproj_path = optarg; break;
         case O_HTTP:
             if (cli_parse_int("http-threads", optarg, 1, 256, &n)) o.http_threads = n;
             else bad = 1;
@@ -86,10 +70,6 @@ int cli_cmd_serve(int argc, char **argv) {
         case O_UPLOAD:
             if (cli_parse_int("max-upload-mb", optarg, 1, 1000000, &n))
                 o.max_upload_bytes = (int64_t)n * 1000 * 1000;
-            else bad = 1;
-            break;
-        case O_TIMEOUT:
-            if (cli_parse_int("timeout", optarg, 1, 86400, &n)) o.workers.claim_timeout_sec = n;
             else bad = 1;
             break;
         case O_CTIMEOUT:
@@ -104,23 +84,6 @@ int cli_cmd_serve(int argc, char **argv) {
             if (cli_parse_int("per-ip-connections", optarg, 1, 100000, &n)) o.per_ip_connections = n;
             else bad = 1;
             break;
-        case O_VTOK:
-            if (cli_parse_int("visual-tokens", optarg, 16, 100000, &n)) o.workers.visual_tokens = n;
-            else bad = 1;
-            break;
-        case O_FRAMES:
-            if (cli_parse_int("frames", optarg, 2, 256, &n)) o.workers.max_frames = n;
-            else bad = 1;
-            break;
-        case O_NEWTOK:
-            if (cli_parse_int("max-new-tokens", optarg, 64, 100000, &n)) o.workers.max_new_tokens = n;
-            else bad = 1;
-            break;
-        case O_VTHREADS:
-            if (cli_parse_int("vlm-threads", optarg, 1, 1024, &n)) o.workers.n_threads = n;
-            else bad = 1;
-            break;
-        case O_SCRATCH: o.workers.scratch_dir = optarg; break;
         case O_HELP: serve_usage(stdout); return 0;
         default: bad = 1;
         }
@@ -130,14 +93,11 @@ int cli_cmd_serve(int argc, char **argv) {
         return 2;
     }
     if (cli_service_check(&svc, "serve")) return 2;
-    if (o.workers.model_path && !*o.workers.model_path) o.workers.model_path = NULL;
-    if (o.workers.mmproj_path && !*o.workers.mmproj_path) o.workers.mmproj_path = NULL;
-    if (!o.workers.model_path) o.workers.mmproj_path = NULL;
+    cli_worker_finish(&o.workers);
     o.store_url = svc.url;
     o.store = svc.store;
     /* Test hook (builds with DC_TEST_HOOKS): kill -9 ourselves at a named point. */
-    o.crash_point = getenv("DASHCLAIM_CRASH_AT");
-    o.workers.crash_point = o.crash_point;
+    o.crash_point = o.workers.crash_point;
 
     /* Signals are taken by this thread alone: every thread started below inherits the mask. */
     sigset_t stop;

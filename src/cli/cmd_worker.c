@@ -17,62 +17,40 @@ static void worker_usage(FILE *f) {
     fprintf(f,
             "usage: dashclaim worker --data DIR [--threads N] [--model M --mmproj P] [options]\n"
             "Takes claims from the store's queue and assesses them until stopped.\n"
-            "  --threads N           worker threads (default 1; --workers is the same)\n"
-            "  --model M --mmproj P  the VLM (or DASHCLAIM_MODEL / DASHCLAIM_MMPROJ); without it\n"
-            "                        the signals engine assesses\n"
-            "  --timeout S           deadline per claim in seconds (default 600)\n"
-            "  --name NAME           worker id prefix in the queue and audit (default HOST:PID)\n"
-            "  --max-jobs N          exit after N jobs (benchmarks, tests)\n"
-            "  --no-evidence         skip report pages and evidence JPEGs (benchmarks)\n"
-            "  --poll-ms N           idle poll interval (default 200)\n"
-            "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
-            "                           the VLM's per-claim budgets and CPU threads (engine defaults)\n"
-            "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
-            "                           the VLM's per-claim budgets and CPU threads\n"
-            "  --scratch DIR         temporary files (default /tmp)\n");
+            "  --threads N              worker threads (default 1; --workers is the same)\n"
+            "  --name NAME              worker id prefix in the queue and audit (default HOST:PID)\n"
+            "  --max-jobs N             exit after N jobs (benchmarks, tests)\n"
+            "  --no-evidence            skip report pages and evidence JPEGs (benchmarks)\n"
+            "  --poll-ms N              idle poll interval (default 200)\n");
+    cli_worker_help(f);
     cli_service_help(f);
 }
 
-enum { O_THREADS = 1, O_MODEL, O_MMPROJ, O_TIMEOUT, O_NAME, O_MAXJOBS, O_NOEVID, O_POLL,
-       O_SCRATCH, O_HELP, O_VTOK, O_FRAMES, O_NEWTOK, O_VTHREADS };
+enum { O_THREADS = 1, O_NAME, O_MAXJOBS, O_NOEVID, O_POLL, O_HELP };
 
 int cli_cmd_worker(int argc, char **argv) {
     cli_service svc;
     cli_service_init(&svc);
     dc_worker_options o;
-    dc_worker_options_init(&o);
-    o.model_path = getenv("DASHCLAIM_MODEL");
-    o.mmproj_path = getenv("DASHCLAIM_MMPROJ");
+    cli_worker_init(&o);
     static const struct option longs[] = {CLI_SERVICE_OPTIONS,
+                                          CLI_WORKER_OPTIONS,
                                           {"threads", required_argument, NULL, O_THREADS},
                                           {"workers", required_argument, NULL, O_THREADS},
-                                          {"model", required_argument, NULL, O_MODEL},
-                                          {"mmproj", required_argument, NULL, O_MMPROJ},
-                                          {"timeout", required_argument, NULL, O_TIMEOUT},
                                           {"name", required_argument, NULL, O_NAME},
                                           {"max-jobs", required_argument, NULL, O_MAXJOBS},
                                           {"no-evidence", no_argument, NULL, O_NOEVID},
                                           {"poll-ms", required_argument, NULL, O_POLL},
-                                          {"scratch", required_argument, NULL, O_SCRATCH},
-                                          {"visual-tokens", required_argument, NULL, O_VTOK},
-        {"frames", required_argument, NULL, O_FRAMES},
-        {"max-new-tokens", required_argument, NULL, O_NEWTOK},
-        {"vlm-threads", required_argument, NULL, O_VTHREADS},
-        {"help", no_argument, NULL, O_HELP},
+                                          {"help", no_argument, NULL, O_HELP},
                                           {0, 0, 0, 0}};
     int opt, bad = 0, n = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        if (cli_service_option(&svc, opt, optarg, &bad)) continue;
+        if (cli_service_option(&svc, opt, optarg, &bad) || cli_worker_option(&o, opt, optarg, &bad))
+            continue;
         switch (opt) {
         case O_THREADS:
             if (cli_parse_int("threads", optarg, 1, 256, &n)) o.threads = n;
-            else bad = 1;
-            break;
-        case O_MODEL: o.model_path = optarg; break;
-        case O_MMPROJ: o.mmproj_path = optarg; break;
-        case O_TIMEOUT:
-            if (cli_parse_int("timeout", optarg, 1, 86400, &n)) o.claim_timeout_sec = n;
             else bad = 1;
             break;
         case O_NAME: o.name = optarg; break;
@@ -85,23 +63,6 @@ int cli_cmd_worker(int argc, char **argv) {
             if (cli_parse_int("poll-ms", optarg, 1, 60000, &n)) o.poll_sec = n / 1000.0;
             else bad = 1;
             break;
-        case O_VTOK:
-            if (cli_parse_int("visual-tokens", optarg, 16, 100000, &n)) o.visual_tokens = n;
-            else bad = 1;
-            break;
-        case O_FRAMES:
-            if (cli_parse_int("frames", optarg, 2, 256, &n)) o.max_frames = n;
-            else bad = 1;
-            break;
-        case O_NEWTOK:
-            if (cli_parse_int("max-new-tokens", optarg, 64, 100000, &n)) o.max_new_tokens = n;
-            else bad = 1;
-            break;
-        case O_VTHREADS:
-            if (cli_parse_int("vlm-threads", optarg, 1, 1024, &n)) o.n_threads = n;
-            else bad = 1;
-            break;
-        case O_SCRATCH: o.scratch_dir = optarg; break;
         case O_HELP: worker_usage(stdout); return 0;
         default: bad = 1;
         }
@@ -111,11 +72,9 @@ int cli_cmd_worker(int argc, char **argv) {
         return 2;
     }
     if (cli_service_check(&svc, "worker")) return 2;
-    if (o.model_path && !*o.model_path) o.model_path = NULL;
-    if (!o.model_path) o.mmproj_path = NULL;
+    cli_worker_finish(&o);
     o.store_url = svc.url;
     o.store = svc.store;
-    o.crash_point = getenv("DASHCLAIM_CRASH_AT"); /* test hook, DC_TEST_HOOKS builds only */
 
     sigset_t stop;
     sigemptyset(&stop);

@@ -54,3 +54,59 @@ void cli_service_help(FILE *out) {
                  "  --lease-sec N      a running job's lease, renewed by heartbeats (default 60)\n"
                  "  --max-attempts N   attempts before a claim fails for good (default 3)\n");
 }
+
+void cli_worker_init(dc_worker_options *w) {
+    dc_worker_options_init(w);
+    w->model_path = getenv("DASHCLAIM_MODEL");
+    w->mmproj_path = getenv("DASHCLAIM_MMPROJ");
+    w->crash_point = getenv("DASHCLAIM_CRASH_AT"); /* test hook, DC_TEST_HOOKS builds only */
+}
+
+bool cli_worker_option(dc_worker_options *w, int opt, const char *arg, int *usage_error) {
+    int n = 0;
+    bool ok = true;
+    switch (opt) {
+    case CLI_WK_MODEL: w->model_path = arg; break;
+    case CLI_WK_MMPROJ: w->mmproj_path = arg; break;
+    case CLI_WK_SCRATCH: w->scratch_dir = arg; break;
+    case CLI_WK_TIMEOUT:
+        if ((ok = cli_parse_int("timeout", arg, 1, 86400, &n))) w->claim_timeout_sec = n;
+        break;
+    case CLI_WK_VTOK:
+        if ((ok = cli_parse_int("visual-tokens", arg, 16, 100000, &n))) w->visual_tokens = n;
+        break;
+    case CLI_WK_FRAMES:
+        if ((ok = cli_parse_int("frames", arg, 2, 256, &n))) w->max_frames = n;
+        break;
+    case CLI_WK_NEWTOK:
+        if ((ok = cli_parse_int("max-new-tokens", arg, 64, 100000, &n))) w->max_new_tokens = n;
+        break;
+    case CLI_WK_VTHREADS:
+        if ((ok = cli_parse_int("vlm-threads", arg, 1, 1024, &n))) w->n_threads = n;
+        break;
+    case CLI_WK_GRACE:
+        if ((ok = cli_parse_int("stop-grace-sec", arg, 0, 86400, &n))) w->stop_grace_sec = n;
+        break;
+    default: return false;
+    }
+    if (!ok) *usage_error = 1;
+    return true;
+}
+
+void cli_worker_finish(dc_worker_options *w) {
+    if (w->model_path && !*w->model_path) w->model_path = NULL;
+    if (w->mmproj_path && !*w->mmproj_path) w->mmproj_path = NULL;
+    if (!w->model_path) w->mmproj_path = NULL;
+}
+
+void cli_worker_help(FILE *out) {
+    fprintf(out,
+            "  --model M --mmproj P     the VLM (or DASHCLAIM_MODEL / DASHCLAIM_MMPROJ), loaded once\n"
+            "                           per worker thread; without it the signals engine assesses\n"
+            "  --timeout S              deadline per claim in seconds (default 600)\n"
+            "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
+            "                           the VLM's per-claim budgets and CPU threads (engine defaults)\n"
+            "  --stop-grace-sec S       on SIGTERM, how long a claim in progress may finish before\n"
+            "                           its job is released to another worker (default 10)\n"
+            "  --scratch DIR            temporary files (default /tmp)\n");
+}
