@@ -7,6 +7,9 @@
 
 /* Resident set size of this process in bytes (from /proc/self/statm); 0 if unknown. */
 uint64_t dc_rss_bytes(void);
+/* Hands the allocator's free pages back to the system; called after each claim, so that a
+ * long-running worker's RSS follows what it uses, not the largest claim it ever ran. */
+void dc_release_free_memory(void);
 /* Lowercase hex SHA-256 of a file into out[65] (OpenSSL EVP); returns 0 on success, -1 on
  * an I/O error or out of memory (out untouched). */
 int dc_sha256_file(const char *path, char out[65]);

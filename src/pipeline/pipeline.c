@@ -265,6 +265,7 @@ done:
     a->timings_ms.decide = ms_since(t0);
     dc_mine_result_free(&mine);
     dc_media_close(m);
+    dc_release_free_memory();
     a->memory.rss_after = dc_rss_bytes();
     a->timings_ms.total = ms_since(t_claim);
 }

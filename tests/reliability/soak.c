@@ -4,11 +4,12 @@
  * The videos are taken in turn; each claim runs the whole pipeline with the report's evidence
  * frames kept, then its record is written out as JSON (to memory) and everything is freed.
  * Prints RSS after the first claim, at every tenth, and at the end; open descriptors (entries
- * of /proc/self/fd) after every claim. Exit 0 when RSS grew by at most 32 MB from the first
+ * of /proc/self/fd) after every claim. Exit 0 when RSS grew by at most 32 MB (--max-growth-mb) from the first
  * claim to the last, the descriptor count never changed, and every claim returned a record
  * with a status and an error class. Leaks: run it in the sanitizer build (LeakSanitizer
  * checks at exit) or under valgrind. */
 #include <dirent.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +35,19 @@ static int open_fds(void) {
 int main(int argc, char **argv) {
     int claims = 500;
     const char *model = NULL, *mmproj = NULL, *figures = NULL;
+    double max_growth_mb = 32.0;
     int first = 1;
     for (; first + 1 < argc && !strncmp(argv[first], "--", 2); first += 2) {
         if (!strcmp(argv[first], "--claims")) claims = atoi(argv[first + 1]);
         else if (!strcmp(argv[first], "--model")) model = argv[first + 1];
         else if (!strcmp(argv[first], "--mmproj")) mmproj = argv[first + 1];
         else if (!strcmp(argv[first], "--figures")) figures = argv[first + 1];
+        else if (!strcmp(argv[first], "--max-growth-mb")) max_growth_mb = atof(argv[first + 1]);
         else break;
     }
     int nvideos = argc - first;
     if (nvideos < 1 || claims < 1) {
-        fprintf(stderr, "usage: dc-soak [--claims N] [--model M --mmproj P] [--figures FILE] VIDEO...\n");
+        fprintf(stderr, "usage: dc-soak [--claims N] [--model M --mmproj P] [--figures FILE] [--max-growth-mb MB] VIDEO...\n");
         return 2;
     }
     av_log_set_level(AV_LOG_QUIET);
@@ -91,9 +94,14 @@ int main(int argc, char **argv) {
         fds_last = fds;
         rss_last = rss;
         if (rss > rss_max) rss_max = rss;
-        if (i == 0 || (i + 1) % 10 == 0 || i + 1 == claims)
-            printf("claim %4d  rss %7.1f MB  fds %d  (%s)\n", i + 1, rss / 1048576.0, fds,
-                   dc_claim_status_name(a->status));
+        if (i == 0 || (i + 1) % 10 == 0 || i + 1 == claims) {
+            /* glibc's heap figures tell a leak or a growing cache (bytes in use grow) from
+             * fragmentation (free bytes held by the allocator grow). */
+            struct mallinfo2 mi = mallinfo2();
+            printf("claim %4d  rss %7.1f MB  heap in use %7.1f MB  heap free %6.1f MB  mmap %6.1f MB  fds %d  (%s)\n",
+                   i + 1, rss / 1048576.0, mi.uordblks / 1048576.0, mi.fordblks / 1048576.0,
+                   mi.hblkhd / 1048576.0, fds, dc_claim_status_name(a->status));
+        }
         fflush(stdout);
     }
     double took = dc_now() - t0;
@@ -107,7 +115,7 @@ int main(int argc, char **argv) {
 #else
     const bool rss_enforced = true;
 #endif
-    bool pass = (growth <= 32.0 || !rss_enforced) && fd_changes == 0 && bad_records == 0;
+    bool pass = (growth <= max_growth_mb || !rss_enforced) && fd_changes == 0 && bad_records == 0;
     char line[512];
     snprintf(line, sizeof line,
              "%d claims (%s engine, %d videos in turn: %d ok, %d degraded, %d failed) in %.0f s; "
