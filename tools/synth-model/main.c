@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "dashclaim/deadline.h"
+#include "synth_qwen25omni.h"
 #include "synth_qwen25vl.h"
 #include "synth_qwen3vl.h"
 
@@ -22,7 +23,9 @@ static void usage(FILE *to) {
         "                   [--vocab PATH]  (default: %s/models/ggml-vocab-qwen2.gguf)\n"
         "presets: %s\n"
         "writes DIR/model.gguf and DIR/mmproj.gguf: arch qwen2vl + projector qwen2.5vl_merger\n"
-        "(tiny, qwen2.5-vl-*) or arch qwen3vl + projector qwen3vl_merger (qwen3-vl-*)\n",
+        "(tiny, qwen2.5-vl-*) or arch qwen3vl + projector qwen3vl_merger (qwen3-vl-*, and\n"
+        "cosmos-reason2-*: the same shapes named Cosmos-Reason2), or arch qwen2vl + projector\n"
+        "qwen2.5o with an audio tower (qwen2.5-omni-*)\n",
         DC_LLAMA_SRC_DIR, synth_preset_names());
 }
 
@@ -52,6 +55,9 @@ static int write_one(const char *path, const synth_preset *p, const char *vocab,
     if (p->family == SYNTH_QWEN3VL)
         ok = text ? synth_qwen3vl_text_plan(p, vocab, &g, err, sizeof(err))
                   : synth_qwen3vl_mmproj_plan(p, &g, err, sizeof(err));
+    else if (p->family == SYNTH_QWEN25OMNI)
+        ok = text ? synth_text_model_plan(p, vocab, &g, err, sizeof(err))
+                  : synth_omni_mmproj_plan(p, &g, err, sizeof(err));
     else
         ok = text ? synth_text_model_plan(p, vocab, &g, err, sizeof(err))
                   : synth_mmproj_plan(p, &g, err, sizeof(err));

@@ -83,7 +83,10 @@ static const synth_preset presets[] = {
         .name = "qwen3-vl-tiny",
         .family = SYNTH_QWEN3VL,
         .n_embd = 64,
-        .n_layer = 2,
+        /* more layers than deepstack inputs, as every released size: llama.cpp's qwen3vl graph
+         * adds a deepstack slice for every token of a layer, and the last layer keeps only the
+         * output rows (a deepstack last layer aborts a batch with fewer outputs than tokens) */
+        .n_layer = 3,
         .n_head = 2,
         .n_head_kv = 1,
         .head_dim = 32,
@@ -153,14 +156,53 @@ static const synth_preset presets[] = {
     },
 };
 
+/* Presets that are another preset's shapes under a new name or with a tower added:
+ * NVIDIA Cosmos-Reason2-{2B,8B} are Qwen3-VL-{2B,8B}-Instruct post-trained to reason in
+ * <think>...</think> first, told apart by their name (general.name); Qwen2.5-Omni-{3B,7B}'s
+ * thinker is Qwen2.5-VL-{3B,7B}'s text model and vision tower plus the audio tower of
+ * Whisper-large-v3 (1280 wide, 32 layers, 20 heads, 128 mel bins), from their config.json. */
+static const struct {
+    const char *name, *base, *general_name;
+    synth_family family;
+    int a_embd, a_layer, a_head, a_ff, a_mel;
+} derived[] = {
+    {"cosmos-reason2-tiny", "qwen3-vl-tiny", "Cosmos-Reason2 tiny (dashclaim synth-model)",
+     SYNTH_QWEN3VL, 0, 0, 0, 0, 0},
+    {"cosmos-reason2-2b", "qwen3-vl-2b", "Cosmos-Reason2-2B", SYNTH_QWEN3VL, 0, 0, 0, 0, 0},
+    {"cosmos-reason2-8b", "qwen3-vl-8b", "Cosmos-Reason2-8B", SYNTH_QWEN3VL, 0, 0, 0, 0, 0},
+    {"qwen2.5-omni-tiny", "tiny", NULL, SYNTH_QWEN25OMNI, 64, 2, 4, 128, 128},
+    {"qwen2.5-omni-3b", "qwen2.5-vl-3b", "Qwen2.5-Omni-3B", SYNTH_QWEN25OMNI, 1280, 32, 20, 5120,
+     128},
+    {"qwen2.5-omni-7b", "qwen2.5-vl-7b", "Qwen2.5-Omni-7B", SYNTH_QWEN25OMNI, 1280, 32, 20, 5120,
+     128},
+};
+
 const synth_preset *synth_preset_find(const char *name) {
     for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
         if (strcmp(presets[i].name, name) == 0) return &presets[i];
+    static synth_preset copy; /* one preset per run of the tool */
+    for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
+        if (strcmp(derived[i].name, name) != 0) continue;
+        const synth_preset *base = synth_preset_find(derived[i].base);
+        if (!base) return NULL;
+        copy = *base;
+        copy.name = derived[i].name;
+        copy.general_name = derived[i].general_name;
+        copy.family = derived[i].family;
+        copy.a_embd = derived[i].a_embd;
+        copy.a_layer = derived[i].a_layer;
+        copy.a_head = derived[i].a_head;
+        copy.a_ff = derived[i].a_ff;
+        copy.a_mel = derived[i].a_mel;
+        return &copy;
+    }
     return NULL;
 }
 
 const char *synth_preset_names(void) {
-    return "tiny, qwen2.5-vl-3b, qwen2.5-vl-7b, qwen3-vl-tiny, qwen3-vl-2b, qwen3-vl-8b";
+    return "tiny, qwen2.5-vl-3b, qwen2.5-vl-7b, qwen3-vl-tiny, qwen3-vl-2b, qwen3-vl-8b, "
+           "cosmos-reason2-tiny, cosmos-reason2-2b, cosmos-reason2-8b, qwen2.5-omni-tiny, "
+           "qwen2.5-omni-3b, qwen2.5-omni-7b";
 }
 
 bool synth_q4_k_m_more_bits(int i, int n) {

@@ -1,16 +1,18 @@
 /* Model shapes the synthetic pairs can take: the Qwen2.5-VL family (text arch qwen2vl,
- * projector qwen2.5vl_merger) and the Qwen3-VL family (text arch qwen3vl with deepstack inputs,
- * projector qwen3vl_merger). */
+ * projector qwen2.5vl_merger), the Qwen3-VL family (text arch qwen3vl with deepstack inputs,
+ * projector qwen3vl_merger) and Qwen2.5-Omni (text arch qwen2vl, projector qwen2.5o: the
+ * Qwen2.5-VL vision tower and a Whisper-style audio tower in one mmproj). */
 #ifndef SYNTH_PRESET_H
 #define SYNTH_PRESET_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum { SYNTH_QWEN25VL, SYNTH_QWEN3VL } synth_family;
+typedef enum { SYNTH_QWEN25VL, SYNTH_QWEN3VL, SYNTH_QWEN25OMNI } synth_family;
 
 typedef struct {
     const char *name;
+    const char *general_name; /* general.name of the text model; NULL = name */
     synth_family family;
     /* text model (llama.cpp arch qwen2vl) */
     int n_embd, n_layer, n_head, n_head_kv, n_ff;
@@ -29,6 +31,9 @@ typedef struct {
     int head_dim;          /* attention.key_length (Qwen3 decouples it from n_embd / n_head) */
     int v_deepstack[4];    /* vision layers whose features feed the text model's first layers */
     int v_deepstack_count; /* = the text model's n_deepstack_layers */
+    /* Qwen2.5-Omni only: the audio tower (Whisper encoder: 2 convolutions, layers, average
+     * pooling by 2, a linear projection to the text model's width) */
+    int a_embd, a_layer, a_head, a_ff, a_mel;
 } synth_preset;
 
 /* NULL when the name is unknown. */

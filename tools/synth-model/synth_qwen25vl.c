@@ -22,10 +22,11 @@ bool synth_text_model_plan(const synth_preset *p, const char *vocab_path, synth_
                            size_t err_size) {
     struct gguf_context *kv = g->gguf;
     int64_t n_vocab = 0;
-    if (!synth_vocab_copy(vocab_path, kv, p->vocab_pad_to, &n_vocab, err, err_size)) return false;
+    if (!synth_vocab_copy(vocab_path, kv, p->vocab_pad_to, p->family, &n_vocab, err, err_size))
+        return false;
 
     gguf_set_val_str(kv, "general.architecture", "qwen2vl");
-    gguf_set_val_str(kv, "general.name", p->name);
+    gguf_set_val_str(kv, "general.name", p->general_name ? p->general_name : p->name);
     gguf_set_val_str(kv, "general.description",
                      "dashclaim synth-model: random weights, real Qwen2 tokenizer");
     gguf_set_val_u32(kv, "general.file_type", p->quantized ? FTYPE_MOSTLY_Q4_K_M : FTYPE_ALL_F32);

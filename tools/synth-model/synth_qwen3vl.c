@@ -21,10 +21,13 @@ bool synth_qwen3vl_text_plan(const synth_preset *p, const char *vocab_path, synt
                              char *err, size_t err_size) {
     struct gguf_context *kv = g->gguf;
     int64_t n_vocab = 0;
-    if (!synth_vocab_copy(vocab_path, kv, p->vocab_pad_to, &n_vocab, err, err_size)) return false;
+    if (!synth_vocab_copy(vocab_path, kv, p->vocab_pad_to, p->family, &n_vocab, err, err_size))
+        return false;
 
     gguf_set_val_str(kv, "general.architecture", "qwen3vl");
-    gguf_set_val_str(kv, "general.name", p->name);
+    /* the name a conversion of the released model carries: it tells a fine-tune that answers
+     * differently (Cosmos-Reason2 reasons first) from its base */
+    gguf_set_val_str(kv, "general.name", p->general_name ? p->general_name : p->name);
     gguf_set_val_str(kv, "general.description",
                      "dashclaim synth-model: random weights, real Qwen2 tokenizer");
     gguf_set_val_u32(kv, "general.file_type", p->quantized ? FTYPE_MOSTLY_Q4_K_M : FTYPE_ALL_F32);

@@ -26,6 +26,23 @@ static const struct {
     {"<|fim_suffix|>", false},      {"<|fim_pad|>", false},       {"<|repo_name|>", false},
     {"<|file_sep|>", false},
 };
+/* Qwen3 (and so Qwen3-VL and its fine-tunes) adds these four after them, at ids 151665-151668 */
+static const struct {
+    const char *text;
+    bool special;
+} qwen3_added[] = {
+    {"<tool_response>", false}, {"</tool_response>", false}, {"<think>", false}, {"</think>", false},
+};
+/* Qwen2.5-Omni's audio bracket tokens, which libmtmd puts around an audio chunk (the released
+ * vocabulary has them among its own added tokens; here they follow the Qwen2.5-VL ones) */
+static const struct {
+    const char *text;
+    bool special;
+} omni_added[] = {
+    {"<|audio_bos|>", true},
+    {"<|audio_eos|>", true},
+};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static void copy_scalar(struct gguf_context *dst, const struct gguf_context *src, int64_t id,
                         const char *key) {
@@ -71,7 +88,7 @@ static int64_t find_token(const struct gguf_context *src, int64_t tokens_id, siz
 }
 
 bool synth_vocab_copy(const char *vocab_path, struct gguf_context *dst, int64_t pad_to,
-                      int64_t *n_vocab, char *err, size_t err_size) {
+                      synth_family family, int64_t *n_vocab, char *err, size_t err_size) {
     struct gguf_init_params p = {.no_alloc = true, .ctx = NULL};
     struct gguf_context *src = gguf_init_from_file(vocab_path, p);
     if (!src) {
@@ -100,7 +117,22 @@ bool synth_vocab_copy(const char *vocab_path, struct gguf_context *dst, int64_t 
         goto done;
     }
     size_t n = gguf_get_arr_n(src, tok_id);
-    size_t n_added = sizeof(qwen_vl_added) / sizeof(qwen_vl_added[0]);
+    /* the added tokens of this family, in id order */
+    const char *added[COUNT(qwen_vl_added) + COUNT(qwen3_added) + COUNT(omni_added)];
+    bool added_special[COUNT(added)];
+    size_t n_added = 0;
+    for (size_t k = 0; k < COUNT(qwen_vl_added); k++, n_added++) {
+        added[n_added] = qwen_vl_added[k].text;
+        added_special[n_added] = qwen_vl_added[k].special;
+    }
+    for (size_t k = 0; family == SYNTH_QWEN3VL && k < COUNT(qwen3_added); k++, n_added++) {
+        added[n_added] = qwen3_added[k].text;
+        added_special[n_added] = qwen3_added[k].special;
+    }
+    for (size_t k = 0; family == SYNTH_QWEN25OMNI && k < COUNT(omni_added); k++, n_added++) {
+        added[n_added] = omni_added[k].text;
+        added_special[n_added] = omni_added[k].special;
+    }
     size_t cap = n + n_added + (pad_to > 0 ? (size_t)pad_to : 0);
     tokens = calloc(cap, sizeof(*tokens));
     types = calloc(cap, sizeof(*types));
@@ -114,10 +146,10 @@ bool synth_vocab_copy(const char *vocab_path, struct gguf_context *dst, int64_t 
      * those slots in order, so their ids match the released checkpoints (<|vision_start|> is
      * 151652). Tokens that find no free slot are appended. */
     size_t count = n;
-    int64_t base = find_token(src, tok_id, n, qwen_vl_added[0].text);
+    int64_t base = find_token(src, tok_id, n, added[0]);
     for (size_t k = 0; k < n_added; k++) {
-        const char *text = qwen_vl_added[k].text;
-        int32_t type = qwen_vl_added[k].special ? TOKEN_TYPE_CONTROL : TOKEN_TYPE_USER_DEFINED;
+        const char *text = added[k];
+        int32_t type = added_special[k] ? TOKEN_TYPE_CONTROL : TOKEN_TYPE_USER_DEFINED;
         size_t slot = base >= 0 ? (size_t)base + k : n;
         if (slot < n && strcmp(tokens[slot], text) == 0) continue;
         if (slot < n && strncmp(tokens[slot], "[PAD", 4) == 0) {
