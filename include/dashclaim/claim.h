@@ -35,8 +35,11 @@
 #define DC_CALIBRATION_SCHEMA "dashclaim.calibration/1"
 /* Recorded in engine.prompt_version of every assessment made with dc_prompt_*().
  * 2: the same words, reordered: the guidance and the field list moved from the claim's turn
- * into the system message, which is then the same for every claim; frame times to 0.1 s. */
-#define DC_PROMPT_VERSION "claim-prompt/2"
+ * into the system message, which is then the same for every claim; frame times to 0.1 s.
+ * 3: the frame lines follow the model family (Qwen3-VL: "<t seconds>" before each pair), a
+ * reasoning family's answer format closes the user turn (Cosmos-Reason2), and a model that
+ * hears is told the window's sound comes with the frames; Qwen2.5-VL's words are those of 2. */
+#define DC_PROMPT_VERSION "claim-prompt/3"
 /* Version of the fault, fraud and review tables; recorded as rules_version. */
 #define DC_RULES_VERSION "claim-rules/1"
 /* Every grammar-constrained model output starts with these bytes; see above. */
@@ -226,6 +229,9 @@ typedef struct {
     char prompt_version[32]; /* DC_PROMPT_VERSION for the VLM engine */
     int prompt_tokens;        /* every prompt token of the claim, text and visual (VLM; 0 = none) */
     int cached_prompt_tokens; /* of those, the ones whose KV cells an earlier claim computed */
+    int thinking_tokens;      /* tokens a reasoning model thought before its answer (VLM) */
+    char modalities[2][8];    /* what the model saw: "video", and "audio" for a model that hears */
+    int modality_count;
 } dc_engine_info;
 
 /* An incident window found by mining. A signal whose name contains "impact" counts as

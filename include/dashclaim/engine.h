@@ -1,8 +1,29 @@
 /* Engines: the frames of one incident window (+ optional context) in, observed facts and a
  * probability for each severity out, as the model-facing fields of a dc_assessment.
  *
- * Two engines fill it: "vlm" (this header: llama.cpp + libmtmd, a Qwen2.5-VL-family GGUF and
- * its mmproj) and "signals" (dc_signals_assess in mine.h: mining signals, no model, no frames).
+ * Two engines fill it: "vlm" (this header: llama.cpp + libmtmd, a GGUF text model and its
+ * mmproj) and "signals" (dc_signals_assess in mine.h: mining signals, no model, no frames).
+ *
+ * Model families the VLM engine knows, recognised at open from the GGUF metadata (the text
+ * model's general.architecture and name, the mmproj's clip.projector_type), never from file
+ * names; any other pair, or a text model with another family's mmproj, is refused at open
+ * (DC_ERR_MODEL, naming the architecture and projector of both files):
+ *   qwen2.5-vl      qwen2vl + qwen2.5vl_merger: Qwen2.5-VL 3B/7B, Cosmos-Reason1. 28x28 pixels
+ *                   per visual token; each frame pair after a line with its frame numbers and
+ *                   times.
+ *   qwen3-vl        qwen3vl + qwen3vl_merger: Qwen3-VL 2B/8B. 32x32 pixels per visual token;
+ *                   "<t seconds>" before each frame pair (t its mean time), as Qwen3-VL's
+ *                   processor gives a video.
+ *   cosmos-reason2  qwen3vl + qwen3vl_merger named Cosmos-Reason2: as qwen3-vl, and it reasons
+ *                   first: the prompt asks for its format, the answer starts with a forced
+ *                   "<think>\n", the model thinks for at most max_think_tokens, a forced
+ *                   "</think>" closes it and the grammar-constrained JSON follows.
+ *   qwen2.5-omni    qwen2vl + qwen2.5o: Qwen2.5-Omni 3B/7B (its thinker). As qwen2.5-vl, and
+ *                   it hears: the window's sound (engine context `audio`) goes to its audio
+ *                   encoder with the frames, and the prompt says so.
+ * A model whose own chat template opens <think> (a "Thinking" variant) reasons the same way.
+ * Every family merges two consecutive frames into one temporal patch and assumes at most 2
+ * frames per second.
  * They take different inputs, so they have no common interface: the pipeline picks one.
  *
  * VLM engine, in the order a caller uses it:
@@ -46,16 +67,24 @@ typedef struct {
     bool mining_context;      /* add a neutral note of where mining saw danger (off by default) */
     const dc_window *windows; /* mining windows, used with mining_context */
     int window_count;
+    /* The window's sound, mono at dc_vlm_audio_rate() Hz, for a model that hears
+     * (dc_vlm_hears); NULL or empty = none (a video without sound). The first
+     * DC_VLM_MAX_AUDIO_SEC seconds go to the model with the frames. Ignored by other models. */
+    const dc_pcm *audio;
 } dc_engine_context;
+
+/* One Whisper window is 30 s; the sound of a claim stays within it (one audio chunk). */
+#define DC_VLM_MAX_AUDIO_SEC 29.0
 
 /* How many frames of a window to sample, and at what size (filled by frame_request). */
 typedef struct {
-    int frames;          /* even: Qwen2.5-VL merges frames in temporal pairs */
-    int width, height;   /* multiples of 28 (14-pixel patches, 2x2 merge) */
+    int frames;          /* even: the Qwen families merge frames in temporal pairs */
+    int width, height;   /* multiples of the pixel unit: 28 (14-pixel patches, 2x2 merge) for
+                            Qwen2.5-VL, 32 (16-pixel patches) for Qwen3-VL */
     int tokens_per_pair; /* visual tokens one merged pair costs */
     int visual_tokens;   /* frames / 2 * tokens_per_pair */
     int prompt_tokens;   /* estimate of the whole prompt: text + visual */
-    int kv_cells;        /* KV cells a claim needs at most: prompt + max_new_tokens */
+    int kv_cells;        /* KV cells a claim needs at most: prompt + thinking + max_new_tokens */
 } dc_frame_plan;
 
 /* ---- the VLM engine -------------------------------------------------------------------- */
@@ -72,7 +101,7 @@ typedef struct {
     int flash_attn;           /* -1 auto (default), 0 off, 1 on */
     int visual_tokens;        /* visual-token budget per claim (default 1536) */
     int max_frames;           /* most frames per claim, even (default 16) */
-    double max_fps;           /* most frames per second of video (default 2.0, Qwen2.5-VL's) */
+    double max_fps;           /* most frames per second of video (0 = the family's: 2.0) */
     int max_longest_side;     /* largest frame side in pixels (default 896) */
     int max_new_tokens;       /* generation budget (default 1024) */
     int closing_reserve;      /* when this many tokens are left, prefer tokens that close
@@ -86,8 +115,10 @@ typedef struct {
     bool no_prefix_cache;     /* compute every prompt token of every claim instead of reusing
                                  the fixed part's KV cells (in the same batches; for
                                  comparisons; slower) */
-    bool allow_thinking;      /* let a reasoning model write <think>...</think> first */
-    int max_think_tokens;     /* budget of that reasoning (default 512) */
+    bool allow_thinking;      /* reason in <think>...</think> first even when the family does
+                                 not (a reasoning family always does) */
+    int max_think_tokens;     /* most tokens a reasoning model thinks before "</think>" is
+                                 forced (default 512; 0 = an empty think block) */
     bool verbose;             /* llama.cpp / mtmd logs on stderr */
     bool print_tokens;        /* print the tokens each claim costs on stderr */
 } dc_vlm_options;
@@ -101,9 +132,10 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st);
 void dc_vlm_close(dc_vlm *vlm);
 
 /* Frame budget for a window: at most max_fps frames per second of the window and max_frames,
- * an even count (>= 2), and the largest 28-multiple size of the video's aspect ratio whose
- * tokens fit the visual-token budget. Fills a sampler request (exact mode, unit 28) and, if
- * plan is not NULL, what the claim will cost. */
+ * an even count (>= 2), and the largest size of the video's aspect ratio in multiples of the
+ * family's pixel unit (28 Qwen2.5-VL, 32 Qwen3-VL) whose tokens fit the visual-token budget.
+ * Fills a sampler request (exact mode, that unit) and, if plan is not NULL, what the claim
+ * will cost. */
 dc_error_class dc_vlm_frame_request(const dc_vlm *vlm, double window_start, double window_end,
                                     int video_width, int video_height, dc_sample_request *req,
                                     dc_frame_plan *plan, dc_status *st);
@@ -121,12 +153,14 @@ dc_error_class dc_vlm_assess(dc_vlm *vlm, const dc_frame_set *frames, const dc_e
 typedef struct {
     int frames;                                   /* frames sent (after completing an odd count) */
     int image_chunks;                             /* merged frame pairs */
-    int text_tokens, image_tokens, prompt_tokens; /* prompt_tokens = text + image */
+    int text_tokens, image_tokens, prompt_tokens; /* prompt_tokens = text + image + audio */
+    int audio_chunks, audio_tokens;               /* the window's sound (a model that hears) */
     int cached_prompt_tokens;   /* prompt tokens whose KV cells an earlier claim computed */
     int prefix_tokens_computed; /* fixed-prompt tokens this claim computed (the first claim
                                    of a placement, a CPU fallback), part of prefill_tokens */
     int kv_cells_used;                            /* prompt + generated */
     int generated_tokens;
+    int thinking_tokens; /* tokens the model chose while thinking (forced tags not counted) */
     int attempts;         /* 1 + retries used */
     int encodes;          /* vision encodes run; retries reuse embeddings */
     bool cpu_fallback;    /* the claim finished on the CPU after a device failure */
@@ -142,6 +176,19 @@ typedef struct {
 const dc_vlm_claim_stats *dc_vlm_last_stats(const dc_vlm *vlm);
 /* The model's raw text of the last claim (prefix included), "" when none. */
 const char *dc_vlm_last_output(const dc_vlm *vlm);
+/* The family the model was recognised as: "qwen2.5-vl", "qwen3-vl", "cosmos-reason2", ... */
+const char *dc_vlm_family(const dc_vlm *vlm);
+/* Whether the model reasons in <think>...</think> before its answer. */
+bool dc_vlm_thinks(const dc_vlm *vlm);
+/* Whether the model hears: the caller then passes the window's sound (dc_media_audio at
+ * dc_vlm_audio_rate()) in the engine context. */
+bool dc_vlm_hears(const dc_vlm *vlm);
+/* The sample rate the model's audio encoder takes (16000 for Qwen2.5-Omni); 0 when it does not
+ * hear. */
+int dc_vlm_audio_rate(const dc_vlm *vlm);
+/* The chat-formatted prompt text of the last claim (media markers where the frames go), ""
+ * when none. */
+const char *dc_vlm_last_prompt(const dc_vlm *vlm);
 /* "cpu", "cuda:0", ... where the text model runs. */
 const char *dc_vlm_device_name(const dc_vlm *vlm);
 /* The context size chosen at open (KV cells). */

@@ -17,14 +17,14 @@
 /* A field of dc_assessment (or a struct in it) without an entry here would be neither written
  * nor read. These sizes change with any new field: give it an entry, then update the size. */
 _Static_assert(sizeof(dc_video_info) == 1120, "dc_video_info changed: update video_fields");
-_Static_assert(sizeof(dc_engine_info) == 444, "dc_engine_info changed: update engine_fields");
+_Static_assert(sizeof(dc_engine_info) == 468, "dc_engine_info changed: update engine_fields");
 _Static_assert(sizeof(dc_window) == 296, "dc_window changed: update window_fields");
 _Static_assert(sizeof(dc_fault_rule_hit) == 216, "dc_fault_rule_hit changed: update rule_fields");
 _Static_assert(sizeof(dc_fraud_indicator) == 232,
                "dc_fraud_indicator changed: update indicator_fields");
 _Static_assert(sizeof(dc_timings) == 48, "dc_timings changed: update timing_fields");
 _Static_assert(sizeof(dc_memory) == 32, "dc_memory changed: update memory_fields");
-_Static_assert(sizeof(dc_assessment) == 25360,
+_Static_assert(sizeof(dc_assessment) == 25384,
                "dc_assessment changed: give the new field an entry in claim_record_fields");
 
 /* ---- the record-only enumerations ------------------------------------------------------ */
@@ -240,6 +240,8 @@ static const record_field engine_fields[] = {
     R_STRING("prompt_version", dc_engine_info, prompt_version),
     R_INT("prompt_tokens", dc_engine_info, prompt_tokens),
     R_INT("cached_prompt_tokens", dc_engine_info, cached_prompt_tokens),
+    R_INT("thinking_tokens", dc_engine_info, thinking_tokens),
+    R_STRINGS("modalities", dc_engine_info, modalities, modality_count),
 };
 
 static const record_field window_fields[] = {

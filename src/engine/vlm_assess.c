@@ -58,7 +58,8 @@ static dc_error_class check_frames(const dc_frame_set *frames, dc_status *st) {
 static dc_error_class make_bitmaps(const dc_frame_set *frames, bool merge_off, claim_state *c,
                                    dc_status *st) {
     int n = merge_off ? frames->count : frames->count + frames->count % 2;
-    c->bitmaps = calloc((size_t)n, sizeof(*c->bitmaps));
+    /* one more slot for the window's sound (add_audio) */
+    c->bitmaps = calloc((size_t)n + 1, sizeof(*c->bitmaps));
     if (!c->bitmaps) return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for %d frames", n);
     const dc_frame *f0 = &frames->frames[0];
     size_t row = (size_t)f0->width * 3;
@@ -84,6 +85,32 @@ static dc_error_class make_bitmaps(const dc_frame_set *frames, bool merge_off, c
         c->n_bitmaps++;
     }
     free(packed);
+    return DC_OK;
+}
+
+/* The samples of the window's sound the model hears: the first DC_VLM_MAX_AUDIO_SEC seconds
+ * (one Whisper window), none for a model that does not hear or under 0.1 s of sound. */
+static size_t audio_samples(const dc_vlm *e, const dc_engine_context *ctx) {
+    if (!e->family->hears || !ctx || !ctx->audio || !ctx->audio->samples) return 0;
+    size_t most = (size_t)(DC_VLM_MAX_AUDIO_SEC * e->audio_rate);
+    size_t n = ctx->audio->count < most ? ctx->audio->count : most;
+    /* Whisper's mel needs more than a window's worth of samples; a tenth of a second of sound
+     * tells the model nothing anyway */
+    return n >= (size_t)(e->audio_rate / 10) ? n : 0;
+}
+
+/* The sound goes after the frames, as one audio bitmap (its marker follows the frames' in the
+ * prompt). */
+static dc_error_class add_audio(const dc_vlm *e, const dc_engine_context *ctx, size_t n,
+                                claim_state *c, dc_status *st) {
+    if (n == 0) return DC_OK;
+    if (ctx->audio->rate != e->audio_rate)
+        return dc_fail(st, DC_ERR_INPUT, "engine: the sound is at %d Hz; the model takes %d Hz",
+                       ctx->audio->rate, e->audio_rate);
+    c->bitmaps[c->n_bitmaps] = mtmd_bitmap_init_from_audio(n, ctx->audio->samples);
+    if (!c->bitmaps[c->n_bitmaps])
+        return dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the sound");
+    c->n_bitmaps++;
     return DC_OK;
 }
 
@@ -155,31 +182,41 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
     if (tokenize_prompt(e, c, st) != DC_OK) return VLM_STEP_FATAL;
     vlm_output_reset(e);
     e->stats.generated_tokens = 0;
+    e->stats.thinking_tokens = 0;
     e->stats.budget_pressure = false;
 
     const size_t n_chunks = mtmd_input_chunks_size(c->chunks);
-    size_t text_tokens = 0, image_tokens = 0;
-    int image_chunks = 0;
+    size_t text_tokens = 0, image_tokens = 0, audio_tokens = 0;
+    int image_chunks = 0, audio_chunks = 0;
     for (size_t i = 0; i < n_chunks; i++) {
         const mtmd_input_chunk *ch = mtmd_input_chunks_get(c->chunks, i);
         size_t nt = mtmd_input_chunk_get_n_tokens(ch);
-        if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
-            text_tokens += nt;
-        } else {
+        switch (mtmd_input_chunk_get_type(ch)) {
+        case MTMD_INPUT_CHUNK_TYPE_TEXT: text_tokens += nt; break;
+        case MTMD_INPUT_CHUNK_TYPE_AUDIO:
+            audio_tokens += nt;
+            audio_chunks++;
+            break;
+        default:
             image_tokens += nt;
             image_chunks++;
+            break;
         }
     }
     e->stats.image_chunks = image_chunks;
+    e->stats.audio_chunks = audio_chunks;
     e->stats.text_tokens = (int)text_tokens;
     e->stats.image_tokens = (int)image_tokens;
-    e->stats.prompt_tokens = (int)(text_tokens + image_tokens);
-    /* the prompt, the answer prefix and the whole generation budget must fit the KV cache */
-    if (e->stats.prompt_tokens + 16 + e->opts.max_new_tokens > e->n_ctx) {
+    e->stats.audio_tokens = (int)audio_tokens;
+    e->stats.prompt_tokens = (int)(text_tokens + image_tokens + audio_tokens);
+    /* the prompt, the thinking, the answer prefix and the whole generation budget must fit
+     * the KV cache */
+    const int new_cells = vlm_think_cells(e) + e->opts.max_new_tokens;
+    if (e->stats.prompt_tokens + 16 + new_cells > e->n_ctx) {
         dc_fail(st, DC_ERR_RESOURCE,
                 "engine: the claim needs %d prompt tokens + %d new tokens but the context has "
                 "%d KV cells; lower the frame budget or raise n_ctx",
-                e->stats.prompt_tokens, e->opts.max_new_tokens, e->n_ctx);
+                e->stats.prompt_tokens, new_cells, e->n_ctx);
         return VLM_STEP_FATAL;
     }
 
@@ -283,18 +320,24 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
              DC_PROMPT_VERSION);
     out->engine.prompt_tokens = 0;
     out->engine.cached_prompt_tokens = 0;
+    out->engine.thinking_tokens = 0;
+    out->engine.modality_count = 0;
 
     /* a CPU fallback of the previous claim is over: this claim tries the configured placement */
     vlm_runtime_free(&e->fallback);
     if (!e->primary.model && vlm_runtime_load(e, &e->primary, false, st) != DC_OK) goto finish;
     e->rt = &e->primary;
 
+    const size_t n_audio = audio_samples(e, ctx);
     if (check_frames(frames, st) != DC_OK ||
         make_bitmaps(frames, e->opts.no_temporal_merge, &c, st) != DC_OK)
         goto finish;
     e->stats.frames = c.n_bitmaps;
-    c.prompt = vlm_prompt_build(e, frames, c.n_bitmaps, ctx, st);
+    if (add_audio(e, ctx, n_audio, &c, st) != DC_OK) goto finish;
+    c.prompt = vlm_prompt_build(e, frames, e->stats.frames, ctx,
+                                (double)n_audio / (e->audio_rate > 0 ? e->audio_rate : 1), st);
     if (!c.prompt) goto finish;
+    vlm_output_keep_prompt(e, c.prompt);
 
     vlm_severity_readout sev = {0};
     int retries_left = e->opts.retries;
@@ -327,7 +370,7 @@ dc_error_class dc_vlm_assess(dc_vlm *e, const dc_frame_set *frames, const dc_eng
 
     /* validate the answer ourselves even though the grammar constrained it */
     dc_status pst = DC_STATUS_OK;
-    if (dc_model_output_apply(dc_vlm_last_output(e), out, &pst) != DC_OK) {
+    if (dc_model_output_apply(dc_vlm_last_output(e) + e->answer_at, out, &pst) != DC_OK) {
         *st = pst;
         goto finish;
     }
@@ -353,6 +396,14 @@ finish:
     }
     out->engine.prompt_tokens = e->stats.prompt_tokens;
     out->engine.cached_prompt_tokens = e->stats.cached_prompt_tokens;
+    out->engine.thinking_tokens = e->stats.thinking_tokens;
+    /* what reached the model: the frames, and the sound when an audio chunk was in the prompt */
+    if (e->stats.image_chunks > 0)
+        snprintf(out->engine.modalities[out->engine.modality_count++],
+                 sizeof(out->engine.modalities[0]), "video");
+    if (e->stats.audio_chunks > 0)
+        snprintf(out->engine.modalities[out->engine.modality_count++],
+                 sizeof(out->engine.modalities[0]), "audio");
     claim_state_free(&c);
     /* the claim's cells go; the fixed prompt's stay for the next claim */
     if (e->rt) llama_memory_seq_rm(llama_get_memory(e->rt->lctx), VLM_SEQ_CLAIM, -1, -1);
@@ -366,10 +417,13 @@ finish:
     out->timings_ms.engine = e->stats.total_ms;
     if (e->opts.print_tokens)
         fprintf(stderr,
-                "dashclaim vlm: %d frames -> %d image tokens + %d text tokens = %d prompt "
-                "tokens (%d from the cache, %d run), %d generated (%d KV cells of %d)\n",
-                e->stats.frames, e->stats.image_tokens, e->stats.text_tokens,
-                e->stats.prompt_tokens, e->stats.cached_prompt_tokens, e->stats.prefill_tokens,
-                e->stats.generated_tokens, e->stats.kv_cells_used, e->n_ctx);
+                "dashclaim vlm: %d frames -> %d image tokens + %d audio tokens + %d text "
+                "tokens = %d prompt "
+                "tokens (%d from the cache, %d run), %d thinking + %d generated (%d KV cells "
+                "of %d)\n",
+                e->stats.frames, e->stats.image_tokens, e->stats.audio_tokens,
+                e->stats.text_tokens, e->stats.prompt_tokens, e->stats.cached_prompt_tokens,
+                e->stats.prefill_tokens, e->stats.thinking_tokens, e->stats.generated_tokens, e->stats.kv_cells_used,
+                e->n_ctx);
     return st->code;
 }

@@ -11,11 +11,15 @@
 
 #include "vlm_internal.h"
 
-/* Text around each frame pair ("frames 2-3 at 12.5 s and 13.0 s: " + vision start/end):
- * measured at about 20 tokens; rounded up for safety when sizing the context. */
+/* Text around each frame pair ("frames 2-3 at 12.5 s and 13.0 s: " or "<12.8 seconds>", plus
+ * vision start/end): measured at about 20 tokens; rounded up for safety when sizing the
+ * context. */
 enum { PAIR_TEXT_TOKENS = 24 };
 /* Chat-template tokens and the answer prefix. */
 enum { PROMPT_SLACK_TOKENS = 64 };
+/* A model that hears: one Whisper window (30 s of 10 ms mel frames, halved by a strided
+ * convolution and by average pooling: 750 tokens) and the line that introduces it. */
+enum { AUDIO_TOKENS = 750 + 24 };
 
 void dc_vlm_options_init(dc_vlm_options *o) {
     memset(o, 0, sizeof(*o));
@@ -23,7 +27,7 @@ void dc_vlm_options_init(dc_vlm_options *o) {
     o->flash_attn = -1;
     o->visual_tokens = 1536;
     o->max_frames = 16;
-    o->max_fps = 2.0;
+    o->max_fps = 0.0; /* the family's */
     o->max_longest_side = 896;
     o->max_new_tokens = 1024;
     o->closing_reserve = 256;
@@ -96,6 +100,8 @@ static dc_error_class prepare_prompt(dc_vlm *e, dc_status *st) {
     const struct llama_vocab *vocab = llama_model_get_vocab(vm);
     e->system_claim_tokens = count_tokens(vocab, e->system_text) +
                              count_tokens(vocab, e->frames_header) + count_tokens(vocab, claim);
+    if (e->family->think_instruction)
+        e->system_claim_tokens += count_tokens(vocab, e->family->think_instruction);
     free(claim);
 done:
     llama_model_free(vm);
@@ -131,9 +137,7 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
     dc_vlm_options *o = &e->opts;
     if (o->max_frames < 2) o->max_frames = 2;
     o->max_frames -= o->max_frames % 2;
-    if (o->max_fps <= 0) o->max_fps = 2.0;
     if (o->visual_tokens < 8) o->visual_tokens = 8;
-    if (o->max_longest_side < VLM_PIXEL_UNIT) o->max_longest_side = VLM_PIXEL_UNIT;
     if (o->max_new_tokens < 16) o->max_new_tokens = 16;
     if (o->closing_reserve < 0) o->closing_reserve = 0;
     if (o->retries < 0) o->retries = 0;
@@ -153,10 +157,15 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
         goto fail;
     }
     if (prepare_prompt(e, st) != DC_OK) goto fail;
+    /* the family's rules (vlm_family_check, in prepare_prompt) */
+    if (o->max_fps <= 0) o->max_fps = e->family->max_fps;
+    if (o->max_longest_side < e->pixel_unit) o->max_longest_side = e->pixel_unit;
+    if (o->max_think_tokens < 0) o->max_think_tokens = 0;
     /* KV cells, not positions: M-RoPE gives a frame pair fewer positions than tokens, but
      * every token takes a cell. */
     int need = e->system_claim_tokens + PROMPT_SLACK_TOKENS + max_pairs(o) * PAIR_TEXT_TOKENS +
-               o->visual_tokens + o->max_new_tokens + (o->allow_thinking ? o->max_think_tokens : 0);
+               o->visual_tokens + (e->family->hears ? AUDIO_TOKENS : 0) + o->max_new_tokens +
+               vlm_think_cells(e);
     e->n_ctx = o->n_ctx > 0 ? o->n_ctx : (need + 255) / 256 * 256;
     /* one frame pair's embeddings go to llama_decode in a single batch when possible */
     e->n_batch = e->n_ctx < 2048 ? e->n_ctx : 2048;
@@ -169,6 +178,14 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
 
     if (vlm_runtime_load(e, &e->primary, false, st) != DC_OK) goto fail;
     e->rt = &e->primary;
+    if (e->family->hears) {
+        e->audio_rate = mtmd_get_audio_sample_rate(e->primary.mctx);
+        if (e->audio_rate <= 0) {
+            dc_fail(st, DC_ERR_MODEL, "%s: projector %s without an audio encoder", e->mmproj_path,
+                    e->family->projector);
+            goto fail;
+        }
+    }
     if (!vlm_vocab_classify(e, llama_model_get_vocab(e->primary.model))) {
         dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory classifying the vocabulary");
         goto fail;
@@ -195,29 +212,32 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
                                     int video_width, int video_height, dc_sample_request *req,
                                     dc_frame_plan *plan, dc_status *st) {
     const dc_vlm_options *o = &e->opts;
+    const int unit = e->pixel_unit;
     double duration = window_end - window_start;
     if (!(duration > 0) || window_start < 0)
         return dc_fail(st, DC_ERR_INPUT, "engine: empty window [%.3f, %.3f) s", window_start,
                        window_end);
-    /* Qwen2.5-VL's temporal position ids assume at most 2 frames per second */
+    /* the family's video training assumed at most max_fps frames per second (2 for Qwen) */
     int frames = (int)(duration * o->max_fps);
     if (frames > o->max_frames) frames = o->max_frames;
-    frames -= frames % 2;
-    if (frames < 2) frames = 2;
-    int pairs = frames / 2;
+    /* whole temporal patches (of 2 frames for every family known; the prompt's pairs too) */
+    const int tp = e->family->temporal_patch;
+    frames -= frames % tp;
+    if (frames < tp) frames = tp;
+    int pairs = frames / tp;
     /* a pair must be worth at least 8 tokens (clip's minimum image size) */
     while (pairs > 1 && o->visual_tokens / pairs < 8) pairs--;
-    frames = 2 * pairs;
+    frames = tp * pairs;
     /* without the temporal merge every frame is an image of its own and costs its tokens */
     int images = o->no_temporal_merge ? frames : pairs;
     int per_pair = o->visual_tokens / images;
     int w = video_width > 0 ? video_width : 16, h = video_height > 0 ? video_height : 9;
     int long_px = w > h ? w : h, short_px = w > h ? h : w;
     /* never upscale past the video (rounded up to one unit), never beyond the side limit */
-    int max_long = (long_px + VLM_PIXEL_UNIT - 1) / VLM_PIXEL_UNIT;
-    if (video_width <= 0 || video_height <= 0) max_long = o->max_longest_side / VLM_PIXEL_UNIT;
-    if (max_long > o->max_longest_side / VLM_PIXEL_UNIT)
-        max_long = o->max_longest_side / VLM_PIXEL_UNIT;
+    int max_long = (long_px + unit - 1) / unit;
+    if (video_width <= 0 || video_height <= 0) max_long = o->max_longest_side / unit;
+    if (max_long > o->max_longest_side / unit)
+        max_long = o->max_longest_side / unit;
     int best_long = 1, best_short = 1;
     for (int lt = max_long; lt >= 1; lt--) {
         int stoks = (int)((double)lt * short_px / long_px + 0.5);
@@ -232,18 +252,19 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
     req->start_sec = window_start;
     req->end_sec = window_end;
     req->count = frames;
-    req->longest_side = best_long * VLM_PIXEL_UNIT;
-    req->unit = VLM_PIXEL_UNIT;
+    req->longest_side = best_long * unit;
+    req->unit = unit;
     req->mode = DC_SAMPLE_EXACT;
     if (plan) {
         plan->frames = frames;
-        plan->width = (w >= h ? best_long : best_short) * VLM_PIXEL_UNIT;
-        plan->height = (w >= h ? best_short : best_long) * VLM_PIXEL_UNIT;
+        plan->width = (w >= h ? best_long : best_short) * unit;
+        plan->height = (w >= h ? best_short : best_long) * unit;
         plan->tokens_per_pair = best_long * best_short;
         plan->visual_tokens = images * plan->tokens_per_pair;
         plan->prompt_tokens = e->system_claim_tokens + PROMPT_SLACK_TOKENS +
-                              pairs * PAIR_TEXT_TOKENS + plan->visual_tokens;
-        plan->kv_cells = plan->prompt_tokens + o->max_new_tokens;
+                              pairs * PAIR_TEXT_TOKENS + plan->visual_tokens +
+                              (e->family->hears ? AUDIO_TOKENS : 0);
+        plan->kv_cells = plan->prompt_tokens + vlm_think_cells(e) + o->max_new_tokens;
     }
     return DC_OK;
 }
@@ -251,4 +272,5 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
 const dc_vlm_claim_stats *dc_vlm_last_stats(const dc_vlm *e) { return &e->stats; }
 const char *dc_vlm_device_name(const dc_vlm *e) { return e->rt ? e->rt->device : "none"; }
 int dc_vlm_context_size(const dc_vlm *e) { return e->n_ctx; }
+int dc_vlm_audio_rate(const dc_vlm *e) { return e->audio_rate; }
 

@@ -106,27 +106,69 @@ static bool append_piece(dc_vlm *e, const struct llama_vocab *vocab, llama_token
     return len <= 0 || vlm_output_append(e, piece, (size_t)len);
 }
 
-/* A reasoning model may think first: generate freely until </think> (or the budget); the
- * structured answer follows. A model that does not open <think> has its token taken back. */
+/* The forced "<think>\n" and "\n</think>\n\n" around a reasoning model's thinking. */
+enum { THINK_TAG_TOKENS = 16 };
+
+int vlm_think_cells(const dc_vlm *e) {
+    return e->thinks ? e->opts.max_think_tokens + THINK_TAG_TOKENS : 0;
+}
+
+/* Text the answer format requires at this point (the think tags), decoded and appended to the
+ * output as if the model had written it. Special tokens are parsed: a vocabulary that has
+ * <think> as one token gets that token, as the model writes it. */
+static vlm_step force_text(dc_vlm *e, const struct llama_vocab *vocab, const char *text,
+                           llama_pos *n_past, dc_status *st) {
+    llama_token toks[THINK_TAG_TOKENS];
+    int n = llama_tokenize(vocab, text, (int32_t)strlen(text), toks, THINK_TAG_TOKENS, false,
+                           true);
+    if (n <= 0) {
+        dc_fail(st, DC_ERR_MODEL, "%s: cannot tokenize \"%s\"", e->model_path, text);
+        return VLM_STEP_FATAL;
+    }
+    vlm_step s = vlm_decode_text(e, toks, n, VLM_SEQ_CLAIM, n_past, true, "the thinking tags", st);
+    if (s != VLM_STEP_OK) return s;
+    e->stats.decode_tokens += n;
+    if (!vlm_output_append(e, text, strlen(text))) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the model output");
+        return VLM_STEP_FATAL;
+    }
+    return VLM_STEP_OK;
+}
+
+/* A reasoning model's answer starts with <think>...</think>: the opening is forced, the model
+ * thinks freely (no grammar) until it writes </think>, ends its turn or spends the budget
+ * (max_think_tokens), and then the closing is forced, so that the grammar-constrained JSON
+ * always follows within a known number of tokens. */
 static vlm_step think(dc_vlm *e, const struct llama_vocab *vocab, struct llama_sampler *chain,
                       llama_pos *n_past, dc_status *st) {
-    for (int i = 0; i < e->opts.max_think_tokens; i++) {
+    vlm_step s = force_text(e, vocab, "<think>\n", n_past, st);
+    if (s != VLM_STEP_OK) return s;
+    const size_t start = e->output.len;
+    bool closed = false;
+    for (int i = 0; i < e->opts.max_think_tokens && !closed; i++) {
+        if (vlm_deadline_passed(e)) {
+            dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed while the model was thinking");
+            return VLM_STEP_TIMEOUT;
+        }
         llama_token_data_array arr;
         fill_candidates(e, llama_get_logits_ith(e->rt->lctx, -1), false, &arr);
         llama_token t = pick(chain, &arr);
-        if (t == LLAMA_TOKEN_NULL || llama_vocab_is_eog(vocab, t)) return VLM_STEP_OK;
+        if (t == LLAMA_TOKEN_NULL || llama_vocab_is_eog(vocab, t)) break;
+        llama_sampler_accept(chain, t);
         size_t before = e->output.len;
-        if (!append_piece(e, vocab, t)) return VLM_STEP_FATAL;
-        if (i == 0 && strncmp(dc_str_text(&e->output) + before, "<think>", 7) != 0) {
-            dc_str_truncate(&e->output, before);
-            return VLM_STEP_OK; /* not decoded: nothing to take back from the KV cache */
+        if (!append_piece(e, vocab, t)) {
+            dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the model output");
+            return VLM_STEP_FATAL;
         }
-        vlm_step s = vlm_decode_text(e, &t, 1, VLM_SEQ_CLAIM, n_past, true, "thinking", st);
+        s = vlm_decode_text(e, &t, 1, VLM_SEQ_CLAIM, n_past, true, "thinking", st);
         if (s != VLM_STEP_OK) return s;
         e->stats.decode_tokens++;
-        if (strstr(dc_str_text(&e->output), "</think>")) return VLM_STEP_OK;
+        e->stats.thinking_tokens++;
+        /* the tag may end in this piece and start in the pieces before it */
+        size_t from = before > start + 8 ? before - 8 : start;
+        closed = strstr(dc_str_text(&e->output) + from, "</think>") != NULL;
     }
-    return VLM_STEP_OK;
+    return force_text(e, vocab, closed ? "\n\n" : "\n</think>\n\n", n_past, st);
 }
 
 vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, dc_status *st) {
@@ -148,11 +190,12 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
     }
     double t0 = dc_now();
 
-    if (e->opts.allow_thinking) {
+    if (e->thinks) {
         result = think(e, vocab, chain, n_past, st);
         if (result != VLM_STEP_OK) goto done;
         result = VLM_STEP_FATAL;
     }
+    e->answer_at = e->output.len;
 
     /* the fixed prefix: decoded like prompt text, and fed to the grammar */
     llama_token prefix[64];

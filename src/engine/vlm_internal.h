@@ -34,8 +34,30 @@
 #include "dashclaim/engine.h"
 #include "dashclaim/str.h"
 
-/* Qwen2.5-VL: 14-pixel patches merged 2x2, so one visual token covers 28x28 pixels. */
-#define VLM_PIXEL_UNIT 28
+/* How a family gives each frame pair's time in the prompt (vlm_prompt.c). */
+typedef enum {
+    VLM_TIMES_PAIR_LINES,   /* Qwen2.5-VL: a text line with the frame numbers and times before
+                               each pair (its M-RoPE has no absolute time) */
+    VLM_TIMES_SECONDS_TAGS, /* Qwen3-VL: "<12.3 seconds>" right before each temporal patch, the
+                               mean time of its two frames, as its processor writes them */
+} vlm_time_style;
+
+/* The rules of one model family (vlm_family.c), learnt at open from the GGUF metadata. */
+typedef struct {
+    const char *name;      /* "qwen2.5-vl", "qwen3-vl", "cosmos-reason2", "qwen2.5-omni" */
+    const char *models;    /* for messages: "Qwen2.5-VL, Cosmos-Reason1" */
+    const char *arch;      /* general.architecture of the text model */
+    const char *projector; /* clip.projector_type of the mmproj */
+    const char *name_key;  /* NULL, or what general.name / general.basename must contain, in
+                              lower case without punctuation ("cosmosreason2") */
+    int patch_size;        /* clip.vision.patch_size */
+    int temporal_patch;    /* consecutive frames merged into one temporal patch */
+    double max_fps;        /* the frame rate its video training assumed (at most) */
+    vlm_time_style times;
+    bool thinks;                  /* answers <think>...</think> first */
+    const char *think_instruction; /* appended to the user turn to ask for it; NULL = none */
+    bool hears;                   /* the mmproj has an audio encoder used with the frames */
+} vlm_family;
 
 /* The claim's tokens live in sequence 0; the fixed prompt's cells in sequence 1, which each
  * claim shares (llama_memory_seq_cp adds sequence 0 to those cells; nothing is copied). */
@@ -68,6 +90,10 @@ typedef struct {
 struct dc_vlm {
     /* vlm_engine.c, at open; constant afterwards */
     dc_vlm_options opts;
+    const vlm_family *family; /* vlm_family_check */
+    int pixel_unit;           /* pixels per visual token side: patch size x spatial merge */
+    bool thinks;              /* the claim's answer starts with <think>...</think> */
+    int audio_rate;           /* Hz of the audio encoder; 0 = the model does not hear */
     char model_path[1024], mmproj_path[1024];
     bool has_gpu; /* a GPU backend device is registered */
     int n_ctx;    /* KV cells */
@@ -112,6 +138,9 @@ struct dc_vlm {
 
     /* vlm_output.c */
     dc_str output; /* raw text of the last claim */
+    dc_str prompt; /* prompt text of the last claim */
+    /* vlm_generate.c: where the JSON answer starts in output (after a model's thinking) */
+    size_t answer_at;
 
 #ifdef DC_TEST_HOOKS
     /* vlm_fault.c */
@@ -136,9 +165,11 @@ void vlm_vocab_free(dc_vlm *e);
 int vlm_token_severity(const dc_vlm *e, llama_token t);
 
 /* ---- vlm_family.c ----------------------------------------------------------------------- */
-/* DC_OK when the text model (`model`, a vocab-only load is enough) and e->mmproj_path are a
- * family the engine knows; DC_ERR_MODEL naming the architecture and projector otherwise. */
-dc_error_class vlm_family_check(const dc_vlm *e, const struct llama_model *model, dc_status *st);
+/* Finds the family of the text model (`model`, a vocab-only load is enough) and
+ * e->mmproj_path in the table and sets e->family, e->pixel_unit and e->thinks; DC_ERR_MODEL
+ * naming the architecture and projector of both files when the pair is not a known family
+ * (or a text model with another family's mmproj). */
+dc_error_class vlm_family_check(dc_vlm *e, const struct llama_model *model, dc_status *st);
 
 /* ---- vlm_runtime.c ---------------------------------------------------------------------- */
 dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_status *st);
@@ -158,10 +189,11 @@ bool vlm_deadline_passed(dc_vlm *e);
 dc_error_class vlm_prompt_prepare(dc_vlm *e, const struct llama_model *model, dc_status *st);
 void vlm_prompt_free(dc_vlm *e);
 /* The chat-formatted prompt of one claim: the fixed part, then one media marker per frame
- * (a timestamp before each pair), then the claim line. It starts with the same text that
- * e->prefix_tokens was made from. Caller frees. NULL with *st on failure. */
+ * (with the times as the family gives them), then for a model that hears one marker for
+ * audio_sec seconds of ctx->audio (0 = none), then the claim line. It starts with the same
+ * text that e->prefix_tokens was made from. Caller frees. NULL with *st on failure. */
 char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames,
-                       const dc_engine_context *ctx, dc_status *st);
+                       const dc_engine_context *ctx, double audio_sec, dc_status *st);
 
 /* ---- vlm_recovery.c --------------------------------------------------------------------- */
 /* What llama_decode's return code `ret` (not 0) means for the claim; fills *st. `what`
@@ -201,8 +233,14 @@ typedef struct {
  * *n_past until the grammar completes or the budget is spent; appends text to e->output. */
 vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, dc_status *st);
 
+/* KV cells a claim's thinking may take: its budget and the forced tags; 0 when the model does
+ * not think. */
+int vlm_think_cells(const dc_vlm *e);
+
 /* ---- vlm_output.c ----------------------------------------------------------------------- */
 void vlm_output_reset(dc_vlm *e);
+/* Keeps a copy of the claim's prompt text (a failed copy leaves it empty: debugging only). */
+void vlm_output_keep_prompt(dc_vlm *e, const char *prompt);
 bool vlm_output_append(dc_vlm *e, const char *text, size_t len);
 void vlm_output_free(dc_vlm *e);
 

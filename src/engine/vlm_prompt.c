@@ -2,9 +2,14 @@
  *
  *   system: dc_prompt_fixed()                      the same for every claim
  *   user:   frames header line                     the same for every claim of this engine
- *           one line per frame pair: its frame numbers and times, then the pair's media
- *           markers (or one line per frame without the temporal merge)
+ *           the frames with their times, as the family gives them (vlm_family.c):
+ *             Qwen2.5-VL: one line per frame pair, its frame numbers and times, then the
+ *             pair's media markers (or one line per frame without the temporal merge);
+ *             Qwen3-VL: "<t seconds>" then the pair's markers, t the mean time of the pair,
+ *             as Qwen3-VL's processor writes a video (or per frame without the merge)
+ *           a model that hears: a line with the window's sound (its media marker)
  *           dc_prompt_claim(): the short per-claim line
+ *           a reasoning family's answer-format instruction (Cosmos-Reason2)
  *   assistant: (generation starts here)
  *
  * Everything up to the end of the header line is the same text for every claim: at open it
@@ -24,6 +29,18 @@ static const char header_pairs[] =
 static const char header_single[] =
     "The video frames, each after its time in seconds from the start of the video (frame "
     "numbers from 0):\n";
+static const char header_tag_pairs[] =
+    "The video frames, in pairs, each pair after its time as <t seconds>: the mean time of its "
+    "two frames from the start of the video (frame numbers from 0, two per pair):\n";
+static const char header_tag_single[] =
+    "The video frames, each after its time as <t seconds> from the start of the video (frame "
+    "numbers from 0):\n";
+
+static const char *frames_header(const dc_vlm *e) {
+    bool tags = e->family->times == VLM_TIMES_SECONDS_TAGS;
+    if (e->opts.no_temporal_merge) return tags ? header_tag_single : header_single;
+    return tags ? header_tag_pairs : header_pairs;
+}
 
 /* The template applied to a system and a user message, with the assistant turn opened.
  * NULL with *st on failure. */
@@ -72,7 +89,7 @@ dc_error_class vlm_prompt_prepare(dc_vlm *e, const struct llama_model *model, dc
     dc_error_class rc = DC_OK;
     char *formatted = NULL;
     e->system_text = dc_prompt_fixed();
-    e->frames_header = strdup(e->opts.no_temporal_merge ? header_single : header_pairs);
+    e->frames_header = strdup(frames_header(e));
     if (!e->system_text || !e->frames_header) {
         rc = dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the fixed prompt");
         goto done;
@@ -120,7 +137,7 @@ void vlm_prompt_free(dc_vlm *e) {
 }
 
 char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames,
-                       const dc_engine_context *ctx, dc_status *st) {
+                       const dc_engine_context *ctx, double audio_sec, dc_status *st) {
     const char *marker = mtmd_default_marker();
     dc_prompt_options po = {0};
     if (ctx) {
@@ -133,17 +150,35 @@ char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames
     char *claim = dc_prompt_claim(&po);
     dc_str user = {0};
     dc_str_append(&user, e->frames_header);
+    const bool tags = e->family->times == VLM_TIMES_SECONDS_TAGS;
     /* Times to 0.1 s: frames are at least 1 / max_fps apart, and each digit is a token. */
-    for (int i = 0; e->opts.no_temporal_merge && i < n_frames; i++)
-        dc_str_appendf(&user, "frame %d at %.1f s: %s\n", i, frames->frames[i].t_sec, marker);
+    for (int i = 0; e->opts.no_temporal_merge && i < n_frames; i++) {
+        double t = frames->frames[i].t_sec;
+        if (tags)
+            dc_str_appendf(&user, "<%.1f seconds>%s", t, marker);
+        else
+            dc_str_appendf(&user, "frame %d at %.1f s: %s\n", i, t, marker);
+    }
     for (int i = 0; !e->opts.no_temporal_merge && i < n_frames; i += 2) {
         /* an odd count was completed by repeating the last frame */
         const dc_frame *a = &frames->frames[i < frames->count ? i : frames->count - 1];
         const dc_frame *b = &frames->frames[i + 1 < frames->count ? i + 1 : frames->count - 1];
-        dc_str_appendf(&user, "frames %d-%d at %.1f s and %.1f s: %s%s\n", i, i + 1, a->t_sec,
-                       b->t_sec, marker, marker);
+        if (tags)
+            dc_str_appendf(&user, "<%.1f seconds>%s%s", (a->t_sec + b->t_sec) / 2, marker,
+                           marker);
+        else
+            dc_str_appendf(&user, "frames %d-%d at %.1f s and %.1f s: %s%s\n", i, i + 1,
+                           a->t_sec, b->t_sec, marker, marker);
     }
+    if (tags) dc_str_append(&user, "\n");
+    /* a model that hears is told what its audio chunk is, or that there is none */
+    if (e->family->hears && audio_sec > 0)
+        dc_str_appendf(&user, "The sound of the same moments, %.1f s to %.1f s: %s\n",
+                       ctx->audio->start_sec, ctx->audio->start_sec + audio_sec, marker);
+    else if (e->family->hears)
+        dc_str_append(&user, "The video has no sound.\n");
     dc_str_append(&user, claim);
+    if (e->family->think_instruction) dc_str_append(&user, e->family->think_instruction);
     char *text = claim ? dc_str_finish(&user) : NULL;
     dc_str_free(&user);
     free(claim);
