@@ -151,7 +151,7 @@ int main(int argc, char **argv) {
     t.dpeak = calloc((size_t)(argc > 1 ? argc : 1), sizeof(double));
     if (!t.dpeak) return 1;
     printf("%-36s %-10s %8s %8s %6s %4s %4s %-9s %s\n", "video", "type", "incident", "peak1",
-           "danger", "hit1", "hit3", "engine", "near-peak scores (i q h m s l p)");
+           "danger", "hit1", "hit3", "engine", "near-peak scores (i q h m s l p b w)");
     for (int v = first; v < argc; v++) {
         label l;
         if (!read_label(argv[v], &l)) {

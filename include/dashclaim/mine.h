@@ -18,7 +18,8 @@
  * Fusion (weights sum to 1; each signal first max-filtered over +-1 s so that cues that come
  * a moment apart, such as looming before an impact and a stop after it, add up):
  *   impact 0.28, shake 0.14, stop 0.14, looming 0.14, burst 0.10, squeal 0.09, motion 0.07,
- *   horn 0.04.
+ *   horn 0.04, swerve 0 (lane changes and bends are everyday driving: the signals engine
+ *   reads a swerve only as the evasion of a near-miss).
  * Impact dominates because a broadband bang is the one cue ordinary driving does not make;
  * the motion cues confirm it and carry the video-only case. */
 #ifndef DASHCLAIM_MINE_H
@@ -48,6 +49,7 @@ typedef enum {
     DC_MINE_LOOMING,    /* video: expansion around the image centre (1 / time to contact) */
     DC_MINE_STOP,       /* video: collapse of forward flow (sudden stop) */
     DC_MINE_BURST,      /* video: sudden local change in part of the frame (a crash ahead) */
+    DC_MINE_SWERVE,     /* video: sustained sideways sweep of the road (an evasive swerve) */
     DC_MINE_SIGNAL_COUNT
 } dc_mine_signal;
 

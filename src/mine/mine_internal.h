@@ -47,6 +47,15 @@ void mine_steps_to_ticks(const float *score, const double *t, int count, double 
 bool mine_stop_feature(const float *flow, const double *t, int count, double before,
                        double gap, double after, float *stop); /* false: out of memory */
 
+/* Shift of profile b against profile a (b[i + s] ~ a[i]) searched in [-r, r] (r <= 64), to a
+ * fraction of a sample: the mean absolute difference over the overlap, which must cover more
+ * than half the profile. */
+double mine_profile_shift(const float *a, const float *b, int n, int r);
+
+/* Sideways motion of the road per thumbnail (an evasive swerve; NAN for index 0 and steps
+ * over 0.5 s); see swerve_features.c. False when out of memory (swerve left NAN). */
+bool mine_swerve_feature(const dc_thumb_set *set, float *swerve);
+
 /* Local motion burst per thumbnail (index 0 and steps over 0.5 s get NAN); see
  * burst_features.c. False when out of memory (burst left NAN). */
 bool mine_burst_feature(const dc_thumb_set *set, float *burst);

@@ -20,6 +20,7 @@
 #define SPREAD_STOP 0.1f    /* log flow ratio */
 #define SPREAD_BURST 0.3f   /* cell z units (averaged over 5 steps) */
 #define SPREAD_PACKET 0.05f /* log packet size */
+#define SPREAD_SWERVE 0.03f /* picture widths per second (a lane change in 4 s: ~0.1) */
 
 /* The coarse pass decodes every frame (and keeps about COARSE_HZ of them) when the whole video
  * costs at most this many decoded pixels (a 20-min 256x144 10 fps video, a minute of 720p30):
@@ -100,7 +101,7 @@ static dc_error_class mine_audio(dc_media *m, const dc_mine_options *o, dc_deadl
 typedef struct {
     int count;
     double *t;
-    float *motion, *shake, *looming, *flow, *stop, *burst;
+    float *motion, *shake, *looming, *flow, *stop, *burst, *swerve;
 } motion_steps;
 
 static void steps_free(motion_steps *s) {
@@ -111,6 +112,7 @@ static void steps_free(motion_steps *s) {
     free(s->flow);
     free(s->stop);
     free(s->burst);
+    free(s->swerve);
     memset(s, 0, sizeof *s);
 }
 
@@ -118,9 +120,9 @@ static bool steps_grow(motion_steps *s, int extra) {
     size_t n = (size_t)(s->count + extra);
     double *t = realloc(s->t, n * sizeof(double));
     if (t) s->t = t;
-    float **f[] = {&s->motion, &s->shake, &s->looming, &s->flow, &s->stop, &s->burst};
+    float **f[] = {&s->motion, &s->shake, &s->looming, &s->flow, &s->stop, &s->burst, &s->swerve};
     bool ok = t != NULL;
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
         float *g = realloc(*f[i], n * sizeof(float));
         if (g) *f[i] = g;
         ok = ok && g;
@@ -140,6 +142,7 @@ static bool steps_add(motion_steps *s, const dc_thumb_set *set, double before, d
     ok = mine_stop_feature(s->flow + o, s->t + o, set->count, before, gap, after, s->stop + o) &&
          ok;
     ok = mine_burst_feature(set, s->burst + o) && ok;
+    ok = mine_swerve_feature(set, s->swerve + o) && ok;
     s->count += set->count;
     return ok;
 }
@@ -150,6 +153,7 @@ static bool steps_score(motion_steps *s, float loom_spread) {
     ok = mine_floor_score(s->shake, s->count, SPREAD_SHAKE, false, s->shake) && ok;
     ok = mine_floor_score(s->looming, s->count, loom_spread, false, s->looming) && ok;
     ok = mine_floor_score(s->stop, s->count, SPREAD_STOP, false, s->stop) && ok;
+    ok = mine_floor_score(s->swerve, s->count, SPREAD_SWERVE, false, s->swerve) && ok;
     return mine_floor_score(s->burst, s->count, SPREAD_BURST, false, s->burst) && ok;
 }
 
@@ -176,6 +180,8 @@ static void steps_to_ticks(const motion_steps *s, int from, int to, dc_mine_resu
                         r->signal[DC_MINE_LOOMING]);
     mine_steps_to_ticks(s->stop + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_STOP]);
     mine_steps_to_ticks(s->burst + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_BURST]);
+    mine_steps_to_ticks(s->swerve + from, t, n, r->hz, tick_from, tick_to,
+                        r->signal[DC_MINE_SWERVE]);
 }
 
 /* Mean over +-4 steps (about a second at 10 fps): a vehicle closing in expands step after

@@ -54,8 +54,7 @@ static double norm_diff(const uint8_t *a, const uint8_t *b, int w, int y0, int y
     return n ? acc / n : 0;
 }
 
-/* Shift of profile b against profile a (b[i + s] ~ a[i]), searched in [-r, r]. */
-static double profile_shift(const float *a, const float *b, int n, int r) {
+double mine_profile_shift(const float *a, const float *b, int n, int r) {
     double cost[2 * 64 + 1];
     if (r > 64) r = 64;
     int best = 0;
@@ -263,8 +262,8 @@ bool dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shak
             /* keyframes a second apart cannot see a jolt that rings out in a second */
             profiles(a, w, h, y_prof, ra, ca);
             profiles(b, w, h, y_prof, rb, cb);
-            dx = profile_shift(ca, cb, w, w / 12);
-            dy = profile_shift(ra, rb, y_prof, h / 10);
+            dx = mine_profile_shift(ca, cb, w, w / 12);
+            dy = mine_profile_shift(ra, rb, y_prof, h / 10);
             shake[i] = NAN;
         } else {
             if (!block_translation(a, b, w, h, &dx, &dy)) {

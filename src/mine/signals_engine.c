@@ -7,11 +7,13 @@
  *   collision (HIGH)  <- impact together with shake, a sudden stop or (a little weaker) an
  *                        approach (looming) or a squeal just before it;
  *   near-miss (MEDIUM) <- hard braking (squeal or sudden stop), a horn with an approach, a
- *                         stop or a swerve, or strong looming alone (weighted down),
- *                         without impact;
+ *                         stop or a jolt, an evasive swerve (the road sweeping sideways)
+ *                         with an approach, a burst or braking, or strong looming alone
+ *                         (weighted down), without impact;
  *   crash ahead (MEDIUM, scenario "other", contact no) <- a sudden local burst of motion in
- *                         part of the frame, or a loud bang, while the camera itself stays
- *                         steady (no jolt): the ego car witnessed a collision between others;
+ *                         part of the frame (without sound: a burst above the fire level),
+ *                         or a loud bang, while the camera itself stays steady (no jolt):
+ *                         the ego car witnessed a collision between others;
  *   without sound, a sudden stop together with an approach stands for the bang that cannot
  *   be heard;
  *   NONE otherwise; LOW only for a lone, weak knock (impact without shake, stop or looming).
@@ -67,7 +69,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     if (top) memcpy(sig, top->signal_near_peak, sizeof sig);
     double impact = sig[DC_MINE_IMPACT], shake = sig[DC_MINE_SHAKE], stop = sig[DC_MINE_STOP];
     double loom = sig[DC_MINE_LOOMING], squeal = sig[DC_MINE_SQUEAL], horn = sig[DC_MINE_HORN];
-    double burst = sig[DC_MINE_BURST];
+    double burst = sig[DC_MINE_BURST], swerve = sig[DC_MINE_SWERVE];
 
     /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in */
     /* with sound: the bang confirmed by a jolt, a stop, an approach, or braking just before
@@ -86,14 +88,25 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
         horn >= DC_MINE_FIRE_SCORE ? horn * maxd(maxd(approach, stop), shake) * 1.5 : 0;
     /* looming alone is a weak witness: in the evaluation it fired in ordinary driving about
      * as often as in near-misses, so on its own it counts for less than braking or a horn */
-    double near = clamp01(1.5 * maxd(maxd(0.4 * approach, braking), warned));
+    /* an evasion: the ego swerved (the road swept sideways for a second or more) next to
+     * something close ahead (an approach, a local burst), braking (a stop, the nose-dive
+     * jolt) or on its own, weaker; bends and lane changes stay below the fire level */
+    double evade = swerve >= DC_MINE_FIRE_SCORE
+                       ? swerve * maxd(maxd(maxd(0.6, loom), maxd(burst, stop)), shake)
+                       : 0;
+    double near = clamp01(1.5 * maxd(maxd(maxd(0.4 * approach, braking), warned), evade));
     near *= 1 - 0.8 * collision;
     /* a crash ahead: a local burst with a steady camera; a bang heard with it confirms */
     double steady = maxd(0, 1 - 2 * shake);
-    double ahead = clamp01(1.4 * burst * steady * (r->has_audio ? 0.6 + impact : 1));
+    /* without a bang to confirm it, a burst must stand out on its own: a weak one (a passing
+     * truck, a flicker of shade) is everyday traffic (on the no-audio sets of bench/mining,
+     * calm videos drew MEDIUM from bursts of 0.26-0.37 alone) */
+    double seen = r->has_audio ? burst : clamp01((burst - DC_MINE_FIRE_SCORE) / (1 - DC_MINE_FIRE_SCORE));
+    double ahead = clamp01(1.4 * seen * steady * (r->has_audio ? 0.6 + impact : 1));
     /* a loud bang (a crash, not a knock) with the camera steady: heard, not felt */
     if (r->has_audio && impact >= 0.5) ahead = maxd(ahead, 0.9 * impact * steady);
     ahead *= 1 - collision;
+    bool ahead_leads = ahead > 0 && ahead >= near; /* the burst, not the ego's own cues */
     near = maxd(near, ahead);
     double knock = impact * (1 - maxd(maxd(maxd(shake, stop), loom), burst)) * 0.6;
     /* without sound the picture is all the evidence there is, and it is quieter than a bang:
@@ -116,7 +129,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     }
     a->severity = (dc_severity)best;
 
-    bool witnessed = a->severity == DC_SEVERITY_MEDIUM && ahead > 0 && ahead >= near - 1e-12;
+    bool witnessed = a->severity == DC_SEVERITY_MEDIUM && ahead_leads;
     /* facts the signals can support */
     if (witnessed) a->facts.contact = DC_TRI_NO; /* the camera did not jolt */
     else if (!r->has_audio) a->facts.contact = collision > 0.5 ? DC_TRI_UNCLEAR : DC_TRI_UNKNOWN;

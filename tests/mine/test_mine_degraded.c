@@ -37,6 +37,37 @@ static void test_no_audio_motion_only(void **state) {
     dc_mine_result_free(&r);
 }
 
+/* A near-miss without sound: the lead vehicle closes in, the ego brakes and swerves into the
+ * next lane. The picture shows the evasion (the road sweeping sideways for a second), and the
+ * signals engine reads it as a near-miss, not as nothing (it answered NONE before the swerve
+ * cue) nor as a crash between others. */
+static void test_near_miss_without_sound_swerve(void **state) {
+    (void)state;
+    const char *path = mt_make_video("nm-noaudio", "near-miss", 55, 30, 18.0, "--damage noaudio", NULL);
+    assert_non_null(path);
+    dc_mine_result r;
+    dc_status st;
+    assert_int_equal(mt_mine(path, &r, &st), DC_OK);
+    assert_false(r.has_audio);
+    assert_true(r.window_count >= 1);
+    const dc_mine_window *w = &r.windows[0];
+    print_message("near-miss, no audio: peak %.2f swerve %.2f fired 0x%x\n", w->peak_sec,
+                  w->signal_near_peak[DC_MINE_SWERVE], w->fired);
+    assert_true(mt_window_contains(w, 18.0));
+    assert_true(w->signal_near_peak[DC_MINE_SWERVE] >= DC_MINE_FIRE_SCORE);
+    /* before the incident the ego keeps its lane: no swerve there */
+    for (int i = 0; i < (int)(14.0 * r.hz); i++)
+        assert_true(r.signal[DC_MINE_SWERVE][i] < DC_MINE_FIRE_SCORE);
+    dc_assessment *a = malloc(sizeof *a);
+    assert_non_null(a);
+    dc_assessment_init(a);
+    assert_int_equal(dc_signals_assess(&r, a, &st), DC_OK);
+    assert_int_equal(a->severity, DC_SEVERITY_MEDIUM);
+    assert_int_not_equal(a->scenario, DC_SCENARIO_OTHER);
+    free(a);
+    dc_mine_result_free(&r);
+}
+
 static void test_black_frames_before_incident(void **state) {
     (void)state;
     const char *path =
@@ -85,6 +116,7 @@ static void test_deadline_passed(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_audio_motion_only),
+        cmocka_unit_test(test_near_miss_without_sound_swerve),
         cmocka_unit_test(test_black_frames_before_incident),
         cmocka_unit_test(test_all_black_video),
         cmocka_unit_test(test_deadline_passed),

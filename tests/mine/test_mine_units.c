@@ -452,6 +452,19 @@ static void test_engine_decisions(void **state) {
     /* without sound, a sudden stop right after a strong approach is not ordinary driving */
     assert_int_not_equal(assess(engine_case(false, 0, 0.05, 1.0, 0.6, 0, 0), a),
                          DC_SEVERITY_NONE);
+    /* without sound, an evasive swerve with braking (the nose-dive jolt) and something
+     * close ahead is a near-miss (bench/mining set (a): such near-misses were judged NONE) */
+    dc_mine_result evade = engine_case(false, 0, 0.41, 0, 0, 0, 0);
+    evade.windows[0].signal_near_peak[DC_MINE_BURST] = 0.44;
+    evade.windows[0].signal_near_peak[DC_MINE_SWERVE] = 0.48;
+    assert_int_equal(assess(evade, a), DC_SEVERITY_MEDIUM);
+    /* ... and a swerve below the fire level (a bend, a lane change) is not */
+    evade.windows[0].signal_near_peak[DC_MINE_SWERVE] = 0.2;
+    assert_int_equal(assess(evade, a), DC_SEVERITY_NONE);
+    /* without sound, a weak burst alone is everyday traffic, not a crash ahead */
+    dc_mine_result faint = engine_case(false, 0, 0.04, 0, 0, 0, 0);
+    faint.windows[0].signal_near_peak[DC_MINE_BURST] = 0.28;
+    assert_int_equal(assess(faint, a), DC_SEVERITY_NONE);
     /* without audio: a jolt that ends in a stop is a collision, contact unclear */
     assert_int_equal(assess(engine_case(false, 0, 0.9, 0.9, 0.6, 0, 0), a), DC_SEVERITY_HIGH);
     assert_int_equal(a->facts.contact, DC_TRI_UNCLEAR);
