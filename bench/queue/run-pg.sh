@@ -17,9 +17,10 @@ trap 'rm -rf "$tmp"' EXIT
 {
   echo "# bench/queue on PostgreSQL ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m))"
   echo
-  echo "Throughput and pickup with durable commits on both sides (the server with fsync=on, SQLite"
-  echo "with synchronous=FULL). The idle-in-transaction run measures dead-row build-up, not disks:"
-  echo "its server runs with fsync=off so that the 50 jobs/s churn is reached on a small machine."
+  echo "Throughput and pickup with durable commits on both sides (the server with fsync=on; SQLite"
+  echo "fsyncs its WAL past every completion, concurrent ones sharing an fsync). The idle-in-transaction"
+  echo "run measures dead-row build-up, not disks: its server runs with fsync=off so that the 50 jobs/s"
+  echo "churn is reached on a small machine."
   echo
   echo '```'
   echo "bench_queue_pg --jobs ${QUEUE_JOBS:-2000} --lease ${QUEUE_LEASE:-60} --idle-s ${QUEUE_IDLE_S:-600}"

@@ -83,16 +83,20 @@ pickup() { # id who: a new worker takes the job well within the 60 s lease and f
   [[ $row == "2|1" ]] || fail "$2: the released claim did not end done on one charged attempt: $row"
 }
 
+stop_and_check() { # who pid log id: SIGTERM once the claim runs, then the checks above
+  wait_state "$4" 1 30 || fail "$1: the claim never ran"
+  kill -TERM "$2"
+  wait "$2" || true
+  grep -q "released $4" "$3" || fail "$1: no 'released' line: $(cat "$3")"
+  check_released "$4" "$1"
+  pickup "$4" "$1"
+}
+
 # 1. serve with its own worker thread
 start_serve --workers 1 --stop-grace-sec 0
 id1=$(upload)
 [[ -n $id1 ]] || fail "upload to serve failed"
-wait_state "$id1" 1 30 || fail "serve: the claim never ran"
-kill -TERM "$serve_pid"
-wait "$serve_pid" || true
-grep -q "released $id1" "$work/serve.log" || fail "serve: no 'released' line: $(cat "$work/serve.log")"
-check_released "$id1" serve
-pickup "$id1" serve
+stop_and_check serve "$serve_pid" "$work/serve.log" "$id1"
 
 # 2. a worker process; serve only takes uploads
 start_serve --workers 0
@@ -102,12 +106,7 @@ id2=$(upload)
   >"$work/worker.log" 2>&1 &
 wpid=$!
 pids+=("$wpid")
-wait_state "$id2" 1 30 || fail "worker: the claim never ran"
-kill -TERM "$wpid"
-wait "$wpid" || true
-grep -q "released $id2" "$work/worker.log" || fail "worker: no 'released' line: $(cat "$work/worker.log")"
-check_released "$id2" worker
-pickup "$id2" worker
+stop_and_check worker "$wpid" "$work/worker.log" "$id2"
 kill -TERM "$serve_pid"
 wait "$serve_pid" || true
 echo "stop_release_test: serve and worker released their running job on SIGTERM; each was taken again at once"
