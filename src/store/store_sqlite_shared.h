@@ -22,7 +22,10 @@
  * the database after, so a commit copied out of the WAL before our fsync is durable in the
  * database. A commit becomes visible to readers a few milliseconds before it is durable (as a
  * claim or lease renewal always was); anything durable built on what was read is later in the
- * WAL, so its own fsync makes what it read durable too. */
+ * WAL, so its own fsync makes what it read durable too. A failed fsync fails every commit it
+ * covered (DC_ERR_RESOURCE: a 500 instead of a 202, a completion the worker retries and the fence
+ * then finds done), although those commits are visible: the store cannot know what reached the
+ * disk, and the next fsync that succeeds covers them again. */
 #ifndef DASHCLAIM_STORE_SQLITE_SHARED_H
 #define DASHCLAIM_STORE_SQLITE_SHARED_H
 
