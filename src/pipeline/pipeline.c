@@ -98,10 +98,26 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, bool u
             dc_frame_set_free(&frames);
             continue;
         }
+        /* a model that hears gets the window's sound (at most one Whisper window, around the
+         * peak); a video without sound, or whose sound does not decode, is assessed on its
+         * frames, and the record's engine.modalities says which */
+        dc_pcm pcm = {0};
+        if (dc_vlm_hears(opts->vlm) && info->has_audio) {
+            const dc_window *win = &windows[w];
+            double from = win->peak_sec - DC_VLM_MAX_AUDIO_SEC / 2;
+            if (from < win->start_sec || win->peak_sec <= 0) from = win->start_sec;
+            double to = from + DC_VLM_MAX_AUDIO_SEC < win->end_sec ? from + DC_VLM_MAX_AUDIO_SEC
+                                                                    : win->end_sec;
+            dc_status ast = DC_STATUS_OK;
+            if (dc_media_audio(m, from, to, dc_vlm_audio_rate(opts->vlm), dl, &pcm, &ast) == DC_OK)
+                ctx.audio = &pcm;
+        }
         trial = *a;
         t0 = dc_now();
         rc = dc_vlm_assess(opts->vlm, &frames, &ctx, dl, &trial, &st);
         engine_ms += ms_since(t0);
+        ctx.audio = NULL;
+        dc_pcm_free(&pcm);
         out->prompt_tokens += dc_vlm_last_stats(opts->vlm)->prompt_tokens;
         /* the model's times and numbers, checked against the video and the frames it saw */
         if (rc == DC_OK) dc_pipeline_check_record(&trial, info->duration_sec, &frames);

@@ -12,6 +12,7 @@
 #include <gguf.h>
 #include <mtmd.h>
 
+#include "dashclaim/pipeline.h"
 #include "vlm_fixture.h"
 
 typedef struct {
@@ -304,6 +305,36 @@ static void test_omni_hears_the_window(void **state) {
     dc_vlm_close(v);
 }
 
+/* The pipeline gives a model that hears the sound of the window it looks at; other models
+ * get the frames only. */
+static void test_pipeline_gives_the_sound_to_a_model_that_hears(void **state) {
+    (void)state;
+    const char *presets[] = {"qwen2.5-omni-tiny", "qwen3-vl-tiny"};
+    for (int k = 0; k < 2; k++) {
+        char model[1300], mmproj[1300];
+        pair_paths(presets[k], model, mmproj, sizeof(model));
+        dc_status st = DC_STATUS_OK;
+        dc_vlm *v = open_pair(model, mmproj, NULL, &st);
+        assert_non_null(v);
+        dc_pipeline_options po;
+        dc_pipeline_options_init(&po);
+        po.vlm = v;
+        dc_claim_result r;
+        memset(&r, 0, sizeof(r));
+        dc_pipeline_assess(fx.clip, "pipeline-sound", &po, &r);
+        const dc_assessment *a = &r.assessment;
+        if (a->status == DC_CLAIM_FAILED) fail_msg("%s: %s", presets[k], a->error_message);
+        assert_int_equal(a->engine.modality_count, k == 0 ? 2 : 1);
+        assert_string_equal(a->engine.modalities[0], "video");
+        if (k == 0) {
+            assert_string_equal(a->engine.modalities[1], "audio");
+            assert_int_equal(dc_vlm_last_stats(v)->audio_tokens, 750);
+        }
+        dc_claim_result_free(&r);
+        dc_vlm_close(v);
+    }
+}
+
 /* ---- refusals ------------------------------------------------------------------------------ */
 
 /* A copy of `from` with another projector type (an mmproj of a family the engine does not
@@ -370,6 +401,7 @@ int main(void) {
         cmocka_unit_test(test_qwen3vl_tags_every_frame_without_the_merge),
         cmocka_unit_test(test_thinking_budget),
         cmocka_unit_test(test_omni_hears_the_window),
+        cmocka_unit_test(test_pipeline_gives_the_sound_to_a_model_that_hears),
         cmocka_unit_test(test_wrong_and_unknown_families_are_refused),
     };
     return cmocka_run_group_tests(tests, setup_families, NULL);
