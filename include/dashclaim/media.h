@@ -96,6 +96,8 @@ typedef struct {
     double start_sec, end_sec; /* range; end <= 0 = to the end */
     int every_kth;             /* 0: keyframes only (non-key frames skipped at the decoder);
                                   k >= 1: also every k-th frame (decodes everything) */
+    int key_stride;            /* keyframes only: every n-th keyframe of the range (0 or 1:
+                                  each one); long videos with 1-s GOPs need not decode all */
 } dc_thumb_request;
 
 dc_error_class dc_media_thumbnails(dc_media *m, const dc_thumb_request *req, dc_deadline dl,

@@ -57,6 +57,29 @@ static void keyframes_ts_by_scan(void **state) { check_keyframe_thumbs("c_h264.t
 /* Matroska cues index one keyframe per cluster, not all: the pass must still find all. */
 static void keyframes_mkv(void **state) { check_keyframe_thumbs("c_h264.mkv", 5, 1.0); }
 
+/* Every other keyframe: through the index (MP4) and by scanning (MPEG-TS), the same frames
+ * as the full pass at even positions, half as many decoded. */
+static void check_key_stride(const char *name, int keys, double gop_sec) {
+    dc_status st;
+    dc_media *m = dc_media_open(media_test_path(name), dc_deadline_in(30), &st);
+    assert_non_null(m);
+    dc_thumb_request req = {.width = 64, .height = 36, .key_stride = 2};
+    dc_thumb_set ts;
+    assert_int_equal(dc_media_thumbnails(m, &req, dc_deadline_in(30), &ts, &st), DC_OK);
+    if (ts.count != (keys + 1) / 2) fail_msg("%s: %d thumbnails, want %d", name, ts.count, (keys + 1) / 2);
+    for (int i = 0; i < ts.count; i++)
+        if (fabs(ts.thumbs[i].t_sec - 2 * i * gop_sec) > 1e-3)
+            fail_msg("%s: thumbnail %d at %.3f s", name, i, ts.thumbs[i].t_sec);
+    dc_thumb_set_free(&ts);
+    dc_media_close(m);
+}
+
+static void every_other_keyframe(void **state) {
+    (void)state;
+    check_key_stride("c_h264.mp4", 6, 1.0);
+    check_key_stride("c_h264.ts", 5, 1.0);
+}
+
 static void every_kth_and_range(void **state) {
     dc_status st;
     dc_media *m = dc_media_open(media_test_path("c_h264.mp4"), dc_deadline_in(30), &st);
@@ -119,6 +142,7 @@ int main(void) {
         cmocka_unit_test(keyframes_hevc_with_bframes),
         cmocka_unit_test(keyframes_ts_by_scan),
         cmocka_unit_test(keyframes_mkv),
+        cmocka_unit_test(every_other_keyframe),
         cmocka_unit_test(every_kth_and_range),
         cmocka_unit_test(audio_mono_pcm_aligned),
     };
