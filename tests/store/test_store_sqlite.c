@@ -32,6 +32,16 @@ static void add_events(dc_store *s, int n) {
     }
 }
 
+/* A one-byte video stored, and a new claim of it by uploader "u". */
+static void new_claim(dc_store *s, dc_store_new_claim *nc) {
+    dc_store_video_writer *w = dc_store_video_begin(s, NULL);
+    assert_non_null(w);
+    assert_int_equal(dc_store_video_write(w, "v", 1, NULL), DC_OK);
+    memset(nc, 0, sizeof *nc);
+    assert_int_equal(dc_store_video_commit(w, &nc->video, NULL), DC_OK);
+    strcpy(nc->uploader, "u");
+}
+
 static int sql(sqlite3 *db, const char *text) {
     return sqlite3_exec(db, text, NULL, NULL, NULL);
 }
@@ -44,12 +54,8 @@ static void test_append_only_and_tamper(void **state) {
     assert_non_null(s);
     assert_string_equal(dc_store_backend_name(s), "sqlite");
     add_events(s, 5);
-    dc_store_video_writer *w = dc_store_video_begin(s, NULL);
-    dc_store_video_write(w, "v", 1, NULL);
     dc_store_new_claim nc;
-    memset(&nc, 0, sizeof nc);
-    assert_int_equal(dc_store_video_commit(w, &nc.video, NULL), DC_OK);
-    strcpy(nc.uploader, "u");
+    new_claim(s, &nc);
     dc_store_claim c;
     assert_int_equal(dc_store_claim_insert(s, &nc, &c, NULL, NULL), DC_OK);
 
@@ -166,12 +172,8 @@ static void test_group_commit(void **state) {
     char url[512];
     dc_store *s = test_store_open("sqlite_group", NULL, url, sizeof url);
     assert_non_null(s);
-    dc_store_video_writer *vw = dc_store_video_begin(s, NULL);
-    dc_store_video_write(vw, "v", 1, NULL);
     dc_store_new_claim nc;
-    memset(&nc, 0, sizeof nc);
-    assert_int_equal(dc_store_video_commit(vw, &nc.video, NULL), DC_OK);
-    strcpy(nc.uploader, "u");
+    new_claim(s, &nc);
     for (int i = 0; i < GC_THREADS * GC_JOBS; i++) {
         dc_store_claim c;
         assert_int_equal(dc_store_claim_insert(s, &nc, &c, NULL, NULL), DC_OK);
