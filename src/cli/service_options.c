@@ -49,10 +49,12 @@ dc_store *cli_service_open(const cli_service *o) {
 }
 
 void cli_service_help(FILE *out) {
-    fprintf(out, "  --data DIR         the store: a folder (SQLite database + videos), created if needed\n"
-                 "  --db URL           the store: postgresql://USER@HOST:PORT/DB (instead of --data)\n"
-                 "  --lease-sec N      a running job's lease, renewed by heartbeats (default 60)\n"
-                 "  --max-attempts N   attempts before a claim fails for good (default 3)\n");
+    fprintf(out, "  --data DIR               the store: a folder (SQLite database + videos), created\n"
+                 "                           if needed\n"
+                 "  --db URL                 the store: postgresql://USER@HOST:PORT/DB (instead of\n"
+                 "                           --data)\n"
+                 "  --lease-sec N            a running job's lease, renewed by heartbeats (default 60)\n"
+                 "  --max-attempts N         attempts before a claim fails for good (default 3)\n");
 }
 
 void cli_worker_init(dc_worker_options *w) {
