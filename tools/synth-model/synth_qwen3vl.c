@@ -120,7 +120,9 @@ bool synth_qwen3vl_mmproj_plan(const synth_preset *p, synth_gguf *g, char *err, 
     ADD("v.patch_embd.weight", f16, 4, SYNTH_FILL_RANDOM, P, P, 3, V);
     ADD("v.patch_embd.weight.1", f16, 4, SYNTH_FILL_RANDOM, P, P, 3, V);
     ADD("v.patch_embd.bias", f32, 1, SYNTH_FILL_RANDOM, V);
-    ADD("v.position_embd.weight", f16, 2, SYNTH_FILL_RANDOM, V, side * side);
+    /* F32 whatever the rest, as the converter writes it: clip resizes it with ggml_interpolate,
+     * which takes F32 only */
+    ADD("v.position_embd.weight", f32, 2, SYNTH_FILL_RANDOM, V, side * side);
     char name[96];
     for (int i = 0; i < p->v_layer; i++) {
 #define VLAYER(suffix, type, nd, fill, ...)                                                        \
