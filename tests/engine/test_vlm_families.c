@@ -78,24 +78,32 @@ static void assert_record_round_trips(const dc_assessment *a) {
     free(json);
 }
 
+/* The preset's engine (test options, and the tweak's thinking budget and merge) and the
+ * clip's window sampled at its frame request. */
+static dc_vlm *open_and_sample(const char *preset, const dc_vlm_options *tweak,
+                               dc_frame_set *frames, dc_frame_plan *plan, dc_sample_request *req) {
+    char model[1300], mmproj[1300];
+    pair_paths(preset, model, mmproj, sizeof(model));
+    dc_status st = DC_STATUS_OK;
+    dc_vlm *v = open_pair(model, mmproj, tweak, &st);
+    if (!v) fail_msg("%s: %s", preset, st.message);
+    sample(v, frames, plan, req);
+    return v;
+}
+
 /* ---- every family: load, frame size, times, a claim ---------------------------------------- */
 
 static void test_every_family_assesses_a_clip(void **state) {
     (void)state;
     for (int k = 0; k < N_CASES; k++) {
         const family_case *c = &cases[k];
-        char model[1300], mmproj[1300];
-        pair_paths(c->preset, model, mmproj, sizeof(model));
-        dc_status st = DC_STATUS_OK;
-        dc_vlm *v = open_pair(model, mmproj, NULL, &st);
-        if (!v) fail_msg("%s: %s", c->preset, st.message);
-        assert_string_equal(dc_vlm_family(v), c->family);
-        assert_int_equal(dc_vlm_thinks(v), c->thinks);
-
         dc_frame_set frames = {0};
         dc_frame_plan plan;
         dc_sample_request req;
-        sample(v, &frames, &plan, &req);
+        dc_vlm *v = open_and_sample(c->preset, NULL, &frames, &plan, &req);
+        dc_status st = DC_STATUS_OK;
+        assert_string_equal(dc_vlm_family(v), c->family);
+        assert_int_equal(dc_vlm_thinks(v), c->thinks);
         /* frames are sized by the family's unit: 14- or 16-pixel patches merged 2x2 */
         assert_int_equal(req.unit, c->unit);
         assert_int_equal(plan.width % c->unit, 0);
@@ -154,18 +162,14 @@ static void test_every_family_assesses_a_clip(void **state) {
 /* Qwen3-VL without the temporal merge: a time tag before every frame. */
 static void test_qwen3vl_tags_every_frame_without_the_merge(void **state) {
     (void)state;
-    char model[1300], mmproj[1300];
-    pair_paths("qwen3-vl-tiny", model, mmproj, sizeof(model));
     dc_vlm_options tweak;
     dc_vlm_options_init(&tweak);
     tweak.no_temporal_merge = true;
-    dc_status st = DC_STATUS_OK;
-    dc_vlm *v = open_pair(model, mmproj, &tweak, &st);
-    assert_non_null(v);
     dc_frame_set frames = {0};
     dc_frame_plan plan;
     dc_sample_request req;
-    sample(v, &frames, &plan, &req);
+    dc_vlm *v = open_and_sample("qwen3-vl-tiny", &tweak, &frames, &plan, &req);
+    dc_status st = DC_STATUS_OK;
     dc_assessment a;
     dc_assessment_init(&a);
     assert_int_equal(dc_vlm_assess(v, &frames, NULL, (dc_deadline){0}, &a, &st), DC_OK);
@@ -183,20 +187,16 @@ static void test_qwen3vl_tags_every_frame_without_the_merge(void **state) {
 /* The thinking budget: 0 gives an empty think block, a budget is never exceeded. */
 static void test_thinking_budget(void **state) {
     (void)state;
-    char model[1300], mmproj[1300];
-    pair_paths("cosmos-reason2-tiny", model, mmproj, sizeof(model));
     const int budgets[] = {0, 5};
     for (size_t i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
         dc_vlm_options tweak;
         dc_vlm_options_init(&tweak);
         tweak.max_think_tokens = budgets[i];
-        dc_status st = DC_STATUS_OK;
-        dc_vlm *v = open_pair(model, mmproj, &tweak, &st);
-        assert_non_null(v);
         dc_frame_set frames = {0};
         dc_frame_plan plan;
         dc_sample_request req;
-        sample(v, &frames, &plan, &req);
+        dc_vlm *v = open_and_sample("cosmos-reason2-tiny", &tweak, &frames, &plan, &req);
+        dc_status st = DC_STATUS_OK;
         dc_assessment a;
         dc_assessment_init(&a);
         assert_int_equal(dc_vlm_assess(v, &frames, NULL, (dc_deadline){0}, &a, &st), DC_OK);
@@ -235,17 +235,13 @@ static void omni_claim(dc_vlm *v, const dc_frame_set *frames, const dc_pcm *audi
  * it is, the record says the model heard, and what it heard changes its answer. */
 static void test_omni_hears_the_window(void **state) {
     (void)state;
-    char model[1300], mmproj[1300];
-    pair_paths("qwen2.5-omni-tiny", model, mmproj, sizeof(model));
-    dc_status st = DC_STATUS_OK;
-    dc_vlm *v = open_pair(model, mmproj, NULL, &st);
-    if (!v) fail_msg("omni: %s", st.message);
-    assert_true(dc_vlm_hears(v));
-    assert_int_equal(dc_vlm_audio_rate(v), 16000);
     dc_frame_set frames = {0};
     dc_frame_plan plan;
     dc_sample_request req;
-    sample(v, &frames, &plan, &req);
+    dc_vlm *v = open_and_sample("qwen2.5-omni-tiny", NULL, &frames, &plan, &req);
+    dc_status st = DC_STATUS_OK;
+    assert_true(dc_vlm_hears(v));
+    assert_int_equal(dc_vlm_audio_rate(v), 16000);
     dc_media *m = dc_media_open(fx.clip, (dc_deadline){0}, &st);
     assert_non_null(m);
     dc_pcm pcm = {0};
