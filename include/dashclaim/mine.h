@@ -11,7 +11,8 @@
  *
  * Motion cues come at a steady rate whatever the GOP: the coarse pass decodes about 5 frames a
  * second when the whole video is cheap enough to decode (short clips, small sizes), keyframes
- * otherwise; and where keyframes are sparse, the size of every video packet (read from the
+ * otherwise (every other one in a video of 5 min or more with sound and a ~1-s GOP); and where
+ * keyframes are sparse, the size of every video packet (read from the
  * container's index, or by demuxing without decoding) stands in for motion at the full frame
  * rate. Around the candidates, frames are decoded at 10 fps.
  *
