@@ -28,6 +28,7 @@ enum {
     OPT_MINING_CONTEXT,
     OPT_SEED,
     OPT_CTX,
+    OPT_THINK_TOKENS,
 };
 
 const struct option cli_assess_long_options[] = {
@@ -48,6 +49,7 @@ const struct option cli_assess_long_options[] = {
     {"mining-context", no_argument, NULL, OPT_MINING_CONTEXT},
     {"seed", required_argument, NULL, OPT_SEED},
     {"ctx-size", required_argument, NULL, OPT_CTX},
+    {"think-tokens", required_argument, NULL, OPT_THINK_TOKENS},
     {0, 0, 0, 0},
 };
 
@@ -69,6 +71,7 @@ void cli_assess_init(cli_assess *o) {
     o->retries = 3;
     o->timeout_sec = 600;
     o->seed = 42;
+    o->think_tokens = -1;
     o->decode_workers = cli_env_decode_workers();
 }
 
@@ -111,6 +114,7 @@ bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error
     case OPT_MINING_CONTEXT: o->mining_context = true; break;
     case OPT_SEED: ok = parse_int(arg, 0, 1 << 30, &o->seed); break;
     case OPT_CTX: ok = parse_int(arg, 0, 1 << 20, &o->ctx_size); break;
+    case OPT_THINK_TOKENS: ok = parse_int(arg, 0, 1 << 16, &o->think_tokens); break;
     default: return false;
     }
     if (!ok) {
@@ -134,6 +138,8 @@ void cli_assess_help(FILE *out) {
             "  --gpu-layers N        layers on the GPU (default: all when a GPU exists; 0 = CPU)\n"
             "  --threads N           CPU threads (default: all cores)\n"
             "  --ctx-size N          context size (default: derived from the frame budget)\n"
+            "  --think-tokens N      a reasoning model's thinking budget (Cosmos-Reason2;\n"
+            "                        default 512; 0 = answer at once)\n"
             "  --timeout S           deadline per video in seconds (default 600; 0 = none)\n"
             "  --retries R           model retries per window (default 3)\n"
             "  --seed N              sampling seed (default 42; output is greedy by default)\n"
@@ -206,6 +212,7 @@ int cli_assess_setup(const cli_assess *o, cli_assess_env *env) {
     if (o->visual_tokens > 0) vo.visual_tokens = o->visual_tokens;
     if (o->frames > 0) vo.max_frames = o->frames + (o->frames & 1);
     if (o->ctx_size > 0) vo.n_ctx = o->ctx_size;
+    if (o->think_tokens >= 0) vo.max_think_tokens = o->think_tokens;
     vo.retries = o->retries;
     vo.seed = (uint32_t)o->seed;
     env->vlm = dc_vlm_open(&vo, &st);

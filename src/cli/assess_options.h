@@ -19,6 +19,7 @@ typedef struct {
     const char *calibration_path, *metadata_path, *html_dir;
     bool mining_context;
     int seed;
+    int think_tokens; /* --think-tokens: a reasoning model's budget (-1 = the engine's) */
     double temperature;
     int decode_workers; /* DASHCLAIM_DECODE_WORKERS (0 = one per core) */
 } cli_assess;
@@ -35,7 +36,7 @@ void cli_assess_init(cli_assess *o);
 /* getopt_long table entries of the shared options, terminated by a zero entry. Option values
  * >= 1000 are the shared ones; cli_assess_option handles them and returns false for others. */
 extern const struct option cli_assess_long_options[];
-#define CLI_ASSESS_OPTION_COUNT 17
+#define CLI_ASSESS_OPTION_COUNT 18
 bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error);
 /* The shared options followed by a command's own (extra[0..n)) and the terminating entry, in
  * out[CLI_ASSESS_OPTION_COUNT + n + 1]. */
