@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # bench/engine: dashclaim's VLM claim vs llama-mtmd-cli on the tiny and qwen2.5-vl-3b presets.
 #   bench/engine/run.sh [BUILD_DIR]      DC_BENCH_ENGINE_PRESETS="tiny" to skip the 3B preset
+# Any synth-model preset of any family may be named (qwen3-vl-tiny, cosmos-reason2-2b,
+# qwen2.5-omni-tiny, ...): the CLI gets the same words, frames and, for Qwen2.5-Omni, sound. A
+# reasoning family runs with --think-tokens 0 (the CLI cannot stop a thinking model at a
+# budget and then switch to the grammar), so both do the same work.
 # llama-mtmd-cli is built once from the same cached llama.cpp source into its own cache dir.
 set -euo pipefail
 build=${1:-build}
@@ -33,11 +37,12 @@ threads=${DC_BENCH_THREADS:-$(nproc)}
 for preset in ${DC_BENCH_ENGINE_PRESETS:-tiny qwen2.5-vl-3b}; do
   m=$out/$preset
   [[ -f $m/mmproj.gguf ]] || nice "$bin/synth-model" --preset "$preset" -o "$m"
-  if [[ $preset == tiny ]]; then
+  if [[ $preset == tiny || $preset == *-tiny ]]; then
     args=(--visual-tokens 256 --max-frames 4 --new-tokens 64 --runs 3)
   else
     args=(--visual-tokens 128 --max-frames 4 --new-tokens 16 --runs 1)
   fi
+  [[ $preset == cosmos-reason2-* ]] && args+=(--think-tokens 0)
   nice "$bin/bench-engine" --label "$preset" --model "$m/model.gguf" --mmproj "$m/mmproj.gguf" \
     --video "$clip" --cli "$cli" --threads "$threads" --out "$out/run-$preset" "${args[@]}"
 done
