@@ -35,7 +35,8 @@ if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 DC_BIN=$asan/bin DC_TEST_TMP=$wo
 else
   lsan="FAILED (see $work/soak-asan.log)"; status=1
 fi
-grep -q 'LeakSanitizer' "$work/soak-asan.log" && lsan="LEAKS: $(grep -c 'Direct leak\|Indirect leak' "$work/soak-asan.log") reports"
+# dc-soak's own summary names LeakSanitizer too: only its report header means a leak
+grep -q 'ERROR: LeakSanitizer' "$work/soak-asan.log" && lsan="LEAKS: $(grep -c 'Direct leak\|Indirect leak' "$work/soak-asan.log") reports"
 echo "soak_asan=$(cut -d= -f2- "$work/asan-figs.txt"); LeakSanitizer $lsan" >>"$figs"
 tail -n 1 "$work/soak-asan.log"
 
@@ -76,7 +77,7 @@ for label in signals vlm-tiny; do
   echo "sweep_$label=$(grep -m1 "^sweep $label:" "$work/sweep.log" | cut -d: -f2-)" >>"$figs"
 done
 echo "sweep_open=$(grep -m1 '^sweep vlm open:' "$work/sweep.log" | cut -d: -f2-)" >>"$figs"
-echo "sweep_caps=$(grep -c '^av_max_alloc' "$work/sweep.log") caps from 1 KiB to 4 MiB: $(grep '^av_max_alloc' "$work/sweep.log" | awk '{print $3}' | sort | uniq -c | awk '{printf "%s%s %s", NR>1?", ":"", $1, $2}')" >>"$figs"
+echo "sweep_caps=$(grep -c '^av_max_alloc' "$work/sweep.log") caps from 1 KiB to 4 MiB: $(grep '^av_max_alloc' "$work/sweep.log" | awk '{print $3}' | sort | uniq -c | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')" >>"$figs"
 
 corrupt=$here/results/corrupt-campaign.txt
 fuzz=$root/tests/fuzz/results.txt
