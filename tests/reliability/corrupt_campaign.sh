@@ -6,6 +6,7 @@
 # normal build and in the sanitizer build. Pass: 0 crashes, 0 hangs, every claim ends within
 # its deadline (+10 % + 100 ms), every record has a status and an error class, no leaks.
 #   tests/reliability/corrupt_campaign.sh BUILD ASAN_BUILD [ZZUF_PER_FILE] [MUTATE_SEEDS]
+#   CORRUPT_PASSES="vlm-tiny asan-vlm-tiny" runs those passes only, in that order
 # Files that ever failed are copied into tests/reliability/corrupt-corpus/, which ctest replays
 # (corrupt_replay_*); the summary goes to tests/reliability/results/corrupt-campaign.txt.
 # The sanitizer build runs every 4th file with the signals engine and every ASAN_STRIDE-th
@@ -106,12 +107,19 @@ run() { # label build list [model args]
   awk -F'\t' '$1 != "pass" {print $5}' "$work/$label.tsv" | while read -r f; do cp "$f" "$here/corrupt-corpus/"; done
   cp "$summary" "$here/results/corrupt-campaign.txt"
 }
-run signals "$build" "$work/all.txt"
+# CORRUPT_PASSES picks passes and their order (a rerun of the passes a cut-short campaign missed)
+passes=${CORRUPT_PASSES:-signals asan-signals vlm-tiny asan-vlm-tiny}
 awk 'NR % 4 == 1' "$work/all.txt" >"$work/asan-signals.txt"
-run asan-signals "$asan" "$work/asan-signals.txt"
-run vlm-tiny "$build" "$work/all.txt" "${model[@]}"
 awk -v k="$asan_stride" 'NR % k == 1' "$work/all.txt" >"$work/asan-subset.txt"
-run asan-vlm-tiny "$asan" "$work/asan-subset.txt" "${model[@]}"
+for pass in $passes; do
+  case $pass in
+    signals) run signals "$build" "$work/all.txt" ;;
+    asan-signals) run asan-signals "$asan" "$work/asan-signals.txt" ;;
+    vlm-tiny) run vlm-tiny "$build" "$work/all.txt" "${model[@]}" ;;
+    asan-vlm-tiny) run asan-vlm-tiny "$asan" "$work/asan-subset.txt" "${model[@]}" ;;
+    *) echo "corrupt: unknown pass '$pass' in CORRUPT_PASSES" >&2; exit 2 ;;
+  esac
+done
 fails=$(cat "$work"/*.tsv | awk -F'\t' '$1 != "pass"' | wc -l)
 echo "  claims that did not pass: $fails (their files are in tests/reliability/corrupt-corpus/)" | tee -a "$summary"
 cp "$summary" "$here/results/corrupt-campaign.txt"
