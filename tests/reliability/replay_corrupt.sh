@@ -2,6 +2,7 @@
 # ctest: replays tests/reliability/corrupt-corpus/ (damaged files that once failed somewhere in
 # the corrupted-input campaign, plus a few kept as representatives of each kind of damage)
 # through dc-corrupt-run, with the signals engine, or with the tiny model when $1 is "vlm".
+# DC_REPLAY_DEADLINE: each claim's deadline (20 s; CMake gives the sanitizer build 60 s).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$DC_TEST_TMP/corrupt-replay-${1:-signals}
@@ -14,6 +15,6 @@ else
   set --
 fi
 ls "$here"/corrupt-corpus/* >"$tmp/list.txt"
-"$DC_BIN/dc-corrupt-run" --timeout 20 "$@" --list "$tmp/list.txt" >"$tmp/out.tsv" || {
+"$DC_BIN/dc-corrupt-run" --timeout "${DC_REPLAY_DEADLINE:-20}" "$@" --list "$tmp/list.txt" >"$tmp/out.tsv" || {
   grep -v '^pass' "$tmp/out.tsv"; exit 1; }
 tail -n 1 "$tmp/out.tsv"
