@@ -7,7 +7,13 @@
  *
  * A short run (a clip of a few seconds, where the incident may fill a third of the values)
  * takes its ordinary level from the quieter part: the centre is the lower quartile and the
- * spread (q50 - q25) / 0.674, as for a normal distribution. */
+ * spread (q50 - q25) / 0.674, as for a normal distribution. That spread is also capped at
+ * SHORT_SPREAD_CAP times the smallest spread: when an incident fills a third of a clip (a
+ * crash and the wreck moving for seconds after it), even the lower half of the values holds
+ * it, and the spread it gives hides the incident itself. The cap is an absolute level
+ * calibrated on calm clips (the calm 6-12-s clips of bench/mining set (c): shake, looming,
+ * stop and burst spreads all within 2x their smallest spreads; a clip with a collision
+ * reached 4-7x in burst and stop). */
 #include <math.h>
 #include <stdlib.h>
 
@@ -15,6 +21,8 @@
 
 /* Fewer values than this (12 s at 10 per second) make a short run. */
 #define SHORT_RUN 120
+/* The widest ordinary spread of a short run, in smallest spreads (see above). */
+#define SHORT_SPREAD_CAP 2.0f
 
 bool mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats,
                       float *score) {
@@ -34,6 +42,7 @@ bool mine_floor_score(const float *raw, int n, float min_spread, bool guard_repe
         float q25 = mine_select(v, m, m / 4);
         float sd = (med - q25) / 0.674f;
         float spread = sd > min_spread ? sd : min_spread;
+        if (spread > SHORT_SPREAD_CAP * min_spread) spread = SHORT_SPREAD_CAP * min_spread;
         for (int i = 0; i < n; i++) {
             double z = isfinite(raw[i]) ? (raw[i] - q25) / spread : 0;
             double s = (z - DC_MINE_Z_LOW) / (DC_MINE_Z_FULL - DC_MINE_Z_LOW);

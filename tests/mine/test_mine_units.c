@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "dashclaim/mine.h"
+#include "../src/mine/mine_internal.h"
 
 static uint32_t lcg_state = 12345;
 static double lcg(void) { /* [0, 1) */
@@ -67,6 +68,25 @@ static void test_floor_repeating_cue_is_floor(void **state) {
     for (int i = 0; i < N; i++) raw[i] = (float)(noise() + (i >= 300 && i < 400 ? 8 : 0));
     dc_mine_noise_floor_score(raw, N, 0.01f, s);
     for (int i = 300; i < 400; i++) assert_true(s[i] > 0.5f);
+}
+
+/* A 12-s clip whose collision fills half of it (bench/mining set (c)): the crash and the
+ * wreck moving for seconds after it lift the median, the frozen picture after the stop
+ * lowers the lower quartile, and the spread they give hid the crash (burst 0.28, judged
+ * NONE). The short-run spread is capped at an absolute level: the crash scores high, a calm
+ * clip of the same length stays quiet. */
+static void test_floor_short_run_incident_fills_half(void **state) {
+    (void)state;
+    enum { N = 60 };
+    float raw[N], s[N];
+    for (int i = 0; i < 15; i++) raw[i] = (float)(1.2 + 0.2 * noise()); /* driving */
+    for (int i = 15; i < 45; i++) raw[i] = (float)(1.5 + 6.0 * exp(-(i - 15) / 8.0));
+    for (int i = 45; i < N; i++) raw[i] = (float)(0.3 + 0.05 * noise()); /* stopped */
+    mine_floor_score(raw, N, 0.3f, false, s);
+    assert_true(s[15] > 0.7f);
+    for (int i = 0; i < N; i++) raw[i] = (float)(1.2 + 0.2 * noise());
+    mine_floor_score(raw, N, 0.3f, false, s);
+    for (int i = 0; i < N; i++) assert_true(s[i] < 0.15f);
 }
 
 static void test_floor_nan_ignored(void **state) {
@@ -476,6 +496,7 @@ int main(void) {
         cmocka_unit_test(test_floor_spike_scores_and_scale_invariance),
         cmocka_unit_test(test_floor_calm_series_stays_low),
         cmocka_unit_test(test_floor_repeating_cue_is_floor),
+        cmocka_unit_test(test_floor_short_run_incident_fills_half),
         cmocka_unit_test(test_floor_nan_ignored),
         cmocka_unit_test(test_audio_cues_each_on_its_own),
         cmocka_unit_test(test_audio_missing_is_nan),
