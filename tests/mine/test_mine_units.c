@@ -358,6 +358,28 @@ static void test_unsure_windows_widen(void **state) {
     dc_mine_result_free(&r);
 }
 
+/* The first second of a video is unreliable for the picture's cues (no previous frame, the
+ * encoder's first keyframe, exposure settling): a flicker of looming at 0.1 s must not
+ * outrank a hard brake whose only cue is a weak, sustained flow collapse (bench/mining set
+ * (a): the brake at 74 s came second to a window at 0 s). The sound is not discounted. */
+static void test_first_second_does_not_outrank(void **state) {
+    (void)state;
+    dc_mine_result r = make_result(89);
+    r.has_audio = false;
+    r.signal[DC_MINE_LOOMING][1] = 0.36f;
+    r.signal[DC_MINE_LOOMING][2] = 0.23f;
+    for (int i = 748; i < 760; i++) r.signal[DC_MINE_STOP][i] = 0.12f;
+    assert_int_equal(dc_mine_fuse(&r, NULL, NULL), DC_OK);
+    assert_true(r.windows[0].start_sec <= 74.3 && r.windows[0].end_sec >= 74.3);
+    dc_mine_result_free(&r);
+    r = make_result(89);
+    r.signal[DC_MINE_IMPACT][3] = 0.5f; /* a bang in the first second still counts */
+    for (int i = 748; i < 760; i++) r.signal[DC_MINE_STOP][i] = 0.12f;
+    assert_int_equal(dc_mine_fuse(&r, NULL, NULL), DC_OK);
+    assert_true(r.windows[0].start_sec == 0.0);
+    dc_mine_result_free(&r);
+}
+
 #ifdef DC_TEST_HOOKS
 #include "../src/core/alloc_fault.h"
 /* Every allocation of the fusion failing in turn: each run either chooses its windows or
@@ -507,6 +529,7 @@ int main(void) {
         cmocka_unit_test(test_windows_clamped_and_merged),
         cmocka_unit_test(test_short_video_is_one_whole_window),
         cmocka_unit_test(test_unsure_windows_widen),
+        cmocka_unit_test(test_first_second_does_not_outrank),
 #ifdef DC_TEST_HOOKS
         cmocka_unit_test(test_fuse_allocation_failures),
 #endif
