@@ -95,6 +95,11 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
                        ? swerve * maxd(maxd(maxd(0.6, loom), maxd(burst, stop)), shake)
                        : 0;
     double near = clamp01(1.5 * maxd(maxd(maxd(0.4 * approach, braking), warned), evade));
+    /* what happened, before deciding which severity explains it best: the discounts below
+     * move evidence to the collision reading, they never make "nothing happened" likelier
+     * (a crash ahead with a bang and a faint approach split 0.41 / 0.49 between HIGH and
+     * MEDIUM and was judged NONE at 0.51; a no-sound brake with a nose-dive the same) */
+    double happened = near;
     near *= 1 - 0.8 * collision;
     /* a crash ahead: a local burst with a steady camera; a bang heard with it confirms */
     double steady = maxd(0, 1 - 2 * shake);
@@ -105,6 +110,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     double ahead = clamp01(1.4 * seen * steady * (r->has_audio ? 0.6 + impact : 1));
     /* a loud bang (a crash, not a knock) with the camera steady: heard, not felt */
     if (r->has_audio && impact >= 0.5) ahead = maxd(ahead, 0.9 * impact * steady);
+    happened = maxd(happened, ahead);
     ahead *= 1 - collision;
     bool ahead_leads = ahead > 0 && ahead >= near; /* the burst, not the ego's own cues */
     near = maxd(near, ahead);
@@ -116,8 +122,9 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     if (!r->has_audio) {
         collision = clamp01(NOAUDIO_GAIN * collision);
         near = clamp01(NOAUDIO_GAIN * near);
+        happened = clamp01(NOAUDIO_GAIN * happened);
     }
-    double none = clamp01(1 - maxd(maxd(collision, near), knock));
+    double none = clamp01(1 - maxd(maxd(maxd(collision, near), knock), happened));
 
     double score[DC_SEVERITY_COUNT] = {none, knock, near, collision};
     double zsum = 0, ex[DC_SEVERITY_COUNT];
