@@ -70,6 +70,15 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     double impact = sig[DC_MINE_IMPACT], shake = sig[DC_MINE_SHAKE], stop = sig[DC_MINE_STOP];
     double loom = sig[DC_MINE_LOOMING], squeal = sig[DC_MINE_SQUEAL], horn = sig[DC_MINE_HORN];
     double burst = sig[DC_MINE_BURST], swerve = sig[DC_MINE_SWERVE];
+    /* Without sound, braking is read anywhere in the window, not only within 2 s of its
+     * peak: the picture's peak may sit on the approach or the thing seen ahead, and the ego's
+     * braking follows it by a reaction time and lasts seconds (on set (e) of bench/mining,
+     * crashes ahead without sound whose stop came 3 s after the peak were judged NONE). The
+     * window is the widened, unsure one. With sound the bang places the moment. A collision
+     * still needs its jolt and stop together near the peak (contact below): read window-wide,
+     * the stop turned 6 more crashes ahead into HIGH. */
+    double stop_w = stop;
+    if (top && !r->has_audio) stop_w = maxd(stop, top->signal_max[DC_MINE_STOP]);
 
     /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in */
     /* with sound: the bang confirmed by a jolt, a stop, an approach, or braking just before
@@ -78,7 +87,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
                          ? impact * maxd(maxd(maxd(shake, stop), 0.8 * loom), 0.6 * squeal)
                          : maxd(shake * maxd(stop, loom), 0.5 * stop * loom);
     double collision = clamp01(1.6 * contact);
-    double braking = maxd(squeal, 0.8 * stop);
+    double braking = maxd(squeal, 0.8 * stop_w);
     /* looming with a jolt and no impact is a bump or a pothole, not an approach */
     double approach = loom * maxd(0, 1 - 2 * shake);
     /* a cue that fired (score >= 0.3, i.e. ~6 robust deviations) is already strong evidence */

@@ -507,6 +507,22 @@ static void test_engine_decisions(void **state) {
     dc_mine_result faint = engine_case(false, 0, 0.04, 0, 0, 0, 0);
     faint.windows[0].signal_near_peak[DC_MINE_BURST] = 0.28;
     assert_int_equal(assess(faint, a), DC_SEVERITY_NONE);
+    /* a bang with a steady camera and a faint approach: the collision reading takes part of
+     * the evidence from the crash-ahead reading, but "nothing happened" must not win
+     * (set (e): judged NONE at 0.51 against MEDIUM 0.49 and HIGH 0.41) */
+    dc_mine_result bang = engine_case(true, 1.0, 0.04, 0, 0.32, 0, 0);
+    bang.windows[0].signal_near_peak[DC_MINE_BURST] = 0.14;
+    assert_int_not_equal(assess(bang, a), DC_SEVERITY_NONE);
+    /* without sound: braking (a stop) with the nose-dive jolt is at least a near-miss */
+    assert_int_not_equal(assess(engine_case(false, 0, 0.41, 0.32, 0, 0, 0), a),
+                         DC_SEVERITY_NONE);
+    /* without sound, the ego's braking 3 s after the peak (a crash seen ahead, then the stop)
+     * is read from the whole window; with sound the bang places the moment */
+    dc_mine_result late = engine_case(false, 0, 0.19, 0, 0.66, 0, 0);
+    late.windows[0].signal_max[DC_MINE_STOP] = 0.33;
+    assert_int_equal(assess(late, a), DC_SEVERITY_MEDIUM);
+    late.windows[0].signal_max[DC_MINE_STOP] = 0;
+    assert_int_equal(assess(late, a), DC_SEVERITY_NONE);
     /* without audio: a jolt that ends in a stop is a collision, contact unclear */
     assert_int_equal(assess(engine_case(false, 0, 0.9, 0.9, 0.6, 0, 0), a), DC_SEVERITY_HIGH);
     assert_int_equal(a->facts.contact, DC_TRI_UNCLEAR);
