@@ -69,7 +69,8 @@ typedef struct {
     bool use_video;         /* default true */
     /* a candidate after the first is decoded densely only when its coarse danger is at least
      * this share of the strongest one's (default 0.5): one clear incident costs one span.
-     * Not applied without audio (motion alone is too weak a first look). */
+     * With audio it must also reach a danger of 0.1 (a calm video costs one span). Not
+     * applied without audio (motion alone is too weak a first look). */
     double dense_relative;
 } dc_mine_options;
 
