@@ -63,15 +63,21 @@ static void put_text_video(dc_store *s, const char *text, dc_store_video *v) {
     assert_int_equal(dc_store_video_commit(w, v, &st), DC_OK);
 }
 
-static void new_claim(dc_store *s, const char *video_text, dc_store_claim *c) {
+static void claim_of_video(dc_store *s, const dc_store_video *video, dc_store_claim *c) {
     dc_store_new_claim nc;
     memset(&nc, 0, sizeof nc);
-    put_text_video(s, video_text, &nc.video);
+    nc.video = *video;
     strcpy(nc.content_type, "video/mp4");
     strcpy(nc.uploader, "test");
     dc_status st = DC_STATUS_OK;
     bool existed = false;
     assert_int_equal(dc_store_claim_insert(s, &nc, c, &existed, &st), DC_OK);
+}
+
+static void new_claim(dc_store *s, const char *video_text, dc_store_claim *c) {
+    dc_store_video video;
+    put_text_video(s, video_text, &video);
+    claim_of_video(s, &video, c);
 }
 
 static dc_error_class complete(dc_store *s, const dc_store_job *job, bool *accepted,
@@ -183,15 +189,10 @@ static long long jobs_index_reads(const char *url) {
 
 /* One claim inserted, claimed and completed: the queue's whole path for one job. */
 static void churn_one(dc_store *s, const dc_store_video *video) {
-    dc_store_new_claim nc;
-    memset(&nc, 0, sizeof nc);
-    nc.video = *video;
-    strcpy(nc.content_type, "video/mp4");
-    strcpy(nc.uploader, "test");
-    dc_status st = DC_STATUS_OK;
     dc_store_claim c;
-    bool existed = false, got = false, accepted = false;
-    assert_int_equal(dc_store_claim_insert(s, &nc, &c, &existed, &st), DC_OK);
+    claim_of_video(s, video, &c);
+    dc_status st = DC_STATUS_OK;
+    bool got = false, accepted = false;
     dc_store_job job;
     assert_int_equal(dc_store_job_claim(s, "w", &job, &got, &st), DC_OK);
     assert_true(got);
