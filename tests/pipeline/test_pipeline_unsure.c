@@ -117,8 +117,13 @@ static void test_sure_one_window(void **state) {
     int last = dc_vlm_last_stats(vlm)->prompt_tokens;
     print_message("sure: claim %d prompt tokens, last window %d\n", out->prompt_tokens, last);
     assert_int_equal(out->prompt_tokens, last);
+    /* 7 s before the peak and 3 after, not the unsure 9 and 5; a weaker peak just before the
+     * window may be merged into it, up to the 12 s a window may span */
     const dc_window *w = &out->assessment.windows[0];
-    assert_true(fabs((w->end_sec - w->start_sec) - 10.0) < 1e-6); /* 7 s before, 3 after */
+    print_message("sure: window [%.1f, %.1f] peak %.1f\n", w->start_sec, w->end_sec, w->peak_sec);
+    assert_true(w->start_sec <= w->peak_sec - 7.0 + 1e-6 && w->end_sec >= w->peak_sec + 3.0 - 1e-6);
+    assert_true(w->end_sec < w->peak_sec + 5.0 - 1e-6);
+    assert_true(w->end_sec - w->start_sec <= 12.0 + 1e-6);
     dc_claim_result_free(out);
     free(out);
 }
