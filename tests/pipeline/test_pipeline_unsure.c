@@ -5,7 +5,6 @@
  * what it answers does not matter here, how much of the video it was shown does. Each window
  * the VLM looks at is one claim prompt, so the claim's prompt tokens are the last window's
  * times the number of windows shown (the windows' prompts differ by a few tokens at most). */
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -181,8 +181,18 @@ static void test_finished_jobs_leave_hot_table(void **state) {
 /* ---- behind an old snapshot --------------------------------------------------------------- */
 
 /* Index entries the jobs table's indexes have handed out, as counted by the statistics of the
- * sessions that have ended (a session flushes its counts when it exits). */
-static long long jobs_index_reads(const char *url) {
+ * sessions that have ended, once those of the sessions that finished `jobs` jobs have arrived
+ * (a session flushes its counts when its backend exits, a moment after it was closed; the rows
+ * it deleted, one per finished job, come in the same flush). */
+static long long jobs_index_reads_after(const char *url, long long jobs) {
+    for (int tries = 0; tries < 100; tries++) {
+        if (sql_value(url, "SELECT n_tup_del FROM pg_stat_user_tables WHERE relname = 'jobs'") >=
+            jobs)
+            break;
+        usleep(100 * 1000);
+    }
+    assert_true(sql_value(url, "SELECT n_tup_del FROM pg_stat_user_tables WHERE relname = 'jobs'") >=
+                jobs);
     return sql_value(url, "SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes"
                           " WHERE relname = 'jobs'");
 }
@@ -225,9 +235,9 @@ static void test_old_snapshot_index_reads(void **state) {
     PGconn *side = PQconnectdb(url);
     PQclear(PQexec(side, "ANALYZE jobs"));
     PQfinish(side);
+    long long before = jobs_index_reads_after(url, CHURN);
     assert_true(sql_value(url, "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'jobs'")
                 >= CHURN);
-    long long before = jobs_index_reads(url);
     /* A new session's first claim scans the queued index from its start once (two dead entries
      * per finished job): 2 * CHURN / MEASURED of the figure below. */
     dc_status st = DC_STATUS_OK;
@@ -235,11 +245,7 @@ static void test_old_snapshot_index_reads(void **state) {
     assert_non_null(s);
     for (int i = 0; i < MEASURED; i++) churn_one(s, &video);
     dc_store_close(s);
-    long long after = before;
-    for (int tries = 0; tries < 50 && after == before; tries++) {
-        usleep(100 * 1000); /* the closed session's counts arrive when its backend exits */
-        after = jobs_index_reads(url);
-    }
+    long long after = jobs_index_reads_after(url, CHURN + MEASURED);
     double per_job = (double)(after - before) / MEASURED;
     fprintf(stderr, "behind the snapshot, %d dead jobs: %.1f index entries read per job\n", CHURN,
             per_job);
