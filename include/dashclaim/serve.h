@@ -95,6 +95,16 @@ typedef struct {
     int http_threads;              /* libmicrohttpd thread pool (default 4) */
     int64_t max_upload_bytes;      /* default 500 MB */
     int connection_timeout_sec;    /* idle connection timeout (default 30) */
+    int header_timeout_sec;        /* request line and headers must arrive within this many
+                                      seconds of the accept, or the connection is closed
+                                      (default 10): a slow sender cannot hold a connection */
+    int min_body_rate;             /* bytes/s a request body must keep up, on average, once the
+                                      headers are in, after a grace of header_timeout_sec
+                                      (default 1024) */
+    bool secure_cookies;           /* the session cookie gets Secure (served over TLS) */
+    bool trust_proxy;              /* honour X-Forwarded-Proto: https from a proxy in front
+                                      (Secure cookie, https origin) */
+    int session_ttl_sec;           /* browser session lifetime (default 28800 = 8 h) */
     int max_connections;           /* total (default 512) */
     int per_ip_connections;        /* per client address (default 128) */
     dc_worker_options workers;     /* workers.threads = 0: no workers in this process */

@@ -26,12 +26,20 @@ static void serve_usage(FILE *f) {
             "  --max-upload-mb N        largest video accepted (default 500)\n"
             "  --connection-timeout S   idle HTTP connection timeout (default 30)\n"
             "  --max-connections N      total connections (default 512)\n"
-            "  --per-ip-connections N   connections per client address (default 128)\n");
+            "  --per-ip-connections N   connections per client address (default 128)\n"
+            "  --header-timeout S       request line and headers must arrive within S seconds of\n"
+            "                           connecting (default 10)\n"
+            "  --min-body-rate B        bytes/s a request body must keep up after the headers\n"
+            "                           (default 1024; below it the connection is closed)\n"
+            "  --session-ttl S          review-page session lifetime (default 28800 = 8 h)\n"
+            "  --secure-cookies         mark the session cookie Secure (TLS in front)\n"
+            "  --trust-proxy            honour X-Forwarded-Proto: https from a proxy in front\n");
     cli_worker_help(f);
     cli_service_help(f);
 }
 
-enum { O_LISTEN = 1, O_WORKERS, O_HTTP, O_UPLOAD, O_CTIMEOUT, O_MAXCONN, O_PERIP, O_HELP };
+enum { O_LISTEN = 1, O_WORKERS, O_HTTP, O_UPLOAD, O_CTIMEOUT, O_MAXCONN, O_PERIP, O_HTIMEOUT, O_BODYRATE,
+       O_SESSION_TTL, O_SECURE, O_PROXY, O_HELP };
 
 int cli_cmd_serve(int argc, char **argv) {
     cli_service svc;
@@ -49,6 +57,11 @@ int cli_cmd_serve(int argc, char **argv) {
         {"connection-timeout", required_argument, NULL, O_CTIMEOUT},
         {"max-connections", required_argument, NULL, O_MAXCONN},
         {"per-ip-connections", required_argument, NULL, O_PERIP},
+        {"header-timeout", required_argument, NULL, O_HTIMEOUT},
+        {"min-body-rate", required_argument, NULL, O_BODYRATE},
+        {"session-ttl", required_argument, NULL, O_SESSION_TTL},
+        {"secure-cookies", no_argument, NULL, O_SECURE},
+        {"trust-proxy", no_argument, NULL, O_PROXY},
         {"help", no_argument, NULL, O_HELP},
         {0, 0, 0, 0}};
     int opt, bad = 0, n = 0;
@@ -84,6 +97,20 @@ int cli_cmd_serve(int argc, char **argv) {
             if (cli_parse_int("per-ip-connections", optarg, 1, 100000, &n)) o.per_ip_connections = n;
             else bad = 1;
             break;
+        case O_HTIMEOUT:
+            if (cli_parse_int("header-timeout", optarg, 1, 3600, &n)) o.header_timeout_sec = n;
+            else bad = 1;
+            break;
+        case O_BODYRATE:
+            if (cli_parse_int("min-body-rate", optarg, 1, 1000000000, &n)) o.min_body_rate = n;
+            else bad = 1;
+            break;
+        case O_SESSION_TTL:
+            if (cli_parse_int("session-ttl", optarg, 1, 30 * 86400, &n)) o.session_ttl_sec = n;
+            else bad = 1;
+            break;
+        case O_SECURE: o.secure_cookies = true; break;
+        case O_PROXY: o.trust_proxy = true; break;
         case O_HELP: serve_usage(stdout); return 0;
         default: bad = 1;
         }

@@ -35,6 +35,9 @@ void dc_serve_options_init(dc_serve_options *o) {
     o->http_threads = 4;
     o->max_upload_bytes = 500LL * 1000 * 1000;
     o->connection_timeout_sec = 30;
+    o->header_timeout_sec = 10;
+    o->min_body_rate = 1024;
+    o->session_ttl_sec = 8 * 3600;
     o->max_connections = 512;
     o->per_ip_connections = 128;
     dc_worker_options_init(&o->workers);
