@@ -27,4 +27,3 @@ void dc_release_free_memory(void) {
 #endif
 }
 
-/* dc_sha256_file: file_hash.c (OpenSSL EVP, optionally on its own thread). */

@@ -7,6 +7,7 @@
 #include "dashclaim/deadline.h"
 #include "dashclaim/engine.h"
 #include "dashclaim/files.h"
+#include "dashclaim/hash.h"
 #include "dashclaim/media.h"
 #include "dashclaim/mine.h"
 #include "dashclaim/sysinfo.h"
@@ -219,7 +220,7 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
 
     double t0 = dc_now();
     /* the SHA-256 runs on a thread of its own while the video is opened and mined */
-    dc_sha256_job *hash = dc_sha256_start(video_path);
+    dc_sha256_job *hash = dc_sha256_start(video_path, (dc_deadline){0});
     dc_media *m = dc_media_open(video_path, dl, &st);
     bool hashed = false;
     a->timings_ms.probe = ms_since(t0);
@@ -236,7 +237,7 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
     dc_error_class rc = dc_mine_video(m, &mo, dl, &mine, &st);
     a->timings_ms.mine = ms_since(t0);
     t0 = dc_now(); /* what the hash still needs after mining counts as probing */
-    hashed = hash ? dc_sha256_finish(hash, a->video.sha256) == 0
+    hashed = hash ? dc_sha256_finish(hash, a->video.sha256, NULL) == DC_HASH_DONE
                   : dc_sha256_file(video_path, a->video.sha256) == 0;
     hash = NULL;
     if (!hashed) a->video.sha256[0] = 0;
@@ -274,7 +275,7 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
 done:
     if (hash) { /* the video did not open: its hash is not wanted */
         char unused[65];
-        dc_sha256_finish(hash, unused);
+        dc_sha256_finish(hash, unused, NULL);
     }
     t0 = dc_now();
     dc_claim_decide(a, opts->metadata, opts->calibration);

@@ -6,6 +6,7 @@
 
 #include "dashclaim/deadline.h"
 #include "dashclaim/status.h"
+#include "dashclaim/hash.h"
 #include "dashclaim/sysinfo.h"
 #include <stdio.h>
 #include <stdlib.h>
