@@ -8,8 +8,10 @@
  * UTF-8 replaced) before it reaches the page: a model that writes `<script>` shows the text
  * `<script>`, it does not run it.
  *
- * Pages are written to a temporary name in the target's directory and renamed into place,
- * so a reader never sees half a page and a crash leaves the previous page intact.
+ * A page is rendered into memory (dc_report_render_*: the service stores it as it is) and the
+ * file writers are thin wrappers that put the rendered page on disk: written to a temporary name
+ * in the target's directory and renamed into place, so a reader never sees half a page and a
+ * crash leaves the previous page intact.
  */
 #ifndef DASHCLAIM_REPORT_H
 #define DASHCLAIM_REPORT_H
@@ -21,6 +23,7 @@
 #include "dashclaim/claim.h"
 #include "dashclaim/frame.h"
 #include "dashclaim/status.h"
+#include "dashclaim/str.h"
 
 /* Thumbnail width used for evidence frames on a claim page (height keeps the aspect). */
 #define DC_REPORT_THUMB_WIDTH 320
@@ -36,10 +39,19 @@ typedef struct {
     const dc_frame_set *frames; /* the engine's sample; evidence[i].frame indexes it */
 } dc_report_inputs;
 
-/* Writes the claim page for *a to path. in may be NULL. DC_ERR_INPUT when a or path is
- * missing, DC_ERR_RESOURCE when the file cannot be written (the message names the path).
- * A frame that cannot be made into a thumbnail does not stop the page: it shows why in
- * the frame's place, and st->degraded is set with the same message. */
+/* Renders the claim page for *a into *out. in may be NULL. *out must be empty (zeroed, reset
+ * or freed); the caller owns it and frees it with dc_str_free, on failure too (it is empty
+ * then). On success out->data holds the whole page (UTF-8, NUL-terminated) and out->len its
+ * length in bytes. DC_ERR_INPUT when a or out is missing or *out is not empty,
+ * DC_ERR_RESOURCE when out of memory. A frame that cannot be made into a thumbnail does not
+ * stop the page: it shows why in the frame's place, and st->degraded is set with the same
+ * message. Thread-safe for distinct *out. */
+dc_error_class dc_report_render_claim_html(const dc_assessment *a, const dc_report_inputs *in,
+                                           dc_str *out, dc_status *st);
+
+/* Renders the claim page (as dc_report_render_claim_html) and writes it to path. DC_ERR_INPUT
+ * when a or path is missing, DC_ERR_RESOURCE when the page cannot be rendered or the file
+ * cannot be written (the message names the path); st->degraded as for the render. */
 dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment *a,
                                           const dc_report_inputs *in, dc_status *st);
 
@@ -64,8 +76,15 @@ typedef struct {
 void dc_report_index_entry_from_assessment(dc_report_index_entry *e, const dc_assessment *a,
                                            const char *href);
 
-/* Writes a batch index page listing entries[0..n) (n may be 0) with a count per status and
- * severity. Failure classes as for dc_report_write_claim_html. */
+/* Renders a batch index page listing entries[0..n) (n may be 0) with a count per status and
+ * severity into *out; *out as for dc_report_render_claim_html. DC_ERR_INPUT when n < 0, or
+ * entries is NULL with n > 0, or out is missing or not empty; DC_ERR_RESOURCE when out of
+ * memory. */
+dc_error_class dc_report_render_index_html(const dc_report_index_entry *entries, int n,
+                                           dc_str *out, dc_status *st);
+
+/* Renders the index page and writes it to path. Failure classes as for
+ * dc_report_write_claim_html. */
 dc_error_class dc_report_write_index_html(const char *path, const dc_report_index_entry *entries,
                                           int n, dc_status *st);
 
@@ -81,8 +100,8 @@ char *dc_report_page_name(const char *video_path, char *out, size_t out_size);
  * only when out of memory. */
 char *dc_html_escape(const char *text);
 
-/* Standard base64 (RFC 4648, with '=' padding) of data[0..n). Caller frees; NULL only when
- * out of memory. */
+/* Standard base64 (RFC 4648, with '=' padding) of data[0..n), by OpenSSL's EVP_EncodeBlock.
+ * Caller frees; NULL only when out of memory. */
 char *dc_base64_encode(const uint8_t *data, size_t n);
 
 /* JPEG of an RGB24 image (rows of stride bytes), first shrunk by area averaging to at most

@@ -250,17 +250,11 @@ static void put_thumbnail(dc_str *p, const dc_frame *f, int index, dc_status *st
         dc_degrade(st, "evidence %d: %s", index + 1, jst.message);
         return;
     }
-    char *b64 = dc_base64_encode(jpeg, size);
+    dc_str_append(p, "<img src=\"data:image/jpeg;base64,");
+    report_page_put_base64(p, jpeg, size);
     free(jpeg);
-    if (!b64) {
-        p->failed = true;
-        return;
-    }
-    dc_str_appendf(p,
-                   "<img src=\"data:image/jpeg;base64,%s\" width=\"%d\" height=\"%d\" "
-                   "alt=\"evidence frame %d\">\n",
-                   b64, w, h, index + 1);
-    free(b64);
+    dc_str_appendf(p, "\" width=\"%d\" height=\"%d\" alt=\"evidence frame %d\">\n", w, h,
+                   index + 1);
 }
 
 static void put_evidence_card(dc_str *p, const dc_assessment *a, const dc_report_inputs *in,
@@ -454,45 +448,56 @@ static void put_details_card(dc_str *p, const dc_assessment *a) {
     dc_str_append(p, "</table>\n</div></div>\n</section>\n");
 }
 
-dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment *record,
-                                          const dc_report_inputs *in, dc_status *st) {
-    if (!record) return dc_fail(st, DC_ERR_INPUT, "%s: no assessment to write", path ? path : "?");
-    if (!path || !*path) return dc_fail(st, DC_ERR_INPUT, "report: no output path given");
+dc_error_class dc_report_render_claim_html(const dc_assessment *record, const dc_report_inputs *in,
+                                           dc_str *out, dc_status *st) {
+    if (!record) return dc_fail(st, DC_ERR_INPUT, "report: no assessment to render");
+    dc_error_class rc = report_page_check_output(out, st);
+    if (rc != DC_OK) return rc;
     if (st) *st = DC_STATUS_OK;
     dc_assessment *a = malloc(sizeof *a);
-    if (!a) return dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory", path);
+    if (!a) return dc_fail(st, DC_ERR_RESOURCE, "report: out of memory");
     *a = *record;
     report_sanitize(a);
 
-    dc_str p = {0};
+    dc_str *p = out;
     char title[sizeof a->video.path + 16];
     snprintf(title, sizeof title, "dashclaim: %s", dc_path_base(a->video.path));
-    report_page_begin(&p, title);
-    put_header(&p, a);
-    put_banner(&p, a);
-    dc_str_append(&p, "<div class=\"grid\">\n");
-    put_severity_card(&p, a);
-    put_fault_card(&p, a);
-    put_fraud_card(&p, a);
-    put_review_card(&p, a);
-    dc_str_append(&p, "</div>\n");
-    put_evidence_card(&p, a, in, st);
-    put_timeline_card(&p, a, in);
-    dc_str_append(&p, "<div class=\"grid\">\n");
-    put_hazards_and_reasoning(&p, a);
-    dc_str_append(&p, "</div>\n<div class=\"wide\">\n");
-    put_facts_card(&p, a);
-    put_details_card(&p, a);
-    dc_str_append(&p, "</div>\n");
-    report_page_end(&p);
-
-    dc_status wst = DC_STATUS_OK;
-    dc_error_class rc = report_page_write_file(&p, path, &wst);
-    dc_str_free(&p);
+    report_page_begin(p, title);
+    put_header(p, a);
+    put_banner(p, a);
+    dc_str_append(p, "<div class=\"grid\">\n");
+    put_severity_card(p, a);
+    put_fault_card(p, a);
+    put_fraud_card(p, a);
+    put_review_card(p, a);
+    dc_str_append(p, "</div>\n");
+    put_evidence_card(p, a, in, st);
+    put_timeline_card(p, a, in);
+    dc_str_append(p, "<div class=\"grid\">\n");
+    put_hazards_and_reasoning(p, a);
+    dc_str_append(p, "</div>\n<div class=\"wide\">\n");
+    put_facts_card(p, a);
+    put_details_card(p, a);
+    dc_str_append(p, "</div>\n");
+    report_page_end(p);
     free(a);
+    return report_page_finish(p, st);
+}
+
+dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment *a,
+                                          const dc_report_inputs *in, dc_status *st) {
+    if (!a) return dc_fail(st, DC_ERR_INPUT, "%s: no assessment to write", path ? path : "?");
+    if (!path || !*path) return dc_fail(st, DC_ERR_INPUT, "report: no output path given");
+    dc_str page = {0};
+    dc_status rst = DC_STATUS_OK;
+    dc_error_class rc = dc_report_render_claim_html(a, in, &page, &rst);
     if (rc != DC_OK) {
-        if (st) *st = wst;
-        return rc;
+        dc_fail(st, rc, "%s: %s", path, rst.message);
+    } else {
+        /* the render's degraded note (a thumbnail that failed) survives a good write */
+        rc = report_page_write_file(&page, path, st);
+        if (rc == DC_OK && st) *st = rst;
     }
-    return DC_OK;
+    dc_str_free(&page);
+    return rc;
 }

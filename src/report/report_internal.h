@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "dashclaim/report.h"
@@ -11,7 +12,7 @@
 
 /* Pages are built in a dc_str (dashclaim/str.h): after an allocation failure every later
  * append is a no-op and `failed` stays set, so page builders append freely and check once,
- * when the page is written. */
+ * at the end of the render (report_page_finish). */
 
 /* Appends text HTML-escaped (see dc_html_escape). NULL text appends nothing. */
 void report_page_put_escaped(dc_str *p, const char *text);
@@ -20,9 +21,19 @@ void report_page_put_escaped(dc_str *p, const char *text);
 void report_page_begin(dc_str *p, const char *title);
 void report_page_end(dc_str *p);
 
-/* Writes the finished page to path with dc_file_write_atomic (a browser refreshing the index
- * of a running batch never sees half a page). Fails (naming path) when p->failed or on any
- * I/O error. */
+/* Appends the base64 of data[0..n) (see dc_base64_encode) without a copy of the whole text. */
+void report_page_put_base64(dc_str *p, const uint8_t *data, size_t n);
+
+/* The render functions' shared check of their output argument: DC_ERR_INPUT unless out is
+ * given and empty (so a caller never gets a page glued to an earlier one). */
+dc_error_class report_page_check_output(const dc_str *out, dc_status *st);
+
+/* DC_OK, or DC_ERR_RESOURCE when an append failed (p is freed then, so the caller's *out is
+ * empty as the header promises). */
+dc_error_class report_page_finish(dc_str *p, dc_status *st);
+
+/* Writes a rendered page to path with dc_file_write_atomic (a browser refreshing the index of
+ * a running batch never sees half a page). Fails naming path on any I/O error. */
 dc_error_class report_page_write_file(const dc_str *p, const char *path, dc_status *st);
 
 /* Time as m:ss.s (or h:mm:ss when an hour or longer) into out[32]. */
