@@ -198,6 +198,19 @@ dc_error_class dc_store_video_fetch(dc_store *s, const char *sha256, const char 
                                     char *path, size_t path_size, bool *temporary,
                                     dc_status *st);
 
+/* Deletes the stored video with this SHA-256 when no claim references it: the bytes of an upload
+ * refused after they were committed (e.g. an Idempotency-Key reused with another body). DC_OK and
+ * nothing done when a claim references it or it is absent; DC_ERR_INPUT for a malformed hash.
+ * Safe against a concurrent dc_store_claim_insert naming the same bytes: the check and the delete
+ * hold the lock that an insert's own check of the video takes (SQLite: the write lock, as the
+ * insert now looks for the file inside its BEGIN IMMEDIATE transaction; PostgreSQL: FOR UPDATE on
+ * the videos row, which the insert reads FOR KEY SHARE), so either the insert commits first and
+ * the video is kept, or the video goes first and the insert fails with DC_ERR_INPUT ("video not
+ * stored"): no claim ever names missing bytes. What it cannot tell: another upload of the very
+ * same bytes committed (deduplicated onto this copy) but whose claim is not inserted yet; that
+ * claim insert then fails the same way and the client must upload again. */
+dc_error_class dc_store_video_discard(dc_store *s, const char *sha256, dc_status *st);
+
 /* ---- claims --------------------------------------------------------------------------------- */
 
 /* Inserts the claim (its video committed before), its queued job and the audit row
@@ -348,7 +361,8 @@ typedef struct {
     char actor[DC_STORE_NAME_LEN + 16]; /* key name, "worker:<id>", "system" */
     char action[48];           /* claim.created, assessment, claim.failed, review,
                                   override.severity, override.fault_ratio, override.fraud_flag,
-                                  key.added, key.revoked */
+                                  key.added, key.revoked, session.created,
+                                  session.revoked */
     char claim_id[DC_STORE_ID_LEN]; /* "" for events without a claim */
     char before[1024];         /* JSON text, "" = none */
     char after[1024];          /* JSON text, "" = none */
@@ -407,5 +421,28 @@ dc_error_class dc_store_key_list(dc_store *s, dc_store_key *rows, int max, int *
 /* Revokes the key with this public id or name. DC_ERR_INPUT when none matches. Appends
  * "key.revoked". */
 dc_error_class dc_store_key_revoke(dc_store *s, const char *id_or_name, dc_status *st);
+
+/* ---- browser sessions ---------------------------------------------------------------------- */
+
+/* A browser's sign-in is its own short-lived token, never the API key: "dcs_" + 64 lowercase hex
+ * (32 random bytes from OpenSSL's RAND_bytes). Its first 16 hex digits are the session's public
+ * id (how it is found, and what the audit rows name); only the SHA-256 of the whole token is
+ * stored, compared in constant time, as for keys. */
+#define DC_SESSION_TOKEN_LEN 72 /* "dcs_" + 64 lowercase hex, NUL included (room to spare) */
+
+/* Makes a session for the key key->id (which must exist and not be revoked: DC_ERR_INPUT
+ * otherwise) that expires ttl_sec (> 0) from now; writes the token to token_out. Sessions that
+ * expired are removed in the same transaction. Appends audit "session.created" (actor = the key's
+ * name; the row names the session's public id, never the token). */
+dc_error_class dc_store_session_create(dc_store *s, const dc_store_key *key, int ttl_sec,
+                                       char token_out[DC_SESSION_TOKEN_LEN], dc_status *st);
+/* *found = true only for a well-formed token that exists, has not expired, was not revoked, and
+ * whose key is not revoked (revoking a key ends its sessions); *out = that key's info (untouched
+ * otherwise). */
+dc_error_class dc_store_session_lookup(dc_store *s, const char *token, dc_store_key *out,
+                                       bool *found, dc_status *st);
+/* Revokes the session (logout). DC_OK also when the token is malformed, unknown or expired
+ * (logout is idempotent). Appends audit "session.revoked" when one was revoked. */
+dc_error_class dc_store_session_revoke(dc_store *s, const char *token, dc_status *st);
 
 #endif

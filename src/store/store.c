@@ -279,6 +279,15 @@ out:
     return rc;
 }
 
+dc_error_class dc_store_video_discard(dc_store *s, const char *sha256, dc_status *st) {
+    dc_status st_local_;
+    if (!st) st = &st_local_;
+    if (!is_sha256(sha256))
+        return dc_fail(st, DC_ERR_INPUT, "store: '%s' is not a video hash",
+                       sha256 ? sha256 : "(null)");
+    return s->ops->video_discard(s->self, sha256, st);
+}
+
 /* ---- claims --------------------------------------------------------------------------------- */
 
 dc_error_class dc_store_claim_insert(dc_store *s, const dc_store_new_claim *nc,
@@ -532,7 +541,7 @@ static dc_error_class random_hex(char *out, int bytes, dc_status *st) {
     return DC_OK;
 }
 
-static void sha256_hex(const char *text, char out[65]) {
+void store_secret_hash(const char *text, char out[65]) {
     struct AVSHA *sha = av_sha_alloc();
     if (!sha || av_sha_init(sha, 256) < 0) {
         av_free(sha);
@@ -580,7 +589,7 @@ dc_error_class dc_store_key_add(dc_store *s, const char *name, dc_role role, cha
     char key[DC_KEY_LEN];
     snprintf(key, sizeof key, "dck_%s_%s", k.id, secret);
     char hash[65];
-    sha256_hex(key, hash);
+    store_secret_hash(key, hash);
     dc_audit_row audit;
     store_audit_key(&audit, "key.added", &k);
     rc = s->ops->key_insert(s->self, &k, hash, &audit, st);
@@ -594,7 +603,7 @@ dc_error_class dc_store_key_add(dc_store *s, const char *name, dc_role role, cha
 }
 
 /* Constant time over the 64 hex digits: how many leading bytes match leaks nothing. */
-static bool same_hash(const char *a, const char *b) {
+bool store_same_hash(const char *a, const char *b) {
     unsigned char diff = 0;
     for (int i = 0; i < 64; i++) diff |= (unsigned char)(a[i] ^ b[i]);
     return diff == 0;
@@ -611,8 +620,8 @@ dc_error_class dc_store_key_lookup(dc_store *s, const char *key, dc_store_key *o
     bool f = false;
     dc_error_class rc = s->ops->key_get(s->self, id, out, stored, &f, st);
     if (rc != DC_OK || !f) return rc;
-    sha256_hex(key, presented);
-    *found = strlen(stored) == 64 && same_hash(presented, stored) && !out->revoked;
+    store_secret_hash(key, presented);
+    *found = strlen(stored) == 64 && store_same_hash(presented, stored) && !out->revoked;
     return DC_OK;
 }
 

@@ -109,6 +109,25 @@ typedef struct store_ops {
      * audit with store_audit_key(audit, "key.revoked", &the_key) and appends it. */
     dc_error_class (*key_revoke)(void *self, const char *id_or_name, dc_audit_row *audit,
                                  bool *found, dc_status *st);
+
+    /* Browser sessions (store_sessions.c has the public side). session_insert, in one
+     * transaction: removes the sessions that expired by now, inserts (id, hash, key_id,
+     * created_ms = now, expires_ms) only when the key key_id exists and is not revoked
+     * (DC_ERR_INPUT otherwise), and appends audit. */
+    dc_error_class (*session_insert)(void *self, const char *id, const char *hash,
+                                     const char *key_id, int64_t expires_ms, dc_audit_row *audit,
+                                     dc_status *st);
+    /* By public id: the session's key as it is now (revoked or not), the stored hash (65 bytes)
+     * and the expiry; store.c decides whether it is valid. */
+    dc_error_class (*session_get)(void *self, const char *id, dc_store_key *key, char *hash,
+                                  int64_t *expires_ms, bool *found, dc_status *st);
+    /* Deletes the unexpired session with this id and hash; when there was one, appends
+     * store_audit_session(.., "session.revoked", its key, id) in the same transaction. */
+    dc_error_class (*session_revoke)(void *self, const char *id, const char *hash,
+                                     bool *revoked, dc_status *st);
+    /* Deletes the video sha256 unless a claim references it, serialised with claim_insert (see
+     * dc_store_video_discard). */
+    dc_error_class (*video_discard)(void *self, const char *sha256, dc_status *st);
 } store_ops;
 
 struct dc_store {
@@ -200,5 +219,16 @@ dc_error_class store_review_check(const dc_store_review *r, dc_status *st);
 
 /* Copies src into dst[size]; false (dst cut) when it did not fit. */
 bool store_copy(char *dst, size_t size, const char *src);
+
+/* ---- sessions (store_sessions.c) ---------------------------------------------------------------- */
+
+#define STORE_SESSION_ID_LEN 17 /* the token's first 16 hex digits, NUL included */
+/* The audit row of a session event: actor = the key's name, after = {"key_id", "session"}. */
+void store_audit_session(dc_audit_row *row, const char *action, const dc_store_key *k,
+                         const char *session_id);
+/* Lowercase hex SHA-256 of a NUL-terminated secret (a key, a session token) into out[65], and
+ * the comparison of two such hashes in constant time (store.c). */
+void store_secret_hash(const char *secret, char out[65]);
+bool store_same_hash(const char *a, const char *b);
 
 #endif

@@ -49,6 +49,10 @@ static const store_ops pg_ops = {
     .key_get = store_pg_key_get,
     .key_list = store_pg_key_list,
     .key_revoke = store_pg_key_revoke,
+    .session_insert = store_pg_session_insert,
+    .session_get = store_pg_session_get,
+    .session_revoke = store_pg_session_revoke,
+    .video_discard = store_pg_video_discard,
 };
 
 dc_error_class store_pg_open(const char *url, const dc_store_options *o, const store_ops **ops,

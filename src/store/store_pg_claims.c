@@ -72,20 +72,29 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
         if (found) return DC_OK;
     }
     a->retried = true;
+    if ((rc = store_pg_begin(pg, st, lost)) != DC_OK) return rc;
+    /* FOR KEY SHARE to the end of the transaction: a dc_store_video_discard of these bytes (FOR
+     * UPDATE on the same row) waits for this insert to commit and then sees its claim, or went
+     * first and this finds no row. The foreign key would refuse the claim too, later and with a
+     * less useful message. */
     const char *pv[] = {nc->video.sha256};
-    PGresult *r = store_pg_exec(pg, "SELECT 1 FROM videos WHERE sha256 = $1", 1, pv, st, lost);
+    PGresult *r = store_pg_exec(pg, "SELECT 1 FROM videos WHERE sha256 = $1 FOR KEY SHARE", 1, pv,
+                                st, lost);
     if (!r) return st->code;
     bool stored = PQntuples(r) == 1;
     PQclear(r);
-    if (!stored) return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", nc->video.sha256);
+    if (!stored) {
+        store_pg_rollback(pg);
+        return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", nc->video.sha256);
+    }
     if (nc->idempotency_key[0]) {
         if ((rc = by_idempotency_key(pg, nc, a->out, &found, st, lost)) != DC_OK) return rc;
         if (found) {
+            store_pg_rollback(pg);
             *a->existed = true;
             return DC_OK;
         }
     }
-    if ((rc = store_pg_begin(pg, st, lost)) != DC_OK) return rc;
     char bytes[24], now[24];
     snprintf(bytes, sizeof bytes, "%" PRId64, nc->video.bytes);
     snprintf(now, sizeof now, "%" PRId64, store_now_ms());

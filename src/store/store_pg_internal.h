@@ -17,6 +17,7 @@
  *   store_pg_audit.c   the audit chain and API keys
  *   store_pg_video.c   video bytes as large objects, streamed in both directions (store.c checks
  *                      the SHA-256 of what a worker reads back)
+ *   store_pg_sessions.c browser sessions
  */
 #ifndef DASHCLAIM_STORE_PG_INTERNAL_H
 #define DASHCLAIM_STORE_PG_INTERNAL_H
@@ -224,5 +225,15 @@ void store_pg_video_source_close(void *src);
 /* Removes the objects of uploads started more than older_than_s ago that never committed;
  * returns how many, or -1 with *st. Run at open. */
 int store_pg_video_collect(store_pg *pg, double older_than_s, dc_status *st);
+dc_error_class store_pg_video_discard(void *self, const char *sha256, dc_status *st);
+
+/* store_pg_sessions.c: browser sessions */
+dc_error_class store_pg_session_insert(void *self, const char *id, const char *hash,
+                                       const char *key_id, int64_t expires_ms,
+                                       dc_audit_row *audit, dc_status *st);
+dc_error_class store_pg_session_get(void *self, const char *id, dc_store_key *key, char *hash,
+                                    int64_t *expires_ms, bool *found, dc_status *st);
+dc_error_class store_pg_session_revoke(void *self, const char *id, const char *hash,
+                                       bool *revoked, dc_status *st);
 
 #endif

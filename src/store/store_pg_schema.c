@@ -139,6 +139,18 @@ static const migration MIGRATIONS[] = {
      "  revoked boolean NOT NULL DEFAULT false, created_ms bigint NOT NULL,"
      "  revoked_ms bigint NOT NULL DEFAULT 0);"
      "CREATE UNIQUE INDEX keys_active_name ON keys (name) WHERE NOT revoked;"}},
+    {2, "browser sessions, claims by video", {
+     /* A browser's session: the SHA-256 of its token, never the token (store_sessions.c). Rows
+      * go when they are revoked, or at the next create after they expire. */
+     "CREATE TABLE sessions ("
+     "  id text PRIMARY KEY,"
+     "  key_id text NOT NULL REFERENCES keys (id),"
+     "  hash text NOT NULL,"
+     "  created_ms bigint NOT NULL,"
+     "  expires_ms bigint NOT NULL);"
+     "CREATE INDEX sessions_expiry ON sessions (expires_ms);"
+     /* dc_store_video_discard asks whether any claim names a video */
+     "CREATE INDEX claims_by_video ON claims (video_sha256);"}},
 };
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

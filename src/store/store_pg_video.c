@@ -200,6 +200,50 @@ int store_pg_video_collect(store_pg *pg, double older_than_s, dc_status *st) {
     return n;
 }
 
+/* ---- discard ------------------------------------------------------------------------------ */
+
+/* FOR UPDATE on the videos row first: it waits for any claim insert that holds the row FOR KEY
+ * SHARE (store_pg_claims.c) to end, and makes a later one wait for us; the look for claims that
+ * follows is a new statement, so it sees a claim whose insert committed while we waited. Safe to
+ * repeat: a retry after a lost COMMIT finds no row. */
+typedef struct {
+    const char *sha256;
+} discard_arg;
+
+static dc_error_class discard_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    const char *p[] = {((discard_arg *)arg)->sha256};
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc != DC_OK) return rc;
+    PGresult *r = store_pg_exec(pg, "SELECT 1 FROM videos WHERE sha256 = $1 FOR UPDATE", 1, p, st,
+                                lost);
+    if (!r) return st->code;
+    bool there = PQntuples(r) == 1;
+    PQclear(r);
+    if (there) {
+        r = store_pg_exec(pg, "SELECT 1 FROM claims WHERE video_sha256 = $1 LIMIT 1", 1, p, st,
+                          lost);
+        if (!r) return st->code;
+        bool used = PQntuples(r) == 1;
+        PQclear(r);
+        if (!used) {
+            r = store_pg_exec(pg,
+                              "WITH d AS (DELETE FROM videos WHERE sha256 = $1 RETURNING oid)"
+                              " SELECT count(lo_unlink(oid)) FROM d",
+                              1, p, st, lost);
+            if (!r) return st->code;
+            PQclear(r);
+            return store_pg_commit(pg, st, lost);
+        }
+    }
+    store_pg_rollback(pg);
+    return DC_OK;
+}
+
+dc_error_class store_pg_video_discard(void *self, const char *sha256, dc_status *st) {
+    discard_arg a = {sha256};
+    return store_pg_retry(self, discard_op, &a, st);
+}
+
 /* ---- read back ---------------------------------------------------------------------------- */
 
 typedef struct {

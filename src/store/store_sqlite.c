@@ -16,7 +16,7 @@
  *     its assessment, the job's removal and the audit row are one transaction.
  *   - Append-only audit: triggers refuse UPDATE and DELETE on audit (and DELETE on claims).
  *
- * Schema (user_version 1):
+ * Schema (user_version 2; version 1 stores are migrated at open, see migrate()):
  *   claims(id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader, policy_id,
  *          claimant, plate, location, reported_damage, attempts, error_class, error_message,
  *          priority, severity, last_decision, created_ms, updated_ms)
@@ -27,6 +27,8 @@
  *   audit(seq, at, actor, action, claim_id, before, after, reason, model, prompt_version,
  *         rules_version, video_sha256, prev_hash, hash)
  *   keys(id, name, role, hash, revoked, created_ms, revoked_ms)
+ *   sessions(id, key_id, hash, created_ms, expires_ms)   -- v2: browser sessions, see
+ *        store_sessions.c; a row lives until it expires (pruned at the next create) or is revoked
  */
 #include <dirent.h>
 #include <errno.h>
@@ -78,6 +80,12 @@ enum {
     Q_KEY_LIST,
     Q_KEY_FIND,
     Q_KEY_REVOKE,
+    Q_SESSION_PRUNE,
+    Q_SESSION_INSERT,
+    Q_SESSION_GET,
+    Q_SESSION_FIND,
+    Q_SESSION_DELETE,
+    Q_VIDEO_USED,
     Q_COUNT
 };
 
@@ -142,6 +150,18 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_KEY_FIND] = "SELECT id, name, role, revoked, created_ms, revoked_ms, hash FROM keys "
                    "WHERE (id = ?1 OR name = ?1) AND revoked = 0 LIMIT 1",
     [Q_KEY_REVOKE] = "UPDATE keys SET revoked = 1, revoked_ms = ? WHERE id = ?",
+    [Q_SESSION_PRUNE] = "DELETE FROM sessions WHERE expires_ms <= ?",
+    /* only for a key that exists and is not revoked: no row otherwise */
+    [Q_SESSION_INSERT] = "INSERT INTO sessions(id, key_id, hash, created_ms, expires_ms) "
+                         "SELECT ?1, id, ?2, ?3, ?4 FROM keys WHERE id = ?5 AND revoked = 0",
+    [Q_SESSION_GET] = "SELECT k.id, k.name, k.role, k.revoked, k.created_ms, k.revoked_ms, "
+                      "s.hash, s.expires_ms FROM sessions s JOIN keys k ON k.id = s.key_id "
+                      "WHERE s.id = ?",
+    [Q_SESSION_FIND] = "SELECT k.id, k.name, k.role, k.revoked, k.created_ms, k.revoked_ms "
+                       "FROM sessions s JOIN keys k ON k.id = s.key_id "
+                       "WHERE s.id = ? AND s.hash = ? AND s.expires_ms > ?",
+    [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE id = ?",
+    [Q_VIDEO_USED] = "SELECT 1 FROM claims WHERE video_sha256 = ? LIMIT 1",
 };
 
 static const char schema_v1[] =
@@ -190,6 +210,17 @@ static const char schema_v1[] =
     " revoked INTEGER NOT NULL, created_ms INTEGER NOT NULL, revoked_ms INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX keys_active_name ON keys(name) WHERE revoked = 0;"
     "PRAGMA user_version = 1;";
+
+/* Version 2: browser sessions, and claims by video (dc_store_video_discard asks whether any claim
+ * names a video). */
+static const char schema_v2[] =
+    "CREATE TABLE sessions("
+    " id TEXT PRIMARY KEY, key_id TEXT NOT NULL REFERENCES keys(id), hash TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+    "CREATE INDEX sessions_expiry ON sessions(expires_ms);"
+    "CREATE INDEX claims_by_video ON claims(video_sha256);"
+    "PRAGMA user_version = 2;";
+#define SCHEMA_VERSION 2
 
 typedef struct {
     sqlite3 *db;
@@ -439,12 +470,15 @@ static dc_error_class migrate(sq *s, dc_status *st) {
         sqlite3_step(q) == SQLITE_ROW)
         version = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
+    /* Each step runs once, in order, in this one transaction: a store of any older version
+     * (an older dashclaim's) comes up to date, or stays as it was. */
     if (version < 0) rc = sq_fail(s, st, "reading the schema version");
-    else if (version == 0) rc = exec(s, schema_v1, st);
-    else if (version > 1)
+    else if (version > SCHEMA_VERSION)
         rc = dc_fail(st, DC_ERR_INPUT, "store: %s/dashclaim.db has schema version %d, newer than "
-                                       "this dashclaim (1)", s->dir, version);
-    if (rc != DC_OK || version == 1) { /* (up to date: nothing to commit, no fsync to wait for) */
+                                       "this dashclaim (%d)", s->dir, version, SCHEMA_VERSION);
+    if (rc == DC_OK && version == 0) rc = exec(s, schema_v1, st);
+    if (rc == DC_OK && version >= 0 && version < 2) rc = exec(s, schema_v2, st);
+    if (rc != DC_OK || version == SCHEMA_VERSION) { /* (up to date: nothing to commit, no fsync) */
         rollback(s);
         return rc;
     }
@@ -669,12 +703,17 @@ static dc_error_class claim_insert(void *self, const char *id, const dc_store_ne
                                    dc_status *st) {
     sq *s = self;
     *existed = false;
-    char vp[PATH_MAX + 128];
-    video_path(s, nc->video.sha256, vp, sizeof vp);
-    if (access(vp, R_OK) != 0)
-        return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", nc->video.sha256);
     dc_error_class rc = begin(s, st);
     if (rc != DC_OK) return rc;
+    /* Under the write lock, which video_discard holds while it looks for claims and removes the
+     * file: either the file is still there now and stays (the discard that comes next sees this
+     * claim), or it went before and this insert is refused. */
+    char vp[PATH_MAX + 128];
+    video_path(s, nc->video.sha256, vp, sizeof vp);
+    if (access(vp, R_OK) != 0) {
+        rollback(s);
+        return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", nc->video.sha256);
+    }
     sqlite3_stmt *q;
     if (nc->idempotency_key[0]) {
         if (!(q = prep(s, Q_CLAIM_BY_IDEM, st))) goto fail;
@@ -1334,6 +1373,121 @@ fail:
     return st && st->code ? st->code : DC_ERR_INTERNAL;
 }
 
+/* ---- browser sessions ------------------------------------------------------------------------ */
+
+static dc_error_class session_insert(void *self, const char *id, const char *hash,
+                                     const char *key_id, int64_t expires_ms, dc_audit_row *audit,
+                                     dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    int64_t now = store_now_ms();
+    sqlite3_stmt *q = prep(s, Q_SESSION_PRUNE, st);
+    if (!q) goto fail;
+    sqlite3_bind_int64(q, 1, now);
+    if (run(s, q, "removing expired sessions", st) != DC_OK) goto fail;
+    if (!(q = prep(s, Q_SESSION_INSERT, st))) goto fail;
+    bind_text(q, 1, id);
+    bind_text(q, 2, hash);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_int64(q, 4, expires_ms);
+    bind_text(q, 5, key_id);
+    if (run(s, q, "storing a session", st) != DC_OK) goto fail;
+    if (sqlite3_changes(s->db) != 1) {
+        dc_fail(st, DC_ERR_INPUT, "sessions: no active key with id '%s'", key_id);
+        goto fail;
+    }
+    if (audit_append_tx(s, audit, st) != DC_OK) goto fail;
+    return commit(s, st);
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+static dc_error_class session_get(void *self, const char *id, dc_store_key *key, char *hash,
+                                  int64_t *expires_ms, bool *found, dc_status *st) {
+    sq *s = self;
+    *found = false;
+    sqlite3_stmt *q = prep(s, Q_SESSION_GET, st);
+    if (!q) return st->code;
+    bind_text(q, 1, id);
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        read_key(q, key, hash);
+        *expires_ms = sqlite3_column_int64(q, 7);
+        *found = true;
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a session");
+}
+
+static dc_error_class session_revoke(void *self, const char *id, const char *hash,
+                                     bool *revoked, dc_status *st) {
+    sq *s = self;
+    *revoked = false;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    dc_store_key k;
+    sqlite3_stmt *q = prep(s, Q_SESSION_FIND, st);
+    if (!q) goto fail;
+    bind_text(q, 1, id);
+    bind_text(q, 2, hash);
+    sqlite3_bind_int64(q, 3, store_now_ms());
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW) read_key(q, &k, NULL);
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE) { /* unknown, expired or revoked before: nothing to do */
+        rollback(s);
+        return DC_OK;
+    }
+    if (r != SQLITE_ROW) {
+        sq_fail(s, st, "finding a session");
+        goto fail;
+    }
+    if (!(q = prep(s, Q_SESSION_DELETE, st))) goto fail;
+    bind_text(q, 1, id);
+    if (run(s, q, "revoking a session", st) != DC_OK) goto fail;
+    dc_audit_row audit;
+    store_audit_session(&audit, "session.revoked", &k, id);
+    if (audit_append_tx(s, &audit, st) != DC_OK) goto fail;
+    if ((rc = commit(s, st)) != DC_OK) return rc;
+    *revoked = true;
+    return DC_OK;
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+/* ---- discarding a video --------------------------------------------------------------------- */
+
+/* The look for claims and the unlink happen under the write lock (BEGIN IMMEDIATE, nothing
+ * written), which claim_insert holds while it checks the file and inserts: the two are
+ * serialised across threads and processes. The folder is not fsynced: a removal lost to a power
+ * failure brings back an unreferenced file, as before this call. */
+static dc_error_class video_discard(void *self, const char *sha256, dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin_sync(s, false, st);
+    if (rc != DC_OK) return rc;
+    sqlite3_stmt *q = prep(s, Q_VIDEO_USED, st);
+    if (!q) {
+        rollback(s);
+        return st->code;
+    }
+    bind_text(q, 1, sha256);
+    int r = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE) {
+        char p[PATH_MAX + 128];
+        video_path(s, sha256, p, sizeof p);
+        if (unlink(p) != 0 && errno != ENOENT)
+            rc = dc_fail(st, DC_ERR_RESOURCE, "store: removing %s: %s", p, strerror(errno));
+    } else if (r != SQLITE_ROW) {
+        rc = sq_fail(s, st, "looking for claims of a video");
+    }
+    rollback(s);
+    return rc;
+}
+
 static const store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1364,4 +1518,8 @@ static const store_ops sqlite_ops = {
     .key_get = key_get,
     .key_list = key_list,
     .key_revoke = key_revoke,
+    .session_insert = session_insert,
+    .session_get = session_get,
+    .session_revoke = session_revoke,
+    .video_discard = video_discard,
 };
