@@ -4,14 +4,13 @@
  * key or an audit row differently, because it never does it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libavutil/mem.h>
-#include <libavutil/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "dashclaim/hash.h"
 #include "store_internal.h"
 
 void dc_store_options_init(dc_store_options *o) {
@@ -94,7 +93,7 @@ static bool is_claim_id(const char *id) {
 struct dc_store_video_writer {
     dc_store *s;
     void *sink;
-    struct AVSHA *sha;
+    dc_sha256 *sha;
     int64_t bytes;
 };
 
@@ -106,15 +105,14 @@ struct dc_store_video_reader {
 
 dc_store_video_writer *dc_store_video_begin(dc_store *s, dc_status *st) {
     dc_store_video_writer *w = calloc(1, sizeof *w);
-    if (!w || !(w->sha = av_sha_alloc()) || av_sha_init(w->sha, 256) < 0) {
-        if (w) av_free(w->sha);
+    if (!w || !(w->sha = dc_sha256_new())) {
         free(w);
         dc_fail(st, DC_ERR_RESOURCE, "store: out of memory starting an upload");
         return NULL;
     }
     w->s = s;
     if (s->ops->video_sink_open(s->self, &w->sink, st) != DC_OK) {
-        av_free(w->sha);
+        dc_sha256_free(w->sha);
         free(w);
         return NULL;
     }
@@ -128,14 +126,7 @@ dc_error_class dc_store_video_write(dc_store_video_writer *w, const void *data, 
     if (n == 0) return DC_OK;
     dc_error_class rc = w->s->ops->video_sink_write(w->sink, data, n, st);
     if (rc != DC_OK) return rc;
-    /* av_sha_update takes an unsigned int length: feed large buffers in pieces. */
-    const uint8_t *p = data;
-    for (size_t left = n; left > 0;) {
-        unsigned k = left > (1u << 30) ? (1u << 30) : (unsigned)left;
-        av_sha_update(w->sha, p, k);
-        p += k;
-        left -= k;
-    }
+    dc_sha256_update(w->sha, data, n);
     w->bytes += (int64_t)n;
     return DC_OK;
 }
@@ -147,10 +138,10 @@ dc_error_class dc_store_video_commit(dc_store_video_writer *w, dc_store_video *o
     dc_status st_local_;
     if (!st) st = &st_local_;
     uint8_t d[32];
-    av_sha_final(w->sha, d);
-    av_free(w->sha);
+    dc_sha256_final(w->sha, d);
+    dc_sha256_free(w->sha);
     memset(out, 0, sizeof *out);
-    for (int i = 0; i < 32; i++) snprintf(out->sha256 + 2 * i, 3, "%02x", d[i]);
+    dc_hex_encode(d, sizeof d, out->sha256);
     out->bytes = w->bytes;
     dc_error_class rc = w->s->ops->video_sink_commit(w->sink, out->sha256, w->bytes, st);
     free(w);
@@ -160,7 +151,7 @@ dc_error_class dc_store_video_commit(dc_store_video_writer *w, dc_store_video *o
 void dc_store_video_abort(dc_store_video_writer *w) {
     if (!w) return;
     w->s->ops->video_sink_abort(w->sink);
-    av_free(w->sha);
+    dc_sha256_free(w->sha);
     free(w);
 }
 
@@ -227,14 +218,14 @@ dc_error_class dc_store_video_fetch(dc_store *s, const char *sha256, const char 
     if (!r) return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", sha256);
     int fd = -1;
     uint8_t *buf = NULL;
-    struct AVSHA *sha = av_sha_alloc();
+    dc_sha256 *sha = dc_sha256_new();
     if (snprintf(path, path_size, "%s/dashclaim-video-XXXXXX",
                  scratch_dir && *scratch_dir ? scratch_dir : "/tmp") >= (int)path_size) {
         rc = dc_fail(st, DC_ERR_INPUT, "store: scratch folder path too long");
         goto out;
     }
     buf = malloc(1 << 20);
-    if (!buf || !sha || av_sha_init(sha, 256) < 0) {
+    if (!buf || !sha) {
         rc = dc_fail(st, DC_ERR_RESOURCE, "store: out of memory fetching video %s", sha256);
         goto out;
     }
@@ -249,7 +240,7 @@ dc_error_class dc_store_video_fetch(dc_store *s, const char *sha256, const char 
         rc = dc_store_video_read(r, off, buf, 1 << 20, &n, st);
         if (rc != DC_OK) goto out;
         if (n == 0) break;
-        av_sha_update(sha, buf, (unsigned)n);
+        dc_sha256_update(sha, buf, n);
         for (size_t done = 0; done < n;) {
             ssize_t k = write(fd, buf + done, n - done);
             if (k < 0 && errno == EINTR) continue;
@@ -263,8 +254,8 @@ dc_error_class dc_store_video_fetch(dc_store *s, const char *sha256, const char 
     }
     uint8_t d[32];
     char hex[65];
-    av_sha_final(sha, d);
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    dc_sha256_final(sha, d);
+    dc_hex_encode(d, sizeof d, hex);
     if (strcmp(hex, sha256) != 0)
         rc = dc_fail(st, DC_ERR_RESOURCE, "store: video %s read back with SHA-256 %s", sha256, hex);
 out:
@@ -274,7 +265,7 @@ out:
         *temporary = false;
     }
     free(buf);
-    av_free(sha);
+    dc_sha256_free(sha);
     dc_store_video_close(r);
     return rc;
 }
@@ -537,23 +528,12 @@ static dc_error_class random_hex(char *out, int bytes, dc_status *st) {
         if (n < 0) return dc_fail(st, DC_ERR_RESOURCE, "keys: no random bytes");
         got += (size_t)n;
     }
-    for (int i = 0; i < bytes; i++) snprintf(out + 2 * i, 3, "%02x", r[i]);
+    dc_hex_encode(r, (size_t)bytes, out);
     return DC_OK;
 }
 
 void store_secret_hash(const char *text, char out[65]) {
-    struct AVSHA *sha = av_sha_alloc();
-    if (!sha || av_sha_init(sha, 256) < 0) {
-        av_free(sha);
-        memset(out, 'x', 64); /* can never match a stored hash */
-        out[64] = '\0';
-        return;
-    }
-    av_sha_update(sha, (const uint8_t *)text, (unsigned)strlen(text));
-    uint8_t d[32];
-    av_sha_final(sha, d);
-    av_free(sha);
-    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+    dc_sha256_hex(text, strlen(text), out);
 }
 
 /* Keys look like dck_<12 hex id>_<40 hex secret>. */

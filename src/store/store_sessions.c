@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dashclaim/hash.h"
 #include "store_internal.h"
 
 #define PREFIX "dcs_"
@@ -68,7 +69,7 @@ dc_error_class dc_store_session_create(dc_store *s, const dc_store_key *key, int
         return dc_fail(st, DC_ERR_RESOURCE, "sessions: no random bytes");
     char token[DC_SESSION_TOKEN_LEN];
     memcpy(token, PREFIX, PREFIX_LEN);
-    for (size_t i = 0; i < sizeof r; i++) snprintf(token + PREFIX_LEN + 2 * i, 3, "%02x", r[i]);
+    dc_hex_encode(r, sizeof r, token + PREFIX_LEN);
     char id[STORE_SESSION_ID_LEN], hash[65];
     parse_token(token, id);
     store_secret_hash(token, hash);

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "dashclaim/hash.h"
 #include "store_internal.h"
 
 int64_t store_now_ms(void) {
@@ -46,7 +47,7 @@ dc_error_class store_new_claim_id(char out[DC_STORE_ID_LEN], dc_status *st) {
         got += (size_t)n;
     }
     memcpy(out, "clm_", 4);
-    for (int i = 0; i < 16; i++) snprintf(out + 4 + 2 * i, 3, "%02x", r[i]);
+    dc_hex_encode(r, 16, out + 4);
     return DC_OK;
 }
 
