@@ -1,6 +1,7 @@
 /* Claim and index pages written to real files and read back: the verdict, escaped hostile
  * text, embedded thumbnails that decode to the right frames, the timeline's windows, a
- * failed claim without a severity, the batch index, and writing where it cannot. */
+ * failed claim without a severity, the batch index, writing where it cannot, and the
+ * rendered buffer being the file's bytes. */
 #include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
@@ -567,6 +568,70 @@ static void damaged_record_still_gives_a_safe_page(void **state) {
     free(dir);
 }
 
+/* The service stores the rendered page as it is and the CLI writes it to a file: both must
+ * be the same bytes. The page here has thumbnails (base64 of JPEGs), the timeline and one
+ * frame that cannot be encoded, so every part of the render is compared. */
+static void rendered_page_equals_the_written_file(void **state) {
+    (void)state;
+    char *dir = test_tmp_dir("report-render");
+    char *path = test_path(dir, "claim.html");
+    char *index_path = test_path(dir, "index.html");
+    dc_assessment *a = malloc(sizeof *a);
+    make_collision(a);
+    dc_frame_set frames = {0};
+    make_frames(&frames);
+    frames.frames[2].stride = 10; /* evidence 2 cannot be encoded: the render is degraded */
+    float *danger = make_danger(300, 10.0);
+    dc_report_inputs in = {.danger = danger, .danger_count = 300, .danger_hz = 10.0,
+                           .frames = &frames};
+
+    dc_str page = {0};
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_report_render_claim_html(a, &in, &page, &st), DC_OK);
+    assert_true(st.degraded);
+    assert_non_null(strstr(st.message, "evidence 2"));
+    assert_non_null(page.data);
+    assert_int_equal(page.len, strlen(page.data));
+    int frame_of_img[8];
+    assert_int_equal(check_thumbnails(page.data, frame_of_img, 8), 2);
+
+    st = DC_STATUS_OK;
+    assert_int_equal(dc_report_write_claim_html(path, a, &in, &st), DC_OK);
+    assert_true(st.degraded);
+    char *file = test_read_file(path);
+    assert_non_null(file);
+    assert_int_equal(strlen(file), page.len);
+    assert_memory_equal(file, page.data, page.len);
+
+    /* a buffer that already holds text is refused and left as it was */
+    st = DC_STATUS_OK;
+    assert_int_equal(dc_report_render_claim_html(a, &in, &page, &st), DC_ERR_INPUT);
+    assert_int_equal(strlen(page.data), page.len);
+    assert_memory_equal(file, page.data, page.len);
+    dc_str_free(&page);
+
+    dc_report_index_entry e;
+    dc_report_index_entry_from_assessment(&e, a, "claim.html");
+    assert_int_equal(dc_report_render_index_html(&e, 1, &page, &st), DC_OK);
+    assert_int_equal(dc_report_write_index_html(index_path, &e, 1, &st), DC_OK);
+    char *index_file = test_read_file(index_path);
+    assert_non_null(index_file);
+    assert_int_equal(strlen(index_file), page.len);
+    assert_memory_equal(index_file, page.data, page.len);
+    dc_str_free(&page);
+    assert_int_equal(dc_report_render_index_html(NULL, 1, &page, &st), DC_ERR_INPUT);
+    assert_null(page.data);
+
+    free(index_file);
+    free(file);
+    free(danger);
+    dc_frame_set_free(&frames);
+    free(a);
+    free(index_path);
+    free(path);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(claim_page_shows_verdict_evidence_and_timeline),
@@ -579,6 +644,7 @@ int main(void) {
         cmocka_unit_test(rewriting_a_page_replaces_it),
         cmocka_unit_test(damaged_record_still_gives_a_safe_page),
         cmocka_unit_test(unencodable_frame_degrades_instead_of_failing),
+        cmocka_unit_test(rendered_page_equals_the_written_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
