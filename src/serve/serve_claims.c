@@ -1,5 +1,5 @@
 /* The claim routes: list, one claim, its report, frames, video (with ranges), audit trail and
- * review; and /metrics. Every handler runs after the key and role were checked on the headers. */
+ * review. Every handler runs after the key and role were checked on the headers. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,13 +63,13 @@ json_t *serve_claim_json(const dc_store_claim *c) {
 }
 
 /* The claim, or an answer already queued (404 / 503). */
-static bool load_claim(dc_server *s, struct MHD_Connection *c, serve_request *r,
-                       dc_store **db, dc_store_claim *claim, enum MHD_Result *ret) {
+static bool load_claim(serve_request *r, dc_store **db, dc_store_claim *claim,
+                       enum MHD_Result *ret) {
     dc_status st = DC_STATUS_OK;
     bool found = false;
-    *db = serve_store(s, &st);
+    *db = serve_store(r->server, &st);
     if (!*db || dc_store_claim_get(*db, r->match.claim_id, claim, &found, &st) != DC_OK) {
-        *ret = serve_error(c, r, 503, "the store is not available: %s", st.message);
+        *ret = serve_store_error(r, &st);
         return false;
     }
     /* An uploader sees its own claims only; another's claim is "not found", not "forbidden",
@@ -77,28 +77,28 @@ static bool load_claim(dc_server *s, struct MHD_Connection *c, serve_request *r,
     if (found && r->key.role == DC_ROLE_UPLOADER && strcmp(claim->uploader, r->key.name) != 0)
         found = false;
     if (!found) {
-        *ret = serve_error(c, r, 404, "no claim %s", r->match.claim_id);
+        *ret = serve_error(r, 404, "no claim %s", r->match.claim_id);
         return false;
     }
     return true;
 }
 
-enum MHD_Result serve_claim_get(dc_server *s, struct MHD_Connection *c, serve_request *r) {
+enum MHD_Result serve_claim_get(serve_request *r) {
     dc_store *db;
     dc_store_claim claim;
     enum MHD_Result ret;
-    if (!load_claim(s, c, r, &db, &claim, &ret)) return ret;
+    if (!load_claim(r, &db, &claim, &ret)) return ret;
     json_t *o = serve_claim_json(&claim);
     char *text = NULL;
     dc_status st = DC_STATUS_OK;
     if (dc_store_assessment_get(db, claim.id, &text, &st) != DC_OK) {
         json_decref(o);
-        return serve_error(c, r, 503, "the store is not available: %s", st.message);
+        return serve_store_error(r, &st);
     }
     json_t *a = text ? json_loads(text, 0, NULL) : NULL;
     free(text);
     json_object_set_new(o, "assessment", a ? a : json_null());
-    return serve_json(c, r, 200, o);
+    return serve_json(r, 200, o);
 }
 
 static int priority_from_name(const char *n) {
@@ -108,32 +108,34 @@ static int priority_from_name(const char *n) {
     return -2;
 }
 
-enum MHD_Result serve_claims_list(dc_server *s, struct MHD_Connection *c, serve_request *r) {
+enum MHD_Result serve_claims_list(serve_request *r) {
     dc_store_claim_filter f = {.state = -1, .priority = -1, .limit = 50};
+    struct MHD_Connection *c = r->c;
     const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "status");
     if (v && *v && (f.state = dc_claim_state_from_name(v)) < 0)
-        return serve_error(c, r, 400, "status must be queued, running, done or failed");
+        return serve_error(r, 400, "status must be queued, running, done or failed");
     v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "priority");
     if (v && *v && (f.priority = priority_from_name(v)) < -1)
-        return serve_error(c, r, 400, "priority must be URGENT, STANDARD or LOW_PRIORITY");
+        return serve_error(r, 400, "priority must be URGENT, STANDARD or LOW_PRIORITY");
     v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
     if (v && *v) {
         char *end;
         long n = strtol(v, &end, 10);
-        if (*end || n < 1 || n > 500) return serve_error(c, r, 400, "limit must be 1..500");
+        if (*end || n < 1 || n > 500) return serve_error(r, 400, "limit must be 1..500");
         f.limit = (int)n;
     }
     f.cursor = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor");
     dc_store_claim *rows = calloc((size_t)f.limit, sizeof *rows);
-    if (!rows) return serve_error(c, r, 503, "out of memory");
+    if (!rows) return serve_error(r, 503, "out of memory");
     dc_status st = DC_STATUS_OK;
-    dc_store *db = serve_store(s, &st);
+    dc_store *db = serve_store(r->server, &st);
     int n = 0;
     char next[DC_STORE_CURSOR_LEN] = "";
     dc_error_class e = db ? dc_store_claims_list(db, &f, rows, &n, next, &st) : st.code;
     if (e != DC_OK) {
         free(rows);
-        return serve_error(c, r, e == DC_ERR_INPUT ? 400 : 503, "%s", st.message);
+        if (e == DC_ERR_INPUT) return serve_error(r, 400, "%s", st.message);
+        return serve_store_error(r, &st);
     }
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) json_array_append_new(arr, serve_claim_json(&rows[i]));
@@ -141,43 +143,51 @@ enum MHD_Result serve_claims_list(dc_server *s, struct MHD_Connection *c, serve_
     json_t *o = json_object();
     json_object_set_new(o, "claims", arr);
     json_object_set_new(o, "next_cursor", text_or_null(next));
-    return serve_json(c, r, 200, o);
+    return serve_json(r, 200, o);
 }
 
-enum MHD_Result serve_claim_artifact(dc_server *s, struct MHD_Connection *c, serve_request *r) {
+/* A stored artifact of the claim (report page, evidence frame), or an answer already queued. */
+static bool load_artifact(serve_request *r, const char *name, const char *missing, uint8_t **data,
+                          size_t *len, enum MHD_Result *ret) {
     dc_store *db;
     dc_store_claim claim;
-    enum MHD_Result ret;
-    if (!load_claim(s, c, r, &db, &claim, &ret)) return ret;
-    char name[32];
-    bool report = r->match.route == ROUTE_REPORT;
-    if (report) snprintf(name, sizeof name, "report.html");
-    else snprintf(name, sizeof name, "frame-%d.jpg", r->match.frame);
+    if (!load_claim(r, &db, &claim, ret)) return false;
+    dc_status st = DC_STATUS_OK;
+    if (dc_store_artifact_get(db, claim.id, name, data, len, &st) != DC_OK) {
+        *ret = serve_store_error(r, &st);
+        return false;
+    }
+    if (!*data) {
+        *ret = serve_error(r, 404, missing, claim.id);
+        return false;
+    }
+    return true;
+}
+
+enum MHD_Result serve_claim_report(serve_request *r) {
     uint8_t *data = NULL;
     size_t len = 0;
-    dc_status st = DC_STATUS_OK;
-    if (dc_store_artifact_get(db, claim.id, name, &data, &len, &st) != DC_OK)
-        return serve_error(c, r, 503, "the store is not available: %s", st.message);
-    if (!data)
-        return serve_error(c, r, 404, report ? "claim %s has no report (yet)"
-                                             : "claim %s has no such evidence frame", claim.id);
+    enum MHD_Result ret;
+    if (!load_artifact(r, "report.html", "claim %s has no report (yet)", &data, &len, &ret))
+        return ret;
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, data, free);
-    if (!resp) {
-        free(data);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", report ? "text/html; charset=utf-8" : "image/jpeg");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Cache-Control", "private, max-age=60");
-    /* The report has no script and needs none: forbid any, whatever a model wrote. */
-    if (report)
-        MHD_add_response_header(resp, "Content-Security-Policy",
-                                "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-                                "frame-ancestors 'self'");
-    ret = MHD_queue_response(c, 200, resp);
-    MHD_destroy_response(resp);
-    r->status = 200;
-    return ret;
+    if (!resp) free(data);
+    return serve_send(r, 200, resp,
+                      &(serve_headers){.kind = SERVE_HTML_REPORT,
+                                       .content_type = "text/html; charset=utf-8"});
+}
+
+enum MHD_Result serve_claim_frame(serve_request *r) {
+    char name[32];
+    snprintf(name, sizeof name, "frame-%d.jpg", r->match.frame);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    enum MHD_Result ret;
+    if (!load_artifact(r, name, "claim %s has no such evidence frame", &data, &len, &ret))
+        return ret;
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, data, free);
+    if (!resp) free(data);
+    return serve_send(r, 200, resp, &(serve_headers){.content_type = "image/jpeg"});
 }
 
 /* ---- video with ranges ---------------------------------------------------------------------- */
@@ -231,37 +241,45 @@ static bool parse_range(const char *h, int64_t size, int64_t *a, int64_t *b) {
     return true;
 }
 
-enum MHD_Result serve_claim_video(dc_server *s, struct MHD_Connection *c, serve_request *r) {
+enum MHD_Result serve_claim_video(serve_request *r) {
     dc_store *db;
     dc_store_claim claim;
     enum MHD_Result ret;
-    if (!load_claim(s, c, r, &db, &claim, &ret)) return ret;
+    if (!load_claim(r, &db, &claim, &ret)) return ret;
     dc_store_video_reader *rd = NULL;
     dc_status st = DC_STATUS_OK;
     if (dc_store_video_open(db, claim.video_sha256, &rd, &st) != DC_OK)
-        return serve_error(c, r, 503, "the store is not available: %s", st.message);
-    if (!rd) return serve_error(c, r, 404, "the video of claim %s is missing", claim.id);
+        return serve_store_error(r, &st);
+    if (!rd) return serve_error(r, 404, "the video of claim %s is missing", claim.id);
+    /* The type is one of the video types (or opaque bytes) whatever was stored, and opening the
+     * URL itself downloads the file rather than render it. */
+    const char *type = serve_video_type_safe(claim.content_type);
+    char disposition[96];
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s.%s\"", claim.id,
+             serve_video_extension(type));
     int64_t size = dc_store_video_size(rd), a = 0, b = size - 1;
     int status = 200;
-    const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
+    char range_text[96] = "";
+    const char *range = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Range");
     if (range) {
         if (!parse_range(range, size, &a, &b)) {
             dc_store_video_close(rd);
-            struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-            char cr[64];
-            snprintf(cr, sizeof cr, "bytes */%" PRId64, size);
-            MHD_add_response_header(resp, "Content-Range", cr);
-            ret = MHD_queue_response(c, 416, resp);
-            MHD_destroy_response(resp);
-            r->status = 416;
-            return ret;
+            snprintf(range_text, sizeof range_text, "bytes */%" PRId64, size);
+            struct MHD_Response *resp =
+                MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+            return serve_send(r, 416, resp,
+                              &(serve_headers){.kind = SERVE_VIDEO, .content_type = type,
+                                               .content_range = range_text,
+                                               .disposition = disposition});
         }
         status = 206;
+        snprintf(range_text, sizeof range_text, "bytes %" PRId64 "-%" PRId64 "/%" PRId64, a, b,
+                 size);
     }
     video_stream *v = malloc(sizeof *v);
     if (!v) {
         dc_store_video_close(rd);
-        return serve_error(c, r, 503, "out of memory");
+        return serve_error(r, 503, "out of memory");
     }
     *v = (video_stream){.rd = rd, .start = a, .end = b};
     struct MHD_Response *resp = MHD_create_response_from_callback(
@@ -270,38 +288,22 @@ enum MHD_Result serve_claim_video(dc_server *s, struct MHD_Connection *c, serve_
         video_free(v);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type", claim.content_type[0] ? claim.content_type
-                                                                        : "application/octet-stream");
-    MHD_add_response_header(resp, "Accept-Ranges", "bytes");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Content-Disposition", "inline");
-    if (status == 206) {
-        char cr[96];
-        snprintf(cr, sizeof cr, "bytes %" PRId64 "-%" PRId64 "/%" PRId64, a, b, size);
-        MHD_add_response_header(resp, "Content-Range", cr);
-    }
-    ret = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    r->status = status;
-    return ret;
+    return serve_send(r, status, resp,
+                      &(serve_headers){.kind = SERVE_VIDEO, .content_type = type,
+                                       .content_range = status == 206 ? range_text : NULL,
+                                       .disposition = disposition, .accept_ranges = true});
 }
 
 /* ---- audit ---------------------------------------------------------------------------------- */
 
-static json_t *json_or_text(const char *t) {
-    if (!t || !*t) return json_null();
-    json_t *j = json_loads(t, JSON_DECODE_ANY, NULL);
-    return j ? j : json_string(t);
-}
-
-enum MHD_Result serve_claim_audit(dc_server *s, struct MHD_Connection *c, serve_request *r) {
+enum MHD_Result serve_claim_audit(serve_request *r) {
     dc_store *db;
     dc_store_claim claim;
     enum MHD_Result ret;
-    if (!load_claim(s, c, r, &db, &claim, &ret)) return ret;
+    if (!load_claim(r, &db, &claim, &ret)) return ret;
     enum { MAX = 200 };
     dc_audit_row *rows = malloc(MAX * sizeof *rows);
-    if (!rows) return serve_error(c, r, 503, "out of memory");
+    if (!rows) return serve_error(r, 503, "out of memory");
     json_t *arr = json_array();
     int64_t after = 0;
     dc_status st = DC_STATUS_OK;
@@ -310,26 +312,11 @@ enum MHD_Result serve_claim_audit(dc_server *s, struct MHD_Connection *c, serve_
         if (dc_store_audit_list(db, claim.id, after, rows, MAX, &n, &st) != DC_OK) {
             free(rows);
             json_decref(arr);
-            return serve_error(c, r, 503, "the store is not available: %s", st.message);
+            return serve_store_error(r, &st);
         }
         for (int i = 0; i < n; i++) {
-            const dc_audit_row *a = &rows[i];
-            json_t *o = json_object();
-            json_object_set_new(o, "seq", json_integer(a->seq));
-            json_object_set_new(o, "at", json_string(a->at));
-            json_object_set_new(o, "actor", json_string(a->actor));
-            json_object_set_new(o, "action", json_string(a->action));
-            json_object_set_new(o, "before", json_or_text(a->before));
-            json_object_set_new(o, "after", json_or_text(a->after));
-            json_object_set_new(o, "reason", text_or_null(a->reason));
-            json_object_set_new(o, "model", text_or_null(a->model));
-            json_object_set_new(o, "prompt_version", text_or_null(a->prompt_version));
-            json_object_set_new(o, "rules_version", text_or_null(a->rules_version));
-            json_object_set_new(o, "video_sha256", text_or_null(a->video_sha256));
-            json_object_set_new(o, "prev_hash", json_string(a->prev_hash));
-            json_object_set_new(o, "hash", json_string(a->hash));
-            json_array_append_new(arr, o);
-            after = a->seq;
+            json_array_append_new(arr, dc_audit_row_to_json(&rows[i]));
+            after = rows[i].seq;
         }
         if (n < MAX) break;
     }
@@ -337,22 +324,22 @@ enum MHD_Result serve_claim_audit(dc_server *s, struct MHD_Connection *c, serve_
     json_t *o = json_object();
     json_object_set_new(o, "claim_id", json_string(claim.id));
     json_object_set_new(o, "rows", arr);
-    return serve_json(c, r, 200, o);
+    return serve_json(r, 200, o);
 }
 
 /* ---- review --------------------------------------------------------------------------------- */
 
-enum MHD_Result serve_claim_review(dc_server *s, struct MHD_Connection *c, serve_request *r) {
+enum MHD_Result serve_claim_review(serve_request *r) {
     /* JSON only: a cross-site form cannot send application/json without a CORS preflight, which
      * this server never grants, so a cookie-carrying forged form cannot record a decision. */
-    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    const char *ct = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Content-Type");
     if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-        return serve_error(c, r, 415, "a review is sent as application/json");
+        return serve_error(r, 415, "a review is sent as application/json");
     json_error_t jerr;
     json_t *in = r->body.len ? json_loadb(r->body.data, r->body.len, 0, &jerr) : NULL;
     if (!in) {
-        if (!r->body.len) return serve_error(c, r, 400, "the body is empty: send the review as JSON");
-        return serve_error(c, r, 400, "malformed JSON at line %d, column %d: %s", jerr.line,
+        if (!r->body.len) return serve_error(r, 400, "the body is empty: send the review as JSON");
+        return serve_error(r, 400, "malformed JSON at line %d, column %d: %s", jerr.line,
                            jerr.column, jerr.text);
     }
     dc_store_review rv;
@@ -361,7 +348,7 @@ enum MHD_Result serve_claim_review(dc_server *s, struct MHD_Connection *c, serve
     const char *d = json_string_value(json_object_get(in, "decision"));
     int dec = dc_review_decision_from_name(d);
     if (!json_is_object(in) || dec < 0) {
-        ret = serve_error(c, r, 400, "decision must be APPROVE, REJECT or REQUEST_MORE_INFO");
+        ret = serve_error(r, 400, "decision must be APPROVE, REJECT or REQUEST_MORE_INFO");
         goto out;
     }
     rv.decision = (dc_review_decision)dec;
@@ -370,7 +357,7 @@ enum MHD_Result serve_claim_review(dc_server *s, struct MHD_Connection *c, serve
         dc_severity sev = json_is_string(v) ? dc_severity_from_name(json_string_value(v))
                                             : DC_SEVERITY_UNSET;
         if (sev == DC_SEVERITY_UNSET) {
-            ret = serve_error(c, r, 400, "severity must be NONE, LOW, MEDIUM or HIGH");
+            ret = serve_error(r, 400, "severity must be NONE, LOW, MEDIUM or HIGH");
             goto out;
         }
         rv.has_severity = true;
@@ -379,7 +366,7 @@ enum MHD_Result serve_claim_review(dc_server *s, struct MHD_Connection *c, serve
     v = json_object_get(in, "fault_ratio");
     if (v && !json_is_null(v)) {
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100) {
-            ret = serve_error(c, r, 400, "fault_ratio must be an integer 0..100");
+            ret = serve_error(r, 400, "fault_ratio must be an integer 0..100");
             goto out;
         }
         rv.has_fault_ratio = true;
@@ -388,7 +375,7 @@ enum MHD_Result serve_claim_review(dc_server *s, struct MHD_Connection *c, serve
     v = json_object_get(in, "fraud_flag");
     if (v && !json_is_null(v)) {
         if (!json_is_boolean(v)) {
-            ret = serve_error(c, r, 400, "fraud_flag must be true or false");
+            ret = serve_error(r, 400, "fraud_flag must be true or false");
             goto out;
         }
         rv.has_fraud_flag = true;
@@ -397,126 +384,45 @@ enum MHD_Result serve_claim_review(dc_server *s, struct MHD_Connection *c, serve
     v = json_object_get(in, "reasoning");
     if (v && !json_is_null(v)) {
         if (!json_is_string(v) || json_string_length(v) >= sizeof rv.reasoning) {
-            ret = serve_error(c, r, 400, "reasoning must be text of at most %zu bytes",
+            ret = serve_error(r, 400, "reasoning must be text of at most %zu bytes",
                               sizeof rv.reasoning - 1);
             goto out;
         }
         snprintf(rv.reasoning, sizeof rv.reasoning, "%s", json_string_value(v));
     }
     if (json_object_get(in, "reviewer")) {
-        ret = serve_error(c, r, 400, "the reviewer is the key's owner; do not send 'reviewer'");
+        ret = serve_error(r, 400, "the reviewer is the key's owner; do not send 'reviewer'");
         goto out;
     }
     dc_store *db;
     dc_store_claim claim;
-    if (!load_claim(s, c, r, &db, &claim, &ret)) goto out;
+    if (!load_claim(r, &db, &claim, &ret)) goto out;
     if (claim.state != DC_STATE_DONE && claim.state != DC_STATE_FAILED) {
-        ret = serve_error(c, r, 409, "claim %s is %s: it can be reviewed once it is done or failed",
+        ret = serve_error(r, 409, "claim %s is %s: it can be reviewed once it is done or failed",
                           claim.id, dc_claim_state_name(claim.state));
+        goto out;
+    }
+    /* A claim that failed has no assessment to approve: it can be rejected or sent back for
+     * more information (e.g. a readable copy of the video). */
+    if (claim.state == DC_STATE_FAILED && rv.decision == DC_DECISION_APPROVE) {
+        ret = serve_error(r, 409, "claim %s failed (%s): it can be rejected or sent back for more "
+                                  "information, not approved", claim.id,
+                          dc_error_class_name(claim.error_class));
         goto out;
     }
     dc_status st = DC_STATUS_OK;
     dc_error_class e = dc_store_review_add(db, claim.id, &rv, r->key.name, &st);
     if (e != DC_OK) {
-        ret = serve_error(c, r, e == DC_ERR_INPUT ? 400 : 503, "%s", st.message);
+        ret = e == DC_ERR_INPUT ? serve_error(r, 400, "%s", st.message) : serve_store_error(r, &st);
         goto out;
     }
     bool found = false;
     dc_store_claim_get(db, claim.id, &claim, &found, &st);
     json_t *o = serve_claim_json(&claim);
     json_object_set_new(o, "reviewer", json_string(r->key.name));
-    ret = serve_json(c, r, 200, o);
+    ret = serve_json(r, 200, o);
 out:
     json_decref(in);
     return ret;
 }
 
-/* ---- metrics -------------------------------------------------------------------------------- */
-
-enum MHD_Result serve_metrics_page(dc_server *s, struct MHD_Connection *c, serve_request *r) {
-    dc_status st = DC_STATUS_OK;
-    dc_store *db = serve_store(s, &st);
-    int64_t counts[DC_STATE_COUNT] = {0};
-    if (!db || dc_store_claim_counts(db, counts, &st) != DC_OK)
-        return serve_error(c, r, 503, "the store is not available: %s", st.message);
-    dc_str t = {0};
-    dc_str_appendf(&t, "# HELP dashclaim_queue_depth Claims waiting for a worker.\n"
-            "# TYPE dashclaim_queue_depth gauge\ndashclaim_queue_depth %" PRId64 "\n",
-        counts[DC_STATE_QUEUED]);
-    dc_str_appendf(&t, "# HELP dashclaim_claims Claims in the store by status.\n# TYPE dashclaim_claims gauge\n");
-    for (int i = 0; i < DC_STATE_COUNT; i++)
-        dc_str_appendf(&t, "dashclaim_claims{status=\"%s\"} %" PRId64 "\n",
-            dc_claim_state_name((dc_claim_state)i), counts[i]);
-    dc_str_appendf(&t, "# HELP dashclaim_http_requests_total HTTP requests answered, by status class.\n"
-            "# TYPE dashclaim_http_requests_total counter\n");
-    for (int k = 1; k <= 5; k++)
-        dc_str_appendf(&t, "dashclaim_http_requests_total{code=\"%dxx\"} %lld\n", k,
-            (long long)atomic_load(&s->metrics.requests[k]));
-    dc_str_appendf(&t, "# HELP dashclaim_http_request_duration_seconds Time from headers to answer.\n"
-            "# TYPE dashclaim_http_request_duration_seconds histogram\n");
-    long long cum = 0;
-    for (int i = 0; i < SERVE_LATENCY_BUCKETS; i++) {
-        cum += atomic_load(&s->metrics.latency_buckets[i]);
-        dc_str_appendf(&t, "dashclaim_http_request_duration_seconds_bucket{le=\"%g\"} %lld\n",
-            serve_latency_bounds[i], cum);
-    }
-    cum += atomic_load(&s->metrics.latency_buckets[SERVE_LATENCY_BUCKETS]);
-    dc_str_appendf(&t, "dashclaim_http_request_duration_seconds_bucket{le=\"+Inf\"} %lld\n", cum);
-    dc_str_appendf(&t, "dashclaim_http_request_duration_seconds_sum %.6f\n",
-        atomic_load(&s->metrics.latency_sum_us) / 1e6);
-    dc_str_appendf(&t, "dashclaim_http_request_duration_seconds_count %lld\n",
-        (long long)atomic_load(&s->metrics.latency_count));
-    dc_str_appendf(&t, "# HELP dashclaim_upload_bytes_total Video bytes received.\n"
-            "# TYPE dashclaim_upload_bytes_total counter\ndashclaim_upload_bytes_total %lld\n",
-        (long long)atomic_load(&s->metrics.upload_bytes));
-    dc_str_appendf(&t, "# HELP dashclaim_uploads_total Uploads by outcome.\n# TYPE dashclaim_uploads_total counter\n"
-            "dashclaim_uploads_total{outcome=\"accepted\"} %lld\n"
-            "dashclaim_uploads_total{outcome=\"too_large\"} %lld\n",
-        (long long)atomic_load(&s->metrics.uploads_accepted),
-        (long long)atomic_load(&s->metrics.uploads_rejected_size));
-    dc_str_appendf(&t, "# HELP dashclaim_auth_failures_total Requests without a valid key.\n"
-            "# TYPE dashclaim_auth_failures_total counter\ndashclaim_auth_failures_total %lld\n",
-        (long long)atomic_load(&s->metrics.auth_failures));
-    dc_workers_stats ws;
-    dc_workers_get_stats(s->workers, &ws);
-    dc_str_appendf(&t, "# HELP dashclaim_model_loaded 1 when this process's workers run a VLM, 0 for the "
-            "signals engine or no workers.\n# TYPE dashclaim_model_loaded gauge\n"
-            "dashclaim_model_loaded %d\n", ws.model_loaded ? 1 : 0);
-    dc_str_appendf(&t, "# HELP dashclaim_workers_busy Worker threads inside a claim.\n"
-            "# TYPE dashclaim_workers_busy gauge\ndashclaim_workers_busy %d\n", ws.busy);
-    dc_str_appendf(&t, "# HELP dashclaim_jobs_total Jobs handled by this process's workers, by outcome.\n"
-            "# TYPE dashclaim_jobs_total counter\n"
-            "dashclaim_jobs_total{outcome=\"done\"} %" PRId64 "\n"
-            "dashclaim_jobs_total{outcome=\"failed\"} %" PRId64 "\n"
-            "dashclaim_jobs_total{outcome=\"retried\"} %" PRId64 "\n"
-            "dashclaim_jobs_total{outcome=\"released\"} %" PRId64 "\n"
-            "dashclaim_jobs_total{outcome=\"refused\"} %" PRId64 "\n",
-        ws.completed, ws.failed_final, ws.retried, ws.released, ws.refused);
-    dc_str_appendf(&t, "# HELP dashclaim_claim_duration_seconds Claim processing time (claimed to written).\n"
-            "# TYPE dashclaim_claim_duration_seconds histogram\n");
-    int64_t wc = 0;
-    for (int i = 0; i < 12; i++) {
-        wc += ws.latency_buckets[i];
-        dc_str_appendf(&t, "dashclaim_claim_duration_seconds_bucket{le=\"%g\"} %" PRId64 "\n",
-            dc_workers_latency_bounds[i], wc);
-    }
-    dc_str_appendf(&t, "dashclaim_claim_duration_seconds_bucket{le=\"+Inf\"} %" PRId64 "\n"
-            "dashclaim_claim_duration_seconds_sum %.6f\ndashclaim_claim_duration_seconds_count %"
-            PRId64 "\n", ws.latency_count, ws.latency_sum, ws.latency_count);
-    dc_str_appendf(&t, "# HELP dashclaim_resident_memory_bytes Resident set size of this process.\n"
-            "# TYPE dashclaim_resident_memory_bytes gauge\ndashclaim_resident_memory_bytes %llu\n",
-        (unsigned long long)dc_rss_bytes());
-    size_t len = t.len;
-    char *text = dc_str_finish(&t);
-    if (!text) return serve_error(c, r, 503, "out of memory");
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
-    if (!resp) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    enum MHD_Result ret = MHD_queue_response(c, 200, resp);
-    MHD_destroy_response(resp);
-    r->status = 200;
-    return ret;
-}

@@ -1,43 +1,56 @@
-/* The route table: which method and path go to which handler, and which roles may call it.
+/* The route table: every method and path the service answers, who may call it, what body it
+ * takes and which handler answers. The OpenAPI document (web/openapi.json) names the same roles
+ * per operation (x-roles); tests/serve check that the two agree and that every route answers as
+ * its row says. There is no DELETE anywhere: claims, videos and audit rows are never removed
+ * through the API.
  *
- *   route                                  roles
- *   GET  /healthz                          none (no key)
- *   GET  /login, POST /login, POST /logout none (the login form; it holds no data)
- *   GET  /ui/style.css, /favicon.ico       none (the login form's style; no icon: 204)
- *   GET  /, /ui/, /ui/<asset>              reviewer, admin (the review page)
- *   GET  /v1/openapi.json                  any key
- *   GET  /metrics                          admin
- *   POST /v1/claims                        uploader, admin
- *   GET  /v1/claims                        reviewer, admin
- *   GET  /v1/claims/{id}                   any key (an uploader sees only its own claims)
- *   GET  /v1/claims/{id}/report            reviewer, admin
- *   GET  /v1/claims/{id}/frames/{n}.jpg    reviewer, admin
- *   GET  /v1/claims/{id}/video             reviewer, admin
- *   GET  /v1/claims/{id}/audit             reviewer, admin
- *   POST /v1/claims/{id}/review            reviewer, admin
- * There is no DELETE anywhere: claims, videos and audit rows are never removed through the API. */
+ * Matching walks the rows in order; a path that matches a row's pattern but not its method is
+ * 405 (unless another row takes the method), a path no row matches is 404. Both are decided
+ * before the key is looked at, which reveals nothing: the table is public (the OpenAPI
+ * document). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "serve_internal.h"
 
-#define U SERVE_ROLE_BIT(DC_ROLE_UPLOADER)
-#define R SERVE_ROLE_BIT(DC_ROLE_REVIEWER)
-#define A SERVE_ROLE_BIT(DC_ROLE_ADMIN)
+#define U SERVE_ROLE_UPLOADER
+#define R SERVE_ROLE_REVIEWER
+#define A SERVE_ROLE_ADMIN
 
-static void set(serve_match *m, const char *method, const char *want, serve_route route,
-                unsigned roles) {
-    if (strcmp(method, want) != 0 && !(strcmp(want, "GET") == 0 && strcmp(method, "HEAD") == 0)) {
-        m->route = ROUTE_BAD_METHOD;
-        m->roles = 0;
-        return;
-    }
-    m->route = route;
-    m->roles = roles;
-}
+const serve_route serve_routes[] = {
+    /* method, pattern, roles, body, browser_form, asset, begin, handler */
+    {"GET", "/healthz", 0, SERVE_BODY_NONE, false, NULL, NULL, serve_healthz},
+    {"GET", "/login", 0, SERVE_BODY_NONE, false, NULL, NULL, serve_login_form},
+    {"POST", "/login", 0, SERVE_BODY_SMALL, true, NULL, NULL, serve_login},
+    {"POST", "/logout", 0, SERVE_BODY_SMALL, true, NULL, NULL, serve_logout},
+    {"GET", "/favicon.ico", 0, SERVE_BODY_NONE, false, NULL, NULL, serve_favicon},
+    /* the login form's style: public, holds nothing */
+    {"GET", "/ui/style.css", 0, SERVE_BODY_NONE, false, "style.css", NULL, serve_ui},
+    {"GET", "/", R | A, SERVE_BODY_NONE, false, "index.html", NULL, serve_ui},
+    {"GET", "/ui", R | A, SERVE_BODY_NONE, false, "index.html", NULL, serve_ui},
+    {"GET", "/ui/", R | A, SERVE_BODY_NONE, false, "index.html", NULL, serve_ui},
+    {"GET", "/ui/{asset}", R | A, SERVE_BODY_NONE, false, NULL, NULL, serve_ui},
+    {"GET", "/v1/openapi.json", U | R | A, SERVE_BODY_NONE, false, NULL, NULL, serve_openapi},
+    {"GET", "/metrics", A, SERVE_BODY_NONE, false, NULL, NULL, serve_metrics_page},
+    {"POST", "/v1/claims", U | A, SERVE_BODY_UPLOAD, false, NULL, serve_upload_begin,
+     serve_upload_end},
+    {"GET", "/v1/claims", R | A, SERVE_BODY_NONE, false, NULL, NULL, serve_claims_list},
+    {"GET", "/v1/claims/{id}", U | R | A, SERVE_BODY_NONE, false, NULL, NULL, serve_claim_get},
+    {"GET", "/v1/claims/{id}/report", R | A, SERVE_BODY_NONE, false, NULL, NULL,
+     serve_claim_report},
+    {"GET", "/v1/claims/{id}/frames/{n}.jpg", R | A, SERVE_BODY_NONE, false, NULL, NULL,
+     serve_claim_frame},
+    {"GET", "/v1/claims/{id}/video", R | A, SERVE_BODY_NONE, false, NULL, NULL,
+     serve_claim_video},
+    {"GET", "/v1/claims/{id}/audit", R | A, SERVE_BODY_NONE, false, NULL, NULL,
+     serve_claim_audit},
+    {"POST", "/v1/claims/{id}/review", R | A, SERVE_BODY_SMALL, false, NULL, NULL,
+     serve_claim_review},
+};
+const size_t serve_route_count = sizeof serve_routes / sizeof serve_routes[0];
 
-/* A claim id segment: copied when it has the right length and alphabet, else "not found". */
+/* A claim id: "clm_" and 32 lowercase hex digits. */
 static bool take_id(const char *seg, size_t n, serve_match *m) {
     if (n != 36 || strncmp(seg, "clm_", 4) != 0) return false;
     for (size_t i = 4; i < n; i++)
@@ -47,110 +60,80 @@ static bool take_id(const char *seg, size_t n, serve_match *m) {
     return true;
 }
 
+/* 0..999, no leading zero. */
+static bool take_frame(const char *seg, size_t n, serve_match *m) {
+    if (n < 1 || n > 3 || (seg[0] == '0' && n > 1)) return false;
+    int k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (seg[i] < '0' || seg[i] > '9') return false;
+        k = k * 10 + (seg[i] - '0');
+    }
+    m->frame = k;
+    return true;
+}
+
+/* A file of the review page; the login form has its own route. */
+static bool take_asset(const char *seg, size_t n, serve_match *m) {
+    if (n == 0 || n >= sizeof m->asset || memchr(seg, '/', n)) return false;
+    memcpy(m->asset, seg, n);
+    m->asset[n] = 0;
+    return serve_asset_find(m->asset) && strcmp(m->asset, "login.html") != 0;
+}
+
+/* Does url match pattern? Fills m's parameters as it goes. */
+static bool pattern_match(const char *pattern, const char *url, serve_match *m) {
+    const char *p = pattern, *u = url;
+    while (*p) {
+        if (*p != '{') {
+            if (*p++ != *u++) return false;
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        if (!close) return false;
+        size_t name_len = (size_t)(close - p - 1);
+        const char *after = close + 1;
+        /* the parameter runs to the next '/' of the url, less a literal suffix like ".jpg" */
+        const char *seg_end = u + strcspn(u, "/");
+        size_t suffix = strcspn(after, "/");
+        if ((size_t)(seg_end - u) < suffix || strncmp(seg_end - suffix, after, suffix) != 0)
+            return false;
+        size_t n = (size_t)(seg_end - u) - suffix;
+        bool ok = !strncmp(p + 1, "id", name_len) && name_len == 2      ? take_id(u, n, m)
+                  : !strncmp(p + 1, "n", name_len) && name_len == 1     ? take_frame(u, n, m)
+                  : !strncmp(p + 1, "asset", name_len) && name_len == 5 ? take_asset(u, n, m)
+                                                                        : false;
+        if (!ok) return false;
+        p = after + suffix;
+        u = seg_end;
+    }
+    return *u == 0;
+}
+
+static bool method_fits(const char *want, const char *method) {
+    return !strcmp(want, method) || (!strcmp(want, "GET") && !strcmp(method, "HEAD"));
+}
+
 void serve_route_match(const char *method, const char *url, serve_match *m) {
     memset(m, 0, sizeof *m);
-    m->route = ROUTE_NOT_FOUND;
+    m->status = 404;
     if (!url || !method) return;
-    if (!strcmp(url, "/healthz")) {
-        set(m, method, "GET", ROUTE_HEALTHZ, 0);
-        return;
-    }
-    if (!strcmp(url, "/login")) {
-        if (!strcmp(method, "POST")) {
-            set(m, method, "POST", ROUTE_LOGIN, 0);
-            return;
+    /* "/v1/claims/" is "/v1/claims", as it always was */
+    char path[256];
+    size_t n = strlen(url);
+    if (n >= sizeof path) return;
+    memcpy(path, url, n + 1);
+    if (n > 1 && path[n - 1] == '/' && strcmp(path, "/ui/") != 0) path[n - 1] = 0;
+    for (size_t i = 0; i < serve_route_count; i++) {
+        serve_match try = {0};
+        if (!pattern_match(serve_routes[i].pattern, path, &try)) continue;
+        if (!method_fits(serve_routes[i].method, method)) {
+            m->status = 405;
+            continue;
         }
-        {
-            set(m, method, "GET", ROUTE_LOGIN_PAGE, 0);
-            return;
-        }
-    }
-    if (!strcmp(url, "/logout")) {
-        set(m, method, "POST", ROUTE_LOGOUT, 0);
+        *m = try;
+        m->route = &serve_routes[i];
+        m->status = 0;
+        if (serve_routes[i].asset) snprintf(m->asset, sizeof m->asset, "%s", serve_routes[i].asset);
         return;
-    }
-    if (!strcmp(url, "/") || !strcmp(url, "/ui") || !strcmp(url, "/ui/")) {
-        snprintf(m->asset, sizeof m->asset, "index.html");
-        {
-            set(m, method, "GET", ROUTE_UI, R | A);
-            return;
-        }
-    }
-    if (!strcmp(url, "/favicon.ico")) {
-        set(m, method, "GET", ROUTE_FAVICON, 0);
-        return;
-    }
-    if (!strcmp(url, "/ui/style.css")) { /* the login form's style: public, holds nothing */
-        snprintf(m->asset, sizeof m->asset, "style.css");
-        set(m, method, "GET", ROUTE_UI, 0);
-        return;
-    }
-    if (!strncmp(url, "/ui/", 4)) {
-        const char *name = url + 4;
-        if (strlen(name) >= sizeof m->asset || strchr(name, '/') || !serve_asset_find(name) ||
-            !strcmp(name, "login.html"))
-            return;
-        snprintf(m->asset, sizeof m->asset, "%s", name);
-        {
-            set(m, method, "GET", ROUTE_UI, R | A);
-            return;
-        }
-    }
-    if (!strcmp(url, "/v1/openapi.json")) {
-        set(m, method, "GET", ROUTE_OPENAPI, U | R | A);
-        return;
-    }
-    if (!strcmp(url, "/metrics")) {
-        set(m, method, "GET", ROUTE_METRICS, A);
-        return;
-    }
-    if (!strcmp(url, "/v1/claims") || !strcmp(url, "/v1/claims/")) {
-        if (!strcmp(method, "POST")) {
-            set(m, method, "POST", ROUTE_UPLOAD, U | A);
-            return;
-        }
-        {
-            set(m, method, "GET", ROUTE_LIST, R | A);
-            return;
-        }
-    }
-    if (strncmp(url, "/v1/claims/", 11) != 0) return;
-    const char *id = url + 11;
-    const char *slash = strchr(id, '/');
-    size_t idn = slash ? (size_t)(slash - id) : strlen(id);
-    if (!take_id(id, idn, m)) return;
-    if (!slash || !slash[1]) {
-        set(m, method, "GET", ROUTE_CLAIM, U | R | A);
-        return;
-    }
-    const char *rest = slash + 1;
-    if (!strcmp(rest, "report")) {
-        set(m, method, "GET", ROUTE_REPORT, R | A);
-        return;
-    }
-    if (!strcmp(rest, "video")) {
-        set(m, method, "GET", ROUTE_VIDEO, R | A);
-        return;
-    }
-    if (!strcmp(rest, "audit")) {
-        set(m, method, "GET", ROUTE_AUDIT, R | A);
-        return;
-    }
-    if (!strcmp(rest, "review")) {
-        set(m, method, "POST", ROUTE_REVIEW, R | A);
-        return;
-    }
-    if (!strncmp(rest, "frames/", 7)) {
-        const char *n = rest + 7;
-        char *end;
-        long k = strtol(n, &end, 10);
-        if (end == n || k < 0 || k > 999 || strcmp(end, ".jpg") != 0 ||
-            (n[0] == '0' && end - n > 1))
-            return;
-        m->frame = (int)k;
-        {
-            set(m, method, "GET", ROUTE_FRAME, R | A);
-            return;
-        }
     }
 }

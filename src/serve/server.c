@@ -1,17 +1,19 @@
 /* The HTTP daemon: libmicrohttpd with a thread pool, and the one access handler every request
- * goes through.
+ * goes through (see serve_internal.h for the files and who calls whom).
  *
  * Order of events for a request, and what is decided when:
- *   1. headers received (first call, no body read yet): route, then the key (Bearer header or the
- *      login cookie) is looked up and the role checked -> 401 / 403 here, before a single body
- *      byte is accepted; an upload whose Content-Length is over the limit gets 413 here too. A
- *      response queued at this point makes libmicrohttpd discard the body and close, and a client
- *      that sent "Expect: 100-continue" never sends it.
- *   2. body chunks: streamed into the store (uploads) or into a small bounded buffer (review JSON,
- *      login form); an upload that would pass the limit stops being written at once.
- *   3. body done: the handler answers.
- * Limits: connection timeout, total and per-IP connection caps, and a per-connection memory cap
- * are always set (libmicrohttpd's default timeout is none).
+ *   1. connection accepted: the watchdog (serve_guard.c) starts its header deadline.
+ *   2. headers received (first call, no body read yet): framing (a doubled or conflicting
+ *      Content-Length / Transfer-Encoding is 400 and the connection closes), the route (404,
+ *      405), who is asking and from where (401, 403: serve_auth.c), and for uploads the
+ *      declared size and type (413, 415). A response queued at this point makes libmicrohttpd
+ *      skip the body, and a client that sent "Expect: 100-continue" never sends it.
+ *   3. body chunks: streamed into the store (uploads) or into a small bounded buffer (review
+ *      JSON, login form), at a minimum rate the watchdog enforces; an upload that passes the
+ *      limit is answered 413 at once and the connection closed.
+ *   4. body done: the route's handler answers, through serve_response.c.
+ * Limits: the header deadline and body rate, an idle timeout, total and per-IP connection caps
+ * and a per-connection memory cap are always set (libmicrohttpd's default timeout is none).
  *
  * Keys never reach a log: nothing here prints headers, and failures name the route, not the key. */
 #include <arpa/inet.h>
@@ -55,147 +57,11 @@ void serve_crash_if(const dc_server *s, const char *point) {
 }
 #endif
 
-/* ---- one store connection per pool thread ------------------------------------------------- */
-
-static pthread_key_t store_key;
-static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
-
-static void close_thread_store(void *p) { dc_store_close(p); }
-static void make_store_key(void) { pthread_key_create(&store_key, close_thread_store); }
-
-dc_store *serve_store(dc_server *s, dc_status *st) {
-    pthread_once(&store_key_once, make_store_key);
-    dc_store *db = pthread_getspecific(store_key);
-    if (db) return db;
-    db = dc_store_open(s->store_url, &s->o.store, st);
-    if (db) pthread_setspecific(store_key, db);
-    return db;
-}
-
-/* ---- responses ------------------------------------------------------------------------------ */
-
-static void common_headers(struct MHD_Response *resp) {
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-}
-
-enum MHD_Result serve_bytes(struct MHD_Connection *c, serve_request *r, int status,
-                            const char *content_type, const void *data, size_t len, bool copy) {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        len, (void *)data, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
-    if (!resp) return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", content_type);
-    common_headers(resp);
-    if (status == 401 && r->match.route >= ROUTE_OPENAPI)
-        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"dashclaim\"");
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    r->status = status;
-    return ret;
-}
-
-enum MHD_Result serve_json(struct MHD_Connection *c, serve_request *r, int status, json_t *body) {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (!text) return serve_bytes(c, r, 500, "application/json",
-                                  "{\"error\":\"out of memory\"}", 25, false);
-    size_t n = strlen(text);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(n, text, free);
-    if (!resp) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    common_headers(resp);
-    if (status == 401) MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"dashclaim\"");
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    r->status = status;
-    return ret;
-}
-
-enum MHD_Result serve_error(struct MHD_Connection *c, serve_request *r, int status,
-                            const char *fmt, ...) {
-    char msg[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    json_t *o = json_object();
-    json_object_set_new(o, "error", json_string(msg));
-    json_object_set_new(o, "status", json_integer(status));
-    return serve_json(c, r, status, o);
-}
-
-/* ---- metrics -------------------------------------------------------------------------------- */
-
-const double serve_latency_bounds[SERVE_LATENCY_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                            0.05,  0.1,    0.25,  0.5,  1,
-                                                            2.5,   10};
-
-void serve_metrics_request(serve_metrics *m, int status, double seconds) {
-    int k = status / 100;
-    atomic_fetch_add(&m->requests[k >= 1 && k <= 5 ? k : 0], 1);
-    int i = 0;
-    while (i < SERVE_LATENCY_BUCKETS && seconds > serve_latency_bounds[i]) i++;
-    atomic_fetch_add(&m->latency_buckets[i], 1);
-    atomic_fetch_add(&m->latency_count, 1);
-    atomic_fetch_add(&m->latency_sum_us, (long long)(seconds * 1e6));
-}
-
-/* ---- auth ----------------------------------------------------------------------------------- */
-
-/* The key from "Authorization: Bearer KEY" or, for the browser, the login cookie. */
-static const char *presented_key(struct MHD_Connection *c) {
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    if (h) {
-        if (strncasecmp(h, "Bearer ", 7) != 0) return "";
-        h += 7;
-        while (*h == ' ') h++;
-        return h;
-    }
-    return MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "dashclaim_key");
-}
-
-/* 0 when the request may go on, else the status already answered. */
-static int check_auth(dc_server *s, struct MHD_Connection *c, serve_request *r,
-                      enum MHD_Result *ret) {
-    if (!r->match.roles) return 0;
-    const char *key = presented_key(c);
-    bool found = false;
-    if (key && *key) {
-        dc_status st = DC_STATUS_OK;
-        dc_store *db = serve_store(s, &st);
-        if (!db || dc_store_key_lookup(db, key, &r->key, &found, &st) != DC_OK) {
-            *ret = serve_error(c, r, 503, "the store is not available: %s", st.message);
-            return 503;
-        }
-    }
-    if (!found) {
-        atomic_fetch_add(&s->metrics.auth_failures, 1);
-        if (r->match.route == ROUTE_UI)
-            *ret = serve_login_page(c, r, 401, key && *key ? "That key is not valid." : NULL);
-        else
-            *ret = serve_error(c, r, 401, key && *key ? "unknown or revoked API key"
-                                                      : "an API key is needed (Authorization: "
-                                                        "Bearer KEY)");
-        return 401;
-    }
-    r->authed = true;
-    if (!(r->match.roles & SERVE_ROLE_BIT(r->key.role))) {
-        *ret = serve_error(c, r, 403, "the role '%s' may not do this", dc_role_name(r->key.role));
-        return 403;
-    }
-    return 0;
-}
-
 /* ---- the handler ---------------------------------------------------------------------------- */
 
 static enum MHD_Result small_body(serve_request *r, const char *data, size_t *size) {
     /* Review JSON and the login form are small; anything larger is refused at the end. */
-    if (r->body.len + *size > 64 * 1024) {
+    if (r->body.len + *size > SERVE_SMALL_BODY_MAX) {
         r->too_large = true;
         *size = 0;
         return MHD_YES;
@@ -206,61 +72,48 @@ static enum MHD_Result small_body(serve_request *r, const char *data, size_t *si
     return MHD_YES;
 }
 
-static enum MHD_Result dispatch(dc_server *s, struct MHD_Connection *c, serve_request *r) {
-    switch (r->match.route) {
-    case ROUTE_HEALTHZ: {
-        json_t *o = json_object();
-        json_object_set_new(o, "status", json_string("ok"));
-        return serve_json(c, r, 200, o);
+static bool body_expected(struct MHD_Connection *c) {
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") ||
+           (cl && strtoll(cl, NULL, 10) > 0);
+}
+
+/* The first call: the headers are in, no body byte has been read. Everything that does not
+ * need the body is decided here; a response queued now makes libmicrohttpd skip the body. */
+static enum MHD_Result on_headers(serve_request *r, const char *method,
+                                  const char *url) {
+    serve_guard_headers(r->c, body_expected(r->c));
+    const char *framing = serve_guard_framing(r->c);
+    if (framing) {
+        r->close_after = true;
+        return serve_error(r, 400, "%s", framing);
     }
-    case ROUTE_LOGIN_PAGE: return serve_login_page(c, r, 200, NULL);
-    case ROUTE_LOGIN: return serve_login(s, c, r);
-    case ROUTE_LOGOUT: return serve_logout(s, c, r);
-    case ROUTE_UI: return serve_ui(s, c, r);
-    case ROUTE_OPENAPI: {
-        const serve_asset *a = serve_asset_find("openapi.json");
-        if (!a) return serve_error(c, r, 404, "no OpenAPI document in this build");
-        return serve_bytes(c, r, 200, a->content_type, a->data, a->size, false);
+    serve_route_match(method, url, &r->match);
+    if (!r->match.route) {
+        if (r->match.status == 405) return serve_error(r, 405, "method not allowed here");
+        return serve_error(r, 404, "no such resource");
     }
-    case ROUTE_METRICS: return serve_metrics_page(s, c, r);
-    case ROUTE_UPLOAD: return serve_upload_end(s, c, r);
-    case ROUTE_LIST: return serve_claims_list(s, c, r);
-    case ROUTE_CLAIM: return serve_claim_get(s, c, r);
-    case ROUTE_REPORT:
-    case ROUTE_FRAME: return serve_claim_artifact(s, c, r);
-    case ROUTE_VIDEO: return serve_claim_video(s, c, r);
-    case ROUTE_AUDIT: return serve_claim_audit(s, c, r);
-    case ROUTE_REVIEW:
-        if (r->too_large) return serve_error(c, r, 413, "a review body is at most 64 KiB");
-        return serve_claim_review(s, c, r);
-    case ROUTE_FAVICON: return serve_bytes(c, r, 204, "image/x-icon", "", 0, false);
-    case ROUTE_BAD_METHOD: return serve_error(c, r, 405, "method not allowed here");
-    case ROUTE_NONE:
-    case ROUTE_NOT_FOUND: break;
-    }
-    return serve_error(c, r, 404, "no such resource");
+    enum MHD_Result ret = MHD_YES;
+    if (serve_auth_check(r, &ret)) return ret;
+    if (r->match.route->begin) return r->match.route->begin(r);
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls) {
+    (void)version;
     dc_server *s = cls;
     serve_request *r = *con_cls;
     if (!r) {
-        /* First call: headers only. Decide everything that does not need the body now. */
         r = calloc(1, sizeof *r);
         if (!r) return MHD_NO;
         *con_cls = r;
         r->server = s;
+        r->c = c;
         r->t0 = mono();
-        serve_route_match(method, url, &r->match);
-        enum MHD_Result ret = MHD_YES;
-        if (r->match.route == ROUTE_NOT_FOUND || r->match.route == ROUTE_BAD_METHOD)
-            return dispatch(s, c, r);
-        if (check_auth(s, c, r, &ret)) return ret;
-        if (r->match.route == ROUTE_UPLOAD) return serve_upload_begin(s, c, r);
-        return MHD_YES;
+        return on_headers(r, method, url);
     }
     if (r->status) {
         /* Already answered (e.g. a failed upload): drop whatever body is still coming. */
@@ -268,19 +121,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (r->match.route == ROUTE_UPLOAD) return serve_upload_data(s, c, r, upload_data, upload_data_size);
-        if (r->match.route == ROUTE_REVIEW || r->match.route == ROUTE_LOGIN)
-            return small_body(r, upload_data, upload_data_size);
+        serve_guard_body(c, *upload_data_size);
+        switch (r->match.route->body) {
+        case SERVE_BODY_UPLOAD: return serve_upload_data(r, upload_data, upload_data_size);
+        case SERVE_BODY_SMALL: return small_body(r, upload_data, upload_data_size);
+        case SERVE_BODY_NONE: break;
+        }
         *upload_data_size = 0; /* a body where none is expected is ignored */
         return MHD_YES;
     }
-    return dispatch(s, c, r);
+    serve_guard_answered(c);
+    if (r->match.route->body == SERVE_BODY_SMALL && r->too_large)
+        return serve_error(r, 413, "a form or review body is at most %d KiB",
+                           SERVE_SMALL_BODY_MAX / 1024);
+    return r->match.route->handler(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
+    (void)toe;
     dc_server *s = cls;
     serve_request *r = *con_cls;
+    serve_guard_done(c);
     if (!r) return;
     serve_upload_cleanup(r);
     if (r->status) serve_metrics_request(&s->metrics, r->status, mono() - r->t0);
@@ -341,6 +203,9 @@ dc_server *dc_server_start(const dc_serve_options *o, dc_status *st) {
     if (s->o.connection_timeout_sec <= 0) s->o.connection_timeout_sec = 30;
     if (s->o.max_connections <= 0) s->o.max_connections = 512;
     if (s->o.per_ip_connections <= 0) s->o.per_ip_connections = 128;
+    if (s->o.header_timeout_sec <= 0) s->o.header_timeout_sec = 10;
+    if (s->o.min_body_rate <= 0) s->o.min_body_rate = 1024;
+    if (s->o.session_ttl_sec <= 0) s->o.session_ttl_sec = 8 * 3600;
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
     if (parse_listen(o->listen ? o->listen : "127.0.0.1:8080", &addr, &addr_len, st) != DC_OK)
@@ -356,6 +221,11 @@ dc_server *dc_server_start(const dc_serve_options *o, dc_status *st) {
         wo.store = s->o.store;
         if (!(s->workers = dc_workers_start(&wo, st))) goto fail;
     }
+    if (!(s->guard = serve_guard_start(s->o.header_timeout_sec, s->o.min_body_rate,
+                                       &s->metrics.connections_cut))) {
+        dc_fail(st, DC_ERR_RESOURCE, "serve: cannot start the connection watchdog");
+        goto fail;
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
@@ -368,6 +238,7 @@ dc_server *dc_server_start(const dc_serve_options *o, dc_status *st) {
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, serve_guard_notify, s->guard,
         MHD_OPTION_END);
     if (!s->daemon) {
         dc_fail(st, DC_ERR_RESOURCE, "serve: cannot listen on %s (in use, or not an address of "
@@ -379,6 +250,7 @@ dc_server *dc_server_start(const dc_serve_options *o, dc_status *st) {
     return s;
 fail:
     dc_workers_stop(s->workers);
+    serve_guard_stop(s->guard);
     free(s);
     return NULL;
 }
@@ -391,5 +263,6 @@ void dc_server_stop(dc_server *s) {
     dc_workers_stop(s->workers);
     s->workers = NULL;
     if (s->daemon) MHD_stop_daemon(s->daemon);
+    serve_guard_stop(s->guard); /* after the daemon: it has closed (and untracked) every connection */
     free(s);
 }

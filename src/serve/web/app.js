@@ -114,10 +114,16 @@ function facts(c) {
 
 function reviewForm(c, onDone) {
   const msg = el('div', {id: 'review-message'});
+  // A failed claim has no assessment to approve (the server refuses it too): reject it or ask
+  // for more information, e.g. a readable copy of the video.
+  const decisions = c.status === 'failed' ? ['REJECT', 'REQUEST_MORE_INFO']
+                                          : ['APPROVE', 'REJECT', 'REQUEST_MORE_INFO'];
   const form = el('form', {className: 'review', id: 'review'},
+    el('p', {className: 'state'}, `This claim is ${c.status}` +
+      (c.error ? ` (${c.error.class}): it cannot be approved.` : '.')),
     el('label', {for: 'decision'}, 'Decision'),
     el('select', {id: 'decision', name: 'decision', required: true},
-      ['APPROVE', 'REJECT', 'REQUEST_MORE_INFO'].map(d => el('option', {value: d}, d))),
+      decisions.map(d => el('option', {value: d}, d))),
     el('label', {for: 'severity'}, 'Severity override'),
     el('select', {id: 'severity', name: 'severity'},
       ['', 'NONE', 'LOW', 'MEDIUM', 'HIGH'].map(s => el('option', {value: s}, s || 'keep the assessment'))),

@@ -1,0 +1,115 @@
+/* Who is asking, and may they.
+ *
+ * Two credentials: an API key in "Authorization: Bearer KEY" (scripts, other services), or the
+ * review page's session cookie. The cookie holds a session token of its own, made at /login for
+ * a reviewer or admin key and revoked at /logout (dc_store_session_*), never the key: a copied
+ * cookie dies with the session, and logging out ends it on the server, not only in the browser.
+ * It is HttpOnly (scripts cannot read it), SameSite=Strict, and Secure when the service is served
+ * over TLS (--secure-cookies) or behind a proxy that says so (--trust-proxy + X-Forwarded-Proto).
+ *
+ * A browser sends the cookie with any request to this origin, including a form another site
+ * posts (cross-site request forgery) and a form on another port of the same host (same site, so
+ * SameSite does not stop it). So every state-changing request made with the cookie, and the
+ * login and logout forms whatever they carry, must come from this origin: its Origin header, when
+ * present, must be this server's, and its Sec-Fetch-Site, when present, same-origin (or none: typed
+ * by the user). Requests with a Bearer key are made by programs, which no other site can make a
+ * browser send; they are not checked. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "serve_internal.h"
+
+bool serve_auth_secure(serve_request *r) {
+    if (r->server->o.secure_cookies) return true;
+    if (!r->server->o.trust_proxy) return false;
+    const char *p = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    return p && !strcasecmp(p, "https");
+}
+
+bool serve_auth_cross_site(serve_request *r) {
+    const char *site = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    if (site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0) return true;
+    const char *origin = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Origin");
+    if (!origin) return false;
+    const char *host = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Host");
+    if (!host || !*host) return true;
+    char own[300];
+    snprintf(own, sizeof own, "%s://%s", serve_auth_secure(r) ? "https" : "http", host);
+    return strcasecmp(origin, own) != 0;
+}
+
+/* Bearer key: the key's row. */
+static dc_error_class by_key(serve_request *r, dc_store *db, const char *key, bool *found,
+                             dc_status *st) {
+    return dc_store_key_lookup(db, key, &r->key, found, st);
+}
+
+/* Session cookie: the key the session was made for (still valid, not revoked). */
+static dc_error_class by_session(serve_request *r, dc_store *db, const char *token, bool *found,
+                                 dc_status *st) {
+    if (strlen(token) >= sizeof r->session) {
+        *found = false;
+        return DC_OK;
+    }
+    dc_error_class e = dc_store_session_lookup(db, token, &r->key, found, st);
+    if (e == DC_OK && *found) {
+        snprintf(r->session, sizeof r->session, "%s", token);
+        r->via_cookie = true;
+    }
+    return e;
+}
+
+int serve_auth_check(serve_request *r, enum MHD_Result *ret) {
+    const serve_route *route = r->match.route;
+    const char *bearer = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Authorization");
+    const char *cookie = MHD_lookup_connection_value(r->c, MHD_COOKIE_KIND, SERVE_SESSION_COOKIE);
+    /* Look the session up even where no role is needed: logout revokes it. */
+    bool found = false, presented = false;
+    dc_status st = DC_STATUS_OK;
+    if (route->roles || (route->browser_form && cookie && *cookie)) {
+        dc_store *db = NULL;
+        dc_error_class e = DC_OK;
+        if (bearer) {
+            presented = true;
+            const char *k = strncasecmp(bearer, "Bearer ", 7) == 0 ? bearer + 7 : "";
+            while (*k == ' ') k++;
+            if (*k) e = (db = serve_store(r->server, &st)) ? by_key(r, db, k, &found, &st) : st.code;
+        } else if (cookie && *cookie) {
+            presented = true;
+            e = (db = serve_store(r->server, &st)) ? by_session(r, db, cookie, &found, &st)
+                                                  : st.code;
+        }
+        if (e != DC_OK) {
+            *ret = serve_store_error(r, &st);
+            return 503;
+        }
+    }
+    /* Cross-site checks come before the key's verdict: a forged form learns nothing. */
+    bool writes = strcmp(route->method, "POST") == 0;
+    if ((route->browser_form || (writes && r->via_cookie) || (writes && !bearer && cookie)) &&
+        serve_auth_cross_site(r)) {
+        *ret = serve_error(r, 403, "cross-site request refused: this form must be sent from "
+                                   "the service's own pages");
+        return 403;
+    }
+    if (!route->roles) return 0;
+    if (!found) {
+        atomic_fetch_add(&r->server->metrics.auth_failures, 1);
+        if (route->handler == serve_ui) {
+            *ret = serve_login_page(r, 401, presented ? "Your session has ended: sign in again."
+                                                      : NULL);
+        } else {
+            *ret = serve_error(r, 401, presented ? "unknown, revoked or expired credentials"
+                                                 : "an API key is needed (Authorization: Bearer "
+                                                   "KEY)");
+        }
+        return 401;
+    }
+    r->authed = true;
+    if (!(route->roles & SERVE_ROLE_BIT(r->key.role))) {
+        *ret = serve_error(r, 403, "the role '%s' may not do this", dc_role_name(r->key.role));
+        return 403;
+    }
+    return 0;
+}
