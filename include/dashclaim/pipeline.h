@@ -22,6 +22,11 @@ typedef struct {
     dc_vlm *vlm;        /* NULL = the model-free signals engine */
     bool keep_evidence; /* keep the sampled frames (for the HTML report) */
     int decode_workers; /* the sample requests' decode_workers (0 = one per core) */
+    /* The video's SHA-256 when the caller already has it (64 hex digits, e.g. the service,
+     * which hashed the upload while storing it): the record takes it and the file is not read
+     * a second time for it. NULL = the pipeline hashes the file on a thread of its own, within
+     * the claim's deadline (a claim that fails or runs out of time stops it: no hash then). */
+    const char *video_sha256;
 } dc_pipeline_options;
 
 void dc_pipeline_options_init(dc_pipeline_options *o);
@@ -37,7 +42,11 @@ typedef struct {
     int prompt_tokens; /* tokens the VLM claim cost (0 for the signals engine) */
 } dc_claim_result;
 
-/* claim_id may be NULL (then derived from the file name). */
+/* claim_id may be NULL (then derived from the file name). Every stage honours
+ * opts->timeout_sec (probe, hash, mining, sampling, audio, engine): the call returns within
+ * about 10 % + 100 ms of it. A claim that runs out of time is failed with class timeout, and
+ * its message names the stage that ran out ("deadline passed in <stage>") and what became of the
+ * video's hash; assessment.video.sha256 only ever holds the hash of the whole file, or "". */
 void dc_pipeline_assess(const char *video_path, const char *claim_id,
                         const dc_pipeline_options *opts, dc_claim_result *out);
 void dc_claim_result_free(dc_claim_result *r);

@@ -1,8 +1,10 @@
 #include "dashclaim/pipeline.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dashclaim/deadline.h"
 #include "dashclaim/engine.h"
@@ -60,8 +62,8 @@ static bool keep_timeline(dc_claim_result *out, const dc_mine_result *mine) {
 /* The VLM looks at the best windows; the most serious answer becomes the claim's. When
  * mining was unsure (no sound, or weak danger) it looks at one window more than asked: the
  * VLM sees more of the video, not less. Without any window it sees the whole video. */
-static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, bool unsure,
-                            dc_deadline dl, dc_claim_result *out) {
+static const char *assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, bool unsure,
+                                   dc_deadline dl, dc_claim_result *out) {
     dc_assessment *a = &out->assessment;
     const dc_media_info *info = dc_media_get_info(m);
     dc_window whole = {.start_sec = 0, .end_sec = info->duration_sec, .peak_sec = 0};
@@ -77,6 +79,7 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, bool u
     dc_assessment best, trial, first_failure;
     bool have_best = false, have_failure = false;
     dc_status first_error = DC_STATUS_OK;
+    const char *first_error_stage = "sample";
     double sample_ms = 0, engine_ms = 0;
     for (int w = 0; w < nwin; w++) {
         dc_status st = DC_STATUS_OK;
@@ -95,8 +98,9 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, bool u
         if (rc != DC_OK || frames.count == 0) {
             if (rc == DC_OK) dc_fail(&st, DC_ERR_INPUT, "%s: no frames decoded in %.1f-%.1f s", a->video.path,
                                      windows[w].start_sec, windows[w].end_sec);
-            if (first_error.code == DC_OK) first_error = st;
+            if (first_error.code == DC_OK) first_error = st, first_error_stage = "sample";
             dc_frame_set_free(&frames);
+            if (rc == DC_ERR_TIMEOUT) break; /* no time left for other windows */
             continue;
         }
         /* a model that hears gets the window's sound (at most one Whisper window, around the
@@ -110,8 +114,14 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, bool u
             double to = from + DC_VLM_MAX_AUDIO_SEC < win->end_sec ? from + DC_VLM_MAX_AUDIO_SEC
                                                                     : win->end_sec;
             dc_status ast = DC_STATUS_OK;
-            if (dc_media_audio(m, from, to, dc_vlm_audio_rate(opts->vlm), dl, &pcm, &ast) == DC_OK)
-                ctx.audio = &pcm;
+            dc_error_class arc = dc_media_audio(m, from, to, dc_vlm_audio_rate(opts->vlm), dl, &pcm, &ast);
+            if (arc == DC_OK) ctx.audio = &pcm;
+            /* out of time in the sound: the engine would fail at once, naming itself */
+            if (arc == DC_ERR_TIMEOUT) {
+                if (first_error.code == DC_OK) first_error = ast, first_error_stage = "audio";
+                dc_frame_set_free(&frames);
+                break;
+            }
         }
         trial = *a;
         t0 = dc_now();
@@ -123,7 +133,7 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, bool u
         /* the model's times and numbers, checked against the video and the frames it saw */
         if (rc == DC_OK) dc_pipeline_check_record(&trial, info->duration_sec, &frames);
         if (rc != DC_OK) {
-            if (first_error.code == DC_OK) first_error = st;
+            if (first_error.code == DC_OK) first_error = st, first_error_stage = "engine";
             if (!have_failure) first_failure = trial, have_failure = true;
             dc_frame_set_free(&frames);
             if (rc == DC_ERR_TIMEOUT) break; /* no time left for other windows */
@@ -156,6 +166,7 @@ static void assess_with_vlm(dc_media *m, const dc_pipeline_options *opts, bool u
     a->timings_ms.sample = sample_ms;
     a->timings_ms.engine = engine_ms;
     a->memory.rss_before = rss_before;
+    return a->status == DC_CLAIM_FAILED ? (have_failure ? "engine" : first_error_stage) : NULL;
 }
 
 /* The signals engine needs no frames; the report still wants to show each moment it cites.
@@ -187,6 +198,13 @@ static void keep_signals_evidence(dc_media *m, const dc_pipeline_options *opts, 
             one.frames[0].rgb = NULL;
             one.count = 0;
         } else {
+            /* out of time: the frames left are missing too, without trying each */
+            if (st.code == DC_ERR_TIMEOUT) {
+                if (!missing) first_miss = st;
+                missing += a->evidence_count - i;
+                dc_frame_set_free(&one);
+                break;
+            }
             if (!missing++) {
                 first_miss = st;
                 if (first_miss.code == DC_OK && !first_miss.degraded)
@@ -205,6 +223,86 @@ static void keep_signals_evidence(dc_media *m, const dc_pipeline_options *opts, 
     a->timings_ms.sample = ms_since(t0);
 }
 
+/* The video's hash: given by the caller, or computed on a thread of its own while the video is
+ * opened and mined, with the claim's deadline. A claim that fails stops it (it wants no hash);
+ * a claim that succeeds waits for it at the end, at most until the deadline. */
+typedef struct {
+    dc_sha256_job *job;
+    bool given, wanted;
+    dc_hash_end end;
+    uint64_t hashed;
+} claim_hash;
+
+static bool take_given_hash(const char *hex, char out[65]) {
+    if (!hex || strlen(hex) != 64) return false;
+    for (int i = 0; i < 64; i++)
+        if (!isxdigit((unsigned char)hex[i])) return false;
+    for (int i = 0; i < 64; i++) out[i] = (char)tolower((unsigned char)hex[i]);
+    out[64] = 0;
+    return true;
+}
+
+static void hash_begin(claim_hash *h, const char *path, const dc_pipeline_options *opts,
+                       dc_deadline dl, dc_assessment *a) {
+    memset(h, 0, sizeof *h);
+    h->end = DC_HASH_FAILED;
+    if (take_given_hash(opts->video_sha256, a->video.sha256)) {
+        h->given = true;
+        h->end = DC_HASH_DONE;
+        return;
+    }
+    h->wanted = true;
+    h->job = dc_sha256_start(path, dl); /* NULL (out of memory): hashed inline at the end */
+}
+
+/* Ends the hash: stop when the claim failed. Only a whole file's hash stays in the record. */
+static void hash_end(claim_hash *h, const char *path, bool stop, dc_deadline dl, dc_assessment *a) {
+    if (!h->wanted) return;
+    h->wanted = false;
+    if (stop) dc_sha256_stop(h->job);
+    if (h->job) h->end = dc_sha256_finish(h->job, a->video.sha256, &h->hashed);
+    else h->end = stop ? DC_HASH_STOPPED : dc_sha256_file_until(path, dl, NULL, a->video.sha256, &h->hashed);
+    h->job = NULL;
+    if (h->end != DC_HASH_DONE) a->video.sha256[0] = 0;
+}
+
+/* What became of a hash that is not in the record, for its message. */
+static void hash_note(const claim_hash *h, const char *path, char *out, size_t size) {
+    struct stat sb;
+    double mb = (double)h->hashed / 1e6, total = stat(path, &sb) == 0 ? (double)sb.st_size / 1e6 : -1;
+    char read[64] = "";
+    if (total >= 0) snprintf(read, sizeof read, " after %.1f of %.1f MB", mb, total);
+    switch (h->end) {
+    case DC_HASH_DONE: snprintf(out, size, "video SHA-256 computed"); break;
+    case DC_HASH_TIMED_OUT:
+        snprintf(out, size, "video SHA-256 none: the deadline passed while hashing%s (part of a file has no hash)", read);
+        break;
+    case DC_HASH_STOPPED:
+        snprintf(out, size, "video SHA-256 none: hashing stopped when the claim failed%s", read);
+        break;
+    default: snprintf(out, size, "video SHA-256 none: read error or out of memory"); break;
+    }
+}
+
+/* A failed claim's record: a timeout names the stage that ran out; a claim without its
+ * video's hash says what became of the hash. */
+static void explain_failure(dc_assessment *a, const char *stage, const claim_hash *h) {
+    if (a->status != DC_CLAIM_FAILED) return;
+    char note[160] = "";
+    if (!h->given && h->end != DC_HASH_DONE) hash_note(h, a->video.path, note, sizeof note);
+    dc_status st = {.code = a->error_class};
+    int n; /* a message too long keeps its head: the stage and the hash come first */
+    if (a->error_class == DC_ERR_TIMEOUT)
+        n = snprintf(st.message, sizeof st.message, "deadline passed in stage %s%s%s: %s",
+                     stage ? stage : "?", note[0] ? "; " : "", note, a->error_message);
+    else if (note[0])
+        n = snprintf(st.message, sizeof st.message, "%s; %s", a->error_message, note);
+    else
+        return;
+    if (n < 0) return;
+    dc_assessment_fail(a, &st);
+}
+
 void dc_pipeline_assess(const char *video_path, const char *claim_id,
                         const dc_pipeline_options *opts, dc_claim_result *out) {
     memset(out, 0, sizeof *out);
@@ -217,12 +315,12 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
     dc_status st = DC_STATUS_OK;
     dc_mine_result mine;
     memset(&mine, 0, sizeof mine);
+    const char *stage = "probe"; /* the stage running, named when the claim runs out of time */
 
     double t0 = dc_now();
-    /* the SHA-256 runs on a thread of its own while the video is opened and mined */
-    dc_sha256_job *hash = dc_sha256_start(video_path, (dc_deadline){0});
+    claim_hash hash;
+    hash_begin(&hash, video_path, opts, dl, a);
     dc_media *m = dc_media_open(video_path, dl, &st);
-    bool hashed = false;
     a->timings_ms.probe = ms_since(t0);
     if (!m) {
         dc_assessment_fail(a, &st);
@@ -233,15 +331,10 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
     dc_mine_options mo;
     dc_mine_options_init(&mo);
     mo.k = opts->windows < DC_MINE_MAX_WINDOWS ? opts->windows : DC_MINE_MAX_WINDOWS;
+    stage = "mine";
     t0 = dc_now();
     dc_error_class rc = dc_mine_video(m, &mo, dl, &mine, &st);
     a->timings_ms.mine = ms_since(t0);
-    t0 = dc_now(); /* what the hash still needs after mining counts as probing */
-    hashed = hash ? dc_sha256_finish(hash, a->video.sha256, NULL) == DC_HASH_DONE
-                  : dc_sha256_file(video_path, a->video.sha256) == 0;
-    hash = NULL;
-    if (!hashed) a->video.sha256[0] = 0;
-    a->timings_ms.probe += ms_since(t0);
     if (rc != DC_OK) {
         dc_assessment_fail(a, &st);
         goto done;
@@ -252,8 +345,10 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
 
     if (opts->vlm) {
         a->window_count = dc_mine_windows_to_claim(&mine, a->windows, DC_MAX_WINDOWS);
-        assess_with_vlm(m, opts, mine.unsure, dl, out);
+        stage = assess_with_vlm(m, opts, mine.unsure, dl, out);
+        if (a->status == DC_CLAIM_FAILED) goto done;
     } else {
+        stage = "engine";
         t0 = dc_now();
         st = DC_STATUS_OK;
         rc = dc_signals_assess(&mine, a, &st);
@@ -269,14 +364,21 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
     /* Work dropped before the engine ran is recorded now, once the engine has written the
      * record (the VLM path replaces it with the best window's). */
     if (!timeline_kept) dc_assessment_degrade(a, "danger timeline not kept for the report: out of memory");
-    /* the hash ties the record to the bytes assessed (audit): a record without it says why */
-    if (!hashed) dc_assessment_degrade(a, "SHA-256 of the video not computed (read error or out of memory)");
+    /* the hash ties the record to the bytes assessed (audit): a record without it says why;
+     * what it still needs after the claim's work counts as probing */
+    t0 = dc_now();
+    hash_end(&hash, video_path, false, dl, a);
+    a->timings_ms.probe += ms_since(t0);
+    if (hash.end != DC_HASH_DONE) {
+        char note[160];
+        hash_note(&hash, video_path, note, sizeof note);
+        dc_assessment_degrade(a, note);
+    }
 
 done:
-    if (hash) { /* the video did not open: its hash is not wanted */
-        char unused[65];
-        dc_sha256_finish(hash, unused, NULL);
-    }
+    /* a claim that failed wants no hash: the thread stops within one block */
+    hash_end(&hash, video_path, true, dl, a);
+    explain_failure(a, stage, &hash);
     t0 = dc_now();
     dc_claim_decide(a, opts->metadata, opts->calibration);
     a->timings_ms.decide = ms_since(t0);
