@@ -64,6 +64,7 @@
 #ifndef DASHCLAIM_STORE_H
 #define DASHCLAIM_STORE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -387,9 +388,109 @@ dc_error_class dc_store_audit_list(dc_store *s, const char *claim_id, int64_t af
 
 /* Walks the whole trail: every row's prev_hash must be the hash of the row before and its hash
  * must match its fields. *rows gets the rows checked, *bad_seq the first bad row (0 when the
- * chain is intact). DC_OK says the walk ran, *bad_seq says whether the chain holds. */
+ * chain is intact). DC_OK says the walk ran, *bad_seq says whether the chain holds. The chain
+ * alone cannot tell a chain re-hashed after an edit, nor a cut tail: dc_store_audit_check with
+ * checkpoints can. */
 dc_error_class dc_store_audit_verify(dc_store *s, int64_t *rows, int64_t *bad_seq,
                                      dc_status *st);
+
+/* The row as JSON, the one shape the CLI and the API print: every field of the row under its
+ * column name (seq a number; before/after as JSON values; an empty text as null). New reference
+ * (caller json_decref's); NULL when out of memory. */
+json_t *dc_audit_row_to_json(const dc_audit_row *row);
+
+/* ---- audit verification and signed checkpoints ------------------------------------------------
+ *
+ * The chain's hash is unkeyed, so whoever can write the database can edit a row and re-hash every
+ * row after it, or cut the tail. A checkpoint closes that: the chain's length and head hash (and
+ * the hash of row 1, which names the chain, and the time) signed with an Ed25519 key that is kept
+ * outside the database, appended as one line to a file that is then copied off the machine:
+ *
+ *   dashclaim-audit-checkpoint/1 store=<row 1's hash> length=<rows> head=<hash of row <rows>>
+ *     at=<ISO 8601 UTC> key=<16 hex: the key's id> sig=<128 hex: Ed25519 over all before " sig=">
+ *
+ * (one line). Verification against these lines then tells a re-hashed chain (the hash at a
+ * checkpoint's length is not the signed head), deleted rows and a cut tail (fewer rows than a
+ * checkpoint signed) and a forged or edited line (its signature does not verify). What changed
+ * after the newest checkpoint is covered by the chain only: checkpoint often (e.g. hourly).
+ *
+ * It also compares the tables with what the audit rows say: each claim's state, severity, review
+ * priority and last decision, each review row with its "review" audit row (one for one, in
+ * order), and the stored assessment with the SHA-256 its "assessment" or "claim.failed" row
+ * recorded (rows written before that field was added: the record's status, severity, priority
+ * and recommended action). Key rows are not compared with the keys table. */
+
+typedef enum {
+    DC_AUDIT_INTACT = 0,
+    DC_AUDIT_ROW_EDITED,     /* a row's fields do not hash to its stored hash */
+    DC_AUDIT_LINK_BROKEN,    /* a row's prev_hash is not the row before's hash: a row before it
+                                was replaced, or rows removed and renumbered */
+    DC_AUDIT_ROWS_MISSING,   /* row numbers jump (rows deleted) or repeat */
+    DC_AUDIT_REWRITTEN,      /* at a checkpoint's length the hash is not the signed head, or row
+                                1 is not the signed chain's: edited and re-hashed */
+    DC_AUDIT_TRUNCATED,      /* fewer rows than a checkpoint signed: the tail was cut */
+    DC_AUDIT_CHECKPOINT_BAD, /* a checkpoint line is malformed, signed by another key, or its
+                                signature does not verify: forged or edited */
+    DC_AUDIT_STATE_MISMATCH, /* claims, reviews or assessments differ from the audit rows */
+} dc_audit_finding;
+#define DC_AUDIT_FINDING_COUNT 8
+
+/* "intact", "row edited", "link broken", "rows missing", "rewritten", "truncated",
+ * "checkpoint bad", "state mismatch"; NULL out of range. */
+const char *dc_audit_finding_name(dc_audit_finding f);
+
+typedef struct {
+    dc_audit_finding finding;       /* the first problem found (in the order above's checks:
+                                       checkpoint lines, then the chain by seq, then its length,
+                                       then the tables) */
+    int64_t bad_seq;                /* the audit row concerned; 0 when none */
+    int checkpoint_line;            /* the checkpoint file's line concerned (1-based); 0 none */
+    char claim_id[DC_STORE_ID_LEN]; /* the claim concerned; "" when none */
+    char message[1024];             /* what is wrong, for a person; "" when intact */
+    int64_t rows;                   /* rows walked and found intact */
+    char head[65];                  /* hash of the last of them ("" when none) */
+    char store_id[65];              /* hash of row 1 ("" when none) */
+    int checkpoints;                /* checkpoint lines read */
+    int64_t claims;                 /* claims compared with their audit rows */
+    int64_t mismatches;             /* disagreements of the tables (message has the first) */
+} dc_audit_report;
+
+/* An Ed25519 key: the private key (signs and verifies) or a public key (verifies only). */
+typedef struct dc_audit_key dc_audit_key;
+
+/* Loads the signing key (PEM PKCS#8) from path. When path does not exist and create is true, a
+ * new key is made and written there with mode 0600 (its folder made with mode 0700), refusing to
+ * replace a file that appears meanwhile; *created (may be NULL) says so. DC_ERR_INPUT when the
+ * file is not a regular file, has any permission for group or others, is owned by another user,
+ * or is not an Ed25519 private key; DC_ERR_RESOURCE when it cannot be read or written. */
+dc_audit_key *dc_audit_key_load(const char *path, bool create, bool *created, dc_status *st);
+/* Loads a public key (PEM "PUBLIC KEY", as dc_audit_key_public_pem writes) for verifying. */
+dc_audit_key *dc_audit_key_load_public(const char *path, dc_status *st);
+/* The public half as PEM text (caller frees); NULL when out of memory. */
+char *dc_audit_key_public_pem(const dc_audit_key *k);
+/* The key's id in checkpoint lines: 16 lowercase hex of the SHA-256 of its raw public key. */
+const char *dc_audit_key_id(const dc_audit_key *k);
+void dc_audit_key_free(dc_audit_key *k); /* safe on NULL */
+
+/* Verifies the trail and fills *rep: the chain; with checkpoints_path (NULL = none) every line
+ * of that file (key must then be given: lines signed by another key are bad); the tables. DC_OK
+ * says the check ran (rep->finding says what it found); DC_ERR_INPUT when the checkpoint file
+ * cannot be read or key is missing; DC_ERR_RESOURCE when the store fails. */
+dc_error_class dc_store_audit_check(dc_store *s, const char *checkpoints_path,
+                                    const dc_audit_key *key, dc_audit_report *rep,
+                                    dc_status *st);
+
+#define DC_AUDIT_LINE_LEN 512
+/* Checks the store as dc_store_audit_check does against out_path's lines (a missing file has
+ * none), and only when it is intact signs its length and head with key (a private key) and
+ * appends the line (also copied to line, DC_AUDIT_LINE_LEN bytes) to out_path in one write with
+ * O_APPEND, then fsync (the file is made with mode 0644 when missing, and its folder fsynced).
+ * A store that is not intact is not signed: DC_OK with rep->finding set and line "". DC_ERR_INPUT
+ * for an empty trail (nothing to sign) or a public-only key; DC_ERR_RESOURCE when the file
+ * cannot be written. */
+dc_error_class dc_store_audit_checkpoint(dc_store *s, const dc_audit_key *key,
+                                         const char *out_path, char line[DC_AUDIT_LINE_LEN],
+                                         dc_audit_report *rep, dc_status *st);
 
 /* ---- API keys ------------------------------------------------------------------------------- */
 

@@ -7,10 +7,11 @@ enum {
     CLI_EXIT_OK = 0,     /* done; for assess and bench also when some videos failed (their
                             records say so) */
     CLI_EXIT_INPUT = 1,  /* the input could not be processed (probe, frames, calibrate), the
-                            store or server could not start (serve, worker, keys, audit), or
-                            audit verify found the chain broken */
+                            store or server could not start (serve, worker, keys, audit) */
     CLI_EXIT_USAGE = 2,  /* bad command line, or a file it names (model, labels) is unusable */
     CLI_EXIT_OUTPUT = 3, /* the output could not be written (assess, bench) */
+    CLI_EXIT_TAMPERED = 4, /* audit verify (or checkpoint) found the audit trail or the tables
+                              tampered with: the output names the first bad row */
 };
 
 /* DASHCLAIM_DECODE_WORKERS, the sample requests' decode_workers: 0 (one per core) when unset

@@ -20,7 +20,7 @@ static const command commands[] = {
     {"serve", cli_cmd_serve, "the claims HTTP API, review page and workers on a store"},
     {"worker", cli_cmd_worker, "assess queued claims from a store (no HTTP)"},
     {"keys", cli_cmd_keys, "add, list or revoke the service's API keys"},
-    {"audit", cli_cmd_audit, "verify or list the service's append-only audit trail"},
+    {"audit", cli_cmd_audit, "verify, checkpoint (sign) or list the service's audit trail"},
 };
 
 static void usage(FILE *out) {

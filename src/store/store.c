@@ -376,7 +376,7 @@ dc_error_class dc_store_job_complete(dc_store *s, const dc_store_job *job,
         (result->frame_count > 0 && (!result->frames_jpeg || !result->frames_jpeg_len)))
         return dc_fail(st, DC_ERR_INPUT, "store: bad evidence frame list");
     dc_audit_row audit;
-    store_audit_assessment(&audit, job, result->assessment);
+    store_audit_assessment(&audit, job, result->assessment, result->assessment_json);
     return s->ops->job_complete(s->self, job, result, &audit, accepted, st);
 }
 
@@ -392,7 +392,8 @@ dc_error_class dc_store_job_fail(dc_store *s, const dc_store_job *job, dc_error_
     char actor[DC_STORE_NAME_LEN + 16];
     snprintf(actor, sizeof actor, "worker:%.*s", DC_STORE_NAME_LEN - 1, job->worker);
     dc_audit_row audit;
-    store_audit_claim_failed(&audit, job->claim_id, job->video_sha256, actor, cls, message);
+    store_audit_claim_failed(&audit, job->claim_id, job->video_sha256, actor, cls, message,
+                             json);
     dc_error_class rc = s->ops->job_fail(s->self, job, cls, message, retryable, json, &audit,
                                          accepted, st);
     free(json);
@@ -482,41 +483,7 @@ dc_error_class dc_store_audit_list(dc_store *s, const char *claim_id, int64_t af
     return s->ops->audit_list(s->self, claim_id, after_seq, rows, max, count, st);
 }
 
-dc_error_class dc_store_audit_verify(dc_store *s, int64_t *rows, int64_t *bad_seq,
-                                     dc_status *st) {
-    dc_status st_local_;
-    if (!st) st = &st_local_;
-    *rows = 0;
-    *bad_seq = 0;
-    enum { PAGE = 256 };
-    dc_audit_row *page = malloc(PAGE * sizeof *page);
-    if (!page) return dc_fail(st, DC_ERR_RESOURCE, "audit: out of memory");
-    char prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
-    int64_t last = 0;
-    dc_error_class rc = DC_OK;
-    for (;;) {
-        int n = 0;
-        rc = s->ops->audit_list(s->self, NULL, last, page, PAGE, &n, st);
-        if (rc != DC_OK || n == 0) break;
-        for (int i = 0; i < n; i++) {
-            char h[65];
-            store_audit_hash(&page[i], h);
-            /* seq must also run without gaps: a deleted row breaks the chain even if the rows
-             * around it were re-hashed by hand. */
-            if (page[i].seq != last + 1 || strcmp(page[i].prev_hash, prev) != 0 ||
-                strcmp(h, page[i].hash) != 0) {
-                *bad_seq = page[i].seq;
-                goto out;
-            }
-            memcpy(prev, page[i].hash, 65);
-            last = page[i].seq;
-            (*rows)++;
-        }
-    }
-out:
-    free(page);
-    return rc;
-}
+/* dc_store_audit_verify and the checks with checkpoints: audit_verify.c */
 
 /* ---- keys ----------------------------------------------------------------------------------- */
 

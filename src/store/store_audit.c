@@ -5,64 +5,56 @@
  * holds the SHA-256 of the row before, and its own hash covers all its fields and that link, so
  * changing, removing or reordering any row breaks the chain at that row (dashclaim audit verify).
  *
- * The hash input is a length-prefixed list of the fields in a fixed order,
- *   "dashclaim.audit/1\n" then for each field: <decimal length> ":" <bytes> "\n"
+ * The hash input is a length-prefixed list of the fields in column order (STORE_AUDIT_FIELDS),
+ *   "dashclaim.audit/1\n" then for each field but the hash: <decimal length> ":" <bytes> "\n"
  * (seq, at, actor, action, claim_id, before, after, reason, model, prompt_version,
  * rules_version, video_sha256, prev_hash), so no two different rows hash the same input however
- * their texts look. Both backends build rows with these functions and store them verbatim. */
+ * their texts look. Both backends build rows with these functions and store them verbatim.
+ *
+ * The hash is unkeyed: anyone who can write the table can also re-hash every row after the one
+ * they changed. What stops that is outside the database: signed checkpoints of the chain's
+ * length and head (audit_checkpoint.c), checked by audit verify (audit_verify.c). */
 #include <inttypes.h>
 #include <jansson.h>
-#include <libavutil/mem.h>
-#include <libavutil/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dashclaim/hash.h"
 #include "store_internal.h"
 
 static const char zero_hash[65] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-static void hash_field(struct AVSHA *sha, const char *text) {
+static void hash_field(dc_sha256 *sha, const char *text) {
     char len[24];
     size_t n = strlen(text);
     int k = snprintf(len, sizeof len, "%zu:", n);
-    av_sha_update(sha, (const uint8_t *)len, (unsigned)k);
-    av_sha_update(sha, (const uint8_t *)text, (unsigned)n);
-    av_sha_update(sha, (const uint8_t *)"\n", 1);
+    dc_sha256_update(sha, len, (size_t)k);
+    dc_sha256_update(sha, text, n);
+    dc_sha256_update(sha, "\n", 1);
 }
 
 void store_audit_hash(const dc_audit_row *row, char out[65]) {
-    /* AVSHA is an opaque, heap-allocated context; on allocation failure the row gets a hash
-     * that can never verify (all 'x'), which verify reports instead of crashing. */
-    struct AVSHA *sha = av_sha_alloc();
-    if (!sha || av_sha_init(sha, 256) < 0) {
-        av_free(sha);
+    /* On allocation failure the row gets a hash that can never verify (all 'x'), which verify
+     * reports instead of crashing. */
+    dc_sha256 *sha = dc_sha256_new();
+    if (!sha) {
         memset(out, 'x', 64);
         out[64] = '\0';
         return;
     }
     static const char magic[] = "dashclaim.audit/1\n";
-    av_sha_update(sha, (const uint8_t *)magic, sizeof magic - 1);
-    char seq[24];
-    snprintf(seq, sizeof seq, "%" PRId64, row->seq);
-    hash_field(sha, seq);
-    hash_field(sha, row->at);
-    hash_field(sha, row->actor);
-    hash_field(sha, row->action);
-    hash_field(sha, row->claim_id);
-    hash_field(sha, row->before);
-    hash_field(sha, row->after);
-    hash_field(sha, row->reason);
-    hash_field(sha, row->model);
-    hash_field(sha, row->prompt_version);
-    hash_field(sha, row->rules_version);
-    hash_field(sha, row->video_sha256);
-    hash_field(sha, row->prev_hash);
+    dc_sha256_update(sha, magic, sizeof magic - 1);
+    for (int i = 0; i < STORE_AUDIT_NFIELDS; i++) {
+        if (store_audit_fields[i].kind == STORE_AUDIT_HASH) continue;
+        char buf[24];
+        hash_field(sha, store_audit_field_text(row, i, buf));
+    }
     uint8_t d[32];
-    av_sha_final(sha, d);
-    av_free(sha);
-    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+    dc_sha256_final(sha, d);
+    dc_sha256_free(sha);
+    dc_hex_encode(d, sizeof d, out);
 }
 
 void store_audit_seal(dc_audit_row *row, int64_t prev_seq, const char *prev_hash) {
@@ -105,7 +97,18 @@ void store_audit_claim_created(dc_audit_row *row, const char *claim_id,
     store_copy(row->video_sha256, sizeof row->video_sha256, nc->video.sha256);
 }
 
-void store_audit_assessment(dc_audit_row *row, const dc_store_job *job, const dc_assessment *a) {
+/* The stored record's SHA-256 in after, so that verify can tell an edited assessment from the
+ * one this row recorded (rows written before this field was added have none; verify then
+ * compares the record's fields with the row's). */
+static void put_record_hash(json_t *o, const char *json) {
+    if (!json) return;
+    char hex[65];
+    dc_sha256_hex(json, strlen(json), hex);
+    json_object_set_new(o, "assessment_sha256", json_string(hex));
+}
+
+void store_audit_assessment(dc_audit_row *row, const dc_store_job *job, const dc_assessment *a,
+                            const char *assessment_json) {
     memset(row, 0, sizeof *row);
     snprintf(row->actor, sizeof row->actor, "worker:%.*s", DC_STORE_NAME_LEN - 1, job->worker);
     store_copy(row->action, sizeof row->action, "assessment");
@@ -125,6 +128,7 @@ void store_audit_assessment(dc_audit_row *row, const dc_store_job *job, const dc
     json_object_set_new(o, "recommended_action",
                         json_string(dc_recommended_action_name(a->recommended_action)));
     if (failed) json_object_set_new(o, "error_class", json_string(dc_error_class_name(a->error_class)));
+    put_record_hash(o, assessment_json);
     put_json(row->after, sizeof row->after, o);
     store_copy(row->reason, sizeof row->reason, a->error_message);
     store_copy(row->model, sizeof row->model, a->engine.model[0] ? a->engine.model : a->engine.name);
@@ -135,7 +139,8 @@ void store_audit_assessment(dc_audit_row *row, const dc_store_job *job, const dc
 }
 
 void store_audit_claim_failed(dc_audit_row *row, const char *claim_id, const char *video_sha256,
-                              const char *actor, dc_error_class cls, const char *message) {
+                              const char *actor, dc_error_class cls, const char *message,
+                              const char *final_json) {
     memset(row, 0, sizeof *row);
     store_copy(row->actor, sizeof row->actor, actor);
     store_copy(row->action, sizeof row->action, "claim.failed");
@@ -144,6 +149,7 @@ void store_audit_claim_failed(dc_audit_row *row, const char *claim_id, const cha
     json_object_set_new(o, "state", json_string("failed"));
     json_object_set_new(o, "error_class",
                         json_string(dc_error_class_name(cls == DC_OK ? DC_ERR_INTERNAL : cls)));
+    put_record_hash(o, final_json);
     put_json(row->after, sizeof row->after, o);
     store_copy(row->reason, sizeof row->reason, message);
     store_copy(row->rules_version, sizeof row->rules_version, DC_RULES_VERSION);

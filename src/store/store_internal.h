@@ -23,6 +23,8 @@
 
 #include "dashclaim/store.h"
 
+struct store_read; /* a read for read_snapshot, below */
+
 typedef struct store_ops {
     const char *name; /* "sqlite" | "postgresql" */
     void (*close)(void *self);
@@ -96,6 +98,10 @@ typedef struct store_ops {
     dc_error_class (*audit_append)(void *self, dc_audit_row *row, dc_status *st);
     dc_error_class (*audit_list)(void *self, const char *claim_id, int64_t after_seq,
                                  dc_audit_row *rows, int max, int *count, dc_status *st);
+    /* Runs q[0..n) in order inside one read-only snapshot (one state of the database for all),
+     * handing every result row to q[i].row; audit verify compares tables with it. */
+    dc_error_class (*read_snapshot)(void *self, int n, const struct store_read *q,
+                                    dc_status *st);
 
     /* Keys. key_insert stores info + the key's SHA-256 and appends audit ("key.added"). */
     dc_error_class (*key_insert)(void *self, const dc_store_key *info, const char *hash,
@@ -174,10 +180,13 @@ int store_failed_priority(void);
  * backend seals them with store_audit_seal inside its transaction. */
 void store_audit_claim_created(dc_audit_row *row, const char *claim_id,
                                const dc_store_new_claim *nc);
+/* assessment_json / final_json: the record stored with the row; its SHA-256 goes into the row's
+ * after ("assessment_sha256") so that audit verify can tell an edited record. */
 void store_audit_assessment(dc_audit_row *row, const dc_store_job *job,
-                            const dc_assessment *a);
+                            const dc_assessment *a, const char *assessment_json);
 void store_audit_claim_failed(dc_audit_row *row, const char *claim_id, const char *video_sha256,
-                              const char *actor, dc_error_class cls, const char *message);
+                              const char *actor, dc_error_class cls, const char *message,
+                              const char *final_json);
 /* Up to 4 rows: "review" and one "override.<field>" per override; before values from the
  * assessment JSON (the final record; may be NULL). Returns the count. */
 int store_audit_review(dc_audit_row rows[4], const char *claim_id, const char *video_sha256,
@@ -191,6 +200,44 @@ void store_audit_seal(dc_audit_row *row, int64_t prev_seq, const char *prev_hash
 /* The hash a row should have given its fields and prev_hash (hex into out[65]). */
 void store_audit_hash(const dc_audit_row *row, char out[65]);
 
+/* The audit row's fields in column order (audit_fields.c): (parameter number, member of
+ * dc_audit_row = column = JSON key, kind). Every column list, INSERT, SELECT reader, the hash
+ * input and the JSON writer come from this one list; FIRST and NEXT let a list be written with
+ * separators (NEXT adds one before its entry). */
+#define STORE_AUDIT_FIELDS(FIRST, NEXT)                                                         \
+    FIRST(1, seq, INT) NEXT(2, at, TEXT) NEXT(3, actor, TEXT) NEXT(4, action, TEXT)             \
+    NEXT(5, claim_id, TEXT) NEXT(6, before, JSON) NEXT(7, after, JSON) NEXT(8, reason, TEXT)    \
+    NEXT(9, model, TEXT) NEXT(10, prompt_version, TEXT) NEXT(11, rules_version, TEXT)           \
+    NEXT(12, video_sha256, TEXT) NEXT(13, prev_hash, TEXT) NEXT(14, hash, HASH)
+#define STORE_AUDIT_NFIELDS 14
+#define STORE_AUDIT_COL1_(i, m, k) #m
+#define STORE_AUDIT_COLN_(i, m, k) ", " #m
+#define STORE_AUDIT_PG1_(i, m, k) "$" #i
+#define STORE_AUDIT_PGN_(i, m, k) ", $" #i
+#define STORE_AUDIT_Q1_(i, m, k) "?"
+#define STORE_AUDIT_QN_(i, m, k) ", ?"
+/* "seq, at, actor, ...", "$1, $2, ...", "?, ?, ..." */
+#define STORE_AUDIT_COLUMNS STORE_AUDIT_FIELDS(STORE_AUDIT_COL1_, STORE_AUDIT_COLN_)
+#define STORE_AUDIT_PG_PARAMS STORE_AUDIT_FIELDS(STORE_AUDIT_PG1_, STORE_AUDIT_PGN_)
+#define STORE_AUDIT_QMARKS STORE_AUDIT_FIELDS(STORE_AUDIT_Q1_, STORE_AUDIT_QN_)
+
+typedef enum {
+    STORE_AUDIT_INT,  /* int64_t; a number in the hash input, the column and the JSON */
+    STORE_AUDIT_TEXT, /* char[]; JSON null when "" */
+    STORE_AUDIT_JSON, /* char[] holding a JSON object as text; a JSON value (null when "") */
+    STORE_AUDIT_HASH, /* the row's own hash: text, and not part of the hash input */
+} store_audit_kind;
+
+typedef struct {
+    const char *name;
+    store_audit_kind kind;
+    size_t offset, size; /* of the member in dc_audit_row */
+} store_audit_field;
+
+extern const store_audit_field store_audit_fields[STORE_AUDIT_NFIELDS];
+/* Field i of row as text (an INT is written into buf): the value a backend binds. */
+const char *store_audit_field_text(const dc_audit_row *row, int i, char buf[24]);
+
 /* ---- rows (store_rows.c) ----------------------------------------------------------------------- */
 
 /* One result row of a backend: column col as text (NUL-terminated into dst[size], "" for NULL)
@@ -202,14 +249,30 @@ typedef struct store_row {
     int index;
 } store_row;
 
+/* A read for store_ops.read_snapshot. The SQL is the same for both backends: parameters are
+ * $1, $2, ... (text) and each first appears in that order (SQLite numbers "$N" names by first
+ * appearance). params are read when the query runs, so a row callback of an earlier query may
+ * fill them in. row returns DC_OK to go on, anything else (with *st) to stop the read. */
+typedef struct store_read {
+    const char *sql;
+    int nparams;
+    const char *const *params;
+    dc_error_class (*row)(void *ctx, const store_row *r, dc_status *st);
+    void *ctx;
+} store_read;
+
+/* The SQLite backend's read_snapshot (audit_sqlite.c); dir names the store in messages. */
+struct sqlite3;
+dc_error_class store_sqlite_read(struct sqlite3 *db, const char *dir, int n, const store_read *q,
+                                 dc_status *st);
+
 /* Columns policy_id, claimant, plate, location, reported_damage from column first on. */
 void store_row_fields(const store_row *r, int first, dc_claim_fields *f);
 /* Columns id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader,
  * policy_id, claimant, plate, location, reported_damage, attempts, error_class, error_message,
  * priority, severity, last_decision, created_ms, updated_ms. */
 void store_row_claim(const store_row *r, dc_store_claim *c);
-/* Columns seq, at, actor, action, claim_id, before, after, reason, model, prompt_version,
- * rules_version, video_sha256, prev_hash, hash. */
+/* Columns STORE_AUDIT_COLUMNS (audit_fields.c). */
 void store_row_audit(const store_row *r, dc_audit_row *a);
 /* Columns id, name, role, revoked, created_ms, revoked_ms, hash (hash may be NULL: not read). */
 void store_row_key(const store_row *r, dc_store_key *k, char *hash);

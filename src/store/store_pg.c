@@ -45,6 +45,7 @@ static const store_ops pg_ops = {
     .review_add = store_pg_review_add,
     .audit_append = store_pg_audit_append,
     .audit_list = store_pg_audit_list,
+    .read_snapshot = store_pg_read_snapshot,
     .key_insert = store_pg_key_insert,
     .key_get = store_pg_key_get,
     .key_list = store_pg_key_list,

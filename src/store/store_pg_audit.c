@@ -16,9 +16,7 @@
 #include "store_pg_internal.h"
 
 const char store_pg_audit_insert_sql[] =
-    "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, reason, model,"
-    " prompt_version, rules_version, video_sha256, prev_hash, hash)"
-    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)";
+    "INSERT INTO audit (" STORE_AUDIT_COLUMNS ") VALUES (" STORE_AUDIT_PG_PARAMS ")";
 
 void store_pg_audit_seal_after(const PGresult *last, dc_audit_row *row) {
     int64_t prev_seq = 0;
@@ -30,13 +28,10 @@ void store_pg_audit_seal_after(const PGresult *last, dc_audit_row *row) {
     store_audit_seal(row, prev_seq, prev_hash);
 }
 
-void store_pg_audit_params(const dc_audit_row *row, char seq[24], const char *p[14]) {
-    snprintf(seq, 24, "%" PRId64, row->seq);
-    const char *v[14] = {seq,           row->at,     row->actor,          row->action,
-                         row->claim_id, row->before, row->after,          row->reason,
-                         row->model,    row->prompt_version, row->rules_version,
-                         row->video_sha256, row->prev_hash, row->hash};
-    memcpy(p, v, sizeof v);
+void store_pg_audit_params(const dc_audit_row *row, char seq[24],
+                           const char *p[STORE_AUDIT_NFIELDS]) {
+    /* seq is the one number (audit_fields.c checks that at compile time through the table) */
+    for (int i = 0; i < STORE_AUDIT_NFIELDS; i++) p[i] = store_audit_field_text(row, i, seq);
 }
 
 dc_error_class store_pg_audit_append_tx(store_pg *pg, dc_audit_row *row, dc_status *st,
@@ -52,9 +47,9 @@ dc_error_class store_pg_audit_append_tx(store_pg *pg, dc_audit_row *row, dc_stat
     PQclear(r[0]);
     PQclear(r[1]);
     char seq[24];
-    const char *p[14];
+    const char *p[STORE_AUDIT_NFIELDS];
     store_pg_audit_params(row, seq, p);
-    return store_pg_run(pg, store_pg_audit_insert_sql, 14, p, st, lost);
+    return store_pg_run(pg, store_pg_audit_insert_sql, STORE_AUDIT_NFIELDS, p, st, lost);
 }
 
 typedef struct {
@@ -103,8 +98,7 @@ static dc_error_class list_op(store_pg *pg, void *arg, dc_status *st, bool *lost
     const char *p[] = {after, max, a->claim_id};
     PGresult *r = store_pg_exec(
         pg,
-        "SELECT seq, at, actor, action, claim_id, before, after, reason, model, prompt_version,"
-        " rules_version, video_sha256, prev_hash, hash FROM audit"
+        "SELECT " STORE_AUDIT_COLUMNS " FROM audit"
         " WHERE seq > $1 AND ($3::text IS NULL OR claim_id = $3) ORDER BY seq LIMIT $2",
         3, p, st, lost);
     if (!r) return st->code;
@@ -123,6 +117,32 @@ dc_error_class store_pg_audit_list(void *self, const char *claim_id, int64_t aft
     list_arg a = {claim_id, after_seq, rows, max, count};
     *count = 0;
     return store_pg_retry(self, list_op, &a, st);
+}
+
+dc_error_class store_pg_read_snapshot(void *self, int n, const store_read *q, dc_status *st) {
+    /* REPEATABLE READ: every statement sees the snapshot of the first. Not retried after a lost
+     * connection: the rows handed out so far came from the lost snapshot, and a second one would
+     * mix two states of the database (the caller reports DC_ERR_RESOURCE; run it again). */
+    store_pg *pg = self;
+    bool lost = false;
+    if (store_pg_connect(pg, st) != DC_OK) return st->code;
+    dc_error_class rc =
+        store_pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, st, &lost);
+    for (int i = 0; i < n && rc == DC_OK; i++) {
+        PGresult *r = store_pg_exec(pg, q[i].sql, q[i].nparams, q[i].params, st, &lost);
+        if (!r) {
+            rc = st->code;
+            break;
+        }
+        for (int j = 0; j < PQntuples(r) && rc == DC_OK; j++) {
+            store_row row = store_pg_row(r, j);
+            rc = q[i].row(q[i].ctx, &row, st);
+        }
+        PQclear(r);
+    }
+    if (rc == DC_OK) return store_pg_commit(pg, st, &lost);
+    store_pg_rollback(pg);
+    return rc;
 }
 
 /* ---- keys --------------------------------------------------------------------------------- */

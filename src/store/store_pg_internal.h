@@ -145,8 +145,10 @@ store_row store_pg_row(const PGresult *r, int index);
 #define STORE_PG_AUDIT_LAST_SQL "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
 extern const char store_pg_audit_insert_sql[];
 void store_pg_audit_seal_after(const PGresult *last, dc_audit_row *row);
-/* The 14 parameters of store_pg_audit_insert_sql (seq is written into seq[24]). */
-void store_pg_audit_params(const dc_audit_row *row, char seq[24], const char *p[14]);
+/* The STORE_AUDIT_NFIELDS parameters of store_pg_audit_insert_sql (seq is written into
+ * seq[24]). */
+void store_pg_audit_params(const dc_audit_row *row, char seq[24],
+                           const char *p[STORE_AUDIT_NFIELDS]);
 /* Appends row to the audit chain inside the caller's transaction: an advisory lock held to the
  * end of the transaction serialises appenders, then the last row's seq and hash are read
  * (store_pg_audit.c). */
@@ -199,6 +201,7 @@ dc_error_class store_pg_job_wait(void *self, double timeout_sec, dc_status *st);
 dc_error_class store_pg_audit_append(void *self, dc_audit_row *row, dc_status *st);
 dc_error_class store_pg_audit_list(void *self, const char *claim_id, int64_t after_seq,
                                    dc_audit_row *rows, int max, int *count, dc_status *st);
+dc_error_class store_pg_read_snapshot(void *self, int n, const store_read *q, dc_status *st);
 dc_error_class store_pg_key_insert(void *self, const dc_store_key *info, const char *hash,
                                    dc_audit_row *audit, dc_status *st);
 dc_error_class store_pg_key_get(void *self, const char *id, dc_store_key *out, char *hash,

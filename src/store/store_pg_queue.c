@@ -158,7 +158,7 @@ static dc_error_class rescue_one_tx(store_pg *pg, const char *claim_id, rescue_c
     char *json = store_failed_assessment_json(claim_id, sha, DC_ERR_INTERNAL, msg);
     if (!json) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
     dc_audit_row audit;
-    store_audit_claim_failed(&audit, claim_id, sha, "system", DC_ERR_INTERNAL, msg);
+    store_audit_claim_failed(&audit, claim_id, sha, "system", DC_ERR_INTERNAL, msg, json);
     rc = store_pg_finish_tx(pg, claim_id, 0, charged, json, DC_STATE_FAILED, DC_ERR_INTERNAL, msg,
                             store_failed_priority(), -1, &audit, st, lost);
     free(json);
@@ -554,9 +554,9 @@ static dc_error_class complete_op(store_pg *pg, void *arg, dc_status *st, bool *
         return DC_OK;
     }
     char seq[24];
-    const char *p[14];
+    const char *p[STORE_AUDIT_NFIELDS];
     store_pg_audit_params(&audit, seq, p);
-    store_pg_stmt fin[] = {{store_pg_audit_insert_sql, 14, p, NULL, NULL},
+    store_pg_stmt fin[] = {{store_pg_audit_insert_sql, STORE_AUDIT_NFIELDS, p, NULL, NULL},
                            {"COMMIT", 0, NULL, NULL, NULL}};
     PGresult *fr[2];
     if ((rc = store_pg_pipeline(pg, 2, fin, fr, st, lost)) != DC_OK) {

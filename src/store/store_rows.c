@@ -38,24 +38,6 @@ void store_row_claim(const store_row *r, dc_store_claim *c) {
     c->updated_ms = r->i64(r, 19);
 }
 
-void store_row_audit(const store_row *r, dc_audit_row *a) {
-    memset(a, 0, sizeof *a);
-    a->seq = r->i64(r, 0);
-    text(r, 1, a->at, sizeof a->at);
-    text(r, 2, a->actor, sizeof a->actor);
-    text(r, 3, a->action, sizeof a->action);
-    text(r, 4, a->claim_id, sizeof a->claim_id);
-    text(r, 5, a->before, sizeof a->before);
-    text(r, 6, a->after, sizeof a->after);
-    text(r, 7, a->reason, sizeof a->reason);
-    text(r, 8, a->model, sizeof a->model);
-    text(r, 9, a->prompt_version, sizeof a->prompt_version);
-    text(r, 10, a->rules_version, sizeof a->rules_version);
-    text(r, 11, a->video_sha256, sizeof a->video_sha256);
-    text(r, 12, a->prev_hash, sizeof a->prev_hash);
-    text(r, 13, a->hash, sizeof a->hash);
-}
-
 void store_row_key(const store_row *r, dc_store_key *k, char *hash) {
     memset(k, 0, sizeof *k);
     text(r, 0, k->id, sizeof k->id);

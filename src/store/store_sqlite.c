@@ -96,9 +96,7 @@ enum {
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_LAST_AUDIT] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-    [Q_INSERT_AUDIT] = "INSERT INTO audit(seq, at, actor, action, claim_id, before, after, reason, "
-                       "model, prompt_version, rules_version, video_sha256, prev_hash, hash) "
-                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [Q_INSERT_AUDIT] = "INSERT INTO audit(" STORE_AUDIT_COLUMNS ") VALUES(" STORE_AUDIT_QMARKS ")",
     [Q_CLAIM_BY_IDEM] = "SELECT " CLAIM_COLS " FROM claims WHERE uploader = ? AND idempotency_key = ?",
     [Q_INSERT_CLAIM] = "INSERT INTO claims(" CLAIM_COLS ") VALUES(?,0,?,?,?,?,?,?,?,?,?,?,0,0,'',-1,-1,'',?,?)",
     [Q_INSERT_JOB] = "INSERT INTO jobs(claim_id, state, attempt, charged, lease_until_ms, "
@@ -135,11 +133,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_INSERT_REVIEW] = "INSERT INTO reviews(claim_id, reviewer, decision, severity, fault_ratio, "
                         "fraud_flag, reasoning, created_ms) VALUES(?,?,?,?,?,?,?,?)",
     [Q_CLAIM_DECISION] = "UPDATE claims SET last_decision = ?, updated_ms = ? WHERE id = ?",
-    [Q_AUDIT_ALL] = "SELECT seq, at, actor, action, claim_id, before, after, reason, model, "
-                    "prompt_version, rules_version, video_sha256, prev_hash, hash FROM audit "
-                    "WHERE seq > ? ORDER BY seq LIMIT ?",
-    [Q_AUDIT_CLAIM] = "SELECT seq, at, actor, action, claim_id, before, after, reason, model, "
-                      "prompt_version, rules_version, video_sha256, prev_hash, hash FROM audit "
+    [Q_AUDIT_ALL] = "SELECT " STORE_AUDIT_COLUMNS " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+    [Q_AUDIT_CLAIM] = "SELECT " STORE_AUDIT_COLUMNS " FROM audit "
                       "WHERE claim_id = ? AND seq > ? ORDER BY seq LIMIT ?",
     [Q_INSERT_KEY] = "INSERT INTO keys(id, name, role, hash, revoked, created_ms, revoked_ms) "
                      "VALUES(?,?,?,?,0,?,0)",
@@ -405,20 +400,16 @@ static dc_error_class audit_append_tx(sq *s, dc_audit_row *row, dc_status *st) {
     store_audit_seal(row, prev_seq, prev_hash);
     q = prep(s, Q_INSERT_AUDIT, st);
     if (!q) return st->code;
-    sqlite3_bind_int64(q, 1, row->seq);
-    bind_text(q, 2, row->at);
-    bind_text(q, 3, row->actor);
-    bind_text(q, 4, row->action);
-    bind_text(q, 5, row->claim_id);
-    bind_text(q, 6, row->before);
-    bind_text(q, 7, row->after);
-    bind_text(q, 8, row->reason);
-    bind_text(q, 9, row->model);
-    bind_text(q, 10, row->prompt_version);
-    bind_text(q, 11, row->rules_version);
-    bind_text(q, 12, row->video_sha256);
-    bind_text(q, 13, row->prev_hash);
-    bind_text(q, 14, row->hash);
+    for (int i = 0; i < STORE_AUDIT_NFIELDS; i++) {
+        char buf[24];
+        int64_t v;
+        if (store_audit_fields[i].kind != STORE_AUDIT_INT) {
+            bind_text(q, i + 1, store_audit_field_text(row, i, buf));
+            continue;
+        }
+        memcpy(&v, (const char *)row + store_audit_fields[i].offset, sizeof v);
+        sqlite3_bind_int64(q, i + 1, v);
+    }
     return run(s, q, "appending to the audit trail", st);
 }
 
@@ -924,7 +915,7 @@ static dc_error_class rescue_tx(sq *s, int *requeued, int *failed, dc_status *st
                 if (!json) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
                 dc_audit_row audit;
                 store_audit_claim_failed(&audit, batch[i].id, batch[i].sha, "system",
-                                         DC_ERR_INTERNAL, msg);
+                                         DC_ERR_INTERNAL, msg, json);
                 rc = finish_tx(s, batch[i].id, 0, batch[i].charged, json, DC_STATE_FAILED,
                                DC_ERR_INTERNAL, msg, store_failed_priority(), -1, &audit, st);
                 free(json);
@@ -1275,6 +1266,11 @@ static dc_error_class audit_list(void *self, const char *claim_id, int64_t after
     return DC_OK;
 }
 
+static dc_error_class read_snapshot(void *self, int n, const store_read *q, dc_status *st) {
+    sq *s = self;
+    return store_sqlite_read(s->db, s->dir, n, q, st);
+}
+
 /* ---- keys ----------------------------------------------------------------------------------- */
 
 static void read_key(sqlite3_stmt *q, dc_store_key *k, char *hash) {
@@ -1514,6 +1510,7 @@ static const store_ops sqlite_ops = {
     .review_add = review_add,
     .audit_append = audit_append,
     .audit_list = audit_list,
+    .read_snapshot = read_snapshot,
     .key_insert = key_insert,
     .key_get = key_get,
     .key_list = key_list,
