@@ -10,10 +10,10 @@
  * A browser sends the cookie with any request to this origin, including a form another site
  * posts (cross-site request forgery) and a form on another port of the same host (same site, so
  * SameSite does not stop it). So every state-changing request made with the cookie, and the
- * login and logout forms whatever they carry, must come from this origin: its Origin header, when
- * present, must be this server's, and its Sec-Fetch-Site, when present, same-origin (or none: typed
- * by the user). Requests with a Bearer key are made by programs, which no other site can make a
- * browser send; they are not checked. */
+ * login and logout forms whatever they carry, must come from this origin: its Sec-Fetch-Site
+ * same-origin (or none: typed by the user), or, from a browser that sends no fetch metadata, its
+ * Origin this server's. Requests with a Bearer key are made by programs, which no other site can
+ * make a browser send; they are not checked. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -28,8 +28,14 @@ bool serve_auth_secure(serve_request *r) {
 }
 
 bool serve_auth_cross_site(serve_request *r) {
+    /* Fetch metadata first: browsers send Sec-Fetch-Site on every request, whatever the page's
+     * referrer policy. Origin cannot come first: under our own Referrer-Policy: no-referrer a
+     * browser sends "Origin: null" even for a form or fetch() of our own pages (Fetch standard,
+     * "serializing a request origin"). */
     const char *site = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-    if (site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0) return true;
+    if (site) return strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0;
+    /* A browser too old for fetch metadata: the Origin, when it sends one, must be ours ("null",
+     * an opaque origin such as a sandboxed frame of another site, is not). */
     const char *origin = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Origin");
     if (!origin) return false;
     const char *host = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Host");
