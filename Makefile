@@ -6,21 +6,45 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX_FILE := $(BUILD)/.llama-prefix
 
-.PHONY: all deps build build-asan test test-fast demo bench format lint clean fuzz soak corrupt \
-	crash-campaign
+.PHONY: all deps build build-asan test test-fast demo bench format format-check lint clean fuzz soak \
+	corrupt crash-campaign FORCE
 
 all: build
 
-# scripts/deps is idempotent and prints the llama.cpp prefix as its last line.
-deps:
-	@mkdir -p $(BUILD)
-	@scripts/deps | tail -n 1 > $(PREFIX_FILE).tmp && mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
+# scripts/deps is idempotent and prints the llama.cpp prefix as its last line. A build runs it
+# only when something it depends on changed since the last run into this build folder: the script,
+# this Makefile, the CMake list of libraries, the environment that picks the llama.cpp build
+# (DEPS_ENV, remembered in DEPS_STAMP), or the prefix it printed is gone. `make deps` always runs it.
+DEPS_STAMP := $(BUILD)/.deps-env
+DEPS_ENV := $(foreach v,DASHCLAIM_CUDA DASHCLAIM_CUDA_ARCH DASHCLAIM_DEPS_DIR DASHCLAIM_SKIP_APT \
+	XDG_CACHE_HOME,$(v)=$($(v)))
+DEPS_INPUTS := scripts/deps Makefile cmake/dependencies.cmake
+ifneq "$(DEPS_ENV)" "$(shell cat $(DEPS_STAMP) 2>/dev/null)"
+DEPS_INPUTS += FORCE
+endif
+ifeq ($(wildcard $(shell cat $(PREFIX_FILE) 2>/dev/null)/.dashclaim-complete),)
+DEPS_INPUTS += FORCE
+endif
 
-build: deps
+define run_deps
+@mkdir -p $(BUILD)
+@scripts/deps | tail -n 1 > $(PREFIX_FILE).tmp && mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
+@printf '%s\n' '$(DEPS_ENV)' > $(DEPS_STAMP)
+endef
+
+deps:
+	$(run_deps)
+
+$(PREFIX_FILE): $(DEPS_INPUTS)
+	$(run_deps)
+
+FORCE:
+
+build: $(PREFIX_FILE)
 	@cmake -S . -B $(BUILD) -DDC_LLAMA_PREFIX="$$(cat $(PREFIX_FILE))" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
-build-asan: deps
+build-asan: $(PREFIX_FILE)
 	@cmake -S . -B $(ASAN_BUILD) -DDC_LLAMA_PREFIX="$$(cat $(PREFIX_FILE))" -DDC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) -- --no-print-directory
 
@@ -63,10 +87,15 @@ soak: build build-asan
 corrupt: build build-asan
 	@tests/reliability/corrupt_campaign.sh $(BUILD) $(ASAN_BUILD)
 
+# Formatting of every tracked C file by .clang-format: `make format` rewrites, `make lint` checks
+# it (the first file that differs fails) and then runs clang-tidy.
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
-lint: build
+format-check:
+	@git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
+
+lint: format-check build
 	@git ls-files 'src/*.c' 'tools/*.c' | xargs -P $(JOBS) -n 4 clang-tidy -p $(BUILD) --quiet --warnings-as-errors='*' 2>/dev/null
 
 clean:
