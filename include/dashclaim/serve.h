@@ -75,6 +75,9 @@ void dc_workers_stop(dc_workers *w);
 /* What the workers did so far (for /metrics and the CLI). */
 typedef struct {
     int64_t claimed, completed, failed_final, retried, released, refused;
+    /* store calls ending a job (complete, fail, release) that failed after their retries; each
+     * such job is left to its lease and runs again (worker.c, finish) */
+    int64_t store_errors;
     int busy;                   /* threads inside a claim now */
     bool model_loaded;          /* a VLM is loaded (false = signals engine) */
     /* Histogram of claim processing time (claim -> completion), seconds. */

@@ -4,6 +4,8 @@
  * the pipeline runs, so a long claim never loses its lease to a busy thread) and its own engine.
  * The heartbeat runs every lease/3: two missed beats still leave a third before the lease ends.
  *
+ * A claim runs as fetch -> assess -> render -> finish (see claim_run below).
+ *
  * What happens to a claim is decided here and written by the store in one transaction:
  *   result ok/degraded                    -> complete (done)
  *   result failed, class input            -> complete (failed: the video is bad; retrying cannot
@@ -12,17 +14,21 @@
  *   left
  *   result failed on the last attempt     -> complete (failed, with the pipeline's own record)
  *   the store refuses (lease lost)        -> nothing: another worker holds the job
- * A store error while completing (busy past the timeout, disk) is retried a few times; if it
- * persists the lease simply expires and the job runs again, which the fence makes safe. */
+ *   the video cannot be fetched           -> fail(retryable), class internal
+ * A store error while completing or failing (busy past the timeout, disk) is retried a few
+ * times; if it persists it is logged and counted (stats.store_errors) and the lease simply
+ * expires: the job runs again, which the fence makes safe (see finish()).
+ *
+ * Messages stored for the uploader name no server path: the video is "video <sha256 prefix>…"
+ * in every string of the record and in the error of a failed attempt. */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,27 +178,6 @@ static void metadata_from_fields(const dc_claim_fields *f, dc_claim_metadata *m)
     }
 }
 
-/* Reads a whole (small) file: the report page the report module wrote. */
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
-            if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf[n] = 0;
-                *len = (size_t)n;
-            }
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 static void crash_if(const dc_workers *p, const char *point) {
 #ifdef DC_TEST_HOOKS
     if (p->o.crash_point && !strcmp(p->o.crash_point, point)) kill(getpid(), SIGKILL);
@@ -202,133 +187,290 @@ static void crash_if(const dc_workers *p, const char *point) {
 #endif
 }
 
-/* Writes the result, retrying store errors that may pass. */
-static void finish(worker *w, const dc_store_job *job, const dc_store_result *res,
-                   bool retry_instead, const dc_assessment *a) {
-    dc_workers *p = w->pool;
-    for (int round = 0; round < 5; round++) {
-        bool accepted = false;
-        dc_status st = DC_STATUS_OK;
-        dc_error_class rc;
-        if (retry_instead)
-            rc = dc_store_job_fail(w->store, job, a->error_class, a->error_message, true,
-                                   &accepted, &st);
-        else
-            rc = dc_store_job_complete(w->store, job, res, &accepted, &st);
-        if (rc == DC_OK) {
-            if (!accepted) count(p, &p->stats.refused);
-            else if (retry_instead) count(p, &p->stats.retried);
-            else if (a->status == DC_CLAIM_FAILED) count(p, &p->stats.failed_final);
-            else count(p, &p->stats.completed);
-            return;
+/* One claim runs through four stages, each a function below; the run carries what they made:
+ *   fetch   the video as a local file (the store's own file, or a scratch copy)
+ *   assess  the pipeline's record, with every server path in it replaced by the video's name
+ *   render  what is stored: the record's JSON, the claim page, the evidence frames as JPEG
+ *   finish  the one store call that ends the attempt (complete or fail), and its counters
+ * A stage that cannot go on sets the run's failure (class and a message for the uploader) and
+ * the later stages are skipped up to finish, which writes it. */
+typedef struct {
+    worker *w;
+    const dc_store_job *job;
+    double t0;
+    char video[2048]; /* the local file the pipeline reads */
+    bool temporary;   /* video is a scratch copy: unlinked at the end */
+    char name[32];    /* how messages name the video: "video 3fa9c1d2…" */
+    dc_claim_result *r;
+    char *json;
+    dc_str html;
+    uint8_t **jpegs;
+    size_t *jpeg_lens;
+    int nframes;
+    /* set when there is no record to complete with: finish calls dc_store_job_fail */
+    bool failed;
+    dc_error_class fail_class;
+    char fail_message[512];
+} claim_run;
+
+static bool run_fail(claim_run *run, dc_error_class cls, const char *message) {
+    run->failed = true;
+    run->fail_class = cls;
+    snprintf(run->fail_message, sizeof run->fail_message, "%s: %s", run->name, message);
+    return false;
+}
+
+static void run_free(claim_run *run) {
+    if (run->temporary) unlink(run->video);
+    for (int i = 0; run->jpegs && i < run->nframes; i++) free(run->jpegs[i]);
+    free(run->jpegs);
+    free(run->jpeg_lens);
+    free(run->json);
+    dc_str_free(&run->html);
+    if (run->r) dc_claim_result_free(run->r);
+    free(run->r);
+}
+
+static bool fetch(claim_run *run) {
+    worker *w = run->w;
+    dc_status st = DC_STATUS_OK;
+    if (dc_store_video_fetch(w->store, run->job->video_sha256, w->pool->scratch, run->video,
+                             sizeof run->video, &run->temporary, &st) == DC_OK)
+        return true;
+    /* The bytes are missing or damaged in the store: not the uploader's fault, and another
+     * worker (or a later try) may read them fine. The store's message names its files: it goes
+     * to the log, the uploader reads only that the stored copy could not be read. */
+    fprintf(stderr, "dashclaim worker %s: fetching the video of %s: %s\n", w->id,
+            run->job->claim_id, st.message);
+    return run_fail(run, st.code == DC_ERR_INPUT ? DC_ERR_INTERNAL : st.code,
+                    "the stored copy of the video could not be read");
+}
+
+/* In s (a char[cap]), every `from` becomes `to`; a result too long is cut at a character
+ * boundary (a cut UTF-8 sequence would make the record's JSON invalid). */
+static void replace_all(char *s, size_t cap, const char *from, const char *to) {
+    s[cap - 1] = '\0';
+    size_t from_len = strlen(from), to_len = strlen(to);
+    if (!from_len || !strstr(s, from)) return;
+    char out[4096];
+    size_t n = 0, room = (cap < sizeof out ? cap : sizeof out) - 1;
+    for (const char *c = s; *c && n < room;) {
+        if (!strncmp(c, from, from_len)) {
+            size_t k = to_len < room - n ? to_len : room - n;
+            memcpy(out + n, to, k);
+            n += k;
+            c += from_len;
+        } else {
+            out[n++] = *c++;
         }
-        fprintf(stderr, "dashclaim worker %s: writing the result of %s: %s%s\n", w->id,
-                job->claim_id, st.message, rc == DC_ERR_RESOURCE ? " (retrying)" : "");
-        if (rc != DC_ERR_RESOURCE) return;
-        struct timespec ts = {0, (long)(200000000L << (round < 3 ? round : 3))};
-        nanosleep(&ts, NULL);
+    }
+    if (n == room) { /* perhaps cut: drop a last sequence that lacks bytes */
+        size_t lead = n;
+        while (lead > 0 && n - lead < 4 && ((unsigned char)out[lead - 1] & 0xC0) == 0x80) lead--;
+        if (lead > 0) {
+            unsigned char b = (unsigned char)out[lead - 1];
+            size_t want = b < 0xC0 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+            if (lead - 1 + want > n) n = lead - 1;
+        }
+    }
+    memcpy(s, out, n);
+    s[n] = '\0';
+}
+
+/* Every string member of the record, as (offset, size): the paths rewrite walks them all, so
+ * a message added to any of them later cannot carry a server path to the uploader. */
+#define RECORD_STRING(member)                                                                      \
+    { offsetof(dc_assessment, member), sizeof(((dc_assessment *)0)->member) }
+static const struct {
+    size_t offset, size;
+} record_strings[] = {
+    RECORD_STRING(schema),
+    RECORD_STRING(claim_id),
+    RECORD_STRING(dashclaim_version),
+    RECORD_STRING(created_at),
+    RECORD_STRING(video.path),
+    RECORD_STRING(video.sha256),
+    RECORD_STRING(error_message),
+    RECORD_STRING(engine.name),
+    RECORD_STRING(engine.model),
+    RECORD_STRING(engine.model_sha256),
+    RECORD_STRING(engine.device),
+    RECORD_STRING(engine.prompt_version),
+    RECORD_STRING(reasoning),
+    RECORD_STRING(rules_version),
+    RECORD_STRING(review_rule),
+};
+
+static void record_replace_all(dc_assessment *a, const char *from, const char *to) {
+    for (size_t i = 0; i < sizeof record_strings / sizeof record_strings[0]; i++) {
+        replace_all((char *)a + record_strings[i].offset, record_strings[i].size, from, to);
+    }
+    for (int i = 0; i < 2; i++)
+        replace_all(a->engine.modalities[i], sizeof a->engine.modalities[i], from, to);
+    for (int i = 0; i < DC_MAX_WINDOWS; i++)
+        for (int k = 0; k < DC_MAX_WINDOW_SIGNALS; k++)
+            replace_all(a->windows[i].signals[k], sizeof a->windows[i].signals[k], from, to);
+    for (int i = 0; i < DC_MAX_EVIDENCE; i++)
+        replace_all(a->evidence[i].description, sizeof a->evidence[i].description, from, to);
+    for (int i = 0; i < DC_MAX_FAULT_RULES; i++) {
+        replace_all(a->fault_rules[i].id, sizeof a->fault_rules[i].id, from, to);
+        replace_all(a->fault_rules[i].reason, sizeof a->fault_rules[i].reason, from, to);
+    }
+    for (int i = 0; i < DC_MAX_FRAUD_INDICATORS; i++) {
+        replace_all(a->fraud_indicators[i].id, sizeof a->fraud_indicators[i].id, from, to);
+        replace_all(a->fraud_indicators[i].reason, sizeof a->fraud_indicators[i].reason, from, to);
     }
 }
 
-static void run_claim(worker *w, const dc_store_job *job) {
-    dc_workers *p = w->pool;
-    double t0 = now_sec();
-    char path[2048];
-    bool temporary = false;
-    dc_status st = DC_STATUS_OK;
-    dc_claim_result *r = calloc(1, sizeof *r);
-    uint8_t **jpegs = NULL;
-    size_t *jpeg_lens = NULL;
-    char *json = NULL, *html = NULL;
-    size_t html_len = 0;
-    if (!r) {
-        bool acc;
-        dc_store_job_fail(w->store, job, DC_ERR_RESOURCE, "out of memory", true, &acc, &st);
-        return;
-    }
-    if (dc_store_video_fetch(w->store, job->video_sha256, p->scratch, path, sizeof path,
-                             &temporary, &st) != DC_OK) {
-        /* The bytes are missing or damaged in the store: not the uploader's fault, and another
-         * worker (or a later try) may read them fine. */
-        bool acc;
-        char why[sizeof st.message];
-        memcpy(why, st.message, sizeof why);
-        dc_store_job_fail(w->store, job, st.code == DC_ERR_INPUT ? DC_ERR_INTERNAL : st.code, why,
-                          true, &acc, &st);
-        count(p, &p->stats.retried);
-        goto out;
-    }
+static bool assess(claim_run *run) {
+    dc_workers *p = run->w->pool;
+    const dc_store_job *job = run->job;
+    if (!(run->r = calloc(1, sizeof *run->r)))
+        return run_fail(run, DC_ERR_RESOURCE, "out of memory");
     dc_claim_metadata meta;
     metadata_from_fields(&job->fields, &meta);
     dc_pipeline_options po;
     dc_pipeline_options_init(&po);
     po.timeout_sec = p->o.claim_timeout_sec;
     po.metadata = &meta;
-    po.vlm = w->vlm;
+    po.vlm = run->w->vlm;
     po.keep_evidence = !p->o.no_evidence;
     /* Several workers share the machine: one decoder thread each is enough. */
     po.decode_workers = 1;
-    dc_pipeline_assess(path, job->claim_id, &po, r);
-    dc_assessment *a = &r->assessment;
+    dc_pipeline_assess(run->video, job->claim_id, &po, run->r);
+    dc_assessment *a = &run->r->assessment;
+    /* The pipeline names the file it read in its messages; that is the store's file or a
+     * scratch copy, a path on this server the uploader must not see. */
+    record_replace_all(a, run->video, run->name);
     snprintf(a->video.sha256, sizeof a->video.sha256, "%s", job->video_sha256);
     /* The path is the store's name for the video, not something the uploader chose. */
     snprintf(a->video.path, sizeof a->video.path, "%s", job->video_sha256);
+    return true;
+}
 
+/* The JSON record always (without it nothing can be completed); the page and the frames
+ * unless evidence is off or the claim failed. A page or frame that cannot be made is logged
+ * and left out: the record stands without them. */
+static bool render(claim_run *run) {
+    worker *w = run->w;
+    dc_claim_result *r = run->r;
+    dc_assessment *a = &r->assessment;
+    if (!(run->json = dc_assessment_to_json(a, 0)))
+        return run_fail(run, DC_ERR_RESOURCE, "out of memory writing the record");
+    if (w->pool->o.no_evidence || a->status == DC_CLAIM_FAILED) return true;
     int nframes = r->evidence_frames.count;
-    if (!p->o.no_evidence && a->status != DC_CLAIM_FAILED) {
-        char page[1200];
-        snprintf(page, sizeof page, "%s/report-%s-%d.html", p->scratch, job->claim_id, job->attempt);
-        dc_report_inputs in = {.danger = r->danger,
-                               .danger_count = r->danger_count,
-                               .danger_hz = r->danger_hz,
-                               .frames = nframes ? &r->evidence_frames : NULL};
-        dc_status rst = DC_STATUS_OK;
-        if (dc_report_write_claim_html(page, a, &in, &rst) == DC_OK) html = slurp(page, &html_len);
-        unlink(page);
-        if (nframes > 0) {
-            jpegs = calloc((size_t)nframes, sizeof *jpegs);
-            jpeg_lens = calloc((size_t)nframes, sizeof *jpeg_lens);
-            for (int i = 0; jpegs && jpeg_lens && i < nframes; i++) {
-                const dc_frame *f = &r->evidence_frames.frames[i];
-                dc_status jst = DC_STATUS_OK;
-                dc_jpeg_encode_rgb(f->rgb, f->width, f->height, f->stride, 960, 85, &jpegs[i],
-                                   &jpeg_lens[i], NULL, NULL, &jst);
-            }
-            if (!jpegs || !jpeg_lens) nframes = 0;
-        }
-    } else {
-        nframes = 0;
+    dc_report_inputs in = {.danger = r->danger,
+                           .danger_count = r->danger_count,
+                           .danger_hz = r->danger_hz,
+                           .frames = nframes ? &r->evidence_frames : NULL};
+    dc_status st = DC_STATUS_OK;
+    if (dc_report_render_claim_html(a, &in, &run->html, &st) != DC_OK)
+        fprintf(stderr, "dashclaim worker %s: the page of %s: %s\n", w->id, run->job->claim_id,
+                st.message);
+    if (nframes <= 0) return true;
+    run->jpegs = calloc((size_t)nframes, sizeof *run->jpegs);
+    run->jpeg_lens = calloc((size_t)nframes, sizeof *run->jpeg_lens);
+    if (!run->jpegs || !run->jpeg_lens) {
+        fprintf(stderr, "dashclaim worker %s: the frames of %s: out of memory\n", w->id,
+                run->job->claim_id);
+        return true;
     }
-    json = dc_assessment_to_json(a, 0);
+    run->nframes = nframes;
+    for (int i = 0; i < nframes; i++) {
+        const dc_frame *f = &r->evidence_frames.frames[i];
+        st = DC_STATUS_OK;
+        if (dc_jpeg_encode_rgb(f->rgb, f->width, f->height, f->stride, 960, 85, &run->jpegs[i],
+                               &run->jpeg_lens[i], NULL, NULL, &st) != DC_OK)
+            fprintf(stderr, "dashclaim worker %s: frame %d of %s: %s\n", w->id, i,
+                    run->job->claim_id, st.message);
+    }
+    return true;
+}
+
+/* Ends the attempt in the store, retrying errors that may pass (busy, a dropped connection),
+ * and counts the outcome.
+ *
+ * A store error that persists leaves the job running under this worker's lease, which the
+ * heartbeat stops renewing when the run ends: within one lease the store queues the job
+ * again, charging this attempt, or fails the claim when it was the last. That is the meaning
+ * of a failed completion, on purpose: releasing the job instead would give the attempt back,
+ * and a result the store can never take (a record it refuses) would then run forever; the
+ * attempt number fences off this worker's late writes either way. */
+static void finish(claim_run *run) {
+    worker *w = run->w;
+    dc_workers *p = w->pool;
+    const dc_store_job *job = run->job;
+    if (atomic_load(&w->abandoned)) return; /* stop released the job: write nothing */
     crash_if(p, "worker.result");
-    bool failed = a->status == DC_CLAIM_FAILED;
-    bool retry = failed && a->error_class != DC_ERR_INPUT &&
-                 job->charged < p->o.store.max_attempts;
-    if (!json && !retry) {
-        bool acc;
-        dc_store_job_fail(w->store, job, DC_ERR_RESOURCE, "out of memory writing the record", true,
-                          &acc, &st);
-        goto out;
+    const dc_assessment *a = run->r ? &run->r->assessment : NULL;
+    bool fail = run->failed;
+    dc_error_class cls = run->fail_class;
+    const char *message = run->fail_message;
+    /* A failed pipeline run is tried again while attempts last, unless the video itself is
+     * bad: then no retry can help. The last attempt stores the pipeline's own record. */
+    if (!fail && a->status == DC_CLAIM_FAILED && a->error_class != DC_ERR_INPUT &&
+        job->charged < p->o.store.max_attempts) {
+        fail = true;
+        cls = a->error_class;
+        message = a->error_message;
     }
     dc_store_result res = {.assessment = a,
-                           .assessment_json = json,
-                           .report_html = html,
-                           .report_html_len = html_len,
-                           .frame_count = nframes,
-                           .frames_jpeg = (const uint8_t *const *)jpegs,
-                           .frames_jpeg_len = jpeg_lens};
-    if (atomic_load(&w->abandoned)) goto out; /* stop released the job: write nothing */
-    finish(w, job, &res, retry, a);
-    record_latency(p, now_sec() - t0);
-out:
-    if (temporary) unlink(path);
-    for (int i = 0; jpegs && i < r->evidence_frames.count; i++) free(jpegs[i]);
-    free(jpegs);
-    free(jpeg_lens);
-    free(json);
-    free(html);
-    dc_claim_result_free(r);
-    free(r);
+                           .assessment_json = run->json,
+                           .report_html = run->html.data,
+                           .report_html_len = run->html.len,
+                           .frame_count = run->nframes,
+                           .frames_jpeg = (const uint8_t *const *)run->jpegs,
+                           .frames_jpeg_len = run->jpeg_lens};
+    for (int round = 0;; round++) {
+        bool accepted = false;
+        dc_status st = DC_STATUS_OK;
+        dc_error_class rc =
+            fail ? dc_store_job_fail(w->store, job, cls, message, true, &accepted, &st)
+                 : dc_store_job_complete(w->store, job, &res, &accepted, &st);
+        if (rc == DC_OK) {
+            if (!accepted) count(p, &p->stats.refused);
+            else if (fail && job->charged < p->o.store.max_attempts) count(p, &p->stats.retried);
+            else if (fail || a->status == DC_CLAIM_FAILED) count(p, &p->stats.failed_final);
+            else count(p, &p->stats.completed);
+            break;
+        }
+        bool again = rc == DC_ERR_RESOURCE && round < 4;
+        fprintf(stderr, "dashclaim worker %s: %s %s: %s%s\n", w->id,
+                fail ? "failing" : "completing", job->claim_id, st.message,
+                again ? " (retrying)" : " (left to its lease)");
+        if (!again) {
+            count(p, &p->stats.store_errors);
+            break;
+        }
+        struct timespec ts = {0, (long)(200000000L << (round < 3 ? round : 3))};
+        nanosleep(&ts, NULL);
+    }
+    if (a) record_latency(p, now_sec() - run->t0);
+}
+
+/* Gives a job back without running it (max_jobs reached, or stop past its grace). A release
+ * that fails or is refused leaves the job to its lease (queued again within lease_sec); true
+ * when the store took it back. */
+static bool release(worker *w, dc_store *store, const dc_store_job *job) {
+    dc_workers *p = w->pool;
+    bool accepted = false;
+    dc_status st = DC_STATUS_OK;
+    if (dc_store_job_release(store, job, &accepted, &st) != DC_OK) {
+        fprintf(stderr, "dashclaim worker %s: releasing %s: %s (left to its lease)\n", w->id,
+                job->claim_id, st.message);
+        count(p, &p->stats.store_errors);
+        return false;
+    }
+    count(p, accepted ? &p->stats.released : &p->stats.refused);
+    return accepted;
+}
+
+static void run_claim(worker *w, const dc_store_job *job) {
+    claim_run run = {.w = w, .job = job, .t0 = now_sec()};
+    snprintf(run.name, sizeof run.name, "video %.8s\u2026", job->video_sha256);
+    if (fetch(&run) && assess(&run)) render(&run);
+    finish(&run);
+    run_free(&run);
 }
 
 static void *worker_main(void *arg) {
@@ -356,8 +498,7 @@ static void *worker_main(void *arg) {
             continue;
         }
         if (p->o.max_jobs > 0 && atomic_fetch_add(&p->jobs_started, 1) >= p->o.max_jobs) {
-            bool acc;
-            dc_store_job_release(w->store, &job, &acc, &st);
+            release(w, w->store, &job);
             break;
         }
         count(p, &p->stats.claimed);
@@ -503,11 +644,9 @@ void dc_workers_stop(dc_workers *p) {
             pthread_mutex_unlock(&w->beat_lock);
             if (active) {
                 atomic_store(&w->abandoned, true);
-                bool acc = false;
-                dc_status st = DC_STATUS_OK;
-                dc_store_job_release(w->beat_store, &job, &acc, &st);
-                count(p, &p->stats.released);
-                fprintf(stderr, "dashclaim worker %s: stopping: released %s\n", w->id, job.claim_id);
+                if (release(w, w->beat_store, &job))
+                    fprintf(stderr, "dashclaim worker %s: stopping: released %s\n", w->id,
+                            job.claim_id);
             }
         }
     }

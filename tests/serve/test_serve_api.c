@@ -399,6 +399,21 @@ static void test_bad_media_fails_input(void **state) {
     assert_string_equal(json_string_value(json_object_get(c, "status")), "failed");
     assert_string_equal(json_string_value(json_object_get(json_object_get(c, "error"), "class")), "input");
     assert_int_equal(json_integer_value(json_object_get(c, "attempts")), 1); /* never retried */
+    /* The uploader reads the error and the record: they name the video by its hash, never a
+     * file of the server (the store's folder, the workers' scratch folder). */
+    const char *msg = json_string_value(json_object_get(json_object_get(c, "error"), "message"));
+    const char *sha = json_string_value(json_object_get(json_object_get(c, "video"), "sha256"));
+    assert_non_null(msg);
+    assert_non_null(sha);
+    char name[32];
+    snprintf(name, sizeof name, "video %.8s", sha);
+    assert_non_null(strstr(msg, name));
+    char *text = json_dumps(c, 0);
+    assert_non_null(text);
+    assert_null(strstr(text, getenv("DC_TEST_TMP")));
+    assert_null(strstr(text, "/tmp"));
+    if (!test_store_is_pg()) assert_null(strstr(text, g.url));
+    free(text);
     json_decref(c);
 }
 
