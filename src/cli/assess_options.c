@@ -171,37 +171,37 @@ int cli_assess_setup(const cli_assess *o, cli_assess_env *env) {
     if (o->calibration_path) {
         if (dc_calibration_load(o->calibration_path, &env->calibration, &st) != DC_OK) {
             fprintf(stderr, "dashclaim: %s\n", st.message);
-            return 2;
+            return CLI_EXIT_USAGE;
         }
         env->pipeline.calibration = &env->calibration;
     }
     if (o->metadata_path) {
         if (cli_load_metadata(o->metadata_path, &env->metadata, &st) != DC_OK) {
             fprintf(stderr, "dashclaim: %s\n", st.message);
-            return 2;
+            return CLI_EXIT_USAGE;
         }
         env->pipeline.metadata = &env->metadata;
     }
     if (o->html_dir && cli_mkdir_p(o->html_dir, &st) != DC_OK) {
         fprintf(stderr, "dashclaim: --html: %s\n", st.message);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     bool want_vlm = o->engine ? !strcmp(o->engine, "vlm") : o->model != NULL;
     if (!want_vlm) {
         fprintf(stderr, "dashclaim: no model given: using the model-free signals engine "
                         "(pass --model and --mmproj, or set DASHCLAIM_MODEL/DASHCLAIM_MMPROJ, for the VLM)\n");
-        return 0;
+        return CLI_EXIT_OK;
     }
     if (!o->model || !o->mmproj) {
         fprintf(stderr, "dashclaim: the vlm engine needs both --model and --mmproj "
                         "(or DASHCLAIM_MODEL and DASHCLAIM_MMPROJ)\n");
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     const char *files[2] = {o->model, o->mmproj};
     for (int i = 0; i < 2; i++)
         if (!file_readable(files[i])) {
             fprintf(stderr, "dashclaim: %s: no such model file\n", files[i]);
-            return 2;
+            return CLI_EXIT_USAGE;
         }
     dc_vlm_options vo;
     dc_vlm_options_init(&vo);
@@ -218,10 +218,10 @@ int cli_assess_setup(const cli_assess *o, cli_assess_env *env) {
     env->vlm = dc_vlm_open(&vo, &st);
     if (!env->vlm) {
         fprintf(stderr, "dashclaim: cannot load the model: %s\n", st.message);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     env->pipeline.vlm = env->vlm;
-    return 0;
+    return CLI_EXIT_OK;
 }
 
 void cli_assess_teardown(cli_assess_env *env) {

@@ -50,19 +50,19 @@ int cli_cmd_assess(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case OPT_COMPACT: compact = true; break;
         case 'q': quiet = true; break;
-        case 'h': usage(stdout); return 0;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
         default: usage_error = 1;
         }
     }
     if (usage_error) {
         fprintf(stderr, "see 'dashclaim assess --help'\n");
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     int nvideos = argc - optind;
     if (nvideos < 1) {
         fprintf(stderr, "dashclaim assess: no video given\n\n");
         usage(stderr);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     char **videos = argv + optind;
     size_t olen = out_path ? strlen(out_path) : 0;
@@ -75,7 +75,7 @@ int cli_cmd_assess(int argc, char **argv) {
 
     cli_assess_env env;
     int rc = cli_assess_setup(&o, &env);
-    if (rc) return rc;
+    if (rc != CLI_EXIT_OK) return rc;
 
     /* Single-file output collects everything first and renames once: a reader never sees
      * a partial file, and a failure to write is reported before exit. */
@@ -85,7 +85,7 @@ int cli_cmd_assess(int argc, char **argv) {
         fprintf(stderr, "dashclaim assess: index page will not be written: out of memory\n");
     int written = 0;
     char page[1100] = "";
-    for (int i = 0; i < nvideos && rc == 0; i++) {
+    for (int i = 0; i < nvideos && rc == CLI_EXIT_OK; i++) {
         dc_claim_result r;
         dc_pipeline_assess(videos[i], NULL, &env.pipeline, &r);
         dc_assessment *a = &r.assessment;
@@ -141,12 +141,12 @@ int cli_cmd_assess(int argc, char **argv) {
         }
         free(json);
     }
-    if (rc == 0 && out_path && !out_dir &&
+    if (rc == CLI_EXIT_OK && out_path && !out_dir &&
         dc_file_write_atomic(out_path, dc_str_text(&collected), collected.len, &st) != DC_OK) {
         fprintf(stderr, "dashclaim assess: %s\n", st.message);
         rc = CLI_EXIT_OUTPUT;
     }
-    if (rc == 0 && index && nvideos > 1) {
+    if (rc == CLI_EXIT_OK && index && nvideos > 1) {
         char path[4300];
         int plen = snprintf(path, sizeof path, "%s/index.html", o.html_dir);
         if (plen < 0 || (size_t)plen >= sizeof path)
@@ -155,7 +155,7 @@ int cli_cmd_assess(int argc, char **argv) {
         else if (dc_report_write_index_html(path, index, written, &st) != DC_OK)
             fprintf(stderr, "dashclaim assess: index page not written: %s\n", st.message);
     }
-    if (rc == 0 && o.html_dir && !quiet && (nvideos > 1 || page[0]))
+    if (rc == CLI_EXIT_OK && o.html_dir && !quiet && (nvideos > 1 || page[0]))
         fprintf(stderr, "HTML report: %s/%s\n", o.html_dir, nvideos > 1 ? "index.html" : page);
     free(index);
     dc_str_free(&collected);

@@ -304,14 +304,14 @@ int cli_cmd_bench(int argc, char **argv) {
         case OPT_MAX: max_videos = atoi(optarg); break;
         case OPT_JOBS: jobs = atoi(optarg); break;
         case 'q': quiet = true; break;
-        case 'h': usage(stdout); return 0;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
         default: usage_error = 1;
         }
     }
     if (usage_error || optind != argc - 1 || !output || jobs < 1 || max_videos < 0) {
         fprintf(stderr, "%s", !output && !usage_error ? "dashclaim bench: --output is required\n" : "");
         fprintf(stderr, "usage: dashclaim bench DIR|MANIFEST.csv --output report.json (see --help)\n");
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     const char *input = argv[optind];
     bench_list list = {0};
@@ -319,18 +319,18 @@ int cli_cmd_bench(int argc, char **argv) {
     if (listed != 0) {
         fprintf(stderr, "dashclaim bench: %s: cannot read (expected a folder of videos or a manifest CSV)\n", input);
         free(list.items);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     if (list.count == 0) {
         fprintf(stderr, "dashclaim bench: %s: no videos found\n", input);
         free(list.items);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     if (max_videos > 0 && list.count > max_videos) list.count = max_videos;
 
     cli_assess_env env;
     int rc = cli_assess_setup(&o, &env);
-    if (rc) {
+    if (rc != CLI_EXIT_OK) {
         free(list.items);
         return rc;
     }
@@ -358,13 +358,13 @@ int cli_cmd_bench(int argc, char **argv) {
     for (int j = 0; j < started; j++) pthread_join(threads[j], NULL);
     if (b.tty && !quiet) fputc('\n', stderr);
     rc = b.write_failed || write_report(&b, true) ? CLI_EXIT_OUTPUT : CLI_EXIT_OK;
-    if (rc == 0 && !quiet) {
+    if (rc == CLI_EXIT_OK && !quiet) {
         json_t *report = report_object(&b, true);
         cli_bench_summary_print(stderr, json_object_get(report, "summary"));
         json_decref(report);
         fprintf(stderr, "report: %s\n", output);
     }
-    if (rc == 0 && o.html_dir) {
+    if (rc == CLI_EXIT_OK && o.html_dir) {
         int n = (int)json_array_size(b.videos);
         dc_report_index_entry *entries = calloc((size_t)(n ? n : 1), sizeof *entries);
         for (int i = 0; i < n; i++) {

@@ -57,7 +57,7 @@ int cli_cmd_calibrate(int argc, char **argv) {
             if (errno || *end || !(alpha > 0 && alpha < 1)) {
                 fprintf(stderr, "dashclaim calibrate: --alpha '%s' is not a number in (0,1)\n",
                         optarg);
-                return 2;
+                return CLI_EXIT_USAGE;
             }
             break;
         }
@@ -69,32 +69,32 @@ int cli_cmd_calibrate(int argc, char **argv) {
             else {
                 fprintf(stderr, "dashclaim calibrate: --method must be lac or aps, not '%s'\n",
                         optarg);
-                return 2;
+                return CLI_EXIT_USAGE;
             }
             break;
-        case 'h': calibrate_usage(stdout); return 0;
-        default: calibrate_usage(stderr); return 2;
+        case 'h': calibrate_usage(stdout); return CLI_EXIT_OK;
+        default: calibrate_usage(stderr); return CLI_EXIT_USAGE;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "dashclaim calibrate: unexpected argument '%s'\n", argv[optind]);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     if (!labels || !assessments || !output) {
         fprintf(stderr, "dashclaim calibrate: --labels, --assessments and -o are required\n\n");
         calibrate_usage(stderr);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     dc_calibration cal;
     dc_calibration_report rep;
     dc_status st;
     if (dc_calibration_fit_files(labels, assessments, alpha, method, &cal, &rep, &st) != DC_OK) {
         fprintf(stderr, "dashclaim calibrate: %s\n", st.message);
-        return 1;
+        return CLI_EXIT_INPUT;
     }
     if (dc_calibration_save(output, &cal, &st) != DC_OK) {
         fprintf(stderr, "dashclaim calibrate: %s\n", st.message);
-        return 1;
+        return CLI_EXIT_INPUT;
     }
     fprintf(
         stderr,
@@ -103,5 +103,5 @@ int cli_cmd_calibrate(int argc, char **argv) {
         "dashclaim calibrate: %s alpha %g -> qhat %.6f (n %d), written to %s\n",
         rep.labels, rep.assessments, rep.paired, rep.skipped_failed, rep.skipped_no_probs,
         rep.unlabelled, dc_conformal_method_name(cal.method), cal.alpha, cal.qhat, cal.n, output);
-    return 0;
+    return CLI_EXIT_OK;
 }

@@ -15,8 +15,6 @@
 #include "cli.h"
 #include "dashclaim/media.h"
 
-int cli_print_error(const dc_status *st);
-
 static void frames_usage(FILE *f) {
     fprintf(f,
             "usage: dashclaim frames VIDEO [--start S] [--end E] (-n N | --fps F [--max N])\n"
@@ -34,32 +32,27 @@ static void frames_usage(FILE *f) {
             "  --verbose     let FFmpeg print its warnings\n");
 }
 
-static int write_jpegs(const dc_frame_set *fs, const char *dir, dc_status *st) {
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        dc_fail(st, DC_ERR_RESOURCE, "%s: cannot create directory: %s", dir, strerror(errno));
-        return -1;
-    }
+static dc_error_class write_jpegs(const dc_frame_set *fs, const char *dir, dc_status *st) {
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return dc_fail(st, DC_ERR_RESOURCE, "%s: cannot create directory: %s", dir,
+                       strerror(errno));
     tjhandle tj = tjInitCompress();
-    if (!tj) {
-        dc_fail(st, DC_ERR_RESOURCE, "%s: cannot start the JPEG encoder", dir);
-        return -1;
-    }
-    int rc = 0;
-    for (int i = 0; i < fs->count && rc == 0; i++) {
+    if (!tj) return dc_fail(st, DC_ERR_RESOURCE, "%s: cannot start the JPEG encoder", dir);
+    dc_error_class rc = DC_OK;
+    for (int i = 0; i < fs->count && rc == DC_OK; i++) {
         const dc_frame *f = &fs->frames[i];
         unsigned char *jpeg = NULL;
         unsigned long size = 0;
         if (tjCompress2(tj, f->rgb, f->width, f->stride, f->height, TJPF_RGB, &jpeg, &size,
                         TJSAMP_420, 90, TJFLAG_FASTDCT) != 0) {
-            dc_fail(st, DC_ERR_INTERNAL, "%s: JPEG encoding failed: %s", dir, tjGetErrorStr2(tj));
-            rc = -1;
+            rc = dc_fail(st, DC_ERR_INTERNAL, "%s: JPEG encoding failed: %s", dir,
+                         tjGetErrorStr2(tj));
         } else {
             char path[4096];
             snprintf(path, sizeof path, "%s/frame_%04d.jpg", dir, i);
             FILE *out = fopen(path, "wb");
             if (!out || fwrite(jpeg, 1, size, out) != size) {
-                dc_fail(st, DC_ERR_RESOURCE, "%s: cannot write: %s", path, strerror(errno));
-                rc = -1;
+                rc = dc_fail(st, DC_ERR_RESOURCE, "%s: cannot write: %s", path, strerror(errno));
             }
             if (out) fclose(out);
         }
@@ -99,16 +92,16 @@ int cli_cmd_frames(int argc, char **argv) {
             else if (!strcmp(optarg, "keyframe")) req.mode = DC_SAMPLE_KEYFRAME;
             else {
                 frames_usage(stderr);
-                return 2;
+                return CLI_EXIT_USAGE;
             }
             break;
-        case 'h': frames_usage(stdout); return 0;
-        default: frames_usage(stderr); return 2;
+        case 'h': frames_usage(stdout); return CLI_EXIT_OK;
+        default: frames_usage(stderr); return CLI_EXIT_USAGE;
         }
     }
     if (optind != argc - 1 || (req.count <= 0 && req.fps <= 0)) {
         frames_usage(stderr);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET);
     dc_deadline dl = dc_deadline_in(timeout);
@@ -124,9 +117,10 @@ int cli_cmd_frames(int argc, char **argv) {
     dc_media_close(m);
     if (e != DC_OK) return cli_print_error(&st);
     dc_status wst = DC_STATUS_OK;
-    if (out_dir && write_jpegs(&fs, out_dir, &wst) != 0) {
+    if (out_dir && write_jpegs(&fs, out_dir, &wst) != DC_OK) {
         dc_frame_set_free(&fs);
-        return cli_print_error(&wst);
+        cli_print_error(&wst);
+        return CLI_EXIT_OUTPUT;
     }
     json_t *o = json_object();
     json_t *ts = json_array();
@@ -146,5 +140,5 @@ int cli_cmd_frames(int argc, char **argv) {
     fputc('\n', stdout);
     json_decref(o);
     dc_frame_set_free(&fs);
-    return 0;
+    return CLI_EXIT_OK;
 }

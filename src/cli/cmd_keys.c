@@ -20,7 +20,7 @@ static void keys_usage(FILE *f) {
 int cli_cmd_keys(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         keys_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
     const char *action = argv[1];
     cli_service svc;
@@ -38,27 +38,27 @@ int cli_cmd_keys(int argc, char **argv) {
         switch (opt) {
         case 'r': role = optarg; break;
         case 'n': name = optarg; break;
-        case 'h': keys_usage(stdout); return 0;
+        case 'h': keys_usage(stdout); return CLI_EXIT_OK;
         default: bad = 1;
         }
     }
-    if (bad) return 2;
-    if (cli_service_check(&svc, "keys")) return 2;
-    int rc = 0;
+    if (bad) return CLI_EXIT_USAGE;
+    if (cli_service_check(&svc, "keys")) return CLI_EXIT_USAGE;
+    int rc = CLI_EXIT_OK;
     dc_store *s = NULL;
     dc_status st = DC_STATUS_OK;
     if (!strcmp(action, "add")) {
         int r = dc_role_from_name(role);
         if (r < 0 || !name || !*name || optind != argc) {
             fprintf(stderr, "dashclaim keys add: needs --role uploader|reviewer|admin and --name NAME\n");
-            return 2;
+            return CLI_EXIT_USAGE;
         }
-        if (!(s = cli_service_open(&svc))) return 1;
+        if (!(s = cli_service_open(&svc))) return CLI_EXIT_INPUT;
         char key[DC_KEY_LEN];
         dc_store_key info;
         if (dc_store_key_add(s, name, (dc_role)r, key, &info, &st) != DC_OK) {
             fprintf(stderr, "dashclaim keys add: %s\n", st.message);
-            rc = st.code == DC_ERR_INPUT ? 2 : 1;
+            rc = st.code == DC_ERR_INPUT ? CLI_EXIT_USAGE : CLI_EXIT_INPUT;
         } else {
             printf("added %s key '%s' (id %s); it is shown only now:\n%s\n", dc_role_name(info.role),
                    info.name, info.id, key);
@@ -67,15 +67,15 @@ int cli_cmd_keys(int argc, char **argv) {
     } else if (!strcmp(action, "list")) {
         if (optind != argc) {
             keys_usage(stderr);
-            return 2;
+            return CLI_EXIT_USAGE;
         }
-        if (!(s = cli_service_open(&svc))) return 1;
+        if (!(s = cli_service_open(&svc))) return CLI_EXIT_INPUT;
         enum { MAX = 10000 };
         dc_store_key *rows = calloc(MAX, sizeof *rows);
         int n = 0;
         if (!rows || dc_store_key_list(s, rows, MAX, &n, &st) != DC_OK) {
             fprintf(stderr, "dashclaim keys list: %s\n", rows ? st.message : "out of memory");
-            rc = 1;
+            rc = CLI_EXIT_INPUT;
         } else {
             printf("%-12s  %-8s  %-8s  %-20s  %s\n", "ID", "ROLE", "STATE", "CREATED (UTC)", "NAME");
             for (int i = 0; i < n; i++) {
@@ -92,18 +92,18 @@ int cli_cmd_keys(int argc, char **argv) {
     } else if (!strcmp(action, "revoke")) {
         if (optind != argc - 1) {
             fprintf(stderr, "dashclaim keys revoke: name the key (its ID or NAME)\n");
-            return 2;
+            return CLI_EXIT_USAGE;
         }
-        if (!(s = cli_service_open(&svc))) return 1;
+        if (!(s = cli_service_open(&svc))) return CLI_EXIT_INPUT;
         if (dc_store_key_revoke(s, argv[optind], &st) != DC_OK) {
             fprintf(stderr, "dashclaim keys revoke: %s\n", st.message);
-            rc = st.code == DC_ERR_INPUT ? 2 : 1;
+            rc = st.code == DC_ERR_INPUT ? CLI_EXIT_USAGE : CLI_EXIT_INPUT;
         } else {
             printf("revoked %s\n", argv[optind]);
         }
     } else {
         fprintf(stderr, "dashclaim keys: unknown action '%s' (add, list, revoke)\n", action);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     dc_store_close(s);
     return rc;

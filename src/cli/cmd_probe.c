@@ -19,7 +19,6 @@ static void probe_usage(FILE *f) {
                "  --verbose     let FFmpeg print its warnings\n");
 }
 
-/* Shared with cmd_frames.c. */
 int cli_print_error(const dc_status *st) {
     json_t *o = json_pack("{s:{s:s,s:s}}", "error", "class", dc_error_class_name(st->code),
                           "message", st->message);
@@ -28,7 +27,7 @@ int cli_print_error(const dc_status *st) {
         fputc('\n', stdout);
         json_decref(o);
     }
-    return 1;
+    return CLI_EXIT_INPUT;
 }
 
 static const char *duration_source_name(dc_duration_source s) {
@@ -87,13 +86,13 @@ int cli_cmd_probe(int argc, char **argv) {
         switch (c) {
         case 't': timeout = atof(optarg); break;
         case 'v': verbose = true; break;
-        case 'h': probe_usage(stdout); return 0;
-        default: probe_usage(stderr); return 2;
+        case 'h': probe_usage(stdout); return CLI_EXIT_OK;
+        default: probe_usage(stderr); return CLI_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
         probe_usage(stderr);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET);
     dc_media_info info;
@@ -104,5 +103,5 @@ int cli_cmd_probe(int argc, char **argv) {
     json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10));
     fputc('\n', stdout);
     json_decref(o);
-    return 0;
+    return CLI_EXIT_OK;
 }

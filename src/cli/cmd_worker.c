@@ -63,15 +63,15 @@ int cli_cmd_worker(int argc, char **argv) {
             if (cli_parse_int("poll-ms", optarg, 1, 60000, &n)) o.poll_sec = n / 1000.0;
             else bad = 1;
             break;
-        case O_HELP: worker_usage(stdout); return 0;
+        case O_HELP: worker_usage(stdout); return CLI_EXIT_OK;
         default: bad = 1;
         }
     }
     if (bad || optind != argc) {
         if (!bad) worker_usage(stderr);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
-    if (cli_service_check(&svc, "worker")) return 2;
+    if (cli_service_check(&svc, "worker")) return CLI_EXIT_USAGE;
     cli_worker_finish(&o);
     o.store_url = svc.url;
     o.store = svc.store;
@@ -85,7 +85,7 @@ int cli_cmd_worker(int argc, char **argv) {
     dc_workers *w = dc_workers_start(&o, &st);
     if (!w) {
         fprintf(stderr, "dashclaim worker: %s\n", st.message);
-        return st.code == DC_ERR_INPUT ? 2 : 1;
+        return st.code == DC_ERR_INPUT ? CLI_EXIT_USAGE : CLI_EXIT_INPUT;
     }
     fprintf(stderr, "dashclaim worker: %d thread%s on %s (%s engine)\n", o.threads,
             o.threads == 1 ? "" : "s", svc.url, o.model_path ? "vlm" : "signals");
@@ -101,8 +101,10 @@ int cli_cmd_worker(int argc, char **argv) {
     dc_workers_stats stats;
     dc_workers_get_stats(w, &stats);
     dc_workers_stop(w);
-    fprintf(stderr, "dashclaim worker: %lld done, %lld failed, %lld retried, %lld released, "
-                    "%lld refused\n", (long long)stats.completed, (long long)stats.failed_final,
-            (long long)stats.retried, (long long)stats.released, (long long)stats.refused);
-    return 0;
+    fprintf(stderr,
+            "dashclaim worker: %lld done, %lld failed, %lld retried, %lld released, "
+            "%lld refused, %lld store errors\n",
+            (long long)stats.completed, (long long)stats.failed_final, (long long)stats.retried,
+            (long long)stats.released, (long long)stats.refused, (long long)stats.store_errors);
+    return CLI_EXIT_OK;
 }
