@@ -11,7 +11,8 @@
  *     audit row;
  *   - migration: a store made before sessions existed (schema version 1) not upgraded;
  *   - discard: an unreferenced video kept, a referenced one removed, a claim inserted for
- *     discarded bytes, or (racing threads) a claim left naming a video that is gone. */
+ *     discarded bytes, or a claim left naming a video that is gone (racing threads, and the
+ *     order forced by holding the discard's lock by hand). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "dashclaim/store.h"
@@ -456,27 +458,33 @@ static void test_video_discard(void **state) {
  * gone. Never a claim naming missing bytes. (A race: without the serialisation it fails only
  * when the two interleave badly, which these rounds make likely but not certain.) */
 typedef struct {
-    const char *url;
+    dc_store *s; /* the inserter's own connection, opened before the race */
     const dc_store_video *v;
     pthread_barrier_t *go;
     dc_error_class rc;
+    dc_status st;
     dc_store_claim c;
 } inserter;
 
 static void *insert_thread(void *arg) {
     inserter *in = arg;
-    dc_status st = DC_STATUS_OK;
-    dc_store *s = dc_store_open(in->url, NULL, &st);
     pthread_barrier_wait(in->go);
-    in->rc = s ? insert_claim(s, in->v, NULL, &in->c, &st) : DC_ERR_RESOURCE;
-    dc_store_close(s);
+    in->rc = insert_claim(in->s, in->v, NULL, &in->c, &in->st);
     return NULL;
+}
+
+static dc_store *another_connection(const char *url) {
+    dc_status st = DC_STATUS_OK;
+    dc_store *s = dc_store_open(url, NULL, &st);
+    assert_non_null(s);
+    return s;
 }
 
 static void test_video_discard_race(void **state) {
     (void)state;
     char url[512];
     dc_store *s = open_store("discard_race", url, sizeof url);
+    dc_store *s2 = another_connection(url);
     int kept = 0, refused = 0;
     for (int round = 0; round < 30; round++) {
         char text[64];
@@ -485,7 +493,7 @@ static void test_video_discard_race(void **state) {
         put_video(s, text, &v);
         pthread_barrier_t go;
         pthread_barrier_init(&go, NULL, 2);
-        inserter in = {.url = url, .v = &v, .go = &go};
+        inserter in = {.s = s2, .v = &v, .go = &go};
         pthread_t t;
         pthread_create(&t, NULL, insert_thread, &in);
         pthread_barrier_wait(&go);
@@ -504,6 +512,67 @@ static void test_video_discard_race(void **state) {
     }
     print_message("discard race: %d claims kept their video, %d inserts refused\n", kept,
                   refused);
+    dc_store_close(s2);
+    dc_store_close(s);
+}
+
+/* The order forced by hand: the lock a discard takes is held here while a claim insert of the
+ * same bytes waits for it, and the bytes are removed as a discard removes them; when the lock is
+ * released the insert must be refused, not make a claim that names missing bytes. (An insert that
+ * looked for the video before taking the lock, as it once did on SQLite, makes that claim.) */
+static void test_insert_waits_for_discard(void **state) {
+    (void)state;
+    char url[512];
+    dc_store *s = open_store("discard_order", url, sizeof url);
+    dc_store_video v;
+    put_video(s, "bytes about to be discarded", &v);
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 2);
+    inserter in = {.s = another_connection(url), .v = &v, .go = &go};
+    pthread_t t;
+    if (test_store_is_pg()) {
+        PGconn *c = PQconnectdb(url);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        const char *p[] = {v.sha256};
+        PQclear(PQexec(c, "BEGIN"));
+        PGresult *r = PQexecParams(c, "SELECT oid FROM videos WHERE sha256 = $1 FOR UPDATE", 1,
+                                   NULL, p, NULL, NULL, 0);
+        assert_int_equal(PQntuples(r), 1);
+        PQclear(r);
+        pthread_create(&t, NULL, insert_thread, &in);
+        pthread_barrier_wait(&go);
+        usleep(300 * 1000);
+        r = PQexecParams(c,
+                         "WITH d AS (DELETE FROM videos WHERE sha256 = $1 RETURNING oid)"
+                         " SELECT lo_unlink(oid) FROM d",
+                         1, NULL, p, NULL, NULL, 0);
+        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+        PQclear(r);
+        PQclear(PQexec(c, "COMMIT"));
+        PQfinish(c);
+    } else {
+        char path[700];
+        snprintf(path, sizeof path, "%s/dashclaim.db", url);
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        pthread_create(&t, NULL, insert_thread, &in);
+        pthread_barrier_wait(&go);
+        usleep(300 * 1000);
+        snprintf(path, sizeof path, "%s/videos/%.2s/%s", url, v.sha256, v.sha256);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    pthread_join(t, NULL);
+    pthread_barrier_destroy(&go);
+    dc_store_close(in.s);
+    if (in.rc != DC_ERR_INPUT) print_error("insert: %s\n", in.st.message);
+    assert_int_equal(in.rc, DC_ERR_INPUT);
+    int64_t counts[DC_STATE_COUNT];
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_store_claim_counts(s, counts, &st), DC_OK);
+    for (int i = 0; i < DC_STATE_COUNT; i++) assert_int_equal(counts[i], 0);
     dc_store_close(s);
 }
 
@@ -518,6 +587,7 @@ int main(void) {
         cmocka_unit_test(test_migration_from_v1),
         cmocka_unit_test(test_video_discard),
         cmocka_unit_test(test_video_discard_race),
+        cmocka_unit_test(test_insert_waits_for_discard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
