@@ -42,4 +42,4 @@ trap 'rm -rf "$tmp"' EXIT
       "${QUEUE_FAULT_SIGNALS:-500}" "${QUEUE_FAULT_MODEL:-50}" 24 | tail -n 1
     echo '```'
   fi
-} | tee "$out"
+} | sed "s|$tmp/||g; s|$root/||g" | tee "$out"   # no path of this machine in the committed file

@@ -19,7 +19,7 @@ trap 'rm -rf "$tmp" ${mem:+"$mem"}' EXIT
   "$bin/bench_queue" --data "$tmp/data" ${mem:+--mem "$mem/data"} --clip "$tmp/clip.mp4" \
     --jobs "${QUEUE_JOBS:-2000}" --workers 1,2,4,8,16 --claims 5 --e2e 20
   echo '```'
-} | tee "$here/results.md"
+} | sed "s|$tmp/||g" | tee "$here/results.md"   # no path of this machine in the committed file
 # The PostgreSQL column (a private server; about 25 minutes with the 10-minute idle-in-transaction
 # run and the fault runs): bench/queue/results-pg.md. QUEUE_PG=0 skips it.
 if [[ ${QUEUE_PG:-1} == 1 ]]; then bash "$here/run-pg.sh" "$build"; fi
