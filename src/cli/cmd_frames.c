@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <turbojpeg.h>
 
 #include <libavutil/log.h>
 
 #include "cli.h"
+#include "dashclaim/files.h"
 #include "dashclaim/media.h"
+#include "dashclaim/report.h"
 
 static void frames_usage(FILE *f) {
     fprintf(f,
@@ -32,33 +33,27 @@ static void frames_usage(FILE *f) {
             "  --verbose     let FFmpeg print its warnings\n");
 }
 
+/* The frames as they are (no shrinking) at quality 90, through the report's encoder. */
 static dc_error_class write_jpegs(const dc_frame_set *fs, const char *dir, dc_status *st) {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return dc_fail(st, DC_ERR_RESOURCE, "%s: cannot create directory: %s", dir,
                        strerror(errno));
-    tjhandle tj = tjInitCompress();
-    if (!tj) return dc_fail(st, DC_ERR_RESOURCE, "%s: cannot start the JPEG encoder", dir);
     dc_error_class rc = DC_OK;
     for (int i = 0; i < fs->count && rc == DC_OK; i++) {
         const dc_frame *f = &fs->frames[i];
-        unsigned char *jpeg = NULL;
-        unsigned long size = 0;
-        if (tjCompress2(tj, f->rgb, f->width, f->stride, f->height, TJPF_RGB, &jpeg, &size,
-                        TJSAMP_420, 90, TJFLAG_FASTDCT) != 0) {
-            rc = dc_fail(st, DC_ERR_INTERNAL, "%s: JPEG encoding failed: %s", dir,
-                         tjGetErrorStr2(tj));
-        } else {
+        uint8_t *jpeg = NULL;
+        size_t size = 0;
+        rc = dc_jpeg_encode_rgb(f->rgb, f->width, f->height, f->stride, 0, 90, &jpeg, &size,
+                                NULL, NULL, st);
+        if (rc == DC_OK) {
             char path[4096];
-            snprintf(path, sizeof path, "%s/frame_%04d.jpg", dir, i);
-            FILE *out = fopen(path, "wb");
-            if (!out || fwrite(jpeg, 1, size, out) != size) {
-                rc = dc_fail(st, DC_ERR_RESOURCE, "%s: cannot write: %s", path, strerror(errno));
-            }
-            if (out) fclose(out);
+            if (snprintf(path, sizeof path, "%s/frame_%04d.jpg", dir, i) >= (int)sizeof path)
+                rc = dc_fail(st, DC_ERR_INPUT, "%s: path too long", dir);
+            else
+                rc = dc_file_write_atomic(path, jpeg, size, st);
         }
-        tjFree(jpeg);
+        free(jpeg);
     }
-    tjDestroy(tj);
     return rc;
 }
 
