@@ -66,56 +66,38 @@ static dc_error_class by_session(serve_request *r, dc_store *db, const char *tok
     return e;
 }
 
-int serve_auth_check(serve_request *r, enum MHD_Result *ret) {
+serve_verdict serve_auth_check(serve_request *r, dc_status *st) {
     const serve_route *route = r->match.route;
     const char *bearer = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Authorization");
     const char *cookie = MHD_lookup_connection_value(r->c, MHD_COOKIE_KIND, SERVE_SESSION_COOKIE);
     /* Look the session up even where no role is needed: logout revokes it. */
-    bool found = false, presented = false;
-    dc_status st = DC_STATUS_OK;
+    bool found = false;
+    r->presented = false;
     if (route->roles || (route->browser_form && cookie && *cookie)) {
         dc_store *db = NULL;
         dc_error_class e = DC_OK;
         if (bearer) {
-            presented = true;
+            r->presented = true;
             const char *k = strncasecmp(bearer, "Bearer ", 7) == 0 ? bearer + 7 : "";
             while (*k == ' ') k++;
-            if (*k) e = (db = serve_store(r->server, &st)) ? by_key(r, db, k, &found, &st) : st.code;
+            if (*k) e = (db = serve_store(r->server, st)) ? by_key(r, db, k, &found, st) : st->code;
         } else if (cookie && *cookie) {
-            presented = true;
-            e = (db = serve_store(r->server, &st)) ? by_session(r, db, cookie, &found, &st)
-                                                  : st.code;
+            r->presented = true;
+            e = (db = serve_store(r->server, st)) ? by_session(r, db, cookie, &found, st)
+                                                 : st->code;
         }
-        if (e != DC_OK) {
-            *ret = serve_store_error(r, &st);
-            return 503;
-        }
+        if (e != DC_OK) return SERVE_STORE_DOWN;
     }
     /* Cross-site checks come before the key's verdict: a forged form learns nothing. */
     bool writes = strcmp(route->method, "POST") == 0;
-    if ((route->browser_form || (writes && r->via_cookie) || (writes && !bearer && cookie)) &&
-        serve_auth_cross_site(r)) {
-        *ret = serve_error(r, 403, "cross-site request refused: this form must be sent from "
-                                   "the service's own pages");
-        return 403;
-    }
-    if (!route->roles) return 0;
+    if ((route->browser_form || (writes && !bearer && cookie)) && serve_auth_cross_site(r))
+        return SERVE_CROSS_SITE;
+    if (!route->roles) return SERVE_ALLOWED;
     if (!found) {
         atomic_fetch_add(&r->server->metrics.auth_failures, 1);
-        if (route->handler == serve_ui) {
-            *ret = serve_login_page(r, 401, presented ? "Your session has ended: sign in again."
-                                                      : NULL);
-        } else {
-            *ret = serve_error(r, 401, presented ? "unknown, revoked or expired credentials"
-                                                 : "an API key is needed (Authorization: Bearer "
-                                                   "KEY)");
-        }
-        return 401;
+        return SERVE_UNAUTHENTICATED;
     }
     r->authed = true;
-    if (!(route->roles & SERVE_ROLE_BIT(r->key.role))) {
-        *ret = serve_error(r, 403, "the role '%s' may not do this", dc_role_name(r->key.role));
-        return 403;
-    }
-    return 0;
+    if (!(route->roles & SERVE_ROLE_BIT(r->key.role))) return SERVE_ROLE_REFUSED;
+    return SERVE_ALLOWED;
 }

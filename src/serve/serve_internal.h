@@ -7,6 +7,8 @@
  *                         check (Content-Length / Transfer-Encoding)
  *     -> serve_auth.c     who is asking (Bearer key or session cookie), role, same-origin check
  *     -> handlers         serve_pages.c (login, logout, review page, OpenAPI, health),
+ *                         (serve_auth.c's verdict is answered by server.c, which may call
+ *                         serve_login_page; handlers read r->secure, never call serve_auth.c)
  *                         serve_upload.c, serve_claims.c, serve_metrics.c (/metrics)
  *          -> serve_sniff.c       what uploaded bytes are (a video type, or opaque bytes)
  *          -> serve_store_conn.c  the calling thread's store connection
@@ -126,6 +128,8 @@ struct serve_request {
     dc_store_key key;
     bool authed;
     bool via_cookie;  /* signed in by the session cookie, not an Authorization header */
+    bool presented;   /* credentials were sent (valid or not) */
+    bool secure;      /* served over TLS or behind a proxy that says so (serve_auth_secure) */
     char session[DC_SESSION_TOKEN_LEN]; /* the cookie's session token, "" = none */
     bool close_after; /* answer with Connection: close (framing errors, cut uploads) */
     double t0;
@@ -208,8 +212,17 @@ const char *serve_guard_framing(struct MHD_Connection *c);
 
 #define SERVE_SESSION_COOKIE "dashclaim_session"
 
-/* Who is asking and may they: 0 to go on, else the status already answered (401, 403, 503). */
-int serve_auth_check(serve_request *r, enum MHD_Result *ret);
+typedef enum {
+    SERVE_ALLOWED = 0,
+    SERVE_UNAUTHENTICATED, /* no credentials, or unknown, revoked, expired (r->presented says) */
+    SERVE_ROLE_REFUSED,    /* the key's role may not call the route */
+    SERVE_CROSS_SITE,      /* a browser write from another site */
+    SERVE_STORE_DOWN,      /* the credentials could not be looked up (*st says why) */
+} serve_verdict;
+
+/* Who is asking and may they (fills r->key, r->authed, r->via_cookie, r->session,
+ * r->presented). Answers nothing: the caller turns the verdict into a response. */
+serve_verdict serve_auth_check(serve_request *r, dc_status *st);
 /* A browser request from another site: an Origin that is not this server's, or a
  * Sec-Fetch-Site other than same-origin/none. */
 bool serve_auth_cross_site(serve_request *r);
@@ -263,14 +276,5 @@ enum MHD_Result serve_metrics_page(serve_request *r);
 
 /* A claim as the API shows it (the assessment is added by the caller when wanted). */
 json_t *serve_claim_json(const dc_store_claim *c);
-
-#ifdef DC_TEST_HOOKS
-void serve_crash_if(const dc_server *s, const char *point);
-#else
-static inline void serve_crash_if(const dc_server *s, const char *point) {
-    (void)s;
-    (void)point;
-}
-#endif
 
 #endif

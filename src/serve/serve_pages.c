@@ -106,7 +106,7 @@ static bool form_value(const char *body, const char *name, char *out, size_t siz
 static void session_cookie(serve_request *r, const char *token, int max_age, char *out,
                            size_t size) {
     snprintf(out, size, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
-             SERVE_SESSION_COOKIE, token, max_age, serve_auth_secure(r) ? "; Secure" : "");
+             SERVE_SESSION_COOKIE, token, max_age, r->secure ? "; Secure" : "");
 }
 
 enum MHD_Result serve_login(serve_request *r) {

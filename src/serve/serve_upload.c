@@ -16,13 +16,27 @@
  * (claim + job + audit row committed) returned. An Idempotency-Key the uploader already used
  * answers the first claim when the video and fields are the same (202, "duplicate": true), and
  * 409 when they differ, and then the new bytes are not kept. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "serve_internal.h"
+
+#ifdef DC_TEST_HOOKS
+/* Test hook: SIGKILL at a named point of an upload (dc_serve_options.crash_point). */
+static void crash_if(const dc_server *s, const char *point) {
+    if (s->o.crash_point && !strcmp(s->o.crash_point, point)) kill(getpid(), SIGKILL);
+}
+#else
+static void crash_if(const dc_server *s, const char *point) {
+    (void)s;
+    (void)point;
+}
+#endif
 
 static const char *const field_names[] = {"policy_id", "claimant", "plate", "location",
                                            "reported_damage"};
@@ -116,7 +130,7 @@ static void take_bytes(serve_request *r, const char *data, size_t n) {
     r->received += (int64_t)n;
     atomic_fetch_add(&s->metrics.upload_bytes, (long long)n);
 #ifdef DC_TEST_HOOKS
-    if (r->received >= 4096) serve_crash_if(s, "upload.body");
+    if (r->received >= 4096) crash_if(s, "upload.body");
 #endif
 }
 
@@ -249,7 +263,7 @@ enum MHD_Result serve_upload_end(serve_request *r) {
                                    "video or other fields; use a new key for a new claim",
                            r->nc.idempotency_key, claim.id);
     }
-    serve_crash_if(s, "upload.committed");
+    crash_if(s, "upload.committed");
     atomic_fetch_add(&s->metrics.uploads_accepted, 1);
     json_t *o = serve_claim_json(&claim);
     json_object_set_new(o, "duplicate", json_boolean(existed));

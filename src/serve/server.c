@@ -51,11 +51,6 @@ static double mono(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-#ifdef DC_TEST_HOOKS
-void serve_crash_if(const dc_server *s, const char *point) {
-    if (s->o.crash_point && !strcmp(s->o.crash_point, point)) kill(getpid(), SIGKILL);
-}
-#endif
 
 /* ---- the handler ---------------------------------------------------------------------------- */
 
@@ -93,8 +88,25 @@ static enum MHD_Result on_headers(serve_request *r, const char *method,
         if (r->match.status == 405) return serve_error(r, 405, "method not allowed here");
         return serve_error(r, 404, "no such resource");
     }
-    enum MHD_Result ret = MHD_YES;
-    if (serve_auth_check(r, &ret)) return ret;
+    r->secure = serve_auth_secure(r);
+    dc_status st = DC_STATUS_OK;
+    switch (serve_auth_check(r, &st)) {
+    case SERVE_ALLOWED: break;
+    case SERVE_STORE_DOWN: return serve_store_error(r, &st);
+    case SERVE_CROSS_SITE:
+        return serve_error(r, 403, "cross-site request refused: this form must be sent from the "
+                                   "service's own pages");
+    case SERVE_ROLE_REFUSED:
+        return serve_error(r, 403, "the role '%s' may not do this", dc_role_name(r->key.role));
+    case SERVE_UNAUTHENTICATED:
+        /* the review page's routes answer with the login form, the API with a JSON 401 */
+        if (r->match.route->handler == serve_ui)
+            return serve_login_page(r, 401, r->presented ? "Your session has ended: sign in "
+                                                           "again." : NULL);
+        return serve_error(r, 401, r->presented ? "unknown, revoked or expired credentials"
+                                                : "an API key is needed (Authorization: Bearer "
+                                                  "KEY)");
+    }
     if (r->match.route->begin) return r->match.route->begin(r);
     return MHD_YES;
 }
