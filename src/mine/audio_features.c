@@ -162,7 +162,8 @@ static bool sustain(float *x, int n, int r) {
 }
 
 dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int tick_to,
-                                float *impact, float *squeal, float *horn, dc_status *st) {
+                                float *impact, float *squeal, float *horn, dc_deadline dl,
+                                dc_status *st) {
     if (!pcm || !pcm->samples || pcm->rate < 4000 || tick_to <= tick_from) return DC_OK;
     audio_setup *s = malloc(sizeof *s);
     if (s) s->fft = mine_rfft_new(FFT_N);
@@ -177,7 +178,12 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
     int first_tick = (int)ceil(pcm->start_sec * hz);
     if (first_tick < 0) first_tick = 0;
     /* ticks before tick_from (the chunk's overlap) only warm up the band history */
+    dc_error_class e = DC_OK;
     for (int i = first_tick; i < tick_to; i++) {
+        if (dc_deadline_passed(dl)) {
+            e = dc_fail(st, DC_ERR_TIMEOUT, "mining: deadline passed while analysing the sound");
+            break;
+        }
         sub_features sub[SUBS_PER_TICK];
         int have = 0;
         for (int j = 0; j < SUBS_PER_TICK; j++) {
@@ -212,7 +218,7 @@ dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int
     }
     mine_rfft_free(s->fft);
     free(s);
-    return DC_OK;
+    return e;
 }
 
 bool mine_audio_sustain(float *squeal, int n) { return sustain(squeal, n, 2); }
@@ -220,7 +226,7 @@ bool mine_audio_sustain(float *squeal, int n) { return sustain(squeal, n, 2); }
 dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float *impact,
                                       float *squeal, float *horn, dc_status *st) {
     for (int i = 0; i < n; i++) impact[i] = squeal[i] = horn[i] = NAN;
-    dc_error_class e = mine_audio_ticks(pcm, hz, 0, n, impact, squeal, horn, st);
+    dc_error_class e = mine_audio_ticks(pcm, hz, 0, n, impact, squeal, horn, (dc_deadline){0}, st);
     if (e == DC_OK && !mine_audio_sustain(squeal, n))
         e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for the squeal track");
     return e;

@@ -20,9 +20,12 @@ float mine_median(const float *x, int n, float *scratch);
 
 /* The audio features of ticks [tick_from, tick_to) from a chunk of sound (ticks before
  * tick_from that the chunk covers only warm up the onset history); leaves other ticks alone.
- * mine_audio_sustain then keeps only sustained squeal, once the whole track is filled. */
+ * mine_audio_sustain then keeps only sustained squeal, once the whole track is filled.
+ * Gives up with a timeout when dl passes (checked every tick: a 120-s chunk is 0.1 s of work,
+ * several times that in the sanitizer build). */
 dc_error_class mine_audio_ticks(const dc_pcm *pcm, double hz, int tick_from, int tick_to,
-                                float *impact, float *squeal, float *horn, dc_status *st);
+                                float *impact, float *squeal, float *horn, dc_deadline dl,
+                                dc_status *st);
 bool mine_audio_sustain(float *squeal, int n); /* false: out of memory */
 
 /* dc_mine_noise_floor_score with the q95 guard against ever-present cues on or off. */

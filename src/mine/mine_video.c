@@ -81,7 +81,7 @@ static dc_error_class mine_audio(dc_media *m, const dc_mine_options *o, dc_deadl
             break;
         }
         int from = (int)ceil(c * r->hz), to = last ? n : (int)ceil((c + AUDIO_CHUNK_SEC) * r->hz);
-        e = mine_audio_ticks(&pcm, r->hz, from, to > n ? n : to, impact, squeal, horn, st);
+        e = mine_audio_ticks(&pcm, r->hz, from, to > n ? n : to, impact, squeal, horn, dl, st);
         any = any || pcm.count > 0;
         dc_pcm_free(&pcm);
     }
