@@ -78,11 +78,11 @@ static void verdict(const char *test) {
     }
 }
 
-#define expect_status(r, want, what)                                                              \
-    do {                                                                                          \
-        if ((r).status != (want))                                                                 \
-            note("%s: status %d, want %d (%.160s)", (what), (r).status, (want),                   \
-                 (r).body ? (r).body : "");                                                       \
+#define expect_status(r, want, what)                                                               \
+    do {                                                                                           \
+        if ((r).status != (want))                                                                  \
+            note("%s: status %d, want %d (%.160s)", (what), (r).status, (want),                    \
+                 (r).body ? (r).body : "");                                                        \
     } while (0)
 
 /* ---- raw HTTP ------------------------------------------------------------------------------- */
@@ -107,8 +107,7 @@ static int tcp_connect(int port) {
 
 /* Sends req whole on a new connection, then reads until the server closes the connection or
  * idle_ms pass without a byte. *closed: the server closed it (not the idle limit). */
-static char *exchange(int port, const void *req, size_t n, int idle_ms, size_t *len,
-                      bool *closed) {
+static char *exchange(int port, const void *req, size_t n, int idle_ms, size_t *len, bool *closed) {
     *len = 0;
     *closed = false;
     size_t cap = 1 << 16;
@@ -200,7 +199,9 @@ static const char *jstr(json_t *o, const char *a, const char *b) {
 
 /* ---- the security headers ------------------------------------------------------------------- */
 
-enum { PLAIN = 0, REPORT = 1 };
+/* REPORT: the claim report (framed by the review page); REPORT_ROUTE: another answer on its URL
+ * (401, 403, 404), which may be framed like it or not. */
+enum { PLAIN = 0, REPORT = 1, REPORT_ROUTE = 2 };
 
 /* Notes every security header missing from r (what names the request). */
 static void check_headers(const http_response *r, const char *what, int kind) {
@@ -221,6 +222,7 @@ static void check_headers(const http_response *r, const char *what, int kind) {
     }
     const char *want_xfo = kind == REPORT ? "SAMEORIGIN" : "DENY";
     const char *xfo = http_header(r, "X-Frame-Options");
+    if (kind == REPORT_ROUTE && xfo && !strcasecmp(xfo, "SAMEORIGIN")) want_xfo = xfo;
     if (!xfo || strcasecmp(xfo, want_xfo))
         note("%s (%d): X-Frame-Options is '%s', want %s", what, r->status, xfo ? xfo : "missing",
              want_xfo);
@@ -364,8 +366,8 @@ static int setup(void **state) {
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", g.scratch);
     if (system(cmd) != 0) return -1;
     snprintf(clip, sizeof clip, "%s/clip.mp4", g.tmp);
-    snprintf(cmd, sizeof cmd, "'%s/synth-video' --duration 3 --size 320x240 -o '%s' >/dev/null 2>&1",
-             bin, clip);
+    snprintf(cmd, sizeof cmd,
+             "'%s/synth-video' --duration 3 --size 320x240 -o '%s' >/dev/null 2>&1", bin, clip);
     if (system(cmd) != 0 || !(g.video = read_file(clip, &g.video_len))) return -1;
     if (g.video_len >= LIMIT) return -1;
     test_store_url("serve_security", g.url, sizeof g.url);
@@ -380,8 +382,8 @@ static int setup(void **state) {
         !(g.secure = start(0, secure_options, &g.secure_port)) ||
         !(g.proxy = start(0, proxy_options, &g.proxy_port)))
         return -1;
-    http_response r = upload_raw("?policy_id=POL-S1", g.video, g.video_len, "video/mp4", NULL,
-                                 g.claim_id);
+    http_response r =
+        upload_raw("?policy_id=POL-S1", g.video, g.video_len, "video/mp4", NULL, g.claim_id);
     http_response_free(&r);
     return g.claim_id[0] ? 0 : -1;
 }
@@ -440,8 +442,9 @@ static void test_stored_script_types(void **state) {
     (void)state;
     char id[DC_STORE_ID_LEN], w[200];
     /* 1. a declared type outside the list is refused, look-alikes included */
-    const char *refused[] = {"video/html", "application/octet-stream-html", "text/html",
-                             "image/svg+xml", "video/mp4x", "text/html; x=video/mp4"};
+    const char *refused[] = {"video/html", "application/octet-stream-html",
+                             "text/html",  "image/svg+xml",
+                             "video/mp4x", "text/html; x=video/mp4"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         http_response r = upload_raw(NULL, html_body, strlen(html_body), refused[i], NULL, id);
         snprintf(w, sizeof w, "raw upload as '%s'", refused[i]);
@@ -449,8 +452,13 @@ static void test_stored_script_types(void **state) {
         http_response_free(&r);
     }
     /* 2. each listed type is taken, parameters allowed (the bytes are junk: they fail later) */
-    const char *taken[] = {"video/mp4; codecs=\"avc1\"", "video/quicktime", "video/x-matroska",
-                           "video/webm", "video/mp2t", "video/x-msvideo", "application/octet-stream"};
+    const char *taken[] = {"video/mp4; codecs=\"avc1\"",
+                           "video/quicktime",
+                           "video/x-matroska",
+                           "video/webm",
+                           "video/mp2t",
+                           "video/x-msvideo",
+                           "application/octet-stream"};
     for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
         char junk[64];
         snprintf(junk, sizeof junk, "not a video, number %zu", i);
@@ -464,7 +472,10 @@ static void test_stored_script_types(void **state) {
                                          'w',  'e',  'b',  'm',  0,    0,    0,    0};
     unsigned char ts[188 * 3] = {0}, avi[64] = {0};
     for (int i = 0; i < 3; i++) ts[i * 188] = 0x47;
-    memcpy(avi, "RIFF\x38\x00\x00\x00" "AVI LIST", 16);
+    memcpy(avi,
+           "RIFF\x38\x00\x00\x00"
+           "AVI LIST",
+           16);
     const struct {
         const char *what, *declared, *want1, *want2;
         const void *bytes;
@@ -472,7 +483,8 @@ static void test_stored_script_types(void **state) {
     } sniff[] = {
         {"an MP4 declared octet-stream", "application/octet-stream", "video/mp4", NULL, g.video,
          g.video_len},
-        {"EBML declared video/mp4", "video/mp4", "video/webm", "video/x-matroska", webm, sizeof webm},
+        {"EBML declared video/mp4", "video/mp4", "video/webm", "video/x-matroska", webm,
+         sizeof webm},
         {"TS packets declared video/webm", "video/webm", "video/mp2t", NULL, ts, sizeof ts},
         {"RIFF AVI declared video/mp4", "video/mp4", "video/x-msvideo", NULL, avi, sizeof avi},
         {"HTML declared video/mp4", "video/mp4", "application/octet-stream", NULL, html_body,
@@ -481,7 +493,8 @@ static void test_stored_script_types(void **state) {
          strlen(svg_body)},
     };
     for (size_t i = 0; i < sizeof sniff / sizeof sniff[0]; i++) {
-        http_response r = upload_raw(NULL, sniff[i].bytes, sniff[i].len, sniff[i].declared, NULL, id);
+        http_response r =
+            upload_raw(NULL, sniff[i].bytes, sniff[i].len, sniff[i].declared, NULL, id);
         snprintf(w, sizeof w, "raw upload of %s", sniff[i].what);
         expect_status(r, 202, w);
         json_t *j = json_of(&r);
@@ -593,8 +606,7 @@ static void test_openapi_routes_roles_headers(void **state) {
             if (!json_is_array(xr)) note("%s %s: no x-roles in the OpenAPI document", M, path_tmpl);
             bool allowed[3] = {false, false, false};
             for (size_t k = 0; json_is_array(xr) && k < json_array_size(xr); k++)
-                for (int role = 0; role < 3; role++)
-                {
+                for (int role = 0; role < 3; role++) {
                     const char *name = json_string_value(json_array_get(xr, k));
                     if (name && !strcmp(name, role_names[role])) allowed[role] = true;
                 }
@@ -605,8 +617,7 @@ static void test_openapi_routes_roles_headers(void **state) {
                 hdr = "Content-Type: text/plain\r\n", body = "x";
             else if (!strcmp(path_tmpl, "/login"))
                 hdr = "Content-Type: application/x-www-form-urlencoded\r\n", body = "key=";
-            else if (strcmp(M, "GET"))
-                hdr = "Content-Type: application/json\r\n", body = "{}";
+            else if (strcmp(M, "GET")) hdr = "Content-Type: application/json\r\n", body = "{}";
             for (int who = -1; who < 3; who++) {
                 char h[512];
                 if (who < 0) snprintf(h, sizeof h, "%s", hdr);
@@ -625,7 +636,9 @@ static void test_openapi_routes_roles_headers(void **state) {
                     if (r.status == 401 || r.status == 403 || r.status >= 500 || r.status == 0)
                         note("%s: %d, want it answered (x-roles allow it)", what, r.status);
                 }
-                int kind = strstr(path_tmpl, "/report") && r.status == 200 ? REPORT : PLAIN;
+                int kind = !strstr(path_tmpl, "/report") ? PLAIN
+                           : r.status == 200             ? REPORT
+                                                         : REPORT_ROUTE;
                 check_headers(&r, what, kind);
                 http_response_free(&r);
             }
@@ -681,8 +694,7 @@ static void test_openapi_routes_roles_headers(void **state) {
         if (extra[i].key)
             snprintf(h, sizeof h, "Authorization: Bearer %s\r\n%s", extra[i].key,
                      extra[i].headers ? extra[i].headers : "");
-        else
-            snprintf(h, sizeof h, "%s", extra[i].headers ? extra[i].headers : "");
+        else snprintf(h, sizeof h, "%s", extra[i].headers ? extra[i].headers : "");
         http_response r = request(g.port, extra[i].method, path, h, extra[i].body,
                                   extra[i].body ? strlen(extra[i].body) : 0);
         expect_status(r, extra[i].status, extra[i].what);
@@ -693,8 +705,10 @@ static void test_openapi_routes_roles_headers(void **state) {
     http_response r = upload_raw(NULL, "x", 1, "text/plain", NULL, NULL);
     check_headers(&r, "415 upload", PLAIN);
     http_response_free(&r);
-    snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: video/mp4\r\n"
-                          "Content-Length: %d\r\n", g.uploader, LIMIT + 1);
+    snprintf(h, sizeof h,
+             "Authorization: Bearer %s\r\nContent-Type: video/mp4\r\n"
+             "Content-Length: %d\r\n",
+             g.uploader, LIMIT + 1);
     r = request(g.port, "POST", "/v1/claims", h, NULL, 0);
     expect_status(r, 413, "a declared length over the limit");
     check_headers(&r, "413 on the headers", PLAIN);
@@ -721,10 +735,11 @@ static void test_request_desync(void **state) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char req[1024];
-        int n = snprintf(req, sizeof req,
-                         "POST /login HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-                         "Content-Type: application/x-www-form-urlencoded\r\n%s%s\r\n%s%s",
-                         g.port, cases[i].framing, i == 0 ? second_cl : "", cases[i].body, smuggled);
+        int n =
+            snprintf(req, sizeof req,
+                     "POST /login HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n%s%s\r\n%s%s",
+                     g.port, cases[i].framing, i == 0 ? second_cl : "", cases[i].body, smuggled);
         size_t len;
         bool closed;
         char *out = exchange(g.port, req, (size_t)n, 2000, &len, &closed);
@@ -749,56 +764,79 @@ static void test_request_desync(void **state) {
 
 static void test_slowloris(void **state) {
     (void)state;
-    enum { HEADER_CONNS = 10, N = HEADER_CONNS + 1 };
+    /* 10 connections trickle header lines, one sends its body at 10 bytes/s, and one sends a
+     * body at twice the minimum rate for longer than the header deadline: that one is served */
+    enum { HEADER_CONNS = 10, SLOW_BODY = 10, GOOD_BODY = 11, N = 12, GOOD_LEN = 60000 };
     int fd[N];
     double opened[N], closed_at[N], next[N];
-    int lines[N];
+    int sent[N];
+    char h[512], good[4096] = "";
+    size_t good_len = 0;
     double t0 = now_s();
-    char h[512];
     for (int i = 0; i < N; i++) {
         fd[i] = tcp_connect(g.slow_port);
         assert_true(fd[i] >= 0);
         opened[i] = now_s();
         closed_at[i] = -1;
-        lines[i] = 0;
+        sent[i] = 0;
         next[i] = opened[i];
     }
-    /* the last one sends its headers at once, then its body at 10 bytes/s */
-    int n = snprintf(h, sizeof h,
-                     "POST /v1/claims HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
-                     "Content-Type: video/mp4\r\nContent-Length: 100000\r\n\r\n",
-                     g.slow_port, g.uploader);
-    assert_true(http_send_all(fd[N - 1], h, (size_t)n));
+    /* the two bodies' headers go at once */
+    for (int i = SLOW_BODY; i <= GOOD_BODY; i++) {
+        int n = snprintf(h, sizeof h,
+                         "POST /v1/claims HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+                         "Authorization: Bearer %s\r\nContent-Type: video/mp4\r\n"
+                         "Content-Length: %d\r\n\r\n",
+                         g.slow_port, g.uploader, i == SLOW_BODY ? 100000 : GOOD_LEN);
+        assert_true(http_send_all(fd[i], h, (size_t)n));
+    }
     double body_from = now_s();
+    static char block[2 * SLOW_BODY_RATE / 10]; /* every 0.1 s: twice the minimum rate */
+    memset(block, 'v', sizeof block);
     int open = N;
     while (open > 0 && now_s() - t0 < 8.0) {
         double t = now_s();
         for (int i = 0; i < N; i++) {
             if (closed_at[i] >= 0 || t < next[i]) continue;
-            bool ok;
+            ssize_t want, k;
             if (i < HEADER_CONNS) {
-                if (lines[i] == 0) n = snprintf(h, sizeof h, "GET /healthz HTTP/1.1\r\n");
-                else n = snprintf(h, sizeof h, "X-Slow-%d: %d\r\n", lines[i], i);
-                ok = send(fd[i], h, (size_t)n, MSG_NOSIGNAL) == n;
+                if (sent[i] == 0) want = snprintf(h, sizeof h, "GET /healthz HTTP/1.1\r\n");
+                else want = snprintf(h, sizeof h, "X-Slow-%d: %d\r\n", sent[i], i);
+                k = send(fd[i], h, (size_t)want, MSG_NOSIGNAL);
                 next[i] += 0.5;
-            } else {
-                ok = send(fd[i], "x", 1, MSG_NOSIGNAL) == 1;
+                sent[i]++;
+            } else if (i == SLOW_BODY) {
+                k = send(fd[i], "x", want = 1, MSG_NOSIGNAL);
                 next[i] += 0.1;
+                sent[i]++;
+            } else {
+                if (sent[i] >= GOOD_LEN) {
+                    next[i] = 1e18; /* all sent: wait for the answer */
+                    continue;
+                }
+                want =
+                    GOOD_LEN - sent[i] < (int)sizeof block ? GOOD_LEN - sent[i] : (int)sizeof block;
+                k = send(fd[i], block, (size_t)want, MSG_NOSIGNAL);
+                next[i] += 0.1;
+                if (k > 0) sent[i] += (int)k;
             }
-            lines[i]++;
-            if (!ok) {
+            if (k != want) {
                 closed_at[i] = t;
                 open--;
             }
         }
         struct pollfd p[N];
-        for (int i = 0; i < N; i++) p[i] = (struct pollfd){.fd = closed_at[i] < 0 ? fd[i] : -1,
-                                                           .events = POLLIN};
+        for (int i = 0; i < N; i++)
+            p[i] = (struct pollfd){.fd = closed_at[i] < 0 ? fd[i] : -1, .events = POLLIN};
         if (poll(p, N, 20) <= 0) continue;
         for (int i = 0; i < N; i++) {
             if (closed_at[i] >= 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             char buf[4096];
             ssize_t k = recv(fd[i], buf, sizeof buf, MSG_DONTWAIT);
+            if (k > 0 && i == GOOD_BODY && good_len + (size_t)k < sizeof good) {
+                memcpy(good + good_len, buf, (size_t)k);
+                good[good_len += (size_t)k] = 0;
+            }
             if (k <= 0 && !(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
                 closed_at[i] = now_s();
                 open--;
@@ -806,28 +844,43 @@ static void test_slowloris(void **state) {
         }
     }
     for (int i = 0; i < N; i++) close(fd[i]);
+    double first = -1, last = -1;
+    for (int i = 0; i < HEADER_CONNS; i++)
+        if (closed_at[i] >= 0) {
+            first =
+                first < 0 || closed_at[i] - opened[i] < first ? closed_at[i] - opened[i] : first;
+            last = closed_at[i] - opened[i] > last ? closed_at[i] - opened[i] : last;
+        }
+    printf("slowloris: header trickles closed after %.2f..%.2f s, the 10-bytes/s body after "
+           "%.2f s of body, the %d-bytes/s body answered after %.2f s (-1: never)\n",
+           first, last, closed_at[SLOW_BODY] >= 0 ? closed_at[SLOW_BODY] - body_from : -1.0,
+           2 * SLOW_BODY_RATE, closed_at[GOOD_BODY] >= 0 ? closed_at[GOOD_BODY] - body_from : -1.0);
     double header_limit = SLOW_HEADER_SEC + 1.5, body_limit = SLOW_HEADER_SEC + 2.0;
     for (int i = 0; i < HEADER_CONNS; i++) {
         if (closed_at[i] < 0)
             note("header trickle %d: still open after %.1f s (%d lines sent); want closed within "
-                 "%.1f s", i, now_s() - opened[i], lines[i], header_limit);
+                 "%.1f s",
+                 i, now_s() - opened[i], sent[i], header_limit);
         else if (closed_at[i] - opened[i] > header_limit)
             note("header trickle %d: closed after %.2f s; want within %.1f s", i,
                  closed_at[i] - opened[i], header_limit);
     }
-    if (closed_at[N - 1] < 0)
+    if (closed_at[SLOW_BODY] < 0)
         note("a body at 10 bytes/s: still open after %.1f s (%d bytes); want closed within %.1f s",
-             now_s() - body_from, lines[N - 1], body_limit);
-    else if (closed_at[N - 1] - body_from > body_limit)
+             now_s() - body_from, sent[SLOW_BODY], body_limit);
+    else if (closed_at[SLOW_BODY] - body_from > body_limit)
         note("a body at 10 bytes/s: closed after %.2f s; want within %.1f s",
-             closed_at[N - 1] - body_from, body_limit);
-    /* a client at a normal pace is served by the same server */
-    http_response r = request(g.slow_port, "GET", "/healthz", NULL, NULL, 0);
-    expect_status(r, 200, "healthz on the slow server");
+             closed_at[SLOW_BODY] - body_from, body_limit);
+    http_response r = parse_first(good, good_len);
+    if (r.status != 202)
+        note("a body at %d bytes/s (the minimum is %d) over %.1f s: answered %d after %d bytes; "
+             "want 202",
+             2 * SLOW_BODY_RATE, SLOW_BODY_RATE, GOOD_LEN / (2.0 * SLOW_BODY_RATE), r.status,
+             sent[GOOD_BODY]);
     http_response_free(&r);
-    r = bearer(g.slow_port, "POST", "/v1/claims", g.uploader, "Content-Type: video/mp4\r\n", g.video,
-               g.video_len);
-    expect_status(r, 202, "an upload at full speed on the slow server");
+    /* a client at a normal pace is served by the same server */
+    r = request(g.slow_port, "GET", "/healthz", NULL, NULL, 0);
+    expect_status(r, 200, "healthz on the slow server");
     http_response_free(&r);
     verdict("test_slowloris");
 }
@@ -907,7 +960,8 @@ static void test_session_cookie(void **state) {
     if (s != 401) note("cookie dashclaim_key=<key>: %d, want 401", s);
     /* X-Forwarded-Proto is not believed without --trust-proxy */
     login(g.port, g.reviewer, "X-Forwarded-Proto: https\r\n", h, sizeof h, sc, sizeof sc);
-    check_set_cookie(sc, g.reviewer, 28800, false, "login with X-Forwarded-Proto, proxy not trusted");
+    check_set_cookie(sc, g.reviewer, 28800, false,
+                     "login with X-Forwarded-Proto, proxy not trusted");
     /* --secure-cookies: Secure, and the https origin is the same origin */
     char so[128];
     snprintf(so, sizeof so, "Origin: https://127.0.0.1:%d\r\n", g.secure_port);
@@ -946,10 +1000,8 @@ static void test_cross_site_writes(void **state) {
     if (login(g.port, g.reviewer, same, rcookie, sizeof rcookie, sc, sizeof sc) != 303 ||
         login(g.port, g.admin, same, acookie, sizeof acookie, sc, sizeof sc) != 303)
         note("login from the same origin is refused");
-    const char *cross[] = {"Origin: http://evil.example\r\n",
-                           "Origin: null\r\n",
-                           "Sec-Fetch-Site: cross-site\r\n",
-                           other_port,
+    const char *cross[] = {"Origin: http://evil.example\r\n", "Origin: null\r\n",
+                           "Sec-Fetch-Site: cross-site\r\n", other_port,
                            "Origin: https://127.0.0.1\r\n"};
     /* a review with the cookie */
     snprintf(path, sizeof path, "/v1/claims/%s/review", g.claim_id);
@@ -958,15 +1010,17 @@ static void test_cross_site_writes(void **state) {
         char h[512];
         snprintf(h, sizeof h, "Content-Type: application/json\r\n%s", cross[i]);
         int s = with_cookie(g.port, "POST", path, rcookie, h, review);
-        if (s != 403) note("a review with the cookie and %.*s: %d, want 403",
-                           (int)strcspn(cross[i], "\r"), cross[i], s);
+        if (s != 403)
+            note("a review with the cookie and %.*s: %d, want 403", (int)strcspn(cross[i], "\r"),
+                 cross[i], s);
     }
     /* an upload with the admin's cookie from a form on another port of the site */
     part p = {"policy_id", "POL-CSRF", 8};
     size_t n;
     char *form = multipart(&p, 1, "video/mp4", "junk", 4, &n);
     char h[1024];
-    snprintf(h, sizeof h, "Cookie: %s\r\nContent-Type: %s\r\n%s", acookie, MULTIPART_CT, other_port);
+    snprintf(h, sizeof h, "Cookie: %s\r\nContent-Type: %s\r\n%s", acookie, MULTIPART_CT,
+             other_port);
     http_response r = request(g.port, "POST", "/v1/claims", h, form, n);
     expect_status(r, 403, "a cookie upload from another port of the site");
     http_response_free(&r);
@@ -992,7 +1046,8 @@ static void test_cross_site_writes(void **state) {
             note("login with %.*s: %d%s, want 403 and no cookie", (int)strcspn(cross[i], "\r"),
                  cross[i], s, c2[0] ? " with a cookie" : "");
         s = with_cookie(g.port, "POST", "/logout", rcookie, cross[i], "");
-        if (s != 403) note("logout with %.*s: %d, want 403", (int)strcspn(cross[i], "\r"), cross[i], s);
+        if (s != 403)
+            note("logout with %.*s: %d, want 403", (int)strcspn(cross[i], "\r"), cross[i], s);
     }
     if (with_cookie(g.port, "GET", "/v1/claims", rcookie, NULL, NULL) != 200)
         note("the reviewer's session did not survive the refused cross-site logouts");
@@ -1022,10 +1077,11 @@ static void test_chunked_413_while_sending(void **state) {
     int fd = tcp_connect(g.port);
     assert_true(fd >= 0);
     char h[512];
-    int n = snprintf(h, sizeof h,
-                     "POST /v1/claims HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
-                     "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
-                     g.port, g.uploader);
+    int n =
+        snprintf(h, sizeof h,
+                 "POST /v1/claims HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
+                 "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+                 g.port, g.uploader);
     assert_true(http_send_all(fd, h, (size_t)n));
     enum { PIECE = 64 * 1024, TOTAL = 8 * 1000 * 1000 };
     char *piece = calloc(1, PIECE);
@@ -1067,10 +1123,9 @@ static void test_chunked_413_while_sending(void **state) {
         note("a chunked body over the %d-byte limit: %s after %zu bytes sent; want 413", LIMIT,
              got_len ? "another answer" : "no answer at all (the connection just ended)", sent);
     else if (sent_at_answer > 3 * LIMIT)
-        note("the 413 came after %zu bytes were sent; want it while the body passes %d", sent_at_answer,
-             LIMIT);
-    else
-        check_headers(&r, "413 for a chunked body", PLAIN);
+        note("the 413 came after %zu bytes were sent; want it while the body passes %d",
+             sent_at_answer, LIMIT);
+    else check_headers(&r, "413 for a chunked body", PLAIN);
     http_response_free(&r);
     verdict("test_chunked_413_while_sending");
 }
@@ -1090,7 +1145,8 @@ static void test_idempotency_key_conflict(void **state) {
     (void)state;
     const char a[] = "the first body for key order-9", b[] = "ANOTHER body under the same key";
     char id1[DC_STORE_ID_LEN], id2[DC_STORE_ID_LEN];
-    http_response r = upload_raw(NULL, a, sizeof a, "video/mp4", "Idempotency-Key: order-9\r\n", id1);
+    http_response r =
+        upload_raw(NULL, a, sizeof a, "video/mp4", "Idempotency-Key: order-9\r\n", id1);
     assert_int_equal(r.status, 202);
     http_response_free(&r);
     int before = test_store_is_pg() ? 0 : stored_videos(g.url);
@@ -1158,8 +1214,7 @@ static void test_store_failure_names_no_path(void **state) {
     if (r.status == 503) check_headers(&r, "503", PLAIN);
     const char *paths[] = {g.url, g.tmp, "/tmp", "videos/"};
     for (size_t i = 0; i < 4; i++)
-        if (r.body && strstr(r.body, paths[i]))
-            note("the 503 names '%s': %s", paths[i], r.body);
+        if (r.body && strstr(r.body, paths[i])) note("the 503 names '%s': %s", paths[i], r.body);
     http_response_free(&r);
     verdict("test_store_failure_names_no_path");
 }
