@@ -82,6 +82,9 @@ echo "sweep_caps=$(grep -c '^av_max_alloc' "$work/sweep.log") caps from 1 KiB to
 corrupt=$here/results/corrupt-campaign.txt
 fuzz=$root/tests/fuzz/results.txt
 row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
+# The hand-written sections after the table (the first "## " heading on) are kept as they are.
+kept=$(mktemp)
+awk 'f || /^## / {f=1; print}' "$root/RELIABILITY.md" >"$kept" 2>/dev/null || true
 {
   cat <<'HEAD'
 # Reliability figures
@@ -120,6 +123,9 @@ HEAD
   else
     row "libFuzzer (make fuzz)" "not run yet" ""
   fi
-} >"$root/RELIABILITY.md"
+  if [[ -s $kept ]]; then echo; cat "$kept"; fi
+} >"$root/RELIABILITY.md.tmp"
+mv "$root/RELIABILITY.md.tmp" "$root/RELIABILITY.md"
+rm -f "$kept"
 echo "RELIABILITY.md written ($work has the logs)"
 exit $status
