@@ -337,11 +337,15 @@ static bool assess(claim_run *run) {
     po.keep_evidence = !p->o.no_evidence;
     /* Several workers share the machine: one decoder thread each is enough. */
     po.decode_workers = 1;
+    /* The store hashed the bytes as they arrived (and checks a fetched copy against it): the
+     * pipeline need not read the whole file again for it. */
+    po.video_sha256 = job->video_sha256;
     dc_pipeline_assess(run->video, job->claim_id, &po, run->r);
     dc_assessment *a = &run->r->assessment;
     /* The pipeline names the file it read in its messages; that is the store's file or a
      * scratch copy, a path on this server the uploader must not see. */
     record_replace_all(a, run->video, run->name);
+    /* The record names the video it assessed also when the pipeline stopped early. */
     snprintf(a->video.sha256, sizeof a->video.sha256, "%s", job->video_sha256);
     /* The path is the store's name for the video, not something the uploader chose. */
     snprintf(a->video.path, sizeof a->video.path, "%s", job->video_sha256);
