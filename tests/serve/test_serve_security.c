@@ -497,6 +497,7 @@ static void test_stored_script_types(void **state) {
             upload_raw(NULL, sniff[i].bytes, sniff[i].len, sniff[i].declared, NULL, id);
         snprintf(w, sizeof w, "raw upload of %s", sniff[i].what);
         expect_status(r, 202, w);
+        if (r.status == 202) check_headers(&r, w, PLAIN);
         json_t *j = json_of(&r);
         const char *got = jstr(j, "video", "content_type");
         if (r.status == 202 && strcmp(got, sniff[i].want1) &&
@@ -1126,6 +1127,8 @@ static void test_chunked_413_while_sending(void **state) {
         note("the 413 came after %zu bytes were sent; want it while the body passes %d",
              sent_at_answer, LIMIT);
     else check_headers(&r, "413 for a chunked body", PLAIN);
+    printf("chunked upload over a %d-byte limit: answered %d when %zu bytes had been sent\n", LIMIT,
+           r.status, sent_at_answer);
     http_response_free(&r);
     verdict("test_chunked_413_while_sending");
 }
