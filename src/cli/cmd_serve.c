@@ -111,15 +111,15 @@ int cli_cmd_serve(int argc, char **argv) {
             break;
         case O_SECURE: o.secure_cookies = true; break;
         case O_PROXY: o.trust_proxy = true; break;
-        case O_HELP: serve_usage(stdout); return 0;
+        case O_HELP: serve_usage(stdout); return CLI_EXIT_OK;
         default: bad = 1;
         }
     }
     if (bad || optind != argc) {
         if (!bad) serve_usage(stderr);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
-    if (cli_service_check(&svc, "serve")) return 2;
+    if (cli_service_check(&svc, "serve")) return CLI_EXIT_USAGE;
     cli_worker_finish(&o.workers);
     o.store_url = svc.url;
     o.store = svc.store;
@@ -137,7 +137,7 @@ int cli_cmd_serve(int argc, char **argv) {
     dc_server *s = dc_server_start(&o, &st);
     if (!s) {
         fprintf(stderr, "dashclaim serve: %s\n", st.message);
-        return st.code == DC_ERR_INPUT ? 2 : 1;
+        return st.code == DC_ERR_INPUT ? CLI_EXIT_USAGE : CLI_EXIT_INPUT;
     }
     const char *colon = strrchr(o.listen, ':');
     printf("dashclaim serve: listening on http://%.*s:%d (%d worker%s, %s engine)\n",
@@ -149,5 +149,5 @@ int cli_cmd_serve(int argc, char **argv) {
     fprintf(stderr, "dashclaim serve: %s: stopping (workers finish or release their claims)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     dc_server_stop(s);
-    return 0;
+    return CLI_EXIT_OK;
 }

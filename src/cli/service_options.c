@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+
 void cli_service_init(cli_service *o) {
     memset(o, 0, sizeof *o);
     dc_store_options_init(&o->store);
@@ -35,10 +37,10 @@ bool cli_service_option(cli_service *o, int opt, const char *arg, int *usage_err
 }
 
 int cli_service_check(const cli_service *o, const char *command) {
-    if (o->url && *o->url) return 0;
+    if (o->url && *o->url) return CLI_EXIT_OK;
     fprintf(stderr, "dashclaim %s: say where the store is: --data DIR (SQLite) or --db "
                     "postgresql://USER@HOST:PORT/DB\n", command);
-    return 2;
+    return CLI_EXIT_USAGE;
 }
 
 dc_store *cli_service_open(const cli_service *o) {

@@ -65,7 +65,7 @@ void cli_worker_help(FILE *out);
 void cli_service_init(cli_service *o);
 /* Handles a shared option: true when opt was one (*usage_error set on a bad value). */
 bool cli_service_option(cli_service *o, int opt, const char *arg, int *usage_error);
-/* 0, or 2 after printing why (no store given). */
+/* CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why (no store given). */
 int cli_service_check(const cli_service *o, const char *command);
 /* Opens the store, printing the reason on failure. */
 dc_store *cli_service_open(const cli_service *o);
