@@ -47,7 +47,9 @@
  * Claiming, heartbeats and releases are not waited for: lost to a power failure, they are a job
  * that runs again). Claiming is BEGIN IMMEDIATE; a database busy in another process is waited on
  * up to busy_timeout_ms. Nothing is ever deleted: a claim, its video, its assessment and its
- * audit rows stay (the audit table refuses UPDATE and DELETE with triggers).
+ * audit rows stay (the audit table refuses UPDATE and DELETE with triggers). The exceptions are
+ * not claims' data: a video no claim names (dc_store_video_discard) and browser sessions, which
+ * go at logout or after they expire.
  *
  * Errors: every function returns a dc_error_class and fills *st (st may be NULL):
  *   DC_ERR_INPUT     a bad argument (unknown claim id where one is required, bad decision, ...)
