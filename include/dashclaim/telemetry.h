@@ -1,0 +1,140 @@
+/* Telemetry: the dashcam's own data, read from the video file and the files beside it: GPS
+ * fixes (position, speed, heading, UTC time) and acceleration in g, on the video's clock.
+ *
+ * Usage:
+ *   dc_telemetry t;
+ *   dc_telemetry_read("clip.mp4", dc_deadline_in(5), &t, &st);   DC_OK unless the video
+ *                                                                cannot be opened or memory ran out
+ *   ... t.source, t.gps[0 .. t.gps_count), t.accel[0 .. t.accel_count), t.degraded, t.reason ...
+ *   dc_telemetry_free(&t);
+ *
+ * One output for every format. dc_telemetry_read asks each format of the table below, in its
+ * order, whether the video (or a file beside it) holds its data; the first that says yes reads
+ * it, and its name becomes t.source. A video without telemetry gives DC_OK, source NULL and
+ * no fixes or samples.
+ *
+ * Formats (src/telemetry/telemetry.c holds the table; one row each):
+ *   gpmf      GoPro GPMF in an MP4/MOV track whose sample entry is 'gpmd' (HERO5 and later,
+ *             Max, and dashcams that copy the format). Reads GPS5 (lat, lon, alt, 2D and 3D
+ *             speed; GPSF fix, GPSU UTC per payload) and GPS9 (HERO11+: per-fix days since 2000,
+ *             seconds since midnight and fix), ACCL with its SCAL and SIUN/UNIT (m/s^2 or g);
+ *             device = DVNM. Times: each gpmd sample (payload, usually 1 s) covers
+ *             [its time, its time + its duration) from the track's stts; the n values of a
+ *             stream in one payload are spread evenly over it. GPS5 UTC is GPSU plus that
+ *             offset; GPS9 UTC is its own. Heading is not recorded (-1). Axes as stored
+ *             (HERO5: Z,X,Y; HERO6+: Y,-X,Z; ORIN is not yet applied). GYRO is not read.
+ *   novatek   Novatek 'freeGPS ' blocks: a 'gps ' box in moov lists (offset, size) of 'free'
+ *             boxes each holding one record, one per second. Layouts (detected per block):
+ *               float     (VIOFO A119S, Transcend and most Novatek cameras): time and date as
+ *                         six u32 at 0x30, 'A'/'V' + N/S + E/W at 0x48, floats lat, lon
+ *                         (DDMM.MMMM), speed (knots), heading at 0x4c.
+ *               a119v3    (VIOFO A119 V3, Kenwood): the same fields from 0x10 / 0x28 / 0x2c,
+ *                         and three int32 of acceleration at 0x3c (1/256 g, unconfirmed).
+ *               double    (Vantrue N4 and others): time at 0x10, 'A' at 0x1c, doubles lat,
+ *                         lon, knots, heading at 0x20 .. 0x48 with N/S at 0x28 and E/W at
+ *                         0x38, date at 0x50, three int32 of acceleration at 0x5c (1/1000 g).
+ *             A block with status 'V' (no fix, e.g. a cold start) is an invalid fix. Times:
+ *             the k-th listed block is at t = k s (the camera writes one per second). The
+ *             camera's clock is written as UTC; some cameras write local time there.
+ *             Not read yet: the scrambled variants (XOR 0xAA text, +16 RMC text, ATC),
+ *             NextBase/INNOVV/Akaso layouts, freeGPS blocks not listed by a 'gps ' box, and
+ *             the same records in MPEG-TS.
+ *   blackvue  BlackVue sidecars beside the video: NAME.gps (NMEA, each line "[ms]$GPRMC..."
+ *             with the camera's epoch milliseconds) and NAME.3gf (10-byte big-endian records:
+ *             u32 ms since the recording started, s16 x, y, z at 128 per g (unconfirmed)).
+ *             NAME is the video's name less its extension, or, as BlackVue names a
+ *             recording's front and rear clips 20190612_143500_NF.mp4 / _NR.mp4 and their
+ *             shared sidecars 20190612_143500_N.gps / .3gf, that name less its last letter.
+ *             Times: a .3gf record is at its ms / 1000; a .gps fix at its [ms] minus the
+ *             first line's [ms] (the log starts with the recording).
+ *   nmea      Plain NMEA 0183 sidecars NAME.nmea or NAME.NMEA: $GPRMC/$GNRMC (time, date,
+ *             status, position, knots, course) and $GPGGA/$GNGGA (time, position, fix
+ *             quality), one fix per distinct time. Times: t = UTC - the first sentence's UTC
+ *             (the log starts with the video).
+ *   For every NMEA sentence the checksum ("*HH") must be present and right; other sentences
+ *   ($GPGSA, $GSENSOR, ...) are skipped.
+ *
+ * Values: position in degrees WGS84, speed in km/h (knots * 1.852, m/s * 3.6), heading in
+ * degrees clockwise from true north in [0, 360), acceleration in g (m/s^2 / 9.80665). A fix's
+ * UTC is epoch milliseconds (utc_ms), DC_TELEMETRY_NO_UTC when the file does not say.
+ *
+ * Untrusted bytes: every length and count is checked against the bytes that hold it; a box or
+ * block that claims more than the file has is cut at the file's end (and noted). What is not
+ * kept, counted in the result and named in t.reason (t.degraded is then true):
+ *   - a fix whose position is NaN or off the globe (|lat| > 90, |lon| > 180), whose speed is
+ *     NaN or over DC_TELEMETRY_MAX_SPEED_KMH, or a sample with a NaN or an axis over
+ *     DC_TELEMETRY_MAX_G;
+ *   - a fix or sample whose time goes backwards (earlier than the one kept before it, in the
+ *     same list): dropped, so that both lists stay in time order;
+ *   - fixes and samples past the caps.
+ * A fix without a position (no lock) is kept with valid = false, lat = lon = 0 and speed and
+ * heading -1: it says the receiver was on and had no fix at that time.
+ *
+ * Memory: at most DC_TELEMETRY_MAX_FIXES fixes and DC_TELEMETRY_MAX_SAMPLES samples (about
+ * 3 + 25 MB at most), a moov box of at most 64 MiB, a gpmd payload or Novatek block of at most
+ * 1 MiB, a sidecar of at most 64 MiB.
+ *
+ * Errors: dc_telemetry_read returns DC_ERR_INPUT only when the video itself cannot be opened,
+ * DC_ERR_RESOURCE when memory runs out (then t holds nothing). Damaged telemetry never fails:
+ * it is reported as t.degraded with t.reason, and what was read before the damage is kept.
+ * A deadline that passes stops the reading the same way (degraded, reason says so).
+ * Thread safety: no shared state; one dc_telemetry per call. */
+#ifndef DASHCLAIM_TELEMETRY_H
+#define DASHCLAIM_TELEMETRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dashclaim/deadline.h"
+#include "dashclaim/status.h"
+
+#define DC_TELEMETRY_MAX_FIXES 65536     /* 1 h at 18 Hz (GoPro), 18 h at 1 Hz */
+#define DC_TELEMETRY_MAX_SAMPLES 1048576 /* 87 min at 200 Hz (GoPro ACCL) */
+#define DC_TELEMETRY_MAX_SPEED_KMH 400.0
+#define DC_TELEMETRY_MAX_G 100.0
+#define DC_TELEMETRY_NO_UTC INT64_MIN
+
+typedef struct {
+    double t_sec;       /* video time, seconds from the video's start */
+    int64_t utc_ms;     /* UTC, milliseconds since 1970-01-01; DC_TELEMETRY_NO_UTC = unknown */
+    double lat, lon;    /* degrees; 0 when !valid */
+    double speed_kmh;   /* -1 = not recorded */
+    double heading_deg; /* [0, 360); -1 = not recorded */
+    bool valid;         /* the receiver had a fix */
+} dc_gps_fix;
+
+typedef struct {
+    double t_sec;  /* video time */
+    float x, y, z; /* g, axes as the device stores them */
+} dc_accel_sample;
+
+typedef struct {
+    const char *source; /* the format's name ("gpmf", "novatek", ...), static; NULL = none */
+    const char *variant; /* the layout within it ("float", "gps5", ...), static; NULL = none */
+    char device[64];     /* the device as the file names it, "" when it does not */
+    dc_gps_fix *gps;     /* owned; gps_count entries in time order */
+    int gps_count;
+    dc_accel_sample *accel; /* owned; accel_count entries in time order */
+    int accel_count;
+    /* what was dropped, by reason */
+    int dropped_bad_value;  /* NaN, off the globe, over the speed or g limit */
+    int dropped_backwards;  /* time earlier than the previous kept entry */
+    int dropped_over_cap;   /* past DC_TELEMETRY_MAX_FIXES / _SAMPLES */
+    bool degraded;          /* damaged or cut; reason says what */
+    char reason[256];
+} dc_telemetry;
+
+/* Reads the telemetry of video_path (and its sidecars). *out is always initialised (free it
+ * with dc_telemetry_free, also after a failure). See the top of this file for the errors. */
+dc_error_class dc_telemetry_read(const char *video_path, dc_deadline dl, dc_telemetry *out,
+                                 dc_status *st);
+
+/* Frees the lists and zeroes *t; safe on a zeroed or already freed value. */
+void dc_telemetry_free(dc_telemetry *t);
+
+/* The formats in detection order, for --help and reports: names[i] for i < count. */
+int dc_telemetry_format_count(void);
+const char *dc_telemetry_format_name(int i);
+
+#endif
