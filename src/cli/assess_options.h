@@ -20,7 +20,6 @@ typedef struct {
     bool mining_context;
     int seed;
     int think_tokens; /* --think-tokens: a reasoning model's budget (-1 = the engine's) */
-    double temperature;
     int decode_workers; /* DASHCLAIM_DECODE_WORKERS (0 = one per core) */
 } cli_assess;
 
