@@ -344,6 +344,11 @@ int cli_cmd_bench(int argc, char **argv) {
     pthread_mutex_init(&b.lock, NULL);
     b.videos = load_previous(output);
     b.todo = malloc((size_t)list.count * sizeof *b.todo);
+    if (!b.todo || !b.videos) {
+        fprintf(stderr, "dashclaim bench: out of memory\n");
+        b.write_failed = 1; /* no video is run; the cleanup below is the normal one */
+        list.count = 0;
+    }
     for (int i = 0; i < list.count; i++)
         if (!already_done(b.videos, list.items[i].path)) b.todo[b.todo_count++] = i;
     if (!quiet && b.todo_count < list.count)
@@ -367,7 +372,7 @@ int cli_cmd_bench(int argc, char **argv) {
     if (rc == CLI_EXIT_OK && o.html_dir) {
         int n = (int)json_array_size(b.videos);
         dc_report_index_entry *entries = calloc((size_t)(n ? n : 1), sizeof *entries);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; entries && i < n; i++) {
             json_t *v = json_array_get(b.videos, (size_t)i);
             dc_assessment a;
             char *text = json_dumps(json_object_get(v, "assessment"), 0);
@@ -383,7 +388,9 @@ int cli_cmd_bench(int argc, char **argv) {
         char index_path[4300];
         snprintf(index_path, sizeof index_path, "%s/index.html", o.html_dir);
         dc_status st = DC_STATUS_OK;
-        if (dc_report_write_index_html(index_path, entries, n, &st) != DC_OK)
+        if (!entries)
+            fprintf(stderr, "dashclaim bench: index page not written: out of memory\n");
+        else if (dc_report_write_index_html(index_path, entries, n, &st) != DC_OK)
             fprintf(stderr, "dashclaim bench: index page not written: %s\n", st.message);
         else if (!quiet)
             fprintf(stderr, "HTML index: %s\n", index_path);
