@@ -110,7 +110,7 @@ typedef struct {
 } dc_accel_sample;
 
 typedef struct {
-    const char *source; /* the format's name ("gpmf", "novatek", ...), static; NULL = none */
+    const char *source;  /* the format's name ("gpmf", "novatek", ...), static; NULL = none */
     const char *variant; /* the layout within it ("float", "gps5", ...), static; NULL = none */
     char device[64];     /* the device as the file names it, "" when it does not */
     dc_gps_fix *gps;     /* owned; gps_count entries in time order */
@@ -118,10 +118,10 @@ typedef struct {
     dc_accel_sample *accel; /* owned; accel_count entries in time order */
     int accel_count;
     /* what was dropped, by reason */
-    int dropped_bad_value;  /* NaN, off the globe, over the speed or g limit */
-    int dropped_backwards;  /* time earlier than the previous kept entry */
-    int dropped_over_cap;   /* past DC_TELEMETRY_MAX_FIXES / _SAMPLES */
-    bool degraded;          /* damaged or cut; reason says what */
+    int dropped_bad_value; /* NaN, off the globe, over the speed or g limit */
+    int dropped_backwards; /* time earlier than the previous kept entry */
+    int dropped_over_cap;  /* past DC_TELEMETRY_MAX_FIXES / _SAMPLES */
+    bool degraded;         /* damaged or cut; reason says what */
     char reason[256];
 } dc_telemetry;
 

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"worker", cli_cmd_worker, "assess queued claims from a store (no HTTP)"},
     {"keys", cli_cmd_keys, "add, list or revoke the service's API keys"},
     {"audit", cli_cmd_audit, "verify, checkpoint (sign) or list the service's audit trail"},
+    {"telemetry", cli_cmd_telemetry, "print the GPS and G-sensor data a dashcam wrote"},
 };
 
 static void usage(FILE *out) {

@@ -26,10 +26,10 @@
 typedef struct {
     double scal[MAX_ELEMENTS];
     int n_scal;
-    bool units_g;      /* SIUN/UNIT says g rather than m/s^2 */
+    bool units_g;                /* SIUN/UNIT says g rather than m/s^2 */
     char type[MAX_ELEMENTS + 1]; /* TYPE of a '?' structure */
-    int fix;           /* GPSF; -1 when absent */
-    int64_t gpsu_ms;   /* GPSU; DC_TELEMETRY_NO_UTC when absent */
+    int fix;                     /* GPSF; -1 when absent */
+    int64_t gpsu_ms;             /* GPSU; DC_TELEMETRY_NO_UTC when absent */
 } strm_state;
 
 typedef struct {
@@ -40,10 +40,20 @@ typedef struct {
 
 static int type_size(char c) {
     switch (c) {
-    case 'b': case 'B': case 'c': return 1;
-    case 's': case 'S': return 2;
-    case 'l': case 'L': case 'f': case 'q': case 'F': return 4;
-    case 'd': case 'j': case 'J': case 'Q': return 8;
+    case 'b':
+    case 'B':
+    case 'c': return 1;
+    case 's':
+    case 'S': return 2;
+    case 'l':
+    case 'L':
+    case 'f':
+    case 'q':
+    case 'F': return 4;
+    case 'd':
+    case 'j':
+    case 'J':
+    case 'Q': return 8;
     default: return 0;
     }
 }
@@ -102,7 +112,10 @@ static double scaled(const strm_state *st, const char *types, const uint8_t *p, 
     int at = 0;
     for (int i = 0; i < e; i++) at += type_size(types[i]);
     double v = read_num(types[e], p + at);
-    double k = st->n_scal == 0 ? 1 : st->n_scal == 1 ? st->scal[0] : e < st->n_scal ? st->scal[e] : 1;
+    double k = st->n_scal == 0   ? 1
+               : st->n_scal == 1 ? st->scal[0]
+               : e < st->n_scal  ? st->scal[e]
+                                 : 1;
     return k != 0 ? v / k : NAN;
 }
 
@@ -129,7 +142,8 @@ static void read_gps(payload_ctx *pc, strm_state *st, char type, int ssize, int 
     char types[MAX_ELEMENTS];
     int n_el = elements(type, ssize, st, types);
     if (n_el < (gps9 ? 9 : 5)) {
-        damage(pc, gps9 ? "GPS9 with a structure that is not lllllllSS" : "GPS5 that is not 5 values");
+        damage(pc,
+               gps9 ? "GPS9 with a structure that is not lllllllSS" : "GPS5 that is not 5 values");
         return;
     }
     tm_set_variant(pc->s, gps9 ? "gps9" : "gps5");
@@ -209,7 +223,8 @@ static void item(payload_ctx *pc, uint32_t key, char type, int ssize, int repeat
     case TM_FOURCC('S', 'C', 'A', 'L'):
         st->n_scal = 0;
         if (!size || ssize % size) return;
-        for (size_t at = 0; at + (size_t)size <= data.n && st->n_scal < MAX_ELEMENTS; at += (size_t)size)
+        for (size_t at = 0; at + (size_t)size <= data.n && st->n_scal < MAX_ELEMENTS;
+             at += (size_t)size)
             st->scal[st->n_scal++] = read_num(type, data.p + at);
         return;
     case TM_FOURCC('S', 'I', 'U', 'N'):
@@ -228,18 +243,12 @@ static void item(payload_ctx *pc, uint32_t key, char type, int ssize, int repeat
     case TM_FOURCC('G', 'P', 'S', 'F'):
         if (size && data.n >= (size_t)size) st->fix = (int)read_num(type, data.p);
         return;
-    case TM_FOURCC('G', 'P', 'S', 'U'):
-        st->gpsu_ms = parse_gpsu(data.p, data.n);
-        return;
+    case TM_FOURCC('G', 'P', 'S', 'U'): st->gpsu_ms = parse_gpsu(data.p, data.n); return;
     case TM_FOURCC('G', 'P', 'S', '5'):
         read_gps(pc, st, type, ssize, repeat, data.p, false);
         return;
-    case TM_FOURCC('G', 'P', 'S', '9'):
-        read_gps(pc, st, type, ssize, repeat, data.p, true);
-        return;
-    case TM_FOURCC('A', 'C', 'C', 'L'):
-        read_accl(pc, st, type, ssize, repeat, data.p);
-        return;
+    case TM_FOURCC('G', 'P', 'S', '9'): read_gps(pc, st, type, ssize, repeat, data.p, true); return;
+    case TM_FOURCC('A', 'C', 'C', 'L'): read_accl(pc, st, type, ssize, repeat, data.p); return;
     default: return;
     }
 }
@@ -272,7 +281,8 @@ void tm_gpmf_payload(tm_sink *s, tm_bytes payload, double t_sec, double dur_sec)
 static const tm_track *gpmd_track(const tm_ctx *ctx) {
     if (!ctx->mp4) return NULL;
     for (int i = 0; i < ctx->mp4->track_count; i++)
-        if (ctx->mp4->tracks[i].format == TM_FOURCC('g', 'p', 'm', 'd')) return &ctx->mp4->tracks[i];
+        if (ctx->mp4->tracks[i].format == TM_FOURCC('g', 'p', 'm', 'd'))
+            return &ctx->mp4->tracks[i];
     return NULL;
 }
 
@@ -287,8 +297,10 @@ void tm_gpmf_read(tm_ctx *ctx) {
         if (samples[i].size > TM_MAX_BLOCK || samples[i].offset >= ctx->file.size ||
             samples[i].size > ctx->file.size - samples[i].offset) {
             if (!cut_noted)
-                tm_damage(s, "%s: gpmd sample %d claims %u bytes at %llu, past the file's end or "
-                          "the %d MiB limit", ctx->video_path, i, samples[i].size,
+                tm_damage(s,
+                          "%s: gpmd sample %d claims %u bytes at %llu, past the file's end or "
+                          "the %d MiB limit",
+                          ctx->video_path, i, samples[i].size,
                           (unsigned long long)samples[i].offset, TM_MAX_BLOCK >> 20);
             cut_noted = true;
             continue;

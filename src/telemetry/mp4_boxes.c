@@ -91,9 +91,10 @@ static bool find_moov(const tm_file *f, uint64_t *off, uint64_t *len, bool *is_m
         }
         if (i == 0) {
             /* an ISO-BMFF file starts with one of these; anything else is another container */
-            *is_mp4 = type == TM_FOURCC('f', 't', 'y', 'p') || type == TM_FOURCC('m', 'o', 'o', 'v') ||
-                      type == TM_FOURCC('w', 'i', 'd', 'e') || type == TM_FOURCC('f', 'r', 'e', 'e') ||
-                      type == TM_FOURCC('m', 'd', 'a', 't') || type == TM_FOURCC('s', 'k', 'i', 'p');
+            *is_mp4 =
+                type == TM_FOURCC('f', 't', 'y', 'p') || type == TM_FOURCC('m', 'o', 'o', 'v') ||
+                type == TM_FOURCC('w', 'i', 'd', 'e') || type == TM_FOURCC('f', 'r', 'e', 'e') ||
+                type == TM_FOURCC('m', 'd', 'a', 't') || type == TM_FOURCC('s', 'k', 'i', 'p');
             if (!*is_mp4) return false;
         }
         if (size < header) return false;
@@ -162,8 +163,7 @@ tm_mp4 *tm_mp4_open(const tm_file *f, tm_sink *s, bool *oom) {
     while (tm_box_next(&rest, &box, &cut)) {
         if (box.type == TM_FOURCC('t', 'r', 'a', 'k') && m->track_count < TM_MAX_TRACKS)
             read_track(box.body, &m->tracks[m->track_count++]);
-        else if (box.type == TM_FOURCC('g', 'p', 's', ' ') && !m->gps.n)
-            m->gps = box.body;
+        else if (box.type == TM_FOURCC('g', 'p', 's', ' ') && !m->gps.n) m->gps = box.body;
     }
     if (cut) tm_damage(s, "%s: a box in moov claims more bytes than moov has", f->path);
     return m;
@@ -231,8 +231,8 @@ tm_sample *tm_track_samples(const tm_track *t, const tm_file *f, tm_sink *s, int
         }
     }
     if (si < n_samples || bad_time)
-        tm_damage(s, "%s: the telemetry track's tables disagree (%u of %u samples placed)",
-                  f->path, si, n_samples);
+        tm_damage(s, "%s: the telemetry track's tables disagree (%u of %u samples placed)", f->path,
+                  si, n_samples);
     *count = (int)si;
     return out;
 }

@@ -21,8 +21,8 @@
 #define MAX_FIELDS 24
 
 typedef struct {
-    bool open;         /* a fix is being gathered */
-    double tod;        /* its time of day, seconds */
+    bool open;  /* a fix is being gathered */
+    double tod; /* its time of day, seconds */
     double t_sec;
     bool has_rmc, has_gga;
     int year, month, day;
@@ -33,10 +33,10 @@ typedef struct {
 typedef struct {
     tm_sink *s;
     bool have_first;
-    bool by_ms;          /* the first line had a [ms] prefix */
+    bool by_ms; /* the first line had a [ms] prefix */
     int64_t first_ms, last_ms;
     double first_tod, last_tod;
-    int wraps;           /* midnights passed */
+    int wraps;                  /* midnights passed */
     int date_y, date_m, date_d; /* the last RMC's date, 0 when none */
     double date_tod;
     pending fix;
@@ -87,8 +87,12 @@ static void flush(nmea_state *st) {
     pending *p = &st->fix;
     if (!p->open) return;
     p->open = false;
-    dc_gps_fix f = {.t_sec = p->t_sec, .utc_ms = DC_TELEMETRY_NO_UTC, .valid = p->valid,
-                    .lat = p->lat, .lon = p->lon, .speed_kmh = p->speed_kmh,
+    dc_gps_fix f = {.t_sec = p->t_sec,
+                    .utc_ms = DC_TELEMETRY_NO_UTC,
+                    .valid = p->valid,
+                    .lat = p->lat,
+                    .lon = p->lon,
+                    .speed_kmh = p->speed_kmh,
                     .heading_deg = p->heading};
     int h = (int)(p->tod / 3600), m = (int)(fmod(p->tod, 3600) / 60);
     double sec = fmod(p->tod, 60);

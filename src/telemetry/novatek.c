@@ -149,9 +149,10 @@ void tm_novatek_read(tm_ctx *ctx) {
         if (size == 0 && off == 0) continue; /* an unused slot */
         if (size > TM_MAX_BLOCK || off >= ctx->file.size || size > ctx->file.size - off) {
             if (!noted)
-                tm_damage(s, "%s: Novatek block %u claims %u bytes at %llu, past the file's end "
-                          "or the %d MiB limit", ctx->video_path, i, size,
-                          (unsigned long long)off, TM_MAX_BLOCK >> 20);
+                tm_damage(s,
+                          "%s: Novatek block %u claims %u bytes at %llu, past the file's end "
+                          "or the %d MiB limit",
+                          ctx->video_path, i, size, (unsigned long long)off, TM_MAX_BLOCK >> 20);
             noted = true;
             continue;
         }

@@ -84,8 +84,8 @@ bool tm_add_fix(tm_sink *s, dc_gps_fix f) {
         return true;
     }
     if (f.valid) {
-        bool bad = !isfinite(f.lat) || !isfinite(f.lon) || fabs(f.lat) > 90 ||
-                   fabs(f.lon) > 180 || isnan(f.speed_kmh) || isnan(f.heading_deg) ||
+        bool bad = !isfinite(f.lat) || !isfinite(f.lon) || fabs(f.lat) > 90 || fabs(f.lon) > 180 ||
+                   isnan(f.speed_kmh) || isnan(f.heading_deg) ||
                    f.speed_kmh > DC_TELEMETRY_MAX_SPEED_KMH;
         if (bad) {
             t->dropped_bad_value++;

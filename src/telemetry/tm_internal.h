@@ -10,7 +10,7 @@
 
 #include "dashclaim/telemetry.h"
 
-#define TM_FOURCC(a, b, c, d) \
+#define TM_FOURCC(a, b, c, d)                                                                      \
     ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
 enum {
@@ -68,9 +68,9 @@ bool tm_box_next(tm_bytes *rest, tm_box *box, bool *cut);
 bool tm_box_find(tm_bytes in, uint32_t type, tm_box *box);
 
 typedef struct {
-    uint32_t handler;   /* hdlr handler_type ('vide', 'soun', 'meta', 'text', ...) */
-    uint32_t format;    /* first stsd entry's type ('avc1', 'gpmd', ...) */
-    uint32_t timescale; /* mdhd */
+    uint32_t handler;                /* hdlr handler_type ('vide', 'soun', 'meta', 'text', ...) */
+    uint32_t format;                 /* first stsd entry's type ('avc1', 'gpmd', ...) */
+    uint32_t timescale;              /* mdhd */
     tm_bytes stts, stsc, stsz, stco; /* bodies as found (stco or co64) */
     bool co64;
 } tm_track;
@@ -96,8 +96,8 @@ typedef struct {
     dc_telemetry *out;
     dc_deadline dl;
     int gps_alloc, accel_alloc;
-    bool oom;       /* memory ran out: the read fails with DC_ERR_RESOURCE */
-    bool stopped;   /* the deadline passed or memory ran out: readers stop */
+    bool oom;     /* memory ran out: the read fails with DC_ERR_RESOURCE */
+    bool stopped; /* the deadline passed or memory ran out: readers stop */
 } tm_sink;
 
 /* Adds a fix after the checks of telemetry.h (dropped ones are counted). false when the
@@ -117,17 +117,17 @@ int64_t tm_utc_ms(int year, int month, int day, int hour, int minute, double sec
 
 typedef struct {
     const char *video_path;
-    tm_file file;    /* the video (fd -1 when it is not a regular file) */
-    tm_mp4 *mp4;     /* its moov, NULL when the file has none */
+    tm_file file; /* the video (fd -1 when it is not a regular file) */
+    tm_mp4 *mp4;  /* its moov, NULL when the file has none */
     tm_sink sink;
     char side[4096]; /* scratch for sidecar paths */
 } tm_ctx;
 
 typedef struct {
     const char *name;
-    const char *what;             /* one line for --help */
-    bool (*detect)(tm_ctx *ctx);  /* cheap: the file (or a sidecar) holds this format */
-    void (*read)(tm_ctx *ctx);    /* reads into ctx->sink; damage is noted there */
+    const char *what;            /* one line for --help */
+    bool (*detect)(tm_ctx *ctx); /* cheap: the file (or a sidecar) holds this format */
+    void (*read)(tm_ctx *ctx);   /* reads into ctx->sink; damage is noted there */
 } tm_format;
 
 /* Readers (one file each). */
