@@ -85,6 +85,10 @@ enum MHD_Result serve_metrics_page(serve_request *r) {
             "dashclaim_jobs_total{outcome=\"released\"} %" PRId64 "\n"
             "dashclaim_jobs_total{outcome=\"refused\"} %" PRId64 "\n",
         ws.completed, ws.failed_final, ws.retried, ws.released, ws.refused);
+    dc_str_appendf(&t, "# HELP dashclaim_job_store_errors_total Job endings (complete, fail, release) the "
+            "store refused after its retries; the job waits for its lease.\n"
+            "# TYPE dashclaim_job_store_errors_total counter\n"
+            "dashclaim_job_store_errors_total %" PRId64 "\n", ws.store_errors);
     dc_str_appendf(&t, "# HELP dashclaim_claim_duration_seconds Claim processing time (claimed to written).\n"
             "# TYPE dashclaim_claim_duration_seconds histogram\n");
     int64_t wc = 0;
