@@ -31,6 +31,9 @@ dc_error_class audit_checkpoints_read(const char *path, bool must_exist, const d
 dc_error_class audit_check(dc_store *s, const audit_checkpoint *cps, int n, dc_audit_report *rep,
                            dc_status *st);
 
+/* Claims compared per snapshot (default 2048; tests lower it to cross batch boundaries). */
+extern int audit_batch;
+
 /* Records the first finding in rep (a later call keeps the earlier finding, except that a state
  * mismatch with a smaller audit row replaces one with a larger or none). */
 void audit_report(dc_audit_report *rep, dc_audit_finding f, int64_t seq, int line,

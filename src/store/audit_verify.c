@@ -1,12 +1,12 @@
 /* Audit verification: the chain walked row by row against signed checkpoints, then the tables
  * compared with what the audit rows say (what is checked and why: include/dashclaim/store.h).
  *
- * The tables are compared claim by claim in batches of claim ids (id > after, at most BATCH): the
- * claims of a batch, their audit rows, reviews and stored assessments are read in one snapshot
- * (store_ops.read_snapshot), so a review being recorded meanwhile is seen whole or not at all,
- * and memory stays that of one batch whatever the store's size. Every query of a batch is bounded
- * by the same id range, so a row naming a claim that the claims table lacks falls in some batch
- * and is reported. */
+ * The tables are compared claim by claim in batches of claim ids (id > after, at most
+ * audit_batch): the claims of a batch, their audit rows, reviews and stored assessments are read
+ * in one snapshot (store_ops.read_snapshot), so a review being recorded meanwhile is seen whole or
+ * not at all, and memory stays that of one batch whatever the store's size (a few MB). Every
+ * query of a batch is bounded by the same id range, so a row naming a claim that the claims
+ * table lacks falls in some batch and is reported. */
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -155,7 +155,10 @@ dc_error_class dc_store_audit_verify(dc_store *s, int64_t *rows, int64_t *bad_se
 
 /* ---- the tables -------------------------------------------------------------------------- */
 
-enum { BATCH = 256 };
+/* Claims per batch. The reviews table has no index on claim_id, so each batch's read of it is a
+ * scan of the whole table: the batch is large to keep those few (an index on reviews(claim_id)
+ * would make it a range read). Tests lower it to cross batch boundaries with a few claims. */
+int audit_batch = 2048;
 
 /* A review as the review table holds it or as its audit row recorded it; -1 = not given. */
 typedef struct {
@@ -220,7 +223,7 @@ static const char *name_or(const char *s, const char *none) { return s && *s ? s
 
 static dc_error_class on_claim(void *ctx, const store_row *r, dc_status *st) {
     batch *b = ctx;
-    if (b->n == BATCH) return DC_OK; /* cannot happen: the query says LIMIT BATCH */
+    if (b->n == audit_batch) return DC_OK; /* cannot happen: the query says LIMIT audit_batch */
     slot *c = &b->slots[b->n++];
     memset(c, 0, sizeof *c);
     r->text(r, 0, c->id, sizeof c->id);
@@ -232,7 +235,7 @@ static dc_error_class on_claim(void *ctx, const store_row *r, dc_status *st) {
     r->text(r, 6, c->uploader, sizeof c->uploader);
     c->want_state = c->want_severity = c->want_priority = -1;
     /* A full batch bounds the next queries at its last id; a short one is the last batch. */
-    if (b->n == BATCH) store_copy(b->upper, sizeof b->upper, c->id);
+    if (b->n == audit_batch) store_copy(b->upper, sizeof b->upper, c->id);
     (void)st;
     return DC_OK;
 }
@@ -469,9 +472,9 @@ static void check_claim(const slot *c, dc_audit_report *rep) {
 }
 
 #define RANGE " > $1 AND ($2 = '' OR "
-static const char claims_sql[] =
-    "SELECT id, state, severity, priority, last_decision, video_sha256, uploader FROM claims"
-    " WHERE id > $1 ORDER BY id LIMIT 256";
+#define CLAIMS_SQL                                                                              \
+    "SELECT id, state, severity, priority, last_decision, video_sha256, uploader FROM claims"   \
+    " WHERE id > $1 ORDER BY id LIMIT %d"
 static const char audit_sql[] = "SELECT " STORE_AUDIT_COLUMNS " FROM audit WHERE claim_id" RANGE
                                 "claim_id <= $2) ORDER BY claim_id, seq";
 static const char reviews_sql[] =
@@ -481,14 +484,16 @@ static const char reviews_sql[] =
 static const char assessments_sql[] =
     "SELECT claim_id, json FROM assessments WHERE claim_id" RANGE "claim_id <= $2)"
     " ORDER BY claim_id";
-_Static_assert(BATCH == 256, "claims_sql says LIMIT 256");
 
 static dc_error_class compare_tables(dc_store *s, dc_audit_report *rep, dc_status *st) {
     batch b;
     memset(&b, 0, sizeof b);
     b.rep = rep;
-    b.slots = malloc(BATCH * sizeof *b.slots);
+    if (audit_batch < 1) audit_batch = 1;
+    b.slots = malloc((size_t)audit_batch * sizeof *b.slots);
     if (!b.slots) return dc_fail(st, DC_ERR_RESOURCE, "audit: out of memory");
+    char claims_sql[256];
+    snprintf(claims_sql, sizeof claims_sql, CLAIMS_SQL, audit_batch);
     dc_error_class rc = DC_OK;
     for (;;) {
         b.n = 0;
@@ -506,7 +511,7 @@ static dc_error_class compare_tables(dc_store *s, dc_audit_report *rep, dc_statu
             free(b.slots[i].reviews);
         }
         rep->claims += b.n;
-        if (rc != DC_OK || b.n < BATCH) break;
+        if (rc != DC_OK || b.n < audit_batch) break;
         store_copy(b.after, sizeof b.after, b.upper);
     }
     free(b.slots);

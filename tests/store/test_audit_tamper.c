@@ -25,6 +25,7 @@
 
 #include "dashclaim/store.h"
 #include "store/store_test_util.h"
+#include "audit_internal.h" /* audit_batch */
 #include "store_internal.h" /* store_audit_seal: a tamperer re-hashes with the published format */
 
 #define EXIT_TAMPERED 4
@@ -537,6 +538,33 @@ static void test_fields_from_one_table(void **state) {
     json_decref(first);
 }
 
+/* The tables compared one claim per snapshot (in the library, where the batch size can be set):
+ * every claim is a batch boundary, and disagreements in different batches are all counted. */
+static void test_batch_boundaries(void **state) {
+    fixture *f = *state;
+    audit_batch = 1;
+    dc_status st = DC_STATUS_OK;
+    dc_audit_key *key = dc_audit_key_load(f->key, false, NULL, &st);
+    assert_non_null(key);
+    dc_audit_report rep;
+    assert_int_equal(dc_store_audit_check(f->s, f->checkpoints, key, &rep, &st), DC_OK);
+    assert_int_equal(rep.finding, DC_AUDIT_INTACT);
+    assert_int_equal(rep.claims, 3);
+    assert_int_equal(rep.checkpoints, 1);
+    sql(f, NULL, "UPDATE claims SET last_decision = 'REJECT' WHERE id = '%s'", f->claim[1]);
+    sql(f, NULL, "UPDATE claims SET state = 3 WHERE id = '%s'", f->claim[2]);
+    sql(f, NULL, "UPDATE reviews SET reasoning = 'x' WHERE claim_id = '%s'", f->claim[0]);
+    assert_int_equal(dc_store_audit_check(f->s, f->checkpoints, key, &rep, &st), DC_OK);
+    assert_int_equal(rep.finding, DC_AUDIT_STATE_MISMATCH);
+    assert_int_equal(rep.mismatches, 3);
+    assert_int_equal(rep.claims, 3);
+    /* the one at the earliest audit row is the one reported: claim 2's claim.created (row 3) */
+    assert_int_equal(rep.bad_seq, 3);
+    assert_string_equal(rep.claim_id, f->claim[2]);
+    dc_audit_key_free(key);
+    audit_batch = 2048;
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -550,6 +578,7 @@ int main(void) {
         T(test_edit_assessment),         T(test_forged_checkpoint_line),
         T(test_checkpoint_of_another_key), T(test_key_file_loose_mode),
         T(test_tampered_store_is_not_signed), T(test_fields_from_one_table),
+        T(test_batch_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
