@@ -943,9 +943,13 @@ static void test_session_cookie(void **state) {
     (void)state;
     char cookie[256], sc[512], proxy_cookie[256], h[512];
     /* the proxy server's session lives PROXY_TTL s; started first so that it has expired at the end */
-    login(g.proxy_port, g.reviewer, "X-Forwarded-Proto: https\r\n", proxy_cookie,
-          sizeof proxy_cookie, sc, sizeof sc);
+    /* behind the proxy the page's origin is https://HOST */
+    char po[160];
+    snprintf(po, sizeof po, "X-Forwarded-Proto: https\r\nOrigin: https://127.0.0.1:%d\r\n",
+             g.proxy_port);
+    int ps = login(g.proxy_port, g.reviewer, po, proxy_cookie, sizeof proxy_cookie, sc, sizeof sc);
     double proxy_login = now_s();
+    if (ps != 303) note("login behind a proxy that says https, from the https origin: %d", ps);
     check_set_cookie(sc, g.reviewer, PROXY_TTL, true, "login behind a proxy that says https");
     if (with_cookie(g.proxy_port, "GET", "/v1/claims", proxy_cookie, NULL, NULL) != 200)
         note("the proxy server's fresh session is not accepted");
