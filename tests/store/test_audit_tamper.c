@@ -565,6 +565,37 @@ static void test_batch_boundaries(void **state) {
     audit_batch = 2048;
 }
 
+/* Rows written before assessment_sha256 existed: the stored record's fields are compared with
+ * the row's instead (such a store is made here by rewriting the rows without the field). */
+static void test_rows_without_record_hash(void **state) {
+    fixture *f = *state;
+    drop_triggers(f);
+    dc_audit_row rows[32];
+    int64_t old[32];
+    int n = read_rows(f, rows, 32);
+    for (int i = 0; i < n; i++) {
+        old[i] = rows[i].seq;
+        if (strcmp(rows[i].action, "assessment") != 0) continue;
+        json_t *after = json_loads(rows[i].after, 0, NULL);
+        assert_int_equal(json_object_del(after, "assessment_sha256"), 0);
+        char *text = json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS);
+        snprintf(rows[i].after, sizeof rows[i].after, "%s", text);
+        free(text);
+        json_decref(after);
+    }
+    reseal(rows, 0, n);
+    write_rows(f, rows, 0, n, old);
+    dc_audit_report rep;
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_store_audit_check(f->s, NULL, NULL, &rep, &st), DC_OK);
+    assert_int_equal(rep.finding, DC_AUDIT_INTACT); /* the fields agree */
+    sql(f, NULL, "UPDATE assessments SET json = replace(json, '\"HIGH\"', '\"LOW\"') WHERE claim_id = '%s'",
+        f->claim[0]);
+    assert_int_equal(dc_store_audit_check(f->s, NULL, NULL, &rep, &st), DC_OK);
+    assert_int_equal(rep.finding, DC_AUDIT_STATE_MISMATCH);
+    assert_non_null(strstr(rep.message, "the stored assessment's severity"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -579,6 +610,7 @@ int main(void) {
         T(test_checkpoint_of_another_key), T(test_key_file_loose_mode),
         T(test_tampered_store_is_not_signed), T(test_fields_from_one_table),
         T(test_batch_boundaries),
+        T(test_rows_without_record_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
