@@ -1,30 +1,13 @@
 /* The fixed prompt's KV cells, computed once per placement and shared by every claim.
  *
- * The system message, the guidance, the answer's field list and the frames header are the
- * same text for every claim: about 1 300 of a claim's tokens with the Qwen tokenizer, most of
- * its prefill. They are decoded once into sequence VLM_SEQ_PREFIX. A claim empties its own
- * sequence VLM_SEQ_CLAIM and adds it to the prefix's cells (llama_memory_seq_cp on a unified
- * KV cache tags the cells with both sequences; no data moves), then decodes only what follows
- * from the first position after the prefix. The claim's tokens are removed at the end of the
- * claim (llama_memory_seq_rm of its sequence), which leaves the prefix's cells to the next.
- *
- * Why the answer stays the same, to the bit: the claim's sequence sees the same cells at the
- * same positions with the same values as if it had computed them itself, and its own tokens
- * go to the cells right after them, in the same batches. "The same batches" matters: ggml's
- * CPU kernels pick their method by the rows of a batch (flash attention is tiled from 64
- * query rows on and a vector loop below; the repacked Q4_K kernels take rows 4 at a time and
- * the rest one by one), and two methods round differently. So a claim computed in full
- * (no_prefix_cache) decodes the fixed prompt's tokens as one batch and the rest of its first
- * text chunk as the next, exactly the batches of a claim on the cache. (Decoding the whole
- * chunk as one batch instead gives the same text on the tiny model, with severity
- * probabilities about 1e-6 apart: float rounding, not a different answer.)
- *
- * When the prefix is computed: on the first claim of a placement (so the first claim of an
- * engine pays for it, inside its deadline), and again only on a new placement: the CPU
- * fallback's context computes it once for the claim that fell back, the reloaded GPU
- * placement once for the next claim. A failed decode of the claim's sequence only removes
- * cells of that sequence (llama.h), so a retry reuses the prefix; a failure while computing
- * the prefix itself drops it, and the next attempt computes it again. */
+ * The system message, guidance, field list and frames header (about 1 300 tokens, most of a
+ * claim's prefill) are decoded once into sequence VLM_SEQ_PREFIX; a claim copies the prefix's
+ * cells into its own sequence VLM_SEQ_CLAIM (a tag, no data moves), decodes only what follows,
+ * and removes its own cells at the end. A claim computed in full (no_prefix_cache) decodes the
+ * fixed prompt as one batch and the rest of its first chunk as the next, the same batches as a
+ * claim on the cache: ggml's CPU kernels pick their method by a batch's rows, so other batches
+ * would round differently. Why the answer stays bit-identical, and when the prefix is
+ * (re)computed after a fallback or a failed decode, is in src/engine/README.md. */
 #include "vlm_internal.h"
 
 void vlm_prefix_drop(dc_vlm *e) {

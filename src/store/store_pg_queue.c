@@ -17,34 +17,11 @@
  * Conditions on times use now() (the statement's start in autocommit), not clock_timestamp():
  * a volatile function cannot bound an index scan, which then reads the whole index.
  *
- * Staying fast behind an old snapshot. A session idle in a transaction (a report someone left
- * open in psql) stops vacuum from removing any row version deleted after it began. A queue that
- * scans "the oldest queued job" from the start of an index then steps over the index entries of
- * every job finished since, and slows down linearly with time (the classic PostgreSQL queue
- * failure). Two scans here would do that, and neither does:
- * - claiming: a job queued again takes a new id from the sequence, so queued ids only grow, and
- *   each connection starts its scan after the last id it claimed (store_pg.claim_hint): the
- *   entries it steps over are the few jobs other workers claimed since. A scan from the start
- *   still runs when the hinted one finds nothing and the last such scan is more than
- *   full_scan_every_s old, for a job below the hint (its insert committed late, or its retry
- *   delay just ended).
- *   Behind an old snapshot that scan is slow; it then runs less often (up to every 30 s), so such
- *   a job may wait that long while the snapshot lasts.
- * - rescuing: one claim per second, across all workers, wins the turn (queue_rescue.last_at) and
- *   looks for expired leases from RESCUE_MARGIN before the point the last complete sweep reached
- *   (queue_rescue.swept_to): the dead index entries it steps over are a few seconds' worth of
- *   finished jobs, not all of them. The margin covers a claim or heartbeat that committed late;
- *   dc_store_jobs_rescue looks at every running job.
- * - plans: behind the snapshot the jobs indexes hold every finished job's entries while the
- *   statistics count only the few live rows, so the planner prices each bloated index as dear
- *   and may prefer to walk a whole index that looks small: the running jobs' partial index
- *   (jobs_lease, WHERE state = 1) for a job looked up by claim id, or the primary key end to
- *   end, joined to the picked id afterwards (thousands of dead entries per claim, and claim
- *   latency p99 x6 after 10 minutes at 50 jobs/s). So a job looked up by claim id says "running"
- *   as state <> 0 and "queued" as state <> 1 (the same rows: state is 0 or 1), which the
- *   partial indexes' predicates do not follow from, and the claim updates the picked id as a
- *   value (= (SELECT ...)), which only an index lookup can serve. test_store_pg_backend's
- *   test_old_snapshot_index_reads counts the index entries a job costs there.
+ * Staying fast behind an old snapshot (a session idle in a transaction keeps every deleted row
+ * version): the claim scan starts after the last id this connection claimed (claim_hint), the
+ * rescuer sweeps from where it last stopped (queue_rescue), and job lookups are written so that
+ * the planner cannot pick a bloated partial index. Why each, and what it costs, is in
+ * src/store/README.md ("PostgreSQL"); test_old_snapshot_index_reads measures it.
  */
 #include <inttypes.h>
 #include <math.h>

@@ -1,31 +1,9 @@
 /* What every connection of this process to one SQLite database shares (store_sqlite_shared.c):
- * a writer lock and a group commit.
- *
- * Writer lock. SQLite lets one transaction write at a time and makes the others wait in its busy
- * handler, which sleeps 1, 2, 5 ... 100 ms between tries: with 4 threads claiming and completing,
- * a claim waited up to 600 ms while the lock was free most of that time. Threads of one process
- * take turns on a mutex here instead (woken the moment the lock is free); the busy handler is only
- * met across processes.
- *
- * Group commit. A durable transaction (everything behind a 2xx or a reported completion) used to
- * commit with synchronous=FULL: one fsync per transaction, made while holding the write lock, so
- * the disk's fsync rate (about 90 per second here) was the queue's ceiling whatever the number of
- * workers. Now every transaction commits with synchronous=NORMAL (its WAL frames written, the
- * write lock released at once) and a durable one then waits here until the WAL is fsynced past
- * its commit. One thread at a time runs that fsync, for every commit made before it started; the
- * others wait for it (leader and followers, as PostgreSQL's commit flush does). While it runs,
- * other transactions go on writing, and their commits share the next fsync.
- *
- * Why this is as durable as FULL: WAL frames are appended in commit order and recovery keeps the
- * longest valid prefix, so once the WAL is fsynced past a commit, that commit and everything
- * before it survive a power loss. A checkpoint (also NORMAL) fsyncs the WAL before copying it and
- * the database after, so a commit copied out of the WAL before our fsync is durable in the
- * database. A commit becomes visible to readers a few milliseconds before it is durable (as a
- * claim or lease renewal always was); anything durable built on what was read is later in the
- * WAL, so its own fsync makes what it read durable too. A failed fsync fails every commit it
- * covered (DC_ERR_RESOURCE: a 500 instead of a 202, a completion the worker retries and the fence
- * then finds done), although those commits are visible: the store cannot know what reached the
- * disk, and the next fsync that succeeds covers them again. */
+ * a writer lock (threads take turns on a mutex, woken the moment the lock is free, instead of
+ * sleeping in SQLite's busy handler) and a group commit (transactions commit with
+ * synchronous=NORMAL and a durable one waits until one leader's fsync of the WAL covers it).
+ * Why this is as durable as synchronous=FULL, and what a failed fsync means, is in
+ * src/store/README.md ("SQLite: writer lock and group commit"). */
 #ifndef DASHCLAIM_STORE_SQLITE_SHARED_H
 #define DASHCLAIM_STORE_SQLITE_SHARED_H
 
