@@ -33,7 +33,8 @@ json_t *serve_claim_json(const dc_store_claim *c) {
     json_t *v = json_object();
     json_object_set_new(v, "sha256", json_string(c->video_sha256));
     json_object_set_new(v, "bytes", json_integer(c->video_bytes));
-    json_object_set_new(v, "content_type", json_string(c->content_type));
+    /* the type the video is served with (claims stored before sniffing may hold anything) */
+    json_object_set_new(v, "content_type", json_string(serve_video_type_safe(c->content_type)));
     json_object_set_new(o, "video", v);
     json_t *m = json_object();
     json_object_set_new(m, "policy_id", text_or_null(c->fields.policy_id));

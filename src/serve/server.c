@@ -51,7 +51,6 @@ static double mono(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-
 /* ---- the handler ---------------------------------------------------------------------------- */
 
 static enum MHD_Result small_body(serve_request *r, const char *data, size_t *size) {
@@ -75,8 +74,7 @@ static bool body_expected(struct MHD_Connection *c) {
 
 /* The first call: the headers are in, no body byte has been read. Everything that does not
  * need the body is decided here; a response queued now makes libmicrohttpd skip the body. */
-static enum MHD_Result on_headers(serve_request *r, const char *method,
-                                  const char *url) {
+static enum MHD_Result on_headers(serve_request *r, const char *method, const char *url) {
     serve_guard_headers(r->c, body_expected(r->c));
     const char *framing = serve_guard_framing(r->c);
     if (framing) {
@@ -125,7 +123,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->server = s;
         r->c = c;
         r->t0 = mono();
-        return on_headers(r, method, url);
+        enum MHD_Result ret = on_headers(r, method, url);
+        /* answered on the headers: the body is not waited for, however slowly it comes */
+        if (r->status) serve_guard_answered(c);
+        return ret;
     }
     if (r->status) {
         /* Already answered (e.g. a failed upload): drop whatever body is still coming. */
