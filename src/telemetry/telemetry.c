@@ -17,16 +17,38 @@
 #include <unistd.h>
 
 #include "tm_internal.h"
+#include "tm_more.h"
 
 static const tm_format formats[] = {
     {.name = "gpmf",
      .what = "GoPro GPMF track (gpmd): GPS5/GPS9, ACCL",
      .detect = tm_gpmf_detect,
      .read = tm_gpmf_read},
+    /* before novatek: the same 'gps ' list, blocks whose first one holds text */
+    {.name = "novatek-text",
+     .what = "Novatek freeGPS blocks holding text (XOR-0xAA, RMC+16, NMEA with the camera clock)",
+     .detect = tm_novatek_text_detect,
+     .read = tm_novatek_text_read},
     {.name = "novatek",
      .what = "Novatek freeGPS blocks listed by moov/'gps ' (float, a119v3, double layouts)",
      .detect = tm_novatek_detect,
      .read = tm_novatek_read},
+    {.name = "novatek-ts",
+     .what = "Novatek records in MPEG-TS (PID 0x300, not in the PMT: VIOFO TS mode)",
+     .detect = tm_novatek_ts_detect,
+     .read = tm_novatek_ts_read},
+    {.name = "text-track",
+     .what = "text track (tx3g/text) with NMEA RMC, Thinkware gsensori, Garmin PNDM",
+     .detect = tm_text_track_detect,
+     .read = tm_text_track_read},
+    {.name = "70mai",
+     .what = "70mai top-level 'GPS ' box (36-byte records)",
+     .detect = tm_mai70_detect,
+     .read = tm_mai70_read},
+    {.name = "camm",
+     .what = "Google camm track (GPS, position, accelerometer)",
+     .detect = tm_camm_detect,
+     .read = tm_camm_read},
     {.name = "blackvue",
      .what = "BlackVue sidecars NAME.gps ([ms] + NMEA) and NAME.3gf (accelerometer)",
      .detect = tm_blackvue_detect,

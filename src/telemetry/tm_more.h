@@ -1,0 +1,59 @@
+/* The second set of telemetry readers (one file each, rows in telemetry.c's table) and the
+ * pieces they share. Kept apart from tm_internal.h so that the two sets can grow without
+ * editing each other's declarations.
+ *
+ *   novatek_ts.c    Novatek records in MPEG-TS private streams (VIOFO's TS mode, PID 0x300,
+ *                   not listed in the PMT); video time from the PES PTS.
+ *   novatek_text.c  freeGPS blocks listed by moov/'gps ' that hold text, not numbers: the
+ *                   XOR-0xAA digits (Azdome, EEEkit), "$GPRMC" + 16 (ZXSBNXYS cameras) and
+ *                   plain NMEA with the camera's clock (Nextbase 512G).
+ *   text_track.c    text tracks (hdlr 'text', tx3g/text samples) holding NMEA RMC/GGA, with
+ *                   Thinkware's "gsensori" accelerometer, and Garmin's binary PNDM records.
+ *   mai70.c         70mai's top-level 'GPS ' box (36-byte records, one a second).
+ *   camm.c          Google's camm track (types 2 gyro, 3 accelerometer, 5 position, 6 GPS). */
+#ifndef DC_TM_MORE_H
+#define DC_TM_MORE_H
+
+#include "tm_internal.h"
+
+bool tm_novatek_ts_detect(tm_ctx *ctx);
+void tm_novatek_ts_read(tm_ctx *ctx);
+bool tm_novatek_text_detect(tm_ctx *ctx);
+void tm_novatek_text_read(tm_ctx *ctx);
+bool tm_text_track_detect(tm_ctx *ctx);
+void tm_text_track_read(tm_ctx *ctx);
+bool tm_mai70_detect(tm_ctx *ctx);
+void tm_mai70_read(tm_ctx *ctx);
+bool tm_camm_detect(tm_ctx *ctx);
+void tm_camm_read(tm_ctx *ctx);
+
+/* The layers below the readers, for the fuzz harnesses and tests: */
+/* One Novatek TS record (a PES payload) at video time t. */
+void tm_novatek_ts_record(tm_sink *s, tm_bytes payload, double t_sec);
+/* MPEG-TS bytes (whole 188-byte packets): the records of PID 0x300. */
+void tm_novatek_ts_packets(tm_sink *s, tm_bytes ts);
+/* One text-holding freeGPS block at video time t; false when no text layout matches. */
+bool tm_novatek_text_block(tm_sink *s, tm_bytes block, double t_sec);
+/* One text-track sample (with its 2-byte length prefix) at [t, t + dur). */
+void tm_text_sample(tm_sink *s, tm_bytes sample, double t_sec);
+/* The body of a 70mai 'GPS ' box. */
+void tm_mai70_records(tm_sink *s, tm_bytes body);
+/* One camm sample (one or more packets) at video time t. */
+void tm_camm_sample(tm_sink *s, tm_bytes sample, double t_sec);
+
+/* An NMEA RMC sentence somewhere in text[0..n): "XXRMC,..." with or without the '$'; a
+ * checksum, where present, must be right. */
+typedef struct {
+    bool valid;      /* status 'A' */
+    int64_t utc_ms;  /* DC_TELEMETRY_NO_UTC when the date or time is malformed */
+    double lat, lon; /* degrees; NaN when malformed (the sink drops the fix) */
+    double speed_kmh, heading_deg;
+} tm_rmc;
+/* false when no RMC sentence with a readable time is found (or its checksum is wrong). */
+bool tm_find_rmc(const char *text, size_t n, tm_rmc *out);
+
+/* The first track whose stsd entry is `format` (and, when handler is not 0, whose handler is
+ * `handler`); NULL when none. */
+const tm_track *tm_find_track(const tm_mp4 *m, uint32_t handler, uint32_t format);
+
+#endif
