@@ -119,6 +119,9 @@ static double scaled(const strm_state *st, const char *types, const uint8_t *p, 
     return k != 0 ? v / k : NAN;
 }
 
+/* A fix code (GPSF, GPS9's last field) as an int; anything but a small number is no fix. */
+static int fix_code(double v) { return v >= 0 && v <= 9 ? (int)v : 0; }
+
 static void damage(payload_ctx *pc, const char *what) {
     if (pc->damaged) return;
     pc->damaged = true;
@@ -156,7 +159,7 @@ static void read_gps(payload_ctx *pc, strm_state *st, char type, int ssize, int 
         f.speed_kmh = scaled(st, types, p, 3) * 3.6;
         if (gps9) {
             double days = scaled(st, types, p, 5), secs = scaled(st, types, p, 6);
-            int fix = (int)scaled(st, types, p, 8);
+            int fix = fix_code(scaled(st, types, p, 8));
             f.valid = fix >= 2;
             /* 2000-01-01T00:00:00Z is 946684800 s after the epoch */
             if (days >= 0 && days < 36600 && secs >= 0 && secs < 86401)
@@ -241,7 +244,7 @@ static void item(payload_ctx *pc, uint32_t key, char type, int ssize, int repeat
         }
         return;
     case TM_FOURCC('G', 'P', 'S', 'F'):
-        if (size && data.n >= (size_t)size) st->fix = (int)read_num(type, data.p);
+        if (size && data.n >= (size_t)size) st->fix = fix_code(read_num(type, data.p));
         return;
     case TM_FOURCC('G', 'P', 'S', 'U'): st->gpsu_ms = parse_gpsu(data.p, data.n); return;
     case TM_FOURCC('G', 'P', 'S', '5'):

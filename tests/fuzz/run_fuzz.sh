@@ -4,7 +4,9 @@
 #   FUZZ_ONLY="media metadata" limits the harnesses; FUZZ_JOBS=2 runs two at a time.
 # Harnesses: media (probe + thumbnails + audio + sampler on bytes in memory), calibration
 # (calibration file, calibrate's labels CSV + assessments), metadata (--metadata JSON),
-# ground_truth (bench label sidecars, manifest CSV), and tests/claim/run_fuzz.sh's lenient
+# ground_truth (bench label sidecars, manifest CSV), telemetry_mp4 / _gpmf / _novatek / _nmea
+# (src/telemetry: a whole file, a GPMF payload, a freeGPS block, NMEA and .3gf text), and
+# tests/claim/run_fuzz.sh's lenient
 # JSON / model output / record reader. Needs clang and libclang-rt-14-dev (scripts/deps).
 # Every harness is built with -fsanitize=fuzzer,address,undefined; a crash leaves its input
 # in $work/<harness>/crash-* and the script fails at the end.
@@ -14,7 +16,7 @@ root=$(cd "$here/../.." && pwd)
 secs=${1:-600}
 build=${2:-build}
 work=${DC_FUZZ_DIR:-/tmp/dc-fuzz}
-only=${FUZZ_ONLY:-media calibration metadata ground_truth lenient}
+only=${FUZZ_ONLY:-media calibration metadata ground_truth telemetry_mp4 telemetry_gpmf telemetry_novatek telemetry_nmea lenient}
 jobs=${FUZZ_JOBS:-1}
 mkdir -p "$work"
 
@@ -80,6 +82,9 @@ for h in $only; do
       build_harness "$h" "$here/fuzz_$h.c" "$root/src/cli/metadata.c" "$root/src/cli/ground_truth.c" \
         "$root"/src/claim/*.c "${core[@]}" -I"$root/src/cli" -I"$root/src/claim" -I"$here" \
         $(pkg-config --cflags --libs jansson libavutil libcrypto) -lm -lpthread ;;
+    telemetry_*)
+      build_harness "$h" "$here/fuzz_$h.c" "$root"/src/telemetry/*.c "${core[@]}" \
+        -I"$root/src/telemetry" -I"$here" $(pkg-config --cflags --libs libavutil libcrypto) -lm -lpthread ;;
     lenient) ;;
     *) echo "run_fuzz: unknown harness $h" >&2; exit 2 ;;
   esac
@@ -88,7 +93,7 @@ done
 pids=()
 for h in $only; do
   case $h in
-    media) max=65536 ;;
+    media|telemetry_mp4) max=65536 ;;
     lenient) continue ;;
     *) max=8192 ;;
   esac
@@ -109,7 +114,8 @@ fi
 {
   echo "$(date -u +%Y-%m-%d), $(nproc) cores (shared), libFuzzer with ASan+UBSan:"
   # every harness's latest run in this work folder (a FUZZ_ONLY run keeps the others' lines)
-  for h in media calibration metadata ground_truth lenient; do cat "$work/$h/summary.txt" 2>/dev/null; done
+  for h in media calibration metadata ground_truth telemetry_mp4 telemetry_gpmf telemetry_novatek \
+           telemetry_nmea lenient; do cat "$work/$h/summary.txt" 2>/dev/null || true; done
 } >"$here/results.txt"
 fail=0
 for h in $only; do
