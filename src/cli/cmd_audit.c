@@ -77,8 +77,8 @@ static int print_report(const dc_audit_report *r, bool with_checkpoints) {
     if (r->finding == DC_AUDIT_INTACT) {
         printf("audit chain intact: %lld rows", (long long)r->rows);
         if (r->rows) printf(" (head %.16s...)", r->head);
-        printf("; %d checkpoints match; %lld claims agree with their audit rows\n",
-               r->checkpoints, (long long)r->claims);
+        printf("; %d checkpoints match; %lld claims agree with their audit rows\n", r->checkpoints,
+               (long long)r->claims);
         if (!with_checkpoints)
             fprintf(stderr, "dashclaim audit verify: no checkpoints checked: without them a chain "
                             "re-hashed after an edit, or cut short, looks intact (see dashclaim "
@@ -209,14 +209,14 @@ int cli_cmd_audit(int argc, char **argv) {
         if (verify && !pub_path && !key_path)
             fprintf(stderr, "dashclaim audit verify: give --public-key or --key to check %s\n",
                     file);
-        else
-            failed(action, &st);
+        else failed(action, &st);
         return CLI_EXIT_USAGE;
     }
     if (created)
-        fprintf(stderr, "dashclaim audit checkpoint: made a new signing key %s (mode 0600; keep "
-                        "it off the database's machine if you can, and its public half, from "
-                        "'dashclaim audit public-key', with the checkpoints)\n",
+        fprintf(stderr,
+                "dashclaim audit checkpoint: made a new signing key %s (mode 0600; keep "
+                "it off the database's machine if you can, and its public half, from "
+                "'dashclaim audit public-key', with the checkpoints)\n",
                 key_path);
     dc_store *s = cli_service_open(&svc);
     if (!s) {

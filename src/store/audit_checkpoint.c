@@ -252,8 +252,8 @@ dc_audit_key *dc_audit_key_load_public(const char *path, dc_status *st) {
 /* ---- lines ------------------------------------------------------------------------------- */
 
 /* The signed part of a line; its length, or -1 when it does not fit. */
-static int signed_part(char *out, size_t size, const char *store, int64_t length,
-                       const char *head, const char *at, const char *key_id) {
+static int signed_part(char *out, size_t size, const char *store, int64_t length, const char *head,
+                       const char *at, const char *key_id) {
     int n = snprintf(out, size, LINE_MAGIC " store=%s length=%" PRId64 " head=%s at=%s key=%s",
                      store, length, head, at, key_id);
     return n > 0 && (size_t)n < size ? n : -1;
@@ -274,8 +274,7 @@ static dc_error_class sign_line(const dc_audit_key *key, const char *store, int6
     if (!ok) return dc_fail(st, DC_ERR_RESOURCE, "audit checkpoint: OpenSSL could not sign");
     char hex[2 * SIG_LEN + 1];
     dc_hex_encode(sig, sizeof sig, hex);
-    if (snprintf(line + n, DC_AUDIT_LINE_LEN - (size_t)n, " sig=%s", hex) >=
-        DC_AUDIT_LINE_LEN - n)
+    if (snprintf(line + n, DC_AUDIT_LINE_LEN - (size_t)n, " sig=%s", hex) >= DC_AUDIT_LINE_LEN - n)
         return dc_fail(st, DC_ERR_INTERNAL, "audit checkpoint: the line is too long");
     return DC_OK;
 }
@@ -408,9 +407,9 @@ static dc_error_class append_line(const char *path, const char *line, dc_status 
     return DC_OK;
 }
 
-dc_error_class dc_store_audit_checkpoint(dc_store *s, const dc_audit_key *key,
-                                         const char *out_path, char line[DC_AUDIT_LINE_LEN],
-                                         dc_audit_report *rep, dc_status *st) {
+dc_error_class dc_store_audit_checkpoint(dc_store *s, const dc_audit_key *key, const char *out_path,
+                                         char line[DC_AUDIT_LINE_LEN], dc_audit_report *rep,
+                                         dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     line[0] = '\0';

@@ -37,7 +37,6 @@ extern int audit_batch;
 /* Records the first finding in rep (a later call keeps the earlier finding, except that a state
  * mismatch with a smaller audit row replaces one with a larger or none). */
 void audit_report(dc_audit_report *rep, dc_audit_finding f, int64_t seq, int line,
-                  const char *claim_id, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+                  const char *claim_id, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #endif

@@ -19,10 +19,10 @@ static int64_t row_i64(const store_row *r, int col) {
 
 static dc_error_class failed(sqlite3 *db, const char *dir, const char *what, dc_status *st) {
     int code = sqlite3_extended_errcode(db) & 0xff;
-    dc_error_class cls = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR ||
-                                 code == SQLITE_NOMEM
-                             ? DC_ERR_RESOURCE
-                             : DC_ERR_INTERNAL;
+    dc_error_class cls =
+        code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR || code == SQLITE_NOMEM
+            ? DC_ERR_RESOURCE
+            : DC_ERR_INTERNAL;
     return dc_fail(st, cls, "store: %s in %s/dashclaim.db: %s", what, dir, sqlite3_errmsg(db));
 }
 

@@ -55,8 +55,8 @@ static void check_row(const dc_audit_row *row, const char *prev, int64_t last,
         /* the row named is the first one whose chain is bad, as dc_store_audit_verify says */
         if (row->seq > last + 1)
             audit_report(rep, DC_AUDIT_ROWS_MISSING, row->seq, 0, NULL,
-                         "after row %" PRId64 " comes row %" PRId64 ": rows %" PRId64
-                         "..%" PRId64 " were deleted",
+                         "after row %" PRId64 " comes row %" PRId64 ": rows %" PRId64 "..%" PRId64
+                         " were deleted",
                          last, row->seq, last + 1, row->seq - 1);
         else
             audit_report(rep, DC_AUDIT_ROWS_MISSING, row->seq, 0, NULL,
@@ -141,8 +141,7 @@ static dc_error_class walk_chain(dc_store *s, const audit_checkpoint *cps, int n
     return rc;
 }
 
-dc_error_class dc_store_audit_verify(dc_store *s, int64_t *rows, int64_t *bad_seq,
-                                     dc_status *st) {
+dc_error_class dc_store_audit_verify(dc_store *s, int64_t *rows, int64_t *bad_seq, dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     dc_audit_report rep;
@@ -275,8 +274,7 @@ static dc_error_class on_audit(void *ctx, const store_row *r, dc_status *st) {
     } else if (!strcmp(row->action, "assessment") || !strcmp(row->action, "claim.failed")) {
         if (c->result_seq)
             audit_report(rep, DC_AUDIT_STATE_MISMATCH, row->seq, 0, c->id,
-                         "claim %s has two final results (audit rows %" PRId64 " and %" PRId64
-                         ")",
+                         "claim %s has two final results (audit rows %" PRId64 " and %" PRId64 ")",
                          c->id, c->result_seq, row->seq);
         bool failed = !strcmp(row->action, "claim.failed");
         const char *state = json_string_value(json_object_get(after, "state"));
@@ -336,8 +334,8 @@ static dc_error_class on_review(void *ctx, const store_row *r, dc_status *st) {
     slot *c = find(b, claim_id);
     if (!c) {
         audit_report(b->rep, DC_AUDIT_STATE_MISMATCH, 0, 0, claim_id,
-                     "review %" PRId64 " names claim %s, which the claims table does not have",
-                     id, claim_id);
+                     "review %" PRId64 " names claim %s, which the claims table does not have", id,
+                     claim_id);
         return DC_OK;
     }
     int k = c->reviews_seen++;
@@ -348,11 +346,11 @@ static dc_error_class on_review(void *ctx, const store_row *r, dc_status *st) {
         return DC_OK;
     }
     const review *want = &c->reviews[k];
-    const char *field = strcmp(got.decision, want->decision)   ? "decision"
-                        : strcmp(got.reviewer, want->reviewer) ? "reviewer"
-                        : got.severity != want->severity       ? "severity"
-                        : got.fault_ratio != want->fault_ratio ? "fault_ratio"
-                        : got.fraud_flag != want->fraud_flag   ? "fraud_flag"
+    const char *field = strcmp(got.decision, want->decision)     ? "decision"
+                        : strcmp(got.reviewer, want->reviewer)   ? "reviewer"
+                        : got.severity != want->severity         ? "severity"
+                        : got.fault_ratio != want->fault_ratio   ? "fault_ratio"
+                        : got.fraud_flag != want->fraud_flag     ? "fraud_flag"
                         : strcmp(got.reasoning, want->reasoning) ? "reasoning"
                                                                  : NULL;
     if (field)
@@ -472,8 +470,8 @@ static void check_claim(const slot *c, dc_audit_report *rep) {
 }
 
 #define RANGE " > $1 AND ($2 = '' OR "
-#define CLAIMS_SQL                                                                              \
-    "SELECT id, state, severity, priority, last_decision, video_sha256, uploader FROM claims"   \
+#define CLAIMS_SQL                                                                                 \
+    "SELECT id, state, severity, priority, last_decision, video_sha256, uploader FROM claims"      \
     " WHERE id > $1 ORDER BY id LIMIT %d"
 static const char audit_sql[] = "SELECT " STORE_AUDIT_COLUMNS " FROM audit WHERE claim_id" RANGE
                                 "claim_id <= $2) ORDER BY claim_id, seq";
@@ -528,8 +526,7 @@ dc_error_class audit_check(dc_store *s, const audit_checkpoint *cps, int n, dc_a
 }
 
 dc_error_class dc_store_audit_check(dc_store *s, const char *checkpoints_path,
-                                    const dc_audit_key *key, dc_audit_report *rep,
-                                    dc_status *st) {
+                                    const dc_audit_key *key, dc_audit_report *rep, dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     memset(rep, 0, sizeof *rep);
@@ -538,7 +535,8 @@ dc_error_class dc_store_audit_check(dc_store *s, const char *checkpoints_path,
     audit_checkpoint *cps = NULL;
     int n = 0;
     dc_error_class rc = DC_OK;
-    if (checkpoints_path) rc = audit_checkpoints_read(checkpoints_path, true, key, &cps, &n, rep, st);
+    if (checkpoints_path)
+        rc = audit_checkpoints_read(checkpoints_path, true, key, &cps, &n, rep, st);
     if (rc == DC_OK && rep->finding == DC_AUDIT_INTACT) rc = audit_check(s, cps, n, rep, st);
     free(cps);
     return rc;

@@ -70,7 +70,8 @@ void store_audit_seal(dc_audit_row *row, int64_t prev_seq, const char *prev_hash
 static void put_json(char *dst, size_t size, json_t *o) {
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
-    if (!text || !store_copy(dst, size, text)) store_copy(dst, size, text ? "{\"truncated\":true}" : "");
+    if (!text || !store_copy(dst, size, text))
+        store_copy(dst, size, text ? "{\"truncated\":true}" : "");
     free(text);
 }
 
@@ -127,11 +128,13 @@ void store_audit_assessment(dc_audit_row *row, const dc_store_job *job, const dc
                         json_string(dc_review_priority_name(a->review_priority)));
     json_object_set_new(o, "recommended_action",
                         json_string(dc_recommended_action_name(a->recommended_action)));
-    if (failed) json_object_set_new(o, "error_class", json_string(dc_error_class_name(a->error_class)));
+    if (failed)
+        json_object_set_new(o, "error_class", json_string(dc_error_class_name(a->error_class)));
     put_record_hash(o, assessment_json);
     put_json(row->after, sizeof row->after, o);
     store_copy(row->reason, sizeof row->reason, a->error_message);
-    store_copy(row->model, sizeof row->model, a->engine.model[0] ? a->engine.model : a->engine.name);
+    store_copy(row->model, sizeof row->model,
+               a->engine.model[0] ? a->engine.model : a->engine.name);
     store_copy(row->prompt_version, sizeof row->prompt_version, a->engine.prompt_version);
     store_copy(row->rules_version, sizeof row->rules_version, a->rules_version);
     store_copy(row->video_sha256, sizeof row->video_sha256,
@@ -210,8 +213,8 @@ int store_audit_review(dc_audit_row rows[4], const char *claim_id, const char *v
     }
     if (r->has_fault_ratio) {
         json_t *ratio = json_object_get(json_object_get(as, "fault"), "ratio");
-        override_row(&rows[n++], rv, "fault_ratio", "fault_ratio", ratio ? json_incref(ratio) : NULL,
-                     json_integer(r->fault_ratio));
+        override_row(&rows[n++], rv, "fault_ratio", "fault_ratio",
+                     ratio ? json_incref(ratio) : NULL, json_integer(r->fault_ratio));
     }
     if (r->has_fraud_flag) {
         json_t *score = json_object_get(json_object_get(as, "fraud"), "score");

@@ -172,8 +172,8 @@ static dc_error_class key_insert_op(store_pg *pg, void *arg, dc_status *st, bool
     if (retried) {
         /* The first try's COMMIT may have happened: the key with our id and hash is then ours. */
         const char *q[] = {a->k->id, a->hash};
-        PGresult *r = store_pg_exec(pg, "SELECT 1 FROM keys WHERE id = $1 AND hash = $2", 2, q,
-                                    st, lost);
+        PGresult *r =
+            store_pg_exec(pg, "SELECT 1 FROM keys WHERE id = $1 AND hash = $2", 2, q, st, lost);
         if (!r) return st->code;
         bool there = PQntuples(r) == 1;
         PQclear(r);
@@ -286,8 +286,8 @@ static dc_error_class key_revoke_op(store_pg *pg, void *arg, dc_status *st, bool
     char now[24];
     snprintf(now, sizeof now, "%" PRId64, store_now_ms());
     const char *q[] = {k.id, now};
-    if ((rc = store_pg_run(pg, "UPDATE keys SET revoked = true, revoked_ms = $2 WHERE id = $1",
-                           2, q, st, lost)) != DC_OK)
+    if ((rc = store_pg_run(pg, "UPDATE keys SET revoked = true, revoked_ms = $2 WHERE id = $1", 2,
+                           q, st, lost)) != DC_OK)
         return rc;
     dc_audit_row audit;
     store_audit_key(&audit, "key.revoked", &k);

@@ -33,11 +33,11 @@
 
 typedef struct {
     char url[512];
-    char dir[512];        /* a private folder for the key and the checkpoint file */
+    char dir[512]; /* a private folder for the key and the checkpoint file */
     char key[600];
     char checkpoints[600];
     char claim[3][DC_STORE_ID_LEN];
-    int64_t rows;         /* audit rows after setup */
+    int64_t rows; /* audit rows after setup */
     dc_store *s;
 } fixture;
 
@@ -51,7 +51,8 @@ typedef struct {
 static int collect(void *arg, int ncol, char **val, char **name) {
     (void)name;
     result *r = arg;
-    for (int i = 0; i < ncol && r->n < 64; i++) snprintf(r->cells[r->n++], 128, "%s", val[i] ? val[i] : "");
+    for (int i = 0; i < ncol && r->n < 64; i++)
+        snprintf(r->cells[r->n++], 128, "%s", val[i] ? val[i] : "");
     return 0;
 }
 
@@ -90,9 +91,9 @@ static void sql(const fixture *f, result *out, const char *fmt, ...) {
 
 static void drop_triggers(const fixture *f) {
     if (test_store_is_pg())
-        sql(f, NULL, "DROP TRIGGER audit_no_update ON audit; DROP TRIGGER audit_no_truncate ON audit");
-    else
-        sql(f, NULL, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete");
+        sql(f, NULL,
+            "DROP TRIGGER audit_no_update ON audit; DROP TRIGGER audit_no_truncate ON audit");
+    else sql(f, NULL, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete");
 }
 
 /* 'text' with quotes doubled, into out. */
@@ -116,7 +117,8 @@ static int read_rows(fixture *f, dc_audit_row *rows, int max) {
 }
 
 /* Writes rows[from..n) back with their seq, texts and hashes as they now are (after a re-seal). */
-static void write_rows(fixture *f, const dc_audit_row *rows, int from, int n, const int64_t *old_seq) {
+static void write_rows(fixture *f, const dc_audit_row *rows, int from, int n,
+                       const int64_t *old_seq) {
     for (int i = from; i < n; i++) {
         char reason[4200], after[2100];
         sql(f, NULL,
@@ -243,9 +245,8 @@ static int setup(void **state) {
     assert_true(f->rows >= 10);
 
     char out[8192];
-    assert_int_equal(cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", f->key,
-                         f->checkpoints),
-                     0);
+    assert_int_equal(
+        cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", f->key, f->checkpoints), 0);
     struct stat sb;
     assert_int_equal(stat(f->key, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600); /* made on first use, owner only */
@@ -282,9 +283,8 @@ static void test_intact_after_more_rows(void **state) {
     /* rows after the checkpoint, then a second checkpoint: both lines verify */
     review(f->s, f->claim[0], DC_DECISION_APPROVE, false);
     char out[8192];
-    assert_int_equal(cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", f->key,
-                         f->checkpoints),
-                     0);
+    assert_int_equal(
+        cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", f->key, f->checkpoints), 0);
     assert_int_equal(verify(f, out, sizeof out), 0);
     assert_non_null(strstr(out, "2 checkpoints match"));
 }
@@ -323,7 +323,8 @@ static void test_rehash_after_edit(void **state) {
     dc_status st = DC_STATUS_OK;
     assert_int_equal(dc_store_audit_verify(f->s, &chain_rows, &bad, &st), DC_OK);
     assert_int_equal(bad, 0);
-    assert_int_equal(cli(f, out, sizeof out, "verify --checkpoints /dev/null --key '%s'", f->key), 0);
+    assert_int_equal(cli(f, out, sizeof out, "verify --checkpoints /dev/null --key '%s'", f->key),
+                     0);
     expect(f, "rewritten", "checkpoint line 1");
 }
 
@@ -458,7 +459,8 @@ static void test_checkpoint_of_another_key(void **state) {
     char other_key[700], other_file[700], out[8192];
     snprintf(other_key, sizeof other_key, "%s/other.pem", f->dir);
     snprintf(other_file, sizeof other_file, "%s/other.txt", f->dir);
-    assert_int_equal(cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", other_key, other_file), 0);
+    assert_int_equal(
+        cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", other_key, other_file), 0);
     char cmd[2000];
     snprintf(cmd, sizeof cmd, "cat '%s' >> '%s'", other_file, f->checkpoints);
     assert_int_equal(system(cmd), 0);
@@ -469,18 +471,17 @@ static void test_checkpoint_of_another_key(void **state) {
     snprintf(cmd, sizeof cmd, "'%s/dashclaim' audit public-key --key '%s' > '%s'", getenv("DC_BIN"),
              other_key, pub);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(cli(f, out, sizeof out, "verify --checkpoints '%s' --public-key '%s'",
-                         other_file, pub),
-                     0);
+    assert_int_equal(
+        cli(f, out, sizeof out, "verify --checkpoints '%s' --public-key '%s'", other_file, pub), 0);
 }
 
 static void test_key_file_loose_mode(void **state) {
     fixture *f = *state;
     assert_int_equal(chmod(f->key, 0640), 0);
     char out[8192];
-    assert_int_equal(cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", f->key,
-                         f->checkpoints),
-                     EXIT_USAGE);
+    assert_int_equal(
+        cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", f->key, f->checkpoints),
+        EXIT_USAGE);
     assert_non_null(strstr(out, "mode 0640"));
     assert_int_equal(verify(f, out, sizeof out), EXIT_USAGE);
     assert_int_equal(chmod(f->key, 0604), 0);
@@ -493,9 +494,9 @@ static void test_tampered_store_is_not_signed(void **state) {
     fixture *f = *state;
     sql(f, NULL, "UPDATE claims SET last_decision = 'APPROVE' WHERE id = '%s'", f->claim[0]);
     char out[8192];
-    assert_int_equal(cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", f->key,
-                         f->checkpoints),
-                     EXIT_TAMPERED);
+    assert_int_equal(
+        cli(f, out, sizeof out, "checkpoint --key '%s' --out '%s'", f->key, f->checkpoints),
+        EXIT_TAMPERED);
     FILE *in = fopen(f->checkpoints, "r");
     int lines = 0;
     char line[1024];
@@ -520,10 +521,10 @@ static void test_fields_from_one_table(void **state) {
     json_decref(o);
     result r;
     if (test_store_is_pg())
-        sql(f, &r, "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit'"
-                   " ORDER BY ordinal_position");
-    else
-        sql(f, &r, "SELECT name FROM pragma_table_info('audit') ORDER BY cid");
+        sql(f, &r,
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit'"
+            " ORDER BY ordinal_position");
+    else sql(f, &r, "SELECT name FROM pragma_table_info('audit') ORDER BY cid");
     assert_int_equal(r.n, STORE_AUDIT_NFIELDS);
     for (int i = 0; i < STORE_AUDIT_NFIELDS; i++)
         assert_string_equal(r.cells[i], store_audit_fields[i].name);
@@ -533,8 +534,8 @@ static void test_fields_from_one_table(void **state) {
     json_t *first = json_loads(strstr(out, "{\"seq\""), JSON_DISABLE_EOF_CHECK, NULL);
     assert_non_null(first);
     assert_string_equal(json_string_value(json_object_get(first, "action")), "claim.created");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(first, "after"), "policy_id")),
-                        "POL-'7");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(first, "after"), "policy_id")), "POL-'7");
     json_decref(first);
 }
 
@@ -589,7 +590,8 @@ static void test_rows_without_record_hash(void **state) {
     dc_status st = DC_STATUS_OK;
     assert_int_equal(dc_store_audit_check(f->s, NULL, NULL, &rep, &st), DC_OK);
     assert_int_equal(rep.finding, DC_AUDIT_INTACT); /* the fields agree */
-    sql(f, NULL, "UPDATE assessments SET json = replace(json, '\"HIGH\"', '\"LOW\"') WHERE claim_id = '%s'",
+    sql(f, NULL,
+        "UPDATE assessments SET json = replace(json, '\"HIGH\"', '\"LOW\"') WHERE claim_id = '%s'",
         f->claim[0]);
     assert_int_equal(dc_store_audit_check(f->s, NULL, NULL, &rep, &st), DC_OK);
     assert_int_equal(rep.finding, DC_AUDIT_STATE_MISMATCH);
@@ -600,15 +602,24 @@ static void test_rows_without_record_hash(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        T(test_intact_after_more_rows),  T(test_edit_row),
-        T(test_rehash_after_edit),       T(test_delete_rows_renumbered),
-        T(test_delete_middle_row),       T(test_delete_last_rows),
-        T(test_cut_tail_and_append_anew), T(test_edit_last_decision),
-        T(test_edit_claim_state),        T(test_edit_review),
-        T(test_delete_review),           T(test_add_review_without_row),
-        T(test_edit_assessment),         T(test_forged_checkpoint_line),
-        T(test_checkpoint_of_another_key), T(test_key_file_loose_mode),
-        T(test_tampered_store_is_not_signed), T(test_fields_from_one_table),
+        T(test_intact_after_more_rows),
+        T(test_edit_row),
+        T(test_rehash_after_edit),
+        T(test_delete_rows_renumbered),
+        T(test_delete_middle_row),
+        T(test_delete_last_rows),
+        T(test_cut_tail_and_append_anew),
+        T(test_edit_last_decision),
+        T(test_edit_claim_state),
+        T(test_edit_review),
+        T(test_delete_review),
+        T(test_add_review_without_row),
+        T(test_edit_assessment),
+        T(test_forged_checkpoint_line),
+        T(test_checkpoint_of_another_key),
+        T(test_key_file_loose_mode),
+        T(test_tampered_store_is_not_signed),
+        T(test_fields_from_one_table),
         T(test_batch_boundaries),
         T(test_rows_without_record_hash),
     };
