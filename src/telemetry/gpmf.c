@@ -35,7 +35,8 @@ typedef struct {
 typedef struct {
     tm_sink *s;
     double t0, dur;
-    bool damaged; /* noted once per payload */
+    bool damaged;  /* noted once per payload */
+    bool has_gps9; /* HERO11+ write GPS9 and GPS5 of the same fixes: GPS5 is then skipped */
 } payload_ctx;
 
 static int type_size(char c) {
@@ -248,7 +249,7 @@ static void item(payload_ctx *pc, uint32_t key, char type, int ssize, int repeat
         return;
     case TM_FOURCC('G', 'P', 'S', 'U'): st->gpsu_ms = parse_gpsu(data.p, data.n); return;
     case TM_FOURCC('G', 'P', 'S', '5'):
-        read_gps(pc, st, type, ssize, repeat, data.p, false);
+        if (!pc->has_gps9) read_gps(pc, st, type, ssize, repeat, data.p, false);
         return;
     case TM_FOURCC('G', 'P', 'S', '9'): read_gps(pc, st, type, ssize, repeat, data.p, true); return;
     case TM_FOURCC('A', 'C', 'C', 'L'): read_accl(pc, st, type, ssize, repeat, data.p); return;
@@ -276,8 +277,26 @@ static void walk(payload_ctx *pc, tm_bytes in, int depth, strm_state *st) {
     }
 }
 
+/* Whether a GPS9 item is in the list, nested at most 4 deep (bounded like walk). */
+static bool contains_gps9(tm_bytes in, int depth) {
+    const uint8_t *p = in.p;
+    size_t left = in.n;
+    while (left >= 8) {
+        uint32_t key = tm_be32(p);
+        size_t len = (size_t)p[5] * tm_be16(p + 6), padded = (len + 3) & ~(size_t)3;
+        if (!key || len > left - 8) return false;
+        if (key == TM_FOURCC('G', 'P', 'S', '9')) return true;
+        if (p[4] == 0 && depth < 4 && contains_gps9((tm_bytes){p + 8, len}, depth + 1)) return true;
+        if (padded > left - 8) padded = left - 8;
+        p += 8 + padded;
+        left -= 8 + padded;
+    }
+    return false;
+}
+
 void tm_gpmf_payload(tm_sink *s, tm_bytes payload, double t_sec, double dur_sec) {
     payload_ctx pc = {.s = s, .t0 = t_sec, .dur = dur_sec > 0 && isfinite(dur_sec) ? dur_sec : 0};
+    pc.has_gps9 = contains_gps9(payload, 0);
     walk(&pc, payload, 0, NULL);
 }
 

@@ -56,6 +56,26 @@ static void gpmf_gps9(void **state) {
     gpmf_case(true, 10);
 }
 
+/* HERO11 and later write each fix twice, as GPS5 and GPS9, in one payload: read once. */
+static void gpmf_gps5_beside_gps9(void **state) {
+    (void)state;
+    tw_scene s = scene();
+    tw_buf p5[6], p9[6];
+    assert_int_equal(tw_gpmf_payloads(&s, 18, 0, false, "Synth HERO", p5, 6), 6);
+    assert_int_equal(tw_gpmf_payloads(&s, 10, 200, true, "Synth HERO", p9, 6), 6);
+    for (int k = 0; k < 6; k++) assert_int_equal(tw_put(&p5[k], p9[k].p, p9[k].n), 0);
+    const char *out = tt_path("gpmf59.mp4");
+    assert_int_equal(tw_mp4_add_gpmd(tt_base_video(), out, p5, 6), 0);
+    tt_free_bufs(p5, 6), tt_free_bufs(p9, 6);
+    dc_telemetry t;
+    read_ok(out, &t);
+    assert_string_equal(t.variant, "gps9");
+    assert_false(t.degraded);
+    assert_int_equal(t.gps_count, 6 * 10);
+    assert_int_equal(tt_check_fixes(&s, &t, false), 0);
+    dc_telemetry_free(&t);
+}
+
 static void novatek_case(tw_novatek_layout layout, const char *name, const char *variant,
                          double accel_tol, tw_scene s) {
     tw_buf b[6];
@@ -210,17 +230,12 @@ static void missing_file_is_input_error(void **state) {
 int main(void) {
     if (!tt_base_video()) return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(gpmf_gps5_and_accl),
-        cmocka_unit_test(gpmf_gps9),
-        cmocka_unit_test(novatek_float),
-        cmocka_unit_test(novatek_a119v3),
-        cmocka_unit_test(novatek_double),
-        cmocka_unit_test(novatek_south_west),
-        cmocka_unit_test(novatek_cold_start),
-        cmocka_unit_test(nmea_sidecar),
-        cmocka_unit_test(blackvue_sidecars),
-        cmocka_unit_test(no_telemetry),
-        cmocka_unit_test(missing_file_is_input_error),
+        cmocka_unit_test(gpmf_gps5_and_accl),    cmocka_unit_test(gpmf_gps9),
+        cmocka_unit_test(gpmf_gps5_beside_gps9), cmocka_unit_test(novatek_float),
+        cmocka_unit_test(novatek_a119v3),        cmocka_unit_test(novatek_double),
+        cmocka_unit_test(novatek_south_west),    cmocka_unit_test(novatek_cold_start),
+        cmocka_unit_test(nmea_sidecar),          cmocka_unit_test(blackvue_sidecars),
+        cmocka_unit_test(no_telemetry),          cmocka_unit_test(missing_file_is_input_error),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(tt_base_video());
