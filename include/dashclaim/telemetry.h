@@ -13,7 +13,8 @@
  * it, and its name becomes t.source. A video without telemetry gives DC_OK, source NULL and
  * no fixes or samples.
  *
- * Formats (src/telemetry/telemetry.c holds the table; one row each):
+ * Formats (src/telemetry/telemetry.c holds the table, one row each, tried in the order gpmf,
+ * novatek-text, novatek, novatek-ts, text-track, 70mai, camm, blackvue, nmea):
  *   gpmf      GoPro GPMF in an MP4/MOV track whose sample entry is 'gpmd' (HERO5 and later,
  *             Max, and dashcams that copy the format). Reads GPS5 (lat, lon, alt, 2D and 3D
  *             speed; GPSF fix, GPSU UTC per payload) and GPS9 (HERO11+: per-fix days since 2000,
@@ -21,7 +22,8 @@
  *             device = DVNM. Times: each gpmd sample (payload, usually 1 s) covers
  *             [its time, its time + its duration) from the track's stts; the n values of a
  *             stream in one payload are spread evenly over it. GPS5 UTC is GPSU plus that
- *             offset; GPS9 UTC is its own. Heading is not recorded (-1). Axes as stored
+ *             offset; GPS9 UTC is its own. A payload with GPS9 (HERO11+ also write the same
+ *             fixes as GPS5) is read from GPS9 alone. Heading is not recorded (-1). Axes as stored
  *             (HERO5: Z,X,Y; HERO6+: Y,-X,Z; ORIN is not yet applied). GYRO is not read.
  *   novatek   Novatek 'freeGPS ' blocks: a 'gps ' box in moov lists (offset, size) of 'free'
  *             boxes each holding one record, one per second. Layouts (detected per block):
@@ -36,9 +38,9 @@
  *             A block with status 'V' (no fix, e.g. a cold start) is an invalid fix. Times:
  *             the k-th listed block is at t = k s (the camera writes one per second). The
  *             camera's clock is written as UTC; some cameras write local time there.
- *             Not read yet: the scrambled variants (XOR 0xAA text, +16 RMC text, ATC),
- *             NextBase/INNOVV/Akaso layouts, freeGPS blocks not listed by a 'gps ' box, and
- *             the same records in MPEG-TS.
+ *             Not read by this row: the scrambled and text blocks (the novatek-text row),
+ *             the same records in MPEG-TS (novatek-ts), ATC, NextBase/INNOVV/Akaso binary
+ *             layouts, and freeGPS blocks that no 'gps ' box lists.
  *   blackvue  BlackVue sidecars beside the video: NAME.gps (NMEA, each line "[ms]$GPRMC..."
  *             with the camera's epoch milliseconds) and NAME.3gf (10-byte big-endian records:
  *             u32 ms since the recording started, s16 x, y, z at 128 per g (unconfirmed)).
@@ -51,6 +53,9 @@
  *             status, position, knots, course) and $GPGGA/$GNGGA (time, position, fix
  *             quality), one fix per distinct time. Times: t = UTC - the first sentence's UTC
  *             (the log starts with the video).
+ *   novatek-text, novatek-ts, text-track, 70mai, camm: the second set of readers; their
+ *             layouts, variants and times are described in src/telemetry/tm_more.h and at the
+ *             top of each reader's file.
  *   For every NMEA sentence the checksum ("*HH") must be present and right; other sentences
  *   ($GPGSA, $GSENSOR, ...) are skipped.
  *
