@@ -30,13 +30,16 @@ typedef enum {
     DC_HASH_FAILED,    /* open or read error, or out of memory */
     DC_HASH_TIMED_OUT, /* the deadline passed before the end of the file */
     DC_HASH_STOPPED,   /* the caller asked it to stop */
+    DC_HASH_NOT_FILE,  /* not a regular file (a pipe, FIFO or device): not read at all, since
+                          its bytes can be read once only, by the decoder */
 } dc_hash_end;
 
-/* "done", "failed", "timed out", "stopped". */
+/* "done", "failed", "timed out", "stopped", "not a regular file". */
 const char *dc_hash_end_name(dc_hash_end e);
 
-/* Lowercase hex SHA-256 of a whole file into out[65], no deadline; returns 0 on success, -1 on
- * an I/O error or out of memory (out untouched). */
+/* Lowercase hex SHA-256 of a whole regular file into out[65], no deadline; returns 0 on
+ * success, -1 on an I/O error, out of memory or a path that is not a regular file (out
+ * untouched). */
 int dc_sha256_file(const char *path, char out[65]);
 
 /* The same read in 1-MiB blocks, checking the deadline and *stop (stop may be NULL) between

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dashclaim/hash.h"
@@ -24,6 +25,7 @@ const char *dc_hash_end_name(dc_hash_end e) {
         [DC_HASH_FAILED] = "failed",
         [DC_HASH_TIMED_OUT] = "timed out",
         [DC_HASH_STOPPED] = "stopped",
+        [DC_HASH_NOT_FILE] = "not a regular file",
     };
     return (unsigned)e < sizeof names / sizeof names[0] ? names[e] : "?";
 }
@@ -36,8 +38,16 @@ dc_hash_end dc_sha256_file_until(const char *path, dc_deadline deadline, const a
     unsigned char *buf = NULL;
     dc_sha256 *h = NULL;
     if (!path) goto done;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking: opening a FIFO for reading waits for a writer, and reading it would take
+     * the decoder's bytes; only a regular file is read. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) goto done;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) goto done;
+    if (!S_ISREG(sb.st_mode)) {
+        end = DC_HASH_NOT_FILE;
+        goto done;
+    }
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     buf = malloc(BLOCK);
     h = dc_sha256_new();

@@ -280,6 +280,9 @@ static void hash_note(const claim_hash *h, const char *path, char *out, size_t s
     case DC_HASH_STOPPED:
         snprintf(out, size, "video SHA-256 none: hashing stopped when the claim failed%s", read);
         break;
+    case DC_HASH_NOT_FILE:
+        snprintf(out, size, "video SHA-256 none: not a regular file (a pipe is read once, by the decoder)");
+        break;
     default: snprintf(out, size, "video SHA-256 none: read error or out of memory"); break;
     }
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -209,6 +210,28 @@ static void test_stop_ends_a_long_hash(void **state) {
     remove(path);
 }
 
+/* A FIFO (dashclaim assess /dev/stdin, a pipe): not opened for a blocking read (that waits for
+ * a writer) nor read (that would take the decoder's bytes): ended at once, without a hash. */
+static void test_fifo_is_not_read(void **state) {
+    (void)state;
+    char dir[] = "/tmp/dc-hash-fifo-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/in", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char hex[65] = "untouched";
+    double t0 = dc_now();
+    assert_int_equal(dc_sha256_file_until(fifo, dc_deadline_in(60), NULL, hex, NULL), DC_HASH_NOT_FILE);
+    assert_int_equal(dc_sha256_file(fifo, hex), -1);
+    dc_sha256_job *job = dc_sha256_start(fifo, (dc_deadline){0});
+    assert_non_null(job);
+    assert_int_equal(dc_sha256_finish(job, hex, NULL), DC_HASH_NOT_FILE);
+    assert_true(dc_now() - t0 < 1.0);
+    assert_string_equal(hex, "untouched");
+    unlink(fifo);
+    rmdir(dir);
+}
+
 static void test_missing_file(void **state) {
     (void)state;
     char hex[65] = "untouched";
@@ -230,6 +253,7 @@ int main(void) {
         cmocka_unit_test(test_inline_and_threaded_agree),
         cmocka_unit_test(test_deadline_and_stop),
         cmocka_unit_test(test_stop_ends_a_long_hash),
+        cmocka_unit_test(test_fifo_is_not_read),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
