@@ -40,8 +40,10 @@
  * reasoning family's answer format closes the user turn (Cosmos-Reason2), and a model that
  * hears is told the window's sound comes with the frames; Qwen2.5-VL's words are those of 2. */
 #define DC_PROMPT_VERSION "claim-prompt/3"
-/* Version of the fault, fraud and review tables; recorded as rules_version. */
-#define DC_RULES_VERSION "claim-rules/1"
+/* Version of the fault, fraud and review tables; recorded as rules_version.
+ * 2: fraud rows that hold the claim against the dashcam's telemetry and the file's tags
+ * (X-PLACE-MISMATCH, X-TIME-MISMATCH, X-NO-JOLT, X-TELEMETRY-MISSING, X-REENCODED). */
+#define DC_RULES_VERSION "claim-rules/2"
 /* Every grammar-constrained model output starts with these bytes; see above. */
 #define DC_MODEL_OUTPUT_PREFIX "{\"severity\":\""
 /* The root rule name of dc_model_output_grammar(). */
@@ -219,6 +221,8 @@ typedef struct {
     double duration_sec;
     int width, height;
     double fps;
+    char encoder[64]; /* the container's encoder tag (the program that wrote it); "" = none */
+    char device[64];  /* the camera its tags name; "" = none */
 } dc_video_info;
 
 typedef struct {
@@ -301,6 +305,26 @@ typedef struct {
     uint64_t device_before, device_after; /* bytes of device memory in use; 0 = n/a */
 } dc_memory;
 
+/* The dashcam's own data, summed up for the claim (the pipeline fills it from the video's
+ * telemetry around the incident; JSON "telemetry", null when the video has none). A record
+ * written before this field existed reads as "none". */
+#define DC_NO_UTC INT64_MIN
+typedef struct {
+    char source[16];  /* the format ("gpmf", "novatek", ...); "" = the video has no telemetry */
+    char variant[16]; /* the layout within it; "" = none */
+    char device[64];  /* as the file names it; "" = not named */
+    int fix_count, valid_fix_count, accel_count;
+    double incident_sec;     /* the time summed up here (the strongest window's peak); -1 = none */
+    double speed_before_kmh; /* GPS speed just before the incident; -1 = none */
+    double speed_after_kmh;  /* a second or more after it; -1 = none */
+    double peak_g;           /* largest acceleration away from the file's resting level; -1 = no
+                                accelerometer */
+    double peak_sec;         /* its video time; -1 = none */
+    bool has_position;       /* a fix within 2 s of the incident */
+    double lat, lon;         /* degrees WGS84, at the incident */
+    int64_t utc_ms;          /* UTC of the incident, ms since 1970; DC_NO_UTC = unknown */
+} dc_telemetry_summary;
+
 typedef struct {
     char schema[32]; /* DC_ASSESSMENT_SCHEMA */
     char claim_id[128];
@@ -324,6 +348,10 @@ typedef struct {
     int evidence_count;
     dc_evidence evidence[DC_MAX_EVIDENCE];
     char reasoning[2048];
+    /* where facts.speed_kmh comes from: "telemetry" (the file's GPS, which replaces a model's
+     * readout), "on-screen" (the model read it), "none" */
+    char speed_source[16];
+    dc_telemetry_summary telemetry;
 
     /* decided (dc_claim_decide) */
     unsigned prediction_set; /* bit (1u << severity) per member */
@@ -361,6 +389,18 @@ char *dc_assessment_to_json(const dc_assessment *a, int indent);
  * parser is used). DC_ERR_INPUT when no JSON object is found or the schema is not
  * dashclaim.assessment/1; unknown enum spellings become unknown. */
 dc_error_class dc_assessment_from_json(const char *text, dc_assessment *a, dc_status *st);
+
+/* UTC as ISO 8601 with milliseconds, "2026-03-14T09:26:56.000Z" ("" for DC_NO_UTC). */
+void dc_utc_format(int64_t utc_ms, char out[32]);
+/* "2026-03-14T09:26:56Z", "2026-03-14T09:26:56.250Z", "2026-03-14 09:26:56", "2026-03-14"
+ * (then midnight; *date_only set when not NULL), a "+hh:mm" or "-hh:mm" offset instead of Z.
+ * A time without Z or an offset is taken as UTC. false when the text is none of these. */
+bool dc_utc_parse(const char *text, int64_t *utc_ms, bool *date_only);
+/* A place given as coordinates, "47.3769, 8.5417" or "47.3769 8.5417" (degrees, latitude
+ * first, within the globe). false for anything else (an address is not a place we can check). */
+bool dc_place_parse(const char *text, double *lat, double *lon);
+/* Great-circle distance in km. */
+double dc_distance_km(double lat1, double lon1, double lat2, double lon2);
 
 /* ---- names ---------------------------------------------------------------------------- */
 
@@ -433,6 +473,11 @@ typedef struct {
     dc_severity damage_claimed;      /* claimed damage level; UNSET = not given */
     int recent_claims_same_vehicle;  /* from a store; -1 = no store / unknown */
     int recent_claims_same_location; /* from a store; -1 = no store / unknown */
+    /* the claimant's stated place and time of the incident, checked against the video's GPS */
+    bool has_place;
+    double place_lat, place_lon; /* degrees (dc_place_parse) */
+    int64_t stated_utc_ms;       /* DC_NO_UTC = not given */
+    bool stated_date_only;       /* a date without a time of day */
 } dc_claim_metadata;
 
 void dc_claim_metadata_init(dc_claim_metadata *m); /* all "not given" */

@@ -38,6 +38,11 @@ typedef struct {
      * to last_good_sec. Known at open for containers with a sample index (MP4/MOV, AVI). */
     bool truncated;
     double last_good_sec;
+    /* The container's own words about who wrote it (metadata tags; "" when absent): the
+     * program that muxed it ("encoder": "Lavf60.16.100", "HandBrake 1.6.1") and the camera
+     * ("make" and "model", QuickTime's com.apple.quicktime.make/model, or "firmware"). */
+    char encoder[64];
+    char device[64];
 } dc_media_info;
 
 typedef struct dc_media dc_media;

@@ -20,7 +20,8 @@
  * a moment apart, such as looming before an impact and a stop after it, add up):
  *   impact 0.28, shake 0.14, stop 0.14, looming 0.14, burst 0.10, squeal 0.09, motion 0.07,
  *   horn 0.04, swerve 0 (lane changes and bends are everyday driving: the signals engine
- *   reads a swerve only as the evasion of a near-miss).
+ *   reads a swerve only as the evasion of a near-miss); with telemetry, jolt 0.40 and speed
+ *   drop 0.14 on top (a measured jolt is the surest cue there is; the danger is capped at 1).
  * Impact dominates because a broadband bang is the one cue ordinary driving does not make;
  * the motion cues confirm it and carry the video-only case. */
 #ifndef DASHCLAIM_MINE_H
@@ -32,6 +33,7 @@
 #include "dashclaim/deadline.h"
 #include "dashclaim/media.h"
 #include "dashclaim/status.h"
+#include "dashclaim/telemetry.h"
 
 #define DC_MINE_HZ 10.0        /* timeline rate */
 #define DC_MINE_MAX_WINDOWS 8  /* at most this many windows (DC_MAX_WINDOWS in claim.h) */
@@ -51,6 +53,8 @@ typedef enum {
     DC_MINE_STOP,       /* video: collapse of forward flow (sudden stop) */
     DC_MINE_BURST,      /* video: sudden local change in part of the frame (a crash ahead) */
     DC_MINE_SWERVE,     /* video: sustained sideways sweep of the road (an evasive swerve) */
+    DC_MINE_JOLT,       /* telemetry: a short jolt of the G-sensor, in g (0 without one) */
+    DC_MINE_SPEED_DROP, /* telemetry: the GPS speed falling within 2 s (0 without GPS speed) */
     DC_MINE_SIGNAL_COUNT
 } dc_mine_signal;
 
@@ -72,6 +76,10 @@ typedef struct {
      * With audio it must also reach a danger of 0.1 (a calm video costs one span). Not
      * applied without audio (motion alone is too weak a first look). */
     double dense_relative;
+    /* The video's telemetry (read by the caller, once); NULL or no source = none. Its
+     * acceleration and GPS speed become the jolt and speed-drop cues, and with an
+     * accelerometer a window's peak sits on the jolt. */
+    const dc_telemetry *telemetry;
 } dc_mine_options;
 
 void dc_mine_options_init(dc_mine_options *o);
@@ -94,6 +102,8 @@ typedef struct {
     dc_mine_window windows[DC_MINE_MAX_WINDOWS];
     bool has_audio;   /* audio signals were computed */
     bool has_video;   /* motion signals were computed */
+    bool has_accel;   /* the jolt cue was computed (the telemetry has acceleration) */
+    bool has_gps_speed; /* the speed-drop cue was computed (the telemetry has GPS speeds) */
     int keyframes;    /* thumbnails in the coarse pass */
     int dense_frames; /* thumbnails decoded in dense passes */
     int frames_seen;  /* thumbnails decoded by the coarse pass */
@@ -152,6 +162,24 @@ bool dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shak
  * NAN inputs score 0 and are left out of the statistics. */
 bool dc_mine_noise_floor_score(const float *raw, int n, float min_spread, float *score);
 /* (false when out of memory: every score is then 0) */
+
+/* Telemetry cues on the timeline of n ticks at hz (t = i / hz), from t's samples and fixes:
+ *   jolt: each sample's distance from its +-0.5 s moving average (the three axes; gravity and
+ *     a sustained braking are the average, a hit is not), the largest per tick (a sample
+ *     belongs to its nearest tick), scored on an absolute scale in g against the file's own
+ *     noise: 0 up to max(DC_MINE_JOLT_LOW_G, median + the larger of 6 robust deviations of
+ *     the ticks and the median itself), 1 at DC_MINE_JOLT_SPAN_G above that;
+ *   speed drop: over each valid fix, how far the speed falls within the next 2 s, on the
+ *     ticks from the fix to the slowest one: 0 at DC_MINE_DROP_LOW_KMH, 1 at
+ *     DC_MINE_DROP_FULL_KMH (a car that stops from 40 km/h in 2 s, about 0.6 g).
+ * Either array may be NULL; a track without data stays 0. *has_accel / *has_speed (may be
+ * NULL) say which were computed. false when out of memory (tracks then 0). */
+#define DC_MINE_JOLT_LOW_G 0.5
+#define DC_MINE_JOLT_SPAN_G 1.5
+#define DC_MINE_DROP_LOW_KMH 8.0
+#define DC_MINE_DROP_FULL_KMH 40.0
+bool dc_mine_telemetry_features(const dc_telemetry *t, double hz, int n, float *jolt,
+                                float *speed_drop, bool *has_accel, bool *has_speed);
 
 /* Recomputes danger from the signal tracks and selects the windows (opts may be NULL).
  * A video no longer than the largest window (max_window_sec, or before + after when larger)

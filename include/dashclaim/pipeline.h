@@ -8,6 +8,7 @@
 
 #include "dashclaim/claim.h"
 #include "dashclaim/frame.h"
+#include "dashclaim/telemetry.h"
 
 typedef struct dc_vlm dc_vlm;
 
@@ -40,13 +41,18 @@ typedef struct {
     /* Frames the engine looked at (only with keep_evidence). */
     dc_frame_set evidence_frames;
     int prompt_tokens; /* tokens the VLM claim cost (0 for the signals engine) */
+    /* The dashcam's own data, read once beside the probe (source NULL = none): mining, the
+     * engine, the model check, the rules (through the record's summary) and the report read it. */
+    dc_telemetry telemetry;
 } dc_claim_result;
 
 /* claim_id may be NULL (then derived from the file name). Every stage honours
  * opts->timeout_sec (probe, hash, mining, sampling, audio, engine): the call returns within
  * about 10 % + 100 ms of it. A claim that runs out of time is failed with class timeout, and
  * its message names the stage that ran out ("deadline passed in <stage>") and what became of the
- * video's hash; assessment.video.sha256 only ever holds the hash of the whole file, or "". */
+ * video's hash; assessment.video.sha256 only ever holds the hash of the whole file, or "".
+ * Telemetry that cannot be read, is damaged or runs out of time never fails the claim: the
+ * record is degraded with the reason and the claim goes on without it (or with what was read). */
 void dc_pipeline_assess(const char *video_path, const char *claim_id,
                         const dc_pipeline_options *opts, dc_claim_result *out);
 void dc_claim_result_free(dc_claim_result *r);
@@ -57,5 +63,13 @@ void dc_claim_result_free(dc_claim_result *r);
  * shown cleared; impossible speeds and broken severity distributions repaired. Each change
  * marks *a degraded with the reason. Returns how many numbers were changed. */
 int dc_pipeline_check_record(dc_assessment *a, double duration_sec, const dc_frame_set *shown);
+
+/* The video's telemetry in the record (src/pipeline/telemetry_use.c): a->telemetry summed up
+ * around the incident (the strongest window's peak), facts.speed_kmh from the GPS with
+ * speed_source "telemetry", and an evidence row citing it. Nothing when t has no source. */
+void dc_pipeline_use_telemetry(const dc_telemetry *t, dc_assessment *a);
+/* The model's speed readout (facts.speed_kmh) against the GPS speeds over the frames shown
+ * (+-1 s): a readout off by more than 10 km/h and 15 % marks *a degraded. Returns 1 then. */
+int dc_pipeline_check_speed(dc_assessment *a, const dc_telemetry *t, const dc_frame_set *shown);
 
 #endif

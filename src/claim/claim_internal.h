@@ -129,4 +129,10 @@ json_t *claim_json_get_ci(const json_t *obj, const char *key);
 /* Current UTC time as ISO 8601 into out[32]. */
 void claim_utc_now(char out[32]);
 
+/* The record's "telemetry" and "speed_source" entries (telemetry_record.c). */
+bool claim_write_telemetry(json_t *obj, const char *name, const void *base);
+void claim_read_telemetry(const json_t *obj, const char *name, void *base);
+bool claim_write_speed_source(json_t *obj, const char *name, const void *base);
+void claim_read_speed_source(const json_t *obj, const char *name, void *base);
+
 #endif

@@ -65,6 +65,92 @@ static bool repeat_location(const dc_assessment *a, const dc_claim_metadata *m, 
     return true;
 }
 
+/* ---- the claim against the dashcam's own data (a->telemetry, a->video's tags) ----------- */
+
+/* The claimant's place more than this far from where the video's GPS puts the incident. */
+#define PLACE_KM 5.0
+/* The claimant's time more than this from the GPS's UTC: a day and the widest time zone, as a
+ * time given without a zone may be local. A date alone may be off by a zone either side. */
+#define TIME_MS (26LL * 3600 * 1000)
+#define ZONE_MS (14LL * 3600 * 1000)
+#define DAY_MS (24LL * 3600 * 1000)
+/* A collision's jolt: below this over the whole video, the G-sensor felt none. */
+#define NO_JOLT_G 0.5
+
+static bool place_mismatch(const dc_assessment *a, const dc_claim_metadata *m, char *why,
+                           size_t n) {
+    const dc_telemetry_summary *t = &a->telemetry;
+    if (!m || !m->has_place || !t->has_position) return false;
+    double km = dc_distance_km(m->place_lat, m->place_lon, t->lat, t->lon);
+    if (!(km > PLACE_KM)) return false;
+    snprintf(why, n, "the claim places the incident at %.5f, %.5f, %.0f km from the video's GPS (%.5f, %.5f)",
+             m->place_lat, m->place_lon, km, t->lat, t->lon);
+    return true;
+}
+
+static bool time_mismatch(const dc_assessment *a, const dc_claim_metadata *m, char *why,
+                          size_t n) {
+    const dc_telemetry_summary *t = &a->telemetry;
+    if (!m || m->stated_utc_ms == DC_NO_UTC || t->utc_ms == DC_NO_UTC) return false;
+    int64_t from = m->stated_utc_ms - (m->stated_date_only ? ZONE_MS : TIME_MS);
+    int64_t to = m->stated_utc_ms + (m->stated_date_only ? DAY_MS + ZONE_MS : TIME_MS);
+    if (t->utc_ms >= from && t->utc_ms <= to) return false;
+    char stated[32], gps[32];
+    dc_utc_format(m->stated_utc_ms, stated);
+    dc_utc_format(t->utc_ms, gps);
+    double days = (double)(t->utc_ms - m->stated_utc_ms) / DAY_MS;
+    snprintf(why, n, "the claim dates the incident %.10s%s%s but the video's GPS time is %s (%+.1f days)",
+             stated, m->stated_date_only ? "" : " ", m->stated_date_only ? "" : stated + 11, gps, days);
+    return true;
+}
+
+static bool collision_without_jolt(const dc_assessment *a, const dc_claim_metadata *m, char *why,
+                                   size_t n) {
+    const dc_telemetry_summary *t = &a->telemetry;
+    if (!m || m->collision_claimed != DC_TRI_YES || t->accel_count <= 0 || t->peak_g < 0 ||
+        t->peak_g >= NO_JOLT_G)
+        return false;
+    snprintf(why, n, "a collision is claimed but the dashcam's G-sensor peaked at %.2f g (%d samples)",
+             t->peak_g, t->accel_count);
+    return true;
+}
+
+static bool names_any(const char *text, const char *const *names) {
+    for (int i = 0; text[0] && names[i]; i++)
+        if (strcasestr(text, names[i])) return true;
+    return false;
+}
+
+/* Makers whose cameras write telemetry into (or beside) every recording. */
+static const char *const telemetry_cameras[] = {"GoPro", "VIOFO",    "BlackVue", "Vantrue",
+                                                "Garmin", "Thinkware", "Nextbase", "70mai",
+                                                "Vueroid", NULL};
+
+static bool telemetry_missing(const dc_assessment *a, const dc_claim_metadata *m, char *why,
+                              size_t n) {
+    const dc_telemetry_summary *t = &a->telemetry;
+    if (!names_any(a->video.device, telemetry_cameras)) return false;
+    if (t->source[0] && (t->fix_count > 0 || t->accel_count > 0)) return false;
+    snprintf(why, n, "the file names a %.64s, which records GPS and G-sensor data, but holds none",
+             a->video.device);
+    return true;
+}
+
+/* Editing and transcoding programs that write their name into the encoder tag. FFmpeg's
+ * "Lavf" is left out: it is what many upload tools (and our own generated clips) write, so
+ * it says too little alone. */
+static const char *const editors[] = {"HandBrake", "Adobe",   "Premiere", "iMovie",   "Final Cut",
+                                      "DaVinci",   "CapCut",  "Shotcut",  "Kdenlive", "OpenShot",
+                                      "VSDC",      "Filmora", "Clipchamp", "Movavi",  "VideoProc",
+                                      NULL};
+
+static bool reencoded(const dc_assessment *a, const dc_claim_metadata *m, char *why, size_t n) {
+    if (!names_any(a->video.encoder, editors)) return false;
+    snprintf(why, n, "the file was written by %.64s, not by a camera: re-encoded or edited",
+             a->video.encoder);
+    return true;
+}
+
 static const fraud_rule fraud_rules[] = {
     {"X-BRAKE-CHECK", 0.50, brake_check,
      "the vehicle ahead braked hard with no visible traffic reason"},
@@ -76,6 +162,15 @@ static const fraud_rule fraud_rules[] = {
      "the other party was in place before the event, as if waiting"},
     {"X-REPEAT-VEHICLE", 0.30, repeat_vehicle, "the same vehicle appears in recent claims"},
     {"X-REPEAT-LOCATION", 0.20, repeat_location, "the same location appears in recent claims"},
+    {"X-PLACE-MISMATCH", 0.40, place_mismatch,
+     "the claim's place is far from where the video's GPS puts the incident"},
+    {"X-TIME-MISMATCH", 0.40, time_mismatch,
+     "the claim's date or time is far from the video's GPS time"},
+    {"X-NO-JOLT", 0.50, collision_without_jolt,
+     "a collision is claimed but the dashcam's G-sensor felt no impact"},
+    {"X-TELEMETRY-MISSING", 0.30, telemetry_missing,
+     "the camera records telemetry but the file holds none"},
+    {"X-REENCODED", 0.30, reencoded, "the file was re-encoded by another program"},
 };
 
 void dc_fraud_decide(dc_assessment *a, const dc_claim_metadata *m) {
@@ -104,4 +199,7 @@ void dc_claim_metadata_init(dc_claim_metadata *m) {
     m->damage_claimed = DC_SEVERITY_UNSET;
     m->recent_claims_same_vehicle = -1;
     m->recent_claims_same_location = -1;
+    m->has_place = false;
+    m->stated_utc_ms = DC_NO_UTC;
+    m->stated_date_only = false;
 }

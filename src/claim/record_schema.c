@@ -16,7 +16,7 @@
 
 /* A field of dc_assessment (or a struct in it) without an entry here would be neither written
  * nor read. These sizes change with any new field: give it an entry, then update the size. */
-_Static_assert(sizeof(dc_video_info) == 1120, "dc_video_info changed: update video_fields");
+_Static_assert(sizeof(dc_video_info) == 1248, "dc_video_info changed: update video_fields");
 _Static_assert(sizeof(dc_engine_info) == 468, "dc_engine_info changed: update engine_fields");
 _Static_assert(sizeof(dc_window) == 296, "dc_window changed: update window_fields");
 _Static_assert(sizeof(dc_fault_rule_hit) == 216, "dc_fault_rule_hit changed: update rule_fields");
@@ -24,7 +24,9 @@ _Static_assert(sizeof(dc_fraud_indicator) == 232,
                "dc_fraud_indicator changed: update indicator_fields");
 _Static_assert(sizeof(dc_timings) == 48, "dc_timings changed: update timing_fields");
 _Static_assert(sizeof(dc_memory) == 32, "dc_memory changed: update memory_fields");
-_Static_assert(sizeof(dc_assessment) == 25384,
+_Static_assert(sizeof(dc_telemetry_summary) == 184,
+               "dc_telemetry_summary changed: update telemetry_record.c");
+_Static_assert(sizeof(dc_assessment) == 25712,
                "dc_assessment changed: give the new field an entry in claim_record_fields");
 
 /* ---- the record-only enumerations ------------------------------------------------------ */
@@ -230,6 +232,8 @@ static const record_field video_fields[] = {
     R_INT("width", dc_video_info, width),
     R_INT("height", dc_video_info, height),
     R_NUMBER("fps", dc_video_info, fps),
+    R_STRING_OR_NULL("encoder", dc_video_info, encoder),
+    R_STRING_OR_NULL("device", dc_video_info, device),
 };
 
 static const record_field engine_fields[] = {
@@ -307,6 +311,8 @@ const record_field claim_record_fields[] = {
      .kind = RECORD_MODEL,
      .model = claim_model_fields + 1,
      .model_count = CLAIM_MODEL_FIELD_COUNT - 1},
+    R_CUSTOM("speed_source", claim_write_speed_source, claim_read_speed_source),
+    R_CUSTOM("telemetry", claim_write_telemetry, claim_read_telemetry),
     R_GROUP("fault", fault_fields),
     R_GROUP("fraud", fraud_fields),
     R_ENUM("review_priority", dc_assessment, review_priority, claim_enum_priority),

@@ -44,6 +44,22 @@ dc_error_class cli_load_metadata(const char *path, dc_claim_metadata *m, dc_stat
             return DC_ERR_INPUT;
         }
     }
+    /* the claimant's place and time, held against the video's GPS: coordinates and an ISO
+     * date or time; anything else (an address, a vague date) is an error, not silently unused */
+    const char *place = json_string_value(json_object_get(root, "location"));
+    if (place && !(m->has_place = dc_place_parse(place, &m->place_lat, &m->place_lon))) {
+        dc_fail(st, DC_ERR_INPUT, "%s: location must be coordinates \"lat, lon\" in degrees (got \"%.60s\")",
+                path, place);
+        json_decref(root);
+        return DC_ERR_INPUT;
+    }
+    const char *when = json_string_value(json_object_get(root, "incident_time"));
+    if (when && !dc_utc_parse(when, &m->stated_utc_ms, &m->stated_date_only)) {
+        dc_fail(st, DC_ERR_INPUT, "%s: incident_time must be an ISO 8601 date or time (got \"%.60s\")",
+                path, when);
+        json_decref(root);
+        return DC_ERR_INPUT;
+    }
     bool counts_ok =
         optional_count(root, "recent_claims_same_vehicle", path, &m->recent_claims_same_vehicle, st) &&
         optional_count(root, "recent_claims_same_location", path, &m->recent_claims_same_location, st);

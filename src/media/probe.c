@@ -92,6 +92,23 @@ static void fill_audio_info(dc_media *m) {
     m->info.audio_channels = par->ch_layout.nb_channels;
 }
 
+static const char *tag(AVDictionary *d, const char *key) {
+    const AVDictionaryEntry *e = av_dict_get(d, key, NULL, 0);
+    return e && e->value ? e->value : NULL;
+}
+
+/* Who wrote the file, as its tags say (the fraud rules read it: a camera that writes
+ * telemetry, or an editing program that re-encoded the camera's file). */
+static void fill_writer_tags(AVFormatContext *fmt, dc_media_info *info) {
+    copy_name(info->encoder, sizeof info->encoder, tag(fmt->metadata, "encoder"));
+    const char *make = tag(fmt->metadata, "make"), *model = tag(fmt->metadata, "model");
+    if (!make) make = tag(fmt->metadata, "com.apple.quicktime.make");
+    if (!model) model = tag(fmt->metadata, "com.apple.quicktime.model");
+    if (!make && !model) model = tag(fmt->metadata, "firmware");
+    snprintf(info->device, sizeof info->device, "%s%s%s", make ? make : "",
+             make && model ? " " : "", model ? model : "");
+}
+
 static dc_error_class fill_video_info(dc_media *m, int64_t file_size, dc_status *st) {
     AVFormatContext *fmt = m->fmt;
     AVStream *vs = fmt->streams[m->video_index];
@@ -101,6 +118,7 @@ static dc_error_class fill_video_info(dc_media *m, int64_t file_size, dc_status 
     info->width = vs->codecpar->width;
     info->height = vs->codecpar->height;
     info->rotation = stream_rotation(vs);
+    fill_writer_tags(fmt, info);
     info->avg_fps = vs->avg_frame_rate.num > 0 && vs->avg_frame_rate.den > 0
                         ? av_q2d(vs->avg_frame_rate) : 0;
     info->real_fps = vs->r_frame_rate.num > 0 && vs->r_frame_rate.den > 0

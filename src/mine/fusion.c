@@ -4,7 +4,8 @@
  * apart (looming and squeal before an impact, the stop just after) add up at the incident.
  * Peaks are picked with non-maximum suppression (5 s); each peak's time is then refined to
  * where the unfiltered weighted sum is highest within 1.5 s, which is where the sharpest cue
- * (usually the impact) sits. Windows reach before_sec before and after_sec after the peak,
+ * (usually the impact) sits; with an accelerometer, to its strongest jolt there when one fired
+ * (a sample's time is the incident's, within a tick). Windows reach before_sec before and after_sec after the peak,
  * clamped to the video; windows that overlap are merged and cut to max_window_sec around
  * the stronger peak.
  *
@@ -119,6 +120,11 @@ dc_error_class dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts, dc_s
         int c = peaks[p], best = c, ref = (int)lround(1.5 * r->hz);
         for (int i = c - ref < 0 ? 0 : c - ref; i <= c + ref && i < n; i++)
             if (plain[i] > plain[best]) best = i;
+        /* a G-sensor jolt that fired near the peak is the incident's moment, to the sample */
+        const float *jolt = r->has_accel ? r->signal[DC_MINE_JOLT] : NULL;
+        for (int i = c - ref < 0 ? 0 : c - ref; jolt && i <= c + ref && i < n; i++)
+            if (jolt[i] >= DC_MINE_FIRE_SCORE && (jolt[best] < DC_MINE_FIRE_SCORE || jolt[i] > jolt[best]))
+                best = i;
         double peak = best / r->hz;
         double a = fmax(0, peak - before), b = fmin(dur, peak + after);
         if (dur <= largest) a = 0, b = dur;

@@ -4,16 +4,20 @@
 #include "mine_internal.h"
 
 static const char *const names[DC_MINE_SIGNAL_COUNT] = {
-    "impact", "squeal", "horn", "motion", "shake", "looming", "stop", "burst", "swerve"};
+    "impact", "squeal", "horn", "motion", "shake", "looming", "stop", "burst", "swerve",
+    "jolt",   "speed_drop"};
 
 /* Impact dominates: a broadband bang is the one cue ordinary driving does not make. Shake,
  * stop and looming confirm it and carry the video-only case; a local burst is what a crash
  * between others ahead looks like; squeal marks hard braking; motion and horn are weak on
  * their own (traffic, other people's horns, music). A swerve does not add to the danger at
  * all (lane changes and bends are everyday driving): the signals engine reads it as the
- * evasion of a near-miss next to an approach or braking. */
-static const double weights[DC_MINE_SIGNAL_COUNT] = {0.28, 0.09, 0.04, 0.07, 0.14,
-                                                     0.14, 0.14, 0.10, 0.00};
+ * evasion of a near-miss next to an approach or braking.
+ * The telemetry's cues come on top (they are 0 without telemetry, so a video without it is
+ * fused as before): a jolt measured by the G-sensor outweighs the impact sound, which may be
+ * someone else's; a GPS speed drop weighs as the picture's stop. */
+static const double weights[DC_MINE_SIGNAL_COUNT] = {0.28, 0.09, 0.04, 0.07, 0.14, 0.14,
+                                                     0.14, 0.10, 0.00, 0.40, 0.14};
 
 const char *dc_mine_signal_name(dc_mine_signal s) {
     return s >= 0 && s < DC_MINE_SIGNAL_COUNT ? names[s] : "unknown";

@@ -486,6 +486,11 @@ dc_error_class dc_mine_video(dc_media *m, const dc_mine_options *opts, dc_deadli
         dc_mine_result_free(out);
         return e;
     }
+    /* the dashcam's own data: cheap (linear in its samples), so over the whole video */
+    if (!dc_mine_telemetry_features(o.telemetry, out->hz, out->count, out->signal[DC_MINE_JOLT],
+                                    out->signal[DC_MINE_SPEED_DROP], &out->has_accel,
+                                    &out->has_gps_speed))
+        dc_degrade(st, "%s: telemetry cues left out (out of memory)", path);
     e = dc_mine_fuse(out, &o, st);
     if (e != DC_OK) {
         dc_mine_result_free(out);

@@ -16,6 +16,8 @@
  *                         the ego car witnessed a collision between others;
  *   without sound, a sudden stop together with an approach stands for the bang that cannot
  *   be heard;
+ *   with an accelerometer (telemetry), a jolt with the car slowing (GPS speed drop or the
+ *   picture's stop), or a strong jolt alone, is a collision; a GPS speed drop is braking;
  *   NONE otherwise; LOW only for a lone, weak knock (impact without shake, stop or looming).
  * The probabilities are a softmax over per-severity scores, so the argmax is the decision and
  * the spread says how clear the evidence was. */
@@ -70,6 +72,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     double impact = sig[DC_MINE_IMPACT], shake = sig[DC_MINE_SHAKE], stop = sig[DC_MINE_STOP];
     double loom = sig[DC_MINE_LOOMING], squeal = sig[DC_MINE_SQUEAL], horn = sig[DC_MINE_HORN];
     double burst = sig[DC_MINE_BURST], swerve = sig[DC_MINE_SWERVE];
+    double jolt = sig[DC_MINE_JOLT], drop = sig[DC_MINE_SPEED_DROP];
     /* Without sound, braking is read anywhere in the window, not only within 2 s of its
      * peak: the picture's peak may sit on the approach or the thing seen ahead, and the ego's
      * braking follows it by a reaction time and lasts seconds (on set (e) of bench/mining,
@@ -87,7 +90,12 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
                          ? impact * maxd(maxd(maxd(shake, stop), 0.8 * loom), 0.6 * squeal)
                          : maxd(shake * maxd(stop, loom), 0.5 * stop * loom);
     double collision = clamp01(1.6 * contact);
-    double braking = maxd(squeal, 0.8 * stop_w);
+    /* a G-sensor jolt is contact felt, not inferred: with the car slowing (GPS or picture) it
+     * is a collision, and a strong one (2 g and more) is on its own. It is not raised without
+     * sound as the picture's cues are below: a measurement is not quieter without a microphone
+     * (a 1-g pothole stays NONE) */
+    double felt = r->has_accel ? clamp01(1.4 * jolt * maxd(maxd(0.5, drop), stop)) : 0;
+    double braking = maxd(maxd(squeal, 0.8 * stop_w), drop);
     /* looming with a jolt and no impact is a bump or a pothole, not an approach */
     double approach = loom * maxd(0, 1 - 2 * shake);
     /* a cue that fired (score >= 0.3, i.e. ~6 robust deviations) is already strong evidence */
@@ -133,6 +141,10 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
         near = clamp01(NOAUDIO_GAIN * near);
         happened = clamp01(NOAUDIO_GAIN * happened);
     }
+    if (felt > collision) {
+        near *= 1 - 0.8 * felt;
+        collision = felt;
+    }
     double none = clamp01(1 - maxd(maxd(maxd(collision, near), knock), happened));
 
     double score[DC_SEVERITY_COUNT] = {none, knock, near, collision};
@@ -147,7 +159,9 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
 
     bool witnessed = a->severity == DC_SEVERITY_MEDIUM && ahead_leads;
     /* facts the signals can support */
-    if (witnessed) a->facts.contact = DC_TRI_NO; /* the camera did not jolt */
+    if (r->has_accel && jolt >= 0.5 && a->severity == DC_SEVERITY_HIGH)
+        a->facts.contact = DC_TRI_YES; /* the G-sensor felt it */
+    else if (witnessed) a->facts.contact = DC_TRI_NO; /* the camera did not jolt */
     else if (!r->has_audio) a->facts.contact = collision > 0.5 ? DC_TRI_UNCLEAR : DC_TRI_UNKNOWN;
     else if (impact >= 0.5 && maxd(maxd(shake, stop), loom) >= DC_MINE_FIRE_SCORE)
         a->facts.contact = DC_TRI_YES;
@@ -181,8 +195,11 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
                  "Model-free assessment from mined signals. Strongest moment at %.1f s (danger "
                  "%.2f): %s. %s%s",
                  top->peak_sec, top->danger, what,
-                 a->severity == DC_SEVERITY_HIGH     ? "An impact sound with a camera jolt or "
-                                                       "sudden stop indicates a collision."
+                 a->severity == DC_SEVERITY_HIGH && felt >= collision - 1e-9
+                     ? "A jolt of the dashcam's G-sensor with the car slowing indicates a "
+                       "collision."
+                 : a->severity == DC_SEVERITY_HIGH ? "An impact sound with a camera jolt or "
+                                                     "sudden stop indicates a collision."
                  : witnessed ? "A sudden burst of motion ahead with a steady camera indicates "
                                "a collision between other road users, without ego contact."
                  : a->severity == DC_SEVERITY_MEDIUM ? "Danger without an impact indicates a "

@@ -13,6 +13,7 @@
 #include "dashclaim/media.h"
 #include "dashclaim/mine.h"
 #include "dashclaim/sysinfo.h"
+#include "dashclaim/telemetry.h"
 
 /* Frames the signals engine keeps for the report are this size (longest side). */
 #define SIGNALS_EVIDENCE_SIDE 480
@@ -37,6 +38,8 @@ static void set_video_info(dc_assessment *a, const dc_media_info *info) {
     a->video.width = sideways ? info->height : info->width;
     a->video.height = sideways ? info->width : info->height;
     a->video.fps = info->avg_fps;
+    snprintf(a->video.encoder, sizeof a->video.encoder, "%s", info->encoder);
+    snprintf(a->video.device, sizeof a->video.device, "%s", info->device);
 }
 
 /* Severity expected under the engine's distribution: how windows are ranked when the VLM
@@ -131,7 +134,10 @@ static const char *assess_with_vlm(dc_media *m, const dc_pipeline_options *opts,
         dc_pcm_free(&pcm);
         out->prompt_tokens += dc_vlm_last_stats(opts->vlm)->prompt_tokens;
         /* the model's times and numbers, checked against the video and the frames it saw */
-        if (rc == DC_OK) dc_pipeline_check_record(&trial, info->duration_sec, &frames);
+        if (rc == DC_OK) {
+            dc_pipeline_check_record(&trial, info->duration_sec, &frames);
+            dc_pipeline_check_speed(&trial, &out->telemetry, &frames);
+        }
         if (rc != DC_OK) {
             if (first_error.code == DC_OK) first_error = st, first_error_stage = "engine";
             if (!have_failure) first_failure = trial, have_failure = true;
@@ -221,6 +227,22 @@ static void keep_signals_evidence(dc_media *m, const dc_pipeline_options *opts, 
         dc_assessment_degrade(a, why);
     }
     a->timings_ms.sample = ms_since(t0);
+}
+
+/* Telemetry never fails a claim: a video that cannot be read for it (the probe just opened
+ * it), damaged telemetry or a deadline that passes leave what was read (maybe nothing) and a
+ * note for the record, which degrades it once the engine has written it. */
+static void read_telemetry(const char *path, dc_deadline dl, dc_telemetry *t, char *note,
+                           size_t size) {
+    dc_status st = DC_STATUS_OK;
+    note[0] = 0;
+    if (dc_telemetry_read(path, dl, t, &st) != DC_OK) {
+        dc_telemetry_free(t);
+        snprintf(note, size, "telemetry not read: %s", st.message);
+    } else if (t->degraded) {
+        snprintf(note, size, "telemetry (%s) damaged or cut: %s", t->source ? t->source : "none",
+                 t->reason);
+    }
 }
 
 /* The video's hash: given by the caller, or computed on a thread of its own while the video is
@@ -330,10 +352,16 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
         goto done;
     }
     set_video_info(a, dc_media_get_info(m));
+    /* the dashcam's own data, once, beside the probe and within the claim's deadline */
+    t0 = dc_now();
+    char telemetry_note[sizeof st.message + 64];
+    read_telemetry(video_path, dl, &out->telemetry, telemetry_note, sizeof telemetry_note);
+    a->timings_ms.probe += ms_since(t0);
 
     dc_mine_options mo;
     dc_mine_options_init(&mo);
     mo.k = opts->windows < DC_MINE_MAX_WINDOWS ? opts->windows : DC_MINE_MAX_WINDOWS;
+    mo.telemetry = &out->telemetry;
     stage = "mine";
     t0 = dc_now();
     dc_error_class rc = dc_mine_video(m, &mo, dl, &mine, &st);
@@ -350,6 +378,7 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
         a->window_count = dc_mine_windows_to_claim(&mine, a->windows, DC_MAX_WINDOWS);
         stage = assess_with_vlm(m, opts, mine.unsure, dl, out);
         if (a->status == DC_CLAIM_FAILED) goto done;
+        dc_pipeline_use_telemetry(&out->telemetry, a);
     } else {
         stage = "engine";
         t0 = dc_now();
@@ -361,9 +390,11 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
             goto done;
         }
         if (st.degraded) dc_assessment_degrade(a, st.message);
+        dc_pipeline_use_telemetry(&out->telemetry, a);
         if (opts->keep_evidence) keep_signals_evidence(m, opts, dl, out);
     }
     if (mining_degraded) dc_assessment_degrade(a, mining_status.message);
+    if (telemetry_note[0]) dc_assessment_degrade(a, telemetry_note);
     /* Work dropped before the engine ran is recorded now, once the engine has written the
      * record (the VLM path replaces it with the best window's). */
     if (!timeline_kept) dc_assessment_degrade(a, "danger timeline not kept for the report: out of memory");
@@ -397,4 +428,5 @@ void dc_claim_result_free(dc_claim_result *r) {
     free(r->danger);
     r->danger = NULL;
     dc_frame_set_free(&r->evidence_frames);
+    dc_telemetry_free(&r->telemetry);
 }

@@ -176,6 +176,8 @@ static void metadata_from_fields(const dc_claim_fields *f, dc_claim_metadata *m)
                                : sev == DC_SEVERITY_NONE ? DC_TRI_NO
                                                          : DC_TRI_UNKNOWN;
     }
+    /* a location given as coordinates is held against the video's GPS (an address is not) */
+    m->has_place = dc_place_parse(f->location, &m->place_lat, &m->place_lon);
 }
 
 static void crash_if(const dc_workers *p, const char *point) {
