@@ -139,7 +139,7 @@ static const migration MIGRATIONS[] = {
      "  revoked boolean NOT NULL DEFAULT false, created_ms bigint NOT NULL,"
      "  revoked_ms bigint NOT NULL DEFAULT 0);"
      "CREATE UNIQUE INDEX keys_active_name ON keys (name) WHERE NOT revoked;"}},
-    {2, "browser sessions, claims by video", {
+    {2, "browser sessions, claims by video, reviews by claim", {
      /* A browser's session: the SHA-256 of its token, never the token (store_sessions.c). Rows
       * go when they are revoked, or at the next create after they expire. */
      "CREATE TABLE sessions ("
@@ -150,7 +150,9 @@ static const migration MIGRATIONS[] = {
      "  expires_ms bigint NOT NULL);"
      "CREATE INDEX sessions_expiry ON sessions (expires_ms);"
      /* dc_store_video_discard asks whether any claim names a video */
-     "CREATE INDEX claims_by_video ON claims (video_sha256);"}},
+     "CREATE INDEX claims_by_video ON claims (video_sha256);"
+     /* audit verify reads a batch of claims' reviews at a time */
+     "CREATE INDEX reviews_by_claim ON reviews (claim_id, id);"}},
 };
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

@@ -206,14 +206,15 @@ static const char schema_v1[] =
     "CREATE UNIQUE INDEX keys_active_name ON keys(name) WHERE revoked = 0;"
     "PRAGMA user_version = 1;";
 
-/* Version 2: browser sessions, and claims by video (dc_store_video_discard asks whether any claim
- * names a video). */
+/* Version 2: browser sessions, claims by video (dc_store_video_discard asks whether any claim
+ * names a video), reviews by claim (audit verify reads a batch of claims' reviews at a time). */
 static const char schema_v2[] =
     "CREATE TABLE sessions("
     " id TEXT PRIMARY KEY, key_id TEXT NOT NULL REFERENCES keys(id), hash TEXT NOT NULL,"
     " created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
     "CREATE INDEX sessions_expiry ON sessions(expires_ms);"
     "CREATE INDEX claims_by_video ON claims(video_sha256);"
+    "CREATE INDEX reviews_by_claim ON reviews(claim_id, id);"
     "PRAGMA user_version = 2;";
 #define SCHEMA_VERSION 2
 

@@ -348,6 +348,7 @@ static void test_migration_from_v1(void **state) {
         char cmd[1024];
         snprintf(cmd, sizeof cmd,
                  "psql -qAt '%s' -c 'DROP TABLE sessions' -c 'DROP INDEX claims_by_video'"
+                 " -c 'DROP INDEX reviews_by_claim'"
                  " -c 'DELETE FROM schema_migrations WHERE version >= 2' >/dev/null",
                  url);
         assert_int_equal(system(cmd), 0);
@@ -358,6 +359,7 @@ static void test_migration_from_v1(void **state) {
         assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
         assert_int_equal(sqlite3_exec(db,
                                       "DROP TABLE sessions; DROP INDEX claims_by_video;"
+                                      "DROP INDEX reviews_by_claim;"
                                       "PRAGMA user_version = 1;",
                                       NULL, NULL, NULL),
                          SQLITE_OK);
