@@ -38,8 +38,10 @@
  * into the system message, which is then the same for every claim; frame times to 0.1 s.
  * 3: the frame lines follow the model family (Qwen3-VL: "<t seconds>" before each pair), a
  * reasoning family's answer format closes the user turn (Cosmos-Reason2), and a model that
- * hears is told the window's sound comes with the frames; Qwen2.5-VL's words are those of 2. */
-#define DC_PROMPT_VERSION "claim-prompt/3"
+ * hears is told the window's sound comes with the frames; Qwen2.5-VL's words are those of 2.
+ * 4: a video with telemetry gets a line of GPS speed and G-sensor acceleration per frame pair
+ * after the frames (the fixed prefix is unchanged); without telemetry the words are those of 3. */
+#define DC_PROMPT_VERSION "claim-prompt/4"
 /* Version of the fault, fraud and review tables; recorded as rules_version.
  * 2: fraud rows that hold the claim against the dashcam's telemetry and the file's tags
  * (X-PLACE-MISMATCH, X-TIME-MISMATCH, X-NO-JOLT, X-TELEMETRY-MISSING, X-REENCODED). */

@@ -58,6 +58,7 @@
 #include "dashclaim/frame.h"
 #include "dashclaim/media.h"
 #include "dashclaim/status.h"
+#include "dashclaim/telemetry.h"
 
 /* ---- what the engine is told about the claim besides the frames ------------------------ */
 
@@ -71,6 +72,9 @@ typedef struct {
      * (dc_vlm_hears); NULL or empty = none (a video without sound). The first
      * DC_VLM_MAX_AUDIO_SEC seconds go to the model with the frames. Ignored by other models. */
     const dc_pcm *audio;
+    /* The video's telemetry (GPS speed and G-sensor at the frames shown: a line per frame
+     * pair in the prompt); NULL or without data = none, and the prompt is as without it. */
+    const dc_telemetry *telemetry;
 } dc_engine_context;
 
 /* One Whisper window is 30 s; the sound of a claim stays within it (one audio chunk). */

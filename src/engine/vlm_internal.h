@@ -192,6 +192,10 @@ void vlm_prompt_free(dc_vlm *e);
  * (with the times as the family gives them), then for a model that hears one marker for
  * audio_sec seconds of ctx->audio (0 = none), then the claim line. It starts with the same
  * text that e->prefix_tokens was made from. Caller frees. NULL with *st on failure. */
+/* The telemetry lines of the prompt (vlm_telemetry.c): one per step frames (2 = a pair),
+ * appended to s; nothing when t is NULL or holds no data. */
+void vlm_prompt_telemetry(dc_str *s, const dc_telemetry *t, const dc_frame_set *frames,
+                          int n_frames, int step);
 char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames,
                        const dc_engine_context *ctx, double audio_sec, dc_status *st);
 

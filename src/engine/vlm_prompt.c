@@ -7,6 +7,8 @@
  *             pair's media markers (or one line per frame without the temporal merge);
  *             Qwen3-VL: "<t seconds>" then the pair's markers, t the mean time of the pair,
  *             as Qwen3-VL's processor writes a video (or per frame without the merge)
+ *           the dashcam's telemetry at those frames, a line per pair (vlm_telemetry.c;
+ *             none for a video without telemetry)
  *           a model that hears: a line with the window's sound (its media marker)
  *           dc_prompt_claim(): the short per-claim line
  *           a reasoning family's answer-format instruction (Cosmos-Reason2)
@@ -171,6 +173,9 @@ char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames
                            a->t_sec, b->t_sec, marker, marker);
     }
     if (tags) dc_str_append(&user, "\n");
+    /* the dashcam's GPS speed and G-sensor at those frames, when the file has them */
+    vlm_prompt_telemetry(&user, ctx ? ctx->telemetry : NULL, frames, n_frames,
+                         e->opts.no_temporal_merge ? 1 : 2);
     /* a model that hears is told what its audio chunk is, or that there is none */
     if (e->family->hears && audio_sec > 0)
         dc_str_appendf(&user, "The sound of the same moments, %.1f s to %.1f s: %s\n",

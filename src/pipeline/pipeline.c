@@ -76,7 +76,7 @@ static const char *assess_with_vlm(dc_media *m, const dc_pipeline_options *opts,
     if (nwin > want) nwin = want;
     dc_engine_context ctx = {.claim_id = a->claim_id, .duration_sec = info->duration_sec,
                              .mining_context = opts->mining_context, .windows = a->windows,
-                             .window_count = a->window_count};
+                             .window_count = a->window_count, .telemetry = &out->telemetry};
     /* A claim that fails before the engine runs still says which engine it was for. */
     snprintf(a->engine.name, sizeof a->engine.name, "vlm");
     dc_assessment best, trial, first_failure;
