@@ -24,6 +24,7 @@
 #include "dashclaim/frame.h"
 #include "dashclaim/status.h"
 #include "dashclaim/str.h"
+#include "dashclaim/telemetry.h"
 
 /* Thumbnail width used for evidence frames on a claim page (height keeps the aspect). */
 #define DC_REPORT_THUMB_WIDTH 320
@@ -37,6 +38,7 @@ typedef struct {
     int danger_count;
     double danger_hz;
     const dc_frame_set *frames; /* the engine's sample; evidence[i].frame indexes it */
+    const dc_telemetry *telemetry; /* the video's telemetry, plotted under the timeline */
 } dc_report_inputs;
 
 /* Renders the claim page for *a into *out. in may be NULL. *out must be empty (zeroed, reset

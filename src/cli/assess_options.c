@@ -245,6 +245,7 @@ dc_error_class cli_assess_write_html(const cli_assess *o, const dc_claim_result 
         .danger_count = r->danger_count,
         .danger_hz = r->danger_hz,
         .frames = r->evidence_frames.count ? &r->evidence_frames : NULL,
+        .telemetry = &r->telemetry,
     };
     if (dc_report_write_claim_html(path, &r->assessment, &in, st) != DC_OK) return st->code;
     snprintf(page, page_size, "%s", name);

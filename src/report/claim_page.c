@@ -295,6 +295,7 @@ static void put_evidence_card(dc_str *p, const dc_assessment *a, const dc_report
 static void put_timeline_card(dc_str *p, const dc_assessment *a, const dc_report_inputs *in) {
     dc_str_append(p, "<section class=\"card\" id=\"timeline\"><h2>Danger timeline</h2>\n");
     report_put_timeline(p, a, in);
+    report_put_telemetry(p, a, in, report_timeline_duration(a, in));
     if (a->window_count > 0) {
         dc_str_append(p, "<table class=\"list\" style=\"margin-top:8px\"><tr><th>window</th>"
                          "<th>from</th><th>to</th><th>peak</th><th class=\"num\">danger</th>"

@@ -42,6 +42,12 @@ const char *report_format_time(double sec, char out[32]);
 /* The SVG danger timeline of the whole video: danger curve, analysed windows shaded (one
  * <rect class="window"> each), peaks marked, evidence times ticked, time axis labelled. */
 void report_put_timeline(dc_str *p, const dc_assessment *a, const dc_report_inputs *in);
+/* The length the timeline spans (svg_timeline.c). */
+double report_timeline_duration(const dc_assessment *a, const dc_report_inputs *in);
+/* The telemetry under the timeline (svg_telemetry.c): speed and acceleration on the time axis
+ * of a video of duration seconds, then the summary with position and UTC; nothing without. */
+void report_put_telemetry(dc_str *p, const dc_assessment *a, const dc_report_inputs *in,
+                          double duration);
 
 /* Makes a copy of a record safe to print: every string terminated, every count within its
  * array, every number finite (and probabilities, danger and the fraud score within 0..1). */

@@ -36,7 +36,7 @@ static double y_of(double danger) {
 
 /* The length the plot spans: the video's, else what the timeline, windows and evidence
  * reach. */
-static double timeline_duration(const dc_assessment *a, const dc_report_inputs *in) {
+double report_timeline_duration(const dc_assessment *a, const dc_report_inputs *in) {
     double d = isfinite(a->video.duration_sec) ? a->video.duration_sec : 0;
     if (in && in->danger && in->danger_count > 0 && in->danger_hz > 0) {
         double td = in->danger_count / in->danger_hz;
@@ -210,7 +210,7 @@ void report_put_timeline(dc_str *p, const dc_assessment *a, const dc_report_inpu
                          "and nothing in it was analysed.</p>\n");
         return;
     }
-    time_scale ts = {.duration = timeline_duration(a, in)};
+    time_scale ts = {.duration = report_timeline_duration(a, in)};
     dc_str_appendf(p,
                    "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" "
                    "viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"danger timeline\" "

@@ -368,7 +368,8 @@ static bool render(claim_run *run) {
     dc_report_inputs in = {.danger = r->danger,
                            .danger_count = r->danger_count,
                            .danger_hz = r->danger_hz,
-                           .frames = nframes ? &r->evidence_frames : NULL};
+                           .frames = nframes ? &r->evidence_frames : NULL,
+                           .telemetry = &r->telemetry};
     dc_status st = DC_STATUS_OK;
     if (dc_report_render_claim_html(a, &in, &run->html, &st) != DC_OK)
         fprintf(stderr, "dashclaim worker %s: the page of %s: %s\n", w->id, run->job->claim_id,
