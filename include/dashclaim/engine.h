@@ -208,6 +208,9 @@ typedef enum {
     DC_VLM_FAULT_DEADLINE_ENCODE,   /* the deadline passes during vision encoding */
     DC_VLM_FAULT_DEADLINE_DECODE,   /* the deadline passes while generating */
     DC_VLM_FAULT_DECODE_RETURN,     /* a text llama_decode returns a given code (below) */
+    DC_VLM_FAULT_DEADLINE_FALLBACK_LOAD, /* inject with count 2: vision encode fails as a
+                                            device error, then the deadline passes while the CPU
+                                            fallback loads its model */
 } dc_vlm_fault;
 void dc_vlm_test_inject(dc_vlm *vlm, dc_vlm_fault fault, int count);
 /* The next `count` text batches get `code` from llama_decode instead of running it: 1 (no KV

@@ -247,7 +247,8 @@ static vlm_step run_attempt(dc_vlm *e, claim_state *c, vlm_severity_readout *sev
             continue;
         }
         if (!c->embd[i]) {
-            if (vlm_fault_fires(e, DC_VLM_FAULT_DEVICE_ENCODE)) {
+            if (vlm_fault_fires(e, DC_VLM_FAULT_DEVICE_ENCODE) ||
+                vlm_fault_fires(e, DC_VLM_FAULT_DEADLINE_FALLBACK_LOAD)) {
                 dc_fail(st, DC_ERR_RESOURCE, "engine: injected device failure in vision encoding");
                 return VLM_STEP_DEVICE;
             }

@@ -34,6 +34,23 @@ void vlm_runtime_free(vlm_runtime *rt) {
     memset(rt, 0, sizeof(*rt));
 }
 
+/* llama.cpp asks while it reads the weights; false cancels the load. A CPU fallback loads a
+ * whole model inside a claim, which must not outlive the claim's deadline (at open there is no
+ * deadline, and this never cancels). */
+static bool load_progress(float progress, void *user) {
+    (void)progress;
+    dc_vlm *e = user;
+    if (vlm_fault_fires(e, DC_VLM_FAULT_DEADLINE_FALLBACK_LOAD)) e->aborted = true;
+    return !vlm_deadline_passed(e);
+}
+
+static dc_error_class load_timed_out(dc_vlm *e, vlm_runtime *rt, const char *what,
+                                     dc_status *st) {
+    vlm_runtime_free(rt);
+    return dc_fail(st, DC_ERR_TIMEOUT, "%s: the claim's deadline passed while loading %s",
+                   e->model_path, what);
+}
+
 dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_status *st) {
     memset(rt, 0, sizeof(*rt));
     const dc_vlm_options *o = &e->opts;
@@ -46,7 +63,10 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
         static ggml_backend_dev_t no_devices[] = {NULL};
         mp.devices = no_devices;
     }
+    mp.progress_callback = load_progress;
+    mp.progress_callback_user_data = e;
     rt->model = llama_model_load_from_file(e->model_path, mp);
+    if (!rt->model && e->aborted) return load_timed_out(e, rt, "the model", st);
     if (!rt->model) {
         vlm_runtime_free(rt);
         return dc_fail(st, DC_ERR_MODEL,
@@ -97,6 +117,8 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
                        "one that does not match %s)",
                        e->mmproj_path, e->model_path);
     }
+    /* libmtmd's load cannot be cancelled: look once it is done */
+    if (vlm_deadline_passed(e)) return load_timed_out(e, rt, "the vision encoder", st);
     if (!mtmd_support_vision(rt->mctx)) {
         vlm_runtime_free(rt);
         return dc_fail(st, DC_ERR_MODEL, "%s: this mmproj has no vision encoder", e->mmproj_path);

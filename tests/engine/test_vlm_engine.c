@@ -171,6 +171,22 @@ static void test_retries_are_bounded(void **state) {
     assert_int_equal(claim(fx.vlm, (dc_deadline){0}, &a, &st), DC_OK);
 }
 
+/* The CPU fallback loads a whole model inside the claim: a deadline that passes meanwhile ends
+ * the claim as a timeout (llama.cpp's load is cancelled), and the next claim runs normally. */
+static void test_deadline_during_fallback_load(void **state) {
+    (void)state;
+    dc_assessment a;
+    dc_status st = DC_STATUS_OK;
+    dc_vlm_test_inject(fx.vlm, DC_VLM_FAULT_DEADLINE_FALLBACK_LOAD, 2);
+    assert_int_equal(claim(fx.vlm, (dc_deadline){0}, &a, &st), DC_ERR_TIMEOUT);
+    assert_int_equal(a.status, DC_CLAIM_FAILED);
+    assert_int_equal(a.error_class, DC_ERR_TIMEOUT);
+    assert_non_null(strstr(a.error_message, "deadline passed while loading the model"));
+    dc_vlm_test_inject(fx.vlm, DC_VLM_FAULT_NONE, 0);
+    assert_int_equal(claim(fx.vlm, (dc_deadline){0}, &a, &st), DC_OK);
+    assert_int_equal(a.status, DC_CLAIM_OK);
+}
+
 static void test_device_failure_finishes_on_cpu_then_recovers(void **state) {
     (void)state;
     dc_assessment a, ref;
@@ -239,6 +255,7 @@ int main(void) {
         cmocka_unit_test(test_retry_reuses_image_embeddings),
         cmocka_unit_test(test_retries_are_bounded),
         cmocka_unit_test(test_device_failure_finishes_on_cpu_then_recovers),
+        cmocka_unit_test(test_deadline_during_fallback_load),
         cmocka_unit_test(test_bad_inputs_fail_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
