@@ -24,4 +24,4 @@ rm -f "$work"/merged/*
 nice -n 10 "$work/fuzz_lenient" -merge=1 "$work/merged" "$work/grown" >/dev/null 2>&1
 rm -f "$here"/corpus/*
 cp "$work"/merged/* "$here/corpus/"
-echo "corpus: $(ls "$here/corpus" | wc -l) files in $here/corpus"
+echo "corpus: $(ls "$here/corpus" | wc -l) files in tests/claim/corpus"
