@@ -14,7 +14,8 @@
  * no fixes or samples.
  *
  * Formats (src/telemetry/telemetry.c holds the table, one row each, tried in the order gpmf,
- * novatek-text, novatek, novatek-ts, text-track, 70mai, camm, blackvue, nmea):
+ * novatek-text, atc, novatek, novatek-ts, text-track, 70mai, camm, ssmd, ligogps, blackvue, nmea,
+ * gpx):
  *   gpmf      GoPro GPMF in an MP4/MOV track whose sample entry is 'gpmd' (HERO5 and later,
  *             Max, and dashcams that copy the format). Reads GPS5 (lat, lon, alt, 2D and 3D
  *             speed; GPSF fix, GPSU UTC per payload) and GPS9 (HERO11+: per-fix days since 2000,
@@ -41,7 +42,9 @@
  *             Not read by this row: the scrambled and text blocks (the novatek-text row),
  *             the same records in MPEG-TS (novatek-ts), ATC, NextBase/INNOVV/Akaso binary
  *             layouts, and freeGPS blocks that no 'gps ' box lists.
- *   blackvue  BlackVue sidecars beside the video: NAME.gps (NMEA, each line "[ms]$GPRMC..."
+ *   blackvue  BlackVue in the file: a top-level 'free' box whose children 'gps ' and '3gf ' hold
+ *             the same bytes as the sidecars below (variant free-box, read before sidecars).
+ *             BlackVue sidecars beside the video: NAME.gps (NMEA, each line "[ms]$GPRMC..."
  *             with the camera's epoch milliseconds) and NAME.3gf (10-byte big-endian records:
  *             u32 ms since the recording started, s16 x, y, z at 128 per g (unconfirmed)).
  *             NAME is the video's name less its extension, or, as BlackVue names a
@@ -51,9 +54,26 @@
  *             first line's [ms] (the log starts with the recording).
  *   nmea      Plain NMEA 0183 sidecars NAME.nmea or NAME.NMEA: $GPRMC/$GNRMC (time, date,
  *             status, position, knots, course) and $GPGGA/$GNGGA (time, position, fix
- *             quality), one fix per distinct time. Times: t = UTC - the first sentence's UTC
+ *             quality), one fix per distinct time; "$GSENSOR,x,y,z" lines (g) where present,
+ *             at the time of the fix they follow. Times: t = UTC - the first sentence's UTC
  *             (the log starts with the video).
- *   novatek-text, novatek-ts, text-track, 70mai, camm: the second set of readers; their
+ *   gpx       GPX sidecar NAME.gpx / NAME.GPX: trkpt lat/lon, time, speed (m/s: <speed> or an
+ *             extension's *:speed) and course; XML read by hand, no entity expanded. Times:
+ *             t = UTC - the first point's UTC.
+ *   atc       Novatek ATC: freeGPS blocks listed by moov/'gps ' holding the camera's ring
+ *             buffer of 52-byte records XOR-ed with keys inside each record (int32 lat/lon
+ *             * 1e7, m/s * 100, heading * 100, UTC); the newest record of block k is at t = k s.
+ *   ssmd      SigmaStar 'ssmd' track (Rove R2-4K): 32-byte GPS records (DDMM.MMMM doubles,
+ *             whole knots, UTC, a status: ff 00 or the 4294967295 value = no fix), 12-byte
+ *             accelerometer samples (g), or LigoGPS records; at the sample's time. A track
+ *             of one position repeated with no fix (or, without status bytes, one position
+ *             throughout while the clock runs) reads as fixes without a position.
+ *   ligogps   LigoGPS records as a file trailer ('skip' box ending "&&&&" + its length):
+ *             decrypted, the coordinate scrambling undone (scale 1.524855137), knots or the
+ *             scrambled speed unit; t = UTC - the first record's UTC. The digit-cipher
+ *             variant and LigoGPS in MPEG-TS are not read (reported / not detected).
+ *   novatek-text, novatek-ts, text-track, 70mai, camm (and the readers above from atc on):
+ *             the second and third sets of readers; their
  *             layouts, variants and times are described in src/telemetry/tm_more.h and at the
  *             top of each reader's file.
  *   For every NMEA sentence the checksum ("*HH") must be present and right; other sentences

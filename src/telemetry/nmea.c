@@ -1,4 +1,5 @@
-/* NMEA 0183 text: plain sidecars (.nmea) and BlackVue's .gps, whose lines start with the
+/* NMEA 0183 text: plain sidecars (.nmea, with "$GSENSOR,x,y,z" lines of acceleration in g
+ * where the camera writes them, at the time of the fix they follow) and BlackVue's .gps, whose lines start with the
  * camera's epoch milliseconds in brackets ("[1597243845123]$GPRMC,...").
  *
  * A sentence counts only with its checksum: '$', the body, '*', two hex digits of the XOR of
@@ -123,6 +124,21 @@ static pending *fix_at(nmea_state *st, double tod, int64_t ms) {
     return p;
 }
 
+/* "$GSENSOR,x,y,z*HH": acceleration in g at the time of the fix being gathered (the line
+ * after a fix's sentences belongs to it), or of the last one kept; 0 before any */
+static void gsensor(nmea_state *st, char **fields, int n) {
+    bool px, py, pz;
+    double x = n >= 4 ? number(fields[1], &px) : NAN, y = n >= 4 ? number(fields[2], &py) : NAN,
+           z = n >= 4 ? number(fields[3], &pz) : NAN;
+    if (n < 4) {
+        st->bad_sentence++;
+        return;
+    }
+    dc_telemetry *t = st->s->out;
+    double at = st->fix.open ? st->fix.t_sec : t->gps_count ? t->gps[t->gps_count - 1].t_sec : 0;
+    tm_add_accel(st->s, at, x, y, z);
+}
+
 static void sentence(nmea_state *st, char *body, int64_t ms) {
     char *fields[MAX_FIELDS];
     int n = 0;
@@ -134,6 +150,10 @@ static void sentence(nmea_state *st, char *body, int64_t ms) {
         f = comma + 1;
     }
     const char *id = fields[0];
+    if (!strcmp(id, "GSENSOR")) {
+        gsensor(st, fields, n);
+        return;
+    }
     if (strlen(id) != 5) return;
     bool rmc = !strcmp(id + 2, "RMC"), gga = !strcmp(id + 2, "GGA");
     if (!rmc && !gga) return;

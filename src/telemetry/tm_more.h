@@ -10,7 +10,12 @@
  *   text_track.c    text tracks (hdlr 'text', tx3g/text samples) holding NMEA RMC/GGA, with
  *                   Thinkware's "gsensori" accelerometer, and Garmin's binary PNDM records.
  *   mai70.c         70mai's top-level 'GPS ' box (36-byte records, one a second).
- *   camm.c          Google's camm track (types 2 gyro, 3 accelerometer, 5 position, 6 GPS). */
+ *   camm.c          Google's camm track (types 2 gyro, 3 accelerometer, 5 position, 6 GPS).
+ *   ssmd.c          SigmaStar 'ssmd' tracks (Rove 32-byte GPS records, 12-byte accelerometer,
+ *                   LigoGPS records in a sample).
+ *   ligogps.c       LigoGPS records (decryption, coordinate scrambling) and their file trailer.
+ *   atc.c           Novatek ATC blocks: a ring buffer of 52-byte records XOR-ed with keys inside.
+ *   gpx.c           GPX sidecars (NAME.gpx: trkpt, time, speed). */
 #ifndef DC_TM_MORE_H
 #define DC_TM_MORE_H
 
@@ -26,6 +31,14 @@ bool tm_mai70_detect(tm_ctx *ctx);
 void tm_mai70_read(tm_ctx *ctx);
 bool tm_camm_detect(tm_ctx *ctx);
 void tm_camm_read(tm_ctx *ctx);
+bool tm_ssmd_detect(tm_ctx *ctx);
+void tm_ssmd_read(tm_ctx *ctx);
+bool tm_ligogps_detect(tm_ctx *ctx);
+void tm_ligogps_read(tm_ctx *ctx);
+bool tm_atc_detect(tm_ctx *ctx);
+void tm_atc_read(tm_ctx *ctx);
+bool tm_gpx_detect(tm_ctx *ctx);
+void tm_gpx_read(tm_ctx *ctx);
 
 /* The layers below the readers, for the fuzz harnesses and tests: */
 /* One Novatek TS record (a PES payload) at video time t. */
@@ -40,6 +53,17 @@ void tm_text_sample(tm_sink *s, tm_bytes sample, double t_sec);
 void tm_mai70_records(tm_sink *s, tm_bytes body);
 /* One camm sample (one or more packets) at video time t. */
 void tm_camm_sample(tm_sink *s, tm_bytes sample, double t_sec);
+
+/* One ssmd sample (a 32-byte GPS record, a 12-byte accelerometer one, LigoGPS) at video time t. */
+void tm_ssmd_sample(tm_sink *s, tm_bytes sample, double t_sec);
+/* LigoGPS header + records; t_sec < 0: video time from the UTC less *first_utc (set from the
+ * first record when DC_TELEMETRY_NO_UTC). Returns the records read. */
+int tm_ligogps_payload(tm_sink *s, tm_bytes payload, double t_sec, int64_t *first_utc);
+/* One ATC freeGPS block (with its box header): the newest record later than *last (six
+ * values Y, m, d, H, M, S; updated) at video time t. */
+void tm_atc_block(tm_sink *s, tm_bytes block, double t_sec, int last[6]);
+/* GPX text. */
+void tm_gpx_text(tm_sink *s, tm_bytes text);
 
 /* An NMEA RMC sentence somewhere in text[0..n): "XXRMC,..." with or without the '$'; a
  * checksum, where present, must be right. */

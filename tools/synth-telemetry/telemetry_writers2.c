@@ -200,6 +200,8 @@ static int make_track(void *varg, uint64_t tail_at, uint32_t track_id, tw_buf *o
     return rc ? -1 : 0;
 }
 
+static int no_boxes(void *arg, uint64_t tail_at, uint32_t track_id, tw_buf *out);
+
 static int add_track(const char *in, const char *out, track_arg *a) {
     tw_buf mdat = {0}, tail = {0};
     int rc = 0;
@@ -208,6 +210,16 @@ static int add_track(const char *in, const char *out, track_arg *a) {
     if (!rc) rc = rewrite(in, out, &tail, make_track, a);
     tw_buf_free(&mdat), tw_buf_free(&tail);
     return rc ? -1 : 0;
+}
+
+int tw2_mp4_add_track(const char *in, const char *out, const char *handler, const char *format,
+                      const tw_buf *samples, const uint32_t *durations_ms, int n) {
+    track_arg a = {handler, format, samples, durations_ms, n};
+    return add_track(in, out, &a);
+}
+
+int tw2_mp4_add_before_moov(const char *in, const char *out, const tw_buf *boxes) {
+    return rewrite(in, out, boxes, no_boxes, NULL);
 }
 
 /* ---- text tracks ------------------------------------------------------------------------- */

@@ -42,6 +42,12 @@ int tw2_ts_add_novatek(const tw_scene *s, const char *in, const char *out);
 /* The 56-byte record for second k. */
 void tw2_novatek_ts_record(const tw_scene *s, int k, uint8_t rec[56]);
 
+/* A track of n samples (hdlr `handler`, sample entry `format`), for other writers. */
+int tw2_mp4_add_track(const char *in, const char *out, const char *handler, const char *format,
+                      const tw_buf *samples, const uint32_t *durations_ms, int n);
+/* Top-level boxes (whole, with headers) after the media and before the moov. */
+int tw2_mp4_add_before_moov(const char *in, const char *out, const tw_buf *boxes);
+
 /* The values a format stores, for comparing what is read with what was written: the scene's
  * truth rounded as the format rounds it. */
 double tw2_round_to(double v, double step);
