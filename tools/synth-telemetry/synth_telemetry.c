@@ -4,17 +4,22 @@
  *   synth-telemetry --format F --in VIDEO.mp4 -o OUT.mp4 [--duration S] [--impact S]
  * Formats: gpmf (GPS5 18 Hz + ACCL 200 Hz), gpmf9 (GPS9 10 Hz + ACCL), novatek-float,
  * novatek-a119v3, novatek-double (1 Hz), nmea (OUT.nmea beside a copy of the video),
- * blackvue (OUT.gps + OUT.3gf beside a copy). */
+ * blackvue (OUT.gps + OUT.3gf beside a copy); the second set: text-nmea, text-thinkware,
+ * text-pndm, camm, 70mai, novatek-xor, novatek-rmc16, novatek-nmea, novatek-ts (--in a .ts);
+ * the third: ssmd-rove, ssmd-fabricated, ssmd-ligo, ligogps-trailer, atc, blackvue-box,
+ * gpx (OUT.gpx beside a copy), nmea-gsensor (OUT.nmea with $GSENSOR lines). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "telemetry_writers.h"
+#include "telemetry_writers3.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: synth-telemetry --format gpmf|gpmf9|novatek-float|novatek-a119v3|"
-               "novatek-double|nmea|blackvue\n"
+               "novatek-double|nmea|blackvue|text-nmea|text-thinkware|text-pndm|camm|70mai|"
+               "novatek-xor|novatek-rmc16|novatek-nmea|novatek-ts|ssmd-rove|ssmd-fabricated|"
+               "ssmd-ligo|ligogps-trailer|atc|blackvue-box|gpx|nmea-gsensor\n"
                "       --in VIDEO.mp4 -o OUT.mp4 [--duration S] [--impact S]\n");
 }
 
@@ -64,13 +69,46 @@ int main(int argc, char **argv) {
         bool gps9 = !strcmp(format, "gpmf9");
         int got = tw_gpmf_payloads(&s, gps9 ? 10 : 18, 200, gps9, "Synth HERO", items, n);
         if (got == n) rc = tw_mp4_add_gpmd(in, out, items, n);
-    } else if (!strncmp(format, "novatek-", 8)) {
+    } else if (!strcmp(format, "novatek-float") || !strcmp(format, "novatek-a119v3") ||
+               !strcmp(format, "novatek-double")) {
         tw_novatek_layout l = !strcmp(format + 8, "a119v3")   ? TW_NOVATEK_A119V3
                               : !strcmp(format + 8, "double") ? TW_NOVATEK_DOUBLE
                                                               : TW_NOVATEK_FLOAT;
         rc = 0;
         for (int k = 0; k < n && !rc; k++) rc = tw_novatek_block(&s, l, k, false, &items[k]);
         if (!rc) rc = tw_mp4_add_novatek(in, out, items, n);
+    } else if (!strncmp(format, "text-", 5)) {
+        tw2_text_kind k = !strcmp(format + 5, "thinkware") ? TW2_TEXT_THINKWARE
+                          : !strcmp(format + 5, "pndm")    ? TW2_TEXT_PNDM
+                                                           : TW2_TEXT_NMEA;
+        rc = tw2_mp4_add_text_track(&s, k, in, out);
+    } else if (!strcmp(format, "camm")) {
+        rc = tw2_mp4_add_camm(&s, 100, 0, in, out);
+    } else if (!strcmp(format, "70mai")) {
+        rc = tw2_mp4_add_70mai(&s, in, out);
+    } else if (!strcmp(format, "novatek-xor") || !strcmp(format, "novatek-rmc16") ||
+               !strcmp(format, "novatek-nmea")) {
+        tw2_novatek_text k = !strcmp(format + 8, "xor")     ? TW2_NVT_XOR
+                             : !strcmp(format + 8, "rmc16") ? TW2_NVT_RMC16
+                                                            : TW2_NVT_NMEA;
+        rc = tw2_mp4_add_novatek_text(&s, k, 0, in, out);
+    } else if (!strcmp(format, "novatek-ts")) {
+        rc = tw2_ts_add_novatek(&s, in, out);
+    } else if (!strncmp(format, "ssmd-", 5)) {
+        tw3_ssmd_kind k = !strcmp(format + 5, "fabricated") ? TW3_SSMD_FABRICATED
+                          : !strcmp(format + 5, "ligo")     ? TW3_SSMD_LIGO
+                                                            : TW3_SSMD_ROVE;
+        rc = tw3_mp4_add_ssmd(&s, k, 10, in, out);
+    } else if (!strcmp(format, "ligogps-trailer")) {
+        rc = tw3_add_ligogps_trailer(&s, in, out);
+    } else if (!strcmp(format, "atc")) {
+        rc = tw3_mp4_add_atc(&s, in, out);
+    } else if (!strcmp(format, "blackvue-box")) {
+        rc = tw3_mp4_add_blackvue_box(&s, in, out);
+    } else if (!strcmp(format, "gpx")) {
+        rc = tw3_gpx(&s, &a) || copy_file(in, out) || write_sidecar(out, ".gpx", &a);
+    } else if (!strcmp(format, "nmea-gsensor")) {
+        rc = tw3_nmea_gsensor(&s, 10, &a) || copy_file(in, out) || write_sidecar(out, ".nmea", &a);
     } else if (!strcmp(format, "nmea")) {
         rc =
             tw_nmea_text(&s, 1, false, &a) || copy_file(in, out) || write_sidecar(out, ".nmea", &a);
