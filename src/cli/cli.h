@@ -24,6 +24,10 @@ int cli_print_error(const dc_status *st);
  * or not a positive number. The library reads no environment; the commands pass this on. */
 int cli_env_decode_workers(void);
 
+/* Seconds since this process started (before main: loading its libraries), from
+ * /proc/self/stat at the clock tick's resolution; 0 when it cannot be told. */
+double cli_process_age_sec(void);
+
 int cli_cmd_probe(int argc, char **argv);
 int cli_cmd_frames(int argc, char **argv);
 int cli_cmd_assess(int argc, char **argv);

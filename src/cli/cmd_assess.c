@@ -73,9 +73,13 @@ int cli_cmd_assess(int argc, char **argv) {
         return CLI_EXIT_OUTPUT;
     }
 
+    /* The command started before main(): the first claim's deadline counts from then (the
+     * model's load below is not the claim's and is not counted). */
+    double before_main = cli_process_age_sec();
     cli_assess_env env;
     int rc = cli_assess_setup(&o, &env);
     if (rc != CLI_EXIT_OK) return rc;
+    double timeout = env.pipeline.timeout_sec;
 
     /* Single-file output collects everything first and renames once: a reader never sees
      * a partial file, and a failure to write is reported before exit. */
@@ -87,6 +91,9 @@ int cli_cmd_assess(int argc, char **argv) {
     char page[1100] = "";
     for (int i = 0; i < nvideos && rc == CLI_EXIT_OK; i++) {
         dc_claim_result r;
+        env.pipeline.timeout_sec = timeout;
+        if (i == 0 && timeout > 0)
+            env.pipeline.timeout_sec = timeout - before_main > 0.001 ? timeout - before_main : 0.001;
         dc_pipeline_assess(videos[i], NULL, &env.pipeline, &r);
         dc_assessment *a = &r.assessment;
         if (!quiet)
