@@ -16,7 +16,7 @@ root=$(cd "$here/../.." && pwd)
 secs=${1:-600}
 build=${2:-build}
 work=${DC_FUZZ_DIR:-/tmp/dc-fuzz}
-only=${FUZZ_ONLY:-media calibration metadata ground_truth telemetry_mp4 telemetry_gpmf telemetry_novatek telemetry_nmea telemetry_novatek_ts telemetry_novatek_text telemetry_text telemetry_mai70 telemetry_camm lenient}
+only=${FUZZ_ONLY:-media calibration metadata ground_truth telemetry_mp4 telemetry_gpmf telemetry_novatek telemetry_nmea telemetry_novatek_ts telemetry_novatek_text telemetry_text telemetry_mai70 telemetry_camm telemetry_third lenient}
 jobs=${FUZZ_JOBS:-1}
 mkdir -p "$work"
 

@@ -1,0 +1,33 @@
+/* libFuzzer harness: the third set of telemetry readers (src/telemetry/tm_more.h). The first
+ * byte picks the layer: 0 an ssmd sample, 1 a LigoGPS payload, 2 an ATC block, 3 GPX text, the
+ * rest is its input. What is kept holds to fuzz_telemetry_check. Corpus:
+ * tests/fuzz/corpus/telemetry_third/ (seeded from synth-telemetry's files). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_telemetry.h"
+#include "tm_more.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1) return 0;
+    size_t n = size - 1;
+    uint8_t *copy = malloc(n ? n : 1); /* exactly n bytes: ASan sees any overread */
+    if (!copy) return 0;
+    memcpy(copy, data + 1, n);
+    dc_telemetry t = {0};
+    tm_sink s = {.out = &t};
+    tm_bytes b = {copy, n};
+    int64_t first = DC_TELEMETRY_NO_UTC;
+    int last[6] = {0};
+    switch (data[0] & 3) {
+    case 0: tm_ssmd_sample(&s, b, 1.0); break;
+    case 1: tm_ligogps_payload(&s, b, data[0] & 4 ? 2.0 : -1, &first); break;
+    case 2: tm_atc_block(&s, b, 0, last); break;
+    default: tm_gpx_text(&s, b); break;
+    }
+    fuzz_telemetry_check(&t);
+    dc_telemetry_free(&t);
+    free(copy);
+    return 0;
+}
