@@ -37,6 +37,20 @@ void report_sanitize(dc_assessment *a) {
     TERMINATE(a->review_rule);
     a->video.duration_sec = finite_or(a->video.duration_sec, 0);
     a->video.fps = finite_or(a->video.fps, 0);
+    TERMINATE(a->video.encoder);
+    TERMINATE(a->video.device);
+    TERMINATE(a->speed_source);
+    dc_telemetry_summary *t = &a->telemetry;
+    t->has_position = report_bool_byte(&t->has_position);
+    TERMINATE(t->source);
+    TERMINATE(t->variant);
+    TERMINATE(t->device);
+    t->incident_sec = finite_or(t->incident_sec, -1);
+    t->speed_before_kmh = finite_or(t->speed_before_kmh, -1);
+    t->speed_after_kmh = finite_or(t->speed_after_kmh, -1);
+    t->peak_g = finite_or(t->peak_g, -1);
+    t->peak_sec = finite_or(t->peak_sec, -1);
+    if (!(fabs(t->lat) <= 90 && fabs(t->lon) <= 180)) t->has_position = false;
 
     a->window_count = clamp_count(a->window_count, DC_MAX_WINDOWS);
     for (int i = 0; i < a->window_count; i++) {
