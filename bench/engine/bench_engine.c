@@ -19,11 +19,11 @@ typedef struct {
     const char *model, *mmproj, *video, *cli, *label, *out;
     double start, end;
     int visual_tokens, max_frames, new_tokens, threads, runs;
-    int think_tokens;   /* a reasoning model's thinking budget (-1 = the engine's default) */
-    bool pairs_only;    /* skip the frame-by-frame runs (the family figures of the README) */
-    bool plan_only;     /* print the frame plan and the memory after open, run no claim */
-    int n_ctx_single;   /* context for the frame-by-frame runs */
-    const char *family; /* dc_vlm_family of the model */
+    int think_tokens;    /* a reasoning model's thinking budget (-1 = the engine's default) */
+    bool pairs_only;     /* skip the frame-by-frame runs (the family figures of the README) */
+    bool plan_only;      /* print the frame plan and the memory after open, run no claim */
+    int n_ctx_single;    /* context for the frame-by-frame runs */
+    const char *family;  /* dc_vlm_family of the model */
     const dc_pcm *audio; /* the window's sound, for a model that hears */
 } bench_args;
 
@@ -180,7 +180,8 @@ static char *chatml_turn(const char *prompt, const char *open) {
 static int write_wav(const char *path, const float *x, size_t n, int rate) {
     FILE *o = fopen(path, "wb");
     if (!o) return -1;
-    uint32_t data = (uint32_t)(n * 2), riff = 36 + data, fmt_len = 16, byte_rate = (uint32_t)rate * 2;
+    uint32_t data = (uint32_t)(n * 2), riff = 36 + data, fmt_len = 16,
+             byte_rate = (uint32_t)rate * 2;
     uint16_t pcm = 1, channels = 1, align = 2, bits = 16;
     fwrite("RIFF", 1, 4, o), fwrite(&riff, 4, 1, o), fwrite("WAVEfmt ", 1, 8, o);
     fwrite(&fmt_len, 4, 1, o), fwrite(&pcm, 2, 1, o), fwrite(&channels, 2, 1, o);
@@ -235,11 +236,12 @@ static int run_cli(const bench_args *a, const dc_frame_set *frames, const char *
     free(grammar);
     free(user);
     int n_batch = a->n_ctx_single < 2048 ? a->n_ctx_single : 2048;
-    int cmd_len = snprintf(cmd, sizeof(cmd),
-             "'%s' -m '%s' --mmproj '%s'%s -sys \"$(cat '%s')\" -p \"$(cat '%s')\" -n %d "
-             "--temp 0 -t %d -c %d -b %d -ub %d --grammar-file '%s' --perf -lv 4 > '%s' 2>&1",
-             a->cli, a->model, a->mmproj, images, sys_path, user_path, a->new_tokens, a->threads,
-             a->n_ctx_single, n_batch, n_batch, gram_path, log_path);
+    int cmd_len =
+        snprintf(cmd, sizeof(cmd),
+                 "'%s' -m '%s' --mmproj '%s'%s -sys \"$(cat '%s')\" -p \"$(cat '%s')\" -n %d "
+                 "--temp 0 -t %d -c %d -b %d -ub %d --grammar-file '%s' --perf -lv 4 > '%s' 2>&1",
+                 a->cli, a->model, a->mmproj, images, sys_path, user_path, a->new_tokens,
+                 a->threads, a->n_ctx_single, n_batch, n_batch, gram_path, log_path);
     if (cmd_len < 0 || cmd_len >= (int)sizeof(cmd)) {
         fprintf(stderr, "bench-engine: command line too long (paths under %s)\n", a->out);
         return -1;
@@ -275,8 +277,8 @@ static void print_row(const char *who, const phase_figures *f, bool engine) {
         snprintf(prompt, sizeof(prompt), "%d", f->prompt_tokens);
         snprintf(cached, sizeof(cached), "%d", f->cached_tokens);
     }
-    printf("| %-28s | %6s | %6s | %7d | %9.0f | %10.1f | %9.2f | %10.0f |\n", who, prompt,
-           cached, f->prefill_tokens, f->encode_ms,
+    printf("| %-28s | %6s | %6s | %7d | %9.0f | %10.1f | %9.2f | %10.0f |\n", who, prompt, cached,
+           f->prefill_tokens, f->encode_ms,
            f->prefill_ms > 0 ? 1000.0 * f->prefill_tokens / f->prefill_ms : 0,
            f->decode_ms > 0 ? 1000.0 * f->decode_tokens / f->decode_ms : 0, f->wall_ms);
 }
@@ -294,38 +296,22 @@ int main(int argc, char **argv) {
                     .think_tokens = -1};
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
-        if (!strcmp(k, "--model"))
-            a.model = v;
-        else if (!strcmp(k, "--mmproj"))
-            a.mmproj = v;
-        else if (!strcmp(k, "--video"))
-            a.video = v;
-        else if (!strcmp(k, "--cli"))
-            a.cli = v;
-        else if (!strcmp(k, "--label"))
-            a.label = v;
-        else if (!strcmp(k, "--out"))
-            a.out = v;
-        else if (!strcmp(k, "--start"))
-            a.start = atof(v);
-        else if (!strcmp(k, "--end"))
-            a.end = atof(v);
-        else if (!strcmp(k, "--visual-tokens"))
-            a.visual_tokens = atoi(v);
-        else if (!strcmp(k, "--max-frames"))
-            a.max_frames = atoi(v);
-        else if (!strcmp(k, "--new-tokens"))
-            a.new_tokens = atoi(v);
-        else if (!strcmp(k, "--threads"))
-            a.threads = atoi(v);
-        else if (!strcmp(k, "--runs"))
-            a.runs = atoi(v);
-        else if (!strcmp(k, "--think-tokens"))
-            a.think_tokens = atoi(v);
-        else if (!strcmp(k, "--pairs-only"))
-            a.pairs_only = atoi(v) != 0;
-        else if (!strcmp(k, "--plan-only"))
-            a.plan_only = atoi(v) != 0;
+        if (!strcmp(k, "--model")) a.model = v;
+        else if (!strcmp(k, "--mmproj")) a.mmproj = v;
+        else if (!strcmp(k, "--video")) a.video = v;
+        else if (!strcmp(k, "--cli")) a.cli = v;
+        else if (!strcmp(k, "--label")) a.label = v;
+        else if (!strcmp(k, "--out")) a.out = v;
+        else if (!strcmp(k, "--start")) a.start = atof(v);
+        else if (!strcmp(k, "--end")) a.end = atof(v);
+        else if (!strcmp(k, "--visual-tokens")) a.visual_tokens = atoi(v);
+        else if (!strcmp(k, "--max-frames")) a.max_frames = atoi(v);
+        else if (!strcmp(k, "--new-tokens")) a.new_tokens = atoi(v);
+        else if (!strcmp(k, "--threads")) a.threads = atoi(v);
+        else if (!strcmp(k, "--runs")) a.runs = atoi(v);
+        else if (!strcmp(k, "--think-tokens")) a.think_tokens = atoi(v);
+        else if (!strcmp(k, "--pairs-only")) a.pairs_only = atoi(v) != 0;
+        else if (!strcmp(k, "--plan-only")) a.plan_only = atoi(v) != 0;
         else {
             fprintf(stderr, "bench-engine: unknown option %s\n", k);
             return 2;

@@ -27,7 +27,8 @@
 
 typedef struct {
     const char *model, *mmproj, *video, *json_path, *table_path;
-    int claims, fault_at, threads, gpu_layers, visual_tokens, max_frames, new_tokens, closing_reserve;
+    int claims, fault_at, threads, gpu_layers, visual_tokens, max_frames, new_tokens,
+        closing_reserve;
     double timeout_sec;
 } args;
 
@@ -44,7 +45,8 @@ typedef struct {
 /* Device memory in use according to nvidia-smi (MiB), -1 when the tool is absent or fails.
  * Read outside the timed region of each claim. */
 static long smi_used_mib(void) {
-    FILE *p = popen("nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits 2>/dev/null", "r");
+    FILE *p =
+        popen("nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits 2>/dev/null", "r");
     if (!p) return -1;
     long used = -1;
     if (fscanf(p, "%ld", &used) != 1) used = -1;
@@ -72,25 +74,34 @@ static json_t *mem_value(uint64_t bytes) { return bytes ? json_real(bytes / MIB)
 static json_t *smi_value(long mib) { return mib >= 0 ? json_integer(mib) : json_null(); }
 
 static void usage(FILE *to) {
-    fputs("usage: gpu-claims --model M.gguf --mmproj P.gguf --video V.mp4 [--claims 20]\n"
-          "                  [--fault-at K (default claims/2; 0 = none)] [--threads N]\n"
-          "                  [--gpu-layers N] [--visual-tokens N] [--max-frames N] [--new-tokens N]\n"
-          "                  [--closing-reserve N] [--timeout SEC] [--json FILE] [--table FILE]\n"
-          "Engine options left out keep the engine's defaults (dc_vlm_options_init).\n",
-          to);
+    fputs(
+        "usage: gpu-claims --model M.gguf --mmproj P.gguf --video V.mp4 [--claims 20]\n"
+        "                  [--fault-at K (default claims/2; 0 = none)] [--threads N]\n"
+        "                  [--gpu-layers N] [--visual-tokens N] [--max-frames N] [--new-tokens N]\n"
+        "                  [--closing-reserve N] [--timeout SEC] [--json FILE] [--table FILE]\n"
+        "Engine options left out keep the engine's defaults (dc_vlm_options_init).\n",
+        to);
 }
 
 static int parse_args(int argc, char **argv, args *a) {
-    *a = (args){.claims = 20, .fault_at = -1, .gpu_layers = -1, .closing_reserve = -1, .timeout_sec = 600};
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},     {"mmproj", required_argument, 0, 'p'},
-        {"video", required_argument, 0, 'v'},     {"claims", required_argument, 0, 'n'},
-        {"fault-at", required_argument, 0, 'f'},  {"threads", required_argument, 0, 't'},
-        {"gpu-layers", required_argument, 0, 'g'}, {"visual-tokens", required_argument, 0, 'V'},
-        {"max-frames", required_argument, 0, 'F'}, {"new-tokens", required_argument, 0, 'N'},
-        {"closing-reserve", required_argument, 0, 'R'}, {"timeout", required_argument, 0, 'T'},   {"json", required_argument, 0, 'j'},
-        {"table", required_argument, 0, 'o'},     {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    *a = (args){
+        .claims = 20, .fault_at = -1, .gpu_layers = -1, .closing_reserve = -1, .timeout_sec = 600};
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
+                                         {"mmproj", required_argument, 0, 'p'},
+                                         {"video", required_argument, 0, 'v'},
+                                         {"claims", required_argument, 0, 'n'},
+                                         {"fault-at", required_argument, 0, 'f'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"gpu-layers", required_argument, 0, 'g'},
+                                         {"visual-tokens", required_argument, 0, 'V'},
+                                         {"max-frames", required_argument, 0, 'F'},
+                                         {"new-tokens", required_argument, 0, 'N'},
+                                         {"closing-reserve", required_argument, 0, 'R'},
+                                         {"timeout", required_argument, 0, 'T'},
+                                         {"json", required_argument, 0, 'j'},
+                                         {"table", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -162,16 +173,18 @@ static void print_row(FILE *o, int i, const claim_row *r) {
         snprintf(smi, sizeof smi, "%ld->%ld", r->smi_before, r->smi_after);
     fprintf(o, "%5d %9.0f %7.0f %7.0f %7.0f %6d %9.1f %6d %8.2f %8.0f %-14s %-24s %s%s\n", i + 1,
             r->total_ms, r->mine_ms, r->sample_ms, r->engine_ms, r->prefill_tokens,
-            rate(r->prefill_tokens, r->prefill_ms), r->decode_tokens, rate(r->decode_tokens, r->decode_ms),
-            r->rss_after / MIB, smi, r->device, dc_claim_status_name(r->status),
-            r->injected ? " (device fault injected)" : "");
+            rate(r->prefill_tokens, r->prefill_ms), r->decode_tokens,
+            rate(r->decode_tokens, r->decode_ms), r->rss_after / MIB, smi, r->device,
+            dc_claim_status_name(r->status), r->injected ? " (device fault injected)" : "");
 }
 
 static const char *table_head =
-    "claim  total_ms mine_ms samp_ms engn_ms prefil prefill/s decode decode/s  rss_MiB gpu_MiB(smi)   device                   status\n";
+    "claim  total_ms mine_ms samp_ms engn_ms prefil prefill/s decode decode/s  rss_MiB "
+    "gpu_MiB(smi)   device                   status\n";
 
 /* Every claim ran (none failed) and the injected claim fell back and the next recovered. */
-static bool check_fallback(const args *a, const claim_row *rows, const char *device, char *why, size_t n) {
+static bool check_fallback(const args *a, const claim_row *rows, const char *device, char *why,
+                           size_t n) {
     why[0] = '\0';
     for (int i = 0; i < a->claims; i++)
         if (rows[i].status == DC_CLAIM_FAILED) {
@@ -181,13 +194,15 @@ static bool check_fallback(const args *a, const claim_row *rows, const char *dev
     if (a->fault_at <= 0) return true;
     const claim_row *f = &rows[a->fault_at - 1], *next = &rows[a->fault_at];
     if (!f->fallback || f->status != DC_CLAIM_DEGRADED || !strstr(f->device, "cpu fallback")) {
-        snprintf(why, n, "claim %d (device fault): fallback=%d status=%s device=%s", a->fault_at, f->fallback,
-                 dc_claim_status_name(f->status), f->device);
+        snprintf(why, n, "claim %d (device fault): fallback=%d status=%s device=%s", a->fault_at,
+                 f->fallback, dc_claim_status_name(f->status), f->device);
         return false;
     }
     if (next->fallback || next->status != DC_CLAIM_OK || strcmp(next->device, device) != 0) {
-        snprintf(why, n, "claim %d (after the fault): fallback=%d status=%s device=%s, expected ok on %s",
-                 a->fault_at + 1, next->fallback, dc_claim_status_name(next->status), next->device, device);
+        snprintf(why, n,
+                 "claim %d (after the fault): fallback=%d status=%s device=%s, expected ok on %s",
+                 a->fault_at + 1, next->fallback, dc_claim_status_name(next->status), next->device,
+                 device);
         return false;
     }
     return true;
@@ -198,20 +213,22 @@ static json_t *rows_json(const args *a, const claim_row *rows) {
     for (int i = 0; i < a->claims; i++) {
         const claim_row *r = &rows[i];
         json_array_append_new(
-            arr, json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:b, "
-                           "s:b, s:s, s:f, s:f, s:o, s:o, s:o, s:o}",
-                           "claim", i + 1, "total_ms", r->total_ms, "mine_ms", r->mine_ms, "sample_ms",
-                           r->sample_ms, "engine_ms", r->engine_ms, "encode_ms", r->encode_ms, "prefill_ms",
-                           r->prefill_ms, "decode_ms", r->decode_ms, "prefill_tokens", r->prefill_tokens,
-                           "decode_tokens", r->decode_tokens, "image_tokens", r->image_tokens,
-                           "prefill_tokens_per_s", rate(r->prefill_tokens, r->prefill_ms),
-                           "decode_tokens_per_s", rate(r->decode_tokens, r->decode_ms), "device", r->device,
-                           "status", dc_claim_status_name(r->status), "cpu_fallback", r->fallback,
-                           "device_fault_injected", r->injected, "message", r->message, "rss_before_mib",
-                           r->rss_before / MIB, "rss_after_mib", r->rss_after / MIB,
-                           "device_before_mib", mem_value(r->dev_before), "device_after_mib",
-                           mem_value(r->dev_after), "nvidia_smi_before_mib", smi_value(r->smi_before),
-                           "nvidia_smi_after_mib", smi_value(r->smi_after)));
+            arr,
+            json_pack(
+                "{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:b, "
+                "s:b, s:s, s:f, s:f, s:o, s:o, s:o, s:o}",
+                "claim", i + 1, "total_ms", r->total_ms, "mine_ms", r->mine_ms, "sample_ms",
+                r->sample_ms, "engine_ms", r->engine_ms, "encode_ms", r->encode_ms, "prefill_ms",
+                r->prefill_ms, "decode_ms", r->decode_ms, "prefill_tokens", r->prefill_tokens,
+                "decode_tokens", r->decode_tokens, "image_tokens", r->image_tokens,
+                "prefill_tokens_per_s", rate(r->prefill_tokens, r->prefill_ms),
+                "decode_tokens_per_s", rate(r->decode_tokens, r->decode_ms), "device", r->device,
+                "status", dc_claim_status_name(r->status), "cpu_fallback", r->fallback,
+                "device_fault_injected", r->injected, "message", r->message, "rss_before_mib",
+                r->rss_before / MIB, "rss_after_mib", r->rss_after / MIB, "device_before_mib",
+                mem_value(r->dev_before), "device_after_mib", mem_value(r->dev_after),
+                "nvidia_smi_before_mib", smi_value(r->smi_before), "nvidia_smi_after_mib",
+                smi_value(r->smi_after)));
     }
     return arr;
 }
@@ -246,8 +263,8 @@ int main(int argc, char **argv) {
     long smi_loaded = smi_used_mib();
     char device[64];
     snprintf(device, sizeof device, "%s", dc_vlm_device_name(vlm));
-    printf("gpu-claims: model loaded in %.0f ms on %s (context %d cells, RSS %.0f MiB)\n", load_ms, device,
-           dc_vlm_context_size(vlm), dc_rss_bytes() / MIB);
+    printf("gpu-claims: model loaded in %.0f ms on %s (context %d cells, RSS %.0f MiB)\n", load_ms,
+           device, dc_vlm_context_size(vlm), dc_rss_bytes() / MIB);
     printf("%s", table_head);
     fflush(stdout);
 
@@ -280,40 +297,48 @@ int main(int argc, char **argv) {
     char why[640];
     bool fallback_ok = check_fallback(&a, rows, device, why, sizeof why);
     /* device memory flat after the first claim: the last claim ends where claim 1 ended */
-    bool have_smi_growth = a.claims > 1 && rows[0].smi_after >= 0 && rows[a.claims - 1].smi_after >= 0;
+    bool have_smi_growth =
+        a.claims > 1 && rows[0].smi_after >= 0 && rows[a.claims - 1].smi_after >= 0;
     long smi_growth = have_smi_growth ? rows[a.claims - 1].smi_after - rows[0].smi_after : 0;
-    double dev_growth = a.claims > 1 && rows[0].dev_after && rows[a.claims - 1].dev_after
-                            ? ((double)rows[a.claims - 1].dev_after - (double)rows[0].dev_after) / MIB
-                            : 0;
+    double dev_growth =
+        a.claims > 1 && rows[0].dev_after && rows[a.claims - 1].dev_after
+            ? ((double)rows[a.claims - 1].dev_after - (double)rows[0].dev_after) / MIB
+            : 0;
 
     char summary[2048], smi_s[128] = "nvidia-smi: n/a";
     if (smi_idle >= 0 && smi_loaded >= 0)
-        snprintf(smi_s, sizeof smi_s, "nvidia-smi: %ld MiB idle, %ld MiB loaded, growth claim 1 -> last %+ld MiB",
+        snprintf(smi_s, sizeof smi_s,
+                 "nvidia-smi: %ld MiB idle, %ld MiB loaded, growth claim 1 -> last %+ld MiB",
                  smi_idle, smi_loaded, smi_growth);
-    snprintf(summary, sizeof summary,
-             "model load %.0f ms on %s; %d claims: latency mean %.0f ms, p50 %.0f ms, p95 %.0f ms; "
-             "prefill %.1f tokens/s, decode %.2f tokens/s; RSS %.0f MiB before load, %.0f MiB after the "
-             "last claim; %s (engine's view of device memory, claim 1 -> last: %+.1f MiB); "
-             "fallback check: %s%s%s\n",
-             load_ms, device, a.claims, mean, p50, p95, rate(prefill_tokens, prefill_ms),
-             rate(decode_tokens, decode_ms), rss0 / MIB, rows[a.claims - 1].rss_after / MIB,
-             smi_s, dev_growth,
-             a.fault_at <= 0 ? "not run (no --fault-at)" : fallback_ok ? "ok" : "FAILED", fallback_ok ? "" : ": ",
-             why);
+    snprintf(
+        summary, sizeof summary,
+        "model load %.0f ms on %s; %d claims: latency mean %.0f ms, p50 %.0f ms, p95 %.0f ms; "
+        "prefill %.1f tokens/s, decode %.2f tokens/s; RSS %.0f MiB before load, %.0f MiB after the "
+        "last claim; %s (engine's view of device memory, claim 1 -> last: %+.1f MiB); "
+        "fallback check: %s%s%s\n",
+        load_ms, device, a.claims, mean, p50, p95, rate(prefill_tokens, prefill_ms),
+        rate(decode_tokens, decode_ms), rss0 / MIB, rows[a.claims - 1].rss_after / MIB, smi_s,
+        dev_growth,
+        a.fault_at <= 0 ? "not run (no --fault-at)"
+        : fallback_ok   ? "ok"
+                        : "FAILED",
+        fallback_ok ? "" : ": ", why);
     printf("%s", summary);
 
     if (a.json_path) {
-        root = json_pack("{s:s, s:s, s:f, s:i, s:i, s:{s:f, s:f, s:f}, s:f, s:f, s:f, s:f, s:o, s:o, s:o, s:f, "
-                         "s:{s:i, s:b, s:s}}",
-                         "model", a.model, "device", device, "model_load_ms", load_ms, "context_cells",
-                         dc_vlm_context_size(vlm), "claims", a.claims, "latency_ms", "mean", mean, "p50", p50,
-                         "p95", p95, "prefill_tokens_per_s", rate(prefill_tokens, prefill_ms),
-                         "decode_tokens_per_s", rate(decode_tokens, decode_ms), "rss_before_load_mib",
-                         rss0 / MIB, "rss_after_last_claim_mib", rows[a.claims - 1].rss_after / MIB,
-                         "nvidia_smi_idle_mib", smi_value(smi_idle), "nvidia_smi_loaded_mib",
-                         smi_value(smi_loaded), "nvidia_smi_growth_claim1_to_last_mib",
-                         have_smi_growth ? json_integer(smi_growth) : json_null(), "device_growth_claim1_to_last_mib", dev_growth,
-                         "fallback_check", "fault_at_claim", a.fault_at, "ok", fallback_ok, "detail", why);
+        root = json_pack(
+            "{s:s, s:s, s:f, s:i, s:i, s:{s:f, s:f, s:f}, s:f, s:f, s:f, s:f, s:o, s:o, s:o, s:f, "
+            "s:{s:i, s:b, s:s}}",
+            "model", a.model, "device", device, "model_load_ms", load_ms, "context_cells",
+            dc_vlm_context_size(vlm), "claims", a.claims, "latency_ms", "mean", mean, "p50", p50,
+            "p95", p95, "prefill_tokens_per_s", rate(prefill_tokens, prefill_ms),
+            "decode_tokens_per_s", rate(decode_tokens, decode_ms), "rss_before_load_mib",
+            rss0 / MIB, "rss_after_last_claim_mib", rows[a.claims - 1].rss_after / MIB,
+            "nvidia_smi_idle_mib", smi_value(smi_idle), "nvidia_smi_loaded_mib",
+            smi_value(smi_loaded), "nvidia_smi_growth_claim1_to_last_mib",
+            have_smi_growth ? json_integer(smi_growth) : json_null(),
+            "device_growth_claim1_to_last_mib", dev_growth, "fallback_check", "fault_at_claim",
+            a.fault_at, "ok", fallback_ok, "detail", why);
         if (!root || json_object_set_new(root, "per_claim", rows_json(&a, rows)) != 0 ||
             json_dump_file(root, a.json_path, JSON_INDENT(1) | JSON_REAL_PRECISION(8)) != 0) {
             fprintf(stderr, "gpu-claims: cannot write %s\n", a.json_path);

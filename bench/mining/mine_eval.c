@@ -23,8 +23,7 @@
 /* Truth classes: a crash between others ahead (synth-video's crash-ahead) is its own row; the
  * engine answers one of the first three (HIGH, MEDIUM, anything else). */
 enum { CLS_COLLISION = 0, CLS_NEAR, CLS_NONE, CLS_AHEAD, CLS_COUNT };
-static const char *const cls_names[CLS_COUNT] = {"collision", "near-miss", "none",
-                                                 "crash-ahead"};
+static const char *const cls_names[CLS_COUNT] = {"collision", "near-miss", "none", "crash-ahead"};
 enum { PRED_COUNT = 3 };
 
 static int class_of_type(const char *type) {
@@ -122,8 +121,7 @@ static void print_summary(const tally *t) {
     printf("collisions judged NONE: %d (collision %d, crash-ahead %d); crash-ahead read as a "
            "witnessed crash (scenario other, contact no): %d\n",
            t->confusion[CLS_COLLISION][CLS_NONE] + t->confusion[CLS_AHEAD][CLS_NONE],
-           t->confusion[CLS_COLLISION][CLS_NONE], t->confusion[CLS_AHEAD][CLS_NONE],
-           t->witnessed);
+           t->confusion[CLS_COLLISION][CLS_NONE], t->confusion[CLS_AHEAD][CLS_NONE], t->witnessed);
     if (t->mining_wall > 0)
         printf("mining speed: %.0f s of video in %.1f s = %.0fx real time\n", t->mined_sec,
                t->mining_wall, t->mined_sec / t->mining_wall);
@@ -190,8 +188,8 @@ int main(int argc, char **argv) {
         if (l.incident >= 0) {
             t.incidents++;
             for (int w = 0; w < r.window_count && w < 3; w++) {
-                bool in = l.incident >= r.windows[w].start_sec &&
-                          l.incident <= r.windows[w].end_sec;
+                bool in =
+                    l.incident >= r.windows[w].start_sec && l.incident <= r.windows[w].end_sec;
                 if (in && w == 0) h1 = true;
                 if (in) h3 = true;
             }
@@ -209,10 +207,16 @@ int main(int argc, char **argv) {
             snprintf(one, sizeof one, "%s%.2f", s ? " " : "", r.windows[0].signal_near_peak[s]);
             strncat(sigs, one, sizeof sigs - strlen(sigs) - 1);
         }
-        printf("%-36s %-10s %8.2f %8.2f %6.2f %4s %4s %-9s %s\n", dc_path_base(argv[v]),
-               l.type, l.incident, r.window_count ? r.windows[0].peak_sec : -1,
-               r.window_count ? r.windows[0].danger : 0, l.incident < 0 ? "-" : h1 ? "yes" : "NO",
-               l.incident < 0 ? "-" : h3 ? "yes" : "NO", cls_names[pred], sigs);
+        printf("%-36s %-10s %8.2f %8.2f %6.2f %4s %4s %-9s %s\n", dc_path_base(argv[v]), l.type,
+               l.incident, r.window_count ? r.windows[0].peak_sec : -1,
+               r.window_count ? r.windows[0].danger : 0,
+               l.incident < 0 ? "-"
+               : h1           ? "yes"
+                              : "NO",
+               l.incident < 0 ? "-"
+               : h3           ? "yes"
+                              : "NO",
+               cls_names[pred], sigs);
         if (verbose) {
             for (int w = 0; w < r.window_count; w++)
                 printf("    window %d: [%.1f, %.1f] peak %.2f danger %.3f fired 0x%x\n", w,
@@ -222,8 +226,7 @@ int main(int argc, char **argv) {
                    a.severity_probs[0], a.severity_probs[1], a.severity_probs[2],
                    a.severity_probs[3], (int)a.facts.contact);
             printf("    audio %.2fs coarse %.2fs (%d keyframes) dense %.2fs (%d frames)\n",
-                   r.seconds_audio, r.seconds_coarse, r.keyframes, r.seconds_dense,
-                   r.dense_frames);
+                   r.seconds_audio, r.seconds_coarse, r.keyframes, r.seconds_dense, r.dense_frames);
         }
         if (dump) write_tracks(dump, argv[v], &r);
         dc_mine_result_free(&r);

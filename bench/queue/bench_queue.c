@@ -160,20 +160,13 @@ int main(int argc, char **argv) {
     const char *clip = NULL, *workers_list = "1,2,4", *mem = NULL;
     int jobs = 2000, claims = 5, e2e = 20;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--data") && i + 1 < argc)
-            g.dir = argv[++i];
-        else if (!strcmp(argv[i], "--clip") && i + 1 < argc)
-            clip = argv[++i];
-        else if (!strcmp(argv[i], "--mem") && i + 1 < argc)
-            mem = argv[++i];
-        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
-            jobs = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--workers") && i + 1 < argc)
-            workers_list = argv[++i];
-        else if (!strcmp(argv[i], "--claims") && i + 1 < argc)
-            claims = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--e2e") && i + 1 < argc)
-            e2e = atoi(argv[++i]);
+        if (!strcmp(argv[i], "--data") && i + 1 < argc) g.dir = argv[++i];
+        else if (!strcmp(argv[i], "--clip") && i + 1 < argc) clip = argv[++i];
+        else if (!strcmp(argv[i], "--mem") && i + 1 < argc) mem = argv[++i];
+        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) jobs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--workers") && i + 1 < argc) workers_list = argv[++i];
+        else if (!strcmp(argv[i], "--claims") && i + 1 < argc) claims = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--e2e") && i + 1 < argc) e2e = atoi(argv[++i]);
         else {
             fprintf(stderr, "usage: bench_queue --data DIR --clip VIDEO [--jobs N] [--workers "
                             "1,2,4] [--claims K] [--e2e M]\n");
@@ -275,11 +268,11 @@ int main(int argc, char **argv) {
             double per_claim_ms =
                 wall * 1e3 / (n ? n : 1) * w; /* time one worker spends per claim */
             if (w == 1 && where == 0) one_worker_ms = per_claim_ms;
-            printf("| %d | %d | %.0f | %.2f / %.2f | %.2f / %.2f | %.1f | %.2f | %.2f %% | %.1f |%s\n",
-                   w, n, n / wall, pct(cl, n, 0.5), pct(cl, n, 0.99), pct(co, n, 0.5),
-                   pct(co, n, 0.99), fs1 > fs0 ? (double)(cm1 - cm0) / (double)(fs1 - fs0) : 0.0,
-                   per_claim_ms, 100.0 * per_claim_ms / pipe_mean, load,
-                   errors ? " (errors!)" : "");
+            printf(
+                "| %d | %d | %.0f | %.2f / %.2f | %.2f / %.2f | %.1f | %.2f | %.2f %% | %.1f |%s\n",
+                w, n, n / wall, pct(cl, n, 0.5), pct(cl, n, 0.99), pct(co, n, 0.5),
+                pct(co, n, 0.99), fs1 > fs0 ? (double)(cm1 - cm0) / (double)(fs1 - fs0) : 0.0,
+                per_claim_ms, 100.0 * per_claim_ms / pipe_mean, load, errors ? " (errors!)" : "");
             free(cl);
             free(co);
             free(rs);

@@ -396,8 +396,9 @@ static void idle_in_transaction(const options *o) {
     for (int i = 0; i < 2; i++) pthread_join(cons[i], NULL);
     PQclear(PQexec(idle, "ROLLBACK"));
 
-    printf("\n### Claim latency with a session idle in a transaction (%d jobs/s churn, 2 workers)\n\n",
-           o->rate);
+    printf(
+        "\n### Claim latency with a session idle in a transaction (%d jobs/s churn, 2 workers)\n\n",
+        o->rate);
     printf("| interval | claims | ours p50 ms | ours p99 ms | queue p50 ms | queue p99 ms |"
            " peer (River shape) p50 ms | peer p99 ms | dead rows in jobs |\n");
     printf("|---|---|---|---|---|---|---|---|---|\n");
@@ -420,8 +421,8 @@ static void idle_in_transaction(const options *o) {
         else
             snprintf(label, sizeof label, "idle txn %.0f-%.0f s", (phase - 1) * slice_s,
                      phase * slice_s);
-        printf("| %s | %d | %.2f | %.2f | %.1f | %.1f | %.2f | %.2f | %lld |\n", label, n, p50,
-               p99, q50, q99, r50, r99, dead[phase]);
+        printf("| %s | %d | %.2f | %.2f | %.1f | %.1f | %.2f | %.2f | %lld |\n", label, n, p50, p99,
+               q50, q99, r50, r99, dead[phase]);
         if (phase == 0) {
             quiet_p50 = p50;
             quiet_p99 = p99;
@@ -445,9 +446,15 @@ static void idle_in_transaction(const options *o) {
 /* ---- main ---------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
-    options o = {.pg_base = getenv("DC_TEST_PG_URL"), .sqlite_base = NULL, .jobs = 2000,
-                 .lease = 60, .rate = 50, .quiet_s = 60, .idle_s = 600,
-                 .workers = {1, 4, 16}, .nworkers = 3};
+    options o = {.pg_base = getenv("DC_TEST_PG_URL"),
+                 .sqlite_base = NULL,
+                 .jobs = 2000,
+                 .lease = 60,
+                 .rate = 50,
+                 .quiet_s = 60,
+                 .idle_s = 600,
+                 .workers = {1, 4, 16},
+                 .nworkers = 3};
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
         if (!strcmp(a, "--pg")) o.pg_base = v;
@@ -507,8 +514,8 @@ int main(int argc, char **argv) {
         for (int b = 0; b < 2; b++) {
             double secs = 0, left = 0;
             pickup(&o, b == 0, &secs, &left);
-            printf("| %s | %.1f | %.1f | 3600 | 3600 | 14400 |\n",
-                   b == 0 ? "PostgreSQL" : "SQLite", left, secs);
+            printf("| %s | %.1f | %.1f | 3600 | 3600 | 14400 |\n", b == 0 ? "PostgreSQL" : "SQLite",
+                   left, secs);
             fflush(stdout);
         }
     }

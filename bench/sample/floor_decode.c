@@ -71,8 +71,8 @@ static int decode_until(AVFormatContext *fmt, AVCodecContext *dec, int vi, AVPac
     }
 }
 
-int floor_decode(const char *path, const double *targets_sec, int n, bool keyframes,
-                 int threads, floor_result *out) {
+int floor_decode(const char *path, const double *targets_sec, int n, bool keyframes, int threads,
+                 floor_result *out) {
     AVFormatContext *fmt = NULL;
     AVCodecContext *dec = NULL;
     AVPacket *pkt = av_packet_alloc();

@@ -17,7 +17,7 @@ static inline double bench_now(void) {
 
 /* Opens the MP4 and decodes, from each needed keyframe, exactly the frames up to each target
  * (keyframes: only the keyframe nearest each target). threads: 1, or 0 for all. */
-int floor_decode(const char *path, const double *targets_sec, int n, bool keyframes,
-                 int threads, floor_result *out);
+int floor_decode(const char *path, const double *targets_sec, int n, bool keyframes, int threads,
+                 floor_result *out);
 
 #endif

@@ -12,14 +12,22 @@ typedef struct {
 
 /* W3's range is the whole video (end 0). */
 static const bench_workload bench_workloads[] = {
-    {"W1", "20 frames at 2 fps over 10 s at minute 7",
-     {.start_sec = 420, .end_sec = 430, .fps = 2, .max_count = 20, .longest_side = 840,
+    {"W1",
+     "20 frames at 2 fps over 10 s at minute 7",
+     {.start_sec = 420,
+      .end_sec = 430,
+      .fps = 2,
+      .max_count = 20,
+      .longest_side = 840,
       .unit = 28}},
-    {"W2", "48 frames uniform over the first 60 s",
+    {"W2",
+     "48 frames uniform over the first 60 s",
      {.start_sec = 0, .end_sec = 60, .count = 48, .longest_side = 840, .unit = 28}},
-    {"W3", "48 frames uniform over the whole video, exact",
+    {"W3",
+     "48 frames uniform over the whole video, exact",
      {.count = 48, .longest_side = 840, .unit = 28}},
-    {"W3K", "48 frames uniform over the whole video, nearest keyframe",
+    {"W3K",
+     "48 frames uniform over the whole video, nearest keyframe",
      {.count = 48, .longest_side = 840, .unit = 28, .mode = DC_SAMPLE_KEYFRAME}},
 };
 

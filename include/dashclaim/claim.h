@@ -228,11 +228,11 @@ typedef struct {
 } dc_video_info;
 
 typedef struct {
-    char name[16];           /* "vlm" | "signals" */
-    char model[256];         /* model file name (VLM) or "" */
-    char model_sha256[65];   /* "" when not computed */
-    char device[64];         /* e.g. "cpu", "cuda:0", "cuda:0->cpu fallback" */
-    char prompt_version[32]; /* DC_PROMPT_VERSION for the VLM engine */
+    char name[16];            /* "vlm" | "signals" */
+    char model[256];          /* model file name (VLM) or "" */
+    char model_sha256[65];    /* "" when not computed */
+    char device[64];          /* e.g. "cpu", "cuda:0", "cuda:0->cpu fallback" */
+    char prompt_version[32];  /* DC_PROMPT_VERSION for the VLM engine */
     int prompt_tokens;        /* every prompt token of the claim, text and visual (VLM; 0 = none) */
     int cached_prompt_tokens; /* of those, the ones whose KV cells an earlier claim computed */
     int thinking_tokens;      /* tokens a reasoning model thought before its answer (VLM) */
@@ -283,7 +283,7 @@ typedef struct {
     /* UTF-8; the grammar allows 160 characters of up to 4 bytes each, so a model that
      * writes non-ASCII text is never cut (a cut would mark the claim degraded). */
     char description[4 * 160 + 1];
-    int frame;             /* index of the frame in the engine's sample, -1 when none */
+    int frame; /* index of the frame in the engine's sample, -1 when none */
 } dc_evidence;
 
 typedef struct {

@@ -162,9 +162,9 @@ typedef struct {
     int cached_prompt_tokens;   /* prompt tokens whose KV cells an earlier claim computed */
     int prefix_tokens_computed; /* fixed-prompt tokens this claim computed (the first claim
                                    of a placement, a CPU fallback), part of prefill_tokens */
-    int kv_cells_used;                            /* prompt + generated */
+    int kv_cells_used;          /* prompt + generated */
     int generated_tokens;
-    int thinking_tokens; /* tokens the model chose while thinking (forced tags not counted) */
+    int thinking_tokens;  /* tokens the model chose while thinking (forced tags not counted) */
     int attempts;         /* 1 + retries used */
     int encodes;          /* vision encodes run; retries reuse embeddings */
     bool cpu_fallback;    /* the claim finished on the CPU after a device failure */
@@ -202,12 +202,12 @@ int dc_vlm_context_size(const dc_vlm *vlm);
 /* Test-only fault injection. Each fault fires `count` times, at the named point of a claim. */
 typedef enum {
     DC_VLM_FAULT_NONE = 0,
-    DC_VLM_FAULT_DEVICE_ENCODE,     /* vision encode fails as a device (GPU) error */
-    DC_VLM_FAULT_DEVICE_DECODE,     /* llama_decode fails as a device error */
-    DC_VLM_FAULT_TRANSIENT_PREFILL, /* the prefill after vision encoding fails transiently */
-    DC_VLM_FAULT_DEADLINE_ENCODE,   /* the deadline passes during vision encoding */
-    DC_VLM_FAULT_DEADLINE_DECODE,   /* the deadline passes while generating */
-    DC_VLM_FAULT_DECODE_RETURN,     /* a text llama_decode returns a given code (below) */
+    DC_VLM_FAULT_DEVICE_ENCODE,          /* vision encode fails as a device (GPU) error */
+    DC_VLM_FAULT_DEVICE_DECODE,          /* llama_decode fails as a device error */
+    DC_VLM_FAULT_TRANSIENT_PREFILL,      /* the prefill after vision encoding fails transiently */
+    DC_VLM_FAULT_DEADLINE_ENCODE,        /* the deadline passes during vision encoding */
+    DC_VLM_FAULT_DEADLINE_DECODE,        /* the deadline passes while generating */
+    DC_VLM_FAULT_DECODE_RETURN,          /* a text llama_decode returns a given code (below) */
     DC_VLM_FAULT_DEADLINE_FALLBACK_LOAD, /* inject with count 2: vision encode fails as a
                                             device error, then the deadline passes while the CPU
                                             fallback loads its model */

@@ -14,7 +14,7 @@ typedef struct {
 typedef struct {
     dc_frame *frames;
     int count;
-    int requested; /* how many were asked for; count < requested says the video ran out */
+    int requested;      /* how many were asked for; count < requested says the video ran out */
     int decode_workers; /* threads that decoded them (1: one decoder reading forward) */
 } dc_frame_set;
 

@@ -13,15 +13,15 @@
 /* Incremental hashing. These return no error, so a step OpenSSL refuses (only out of memory
  * inside it: SHA-256 itself cannot fail) aborts the process rather than hand back a digest of
  * something else; dc_sha256_new is the one place memory is asked for, and says so. */
-typedef struct dc_sha256 dc_sha256;                 /* opaque, incremental */
-dc_sha256 *dc_sha256_new(void);                     /* NULL when out of memory */
+typedef struct dc_sha256 dc_sha256; /* opaque, incremental */
+dc_sha256 *dc_sha256_new(void);     /* NULL when out of memory */
 void dc_sha256_update(dc_sha256 *h, const void *data, size_t n);
 void dc_sha256_final(dc_sha256 *h, uint8_t digest[32]); /* h may be reused after dc_sha256_reset */
 void dc_sha256_reset(dc_sha256 *h);
-void dc_sha256_free(dc_sha256 *h);                  /* safe on NULL */
-void dc_sha256_digest(const void *data, size_t n, uint8_t digest[32]);   /* one shot */
-void dc_sha256_hex(const void *data, size_t n, char out[65]);            /* one shot, lowercase */
-void dc_hex_encode(const uint8_t *bytes, size_t n, char *out);           /* out: 2n+1 bytes */
+void dc_sha256_free(dc_sha256 *h);                                     /* safe on NULL */
+void dc_sha256_digest(const void *data, size_t n, uint8_t digest[32]); /* one shot */
+void dc_sha256_hex(const void *data, size_t n, char out[65]);          /* one shot, lowercase */
+void dc_hex_encode(const uint8_t *bytes, size_t n, char *out);         /* out: 2n+1 bytes */
 
 /* How hashing a file ended. Only DC_HASH_DONE writes a hash: a file read in part has no hash,
  * and the bytes read so far are reported apart from it, never as one. */

@@ -59,18 +59,18 @@ typedef enum {
 } dc_mine_signal;
 
 typedef struct {
-    int k;                  /* windows wanted (default 3, at most DC_MINE_MAX_WINDOWS) */
-    double before_sec;      /* window start before the peak (default 7) */
-    double after_sec;       /* window end after the peak (default 3) */
-    double max_window_sec;  /* merged windows are cut to this (default 12) */
-    int thumb_width;        /* coarse/dense thumbnail size (default 160x90) */
+    int k;                 /* windows wanted (default 3, at most DC_MINE_MAX_WINDOWS) */
+    double before_sec;     /* window start before the peak (default 7) */
+    double after_sec;      /* window end after the peak (default 3) */
+    double max_window_sec; /* merged windows are cut to this (default 12) */
+    int thumb_width;       /* coarse/dense thumbnail size (default 160x90) */
     int thumb_height;
-    int audio_rate;         /* default 16000 */
-    int dense_candidates;   /* candidates refined by denser decoding (default 4; 0 = none) */
-    double dense_fps;       /* frame rate of the dense pass (default 10) */
+    int audio_rate;       /* default 16000 */
+    int dense_candidates; /* candidates refined by denser decoding (default 4; 0 = none) */
+    double dense_fps;     /* frame rate of the dense pass (default 10) */
     double dense_before_sec, dense_after_sec; /* dense span around a candidate (4, 3) */
-    bool use_audio;         /* default true (a video without audio is mined from motion) */
-    bool use_video;         /* default true */
+    bool use_audio; /* default true (a video without audio is mined from motion) */
+    bool use_video; /* default true */
     /* a candidate after the first is decoded densely only when its coarse danger is at least
      * this share of the strongest one's (default 0.5): one clear incident costs one span.
      * With audio it must also reach a danger of 0.1 (a calm video costs one span). Not
@@ -86,29 +86,29 @@ void dc_mine_options_init(dc_mine_options *o);
 
 typedef struct {
     double start_sec, end_sec, peak_sec;
-    double danger;                             /* fused danger at the peak, 0..1 */
-    unsigned fired;                            /* bit (1u << signal) per signal that fired */
-    double signal_max[DC_MINE_SIGNAL_COUNT];   /* each signal's highest score in the window */
+    double danger;                                 /* fused danger at the peak, 0..1 */
+    unsigned fired;                                /* bit (1u << signal) per signal that fired */
+    double signal_max[DC_MINE_SIGNAL_COUNT];       /* each signal's highest score in the window */
     double signal_near_peak[DC_MINE_SIGNAL_COUNT]; /* highest score within 2 s of the peak */
 } dc_mine_window;
 
 typedef struct {
     double duration_sec;
-    double hz;        /* DC_MINE_HZ */
-    int count;        /* timeline length: tick i is at t = i / hz */
-    float *danger;    /* fused danger 0..1 per tick (the report draws this) */
+    double hz;                           /* DC_MINE_HZ */
+    int count;                           /* timeline length: tick i is at t = i / hz */
+    float *danger;                       /* fused danger 0..1 per tick (the report draws this) */
     float *signal[DC_MINE_SIGNAL_COUNT]; /* per-signal score 0..1 per tick */
-    int window_count; /* sorted by danger, highest first */
+    int window_count;                    /* sorted by danger, highest first */
     dc_mine_window windows[DC_MINE_MAX_WINDOWS];
-    bool has_audio;   /* audio signals were computed */
-    bool has_video;   /* motion signals were computed */
-    bool has_accel;   /* the jolt cue was computed (the telemetry has acceleration) */
-    bool has_gps_speed; /* the speed-drop cue was computed (the telemetry has GPS speeds) */
-    int keyframes;    /* thumbnails in the coarse pass */
-    int dense_frames; /* thumbnails decoded in dense passes */
-    int frames_seen;  /* thumbnails decoded by the coarse pass */
+    bool has_audio;       /* audio signals were computed */
+    bool has_video;       /* motion signals were computed */
+    bool has_accel;       /* the jolt cue was computed (the telemetry has acceleration) */
+    bool has_gps_speed;   /* the speed-drop cue was computed (the telemetry has GPS speeds) */
+    int keyframes;        /* thumbnails in the coarse pass */
+    int dense_frames;     /* thumbnails decoded in dense passes */
+    int frames_seen;      /* thumbnails decoded by the coarse pass */
     int coarse_every_kth; /* 0: the coarse pass read keyframes; k: every k-th frame */
-    int packets;      /* packet sizes used as a motion cue (0 when not needed) */
+    int packets;          /* packet sizes used as a motion cue (0 when not needed) */
     /* Mining could not tell much: the strongest window's danger is below
      * DC_MINE_ALARM_DANGER, or there was no sound. Its windows are then wider (before + 2 s,
      * after + 3 s), so that whoever looks next sees more of the video, not less. */
@@ -152,8 +152,8 @@ dc_error_class dc_mine_audio_features(const dc_pcm *pcm, double hz, int n, float
  * centre, 0 when no scale fits clearly), flow (normalised difference of the lower half, the
  * forward-flow proxy). An isolated identical frame in a moving picture (a duplicated frame)
  * gets NAN in every feature. */
-bool dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake,
-                             float *looming, float *flow); /* false: out of memory (all NAN) */
+bool dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake, float *looming,
+                             float *flow); /* false: out of memory (all NAN) */
 
 /* Robust noise-floor score: z = (x - median) / spread, where spread is the larger of
  * 1.4826 * MAD and min_spread, widened to (q90 - median) / 3 when more than 15 % of the

@@ -13,16 +13,16 @@
 typedef struct dc_vlm dc_vlm;
 
 typedef struct {
-    int windows;        /* incident windows mined and reported (default 3) */
-    int vlm_windows;    /* of those, how many the VLM looks at, best first (default 1; one
+    int windows;         /* incident windows mined and reported (default 3) */
+    int vlm_windows;     /* of those, how many the VLM looks at, best first (default 1; one
                            more when mining was unsure: no sound, or weak danger) */
-    double timeout_sec; /* deadline for the whole claim; <= 0 = none */
-    bool mining_context;                 /* tell the VLM where mining saw danger */
-    const dc_calibration *calibration;   /* NULL = uncalibrated prediction set */
-    const dc_claim_metadata *metadata;   /* NULL = no claim metadata */
-    dc_vlm *vlm;        /* NULL = the model-free signals engine */
-    bool keep_evidence; /* keep the sampled frames (for the HTML report) */
-    int decode_workers; /* the sample requests' decode_workers (0 = one per core) */
+    double timeout_sec;  /* deadline for the whole claim; <= 0 = none */
+    bool mining_context; /* tell the VLM where mining saw danger */
+    const dc_calibration *calibration; /* NULL = uncalibrated prediction set */
+    const dc_claim_metadata *metadata; /* NULL = no claim metadata */
+    dc_vlm *vlm;                       /* NULL = the model-free signals engine */
+    bool keep_evidence;                /* keep the sampled frames (for the HTML report) */
+    int decode_workers;                /* the sample requests' decode_workers (0 = one per core) */
     /* The video's SHA-256 when the caller already has it (64 hex digits, e.g. the service,
      * which hashed the upload while storing it): the record takes it and the file is not read
      * a second time for it. NULL = the pipeline hashes the file on a thread of its own, within

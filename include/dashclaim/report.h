@@ -37,7 +37,7 @@ typedef struct {
     const float *danger; /* danger of the whole video, 0..1, sampled at danger_hz from t=0 */
     int danger_count;
     double danger_hz;
-    const dc_frame_set *frames; /* the engine's sample; evidence[i].frame indexes it */
+    const dc_frame_set *frames;    /* the engine's sample; evidence[i].frame indexes it */
     const dc_telemetry *telemetry; /* the video's telemetry, plotted under the timeline */
 } dc_report_inputs;
 
@@ -82,8 +82,8 @@ void dc_report_index_entry_from_assessment(dc_report_index_entry *e, const dc_as
  * severity into *out; *out as for dc_report_render_claim_html. DC_ERR_INPUT when n < 0, or
  * entries is NULL with n > 0, or out is missing or not empty; DC_ERR_RESOURCE when out of
  * memory. */
-dc_error_class dc_report_render_index_html(const dc_report_index_entry *entries, int n,
-                                           dc_str *out, dc_status *st);
+dc_error_class dc_report_render_index_html(const dc_report_index_entry *entries, int n, dc_str *out,
+                                           dc_status *st);
 
 /* Renders the index page and writes it to path. Failure classes as for
  * dc_report_write_claim_html. */

@@ -38,22 +38,22 @@
 /* ---- workers -------------------------------------------------------------------------------- */
 
 typedef struct {
-    const char *store_url;     /* data folder or postgresql:// URL (required) */
-    dc_store_options store;    /* lease, attempts, busy timeout */
-    int threads;               /* worker threads (default 1) */
-    const char *name;          /* worker id prefix (default "HOST:PID"); ids are name/thread */
-    const char *model_path;    /* text GGUF; NULL = the signals engine */
-    const char *mmproj_path;   /* mmproj GGUF (required with model_path) */
-    int n_threads;             /* CPU threads per VLM (0 = cores / threads) */
-    int visual_tokens;         /* VLM visual-token budget per claim (0 = the engine's default) */
-    int max_frames;            /* VLM frames per claim (0 = the engine's default) */
-    int max_new_tokens;        /* VLM generation budget (0 = the engine's default) */
-    double claim_timeout_sec;  /* pipeline deadline per claim (default 600; <= 0 none) */
-    const char *scratch_dir;   /* temporary files (report pages, fetched videos); default /tmp */
-    double poll_sec;           /* how often an idle worker looks for work (default 0.2) */
-    double stop_grace_sec;     /* on stop, how long a running claim may finish (default 10) */
-    int max_jobs;              /* stop after this many jobs in all (0 = no limit; benchmarks) */
-    bool no_evidence;          /* skip the report page and frame JPEGs (benchmarks) */
+    const char *store_url;    /* data folder or postgresql:// URL (required) */
+    dc_store_options store;   /* lease, attempts, busy timeout */
+    int threads;              /* worker threads (default 1) */
+    const char *name;         /* worker id prefix (default "HOST:PID"); ids are name/thread */
+    const char *model_path;   /* text GGUF; NULL = the signals engine */
+    const char *mmproj_path;  /* mmproj GGUF (required with model_path) */
+    int n_threads;            /* CPU threads per VLM (0 = cores / threads) */
+    int visual_tokens;        /* VLM visual-token budget per claim (0 = the engine's default) */
+    int max_frames;           /* VLM frames per claim (0 = the engine's default) */
+    int max_new_tokens;       /* VLM generation budget (0 = the engine's default) */
+    double claim_timeout_sec; /* pipeline deadline per claim (default 600; <= 0 none) */
+    const char *scratch_dir;  /* temporary files (report pages, fetched videos); default /tmp */
+    double poll_sec;          /* how often an idle worker looks for work (default 0.2) */
+    double stop_grace_sec;    /* on stop, how long a running claim may finish (default 10) */
+    int max_jobs;             /* stop after this many jobs in all (0 = no limit; benchmarks) */
+    bool no_evidence;         /* skip the report page and frame JPEGs (benchmarks) */
     /* Test-only: kill the process with SIGKILL at a named point ("worker.result": between the
      * result and the completion). NULL in production; honoured only with DC_TEST_HOOKS. */
     const char *crash_point;
@@ -78,8 +78,8 @@ typedef struct {
     /* store calls ending a job (complete, fail, release) that failed after their retries; each
      * such job is left to its lease and runs again (worker.c, finish) */
     int64_t store_errors;
-    int busy;                   /* threads inside a claim now */
-    bool model_loaded;          /* a VLM is loaded (false = signals engine) */
+    int busy;          /* threads inside a claim now */
+    bool model_loaded; /* a VLM is loaded (false = signals engine) */
     /* Histogram of claim processing time (claim -> completion), seconds. */
     int64_t latency_buckets[12]; /* counts <= dc_workers_latency_bounds[i] (not cumulative) */
     int64_t latency_count;
@@ -92,25 +92,25 @@ void dc_workers_get_stats(dc_workers *w, dc_workers_stats *out);
 /* ---- HTTP server ---------------------------------------------------------------------------- */
 
 typedef struct {
-    const char *store_url;         /* required */
+    const char *store_url; /* required */
     dc_store_options store;
-    const char *listen;            /* "HOST:PORT" (default "127.0.0.1:8080"; port 0 = any) */
-    int http_threads;              /* libmicrohttpd thread pool (default 4) */
-    int64_t max_upload_bytes;      /* default 500 MB */
-    int connection_timeout_sec;    /* idle connection timeout (default 30) */
-    int header_timeout_sec;        /* request line and headers must arrive within this many
+    const char *listen;         /* "HOST:PORT" (default "127.0.0.1:8080"; port 0 = any) */
+    int http_threads;           /* libmicrohttpd thread pool (default 4) */
+    int64_t max_upload_bytes;   /* default 500 MB */
+    int connection_timeout_sec; /* idle connection timeout (default 30) */
+    int header_timeout_sec;     /* request line and headers must arrive within this many
                                       seconds of the accept, or the connection is closed
                                       (default 10): a slow sender cannot hold a connection */
-    int min_body_rate;             /* bytes/s a request body must keep up, on average, once the
+    int min_body_rate;          /* bytes/s a request body must keep up, on average, once the
                                       headers are in, after a grace of header_timeout_sec
                                       (default 1024) */
-    bool secure_cookies;           /* the session cookie gets Secure (served over TLS) */
-    bool trust_proxy;              /* honour X-Forwarded-Proto: https from a proxy in front
+    bool secure_cookies;        /* the session cookie gets Secure (served over TLS) */
+    bool trust_proxy;           /* honour X-Forwarded-Proto: https from a proxy in front
                                       (Secure cookie, https origin) */
-    int session_ttl_sec;           /* browser session lifetime (default 28800 = 8 h) */
-    int max_connections;           /* total (default 512) */
-    int per_ip_connections;        /* per client address (default 128) */
-    dc_worker_options workers;     /* workers.threads = 0: no workers in this process */
+    int session_ttl_sec;        /* browser session lifetime (default 28800 = 8 h) */
+    int max_connections;        /* total (default 512) */
+    int per_ip_connections;     /* per client address (default 128) */
+    dc_worker_options workers;  /* workers.threads = 0: no workers in this process */
     /* Test-only: SIGKILL at "upload.body" (half the body written), "upload.committed" (claim
      * committed, 202 not sent). NULL in production; honoured only with DC_TEST_HOOKS. */
     const char *crash_point;

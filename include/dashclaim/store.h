@@ -79,12 +79,12 @@ typedef struct dc_store dc_store;
 /* ---- opening ------------------------------------------------------------------------------ */
 
 typedef struct {
-    int lease_sec;         /* a running job's lease, renewed by heartbeats (default 60) */
-    int max_attempts;      /* charged attempts before a claim fails for good (default 3) */
-    int busy_timeout_ms;   /* how long to wait for a locked database (default 10000) */
-    double retry_delay_sec;/* a failed, retryable job waits this long before it is claimable
+    int lease_sec;          /* a running job's lease, renewed by heartbeats (default 60) */
+    int max_attempts;       /* charged attempts before a claim fails for good (default 3) */
+    int busy_timeout_ms;    /* how long to wait for a locked database (default 10000) */
+    double retry_delay_sec; /* a failed, retryable job waits this long before it is claimable
                               again, doubled per attempt (default 1.0) */
-    bool read_only;        /* open without creating or migrating anything (audit verify) */
+    bool read_only;         /* open without creating or migrating anything (audit verify) */
 } dc_store_options;
 
 void dc_store_options_init(dc_store_options *o);
@@ -103,8 +103,8 @@ const dc_store_options *dc_store_get_options(const dc_store *s);
 
 /* ---- values ------------------------------------------------------------------------------- */
 
-#define DC_STORE_ID_LEN 40    /* claim ids: "clm_" + 32 lowercase hex, server-chosen */
-#define DC_STORE_NAME_LEN 64  /* key names, worker ids */
+#define DC_STORE_ID_LEN 40   /* claim ids: "clm_" + 32 lowercase hex, server-chosen */
+#define DC_STORE_NAME_LEN 64 /* key names, worker ids */
 
 typedef enum {
     DC_STATE_QUEUED = 0,
@@ -136,8 +136,8 @@ typedef struct {
 
 typedef struct {
     dc_store_video video;
-    char content_type[64];     /* as uploaded, e.g. "video/mp4" */
-    char idempotency_key[128]; /* "" = none; scoped to the uploader */
+    char content_type[64];            /* as uploaded, e.g. "video/mp4" */
+    char idempotency_key[128];        /* "" = none; scoped to the uploader */
     char uploader[DC_STORE_NAME_LEN]; /* the uploading key's name (never the key) */
     dc_claim_fields fields;
 } dc_store_new_claim;
@@ -151,14 +151,14 @@ typedef struct {
     char idempotency_key[128];
     char uploader[DC_STORE_NAME_LEN];
     dc_claim_fields fields;
-    int attempts;                /* charged attempts so far */
-    dc_error_class error_class;  /* DC_OK unless failed */
+    int attempts;               /* charged attempts so far */
+    dc_error_class error_class; /* DC_OK unless failed */
     char error_message[512];
     /* From the final assessment; -1 while there is none. Higher = more urgent
      * (dc_review_priority). The queue is sorted by priority, then age. */
     int review_priority;
-    int severity;                /* dc_severity of the assessment, -1 while none */
-    char last_decision[24];      /* latest review decision, "" = not reviewed */
+    int severity;           /* dc_severity of the assessment, -1 while none */
+    char last_decision[24]; /* latest review decision, "" = not reviewed */
     int64_t created_ms, updated_ms;
 } dc_store_claim;
 
@@ -178,8 +178,7 @@ int64_t dc_store_video_written(const dc_store_video_writer *w);
 /* Makes the bytes durable under their SHA-256 (SQLite: fsync, rename to videos/ab/<sha>, fsync
  * of the folder; an identical video already stored is kept and the new copy dropped) and frees
  * w. Fills *out. On failure w is freed too and nothing is left behind. */
-dc_error_class dc_store_video_commit(dc_store_video_writer *w, dc_store_video *out,
-                                     dc_status *st);
+dc_error_class dc_store_video_commit(dc_store_video_writer *w, dc_store_video *out, dc_status *st);
 /* Drops an upload that will not be committed (client gone, too large); frees w; safe on NULL.
  * Only the writer's own temporary data is removed, never a committed video. */
 void dc_store_video_abort(dc_store_video_writer *w);
@@ -189,8 +188,8 @@ dc_error_class dc_store_video_open(dc_store *s, const char *sha256, dc_store_vid
                                    dc_status *st);
 int64_t dc_store_video_size(const dc_store_video_reader *r);
 /* Reads up to cap bytes at offset into buf; *n = 0 at the end. */
-dc_error_class dc_store_video_read(dc_store_video_reader *r, int64_t offset, void *buf,
-                                   size_t cap, size_t *n, dc_status *st);
+dc_error_class dc_store_video_read(dc_store_video_reader *r, int64_t offset, void *buf, size_t cap,
+                                   size_t *n, dc_status *st);
 void dc_store_video_close(dc_store_video_reader *r); /* safe on NULL */
 
 /* A local file holding the video, for the pipeline (which opens a path). SQLite: the stored
@@ -198,8 +197,7 @@ void dc_store_video_close(dc_store_video_reader *r); /* safe on NULL */
  * checks their SHA-256 on the way (DC_ERR_RESOURCE on mismatch), and sets *temporary = true: the
  * caller unlinks path when done. DC_ERR_INPUT when no such video. */
 dc_error_class dc_store_video_fetch(dc_store *s, const char *sha256, const char *scratch_dir,
-                                    char *path, size_t path_size, bool *temporary,
-                                    dc_status *st);
+                                    char *path, size_t path_size, bool *temporary, dc_status *st);
 
 /* Deletes the stored video with this SHA-256 when no claim references it: the bytes of an upload
  * refused after they were committed (e.g. an Idempotency-Key reused with another body). DC_OK and
@@ -220,15 +218,15 @@ dc_error_class dc_store_video_discard(dc_store *s, const char *sha256, dc_status
  * "claim.created", in one transaction. When nc->idempotency_key is set and that uploader already
  * made a claim with it, nothing is written: *out is that claim and *existed = true (existed may
  * be NULL). The claim id is chosen here (random). DC_ERR_INPUT when the video is not stored. */
-dc_error_class dc_store_claim_insert(dc_store *s, const dc_store_new_claim *nc,
-                                     dc_store_claim *out, bool *existed, dc_status *st);
+dc_error_class dc_store_claim_insert(dc_store *s, const dc_store_new_claim *nc, dc_store_claim *out,
+                                     bool *existed, dc_status *st);
 
 dc_error_class dc_store_claim_get(dc_store *s, const char *id, dc_store_claim *out, bool *found,
                                   dc_status *st);
 
 typedef struct {
-    int state;        /* a dc_claim_state, or -1 = any */
-    int priority;     /* a dc_review_priority, or -1 = any */
+    int state;            /* a dc_claim_state, or -1 = any */
+    int priority;         /* a dc_review_priority, or -1 = any */
     const char *uploader; /* only this uploader's claims; NULL = all */
     const char *cursor;   /* from the previous page's next_cursor; NULL or "" = first page */
     int limit;            /* 1..500 (default 50 when 0) */
@@ -246,15 +244,14 @@ dc_error_class dc_store_claims_list(dc_store *s, const dc_store_claim_filter *f,
                                     dc_status *st);
 
 /* Claims per state (counts[DC_STATE_COUNT]) for /metrics and the queue depth. */
-dc_error_class dc_store_claim_counts(dc_store *s, int64_t counts[DC_STATE_COUNT],
-                                     dc_status *st);
+dc_error_class dc_store_claim_counts(dc_store *s, int64_t counts[DC_STATE_COUNT], dc_status *st);
 
 /* ---- jobs ----------------------------------------------------------------------------------- */
 
 typedef struct {
     char claim_id[DC_STORE_ID_LEN];
-    int attempt;         /* the fence: this claim of the job (1, 2, ...) */
-    int charged;         /* attempts charged against max_attempts, this one included */
+    int attempt; /* the fence: this claim of the job (1, 2, ...) */
+    int charged; /* attempts charged against max_attempts, this one included */
     int64_t lease_until_ms;
     char video_sha256[65];
     char worker[DC_STORE_NAME_LEN];
@@ -270,8 +267,7 @@ dc_error_class dc_store_job_claim(dc_store *s, const char *worker, dc_store_job 
 
 /* Renews the lease of job (job->lease_until_ms is updated). *held = false when the attempt no
  * longer holds the job: the worker must stop and write nothing. */
-dc_error_class dc_store_job_heartbeat(dc_store *s, dc_store_job *job, bool *held,
-                                      dc_status *st);
+dc_error_class dc_store_job_heartbeat(dc_store *s, dc_store_job *job, bool *held, dc_status *st);
 
 /* What a finished attempt leaves behind. The claim ends `done` when the assessment's status is
  * ok or degraded, `failed` (with its error class) when it is failed. */
@@ -291,8 +287,7 @@ typedef struct {
  * failed, removes the job from the queue and appends the audit row "assessment" (engine, model,
  * prompt and rules versions, video SHA-256). */
 dc_error_class dc_store_job_complete(dc_store *s, const dc_store_job *job,
-                                     const dc_store_result *result, bool *accepted,
-                                     dc_status *st);
+                                     const dc_store_result *result, bool *accepted, dc_status *st);
 
 /* The attempt failed without a usable record (e.g. the model could not be loaded, out of
  * memory). retryable and attempts left: the job is queued again after retry_delay_sec.
@@ -312,8 +307,7 @@ dc_error_class dc_store_job_release(dc_store *s, const dc_store_job *job, bool *
  * worker, on any machine), so an idle worker wakes at once instead of polling. *supported =
  * false, returning at once, on a backend without such signals (SQLite: the caller polls, e.g.
  * on its own condition variable). A wake-up is a hint, not a promise: claim again. */
-dc_error_class dc_store_job_wait(dc_store *s, double timeout_sec, bool *supported,
-                                 dc_status *st);
+dc_error_class dc_store_job_wait(dc_store *s, double timeout_sec, bool *supported, dc_status *st);
 
 /* Queues again (or fails for good) every running job whose lease has passed. *requeued and
  * *failed (either may be NULL) get the counts. dc_store_job_claim does this too. */
@@ -343,9 +337,12 @@ int dc_review_decision_from_name(const char *name); /* -1 when unknown (case-sen
 
 typedef struct {
     dc_review_decision decision;
-    bool has_severity;   int severity;     /* override: dc_severity NONE..HIGH */
-    bool has_fault_ratio; int fault_ratio; /* override: 0..100 (0 is a valid override) */
-    bool has_fraud_flag; bool fraud_flag;  /* override: fraud suspected or not */
+    bool has_severity;
+    int severity; /* override: dc_severity NONE..HIGH */
+    bool has_fault_ratio;
+    int fault_ratio; /* override: 0..100 (0 is a valid override) */
+    bool has_fraud_flag;
+    bool fraud_flag; /* override: fraud suspected or not */
     char reasoning[2048];
 } dc_store_review;
 
@@ -359,23 +356,23 @@ dc_error_class dc_store_review_add(dc_store *s, const char *claim_id, const dc_s
 /* ---- audit trail ---------------------------------------------------------------------------- */
 
 typedef struct {
-    int64_t seq;               /* 1, 2, ... in append order */
-    char at[32];               /* ISO 8601 UTC with milliseconds */
+    int64_t seq;                        /* 1, 2, ... in append order */
+    char at[32];                        /* ISO 8601 UTC with milliseconds */
     char actor[DC_STORE_NAME_LEN + 16]; /* key name, "worker:<id>", "system" */
-    char action[48];           /* claim.created, assessment, claim.failed, review,
+    char action[48];                    /* claim.created, assessment, claim.failed, review,
                                   override.severity, override.fault_ratio, override.fraud_flag,
                                   key.added, key.revoked, session.created,
                                   session.revoked */
-    char claim_id[DC_STORE_ID_LEN]; /* "" for events without a claim */
-    char before[1024];         /* JSON text, "" = none */
-    char after[1024];          /* JSON text, "" = none */
+    char claim_id[DC_STORE_ID_LEN];     /* "" for events without a claim */
+    char before[1024];                  /* JSON text, "" = none */
+    char after[1024];                   /* JSON text, "" = none */
     char reason[2048];
-    char model[256];           /* model file name, "signals", or "" */
+    char model[256]; /* model file name, "signals", or "" */
     char prompt_version[32];
     char rules_version[32];
     char video_sha256[65];
-    char prev_hash[65];        /* hash of the row before ("0" * 64 for the first row) */
-    char hash[65];             /* SHA-256 of this row's fields and prev_hash, see store_audit.c */
+    char prev_hash[65]; /* hash of the row before ("0" * 64 for the first row) */
+    char hash[65];      /* SHA-256 of this row's fields and prev_hash, see store_audit.c */
 } dc_audit_row;
 
 /* Appends an event (seq, at, prev_hash and hash are filled here; the rest from *row). The store
@@ -393,8 +390,7 @@ dc_error_class dc_store_audit_list(dc_store *s, const char *claim_id, int64_t af
  * chain is intact). DC_OK says the walk ran, *bad_seq says whether the chain holds. The chain
  * alone cannot tell a chain re-hashed after an edit, nor a cut tail: dc_store_audit_check with
  * checkpoints can. */
-dc_error_class dc_store_audit_verify(dc_store *s, int64_t *rows, int64_t *bad_seq,
-                                     dc_status *st);
+dc_error_class dc_store_audit_verify(dc_store *s, int64_t *rows, int64_t *bad_seq, dc_status *st);
 
 /* The row as JSON, the one shape the CLI and the API print: every field of the row under its
  * column name (seq a number; before/after as JSON values; an empty text as null). New reference
@@ -479,8 +475,7 @@ void dc_audit_key_free(dc_audit_key *k); /* safe on NULL */
  * says the check ran (rep->finding says what it found); DC_ERR_INPUT when the checkpoint file
  * cannot be read or key is missing; DC_ERR_RESOURCE when the store fails. */
 dc_error_class dc_store_audit_check(dc_store *s, const char *checkpoints_path,
-                                    const dc_audit_key *key, dc_audit_report *rep,
-                                    dc_status *st);
+                                    const dc_audit_key *key, dc_audit_report *rep, dc_status *st);
 
 #define DC_AUDIT_LINE_LEN 512
 /* Checks the store as dc_store_audit_check does against out_path's lines (a missing file has
@@ -490,20 +485,20 @@ dc_error_class dc_store_audit_check(dc_store *s, const char *checkpoints_path,
  * A store that is not intact is not signed: DC_OK with rep->finding set and line "". DC_ERR_INPUT
  * for an empty trail (nothing to sign) or a public-only key; DC_ERR_RESOURCE when the file
  * cannot be written. */
-dc_error_class dc_store_audit_checkpoint(dc_store *s, const dc_audit_key *key,
-                                         const char *out_path, char line[DC_AUDIT_LINE_LEN],
-                                         dc_audit_report *rep, dc_status *st);
+dc_error_class dc_store_audit_checkpoint(dc_store *s, const dc_audit_key *key, const char *out_path,
+                                         char line[DC_AUDIT_LINE_LEN], dc_audit_report *rep,
+                                         dc_status *st);
 
 /* ---- API keys ------------------------------------------------------------------------------- */
 
 typedef enum { DC_ROLE_UPLOADER = 0, DC_ROLE_REVIEWER, DC_ROLE_ADMIN } dc_role;
-const char *dc_role_name(dc_role r);        /* "uploader" | "reviewer" | "admin" */
-int dc_role_from_name(const char *name);    /* -1 when unknown */
+const char *dc_role_name(dc_role r);     /* "uploader" | "reviewer" | "admin" */
+int dc_role_from_name(const char *name); /* -1 when unknown */
 
 #define DC_KEY_LEN 64 /* "dck_" + 12 hex id + "_" + 40 hex secret, NUL included */
 
 typedef struct {
-    char id[16];                     /* the key's public part, shown by `keys list` */
+    char id[16]; /* the key's public part, shown by `keys list` */
     char name[DC_STORE_NAME_LEN];
     dc_role role;
     bool revoked;

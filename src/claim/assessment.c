@@ -18,8 +18,11 @@ void dc_assessment_init(dc_assessment *a) {
     a->error_class = DC_OK;
     a->severity = DC_SEVERITY_UNSET;
     a->facts.speed_kmh = -1;
-    a->telemetry = (dc_telemetry_summary){.incident_sec = -1, .speed_before_kmh = -1,
-                                          .speed_after_kmh = -1, .peak_g = -1, .peak_sec = -1,
+    a->telemetry = (dc_telemetry_summary){.incident_sec = -1,
+                                          .speed_before_kmh = -1,
+                                          .speed_after_kmh = -1,
+                                          .peak_g = -1,
+                                          .peak_sec = -1,
                                           .utc_ms = DC_NO_UTC};
     for (int i = 0; i < DC_MAX_EVIDENCE; i++) a->evidence[i].frame = -1;
     a->timings_ms = (dc_timings){-1, -1, -1, -1, -1, -1};

@@ -83,13 +83,14 @@ static bool place_mismatch(const dc_assessment *a, const dc_claim_metadata *m, c
     if (!m || !m->has_place || !t->has_position) return false;
     double km = dc_distance_km(m->place_lat, m->place_lon, t->lat, t->lon);
     if (!(km > PLACE_KM)) return false;
-    snprintf(why, n, "the claim places the incident at %.5f, %.5f, %.0f km from the video's GPS (%.5f, %.5f)",
-             m->place_lat, m->place_lon, km, t->lat, t->lon);
+    snprintf(
+        why, n,
+        "the claim places the incident at %.5f, %.5f, %.0f km from the video's GPS (%.5f, %.5f)",
+        m->place_lat, m->place_lon, km, t->lat, t->lon);
     return true;
 }
 
-static bool time_mismatch(const dc_assessment *a, const dc_claim_metadata *m, char *why,
-                          size_t n) {
+static bool time_mismatch(const dc_assessment *a, const dc_claim_metadata *m, char *why, size_t n) {
     const dc_telemetry_summary *t = &a->telemetry;
     if (!m || m->stated_utc_ms == DC_NO_UTC || t->utc_ms == DC_NO_UTC) return false;
     int64_t from = m->stated_utc_ms - (m->stated_date_only ? ZONE_MS : TIME_MS);
@@ -99,8 +100,10 @@ static bool time_mismatch(const dc_assessment *a, const dc_claim_metadata *m, ch
     dc_utc_format(m->stated_utc_ms, stated);
     dc_utc_format(t->utc_ms, gps);
     double days = (double)(t->utc_ms - m->stated_utc_ms) / DAY_MS;
-    snprintf(why, n, "the claim dates the incident %.10s%s%s but the video's GPS time is %s (%+.1f days)",
-             stated, m->stated_date_only ? "" : " ", m->stated_date_only ? "" : stated + 11, gps, days);
+    snprintf(why, n,
+             "the claim dates the incident %.10s%s%s but the video's GPS time is %s (%+.1f days)",
+             stated, m->stated_date_only ? "" : " ", m->stated_date_only ? "" : stated + 11, gps,
+             days);
     return true;
 }
 
@@ -110,7 +113,8 @@ static bool collision_without_jolt(const dc_assessment *a, const dc_claim_metada
     if (!m || m->collision_claimed != DC_TRI_YES || t->accel_count <= 0 || t->peak_g < 0 ||
         t->peak_g >= NO_JOLT_G)
         return false;
-    snprintf(why, n, "a collision is claimed but the dashcam's G-sensor peaked at %.2f g (%d samples)",
+    snprintf(why, n,
+             "a collision is claimed but the dashcam's G-sensor peaked at %.2f g (%d samples)",
              t->peak_g, t->accel_count);
     return true;
 }
@@ -122,8 +126,8 @@ static bool names_any(const char *text, const char *const *names) {
 }
 
 /* Makers whose cameras write telemetry into (or beside) every recording. */
-static const char *const telemetry_cameras[] = {"GoPro", "VIOFO",    "BlackVue", "Vantrue",
-                                                "Garmin", "Thinkware", "Nextbase", "70mai",
+static const char *const telemetry_cameras[] = {"GoPro",   "VIOFO",     "BlackVue", "Vantrue",
+                                                "Garmin",  "Thinkware", "Nextbase", "70mai",
                                                 "Vueroid", NULL};
 
 static bool telemetry_missing(const dc_assessment *a, const dc_claim_metadata *m, char *why,
@@ -139,10 +143,9 @@ static bool telemetry_missing(const dc_assessment *a, const dc_claim_metadata *m
 /* Editing and transcoding programs that write their name into the encoder tag. FFmpeg's
  * "Lavf" is left out: it is what many upload tools (and our own generated clips) write, so
  * it says too little alone. */
-static const char *const editors[] = {"HandBrake", "Adobe",   "Premiere", "iMovie",   "Final Cut",
-                                      "DaVinci",   "CapCut",  "Shotcut",  "Kdenlive", "OpenShot",
-                                      "VSDC",      "Filmora", "Clipchamp", "Movavi",  "VideoProc",
-                                      NULL};
+static const char *const editors[] = {
+    "HandBrake", "Adobe",    "Premiere", "iMovie",  "Final Cut", "DaVinci", "CapCut",    "Shotcut",
+    "Kdenlive",  "OpenShot", "VSDC",     "Filmora", "Clipchamp", "Movavi",  "VideoProc", NULL};
 
 static bool reencoded(const dc_assessment *a, const dc_claim_metadata *m, char *why, size_t n) {
     if (!names_any(a->video.encoder, editors)) return false;

@@ -233,12 +233,10 @@ static void read_word(reader *r) {
 /* Strict JSON number syntax: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static bool is_json_number(const char *w) {
     if (*w == '-') w++;
-    if (*w == '0')
-        w++;
+    if (*w == '0') w++;
     else if (*w >= '1' && *w <= '9')
         while (*w >= '0' && *w <= '9') w++;
-    else
-        return false;
+    else return false;
     if (*w == '.') {
         w++;
         if (!(*w >= '0' && *w <= '9')) return false;
@@ -355,10 +353,8 @@ static json_t *read_object(reader *r, int depth) {
             return NULL;
         }
         skip_space(r);
-        if (peek(r) == ',')
-            r->pos++;
-        else if (!at_end(r) && peek(r) != '}' && peek(r) != ']')
-            r->repairs++; /* missing comma */
+        if (peek(r) == ',') r->pos++;
+        else if (!at_end(r) && peek(r) != '}' && peek(r) != ']') r->repairs++; /* missing comma */
     }
 }
 
@@ -399,10 +395,8 @@ static json_t *read_array(reader *r, int depth) {
             return NULL;
         }
         skip_space(r);
-        if (peek(r) == ',')
-            r->pos++;
-        else if (!at_end(r) && peek(r) != ']' && peek(r) != '}')
-            r->repairs++;
+        if (peek(r) == ',') r->pos++;
+        else if (!at_end(r) && peek(r) != ']' && peek(r) != '}') r->repairs++;
     }
 }
 
@@ -417,8 +411,7 @@ static void skip_value(reader *r) {
             continue;
         }
         r->pos++;
-        if (c == '{' || c == '[')
-            depth++;
+        if (c == '{' || c == '[') depth++;
         else if (c == '}' || c == ']') {
             if (--depth <= 0) return;
         } else if (depth == 0 && (c == ',' || isspace(c))) {

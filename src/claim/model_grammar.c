@@ -67,17 +67,13 @@ static void need_int(grammar_writer *g, int max) {
     char m[16];
     int d = snprintf(m, sizeof m, "%d", max);
     dc_str_appendf(&g->sb, "int%d ::= \"0\"", max);
-    if (d >= 3)
-        dc_str_appendf(&g->sb, " | [1-9] [0-9]{0,%d}", d - 2);
-    else if (d == 2)
-        dc_str_appendf(&g->sb, " | [1-9]");
+    if (d >= 3) dc_str_appendf(&g->sb, " | [1-9] [0-9]{0,%d}", d - 2);
+    else if (d == 2) dc_str_appendf(&g->sb, " | [1-9]");
     for (int i = 0; i < d; i++) {
         int lo = i == 0 ? 1 : 0, hi = m[i] - '0' - 1;
         if (hi < lo) continue;
-        if (i == 0)
-            dc_str_appendf(&g->sb, " | [%d-%d]", lo, hi);
-        else
-            dc_str_appendf(&g->sb, " | \"%.*s\" [%d-%d]", i, m, lo, hi);
+        if (i == 0) dc_str_appendf(&g->sb, " | [%d-%d]", lo, hi);
+        else dc_str_appendf(&g->sb, " | \"%.*s\" [%d-%d]", i, m, lo, hi);
         if (d - i - 1 > 0) dc_str_appendf(&g->sb, " [0-9]{%d}", d - i - 1);
     }
     if (max > 0) dc_str_appendf(&g->sb, " | \"%s\"", m);

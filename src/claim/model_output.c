@@ -54,14 +54,10 @@ static void write_string(dc_str *sb, const char *s, int max_chars) {
     const unsigned char *p = (const unsigned char *)s;
     while (*p && chars < max_chars) {
         int len = 1;
-        if (*p >= 0xC2 && *p <= 0xDF)
-            len = 2;
-        else if (*p >= 0xE0 && *p <= 0xEF)
-            len = 3;
-        else if (*p >= 0xF0 && *p <= 0xF4)
-            len = 4;
-        else if (*p >= 0x80)
-            len = 0; /* stray continuation or invalid lead byte */
+        if (*p >= 0xC2 && *p <= 0xDF) len = 2;
+        else if (*p >= 0xE0 && *p <= 0xEF) len = 3;
+        else if (*p >= 0xF0 && *p <= 0xF4) len = 4;
+        else if (*p >= 0x80) len = 0; /* stray continuation or invalid lead byte */
         bool valid = len > 0;
         for (int k = 1; valid && k < len; k++)
             if ((p[k] & 0xC0) != 0x80) valid = false;
@@ -70,12 +66,9 @@ static void write_string(dc_str *sb, const char *s, int max_chars) {
             p++;
         } else if (len == 1) {
             char c = (char)*p;
-            if (c == '"')
-                c = '\'';
-            else if (c == '\\')
-                c = '/';
-            else if ((unsigned char)c < 0x20)
-                c = ' ';
+            if (c == '"') c = '\'';
+            else if (c == '\\') c = '/';
+            else if ((unsigned char)c < 0x20) c = ' ';
             dc_str_appendn(sb, &c, 1);
             p++;
         } else {
@@ -92,12 +85,9 @@ static void write_number(dc_str *sb, double d, double lo, double hi) {
     if (d > hi) d = hi;
     long long cents = llround(d * 100.0);
     long long whole = cents / 100, frac = cents % 100;
-    if (frac == 0)
-        dc_str_appendf(sb, "%lld", whole);
-    else if (frac % 10 == 0)
-        dc_str_appendf(sb, "%lld.%lld", whole, frac / 10);
-    else
-        dc_str_appendf(sb, "%lld.%02lld", whole, frac);
+    if (frac == 0) dc_str_appendf(sb, "%lld", whole);
+    else if (frac % 10 == 0) dc_str_appendf(sb, "%lld.%lld", whole, frac / 10);
+    else dc_str_appendf(sb, "%lld.%02lld", whole, frac);
 }
 
 static void write_enum(dc_str *sb, const claim_enum_desc *e, int v) {
@@ -123,8 +113,7 @@ static void write_fields(dc_str *sb, const claim_field *fields, int count, const
                 if (k) dc_str_append(sb, ",");
                 if (f->kind == CLAIM_FIELD_ENUM_ARRAY)
                     write_enum(sb, f->enumd, ((const int *)p)[k]);
-                else
-                    write_fields(sb, f->children, f->child_count, p + (size_t)k * f->elem_size);
+                else write_fields(sb, f->children, f->child_count, p + (size_t)k * f->elem_size);
             }
             dc_str_append(sb, "]");
             break;

@@ -80,8 +80,7 @@ char *dc_prompt_fixed(void) {
     dc_str_append(&sb, severity_guidance);
     dc_str_append(&sb, "\n");
     dc_str_append(&sb, evidence_guidance);
-    dc_str_append(&sb,
-                    "\nAnswer with one JSON object with exactly these fields, in this order:\n");
+    dc_str_append(&sb, "\nAnswer with one JSON object with exactly these fields, in this order:\n");
     describe_fields(&sb, claim_model_fields, claim_model_field_count, 0);
     dc_str_append(&sb, "Write severity first. Use the listed values exactly.");
     return dc_str_finish(&sb);
@@ -95,19 +94,19 @@ char *dc_prompt_claim(const dc_prompt_options *opts) {
     if (opts->frame_count > 0) dc_str_appendf(&sb, " You see %d frames", opts->frame_count);
     if (opts->duration_sec > 0)
         dc_str_appendf(&sb, "%s from a video %.1f seconds long",
-                        opts->frame_count > 0 ? "" : " The frames come", opts->duration_sec);
+                       opts->frame_count > 0 ? "" : " The frames come", opts->duration_sec);
     if (opts->frame_count > 0 || opts->duration_sec > 0) dc_str_append(&sb, ".");
     dc_str_append(&sb, "\n");
     if (opts->mining_context && opts->windows && opts->window_count > 0) {
         /* Neutral wording: where a cheap detector looked, not what it concluded. */
         dc_str_append(&sb,
-                        "Context from an automatic pre-scan (it is often wrong; judge the frames "
-                        "yourself):\n");
+                      "Context from an automatic pre-scan (it is often wrong; judge the frames "
+                      "yourself):\n");
         int n = opts->window_count < DC_MAX_WINDOWS ? opts->window_count : DC_MAX_WINDOWS;
         for (int i = 0; i < n; i++) {
             const dc_window *w = &opts->windows[i];
             dc_str_appendf(&sb, "- %.1f s to %.1f s, most activity at %.1f s", w->start_sec,
-                            w->end_sec, w->peak_sec);
+                           w->end_sec, w->peak_sec);
             int sc =
                 w->signal_count < DC_MAX_WINDOW_SIGNALS ? w->signal_count : DC_MAX_WINDOW_SIGNALS;
             for (int k = 0; k < sc; k++)

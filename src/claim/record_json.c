@@ -108,10 +108,8 @@ static void read_field(const record_field *f, const json_t *v, void *base) {
     switch (f->kind) {
     case RECORD_STRING:
     case RECORD_STRING_OR_NULL:
-        if (json_is_string(v))
-            claim_copy_utf8(p, (size_t)f->capacity, json_string_value(v));
-        else if (json_is_null(v))
-            *(char *)p = '\0';
+        if (json_is_string(v)) claim_copy_utf8(p, (size_t)f->capacity, json_string_value(v));
+        else if (json_is_null(v)) *(char *)p = '\0';
         break;
     case RECORD_NUMBER:
         if (json_is_number(v)) *(double *)p = json_number_value(v);

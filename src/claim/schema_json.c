@@ -154,20 +154,16 @@ static void read_field(const claim_field *f, const json_t *v, void *base, const 
         if (!have) {
             if (!json_is_null(v)) note_add(note, size, problems, "%s: not a number%s", path, "");
             /* ints use -1 for "not given"; numbers fall back to 0 */
-            if (f->kind == CLAIM_FIELD_NUMBER)
-                *(double *)p = 0;
-            else
-                *(int *)p = -1;
+            if (f->kind == CLAIM_FIELD_NUMBER) *(double *)p = 0;
+            else *(int *)p = -1;
             break;
         }
         if (d < f->min || d > f->max) {
             note_add(note, size, problems, "%s: out of range, clamped%s", path, "");
             d = d < f->min ? f->min : f->max;
         }
-        if (f->kind == CLAIM_FIELD_NUMBER)
-            *(double *)p = d;
-        else
-            *(int *)p = (int)lround(d);
+        if (f->kind == CLAIM_FIELD_NUMBER) *(double *)p = d;
+        else *(int *)p = (int)lround(d);
         break;
     }
     case CLAIM_FIELD_OBJECT:

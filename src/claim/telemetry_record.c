@@ -158,7 +158,8 @@ static void text_of(const json_t *o, const char *key, char *dst, size_t cap) {
 void claim_read_telemetry(const json_t *obj, const char *name, void *base) {
     dc_telemetry_summary *t = &((dc_assessment *)base)->telemetry;
     const json_t *o = json_object_get(obj, name);
-    if (!json_is_object(o)) return; /* null or an older record: none, as dc_assessment_init left it */
+    if (!json_is_object(o))
+        return; /* null or an older record: none, as dc_assessment_init left it */
     text_of(o, "source", t->source, sizeof t->source);
     text_of(o, "variant", t->variant, sizeof t->variant);
     text_of(o, "device", t->device, sizeof t->device);
@@ -176,7 +177,8 @@ void claim_read_telemetry(const json_t *obj, const char *name, void *base) {
     t->lat = t->has_position ? lat : 0;
     t->lon = t->has_position ? lon : 0;
     int64_t ms;
-    t->utc_ms = dc_utc_parse(json_string_value(json_object_get(o, "utc")), &ms, NULL) ? ms : DC_NO_UTC;
+    t->utc_ms =
+        dc_utc_parse(json_string_value(json_object_get(o, "utc")), &ms, NULL) ? ms : DC_NO_UTC;
 }
 
 /* "telemetry" when the pipeline took the speed from the file, else what the model's readout

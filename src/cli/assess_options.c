@@ -125,31 +125,33 @@ bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error
 }
 
 void cli_assess_help(FILE *out) {
-    fprintf(out,
-            "engine options:\n"
-            "  --model M.gguf        VLM text model (or DASHCLAIM_MODEL); without one the\n"
-            "                        model-free signals engine is used\n"
-            "  --mmproj P.gguf       its vision projector (or DASHCLAIM_MMPROJ)\n"
-            "  --engine signals|vlm  force an engine (default: vlm when a model is given)\n"
-            "  --windows K           incident windows to mine and report (default 3)\n"
-            "  --vlm-windows V       of those, how many the VLM looks at (default 1)\n"
-            "  --frames N            frames per window for the VLM (default: from the token budget)\n"
-            "  --visual-tokens T     visual-token budget per window (default: the engine's)\n"
-            "  --gpu-layers N        layers on the GPU (default: all when a GPU exists; 0 = CPU)\n"
-            "  --threads N           CPU threads (default: all cores)\n"
-            "  --ctx-size N          context size (default: derived from the frame budget)\n"
-            "  --think-tokens N      a reasoning model's thinking budget (Cosmos-Reason2;\n"
-            "                        default 512; 0 = answer at once)\n"
-            "  --timeout S           deadline per video in seconds (default 600; 0 = none)\n"
-            "  --retries R           model retries per window (default 3)\n"
-            "  --seed N              sampling seed (default 42; output is greedy by default)\n"
-            "  --mining-context      tell the model where mining saw danger (off by default)\n"
-            "decision options:\n"
-            "  --calibration FILE    conformal calibration from 'dashclaim calibrate'\n"
-            "  --metadata FILE       claim metadata JSON for the fraud rules:\n"
-            "                        {\"collision_claimed\":true,\"damage_claimed\":\"HIGH\",\n"
-            "                         \"recent_claims_same_vehicle\":0,\"recent_claims_same_location\":0}\n"
-            "  --html DIR            also write a self-contained HTML report per video into DIR\n");
+    fprintf(
+        out,
+        "engine options:\n"
+        "  --model M.gguf        VLM text model (or DASHCLAIM_MODEL); without one the\n"
+        "                        model-free signals engine is used\n"
+        "  --mmproj P.gguf       its vision projector (or DASHCLAIM_MMPROJ)\n"
+        "  --engine signals|vlm  force an engine (default: vlm when a model is given)\n"
+        "  --windows K           incident windows to mine and report (default 3)\n"
+        "  --vlm-windows V       of those, how many the VLM looks at (default 1)\n"
+        "  --frames N            frames per window for the VLM (default: from the token budget)\n"
+        "  --visual-tokens T     visual-token budget per window (default: the engine's)\n"
+        "  --gpu-layers N        layers on the GPU (default: all when a GPU exists; 0 = CPU)\n"
+        "  --threads N           CPU threads (default: all cores)\n"
+        "  --ctx-size N          context size (default: derived from the frame budget)\n"
+        "  --think-tokens N      a reasoning model's thinking budget (Cosmos-Reason2;\n"
+        "                        default 512; 0 = answer at once)\n"
+        "  --timeout S           deadline per video in seconds (default 600; 0 = none)\n"
+        "  --retries R           model retries per window (default 3)\n"
+        "  --seed N              sampling seed (default 42; output is greedy by default)\n"
+        "  --mining-context      tell the model where mining saw danger (off by default)\n"
+        "decision options:\n"
+        "  --calibration FILE    conformal calibration from 'dashclaim calibrate'\n"
+        "  --metadata FILE       claim metadata JSON for the fraud rules:\n"
+        "                        {\"collision_claimed\":true,\"damage_claimed\":\"HIGH\",\n"
+        "                         "
+        "\"recent_claims_same_vehicle\":0,\"recent_claims_same_location\":0}\n"
+        "  --html DIR            also write a self-contained HTML report per video into DIR\n");
 }
 
 static bool file_readable(const char *path) {
@@ -188,8 +190,10 @@ int cli_assess_setup(const cli_assess *o, cli_assess_env *env) {
     }
     bool want_vlm = o->engine ? !strcmp(o->engine, "vlm") : o->model != NULL;
     if (!want_vlm) {
-        fprintf(stderr, "dashclaim: no model given: using the model-free signals engine "
-                        "(pass --model and --mmproj, or set DASHCLAIM_MODEL/DASHCLAIM_MMPROJ, for the VLM)\n");
+        fprintf(
+            stderr,
+            "dashclaim: no model given: using the model-free signals engine "
+            "(pass --model and --mmproj, or set DASHCLAIM_MODEL/DASHCLAIM_MMPROJ, for the VLM)\n");
         return CLI_EXIT_OK;
     }
     if (!o->model || !o->mmproj) {
@@ -239,7 +243,8 @@ dc_error_class cli_assess_write_html(const cli_assess *o, const dc_claim_result 
     int n = snprintf(path, sizeof path, "%s/%s", o->html_dir, name);
     /* a cut name would write some other page: refuse instead */
     if (n < 0 || (size_t)n >= sizeof path || strlen(name) >= page_size)
-        return dc_fail(st, DC_ERR_INPUT, "%s/%s: path of the HTML page too long", o->html_dir, name);
+        return dc_fail(st, DC_ERR_INPUT, "%s/%s: path of the HTML page too long", o->html_dir,
+                       name);
     dc_report_inputs in = {
         .danger = r->danger,
         .danger_count = r->danger_count,

@@ -19,7 +19,7 @@ typedef struct {
     const char *calibration_path, *metadata_path, *html_dir;
     bool mining_context;
     int seed;
-    int think_tokens; /* --think-tokens: a reasoning model's budget (-1 = the engine's) */
+    int think_tokens;   /* --think-tokens: a reasoning model's budget (-1 = the engine's) */
     int decode_workers; /* DASHCLAIM_DECODE_WORKERS (0 = one per core) */
 } cli_assess;
 

@@ -38,9 +38,9 @@ static json_t *latency_object(json_t *videos) {
         if (ms >= 0) sum += (lat[m++] = ms / 1000.0);
     }
     qsort(lat, (size_t)m, sizeof *lat, compare_doubles);
-    json_t *o = json_pack("{s:f,s:f,s:f,s:f}", "mean", m ? sum / m : 0.0, "p50",
-                          percentile(lat, m, 50), "p95", percentile(lat, m, 95), "max",
-                          m ? lat[m - 1] : 0.0);
+    json_t *o =
+        json_pack("{s:f,s:f,s:f,s:f}", "mean", m ? sum / m : 0.0, "p50", percentile(lat, m, 50),
+                  "p95", percentile(lat, m, 95), "max", m ? lat[m - 1] : 0.0);
     free(lat);
     return o;
 }
@@ -62,7 +62,8 @@ static json_t *memory_object(json_t *videos) {
     }
     return json_pack("{s:f,s:f,s:f,s:b,s:b}", "rss_delta_mb_mean", n ? sum / n : 0.0,
                      "rss_delta_mb_max", max, "device_delta_mb_max", dev_max,
-                     "prototype_check_delta_lt_1gb", max < PROTOTYPE_MEMORY_LIMIT_MB && dev_max < PROTOTYPE_MEMORY_LIMIT_MB,
+                     "prototype_check_delta_lt_1gb",
+                     max < PROTOTYPE_MEMORY_LIMIT_MB && dev_max < PROTOTYPE_MEMORY_LIMIT_MB,
                      "rss_delta_le_32mb", max <= DASHCLAIM_RSS_LIMIT_MB);
 }
 
@@ -74,7 +75,8 @@ static json_t *accuracy_object(json_t *videos) {
     json_t *v;
     json_array_foreach(videos, i, v) {
         json_t *truth = json_object_get(v, "ground_truth");
-        dc_severity t = dc_severity_from_name(json_string_value(json_object_get(truth, "severity")));
+        dc_severity t =
+            dc_severity_from_name(json_string_value(json_object_get(truth, "severity")));
         dc_severity p = dc_severity_from_name(json_string_value(json_object_get(v, "severity")));
         if (t == DC_SEVERITY_UNSET || p == DC_SEVERITY_UNSET) continue;
         n++;
@@ -105,14 +107,17 @@ static json_t *accuracy_object(json_t *videos) {
     for (int t = 0; t < DC_SEVERITY_COUNT; t++) {
         json_t *row = json_object();
         for (int p = 0; p < DC_SEVERITY_COUNT; p++)
-            json_object_set_new(row, dc_severity_name((dc_severity)p), json_integer(confusion[t][p]));
+            json_object_set_new(row, dc_severity_name((dc_severity)p),
+                                json_integer(confusion[t][p]));
         json_object_set_new(matrix, dc_severity_name((dc_severity)t), row);
     }
-    json_t *o = json_pack("{s:i,s:f,s:f,s:o}", "labelled", n, "severity_exact_match",
-                          (double)exact / n, "mean_ordinal_distance", ordinal / n,
-                          "confusion_truth_by_predicted", matrix);
-    json_object_set_new(o, "fault_ratio_mae", fault_n ? json_real(fault_err / fault_n) : json_null());
-    json_object_set_new(o, "localisation_hit_rate", loc_n ? json_real((double)loc_hit / loc_n) : json_null());
+    json_t *o =
+        json_pack("{s:i,s:f,s:f,s:o}", "labelled", n, "severity_exact_match", (double)exact / n,
+                  "mean_ordinal_distance", ordinal / n, "confusion_truth_by_predicted", matrix);
+    json_object_set_new(o, "fault_ratio_mae",
+                        fault_n ? json_real(fault_err / fault_n) : json_null());
+    json_object_set_new(o, "localisation_hit_rate",
+                        loc_n ? json_real((double)loc_hit / loc_n) : json_null());
     json_object_set_new(o, "localisation_labelled", json_integer(loc_n));
     return o;
 }
@@ -126,7 +131,8 @@ json_t *cli_bench_summary(json_t *videos, double wall_sec, int new_count) {
         const char *status = json_string_value(json_object_get(v, "status"));
         if (status && !strcmp(status, "failed")) {
             failed++;
-            const char *cls = json_string_value(json_object_get(json_object_get(v, "error"), "class"));
+            const char *cls =
+                json_string_value(json_object_get(json_object_get(v, "error"), "class"));
             if (!cls) cls = "internal";
             json_t *c = json_object_get(by_class, cls);
             json_object_set_new(by_class, cls, json_integer(c ? json_integer_value(c) + 1 : 1));
@@ -154,9 +160,10 @@ json_t *cli_bench_summary(json_t *videos, double wall_sec, int new_count) {
     json_object_set_new(s, "success_rate", json_real(n ? (double)(ok + degraded) / n : 0.0));
     json_object_set_new(s, "failures_by_class", by_class);
     json_object_set_new(s, "latency_sec", latency_object(videos));
-    json_object_set_new(s, "throughput", json_pack("{s:f,s:f}", "videos_per_min",
-                                                   minutes > 0 ? count / minutes : 0.0,
-                                                   "video_minutes_per_min", minutes > 0 ? vmin / minutes : 0.0));
+    json_object_set_new(s, "throughput",
+                        json_pack("{s:f,s:f}", "videos_per_min",
+                                  minutes > 0 ? count / minutes : 0.0, "video_minutes_per_min",
+                                  minutes > 0 ? vmin / minutes : 0.0));
     json_object_set_new(s, "memory", memory_object(videos));
     json_object_set_new(s, "accuracy", accuracy_object(videos));
     return s;
@@ -166,36 +173,44 @@ void cli_bench_summary_print(FILE *out, json_t *s) {
     json_t *lat = json_object_get(s, "latency_sec"), *mem = json_object_get(s, "memory");
     json_t *acc = json_object_get(s, "accuracy"), *thr = json_object_get(s, "throughput");
     fprintf(out, "\n%-28s %lld (ok %lld, degraded %lld, failed %lld)\n", "videos",
-            json_integer_value(json_object_get(s, "videos")), json_integer_value(json_object_get(s, "ok")),
-            json_integer_value(json_object_get(s, "degraded")), json_integer_value(json_object_get(s, "failed")));
+            json_integer_value(json_object_get(s, "videos")),
+            json_integer_value(json_object_get(s, "ok")),
+            json_integer_value(json_object_get(s, "degraded")),
+            json_integer_value(json_object_get(s, "failed")));
     fprintf(out, "%-28s %.1f %%\n", "success rate", 100 * number(s, "success_rate", 0));
     const char *cls;
     json_t *count;
     json_object_foreach(json_object_get(s, "failures_by_class"), cls, count)
         fprintf(out, "%-28s %lld\n", cls, json_integer_value(count));
-    fprintf(out, "%-28s mean %.2f  p50 %.2f  p95 %.2f  max %.2f\n", "latency (s)", number(lat, "mean", 0),
-            number(lat, "p50", 0), number(lat, "p95", 0), number(lat, "max", 0));
+    fprintf(out, "%-28s mean %.2f  p50 %.2f  p95 %.2f  max %.2f\n", "latency (s)",
+            number(lat, "mean", 0), number(lat, "p50", 0), number(lat, "p95", 0),
+            number(lat, "max", 0));
     fprintf(out, "%-28s %.2f videos/min, %.1f video-min/min\n", "throughput",
             number(thr, "videos_per_min", 0), number(thr, "video_minutes_per_min", 0));
-    fprintf(out, "%-28s mean %.1f  max %.1f MB (<= 32 MB: %s; prototype's < 1 GB: %s)\n", "RSS delta",
-            number(mem, "rss_delta_mb_mean", 0), number(mem, "rss_delta_mb_max", 0),
+    fprintf(out, "%-28s mean %.1f  max %.1f MB (<= 32 MB: %s; prototype's < 1 GB: %s)\n",
+            "RSS delta", number(mem, "rss_delta_mb_mean", 0), number(mem, "rss_delta_mb_max", 0),
             json_is_true(json_object_get(mem, "rss_delta_le_32mb")) ? "yes" : "NO",
             json_is_true(json_object_get(mem, "prototype_check_delta_lt_1gb")) ? "yes" : "NO");
     if (json_is_object(acc)) {
-        fprintf(out, "%-28s %.1f %% exact, mean ordinal distance %.2f (%lld labelled)\n", "severity",
-                100 * number(acc, "severity_exact_match", 0), number(acc, "mean_ordinal_distance", 0),
+        fprintf(out, "%-28s %.1f %% exact, mean ordinal distance %.2f (%lld labelled)\n",
+                "severity", 100 * number(acc, "severity_exact_match", 0),
+                number(acc, "mean_ordinal_distance", 0),
                 json_integer_value(json_object_get(acc, "labelled")));
         json_t *loc = json_object_get(acc, "localisation_hit_rate");
-        if (json_is_number(loc)) fprintf(out, "%-28s %.1f %%\n", "incident inside a window", 100 * json_number_value(loc));
+        if (json_is_number(loc))
+            fprintf(out, "%-28s %.1f %%\n", "incident inside a window",
+                    100 * json_number_value(loc));
         json_t *mae = json_object_get(acc, "fault_ratio_mae");
-        if (json_is_number(mae)) fprintf(out, "%-28s %.1f\n", "fault ratio MAE", json_number_value(mae));
+        if (json_is_number(mae))
+            fprintf(out, "%-28s %.1f\n", "fault ratio MAE", json_number_value(mae));
         fprintf(out, "confusion (rows truth, columns predicted): NONE LOW MEDIUM HIGH\n");
         json_t *m = json_object_get(acc, "confusion_truth_by_predicted");
         for (int t = 0; t < DC_SEVERITY_COUNT; t++) {
             json_t *row = json_object_get(m, dc_severity_name((dc_severity)t));
             fprintf(out, "  %-7s", dc_severity_name((dc_severity)t));
             for (int p = 0; p < DC_SEVERITY_COUNT; p++)
-                fprintf(out, " %5lld", json_integer_value(json_object_get(row, dc_severity_name((dc_severity)p))));
+                fprintf(out, " %5lld",
+                        json_integer_value(json_object_get(row, dc_severity_name((dc_severity)p))));
             fputc('\n', out);
         }
     }

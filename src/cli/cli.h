@@ -6,12 +6,12 @@
 #include "dashclaim/status.h"
 
 enum {
-    CLI_EXIT_OK = 0,     /* done; for assess and bench also when some videos failed (their
+    CLI_EXIT_OK = 0,       /* done; for assess and bench also when some videos failed (their
                             records say so) */
-    CLI_EXIT_INPUT = 1,  /* the input could not be processed (probe, frames, calibrate), the
+    CLI_EXIT_INPUT = 1,    /* the input could not be processed (probe, frames, calibrate), the
                             store or server could not start (serve, worker, keys, audit) */
-    CLI_EXIT_USAGE = 2,  /* bad command line, or a file it names (model, labels) is unusable */
-    CLI_EXIT_OUTPUT = 3, /* the output could not be written (assess, bench, frames -o) */
+    CLI_EXIT_USAGE = 2,    /* bad command line, or a file it names (model, labels) is unusable */
+    CLI_EXIT_OUTPUT = 3,   /* the output could not be written (assess, bench, frames -o) */
     CLI_EXIT_TAMPERED = 4, /* audit verify (or checkpoint) found the audit trail or the tables
                               tampered with: the output names the first bad row */
 };

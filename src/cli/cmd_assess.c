@@ -12,20 +12,22 @@
 #include "output.h"
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: dashclaim assess [options] VIDEO...\n\n"
-            "Assesses each video and prints its claim assessment (schema dashclaim.assessment/1).\n"
-            "One video: one JSON document. Several: NDJSON, one assessment per line, in order.\n"
-            "A video that cannot be assessed still gets an assessment with status \"failed\".\n\n"
-            "output options:\n"
-            "  -o OUT                write to OUT instead of stdout; if OUT is a directory (or ends\n"
-            "                        in '/'), one OUT/<video name>.json per video\n"
-            "  --compact             one-line JSON even for a single video\n"
-            "  -q, --quiet           no progress lines on stderr\n"
-            "  -h, --help            this help\n");
+    fprintf(
+        out,
+        "usage: dashclaim assess [options] VIDEO...\n\n"
+        "Assesses each video and prints its claim assessment (schema dashclaim.assessment/1).\n"
+        "One video: one JSON document. Several: NDJSON, one assessment per line, in order.\n"
+        "A video that cannot be assessed still gets an assessment with status \"failed\".\n\n"
+        "output options:\n"
+        "  -o OUT                write to OUT instead of stdout; if OUT is a directory (or ends\n"
+        "                        in '/'), one OUT/<video name>.json per video\n"
+        "  --compact             one-line JSON even for a single video\n"
+        "  -q, --quiet           no progress lines on stderr\n"
+        "  -h, --help            this help\n");
     cli_assess_help(out);
-    fprintf(out, "\nexit status: 0 when every video produced an assessment (failed ones included),\n"
-                 "2 for a usage error, 3 when the output cannot be written.\n");
+    fprintf(out,
+            "\nexit status: 0 when every video produced an assessment (failed ones included),\n"
+            "2 for a usage error, 3 when the output cannot be written.\n");
 }
 
 int cli_cmd_assess(int argc, char **argv) {
@@ -93,17 +95,18 @@ int cli_cmd_assess(int argc, char **argv) {
         dc_claim_result r;
         env.pipeline.timeout_sec = timeout;
         if (i == 0 && timeout > 0)
-            env.pipeline.timeout_sec = timeout - before_main > 0.001 ? timeout - before_main : 0.001;
+            env.pipeline.timeout_sec =
+                timeout - before_main > 0.001 ? timeout - before_main : 0.001;
         dc_pipeline_assess(videos[i], NULL, &env.pipeline, &r);
         dc_assessment *a = &r.assessment;
         if (!quiet)
             fprintf(stderr, "[%d/%d] %s: %s%s%s (%.1f s)\n", i + 1, nvideos, videos[i],
-                    dc_claim_status_name(a->status),
-                    a->severity != DC_SEVERITY_UNSET ? " " : "",
+                    dc_claim_status_name(a->status), a->severity != DC_SEVERITY_UNSET ? " " : "",
                     a->severity != DC_SEVERITY_UNSET ? dc_severity_name(a->severity) : "",
                     a->timings_ms.total / 1000.0);
         if (a->status == DC_CLAIM_FAILED && !quiet)
-            fprintf(stderr, "    %s error: %s\n", dc_error_class_name(a->error_class), a->error_message);
+            fprintf(stderr, "    %s error: %s\n", dc_error_class_name(a->error_class),
+                    a->error_message);
         dc_status html_st = DC_STATUS_OK;
         if (cli_assess_write_html(&o, &r, videos[i], page, sizeof page, &html_st) != DC_OK) {
             /* the claim's own report is part of its output: a page not written is work dropped */
@@ -113,7 +116,8 @@ int cli_cmd_assess(int argc, char **argv) {
             snprintf(why, sizeof why, "HTML report not written: %s", html_st.message);
             dc_assessment_degrade(a, why);
         }
-        if (index) dc_report_index_entry_from_assessment(&index[written++], a, page[0] ? page : NULL);
+        if (index)
+            dc_report_index_entry_from_assessment(&index[written++], a, page[0] ? page : NULL);
         char *json = dc_assessment_to_json(a, (nvideos == 1 && !compact) || out_dir ? 2 : 0);
         dc_claim_result_free(&r);
         if (!json) {
@@ -157,7 +161,8 @@ int cli_cmd_assess(int argc, char **argv) {
         char path[4300];
         int plen = snprintf(path, sizeof path, "%s/index.html", o.html_dir);
         if (plen < 0 || (size_t)plen >= sizeof path)
-            fprintf(stderr, "dashclaim assess: index page not written: %s/index.html: path too long\n",
+            fprintf(stderr,
+                    "dashclaim assess: index page not written: %s/index.html: path too long\n",
                     o.html_dir);
         else if (dc_report_write_index_html(path, index, written, &st) != DC_OK)
             fprintf(stderr, "dashclaim assess: index page not written: %s\n", st.message);

@@ -34,21 +34,22 @@ typedef struct {
 } bench_list;
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: dashclaim bench DIR|MANIFEST.csv --output report.json [options]\n\n"
-            "Assesses every video in DIR (.mp4 .mov .avi .mkv .ts .m4v) or listed in a manifest CSV\n"
-            "(path,severity,incident_sec,fault_ratio; paths relative to the manifest) and writes\n"
-            "report.json: one record per video and a summary (success rate, failures by class,\n"
-            "latency, throughput, memory per claim, accuracy against ground truth). Ground truth\n"
-            "comes from the manifest, a <video>.label.json sidecar, or file-name keywords\n"
-            "(collision/crash/accident = HIGH, near = MEDIUM, normal = NONE).\n"
-            "Rerunning with the same --output skips the videos already in it.\n\n"
-            "options:\n"
-            "  --output FILE         report JSON (required)\n"
-            "  --max-videos N        assess at most N videos (in name order)\n"
-            "  --jobs J              videos assessed in parallel (signals engine only; default 1)\n"
-            "  -q, --quiet           no progress output\n"
-            "  -h, --help            this help\n");
+    fprintf(
+        out,
+        "usage: dashclaim bench DIR|MANIFEST.csv --output report.json [options]\n\n"
+        "Assesses every video in DIR (.mp4 .mov .avi .mkv .ts .m4v) or listed in a manifest CSV\n"
+        "(path,severity,incident_sec,fault_ratio; paths relative to the manifest) and writes\n"
+        "report.json: one record per video and a summary (success rate, failures by class,\n"
+        "latency, throughput, memory per claim, accuracy against ground truth). Ground truth\n"
+        "comes from the manifest, a <video>.label.json sidecar, or file-name keywords\n"
+        "(collision/crash/accident = HIGH, near = MEDIUM, normal = NONE).\n"
+        "Rerunning with the same --output skips the videos already in it.\n\n"
+        "options:\n"
+        "  --output FILE         report JSON (required)\n"
+        "  --max-videos N        assess at most N videos (in name order)\n"
+        "  --jobs J              videos assessed in parallel (signals engine only; default 1)\n"
+        "  -q, --quiet           no progress output\n"
+        "  -h, --help            this help\n");
     cli_assess_help(out);
 }
 
@@ -125,9 +126,13 @@ static json_t *truth_json(const cli_ground_truth *t) {
     static const char *const sources[] = {"none", "sidecar", "manifest", "filename"};
     json_t *o = json_object();
     json_object_set_new(o, "source", json_string(sources[t->source]));
-    json_object_set_new(o, "severity", t->severity >= 0 ? json_string(dc_severity_name((dc_severity)t->severity)) : json_null());
-    json_object_set_new(o, "incident_sec", t->incident_sec >= 0 ? json_real(t->incident_sec) : json_null());
-    json_object_set_new(o, "fault_ratio", t->fault_ratio >= 0 ? json_real(t->fault_ratio) : json_null());
+    json_object_set_new(o, "severity",
+                        t->severity >= 0 ? json_string(dc_severity_name((dc_severity)t->severity))
+                                         : json_null());
+    json_object_set_new(o, "incident_sec",
+                        t->incident_sec >= 0 ? json_real(t->incident_sec) : json_null());
+    json_object_set_new(o, "fault_ratio",
+                        t->fault_ratio >= 0 ? json_real(t->fault_ratio) : json_null());
     if (t->type[0]) json_object_set_new(o, "type", json_string(t->type));
     return o;
 }
@@ -145,22 +150,28 @@ static json_t *video_record(const bench_item *it, const dc_claim_result *r) {
     json_object_set(rec, "severity", json_object_get(a, "severity"));
     json_object_set(rec, "severity_probs", json_object_get(a, "severity_probs"));
     json_object_set(rec, "prediction_set", json_object_get(a, "prediction_set"));
-    json_object_set_new(rec, "fault_ratio", json_deep_copy(json_object_get(json_object_get(a, "fault"), "ratio")));
+    json_object_set_new(rec, "fault_ratio",
+                        json_deep_copy(json_object_get(json_object_get(a, "fault"), "ratio")));
     json_object_set_new(rec, "ground_truth", truth_json(&it->truth));
     json_object_set(rec, "timings_ms", json_object_get(a, "timings_ms"));
     json_object_set_new(rec, "tokens", json_integer(r->prompt_tokens));
     const dc_memory *m = &r->assessment.memory;
     json_object_set_new(rec, "rss_before_mb", json_real(m->rss_before / 1048576.0));
     json_object_set_new(rec, "rss_after_mb", json_real(m->rss_after / 1048576.0));
-    json_object_set_new(rec, "rss_delta_mb", json_real(((double)m->rss_after - (double)m->rss_before) / 1048576.0));
+    json_object_set_new(rec, "rss_delta_mb",
+                        json_real(((double)m->rss_after - (double)m->rss_before) / 1048576.0));
     json_object_set_new(rec, "device_before_mb", json_real(m->device_before / 1048576.0));
     json_object_set_new(rec, "device_after_mb", json_real(m->device_after / 1048576.0));
-    json_object_set_new(rec, "device_delta_mb", json_real(((double)m->device_after - (double)m->device_before) / 1048576.0));
+    json_object_set_new(
+        rec, "device_delta_mb",
+        json_real(((double)m->device_after - (double)m->device_before) / 1048576.0));
     json_object_set(rec, "windows", json_object_get(a, "windows"));
     json_object_set_new(rec, "duration_sec", json_real(r->assessment.video.duration_sec));
     int pred = (int)r->assessment.severity;
     json_object_set_new(rec, "severity_correct",
-                        it->truth.severity >= 0 && pred >= 0 ? json_boolean(pred == it->truth.severity) : json_null());
+                        it->truth.severity >= 0 && pred >= 0
+                            ? json_boolean(pred == it->truth.severity)
+                            : json_null());
     json_object_set_new(rec, "assessed_this_run", json_true());
     json_object_set_new(rec, "assessment", a);
     return rec;
@@ -186,7 +197,8 @@ static json_t *report_object(bench_run *b, bool final) {
     json_object_set_new(report, "schema", json_string("dashclaim.bench/1"));
     json_object_set_new(report, "dashclaim_version", json_string(DC_VERSION));
     json_object_set_new(report, "engine", json_string(b->env->vlm ? "vlm" : "signals"));
-    json_object_set_new(report, "model", b->cli->model && b->env->vlm ? json_string(b->cli->model) : json_null());
+    json_object_set_new(report, "model",
+                        b->cli->model && b->env->vlm ? json_string(b->cli->model) : json_null());
     json_object_set_new(report, "complete", json_boolean(final));
     json_object_set_new(report, "summary", cli_bench_summary(b->videos, wall, b->done));
     json_object_set(report, "videos", b->videos);
@@ -211,7 +223,8 @@ static void progress(bench_run *b, const char *path, const dc_assessment *a) {
     if (b->tty) {
         int width = 30, filled = b->todo_count ? width * b->done / b->todo_count : width;
         fprintf(stderr, "\r[%.*s%*s] %d/%d  %.0fs elapsed, ETA %.0fs  ", filled,
-                "##############################", width - filled, "", b->done, b->todo_count, elapsed, eta);
+                "##############################", width - filled, "", b->done, b->todo_count,
+                elapsed, eta);
     } else {
         fprintf(stderr, "bench: %d/%d %s: %s%s%s (ETA %.0fs)\n", b->done, b->todo_count, path,
                 dc_claim_status_name(a->status), a->severity != DC_SEVERITY_UNSET ? " " : "",
@@ -232,7 +245,8 @@ static void *bench_worker(void *arg) {
         char page[1100];
         dc_status html_st = DC_STATUS_OK;
         if (cli_assess_write_html(b->cli, &r, it->path, page, sizeof page, &html_st) != DC_OK) {
-            fprintf(stderr, "bench: HTML report for %s not written: %s\n", it->path, html_st.message);
+            fprintf(stderr, "bench: HTML report for %s not written: %s\n", it->path,
+                    html_st.message);
             char why[sizeof html_st.message + 32];
             snprintf(why, sizeof why, "HTML report not written: %s", html_st.message);
             dc_assessment_degrade(&r.assessment, why);
@@ -272,8 +286,8 @@ static json_t *load_previous(const char *output) {
 static bool already_done(json_t *videos, const char *path) {
     size_t i;
     json_t *v;
-    json_array_foreach(videos, i, v)
-        if (!strcmp(json_string_value(json_object_get(v, "path")), path)) return true;
+    json_array_foreach(
+        videos, i, v) if (!strcmp(json_string_value(json_object_get(v, "path")), path)) return true;
     return false;
 }
 
@@ -309,15 +323,21 @@ int cli_cmd_bench(int argc, char **argv) {
         }
     }
     if (usage_error || optind != argc - 1 || !output || jobs < 1 || max_videos < 0) {
-        fprintf(stderr, "%s", !output && !usage_error ? "dashclaim bench: --output is required\n" : "");
-        fprintf(stderr, "usage: dashclaim bench DIR|MANIFEST.csv --output report.json (see --help)\n");
+        fprintf(stderr, "%s",
+                !output && !usage_error ? "dashclaim bench: --output is required\n" : "");
+        fprintf(stderr,
+                "usage: dashclaim bench DIR|MANIFEST.csv --output report.json (see --help)\n");
         return CLI_EXIT_USAGE;
     }
     const char *input = argv[optind];
     bench_list list = {0};
-    int listed = cli_is_directory(input) ? list_directory(input, &list) : list_manifest(input, &list);
+    int listed =
+        cli_is_directory(input) ? list_directory(input, &list) : list_manifest(input, &list);
     if (listed != 0) {
-        fprintf(stderr, "dashclaim bench: %s: cannot read (expected a folder of videos or a manifest CSV)\n", input);
+        fprintf(
+            stderr,
+            "dashclaim bench: %s: cannot read (expected a folder of videos or a manifest CSV)\n",
+            input);
         free(list.items);
         return CLI_EXIT_USAGE;
     }
@@ -335,12 +355,19 @@ int cli_cmd_bench(int argc, char **argv) {
         return rc;
     }
     if (env.vlm && jobs > 1) {
-        fprintf(stderr, "dashclaim bench: --jobs %d ignored: the VLM engine assesses one video at a time "
-                        "(it already uses every core or the GPU)\n", jobs);
+        fprintf(stderr,
+                "dashclaim bench: --jobs %d ignored: the VLM engine assesses one video at a time "
+                "(it already uses every core or the GPU)\n",
+                jobs);
         jobs = 1;
     }
-    bench_run b = {.list = &list, .output = output, .env = &env, .cli = &o, .quiet = quiet,
-                   .tty = isatty(STDERR_FILENO), .started = dc_now()};
+    bench_run b = {.list = &list,
+                   .output = output,
+                   .env = &env,
+                   .cli = &o,
+                   .quiet = quiet,
+                   .tty = isatty(STDERR_FILENO),
+                   .started = dc_now()};
     pthread_mutex_init(&b.lock, NULL);
     b.videos = load_previous(output);
     b.todo = malloc((size_t)list.count * sizeof *b.todo);
@@ -352,8 +379,8 @@ int cli_cmd_bench(int argc, char **argv) {
     for (int i = 0; i < list.count; i++)
         if (!already_done(b.videos, list.items[i].path)) b.todo[b.todo_count++] = i;
     if (!quiet && b.todo_count < list.count)
-        fprintf(stderr, "bench: resuming: %d of %d videos already in %s\n", list.count - b.todo_count,
-                list.count, output);
+        fprintf(stderr, "bench: resuming: %d of %d videos already in %s\n",
+                list.count - b.todo_count, list.count, output);
     pthread_t threads[64];
     if (jobs > 64) jobs = 64;
     int started = 0;
@@ -388,12 +415,10 @@ int cli_cmd_bench(int argc, char **argv) {
         char index_path[4300];
         snprintf(index_path, sizeof index_path, "%s/index.html", o.html_dir);
         dc_status st = DC_STATUS_OK;
-        if (!entries)
-            fprintf(stderr, "dashclaim bench: index page not written: out of memory\n");
+        if (!entries) fprintf(stderr, "dashclaim bench: index page not written: out of memory\n");
         else if (dc_report_write_index_html(index_path, entries, n, &st) != DC_OK)
             fprintf(stderr, "dashclaim bench: index page not written: %s\n", st.message);
-        else if (!quiet)
-            fprintf(stderr, "HTML index: %s\n", index_path);
+        else if (!quiet) fprintf(stderr, "HTML index: %s\n", index_path);
         free(entries);
     }
     json_decref(b.videos);

@@ -62,10 +62,8 @@ int cli_cmd_calibrate(int argc, char **argv) {
             break;
         }
         case 'm':
-            if (!strcmp(optarg, "lac"))
-                method = DC_CONFORMAL_LAC;
-            else if (!strcmp(optarg, "aps"))
-                method = DC_CONFORMAL_APS;
+            if (!strcmp(optarg, "lac")) method = DC_CONFORMAL_LAC;
+            else if (!strcmp(optarg, "aps")) method = DC_CONFORMAL_APS;
             else {
                 fprintf(stderr, "dashclaim calibrate: --method must be lac or aps, not '%s'\n",
                         optarg);

@@ -17,20 +17,19 @@
 #include "dashclaim/report.h"
 
 static void frames_usage(FILE *f) {
-    fprintf(f,
-            "usage: dashclaim frames VIDEO [--start S] [--end E] (-n N | --fps F [--max N])\n"
-            "                        [--size L] [--unit U] [--mode exact|keyframe] [-o DIR]\n"
-            "Samples frames from [S, E) (E <= 0: to the end) and prints one JSON object with\n"
-            "count, requested, timestamps_sec, width, height and seconds (wall time of the\n"
-            "sampling). Without -o the frames are decoded in memory and dropped.\n"
-            "  -n N          N frames spread uniformly over the range\n"
-            "  --fps F       F frames a second instead (capped by --max N)\n"
-            "  --size L      longest side of the output (default: native size)\n"
-            "  --unit U      round both sides to a multiple of U (e.g. 28; default 1)\n"
-            "  --mode M      exact (default: the frame nearest each target) or keyframe\n"
-            "  -o DIR        write frame_NNNN.jpg files (quality 90) into DIR\n"
-            "  --timeout S   give up after S seconds (default 300)\n"
-            "  --verbose     let FFmpeg print its warnings\n");
+    fprintf(f, "usage: dashclaim frames VIDEO [--start S] [--end E] (-n N | --fps F [--max N])\n"
+               "                        [--size L] [--unit U] [--mode exact|keyframe] [-o DIR]\n"
+               "Samples frames from [S, E) (E <= 0: to the end) and prints one JSON object with\n"
+               "count, requested, timestamps_sec, width, height and seconds (wall time of the\n"
+               "sampling). Without -o the frames are decoded in memory and dropped.\n"
+               "  -n N          N frames spread uniformly over the range\n"
+               "  --fps F       F frames a second instead (capped by --max N)\n"
+               "  --size L      longest side of the output (default: native size)\n"
+               "  --unit U      round both sides to a multiple of U (e.g. 28; default 1)\n"
+               "  --mode M      exact (default: the frame nearest each target) or keyframe\n"
+               "  -o DIR        write frame_NNNN.jpg files (quality 90) into DIR\n"
+               "  --timeout S   give up after S seconds (default 300)\n"
+               "  --verbose     let FFmpeg print its warnings\n");
 }
 
 /* The frames as they are (no shrinking) at quality 90, through the report's encoder. */
@@ -43,14 +42,13 @@ static dc_error_class write_jpegs(const dc_frame_set *fs, const char *dir, dc_st
         const dc_frame *f = &fs->frames[i];
         uint8_t *jpeg = NULL;
         size_t size = 0;
-        rc = dc_jpeg_encode_rgb(f->rgb, f->width, f->height, f->stride, 0, 90, &jpeg, &size,
-                                NULL, NULL, st);
+        rc = dc_jpeg_encode_rgb(f->rgb, f->width, f->height, f->stride, 0, 90, &jpeg, &size, NULL,
+                                NULL, st);
         if (rc == DC_OK) {
             char path[4096];
             if (snprintf(path, sizeof path, "%s/frame_%04d.jpg", dir, i) >= (int)sizeof path)
                 rc = dc_fail(st, DC_ERR_INPUT, "%s: path too long", dir);
-            else
-                rc = dc_file_write_atomic(path, jpeg, size, st);
+            else rc = dc_file_write_atomic(path, jpeg, size, st);
         }
         free(jpeg);
     }
@@ -63,11 +61,17 @@ int cli_cmd_frames(int argc, char **argv) {
     const char *out_dir = NULL;
     bool verbose = false;
     enum { O_START = 256, O_END, O_FPS, O_MAX, O_SIZE, O_UNIT, O_MODE, O_TIMEOUT, O_VERBOSE };
-    static const struct option longs[] = {
-        {"start", 1, 0, O_START}, {"end", 1, 0, O_END},   {"fps", 1, 0, O_FPS},
-        {"max", 1, 0, O_MAX},     {"size", 1, 0, O_SIZE}, {"unit", 1, 0, O_UNIT},
-        {"mode", 1, 0, O_MODE},   {"timeout", 1, 0, O_TIMEOUT}, {"verbose", 0, 0, O_VERBOSE},
-        {"help", 0, 0, 'h'},      {0, 0, 0, 0}};
+    static const struct option longs[] = {{"start", 1, 0, O_START},
+                                          {"end", 1, 0, O_END},
+                                          {"fps", 1, 0, O_FPS},
+                                          {"max", 1, 0, O_MAX},
+                                          {"size", 1, 0, O_SIZE},
+                                          {"unit", 1, 0, O_UNIT},
+                                          {"mode", 1, 0, O_MODE},
+                                          {"timeout", 1, 0, O_TIMEOUT},
+                                          {"verbose", 0, 0, O_VERBOSE},
+                                          {"help", 0, 0, 'h'},
+                                          {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:o:h", longs, NULL)) != -1) {

@@ -10,10 +10,11 @@
 #include "service_options.h"
 
 static void keys_usage(FILE *f) {
-    fprintf(f, "usage: dashclaim keys add    --data DIR --role uploader|reviewer|admin --name NAME\n"
-               "       dashclaim keys list   --data DIR\n"
-               "       dashclaim keys revoke --data DIR ID|NAME\n"
-               "`add` prints the new key alone on its last line; it is shown only this once.\n");
+    fprintf(f,
+            "usage: dashclaim keys add    --data DIR --role uploader|reviewer|admin --name NAME\n"
+            "       dashclaim keys list   --data DIR\n"
+            "       dashclaim keys revoke --data DIR ID|NAME\n"
+            "`add` prints the new key alone on its last line; it is shown only this once.\n");
     cli_service_help(f);
 }
 
@@ -50,7 +51,8 @@ int cli_cmd_keys(int argc, char **argv) {
     if (!strcmp(action, "add")) {
         int r = dc_role_from_name(role);
         if (r < 0 || !name || !*name || optind != argc) {
-            fprintf(stderr, "dashclaim keys add: needs --role uploader|reviewer|admin and --name NAME\n");
+            fprintf(stderr,
+                    "dashclaim keys add: needs --role uploader|reviewer|admin and --name NAME\n");
             return CLI_EXIT_USAGE;
         }
         if (!(s = cli_service_open(&svc))) return CLI_EXIT_INPUT;
@@ -60,8 +62,8 @@ int cli_cmd_keys(int argc, char **argv) {
             fprintf(stderr, "dashclaim keys add: %s\n", st.message);
             rc = st.code == DC_ERR_INPUT ? CLI_EXIT_USAGE : CLI_EXIT_INPUT;
         } else {
-            printf("added %s key '%s' (id %s); it is shown only now:\n%s\n", dc_role_name(info.role),
-                   info.name, info.id, key);
+            printf("added %s key '%s' (id %s); it is shown only now:\n%s\n",
+                   dc_role_name(info.role), info.name, info.id, key);
             memset(key, 0, sizeof key);
         }
     } else if (!strcmp(action, "list")) {
@@ -77,7 +79,8 @@ int cli_cmd_keys(int argc, char **argv) {
             fprintf(stderr, "dashclaim keys list: %s\n", rows ? st.message : "out of memory");
             rc = CLI_EXIT_INPUT;
         } else {
-            printf("%-12s  %-8s  %-8s  %-20s  %s\n", "ID", "ROLE", "STATE", "CREATED (UTC)", "NAME");
+            printf("%-12s  %-8s  %-8s  %-20s  %s\n", "ID", "ROLE", "STATE", "CREATED (UTC)",
+                   "NAME");
             for (int i = 0; i < n; i++) {
                 char when[32];
                 time_t t = (time_t)(rows[i].created_ms / 1000);

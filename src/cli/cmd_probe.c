@@ -76,10 +76,8 @@ static json_t *info_to_json(const dc_media_info *in, const dc_status *st) {
 int cli_cmd_probe(int argc, char **argv) {
     double timeout = 60;
     bool verbose = false;
-    static const struct option longs[] = {{"timeout", 1, 0, 't'},
-                                          {"verbose", 0, 0, 'v'},
-                                          {"help", 0, 0, 'h'},
-                                          {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"timeout", 1, 0, 't'}, {"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {

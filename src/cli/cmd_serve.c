@@ -12,34 +12,48 @@
 #include "service_options.h"
 
 static void serve_usage(FILE *f) {
-    fprintf(f,
-            "usage: dashclaim serve --data DIR [--listen HOST:PORT] [--workers N]\n"
-            "                       [--model M --mmproj P] [options]\n"
-            "Serves the claims API (see /v1/openapi.json) and the review page (/ui/). Every route\n"
-            "but /healthz needs a key from `dashclaim keys add`. Without a model the signals\n"
-            "engine assesses.\n"
-            "  --listen HOST:PORT       address to listen on (default 127.0.0.1:8080; port 0 = any,\n"
-            "                           the chosen one is printed)\n"
-            "  --workers N              worker threads in this process (default 1; 0 = none, run\n"
-            "                           `dashclaim worker` processes instead)\n"
-            "  --http-threads N         HTTP thread pool (default 4)\n"
-            "  --max-upload-mb N        largest video accepted (default 500)\n"
-            "  --connection-timeout S   idle HTTP connection timeout (default 30)\n"
-            "  --max-connections N      total connections (default 512)\n"
-            "  --per-ip-connections N   connections per client address (default 128)\n"
-            "  --header-timeout S       request line and headers must arrive within S seconds of\n"
-            "                           connecting (default 10)\n"
-            "  --min-body-rate B        bytes/s a request body must keep up after the headers\n"
-            "                           (default 1024; below it the connection is closed)\n"
-            "  --session-ttl S          review-page session lifetime (default 28800 = 8 h)\n"
-            "  --secure-cookies         mark the session cookie Secure (TLS in front)\n"
-            "  --trust-proxy            honour X-Forwarded-Proto: https from a proxy in front\n");
+    fprintf(
+        f,
+        "usage: dashclaim serve --data DIR [--listen HOST:PORT] [--workers N]\n"
+        "                       [--model M --mmproj P] [options]\n"
+        "Serves the claims API (see /v1/openapi.json) and the review page (/ui/). Every route\n"
+        "but /healthz needs a key from `dashclaim keys add`. Without a model the signals\n"
+        "engine assesses.\n"
+        "  --listen HOST:PORT       address to listen on (default 127.0.0.1:8080; port 0 = any,\n"
+        "                           the chosen one is printed)\n"
+        "  --workers N              worker threads in this process (default 1; 0 = none, run\n"
+        "                           `dashclaim worker` processes instead)\n"
+        "  --http-threads N         HTTP thread pool (default 4)\n"
+        "  --max-upload-mb N        largest video accepted (default 500)\n"
+        "  --connection-timeout S   idle HTTP connection timeout (default 30)\n"
+        "  --max-connections N      total connections (default 512)\n"
+        "  --per-ip-connections N   connections per client address (default 128)\n"
+        "  --header-timeout S       request line and headers must arrive within S seconds of\n"
+        "                           connecting (default 10)\n"
+        "  --min-body-rate B        bytes/s a request body must keep up after the headers\n"
+        "                           (default 1024; below it the connection is closed)\n"
+        "  --session-ttl S          review-page session lifetime (default 28800 = 8 h)\n"
+        "  --secure-cookies         mark the session cookie Secure (TLS in front)\n"
+        "  --trust-proxy            honour X-Forwarded-Proto: https from a proxy in front\n");
     cli_worker_help(f);
     cli_service_help(f);
 }
 
-enum { O_LISTEN = 1, O_WORKERS, O_HTTP, O_UPLOAD, O_CTIMEOUT, O_MAXCONN, O_PERIP, O_HTIMEOUT, O_BODYRATE,
-       O_SESSION_TTL, O_SECURE, O_PROXY, O_HELP };
+enum {
+    O_LISTEN = 1,
+    O_WORKERS,
+    O_HTTP,
+    O_UPLOAD,
+    O_CTIMEOUT,
+    O_MAXCONN,
+    O_PERIP,
+    O_HTIMEOUT,
+    O_BODYRATE,
+    O_SESSION_TTL,
+    O_SECURE,
+    O_PROXY,
+    O_HELP
+};
 
 int cli_cmd_serve(int argc, char **argv) {
     cli_service svc;
@@ -86,7 +100,8 @@ int cli_cmd_serve(int argc, char **argv) {
             else bad = 1;
             break;
         case O_CTIMEOUT:
-            if (cli_parse_int("connection-timeout", optarg, 1, 3600, &n)) o.connection_timeout_sec = n;
+            if (cli_parse_int("connection-timeout", optarg, 1, 3600, &n))
+                o.connection_timeout_sec = n;
             else bad = 1;
             break;
         case O_MAXCONN:
@@ -94,7 +109,8 @@ int cli_cmd_serve(int argc, char **argv) {
             else bad = 1;
             break;
         case O_PERIP:
-            if (cli_parse_int("per-ip-connections", optarg, 1, 100000, &n)) o.per_ip_connections = n;
+            if (cli_parse_int("per-ip-connections", optarg, 1, 100000, &n))
+                o.per_ip_connections = n;
             else bad = 1;
             break;
         case O_HTIMEOUT:

@@ -14,14 +14,14 @@
 #include "service_options.h"
 
 static void worker_usage(FILE *f) {
-    fprintf(f,
-            "usage: dashclaim worker --data DIR [--threads N] [--model M --mmproj P] [options]\n"
-            "Takes claims from the store's queue and assesses them until stopped.\n"
-            "  --threads N              worker threads (default 1; --workers is the same)\n"
-            "  --name NAME              worker id prefix in the queue and audit (default HOST:PID)\n"
-            "  --max-jobs N             exit after N jobs (benchmarks, tests)\n"
-            "  --no-evidence            skip report pages and evidence JPEGs (benchmarks)\n"
-            "  --poll-ms N              idle poll interval (default 200)\n");
+    fprintf(
+        f, "usage: dashclaim worker --data DIR [--threads N] [--model M --mmproj P] [options]\n"
+           "Takes claims from the store's queue and assesses them until stopped.\n"
+           "  --threads N              worker threads (default 1; --workers is the same)\n"
+           "  --name NAME              worker id prefix in the queue and audit (default HOST:PID)\n"
+           "  --max-jobs N             exit after N jobs (benchmarks, tests)\n"
+           "  --no-evidence            skip report pages and evidence JPEGs (benchmarks)\n"
+           "  --poll-ms N              idle poll interval (default 200)\n");
     cli_worker_help(f);
     cli_service_help(f);
 }
@@ -93,7 +93,8 @@ int cli_cmd_worker(int argc, char **argv) {
         struct timespec ts = {0, 200 * 1000 * 1000};
         int sig = sigtimedwait(&stop, NULL, &ts);
         if (sig > 0) {
-            fprintf(stderr, "dashclaim worker: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            fprintf(stderr, "dashclaim worker: %s: stopping\n",
+                    sig == SIGINT ? "SIGINT" : "SIGTERM");
             break;
         }
         if (dc_workers_finished(w)) break;

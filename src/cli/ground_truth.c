@@ -56,10 +56,8 @@ static void truth_from_filename(const char *video_path, cli_ground_truth *out) {
     lower[i] = 0;
     if (strstr(lower, "collision") || strstr(lower, "crash") || strstr(lower, "accident"))
         out->severity = 3;
-    else if (strstr(lower, "near"))
-        out->severity = 2;
-    else if (strstr(lower, "normal"))
-        out->severity = 0;
+    else if (strstr(lower, "near")) out->severity = 2;
+    else if (strstr(lower, "normal")) out->severity = 0;
     if (out->severity >= 0) out->source = CLI_TRUTH_FILENAME;
 }
 

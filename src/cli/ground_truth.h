@@ -6,7 +6,12 @@
 
 #include <stdbool.h>
 
-typedef enum { CLI_TRUTH_NONE = 0, CLI_TRUTH_SIDECAR, CLI_TRUTH_MANIFEST, CLI_TRUTH_FILENAME } cli_truth_source;
+typedef enum {
+    CLI_TRUTH_NONE = 0,
+    CLI_TRUTH_SIDECAR,
+    CLI_TRUTH_MANIFEST,
+    CLI_TRUTH_FILENAME
+} cli_truth_source;
 
 typedef struct {
     cli_truth_source source;
@@ -22,6 +27,7 @@ int cli_truth_severity_parse(const char *s);
 void cli_truth_for_video(const char *video_path, cli_ground_truth *out);
 /* Parses one manifest CSV line (path,severity,incident_sec,fault_ratio; empty fields allowed).
  * Returns false for a header or malformed line. path_out gets the path field. */
-bool cli_truth_parse_manifest_line(const char *line, char *path_out, int path_size, cli_ground_truth *out);
+bool cli_truth_parse_manifest_line(const char *line, char *path_out, int path_size,
+                                   cli_ground_truth *out);
 
 #endif

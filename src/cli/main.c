@@ -13,8 +13,10 @@ typedef struct {
 
 static const command commands[] = {
     {"assess", cli_cmd_assess, "assess dashcam videos and print claim assessments (JSON)"},
-    {"bench", cli_cmd_bench, "assess a folder or manifest of videos and report rates, latency, memory"},
-    {"calibrate", cli_cmd_calibrate, "fit conformal prediction thresholds from labelled assessments"},
+    {"bench", cli_cmd_bench,
+     "assess a folder or manifest of videos and report rates, latency, memory"},
+    {"calibrate", cli_cmd_calibrate,
+     "fit conformal prediction thresholds from labelled assessments"},
     {"probe", cli_cmd_probe, "print a video's container and stream facts as JSON"},
     {"frames", cli_cmd_frames, "sample frames from a time range (timing, optional JPEG output)"},
     {"serve", cli_cmd_serve, "the claims HTTP API, review page and workers on a store"},

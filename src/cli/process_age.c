@@ -21,8 +21,10 @@ double cli_process_age_sec(void) {
     if (!p) return 0;
     unsigned long long start_ticks = 0;
     /* fields 3.. after ") ": state is field 3, starttime field 22 */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-                      "%*d %llu", &start_ticks) != 1)
+    if (sscanf(p + 2,
+               "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+               "%*d %llu",
+               &start_ticks) != 1)
         return 0;
     long hz = sysconf(_SC_CLK_TCK);
     struct timespec now;

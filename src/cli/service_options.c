@@ -38,8 +38,10 @@ bool cli_service_option(cli_service *o, int opt, const char *arg, int *usage_err
 
 int cli_service_check(const cli_service *o, const char *command) {
     if (o->url && *o->url) return CLI_EXIT_OK;
-    fprintf(stderr, "dashclaim %s: say where the store is: --data DIR (SQLite) or --db "
-                    "postgresql://USER@HOST:PORT/DB\n", command);
+    fprintf(stderr,
+            "dashclaim %s: say where the store is: --data DIR (SQLite) or --db "
+            "postgresql://USER@HOST:PORT/DB\n",
+            command);
     return CLI_EXIT_USAGE;
 }
 
@@ -51,12 +53,13 @@ dc_store *cli_service_open(const cli_service *o) {
 }
 
 void cli_service_help(FILE *out) {
-    fprintf(out, "  --data DIR               the store: a folder (SQLite database + videos), created\n"
-                 "                           if needed\n"
-                 "  --db URL                 the store: postgresql://USER@HOST:PORT/DB (instead of\n"
-                 "                           --data)\n"
-                 "  --lease-sec N            a running job's lease, renewed by heartbeats (default 60)\n"
-                 "  --max-attempts N         attempts before a claim fails for good (default 3)\n");
+    fprintf(out,
+            "  --data DIR               the store: a folder (SQLite database + videos), created\n"
+            "                           if needed\n"
+            "  --db URL                 the store: postgresql://USER@HOST:PORT/DB (instead of\n"
+            "                           --data)\n"
+            "  --lease-sec N            a running job's lease, renewed by heartbeats (default 60)\n"
+            "  --max-attempts N         attempts before a claim fails for good (default 3)\n");
 }
 
 void cli_worker_init(dc_worker_options *w) {
@@ -104,13 +107,14 @@ void cli_worker_finish(dc_worker_options *w) {
 }
 
 void cli_worker_help(FILE *out) {
-    fprintf(out,
-            "  --model M --mmproj P     the VLM (or DASHCLAIM_MODEL / DASHCLAIM_MMPROJ), loaded once\n"
-            "                           per worker thread; without it the signals engine assesses\n"
-            "  --timeout S              deadline per claim in seconds (default 600)\n"
-            "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
-            "                           the VLM's per-claim budgets and CPU threads (engine defaults)\n"
-            "  --stop-grace-sec S       on SIGTERM, how long a claim in progress may finish before\n"
-            "                           its job is released to another worker (default 10)\n"
-            "  --scratch DIR            temporary files (default /tmp)\n");
+    fprintf(
+        out,
+        "  --model M --mmproj P     the VLM (or DASHCLAIM_MODEL / DASHCLAIM_MMPROJ), loaded once\n"
+        "                           per worker thread; without it the signals engine assesses\n"
+        "  --timeout S              deadline per claim in seconds (default 600)\n"
+        "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
+        "                           the VLM's per-claim budgets and CPU threads (engine defaults)\n"
+        "  --stop-grace-sec S       on SIGTERM, how long a claim in progress may finish before\n"
+        "                           its job is released to another worker (default 10)\n"
+        "  --scratch DIR            temporary files (default /tmp)\n");
 }

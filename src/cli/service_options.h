@@ -24,10 +24,11 @@ enum {
     CLI_SVC_ATTEMPTS,
 };
 
-#define CLI_SERVICE_OPTIONS                                                                     \
-    {"data", required_argument, NULL, CLI_SVC_DATA}, {"db", required_argument, NULL, CLI_SVC_DB}, \
-        {"lease-sec", required_argument, NULL, CLI_SVC_LEASE},                                  \
-        {"max-attempts", required_argument, NULL, CLI_SVC_ATTEMPTS}
+#define CLI_SERVICE_OPTIONS                                                                        \
+    {"data", required_argument, NULL, CLI_SVC_DATA}, {"db", required_argument, NULL, CLI_SVC_DB},  \
+        {"lease-sec", required_argument, NULL, CLI_SVC_LEASE}, {                                   \
+        "max-attempts", required_argument, NULL, CLI_SVC_ATTEMPTS                                  \
+    }
 
 /* Option values of the worker options (getopt_long's val). */
 enum {
@@ -42,16 +43,17 @@ enum {
     CLI_WK_GRACE,
 };
 
-#define CLI_WORKER_OPTIONS                                                                      \
-    {"model", required_argument, NULL, CLI_WK_MODEL},                                           \
-        {"mmproj", required_argument, NULL, CLI_WK_MMPROJ},                                     \
-        {"timeout", required_argument, NULL, CLI_WK_TIMEOUT},                                   \
-        {"scratch", required_argument, NULL, CLI_WK_SCRATCH},                                   \
-        {"visual-tokens", required_argument, NULL, CLI_WK_VTOK},                                \
-        {"frames", required_argument, NULL, CLI_WK_FRAMES},                                     \
-        {"max-new-tokens", required_argument, NULL, CLI_WK_NEWTOK},                             \
-        {"vlm-threads", required_argument, NULL, CLI_WK_VTHREADS},                              \
-        {"stop-grace-sec", required_argument, NULL, CLI_WK_GRACE}
+#define CLI_WORKER_OPTIONS                                                                         \
+    {"model", required_argument, NULL, CLI_WK_MODEL},                                              \
+        {"mmproj", required_argument, NULL, CLI_WK_MMPROJ},                                        \
+        {"timeout", required_argument, NULL, CLI_WK_TIMEOUT},                                      \
+        {"scratch", required_argument, NULL, CLI_WK_SCRATCH},                                      \
+        {"visual-tokens", required_argument, NULL, CLI_WK_VTOK},                                   \
+        {"frames", required_argument, NULL, CLI_WK_FRAMES},                                        \
+        {"max-new-tokens", required_argument, NULL, CLI_WK_NEWTOK},                                \
+        {"vlm-threads", required_argument, NULL, CLI_WK_VTHREADS}, {                               \
+        "stop-grace-sec", required_argument, NULL, CLI_WK_GRACE                                    \
+    }
 
 /* The workers' defaults plus what the environment says (DASHCLAIM_MODEL, DASHCLAIM_MMPROJ, and
  * the DASHCLAIM_CRASH_AT test hook). */

@@ -58,10 +58,8 @@ static bool write_all(int fd, const char *data, size_t len) {
 static dc_error_class sync_folder(const char *path, dc_status *st) {
     const char *slash = strrchr(path, '/');
     dc_str dir = {0};
-    if (!slash)
-        dc_str_append(&dir, ".");
-    else
-        dc_str_appendn(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+    if (!slash) dc_str_append(&dir, ".");
+    else dc_str_appendn(&dir, path, slash == path ? 1 : (size_t)(slash - path));
     dc_error_class rc = DC_OK;
     if (dir.failed) {
         rc = dc_fail(st, DC_ERR_RESOURCE, "%s: out of memory", path);
@@ -122,10 +120,8 @@ dc_error_class dc_file_write_atomic(const char *path, const void *data, size_t l
     int closing = fd;
     fd = -1;
     bool close_failed = fault(DC_FILE_FAULT_CLOSE);
-    if (close_failed)
-        close(closing);
-    else
-        close_failed = close(closing) != 0;
+    if (close_failed) close(closing);
+    else close_failed = close(closing) != 0;
     if (close_failed) {
         rc = dc_fail(st, DC_ERR_RESOURCE, "%s: cannot close (temporary file %s): %s", path,
                      tmp.data, strerror(errno));

@@ -26,4 +26,3 @@ void dc_release_free_memory(void) {
     malloc_trim(0);
 #endif
 }
-

@@ -384,8 +384,7 @@ finish:
     if (e->stats.cpu_fallback)
         snprintf(out->engine.device, sizeof(out->engine.device), "%.40s->cpu fallback",
                  primary_device);
-    else
-        copy_str(out->engine.device, sizeof(out->engine.device), e->rt ? e->rt->device : "none");
+    else copy_str(out->engine.device, sizeof(out->engine.device), e->rt ? e->rt->device : "none");
     if (st->code != DC_OK) {
         dc_assessment_fail(out, st);
     } else if (e->stats.cpu_fallback) {
@@ -422,9 +421,9 @@ finish:
                 "tokens = %d prompt "
                 "tokens (%d from the cache, %d run), %d thinking + %d generated (%d KV cells "
                 "of %d)\n",
-                e->stats.frames, e->stats.image_tokens, e->stats.audio_tokens,
-                e->stats.text_tokens, e->stats.prompt_tokens, e->stats.cached_prompt_tokens,
-                e->stats.prefill_tokens, e->stats.thinking_tokens, e->stats.generated_tokens, e->stats.kv_cells_used,
+                e->stats.frames, e->stats.image_tokens, e->stats.audio_tokens, e->stats.text_tokens,
+                e->stats.prompt_tokens, e->stats.cached_prompt_tokens, e->stats.prefill_tokens,
+                e->stats.thinking_tokens, e->stats.generated_tokens, e->stats.kv_cells_used,
                 e->n_ctx);
     return st->code;
 }

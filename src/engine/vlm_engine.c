@@ -236,8 +236,7 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
     /* never upscale past the video (rounded up to one unit), never beyond the side limit */
     int max_long = (long_px + unit - 1) / unit;
     if (video_width <= 0 || video_height <= 0) max_long = o->max_longest_side / unit;
-    if (max_long > o->max_longest_side / unit)
-        max_long = o->max_longest_side / unit;
+    if (max_long > o->max_longest_side / unit) max_long = o->max_longest_side / unit;
     int best_long = 1, best_short = 1;
     for (int lt = max_long; lt >= 1; lt--) {
         int stoks = (int)((double)lt * short_px / long_px + 0.5);
@@ -273,4 +272,3 @@ const dc_vlm_claim_stats *dc_vlm_last_stats(const dc_vlm *e) { return &e->stats;
 const char *dc_vlm_device_name(const dc_vlm *e) { return e->rt ? e->rt->device : "none"; }
 int dc_vlm_context_size(const dc_vlm *e) { return e->n_ctx; }
 int dc_vlm_audio_rate(const dc_vlm *e) { return e->audio_rate; }
-

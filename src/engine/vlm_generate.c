@@ -22,12 +22,9 @@
 
 static float biased_logit(const dc_vlm *e, const float *logits, llama_token t, bool pressure) {
     float l = logits[t];
-    if (pressure && (e->token_flags[t] & VLM_TOKEN_STRING_CLOSE))
-        l += STRING_CLOSE_BIAS;
-    else if (pressure && (e->token_flags[t] & VLM_TOKEN_STRUCT_CLOSE))
-        l += STRUCT_CLOSE_BIAS;
-    else if (pressure && (e->token_flags[t] & VLM_TOKEN_COMMA))
-        l += COMMA_BIAS;
+    if (pressure && (e->token_flags[t] & VLM_TOKEN_STRING_CLOSE)) l += STRING_CLOSE_BIAS;
+    else if (pressure && (e->token_flags[t] & VLM_TOKEN_STRUCT_CLOSE)) l += STRUCT_CLOSE_BIAS;
+    else if (pressure && (e->token_flags[t] & VLM_TOKEN_COMMA)) l += COMMA_BIAS;
     return l;
 }
 
@@ -119,8 +116,7 @@ int vlm_think_cells(const dc_vlm *e) {
 static vlm_step force_text(dc_vlm *e, const struct llama_vocab *vocab, const char *text,
                            llama_pos *n_past, dc_status *st) {
     llama_token toks[THINK_TAG_TOKENS];
-    int n = llama_tokenize(vocab, text, (int32_t)strlen(text), toks, THINK_TAG_TOKENS, false,
-                           true);
+    int n = llama_tokenize(vocab, text, (int32_t)strlen(text), toks, THINK_TAG_TOKENS, false, true);
     if (n <= 0) {
         dc_fail(st, DC_ERR_MODEL, "%s: cannot tokenize \"%s\"", e->model_path, text);
         return VLM_STEP_FATAL;
@@ -206,8 +202,8 @@ vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, d
         dc_fail(st, DC_ERR_MODEL, "%s: cannot tokenize the answer prefix", e->model_path);
         goto done;
     }
-    result = vlm_decode_text(e, prefix, n_prefix, VLM_SEQ_CLAIM, n_past, true, "the answer prefix",
-                             st);
+    result =
+        vlm_decode_text(e, prefix, n_prefix, VLM_SEQ_CLAIM, n_past, true, "the answer prefix", st);
     if (result != VLM_STEP_OK) goto done;
     e->stats.decode_tokens += n_prefix;
     for (int i = 0; i < n_prefix; i++) llama_sampler_accept(grammar, prefix[i]);

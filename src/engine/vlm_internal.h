@@ -54,15 +54,14 @@ typedef struct {
     int temporal_patch;    /* consecutive frames merged into one temporal patch */
     double max_fps;        /* the frame rate its video training assumed (at most) */
     vlm_time_style times;
-    bool thinks;                  /* answers <think>...</think> first */
+    bool thinks;                   /* answers <think>...</think> first */
     const char *think_instruction; /* appended to the user turn to ask for it; NULL = none */
-    bool hears;                   /* the mmproj has an audio encoder used with the frames */
+    bool hears;                    /* the mmproj has an audio encoder used with the frames */
 } vlm_family;
 
 /* The claim's tokens live in sequence 0; the fixed prompt's cells in sequence 1, which each
  * claim shares (llama_memory_seq_cp adds sequence 0 to those cells; nothing is copied). */
 enum { VLM_SEQ_CLAIM = 0, VLM_SEQ_PREFIX = 1 };
-
 
 /* Why a step of a claim failed, which decides what happens next (vlm_recovery.c). */
 typedef enum {
@@ -103,8 +102,8 @@ struct dc_vlm {
     char *grammar;           /* dc_model_output_grammar() */
 
     /* vlm_prompt.c, at open: the fixed part of every prompt */
-    char *system_text;   /* dc_prompt_fixed(): the system message */
-    char *frames_header; /* the user turn's first line, before the frames */
+    char *system_text;          /* dc_prompt_fixed(): the system message */
+    char *frames_header;        /* the user turn's first line, before the frames */
     llama_token *prefix_tokens; /* the chat-formatted system message + that line, tokenized */
     int n_prefix_tokens;        /* 0 = no reusable prefix (then every claim computes it all) */
 

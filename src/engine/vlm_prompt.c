@@ -46,8 +46,8 @@ static const char *frames_header(const dc_vlm *e) {
 
 /* The template applied to a system and a user message, with the assistant turn opened.
  * NULL with *st on failure. */
-static char *apply_template(const dc_vlm *e, const char *tmpl, const char *system,
-                            const char *user, dc_status *st) {
+static char *apply_template(const dc_vlm *e, const char *tmpl, const char *system, const char *user,
+                            dc_status *st) {
     if (!tmpl) tmpl = "chatml"; /* the Qwen family's format, for a GGUF that lacks its template */
     struct llama_chat_message msgs[2] = {
         {.role = "system", .content = system},
@@ -156,21 +156,18 @@ char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames
     /* Times to 0.1 s: frames are at least 1 / max_fps apart, and each digit is a token. */
     for (int i = 0; e->opts.no_temporal_merge && i < n_frames; i++) {
         double t = frames->frames[i].t_sec;
-        if (tags)
-            dc_str_appendf(&user, "<%.1f seconds>%s", t, marker);
-        else
-            dc_str_appendf(&user, "frame %d at %.1f s: %s\n", i, t, marker);
+        if (tags) dc_str_appendf(&user, "<%.1f seconds>%s", t, marker);
+        else dc_str_appendf(&user, "frame %d at %.1f s: %s\n", i, t, marker);
     }
     for (int i = 0; !e->opts.no_temporal_merge && i < n_frames; i += 2) {
         /* an odd count was completed by repeating the last frame */
         const dc_frame *a = &frames->frames[i < frames->count ? i : frames->count - 1];
         const dc_frame *b = &frames->frames[i + 1 < frames->count ? i + 1 : frames->count - 1];
         if (tags)
-            dc_str_appendf(&user, "<%.1f seconds>%s%s", (a->t_sec + b->t_sec) / 2, marker,
-                           marker);
+            dc_str_appendf(&user, "<%.1f seconds>%s%s", (a->t_sec + b->t_sec) / 2, marker, marker);
         else
-            dc_str_appendf(&user, "frames %d-%d at %.1f s and %.1f s: %s%s\n", i, i + 1,
-                           a->t_sec, b->t_sec, marker, marker);
+            dc_str_appendf(&user, "frames %d-%d at %.1f s and %.1f s: %s%s\n", i, i + 1, a->t_sec,
+                           b->t_sec, marker, marker);
     }
     if (tags) dc_str_append(&user, "\n");
     /* the dashcam's GPS speed and G-sensor at those frames, when the file has them */
@@ -180,8 +177,7 @@ char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames
     if (e->family->hears && audio_sec > 0)
         dc_str_appendf(&user, "The sound of the same moments, %.1f s to %.1f s: %s\n",
                        ctx->audio->start_sec, ctx->audio->start_sec + audio_sec, marker);
-    else if (e->family->hears)
-        dc_str_append(&user, "The video has no sound.\n");
+    else if (e->family->hears) dc_str_append(&user, "The video has no sound.\n");
     dc_str_append(&user, claim);
     if (e->family->think_instruction) dc_str_append(&user, e->family->think_instruction);
     char *text = claim ? dc_str_finish(&user) : NULL;

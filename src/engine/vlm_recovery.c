@@ -51,8 +51,7 @@ static const decode_code_row decode_codes[] = {
      "invalid input batch (a bug in dashclaim's engine)"},
     /* memory slot preparation or a compute buffer allocation failed: on a GPU the device is
      * out of memory (finish on the CPU); on the CPU, retry (memory may come back) */
-    {-2, VLM_STEP_TRANSIENT, VLM_STEP_DEVICE, DC_ERR_RESOURCE,
-     "allocation failed (out of memory)"},
+    {-2, VLM_STEP_TRANSIENT, VLM_STEP_DEVICE, DC_ERR_RESOURCE, "allocation failed (out of memory)"},
     /* the graph computation failed (ggml backend error) */
     {-3, VLM_STEP_TRANSIENT, VLM_STEP_DEVICE, DC_ERR_RESOURCE, "computation failed"},
 };

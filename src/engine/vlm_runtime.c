@@ -44,8 +44,7 @@ static bool load_progress(float progress, void *user) {
     return !vlm_deadline_passed(e);
 }
 
-static dc_error_class load_timed_out(dc_vlm *e, vlm_runtime *rt, const char *what,
-                                     dc_status *st) {
+static dc_error_class load_timed_out(dc_vlm *e, vlm_runtime *rt, const char *what, dc_status *st) {
     vlm_runtime_free(rt);
     return dc_fail(st, DC_ERR_TIMEOUT, "%s: the claim's deadline passed while loading %s",
                    e->model_path, what);

@@ -31,15 +31,15 @@ static double speed_at(const dc_telemetry *t, double at) {
         else if (!after) after = f;
     }
     if (before && after && after->t_sec - before->t_sec <= 2 * NEAR_SEC)
-        return before->speed_kmh + (after->speed_kmh - before->speed_kmh) *
-                                       (at - before->t_sec) / (after->t_sec - before->t_sec);
+        return before->speed_kmh + (after->speed_kmh - before->speed_kmh) * (at - before->t_sec) /
+                                       (after->t_sec - before->t_sec);
     if (before && at - before->t_sec <= NEAR_SEC) return before->speed_kmh;
     if (after && after->t_sec - at <= NEAR_SEC) return after->speed_kmh;
     return -1;
 }
 
-static void append_line(dc_str *s, const dc_telemetry *t, const double mean[3], int first,
-                        int last, double from, double to) {
+static void append_line(dc_str *s, const dc_telemetry *t, const double mean[3], int first, int last,
+                        double from, double to) {
     double v = speed_at(t, (from + to) / 2), g = -1;
     for (int i = 0; i < t->accel_count; i++) {
         const dc_accel_sample *a = &t->accel[i];

@@ -38,8 +38,7 @@ bool vlm_vocab_classify(dc_vlm *e, const struct llama_vocab *vocab) {
         if (len == 1 && e->byte_token[first] < 0) e->byte_token[first] = t;
         if (piece[0] == '"' && strspn(piece + 1, "\"]}") == strlen(piece + 1))
             flags[t] |= VLM_TOKEN_STRING_CLOSE;
-        else if (strspn(piece, "]}") == (size_t)len)
-            flags[t] |= VLM_TOKEN_STRUCT_CLOSE;
+        else if (strspn(piece, "]}") == (size_t)len) flags[t] |= VLM_TOKEN_STRUCT_CLOSE;
         else if (piece[0] == ',' && strspn(piece + 1, "\"") == strlen(piece + 1))
             flags[t] |= VLM_TOKEN_COMMA;
         for (int s = 0; s < DC_SEVERITY_COUNT; s++)

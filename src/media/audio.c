@@ -76,11 +76,11 @@ static int append_frame(audio_pass *a, const AVFrame *f) {
         if (ret < 0) return ret;
         if (!a->have_t0) {
             AVRational tb = a->m->fmt->streams[a->m->audio_index]->time_base;
-            int64_t pts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp
-                                                                     : f->pts;
+            int64_t pts =
+                f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
             /* Same origin as the video: t = 0 is the video stream's first timestamp. */
-            double origin = (double)a->m->origin_pts *
-                            av_q2d(a->m->fmt->streams[a->m->video_index]->time_base);
+            double origin =
+                (double)a->m->origin_pts * av_q2d(a->m->fmt->streams[a->m->video_index]->time_base);
             a->t0 = pts != AV_NOPTS_VALUE ? (double)pts * av_q2d(tb) - origin : 0;
             a->have_t0 = true;
         }
@@ -92,8 +92,8 @@ static int append_frame(audio_pass *a, const AVFrame *f) {
     int ret = grow(a, (size_t)out_max);
     if (ret < 0) return ret;
     uint8_t *out = (uint8_t *)(a->buf + a->count);
-    ret = swr_convert(a->swr, &out, out_max, f ? (const uint8_t **)f->extended_data : NULL,
-                      in_count);
+    ret =
+        swr_convert(a->swr, &out, out_max, f ? (const uint8_t **)f->extended_data : NULL, in_count);
     if (ret < 0) return ret;
     /* Lossy coding and resampling overshoot full scale a little; callers get [-1, 1]. */
     for (int i = 0; i < ret; i++) {
@@ -181,8 +181,8 @@ dc_error_class dc_media_audio(dc_media *m, double start_sec, double end_sec, int
     if (rate < 1000 || rate > 384000)
         return dc_fail(st, DC_ERR_INPUT, "%s: invalid audio rate %d Hz", m->path, rate);
     media_begin_call(m, dl);
-    audio_pass a = {.m = m, .rate = rate, .start_sec = start_sec > 0 ? start_sec : 0,
-                    .end_sec = end_sec};
+    audio_pass a = {
+        .m = m, .rate = rate, .start_sec = start_sec > 0 ? start_sec : 0, .end_sec = end_sec};
     media_select_stream(m, m->audio_index);
     dc_error_class e = open_audio(&a, st);
     if (e == DC_OK) {
@@ -204,8 +204,8 @@ dc_error_class dc_media_audio(dc_media *m, double start_sec, double end_sec, int
     }
     if (e == DC_OK) e = decode_all(&a, st);
     if (e == DC_OK && !a.have_t0)
-        e = dc_fail(st, DC_ERR_INPUT, "%s: no audio in [%.3f, %.3f) s could be decoded",
-                    m->path, start_sec, end_sec);
+        e = dc_fail(st, DC_ERR_INPUT, "%s: no audio in [%.3f, %.3f) s could be decoded", m->path,
+                    start_sec, end_sec);
     if (e == DC_OK) e = trim_into(&a, out, st);
     if (e == DC_OK && a.corrupt_packets > 0)
         dc_degrade(st, "%s: skipped %d corrupt audio packet(s)", m->path, a.corrupt_packets);

@@ -35,9 +35,18 @@ static void rotate_image(const uint8_t *src, int sw, int sh, int sstride, int bp
         for (int x = 0; x < sw; x++) {
             int dx, dy;
             switch (rotation) {
-            case 90: dx = sh - 1 - y; dy = x; break;
-            case 180: dx = sw - 1 - x; dy = sh - 1 - y; break;
-            default: dx = y; dy = sw - 1 - x; break; /* 270 */
+            case 90:
+                dx = sh - 1 - y;
+                dy = x;
+                break;
+            case 180:
+                dx = sw - 1 - x;
+                dy = sh - 1 - y;
+                break;
+            default:
+                dx = y;
+                dy = sw - 1 - x;
+                break; /* 270 */
             }
             memcpy(dst + (size_t)dy * dstride + (size_t)dx * bpp, row + (size_t)x * bpp,
                    (size_t)bpp);
@@ -72,8 +81,8 @@ static int setup(media_converter *c, const AVFrame *f, int sw, int sh, enum AVPi
         }
         c->two_step = true;
     } else {
-        c->sws = sws_getContext(f->width, f->height, f->format, sw, sh, fmt, flags, NULL, NULL,
-                                NULL);
+        c->sws =
+            sws_getContext(f->width, f->height, f->format, sw, sh, fmt, flags, NULL, NULL, NULL);
         if (!c->sws) return -1;
     }
     c->src_w = f->width;
@@ -90,8 +99,8 @@ static int scale(media_converter *c, const AVFrame *f, uint8_t *dst, int dst_str
     uint8_t *planes[4] = {dst};
     int strides[4] = {dst_stride};
     if (!c->two_step)
-        return sws_scale(c->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
-                         planes, strides) > 0
+        return sws_scale(c->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes,
+                         strides) > 0
                    ? 0
                    : AVERROR(EINVAL);
     if (sws_scale(c->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, c->mid,

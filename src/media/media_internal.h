@@ -110,8 +110,8 @@ typedef struct {
 
 /* keyframes_only: non-key frames are skipped at the decoder. coarse: speed over fidelity
  * (no deblocking), for thumbnails. One decoder thread per core, frame and slice threading. */
-dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
-                                  bool coarse, dc_status *st);
+dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only, bool coarse,
+                                  dc_status *st);
 /* Like media_decoder_open with the threading chosen: `threads` decoder threads (0 = one per
  * core); low_delay: slice threads only, for work that restarts the decoder every few frames
  * (frame threads would decode a few frames past each target in vain). */

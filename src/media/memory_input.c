@@ -63,8 +63,8 @@ dc_media *media_open_memory(const uint8_t *data, size_t size, const char *name, 
         !(buffer = av_malloc(MEMORY_IO_BUFFER)))
         goto nomem;
     *m->memory = (struct media_memory){.data = data, .size = size};
-    m->pipe_io = avio_alloc_context(buffer, MEMORY_IO_BUFFER, 0, m->memory, memory_read, NULL,
-                                    memory_seek);
+    m->pipe_io =
+        avio_alloc_context(buffer, MEMORY_IO_BUFFER, 0, m->memory, memory_read, NULL, memory_seek);
     if (!m->pipe_io) goto nomem;
     buffer = NULL; /* the context's now */
     media_begin_call(m, dl);

@@ -114,15 +114,16 @@ static dc_error_class fill_video_info(dc_media *m, int64_t file_size, dc_status 
     AVStream *vs = fmt->streams[m->video_index];
     dc_media_info *info = &m->info;
     copy_name(info->container, sizeof info->container, fmt->iformat->name);
-    copy_name(info->video_codec, sizeof info->video_codec, avcodec_get_name(vs->codecpar->codec_id));
+    copy_name(info->video_codec, sizeof info->video_codec,
+              avcodec_get_name(vs->codecpar->codec_id));
     info->width = vs->codecpar->width;
     info->height = vs->codecpar->height;
     info->rotation = stream_rotation(vs);
     fill_writer_tags(fmt, info);
-    info->avg_fps = vs->avg_frame_rate.num > 0 && vs->avg_frame_rate.den > 0
-                        ? av_q2d(vs->avg_frame_rate) : 0;
-    info->real_fps = vs->r_frame_rate.num > 0 && vs->r_frame_rate.den > 0
-                         ? av_q2d(vs->r_frame_rate) : 0;
+    info->avg_fps =
+        vs->avg_frame_rate.num > 0 && vs->avg_frame_rate.den > 0 ? av_q2d(vs->avg_frame_rate) : 0;
+    info->real_fps =
+        vs->r_frame_rate.num > 0 && vs->r_frame_rate.den > 0 ? av_q2d(vs->r_frame_rate) : 0;
     double fps = info->avg_fps > 0 ? info->avg_fps : info->real_fps;
     m->frame_period = fps > 0 ? 1.0 / fps : 1.0 / 30;
     if (info->avg_fps > 0 && info->real_fps > 0 &&
@@ -153,8 +154,7 @@ static dc_error_class fill_video_info(dc_media *m, int64_t file_size, dc_status 
 }
 
 /* Checks that give a clearer message than FFmpeg would. */
-static dc_error_class check_file(const char *path, int64_t *size, bool *is_pipe,
-                                 dc_status *st) {
+static dc_error_class check_file(const char *path, int64_t *size, bool *is_pipe, dc_status *st) {
     struct stat sb;
     if (stat(path, &sb) != 0) {
         if (errno == ENOENT) return dc_fail(st, DC_ERR_INPUT, "%s: no such file", path);

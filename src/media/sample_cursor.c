@@ -29,8 +29,7 @@ static int resize_filter(const AVFrame *f, int out_w, int out_h) {
     return (int64_t)out_w * out_h < (int64_t)f->width * f->height ? SWS_AREA : SWS_BICUBIC;
 }
 
-dc_error_class sample_cursor_emit(sample_cursor *c, int target, const AVFrame *f,
-                                  dc_status *st) {
+dc_error_class sample_cursor_emit(sample_cursor *c, int target, const AVFrame *f, dc_status *st) {
     sampler *s = c->s;
     int64_t pts = media_frame_pts(f);
     if (pts == c->last_emitted) return DC_OK;
@@ -54,8 +53,7 @@ dc_error_class sample_cursor_emit(sample_cursor *c, int target, const AVFrame *f
     return DC_OK;
 }
 
-dc_error_class sample_cursor_take(sample_cursor *c, AVFrame *f, int *next, int end,
-                                  dc_status *st) {
+dc_error_class sample_cursor_take(sample_cursor *c, AVFrame *f, int *next, int end, dc_status *st) {
     const int64_t *targets = c->s->targets;
     int64_t pts = media_frame_pts(f);
     dc_error_class e = DC_OK;

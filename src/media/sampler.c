@@ -27,8 +27,8 @@ static dc_error_class plan_targets(sampler *s, const dc_sample_request *req, dc_
     double start, end;
     if (!media_resolve_range(m, req->start_sec, req->end_sec, &start, &end))
         return dc_fail(st, DC_ERR_INPUT,
-                       "%s: sample range [%.3f, %.3f) s is empty or past the end (%.3f s)",
-                       m->path, req->start_sec, req->end_sec, m->info.duration_sec);
+                       "%s: sample range [%.3f, %.3f) s is empty or past the end (%.3f s)", m->path,
+                       req->start_sec, req->end_sec, m->info.duration_sec);
     int n;
     double step;
     if (req->count > 0) {
@@ -44,8 +44,8 @@ static dc_error_class plan_targets(sampler *s, const dc_sample_request *req, dc_
         }
     }
     if (n > MAX_SAMPLE_FRAMES)
-        return dc_fail(st, DC_ERR_INPUT, "%s: %d frames requested; at most %d per call", m->path,
-                       n, MAX_SAMPLE_FRAMES);
+        return dc_fail(st, DC_ERR_INPUT, "%s: %d frames requested; at most %d per call", m->path, n,
+                       MAX_SAMPLE_FRAMES);
     if (n < 1) n = 1;
     s->targets = malloc(sizeof *s->targets * (size_t)n);
     s->frame_pts = malloc(sizeof *s->frame_pts * (size_t)n);
@@ -195,8 +195,7 @@ static bool sparse(const sampler *s) {
 static dc_error_class decode_forward(sampler *s, dc_status *st) {
     forward_pass p = {.s = s};
     dc_error_class e = sample_cursor_init(&p.cur, s, st);
-    if (e == DC_OK)
-        e = media_decoder_open_ex(s->m, &p.dec, s->keyframes, false, 0, sparse(s), st);
+    if (e == DC_OK) e = media_decoder_open_ex(s->m, &p.dec, s->keyframes, false, 0, sparse(s), st);
     if (e == DC_OK) e = s->keyframes ? sample_keyframes(&p, st) : sample_exact(&p, st);
     s->corrupt_packets += p.dec.corrupt_packets;
     s->convert_errors += p.cur.convert_errors;
@@ -236,9 +235,9 @@ static void report_shortfall(sampler *s, dc_status *st) {
     if (s->out->count < s->out->requested) {
         double last = s->out->count > 0 ? s->out->frames[s->out->count - 1].t_sec : 0;
         if (m->info.truncated) last = m->info.last_good_sec;
-        dc_degrade(st, "%s: %d of %d frames exist (video %s at %.3f s)%s", m->path,
-                   s->out->count, s->out->requested,
-                   m->info.truncated ? "truncated, last good frame" : "ends", last, corrupt);
+        dc_degrade(st, "%s: %d of %d frames exist (video %s at %.3f s)%s", m->path, s->out->count,
+                   s->out->requested, m->info.truncated ? "truncated, last good frame" : "ends",
+                   last, corrupt);
     } else if (corrupt[0]) {
         dc_degrade(st, "%s: %s", m->path, corrupt + 2);
     }
@@ -253,8 +252,8 @@ dc_error_class dc_frames_sample(dc_media *m, const dc_sample_request *req, dc_de
     if (!m || !req) return dc_fail(st, DC_ERR_INTERNAL, "dc_frames_sample: NULL argument");
     media_begin_call(m, dl);
     sampler s = {.m = m, .out = out};
-    media_target_size(m->info.width, m->info.height, m->info.rotation, req->longest_side,
-                      req->unit, &s.out_w, &s.out_h);
+    media_target_size(m->info.width, m->info.height, m->info.rotation, req->longest_side, req->unit,
+                      &s.out_w, &s.out_h);
     media_select_stream(m, m->video_index);
     dc_error_class e = plan_targets(&s, req, st);
     if (e == DC_OK) e = media_index_ensure(m, st);
@@ -279,8 +278,8 @@ dc_error_class dc_frames_sample(dc_media *m, const dc_sample_request *req, dc_de
     report_shortfall(&s, st);
     if (out->count == 0) {
         dc_frame_set_free(out);
-        return dc_fail(st, DC_ERR_INPUT, "%s: no frame in [%.3f, %.3f) s could be decoded",
-                       m->path, req->start_sec, req->end_sec);
+        return dc_fail(st, DC_ERR_INPUT, "%s: no frame in [%.3f, %.3f) s could be decoded", m->path,
+                       req->start_sec, req->end_sec);
     }
     return DC_OK;
 }

@@ -9,7 +9,7 @@
 
 typedef struct {
     dc_media *m;
-    dc_frame_set *out; /* frames[i]: the frame for target i (rgb NULL when none yet) */
+    dc_frame_set *out;  /* frames[i]: the frame for target i (rgb NULL when none yet) */
     int64_t *frame_pts; /* pts of frames[i] */
     int out_w, out_h;
     int64_t *targets; /* sorted, stream time base */
@@ -39,15 +39,13 @@ void sample_cursor_restart(sample_cursor *c);
 /* Frame f (in presentation order) serves the targets in [*next, end) at or before it, each
  * with f or the previous frame, whichever is nearer; then f becomes the previous frame (its
  * reference moves into the cursor). */
-dc_error_class sample_cursor_take(sample_cursor *c, AVFrame *f, int *next, int end,
-                                  dc_status *st);
+dc_error_class sample_cursor_take(sample_cursor *c, AVFrame *f, int *next, int end, dc_status *st);
 /* End of input: the last frame serves the targets within one frame period after it; the
  * later ones do not exist in this file. */
 dc_error_class sample_cursor_finish(sample_cursor *c, int *next, int end, dc_status *st);
 /* Converts f into out->frames[target] - unless this cursor just converted the same frame,
  * which then stands for one target only (the video has fewer frames than asked). */
-dc_error_class sample_cursor_emit(sample_cursor *c, int target, const AVFrame *f,
-                                  dc_status *st);
+dc_error_class sample_cursor_emit(sample_cursor *c, int target, const AVFrame *f, dc_status *st);
 
 /* How many threads should decode this request at once: 1 means decode forward with one
  * decoder (sampler.c). Takes more than one core, a seekable keyframe index and targets in at

@@ -42,7 +42,7 @@ typedef struct {
     pthread_cond_t changed;
     sample_task *head, *tail;
     int queued, capacity;
-    bool producing; /* false once the last task is queued */
+    bool producing;   /* false once the last task is queued */
     atomic_bool stop; /* an error or the deadline: everyone stops */
     dc_deadline dl;
 } task_queue;
@@ -165,8 +165,8 @@ static bool task_append(sample_task *t, AVPacket *pkt) {
  * to `cand`, the earliest presentation time at or after the last target seen so far, and any
  * frame shown before it: those decode before the first packet whose decode time reaches cand
  * (decode times rise, and a frame is never shown before it is decoded). */
-static bool task_complete(const sample_task *t, const AVPacket *pkt, int64_t cand,
-                          int keys_after, int since_cand) {
+static bool task_complete(const sample_task *t, const AVPacket *pkt, int64_t cand, int keys_after,
+                          int since_cand) {
     if (t->count == 0) return false;
     if (keys_after >= 2) return true; /* never into the GOP after the next one */
     if (cand == AV_NOPTS_VALUE) return false;
@@ -198,8 +198,7 @@ static dc_error_class read_task(sampler *s, sample_task *t, AVPacket *pkt, dc_st
             continue;
         }
         int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-        if (key && t->count > 0 && ts != AV_NOPTS_VALUE && ts > m->keys[t->key].ts)
-            keys_after++;
+        if (key && t->count > 0 && ts != AV_NOPTS_VALUE && ts > m->keys[t->key].ts) keys_after++;
         if (cand != AV_NOPTS_VALUE) since_cand++;
         if (task_complete(t, pkt, cand, keys_after, since_cand)) break;
         int64_t pts = pkt->pts;
@@ -260,8 +259,7 @@ static dc_error_class decode_task(sample_worker *w, sample_task *t) {
         }
         e = take_frames(w, &next, t->end);
     }
-    if (e == DC_OK && !w->q->s->keyframes)
-        e = sample_cursor_finish(&w->cur, &next, t->end, &w->st);
+    if (e == DC_OK && !w->q->s->keyframes) e = sample_cursor_finish(&w->cur, &next, t->end, &w->st);
     return e;
 }
 
@@ -308,8 +306,7 @@ static dc_error_class produce(task_queue *q, dc_status *st) {
 
 dc_error_class sampler_decode_parallel(sampler *s, int workers, dc_status *st) {
     dc_media *m = s->m;
-    task_queue q = {.s = s, .capacity = workers * TASKS_PER_WORKER, .producing = true,
-                    .dl = m->dl};
+    task_queue q = {.s = s, .capacity = workers * TASKS_PER_WORKER, .producing = true, .dl = m->dl};
     atomic_init(&q.stop, false);
     sample_worker *w = calloc((size_t)workers, sizeof *w);
     if (!w) return media_fail_nomem(m, st);
@@ -325,8 +322,7 @@ dc_error_class sampler_decode_parallel(sampler *s, int workers, dc_status *st) {
         w[started] = (sample_worker){.q = &q};
         e = sample_cursor_init(&w[started].cur, s, st);
         if (e == DC_OK)
-            e = media_decoder_open_ex(m, &w[started].dec, s->keyframes, false, threads, false,
-                                      st);
+            e = media_decoder_open_ex(m, &w[started].dec, s->keyframes, false, threads, false, st);
         if (e == DC_OK && pthread_create(&w[started].thread, NULL, worker_main, &w[started]))
             e = dc_fail(st, DC_ERR_RESOURCE, "%s: cannot start a decoding thread", m->path);
         if (e != DC_OK) {

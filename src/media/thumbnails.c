@@ -31,8 +31,8 @@ static dc_error_class add_thumb(thumb_pass *p, const AVFrame *f, int64_t pts, dc
     uint8_t *gray = media_alloc_pixels((size_t)out->width * out->height);
     if (!gray) return media_fail_nomem(p->m, st);
     /* Fast bilinear: mining compares coarse motion and brightness; aliasing does not matter. */
-    if (media_convert(&p->conv, f, p->m->info.rotation, out->width, out->height,
-                      AV_PIX_FMT_GRAY8, SWS_FAST_BILINEAR, gray, out->width) < 0) {
+    if (media_convert(&p->conv, f, p->m->info.rotation, out->width, out->height, AV_PIX_FMT_GRAY8,
+                      SWS_FAST_BILINEAR, gray, out->width) < 0) {
         free(gray);
         p->dec.corrupt_packets++;
         return DC_OK;
@@ -115,11 +115,13 @@ static dc_error_class sequential(thumb_pass *p, bool keyframes_only, dc_status *
         if (!p->dec.eof_sent) {
             int ret = media_read_video_packet(m, &p->dec);
             AVPacket *pkt = p->dec.pkt;
-            int64_t ts = ret < 0 ? AV_NOPTS_VALUE : pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+            int64_t ts = ret < 0                      ? AV_NOPTS_VALUE
+                         : pkt->pts != AV_NOPTS_VALUE ? pkt->pts
+                                                      : pkt->dts;
             if (ret < 0 && (m->interrupted || ret == AVERROR_EXIT))
                 return media_fail_timeout(m, st, "decoding thumbnails");
-            if (ret < 0 || (p->end_pts != INT64_MAX && ts != AV_NOPTS_VALUE &&
-                            ts > p->end_pts + slack)) {
+            if (ret < 0 ||
+                (p->end_pts != INT64_MAX && ts != AV_NOPTS_VALUE && ts > p->end_pts + slack)) {
                 media_decoder_send(&p->dec, true);
             } else if (keyframes_only &&
                        (!(pkt->flags & AV_PKT_FLAG_KEY) || keys_seen++ % stride != 0)) {
@@ -144,8 +146,8 @@ dc_error_class dc_media_thumbnails(dc_media *m, const dc_thumb_request *req, dc_
     if (!m || !req) return dc_fail(st, DC_ERR_INTERNAL, "dc_media_thumbnails: NULL argument");
     if (req->width <= 0 || req->height <= 0 || req->width > 4096 || req->height > 4096 ||
         req->every_kth < 0)
-        return dc_fail(st, DC_ERR_INPUT, "%s: invalid thumbnail request (%dx%d, every %d)",
-                       m->path, req->width, req->height, req->every_kth);
+        return dc_fail(st, DC_ERR_INPUT, "%s: invalid thumbnail request (%dx%d, every %d)", m->path,
+                       req->width, req->height, req->every_kth);
     media_begin_call(m, dl);
     double start, end;
     if (!media_resolve_range(m, req->start_sec, req->end_sec, &start, &end))
@@ -166,7 +168,7 @@ dc_error_class dc_media_thumbnails(dc_media *m, const dc_thumb_request *req, dc_
     if (e == DC_OK) {
         bool seekable = m->fmt->pb && (m->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
         e = keyframes_only && m->keys_known && seekable ? keyframes_by_index(&p, st)
-                                                         : sequential(&p, keyframes_only, st);
+                                                        : sequential(&p, keyframes_only, st);
     }
     out->corrupt_packets = p.dec.corrupt_packets;
     media_decoder_close(&p.dec);

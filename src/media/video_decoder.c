@@ -3,8 +3,8 @@
 #include "media_internal.h"
 #include "media_test_hooks.h"
 
-dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only,
-                                  bool coarse, dc_status *st) {
+dc_error_class media_decoder_open(dc_media *m, media_decoder *d, bool keyframes_only, bool coarse,
+                                  dc_status *st) {
     return media_decoder_open_ex(m, d, keyframes_only, coarse, 0, false, st);
 }
 

@@ -58,7 +58,6 @@ typedef struct {
     int horn_bin;
 } sub_features;
 
-
 /* Levels in dB of the power spectrum as computed here (Hann window, 512 points): a full-scale
  * sine's peak bin is +42 dB. */
 #define FULL_SCALE_DB 42.0f

@@ -7,11 +7,11 @@
 #include "mine_internal.h"
 
 struct mine_rfft {
-    int n, m;         /* real length, complex length m = n / 2 */
-    int *rev;         /* bit reversal of m */
-    float *wr, *wi;   /* e^{-2 pi i k / m}, k < m / 2 */
-    float *cr, *ci;   /* e^{-2 pi i k / n}, k <= m */
-    float *re, *im;   /* work */
+    int n, m;       /* real length, complex length m = n / 2 */
+    int *rev;       /* bit reversal of m */
+    float *wr, *wi; /* e^{-2 pi i k / m}, k < m / 2 */
+    float *cr, *ci; /* e^{-2 pi i k / n}, k <= m */
+    float *re, *im; /* work */
 };
 
 mine_rfft *mine_rfft_new(int n) {

@@ -114,7 +114,8 @@ dc_error_class dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts, dc_s
     double after = opts->after_sec + (r->unsure ? UNSURE_AFTER_SEC : 0);
     double span = before + after;
     double cut = opts->max_window_sec > span ? opts->max_window_sec : span;
-    double largest = cut > opts->before_sec + opts->after_sec ? cut : opts->before_sec + opts->after_sec;
+    double largest =
+        cut > opts->before_sec + opts->after_sec ? cut : opts->before_sec + opts->after_sec;
     if (dur <= largest && np > 1) np = 1; /* one window: the whole video */
     for (int p = 0; p < np && r->window_count < k; p++) {
         int c = peaks[p], best = c, ref = (int)lround(1.5 * r->hz);
@@ -123,7 +124,8 @@ dc_error_class dc_mine_fuse(dc_mine_result *r, const dc_mine_options *opts, dc_s
         /* a G-sensor jolt that fired near the peak is the incident's moment, to the sample */
         const float *jolt = r->has_accel ? r->signal[DC_MINE_JOLT] : NULL;
         for (int i = c - ref < 0 ? 0 : c - ref; jolt && i <= c + ref && i < n; i++)
-            if (jolt[i] >= DC_MINE_FIRE_SCORE && (jolt[best] < DC_MINE_FIRE_SCORE || jolt[i] > jolt[best]))
+            if (jolt[i] >= DC_MINE_FIRE_SCORE &&
+                (jolt[best] < DC_MINE_FIRE_SCORE || jolt[i] > jolt[best]))
                 best = i;
         double peak = best / r->hz;
         double a = fmax(0, peak - before), b = fmin(dur, peak + after);

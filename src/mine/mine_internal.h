@@ -42,13 +42,13 @@ int mine_peaks(const float *x, int n, int radius, int *idx, int max);
 /* Scores raw motion features (one per thumbnail step) and writes them onto the timeline:
  * tick i with t in (t[k-1], t[k]] gets step k's score. Ticks before tick_from or at/after
  * tick_to are left alone. */
-void mine_steps_to_ticks(const float *score, const double *t, int count, double hz,
-                         int tick_from, int tick_to, float *track);
+void mine_steps_to_ticks(const float *score, const double *t, int count, double hz, int tick_from,
+                         int tick_to, float *track);
 
 /* The sudden-stop feature from a forward-flow sequence: log ratio of the median flow in
  * [t - before, t - gap) to the median flow in [t, t + after). */
-bool mine_stop_feature(const float *flow, const double *t, int count, double before,
-                       double gap, double after, float *stop); /* false: out of memory */
+bool mine_stop_feature(const float *flow, const double *t, int count, double before, double gap,
+                       double after, float *stop); /* false: out of memory */
 
 /* Shift of profile b against profile a (b[i + s] ~ a[i]) searched in [-r, r] (r <= 64), to a
  * fraction of a sample: the mean absolute difference over the overlap, which must cover more

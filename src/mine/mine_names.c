@@ -3,9 +3,9 @@
 
 #include "mine_internal.h"
 
-static const char *const names[DC_MINE_SIGNAL_COUNT] = {
-    "impact", "squeal", "horn", "motion", "shake", "looming", "stop", "burst", "swerve",
-    "jolt",   "speed_drop"};
+static const char *const names[DC_MINE_SIGNAL_COUNT] = {"impact", "squeal",  "horn",      "motion",
+                                                        "shake",  "looming", "stop",      "burst",
+                                                        "swerve", "jolt",    "speed_drop"};
 
 /* Impact dominates: a broadband bang is the one cue ordinary driving does not make. Shake,
  * stop and looming confirm it and carry the video-only case; a local burst is what a crash

@@ -46,8 +46,9 @@ static dc_error_class alloc_result(dc_mine_result *r, double duration, dc_status
         r->signal[s] = calloc((size_t)r->count, sizeof(float));
         ok = ok && r->signal[s];
     }
-    if (!ok) return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for a %.0f s timeline",
-                            duration);
+    if (!ok)
+        return dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for a %.0f s timeline",
+                       duration);
     return DC_OK;
 }
 
@@ -69,8 +70,8 @@ static dc_error_class mine_audio(dc_media *m, const dc_mine_options *o, dc_deadl
         bool last = c + AUDIO_CHUNK_SEC >= r->duration_sec;
         dc_pcm pcm = {0};
         dc_status ast = DC_STATUS_OK;
-        e = dc_media_audio(m, c > 1 ? c - 1 : 0, last ? 0 : c + AUDIO_CHUNK_SEC, o->audio_rate,
-                           dl, &pcm, &ast);
+        e = dc_media_audio(m, c > 1 ? c - 1 : 0, last ? 0 : c + AUDIO_CHUNK_SEC, o->audio_rate, dl,
+                           &pcm, &ast);
         if (e == DC_ERR_TIMEOUT || e == DC_ERR_RESOURCE) {
             *st = ast;
             break;
@@ -136,11 +137,11 @@ static bool steps_add(motion_steps *s, const dc_thumb_set *set, double before, d
     if (set->count <= 0) return true;
     if (!steps_grow(s, set->count)) return false;
     int o = s->count;
-    bool ok = dc_mine_motion_features(set, s->motion + o, s->shake + o, s->looming + o,
-                                      s->flow + o);
+    bool ok =
+        dc_mine_motion_features(set, s->motion + o, s->shake + o, s->looming + o, s->flow + o);
     for (int i = 0; i < set->count; i++) s->t[o + i] = set->thumbs[i].t_sec;
-    ok = mine_stop_feature(s->flow + o, s->t + o, set->count, before, gap, after, s->stop + o) &&
-         ok;
+    ok =
+        mine_stop_feature(s->flow + o, s->t + o, set->count, before, gap, after, s->stop + o) && ok;
     ok = mine_burst_feature(set, s->burst + o) && ok;
     ok = mine_swerve_feature(set, s->swerve + o) && ok;
     s->count += set->count;
@@ -174,7 +175,8 @@ static void steps_to_ticks(const motion_steps *s, int from, int to, dc_mine_resu
                            int tick_from, int tick_to) {
     int n = to - from;
     const double *t = s->t + from;
-    mine_steps_to_ticks(s->motion + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_MOTION]);
+    mine_steps_to_ticks(s->motion + from, t, n, r->hz, tick_from, tick_to,
+                        r->signal[DC_MINE_MOTION]);
     mine_steps_to_ticks(s->shake + from, t, n, r->hz, tick_from, tick_to, r->signal[DC_MINE_SHAKE]);
     mine_steps_to_ticks(s->looming + from, t, n, r->hz, tick_from, tick_to,
                         r->signal[DC_MINE_LOOMING]);
@@ -224,16 +226,14 @@ static int coarse_every_kth(const dc_media_info *info) {
 static int coarse_key_stride(const dc_media_info *info, const dc_mine_options *o) {
     double kint = info->keyframe_interval_sec;
     bool sound = o->use_audio && info->has_audio;
-    if (!sound || info->duration_sec < STRIDE_MIN_SEC || !(kint > 1.0 / COARSE_HZ + 1e-3))
-        return 1;
+    if (!sound || info->duration_sec < STRIDE_MIN_SEC || !(kint > 1.0 / COARSE_HZ + 1e-3)) return 1;
     int n = (int)floor(2.0 / kint + 1e-6);
     return n < 1 ? 1 : n;
 }
 
 /* Packet sizes as the motion cue where the coarse pass is sparse: the motion track becomes
  * the larger of the two scores. A container that cannot list them only loses this cue. */
-static dc_error_class packet_motion(dc_media *m, dc_deadline dl, dc_mine_result *r,
-                                    dc_status *st) {
+static dc_error_class packet_motion(dc_media *m, dc_deadline dl, dc_mine_result *r, dc_status *st) {
     dc_packet_sizes p = {0};
     dc_status pst = DC_STATUS_OK;
     dc_error_class e = dc_media_packet_sizes(m, dl, &p, &pst);
@@ -339,13 +339,14 @@ static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadl
     span spans[16];
     for (int i = 0; i < np; i++) {
         double t = peaks[i] / r->hz;
-        spans[i] = (span){fmax(0, t - o->dense_before_sec),
-                          fmin(r->duration_sec, t + o->dense_after_sec)};
+        spans[i] =
+            (span){fmax(0, t - o->dense_before_sec), fmin(r->duration_sec, t + o->dense_after_sec)};
     }
     qsort(spans, (size_t)np, sizeof *spans, by_start);
     int ns = 0;
     for (int i = 0; i < np; i++) {
-        if (ns > 0 && spans[i].a <= spans[ns - 1].b) spans[ns - 1].b = fmax(spans[ns - 1].b, spans[i].b);
+        if (ns > 0 && spans[i].a <= spans[ns - 1].b)
+            spans[ns - 1].b = fmax(spans[ns - 1].b, spans[i].b);
         else spans[ns++] = spans[i];
     }
     const dc_media_info *info = dc_media_get_info(m);
@@ -377,7 +378,8 @@ static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadl
             median3(steps.shake + before, steps.count - before);
             ok = mean9(steps.looming + before, steps.count - before);
         }
-        if (!ok) e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for dense motion features");
+        if (!ok)
+            e = dc_fail(st, DC_ERR_RESOURCE, "mining: out of memory for dense motion features");
         dc_thumb_set_free(&set);
     }
     starts[ns] = steps.count;
@@ -419,8 +421,8 @@ static void *audio_thread(void *arg) {
 }
 
 /* Audio and the coarse video pass, in parallel when a second handle opens. */
-static dc_error_class mine_audio_and_coarse(dc_media *m, const dc_mine_options *o,
-                                            dc_deadline dl, dc_mine_result *r, dc_status *st) {
+static dc_error_class mine_audio_and_coarse(dc_media *m, const dc_mine_options *o, dc_deadline dl,
+                                            dc_mine_result *r, dc_status *st) {
     const dc_media_info *info = dc_media_get_info(m);
     bool audio = o->use_audio && info->has_audio, video = o->use_video;
     if (o->use_audio && !info->has_audio)

@@ -221,8 +221,8 @@ static bool block_translation(const uint8_t *a, const uint8_t *b, int w, int h, 
     return 2 * agree >= n;
 }
 
-bool dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake,
-                             float *looming, float *flow) {
+bool dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shake, float *looming,
+                             float *flow) {
     int n = set->count, w = set->width, h = set->height;
     if (n <= 0) return true;
     motion[0] = shake[0] = looming[0] = flow[0] = NAN;
@@ -249,8 +249,8 @@ bool dc_mine_motion_features(const dc_thumb_set *set, float *motion, float *shak
         const uint8_t *a = set->thumbs[i - 1].gray, *b = set->thumbs[i].gray;
         double dt = set->thumbs[i].t_sec - set->thumbs[i - 1].t_sec;
         /* a duplicated frame in a moving picture: no information in this step */
-        bool isolated_still = plain[i] < 0.01 && (i == 1 || plain[i - 1] > 1.0) &&
-                              (i + 1 >= n || plain[i + 1] > 1.0);
+        bool isolated_still =
+            plain[i] < 0.01 && (i == 1 || plain[i - 1] > 1.0) && (i + 1 >= n || plain[i + 1] > 1.0);
         if (isolated_still || dt <= 0) {
             motion[i] = shake[i] = looming[i] = flow[i] = NAN;
             continue;

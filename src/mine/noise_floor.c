@@ -24,8 +24,7 @@
 /* The widest ordinary spread of a short run, in smallest spreads (see above). */
 #define SHORT_SPREAD_CAP 2.0f
 
-bool mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats,
-                      float *score) {
+bool mine_floor_score(const float *raw, int n, float min_spread, bool guard_repeats, float *score) {
     float *v = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
     int m = 0;
     if (v)

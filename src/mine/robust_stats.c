@@ -74,8 +74,8 @@ int mine_peaks(const float *x, int n, int radius, int *idx, int max) {
     return found;
 }
 
-void mine_steps_to_ticks(const float *score, const double *t, int count, double hz,
-                         int tick_from, int tick_to, float *track) {
+void mine_steps_to_ticks(const float *score, const double *t, int count, double hz, int tick_from,
+                         int tick_to, float *track) {
     for (int k = 1; k < count; k++) {
         int a = (int)floor(t[k - 1] * hz) + 1, b = (int)floor(t[k] * hz);
         if (a < tick_from) a = tick_from;
@@ -85,8 +85,8 @@ void mine_steps_to_ticks(const float *score, const double *t, int count, double 
     }
 }
 
-bool mine_stop_feature(const float *flow, const double *t, int count, double before,
-                       double gap, double after, float *stop) {
+bool mine_stop_feature(const float *flow, const double *t, int count, double before, double gap,
+                       double after, float *stop) {
     float *scratch = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
     if (!scratch) {
         for (int k = 0; k < count; k++) stop[k] = NAN;

@@ -86,9 +86,8 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     /* without audio an impact cannot be heard: a jolt with a stop or an approach stands in */
     /* with sound: the bang confirmed by a jolt, a stop, an approach, or braking just before
      * it (a squeal then a bang is how rear-end crashes sound) */
-    double contact = r->has_audio
-                         ? impact * maxd(maxd(maxd(shake, stop), 0.8 * loom), 0.6 * squeal)
-                         : maxd(shake * maxd(stop, loom), 0.5 * stop * loom);
+    double contact = r->has_audio ? impact * maxd(maxd(maxd(shake, stop), 0.8 * loom), 0.6 * squeal)
+                                  : maxd(shake * maxd(stop, loom), 0.5 * stop * loom);
     double collision = clamp01(1.6 * contact);
     /* a G-sensor jolt is contact felt, not inferred: with the car slowing (GPS or picture) it
      * is a collision, and a strong one (2 g and more) is on its own. It is not raised without
@@ -101,8 +100,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     /* a cue that fired (score >= 0.3, i.e. ~6 robust deviations) is already strong evidence */
     /* a horn counts only with something happening to us (an approach, a stop, a swerve or
      * jolt): someone else's horn is common */
-    double warned =
-        horn >= DC_MINE_FIRE_SCORE ? horn * maxd(maxd(approach, stop), shake) * 1.5 : 0;
+    double warned = horn >= DC_MINE_FIRE_SCORE ? horn * maxd(maxd(approach, stop), shake) * 1.5 : 0;
     /* looming alone is a weak witness: in the evaluation it fired in ordinary driving about
      * as often as in near-misses, so on its own it counts for less than braking or a horn */
     /* an evasion: the ego swerved (the road swept sideways for a second or more) next to
@@ -123,7 +121,8 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     /* without a bang to confirm it, a burst must stand out on its own: a weak one (a passing
      * truck, a flicker of shade) is everyday traffic (on the no-audio sets of bench/mining,
      * calm videos drew MEDIUM from bursts of 0.26-0.37 alone) */
-    double seen = r->has_audio ? burst : clamp01((burst - DC_MINE_FIRE_SCORE) / (1 - DC_MINE_FIRE_SCORE));
+    double seen =
+        r->has_audio ? burst : clamp01((burst - DC_MINE_FIRE_SCORE) / (1 - DC_MINE_FIRE_SCORE));
     double ahead = clamp01(1.4 * seen * steady * (r->has_audio ? 0.6 + impact : 1));
     /* a loud bang (a crash, not a knock) with the camera steady: heard, not felt */
     if (r->has_audio && impact >= 0.5) ahead = maxd(ahead, 0.9 * impact * steady);
@@ -160,7 +159,7 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     bool witnessed = a->severity == DC_SEVERITY_MEDIUM && ahead_leads;
     /* facts the signals can support */
     if (r->has_accel && jolt >= 0.5 && a->severity == DC_SEVERITY_HIGH)
-        a->facts.contact = DC_TRI_YES; /* the G-sensor felt it */
+        a->facts.contact = DC_TRI_YES;                /* the G-sensor felt it */
     else if (witnessed) a->facts.contact = DC_TRI_NO; /* the camera did not jolt */
     else if (!r->has_audio) a->facts.contact = collision > 0.5 ? DC_TRI_UNCLEAR : DC_TRI_UNKNOWN;
     else if (impact >= 0.5 && maxd(maxd(shake, stop), loom) >= DC_MINE_FIRE_SCORE)
@@ -172,7 +171,8 @@ dc_error_class dc_signals_assess(const dc_mine_result *r, dc_assessment *a, dc_s
     a->facts.speed_kmh = -1;
     if (a->severity == DC_SEVERITY_NONE) a->scenario = DC_SCENARIO_NONE;
     else if (witnessed) a->scenario = DC_SCENARIO_OTHER; /* a collision between others ahead */
-    else if (loom >= DC_MINE_FIRE_SCORE) a->scenario = DC_SCENARIO_REAR_END; /* closing on what is ahead */
+    else if (loom >= DC_MINE_FIRE_SCORE)
+        a->scenario = DC_SCENARIO_REAR_END; /* closing on what is ahead */
     if (braking >= 0.5 && a->hazard_count < DC_MAX_HAZARDS && top) {
         dc_hazard *h = &a->hazards[a->hazard_count++];
         memset(h, 0, sizeof *h);

@@ -49,7 +49,8 @@ static bool jolt_track(const dc_telemetry *t, double hz, int n, float *jolt) {
         if (hi < i + 1) hi = i + 1;
         while (hi < m && t->accel[hi].t_sec <= ti + JOLT_AVERAGE_SEC) hi++;
         double k = hi - lo;
-        double dx = t->accel[i].x - (sx[hi] - sx[lo]) / k, dy = t->accel[i].y - (sy[hi] - sy[lo]) / k,
+        double dx = t->accel[i].x - (sx[hi] - sx[lo]) / k,
+               dy = t->accel[i].y - (sy[hi] - sy[lo]) / k,
                dz = t->accel[i].z - (sz[hi] - sz[lo]) / k;
         double g = sqrt(dx * dx + dy * dy + dz * dz);
         long tick = lround(ti * hz);
@@ -82,11 +83,13 @@ static void drop_track(const dc_telemetry *t, double hz, int n, float *drop) {
         if (!has_speed(f)) continue;
         int slowest = -1;
         for (int j = i + 1; j < t->gps_count && t->gps[j].t_sec <= f->t_sec + DROP_WITHIN_SEC; j++)
-            if (has_speed(&t->gps[j]) && (slowest < 0 || t->gps[j].speed_kmh < t->gps[slowest].speed_kmh))
+            if (has_speed(&t->gps[j]) &&
+                (slowest < 0 || t->gps[j].speed_kmh < t->gps[slowest].speed_kmh))
                 slowest = j;
         if (slowest < 0) continue;
         double fall = f->speed_kmh - t->gps[slowest].speed_kmh;
-        float score = clamp01f((fall - DC_MINE_DROP_LOW_KMH) / (DC_MINE_DROP_FULL_KMH - DC_MINE_DROP_LOW_KMH));
+        float score = clamp01f((fall - DC_MINE_DROP_LOW_KMH) /
+                               (DC_MINE_DROP_FULL_KMH - DC_MINE_DROP_LOW_KMH));
         if (score <= 0) continue;
         long a = lround(f->t_sec * hz), b = lround(t->gps[slowest].t_sec * hz);
         for (long k = a < 0 ? 0 : a; k <= b && k < n; k++)

@@ -32,9 +32,10 @@ int dc_pipeline_check_record(dc_assessment *a, double duration_sec, const dc_fra
     fixes f = {0};
     double lo = 0, hi = duration_sec;
     if (shown && shown->count > 0 && shown->frames) {
-        double period = shown->count > 1 ? (shown->frames[shown->count - 1].t_sec -
-                                            shown->frames[0].t_sec) / (shown->count - 1)
-                                         : 0.1;
+        double period = shown->count > 1
+                            ? (shown->frames[shown->count - 1].t_sec - shown->frames[0].t_sec) /
+                                  (shown->count - 1)
+                            : 0.1;
         lo = fmax(0, shown->frames[0].t_sec - period);
         hi = fmin(duration_sec, shown->frames[shown->count - 1].t_sec + period);
     }

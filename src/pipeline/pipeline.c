@@ -46,7 +46,8 @@ static void set_video_info(dc_assessment *a, const dc_media_info *info) {
  * looks at several (the most serious one decides the claim). */
 static double expected_severity(const dc_assessment *a) {
     double e = 0, total = 0;
-    for (int i = 0; i < DC_SEVERITY_COUNT; i++) e += i * a->severity_probs[i], total += a->severity_probs[i];
+    for (int i = 0; i < DC_SEVERITY_COUNT; i++)
+        e += i * a->severity_probs[i], total += a->severity_probs[i];
     return total > 0 ? e / total : (double)a->severity;
 }
 
@@ -74,9 +75,12 @@ static const char *assess_with_vlm(dc_media *m, const dc_pipeline_options *opts,
     int nwin = a->window_count ? a->window_count : 1;
     int want = opts->vlm_windows + (unsure ? 1 : 0);
     if (nwin > want) nwin = want;
-    dc_engine_context ctx = {.claim_id = a->claim_id, .duration_sec = info->duration_sec,
-                             .mining_context = opts->mining_context, .windows = a->windows,
-                             .window_count = a->window_count, .telemetry = &out->telemetry};
+    dc_engine_context ctx = {.claim_id = a->claim_id,
+                             .duration_sec = info->duration_sec,
+                             .mining_context = opts->mining_context,
+                             .windows = a->windows,
+                             .window_count = a->window_count,
+                             .telemetry = &out->telemetry};
     /* A claim that fails before the engine runs still says which engine it was for. */
     snprintf(a->engine.name, sizeof a->engine.name, "vlm");
     dc_assessment best, trial, first_failure;
@@ -88,8 +92,8 @@ static const char *assess_with_vlm(dc_media *m, const dc_pipeline_options *opts,
         dc_status st = DC_STATUS_OK;
         dc_sample_request req;
         dc_frame_plan plan;
-        if (dc_vlm_frame_request(opts->vlm, windows[w].start_sec, windows[w].end_sec, a->video.width,
-                                 a->video.height, &req, &plan, &st) != DC_OK) {
+        if (dc_vlm_frame_request(opts->vlm, windows[w].start_sec, windows[w].end_sec,
+                                 a->video.width, a->video.height, &req, &plan, &st) != DC_OK) {
             if (first_error.code == DC_OK) first_error = st;
             continue;
         }
@@ -99,8 +103,9 @@ static const char *assess_with_vlm(dc_media *m, const dc_pipeline_options *opts,
         dc_error_class rc = dc_frames_sample(m, &req, dl, &frames, &st);
         sample_ms += ms_since(t0);
         if (rc != DC_OK || frames.count == 0) {
-            if (rc == DC_OK) dc_fail(&st, DC_ERR_INPUT, "%s: no frames decoded in %.1f-%.1f s", a->video.path,
-                                     windows[w].start_sec, windows[w].end_sec);
+            if (rc == DC_OK)
+                dc_fail(&st, DC_ERR_INPUT, "%s: no frames decoded in %.1f-%.1f s", a->video.path,
+                        windows[w].start_sec, windows[w].end_sec);
             if (first_error.code == DC_OK) first_error = st, first_error_stage = "sample";
             dc_frame_set_free(&frames);
             if (rc == DC_ERR_TIMEOUT) break; /* no time left for other windows */
@@ -115,9 +120,10 @@ static const char *assess_with_vlm(dc_media *m, const dc_pipeline_options *opts,
             double from = win->peak_sec - DC_VLM_MAX_AUDIO_SEC / 2;
             if (from < win->start_sec || win->peak_sec <= 0) from = win->start_sec;
             double to = from + DC_VLM_MAX_AUDIO_SEC < win->end_sec ? from + DC_VLM_MAX_AUDIO_SEC
-                                                                    : win->end_sec;
+                                                                   : win->end_sec;
             dc_status ast = DC_STATUS_OK;
-            dc_error_class arc = dc_media_audio(m, from, to, dc_vlm_audio_rate(opts->vlm), dl, &pcm, &ast);
+            dc_error_class arc =
+                dc_media_audio(m, from, to, dc_vlm_audio_rate(opts->vlm), dl, &pcm, &ast);
             if (arc == DC_OK) ctx.audio = &pcm;
             /* out of time in the sound: the engine would fail at once, naming itself */
             if (arc == DC_ERR_TIMEOUT) {
@@ -160,12 +166,12 @@ static const char *assess_with_vlm(dc_media *m, const dc_pipeline_options *opts,
     uint64_t rss_before = a->memory.rss_before;
     if (have_best) {
         *a = best;
-        if (first_error.code != DC_OK)
-            dc_assessment_degrade(a, first_error.message);
+        if (first_error.code != DC_OK) dc_assessment_degrade(a, first_error.message);
     } else if (have_failure) {
         *a = first_failure; /* the engine's own record of the failure: model, device, memory */
     } else {
-        if (first_error.code == DC_OK) dc_fail(&first_error, DC_ERR_INTERNAL, "%s: no window assessed", a->video.path);
+        if (first_error.code == DC_OK)
+            dc_fail(&first_error, DC_ERR_INTERNAL, "%s: no window assessed", a->video.path);
         dc_assessment_fail(a, &first_error);
     }
     a->timings_ms = timings;
@@ -193,9 +199,13 @@ static void keep_signals_evidence(dc_media *m, const dc_pipeline_options *opts, 
     dc_status first_miss = DC_STATUS_OK;
     double frame_sec = a->video.fps > 0 ? 1.0 / a->video.fps : 0.04;
     for (int i = 0; i < a->evidence_count && kept->count < DC_MAX_EVIDENCE; i++) {
-        dc_sample_request req = {.start_sec = a->evidence[i].t_sec, .end_sec = a->evidence[i].t_sec + frame_sec,
-                                 .count = 1, .longest_side = SIGNALS_EVIDENCE_SIDE, .unit = 2,
-                                 .mode = DC_SAMPLE_EXACT, .decode_workers = opts->decode_workers};
+        dc_sample_request req = {.start_sec = a->evidence[i].t_sec,
+                                 .end_sec = a->evidence[i].t_sec + frame_sec,
+                                 .count = 1,
+                                 .longest_side = SIGNALS_EVIDENCE_SIDE,
+                                 .unit = 2,
+                                 .mode = DC_SAMPLE_EXACT,
+                                 .decode_workers = opts->decode_workers};
         dc_frame_set one = {0};
         dc_status st = DC_STATUS_OK;
         if (dc_frames_sample(m, &req, dl, &one, &st) == DC_OK && one.count == 1) {
@@ -283,7 +293,9 @@ static void hash_end(claim_hash *h, const char *path, bool stop, dc_deadline dl,
     h->wanted = false;
     if (stop) dc_sha256_stop(h->job);
     if (h->job) h->end = dc_sha256_finish(h->job, a->video.sha256, &h->hashed);
-    else h->end = stop ? DC_HASH_STOPPED : dc_sha256_file_until(path, dl, NULL, a->video.sha256, &h->hashed);
+    else
+        h->end = stop ? DC_HASH_STOPPED
+                      : dc_sha256_file_until(path, dl, NULL, a->video.sha256, &h->hashed);
     h->job = NULL;
     if (h->end != DC_HASH_DONE) a->video.sha256[0] = 0;
 }
@@ -291,19 +303,24 @@ static void hash_end(claim_hash *h, const char *path, bool stop, dc_deadline dl,
 /* What became of a hash that is not in the record, for its message. */
 static void hash_note(const claim_hash *h, const char *path, char *out, size_t size) {
     struct stat sb;
-    double mb = (double)h->hashed / 1e6, total = stat(path, &sb) == 0 ? (double)sb.st_size / 1e6 : -1;
+    double mb = (double)h->hashed / 1e6,
+           total = stat(path, &sb) == 0 ? (double)sb.st_size / 1e6 : -1;
     char read[64] = "";
     if (total >= 0) snprintf(read, sizeof read, " after %.1f of %.1f MB", mb, total);
     switch (h->end) {
     case DC_HASH_DONE: snprintf(out, size, "video SHA-256 computed"); break;
     case DC_HASH_TIMED_OUT:
-        snprintf(out, size, "video SHA-256 none: the deadline passed while hashing%s (part of a file has no hash)", read);
+        snprintf(
+            out, size,
+            "video SHA-256 none: the deadline passed while hashing%s (part of a file has no hash)",
+            read);
         break;
     case DC_HASH_STOPPED:
         snprintf(out, size, "video SHA-256 none: hashing stopped when the claim failed%s", read);
         break;
     case DC_HASH_NOT_FILE:
-        snprintf(out, size, "video SHA-256 none: not a regular file (a pipe is read once, by the decoder)");
+        snprintf(out, size,
+                 "video SHA-256 none: not a regular file (a pipe is read once, by the decoder)");
         break;
     default: snprintf(out, size, "video SHA-256 none: read error or out of memory"); break;
     }
@@ -320,10 +337,8 @@ static void explain_failure(dc_assessment *a, const char *stage, const claim_has
     if (a->error_class == DC_ERR_TIMEOUT)
         n = snprintf(st.message, sizeof st.message, "deadline passed in stage %s%s%s: %s",
                      stage ? stage : "?", note[0] ? "; " : "", note, a->error_message);
-    else if (note[0])
-        n = snprintf(st.message, sizeof st.message, "%s; %s", a->error_message, note);
-    else
-        return;
+    else if (note[0]) n = snprintf(st.message, sizeof st.message, "%s; %s", a->error_message, note);
+    else return;
     if (n < 0) return;
     dc_assessment_fail(a, &st);
 }
@@ -397,7 +412,8 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
     if (telemetry_note[0]) dc_assessment_degrade(a, telemetry_note);
     /* Work dropped before the engine ran is recorded now, once the engine has written the
      * record (the VLM path replaces it with the best window's). */
-    if (!timeline_kept) dc_assessment_degrade(a, "danger timeline not kept for the report: out of memory");
+    if (!timeline_kept)
+        dc_assessment_degrade(a, "danger timeline not kept for the report: out of memory");
     /* the hash ties the record to the bytes assessed (audit): a record without it says why;
      * what it still needs after the claim's work counts as probing */
     t0 = dc_now();

@@ -93,7 +93,8 @@ static void add_evidence_row(dc_assessment *a) {
     const dc_telemetry_summary *s = &a->telemetry;
     if (a->evidence_count >= DC_MAX_EVIDENCE) return;
     char peak[64] = "no accelerometer", speed[96] = "no GPS speed", where[96] = "";
-    if (s->peak_g >= 0) snprintf(peak, sizeof peak, "peak %.2f g at %.2f s", s->peak_g, s->peak_sec);
+    if (s->peak_g >= 0)
+        snprintf(peak, sizeof peak, "peak %.2f g at %.2f s", s->peak_g, s->peak_sec);
     if (s->speed_before_kmh >= 0 || s->speed_after_kmh >= 0) {
         char b[16] = "?", af[16] = "?";
         if (s->speed_before_kmh >= 0) snprintf(b, sizeof b, "%.0f", s->speed_before_kmh);
@@ -103,9 +104,9 @@ static void add_evidence_row(dc_assessment *a) {
     char utc[32];
     dc_utc_format(s->utc_ms, utc);
     if (s->has_position)
-        snprintf(where, sizeof where, "; at %.6f, %.6f%s%s", s->lat, s->lon, utc[0] ? " " : "", utc);
-    else if (utc[0])
-        snprintf(where, sizeof where, "; at %s", utc);
+        snprintf(where, sizeof where, "; at %.6f, %.6f%s%s", s->lat, s->lon, utc[0] ? " " : "",
+                 utc);
+    else if (utc[0]) snprintf(where, sizeof where, "; at %s", utc);
     dc_evidence *e = &a->evidence[a->evidence_count++];
     e->t_sec = s->incident_sec;
     e->frame = -1;

@@ -173,8 +173,8 @@ static void put_row(dc_str *p, const dc_report_index_entry *entry) {
     }
 }
 
-dc_error_class dc_report_render_index_html(const dc_report_index_entry *entries, int n,
-                                           dc_str *out, dc_status *st) {
+dc_error_class dc_report_render_index_html(const dc_report_index_entry *entries, int n, dc_str *out,
+                                           dc_status *st) {
     if (n < 0 || (n > 0 && !entries))
         return dc_fail(st, DC_ERR_INPUT, "report: %d index entries but no array", n);
     dc_error_class rc = report_page_check_output(out, st);
@@ -186,10 +186,9 @@ dc_error_class dc_report_render_index_html(const dc_report_index_entry *entries,
     dc_str_append(p, "<h1>Batch report</h1>\n<div class=\"sub\">One row per video; the video "
                      "name opens its claim page.</div>\n");
     put_summary(p, entries, n);
-    dc_str_append(p,
-                  "<section class=\"card\" id=\"entries\"><table class=\"list\">\n<tr><th>video"
-                  "</th><th>status</th><th>severity</th><th>priority</th><th>action</th>"
-                  "<th class=\"num\">fault (ego)</th><th class=\"num\">fraud score</th></tr>\n");
+    dc_str_append(p, "<section class=\"card\" id=\"entries\"><table class=\"list\">\n<tr><th>video"
+                     "</th><th>status</th><th>severity</th><th>priority</th><th>action</th>"
+                     "<th class=\"num\">fault (ego)</th><th class=\"num\">fraud score</th></tr>\n");
     for (int i = 0; i < n; i++) put_row(p, &entries[i]);
     if (n == 0) dc_str_append(p, "<tr><td colspan=\"7\">No videos.</td></tr>\n");
     dc_str_append(p, "</table>\n</section>\n");
@@ -203,10 +202,8 @@ dc_error_class dc_report_write_index_html(const char *path, const dc_report_inde
     dc_str page = {0};
     dc_status rst = DC_STATUS_OK;
     dc_error_class rc = dc_report_render_index_html(entries, n, &page, &rst);
-    if (rc != DC_OK)
-        dc_fail(st, rc, "%s: %s", path, rst.message);
-    else
-        rc = report_page_write_file(&page, path, st);
+    if (rc != DC_OK) dc_fail(st, rc, "%s: %s", path, rst.message);
+    else rc = report_page_write_file(&page, path, st);
     dc_str_free(&page);
     return rc;
 }

@@ -15,8 +15,8 @@
 
 /* Averages the source box of every output pixel; box edges are the integer parts of the
  * exact scaled edges, so every source pixel lands in exactly one box. */
-static void shrink_rgb_area_average(const uint8_t *src, int sw, int sh, int sstride,
-                                    uint8_t *dst, int dw, int dh) {
+static void shrink_rgb_area_average(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst,
+                                    int dw, int dh) {
     for (int y = 0; y < dh; y++) {
         int y0 = (int)((int64_t)y * sh / dh), y1 = (int)((int64_t)(y + 1) * sh / dh);
         if (y1 <= y0) y1 = y0 + 1;
@@ -47,8 +47,8 @@ dc_error_class dc_jpeg_encode_rgb(const uint8_t *rgb, int width, int height, int
     if (!rgb || !out || !out_size)
         return dc_fail(st, DC_ERR_INPUT, "jpeg: no image or no output buffer given");
     if (width <= 0 || height <= 0 || width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION)
-        return dc_fail(st, DC_ERR_INPUT, "jpeg: image size %dx%d is outside 1..%d", width,
-                       height, JPEG_MAX_DIMENSION);
+        return dc_fail(st, DC_ERR_INPUT, "jpeg: image size %dx%d is outside 1..%d", width, height,
+                       JPEG_MAX_DIMENSION);
     if (stride < width * 3)
         return dc_fail(st, DC_ERR_INPUT, "jpeg: row stride %d is shorter than %d RGB pixels",
                        stride, width);
@@ -66,8 +66,7 @@ dc_error_class dc_jpeg_encode_rgb(const uint8_t *rgb, int width, int height, int
         if (h < 1) h = 1;
         shrunk = malloc((size_t)w * (size_t)h * 3);
         if (!shrunk)
-            return dc_fail(st, DC_ERR_RESOURCE, "jpeg: out of memory for a %dx%d thumbnail", w,
-                           h);
+            return dc_fail(st, DC_ERR_RESOURCE, "jpeg: out of memory for a %dx%d thumbnail", w, h);
         shrink_rgb_area_average(rgb, width, height, stride, shrunk, w, h);
         pixels = shrunk;
         pitch = w * 3;

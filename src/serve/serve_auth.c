@@ -84,7 +84,7 @@ serve_verdict serve_auth_check(serve_request *r, dc_status *st) {
         } else if (cookie && *cookie) {
             r->presented = true;
             e = (db = serve_store(r->server, st)) ? by_session(r, db, cookie, &found, st)
-                                                 : st->code;
+                                                  : st->code;
         }
         if (e != DC_OK) return SERVE_STORE_DOWN;
     }

@@ -44,9 +44,9 @@ json_t *serve_claim_json(const dc_store_claim *c) {
     json_object_set_new(m, "reported_damage", text_or_null(c->fields.reported_damage));
     json_object_set_new(o, "metadata", m);
     json_object_set_new(o, "review_priority",
-                        c->review_priority >= 0
-                            ? json_string(dc_review_priority_name((dc_review_priority)c->review_priority))
-                            : json_null());
+                        c->review_priority >= 0 ? json_string(dc_review_priority_name(
+                                                      (dc_review_priority)c->review_priority))
+                                                : json_null());
     const char *sev = c->severity >= 0 ? dc_severity_name((dc_severity)c->severity) : NULL;
     json_object_set_new(o, "severity", text_or_null(sev));
     json_object_set_new(o, "last_decision", text_or_null(c->last_decision));
@@ -173,9 +173,9 @@ enum MHD_Result serve_claim_report(serve_request *r) {
         return ret;
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, data, free);
     if (!resp) free(data);
-    return serve_send(r, 200, resp,
-                      &(serve_headers){.kind = SERVE_HTML_REPORT,
-                                       .content_type = "text/html; charset=utf-8"});
+    return serve_send(
+        r, 200, resp,
+        &(serve_headers){.kind = SERVE_HTML_REPORT, .content_type = "text/html; charset=utf-8"});
 }
 
 enum MHD_Result serve_claim_frame(serve_request *r) {
@@ -269,7 +269,8 @@ enum MHD_Result serve_claim_video(serve_request *r) {
             struct MHD_Response *resp =
                 MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
             return serve_send(r, 416, resp,
-                              &(serve_headers){.kind = SERVE_VIDEO, .content_type = type,
+                              &(serve_headers){.kind = SERVE_VIDEO,
+                                               .content_type = type,
                                                .content_range = range_text,
                                                .disposition = disposition});
         }
@@ -290,9 +291,11 @@ enum MHD_Result serve_claim_video(serve_request *r) {
         return MHD_NO;
     }
     return serve_send(r, status, resp,
-                      &(serve_headers){.kind = SERVE_VIDEO, .content_type = type,
+                      &(serve_headers){.kind = SERVE_VIDEO,
+                                       .content_type = type,
                                        .content_range = status == 206 ? range_text : NULL,
-                                       .disposition = disposition, .accept_ranges = true});
+                                       .disposition = disposition,
+                                       .accept_ranges = true});
 }
 
 /* ---- audit ---------------------------------------------------------------------------------- */
@@ -355,8 +358,8 @@ enum MHD_Result serve_claim_review(serve_request *r) {
     rv.decision = (dc_review_decision)dec;
     json_t *v = json_object_get(in, "severity");
     if (v && !json_is_null(v)) {
-        dc_severity sev = json_is_string(v) ? dc_severity_from_name(json_string_value(v))
-                                            : DC_SEVERITY_UNSET;
+        dc_severity sev =
+            json_is_string(v) ? dc_severity_from_name(json_string_value(v)) : DC_SEVERITY_UNSET;
         if (sev == DC_SEVERITY_UNSET) {
             ret = serve_error(r, 400, "severity must be NONE, LOW, MEDIUM or HIGH");
             goto out;
@@ -406,9 +409,10 @@ enum MHD_Result serve_claim_review(serve_request *r) {
     /* A claim that failed has no assessment to approve: it can be rejected or sent back for
      * more information (e.g. a readable copy of the video). */
     if (claim.state == DC_STATE_FAILED && rv.decision == DC_DECISION_APPROVE) {
-        ret = serve_error(r, 409, "claim %s failed (%s): it can be rejected or sent back for more "
-                                  "information, not approved", claim.id,
-                          dc_error_class_name(claim.error_class));
+        ret = serve_error(r, 409,
+                          "claim %s failed (%s): it can be rejected or sent back for more "
+                          "information, not approved",
+                          claim.id, dc_error_class_name(claim.error_class));
         goto out;
     }
     dc_status st = DC_STATUS_OK;
@@ -426,4 +430,3 @@ out:
     json_decref(in);
     return ret;
 }
-

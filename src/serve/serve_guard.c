@@ -29,10 +29,10 @@ typedef struct tracker {
     struct tracker *prev, *next;
     struct serve_guard *guard;
     int fd;
-    double since;        /* accept, or the end of the previous request */
-    double headers_at;   /* 0 while the headers are not in */
+    double since;      /* accept, or the end of the previous request */
+    double headers_at; /* 0 while the headers are not in */
     int64_t body_bytes;
-    bool answered;       /* the request is all in (or has no body): nothing more to wait for
+    bool answered; /* the request is all in (or has no body): nothing more to wait for
                             from the client, however long the answer takes */
     bool cut;
 } tracker;

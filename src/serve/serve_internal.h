@@ -34,7 +34,7 @@
 /* ---- embedded files (web_assets.c, generated at build time from src/serve/web/) --------------- */
 
 typedef struct {
-    const char *name;         /* "index.html", "app.js", "openapi.json", ... */
+    const char *name; /* "index.html", "app.js", "openapi.json", ... */
     const char *content_type;
     const unsigned char *data;
     size_t size;
@@ -127,9 +127,9 @@ struct serve_request {
     serve_match match;
     dc_store_key key;
     bool authed;
-    bool via_cookie;  /* signed in by the session cookie, not an Authorization header */
-    bool presented;   /* credentials were sent (valid or not) */
-    bool secure;      /* served over TLS or behind a proxy that says so (serve_auth_secure) */
+    bool via_cookie; /* signed in by the session cookie, not an Authorization header */
+    bool presented;  /* credentials were sent (valid or not) */
+    bool secure;     /* served over TLS or behind a proxy that says so (serve_auth_secure) */
     char session[DC_SESSION_TOKEN_LEN]; /* the cookie's session token, "" = none */
     bool close_after; /* answer with Connection: close (framing errors, cut uploads) */
     double t0;
@@ -161,7 +161,7 @@ typedef enum {
 typedef struct {
     serve_kind kind;
     const char *content_type;
-    const char *location;      /* 303 */
+    const char *location; /* 303 */
     const char *set_cookie;
     const char *content_range; /* 206, 416 */
     const char *disposition;   /* Content-Disposition */
@@ -175,9 +175,8 @@ typedef struct {
 enum MHD_Result serve_send(serve_request *r, int status, struct MHD_Response *resp,
                            const serve_headers *h);
 /* Bytes of the given type (copied unless persistent). */
-enum MHD_Result serve_bytes(serve_request *r, int status, serve_kind kind,
-                            const char *content_type, const void *data, size_t len,
-                            bool persistent);
+enum MHD_Result serve_bytes(serve_request *r, int status, serve_kind kind, const char *content_type,
+                            const void *data, size_t len, bool persistent);
 /* Takes body (decref'd). */
 enum MHD_Result serve_json(serve_request *r, int status, json_t *body);
 /* {"error": msg, "status": status}. Messages are written for the client: never a server path. */

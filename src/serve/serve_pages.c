@@ -61,9 +61,9 @@ enum MHD_Result serve_login_page(serve_request *r, int status, const char *note)
     if (!text) return serve_error(r, 503, "out of memory");
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
     if (!resp) free(text);
-    return serve_send(r, status, resp,
-                      &(serve_headers){.kind = SERVE_HTML_UI,
-                                       .content_type = "text/html; charset=utf-8"});
+    return serve_send(
+        r, status, resp,
+        &(serve_headers){.kind = SERVE_HTML_UI, .content_type = "text/html; charset=utf-8"});
 }
 
 enum MHD_Result serve_login_form(serve_request *r) { return serve_login_page(r, 200, NULL); }

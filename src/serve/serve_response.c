@@ -79,12 +79,12 @@ enum MHD_Result serve_send(serve_request *r, int status, struct MHD_Response *re
     return ret;
 }
 
-enum MHD_Result serve_bytes(serve_request *r, int status, serve_kind kind,
-                            const char *content_type, const void *data, size_t len,
-                            bool persistent) {
+enum MHD_Result serve_bytes(serve_request *r, int status, serve_kind kind, const char *content_type,
+                            const void *data, size_t len, bool persistent) {
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         len, (void *)data, persistent ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
-    return serve_send(r, status, resp, &(serve_headers){.kind = kind, .content_type = content_type});
+    return serve_send(r, status, resp,
+                      &(serve_headers){.kind = kind, .content_type = content_type});
 }
 
 enum MHD_Result serve_json(serve_request *r, int status, json_t *body) {

@@ -41,10 +41,8 @@ const serve_route serve_routes[] = {
      serve_claim_report},
     {"GET", "/v1/claims/{id}/frames/{n}.jpg", R | A, SERVE_BODY_NONE, false, NULL, NULL,
      serve_claim_frame},
-    {"GET", "/v1/claims/{id}/video", R | A, SERVE_BODY_NONE, false, NULL, NULL,
-     serve_claim_video},
-    {"GET", "/v1/claims/{id}/audit", R | A, SERVE_BODY_NONE, false, NULL, NULL,
-     serve_claim_audit},
+    {"GET", "/v1/claims/{id}/video", R | A, SERVE_BODY_NONE, false, NULL, NULL, serve_claim_video},
+    {"GET", "/v1/claims/{id}/audit", R | A, SERVE_BODY_NONE, false, NULL, NULL, serve_claim_audit},
     {"POST", "/v1/claims/{id}/review", R | A, SERVE_BODY_SMALL, false, NULL, NULL,
      serve_claim_review},
 };

@@ -14,8 +14,8 @@ typedef struct {
 } video_type;
 
 static const video_type video_types[] = {
-    {"video/mp4", "mp4"},       {"video/quicktime", "mov"}, {"video/x-matroska", "mkv"},
-    {"video/webm", "webm"},     {"video/mp2t", "ts"},       {"video/x-msvideo", "avi"},
+    {"video/mp4", "mp4"},   {"video/quicktime", "mov"}, {"video/x-matroska", "mkv"},
+    {"video/webm", "webm"}, {"video/mp2t", "ts"},       {"video/x-msvideo", "avi"},
 };
 enum { VIDEO_TYPES = sizeof video_types / sizeof video_types[0] };
 

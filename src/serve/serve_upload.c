@@ -39,7 +39,7 @@ static void crash_if(const dc_server *s, const char *point) {
 #endif
 
 static const char *const field_names[] = {"policy_id", "claimant", "plate", "location",
-                                           "reported_damage"};
+                                          "reported_damage"};
 enum { FIELD_COUNT = sizeof field_names / sizeof field_names[0] };
 
 static int field_index(const char *name) {
@@ -173,9 +173,11 @@ enum MHD_Result serve_upload_begin(serve_request *r) {
         return serve_error(r, 413, "the video is larger than the limit of %lld bytes",
                            (long long)s->o.max_upload_bytes);
     }
-    if (!ct) return serve_error(r, 415, "say what the body is: Content-Type video/mp4 (or another "
-                                        "video type), application/octet-stream or "
-                                        "multipart/form-data");
+    if (!ct)
+        return serve_error(r, 415,
+                           "say what the body is: Content-Type video/mp4 (or another "
+                           "video type), application/octet-stream or "
+                           "multipart/form-data");
     if (!strncasecmp(ct, "multipart/form-data", 19)) {
         r->multipart = true;
         r->pp = MHD_create_post_processor(c, 64 * 1024, on_part, r);
@@ -184,10 +186,11 @@ enum MHD_Result serve_upload_begin(serve_request *r) {
         MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_query_field, r);
         if (r->failed) return serve_error(r, r->fail_status, "%s", r->fail_message);
     } else {
-        return serve_error(r, 415, "unsupported Content-Type for a claim upload: use video/mp4, "
-                                   "video/quicktime, video/x-matroska, video/webm, video/mp2t, "
-                                   "video/x-msvideo, application/octet-stream or "
-                                   "multipart/form-data");
+        return serve_error(r, 415,
+                           "unsupported Content-Type for a claim upload: use video/mp4, "
+                           "video/quicktime, video/x-matroska, video/webm, video/mp2t, "
+                           "video/x-msvideo, application/octet-stream or "
+                           "multipart/form-data");
     }
     const char *idem = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
     if (idem) {
@@ -250,8 +253,8 @@ enum MHD_Result serve_upload_end(serve_request *r) {
     bool existed = false;
     if (!db) return serve_store_error(r, &st);
     dc_error_class e = dc_store_claim_insert(db, &r->nc, &claim, &existed, &st);
-    if (e == DC_ERR_INPUT) return serve_error(r, 400, "the claim could not be recorded: %s",
-                                              st.message);
+    if (e == DC_ERR_INPUT)
+        return serve_error(r, 400, "the claim could not be recorded: %s", st.message);
     if (e != DC_OK) return serve_store_error(r, &st);
     if (existed && (strcmp(claim.video_sha256, r->nc.video.sha256) != 0 ||
                     !same_fields(&claim.fields, &r->nc.fields))) {
@@ -259,8 +262,9 @@ enum MHD_Result serve_upload_end(serve_request *r) {
         if (strcmp(claim.video_sha256, r->nc.video.sha256) != 0 &&
             dc_store_video_discard(db, r->nc.video.sha256, &st) != DC_OK)
             fprintf(stderr, "dashclaim serve: store: %s\n", st.message);
-        return serve_error(r, 409, "the Idempotency-Key '%s' was used for claim %s with another "
-                                   "video or other fields; use a new key for a new claim",
+        return serve_error(r, 409,
+                           "the Idempotency-Key '%s' was used for claim %s with another "
+                           "video or other fields; use a new key for a new claim",
                            r->nc.idempotency_key, claim.id);
     }
     crash_if(s, "upload.committed");

@@ -92,27 +92,30 @@ static enum MHD_Result on_headers(serve_request *r, const char *method, const ch
     case SERVE_ALLOWED: break;
     case SERVE_STORE_DOWN: return serve_store_error(r, &st);
     case SERVE_CROSS_SITE:
-        return serve_error(r, 403, "cross-site request refused: this form must be sent from the "
-                                   "service's own pages");
+        return serve_error(r, 403,
+                           "cross-site request refused: this form must be sent from the "
+                           "service's own pages");
     case SERVE_ROLE_REFUSED:
         return serve_error(r, 403, "the role '%s' may not do this", dc_role_name(r->key.role));
     case SERVE_UNAUTHENTICATED:
         /* the review page's routes answer with the login form, the API with a JSON 401 */
         if (r->match.route->handler == serve_ui)
-            return serve_login_page(r, 401, r->presented ? "Your session has ended: sign in "
-                                                           "again." : NULL);
-        return serve_error(r, 401, r->presented ? "unknown, revoked or expired credentials"
-                                                : "an API key is needed (Authorization: Bearer "
-                                                  "KEY)");
+            return serve_login_page(r, 401,
+                                    r->presented ? "Your session has ended: sign in "
+                                                   "again."
+                                                 : NULL);
+        return serve_error(r, 401,
+                           r->presented ? "unknown, revoked or expired credentials"
+                                        : "an API key is needed (Authorization: Bearer "
+                                          "KEY)");
     }
     if (r->match.route->begin) return r->match.route->begin(r);
     return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
     (void)version;
     dc_server *s = cls;
     serve_request *r = *con_cls;
@@ -166,8 +169,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- start / stop --------------------------------------------------------------------------- */
 
-static dc_error_class parse_listen(const char *listen, struct sockaddr_storage *ss,
-                                   socklen_t *len, dc_status *st) {
+static dc_error_class parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+                                   dc_status *st) {
     char host[256];
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host)
@@ -184,7 +187,8 @@ static dc_error_class parse_listen(const char *listen, struct sockaddr_storage *
         memmove(host, host + 1, hl - 2);
         host[hl - 2] = 0;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
     char ps[16];
@@ -242,20 +246,18 @@ dc_server *dc_server_start(const dc_serve_options *o, dc_status *st) {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->o.http_threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.connection_timeout_sec,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->o.per_ip_connections,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_NOTIFY_CONNECTION, serve_guard_notify, s->guard,
-        MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->o.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)s->o.connection_timeout_sec, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)s->o.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)s->o.per_ip_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, serve_guard_notify, s->guard, MHD_OPTION_END);
     if (!s->daemon) {
-        dc_fail(st, DC_ERR_RESOURCE, "serve: cannot listen on %s (in use, or not an address of "
-                                     "this machine)", o->listen);
+        dc_fail(st, DC_ERR_RESOURCE,
+                "serve: cannot listen on %s (in use, or not an address of "
+                "this machine)",
+                o->listen);
         goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -276,6 +278,7 @@ void dc_server_stop(dc_server *s) {
     dc_workers_stop(s->workers);
     s->workers = NULL;
     if (s->daemon) MHD_stop_daemon(s->daemon);
-    serve_guard_stop(s->guard); /* after the daemon: it has closed (and untracked) every connection */
+    serve_guard_stop(
+        s->guard); /* after the daemon: it has closed (and untracked) every connection */
     free(s);
 }

@@ -38,7 +38,8 @@
 #include "dashclaim/serve.h"
 #include "serve_internal.h"
 
-const double dc_workers_latency_bounds[12] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+const double dc_workers_latency_bounds[12] = {0.01, 0.05, 0.1, 0.25, 0.5, 1,
+                                              2.5,  5,    10,  30,   60,  300};
 
 void dc_worker_options_init(dc_worker_options *o) {
     memset(o, 0, sizeof *o);
@@ -172,7 +173,7 @@ static void metadata_from_fields(const dc_claim_fields *f, dc_claim_metadata *m)
     if (sev != DC_SEVERITY_UNSET) {
         m->damage_claimed = sev;
         /* a claimed HIGH (collision) damage is a claimed collision; NONE claims none */
-        m->collision_claimed = sev == DC_SEVERITY_HIGH ? DC_TRI_YES
+        m->collision_claimed = sev == DC_SEVERITY_HIGH   ? DC_TRI_YES
                                : sev == DC_SEVERITY_NONE ? DC_TRI_NO
                                                          : DC_TRI_UNKNOWN;
     }
@@ -552,7 +553,8 @@ dc_workers *dc_workers_start(const dc_worker_options *o, dc_status *st) {
         gethostname(host, sizeof host - 1);
         snprintf(p->name, sizeof p->name, "%.40s:%d", host, (int)getpid());
     }
-    snprintf(p->scratch, sizeof p->scratch, "%s", o->scratch_dir && *o->scratch_dir ? o->scratch_dir : "/tmp");
+    snprintf(p->scratch, sizeof p->scratch, "%s",
+             o->scratch_dir && *o->scratch_dir ? o->scratch_dir : "/tmp");
     p->o.name = p->name;
     p->o.scratch_dir = p->scratch;
     p->stats.model_loaded = o->model_path != NULL;

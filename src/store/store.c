@@ -48,8 +48,10 @@ dc_store *dc_store_open(const char *url, const dc_store_options *opts, dc_status
         rc = dc_fail(st, DC_ERR_INPUT, "store: this build has no PostgreSQL backend (%s)", url);
 #endif
     } else if (strstr(url, "://")) {
-        rc = dc_fail(st, DC_ERR_INPUT, "store: unknown database URL scheme in '%s' (use a folder, "
-                                       "sqlite:FOLDER or postgresql://...)", url);
+        rc = dc_fail(st, DC_ERR_INPUT,
+                     "store: unknown database URL scheme in '%s' (use a folder, "
+                     "sqlite:FOLDER or postgresql://...)",
+                     url);
     } else {
         rc = store_sqlite_open(has_prefix(url, "sqlite:") ? url + 7 : url, &s->opts, &s->ops,
                                &s->self, st);
@@ -133,8 +135,7 @@ dc_error_class dc_store_video_write(dc_store_video_writer *w, const void *data, 
 
 int64_t dc_store_video_written(const dc_store_video_writer *w) { return w ? w->bytes : 0; }
 
-dc_error_class dc_store_video_commit(dc_store_video_writer *w, dc_store_video *out,
-                                     dc_status *st) {
+dc_error_class dc_store_video_commit(dc_store_video_writer *w, dc_store_video *out, dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     uint8_t d[32];
@@ -179,8 +180,8 @@ dc_error_class dc_store_video_open(dc_store *s, const char *sha256, dc_store_vid
 
 int64_t dc_store_video_size(const dc_store_video_reader *r) { return r->size; }
 
-dc_error_class dc_store_video_read(dc_store_video_reader *r, int64_t offset, void *buf,
-                                   size_t cap, size_t *n, dc_status *st) {
+dc_error_class dc_store_video_read(dc_store_video_reader *r, int64_t offset, void *buf, size_t cap,
+                                   size_t *n, dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     *n = 0;
@@ -196,13 +197,13 @@ void dc_store_video_close(dc_store_video_reader *r) {
 }
 
 dc_error_class dc_store_video_fetch(dc_store *s, const char *sha256, const char *scratch_dir,
-                                    char *path, size_t path_size, bool *temporary,
-                                    dc_status *st) {
+                                    char *path, size_t path_size, bool *temporary, dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     *temporary = false;
-    if (!is_sha256(sha256)) return dc_fail(st, DC_ERR_INPUT, "store: '%s' is not a video hash",
-                                           sha256 ? sha256 : "(null)");
+    if (!is_sha256(sha256))
+        return dc_fail(st, DC_ERR_INPUT, "store: '%s' is not a video hash",
+                       sha256 ? sha256 : "(null)");
     if (s->ops->video_local_path) {
         bool has = false;
         dc_error_class rc = s->ops->video_local_path(s->self, sha256, path, path_size, &has, st);
@@ -281,8 +282,8 @@ dc_error_class dc_store_video_discard(dc_store *s, const char *sha256, dc_status
 
 /* ---- claims --------------------------------------------------------------------------------- */
 
-dc_error_class dc_store_claim_insert(dc_store *s, const dc_store_new_claim *nc,
-                                     dc_store_claim *out, bool *existed, dc_status *st) {
+dc_error_class dc_store_claim_insert(dc_store *s, const dc_store_new_claim *nc, dc_store_claim *out,
+                                     bool *existed, dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     bool ex = false;
@@ -365,8 +366,7 @@ dc_error_class dc_store_job_heartbeat(dc_store *s, dc_store_job *job, bool *held
 }
 
 dc_error_class dc_store_job_complete(dc_store *s, const dc_store_job *job,
-                                     const dc_store_result *result, bool *accepted,
-                                     dc_status *st) {
+                                     const dc_store_result *result, bool *accepted, dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     *accepted = false;
@@ -392,10 +392,9 @@ dc_error_class dc_store_job_fail(dc_store *s, const dc_store_job *job, dc_error_
     char actor[DC_STORE_NAME_LEN + 16];
     snprintf(actor, sizeof actor, "worker:%.*s", DC_STORE_NAME_LEN - 1, job->worker);
     dc_audit_row audit;
-    store_audit_claim_failed(&audit, job->claim_id, job->video_sha256, actor, cls, message,
-                             json);
-    dc_error_class rc = s->ops->job_fail(s->self, job, cls, message, retryable, json, &audit,
-                                         accepted, st);
+    store_audit_claim_failed(&audit, job->claim_id, job->video_sha256, actor, cls, message, json);
+    dc_error_class rc =
+        s->ops->job_fail(s->self, job, cls, message, retryable, json, &audit, accepted, st);
     free(json);
     return rc;
 }
@@ -418,8 +417,7 @@ dc_error_class dc_store_jobs_rescue(dc_store *s, int *requeued, int *failed, dc_
     return rc;
 }
 
-dc_error_class dc_store_job_wait(dc_store *s, double timeout_sec, bool *supported,
-                                 dc_status *st) {
+dc_error_class dc_store_job_wait(dc_store *s, double timeout_sec, bool *supported, dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     *supported = s->ops->job_wait != NULL;
@@ -499,9 +497,7 @@ static dc_error_class random_hex(char *out, int bytes, dc_status *st) {
     return DC_OK;
 }
 
-void store_secret_hash(const char *text, char out[65]) {
-    dc_sha256_hex(text, strlen(text), out);
-}
+void store_secret_hash(const char *text, char out[65]) { dc_sha256_hex(text, strlen(text), out); }
 
 /* Keys look like dck_<12 hex id>_<40 hex secret>. */
 static bool parse_key(const char *key, char id[16]) {

@@ -38,10 +38,10 @@ typedef struct store_ops {
                                         dc_status *st);
     void (*video_sink_abort)(void *sink);
     /* *src = NULL (DC_OK) when no such video. */
-    dc_error_class (*video_source_open)(void *self, const char *sha256, void **src,
-                                        int64_t *size, dc_status *st);
-    dc_error_class (*video_source_read)(void *src, int64_t offset, void *buf, size_t cap,
-                                        size_t *n, dc_status *st);
+    dc_error_class (*video_source_open)(void *self, const char *sha256, void **src, int64_t *size,
+                                        dc_status *st);
+    dc_error_class (*video_source_read)(void *src, int64_t offset, void *buf, size_t cap, size_t *n,
+                                        dc_status *st);
     void (*video_source_close)(void *src);
     /* A backend that keeps videos as files says where (*has = true); NULL op = no files, and
      * store.c copies the bytes into a scratch file through video_source_*. */
@@ -56,11 +56,9 @@ typedef struct store_ops {
     dc_error_class (*claim_get)(void *self, const char *id, dc_store_claim *out, bool *found,
                                 dc_status *st);
     /* f->limit is 1..500; the cursor is decoded with store_cursor_decode. */
-    dc_error_class (*claims_list)(void *self, const dc_store_claim_filter *f,
-                                  dc_store_claim *rows, int *count, char *next_cursor,
-                                  dc_status *st);
-    dc_error_class (*claim_counts)(void *self, int64_t counts[DC_STATE_COUNT],
-                                   dc_status *st);
+    dc_error_class (*claims_list)(void *self, const dc_store_claim_filter *f, dc_store_claim *rows,
+                                  int *count, char *next_cursor, dc_status *st);
+    dc_error_class (*claim_counts)(void *self, int64_t counts[DC_STATE_COUNT], dc_status *st);
 
     /* Jobs. Expired leases: a job with charged < max_attempts is queued again; one with
      * charged >= max_attempts ends its claim failed with store_failed_assessment_json(...,
@@ -84,8 +82,7 @@ typedef struct store_ops {
      * with *supported = false). Returns after a signal or timeout_sec. */
     dc_error_class (*job_wait)(void *self, double timeout_sec, dc_status *st);
 
-    dc_error_class (*assessment_get)(void *self, const char *claim_id, char **json,
-                                     dc_status *st);
+    dc_error_class (*assessment_get)(void *self, const char *claim_id, char **json, dc_status *st);
     dc_error_class (*artifact_get)(void *self, const char *claim_id, const char *name,
                                    uint8_t **data, size_t *len, dc_status *st);
 
@@ -100,8 +97,7 @@ typedef struct store_ops {
                                  dc_audit_row *rows, int max, int *count, dc_status *st);
     /* Runs q[0..n) in order inside one read-only snapshot (one state of the database for all),
      * handing every result row to q[i].row; audit verify compares tables with it. */
-    dc_error_class (*read_snapshot)(void *self, int n, const struct store_read *q,
-                                    dc_status *st);
+    dc_error_class (*read_snapshot)(void *self, int n, const struct store_read *q, dc_status *st);
 
     /* Keys. key_insert stores info + the key's SHA-256 and appends audit ("key.added"). */
     dc_error_class (*key_insert)(void *self, const dc_store_key *info, const char *hash,
@@ -109,8 +105,7 @@ typedef struct store_ops {
     /* By public id; hash gets the stored SHA-256 (65 bytes). */
     dc_error_class (*key_get)(void *self, const char *id, dc_store_key *out, char *hash,
                               bool *found, dc_status *st);
-    dc_error_class (*key_list)(void *self, dc_store_key *rows, int max, int *count,
-                               dc_status *st);
+    dc_error_class (*key_list)(void *self, dc_store_key *rows, int max, int *count, dc_status *st);
     /* Revokes by id or name; *found = false when none matches (nothing written). Otherwise fills
      * audit with store_audit_key(audit, "key.revoked", &the_key) and appends it. */
     dc_error_class (*key_revoke)(void *self, const char *id_or_name, dc_audit_row *audit,
@@ -129,8 +124,8 @@ typedef struct store_ops {
                                   int64_t *expires_ms, bool *found, dc_status *st);
     /* Deletes the unexpired session with this id and hash; when there was one, appends
      * store_audit_session(.., "session.revoked", its key, id) in the same transaction. */
-    dc_error_class (*session_revoke)(void *self, const char *id, const char *hash,
-                                     bool *revoked, dc_status *st);
+    dc_error_class (*session_revoke)(void *self, const char *id, const char *hash, bool *revoked,
+                                     dc_status *st);
     /* Deletes the video sha256 unless a claim references it, serialised with claim_insert (see
      * dc_store_video_discard). */
     dc_error_class (*video_discard)(void *self, const char *sha256, dc_status *st);
@@ -143,8 +138,8 @@ struct dc_store {
 };
 
 /* Backends. Each fills *ops and *self, or fails with *st. */
-dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o,
-                                 const store_ops **ops, void **self, dc_status *st);
+dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o, const store_ops **ops,
+                                 void **self, dc_status *st);
 #ifdef DC_STORE_HAVE_PG
 dc_error_class store_pg_open(const char *url, const dc_store_options *o, const store_ops **ops,
                              void **self, dc_status *st);
@@ -168,7 +163,7 @@ bool store_cursor_decode(const char *cursor, int *priority, int64_t *created_ms,
 /* The message and final assessment of a claim whose worker died on every attempt (or failed
  * for good): a dc_assessment marked failed with cls and message, its claim id and video SHA-256.
  * Caller frees; NULL only when out of memory. */
-#define STORE_LEASE_LOST_MESSAGE                                                                \
+#define STORE_LEASE_LOST_MESSAGE                                                                   \
     "the worker stopped (killed or crashed) on every attempt: its lease expired %d times"
 char *store_failed_assessment_json(const char *claim_id, const char *video_sha256,
                                    dc_error_class cls, const char *message);
@@ -182,16 +177,15 @@ void store_audit_claim_created(dc_audit_row *row, const char *claim_id,
                                const dc_store_new_claim *nc);
 /* assessment_json / final_json: the record stored with the row; its SHA-256 goes into the row's
  * after ("assessment_sha256") so that audit verify can tell an edited record. */
-void store_audit_assessment(dc_audit_row *row, const dc_store_job *job,
-                            const dc_assessment *a, const char *assessment_json);
+void store_audit_assessment(dc_audit_row *row, const dc_store_job *job, const dc_assessment *a,
+                            const char *assessment_json);
 void store_audit_claim_failed(dc_audit_row *row, const char *claim_id, const char *video_sha256,
                               const char *actor, dc_error_class cls, const char *message,
                               const char *final_json);
 /* Up to 4 rows: "review" and one "override.<field>" per override; before values from the
  * assessment JSON (the final record; may be NULL). Returns the count. */
 int store_audit_review(dc_audit_row rows[4], const char *claim_id, const char *video_sha256,
-                       const dc_store_review *r, const char *reviewer,
-                       const char *assessment_json);
+                       const dc_store_review *r, const char *reviewer, const char *assessment_json);
 void store_audit_key(dc_audit_row *row, const char *action, const dc_store_key *k);
 
 /* Fills row->seq = prev_seq + 1, row->prev_hash = prev_hash ("" = the first row: 64 zeros),
@@ -204,11 +198,23 @@ void store_audit_hash(const dc_audit_row *row, char out[65]);
  * dc_audit_row = column = JSON key, kind). Every column list, INSERT, SELECT reader, the hash
  * input and the JSON writer come from this one list; FIRST and NEXT let a list be written with
  * separators (NEXT adds one before its entry). */
-#define STORE_AUDIT_FIELDS(FIRST, NEXT)                                                         \
-    FIRST(1, seq, INT) NEXT(2, at, TEXT) NEXT(3, actor, TEXT) NEXT(4, action, TEXT)             \
-    NEXT(5, claim_id, TEXT) NEXT(6, before, JSON) NEXT(7, after, JSON) NEXT(8, reason, TEXT)    \
-    NEXT(9, model, TEXT) NEXT(10, prompt_version, TEXT) NEXT(11, rules_version, TEXT)           \
-    NEXT(12, video_sha256, TEXT) NEXT(13, prev_hash, TEXT) NEXT(14, hash, HASH)
+/* clang-format off: a list, one field a line (clang-format never settles on this macro) */
+#define STORE_AUDIT_FIELDS(FIRST, NEXT)                                                            \
+    FIRST(1, seq, INT)                                                                             \
+    NEXT(2, at, TEXT)                                                                              \
+    NEXT(3, actor, TEXT)                                                                           \
+    NEXT(4, action, TEXT)                                                                          \
+    NEXT(5, claim_id, TEXT)                                                                        \
+    NEXT(6, before, JSON)                                                                          \
+    NEXT(7, after, JSON)                                                                           \
+    NEXT(8, reason, TEXT)                                                                          \
+    NEXT(9, model, TEXT)                                                                           \
+    NEXT(10, prompt_version, TEXT)                                                                 \
+    NEXT(11, rules_version, TEXT)                                                                  \
+    NEXT(12, video_sha256, TEXT)                                                                   \
+    NEXT(13, prev_hash, TEXT)                                                                      \
+    NEXT(14, hash, HASH)
+/* clang-format on */
 #define STORE_AUDIT_NFIELDS 14
 #define STORE_AUDIT_COL1_(i, m, k) #m
 #define STORE_AUDIT_COLN_(i, m, k) ", " #m

@@ -74,8 +74,8 @@ dc_error_class store_pg_open(const char *url, const dc_store_options *o, const s
     if (rc == DC_OK && o->read_only) {
         /* audit verify and friends: nothing created, but a database without our schema is an
          * error, as for SQLite. */
-        PGresult *r = store_pg_exec(pg, "SELECT to_regclass('public.schema_migrations')", 0,
-                                    NULL, st, NULL);
+        PGresult *r =
+            store_pg_exec(pg, "SELECT to_regclass('public.schema_migrations')", 0, NULL, st, NULL);
         if (!r) rc = st->code;
         else {
             if (PQgetisnull(r, 0, 0))

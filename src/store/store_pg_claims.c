@@ -13,9 +13,9 @@
 
 #include "store_pg_internal.h"
 
-#define CLAIM_COLS                                                                              \
-    "id, state, video_sha256, video_bytes, content_type, coalesce(idempotency_key, ''),"        \
-    " uploader, policy_id, claimant, plate, location, reported_damage, attempts, error_class,"  \
+#define CLAIM_COLS                                                                                 \
+    "id, state, video_sha256, video_bytes, content_type, coalesce(idempotency_key, ''),"           \
+    " uploader, policy_id, claimant, plate, location, reported_damage, attempts, error_class,"     \
     " error_message, priority, severity, last_decision, created_ms, updated_ms"
 
 static void read_claim(const PGresult *r, int i, dc_store_claim *c) {
@@ -23,8 +23,8 @@ static void read_claim(const PGresult *r, int i, dc_store_claim *c) {
     store_row_claim(&row, c);
 }
 
-dc_error_class store_pg_claim_read(store_pg *pg, const char *id, dc_store_claim *out,
-                                   bool *found, dc_status *st, bool *lost) {
+dc_error_class store_pg_claim_read(store_pg *pg, const char *id, dc_store_claim *out, bool *found,
+                                   dc_status *st, bool *lost) {
     const char *p[] = {id};
     PGresult *r =
         store_pg_exec(pg, "SELECT " CLAIM_COLS " FROM claims WHERE id = $1", 1, p, st, lost);
@@ -78,8 +78,8 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
      * first and this finds no row. The foreign key would refuse the claim too, later and with a
      * less useful message. */
     const char *pv[] = {nc->video.sha256};
-    PGresult *r = store_pg_exec(pg, "SELECT 1 FROM videos WHERE sha256 = $1 FOR KEY SHARE", 1, pv,
-                                st, lost);
+    PGresult *r =
+        store_pg_exec(pg, "SELECT 1 FROM videos WHERE sha256 = $1 FOR KEY SHARE", 1, pv, st, lost);
     if (!r) return st->code;
     bool stored = PQntuples(r) == 1;
     PQclear(r);
@@ -135,8 +135,8 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
     dc_audit_row audit = *a->audit;
     /* The payload is the job's id: a worker starts its next scan no later than there. */
     const char *pn[] = {job_id};
-    if ((rc = store_pg_run(pg, "SELECT pg_notify('" STORE_PG_CHANNEL "', $1)", 1, pn, st,
-                           lost)) != DC_OK ||
+    if ((rc = store_pg_run(pg, "SELECT pg_notify('" STORE_PG_CHANNEL "', $1)", 1, pn, st, lost)) !=
+            DC_OK ||
         (rc = store_pg_audit_append_tx(pg, &audit, st, lost)) != DC_OK ||
         (rc = store_pg_commit(pg, st, lost)) != DC_OK)
         return rc;

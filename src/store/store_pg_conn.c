@@ -50,9 +50,9 @@ static void sleep_seconds(double s) {
 
 /* One attempt. Defaults first: the URL's own parameters override them. */
 static PGconn *connect_once(const char *url) {
-    const char *keys[] = {"connect_timeout", "application_name", "keepalives",
-                          "keepalives_idle", "keepalives_interval", "keepalives_count",
-                          "dbname", NULL};
+    const char *keys[] = {
+        "connect_timeout",     "application_name", "keepalives", "keepalives_idle",
+        "keepalives_interval", "keepalives_count", "dbname",     NULL};
     const char *vals[] = {"10", "dashclaim", "1", "10", "5", "4", url, NULL};
     return PQconnectdbParams(keys, vals, 1);
 }
@@ -93,7 +93,8 @@ dc_error_class store_pg_connect(store_pg *pg, dc_status *st) {
         snprintf(last_error, sizeof last_error, "%s",
                  conn ? PQerrorMessage(conn) : "out of memory");
         size_t n = strlen(last_error);
-        while (n > 0 && (last_error[n - 1] == '\n' || last_error[n - 1] == ' ')) last_error[--n] = 0;
+        while (n > 0 && (last_error[n - 1] == '\n' || last_error[n - 1] == ' '))
+            last_error[--n] = 0;
         if (conn) PQfinish(conn);
         /* A wrong password or a missing database will not fix itself: report at once. */
         if (strstr(last_error, "authentication failed") || strstr(last_error, "does not exist"))
@@ -101,8 +102,8 @@ dc_error_class store_pg_connect(store_pg *pg, dc_status *st) {
                            last_error);
         if (dc_now() + delay > give_up)
             return dc_fail(st, DC_ERR_RESOURCE,
-                           "store: cannot connect to %s (gave up after %.0f s): %s",
-                           pg->url_safe, pg->reconnect_s, last_error);
+                           "store: cannot connect to %s (gave up after %.0f s): %s", pg->url_safe,
+                           pg->reconnect_s, last_error);
         sleep_seconds(delay * (0.75 + 0.5 * (double)rand() / RAND_MAX));
         delay = delay * 2 > 2.0 ? 2.0 : delay * 2;
     }
@@ -145,8 +146,8 @@ PGresult *store_pg_exec(store_pg *pg, const char *sql, int nparams, const char *
 }
 
 PGresult *store_pg_execv(store_pg *pg, const char *sql, int nparams, const char *const *params,
-                         const int *lengths, const int *formats, bool result_binary,
-                         dc_status *st, bool *lost) {
+                         const int *lengths, const int *formats, bool result_binary, dc_status *st,
+                         bool *lost) {
     if (lost) *lost = false;
     if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
         if (lost) *lost = true;
@@ -170,10 +171,10 @@ static PGresult *checked(store_pg *pg, PGresult *res, dc_status *st, bool *lost)
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = 0;
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     /* Constraint violations and bad values are the caller's input; the rest is the database's. */
-    dc_error_class cls = (!gone && state && (strncmp(state, "23", 2) == 0 ||
-                                             strncmp(state, "22", 2) == 0))
-                             ? DC_ERR_INPUT
-                             : DC_ERR_RESOURCE;
+    dc_error_class cls =
+        (!gone && state && (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0))
+            ? DC_ERR_INPUT
+            : DC_ERR_RESOURCE;
     /* A constraint or trigger of ours refusing a change is an invariant of the store. */
     if (!gone && state && strcmp(state, "23001") == 0) cls = DC_ERR_INTERNAL;
     dc_fail(st, cls, "store: database %s: %s", pg->url_safe, msg[0] ? msg : "connection lost");
@@ -181,8 +182,8 @@ static PGresult *checked(store_pg *pg, PGresult *res, dc_status *st, bool *lost)
     return NULL;
 }
 
-dc_error_class store_pg_run(store_pg *pg, const char *sql, int nparams,
-                            const char *const *params, dc_status *st, bool *lost) {
+dc_error_class store_pg_run(store_pg *pg, const char *sql, int nparams, const char *const *params,
+                            dc_status *st, bool *lost) {
     PGresult *r = store_pg_exec(pg, sql, nparams, params, st, lost);
     if (!r) return st ? st->code : DC_ERR_RESOURCE;
     PQclear(r);

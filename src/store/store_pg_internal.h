@@ -77,8 +77,8 @@ void store_pg_close(store_pg *pg);
 PGresult *store_pg_exec(store_pg *pg, const char *sql, int nparams, const char *const *params,
                         dc_status *st, bool *lost);
 /* store_pg_exec for statements whose result is not needed. */
-dc_error_class store_pg_run(store_pg *pg, const char *sql, int nparams,
-                            const char *const *params, dc_status *st, bool *lost);
+dc_error_class store_pg_run(store_pg *pg, const char *sql, int nparams, const char *const *params,
+                            dc_status *st, bool *lost);
 /* "ROLLBACK" that ignores failure (the connection may be gone). */
 void store_pg_rollback(store_pg *pg);
 /* True when the failure in res (or the connection state) means the server is gone. */
@@ -105,8 +105,8 @@ int store_pg_schema_version(void);
 /* The same with explicit lengths and formats (binary bytea in or out): lengths/formats may be
  * NULL (text); result_binary asks for every result column in binary. */
 PGresult *store_pg_execv(store_pg *pg, const char *sql, int nparams, const char *const *params,
-                         const int *lengths, const int *formats, bool result_binary,
-                         dc_status *st, bool *lost);
+                         const int *lengths, const int *formats, bool result_binary, dc_status *st,
+                         bool *lost);
 /* Statements sent together in one round trip (libpq pipeline mode). */
 typedef struct {
     const char *sql;
@@ -124,8 +124,8 @@ dc_error_class store_pg_pipeline(store_pg *pg, int n, const store_pg_stmt *q, PG
                                  dc_status *st, bool *lost);
 /* Runs fn(pg, arg, st, &lost), and once more after a reconnect when the connection went away
  * during the first run. fn must be safe to repeat (see the top of this file). */
-dc_error_class store_pg_retry(store_pg *pg, dc_error_class (*fn)(store_pg *, void *, dc_status *,
-                                                                  bool *),
+dc_error_class store_pg_retry(store_pg *pg,
+                              dc_error_class (*fn)(store_pg *, void *, dc_status *, bool *),
                               void *arg, dc_status *st);
 /* BEGIN / COMMIT; on a failed COMMIT the transaction is rolled back. */
 dc_error_class store_pg_begin(store_pg *pg, dc_status *st, bool *lost);
@@ -152,12 +152,11 @@ void store_pg_audit_params(const dc_audit_row *row, char seq[24],
 /* Appends row to the audit chain inside the caller's transaction: an advisory lock held to the
  * end of the transaction serialises appenders, then the last row's seq and hash are read
  * (store_pg_audit.c). */
-dc_error_class store_pg_audit_append_tx(store_pg *pg, dc_audit_row *row, dc_status *st,
-                                        bool *lost);
+dc_error_class store_pg_audit_append_tx(store_pg *pg, dc_audit_row *row, dc_status *st, bool *lost);
 /* Reads the claim row with this id into out inside the caller's transaction or alone;
  * *found false when none (store_pg_claims.c). */
-dc_error_class store_pg_claim_read(store_pg *pg, const char *id, dc_store_claim *out,
-                                   bool *found, dc_status *st, bool *lost);
+dc_error_class store_pg_claim_read(store_pg *pg, const char *id, dc_store_claim *out, bool *found,
+                                   dc_status *st, bool *lost);
 /* Ends a claim inside the caller's transaction: its one final assessment, its state, the job
  * leaves the hot table, the audit row (store_pg_queue.c). */
 dc_error_class store_pg_finish_tx(store_pg *pg, const char *claim_id, int attempt, int charged,
@@ -220,8 +219,8 @@ dc_error_class store_pg_video_sink_write(void *sink, const void *data, size_t n,
 dc_error_class store_pg_video_sink_commit(void *sink, const char *sha256, int64_t bytes,
                                           dc_status *st);
 void store_pg_video_sink_abort(void *sink);
-dc_error_class store_pg_video_source_open(void *self, const char *sha256, void **src,
-                                          int64_t *size, dc_status *st);
+dc_error_class store_pg_video_source_open(void *self, const char *sha256, void **src, int64_t *size,
+                                          dc_status *st);
 dc_error_class store_pg_video_source_read(void *src, int64_t offset, void *buf, size_t cap,
                                           size_t *n, dc_status *st);
 void store_pg_video_source_close(void *src);
@@ -232,11 +231,11 @@ dc_error_class store_pg_video_discard(void *self, const char *sha256, dc_status 
 
 /* store_pg_sessions.c: browser sessions */
 dc_error_class store_pg_session_insert(void *self, const char *id, const char *hash,
-                                       const char *key_id, int64_t expires_ms,
-                                       dc_audit_row *audit, dc_status *st);
+                                       const char *key_id, int64_t expires_ms, dc_audit_row *audit,
+                                       dc_status *st);
 dc_error_class store_pg_session_get(void *self, const char *id, dc_store_key *key, char *hash,
                                     int64_t *expires_ms, bool *found, dc_status *st);
-dc_error_class store_pg_session_revoke(void *self, const char *id, const char *hash,
-                                       bool *revoked, dc_status *st);
+dc_error_class store_pg_session_revoke(void *self, const char *id, const char *hash, bool *revoked,
+                                       dc_status *st);
 
 #endif

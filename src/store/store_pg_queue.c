@@ -53,9 +53,9 @@ static const char rescue_turn_sql[] = "UPDATE queue_rescue SET last_at = now()"
 
 /* The claims whose lease has expired since swept_to (minus the margin), outside any
  * transaction. *scan_at gets the time the look was taken as (text). */
-static dc_error_class expired_ids(store_pg *pg, const char *swept_to,
-                                  char (*ids)[DC_STORE_ID_LEN], int max, int *n, char *scan_at,
-                                  size_t scan_at_size, dc_status *st, bool *lost) {
+static dc_error_class expired_ids(store_pg *pg, const char *swept_to, char (*ids)[DC_STORE_ID_LEN],
+                                  int max, int *n, char *scan_at, size_t scan_at_size,
+                                  dc_status *st, bool *lost) {
     *n = 0;
     /* The array holds at most 64 ids: claim ids are [a-z0-9_], so its text needs no unquoting. */
     const char *p[] = {swept_to};
@@ -83,8 +83,7 @@ static dc_error_class expired_ids(store_pg *pg, const char *swept_to,
 }
 
 /* Records that every lease ending before scan_at has been looked at. */
-static dc_error_class advance_sweep(store_pg *pg, const char *scan_at, dc_status *st,
-                                    bool *lost) {
+static dc_error_class advance_sweep(store_pg *pg, const char *scan_at, dc_status *st, bool *lost) {
     const char *p[] = {scan_at};
     return store_pg_run(pg,
                         "UPDATE queue_rescue SET swept_to = $1::timestamptz"
@@ -203,27 +202,28 @@ dc_error_class store_pg_jobs_rescue(void *self, int *requeued, int *failed, dc_s
 /* ---- claim -------------------------------------------------------------------------------- */
 
 /* The claim: River's CTE (see the top of this file), plus what the hint needs. */
-static const char claim_sql[] = "WITH picked AS ("
-        "  SELECT id FROM jobs WHERE state = 0 AND id > $3 AND run_after <= now()"
-        "  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED),"
-        " claimed AS ("
-        "  UPDATE jobs j SET state = 1, attempt = j.attempt + 1, charged = j.charged + 1,"
-        "    worker = $1, lease_until = clock_timestamp() + make_interval(secs => $2::int)"
-        "  WHERE j.id = (SELECT id FROM picked)"
-        "  RETURNING j.id, j.claim_id, j.attempt, j.charged, j.lease_until),"
-        " c AS ("
-        "  UPDATE claims SET state = 1, attempts = claimed.charged, updated_ms = $4"
-        "  FROM claimed WHERE claims.id = claimed.claim_id"
-        "  RETURNING claims.id, claims.video_sha256, claims.policy_id, claims.claimant,"
-        "            claims.plate, claims.location, claims.reported_damage)"
-        "SELECT r.*, (SELECT last_value FROM jobs_id_seq),"
-        "       (SELECT min(id) FROM jobs WHERE state = 0 AND id > $3 AND run_after > now())"
-        " FROM (SELECT 1) one LEFT JOIN ("
-        "  SELECT claimed.id, claimed.claim_id, claimed.attempt, claimed.charged,"
-        "         (extract(epoch FROM claimed.lease_until) * 1000)::bigint,"
-        "         c.video_sha256, c.policy_id, c.claimant, c.plate, c.location,"
-        "         c.reported_damage"
-        "  FROM claimed JOIN c ON c.id = claimed.claim_id) r ON true";
+static const char claim_sql[] =
+    "WITH picked AS ("
+    "  SELECT id FROM jobs WHERE state = 0 AND id > $3 AND run_after <= now()"
+    "  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED),"
+    " claimed AS ("
+    "  UPDATE jobs j SET state = 1, attempt = j.attempt + 1, charged = j.charged + 1,"
+    "    worker = $1, lease_until = clock_timestamp() + make_interval(secs => $2::int)"
+    "  WHERE j.id = (SELECT id FROM picked)"
+    "  RETURNING j.id, j.claim_id, j.attempt, j.charged, j.lease_until),"
+    " c AS ("
+    "  UPDATE claims SET state = 1, attempts = claimed.charged, updated_ms = $4"
+    "  FROM claimed WHERE claims.id = claimed.claim_id"
+    "  RETURNING claims.id, claims.video_sha256, claims.policy_id, claims.claimant,"
+    "            claims.plate, claims.location, claims.reported_damage)"
+    "SELECT r.*, (SELECT last_value FROM jobs_id_seq),"
+    "       (SELECT min(id) FROM jobs WHERE state = 0 AND id > $3 AND run_after > now())"
+    " FROM (SELECT 1) one LEFT JOIN ("
+    "  SELECT claimed.id, claimed.claim_id, claimed.attempt, claimed.charged,"
+    "         (extract(epoch FROM claimed.lease_until) * 1000)::bigint,"
+    "         c.video_sha256, c.policy_id, c.claimant, c.plate, c.location,"
+    "         c.reported_damage"
+    "  FROM claimed JOIN c ON c.id = claimed.claim_id) r ON true";
 
 /* One claim scan over ids after `after`. *seq_last gets the sequence's last value and
  * *delayed_min the smallest queued id after `after` still waiting out its retry delay (0: none),
@@ -231,8 +231,8 @@ static const char claim_sql[] = "WITH picked AS ("
  * trip, before the scan: *turn says whether it was won, and swept_to[64] then where to look from. */
 static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t after,
                                   dc_store_job *job, bool *got, int64_t *seq_last,
-                                  int64_t *delayed_min, bool *turn, char *swept_to,
-                                  dc_status *st, bool *lost) {
+                                  int64_t *delayed_min, bool *turn, char *swept_to, dc_status *st,
+                                  bool *lost) {
     char lease[16], hint[24], now[24];
     snprintf(lease, sizeof lease, "%d", pg->opts.lease_sec);
     snprintf(hint, sizeof hint, "%" PRId64, after);
@@ -296,8 +296,8 @@ static dc_error_class claim_op(store_pg *pg, void *arg, dc_status *st, bool *los
      * found nothing. */
     bool turn = false;
     char swept_to[64] = "";
-    rc = claim_after(pg, a->worker, from, a->job, a->got, &seq_last, &delayed_min, &turn,
-                     swept_to, st, lost);
+    rc = claim_after(pg, a->worker, from, a->job, a->got, &seq_last, &delayed_min, &turn, swept_to,
+                     st, lost);
     if (rc != DC_OK) {
         pg->notified_min = from + 1; /* nothing was covered: scan from there again */
         return rc;
@@ -324,13 +324,12 @@ static dc_error_class claim_op(store_pg *pg, void *arg, dc_status *st, bool *los
         /* Insurance, not the path: a scan from the start. When it is slow (dead entries vacuum
          * cannot remove behind an old snapshot), it runs less often, up to every 30 s. */
         double t0 = dc_now();
-        rc = claim_after(pg, a->worker, 0, a->job, a->got, &seq_last, &delayed_min, NULL, NULL,
-                         st, lost);
+        rc = claim_after(pg, a->worker, 0, a->job, a->got, &seq_last, &delayed_min, NULL, NULL, st,
+                         lost);
         pg->last_full_scan = dc_now();
         double took = pg->last_full_scan - t0;
-        pg->full_scan_every_s = took > 0.005 ? (pg->full_scan_every_s * 2 > 30 ? 30
-                                                : pg->full_scan_every_s * 2)
-                                             : 1.0;
+        pg->full_scan_every_s =
+            took > 0.005 ? (pg->full_scan_every_s * 2 > 30 ? 30 : pg->full_scan_every_s * 2) : 1.0;
     }
     return rc;
 }
@@ -382,9 +381,9 @@ static dc_error_class fence_tx(store_pg *pg, const dc_store_job *job, bool *hold
                                dc_status *st, bool *lost) {
     *holds = false;
     const char *p[] = {job->claim_id};
-    PGresult *r = store_pg_exec(
-        pg, "SELECT state, attempt, charged FROM jobs WHERE claim_id = $1 FOR UPDATE", 1, p, st,
-        lost);
+    PGresult *r =
+        store_pg_exec(pg, "SELECT state, attempt, charged FROM jobs WHERE claim_id = $1 FOR UPDATE",
+                      1, p, st, lost);
     if (!r) return st->code;
     if (PQntuples(r) == 1) {
         *holds = store_pg_col_i64(r, 0, 0) == 1 && store_pg_col_i64(r, 0, 1) == job->attempt;
@@ -480,8 +479,8 @@ static dc_error_class complete_op(store_pg *pg, void *arg, dc_status *st, bool *
     a->retried = true;
     const dc_assessment *as = res->assessment;
     bool failed = as->status == DC_CLAIM_FAILED;
-    dc_error_class cls = failed ? (as->error_class == DC_OK ? DC_ERR_INTERNAL : as->error_class)
-                                : DC_OK;
+    dc_error_class cls =
+        failed ? (as->error_class == DC_OK ? DC_ERR_INTERNAL : as->error_class) : DC_OK;
     char at[16], now[24], stt[8], cl[8], pr[16], sv[16];
     snprintf(at, sizeof at, "%d", job->attempt);
     snprintf(now, sizeof now, "%" PRId64, store_now_ms());
@@ -489,8 +488,15 @@ static dc_error_class complete_op(store_pg *pg, void *arg, dc_status *st, bool *
     snprintf(cl, sizeof cl, "%d", (int)cls);
     snprintf(pr, sizeof pr, "%d", (int)as->review_priority);
     snprintf(sv, sizeof sv, "%d", failed ? -1 : (int)as->severity);
-    const char *cp[] = {job->claim_id, at, res->assessment_json, now, stt, cl,
-                        failed ? as->error_message : "", pr, sv};
+    const char *cp[] = {job->claim_id,
+                        at,
+                        res->assessment_json,
+                        now,
+                        stt,
+                        cl,
+                        failed ? as->error_message : "",
+                        pr,
+                        sv};
     store_pg_stmt q[MAX_COMPLETE_STMTS];
     char names[DC_MAX_EVIDENCE * 4 + 1][32];
     const char *ap[DC_MAX_EVIDENCE * 4 + 1][3];

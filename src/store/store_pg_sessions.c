@@ -9,7 +9,7 @@
 #include "store_pg_internal.h"
 
 /* store_row_key's columns, then the session's hash and expiry */
-#define SESSION_KEY_COLS                                                                        \
+#define SESSION_KEY_COLS                                                                           \
     "k.id, k.name, k.role, k.revoked, k.created_ms, k.revoked_ms, s.hash, s.expires_ms"
 
 typedef struct {
@@ -24,8 +24,7 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
     PGresult *r;
     if (a->retried) {
         const char *q[] = {a->id, a->hash};
-        r = store_pg_exec(pg, "SELECT 1 FROM sessions WHERE id = $1 AND hash = $2", 2, q, st,
-                          lost);
+        r = store_pg_exec(pg, "SELECT 1 FROM sessions WHERE id = $1 AND hash = $2", 2, q, st, lost);
         if (!r) return st->code;
         bool there = PQntuples(r) == 1;
         PQclear(r);
@@ -61,8 +60,8 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
 }
 
 dc_error_class store_pg_session_insert(void *self, const char *id, const char *hash,
-                                       const char *key_id, int64_t expires_ms,
-                                       dc_audit_row *audit, dc_status *st) {
+                                       const char *key_id, int64_t expires_ms, dc_audit_row *audit,
+                                       dc_status *st) {
     insert_arg a = {id, hash, key_id, expires_ms, audit, false};
     return store_pg_retry(self, insert_op, &a, st);
 }
@@ -113,11 +112,12 @@ static dc_error_class revoke_op(store_pg *pg, void *arg, dc_status *st, bool *lo
     if (rc != DC_OK) return rc;
     const char *p[] = {a->id, a->hash, now};
     /* The delete returns the session's key, for the audit row's actor. */
-    PGresult *r = store_pg_exec(pg,
-                                "WITH s AS (DELETE FROM sessions WHERE id = $1 AND hash = $2"
-                                "  AND expires_ms > $3::bigint RETURNING key_id, hash, expires_ms)"
-                                " SELECT " SESSION_KEY_COLS " FROM s JOIN keys k ON k.id = s.key_id",
-                                3, p, st, lost);
+    PGresult *r =
+        store_pg_exec(pg,
+                      "WITH s AS (DELETE FROM sessions WHERE id = $1 AND hash = $2"
+                      "  AND expires_ms > $3::bigint RETURNING key_id, hash, expires_ms)"
+                      " SELECT " SESSION_KEY_COLS " FROM s JOIN keys k ON k.id = s.key_id",
+                      3, p, st, lost);
     if (!r) return st->code;
     if (PQntuples(r) != 1) { /* unknown, expired or revoked before (maybe by our lost COMMIT) */
         PQclear(r);
@@ -136,8 +136,8 @@ static dc_error_class revoke_op(store_pg *pg, void *arg, dc_status *st, bool *lo
     return DC_OK;
 }
 
-dc_error_class store_pg_session_revoke(void *self, const char *id, const char *hash,
-                                       bool *revoked, dc_status *st) {
+dc_error_class store_pg_session_revoke(void *self, const char *id, const char *hash, bool *revoked,
+                                       dc_status *st) {
     revoke_arg a = {id, hash, revoked};
     *revoked = false;
     return store_pg_retry(self, revoke_op, &a, st);

@@ -75,8 +75,8 @@ static dc_error_class flush_op(store_pg *pg, void *arg, dc_status *st, bool *los
     const char *p[] = {oid, off, (const char *)k->buf};
     int lengths[] = {0, 0, (int)k->len};
     int formats[] = {0, 0, 1};
-    PGresult *r = store_pg_execv(pg, "SELECT lo_put($1::oid, $2::bigint, $3::bytea)", 3, p,
-                                 lengths, formats, false, st, lost);
+    PGresult *r = store_pg_execv(pg, "SELECT lo_put($1::oid, $2::bigint, $3::bytea)", 3, p, lengths,
+                                 formats, false, st, lost);
     if (!r) return st->code;
     PQclear(r);
     return DC_OK;
@@ -214,8 +214,8 @@ static dc_error_class discard_op(store_pg *pg, void *arg, dc_status *st, bool *l
     const char *p[] = {((discard_arg *)arg)->sha256};
     dc_error_class rc = store_pg_begin(pg, st, lost);
     if (rc != DC_OK) return rc;
-    PGresult *r = store_pg_exec(pg, "SELECT 1 FROM videos WHERE sha256 = $1 FOR UPDATE", 1, p, st,
-                                lost);
+    PGresult *r =
+        store_pg_exec(pg, "SELECT 1 FROM videos WHERE sha256 = $1 FOR UPDATE", 1, p, st, lost);
     if (!r) return st->code;
     bool there = PQntuples(r) == 1;
     PQclear(r);
@@ -267,8 +267,8 @@ static dc_error_class open_op(store_pg *pg, void *arg, dc_status *st, bool *lost
     return DC_OK;
 }
 
-dc_error_class store_pg_video_source_open(void *self, const char *sha256, void **src,
-                                          int64_t *size, dc_status *st) {
+dc_error_class store_pg_video_source_open(void *self, const char *sha256, void **src, int64_t *size,
+                                          dc_status *st) {
     *src = NULL;
     pg_source *s = calloc(1, sizeof *s);
     if (!s) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");

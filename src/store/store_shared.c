@@ -112,11 +112,13 @@ int store_failed_priority(void) {
 
 dc_error_class store_review_check(const dc_store_review *r, dc_status *st) {
     if (!dc_review_decision_name(r->decision))
-        return dc_fail(st, DC_ERR_INPUT, "review: decision must be APPROVE, REJECT or "
-                                         "REQUEST_MORE_INFO");
+        return dc_fail(st, DC_ERR_INPUT,
+                       "review: decision must be APPROVE, REJECT or "
+                       "REQUEST_MORE_INFO");
     if (r->has_severity && (r->severity < DC_SEVERITY_NONE || r->severity > DC_SEVERITY_HIGH))
-        return dc_fail(st, DC_ERR_INPUT, "review: severity override must be NONE, LOW, MEDIUM "
-                                         "or HIGH");
+        return dc_fail(st, DC_ERR_INPUT,
+                       "review: severity override must be NONE, LOW, MEDIUM "
+                       "or HIGH");
     if (r->has_fault_ratio && (r->fault_ratio < 0 || r->fault_ratio > 100))
         return dc_fail(st, DC_ERR_INPUT, "review: fault_ratio override must be 0..100, not %d",
                        r->fault_ratio);

@@ -89,16 +89,18 @@ enum {
     Q_COUNT
 };
 
-#define CLAIM_COLS                                                                              \
-    "id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader, policy_id, " \
-    "claimant, plate, location, reported_damage, attempts, error_class, error_message, "         \
+#define CLAIM_COLS                                                                                 \
+    "id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader, policy_id, "   \
+    "claimant, plate, location, reported_damage, attempts, error_class, error_message, "           \
     "priority, severity, last_decision, created_ms, updated_ms"
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_LAST_AUDIT] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     [Q_INSERT_AUDIT] = "INSERT INTO audit(" STORE_AUDIT_COLUMNS ") VALUES(" STORE_AUDIT_QMARKS ")",
-    [Q_CLAIM_BY_IDEM] = "SELECT " CLAIM_COLS " FROM claims WHERE uploader = ? AND idempotency_key = ?",
-    [Q_INSERT_CLAIM] = "INSERT INTO claims(" CLAIM_COLS ") VALUES(?,0,?,?,?,?,?,?,?,?,?,?,0,0,'',-1,-1,'',?,?)",
+    [Q_CLAIM_BY_IDEM] =
+        "SELECT " CLAIM_COLS " FROM claims WHERE uploader = ? AND idempotency_key = ?",
+    [Q_INSERT_CLAIM] =
+        "INSERT INTO claims(" CLAIM_COLS ") VALUES(?,0,?,?,?,?,?,?,?,?,?,?,0,0,'',-1,-1,'',?,?)",
     [Q_INSERT_JOB] = "INSERT INTO jobs(claim_id, state, attempt, charged, lease_until_ms, "
                      "run_after_ms, worker, created_ms) VALUES(?,0,0,0,0,?,'',?)",
     [Q_CLAIM_GET] = "SELECT " CLAIM_COLS " FROM claims WHERE id = ?",
@@ -224,12 +226,12 @@ typedef struct {
     char dir[PATH_MAX];
     char videos[PATH_MAX + 16];
     sqlite3_stmt *q[Q_COUNT];
-    sq_shared *g;    /* this process's writer lock and group commit for the file */
-    bool locked;     /* holds g's writer lock (inside a write transaction) */
-    bool durable;    /* the open transaction waits for its fsync at commit */
+    sq_shared *g; /* this process's writer lock and group commit for the file */
+    bool locked;  /* holds g's writer lock (inside a write transaction) */
+    bool durable; /* the open transaction waits for its fsync at commit */
     double busy_since;
     unsigned seed;
-    int wal_pages;   /* the WAL's size after this connection's last commit (on_wal) */
+    int wal_pages; /* the WAL's size after this connection's last commit (on_wal) */
 } sq;
 
 /* ---- plumbing ------------------------------------------------------------------------------- */
@@ -243,7 +245,8 @@ static dc_error_class sq_fail(sq *s, dc_status *st, const char *what) {
                           code == SQLITE_READONLY || code == SQLITE_PROTOCOL)
                              ? DC_ERR_RESOURCE
                              : DC_ERR_INTERNAL;
-    return dc_fail(st, cls, "store: %s in %s/dashclaim.db: %s", what, s->dir, sqlite3_errmsg(s->db));
+    return dc_fail(st, cls, "store: %s in %s/dashclaim.db: %s", what, s->dir,
+                   sqlite3_errmsg(s->db));
 }
 
 static sqlite3_stmt *prep(sq *s, int which, dc_status *st) {
@@ -353,7 +356,8 @@ static dc_error_class commit(sq *s, dc_status *st) {
     dc_error_class rc = exec(s, "COMMIT", st);
     /* A failed COMMIT (disk full, I/O) leaves the transaction open: roll it back so that the
      * connection is usable for the next request. */
-    if (rc != DC_OK && !sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc != DC_OK && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     uint64_t ticket = rc == DC_OK && s->durable ? sq_shared_committed(s->g) : 0;
     write_unlock(s);
     if (rc != DC_OK) return st ? st->code : DC_ERR_RESOURCE;
@@ -466,8 +470,10 @@ static dc_error_class migrate(sq *s, dc_status *st) {
      * (an older dashclaim's) comes up to date, or stays as it was. */
     if (version < 0) rc = sq_fail(s, st, "reading the schema version");
     else if (version > SCHEMA_VERSION)
-        rc = dc_fail(st, DC_ERR_INPUT, "store: %s/dashclaim.db has schema version %d, newer than "
-                                       "this dashclaim (%d)", s->dir, version, SCHEMA_VERSION);
+        rc = dc_fail(st, DC_ERR_INPUT,
+                     "store: %s/dashclaim.db has schema version %d, newer than "
+                     "this dashclaim (%d)",
+                     s->dir, version, SCHEMA_VERSION);
     if (rc == DC_OK && version == 0) rc = exec(s, schema_v1, st);
     if (rc == DC_OK && version >= 0 && version < 2) rc = exec(s, schema_v2, st);
     if (rc != DC_OK || version == SCHEMA_VERSION) { /* (up to date: nothing to commit, no fsync) */
@@ -477,13 +483,13 @@ static dc_error_class migrate(sq *s, dc_status *st) {
     return commit(s, st);
 }
 
-dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o,
-                                 const store_ops **ops, void **self, dc_status *st);
+dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o, const store_ops **ops,
+                                 void **self, dc_status *st);
 
 static const store_ops sqlite_ops;
 
-dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o,
-                                 const store_ops **ops, void **self, dc_status *st) {
+dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o, const store_ops **ops,
+                                 void **self, dc_status *st) {
     sq *s = calloc(1, sizeof *s);
     if (!s) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
     s->opts = *o;
@@ -501,7 +507,8 @@ dc_error_class store_sqlite_open(const char *dir, const dc_store_options *o,
             goto fail;
     }
     snprintf(path, sizeof path, "%s/dashclaim.db", s->dir);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (o->read_only ? 0 : SQLITE_OPEN_CREATE);
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (o->read_only ? 0 : SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         rc = dc_fail(st, o->read_only ? DC_ERR_INPUT : DC_ERR_RESOURCE, "store: cannot open %s: %s",
                      path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -554,8 +561,8 @@ static dc_error_class sink_open(void *self, void **out, dc_status *st) {
     snprintf(k->tmp, sizeof k->tmp, "%s/tmp/upload-XXXXXX", s->videos);
     k->fd = mkostemp(k->tmp, O_CLOEXEC);
     if (k->fd < 0) {
-        dc_error_class rc = dc_fail(st, DC_ERR_RESOURCE, "store: cannot create %s: %s", k->tmp,
-                                    strerror(errno));
+        dc_error_class rc =
+            dc_fail(st, DC_ERR_RESOURCE, "store: cannot create %s: %s", k->tmp, strerror(errno));
         free(k);
         return rc;
     }
@@ -588,8 +595,8 @@ static void sink_abort(void *sink) {
 static dc_error_class fsync_dir(const char *path, dc_status *st) {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || fsync(fd) != 0) {
-        dc_error_class rc = dc_fail(st, DC_ERR_RESOURCE, "store: fsync of folder %s: %s", path,
-                                    strerror(errno));
+        dc_error_class rc =
+            dc_fail(st, DC_ERR_RESOURCE, "store: fsync of folder %s: %s", path, strerror(errno));
         if (fd >= 0) close(fd);
         return rc;
     }
@@ -664,7 +671,8 @@ static dc_error_class source_read(void *src, int64_t offset, void *buf, size_t c
     for (;;) {
         ssize_t k = pread(r->fd, buf, cap, (off_t)offset);
         if (k < 0 && errno == EINTR) continue;
-        if (k < 0) return dc_fail(st, DC_ERR_RESOURCE, "store: reading %s: %s", r->path, strerror(errno));
+        if (k < 0)
+            return dc_fail(st, DC_ERR_RESOURCE, "store: reading %s: %s", r->path, strerror(errno));
         *n = (size_t)k;
         return DC_OK;
     }
@@ -677,8 +685,8 @@ static void source_close(void *src) {
     free(r);
 }
 
-static dc_error_class local_path(void *self, const char *sha256, char *path, size_t size,
-                                 bool *has, dc_status *st) {
+static dc_error_class local_path(void *self, const char *sha256, char *path, size_t size, bool *has,
+                                 dc_status *st) {
     sq *s = self;
     char p[PATH_MAX + 128];
     video_path(s, sha256, p, sizeof p);
@@ -775,9 +783,8 @@ static dc_error_class claim_get(void *self, const char *id, dc_store_claim *out,
     return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a claim");
 }
 
-static dc_error_class claims_list(void *self, const dc_store_claim_filter *f,
-                                  dc_store_claim *rows, int *count, char *next_cursor,
-                                  dc_status *st) {
+static dc_error_class claims_list(void *self, const dc_store_claim_filter *f, dc_store_claim *rows,
+                                  int *count, char *next_cursor, dc_status *st) {
     sq *s = self;
     /* Keyset paging on (priority DESC, created_ms, id): filters apply first, then the page
      * starts strictly after the cursor's row, so no row is skipped or shown twice while claims
@@ -866,7 +873,7 @@ static dc_error_class finish_tx(sq *s, const char *claim_id, int attempt, int ch
 }
 
 static dc_error_class set_claim_state(sq *s, const char *claim_id, dc_claim_state state,
-                                     int charged, dc_status *st) {
+                                      int charged, dc_status *st) {
     sqlite3_stmt *q = prep(s, Q_CLAIM_STATE, st);
     if (!q) return st->code;
     sqlite3_bind_int(q, 1, (int)state);
@@ -911,8 +918,8 @@ static dc_error_class rescue_tx(sq *s, int *requeued, int *failed, dc_status *st
             } else {
                 char msg[256];
                 snprintf(msg, sizeof msg, STORE_LEASE_LOST_MESSAGE, batch[i].charged);
-                char *json = store_failed_assessment_json(batch[i].id, batch[i].sha,
-                                                          DC_ERR_INTERNAL, msg);
+                char *json =
+                    store_failed_assessment_json(batch[i].id, batch[i].sha, DC_ERR_INTERNAL, msg);
                 if (!json) return dc_fail(st, DC_ERR_RESOURCE, "store: out of memory");
                 dc_audit_row audit;
                 store_audit_claim_failed(&audit, batch[i].id, batch[i].sha, "system",
@@ -1021,9 +1028,8 @@ static dc_error_class fence_tx(sq *s, const dc_store_job *job, bool *holds, int 
     return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a job");
 }
 
-static dc_error_class job_complete(void *self, const dc_store_job *job,
-                                   const dc_store_result *res, dc_audit_row *audit,
-                                   bool *accepted, dc_status *st) {
+static dc_error_class job_complete(void *self, const dc_store_job *job, const dc_store_result *res,
+                                   dc_audit_row *audit, bool *accepted, dc_status *st) {
     sq *s = self;
     dc_error_class rc = begin(s, st);
     if (rc != DC_OK) return rc;
@@ -1036,8 +1042,8 @@ static dc_error_class job_complete(void *self, const dc_store_job *job,
     }
     const dc_assessment *a = res->assessment;
     bool failed = a->status == DC_CLAIM_FAILED;
-    dc_error_class cls = failed ? (a->error_class == DC_OK ? DC_ERR_INTERNAL : a->error_class)
-                                : DC_OK;
+    dc_error_class cls =
+        failed ? (a->error_class == DC_OK ? DC_ERR_INTERNAL : a->error_class) : DC_OK;
     rc = finish_tx(s, job->claim_id, job->attempt, charged, res->assessment_json,
                    failed ? DC_STATE_FAILED : DC_STATE_DONE, cls, failed ? a->error_message : "",
                    (int)a->review_priority, failed ? -1 : (int)a->severity, audit, st);
@@ -1134,8 +1140,7 @@ fail:
 
 /* ---- results, reviews ----------------------------------------------------------------------- */
 
-static dc_error_class blob_get(sq *s, sqlite3_stmt *q, uint8_t **data, size_t *len,
-                               dc_status *st) {
+static dc_error_class blob_get(sq *s, sqlite3_stmt *q, uint8_t **data, size_t *len, dc_status *st) {
     int r = sqlite3_step(q);
     dc_error_class rc = DC_OK;
     if (r == SQLITE_ROW) {
@@ -1156,8 +1161,7 @@ static dc_error_class blob_get(sq *s, sqlite3_stmt *q, uint8_t **data, size_t *l
     return rc;
 }
 
-static dc_error_class assessment_get(void *self, const char *claim_id, char **json,
-                                     dc_status *st) {
+static dc_error_class assessment_get(void *self, const char *claim_id, char **json, dc_status *st) {
     sq *s = self;
     sqlite3_stmt *q = prep(s, Q_ASSESSMENT_GET, st);
     if (!q) return st->code;
@@ -1322,8 +1326,7 @@ static dc_error_class key_get(void *self, const char *id, dc_store_key *out, cha
     return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a key");
 }
 
-static dc_error_class key_list(void *self, dc_store_key *rows, int max, int *count,
-                               dc_status *st) {
+static dc_error_class key_list(void *self, dc_store_key *rows, int max, int *count, dc_status *st) {
     sq *s = self;
     sqlite3_stmt *q = prep(s, Q_KEY_LIST, st);
     if (!q) return st->code;
@@ -1418,8 +1421,8 @@ static dc_error_class session_get(void *self, const char *id, dc_store_key *key,
     return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a session");
 }
 
-static dc_error_class session_revoke(void *self, const char *id, const char *hash,
-                                     bool *revoked, dc_status *st) {
+static dc_error_class session_revoke(void *self, const char *id, const char *hash, bool *revoked,
+                                     dc_status *st) {
     sq *s = self;
     *revoked = false;
     dc_error_class rc = begin(s, st);

@@ -30,9 +30,9 @@ struct sq_shared {
     uint64_t flushed;     /* every ticket up to this one is durable */
     uint64_t failed_upto; /* the fsync covering tickets up to this one failed */
     int failed_errno;
-    bool syncing;         /* a leader is in fsync */
-    uint64_t fsyncs;      /* statistics */
-    int wal_fd;           /* the WAL, opened by the first fsync */
+    bool syncing;    /* a leader is in fsync */
+    uint64_t fsyncs; /* statistics */
+    int wal_fd;      /* the WAL, opened by the first fsync */
     char wal_path[PATH_MAX + 8];
 };
 
@@ -131,8 +131,7 @@ dc_error_class sq_shared_sync(sq_shared *g, uint64_t ticket, dc_status *st) {
         if (g->failed_upto >= ticket) {
             int e = g->failed_errno;
             pthread_mutex_unlock(&g->sync_lock);
-            return dc_fail(st, DC_ERR_RESOURCE, "store: fsync of %s: %s", g->wal_path,
-                           strerror(e));
+            return dc_fail(st, DC_ERR_RESOURCE, "store: fsync of %s: %s", g->wal_path, strerror(e));
         }
         if (g->syncing) {
             pthread_cond_wait(&g->synced, &g->sync_lock);

@@ -91,8 +91,9 @@ void tm_blackvue_read(tm_ctx *ctx) {
         if (tm_box_find(rest, TM_FOURCC('g', 'p', 's', ' '), &box)) tm_nmea_text(s, box.body);
         if (tm_box_find(rest, TM_FOURCC('3', 'g', 'f', ' '), &box)) tm_3gf_records(s, box.body);
         while (tm_box_next(&rest, &box, &cut)) continue;
-        if (cut) tm_damage(s, "%s: a box in BlackVue's free box claims more than it has",
-                           ctx->video_path);
+        if (cut)
+            tm_damage(s, "%s: a box in BlackVue's free box claims more than it has",
+                      ctx->video_path);
         free(fb);
         return;
     }

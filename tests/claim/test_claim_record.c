@@ -266,7 +266,6 @@ static void test_names(void **state) {
                                  dc_severity_name((dc_severity)j)[0]);
 }
 
-
 /* The grammar bounds strings in characters; every character may take 4 bytes in UTF-8. A
  * model that fills the description with non-ASCII text must not be cut (and so degraded). */
 static void test_longest_non_ascii_strings_fit(void **state) {
@@ -294,12 +293,9 @@ static void test_longest_non_ascii_strings_fit(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_longest_non_ascii_strings_fit),
-        cmocka_unit_test(test_schema_fields),
-        cmocka_unit_test(test_failed_has_no_severity),
-        cmocka_unit_test(test_degraded),
-        cmocka_unit_test(test_prompt),
+        cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_longest_non_ascii_strings_fit),
+        cmocka_unit_test(test_schema_fields), cmocka_unit_test(test_failed_has_no_severity),
+        cmocka_unit_test(test_degraded),      cmocka_unit_test(test_prompt),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

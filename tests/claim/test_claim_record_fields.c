@@ -138,11 +138,20 @@ static dc_assessment *full_record(void) {
     a->fault_has_ratio = true;
     a->fault_ratio = 70;
     snprintf(a->speed_source, sizeof a->speed_source, "telemetry");
-    a->telemetry = (dc_telemetry_summary){.source = "gpmf", .variant = "gps9", .device = "HERO11",
-                                          .fix_count = 1, .valid_fix_count = 2, .accel_count = 3,
-                                          .incident_sec = 4.5, .speed_before_kmh = 5.5,
-                                          .speed_after_kmh = 6.5, .peak_g = 7.5, .peak_sec = 8.5,
-                                          .has_position = true, .lat = -9.5, .lon = 10.5,
+    a->telemetry = (dc_telemetry_summary){.source = "gpmf",
+                                          .variant = "gps9",
+                                          .device = "HERO11",
+                                          .fix_count = 1,
+                                          .valid_fix_count = 2,
+                                          .accel_count = 3,
+                                          .incident_sec = 4.5,
+                                          .speed_before_kmh = 5.5,
+                                          .speed_after_kmh = 6.5,
+                                          .peak_g = 7.5,
+                                          .peak_sec = 8.5,
+                                          .has_position = true,
+                                          .lat = -9.5,
+                                          .lon = 10.5,
                                           .utc_ms = 1773480420300};
     return a;
 }

@@ -45,8 +45,11 @@ static int run(char **out, const char *fmt, ...) {
 static void make_video(const char *name, const char *scene, double duration, double incident) {
     char inc[64] = "";
     if (incident >= 0) snprintf(inc, sizeof inc, "--incident-at %.1f", incident);
-    assert_int_equal(run(NULL, "%s/synth-video --scene %s --duration %.0f %s --size 480x270 --fps 15 "
-                               "--seed 11 -o %s/%s 2>/dev/null", bin, scene, duration, inc, dir, name), 0);
+    assert_int_equal(run(NULL,
+                         "%s/synth-video --scene %s --duration %.0f %s --size 480x270 --fps 15 "
+                         "--seed 11 -o %s/%s 2>/dev/null",
+                         bin, scene, duration, inc, dir, name),
+                     0);
 }
 
 static json_t *parse(const char *text) {
@@ -57,7 +60,9 @@ static json_t *parse(const char *text) {
     return j;
 }
 
-static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
+static const char *str(json_t *o, const char *key) {
+    return json_string_value(json_object_get(o, key));
+}
 
 static int setup(void **state) {
     (void)state;
@@ -74,17 +79,20 @@ static int setup(void **state) {
 /* The signals engine tells the three kinds of video apart (severity from the label). */
 static void test_assess_signals_severity(void **state) {
     (void)state;
-    static const struct { const char *video, *severity; } cases[] = {
-        {"collision.mp4", "HIGH"}, {"near-miss.mp4", "MEDIUM"}, {"normal.mp4", "NONE"}};
+    static const struct {
+        const char *video, *severity;
+    } cases[] = {{"collision.mp4", "HIGH"}, {"near-miss.mp4", "MEDIUM"}, {"normal.mp4", "NONE"}};
     for (int i = 0; i < 3; i++) {
         char *out = NULL;
-        assert_int_equal(run(&out, "%s/dashclaim assess %s/%s 2>/dev/null", bin, dir, cases[i].video), 0);
+        assert_int_equal(
+            run(&out, "%s/dashclaim assess %s/%s 2>/dev/null", bin, dir, cases[i].video), 0);
         json_t *a = parse(out);
         assert_string_equal(str(a, "schema"), DC_ASSESSMENT_SCHEMA);
         assert_string_equal(str(json_object_get(a, "engine"), "name"), "signals");
         assert_string_equal(str(a, "status"), "ok");
         if (strcmp(str(a, "severity"), cases[i].severity) != 0)
-            fprintf(stderr, "%s: severity %s, expected %s\n", cases[i].video, str(a, "severity"), cases[i].severity);
+            fprintf(stderr, "%s: severity %s, expected %s\n", cases[i].video, str(a, "severity"),
+                    cases[i].severity);
         assert_string_equal(str(a, "severity"), cases[i].severity);
         assert_true(json_array_size(json_object_get(a, "windows")) >= 1);
         json_decref(a);
@@ -97,8 +105,12 @@ static void test_assess_ndjson_and_bad_input(void **state) {
     (void)state;
     char *out = NULL;
     run(NULL, "printf 'not a video' > %s/garbage.mp4", dir);
-    assert_int_equal(run(&out, "%s/dashclaim assess %s/collision.mp4 %s/garbage.mp4 %s/missing.mp4 %s/normal.mp4 "
-                               "2>/dev/null", bin, dir, dir, dir, dir), 0);
+    assert_int_equal(
+        run(&out,
+            "%s/dashclaim assess %s/collision.mp4 %s/garbage.mp4 %s/missing.mp4 %s/normal.mp4 "
+            "2>/dev/null",
+            bin, dir, dir, dir, dir),
+        0);
     const char *expect_status[] = {"ok", "failed", "failed", "ok"};
     int lines = 0;
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), lines++) {
@@ -108,7 +120,8 @@ static void test_assess_ndjson_and_bad_input(void **state) {
         if (!strcmp(expect_status[lines], "failed")) {
             json_t *err = json_object_get(a, "error");
             assert_string_equal(str(err, "class"), "input");
-            assert_non_null(strstr(str(err, "message"), lines == 1 ? "garbage.mp4" : "missing.mp4"));
+            assert_non_null(
+                strstr(str(err, "message"), lines == 1 ? "garbage.mp4" : "missing.mp4"));
             assert_true(json_is_null(json_object_get(a, "severity")));
             assert_string_equal(str(a, "recommended_action"), "REVIEW");
         }
@@ -121,8 +134,10 @@ static void test_assess_ndjson_and_bad_input(void **state) {
 static void test_assess_output_files_and_errors(void **state) {
     (void)state;
     char *out = NULL;
-    assert_int_equal(run(&out, "%s/dashclaim assess -q -o %s/out/ --html %s/html %s/collision.mp4 %s/normal.mp4",
-                         bin, dir, dir, dir, dir), 0);
+    assert_int_equal(
+        run(&out, "%s/dashclaim assess -q -o %s/out/ --html %s/html %s/collision.mp4 %s/normal.mp4",
+            bin, dir, dir, dir, dir),
+        0);
     free(out);
     char path[8192];
     snprintf(path, sizeof path, "%s/out/collision.mp4.json", dir);
@@ -138,10 +153,17 @@ static void test_assess_output_files_and_errors(void **state) {
     assert_int_equal(run(NULL, "grep -q 'data:image/jpeg;base64' %s", path), 0);
     /* usage errors and unwritable output */
     assert_int_equal(run(NULL, "%s/dashclaim assess 2>/dev/null", bin), 2);
-    assert_int_equal(run(NULL, "%s/dashclaim assess --windows 0 %s/normal.mp4 2>/dev/null", bin, dir), 2);
-    assert_int_equal(run(NULL, "%s/dashclaim assess --model /nonexistent.gguf --mmproj /x.gguf %s/normal.mp4 2>/dev/null",
-                         bin, dir), 2);
-    assert_int_equal(run(NULL, "%s/dashclaim assess -q -o /nonexistent-dir/a.json %s/normal.mp4 2>/dev/null", bin, dir), 3);
+    assert_int_equal(
+        run(NULL, "%s/dashclaim assess --windows 0 %s/normal.mp4 2>/dev/null", bin, dir), 2);
+    assert_int_equal(run(NULL,
+                         "%s/dashclaim assess --model /nonexistent.gguf --mmproj /x.gguf "
+                         "%s/normal.mp4 2>/dev/null",
+                         bin, dir),
+                     2);
+    assert_int_equal(
+        run(NULL, "%s/dashclaim assess -q -o /nonexistent-dir/a.json %s/normal.mp4 2>/dev/null",
+            bin, dir),
+        3);
     assert_int_equal(run(NULL, "%s/dashclaim assess --help | grep -q -- --visual-tokens", bin), 0);
 }
 
@@ -156,12 +178,14 @@ static void test_frames_decode_workers_from_environment(void **state) {
     } cases[] = {{"1", 1}, {"3", 3}};
     for (int i = 0; i < 2; i++) {
         char *out = NULL;
-        assert_int_equal(run(&out, "DASHCLAIM_DECODE_WORKERS=%s %s/dashclaim frames %s/normal.mp4 "
-                                   "--start 2 --end 30 -n 8 --size 160",
+        assert_int_equal(run(&out,
+                             "DASHCLAIM_DECODE_WORKERS=%s %s/dashclaim frames %s/normal.mp4 "
+                             "--start 2 --end 30 -n 8 --size 160",
                              cases[i].env, bin, dir),
                          0);
         json_t *f = parse(out);
-        assert_int_equal(json_integer_value(json_object_get(f, "decode_workers")), cases[i].workers);
+        assert_int_equal(json_integer_value(json_object_get(f, "decode_workers")),
+                         cases[i].workers);
         json_decref(f);
         free(out);
     }
@@ -171,11 +195,16 @@ static void test_frames_decode_workers_from_environment(void **state) {
  * is right; a rerun resumes and assesses only what is new. */
 static void test_bench_damaged_and_resume(void **state) {
     (void)state;
-    run(NULL, "cp %s/collision.mp4 %s/normal.mp4 %s/near-miss.mp4 %s/collision.mp4.label.json %s/batch/ && "
-              "head -c 20000 %s/normal.mp4 > %s/batch/truncated-normal.mp4 && printf 'junk' > %s/batch/broken.mp4",
+    run(NULL,
+        "cp %s/collision.mp4 %s/normal.mp4 %s/near-miss.mp4 %s/collision.mp4.label.json %s/batch/ "
+        "&& "
+        "head -c 20000 %s/normal.mp4 > %s/batch/truncated-normal.mp4 && printf 'junk' > "
+        "%s/batch/broken.mp4",
         dir, dir, dir, dir, dir, dir, dir, dir);
     char *out = NULL;
-    assert_int_equal(run(&out, "%s/dashclaim bench %s/batch --output %s/report.json --jobs 2 2>&1", bin, dir, dir), 0);
+    assert_int_equal(run(&out, "%s/dashclaim bench %s/batch --output %s/report.json --jobs 2 2>&1",
+                         bin, dir, dir),
+                     0);
     assert_non_null(strstr(out, "success rate"));
     free(out);
     char path[8192];
@@ -199,13 +228,16 @@ static void test_bench_damaged_and_resume(void **state) {
     assert_int_equal(input_failed, failed);
     double rate = json_number_value(json_object_get(s, "success_rate"));
     assert_true(fabs(rate - (5.0 - failed) / 5.0) < 1e-9);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(s, "failures_by_class"), "input")), failed);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(s, "failures_by_class"), "input")),
+        failed);
     assert_true(json_is_object(json_object_get(s, "latency_sec")));
     assert_true(json_is_object(json_object_get(s, "accuracy")));
     json_decref(r);
 
     run(NULL, "cp %s/near-miss.mp4 %s/batch/near-miss-2.mp4", dir, dir);
-    assert_int_equal(run(&out, "%s/dashclaim bench %s/batch --output %s/report.json 2>&1", bin, dir, dir), 0);
+    assert_int_equal(
+        run(&out, "%s/dashclaim bench %s/batch --output %s/report.json 2>&1", bin, dir, dir), 0);
     assert_non_null(strstr(out, "resuming: 5 of 6"));
     free(out);
     r = json_load_file(path, 0, NULL);
@@ -220,10 +252,13 @@ static void test_bench_damaged_and_resume(void **state) {
 /* The VLM engine with a random-weight Qwen2.5-VL: the record is schema-valid and ok. */
 static void test_assess_tiny_vlm(void **state) {
     (void)state;
-    assert_int_equal(run(NULL, "%s/synth-model --preset tiny --seed 3 -o %s/tiny >/dev/null 2>&1", bin, dir), 0);
+    assert_int_equal(
+        run(NULL, "%s/synth-model --preset tiny --seed 3 -o %s/tiny >/dev/null 2>&1", bin, dir), 0);
     char *out = NULL;
-    int rc = run(&out, "%s/dashclaim assess --model %s/tiny/model.gguf --mmproj %s/tiny/mmproj.gguf "
-                       "--timeout 300 %s/collision.mp4 2>%s/vlm.err", bin, dir, dir, dir, dir);
+    int rc = run(&out,
+                 "%s/dashclaim assess --model %s/tiny/model.gguf --mmproj %s/tiny/mmproj.gguf "
+                 "--timeout 300 %s/collision.mp4 2>%s/vlm.err",
+                 bin, dir, dir, dir, dir);
     if (rc != 0) run(NULL, "cat %s/vlm.err >&2", dir);
     assert_int_equal(rc, 0);
     json_t *j = parse(out);

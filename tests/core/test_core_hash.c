@@ -26,7 +26,8 @@ static const struct {
     {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
     {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-    {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+    {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnop"
+     "qrsmnopqrstnopqrstu",
      "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
 };
 
@@ -144,7 +145,8 @@ static void test_inline_and_threaded_agree(void **state) {
     assert_int_equal(dc_sha256_file(path, inline_hex), 0);
     assert_string_equal(inline_hex, want);
     uint64_t hashed = 0;
-    assert_int_equal(dc_sha256_file_until(path, dc_deadline_in(60), NULL, until, &hashed), DC_HASH_DONE);
+    assert_int_equal(dc_sha256_file_until(path, dc_deadline_in(60), NULL, until, &hashed),
+                     DC_HASH_DONE);
     assert_string_equal(until, want);
     assert_int_equal(hashed, size);
     dc_sha256_job *job = dc_sha256_start(path, dc_deadline_in(60));
@@ -169,7 +171,8 @@ static void test_deadline_and_stop(void **state) {
     assert_int_equal(hashed, 0);
     atomic_bool stop;
     atomic_init(&stop, true);
-    assert_int_equal(dc_sha256_file_until(path, dc_deadline_in(60), &stop, hex, &hashed), DC_HASH_STOPPED);
+    assert_int_equal(dc_sha256_file_until(path, dc_deadline_in(60), &stop, hex, &hashed),
+                     DC_HASH_STOPPED);
     assert_string_equal(hex, "untouched");
     dc_sha256_job *job = dc_sha256_start(path, passed);
     assert_non_null(job);
@@ -203,7 +206,8 @@ static void test_stop_ends_a_long_hash(void **state) {
     assert_string_equal(hex, "untouched");
     /* and a deadline 100 ms away ends the same hash about then */
     t0 = dc_now();
-    assert_int_equal(dc_sha256_file_until(path, dc_deadline_in(0.1), NULL, hex, &hashed), DC_HASH_TIMED_OUT);
+    assert_int_equal(dc_sha256_file_until(path, dc_deadline_in(0.1), NULL, hex, &hashed),
+                     DC_HASH_TIMED_OUT);
     took = dc_now() - t0;
     assert_true(took >= 0.1 && took < 1.0);
     assert_string_equal(hex, "untouched");
@@ -221,7 +225,8 @@ static void test_fifo_is_not_read(void **state) {
     assert_int_equal(mkfifo(fifo, 0600), 0);
     char hex[65] = "untouched";
     double t0 = dc_now();
-    assert_int_equal(dc_sha256_file_until(fifo, dc_deadline_in(60), NULL, hex, NULL), DC_HASH_NOT_FILE);
+    assert_int_equal(dc_sha256_file_until(fifo, dc_deadline_in(60), NULL, hex, NULL),
+                     DC_HASH_NOT_FILE);
     assert_int_equal(dc_sha256_file(fifo, hex), -1);
     dc_sha256_job *job = dc_sha256_start(fifo, (dc_deadline){0});
     assert_non_null(job);

@@ -27,8 +27,7 @@ static const dc_window mining_windows[1] = {{.start_sec = 2.0,
                                              .signal_count = 1,
                                              .signals = {"audio_impact"}}};
 
-static dc_error_class run_case(dc_vlm *v, int k, dc_deadline dl, dc_assessment *a,
-                               dc_status *st) {
+static dc_error_class run_case(dc_vlm *v, int k, dc_deadline dl, dc_assessment *a, dc_status *st) {
     dc_engine_context ctx = {.claim_id = "prefix-test", .duration_sec = 10.0};
     const dc_frame_set *frames = &fx.frames;
     if (k == 1) {

@@ -45,10 +45,8 @@ static void test_claim_is_schema_valid_for_20_seeds(void **state) {
         assert_int_equal(back.severity, a.severity);
         assert_string_equal(back.engine.name, "vlm");
         free(json);
-        if (seed == 1)
-            snprintf(first, sizeof(first), "%s", dc_vlm_last_output(v));
-        else if (strcmp(first, dc_vlm_last_output(v)) != 0)
-            distinct_outputs++;
+        if (seed == 1) snprintf(first, sizeof(first), "%s", dc_vlm_last_output(v));
+        else if (strcmp(first, dc_vlm_last_output(v)) != 0) distinct_outputs++;
         dc_vlm_close(v);
     }
     /* different weights answer differently: the output really comes from the model */

@@ -22,7 +22,8 @@ static void test_a_line_per_pair(void **state) {
     dc_accel_sample acc[301];
     for (int i = 0; i < 301; i++) acc[i] = (dc_accel_sample){.t_sec = i / 100.0, .z = 1};
     acc[153].x = -3; /* a spike at 1.53 s, between the frames at 1.5 and 1.6 */
-    dc_telemetry t = {.source = "gpmf", .gps = fixes, .gps_count = 4, .accel = acc, .accel_count = 301};
+    dc_telemetry t = {
+        .source = "gpmf", .gps = fixes, .gps_count = 4, .accel = acc, .accel_count = 301};
     dc_frame f[4] = {{.t_sec = 0.5}, {.t_sec = 0.6}, {.t_sec = 1.5}, {.t_sec = 1.6}};
     dc_frame_set frames = {.frames = f, .count = 4, .requested = 4};
     dc_str s = {0};

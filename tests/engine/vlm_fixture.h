@@ -67,8 +67,8 @@ static inline int setup(void **state) {
     if (system(cmd) != 0) return -1;
     char mdir[1100];
     snprintf(mdir, sizeof(mdir), "%s/seed1", fx.dir);
-    snprintf(cmd, sizeof(cmd), "\"%s/synth-model\" --preset %s --seed 1 -o \"%s\" 2>/dev/null",
-             bin, VLM_FIXTURE_PRESET, mdir);
+    snprintf(cmd, sizeof(cmd), "\"%s/synth-model\" --preset %s --seed 1 -o \"%s\" 2>/dev/null", bin,
+             VLM_FIXTURE_PRESET, mdir);
     if (system(cmd) != 0) return -1;
     snprintf(fx.model, sizeof(fx.model), "%s/model.gguf", mdir);
     snprintf(fx.mmproj, sizeof(fx.mmproj), "%s/mmproj.gguf", mdir);

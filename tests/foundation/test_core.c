@@ -27,7 +27,8 @@ static void test_deadline(void **state) {
     dc_deadline d = dc_deadline_in(0.02);
     assert_false(dc_deadline_passed(d));
     double t0 = dc_now();
-    while (!dc_deadline_passed(d)) {}
+    while (!dc_deadline_passed(d)) {
+    }
     assert_true(dc_now() - t0 >= 0.015);
     assert_true(dc_deadline_left(d) == 0);
 }

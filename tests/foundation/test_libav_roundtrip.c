@@ -51,7 +51,8 @@ static void write_video(const char *path) {
     for (int i = 0; i < NFRAMES; i++) {
         av_frame_make_writable(frame);
         for (int y = 0; y < H; y++)
-            for (int x = 0; x < W; x++) frame->data[0][y * frame->linesize[0] + x] = (uint8_t)(x + y + 3 * i);
+            for (int x = 0; x < W; x++)
+                frame->data[0][y * frame->linesize[0] + x] = (uint8_t)(x + y + 3 * i);
         for (int p = 1; p < 3; p++)
             for (int y = 0; y < H / 2; y++)
                 for (int x = 0; x < W / 2; x++) frame->data[p][y * frame->linesize[p] + x] = 128;
@@ -83,7 +84,10 @@ static int decode_all(const char *path) {
     for (int eof = 0; !eof;) {
         int r = av_read_frame(ic, pkt);
         if (r < 0) eof = 1;
-        else if (pkt->stream_index != vs) { av_packet_unref(pkt); continue; }
+        else if (pkt->stream_index != vs) {
+            av_packet_unref(pkt);
+            continue;
+        }
         avcodec_send_packet(dec, eof ? NULL : pkt);
         av_packet_unref(pkt);
         while (avcodec_receive_frame(dec, frame) == 0) decoded++;
@@ -103,7 +107,8 @@ static void test_encode_then_decode(void **state) {
     close(fd);
     write_video(path);
     int n = decode_all(path);
-    if (n != NFRAMES) fprintf(stderr, "kept %s\n", path); else remove(path);
+    if (n != NFRAMES) fprintf(stderr, "kept %s\n", path);
+    else remove(path);
     assert_int_equal(n, NFRAMES);
 }
 

@@ -62,8 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
 
     for (int workers = 1; workers <= 2; workers++) {
-        dc_sample_request req = {.start_sec = 0, .end_sec = 0, .count = 4, .longest_side = 48,
-                                 .unit = 2, .mode = DC_SAMPLE_EXACT, .decode_workers = workers};
+        dc_sample_request req = {.start_sec = 0,
+                                 .end_sec = 0,
+                                 .count = 4,
+                                 .longest_side = 48,
+                                 .unit = 2,
+                                 .mode = DC_SAMPLE_EXACT,
+                                 .decode_workers = workers};
         dc_frame_set fs = {0};
         st = DC_STATUS_OK;
         dc_error_class rc = dc_frames_sample(m, &req, dc_deadline_in(5), &fs, &st);

@@ -14,8 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dc_status st = DC_STATUS_OK;
     dc_error_class rc = cli_load_metadata(path, &m, &st);
     if (rc != DC_OK && (rc != DC_ERR_INPUT || !st.message[0])) abort();
-    if (rc == DC_OK && (m.damage_claimed < DC_SEVERITY_UNSET || m.damage_claimed > DC_SEVERITY_HIGH ||
-                        m.recent_claims_same_vehicle < -1 || m.recent_claims_same_location < -1))
+    if (rc == DC_OK &&
+        (m.damage_claimed < DC_SEVERITY_UNSET || m.damage_claimed > DC_SEVERITY_HIGH ||
+         m.recent_claims_same_vehicle < -1 || m.recent_claims_same_location < -1))
         abort();
     return 0;
 }

@@ -66,7 +66,8 @@ static void check_key_stride(const char *name, int keys, double gop_sec) {
     dc_thumb_request req = {.width = 64, .height = 36, .key_stride = 2};
     dc_thumb_set ts;
     assert_int_equal(dc_media_thumbnails(m, &req, dc_deadline_in(30), &ts, &st), DC_OK);
-    if (ts.count != (keys + 1) / 2) fail_msg("%s: %d thumbnails, want %d", name, ts.count, (keys + 1) / 2);
+    if (ts.count != (keys + 1) / 2)
+        fail_msg("%s: %d thumbnails, want %d", name, ts.count, (keys + 1) / 2);
     for (int i = 0; i < ts.count; i++)
         if (fabs(ts.thumbs[i].t_sec - 2 * i * gop_sec) > 1e-3)
             fail_msg("%s: thumbnail %d at %.3f s", name, i, ts.thumbs[i].t_sec);
@@ -138,12 +139,9 @@ static void audio_mono_pcm_aligned(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(keyframes_mp4),
-        cmocka_unit_test(keyframes_hevc_with_bframes),
-        cmocka_unit_test(keyframes_ts_by_scan),
-        cmocka_unit_test(keyframes_mkv),
-        cmocka_unit_test(every_other_keyframe),
-        cmocka_unit_test(every_kth_and_range),
+        cmocka_unit_test(keyframes_mp4),          cmocka_unit_test(keyframes_hevc_with_bframes),
+        cmocka_unit_test(keyframes_ts_by_scan),   cmocka_unit_test(keyframes_mkv),
+        cmocka_unit_test(every_other_keyframe),   cmocka_unit_test(every_kth_and_range),
         cmocka_unit_test(audio_mono_pcm_aligned),
     };
     return cmocka_run_group_tests(tests, make_inputs, NULL);

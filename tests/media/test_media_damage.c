@@ -160,8 +160,7 @@ static void no_audio(void **state) {
     assert_non_null(m);
     assert_false(dc_media_get_info(m)->has_audio);
     dc_pcm pcm;
-    assert_int_equal(dc_media_audio(m, 0, 0, 16000, dc_deadline_in(10), &pcm, &st),
-                     DC_ERR_INPUT);
+    assert_int_equal(dc_media_audio(m, 0, 0, 16000, dc_deadline_in(10), &pcm, &st), DC_ERR_INPUT);
     assert_non_null(strstr(st.message, "no audio"));
     assert_null(pcm.samples);
     /* Video is unaffected. */

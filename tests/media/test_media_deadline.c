@@ -33,8 +33,8 @@ static int make_inputs(void **state) {
 
 static void within_deadline(double started, double budget) {
     double took = dc_now() - started;
-    if (took > budget * 1.1 + 0.1) fail_msg("returned after %.3f s for a %.3f s deadline", took,
-                                            budget);
+    if (took > budget * 1.1 + 0.1)
+        fail_msg("returned after %.3f s for a %.3f s deadline", took, budget);
 }
 
 static void deadline_already_passed(void **state) {
@@ -153,8 +153,7 @@ static void decode_stops_at_deadline(void **state) {
     double started = dc_now();
     dc_sample_request req = {.fps = 30}; /* every frame at full size */
     dc_frame_set fs;
-    assert_int_equal(dc_frames_sample(m, &req, dc_deadline_in(budget), &fs, &st),
-                     DC_ERR_TIMEOUT);
+    assert_int_equal(dc_frames_sample(m, &req, dc_deadline_in(budget), &fs, &st), DC_ERR_TIMEOUT);
     within_deadline(started, budget);
     assert_int_equal(fs.count, 0);
     assert_null(fs.frames);
@@ -163,8 +162,7 @@ static void decode_stops_at_deadline(void **state) {
     started = dc_now();
     dc_thumb_request tr = {.width = 160, .height = 90, .every_kth = 1};
     dc_thumb_set ts;
-    assert_int_equal(dc_media_thumbnails(m, &tr, dc_deadline_in(budget), &ts, &st),
-                     DC_ERR_TIMEOUT);
+    assert_int_equal(dc_media_thumbnails(m, &tr, dc_deadline_in(budget), &ts, &st), DC_ERR_TIMEOUT);
     within_deadline(started, budget);
     assert_null(ts.thumbs);
 

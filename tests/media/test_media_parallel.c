@@ -58,9 +58,11 @@ static const struct {
     {"every frame", {.fps = 30}, true},
     {"closer than frames", {.start_sec = 2, .end_sec = 3, .count = 90}, false},
     {"past the end", {.start_sec = 4, .end_sec = 0, .count = 40}, false},
-    {"keyframes", {.start_sec = 0.3, .end_sec = 5.3, .count = 5, .mode = DC_SAMPLE_KEYFRAME},
+    {"keyframes",
+     {.start_sec = 0.3, .end_sec = 5.3, .count = 5, .mode = DC_SAMPLE_KEYFRAME},
      false},
-    {"model size", {.start_sec = 1, .end_sec = 5, .count = 8, .longest_side = 840, .unit = 28},
+    {"model size",
+     {.start_sec = 1, .end_sec = 5, .count = 8, .longest_side = 840, .unit = 28},
      false},
 };
 #define REQUEST_COUNT (sizeof requests / sizeof requests[0])

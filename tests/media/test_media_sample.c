@@ -93,8 +93,8 @@ static void every_frame_in_order(void **state) {
 
 static void keyframe_mode_returns_nearest_keyframes(void **state) {
     dc_media *m = open_ok("s_h264.mp4");
-    dc_sample_request req = {.start_sec = 0.3, .end_sec = 5.3, .count = 5,
-                             .mode = DC_SAMPLE_KEYFRAME};
+    dc_sample_request req = {
+        .start_sec = 0.3, .end_sec = 5.3, .count = 5, .mode = DC_SAMPLE_KEYFRAME};
     dc_frame_set fs;
     dc_status st;
     assert_int_equal(dc_frames_sample(m, &req, dc_deadline_in(60), &fs, &st), DC_OK);
@@ -109,8 +109,8 @@ static void keyframe_mode_returns_nearest_keyframes(void **state) {
 
 static void model_size_keeps_aspect_in_units(void **state) {
     dc_media *m = open_ok("s_h264.mp4"); /* 320x180, 16:9 */
-    dc_sample_request req = {.start_sec = 1, .end_sec = 2, .count = 2, .longest_side = 840,
-                             .unit = 28};
+    dc_sample_request req = {
+        .start_sec = 1, .end_sec = 2, .count = 2, .longest_side = 840, .unit = 28};
     dc_frame_set fs;
     dc_status st;
     assert_int_equal(dc_frames_sample(m, &req, dc_deadline_in(60), &fs, &st), DC_OK);
@@ -183,8 +183,8 @@ static void rotation_is_honoured(void **state) {
 static void probe_facts(void **state) {
     dc_media_info info;
     dc_status st;
-    assert_int_equal(dc_media_probe(media_test_path("s_h264.mp4"), dc_deadline_in(30), &info,
-                                    &st), DC_OK);
+    assert_int_equal(dc_media_probe(media_test_path("s_h264.mp4"), dc_deadline_in(30), &info, &st),
+                     DC_OK);
     assert_string_equal(info.video_codec, "h264");
     assert_non_null(strstr(info.container, "mp4"));
     assert_int_equal(info.width, 320);
@@ -200,13 +200,13 @@ static void probe_facts(void **state) {
     assert_false(info.vfr);
     assert_false(info.truncated);
     /* MPEG-TS has no index: the probe learns the keyframe interval from one demux pass. */
-    assert_int_equal(dc_media_probe(media_test_path("s_h264.ts"), dc_deadline_in(30), &info,
-                                    &st), DC_OK);
+    assert_int_equal(dc_media_probe(media_test_path("s_h264.ts"), dc_deadline_in(30), &info, &st),
+                     DC_OK);
     assert_string_equal(info.container, "mpegts");
     assert_true(fabs(info.keyframe_interval_sec - 1) < 0.01);
     assert_int_equal(info.keyframe_count, 6);
-    assert_int_equal(dc_media_probe(media_test_path("s_vfr.mp4"), dc_deadline_in(30), &info,
-                                    &st), DC_OK);
+    assert_int_equal(dc_media_probe(media_test_path("s_vfr.mp4"), dc_deadline_in(30), &info, &st),
+                     DC_OK);
     assert_true(info.vfr);
 }
 

@@ -12,7 +12,8 @@
 
 static void test_no_audio_motion_only(void **state) {
     (void)state;
-    const char *path = mt_make_video("noaudio", "collision", 21, 40, 24.0, "--damage noaudio", NULL);
+    const char *path =
+        mt_make_video("noaudio", "collision", 21, 40, 24.0, "--damage noaudio", NULL);
     assert_non_null(path);
     dc_mine_result r;
     dc_status st;
@@ -43,7 +44,8 @@ static void test_no_audio_motion_only(void **state) {
  * cue) nor as a crash between others. */
 static void test_near_miss_without_sound_swerve(void **state) {
     (void)state;
-    const char *path = mt_make_video("nm-noaudio", "near-miss", 55, 30, 18.0, "--damage noaudio", NULL);
+    const char *path =
+        mt_make_video("nm-noaudio", "near-miss", 55, 30, 18.0, "--damage noaudio", NULL);
     assert_non_null(path);
     dc_mine_result r;
     dc_status st;

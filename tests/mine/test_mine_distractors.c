@@ -65,7 +65,7 @@ static void test_tunnel(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_normal), cmocka_unit_test(test_bump),
+        cmocka_unit_test(test_normal),         cmocka_unit_test(test_bump),
         cmocka_unit_test(test_horn_elsewhere), cmocka_unit_test(test_music),
         cmocka_unit_test(test_tunnel),
     };

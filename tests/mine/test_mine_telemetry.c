@@ -82,7 +82,11 @@ static void test_speed_drop(void **state) {
     (void)state;
     dc_gps_fix fixes[10];
     for (int i = 0; i < 10; i++)
-        fixes[i] = (dc_gps_fix){.t_sec = i, .valid = true, .speed_kmh = i < 6 ? 50 : i < 7 ? 20 : 0};
+        fixes[i] = (dc_gps_fix){.t_sec = i,
+                                .valid = true,
+                                .speed_kmh = i < 6   ? 50
+                                             : i < 7 ? 20
+                                                     : 0};
     dc_telemetry t = {.source = "test", .gps = fixes, .gps_count = 10};
     float drop[101];
     bool has_speed;
@@ -102,7 +106,8 @@ static void test_impact_only_in_accelerometer(void **state) {
     assert_non_null(plain);
     char with[4200], cmd[12000];
     snprintf(with, sizeof with, "%.4000s-gpmf.mp4", plain);
-    snprintf(cmd, sizeof cmd, "'%s/synth-telemetry' --format gpmf --in '%s' -o '%s' --duration 12 --impact 7.3",
+    snprintf(cmd, sizeof cmd,
+             "'%s/synth-telemetry' --format gpmf --in '%s' -o '%s' --duration 12 --impact 7.3",
              getenv("DC_BIN"), plain, with);
     assert_int_equal(system(cmd), 0);
     dc_telemetry t;

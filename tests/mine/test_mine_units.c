@@ -118,8 +118,8 @@ static dc_pcm make_scene_audio(void) {
     /* crash at 12 s: loud broadband burst, fast decay */
     for (long i = 12 * RATE; i < 13 * RATE; i++)
         pcm.samples[i] += (float)(1.6 * noise() * exp(-(i - 12.0 * RATE) / (0.2 * RATE)));
-    add_tone(pcm.samples, 5.0, 5.8, 420, 0.3, 4);  /* horn: harmonic, stable */
-    add_tone(pcm.samples, 8.0, 10.0, 2800, 0.3, 1); /* squeal: sustained, high */
+    add_tone(pcm.samples, 5.0, 5.8, 420, 0.3, 4);    /* horn: harmonic, stable */
+    add_tone(pcm.samples, 8.0, 10.0, 2800, 0.3, 1);  /* squeal: sustained, high */
     add_tone(pcm.samples, 15.0, 15.2, 3000, 0.3, 1); /* a short high blip: not a squeal */
     return pcm;
 }
@@ -229,7 +229,8 @@ static void test_motion_looming_from_expansion(void **state) {
     (void)state;
     make_base_image();
     dc_thumb_set set = make_set(40);
-    for (int i = 0; i < 40; i++) set.thumbs[i].gray = render(0, 0, i < 20 ? 1.0 : pow(1.05, i - 19));
+    for (int i = 0; i < 40; i++)
+        set.thumbs[i].gray = render(0, 0, i < 20 ? 1.0 : pow(1.05, i - 19));
     motion_out o;
     dc_mine_motion_features(&set, o.motion, o.shake, o.loom, o.flow);
     for (int i = 1; i < 19; i++) assert_true(fabsf(o.loom[i]) < 0.1f);
@@ -301,7 +302,8 @@ static void test_windows_around_peak(void **state) {
     assert_true(w->fired & (1u << DC_MINE_IMPACT));
     assert_true(w->fired & (1u << DC_MINE_SHAKE));
     assert_false(w->fired & (1u << DC_MINE_HORN));
-    for (int i = 1; i < r.window_count; i++) assert_true(r.windows[i - 1].danger >= r.windows[i].danger);
+    for (int i = 1; i < r.window_count; i++)
+        assert_true(r.windows[i - 1].danger >= r.windows[i].danger);
     assert_true(fabs(r.windows[1].peak_sec - 45.0) <= 0.2);
     dc_mine_result_free(&r);
 }
@@ -420,15 +422,16 @@ static void test_windows_to_claim(void **state) {
     int n = dc_mine_windows_to_claim(&r, out, DC_MAX_WINDOWS);
     assert_int_equal(n, r.window_count);
     bool impact = false;
-    for (int s = 0; s < out[0].signal_count; s++) impact |= strcmp(out[0].signals[s], "impact") == 0;
+    for (int s = 0; s < out[0].signal_count; s++)
+        impact |= strcmp(out[0].signals[s], "impact") == 0;
     assert_true(impact);
     dc_mine_result_free(&r);
 }
 
 /* ---- the signals engine --------------------------------------------------------------- */
 
-static dc_mine_result engine_case(bool audio, double impact, double shake, double stop,
-                                  double loom, double squeal, double horn) {
+static dc_mine_result engine_case(bool audio, double impact, double shake, double stop, double loom,
+                                  double squeal, double horn) {
     dc_mine_result r = {.has_audio = audio, .has_video = true, .window_count = 1, .hz = 10};
     dc_mine_window *w = &r.windows[0];
     w->start_sec = 10;
@@ -492,8 +495,7 @@ static void test_engine_decisions(void **state) {
     assess(ahead, a);
     assert_int_not_equal(a->facts.contact, DC_TRI_NO);
     /* without sound, a sudden stop right after a strong approach is not ordinary driving */
-    assert_int_not_equal(assess(engine_case(false, 0, 0.05, 1.0, 0.6, 0, 0), a),
-                         DC_SEVERITY_NONE);
+    assert_int_not_equal(assess(engine_case(false, 0, 0.05, 1.0, 0.6, 0, 0), a), DC_SEVERITY_NONE);
     /* without sound, an evasive swerve with braking (the nose-dive jolt) and something
      * close ahead is a near-miss (bench/mining set (a): such near-misses were judged NONE) */
     dc_mine_result evade = engine_case(false, 0, 0.41, 0, 0, 0, 0);
@@ -514,8 +516,7 @@ static void test_engine_decisions(void **state) {
     bang.windows[0].signal_near_peak[DC_MINE_BURST] = 0.14;
     assert_int_not_equal(assess(bang, a), DC_SEVERITY_NONE);
     /* without sound: braking (a stop) with the nose-dive jolt is at least a near-miss */
-    assert_int_not_equal(assess(engine_case(false, 0, 0.41, 0.32, 0, 0, 0), a),
-                         DC_SEVERITY_NONE);
+    assert_int_not_equal(assess(engine_case(false, 0, 0.41, 0.32, 0, 0, 0), a), DC_SEVERITY_NONE);
     /* without sound, the ego's braking 3 s after the peak (a crash seen ahead, then the stop)
      * is read from the whole window; with sound the bang places the moment */
     dc_mine_result late = engine_case(false, 0, 0.19, 0, 0.66, 0, 0);

@@ -44,19 +44,22 @@ static int setup(void **state) {
     snprintf(short_big, sizeof short_big, "%s/short-big.mp4", dir);
     /* a clip with sound, so the audio pass runs beside the keyframe pass as on a dashcam file;
      * and a short one that mining finishes quickly even in the sanitizer build */
-    snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' && mkdir -p '%s' && '%s/synth-video' --scene collision --duration 40 "
-             "--incident-at 30 --size 320x180 --fps 15 --seed 6 -o '%s' >/dev/null 2>&1 && cp '%s' '%s' && "
-             "'%s/synth-video' --scene collision --duration 4 --incident-at 2 --size 320x180 --fps 10 "
-             "--seed 6 -o '%s' >/dev/null 2>&1",
-             dir, dir, bin, clip, clip, big, bin, short_big);
+    snprintf(
+        cmd, sizeof cmd,
+        "rm -rf '%s' && mkdir -p '%s' && '%s/synth-video' --scene collision --duration 40 "
+        "--incident-at 30 --size 320x180 --fps 15 --seed 6 -o '%s' >/dev/null 2>&1 && cp '%s' '%s' "
+        "&& "
+        "'%s/synth-video' --scene collision --duration 4 --incident-at 2 --size 320x180 --fps 10 "
+        "--seed 6 -o '%s' >/dev/null 2>&1",
+        dir, dir, bin, clip, clip, big, bin, short_big);
     if (system(cmd) != 0) return -1;
     const char *grow[] = {big, short_big};
     for (int i = 0; i < 2; i++) {
         int fd = open(grow[i], O_WRONLY);
         if (fd < 0) return -1;
         off_t size = lseek(fd, 0, SEEK_END);
-        int rc = ftruncate(fd, size + (off_t)TAIL_BYTES); /* a hole: reads as zeros, costs no disk */
+        int rc =
+            ftruncate(fd, size + (off_t)TAIL_BYTES); /* a hole: reads as zeros, costs no disk */
         close(fd);
         if (rc != 0) return -1;
     }
@@ -79,7 +82,8 @@ static void test_premise_each_part_takes_longer(void **state) {
     const double t = 1.0;
     char hex[65];
     uint64_t hashed = 0;
-    assert_int_equal(dc_sha256_file_until(big, dc_deadline_in(t), NULL, hex, &hashed), DC_HASH_TIMED_OUT);
+    assert_int_equal(dc_sha256_file_until(big, dc_deadline_in(t), NULL, hex, &hashed),
+                     DC_HASH_TIMED_OUT);
     assert_true(hashed > 0 && hashed < (uint64_t)TAIL_BYTES);
     dc_status st = DC_STATUS_OK;
     dc_media *m = dc_media_open(big, dc_deadline_in(10), &st);
@@ -107,9 +111,9 @@ static void claim_times_out(double deadline, const char *given_hash) {
     dc_media_test_slow_decode(0);
     const dc_assessment *a = &r.assessment;
     printf("deadline %.2f s: %s after %.3f s (bound %.3f; probe %.0f, mine %.0f, decide %.0f, "
-           "total %.0f ms): %s\n", deadline, dc_claim_status_name(a->status), took, bound(deadline),
-           a->timings_ms.probe, a->timings_ms.mine, a->timings_ms.decide, a->timings_ms.total,
-           a->error_message);
+           "total %.0f ms): %s\n",
+           deadline, dc_claim_status_name(a->status), took, bound(deadline), a->timings_ms.probe,
+           a->timings_ms.mine, a->timings_ms.decide, a->timings_ms.total, a->error_message);
     if (took > bound(deadline))
         fail_msg("returned after %.3f s for a %.2f s deadline (bound %.3f s)", took, deadline,
                  bound(deadline));

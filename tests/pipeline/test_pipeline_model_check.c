@@ -86,10 +86,10 @@ static void test_other_numbers_outside_their_meaning(void **state) {
     dc_frame store[4];
     dc_frame_set shown = shown_frames(store);
     dc_assessment *a = valid_record();
-    a->evidence[0].frame = 7;   /* only 4 frames were shown */
-    a->evidence[1].frame = 3;   /* shown at 2.5 s: the time follows the frame */
+    a->evidence[0].frame = 7; /* only 4 frames were shown */
+    a->evidence[1].frame = 3; /* shown at 2.5 s: the time follows the frame */
     a->evidence[1].t_sec = 4.9;
-    a->facts.speed_kmh = 390;   /* the grammar allows 400 */
+    a->facts.speed_kmh = 390; /* the grammar allows 400 */
     a->severity_probs[0] = NAN;
     assert_int_equal(dc_pipeline_check_record(a, 5.0, &shown), 4);
     assert_int_equal(a->evidence[0].frame, -1);

@@ -53,7 +53,8 @@ static void test_collision_only_in_telemetry(void **state) {
     assert_int_not_equal(a->status, DC_CLAIM_FAILED);
     assert_string_equal(r->telemetry.source, "gpmf"); /* the plain struct the stages read */
     assert_string_equal(t->source, "gpmf");
-    assert_true(t->accel_count >= 1900 && t->fix_count >= 170 && t->valid_fix_count == t->fix_count);
+    assert_true(t->accel_count >= 1900 && t->fix_count >= 170 &&
+                t->valid_fix_count == t->fix_count);
     assert_int_equal(a->severity, DC_SEVERITY_HIGH);
     assert_true(a->window_count > 0 && fabs(a->windows[0].peak_sec - IMPACT_SEC) <= 0.1);
     assert_true(fabs(t->incident_sec - IMPACT_SEC) <= 0.1);

@@ -35,8 +35,10 @@ static int setup(void **state) {
     if (!tmp || !bin) return -1;
     snprintf(dir, sizeof dir, "%s/test_pipeline_unsure", tmp);
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "mkdir -p \"%s\" && \"%s/synth-model\" --preset tiny --seed 1 -o \"%s/model\" 2>/dev/null",
-             dir, bin, dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "mkdir -p \"%s\" && \"%s/synth-model\" --preset tiny --seed 1 -o \"%s/model\" 2>/dev/null",
+        dir, bin, dir);
     if (run(cmd) != 0) return -1;
     snprintf(model, sizeof model, "%s/model/model.gguf", dir);
     snprintf(mmproj, sizeof mmproj, "%s/model/mmproj.gguf", dir);

@@ -45,7 +45,8 @@ static const char *record_problem(const dc_assessment *a) {
         if (!a->error_message[0]) return "degraded without a reason";
         break;
     case DC_CLAIM_FAILED:
-        if (a->error_class == DC_OK || !a->error_message[0]) return "failed without class or message";
+        if (a->error_class == DC_OK || !a->error_message[0])
+            return "failed without class or message";
         if (a->severity != DC_SEVERITY_UNSET) return "failed with a severity";
         break;
     default: return "status out of range";
@@ -57,7 +58,8 @@ static const char *record_problem(const dc_assessment *a) {
     dc_error_class rc = dc_assessment_from_json(json, &back, &st);
     free(json);
     if (rc != DC_OK) return "JSON does not read back";
-    if (back.status != a->status || back.error_class != a->error_class) return "JSON changes status";
+    if (back.status != a->status || back.error_class != a->error_class)
+        return "JSON changes status";
     return "";
 }
 
@@ -100,7 +102,8 @@ static const char *run_one(const char *path, const dc_pipeline_options *o, child
      * which took over 30 s on a loaded 2-core machine after claims that had ended in time
      * (whether a claim kept its deadline is judged from its own report: "late") */
     double exit_room = REL_ASAN ? 150 : 30;
-    double limit = (o->timeout_sec > 0 ? o->timeout_sec * 1.1 + 0.1 : 600) + exit_room, t0 = dc_now();
+    double limit = (o->timeout_sec > 0 ? o->timeout_sec * 1.1 + 0.1 : 600) + exit_room,
+           t0 = dc_now();
     int status = 0;
     bool hung = false;
     for (;;) {
@@ -165,7 +168,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     int counts[7] = {0}, files = 0;
-    static const char *const names[] = {"pass", "crash", "hang", "late", "leak", "bad-record", "harness-error"};
+    static const char *const names[] = {"pass", "crash",      "hang",         "late",
+                                        "leak", "bad-record", "harness-error"};
     int by_status[3] = {0};
     double worst_over = -1e9;
     char line[4096];

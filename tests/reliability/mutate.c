@@ -71,11 +71,13 @@ static uint32_t be32(const uint8_t *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 static void put_be32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+    p[3] = (uint8_t)v;
 }
 
 static bool is_container(const uint8_t *type) {
-    static const char *const names[] = {"moov", "trak", "mdia", "minf", "stbl", "edts", "udta", "dinf", "mvex"};
+    static const char *const names[] = {"moov", "trak", "mdia", "minf", "stbl",
+                                        "edts", "udta", "dinf", "mvex"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!memcmp(type, names[i], 4)) return true;
     return false;
@@ -91,7 +93,8 @@ static void scan_boxes(const bytes *b, size_t from, size_t to, int parent, int d
         if (size < 8 || at + size > to) return;
         int me = nboxes++;
         boxes[me] = (box){.start = at, .size = size, .parent = parent, .depth = depth};
-        if (is_container(b->p + at + 4) && depth < 6) scan_boxes(b, at + 8, at + size, me, depth + 1);
+        if (is_container(b->p + at + 4) && depth < 6)
+            scan_boxes(b, at + 8, at + size, me, depth + 1);
         at += size;
     }
 }
@@ -204,7 +207,8 @@ int main(int argc, char **argv) {
     } else if (!strcmp(kind, "runs")) {
         for (int r = 1 + (int)below(8); r > 0; r--) fill(&b, below(b.n), 1 + below(4096), false);
     } else if (!strcmp(kind, "zeros")) {
-        for (int r = 1 + (int)below(4); r > 0; r--) fill(&b, below(b.n), 512 + below(65536 - 512), true);
+        for (int r = 1 + (int)below(4); r > 0; r--)
+            fill(&b, below(b.n), 512 + below(65536 - 512), true);
     } else if (!strcmp(kind, "boxswap") || !strcmp(kind, "boxdup")) {
         bool swap = !strcmp(kind, "boxswap");
         if (looks_mp4(&b)) scan_boxes(&b, 0, b.n, -1, 0);

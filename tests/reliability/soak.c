@@ -47,7 +47,8 @@ int main(int argc, char **argv) {
     }
     int nvideos = argc - first;
     if (nvideos < 1 || claims < 1) {
-        fprintf(stderr, "usage: dc-soak [--claims N] [--model M --mmproj P] [--figures FILE] [--max-growth-mb MB] VIDEO...\n");
+        fprintf(stderr, "usage: dc-soak [--claims N] [--model M --mmproj P] [--figures FILE] "
+                        "[--max-growth-mb MB] VIDEO...\n");
         return 2;
     }
     av_log_set_level(AV_LOG_QUIET);
@@ -78,12 +79,14 @@ int main(int argc, char **argv) {
         const dc_assessment *a = &r.assessment;
         by_status[a->status]++;
         bool record_ok = a->status == DC_CLAIM_OK ? a->error_class == DC_OK
-                         : a->status == DC_CLAIM_FAILED ? a->error_class != DC_OK && a->error_message[0]
-                                                        : a->error_message[0] != 0;
+                         : a->status == DC_CLAIM_FAILED
+                             ? a->error_class != DC_OK && a->error_message[0]
+                             : a->error_message[0] != 0;
         char *json = dc_assessment_to_json(a, 2);
         if (!json || !record_ok) {
             bad_records++;
-            fprintf(stderr, "claim %d (%s): record without status/class: %s\n", i, video, a->error_message);
+            fprintf(stderr, "claim %d (%s): record without status/class: %s\n", i, video,
+                    a->error_message);
         }
         free(json);
         dc_claim_result_free(&r);
@@ -98,7 +101,8 @@ int main(int argc, char **argv) {
             /* glibc's heap figures tell a leak or a growing cache (bytes in use grow) from
              * fragmentation (free bytes held by the allocator grow). */
             struct mallinfo2 mi = mallinfo2();
-            printf("claim %4d  rss %7.1f MB  heap in use %7.1f MB  heap free %6.1f MB  mmap %6.1f MB  fds %d  (%s)\n",
+            printf("claim %4d  rss %7.1f MB  heap in use %7.1f MB  heap free %6.1f MB  mmap %6.1f "
+                   "MB  fds %d  (%s)\n",
                    i + 1, rss / 1048576.0, mi.uordblks / 1048576.0, mi.fordblks / 1048576.0,
                    mi.hblkhd / 1048576.0, fds, dc_claim_status_name(a->status));
         }
@@ -121,10 +125,11 @@ int main(int argc, char **argv) {
              "%d claims (%s engine, %d videos in turn: %d ok, %d degraded, %d failed) in %.0f s; "
              "RSS %.1f MB after claim 1, %.1f MB after claim %d (growth %+.1f MB, peak %.1f MB); "
              "open fds %d -> %d (%d changes); %d records without status/class%s",
-             claims, vlm ? "vlm-tiny" : "signals", nvideos, by_status[0], by_status[1], by_status[2],
-             took, rss_first / 1048576.0, rss_last / 1048576.0, claims, growth, rss_max / 1048576.0,
-             fds_first, fds_last, fd_changes, bad_records,
-             rss_enforced ? "" : " (sanitizer build: RSS not judged, LeakSanitizer checks at exit)");
+             claims, vlm ? "vlm-tiny" : "signals", nvideos, by_status[0], by_status[1],
+             by_status[2], took, rss_first / 1048576.0, rss_last / 1048576.0, claims, growth,
+             rss_max / 1048576.0, fds_first, fds_last, fd_changes, bad_records,
+             rss_enforced ? ""
+                          : " (sanitizer build: RSS not judged, LeakSanitizer checks at exit)");
     printf("soak: %s: %s\n", pass ? "PASS" : "FAIL", line);
     if (figures) {
         FILE *f = fopen(figures, "a");

@@ -60,7 +60,8 @@ static void options_for(dc_pipeline_options *o, dc_vlm *vlm) {
     dc_pipeline_options_init(o);
     o->vlm = vlm;
     o->keep_evidence = true; /* the report's frames are part of the claim's allocations */
-    o->timeout_sec = 900; /* not a deadline test: a loaded shared machine stretched a claim past 120 s */
+    o->timeout_sec =
+        900; /* not a deadline test: a loaded shared machine stretched a claim past 120 s */
 }
 
 /* What a claim handed to the report besides its record: an ok claim must hand over all of it. */
@@ -70,7 +71,8 @@ typedef struct {
 static report_inputs clean_inputs, last_inputs;
 
 /* One claim with allocation n failing (0: none). Returns the number counted. */
-static long run_with_failure(const dc_pipeline_options *o, long n, dc_assessment *out, bool *fired) {
+static long run_with_failure(const dc_pipeline_options *o, long n, dc_assessment *out,
+                             bool *fired) {
     dc_claim_result r;
     core_alloc_fault_arm(n);
     dc_pipeline_assess(clip, "sweep", o, &r);
@@ -146,8 +148,8 @@ static void sweep(dc_vlm *vlm, const char *label) {
     sweep_plan p = plan_for(vlm != NULL);
     sweep_tally t = {0};
     long stride_from = p.head + 1, stride_to = total - p.tail;
-    long stride = stride_to > stride_from && p.strided > 0
-                      ? (stride_to - stride_from) / p.strided + 1 : 1;
+    long stride =
+        stride_to > stride_from && p.strided > 0 ? (stride_to - stride_from) / p.strided + 1 : 1;
     for (long n = 1; n <= total; n++) {
         bool in_head = n <= p.head, in_tail = n > total - p.tail;
         bool strided = n > p.head && n <= stride_to && (n - stride_from) % stride == 0;
@@ -254,8 +256,9 @@ static int setup(void **state) {
     (void)state;
     if (!rel_setup_dir()) return -1;
     /* short, small, with audio and an incident: every stage has work to do */
-    if (!rel_video(clip, sizeof clip, "clip.mp4",
-                   "--scene collision --duration 4 --incident-at 2 --size 320x180 --fps 15 --seed 3"))
+    if (!rel_video(
+            clip, sizeof clip, "clip.mp4",
+            "--scene collision --duration 4 --incident-at 2 --size 320x180 --fps 15 --seed 3"))
         return -1;
     if (!rel_tiny_model(1, model, mmproj, sizeof model)) return -1;
     /* jansson's allocations are the claim module's too (model output, records) */

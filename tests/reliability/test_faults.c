@@ -32,7 +32,7 @@
 
 static char clip[4096], clip2[4096], long_clip[4096], model[4096], mmproj[4096];
 static dc_frame_set frames; /* the clip's window [1, 3) s at the tiny model's frame budget */
-static dc_assessment clean;  /* a claim on those frames with no fault */
+static dc_assessment clean; /* a claim on those frames with no fault */
 
 static void figure(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void figure(const char *key, const char *fmt, ...) {
@@ -87,7 +87,8 @@ static void test_attempts_fail(void **state) {
         if (k) dc_vlm_test_inject(vlm, DC_VLM_FAULT_TRANSIENT_PREFILL, k);
         dc_error_class rc = claim(vlm, &a);
         int attempts = dc_vlm_last_stats(vlm)->attempts;
-        printf("attempts 1..%d fail: %s after %d attempts\n", k, dc_claim_status_name(a.status), attempts);
+        printf("attempts 1..%d fail: %s after %d attempts\n", k, dc_claim_status_name(a.status),
+               attempts);
         if (k <= retries) {
             assert_int_equal(rc, DC_OK);
             assert_int_equal(a.status, DC_CLAIM_OK);
@@ -149,8 +150,9 @@ static void test_one_attempt_in_three_fails(void **state) {
         const char *name = mode == 0 ? "every_third_attempt" : "iid_one_in_three";
         printf("%s: %d claims, %d/%d attempts failed, %d succeeded (%d with the clean answer)\n",
                name, n, failing_attempts, attempts_total, ok, same);
-        figure(mode == 0 ? "retry_every_third" : "retry_iid_third", "%d/%d claims ok (%.1f %%), %d of %d attempts failed",
-               ok, n, 100.0 * ok / n, failing_attempts, attempts_total);
+        figure(mode == 0 ? "retry_every_third" : "retry_iid_third",
+               "%d/%d claims ok (%.1f %%), %d of %d attempts failed", ok, n, 100.0 * ok / n,
+               failing_attempts, attempts_total);
         if (mode == 0) {
             assert_true(ok * 100 >= 99 * n);
             assert_int_equal(same, ok); /* a retried claim answers as a clean one */
@@ -192,7 +194,8 @@ static void test_device_failure_mid_batch(void **state) {
         }
         assert_string_equal(rel_answer_differs(&a, &clean), "");
     }
-    figure("device_failure_batch", "8 claims, failure in claim 4: %d fallback (that claim, degraded), 7 ok on %s",
+    figure("device_failure_batch",
+           "8 claims, failure in claim 4: %d fallback (that claim, degraded), 7 ok on %s",
            fallbacks, device);
     dc_vlm_close(vlm);
 }
@@ -212,8 +215,8 @@ static void check_deadline(dc_vlm *vlm, double deadline, double per_packet, doub
     double took = dc_now() - t0;
     dc_media_test_slow_decode(0);
     const dc_assessment *a = &r.assessment;
-    printf("%s, deadline %.2f s, %.0f ms per packet: %s %s after %.3f s (%s)\n", vlm ? "vlm" : "signals",
-           deadline, per_packet * 1000, dc_claim_status_name(a->status),
+    printf("%s, deadline %.2f s, %.0f ms per packet: %s %s after %.3f s (%s)\n",
+           vlm ? "vlm" : "signals", deadline, per_packet * 1000, dc_claim_status_name(a->status),
            a->error_class ? dc_error_class_name(a->error_class) : "", took, a->error_message);
     assert_int_equal(a->status, DC_CLAIM_FAILED);
     assert_int_equal(a->error_class, DC_ERR_TIMEOUT);
@@ -232,7 +235,8 @@ static void test_slow_decoder_trips_deadline(void **state) {
     assert_non_null(vlm);
     check_deadline(vlm, 1.5, 0.06, &worst);
     dc_vlm_close(vlm);
-    figure("deadline_overshoot", "worst %.0f ms past the deadline (bound: 10 %% + 100 ms)", worst * 1000);
+    figure("deadline_overshoot", "worst %.0f ms past the deadline (bound: 10 %% + 100 ms)",
+           worst * 1000);
 }
 
 /* ---- disk full ------------------------------------------------------------------------- */
@@ -374,7 +378,8 @@ static void test_disk_full_outputs(void **state) {
     mkdir(mnt, 0755);
     if (mount("tmpfs", mnt, "tmpfs", 0, "size=256k") == 0) {
         disk_full_case(mnt, 0, &json_files, &html_files, log, sizeof log, &code);
-        printf("256 KiB tmpfs: exit %d, %d records, %d pages\n%s", code, json_files, html_files, log);
+        printf("256 KiB tmpfs: exit %d, %d records, %d pages\n%s", code, json_files, html_files,
+               log);
         umount2(mnt, MNT_DETACH);
         assert_true(code == 0 || code == 3);
         figure("disk_full", "RLIMIT_FSIZE 12 KiB / 512 B and a 256 KiB tmpfs: 0 partial files; "
@@ -389,16 +394,18 @@ static void test_disk_full_outputs(void **state) {
 static int setup(void **state) {
     (void)state;
     if (!rel_setup_dir()) return -1;
-    if (!rel_video(clip, sizeof clip, "clip.mp4",
-                   "--scene collision --duration 4 --incident-at 2 --size 320x180 --fps 15 --seed 5"))
+    if (!rel_video(
+            clip, sizeof clip, "clip.mp4",
+            "--scene collision --duration 4 --incident-at 2 --size 320x180 --fps 15 --seed 5"))
         return -1;
     if (!rel_video(clip2, sizeof clip2, "clip2.mkv",
                    "--scene near-miss --duration 4 --size 320x180 --fps 15 --seed 8"))
         return -1;
     /* long enough that a slow decoder (60 ms a packet) cannot finish even its keyframes (one
      * a second) within any deadline tried */
-    if (!rel_video(long_clip, sizeof long_clip, "long.mp4",
-                   "--scene collision --duration 40 --incident-at 30 --size 320x180 --fps 15 --seed 6"))
+    if (!rel_video(
+            long_clip, sizeof long_clip, "long.mp4",
+            "--scene collision --duration 40 --incident-at 30 --size 320x180 --fps 15 --seed 6"))
         return -1;
     if (!rel_tiny_model(1, model, mmproj, sizeof model)) return -1;
     dc_vlm *vlm = open_tiny(3);
@@ -408,7 +415,8 @@ static int setup(void **state) {
     const dc_media_info *info = m ? dc_media_get_info(m) : NULL;
     dc_sample_request req;
     int rc = -1;
-    if (info && dc_vlm_frame_request(vlm, 1.0, 3.0, info->width, info->height, &req, NULL, &st) == DC_OK &&
+    if (info &&
+        dc_vlm_frame_request(vlm, 1.0, 3.0, info->width, info->height, &req, NULL, &st) == DC_OK &&
         dc_frames_sample(m, &req, (dc_deadline){0}, &frames, &st) == DC_OK &&
         claim(vlm, &clean) == DC_OK && clean.status == DC_CLAIM_OK)
         rc = 0;

@@ -94,8 +94,8 @@ static inline uint8_t *test_base64_decode(const char *text, size_t len, size_t *
                 return NULL;
             }
         }
-        uint32_t bits = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-                        (uint32_t)v[3];
+        uint32_t bits =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         out[o++] = (uint8_t)(bits >> 16);
         if (pad < 2) out[o++] = (uint8_t)(bits >> 8);
         if (pad < 1) out[o++] = (uint8_t)bits;

@@ -41,13 +41,15 @@ static void html_escape_keeps_valid_utf8_and_whitespace(void **state) {
 static void html_escape_replaces_invalid_utf8_and_controls(void **state) {
     (void)state;
 #define FFFD "\xEF\xBF\xBD"
-    assert_escapes_to("a\xFF" "b", "a" FFFD "b");                 /* never a UTF-8 byte */
-    assert_escapes_to("\xC0\xBC", FFFD FFFD);                     /* overlong '<' */
-    assert_escapes_to("\xE0\x80\xBC", FFFD FFFD FFFD);            /* overlong '<', 3 bytes */
-    assert_escapes_to("\xED\xA0\x80", FFFD FFFD FFFD);            /* UTF-16 surrogate */
-    assert_escapes_to("\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD);   /* above U+10FFFF */
-    assert_escapes_to("x\xE2\x82", "x" FFFD FFFD);                /* cut off at the end */
-    assert_escapes_to("\x80<", FFFD "&lt;");                      /* lone continuation */
+    assert_escapes_to("a\xFF"
+                      "b",
+                      "a" FFFD "b");                            /* never a UTF-8 byte */
+    assert_escapes_to("\xC0\xBC", FFFD FFFD);                   /* overlong '<' */
+    assert_escapes_to("\xE0\x80\xBC", FFFD FFFD FFFD);          /* overlong '<', 3 bytes */
+    assert_escapes_to("\xED\xA0\x80", FFFD FFFD FFFD);          /* UTF-16 surrogate */
+    assert_escapes_to("\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD); /* above U+10FFFF */
+    assert_escapes_to("x\xE2\x82", "x" FFFD FFFD);              /* cut off at the end */
+    assert_escapes_to("\x80<", FFFD "&lt;");                    /* lone continuation */
     assert_escapes_to("bell\x07 esc\x1B del\x7F", "bell" FFFD " esc" FFFD " del" FFFD);
 #undef FFFD
 }
@@ -130,13 +132,11 @@ static uint8_t *decode_jpeg(const uint8_t *jpeg, size_t size, int *w, int *h) {
     tjhandle tj = tjInitDecompress();
     assert_non_null(tj);
     int subsamp = 0, colorspace = 0;
-    assert_int_equal(tjDecompressHeader3(tj, jpeg, (unsigned long)size, w, h, &subsamp,
-                                         &colorspace),
-                     0);
+    assert_int_equal(
+        tjDecompressHeader3(tj, jpeg, (unsigned long)size, w, h, &subsamp, &colorspace), 0);
     uint8_t *rgb = malloc((size_t)*w * (size_t)*h * 3);
     assert_non_null(rgb);
-    assert_int_equal(tjDecompress2(tj, jpeg, (unsigned long)size, rgb, *w, 0, *h, TJPF_RGB, 0),
-                     0);
+    assert_int_equal(tjDecompress2(tj, jpeg, (unsigned long)size, rgb, *w, 0, *h, TJPF_RGB, 0), 0);
     tjDestroy(tj);
     return rgb;
 }
@@ -150,8 +150,7 @@ static void jpeg_thumbnail_is_shrunk_and_keeps_the_picture(void **state) {
     size_t size = 0;
     int tw = 0, th = 0;
     dc_status st = DC_STATUS_OK;
-    assert_int_equal(dc_jpeg_encode_rgb(frame, w, h, stride, 320, 80, &jpeg, &size, &tw, &th,
-                                        &st),
+    assert_int_equal(dc_jpeg_encode_rgb(frame, w, h, stride, 320, 80, &jpeg, &size, &tw, &th, &st),
                      DC_OK);
     assert_int_equal(tw, 320);
     assert_int_equal(th, 180);
@@ -178,8 +177,7 @@ static void jpeg_small_frame_is_not_enlarged(void **state) {
     size_t size = 0;
     int tw = 0, th = 0;
     dc_status st = DC_STATUS_OK;
-    assert_int_equal(dc_jpeg_encode_rgb(frame, w, h, w * 3, 320, 80, &jpeg, &size, &tw, &th,
-                                        &st),
+    assert_int_equal(dc_jpeg_encode_rgb(frame, w, h, w * 3, 320, 80, &jpeg, &size, &tw, &th, &st),
                      DC_OK);
     assert_int_equal(tw, 200);
     assert_int_equal(th, 100);
@@ -219,8 +217,7 @@ static void page_names_are_safe_file_names(void **state) {
                         "crash_1.mp4.html");
     assert_string_equal(dc_report_page_name("near-miss_02.MOV", out, sizeof out),
                         "near-miss_02.MOV.html");
-    assert_string_equal(dc_report_page_name("a/<b>\"c'.mp4", out, sizeof out),
-                        "_b__c_.mp4.html");
+    assert_string_equal(dc_report_page_name("a/<b>\"c'.mp4", out, sizeof out), "_b__c_.mp4.html");
     assert_string_equal(dc_report_page_name("/x/.hidden", out, sizeof out), "_hidden.html");
     assert_string_equal(dc_report_page_name("/dir/", out, sizeof out), "video.html");
     assert_string_equal(dc_report_page_name(NULL, out, sizeof out), "video.html");

@@ -20,13 +20,13 @@
 #include "report_test_util.h"
 
 #define HOSTILE "<script>alert(1)</script> \"quoted\" & 'single' \xFF\xFE end"
-#define HOSTILE_ESCAPED                                                                     \
-    "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp; &#39;single&#39; "    \
+#define HOSTILE_ESCAPED                                                                            \
+    "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp; &#39;single&#39; "             \
     "\xEF\xBF\xBD\xEF\xBF\xBD end"
 
 /* a file name cannot hold '/', so the index's hostile name has none */
 #define INDEX_HOSTILE "<img src=x onerror=alert(1)> \"q\" & 'x' \xFF"
-#define INDEX_HOSTILE_ESCAPED                                                               \
+#define INDEX_HOSTILE_ESCAPED                                                                      \
     "&lt;img src=x onerror=alert(1)&gt; &quot;q&quot; &amp; &#39;x&#39; \xEF\xBF\xBD"
 
 #define FRAME_W 640
@@ -69,8 +69,8 @@ static void make_collision(dc_assessment *a) {
     snprintf(a->engine.device, sizeof a->engine.device, "cpu");
     snprintf(a->engine.prompt_version, sizeof a->engine.prompt_version, DC_PROMPT_VERSION);
     a->window_count = 2;
-    a->windows[0] = (dc_window){.start_sec = 9, .end_sec = 14, .peak_sec = 11.5, .danger = 0.9,
-                                .signal_count = 1};
+    a->windows[0] = (dc_window){
+        .start_sec = 9, .end_sec = 14, .peak_sec = 11.5, .danger = 0.9, .signal_count = 1};
     snprintf(a->windows[0].signals[0], sizeof a->windows[0].signals[0], "audio_impact");
     a->windows[1] = (dc_window){.start_sec = 22, .end_sec = 25, .peak_sec = 23, .danger = 0.4};
     a->severity = DC_SEVERITY_HIGH;
@@ -139,14 +139,12 @@ static int check_thumbnails(const char *page, int *frame_of_img, int max) {
         tjhandle tj = tjInitDecompress();
         assert_non_null(tj);
         int w = 0, h = 0, sub = 0, cs = 0;
-        assert_int_equal(tjDecompressHeader3(tj, jpeg, (unsigned long)len, &w, &h, &sub, &cs),
-                         0);
+        assert_int_equal(tjDecompressHeader3(tj, jpeg, (unsigned long)len, &w, &h, &sub, &cs), 0);
         assert_int_equal(w, DC_REPORT_THUMB_WIDTH);
         assert_int_equal(h, DC_REPORT_THUMB_WIDTH * FRAME_H / FRAME_W);
         uint8_t *rgb = malloc((size_t)w * h * 3);
         assert_non_null(rgb);
-        assert_int_equal(tjDecompress2(tj, jpeg, (unsigned long)len, rgb, w, 0, h, TJPF_RGB, 0),
-                         0);
+        assert_int_equal(tjDecompress2(tj, jpeg, (unsigned long)len, rgb, w, 0, h, TJPF_RGB, 0), 0);
         int red = rgb[((size_t)(h / 2) * w + w / 2) * 3];
         frame_of_img[n++] = (red - 40 + 30) / 60;
         free(rgb);
@@ -175,8 +173,8 @@ static void claim_page_shows_verdict_evidence_and_timeline(void **state) {
     dc_frame_set frames = {0};
     make_frames(&frames);
     float *danger = make_danger(300, 10.0);
-    dc_report_inputs in = {.danger = danger, .danger_count = 300, .danger_hz = 10.0,
-                           .frames = &frames};
+    dc_report_inputs in = {
+        .danger = danger, .danger_count = 300, .danger_hz = 10.0, .frames = &frames};
     dc_status st = DC_STATUS_OK;
     assert_int_equal(dc_report_write_claim_html(path, a, &in, &st), DC_OK);
     assert_false(st.degraded);
@@ -283,8 +281,7 @@ static void failed_claim_page_shows_the_error_and_no_severity(void **state) {
     assert_non_null(strstr(page, "<section class=\"banner failed\" id=\"verdict\">"));
     assert_non_null(strstr(page, "CLAIM FAILED"));
     assert_non_null(strstr(page, "error class<b>input error</b>"));
-    assert_non_null(
-        strstr(page, "moov atom not found &lt;b&gt;truncated&lt;/b&gt;"));
+    assert_non_null(strstr(page, "moov atom not found &lt;b&gt;truncated&lt;/b&gt;"));
     assert_null(strstr(page, "data-severity"));
     assert_null(strstr(page, "data-in-set"));
     assert_null(strstr(page, "banner sev-"));
@@ -582,8 +579,8 @@ static void rendered_page_equals_the_written_file(void **state) {
     make_frames(&frames);
     frames.frames[2].stride = 10; /* evidence 2 cannot be encoded: the render is degraded */
     float *danger = make_danger(300, 10.0);
-    dc_report_inputs in = {.danger = danger, .danger_count = 300, .danger_hz = 10.0,
-                           .frames = &frames};
+    dc_report_inputs in = {
+        .danger = danger, .danger_count = 300, .danger_hz = 10.0, .frames = &frames};
 
     dc_str page = {0};
     dc_status st = DC_STATUS_OK;

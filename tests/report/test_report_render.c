@@ -134,8 +134,8 @@ static void claim_page_renders_banner_and_thumbnails(void **state) {
     assert_int_equal(dc_report_write_claim_html(page, a, &in, &st), DC_OK);
 
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/render-report' '%s' '%s' %dx%d >/dev/null", src,
-             page, png, SHOT_W, SHOT_H);
+    snprintf(cmd, sizeof cmd, "'%s/scripts/render-report' '%s' '%s' %dx%d >/dev/null", src, page,
+             png, SHOT_W, SHOT_H);
     int rc = system(cmd);
     assert_true(WIFEXITED(rc));
     assert_int_equal(WEXITSTATUS(rc), 0);

@@ -37,16 +37,19 @@ static void test_page_shows_telemetry(void **state) {
     dc_gps_fix *fixes = calloc(600, sizeof *fixes);
     dc_accel_sample *acc = calloc(120000, sizeof *acc);
     assert_true(fixes && acc);
-    for (int i = 0; i < 600; i++) fixes[i] = (dc_gps_fix){.t_sec = i, .valid = true, .speed_kmh = i < 300 ? 54 : 0};
+    for (int i = 0; i < 600; i++)
+        fixes[i] = (dc_gps_fix){.t_sec = i, .valid = true, .speed_kmh = i < 300 ? 54 : 0};
     for (int i = 0; i < 120000; i++) acc[i] = (dc_accel_sample){.t_sec = i / 200.0, .z = 1};
     acc[60001].x = 3.9f; /* one 5-ms sample in a 0.55-s pixel column */
-    dc_telemetry t = {.source = "gpmf", .gps = fixes, .gps_count = 600, .accel = acc, .accel_count = 120000};
+    dc_telemetry t = {
+        .source = "gpmf", .gps = fixes, .gps_count = 600, .accel = acc, .accel_count = 120000};
     dc_report_inputs in = {.telemetry = &t};
     dc_str page = {0};
     dc_status st = DC_STATUS_OK;
     assert_int_equal(dc_report_render_claim_html(a, &in, &page, &st), DC_OK);
     const char *html = page.data;
-    const char *timeline = strstr(html, "class=\"timeline\""), *plot = strstr(html, "class=\"telemetry\"");
+    const char *timeline = strstr(html, "class=\"timeline\""),
+               *plot = strstr(html, "class=\"telemetry\"");
     assert_true(timeline && plot && plot > timeline); /* under the danger timeline */
     assert_non_null(strstr(plot, "class=\"speed\""));
     const char *accel = strstr(plot, "class=\"accel\"");

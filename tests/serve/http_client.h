@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 typedef struct {
-    int status;        /* 0 = no response (connection failed or closed early) */
-    char *head;        /* status line + headers, NUL-terminated */
-    char *body;        /* NUL-terminated for convenience */
+    int status; /* 0 = no response (connection failed or closed early) */
+    char *head; /* status line + headers, NUL-terminated */
+    char *body; /* NUL-terminated for convenience */
     size_t body_len;
 } http_response;
 
@@ -88,8 +88,9 @@ static inline http_response http_request_ex(int port, const char *method, const 
                       "Content-Length: %zu\r\n%s\r\n",
                       method, path, body_len, extra_headers ? extra_headers : "");
     else
-        hn = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n",
-                      method, path, extra_headers ? extra_headers : "");
+        hn = snprintf(head, sizeof head,
+                      "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n", method,
+                      path, extra_headers ? extra_headers : "");
     bool ok = http_send_all(fd, head, (size_t)hn);
     if (ok && body && !chunk) ok = http_send_all(fd, body, body_len);
     if (ok && chunk) {

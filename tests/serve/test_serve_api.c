@@ -94,8 +94,8 @@ static int setup(void **state) {
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", tmp);
     if (system(cmd) != 0) return -1;
     snprintf(g.clip, sizeof g.clip, "%s/serve_api_clip.mp4", tmp);
-    snprintf(cmd, sizeof cmd, "'%s/synth-video' --duration 4 --size 320x240 -o '%s' >/dev/null 2>&1",
-             bin, g.clip);
+    snprintf(cmd, sizeof cmd,
+             "'%s/synth-video' --duration 4 --size 320x240 -o '%s' >/dev/null 2>&1", bin, g.clip);
     if (system(cmd) != 0) return -1;
     if (!(g.video = read_file(g.clip, &g.video_len))) return -1;
     test_store_url("serve_api", g.url, sizeof g.url);
@@ -178,19 +178,25 @@ static void test_auth_every_route(void **state) {
                               g.revoked};
         for (int k = 0; k < 3; k++) {
             char h[256] = "Content-Type: application/json\r\n";
-            if (bad[k]) snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n", bad[k]);
-            http_response r = http_request_ex(g.port, routes[i].method, routes[i].path, h, body,
-                                              body ? 2 : 0, 0);
-            if (r.status != 401) fail_msg("%s %s with bad key %d: %d", routes[i].method, routes[i].path, k, r.status);
+            if (bad[k])
+                snprintf(h, sizeof h,
+                         "Authorization: Bearer %s\r\nContent-Type: application/json\r\n", bad[k]);
+            http_response r =
+                http_request_ex(g.port, routes[i].method, routes[i].path, h, body, body ? 2 : 0, 0);
+            if (r.status != 401)
+                fail_msg("%s %s with bad key %d: %d", routes[i].method, routes[i].path, k,
+                         r.status);
             http_response_free(&r);
         }
         for (int role = 0; role < 3; role++) {
             if (routes[i].allowed & (1u << role)) continue;
             char h[256];
-            snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n", keys[role]);
-            http_response r = http_request_ex(g.port, routes[i].method, routes[i].path, h, body,
-                                              body ? 2 : 0, 0);
-            if (r.status != 403) fail_msg("%s %s as role %d: %d", routes[i].method, routes[i].path, role, r.status);
+            snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n",
+                     keys[role]);
+            http_response r =
+                http_request_ex(g.port, routes[i].method, routes[i].path, h, body, body ? 2 : 0, 0);
+            if (r.status != 403)
+                fail_msg("%s %s as role %d: %d", routes[i].method, routes[i].path, role, r.status);
             http_response_free(&r);
         }
     }
@@ -221,8 +227,8 @@ static void test_upload_process_review_audit(void **state) {
     json_t *a = json_object_get(c, "assessment");
     assert_string_equal(json_string_value(json_object_get(a, "schema")), "dashclaim.assessment/1");
     assert_string_equal(json_string_value(json_object_get(a, "claim_id")), g.claim_id);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(c, "metadata"), "policy_id")),
-                        "POL-7");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(c, "metadata"), "policy_id")), "POL-7");
     assert_string_equal(json_string_value(json_object_get(c, "uploader")), "ulla");
     json_decref(c);
 
@@ -236,7 +242,8 @@ static void test_upload_process_review_audit(void **state) {
     snprintf(path, sizeof path, "/v1/claims/%s/frames/0.jpg", g.claim_id);
     r = http_get(g.port, path, g.reviewer);
     assert_int_equal(r.status, 200);
-    assert_true(r.body_len > 100 && (unsigned char)r.body[0] == 0xff && (unsigned char)r.body[1] == 0xd8);
+    assert_true(r.body_len > 100 && (unsigned char)r.body[0] == 0xff &&
+                (unsigned char)r.body[1] == 0xd8);
     http_response_free(&r);
     snprintf(path, sizeof path, "/v1/claims/%s/frames/999.jpg", g.claim_id);
     r = http_get(g.port, path, g.reviewer);
@@ -272,7 +279,8 @@ static void test_upload_process_review_audit(void **state) {
 
     /* review with overrides; the reviewer is the key's owner */
     snprintf(path, sizeof path, "/v1/claims/%s/review", g.claim_id);
-    snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n", g.reviewer);
+    snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n",
+             g.reviewer);
     const char *review = "{\"decision\":\"REJECT\",\"fault_ratio\":0,\"severity\":\"LOW\","
                          "\"reasoning\":\"staged: the other car reversed\"}";
     r = http_request_ex(g.port, "POST", path, h, review, strlen(review), 0);
@@ -295,9 +303,11 @@ static void test_upload_process_review_audit(void **state) {
         assert_string_equal(json_string_value(json_object_get(json_array_get(rows, i), "action")),
                             want_actions[i]);
     json_t *ov = json_array_get(rows, 4);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(ov, "after"), "fault_ratio")), 0);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(ov, "after"), "fault_ratio")), 0);
     assert_string_equal(json_string_value(json_object_get(ov, "actor")), "rita");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "model")), "signals");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "model")),
+                        "signals");
     json_decref(j);
     http_response_free(&r);
 
@@ -315,7 +325,8 @@ static void test_bad_review_bodies(void **state) {
     json_decref(wait_finished(g.claim_id, g.admin));
     char path[200], h[256];
     snprintf(path, sizeof path, "/v1/claims/%s/review", g.claim_id);
-    snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n", g.reviewer);
+    snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n",
+             g.reviewer);
     const struct {
         const char *body;
         int status;
@@ -328,7 +339,8 @@ static void test_bad_review_bodies(void **state) {
         {"{\"decision\":\"APPROVE\",\"reviewer\":\"mallory\"}", 400, "reviewer"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        http_response r = http_request_ex(g.port, "POST", path, h, cases[i].body, strlen(cases[i].body), 0);
+        http_response r =
+            http_request_ex(g.port, "POST", path, h, cases[i].body, strlen(cases[i].body), 0);
         assert_int_equal(r.status, cases[i].status);
         assert_non_null(strstr(r.body, cases[i].says));
         http_response_free(&r);
@@ -337,7 +349,8 @@ static void test_bad_review_bodies(void **state) {
     http_response r = http_request_ex(g.port, "POST", path, h, "{}", 2, 0);
     assert_int_equal(r.status, 415);
     http_response_free(&r);
-    snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n", g.reviewer);
+    snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: application/json\r\n",
+             g.reviewer);
     r = http_request_ex(g.port, "POST", "/v1/claims/clm_00000000000000000000000000000000/review", h,
                         "{\"decision\":\"APPROVE\"}", 22, 0);
     assert_int_equal(r.status, 404);
@@ -397,7 +410,8 @@ static void test_bad_media_fails_input(void **state) {
     http_response_free(&r);
     json_t *c = wait_finished(id, g.uploader);
     assert_string_equal(json_string_value(json_object_get(c, "status")), "failed");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(c, "error"), "class")), "input");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(c, "error"), "class")),
+                        "input");
     assert_int_equal(json_integer_value(json_object_get(c, "attempts")), 1); /* never retried */
     /* The uploader reads the error and the record: they name the video by its hash, never a
      * file of the server (the store's folder, the workers' scratch folder). */
@@ -422,12 +436,13 @@ static void test_multipart_idempotency_isolation(void **state) {
     const char *b = "dcboundary42";
     size_t cap = g.video_len + 2048, n = 0;
     char *body = malloc(cap);
-    n += (size_t)snprintf(body + n, cap - n,
-                          "--%s\r\nContent-Disposition: form-data; name=\"policy_id\"\r\n\r\nPOL-MP\r\n"
-                          "--%s\r\nContent-Disposition: form-data; name=\"claimant\"\r\n\r\nJ. Doe\r\n"
-                          "--%s\r\nContent-Disposition: form-data; name=\"video\"; filename=\"../../x.mp4\"\r\n"
-                          "Content-Type: video/mp4\r\n\r\n",
-                          b, b, b);
+    n += (size_t)snprintf(
+        body + n, cap - n,
+        "--%s\r\nContent-Disposition: form-data; name=\"policy_id\"\r\n\r\nPOL-MP\r\n"
+        "--%s\r\nContent-Disposition: form-data; name=\"claimant\"\r\n\r\nJ. Doe\r\n"
+        "--%s\r\nContent-Disposition: form-data; name=\"video\"; filename=\"../../x.mp4\"\r\n"
+        "Content-Type: video/mp4\r\n\r\n",
+        b, b, b);
     memcpy(body + n, g.video, g.video_len);
     n += g.video_len;
     n += (size_t)snprintf(body + n, cap - n, "\r\n--%s--\r\n", b);
@@ -442,8 +457,8 @@ static void test_multipart_idempotency_isolation(void **state) {
                         json_string_value(json_object_get(j2, "id")));
     assert_false(json_is_true(json_object_get(j1, "duplicate")));
     assert_true(json_is_true(json_object_get(j2, "duplicate")));
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j1, "metadata"), "claimant")),
-                        "J. Doe");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j1, "metadata"), "claimant")), "J. Doe");
     assert_string_equal(json_string_value(json_object_get(json_object_get(j1, "video"), "sha256")),
                         json_string_value(json_object_get(json_object_get(j2, "video"), "sha256")));
     char path[128];
@@ -470,7 +485,8 @@ static void test_list_and_metrics(void **state) {
     json_t *arr = json_object_get(j, "claims");
     assert_true(json_array_size(arr) >= 1);
     for (size_t i = 0; i < json_array_size(arr); i++)
-        assert_string_equal(json_string_value(json_object_get(json_array_get(arr, i), "status")), "done");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(arr, i), "status")),
+                            "done");
     json_decref(j);
     http_response_free(&r);
     r = http_get(g.port, "/v1/claims?status=sleeping", g.reviewer);

@@ -38,12 +38,15 @@ static void *client(void *arg) {
         memset(body, 'a' + k % 26, sizeof body);
         snprintf(body, sizeof body, "upload %d", k); /* distinct bytes, distinct hashes */
         char h[256];
-        snprintf(h, sizeof h, "Authorization: Bearer %s\r\nContent-Type: video/mp4\r\n"
-                              "Idempotency-Key: load-%d\r\n", g.key, k);
+        snprintf(h, sizeof h,
+                 "Authorization: Bearer %s\r\nContent-Type: video/mp4\r\n"
+                 "Idempotency-Key: load-%d\r\n",
+                 g.key, k);
         http_response r = http_request_ex(g.port, "POST", "/v1/claims", h, body, sizeof body, 0);
         g.status[k] = r.status;
         json_t *j = r.status == 202 ? json_loadb(r.body, r.body_len, 0, NULL) : NULL;
-        snprintf(g.ids[k], sizeof g.ids[k], "%s", j ? json_string_value(json_object_get(j, "id")) : "");
+        snprintf(g.ids[k], sizeof g.ids[k], "%s",
+                 j ? json_string_value(json_object_get(j, "id")) : "");
         json_decref(j);
         http_response_free(&r);
         if (k % 10 == 0) { /* the client retries: same key, same claim */
@@ -84,7 +87,8 @@ static void test_thousand_uploads(void **state) {
     for (int k = 0; k < TOTAL; k++) {
         if (g.status[k] != 202) fail_msg("upload %d: status %d", k, g.status[k]);
         if (k % 10 == 0 && (g.dup_status[k] != 202 || !g.dup_flag[k]))
-            fail_msg("retry of upload %d: status %d, same claim %d", k, g.dup_status[k], g.dup_flag[k]);
+            fail_msg("retry of upload %d: status %d, same claim %d", k, g.dup_status[k],
+                     g.dup_flag[k]);
     }
     qsort(g.ids, TOTAL, sizeof g.ids[0], cmp);
     for (int k = 1; k < TOTAL; k++) assert_string_not_equal(g.ids[k - 1], g.ids[k]);

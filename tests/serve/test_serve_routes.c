@@ -33,7 +33,8 @@ static unsigned roles_from_json(const json_t *a) {
 
 static const serve_route *row_for(const char *method, const char *pattern) {
     for (size_t i = 0; i < serve_route_count; i++)
-        if (!strcasecmp(serve_routes[i].method, method) && !strcmp(serve_routes[i].pattern, pattern))
+        if (!strcasecmp(serve_routes[i].method, method) &&
+            !strcmp(serve_routes[i].pattern, pattern))
             return &serve_routes[i];
     return NULL;
 }
@@ -54,7 +55,8 @@ static void test_table_matches_openapi(void **state) {
         json_t *op;
         json_object_foreach(ops, method, op) {
             const serve_route *row = row_for(method, path);
-            if (!row) fail_msg("%s %s is in the OpenAPI document but not in the table", method, path);
+            if (!row)
+                fail_msg("%s %s is in the OpenAPI document but not in the table", method, path);
             json_t *xr = json_object_get(op, "x-roles");
             if (!json_is_array(xr)) fail_msg("%s %s has no x-roles", method, path);
             if (roles_from_json(xr) != row->roles)
@@ -135,12 +137,14 @@ static void test_sniffing(void **state) {
     assert_string_equal(serve_sniff_video(ts, 200), "application/octet-stream");
     unsigned char avi[16] = {'R', 'I', 'F', 'F', 1, 2, 3, 4, 'A', 'V', 'I', ' '};
     assert_string_equal(serve_sniff_video(avi, sizeof avi), "video/x-msvideo");
-    const char *hostile[] = {"<html><script>alert(1)</script>", "<svg xmlns=\"http://www.w3.org/"
-                             "2000/svg\" onload=\"alert(1)\"/>", "<?xml version=\"1.0\"?><svg/>",
-                             "%PDF-1.7", ""};
+    const char *hostile[] = {"<html><script>alert(1)</script>",
+                             "<svg xmlns=\"http://www.w3.org/"
+                             "2000/svg\" onload=\"alert(1)\"/>",
+                             "<?xml version=\"1.0\"?><svg/>", "%PDF-1.7", ""};
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++)
-        assert_string_equal(serve_sniff_video((const unsigned char *)hostile[i], strlen(hostile[i])),
-                            "application/octet-stream");
+        assert_string_equal(
+            serve_sniff_video((const unsigned char *)hostile[i], strlen(hostile[i])),
+            "application/octet-stream");
 }
 
 static void test_declared_types(void **state) {
@@ -149,8 +153,14 @@ static void test_declared_types(void **state) {
     assert_true(serve_upload_type_allowed("VIDEO/MP4; codecs=avc1"));
     assert_true(serve_upload_type_allowed("application/octet-stream"));
     assert_true(serve_upload_type_allowed("video/mp2t"));
-    const char *refused[] = {"video/html", "application/octet-stream-html", "text/html",
-                             "image/svg+xml", "video/mp4html", "video/", "", "video/mp4x"};
+    const char *refused[] = {"video/html",
+                             "application/octet-stream-html",
+                             "text/html",
+                             "image/svg+xml",
+                             "video/mp4html",
+                             "video/",
+                             "",
+                             "video/mp4x"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         if (serve_upload_type_allowed(refused[i])) fail_msg("'%s' was accepted", refused[i]);
     assert_false(serve_upload_type_allowed(NULL));

@@ -41,10 +41,10 @@ typedef struct {
 /* Shared with the worker processes (anonymous shared mapping). */
 typedef struct {
     atomic_int stop;
-    atomic_int busy[64];      /* worker i holds a job */
-    atomic_long completed;    /* completions accepted */
-    atomic_long fenced;       /* completions refused: the attempt had moved on */
-    atomic_long errors;       /* store errors seen by workers (then retried) */
+    atomic_int busy[64];   /* worker i holds a job */
+    atomic_long completed; /* completions accepted */
+    atomic_long fenced;    /* completions refused: the attempt had moved on */
+    atomic_long errors;    /* store errors seen by workers (then retried) */
 } shared;
 
 static double now_s(void) {
@@ -66,8 +66,7 @@ static int kind_of(const dc_store_job *job) { return atoi(job->fields.plate); }
 
 /* ---- worker process ------------------------------------------------------------------------ */
 
-static dc_error_class finish(dc_store *s, const dc_store_job *job, bool *accepted,
-                             dc_status *st) {
+static dc_error_class finish(dc_store *s, const dc_store_job *job, bool *accepted, dc_status *st) {
     dc_assessment *a = calloc(1, sizeof *a);
     if (!a) return dc_fail(st, DC_ERR_RESOURCE, "out of memory");
     dc_assessment_init(a);
@@ -190,8 +189,7 @@ static long long q1(PGconn *c, const char *sql) {
     long long v = -1;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
         v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    else
-        fprintf(stderr, "fault_queue: %s: %s", sql, PQerrorMessage(c));
+    else fprintf(stderr, "fault_queue: %s: %s", sql, PQerrorMessage(c));
     PQclear(r);
     return v;
 }
@@ -213,8 +211,15 @@ static void usage(void) {
 }
 
 int main(int argc, char **argv) {
-    options o = {.url = getenv("DC_TEST_PG_URL"), .claims = 150, .slow = 10, .workers = 4,
-                 .kills = 12, .restarts = 2, .lease = 2, .poison = 2, .seed = 1};
+    options o = {.url = getenv("DC_TEST_PG_URL"),
+                 .claims = 150,
+                 .slow = 10,
+                 .workers = 4,
+                 .kills = 12,
+                 .restarts = 2,
+                 .lease = 2,
+                 .poison = 2,
+                 .seed = 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -320,8 +325,7 @@ int main(int argc, char **argv) {
                 respawned++;
             }
         }
-        if (inserted == total && done == total && kills >= o.kills && restarts >= o.restarts)
-            break;
+        if (inserted == total && done == total && kills >= o.kills && restarts >= o.restarts) break;
         sleep_s(0.05);
     }
     double elapsed = now_s() - t0;
@@ -330,8 +334,8 @@ int main(int argc, char **argv) {
 
     printf("fault_queue: %d claims (%d quick, %d slow, %d poison) in %.1f s; %d workers, %d "
            "kill -9, %d server restarts, %d workers lost to poison videos\n",
-           total, total - o.slow - o.poison, o.slow, o.poison, elapsed, o.workers, kills,
-           restarts, respawned);
+           total, total - o.slow - o.poison, o.slow, o.poison, elapsed, o.workers, kills, restarts,
+           respawned);
     printf("  completions accepted %ld, refused by the fence %ld, store errors retried %ld\n",
            atomic_load(&sh->completed), atomic_load(&sh->fenced), atomic_load(&sh->errors));
     char sql[512];
@@ -367,8 +371,9 @@ int main(int argc, char **argv) {
              " AND error_class = %d",
              K_POISON, so.max_attempts, (int)DC_ERR_INTERNAL);
     bad += check("poison claims failed after max attempts (internal)", q1(c, sql), o.poison);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM claims WHERE plate = '%d' AND state = 3"
-                              " AND error_class = %d",
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM claims WHERE plate = '%d' AND state = 3"
+             " AND error_class = %d",
              K_BAD_INPUT, (int)DC_ERR_INPUT);
     long long bad_inputs = 0;
     for (int i = 0; i < total; i++) bad_inputs += kinds[i] == K_BAD_INPUT;

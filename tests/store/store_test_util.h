@@ -46,8 +46,8 @@ static inline char *test_store_url(const char *name, char *url, size_t size) {
     return url;
 }
 
-static inline dc_store *test_store_open(const char *name, const dc_store_options *o,
-                                        char *url, size_t url_size) {
+static inline dc_store *test_store_open(const char *name, const dc_store_options *o, char *url,
+                                        size_t url_size) {
     test_store_url(name, url, url_size);
     dc_status st = DC_STATUS_OK;
     dc_store *s = dc_store_open(url, o, &st);

@@ -42,8 +42,8 @@ static void put_video(dc_store *s, const char *text, dc_store_video *v) {
     assert_int_equal(dc_store_video_commit(w, v, &st), DC_OK);
 }
 
-static void new_claim(dc_store *s, const char *uploader, const char *video_text,
-                      const char *idem, dc_store_claim *c, bool *existed) {
+static void new_claim(dc_store *s, const char *uploader, const char *video_text, const char *idem,
+                      dc_store_claim *c, bool *existed) {
     dc_store_new_claim nc;
     memset(&nc, 0, sizeof nc);
     put_video(s, video_text, &nc.video);
@@ -161,8 +161,11 @@ static void test_video_round_trip(void **state) {
     dc_store_video_writer *w = dc_store_video_begin(s, &st);
     assert_int_equal(dc_store_video_write(w, "zzz", 3, &st), DC_OK);
     dc_store_video_abort(w);
-    assert_int_equal(dc_store_video_open(s, "00000000000000000000000000000000000000000000000000000000"
-                                            "00000000", &r, &st), DC_OK);
+    assert_int_equal(dc_store_video_open(s,
+                                         "00000000000000000000000000000000000000000000000000000000"
+                                         "00000000",
+                                         &r, &st),
+                     DC_OK);
     assert_null(r);
     assert_int_equal(dc_store_video_open(s, "../../etc/passwd", &r, &st), DC_OK);
     assert_null(r);
@@ -361,15 +364,16 @@ static void test_fail_and_release(void **state) {
     /* a retryable failure queues it again while attempts are left, then fails it for good */
     claim_one(s, "w", &j);
     assert_int_equal(j.attempt, 4); /* the fence still grew */
-    assert_int_equal(dc_store_job_fail(s, &j, DC_ERR_RESOURCE, "out of memory", true, &accepted,
-                                       &st), DC_OK);
+    assert_int_equal(
+        dc_store_job_fail(s, &j, DC_ERR_RESOURCE, "out of memory", true, &accepted, &st), DC_OK);
     assert_true(accepted);
     get_claim(s, c1.id, &now);
     assert_int_equal(now.state, DC_STATE_QUEUED);
     claim_one(s, "w", &j);
     assert_int_equal(j.charged, 2);
-    assert_int_equal(dc_store_job_fail(s, &j, DC_ERR_RESOURCE, "out of memory again", true,
-                                       &accepted, &st), DC_OK);
+    assert_int_equal(
+        dc_store_job_fail(s, &j, DC_ERR_RESOURCE, "out of memory again", true, &accepted, &st),
+        DC_OK);
     get_claim(s, c1.id, &now);
     assert_int_equal(now.state, DC_STATE_FAILED);
     assert_int_equal(now.error_class, DC_ERR_RESOURCE);
@@ -557,7 +561,7 @@ static void test_keys(void **state) {
     assert_int_equal(dc_store_key_add(s, "rita", DC_ROLE_REVIEWER, key, NULL, &st), DC_OK);
     dc_audit_row rows[8];
     assert_int_equal(dc_store_audit_list(s, NULL, 0, rows, 8, &n, &st), DC_OK);
-    assert_int_equal(n, 5); /* 3 added, 2 revoked */
+    assert_int_equal(n, 5);                                                 /* 3 added, 2 revoked */
     for (int i = 0; i < n; i++) assert_null(strstr(rows[i].after, "dck_")); /* no key in a log */
     verify_chain(s);
     dc_store_close(s);

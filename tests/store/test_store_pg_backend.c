@@ -194,8 +194,8 @@ static long long jobs_index_reads_after(const char *url, long long jobs) {
             break;
         usleep(100 * 1000);
     }
-    assert_true(sql_value(url, "SELECT n_tup_del FROM pg_stat_user_tables WHERE relname = 'jobs'") >=
-                jobs);
+    assert_true(
+        sql_value(url, "SELECT n_tup_del FROM pg_stat_user_tables WHERE relname = 'jobs'") >= jobs);
     return sql_value(url, "SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes"
                           " WHERE relname = 'jobs'");
 }
@@ -239,8 +239,9 @@ static void test_old_snapshot_index_reads(void **state) {
     PQclear(PQexec(side, "ANALYZE jobs"));
     PQfinish(side);
     long long before = jobs_index_reads_after(url, CHURN);
-    assert_true(sql_value(url, "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'jobs'")
-                >= CHURN);
+    assert_true(
+        sql_value(url, "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'jobs'") >=
+        CHURN);
     /* A new session's first claim scans the queued index from its start once (two dead entries
      * per finished job): 2 * CHURN / MEASURED of the figure below. */
     dc_status st = DC_STATUS_OK;
@@ -254,11 +255,12 @@ static void test_old_snapshot_index_reads(void **state) {
             per_job);
     if (per_job >= 60) { /* which index: the plan to look at */
         PGconn *c = PQconnectdb(url);
-        PGresult *r = PQexec(c, "SELECT indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes"
-                                " WHERE relname = 'jobs' ORDER BY indexrelname");
+        PGresult *r =
+            PQexec(c, "SELECT indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes"
+                      " WHERE relname = 'jobs' ORDER BY indexrelname");
         for (int i = 0; i < PQntuples(r); i++)
-            fprintf(stderr, "  %s: %s scans, %s entries\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-                    PQgetvalue(r, i, 2));
+            fprintf(stderr, "  %s: %s scans, %s entries\n", PQgetvalue(r, i, 0),
+                    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
         PQclear(r);
         PQfinish(c);
     }

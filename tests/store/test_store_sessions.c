@@ -245,8 +245,8 @@ static void test_malformed_tokens(void **state) {
     strcpy(with_nul, t);
     with_nul[40] = '\0';
     snprintf(spaced, sizeof spaced, " %s", t);
-    const char *bad[] = {NULL, "", "dcs_", "dcs_zz", upper, longer, shorter, prefix, secret,
-                         with_nul, spaced, api_key, t + 4};
+    const char *bad[] = {NULL,   "",     "dcs_",   "dcs_zz", upper,   longer, shorter,
+                         prefix, secret, with_nul, spaced,   api_key, t + 4};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         dc_store_key out;
         memset(&out, 0x5a, sizeof out);
@@ -436,8 +436,8 @@ static void test_video_discard(void **state) {
     assert_true(video_there(s, used.sha256));
     char path[1024];
     bool temporary = false;
-    assert_int_equal(dc_store_video_fetch(s, used.sha256, getenv("DC_TEST_TMP"), path,
-                                          sizeof path, &temporary, &st),
+    assert_int_equal(dc_store_video_fetch(s, used.sha256, getenv("DC_TEST_TMP"), path, sizeof path,
+                                          &temporary, &st),
                      DC_OK);
     if (temporary) unlink(path);
     /* absent: nothing to do; malformed: the caller's mistake */
@@ -512,8 +512,7 @@ static void test_video_discard_race(void **state) {
             refused++;
         }
     }
-    print_message("discard race: %d claims kept their video, %d inserts refused\n", kept,
-                  refused);
+    print_message("discard race: %d claims kept their video, %d inserts refused\n", kept, refused);
     dc_store_close(s2);
     dc_store_close(s);
 }

@@ -42,9 +42,7 @@ static void new_claim(dc_store *s, dc_store_new_claim *nc) {
     strcpy(nc->uploader, "u");
 }
 
-static int sql(sqlite3 *db, const char *text) {
-    return sqlite3_exec(db, text, NULL, NULL, NULL);
-}
+static int sql(sqlite3 *db, const char *text) { return sqlite3_exec(db, text, NULL, NULL, NULL); }
 
 static void test_append_only_and_tamper(void **state) {
     (void)state;
@@ -224,10 +222,12 @@ static void test_group_commit(void **state) {
     assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
     sqlite3_busy_timeout(raw, 5000);
     sqlite3_stmt *q;
-    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT (SELECT count(*) FROM assessments), "
-                                             "(SELECT count(*) FROM jobs), "
-                                             "(SELECT count(DISTINCT claim_id) FROM audit "
-                                             " WHERE action = 'assessment')", -1, &q, NULL),
+    assert_int_equal(sqlite3_prepare_v2(raw,
+                                        "SELECT (SELECT count(*) FROM assessments), "
+                                        "(SELECT count(*) FROM jobs), "
+                                        "(SELECT count(DISTINCT claim_id) FROM audit "
+                                        " WHERE action = 'assessment')",
+                                        -1, &q, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), GC_THREADS * GC_JOBS);

@@ -17,16 +17,15 @@
 #endif
 
 static void usage(FILE *to) {
-    fprintf(
-        to,
-        "usage: synth-model --preset NAME [--seed N] -o DIR\n"
-        "                   [--vocab PATH]  (default: %s/models/ggml-vocab-qwen2.gguf)\n"
-        "presets: %s\n"
-        "writes DIR/model.gguf and DIR/mmproj.gguf: arch qwen2vl + projector qwen2.5vl_merger\n"
-        "(tiny, qwen2.5-vl-*) or arch qwen3vl + projector qwen3vl_merger (qwen3-vl-*, and\n"
-        "cosmos-reason2-*: the same shapes named Cosmos-Reason2), or arch qwen2vl + projector\n"
-        "qwen2.5o with an audio tower (qwen2.5-omni-*)\n",
-        DC_LLAMA_SRC_DIR, synth_preset_names());
+    fprintf(to,
+            "usage: synth-model --preset NAME [--seed N] -o DIR\n"
+            "                   [--vocab PATH]  (default: %s/models/ggml-vocab-qwen2.gguf)\n"
+            "presets: %s\n"
+            "writes DIR/model.gguf and DIR/mmproj.gguf: arch qwen2vl + projector qwen2.5vl_merger\n"
+            "(tiny, qwen2.5-vl-*) or arch qwen3vl + projector qwen3vl_merger (qwen3-vl-*, and\n"
+            "cosmos-reason2-*: the same shapes named Cosmos-Reason2), or arch qwen2vl + projector\n"
+            "qwen2.5o with an audio tower (qwen2.5-omni-*)\n",
+            DC_LLAMA_SRC_DIR, synth_preset_names());
 }
 
 static int mkdir_p(const char *dir) {

@@ -165,8 +165,7 @@ bool synth_gguf_write(synth_gguf *g, const char *path, char *err, size_t err_siz
         bool w;
         if (t->type == GGML_TYPE_F32 || t->type == GGML_TYPE_F16)
             w = write_float_tensor(f, t, &rng, scratch, out, chunk_rows);
-        else
-            w = write_quant_tensor(f, t, &rng, scratch, pool_q, out, chunk_rows);
+        else w = write_quant_tensor(f, t, &rng, scratch, pool_q, out, chunk_rows);
         size_t nbytes = ggml_row_size(t->type, t->ne[0]) * (size_t)(t->ne[1] * t->ne[2] * t->ne[3]);
         size_t pad = (align - nbytes % align) % align;
         if (!w || !write_padding(f, pad)) {

@@ -11,7 +11,6 @@
 /* llama_ftype values written as general.file_type */
 enum { FTYPE_ALL_F32 = 0, FTYPE_MOSTLY_F16 = 1, FTYPE_MOSTLY_Q4_K_M = 15 };
 
-
 #define ADD(name, type, nd, fill, ...)                                                             \
     do {                                                                                           \
         const int64_t ne_[] = {__VA_ARGS__};                                                       \

@@ -47,7 +47,8 @@ bool synth_qwen3vl_text_plan(const synth_preset *p, const char *vocab_path, synt
     gguf_set_val_u32(kv, "qwen3vl.n_deepstack_layers", (uint32_t)p->v_deepstack_count);
 
     const int64_t E = p->n_embd, F = p->n_ff;
-    const int64_t E_q = (int64_t)p->head_dim * p->n_head, E_kv = (int64_t)p->head_dim * p->n_head_kv;
+    const int64_t E_q = (int64_t)p->head_dim * p->n_head,
+                  E_kv = (int64_t)p->head_dim * p->n_head_kv;
     const enum ggml_type f32 = GGML_TYPE_F32;
     const enum ggml_type mat = p->quantized ? GGML_TYPE_Q4_K : GGML_TYPE_F32;
     const enum ggml_type hi = p->quantized ? GGML_TYPE_Q6_K : GGML_TYPE_F32;
@@ -144,7 +145,7 @@ bool synth_qwen3vl_mmproj_plan(const synth_preset *p, synth_gguf *g, char *err, 
         VLAYER("ffn_down.bias", f32, 1, SYNTH_FILL_RANDOM, V);
 #undef VLAYER
         if (!is_deepstack(p, i)) continue;
-        /* a deepstack merger: this layer's 2x2-merged features to the text model's width */
+            /* a deepstack merger: this layer's 2x2-merged features to the text model's width */
 #define DEEPSTACK(suffix, type, nd, fill, ...)                                                     \
     do {                                                                                           \
         snprintf(name, sizeof(name), "v.deepstack.%d.%s", i, suffix);                              \

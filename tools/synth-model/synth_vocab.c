@@ -31,7 +31,10 @@ static const struct {
     const char *text;
     bool special;
 } qwen3_added[] = {
-    {"<tool_response>", false}, {"</tool_response>", false}, {"<think>", false}, {"</think>", false},
+    {"<tool_response>", false},
+    {"</tool_response>", false},
+    {"<think>", false},
+    {"</think>", false},
 };
 /* Qwen2.5-Omni's audio bracket tokens, which libmtmd puts around an audio chunk (the released
  * vocabulary has them among its own added tokens; here they follow the Qwen2.5-VL ones) */

@@ -101,7 +101,8 @@ static void sd_label(sv_scene *s, char *buf, size_t size) {
                                          sd_audio,   sd_label,     sd_destroy};
 
 SD_CLASS(sd_collision, "collision",
-         "dashcam: lead vehicle brakes, looms, impact jolt + shake + crash sound", sd_build_collision)
+         "dashcam: lead vehicle brakes, looms, impact jolt + shake + crash sound",
+         sd_build_collision)
 SD_CLASS(sd_near_miss, "near-miss",
          "dashcam: lead vehicle looms, ego brakes and swerves with horn or squeal, no impact",
          sd_build_near_miss)
@@ -114,13 +115,12 @@ SD_CLASS(sd_normal, "normal", "dashcam: ordinary driving (traffic slow-downs, la
          sd_build_normal)
 SD_CLASS(sd_bump, "bump", "dashcam distractor: speed bump (shake and thud, no looming)",
          sd_build_bump)
-SD_CLASS(sd_horn, "horn", "dashcam distractor: someone else's horn, nothing happens",
-         sd_build_horn)
+SD_CLASS(sd_horn, "horn", "dashcam distractor: someone else's horn, nothing happens", sd_build_horn)
 SD_CLASS(sd_music, "music", "dashcam distractor: loud music (drums, melody) all the way",
          sd_build_music)
 SD_CLASS(sd_tunnel, "tunnel", "dashcam distractor: entering and leaving a tunnel (light change)",
          sd_build_tunnel)
 
 const sv_scene_class *const sv_dashcam_scenes[] = {
-    &sd_collision, &sd_near_miss, &sd_hard_brake, &sd_normal, &sd_bump,
+    &sd_collision, &sd_near_miss, &sd_hard_brake, &sd_normal,      &sd_bump,
     &sd_horn,      &sd_music,     &sd_tunnel,     &sd_crash_ahead, NULL};

@@ -34,12 +34,12 @@ static double envelope(double u, double dur, double attack, double release) {
 static float crash(const sd_sound *snd, double u, int64_t idx) {
     double e = u < 0.004 ? u / 0.004 : exp(-(u - 0.004) / 0.22);
     double fm = 900 + (double)(snd->id % 600);
-    double ring = sine_cycles(fm * u) + 0.7 * sine_cycles(2.31 * fm * u) +
-                  0.5 * sine_cycles(3.73 * fm * u);
+    double ring =
+        sine_cycles(fm * u) + 0.7 * sine_cycles(2.31 * fm * u) + 0.5 * sine_cycles(3.73 * fm * u);
     /* glass: a second, slower-decaying noise stream that starts a moment after the hit */
     double glass = u > 0.05 ? sd_noise_at(snd->id + 1, idx) * exp(-(u - 0.05) / 0.45) : 0;
-    return (float)(snd->amp * (sd_noise_at(snd->id, idx) * e + 0.12 * ring * exp(-u / 0.6) +
-                               0.25 * glass));
+    return (float)(snd->amp *
+                   (sd_noise_at(snd->id, idx) * e + 0.12 * ring * exp(-u / 0.6) + 0.25 * glass));
 }
 
 static float squeal(const sd_sound *snd, double u) {
@@ -54,8 +54,8 @@ static float horn(const sd_sound *snd, double u) {
     static const double harm[3] = {1.0, 0.6, 0.35};
     double acc = 0;
     for (int k = 0; k < 3; k++) {
-        acc += harm[k] * (sine_cycles((k + 1) * snd->f0 * u) +
-                          sine_cycles((k + 1) * 1.25 * snd->f0 * u));
+        acc += harm[k] *
+               (sine_cycles((k + 1) * snd->f0 * u) + sine_cycles((k + 1) * 1.25 * snd->f0 * u));
     }
     return (float)(snd->amp * envelope(u, snd->duration, 0.02, 0.05) * acc / 3.9);
 }
@@ -79,14 +79,14 @@ static float music(const sd_sound *snd, double u, int64_t idx) {
     int64_t nb = (int64_t)floor(b);
     double ub = (b - (double)nb) * beat; /* seconds into the beat */
     double root = roots[(nb / 4) % 4];
-    double chord = sine_cycles(root * u) + sine_cycles(1.26 * root * u) +
-                   sine_cycles(1.5 * root * u);
+    double chord =
+        sine_cycles(root * u) + sine_cycles(1.26 * root * u) + sine_cycles(1.5 * root * u);
     /* a melody note per half beat, 330-660 Hz: harmonic and stable, like a horn */
     int64_t nh = (int64_t)floor(2 * b);
     uint64_t hh = sd_hash64(snd->id ^ (uint64_t)nh);
     double note = 330.0 * penta[hh % 5] * ((hh >> 8) % 2 ? 2.0 : 1.0) * 0.75;
-    double melody = sine_cycles(note * u) + 0.5 * sine_cycles(2 * note * u) +
-                    0.25 * sine_cycles(3 * note * u);
+    double melody =
+        sine_cycles(note * u) + 0.5 * sine_cycles(2 * note * u) + 0.25 * sine_cycles(3 * note * u);
     double kick = sine_cycles((50 + 80 * exp(-ub / 0.03)) * ub) * exp(-ub / 0.15);
     double snare = (nb % 2 == 1) ? sd_noise_at(snd->id, idx) * exp(-ub / 0.08) : 0;
     double half = fmod(ub, beat / 2);
@@ -142,7 +142,8 @@ void sd_render_audio(sd_scene *sc, double t0, float *out, int n) {
     for (int e = 0; e < s->sound_count; e++) {
         const sd_sound *snd = &s->sounds[e];
         if (snd->t_start >= t1 || snd->t_start + snd->duration <= t0) continue;
-        int64_t a = llround(snd->t_start * rate) - i0, b = llround((snd->t_start + snd->duration) * rate) - i0;
+        int64_t a = llround(snd->t_start * rate) - i0,
+                b = llround((snd->t_start + snd->duration) * rate) - i0;
         if (a < 0) a = 0;
         if (b > n) b = n;
         for (int64_t k = a; k < b; k++) {

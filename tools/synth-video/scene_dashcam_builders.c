@@ -56,8 +56,8 @@ static void sd_base_drive(sd_scene *sc, uint64_t *rng, double quiet_at) {
                                     0.04 * sin(TWO_PI * t / 113 + ph2)));
         s->gap[i] = (float)(gmid + 9 * sin(TWO_PI * t / 71 + ph3) + 3 * sin(TWO_PI * t / 23 + ph4));
         /* road roughness: a faint vibration well below any jolt */
-        s->shake_y[i] = (float)(0.0012 * sin(TWO_PI * 5.3 * t + ph1) +
-                                0.0008 * sin(TWO_PI * 8.9 * t + ph2));
+        s->shake_y[i] =
+            (float)(0.0012 * sin(TWO_PI * 5.3 * t + ph1) + 0.0008 * sin(TWO_PI * 8.9 * t + ph2));
         s->shake_x[i] = (float)(0.0006 * sin(TWO_PI * 4.1 * t + ph3));
     }
     /* ordinary events: a traffic slow-down or a lead-vehicle swap every 1-3 minutes */
@@ -158,7 +158,7 @@ bool sd_build_collision(sd_scene *sc) {
     float *ordinary = copy_track(s, s->speed);
     if (!ordinary) return false;
 
-    double g0 = sd_uniform(&rng, 6.0, 16.0);  /* bumper gap when the lead brakes */
+    double g0 = sd_uniform(&rng, 6.0, 16.0);    /* bumper gap when the lead brakes */
     double tb_len = sd_uniform(&rng, 2.5, 4.0); /* lead braking to impact */
     double vc = 2 * g0 / tb_len;                /* closing speed at impact */
     double tb = ti - tb_len, react = tb + 0.9, decel = 5.0;
@@ -180,8 +180,8 @@ bool sd_build_collision(sd_scene *sc) {
         s->speed[i] = (float)v;
         if (t >= tb) {
             s->brake[i] = t < ti + stop_for ? 1 : 0;
-            double gb = t < ti ? g0 - 0.5 * a_rel * (t - tb) * (t - tb)
-                               : push * fmin(1, (t - ti) / 0.6);
+            double gb =
+                t < ti ? g0 - 0.5 * a_rel * (t - tb) * (t - tb) : push * fmin(1, (t - ti) / 0.6);
             s->gap[i] = (float)(gb + CAMERA_TO_BUMPER);
             s->lead_x[i] = 0;
         }
@@ -212,8 +212,8 @@ bool sd_build_collision(sd_scene *sc) {
     sd_script_add_sound(s, (sd_sound){SD_SOUND_CRASH, ti, 1.6, sd_uniform(&rng, 0.7, 0.95), 0, 0});
     if (sd_unit(&rng) < 0.7)
         sd_script_add_sound(s, (sd_sound){SD_SOUND_SQUEAL, react, ti - react,
-                                          sd_uniform(&rng, 0.2, 0.35),
-                                          sd_uniform(&rng, 2200, 3400), 0});
+                                          sd_uniform(&rng, 0.2, 0.35), sd_uniform(&rng, 2200, 3400),
+                                          0});
     if (sd_unit(&rng) < 0.3)
         sd_script_add_sound(s, (sd_sound){SD_SOUND_HORN, ti - 0.9, 0.6, sd_uniform(&rng, 0.3, 0.5),
                                           sd_uniform(&rng, 380, 480), 0});
@@ -248,8 +248,8 @@ bool sd_build_near_miss(sd_scene *sc) {
         }
         s->lead_x[i] = 0;
         /* evade to the right lane, come back once clear */
-        s->ego_x[i] = (float)(LANE * (smoothstep((t - (ti - 0.6)) / 1.8) -
-                                      smoothstep((t - (ti + 6)) / 3)));
+        s->ego_x[i] =
+            (float)(LANE * (smoothstep((t - (ti - 0.6)) / 1.8) - smoothstep((t - (ti + 6)) / 3)));
     }
     add_pitch_from_braking(s, idx_of(s, tb - 10), idx_of(s, ti + 1));
     resume_speed(s, ti + 0.5, ordinary, 1.5);
@@ -259,13 +259,13 @@ bool sd_build_near_miss(sd_scene *sc) {
     bool horn = sd_unit(&rng) < 0.65;
     bool squeal = !horn || sd_unit(&rng) < 0.5;
     if (horn)
-        sd_script_add_sound(s, (sd_sound){SD_SOUND_HORN, ti - 0.4, sd_uniform(&rng, 0.6, 1.2),
-                                          sd_uniform(&rng, 0.3, 0.5), sd_uniform(&rng, 380, 480),
-                                          0});
+        sd_script_add_sound(s,
+                            (sd_sound){SD_SOUND_HORN, ti - 0.4, sd_uniform(&rng, 0.6, 1.2),
+                                       sd_uniform(&rng, 0.3, 0.5), sd_uniform(&rng, 380, 480), 0});
     if (squeal)
         sd_script_add_sound(s, (sd_sound){SD_SOUND_SQUEAL, react, ti - 0.2 - react,
-                                          sd_uniform(&rng, 0.2, 0.35),
-                                          sd_uniform(&rng, 2200, 3400), 0});
+                                          sd_uniform(&rng, 0.2, 0.35), sd_uniform(&rng, 2200, 3400),
+                                          0});
     label(sc, "near-miss", "MEDIUM", ti, -1); /* danger, no contact: MEDIUM */
     return true;
 }
@@ -302,8 +302,8 @@ bool sd_build_hard_brake(sd_scene *sc) {
     sd_script_integrate(s);
     if (sd_unit(&rng) < 0.85)
         sd_script_add_sound(s, (sd_sound){SD_SOUND_SQUEAL, ti + 0.1, t_end - ti - 0.1,
-                                          sd_uniform(&rng, 0.2, 0.35),
-                                          sd_uniform(&rng, 2200, 3400), 0});
+                                          sd_uniform(&rng, 0.2, 0.35), sd_uniform(&rng, 2200, 3400),
+                                          0});
     label(sc, "hard-brake", "MEDIUM", ti, -1);
     return true;
 }
@@ -334,8 +334,7 @@ bool sd_build_bump(sd_scene *sc) {
     }
     double a = sd_uniform(&rng, 0.25, 0.45);
     sd_script_add_sound(s, (sd_sound){SD_SOUND_THUMP, te, 0.6, a, sd_uniform(&rng, 45, 70), 0});
-    sd_script_add_sound(s,
-                        (sd_sound){SD_SOUND_THUMP, te + wheelbase_t, 0.6, 0.8 * a, 55, 0});
+    sd_script_add_sound(s, (sd_sound){SD_SOUND_THUMP, te + wheelbase_t, 0.6, 0.8 * a, 55, 0});
     label(sc, "bump", "NONE", -1, te);
     return true;
 }
@@ -404,17 +403,17 @@ bool sd_build_crash_ahead(sd_scene *sc) {
     if (!ordinary) return false;
 
     double v = fmin(20.0, fmax(12.0, sd_track_at(s, ordinary, ti - 6)));
-    double side = sd_unit(&rng) < 0.5 ? -1.0 : 1.0;  /* B's lane: left or right */
-    double swerve = sd_uniform(&rng, 0.6, 1.0);      /* B's cut-in before the hit */
-    double push = sd_uniform(&rng, 1.2, 2.2);        /* A thrown sideways, m */
-    double spin_a = sd_uniform(&rng, 0.5, 1.3);      /* both spin after the hit, radians */
+    double side = sd_unit(&rng) < 0.5 ? -1.0 : 1.0; /* B's lane: left or right */
+    double swerve = sd_uniform(&rng, 0.6, 1.0);     /* B's cut-in before the hit */
+    double push = sd_uniform(&rng, 1.2, 2.2);       /* A thrown sideways, m */
+    double spin_a = sd_uniform(&rng, 0.5, 1.3);     /* both spin after the hit, radians */
     double spin_b = -sd_uniform(&rng, 0.4, 1.1);
-    double dec_w = sd_uniform(&rng, 6.0, 7.5);       /* the wrecks stop fast */
+    double dec_w = sd_uniform(&rng, 6.0, 7.5); /* the wrecks stop fast */
     double react = sd_uniform(&rng, 0.5, 0.8), gstop = sd_uniform(&rng, 6, 10);
     double d_wreck = v * v / (2 * dec_w);
     /* close enough to see it well, far enough to stop behind braking at <= 7 m/s^2 */
     double g0 = fmax(sd_uniform(&rng, 14, 20), gstop + v * react + v * v / 14 - d_wreck);
-    double gb = g0 + sd_uniform(&rng, -2.5, 0.5);    /* the other (B), nearly alongside */
+    double gb = g0 + sd_uniform(&rng, -2.5, 0.5); /* the other (B), nearly alongside */
     double dec_e = v * v / (2 * (g0 + d_wreck - gstop - v * react));
     double stop_for = sd_uniform(&rng, 15, 30);
     double t_resume = ti + react + v / dec_e + stop_for;
@@ -437,14 +436,15 @@ bool sd_build_crash_ahead(sd_scene *sc) {
     blend_gap(s, ti - 14, ti - 6, g0);
     for (int i = idx_of(s, ti - 6); i < s->n; i++) {
         double t = t_of(i), u = t - ti;
-        double travel = u < 0 ? v * u : u < t_wreck ? v * u - 0.5 * dec_w * u * u
-                                                    : v * t_wreck - 0.5 * dec_w * t_wreck * t_wreck;
+        double travel = u < 0         ? v * u
+                        : u < t_wreck ? v * u - 0.5 * dec_w * u * u
+                                      : v * t_wreck - 0.5 * dec_w * t_wreck * t_wreck;
         double ego = s->dist[i] - d_hit;
         double ga = g0 + travel - ego, gbb = gb + travel - ego;
         /* A: in the ego lane, thrown away from B at the hit; B: cuts in, bounces back */
         double ax = u < 0 ? 0 : -side * push * (1 - exp(-u / 0.15));
         double bx = u < -swerve ? side * LANE
-                  : u < 0       ? side * (LANE - (LANE - 1.85) * smoothstep((u + swerve) / swerve))
+                    : u < 0     ? side * (LANE - (LANE - 1.85) * smoothstep((u + swerve) / swerve))
                                 : side * (1.85 + 0.5 * (1 - exp(-u / 0.2)));
         /* before driving on, the wrecks are pushed to the shoulders */
         double clear = smoothstep((t - (t_resume - 5)) / 4);

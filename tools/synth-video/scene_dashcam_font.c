@@ -41,8 +41,8 @@ static const uint8_t *glyph_rows(char c) {
 
 int sd_text_width(const char *text, int scale) { return (int)strlen(text) * 6 * scale; }
 
-void sd_draw_text(uint8_t *rgb, int stride, int w, int h, int x, int y, int scale,
-                  const char *text, uint8_t r, uint8_t g, uint8_t b) {
+void sd_draw_text(uint8_t *rgb, int stride, int w, int h, int x, int y, int scale, const char *text,
+                  uint8_t r, uint8_t g, uint8_t b) {
     for (const char *p = text; *p; p++, x += 6 * scale) {
         const uint8_t *rows = glyph_rows(*p);
         if (!rows) continue;

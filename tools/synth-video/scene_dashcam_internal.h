@@ -37,16 +37,16 @@ typedef struct {
 /* What happens, sampled at SD_SCRIPT_HZ. Index i covers t = i / SD_SCRIPT_HZ. */
 typedef struct {
     int n;
-    float *speed;    /* ego speed, m/s */
-    float *dist;     /* ego distance travelled, m (integral of speed) */
-    float *gap;      /* camera to lead vehicle's rear, m; <= 0: no lead vehicle */
-    float *lead_x;   /* lead vehicle lateral centre, m (0 = ego lane) */
-    float *ego_x;    /* ego lateral offset, m */
-    float *brake;    /* lead brake lights 0..1 */
-    float *shake_x;  /* camera shake as a fraction of the image width */
-    float *shake_y;  /* camera shake / pitch as a fraction of the image height */
-    float *tunnel;   /* 0 outside, 1 inside a tunnel */
-    float *bump_z;   /* distance to a painted speed bump ahead, m; <= 0: none */
+    float *speed;     /* ego speed, m/s */
+    float *dist;      /* ego distance travelled, m (integral of speed) */
+    float *gap;       /* camera to lead vehicle's rear, m; <= 0: no lead vehicle */
+    float *lead_x;    /* lead vehicle lateral centre, m (0 = ego lane) */
+    float *ego_x;     /* ego lateral offset, m */
+    float *brake;     /* lead brake lights 0..1 */
+    float *shake_x;   /* camera shake as a fraction of the image width */
+    float *shake_y;   /* camera shake / pitch as a fraction of the image height */
+    float *tunnel;    /* 0 outside, 1 inside a tunnel */
+    float *bump_z;    /* distance to a painted speed bump ahead, m; <= 0: none */
     float *other_gap; /* camera to a second vehicle's rear, m; <= 0: none (crash-ahead) */
     float *other_x;   /* its lateral centre, m */
     float *lead_yaw;  /* how far the lead vehicle has spun, radians (0: its rear to us) */
@@ -69,8 +69,8 @@ typedef struct {
     int64_t audio_next;
     double lp_road, lp_wind;
     double blackout_from, blackout_to; /* SV_BLACKOUT: black frames in [from, to) */
-    uint32_t other_rgb;  /* the second vehicle's body colour */
-    double debris_sec;   /* crash-ahead: debris flies from the hit at this time; < 0: none */
+    uint32_t other_rgb;                /* the second vehicle's body colour */
+    double debris_sec; /* crash-ahead: debris flies from the hit at this time; < 0: none */
     /* per-frame scratch for the renderer */
     int *skyline;
     int skyline_len;
@@ -78,7 +78,7 @@ typedef struct {
 
 /* splitmix64-based deterministic randomness */
 uint64_t sd_hash64(uint64_t x);
-double sd_unit(uint64_t *state);                    /* [0, 1) */
+double sd_unit(uint64_t *state); /* [0, 1) */
 double sd_uniform(uint64_t *state, double lo, double hi);
 float sd_noise_at(uint64_t stream, int64_t index); /* [-1, 1], counter-based */
 
@@ -106,8 +106,8 @@ bool sd_build_crash_ahead(sd_scene *sc);
 void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride);
 void sd_render_audio(sd_scene *sc, double t0, float *out, int n);
 /* Draws text with the built-in 5x7 font; scale = pixel size of one font dot. */
-void sd_draw_text(uint8_t *rgb, int stride, int w, int h, int x, int y, int scale,
-                  const char *text, uint8_t r, uint8_t g, uint8_t b);
+void sd_draw_text(uint8_t *rgb, int stride, int w, int h, int x, int y, int scale, const char *text,
+                  uint8_t r, uint8_t g, uint8_t b);
 int sd_text_width(const char *text, int scale);
 
 #endif

@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CAM_HEIGHT 1.3    /* m */
-#define HORIZON_ROW 0.45  /* fraction of the image height */
-#define FOCAL 0.6         /* focal length as a fraction of the image width */
-#define HOOD_ROW 0.9      /* the ego hood covers the rows below this fraction */
-#define ROAD_HALF 5.25    /* three lanes of 3.5 m, ego in the middle one */
-#define TUNNEL_WALL 6.5   /* m from the centre line */
+#define CAM_HEIGHT 1.3   /* m */
+#define HORIZON_ROW 0.45 /* fraction of the image height */
+#define FOCAL 0.6        /* focal length as a fraction of the image width */
+#define HOOD_ROW 0.9     /* the ego hood covers the rows below this fraction */
+#define ROAD_HALF 5.25   /* three lanes of 3.5 m, ego in the middle one */
+#define TUNNEL_WALL 6.5  /* m from the centre line */
 
 typedef struct {
     float r, g, b;
@@ -66,18 +66,18 @@ typedef struct {
 static look_palette palette_for(sd_look look) {
     switch (look) {
     case SD_LOOK_NIGHT:
-        return (look_palette){{6, 8, 18},     {22, 24, 40},  {14, 14, 22},  {40, 70, 35},
-                              {34, 60, 30},   {70, 70, 74},  {230, 230, 220}, {20, 22, 34},
-                              400,            true};
+        return (look_palette){{6, 8, 18},   {22, 24, 40}, {14, 14, 22},    {40, 70, 35},
+                              {34, 60, 30}, {70, 70, 74}, {230, 230, 220}, {20, 22, 34},
+                              400,          true};
     case SD_LOOK_RAIN:
-        return (look_palette){{110, 115, 122}, {160, 163, 168}, {95, 100, 105}, {70, 95, 65},
-                              {62, 85, 58},    {72, 74, 78},    {200, 200, 200}, {150, 153, 158},
-                              70,              false};
+        return (look_palette){
+            {110, 115, 122}, {160, 163, 168}, {95, 100, 105},  {70, 95, 65}, {62, 85, 58},
+            {72, 74, 78},    {200, 200, 200}, {150, 153, 158}, 70,           false};
     case SD_LOOK_DAY:
     default:
-        return (look_palette){{70, 120, 200},  {175, 200, 230}, {95, 110, 120}, {80, 140, 60},
-                              {66, 120, 50},   {95, 95, 100},   {240, 240, 235}, {190, 205, 225},
-                              250,             false};
+        return (look_palette){
+            {70, 120, 200}, {175, 200, 230}, {95, 110, 120},  {80, 140, 60}, {66, 120, 50},
+            {95, 95, 100},  {240, 240, 235}, {190, 205, 225}, 250,           false};
     }
 }
 
@@ -301,8 +301,8 @@ static void draw_overlay(const canvas *c, const sd_scene *sc, double t, double s
     char text[48];
     snprintf(text, sizeof text, "%03d KM/H", (int)lround(speed * 3.6));
     int y = c->h - 7 * sc_px - margin;
-    fill_rect(c, margin - sc_px, y - sc_px, margin + sd_text_width(text, sc_px), c->h - margin + sc_px,
-              (rgbf){0, 0, 0});
+    fill_rect(c, margin - sc_px, y - sc_px, margin + sd_text_width(text, sc_px),
+              c->h - margin + sc_px, (rgbf){0, 0, 0});
     sd_draw_text(c->rgb, c->stride, c->w, c->h, margin, y, sc_px, text, 255, 255, 255);
     long clock = (long)sc->clock_start + (long)floor(t);
     snprintf(text, sizeof text, "2026-11-29 %02ld:%02ld:%02ld", (clock / 3600) % 24,
@@ -316,7 +316,8 @@ static void draw_overlay(const canvas *c, const sd_scene *sc, double t, double s
 void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride) {
     const sd_script *s = &sc->script;
     if (t >= sc->blackout_from && t < sc->blackout_to) {
-        for (int y = 0; y < sc->p.height; y++) memset(rgb + (size_t)y * (size_t)stride, 0, 3 * (size_t)sc->p.width);
+        for (int y = 0; y < sc->p.height; y++)
+            memset(rgb + (size_t)y * (size_t)stride, 0, 3 * (size_t)sc->p.width);
         return;
     }
     look_palette pal = palette_for(sc->look);

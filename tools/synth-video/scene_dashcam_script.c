@@ -27,10 +27,9 @@ float sd_noise_at(uint64_t stream, int64_t index) {
 bool sd_script_alloc(sd_script *s, double duration_sec) {
     memset(s, 0, sizeof *s);
     s->n = (int)(duration_sec * SD_SCRIPT_HZ) + 2;
-    float **tracks[] = {&s->speed,  &s->dist,   &s->gap,       &s->lead_x,
-                        &s->ego_x,  &s->brake,  &s->shake_x,   &s->shake_y,
-                        &s->tunnel, &s->bump_z, &s->other_gap, &s->other_x,
-                        &s->lead_yaw, &s->other_yaw};
+    float **tracks[] = {&s->speed,     &s->dist,    &s->gap,      &s->lead_x,   &s->ego_x,
+                        &s->brake,     &s->shake_x, &s->shake_y,  &s->tunnel,   &s->bump_z,
+                        &s->other_gap, &s->other_x, &s->lead_yaw, &s->other_yaw};
     for (size_t i = 0; i < sizeof tracks / sizeof tracks[0]; i++) {
         *tracks[i] = calloc((size_t)s->n, sizeof(float));
         if (!*tracks[i]) {

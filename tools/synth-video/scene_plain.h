@@ -7,9 +7,7 @@
 
 #define SV_PLAIN_CLOCK_BITS 20 /* centiseconds: up to 2.9 hours */
 
-static inline int sv_plain_clock_band_height(int height) {
-    return height / 8 > 2 ? height / 8 : 2;
-}
+static inline int sv_plain_clock_band_height(int height) { return height / 8 > 2 ? height / 8 : 2; }
 
 /* Reads the centisecond clock from an RGB24 frame of the plain scene; -1 when unreadable. */
 static inline long sv_plain_read_clock(const uint8_t *rgb, int width, int height, int stride) {

@@ -33,6 +33,4 @@ const sv_scene_class *sv_scene_find(const char *name) {
     return NULL;
 }
 
-const char *sv_default_scene_name(void) {
-    return sv_scene_find("normal") ? "normal" : "plain";
-}
+const char *sv_default_scene_name(void) { return sv_scene_find("normal") ? "normal" : "plain"; }

@@ -90,20 +90,38 @@ static void usage(FILE *f) {
 }
 
 static int parse(int argc, char **argv, options *o) {
-    *o = (options){.width = 1280, .height = 720, .fps = 30, .duration = 10, .incident_at = -1,
-                   .seed = 1, .codec = "h264", .crf = 23, .audio_rate = 48000};
+    *o = (options){.width = 1280,
+                   .height = 720,
+                   .fps = 30,
+                   .duration = 10,
+                   .incident_at = -1,
+                   .seed = 1,
+                   .codec = "h264",
+                   .crf = 23,
+                   .audio_rate = 48000};
     o->scene = sv_default_scene_name();
     enum {
-        O_SCENE = 256, O_DUR, O_INC, O_SIZE, O_FPS, O_GOP, O_CODEC, O_SEED, O_DMG, O_CRF, O_ROT,
+        O_SCENE = 256,
+        O_DUR,
+        O_INC,
+        O_SIZE,
+        O_FPS,
+        O_GOP,
+        O_CODEC,
+        O_SEED,
+        O_DMG,
+        O_CRF,
+        O_ROT,
         O_BFRAMES
     };
     static const struct option longs[] = {
-        {"scene", 1, 0, O_SCENE}, {"duration", 1, 0, O_DUR}, {"incident-at", 1, 0, O_INC},
-        {"size", 1, 0, O_SIZE},   {"fps", 1, 0, O_FPS},      {"gop", 1, 0, O_GOP},
-        {"codec", 1, 0, O_CODEC}, {"seed", 1, 0, O_SEED},    {"damage", 1, 0, O_DMG},
-        {"crf", 1, 0, O_CRF},     {"rotate", 1, 0, O_ROT},   {"bframes", 1, 0, O_BFRAMES},
-        {"help", 0, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"scene", 1, 0, O_SCENE},     {"duration", 1, 0, O_DUR},
+        {"incident-at", 1, 0, O_INC}, {"size", 1, 0, O_SIZE},
+        {"fps", 1, 0, O_FPS},         {"gop", 1, 0, O_GOP},
+        {"codec", 1, 0, O_CODEC},     {"seed", 1, 0, O_SEED},
+        {"damage", 1, 0, O_DMG},      {"crf", 1, 0, O_CRF},
+        {"rotate", 1, 0, O_ROT},      {"bframes", 1, 0, O_BFRAMES},
+        {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
         switch (c) {
@@ -259,8 +277,7 @@ static void maybe_corrupt(writer *w, AVPacket *pkt) {
     /* Keep the start code and NAL header (the muxer would drop a packet without them, which is
      * a lost frame, not a corrupt one) and scramble the slice data after them. */
     int keep = 2;
-    if (pkt->size > 6 && !pkt->data[0] && !pkt->data[1])
-        keep = pkt->data[2] == 1 ? 3 + 3 : 4 + 3;
+    if (pkt->size > 6 && !pkt->data[0] && !pkt->data[1]) keep = pkt->data[2] == 1 ? 3 + 3 : 4 + 3;
     for (int i = keep; i < pkt->size; i++) pkt->data[i] = (uint8_t)next_random(&w->rng);
     w->corrupted++;
 }
@@ -429,9 +446,13 @@ int main(int argc, char **argv) {
         usage(stderr);
         return 2;
     }
-    sv_scene_params sp = {.duration_sec = w.o.duration, .incident_sec = w.o.incident_at,
-                          .width = w.o.width, .height = w.o.height, .fps = w.o.fps,
-                          .seed = w.o.seed, .audio_rate = w.o.audio_rate};
+    sv_scene_params sp = {.duration_sec = w.o.duration,
+                          .incident_sec = w.o.incident_at,
+                          .width = w.o.width,
+                          .height = w.o.height,
+                          .fps = w.o.fps,
+                          .seed = w.o.seed,
+                          .audio_rate = w.o.audio_rate};
     w.scene = w.cls->create(&sp);
     if (!w.scene) return fail("cannot create the scene", 0);
     int ret = avformat_alloc_output_context2(&w.oc, NULL, NULL, w.o.out);
