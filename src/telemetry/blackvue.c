@@ -36,23 +36,15 @@ enum { MAX_FREE_BOX = 64 << 20 };
  * '3gf ': read whole into *buf. */
 static bool find_free_box(tm_ctx *ctx, uint8_t **buf, size_t *len) {
     const tm_file *f = &ctx->file;
-    uint64_t pos = 0;
-    for (int i = 0; i < 4096 && f->fd >= 0 && pos + 8 <= f->size; i++) {
-        uint8_t h[24];
-        ssize_t r = pread(f->fd, h, sizeof h, (off_t)pos);
-        if (r < 8) return false;
-        uint64_t size = tm_be32(h), header = 8;
-        if (size == 1) {
-            if (r < 16) return false;
-            size = tm_be64(h + 8), header = 16;
-        } else if (size == 0) {
-            size = f->size - pos;
-        }
-        if (size < header || size > f->size - pos) return false;
-        uint32_t type = tm_be32(h + 4);
+    uint64_t pos = 0, size, header;
+    uint32_t type;
+    for (int i = 0; i < TM_MAX_TOP_BOXES && tm_top_box_at(f, pos, &type, &size, &header); i++) {
+        if (size > f->size - pos) return false;
         if (i == 0 && type != TM_FOURCC('f', 't', 'y', 'p')) return false;
+        uint8_t first[4];
         if (type == TM_FOURCC('f', 'r', 'e', 'e') && header == 8 && size >= 24 &&
-            size - 8 <= MAX_FREE_BOX && tm_be32(h + 8) >= 8 && tm_be32(h + 8) <= size - 8) {
+            size - 8 <= MAX_FREE_BOX && pread(f->fd, first, 4, (off_t)(pos + 8)) == 4 &&
+            tm_be32(first) >= 8 && tm_be32(first) <= size - 8) {
             size_t got = 0;
             bool oom = false;
             uint8_t *b = tm_file_read(f, pos + 8, (size_t)(size - 8), &got, &oom);

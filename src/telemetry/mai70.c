@@ -42,22 +42,12 @@ void tm_mai70_records(tm_sink *s, tm_bytes body) {
 
 /* The top-level 'GPS ' box's place: the boxes' headers are read one at a time. */
 static bool find_gps_box(const tm_file *f, uint64_t *off, uint64_t *len) {
-    uint64_t pos = 0;
-    for (int i = 0; i < 4096 && f->fd >= 0 && pos + 8 <= f->size; i++) {
-        uint8_t h[16];
-        ssize_t r = pread(f->fd, h, sizeof h, (off_t)pos);
-        if (r < 8) return false;
-        uint64_t size = tm_be32(h), header = 8;
-        if (size == 1) {
-            if (r < 16) return false;
-            size = tm_be64(h + 8), header = 16;
-        } else if (size == 0) {
-            size = f->size - pos;
-        }
-        if (size < header) return false;
-        uint32_t type = tm_be32(h + 4);
+    uint64_t pos = 0, size, header;
+    uint32_t type;
+    for (int i = 0; i < TM_MAX_TOP_BOXES && tm_top_box_at(f, pos, &type, &size, &header); i++) {
         if (i == 0 && type != TM_FOURCC('f', 't', 'y', 'p')) return false; /* not an MP4 */
         if (type == TM_FOURCC('G', 'P', 'S', ' ')) {
+            /* a box cut short (a recording ended by the crash) is read as far as it goes */
             *off = pos + header;
             *len = size - header;
             return true;

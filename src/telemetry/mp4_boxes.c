@@ -72,23 +72,30 @@ bool tm_box_find(tm_bytes in, uint32_t type, tm_box *box) {
     return false;
 }
 
-/* Top-level boxes, read 16 header bytes at a time: the moov's place and size. */
+bool tm_top_box_at(const tm_file *f, uint64_t pos, uint32_t *type, uint64_t *size,
+                   uint64_t *header) {
+    uint8_t h[16];
+    if (f->fd < 0 || pos + 8 > f->size) return false;
+    ssize_t r = pread(f->fd, h, sizeof h, (off_t)pos);
+    if (r < 8) return false;
+    *size = tm_be32(h);
+    *type = tm_be32(h + 4);
+    *header = 8;
+    if (*size == 1) { /* 64-bit size follows */
+        if (r < 16) return false;
+        *size = tm_be64(h + 8);
+        *header = 16;
+    } else if (*size == 0) { /* to the end of the file */
+        *size = f->size - pos;
+    }
+    return *size >= *header;
+}
+
+/* Top-level boxes, one header at a time: the moov's place and size. */
 static bool find_moov(const tm_file *f, uint64_t *off, uint64_t *len, bool *is_mp4) {
-    uint64_t pos = 0;
-    for (int i = 0; i < 4096 && pos + 8 <= f->size; i++) {
-        uint8_t h[16];
-        ssize_t r = pread(f->fd, h, sizeof h, (off_t)pos);
-        if (r < 8) return false;
-        uint64_t size = tm_be32(h);
-        uint32_t type = tm_be32(h + 4);
-        uint64_t header = 8;
-        if (size == 1) {
-            if (r < 16) return false;
-            size = tm_be64(h + 8);
-            header = 16;
-        } else if (size == 0) {
-            size = f->size - pos;
-        }
+    uint64_t pos = 0, size, header;
+    uint32_t type;
+    for (int i = 0; i < TM_MAX_TOP_BOXES && tm_top_box_at(f, pos, &type, &size, &header); i++) {
         if (i == 0) {
             /* an ISO-BMFF file starts with one of these; anything else is another container */
             *is_mp4 =
@@ -97,7 +104,6 @@ static bool find_moov(const tm_file *f, uint64_t *off, uint64_t *len, bool *is_m
                 type == TM_FOURCC('m', 'd', 'a', 't') || type == TM_FOURCC('s', 'k', 'i', 'p');
             if (!*is_mp4) return false;
         }
-        if (size < header) return false;
         if (type == TM_FOURCC('m', 'o', 'o', 'v')) {
             *off = pos + header;
             *len = size - header;

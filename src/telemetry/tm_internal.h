@@ -67,6 +67,14 @@ bool tm_box_next(tm_bytes *rest, tm_box *box, bool *cut);
 /* The first child of type `type` in bytes; false when none. */
 bool tm_box_find(tm_bytes in, uint32_t type, tm_box *box);
 
+/* Top-level boxes are read from the file one header at a time, at most TM_MAX_TOP_BOXES of
+ * them. The header of the box at pos: its type, header length (8 or 16) and size as the file
+ * says (0 becomes "to the end of the file"; it may reach past the end: the caller decides).
+ * false when no header can be read there or the size is smaller than the header. */
+#define TM_MAX_TOP_BOXES 4096
+bool tm_top_box_at(const tm_file *f, uint64_t pos, uint32_t *type, uint64_t *size,
+                   uint64_t *header);
+
 typedef struct {
     uint32_t handler;                /* hdlr handler_type ('vide', 'soun', 'meta', 'text', ...) */
     uint32_t format;                 /* first stsd entry's type ('avc1', 'gpmd', ...) */
