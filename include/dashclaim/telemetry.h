@@ -36,6 +36,9 @@
  *               double    (Vantrue N4 and others): time at 0x10, 'A' at 0x1c, doubles lat,
  *                         lon, knots, heading at 0x20 .. 0x48 with N/S at 0x28 and E/W at
  *                         0x38, date at 0x50, three int32 of acceleration at 0x5c (1/1000 g).
+ *               a810      (70mai A810): 'A' at 30, int32 lat / lon at 31 / 35 (DDMM.MMMMM
+ *                         * 1e5, signed), int32 km/h at 43 (unconfirmed), "VV" at 51; no time
+ *                         (utc_ms = DC_TELEMETRY_NO_UTC), no heading.
  *             A block with status 'V' (no fix, e.g. a cold start) is an invalid fix. Times:
  *             the k-th listed block is at t = k s (the camera writes one per second). The
  *             camera's clock is written as UTC; some cameras write local time there.
@@ -70,8 +73,11 @@
  *             throughout while the clock runs) reads as fixes without a position.
  *   ligogps   LigoGPS records as a file trailer ('skip' box ending "&&&&" + its length):
  *             decrypted, the coordinate scrambling undone (scale 1.524855137), knots or the
- *             scrambled speed unit; t = UTC - the first record's UTC. The digit-cipher
- *             variant and LigoGPS in MPEG-TS are not read (reported / not detected).
+ *             scrambled speed unit; t = UTC - the first record's UTC. Variant ts (no
+ *             trailer): LigoGPS in MPEG-TS, a PES on PID 0x300, 0x1e4, 0xe1b or 0xe1a (not in
+ *             the PMT) whose payload is "skip" + 4 bytes + the same header and records, never
+ *             scrambled; times as the trailer's. The digit-cipher variant is not read
+ *             (reported).
  *   novatek-text, novatek-ts, text-track, 70mai, camm (and the readers above from atc on):
  *             the second and third sets of readers; their
  *             layouts, variants and times are described in src/telemetry/tm_more.h and at the

@@ -15,6 +15,8 @@
  * seen; exiftool knows 1.456027985 and 1.15368 for two others, chosen by hand), and the speed
  * is in units of 1/1.85407333 km/h; unscrambled records give knots. A coordinate of three or
  * more integer digits is DDMM.MMMM.
+ * In MPEG-TS (novatek_ts.c finds it): a PES payload "skip" + 4 bytes + the header and records,
+ * never scrambled whatever the header says (exiftool reads it so).
  * Not read: the digit-substitution cipher some cameras use instead of the encryption (its
  * table is only found by watching the seconds digit cycle over many records): such records
  * are counted and reported, never read as positions. */
@@ -151,10 +153,11 @@ static bool parse_text(tm_sink *s, const char *text, bool fuzzed, double t_sec,
     return true;
 }
 
-int tm_ligogps_payload(tm_sink *s, tm_bytes p, double t_sec, int64_t *first_utc) {
+int tm_ligogps_records(tm_sink *s, tm_bytes p, double t_sec, int64_t *first_utc,
+                       bool never_fuzzed) {
     if (p.n < HEADER || memcmp(p.p, "LIGOGPSINFO\0", 12) != 0) return 0;
-    bool fuzzed =
-        !(p.p[12] == 0 && p.p[13] == 0 && p.p[14] == 0 && (p.p[15] == 1 || p.p[15] == 0x14));
+    bool fuzzed = !never_fuzzed && !(p.p[12] == 0 && p.p[13] == 0 && p.p[14] == 0 &&
+                                     (p.p[15] == 1 || p.p[15] == 0x14));
     tm_set_variant(s, fuzzed ? "ligogps" : "ligogps-plain");
     int read = 0, unread = 0;
     for (size_t at = HEADER; at + 8 <= p.n && !s->stopped; at += RECORD) {
@@ -170,6 +173,10 @@ int tm_ligogps_payload(tm_sink *s, tm_bytes p, double t_sec, int64_t *first_utc)
     }
     if (unread) tm_damage(s, "LigoGPS: %d records not read (the digit cipher, or damaged)", unread);
     return read;
+}
+
+int tm_ligogps_payload(tm_sink *s, tm_bytes p, double t_sec, int64_t *first_utc) {
+    return tm_ligogps_records(s, p, t_sec, first_utc, false);
 }
 
 /* The trailer: "&&&&" + u32 BE length in the last 8 bytes; *off and *len: its 'skip' body. */
@@ -191,7 +198,7 @@ static bool find_trailer(const tm_file *f, uint64_t *off, uint64_t *len) {
 
 bool tm_ligogps_detect(tm_ctx *ctx) {
     uint64_t off, len;
-    if (!find_trailer(&ctx->file, &off, &len)) return false;
+    if (!find_trailer(&ctx->file, &off, &len)) return tm_ligogps_ts_detect(ctx);
     uint8_t magic[12];
     return pread(ctx->file.fd, magic, 12, (off_t)off) == 12 && !memcmp(magic, "LIGOGPSINFO\0", 12);
 }
@@ -199,7 +206,10 @@ bool tm_ligogps_detect(tm_ctx *ctx) {
 void tm_ligogps_read(tm_ctx *ctx) {
     tm_sink *s = &ctx->sink;
     uint64_t off = 0, len = 0;
-    find_trailer(&ctx->file, &off, &len);
+    if (!find_trailer(&ctx->file, &off, &len)) {
+        tm_ligogps_ts_read(ctx); /* no trailer: detected in an MPEG-TS stream */
+        return;
+    }
     if (len > MAX_TRAILER) {
         tm_damage(s, "%s: LigoGPS trailer of %llu bytes; the first %d MiB read", ctx->video_path,
                   (unsigned long long)len, MAX_TRAILER >> 20);

@@ -79,6 +79,23 @@ static void double_read(const uint8_t *b, size_t n, record *r) {
     r->ax = s32(b, 0x5c) / 1000.0, r->ay = s32(b, 0x60) / 1000.0, r->az = s32(b, 0x64) / 1000.0;
 }
 
+/* a810 (70mai A810): 'A' at 30, signed int32 latitude and longitude at 31 and 35 (DDMM.MMMMM
+ * * 1e5; the sign gives the hemisphere), int32 speed at 43 (km/h, unconfirmed), "VV" at 51. No
+ * time or date in the block: the fix has no UTC. Byte layout and recognition from exiftool's
+ * QuickTimeStream.pl (GPSType 19); the bytes between are not described there. */
+static bool a810_match(const uint8_t *b, size_t n) {
+    return n >= 53 && b[30] == 'A' && b[51] == 'V' && b[52] == 'V';
+}
+static void a810_read(const uint8_t *b, size_t n, record *r) {
+    (void)n;
+    double lat = s32(b, 31) / 1e5, lon = s32(b, 35) / 1e5;
+    r->status = 'A';
+    r->ns = lat < 0 ? 'S' : 'N', r->ew = lon < 0 ? 'W' : 'E';
+    r->lat = fabs(lat), r->lon = fabs(lon);
+    r->knots = s32(b, 43) / KNOTS_TO_KMH;
+    r->heading = -1;
+}
+
 /* Order matters: the double layout's status byte (0x1c) and a119v3's (0x28) sit where the
  * float layout has time fields, so the narrower tests go first. */
 static const struct {
@@ -86,6 +103,9 @@ static const struct {
     bool (*match)(const uint8_t *b, size_t n);
     void (*read)(const uint8_t *b, size_t n, record *r);
 } layouts[] = {
+    /* first: no other layout has 'A' at 30 and "VV" at 51 (there, 0x1e is the high bytes of
+     * a u32 and 0x33 of the hour) */
+    {"a810", a810_match, a810_read},
     {"double", double_match, double_read},
     {"a119v3", a119v3_match, a119v3_read},
     {"float", float_match, float_read},

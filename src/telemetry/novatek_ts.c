@@ -8,7 +8,13 @@
  *       no sensor; unconfirmed scale, as novatek.c's a119v3 layout)
  * Some cameras (Blueskysea B4K) put 164 bytes of text before the same record.
  * Times: the PES PTS less the first PTS in the file (90 kHz); a record without a PTS is one
- * second after the one before. Packets are 188 bytes; sync is found again after damage. */
+ * second after the one before. Packets are 188 bytes; sync is found again after damage.
+ *
+ * LigoGPS in MPEG-TS (read for the ligogps row, from exiftool's M2TS.pm): a PES on one of the
+ * PIDs exiftool scans for unlisted dashcam GPS (0x300, 0x1e4, 0xe1b, 0xe1a) whose payload is
+ * "skip" + 4 bytes + LigoGPS's "LIGOGPSINFO\0" header and records (ligogps.c), never scrambled.
+ * exiftool saw a payload holding the same 'skip' atom twice and reads the first: so do we.
+ * The first such PID is followed. Times: UTC less the first record's UTC, as the trailer. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +24,17 @@
 
 #define KNOTS_TO_KMH 1.852
 enum { PACKET = 188, GPS_PID = 0x300, MAX_PES = 4096, CHUNK = PACKET * 5578 /* ~1 MiB */ };
+static const unsigned ligo_pids[] = {0x300, 0x1e4, 0xe1b, 0xe1a};
+
+static bool is_ligo_pid(unsigned pid) {
+    for (size_t i = 0; i < sizeof ligo_pids / sizeof ligo_pids[0]; i++)
+        if (pid == ligo_pids[i]) return true;
+    return false;
+}
+/* "skip" + 4 bytes + "LIGOGPSINFO\0" at p */
+static bool is_ligo_start(const uint8_t *p, size_t n) {
+    return n >= 20 && !memcmp(p, "skip", 4) && !memcmp(p + 8, "LIGOGPSINFO\0", 12);
+}
 
 static double ddmm(double v) {
     double deg = floor(v / 100);
@@ -65,6 +82,10 @@ typedef struct {
     uint64_t pes_pts;
     double last_t;
     int records, lost_sync;
+    bool ligo;         /* LigoGPS mode: PES payloads are 'skip' atoms on pid */
+    unsigned pid;      /* the GPS PID followed (0 until the first PES start in LigoGPS mode) */
+    int64_t ligo_first; /* UTC of the first LigoGPS record */
+    int not_ligo;      /* PES payloads on pid that were not a LigoGPS atom */
 } ts_state;
 
 /* A PES header's PTS (33 bits); false when the payload is not a PES start with a PTS. */
@@ -77,9 +98,28 @@ static bool pes_pts(const uint8_t *p, size_t n, uint64_t *pts, size_t *header) {
     return true;
 }
 
+static void ligo_pes(ts_state *st) {
+    const uint8_t *p = st->pes;
+    size_t n = st->pes_n, end = n;
+    if (!is_ligo_start(p, n)) {
+        st->not_ligo++;
+        return;
+    }
+    for (size_t at = 28; at + 20 <= n; at++) /* a second copy of the atom ends the first */
+        if (is_ligo_start(p + at, n - at)) {
+            end = at;
+            break;
+        }
+    tm_ligogps_records(st->s, (tm_bytes){p + 8, end - 8}, -1, &st->ligo_first, true);
+}
+
 static void flush(ts_state *st) {
     if (!st->pes_open) return;
     st->pes_open = false;
+    if (st->ligo) {
+        ligo_pes(st);
+        return;
+    }
     double t = st->records ? st->last_t + 1 : 0;
     if (st->pes_has_pts && st->have_origin)
         t = (double)((st->pes_pts - st->origin) & ((1ULL << 33) - 1)) / 90000.0;
@@ -101,7 +141,13 @@ static void packet(ts_state *st, const uint8_t *p) {
     uint64_t pts = 0;
     bool has_pts = start && pes_pts(pay, n, &pts, &header);
     if (has_pts && !st->have_origin) st->have_origin = true, st->origin = pts;
-    if (pid != GPS_PID) return;
+    if (st->ligo) {
+        if (!is_ligo_pid(pid) || (st->pid && pid != st->pid)) return;
+        if (!st->pid && !start) return;
+        st->pid = pid;
+    } else if (pid != GPS_PID) {
+        return;
+    }
     if (start) {
         flush(st);
         if (n < 9 || pay[0] || pay[1] || pay[2] != 1) return; /* not a PES */
@@ -141,21 +187,28 @@ static size_t feed(ts_state *st, const uint8_t *buf, size_t n) {
 
 static void finish(ts_state *st) {
     flush(st);
+    if (st->not_ligo)
+        tm_damage(st->s, "LigoGPS in MPEG-TS: %d packets on PID 0x%x not a LigoGPS atom",
+                  st->not_ligo, st->pid);
     if (st->lost_sync)
         tm_damage(st->s, "MPEG-TS: sync lost %d times (damaged packets skipped)", st->lost_sync);
 }
 
-void tm_novatek_ts_packets(tm_sink *s, tm_bytes ts) {
+static void packets(tm_sink *s, tm_bytes ts, bool ligo) {
     ts_state *st = calloc(1, sizeof *st);
     if (!st) {
         s->oom = s->stopped = true;
         return;
     }
     st->s = s;
+    st->ligo = ligo;
+    st->ligo_first = DC_TELEMETRY_NO_UTC;
     feed(st, ts.p, ts.n);
     finish(st);
     free(st);
 }
+void tm_novatek_ts_packets(tm_sink *s, tm_bytes ts) { packets(s, ts, false); }
+void tm_ligogps_ts_packets(tm_sink *s, tm_bytes ts) { packets(s, ts, true); }
 
 static bool looks_like_ts(const tm_file *f) {
     uint8_t h[PACKET * 2 + 1];
@@ -167,19 +220,40 @@ static bool looks_like_ts(const tm_file *f) {
     return yes;
 }
 
-bool tm_novatek_ts_detect(tm_ctx *ctx) {
-    if (ctx->mp4 || ctx->file.fd < 0 || !looks_like_ts(&ctx->file)) return false;
-    /* a GPS packet within the first 4 MiB (one a second; a second of 4K video is ~3 MiB) */
+typedef enum { TS_NONE, TS_NOVATEK, TS_LIGO } ts_kind;
+
+/* What the first 4 MiB hold (one GPS packet a second; a second of 4K video is ~3 MiB): the
+ * first PES start on a GPS PID that is a LigoGPS atom makes it LigoGPS; otherwise any packet
+ * on PID 0x300 makes it Novatek. */
+static ts_kind ts_gps_kind(const tm_ctx *ctx) {
+    if (ctx->mp4 || ctx->file.fd < 0 || !looks_like_ts(&ctx->file)) return TS_NONE;
     size_t got = 0;
-    bool oom = false, yes = false;
+    bool oom = false;
+    ts_kind kind = TS_NONE;
     uint8_t *b = tm_file_read(&ctx->file, 0, PACKET * 22310, &got, &oom);
-    for (size_t at = 0; b && at + PACKET <= got && !yes; at += PACKET)
-        yes = b[at] == 0x47 && ((unsigned)(b[at + 1] & 0x1f) << 8 | b[at + 2]) == GPS_PID;
+    for (size_t at = 0; b && at + PACKET <= got; at += PACKET) {
+        const uint8_t *p = b + at;
+        unsigned pid = (unsigned)(p[1] & 0x1f) << 8 | p[2];
+        if (p[0] != 0x47 || !is_ligo_pid(pid)) continue;
+        if (pid == GPS_PID) kind = TS_NOVATEK;
+        size_t off = 4 + ((p[3] >> 4 & 3) == 3 ? 1 + (size_t)p[4] : 0);
+        if (!(p[1] & 0x40) || !(p[3] & 0x10) || off + 9 > PACKET) continue;
+        const uint8_t *e = p + off;
+        if (e[0] || e[1] || e[2] != 1) continue;
+        size_t skip = off + 9 + (size_t)e[8];
+        if (skip <= PACKET && is_ligo_start(p + skip, PACKET - skip)) {
+            kind = TS_LIGO;
+            break;
+        }
+    }
     free(b);
-    return yes;
+    return kind;
 }
 
-void tm_novatek_ts_read(tm_ctx *ctx) {
+bool tm_novatek_ts_detect(tm_ctx *ctx) { return ts_gps_kind(ctx) == TS_NOVATEK; }
+bool tm_ligogps_ts_detect(tm_ctx *ctx) { return ts_gps_kind(ctx) == TS_LIGO; }
+
+static void read_ts(tm_ctx *ctx, bool ligo) {
     tm_sink *s = &ctx->sink;
     tm_set_variant(s, "ts");
     ts_state *st = calloc(1, sizeof *st);
@@ -190,6 +264,8 @@ void tm_novatek_ts_read(tm_ctx *ctx) {
         return;
     }
     st->s = s;
+    st->ligo = ligo;
+    st->ligo_first = DC_TELEMETRY_NO_UTC;
     uint64_t pos = 0;
     while (pos < ctx->file.size && !tm_out_of_time(s)) {
         ssize_t r = pread(ctx->file.fd, buf, CHUNK, (off_t)pos);
@@ -201,3 +277,6 @@ void tm_novatek_ts_read(tm_ctx *ctx) {
     finish(st);
     free(st), free(buf);
 }
+
+void tm_novatek_ts_read(tm_ctx *ctx) { read_ts(ctx, false); }
+void tm_ligogps_ts_read(tm_ctx *ctx) { read_ts(ctx, true); }

@@ -3,7 +3,8 @@
  * editing each other's declarations.
  *
  *   novatek_ts.c    Novatek records in MPEG-TS private streams (VIOFO's TS mode, PID 0x300,
- *                   not listed in the PMT); video time from the PES PTS.
+ *                   not listed in the PMT); video time from the PES PTS. Also walks the
+ *                   packets of LigoGPS in MPEG-TS for the ligogps row.
  *   novatek_text.c  freeGPS blocks listed by moov/'gps ' that hold text, not numbers: the
  *                   XOR-0xAA digits (Azdome, EEEkit), "$GPRMC" + 16 (ZXSBNXYS cameras) and
  *                   plain NMEA with the camera's clock (Nextbase 512G).
@@ -59,6 +60,16 @@ void tm_ssmd_sample(tm_sink *s, tm_bytes sample, double t_sec);
 /* LigoGPS header + records; t_sec < 0: video time from the UTC less *first_utc (set from the
  * first record when DC_TELEMETRY_NO_UTC). Returns the records read. */
 int tm_ligogps_payload(tm_sink *s, tm_bytes payload, double t_sec, int64_t *first_utc);
+/* The same with the scrambling test skipped when never_fuzzed (LigoGPS in MPEG-TS). */
+int tm_ligogps_records(tm_sink *s, tm_bytes payload, double t_sec, int64_t *first_utc,
+                       bool never_fuzzed);
+/* LigoGPS in MPEG-TS (novatek_ts.c: the same packet walker): a PES on one of the GPS PIDs
+ * exiftool looks at (0x300, 0x1e4, 0xe1b, 0xe1a) whose payload starts "skip" + 4 bytes +
+ * "LIGOGPSINFO\0". The ligogps row reads it when the file has no trailer. */
+bool tm_ligogps_ts_detect(tm_ctx *ctx);
+void tm_ligogps_ts_read(tm_ctx *ctx);
+/* MPEG-TS bytes (whole 188-byte packets): the LigoGPS records of the first GPS PID. */
+void tm_ligogps_ts_packets(tm_sink *s, tm_bytes ts);
 /* One ATC freeGPS block (with its box header): the newest record later than *last (six
  * values Y, m, d, H, M, S; updated) at video time t. */
 void tm_atc_block(tm_sink *s, tm_bytes block, double t_sec, int last[6]);

@@ -1,6 +1,7 @@
 /* libFuzzer harness: the third set of telemetry readers (src/telemetry/tm_more.h). The first
- * byte picks the layer: 0 an ssmd sample, 1 a LigoGPS payload, 2 an ATC block, 3 GPX text, the
- * rest is its input. What is kept holds to fuzz_telemetry_check. Corpus:
+ * byte picks the layer: 0 an ssmd sample, 1 a LigoGPS payload, 2 an ATC block, 3 GPX text,
+ * and a first byte with bit 3 set (0x08..0x0f): MPEG-TS packets holding LigoGPS; the rest is its
+ * input. What is kept holds to fuzz_telemetry_check. Corpus:
  * tests/fuzz/corpus/telemetry_third/ (seeded from synth-telemetry's files). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tm_bytes b = {copy, n};
     int64_t first = DC_TELEMETRY_NO_UTC;
     int last[6] = {0};
+    if (data[0] & 8) {
+        tm_ligogps_ts_packets(&s, b);
+        fuzz_telemetry_check(&t);
+        dc_telemetry_free(&t);
+        free(copy);
+        return 0;
+    }
     switch (data[0] & 3) {
     case 0: tm_ssmd_sample(&s, b, 1.0); break;
     case 1: tm_ligogps_payload(&s, b, data[0] & 4 ? 2.0 : -1, &first); break;

@@ -7,19 +7,20 @@
  * blackvue (OUT.gps + OUT.3gf beside a copy); the second set: text-nmea, text-thinkware,
  * text-pndm, camm, 70mai, novatek-xor, novatek-rmc16, novatek-nmea, novatek-ts (--in a .ts);
  * the third: ssmd-rove, ssmd-fabricated, ssmd-ligo, ligogps-trailer, atc, blackvue-box,
- * gpx (OUT.gpx beside a copy), nmea-gsensor (OUT.nmea with $GSENSOR lines). */
+ * gpx (OUT.gpx beside a copy), nmea-gsensor (OUT.nmea with $GSENSOR lines); the fourth:
+ * novatek-a810 (70mai A810 freeGPS blocks), ligogps-ts (--in a .ts). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "telemetry_writers3.h"
+#include "telemetry_writers4.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: synth-telemetry --format gpmf|gpmf9|novatek-float|novatek-a119v3|"
                "novatek-double|nmea|blackvue|text-nmea|text-thinkware|text-pndm|camm|70mai|"
                "novatek-xor|novatek-rmc16|novatek-nmea|novatek-ts|ssmd-rove|ssmd-fabricated|"
-               "ssmd-ligo|ligogps-trailer|atc|blackvue-box|gpx|nmea-gsensor\n"
+               "ssmd-ligo|ligogps-trailer|atc|blackvue-box|gpx|nmea-gsensor|novatek-a810|ligogps-ts\n"
                "       --in VIDEO.mp4 -o OUT.mp4 [--duration S] [--impact S]\n");
 }
 
@@ -99,6 +100,10 @@ int main(int argc, char **argv) {
                           : !strcmp(format + 5, "ligo")     ? TW3_SSMD_LIGO
                                                             : TW3_SSMD_ROVE;
         rc = tw3_mp4_add_ssmd(&s, k, 10, in, out);
+    } else if (!strcmp(format, "novatek-a810")) {
+        rc = tw4_mp4_add_a810(&s, in, out);
+    } else if (!strcmp(format, "ligogps-ts")) {
+        rc = tw4_ts_add_ligogps(&s, in, out);
     } else if (!strcmp(format, "ligogps-trailer")) {
         rc = tw3_add_ligogps_trailer(&s, in, out);
     } else if (!strcmp(format, "atc")) {
