@@ -82,10 +82,10 @@ typedef struct {
     uint64_t pes_pts;
     double last_t;
     int records, lost_sync;
-    bool ligo;         /* LigoGPS mode: PES payloads are 'skip' atoms on pid */
-    unsigned pid;      /* the GPS PID followed (0 until the first PES start in LigoGPS mode) */
+    bool ligo;          /* LigoGPS mode: PES payloads are 'skip' atoms on pid */
+    unsigned pid;       /* the GPS PID followed (0 until the first PES start in LigoGPS mode) */
     int64_t ligo_first; /* UTC of the first LigoGPS record */
-    int not_ligo;      /* PES payloads on pid that were not a LigoGPS atom */
+    int not_ligo;       /* PES payloads on pid that were not a LigoGPS atom */
 } ts_state;
 
 /* A PES header's PTS (33 bits); false when the payload is not a PES start with a PTS. */

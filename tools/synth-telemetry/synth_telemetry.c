@@ -17,11 +17,12 @@
 #include "telemetry_writers4.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: synth-telemetry --format gpmf|gpmf9|novatek-float|novatek-a119v3|"
-               "novatek-double|nmea|blackvue|text-nmea|text-thinkware|text-pndm|camm|70mai|"
-               "novatek-xor|novatek-rmc16|novatek-nmea|novatek-ts|ssmd-rove|ssmd-fabricated|"
-               "ssmd-ligo|ligogps-trailer|atc|blackvue-box|gpx|nmea-gsensor|novatek-a810|ligogps-ts\n"
-               "       --in VIDEO.mp4 -o OUT.mp4 [--duration S] [--impact S]\n");
+    fprintf(f,
+            "usage: synth-telemetry --format gpmf|gpmf9|novatek-float|novatek-a119v3|"
+            "novatek-double|nmea|blackvue|text-nmea|text-thinkware|text-pndm|camm|70mai|"
+            "novatek-xor|novatek-rmc16|novatek-nmea|novatek-ts|ssmd-rove|ssmd-fabricated|"
+            "ssmd-ligo|ligogps-trailer|atc|blackvue-box|gpx|nmea-gsensor|novatek-a810|ligogps-ts\n"
+            "       --in VIDEO.mp4 -o OUT.mp4 [--duration S] [--impact S]\n");
 }
 
 /* OUT less its extension + ext */
