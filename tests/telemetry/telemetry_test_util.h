@@ -24,9 +24,9 @@ static inline const char *tt_path(const char *name) {
     return p;
 }
 
-/* A 6 s video without telemetry (synth-video's plain scene, moov first). */
-static inline const char *tt_base_video(void) {
-    static char path[4096];
+/* DC_TEST_TMP/telemetry/<stem>-<pid>.<ext>: a 6 s video without telemetry (synth-video's plain
+ * scene; the container from the extension), made once per process into path[4096]. */
+static inline const char *tt_plain_video(char *path, const char *stem, const char *ext) {
     if (path[0]) return path;
     const char *tmp = getenv("DC_TEST_TMP"), *bin = getenv("DC_BIN");
     if (!tmp || !bin) {
@@ -36,7 +36,7 @@ static inline const char *tt_base_video(void) {
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s/telemetry'", tmp);
     if (system(cmd) != 0) return NULL;
-    snprintf(path, sizeof path, "%s/telemetry/base-%d.mp4", tmp, (int)getpid());
+    snprintf(path, 4096, "%s/telemetry/%s-%d.%s", tmp, stem, (int)getpid(), ext);
     snprintf(cmd, sizeof cmd,
              "'%s/synth-video' --scene plain --duration 6 --size 64x36 --fps 10 -o '%s' "
              ">/dev/null 2>&1",
@@ -46,6 +46,51 @@ static inline const char *tt_base_video(void) {
         return NULL;
     }
     return path;
+}
+
+/* The plain MP4 (moov first) and MPEG-TS bases. */
+static inline const char *tt_base_video(void) {
+    static char path[4096];
+    return tt_plain_video(path, "base", "mp4");
+}
+static inline const char *tt_base_ts(void) {
+    static char path[4096];
+    return tt_plain_video(path, "base", "ts");
+}
+
+/* The writers' default scene (a steady drive, the jolt at the impact). */
+static inline tw_scene tt_scene(void) {
+    tw_scene s;
+    tw_scene_default(&s);
+    return s;
+}
+
+/* Reads path, which must not fail (cmocka: include <cmocka.h> first); a degraded read is
+ * printed, for the test's own assertions to judge. */
+static inline void tt_read_ok(const char *path, dc_telemetry *t) {
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_telemetry_read(path, dc_deadline_in(30), t, &st), DC_OK);
+    if (t->degraded) fprintf(stderr, "%s: degraded: %s\n", path, t->reason);
+}
+
+/* Position and speed of every fix equal the scene's (speed within kmh_tol: some formats store
+ * whole units), and its UTC to the millisecond when utc; for formats without heading. */
+static inline int tt_check_positions(const tw_scene *s, const dc_telemetry *t, double kmh_tol,
+                                     bool utc) {
+    int bad = 0;
+    for (int i = 0; i < t->gps_count; i++) {
+        const dc_gps_fix *f = &t->gps[i];
+        tw_fix w = tw_fix_at(s, f->t_sec);
+        if (!f->valid || fabs(f->lat - w.lat) > DEG_TOL || fabs(f->lon - w.lon) > DEG_TOL ||
+            fabs(f->speed_kmh - w.speed_kmh) > kmh_tol ||
+            (utc && llabs(f->utc_ms - w.utc_ms) > 1)) {
+            if (bad++ < 3)
+                fprintf(stderr, "fix %d at %.3f: %.7f %.7f %.2f %lld, wrote %.7f %.7f %.2f %lld\n",
+                        i, f->t_sec, f->lat, f->lon, f->speed_kmh, (long long)f->utc_ms, w.lat,
+                        w.lon, w.speed_kmh, (long long)w.utc_ms);
+        }
+    }
+    return bad;
 }
 
 /* Every fix equals the scene at its time (position 1e-5 deg, speed 0.1 km/h, UTC 1 ms). */

@@ -13,12 +13,6 @@
 #include "telemetry_test_util.h"
 #include "tm_internal.h"
 
-static tw_scene scene(void) {
-    tw_scene s;
-    tw_scene_default(&s);
-    return s;
-}
-
 static tw_buf load(const char *path) {
     tw_buf b = {0};
     FILE *f = fopen(path, "rb");
@@ -44,7 +38,7 @@ static void put_be32(uint8_t *p, uint32_t v) {
 }
 
 static const char *gpmf_file(const char *name, tw_buf *bytes) {
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf p[6];
     assert_int_equal(tw_gpmf_payloads(&s, 18, 200, false, "Synth HERO", p, 6), 6);
     const char *path = tt_path(name);
@@ -55,7 +49,7 @@ static const char *gpmf_file(const char *name, tw_buf *bytes) {
 }
 
 static const char *novatek_file(const char *name, tw_buf *bytes) {
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf b[6];
     for (int k = 0; k < 6; k++)
         assert_int_equal(tw_novatek_block(&s, TW_NOVATEK_FLOAT, k, false, &b[k]), 0);
@@ -152,7 +146,7 @@ static void cut_file(void **state) {
 
 static void gpmf_nan_and_overrun(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf p[1];
     assert_int_equal(tw_gpmf_payloads(&s, 18, 0, false, "Synth HERO", p, 1), 1);
     /* SCAL of 0: every value becomes NaN and is dropped */
@@ -184,7 +178,7 @@ static void set_le_float(uint8_t *p, float f) {
 
 static void novatek_nan_and_speed(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     dc_telemetry t = {0};
     tm_sink sink = {.out = &t};
     for (int k = 0; k < 4; k++) {
@@ -242,7 +236,7 @@ static void nmea_bad_forms(void **state) {
 
 static void three_gf_partial_record(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf g;
     assert_int_equal(tw_3gf(&s, 10, &g), 0);
     dc_telemetry t = {0};

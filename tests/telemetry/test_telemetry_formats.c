@@ -12,27 +12,15 @@
 
 #include "telemetry_test_util.h"
 
-static tw_scene scene(void) {
-    tw_scene s;
-    tw_scene_default(&s);
-    return s;
-}
-
-static void read_ok(const char *path, dc_telemetry *t) {
-    dc_status st = DC_STATUS_OK;
-    assert_int_equal(dc_telemetry_read(path, dc_deadline_in(30), t, &st), DC_OK);
-    if (t->degraded) fprintf(stderr, "%s: degraded: %s\n", path, t->reason);
-}
-
 static void gpmf_case(bool gps9, int gps_hz) {
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf p[6];
     assert_int_equal(tw_gpmf_payloads(&s, gps_hz, 200, gps9, "Synth HERO", p, 6), 6);
     const char *out = tt_path(gps9 ? "gpmf9.mp4" : "gpmf5.mp4");
     assert_int_equal(tw_mp4_add_gpmd(tt_base_video(), out, p, 6), 0);
     tt_free_bufs(p, 6);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "gpmf");
     assert_string_equal(t.variant, gps9 ? "gps9" : "gps5");
     assert_string_equal(t.device, "Synth HERO");
@@ -59,7 +47,7 @@ static void gpmf_gps9(void **state) {
 /* HERO11 and later write each fix twice, as GPS5 and GPS9, in one payload: read once. */
 static void gpmf_gps5_beside_gps9(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf p5[6], p9[6];
     assert_int_equal(tw_gpmf_payloads(&s, 18, 0, false, "Synth HERO", p5, 6), 6);
     assert_int_equal(tw_gpmf_payloads(&s, 10, 200, true, "Synth HERO", p9, 6), 6);
@@ -68,7 +56,7 @@ static void gpmf_gps5_beside_gps9(void **state) {
     assert_int_equal(tw_mp4_add_gpmd(tt_base_video(), out, p5, 6), 0);
     tt_free_bufs(p5, 6), tt_free_bufs(p9, 6);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.variant, "gps9");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6 * 10);
@@ -84,7 +72,7 @@ static void novatek_case(tw_novatek_layout layout, const char *name, const char 
     assert_int_equal(tw_mp4_add_novatek(tt_base_video(), out, b, 6), 0);
     tt_free_bufs(b, 6);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "novatek");
     assert_string_equal(t.variant, variant);
     assert_false(t.degraded);
@@ -102,23 +90,23 @@ static void novatek_case(tw_novatek_layout layout, const char *name, const char 
 
 static void novatek_float(void **state) {
     (void)state;
-    novatek_case(TW_NOVATEK_FLOAT, "nvt-float.mp4", "float", 0, scene());
+    novatek_case(TW_NOVATEK_FLOAT, "nvt-float.mp4", "float", 0, tt_scene());
 }
 
 static void novatek_a119v3(void **state) {
     (void)state;
-    novatek_case(TW_NOVATEK_A119V3, "nvt-a119v3.mp4", "a119v3", 1.0 / 256, scene());
+    novatek_case(TW_NOVATEK_A119V3, "nvt-a119v3.mp4", "a119v3", 1.0 / 256, tt_scene());
 }
 
 static void novatek_double(void **state) {
     (void)state;
-    novatek_case(TW_NOVATEK_DOUBLE, "nvt-double.mp4", "double", 0.001, scene());
+    novatek_case(TW_NOVATEK_DOUBLE, "nvt-double.mp4", "double", 0.001, tt_scene());
 }
 
 /* South and west: the hemisphere letters give the sign. */
 static void novatek_south_west(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     s.lat0 = -33.4489, s.lon0 = -70.6693, s.heading_deg = 200;
     novatek_case(TW_NOVATEK_FLOAT, "nvt-sw.mp4", "float", 0, s);
 }
@@ -126,7 +114,7 @@ static void novatek_south_west(void **state) {
 /* A cold start: the first two blocks have no fix ('V'); they read as invalid fixes. */
 static void novatek_cold_start(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf b[6];
     for (int k = 0; k < 6; k++)
         assert_int_equal(tw_novatek_block(&s, TW_NOVATEK_FLOAT, k, k < 2, &b[k]), 0);
@@ -134,7 +122,7 @@ static void novatek_cold_start(void **state) {
     assert_int_equal(tw_mp4_add_novatek(tt_base_video(), out, b, 6), 0);
     tt_free_bufs(b, 6);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_int_equal(t.gps_count, 6);
     assert_false(t.gps[0].valid);
     assert_false(t.gps[1].valid);
@@ -157,7 +145,7 @@ static void copy_video(const char *to) {
 
 static void nmea_sidecar(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf text;
     assert_int_equal(tw_nmea_text(&s, 1, false, &text), 0);
     const char *names[] = {"nmea-lower.mp4", "nmea-upper.mp4"};
@@ -167,7 +155,7 @@ static void nmea_sidecar(void **state) {
         copy_video(video);
         write_sidecar(video, exts[i], &text);
         dc_telemetry t;
-        read_ok(video, &t);
+        tt_read_ok(video, &t);
         assert_string_equal(t.source, "nmea");
         assert_false(t.degraded);
         assert_int_equal(t.gps_count, 6);
@@ -181,7 +169,7 @@ static void nmea_sidecar(void **state) {
 /* BlackVue: 20260314_092653_NF.mp4 reads 20260314_092653_N.gps and _N.3gf. */
 static void blackvue_sidecars(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf gps, g3;
     assert_int_equal(tw_nmea_text(&s, 1, true, &gps), 0);
     assert_int_equal(tw_3gf(&s, 10, &g3), 0);
@@ -191,7 +179,7 @@ static void blackvue_sidecars(void **state) {
     write_sidecar(shared, ".gps", &gps);
     write_sidecar(shared, ".3gf", &g3);
     dc_telemetry t;
-    read_ok(video, &t);
+    tt_read_ok(video, &t);
     assert_string_equal(t.source, "blackvue");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6);

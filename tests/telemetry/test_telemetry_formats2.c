@@ -16,60 +16,16 @@
 #include "telemetry_test_util.h"
 #include "telemetry_writers2.h"
 #include "tm_more.h"
-
-static tw_scene scene(void) {
-    tw_scene s;
-    tw_scene_default(&s);
-    return s;
-}
-
-static void read_ok(const char *path, dc_telemetry *t) {
-    dc_status st = DC_STATUS_OK;
-    assert_int_equal(dc_telemetry_read(path, dc_deadline_in(30), t, &st), DC_OK);
-    if (t->degraded) fprintf(stderr, "%s: degraded: %s\n", path, t->reason);
-}
-
-/* positions and speed only (formats without UTC or heading) */
-static int check_positions(const tw_scene *s, const dc_telemetry *t, double kmh_tol) {
-    int bad = 0;
-    for (int i = 0; i < t->gps_count; i++) {
-        const dc_gps_fix *f = &t->gps[i];
-        tw_fix w = tw_fix_at(s, f->t_sec);
-        if (!f->valid || fabs(f->lat - w.lat) > DEG_TOL || fabs(f->lon - w.lon) > DEG_TOL ||
-            fabs(f->speed_kmh - w.speed_kmh) > kmh_tol) {
-            if (bad++ < 3)
-                fprintf(stderr, "fix %d at %.3f: %.7f %.7f %.2f, wrote %.7f %.7f %.2f\n", i,
-                        f->t_sec, f->lat, f->lon, f->speed_kmh, w.lat, w.lon, w.speed_kmh);
-        }
-    }
-    return bad;
-}
-
-static const char *base_ts(void) {
-    static char path[4096];
-    if (path[0]) return path;
-    const char *tmp = getenv("DC_TEST_TMP"), *bin = getenv("DC_BIN");
-    if (!tmp || !bin) return NULL;
-    snprintf(path, sizeof path, "%s/telemetry/base2-%d.ts", tmp, (int)getpid());
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd,
-             "'%s/synth-video' --scene plain --duration 6 --size 64x36 --fps 10 -o '%s' "
-             ">/dev/null 2>&1",
-             bin, path);
-    if (system(cmd) != 0) path[0] = 0;
-    return path[0] ? path : NULL;
-}
-
 /* ---- Novatek TS ---------------------------------------------------------------------------- */
 
 static void novatek_ts(void **state) {
     (void)state;
-    tw_scene s = scene();
-    const char *in = base_ts(), *out = tt_path("nvt.ts");
+    tw_scene s = tt_scene();
+    const char *in = tt_base_ts(), *out = tt_path("nvt.ts");
     assert_non_null(in);
     assert_int_equal(tw2_ts_add_novatek(&s, in, out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "novatek-ts");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6);
@@ -83,7 +39,7 @@ static void novatek_ts(void **state) {
 /* damaged packets, a record cut short, PTS going backwards */
 static void novatek_ts_bad_forms(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     dc_telemetry t = {0};
     tm_sink sink = {.out = &t, .dl = dc_deadline_in(5)};
     uint8_t rec[56];
@@ -110,11 +66,11 @@ static void novatek_ts_bad_forms(void **state) {
 
 static void novatek_text_case(tw2_novatek_text kind, const char *name, const char *variant,
                               double accel_tol) {
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path(name);
     assert_int_equal(tw2_mp4_add_novatek_text(&s, kind, 0, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "novatek-text");
     assert_string_equal(t.variant, variant);
     assert_false(t.degraded);
@@ -142,11 +98,11 @@ static void novatek_nextbase(void **state) {
 /* cold start: no position for 2 s; a wrong checksum; a block of another layout */
 static void novatek_text_cold_and_bad(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("nvt-xor-cold.mp4");
     assert_int_equal(tw2_mp4_add_novatek_text(&s, TW2_NVT_XOR, 2, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_int_equal(t.gps_count, 6);
     assert_false(t.gps[0].valid);
     assert_false(t.gps[1].valid);
@@ -173,11 +129,11 @@ static void novatek_text_cold_and_bad(void **state) {
 
 static void text_nmea(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("text-nmea.mp4");
     assert_int_equal(tw2_mp4_add_text_track(&s, TW2_TEXT_NMEA, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "text-track");
     assert_string_equal(t.variant, "nmea");
     assert_false(t.degraded);
@@ -188,11 +144,11 @@ static void text_nmea(void **state) {
 
 static void text_thinkware(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("text-thinkware.mp4");
     assert_int_equal(tw2_mp4_add_text_track(&s, TW2_TEXT_THINKWARE, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "text-track");
     assert_string_equal(t.variant, "thinkware");
     assert_false(t.degraded);
@@ -206,16 +162,16 @@ static void text_thinkware(void **state) {
 
 static void text_garmin_pndm(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("text-pndm.mp4");
     assert_int_equal(tw2_mp4_add_text_track(&s, TW2_TEXT_PNDM, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "text-track");
     assert_string_equal(t.variant, "garmin-pndm");
     assert_int_equal(t.gps_count, 6);
     /* whole mph: half a mph is 0.81 km/h */
-    assert_int_equal(check_positions(&s, &t, 0.5 * 1.609344 + 1e-6), 0);
+    assert_int_equal(tt_check_positions(&s, &t, 0.5 * 1.609344 + 1e-6, false), 0);
     assert_true(t.gps[0].utc_ms == DC_TELEMETRY_NO_UTC);
     dc_telemetry_free(&t);
 }
@@ -245,16 +201,16 @@ static void text_bad_forms(void **state) {
 
 static void mai70(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("70mai.mp4");
     assert_int_equal(tw2_mp4_add_70mai(&s, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "70mai");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6);
     for (int k = 0; k < 6; k++) assert_true(t.gps[k].t_sec == k);
-    assert_int_equal(check_positions(&s, &t, 0.001), 0);
+    assert_int_equal(tt_check_positions(&s, &t, 0.001, false), 0);
     dc_telemetry_free(&t);
 }
 
@@ -284,11 +240,11 @@ static void mai70_bad_forms(void **state) {
 
 static void camm(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("camm.mp4");
     assert_int_equal(tw2_mp4_add_camm(&s, 100, 1, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "camm");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6);
@@ -331,7 +287,7 @@ static void camm_bad_forms(void **state) {
  * damage is reported, nothing fails. */
 static void cut_files(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *full = tt_path("70mai-full.mp4"), *cut = tt_path("70mai-cut.mp4");
     assert_int_equal(tw2_mp4_add_70mai(&s, tt_base_video(), full), 0);
     FILE *f = fopen(full, "rb");
@@ -350,7 +306,7 @@ static void cut_files(void **state) {
     assert_int_equal(tw_write_file(cut, b, (size_t)(hdr + 8 + 4 * 36 + 20 - b)), 0);
     free(b);
     dc_telemetry t;
-    read_ok(cut, &t);
+    tt_read_ok(cut, &t);
     assert_string_equal(t.source, "70mai");
     assert_true(t.degraded);
     assert_int_equal(t.gps_count, 4); /* 4 whole records before the cut */
@@ -363,14 +319,14 @@ static void cut_files(void **state) {
     snprintf(cmd, sizeof cmd, "head -c $(( $(stat -c %%s '%s') - 100 )) '%s' > '%s'", camm_full,
              camm_full, camm_cut);
     assert_int_equal(system(cmd), 0);
-    read_ok(camm_cut, &t);
+    tt_read_ok(camm_cut, &t);
     assert_true(t.degraded);
     assert_true(t.gps_count <= 6);
     dc_telemetry_free(&t);
 }
 
 int main(void) {
-    if (!tt_base_video() || !base_ts()) return 1;
+    if (!tt_base_video() || !tt_base_ts()) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(novatek_ts),
         cmocka_unit_test(novatek_ts_bad_forms),
@@ -390,6 +346,6 @@ int main(void) {
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(tt_base_video());
-    unlink(base_ts());
+    unlink(tt_base_ts());
     return rc;
 }

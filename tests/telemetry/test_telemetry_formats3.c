@@ -15,47 +15,19 @@
 #include "telemetry_writers3.h"
 #include "tm_more.h"
 
-static tw_scene scene(void) {
-    tw_scene s;
-    tw_scene_default(&s);
-    return s;
-}
-
-static void read_ok(const char *path, dc_telemetry *t) {
-    dc_status st = DC_STATUS_OK;
-    assert_int_equal(dc_telemetry_read(path, dc_deadline_in(30), t, &st), DC_OK);
-    if (t->degraded) fprintf(stderr, "%s: degraded: %s\n", path, t->reason);
-}
-
-static int check_positions(const tw_scene *s, const dc_telemetry *t, double kmh_tol) {
-    int bad = 0;
-    for (int i = 0; i < t->gps_count; i++) {
-        const dc_gps_fix *f = &t->gps[i];
-        tw_fix w = tw_fix_at(s, f->t_sec);
-        if (!f->valid || fabs(f->lat - w.lat) > DEG_TOL || fabs(f->lon - w.lon) > DEG_TOL ||
-            fabs(f->speed_kmh - w.speed_kmh) > kmh_tol || llabs(f->utc_ms - w.utc_ms) > 1) {
-            if (bad++ < 3)
-                fprintf(stderr, "fix %d at %.3f: %.7f %.7f %.2f %lld, wrote %.7f %.7f %.2f %lld\n",
-                        i, f->t_sec, f->lat, f->lon, f->speed_kmh, (long long)f->utc_ms, w.lat,
-                        w.lon, w.speed_kmh, (long long)w.utc_ms);
-        }
-    }
-    return bad;
-}
-
 /* ---- ssmd ------------------------------------------------------------------------------------ */
 
 static void ssmd_rove(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("rove.mp4");
     assert_int_equal(tw3_mp4_add_ssmd(&s, TW3_SSMD_ROVE, 10, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "ssmd");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6);
-    assert_int_equal(check_positions(&s, &t, 0.5 * 1.852 + 1e-6), 0);
+    assert_int_equal(tt_check_positions(&s, &t, 0.5 * 1.852 + 1e-6, true), 0);
     assert_int_equal(t.accel_count, 60);
     assert_int_equal(tt_check_accel(&s, &t, 1e-4), 0);
     assert_true(fabs(tt_peak_time(&t) - s.impact_sec) <= 0.1);
@@ -65,13 +37,13 @@ static void ssmd_rove(void **state) {
 /* the same position repeated with the no-fix status, or with no status at all: no fix */
 static void ssmd_fabricated(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const tw3_ssmd_kind kinds[2] = {TW3_SSMD_FABRICATED, TW3_SSMD_STUCK};
     for (int i = 0; i < 2; i++) {
         const char *out = tt_path(i ? "stuck.mp4" : "fabricated.mp4");
         assert_int_equal(tw3_mp4_add_ssmd(&s, kinds[i], 0, tt_base_video(), out), 0);
         dc_telemetry t;
-        read_ok(out, &t);
+        tt_read_ok(out, &t);
         assert_string_equal(t.source, "ssmd");
         assert_int_equal(t.gps_count, 6);
         for (int k = 0; k < 6; k++) {
@@ -94,11 +66,11 @@ static void ssmd_fabricated(void **state) {
 
 static void ssmd_ligo(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("ssmd-ligo.mp4");
     assert_int_equal(tw3_mp4_add_ssmd(&s, TW3_SSMD_LIGO, 0, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "ssmd");
     assert_string_equal(t.variant, "ligogps");
     assert_false(t.degraded);
@@ -113,11 +85,11 @@ static void ssmd_ligo(void **state) {
 
 static void ligogps_trailer(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("ligo-trailer.mp4");
     assert_int_equal(tw3_add_ligogps_trailer(&s, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "ligogps");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6);
@@ -128,7 +100,7 @@ static void ligogps_trailer(void **state) {
 
 static void ligogps_bad_forms(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf p = {0};
     assert_int_equal(tw3_ligogps_payload(&s, 0, 3, true, &p), 0);
     dc_telemetry t = {0};
@@ -181,11 +153,11 @@ static void ligogps_bad_forms(void **state) {
 
 static void atc(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("atc.mp4");
     assert_int_equal(tw3_mp4_add_atc(&s, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "atc");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6);
@@ -196,7 +168,7 @@ static void atc(void **state) {
 
 static void atc_bad_forms(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf b = {0};
     assert_int_equal(tw3_atc_block(&s, 2, &b), 0);
     dc_telemetry t = {0};
@@ -225,11 +197,11 @@ static void atc_bad_forms(void **state) {
 
 static void blackvue_box(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("blackvue-box.mp4");
     assert_int_equal(tw3_mp4_add_blackvue_box(&s, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "blackvue");
     assert_string_equal(t.variant, "free-box");
     assert_false(t.degraded);
@@ -244,7 +216,7 @@ static void blackvue_box(void **state) {
 
 static void gpx(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf b = {0};
     assert_int_equal(tw3_gpx(&s, &b), 0);
     const char *video = tt_path("gpx.mp4");
@@ -253,7 +225,7 @@ static void gpx(void **state) {
     assert_int_equal(system(cmd), 0);
     assert_int_equal(tw_write_file(tt_path("gpx.gpx"), b.p, b.n), 0);
     dc_telemetry t;
-    read_ok(video, &t);
+    tt_read_ok(video, &t);
     assert_string_equal(t.source, "gpx");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6);
@@ -281,7 +253,7 @@ static void gpx(void **state) {
 
 static void nmea_gsensor(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf b = {0};
     assert_int_equal(tw3_nmea_gsensor(&s, 5, &b), 0);
     const char *video = tt_path("gsensor.mp4");
@@ -290,7 +262,7 @@ static void nmea_gsensor(void **state) {
     assert_int_equal(system(cmd), 0);
     assert_int_equal(tw_write_file(tt_path("gsensor.nmea"), b.p, b.n), 0);
     dc_telemetry t;
-    read_ok(video, &t);
+    tt_read_ok(video, &t);
     assert_string_equal(t.source, "nmea");
     assert_false(t.degraded);
     assert_int_equal(t.gps_count, 6);

@@ -17,18 +17,6 @@
 #include "tm_internal.h"
 #include "tm_more.h"
 
-static tw_scene scene(void) {
-    tw_scene s;
-    tw_scene_default(&s);
-    return s;
-}
-
-static void read_ok(const char *path, dc_telemetry *t) {
-    dc_status st = DC_STATUS_OK;
-    assert_int_equal(dc_telemetry_read(path, dc_deadline_in(30), t, &st), DC_OK);
-    if (t->degraded) fprintf(stderr, "%s: degraded: %s\n", path, t->reason);
-}
-
 /* Position and speed as the scene at the fix's time; no UTC (A810 stores none). */
 static int check_a810(const tw_scene *s, const dc_telemetry *t) {
     int bad = 0;
@@ -48,11 +36,11 @@ static int check_a810(const tw_scene *s, const dc_telemetry *t) {
 
 static void a810(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     const char *out = tt_path("a810.mp4");
     assert_int_equal(tw4_mp4_add_a810(&s, tt_base_video(), out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "novatek");
     assert_string_equal(t.variant, "a810");
     assert_false(t.degraded);
@@ -66,7 +54,7 @@ static void a810(void **state) {
     s.lat0 = -33.8688, s.lon0 = -70.6693;
     out = tt_path("a810-sw.mp4");
     assert_int_equal(tw4_mp4_add_a810(&s, tt_base_video(), out), 0);
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_int_equal(t.gps_count, 6);
     assert_int_equal(check_a810(&s, &t), 0);
     dc_telemetry_free(&t);
@@ -78,7 +66,7 @@ static void put_le32(uint8_t *p, uint32_t v) {
 
 static void a810_bad_forms(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     tw_buf b = {0};
     assert_int_equal(tw4_a810_block(&s, 1, &b), 0);
     dc_telemetry t = {0};
@@ -121,7 +109,7 @@ static void a810_bad_forms(void **state) {
     fclose(f);
     free(all);
     dc_telemetry u;
-    read_ok(out, &u);
+    tt_read_ok(out, &u);
     assert_int_equal(u.gps_count, 6);
     assert_true(u.degraded);
     dc_telemetry_free(&u);
@@ -129,29 +117,14 @@ static void a810_bad_forms(void **state) {
 
 /* ---- LigoGPS in MPEG-TS ------------------------------------------------------------------- */
 
-static const char *base_ts(void) {
-    static char path[4096];
-    if (path[0]) return path;
-    const char *tmp = getenv("DC_TEST_TMP"), *bin = getenv("DC_BIN");
-    if (!tmp || !bin || !tt_base_video()) return NULL;
-    snprintf(path, sizeof path, "%s/telemetry/base4-%d.ts", tmp, (int)getpid());
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd,
-             "'%s/synth-video' --scene plain --duration 6 --size 64x36 --fps 10 -o '%s' "
-             ">/dev/null 2>&1",
-             bin, path);
-    if (system(cmd) != 0) path[0] = 0;
-    return path[0] ? path : NULL;
-}
-
 static void ligogps_ts(void **state) {
     (void)state;
-    tw_scene s = scene();
-    const char *in = base_ts(), *out = tt_path("ligo.ts");
+    tw_scene s = tt_scene();
+    const char *in = tt_base_ts(), *out = tt_path("ligo.ts");
     assert_non_null(in);
     assert_int_equal(tw4_ts_add_ligogps(&s, in, out), 0);
     dc_telemetry t;
-    read_ok(out, &t);
+    tt_read_ok(out, &t);
     assert_string_equal(t.source, "ligogps");
     assert_string_equal(t.variant, "ts");
     assert_false(t.degraded);
@@ -163,7 +136,7 @@ static void ligogps_ts(void **state) {
     dc_telemetry_free(&t);
 
     /* the plain TS without it is not LigoGPS (nor Novatek TS) */
-    read_ok(in, &t);
+    tt_read_ok(in, &t);
     assert_null(t.source);
     dc_telemetry_free(&t);
 }
@@ -196,7 +169,7 @@ static void text_payload(const char *text, tw_buf *out) {
 
 static void ligogps_ts_bad_forms(void **state) {
     (void)state;
-    tw_scene s = scene();
+    tw_scene s = tt_scene();
     uint8_t ts[188 * 5];
     tw_buf p0 = {0}, p1 = {0}, nan = {0}, far = {0}, junk = {0};
     assert_int_equal(tw4_ligogps_pes_payload(&s, 0, true, &p0), 0);
