@@ -216,6 +216,9 @@ typedef enum { DC_CONFORMAL_LAC = 0, DC_CONFORMAL_APS } dc_conformal_method;
 #define DC_MAX_EVIDENCE 16
 #define DC_MAX_FAULT_RULES 16
 #define DC_MAX_FRAUD_INDICATORS 16
+/* A claim is one or more videos (front, rear and cabin channels, loop-recorded segments); a
+ * group with more is refused with an error naming the limit. */
+#define DC_MAX_CLAIM_VIDEOS 32
 
 typedef struct {
     char path[1024];
@@ -240,6 +243,51 @@ typedef struct {
     int modality_count;
 } dc_engine_info;
 
+/* Which camera of the car a video comes from. */
+typedef enum {
+    DC_ROLE_UNKNOWN = 0,
+    DC_ROLE_FRONT,
+    DC_ROLE_REAR,
+    DC_ROLE_INTERIOR,
+    DC_ROLE_LEFT,
+    DC_ROLE_RIGHT,
+    DC_ROLE_COUNT
+} dc_video_role;
+
+/* One video of a claim, placed on the claim's timeline (JSON "videos"). The caller that
+ * groups files fills path, role, segment, start_time, start_source and offset_sec (and
+ * sha256 when it already has it); the pipeline fills duration_sec, sha256 and error.
+ * A claim's timeline starts at 0 at the earliest video's first frame; every time in the
+ * record (windows, evidence, hazards, telemetry) is on that timeline, and the rows that come
+ * from one video also give its index and the time within it. A one-video claim has one entry
+ * with offset 0 and reads as before. */
+typedef struct {
+    char path[1024];
+    char sha256[65]; /* lowercase hex, "" when unknown */
+    dc_video_role role;
+    int segment; /* the camera's segment number (or the place in a series); -1 = unknown */
+    /* When its first frame was recorded: "2026-03-14T09:26:56Z" (UTC, from telemetry) or
+     * "2026-03-14T09:26:56" (the camera's local clock, no zone); "" = unknown. */
+    char start_time[32];
+    char start_source[16]; /* "telemetry" | "file-name" | "container" | "" */
+    double offset_sec;     /* where it starts on the claim's timeline */
+    double duration_sec;
+    /* "" = used; otherwise why this video added nothing (e.g. a channel that does not decode:
+     * the claim is then degraded, not failed) */
+    char error[256];
+} dc_claim_video;
+
+/* What the pipeline assesses as one claim. */
+typedef struct {
+    int count;
+    dc_claim_video videos[DC_MAX_CLAIM_VIDEOS];
+} dc_claim_input;
+
+/* "front", "rear", "interior", "left", "right", "unknown"; from_name is case-insensitive
+ * and returns DC_ROLE_UNKNOWN for anything else. */
+const char *dc_video_role_name(dc_video_role r);
+dc_video_role dc_video_role_from_name(const char *name);
+
 /* An incident window found by mining. A signal whose name contains "impact" counts as
  * impact evidence for the fraud rules (see X-NO-CONTACT). */
 typedef struct {
@@ -247,6 +295,8 @@ typedef struct {
     double danger; /* 0..1 */
     int signal_count;
     char signals[DC_MAX_WINDOW_SIGNALS][32];
+    int video;             /* index into the record's videos of the video its peak is in */
+    double video_peak_sec; /* the peak's time within that video */
 } dc_window;
 
 typedef struct {
@@ -275,7 +325,9 @@ typedef struct {
     int actor_count;
     dc_actor actors[DC_MAX_HAZARD_ACTORS];
     dc_position relation;
-    double t_sec;
+    double t_sec;       /* on the claim's timeline */
+    int video;          /* index into the record's videos (0 for one video) */
+    double video_t_sec; /* the time within that video */
 } dc_hazard;
 
 typedef struct {
@@ -284,6 +336,9 @@ typedef struct {
      * writes non-ASCII text is never cut (a cut would mark the claim degraded). */
     char description[4 * 160 + 1];
     int frame; /* index of the frame in the engine's sample, -1 when none */
+    int video; /* index into the record's videos (0 for one video); t_sec is on the claim's
+                  timeline, video_t_sec within that video */
+    double video_t_sec;
 } dc_evidence;
 
 typedef struct {
@@ -332,7 +387,9 @@ typedef struct {
     char claim_id[128];
     char dashclaim_version[32];
     char created_at[32]; /* ISO 8601 UTC, "2026-11-29T15:50:48Z" */
-    dc_video_info video;
+    dc_video_info video; /* the claim's first (front) video; duration_sec = the timeline's */
+    int video_count;     /* >= 1 once the pipeline ran; 0 in an empty record */
+    dc_claim_video videos[DC_MAX_CLAIM_VIDEOS];
     dc_claim_status status;
     dc_error_class error_class; /* DC_OK = JSON null error */
     char error_message[512];

@@ -8,7 +8,9 @@
 typedef struct {
     uint8_t *rgb; /* RGB24, rows of `stride` bytes, owned by the frame set */
     int width, height, stride;
-    double t_sec; /* presentation time from the start of the video */
+    double t_sec; /* presentation time from the start of the video (of a claim of several
+                     videos: on the claim's timeline) */
+    int video;    /* a claim of several videos: index of the video it comes from (0 otherwise) */
 } dc_frame;
 
 typedef struct {

@@ -55,6 +55,19 @@ typedef struct {
  * record is degraded with the reason and the claim goes on without it (or with what was read). */
 void dc_pipeline_assess(const char *video_path, const char *claim_id,
                         const dc_pipeline_options *opts, dc_claim_result *out);
+
+/* A claim of one or more videos (in->count >= 1; the front and rear channels of one moment,
+ * consecutive segments, laid out on the claim's timeline by in->videos[i].offset_sec, which
+ * dc_group_videos fills). Each video is opened and mined on its own; the cues of every channel
+ * count on the claim's timeline (a jolt or an impact only the rear camera saw), a window may
+ * cross a file boundary (its frames come from both files), and the VLM sees the front window
+ * and the same instants from the other channels within the same frame budget. A video that
+ * cannot be opened or decoded while another can makes the claim degraded, naming it; the
+ * claim fails only when none can. The hashes given in in->videos[i].sha256 are kept
+ * (opts->video_sha256 is for dc_pipeline_assess only). dc_pipeline_assess is this call with
+ * one video. */
+void dc_pipeline_assess_claim(const dc_claim_input *in, const char *claim_id,
+                              const dc_pipeline_options *opts, dc_claim_result *out);
 void dc_claim_result_free(dc_claim_result *r);
 
 /* Checks the numbers a model wrote against the video (src/pipeline/model_check.c): evidence
