@@ -129,6 +129,11 @@ json_t *claim_json_get_ci(const json_t *obj, const char *key);
 /* Current UTC time as ISO 8601 into out[32]. */
 void claim_utc_now(char out[32]);
 
+/* Adds "video" and "video_t_sec" to each evidence and hazard row the model-facing table
+ * wrote, and reads them back (claim_videos.c); name is unused. */
+bool claim_write_row_videos(json_t *obj, const char *name, const void *base);
+void claim_read_row_videos(const json_t *obj, const char *name, void *base);
+
 /* The record's "telemetry" and "speed_source" entries (telemetry_record.c). */
 bool claim_write_telemetry(json_t *obj, const char *name, const void *base);
 void claim_read_telemetry(const json_t *obj, const char *name, void *base);

@@ -18,7 +18,7 @@
  * nor read. These sizes change with any new field: give it an entry, then update the size. */
 _Static_assert(sizeof(dc_video_info) == 1248, "dc_video_info changed: update video_fields");
 _Static_assert(sizeof(dc_engine_info) == 468, "dc_engine_info changed: update engine_fields");
-_Static_assert(sizeof(dc_window) == 296, "dc_window changed: update window_fields");
+_Static_assert(sizeof(dc_window) == 304, "dc_window changed: update window_fields");
 _Static_assert(sizeof(dc_fault_rule_hit) == 216, "dc_fault_rule_hit changed: update rule_fields");
 _Static_assert(sizeof(dc_fraud_indicator) == 232,
                "dc_fraud_indicator changed: update indicator_fields");
@@ -26,7 +26,8 @@ _Static_assert(sizeof(dc_timings) == 48, "dc_timings changed: update timing_fiel
 _Static_assert(sizeof(dc_memory) == 32, "dc_memory changed: update memory_fields");
 _Static_assert(sizeof(dc_telemetry_summary) == 184,
                "dc_telemetry_summary changed: update telemetry_record.c");
-_Static_assert(sizeof(dc_assessment) == 25712,
+_Static_assert(sizeof(dc_claim_video) == 1424, "dc_claim_video changed: update claim_video_fields");
+_Static_assert(sizeof(dc_assessment) == 71864,
                "dc_assessment changed: give the new field an entry in claim_record_fields");
 
 /* ---- the record-only enumerations ------------------------------------------------------ */
@@ -236,6 +237,26 @@ static const record_field video_fields[] = {
     R_STRING_OR_NULL("device", dc_video_info, device),
 };
 
+static bool write_role(json_t *obj, const char *name, const void *base) {
+    return set(obj, name, json_string(dc_video_role_name(((const dc_claim_video *)base)->role)));
+}
+static void read_role(const json_t *obj, const char *name, void *base) {
+    ((dc_claim_video *)base)->role =
+        dc_video_role_from_name(json_string_value(json_object_get(obj, name)));
+}
+
+static const record_field claim_video_fields[] = {
+    R_STRING("path", dc_claim_video, path),
+    R_STRING_OR_NULL("sha256", dc_claim_video, sha256),
+    R_CUSTOM("role", write_role, read_role),
+    R_INT("segment", dc_claim_video, segment),
+    R_STRING_OR_NULL("start_time", dc_claim_video, start_time),
+    R_STRING_OR_NULL("start_source", dc_claim_video, start_source),
+    R_NUMBER("offset_sec", dc_claim_video, offset_sec),
+    R_NUMBER("duration_sec", dc_claim_video, duration_sec),
+    R_STRING_OR_NULL("error", dc_claim_video, error),
+};
+
 static const record_field engine_fields[] = {
     R_STRING("name", dc_engine_info, name),
     R_STRING("model", dc_engine_info, model),
@@ -254,6 +275,8 @@ static const record_field window_fields[] = {
     R_NUMBER("peak_sec", dc_window, peak_sec),
     R_NUMBER("danger", dc_window, danger),
     R_STRINGS("signals", dc_window, signals, signal_count),
+    R_INT("video", dc_window, video),
+    R_NUMBER("video_peak_sec", dc_window, video_peak_sec),
 };
 
 static const record_field rule_fields[] = {
@@ -297,6 +320,7 @@ const record_field claim_record_fields[] = {
     R_STRING("dashclaim_version", dc_assessment, dashclaim_version),
     R_STRING("created_at", dc_assessment, created_at),
     R_OBJECT("video", dc_assessment, video, video_fields),
+    R_OBJECTS("videos", dc_assessment, videos, video_count, claim_video_fields),
     R_ENUM("status", dc_assessment, status, claim_enum_status),
     /* error_class and error_message (after status: what is written depends on it) */
     R_CUSTOM("error", write_error, read_error),
@@ -311,6 +335,8 @@ const record_field claim_record_fields[] = {
      .kind = RECORD_MODEL,
      .model = claim_model_fields + 1,
      .model_count = CLAIM_MODEL_FIELD_COUNT - 1},
+    /* each evidence and hazard row's video and its time in it (the model does not write them) */
+    R_CUSTOM("observed_sources", claim_write_row_videos, claim_read_row_videos),
     R_CUSTOM("speed_source", claim_write_speed_source, claim_read_speed_source),
     R_CUSTOM("telemetry", claim_write_telemetry, claim_read_telemetry),
     R_GROUP("fault", fault_fields),

@@ -27,8 +27,8 @@ static void filled(dc_assessment *a) {
     a->engine.prompt_tokens = 1571;
     a->engine.cached_prompt_tokens = 1318;
     a->window_count = 2;
-    a->windows[0] = (dc_window){10.0, 14.0, 12.25, 0.9, 2, {"audio_impact", "shake"}};
-    a->windows[1] = (dc_window){20.0, 22.0, 21.0, 0.4, 1, {"looming"}};
+    a->windows[0] = (dc_window){10.0, 14.0, 12.25, 0.9, 2, {"audio_impact", "shake"}, 0, 12.25};
+    a->windows[1] = (dc_window){20.0, 22.0, 21.0, 0.4, 1, {"looming"}, 0, 21.0};
     a->severity = DC_SEVERITY_HIGH;
     a->severity_probs[0] = 0.05, a->severity_probs[1] = 0.05, a->severity_probs[2] = 0.3,
     a->severity_probs[3] = 0.6;
@@ -43,10 +43,10 @@ static void filled(dc_assessment *a) {
     a->facts.weather = DC_WEATHER_RAIN;
     a->hazard_count = 1;
     a->hazards[0] =
-        (dc_hazard){DC_HAZARD_SUDDEN_BRAKING, 1, {DC_ACTOR_CAR}, DC_POSITION_AHEAD, 12.0};
+        (dc_hazard){DC_HAZARD_SUDDEN_BRAKING, 1, {DC_ACTOR_CAR}, DC_POSITION_AHEAD, 12.0, 0, 12.0};
     a->evidence_count = 2;
-    a->evidence[0] = (dc_evidence){12.0, "brake lights ahead, \"no\" reason", 5};
-    a->evidence[1] = (dc_evidence){12.5, "bumper contact — 日本", -1};
+    a->evidence[0] = (dc_evidence){12.0, "brake lights ahead, \"no\" reason", 5, 0, 12.0};
+    a->evidence[1] = (dc_evidence){12.5, "bumper contact — 日本", -1, 0, 12.5};
     snprintf(a->reasoning, sizeof a->reasoning,
              "Contact at 12.5 s.\xff"); /* engine text, not UTF-8 */
     a->timings_ms = (dc_timings){1.5, 20, 30, 4000, 0.2, 4052};
@@ -231,7 +231,7 @@ static void test_prompt(void **state) {
     assert_null(strstr(p, "severity"));
     assert_null(strstr(p, "pre-scan")); /* mining context is off by default */
     free(p);
-    dc_window w = {10.0, 14.0, 12.3, 0.9, 1, {"audio_impact"}};
+    dc_window w = {10.0, 14.0, 12.3, 0.9, 1, {"audio_impact"}, 0, 12.3};
     dc_prompt_options o = {.mining_context = true,
                            .windows = &w,
                            .window_count = 1,
