@@ -1,0 +1,190 @@
+/* Video fingerprints: "have we seen this footage before?"
+ *
+ * A fingerprint is one 256-bit perceptual hash per sampled second of a video, each with its
+ * quality (0..100) and the time of the frame it was made from. Two videos show the same
+ * footage when at least DC_FP_MIN_RUN_SEC seconds of their hashes match (Hamming distance at
+ * most DC_FP_MATCH_DISTANCE, both of quality at least DC_FP_MIN_QUALITY) in the same order and
+ * at the same pace: a clip cut out of a longer video matches it, a video with a part cut out
+ * matches on each side of the cut. A hash cannot be turned back into a picture (256 bits of
+ * signs of low-frequency coefficients: no pixels, no colours, no text).
+ *
+ * The hash (our own code, after the published description of Meta's PDQ):
+ *   1. the grayscale frame's uniform borders are trimmed (letterbox and pillarbox bars, a
+ *      black or flat frame around the picture: rows and columns whose spread is tiny), so a
+ *      letterboxed copy hashes the picture it frames;
+ *   2. the rest is box-filtered down to 64x64 luma;
+ *   3. a 2-D DCT-II of the 64x64 block, of which the frequencies 1..16 in each direction are
+ *      kept (16x16 = 256 coefficients; the DC row and column only carry brightness and
+ *      ramps);
+ *   4. each coefficient above the median of the 256 becomes a 1 bit.
+ *   Quality is the picture's gradient energy (mean |dx| + |dy| of the 64x64 luma, scaled so
+ *   that an ordinary daylight road scene reaches 100): a dark, flat or blank frame scores low
+ *   and its hash is kept but never compared (it neither matches nor breaks a run).
+ *   The mirrored hash (the picture flipped left to right) comes from the same DCT: flipping
+ *   negates every coefficient of odd horizontal frequency; the median is taken again.
+ *   dc_fingerprint_* always computes it (cheap: no second DCT), so a query can look for
+ *   mirrored copies; the store indexes only the direct hashes. The blob keeps both.
+ *
+ * Sampling: one hash per second s = 0, 1, 2, ... of the video, from the frame nearest to s
+ * within 0.5 s; a second without such a frame is absent (its entry is not in the array). The
+ * mining pass (mine.h) makes a fingerprint from the thumbnails it already decodes (no second
+ * decode pass): about 5 a second for short or small videos, keyframes otherwise (a 1-s GOP
+ * gives one per second; a long video with sound and a 1-s GOP reads every other keyframe, so
+ * every other second is absent). The matcher counts absent seconds inside a run (they are
+ * neither evidence for nor against), so a sparse fingerprint still matches a dense one.
+ *
+ * Usage order:
+ *   dc_fingerprint fp = {0};
+ *   dc_fingerprint_from_thumbs(&thumbs, duration_sec, &fp, &st);
+ *   dc_fp_match m[DC_FP_MAX_MATCHES]; int n;
+ *   dc_fingerprint_match(&fp, &earlier, m, DC_FP_MAX_MATCHES, &n, &st);
+ *   dc_fingerprint_serialize(&fp, &blob, &len, &st);  ... store keeps blob ...
+ *   dc_fingerprint_parse(blob, len, &earlier, &st);
+ *   dc_fingerprint_free(&fp);
+ * Every function is thread-safe on distinct fingerprints; nothing is global.
+ *
+ * Ownership: a dc_fingerprint owns its array; dc_fingerprint_free releases it, is safe on a
+ * zeroed struct and leaves it zeroed. A blob from dc_fingerprint_serialize is the caller's
+ * (free()). */
+#ifndef DASHCLAIM_FINGERPRINT_H
+#define DASHCLAIM_FINGERPRINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dashclaim/media.h"
+#include "dashclaim/status.h"
+
+/* ---- the constants, in one place ------------------------------------------------------ */
+
+#define DC_FP_BITS 256 /* bits per hash */
+#define DC_FP_WORDS (DC_FP_BITS / 64)
+/* Two hashes match at this Hamming distance or less (PDQ's published threshold: 31 of 256).
+ * Re-encodes and half-size copies of a second sit far below it; unrelated frames near 128. */
+#define DC_FP_MATCH_DISTANCE 31
+/* Hashes of lower quality are kept and serialised but never compared or indexed (PDQ: 50). */
+#define DC_FP_MIN_QUALITY 50
+/* K: a match is at least this many seconds of footage in the same order and pace. */
+#define DC_FP_MIN_RUN_SEC 10
+/* Inside a run, at most this many compared seconds in a row may fail to match (a caption
+ * popping up, a frame the re-encode smeared); one more ends the run. Absent and low-quality
+ * seconds are not compared and never end a run. */
+#define DC_FP_RUN_MAX_MISS 1
+/* A run counts only when at least this share of its compared seconds matched. */
+#define DC_FP_RUN_MIN_HIT_SHARE 0.75
+/* Longest video a fingerprint describes (24 h of seconds); longer input is cut there. */
+#define DC_FP_MAX_SECONDS 86400
+/* The matcher returns at most this many runs per pair of videos. */
+#define DC_FP_MAX_MATCHES 8
+
+/* ---- types ---------------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t w[DC_FP_WORDS]; /* bit i is (w[i / 64] >> (i % 64)) & 1; coefficient order:
+                                bit 16 * row + col of the 16x16 low-frequency block */
+} dc_fp_hash;
+
+/* One sampled second. */
+typedef struct {
+    int32_t second;      /* s: this hash stands for video time s .. s + 1 */
+    int32_t t_ms;        /* the time of the frame it was made from, ms (|t - s| <= 500) */
+    uint8_t quality;     /* 0..100; compared only at DC_FP_MIN_QUALITY or more */
+    dc_fp_hash hash;     /* the picture */
+    dc_fp_hash mirrored; /* the picture flipped left to right */
+} dc_fp_second;
+
+/* A whole video: entries sorted by second, each second at most once; seconds without a frame
+ * within 0.5 s are absent. */
+typedef struct {
+    dc_fp_second *seconds; /* owned; count entries */
+    int count;
+    int duration_sec; /* whole seconds the video lasts (ceil of its duration) */
+} dc_fingerprint;
+
+/* One run of matching footage between a query and a candidate. */
+typedef struct {
+    int query_sec;        /* first second of the run in the query */
+    int candidate_sec;    /* the same footage's second in the candidate */
+    int seconds;          /* length of the run in seconds (last - first + 1) */
+    int compared;         /* seconds inside the run where both hashes were usable */
+    int matched;          /* of those, how many matched */
+    double mean_distance; /* mean Hamming distance of the matched seconds */
+    bool mirrored;        /* the query's mirrored hashes matched (a flipped copy) */
+} dc_fp_match;
+
+/* ---- making one ----------------------------------------------------------------------- */
+
+/* The hash of one grayscale picture (stride >= width bytes per row), its mirrored hash and
+ * its quality. Pictures smaller than 8x8 after border trimming get quality 0. Never fails. */
+void dc_fp_hash_gray(const uint8_t *gray, int width, int height, int stride, dc_fp_hash *hash,
+                     dc_fp_hash *mirrored, int *quality);
+
+/* A fingerprint from the mining pass's thumbnails (any order of t_sec; any size, 160x90 by
+ * default): for each second s in 0 .. ceil(duration) - 1 the thumbnail nearest to s within
+ * 0.5 s (earlier one on a tie). duration_sec <= 0 takes the last thumbnail's time. An empty
+ * set gives an empty fingerprint (DC_OK). DC_ERR_RESOURCE when memory runs out (out zeroed).
+ * *out is zeroed first. */
+dc_error_class dc_fingerprint_from_thumbs(const dc_thumb_set *thumbs, double duration_sec,
+                                          dc_fingerprint *out, dc_status *st);
+
+void dc_fingerprint_free(dc_fingerprint *fp);
+/* Seconds of quality >= DC_FP_MIN_QUALITY. */
+int dc_fingerprint_usable(const dc_fingerprint *fp);
+
+/* ---- comparing ------------------------------------------------------------------------ */
+
+int dc_fp_distance(const dc_fp_hash *a, const dc_fp_hash *b); /* 0..256 */
+
+/* Runs of at least DC_FP_MIN_RUN_SEC seconds where the query's hashes (direct, then
+ * mirrored) match the candidate's at one constant offset (candidate second = query second +
+ * offset: same order, same pace). Along an offset, seconds where both sides are present and
+ * usable are compared; a run starts at a match, goes on through matches, absent and unusable
+ * seconds and up to DC_FP_RUN_MAX_MISS misses in a row, ends before the miss that exceeds it,
+ * and counts when it spans >= DC_FP_MIN_RUN_SEC seconds with matched >= 2 and
+ * matched >= DC_FP_RUN_MIN_HIT_SHARE * compared. Overlapping runs (the same query seconds on
+ * a neighbouring offset, the mirrored side of a symmetric scene) keep the longest. Fills up
+ * to max runs, longest first, *count how many. O(query x candidate) comparisons (the store
+ * narrows the candidates first). DC_ERR_RESOURCE when memory runs out. */
+dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_fingerprint *candidate,
+                                    dc_fp_match *out, int max, int *count, dc_status *st);
+
+/* ---- the stored form ------------------------------------------------------------------ */
+
+/* A versioned byte blob, little-endian:
+ *   "DCFP" | version u8 (1) | flags u8 (0) | reserved u16 (0) | duration_sec u32 |
+ *   count u32 | count x { second u32 | t_ms u32 | quality u8 | hash 32 B | mirrored 32 B } |
+ *   crc32 u32 of everything before it.
+ * 16 + 73 * count + 4 bytes: a minute sampled every second is 4.4 kB. */
+#define DC_FP_BLOB_VERSION 1
+#define DC_FP_BLOB_HEADER 16
+#define DC_FP_BLOB_ENTRY 73
+size_t dc_fingerprint_blob_size(const dc_fingerprint *fp);
+/* *blob is malloc'd (caller frees). DC_ERR_RESOURCE when memory runs out. */
+dc_error_class dc_fingerprint_serialize(const dc_fingerprint *fp, uint8_t **blob, size_t *len,
+                                        dc_status *st);
+/* Parses bytes from anywhere (a database, a request): every length, count, order, range and
+ * the checksum are checked before anything is kept. DC_ERR_INPUT with a message for a damaged
+ * or foreign blob (out zeroed), DC_ERR_RESOURCE when memory runs out. */
+dc_error_class dc_fingerprint_parse(const uint8_t *blob, size_t len, dc_fingerprint *out,
+                                    dc_status *st);
+
+/* ---- keys for the store's index ------------------------------------------------------- */
+
+/* Each usable direct hash gives DC_FP_BANDS keys: band b's DC_FP_BAND_BITS bits, tagged with
+ * b in the key's top bits so one index column holds them all. The store indexes (key, video,
+ * second); a query looks up the keys of its usable direct and mirrored hashes and fetches
+ * the videos found, then runs dc_fingerprint_match on each.
+ *
+ * Why 32-bit bands: two hashes within distance 31 always share one of 32 8-bit bands, but at
+ * 60 million stored hashes an 8-bit band value is shared by ~230 000 of them per query second.
+ * A 32-bit band is shared by chance by ~0.01; the price is that one second of true footage
+ * shares a 32-bit band with its copy only with some probability (high for re-encodes, lower
+ * for crops), and a match needs only ONE hit among its >= DC_FP_MIN_RUN_SEC seconds. Figures
+ * measured by bench/fingerprint are in src/fingerprint/README.md. */
+#define DC_FP_BANDS 8
+#define DC_FP_BAND_BITS 32
+typedef uint64_t dc_fp_key; /* band << 32 | band bits */
+void dc_fp_band_keys(const dc_fp_hash *h, dc_fp_key keys[DC_FP_BANDS]);
+
+#endif
