@@ -43,6 +43,11 @@ typedef struct {
      * ("make" and "model", QuickTime's com.apple.quicktime.make/model, or "firmware"). */
     char encoder[64];
     char device[64];
+    /* When the container says the recording was made: its creation_time tag as written
+     * (ISO 8601, "2026-03-14T09:26:56.000000Z"), the file's or else the video stream's; ""
+     * when absent. Cameras write their own clock there, often local time marked Z: grouping
+     * (group.h) orders a camera's files by it, and no more. */
+    char creation_time[32];
 } dc_media_info;
 
 typedef struct dc_media dc_media;
@@ -74,6 +79,10 @@ typedef struct {
      * decoder reading forward. The library reads no environment; the CLI sets this from
      * DASHCLAIM_DECODE_WORKERS. */
     int decode_workers;
+    /* Exact output size, both > 0: overrides longest_side and unit, and the picture is
+     * scaled to it whatever its shape (a claim's rear camera is shown at the size of its
+     * front camera's frames, which the engine needs: every frame of a claim one size). */
+    int width, height;
 } dc_sample_request;
 
 /* Decodes the requested frames into RGB24 at the target size, with their exact

@@ -120,6 +120,9 @@ static dc_error_class fill_video_info(dc_media *m, int64_t file_size, dc_status 
     info->height = vs->codecpar->height;
     info->rotation = stream_rotation(vs);
     fill_writer_tags(fmt, info);
+    const char *created = tag(fmt->metadata, "creation_time");
+    copy_name(info->creation_time, sizeof info->creation_time,
+              created ? created : tag(vs->metadata, "creation_time"));
     info->avg_fps =
         vs->avg_frame_rate.num > 0 && vs->avg_frame_rate.den > 0 ? av_q2d(vs->avg_frame_rate) : 0;
     info->real_fps =
