@@ -17,9 +17,21 @@
  * more integer digits is DDMM.MMMM.
  * In MPEG-TS (novatek_ts.c finds it): a PES payload "skip" + 4 bytes + the header and records,
  * never scrambled whatever the header says (exiftool reads it so).
- * Not read: the digit-substitution cipher some cameras use instead of the encryption (its
- * table is only found by watching the seconds digit cycle over many records): such records
- * are counted and reported, never read as positions. */
+ * The digit cipher (what exiftool 13.x's LigoGPS.pm reads; some cameras write it instead of the
+ * encryption): after "####" + 4 bytes the plain text itself, its bytes 0x30..0x5f (digits,
+ * ':', capitals) put through a substitution table, the rest ('/', ' ', '.', '-', lower case)
+ * as they are; NUL padding. A record is taken for one when its text has the shape
+ * "cccc/cc/cc ..c..c.c " (c in 0x30..0x5f) with the same byte at both colons. The table is
+ * learnt from the records: the units digit of the seconds advances by one a record (a fix a
+ * second), so each record whose digit differs from the one before adds an edge "was followed
+ * by"; once ten enciphered digits have a successor, the one cycle through ten of them
+ * (seconds may be skipped, so several successors are tried) gives the digits' order, and the
+ * date's first digit, '2' (years 2000-2999), where it starts. The time's colon byte is ':';
+ * the letters before the first two "X:" after the time are N/S and E/W, S and W where the
+ * value has a '-' (unsigned coordinates read as N and E: the file does not say). Every other
+ * enciphered byte (e.g. 'A' of "A:heading") becomes '?', so the heading is not read. Records
+ * wait until the table is known (at most TM_LIGO_MAX_PENDING), then are read in order; at the
+ * end, records that never could be read are counted in t.reason. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -153,30 +165,158 @@ static bool parse_text(tm_sink *s, const char *text, bool fuzzed, double t_sec,
     return true;
 }
 
-int tm_ligogps_records(tm_sink *s, tm_bytes p, double t_sec, int64_t *first_utc,
-                       bool never_fuzzed) {
+void tm_ligo_state_init(tm_ligo_state *st) {
+    memset(st, 0, sizeof *st);
+    st->first_utc = DC_TELEMETRY_NO_UTC;
+    st->last_digit = -1;
+}
+
+void tm_ligo_state_end(tm_sink *s, tm_ligo_state *st) {
+    int left = st->pending_n + st->pending_dropped;
+    if (left)
+        tm_damage(s,
+                  "LigoGPS: %d records in the digit cipher not read (too few records to learn "
+                  "its table)",
+                  left);
+    free(st->pending);
+    tm_ligo_state_init(st);
+}
+
+static bool enciphered(uint8_t c) { return c >= 0x30 && c <= 0x5f; }
+
+/* The record's text (after "####" + 4 bytes) has the cipher's shape: "cccc/cc/cc ..c..c.c " */
+static bool cipher_shape(const uint8_t *rec, size_t n) {
+    if (n < 8 + 20 || memcmp(rec, "####", 4) != 0) return false;
+    const uint8_t *t = rec + 8;
+    static const int coded[] = {0, 1, 2, 3, 5, 6, 8, 9, 13, 16, 18};
+    for (size_t i = 0; i < sizeof coded / sizeof coded[0]; i++)
+        if (!enciphered(t[coded[i]])) return false;
+    return t[4] == '/' && t[7] == '/' && t[10] == ' ' && t[19] == ' ' && t[13] == t[16];
+}
+
+/* A cycle through ten distinct digits along the "followed by" edges, from order[0]: true when
+ * order[0 .. 10) holds one. Depth 10, each step at most the digits seen: bounded. */
+static bool cycle(const uint64_t next[48], int order[10], int depth, uint64_t used) {
+    int at = order[depth - 1];
+    if (depth == 10) return next[at] >> order[0] & 1;
+    for (int j = 0; j < 48; j++) {
+        if (!(next[at] >> j & 1) || used >> j & 1) continue;
+        order[depth] = j;
+        if (cycle(next, order, depth + 1, used | 1ULL << j)) return true;
+    }
+    return false;
+}
+
+/* Learns from one more cipher record; true once the table is known. */
+static bool learn(tm_ligo_state *st, const uint8_t *text) {
+    int digit = text[18] - 0x30, from = st->last_digit;
+    st->last_digit = digit;
+    if (from < 0 || from == digit) return false;
+    st->next[from] |= 1ULL << digit;
+    int with_next = 0;
+    for (int i = 0; i < 48; i++) with_next += st->next[i] != 0;
+    if (with_next < 10) return false;
+    int order[10] = {from};
+    if (!cycle(st->next, order, 1, 1ULL << from)) return false;
+    int two = -1;
+    for (int i = 0; i < 10; i++)
+        if (order[i] == text[0] - 0x30) two = i;
+    if (two < 0) return false; /* the millennium digit is not among them: keep learning */
+    memset(st->table, '?', sizeof st->table);
+    for (int d = 0; d < 10; d++) st->table[order[(d + two - 2 + 10) % 10]] = (char)('0' + d);
+    uint8_t colon = text[13];
+    st->table[colon - 0x30] = ':';
+    /* the two coordinate letters: " X:" after the time (at 19), S / W where a '-' follows */
+    int found = 0;
+    for (size_t i = 19; text[i] && text[i + 1] && text[i + 2] && found < 2; i++) {
+        if (text[i] != ' ' || !enciphered(text[i + 1]) || text[i + 2] != colon) continue;
+        bool neg = text[i + 3] == '-';
+        st->table[text[i + 1] - 0x30] = found == 0 ? (neg ? 'S' : 'N') : (neg ? 'W' : 'E');
+        found++;
+    }
+    st->table_known = true;
+    return true;
+}
+
+/* Deciphers and reads one cipher record. */
+static bool decipher(tm_sink *s, tm_ligo_state *st, const uint8_t *rec, double t_sec, bool fuzzed) {
+    char text[RECORD];
+    size_t o = 0;
+    for (size_t i = 8; i < RECORD && rec[i]; i++)
+        text[o++] = enciphered(rec[i]) ? st->table[rec[i] - 0x30] : (char)rec[i];
+    text[o] = 0;
+    return parse_text(s, text, fuzzed, t_sec, &st->first_utc);
+}
+
+/* A cipher record: read now when the table is known, else kept until it is. */
+static int cipher_record(tm_sink *s, tm_ligo_state *st, const uint8_t *r, double t_sec, bool fuzzed,
+                         int *unread) {
+    if (st->table_known) {
+        if (decipher(s, st, r, t_sec, fuzzed)) return 1;
+        (*unread)++;
+        return 0;
+    }
+    if (st->pending_n == st->pending_cap) {
+        int cap = st->pending_cap ? st->pending_cap * 2 : 16;
+        if (cap > TM_LIGO_MAX_PENDING) cap = TM_LIGO_MAX_PENDING;
+        tm_ligo_pending *p =
+            cap > st->pending_cap ? realloc(st->pending, (size_t)cap * sizeof *p) : NULL;
+        if (!p) {
+            st->pending_dropped++;
+            return 0;
+        }
+        st->pending = p, st->pending_cap = cap;
+    }
+    tm_ligo_pending *p = &st->pending[st->pending_n++];
+    memcpy(p->rec, r, RECORD);
+    p->t_sec = t_sec, p->fuzzed = fuzzed;
+    if (!learn(st, r + 8)) return 0;
+    int read = 0;
+    for (int i = 0; i < st->pending_n && !s->stopped; i++) {
+        if (decipher(s, st, st->pending[i].rec, st->pending[i].t_sec, st->pending[i].fuzzed))
+            read++;
+        else (*unread)++;
+    }
+    free(st->pending);
+    st->pending = NULL, st->pending_n = st->pending_cap = 0;
+    return read;
+}
+
+int tm_ligogps_records(tm_sink *s, tm_bytes p, double t_sec, tm_ligo_state *st, bool never_fuzzed) {
     if (p.n < HEADER || memcmp(p.p, "LIGOGPSINFO\0", 12) != 0) return 0;
     bool fuzzed = !never_fuzzed && !(p.p[12] == 0 && p.p[13] == 0 && p.p[14] == 0 &&
                                      (p.p[15] == 1 || p.p[15] == 0x14));
-    tm_set_variant(s, fuzzed ? "ligogps" : "ligogps-plain");
     int read = 0, unread = 0;
     for (size_t at = HEADER; at + 8 <= p.n && !s->stopped; at += RECORD) {
         const uint8_t *r = p.p + at;
         size_t n = p.n - at < RECORD ? p.n - at : RECORD;
         if (memcmp(r, "####", 4) != 0) continue; /* a blank slot */
+        bool shaped = n == RECORD && cipher_shape(r, n);
+        if (shaped && st->table_known) {
+            tm_set_variant(s, "ligogps-cipher");
+            read += cipher_record(s, st, r, t_sec, fuzzed, &unread);
+            continue;
+        }
         char text[RECORD * 2];
         size_t len = 0;
         if (decrypt(r, n, text, sizeof text, &len) && len > 4 &&
-            parse_text(s, text + 4, fuzzed, t_sec, first_utc))
+            parse_text(s, text + 4, fuzzed, t_sec, &st->first_utc)) {
+            tm_set_variant(s, fuzzed ? "ligogps" : "ligogps-plain");
             read++;
-        else unread++;
+        } else if (shaped) {
+            tm_set_variant(s, "ligogps-cipher");
+            read += cipher_record(s, st, r, t_sec, fuzzed, &unread);
+        } else {
+            unread++;
+        }
     }
-    if (unread) tm_damage(s, "LigoGPS: %d records not read (the digit cipher, or damaged)", unread);
+    tm_set_variant(s, fuzzed ? "ligogps" : "ligogps-plain"); /* when no record was read */
+    if (unread) tm_damage(s, "LigoGPS: %d records not read (damaged)", unread);
     return read;
 }
 
-int tm_ligogps_payload(tm_sink *s, tm_bytes p, double t_sec, int64_t *first_utc) {
-    return tm_ligogps_records(s, p, t_sec, first_utc, false);
+int tm_ligogps_payload(tm_sink *s, tm_bytes p, double t_sec, tm_ligo_state *st) {
+    return tm_ligogps_records(s, p, t_sec, st, false);
 }
 
 /* The trailer: "&&&&" + u32 BE length in the last 8 bytes; *off and *len: its 'skip' body. */
@@ -219,7 +359,9 @@ void tm_ligogps_read(tm_ctx *ctx) {
     bool oom = false;
     uint8_t *b = tm_file_read(&ctx->file, off, (size_t)len, &got, &oom);
     if (oom) s->oom = s->stopped = true;
-    int64_t first = DC_TELEMETRY_NO_UTC;
-    if (b) tm_ligogps_payload(s, (tm_bytes){b, got}, -1, &first);
+    tm_ligo_state st;
+    tm_ligo_state_init(&st);
+    if (b) tm_ligogps_payload(s, (tm_bytes){b, got}, -1, &st);
+    tm_ligo_state_end(s, &st);
     free(b);
 }

@@ -82,12 +82,21 @@ static void double_read(const uint8_t *b, size_t n, record *r) {
 /* a810 (70mai A810): 'A' at 30, signed int32 latitude and longitude at 31 and 35 (DDMM.MMMMM
  * * 1e5; the sign gives the hemisphere), int32 speed at 43 (km/h, unconfirmed), "VV" at 51. No
  * time or date in the block: the fix has no UTC. Byte layout and recognition from exiftool's
- * QuickTimeStream.pl (GPSType 19); the bytes between are not described there. */
+ * QuickTimeStream.pl (GPSType 19, 13.x); the bytes between are not described there.
+ * Without a fix (a cold start): 'V' at 30 with "VV" at 51, read as an invalid fix. exiftool
+ * (13.x) only describes the 'A' form; that 30 holds the status letter, 'A' or 'V' as in every
+ * other Novatek layout, is our reading (unconfirmed on a real cold-start file), so the block
+ * gives no position, whatever its other bytes hold. */
 static bool a810_match(const uint8_t *b, size_t n) {
-    return n >= 53 && b[30] == 'A' && b[51] == 'V' && b[52] == 'V';
+    return n >= 53 && (b[30] == 'A' || b[30] == 'V') && b[51] == 'V' && b[52] == 'V';
 }
 static void a810_read(const uint8_t *b, size_t n, record *r) {
     (void)n;
+    r->heading = -1;
+    if (b[30] != 'A') {
+        r->status = 'V';
+        return;
+    }
     double lat = s32(b, 31) / 1e5, lon = s32(b, 35) / 1e5;
     r->status = 'A';
     r->ns = lat < 0 ? 'S' : 'N', r->ew = lon < 0 ? 'W' : 'E';

@@ -82,10 +82,10 @@ typedef struct {
     uint64_t pes_pts;
     double last_t;
     int records, lost_sync;
-    bool ligo;          /* LigoGPS mode: PES payloads are 'skip' atoms on pid */
-    unsigned pid;       /* the GPS PID followed (0 until the first PES start in LigoGPS mode) */
-    int64_t ligo_first; /* UTC of the first LigoGPS record */
-    int not_ligo;       /* PES payloads on pid that were not a LigoGPS atom */
+    bool ligo;    /* LigoGPS mode: PES payloads are 'skip' atoms on pid */
+    unsigned pid; /* the GPS PID followed (0 until the first PES start in LigoGPS mode) */
+    tm_ligo_state ligo_state; /* the LigoGPS records' first UTC and cipher table */
+    int not_ligo;             /* PES payloads on pid that were not a LigoGPS atom */
 } ts_state;
 
 /* A PES header's PTS (33 bits); false when the payload is not a PES start with a PTS. */
@@ -110,7 +110,7 @@ static void ligo_pes(ts_state *st) {
             end = at;
             break;
         }
-    tm_ligogps_records(st->s, (tm_bytes){p + 8, end - 8}, -1, &st->ligo_first, true);
+    tm_ligogps_records(st->s, (tm_bytes){p + 8, end - 8}, -1, &st->ligo_state, true);
 }
 
 static void flush(ts_state *st) {
@@ -187,6 +187,7 @@ static size_t feed(ts_state *st, const uint8_t *buf, size_t n) {
 
 static void finish(ts_state *st) {
     flush(st);
+    tm_ligo_state_end(st->s, &st->ligo_state);
     if (st->not_ligo)
         tm_damage(st->s, "LigoGPS in MPEG-TS: %d packets on PID 0x%x not a LigoGPS atom",
                   st->not_ligo, st->pid);
@@ -202,7 +203,7 @@ static void packets(tm_sink *s, tm_bytes ts, bool ligo) {
     }
     st->s = s;
     st->ligo = ligo;
-    st->ligo_first = DC_TELEMETRY_NO_UTC;
+    tm_ligo_state_init(&st->ligo_state);
     feed(st, ts.p, ts.n);
     finish(st);
     free(st);
@@ -265,7 +266,7 @@ static void read_ts(tm_ctx *ctx, bool ligo) {
     }
     st->s = s;
     st->ligo = ligo;
-    st->ligo_first = DC_TELEMETRY_NO_UTC;
+    tm_ligo_state_init(&st->ligo_state);
     uint64_t pos = 0;
     while (pos < ctx->file.size && !tm_out_of_time(s)) {
         ssize_t r = pread(ctx->file.fd, buf, CHUNK, (off_t)pos);

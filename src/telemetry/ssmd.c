@@ -42,16 +42,23 @@ static dc_gps_fix rove_record(const uint8_t *r, double t_sec, int *status) {
     return f;
 }
 
-void tm_ssmd_sample(tm_sink *s, tm_bytes b, double t_sec) {
+/* One sample; ligo: what the file's LigoGPS samples share (the cipher's table). */
+static void sample(tm_sink *s, tm_bytes b, double t_sec, tm_ligo_state *ligo) {
     int status;
-    int64_t first = DC_TELEMETRY_NO_UTC;
     if (b.n == GPS_RECORD) {
         tm_add_fix(s, rove_record(b.p, t_sec, &status));
     } else if (b.n == ACCEL_RECORD) {
         tm_add_accel(s, t_sec, tm_le_float(b.p), tm_le_float(b.p + 4), tm_le_float(b.p + 8));
     } else if (b.n >= 12 && !memcmp(b.p, "LIGOGPSINFO\0", 12)) {
-        tm_ligogps_payload(s, b, t_sec, &first);
+        tm_ligogps_payload(s, b, t_sec, ligo);
     }
+}
+
+void tm_ssmd_sample(tm_sink *s, tm_bytes b, double t_sec) {
+    tm_ligo_state ligo;
+    tm_ligo_state_init(&ligo);
+    sample(s, b, t_sec, &ligo);
+    tm_ligo_state_end(s, &ligo);
 }
 
 static const tm_track *ssmd_track(const tm_ctx *ctx) {
@@ -75,6 +82,8 @@ void tm_ssmd_read(tm_ctx *ctx) {
         return;
     }
     int nf = 0, said = 0, same = 0, bad_size = 0;
+    tm_ligo_state ligo;
+    tm_ligo_state_init(&ligo);
     uint8_t first_pos[16];
     for (int i = 0; i < n && !tm_out_of_time(s); i++) {
         uint32_t size = samples[i].size;
@@ -96,10 +105,11 @@ void tm_ssmd_read(tm_ctx *ctx) {
             same += !memcmp(first_pos, b, 16);
             fixes[nf++] = f;
         } else {
-            tm_ssmd_sample(s, (tm_bytes){b, got}, samples[i].t_sec);
+            sample(s, (tm_bytes){b, got}, samples[i].t_sec, &ligo);
         }
         free(b);
     }
+    tm_ligo_state_end(s, &ligo);
     tm_set_variant(s, "rove"); /* unless LigoGPS samples named theirs */
     /* no status bytes and one position throughout while the clock runs: fabricated */
     bool fabricated = nf >= 3 && !said && same == nf && fixes[0].utc_ms != fixes[nf - 1].utc_ms;

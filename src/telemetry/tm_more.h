@@ -57,11 +57,35 @@ void tm_camm_sample(tm_sink *s, tm_bytes sample, double t_sec);
 
 /* One ssmd sample (a 32-byte GPS record, a 12-byte accelerometer one, LigoGPS) at video time t. */
 void tm_ssmd_sample(tm_sink *s, tm_bytes sample, double t_sec);
-/* LigoGPS header + records; t_sec < 0: video time from the UTC less *first_utc (set from the
- * first record when DC_TELEMETRY_NO_UTC). Returns the records read. */
-int tm_ligogps_payload(tm_sink *s, tm_bytes payload, double t_sec, int64_t *first_utc);
+/* What the LigoGPS records of one file share across payloads: the first record's UTC (the
+ * video clock when records carry no time of their own) and the digit cipher's table, learnt from
+ * many records (ligogps.c). Records in the cipher wait in `pending` until the table is known. */
+typedef struct {
+    uint8_t rec[0x84];
+    double t_sec;
+    bool fuzzed;
+} tm_ligo_pending;
+typedef struct {
+    int64_t first_utc;        /* DC_TELEMETRY_NO_UTC until the first record */
+    bool table_known;         /* the cipher's table is learnt */
+    char table[48];           /* plain character of each enciphered byte 0x30..0x5f */
+    uint64_t next[48];        /* bit j of next[i]: seconds digit 0x30+i was followed by 0x30+j */
+    int last_digit;           /* the previous cipher record's seconds digit (index), -1 none */
+    tm_ligo_pending *pending; /* owned; records waiting for the table */
+    int pending_n, pending_cap;
+    int pending_dropped; /* cipher records past TM_LIGO_MAX_PENDING */
+} tm_ligo_state;
+enum { TM_LIGO_MAX_PENDING = 3600 }; /* an hour of records at 1 Hz (475 KB) */
+void tm_ligo_state_init(tm_ligo_state *st);
+/* Notes the cipher records never read (too few to learn the table) and frees st. */
+void tm_ligo_state_end(tm_sink *s, tm_ligo_state *st);
+
+/* LigoGPS header + records; t_sec < 0: video time from the UTC less st->first_utc (set from the
+ * first record). Returns the records read by this call (cipher records waiting for their
+ * table count when they are read). */
+int tm_ligogps_payload(tm_sink *s, tm_bytes payload, double t_sec, tm_ligo_state *st);
 /* The same with the scrambling test skipped when never_fuzzed (LigoGPS in MPEG-TS). */
-int tm_ligogps_records(tm_sink *s, tm_bytes payload, double t_sec, int64_t *first_utc,
+int tm_ligogps_records(tm_sink *s, tm_bytes payload, double t_sec, tm_ligo_state *st,
                        bool never_fuzzed);
 /* LigoGPS in MPEG-TS (novatek_ts.c: the same packet walker): a PES on one of the GPS PIDs
  * exiftool looks at (0x300, 0x1e4, 0xe1b, 0xe1a) whose payload starts "skip" + 4 bytes +

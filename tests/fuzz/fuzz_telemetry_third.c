@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dc_telemetry t = {0};
     tm_sink s = {.out = &t};
     tm_bytes b = {copy, n};
-    int64_t first = DC_TELEMETRY_NO_UTC;
+    tm_ligo_state ligo;
+    tm_ligo_state_init(&ligo);
     int last[6] = {0};
     if (data[0] & 8) {
         tm_ligogps_ts_packets(&s, b);
@@ -30,7 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     switch (data[0] & 3) {
     case 0: tm_ssmd_sample(&s, b, 1.0); break;
-    case 1: tm_ligogps_payload(&s, b, data[0] & 4 ? 2.0 : -1, &first); break;
+    case 1:
+        tm_ligogps_payload(&s, b, data[0] & 4 ? 2.0 : -1, &ligo);
+        tm_ligo_state_end(&s, &ligo);
+        break;
     case 2: tm_atc_block(&s, b, 0, last); break;
     default: tm_gpx_text(&s, b); break;
     }

@@ -105,7 +105,8 @@ static void ligogps_bad_forms(void **state) {
     assert_int_equal(tw3_ligogps_payload(&s, 0, 3, true, &p), 0);
     dc_telemetry t = {0};
     tm_sink sink = {.out = &t, .dl = dc_deadline_in(5)};
-    int64_t first = DC_TELEMETRY_NO_UTC;
+    tm_ligo_state first;
+    tm_ligo_state_init(&first);
     /* unscrambled records read as written */
     assert_int_equal(tm_ligogps_payload(&sink, (tm_bytes){p.p, p.n}, -1, &first), 3);
     assert_int_equal(tt_check_fixes(&s, &t, true), 0);
@@ -113,14 +114,14 @@ static void ligogps_bad_forms(void **state) {
     /* cut in the middle of the second record: the first is read, the second reported */
     t = (dc_telemetry){0};
     sink = (tm_sink){.out = &t, .dl = dc_deadline_in(5)};
-    first = DC_TELEMETRY_NO_UTC;
+    tm_ligo_state_init(&first);
     assert_int_equal(tm_ligogps_payload(&sink, (tm_bytes){p.p, 0x14 + 0x84 + 40}, -1, &first), 1);
     assert_true(t.degraded);
     dc_telemetry_free(&t);
     /* a count of 4 GB, a steering byte of the digit cipher: not read, reported */
     t = (dc_telemetry){0};
     sink = (tm_sink){.out = &t, .dl = dc_deadline_in(5)};
-    first = DC_TELEMETRY_NO_UTC;
+    tm_ligo_state_init(&first);
     uint8_t *r = p.p + 0x14;
     r[4] = r[5] = r[6] = r[7] = 0xff;
     r[0x84 + 8] = 0x20;
@@ -135,7 +136,7 @@ static void ligogps_bad_forms(void **state) {
     assert_int_equal(tw3_ligogps_payload(&far, 0, 2, true, &q), 0);
     t = (dc_telemetry){0};
     sink = (tm_sink){.out = &t, .dl = dc_deadline_in(5)};
-    first = DC_TELEMETRY_NO_UTC;
+    tm_ligo_state_init(&first);
     tm_ligogps_payload(&sink, (tm_bytes){q.p, q.n}, -1, &first);
     assert_int_equal(t.gps_count, 0);
     assert_int_equal(t.dropped_bad_value, 2);

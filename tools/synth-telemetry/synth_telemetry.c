@@ -8,20 +8,23 @@
  * text-pndm, camm, 70mai, novatek-xor, novatek-rmc16, novatek-nmea, novatek-ts (--in a .ts);
  * the third: ssmd-rove, ssmd-fabricated, ssmd-ligo, ligogps-trailer, atc, blackvue-box,
  * gpx (OUT.gpx beside a copy), nmea-gsensor (OUT.nmea with $GSENSOR lines); the fourth:
- * novatek-a810 (70mai A810 freeGPS blocks), ligogps-ts (--in a .ts). */
+ * novatek-a810 (70mai A810 freeGPS blocks), ligogps-ts (--in a .ts); the fifth:
+ * ligogps-cipher (the digit cipher as a trailer; --duration 12 or more for a reader to learn
+ * its table), novatek-a810-cold (the first 3 s without a fix). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "telemetry_writers4.h"
+#include "telemetry_writers5.h"
 
 static void usage(FILE *f) {
     fprintf(f,
             "usage: synth-telemetry --format gpmf|gpmf9|novatek-float|novatek-a119v3|"
             "novatek-double|nmea|blackvue|text-nmea|text-thinkware|text-pndm|camm|70mai|"
             "novatek-xor|novatek-rmc16|novatek-nmea|novatek-ts|ssmd-rove|ssmd-fabricated|"
-            "ssmd-ligo|ligogps-trailer|atc|blackvue-box|gpx|nmea-gsensor|novatek-a810|ligogps-ts\n"
+            "ssmd-ligo|ligogps-trailer|atc|blackvue-box|gpx|nmea-gsensor|novatek-a810|ligogps-ts|"
+            "ligogps-cipher|novatek-a810-cold\n"
             "       --in VIDEO.mp4 -o OUT.mp4 [--duration S] [--impact S]\n");
 }
 
@@ -101,6 +104,10 @@ int main(int argc, char **argv) {
                           : !strcmp(format + 5, "ligo")     ? TW3_SSMD_LIGO
                                                             : TW3_SSMD_ROVE;
         rc = tw3_mp4_add_ssmd(&s, k, 10, in, out);
+    } else if (!strcmp(format, "ligogps-cipher")) {
+        rc = tw5_add_ligogps_cipher_trailer(&s, in, out);
+    } else if (!strcmp(format, "novatek-a810-cold")) {
+        rc = tw5_mp4_add_a810_cold(&s, 3, in, out);
     } else if (!strcmp(format, "novatek-a810")) {
         rc = tw4_mp4_add_a810(&s, in, out);
     } else if (!strcmp(format, "ligogps-ts")) {

@@ -1,0 +1,127 @@
+/* The fifth set of layouts, written by tools/synth-telemetry's telemetry_writers5.c and read
+ * back as written: LigoGPS's digit cipher (the ligogps row, variant "ligogps-cipher": the
+ * table learnt from the records, also with a skipped second, in the southern and western
+ * hemispheres, and too few records to learn it: reported, no position), 70mai A810 blocks
+ * without a fix (a cold start: invalid fixes, then the fixes). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "telemetry_test_util.h"
+#include "telemetry_writers5.h"
+#include "tm_internal.h"
+#include "tm_more.h"
+
+/* Reads a cipher payload of the scene's seconds [0, n) (skip: a second left out). */
+static void read_cipher(const tw_scene *s, int n, int skip, unsigned key, dc_telemetry *t,
+                        int *read) {
+    tw_buf p = {0};
+    assert_int_equal(tw5_ligogps_cipher_payload(s, 0, n, skip, key, &p), 0);
+    *t = (dc_telemetry){0};
+    tm_sink sink = {.out = t, .dl = dc_deadline_in(5)};
+    tm_ligo_state st;
+    tm_ligo_state_init(&st);
+    *read = tm_ligogps_payload(&sink, (tm_bytes){p.p, p.n}, -1, &st);
+    tm_ligo_state_end(&sink, &st);
+    tw_buf_free(&p);
+}
+
+static void ligogps_cipher_trailer(void **state) {
+    (void)state;
+    tw_scene s = tt_scene();
+    s.duration_sec = 20;
+    const char *out = tt_path("ligogps-cipher.mp4");
+    assert_int_equal(tw5_add_ligogps_cipher_trailer(&s, tt_base_video(), out), 0);
+    dc_telemetry t;
+    tt_read_ok(out, &t);
+    assert_string_equal(t.source, "ligogps");
+    assert_string_equal(t.variant, "ligogps-cipher");
+    assert_false(t.degraded);
+    assert_int_equal(t.gps_count, 20);
+    for (int k = 0; k < 20; k++) assert_true(fabs(t.gps[k].t_sec - k) < 1e-9);
+    assert_int_equal(tt_check_positions(&s, &t, KMH_TOL, true), 0);
+    /* the accelerometer's "x:" is not enciphered but its ':' and digits are */
+    assert_int_equal(t.accel_count, 20);
+    assert_int_equal(tt_check_accel(&s, &t, 0.001), 0);
+    dc_telemetry_free(&t);
+}
+
+static void ligogps_cipher_forms(void **state) {
+    (void)state;
+    tw_scene s = tt_scene();
+    s.duration_sec = 30;
+    dc_telemetry t;
+    int read = 0;
+    /* other keys, a second the receiver skipped (second 8): the cycle still closes */
+    for (unsigned key = 1; key < 6; key++) {
+        read_cipher(&s, 30, 8, key, &t, &read);
+        assert_int_equal(read, 29);
+        assert_int_equal(t.gps_count, 29);
+        assert_false(t.degraded);
+        assert_int_equal(tt_check_positions(&s, &t, KMH_TOL, true), 0);
+        dc_telemetry_free(&t);
+    }
+    /* the southern and western hemispheres: a '-' names the letters S and W */
+    tw_scene sw = s;
+    sw.lat0 = -33.8688, sw.lon0 = -70.6693;
+    read_cipher(&sw, 30, -1, 3, &t, &read);
+    assert_int_equal(read, 30);
+    assert_int_equal(tt_check_positions(&sw, &t, KMH_TOL, true), 0);
+    dc_telemetry_free(&t);
+    /* too few records (6 s: five digits seen) to learn the table: none read, reported */
+    read_cipher(&s, 6, -1, 3, &t, &read);
+    assert_int_equal(read, 0);
+    assert_int_equal(t.gps_count, 0);
+    assert_true(t.degraded);
+    assert_non_null(strstr(t.reason, "digit cipher"));
+    dc_telemetry_free(&t);
+    /* a record cut short after the table is known: the rest are read, the cut one reported */
+    tw_buf p = {0};
+    assert_int_equal(tw5_ligogps_cipher_payload(&s, 0, 30, -1, 3, &p), 0);
+    t = (dc_telemetry){0};
+    tm_sink sink = {.out = &t, .dl = dc_deadline_in(5)};
+    tm_ligo_state st;
+    tm_ligo_state_init(&st);
+    memset(p.p + 0x14 + 0x84 * 25 + 8 + 20, 0, 0x84 - 28); /* no position left */
+    assert_int_equal(tm_ligogps_payload(&sink, (tm_bytes){p.p, p.n}, -1, &st), 29);
+    tm_ligo_state_end(&sink, &st);
+    assert_true(t.degraded);
+    dc_telemetry_free(&t);
+    tw_buf_free(&p);
+}
+
+static void a810_cold_start(void **state) {
+    (void)state;
+    tw_scene s = tt_scene();
+    const char *out = tt_path("a810-cold.mp4");
+    assert_int_equal(tw5_mp4_add_a810_cold(&s, 3, tt_base_video(), out), 0);
+    dc_telemetry t;
+    tt_read_ok(out, &t);
+    assert_string_equal(t.source, "novatek");
+    assert_string_equal(t.variant, "a810");
+    assert_false(t.degraded); /* before: "a layout this version does not read" */
+    assert_int_equal(t.gps_count, 6);
+    for (int k = 0; k < 6; k++) {
+        assert_true(fabs(t.gps[k].t_sec - k) < 1e-9);
+        assert_int_equal(t.gps[k].valid, k >= 3);
+        assert_int_equal(t.gps[k].utc_ms, DC_TELEMETRY_NO_UTC);
+    }
+    for (int k = 0; k < 3; k++) assert_true(t.gps[k].lat == 0 && t.gps[k].lon == 0);
+    tw_fix w = tw_fix_at(&s, 4);
+    assert_true(fabs(t.gps[4].lat - w.lat) <= DEG_TOL && fabs(t.gps[4].lon - w.lon) <= DEG_TOL);
+    dc_telemetry_free(&t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ligogps_cipher_trailer),
+        cmocka_unit_test(ligogps_cipher_forms),
+        cmocka_unit_test(a810_cold_start),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,27 @@
+/* Writers for the fifth set of layouts (LigoGPS's digit cipher, 70mai A810 blocks without a
+ * fix, GoPro GPMF with ORIN and GYRO, Vueroid's tvxt track), written from the formats' public
+ * descriptions independently of the readers, for tests and benchmarks. Same scene as
+ * telemetry_writers.h. Functions return 0 on success, -1 on failure (message on stderr). */
+#ifndef TELEMETRY_WRITERS5_H
+#define TELEMETRY_WRITERS5_H
+
+#include "telemetry_writers4.h"
+
+/* LigoGPS in the digit cipher: header ("LIGOGPSINFO\0", bytes 12..15 0,0,0,0x14: not
+ * scrambled) + one 0x84-byte record a second for k in [from, from + count) except k == skip
+ * (a second the receiver skipped; -1: none): "####" + u16 counter + 2 zero bytes + the text
+ * "YYYY/MM/DD hh:mm:ss N:lat E:lon knots km/h x:ax y:ay z:az" (a '-' before a southern
+ * latitude or western longitude) with every byte 0x30..0x5f put through a fixed substitution
+ * table made from `key`, NUL padding. */
+int tw5_ligogps_cipher_payload(const tw_scene *s, int from, int count, int skip, unsigned key,
+                               tw_buf *out);
+/* A copy of `in` with such a payload (the whole scene) as the 'skip' "&&&&" trailer. */
+int tw5_add_ligogps_cipher_trailer(const tw_scene *s, const char *in, const char *out);
+
+/* The 70mai A810 freeGPS block without a fix (a cold start): as tw4_a810_block but 'V' at 30
+ * and zero position and speed. */
+int tw5_a810_block_no_fix(tw_buf *out);
+/* A810 blocks a second, the first `cold` of them without a fix, listed by moov/'gps '. */
+int tw5_mp4_add_a810_cold(const tw_scene *s, int cold, const char *in, const char *out);
+
+#endif
