@@ -7,6 +7,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Which of the car's cameras renders the scene. Every camera of one car sees the same script
+ * (same seed, same duration): a front and a rear file of one moment show one event. */
+typedef enum {
+    SV_CAMERA_FRONT = 0, /* through the windscreen, the road ahead */
+    SV_CAMERA_REAR, /* through the rear window, the road behind, mirrored as rear cameras show it */
+    SV_CAMERA_INTERIOR, /* the cabin: dim, nearly still */
+    SV_CAMERA_LEFT,     /* side repeaters (Tesla): looking back along the left ... */
+    SV_CAMERA_RIGHT,    /* ... and the right flank */
+    SV_CAMERA_COUNT
+} sv_camera;
+
+/* What a scene's label says, for the writers of pairs and series (recording.c). */
+typedef struct {
+    double incident_sec; /* on the scene's clock; < 0: none */
+    sv_camera seen_by;   /* the camera that shows the incident (a rear-end: the rear one) */
+} sv_scene_truth;
+
 typedef struct {
     double duration_sec;
     double incident_sec; /* < 0: the scene chooses (seeded); ignored by scenes without one */
@@ -14,6 +31,7 @@ typedef struct {
     double fps;
     uint64_t seed;
     int audio_rate;
+    sv_camera camera; /* scenes without other views render the front one for every camera */
 } sv_scene_params;
 
 typedef struct sv_scene sv_scene;
@@ -26,9 +44,13 @@ typedef struct {
     void (*render_frame)(sv_scene *s, double t_sec, uint8_t *rgb, int stride);
     /* Fills n mono samples in [-1, 1] starting at time t0. */
     void (*render_audio)(sv_scene *s, double t0_sec, float *out, int n);
-    /* Writes the label sidecar JSON ({type, severity, incident_sec}) into buf. */
-    void (*label_json)(sv_scene *s, char *buf, size_t size);
+    /* Writes the label sidecar JSON ({type, severity, incident_sec, ...}) of the file that
+     * holds the stretch [t0, t0 + duration) of the scene's clock into buf: times within that
+     * file (t0 is its 0), null for an event outside it. */
+    void (*label_json)(sv_scene *s, double t0, double duration, char *buf, size_t size);
     void (*destroy)(sv_scene *s);
+    /* The incident's time and the camera that shows it; NULL: no incident. */
+    void (*truth)(const sv_scene *s, sv_scene_truth *out);
 } sv_scene_class;
 
 /* NULL-terminated registry of synth-video's own scenes (scenes.c). */

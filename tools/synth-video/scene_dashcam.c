@@ -84,21 +84,35 @@ static void sd_audio(sv_scene *s, double t0, float *out, int n) {
     sd_render_audio((sd_scene *)s, t0, out, n);
 }
 
-static void sd_label(sv_scene *s, char *buf, size_t size) {
+/* A time of the scene's clock within the file [t0, t0 + duration), or null. */
+static void time_in_file(double t, double t0, double duration, char *buf, size_t size) {
+    if (t >= 0 && t >= t0 - 1e-9 && t < t0 + duration) snprintf(buf, size, "%.3f", t - t0);
+    else snprintf(buf, size, "null");
+}
+
+static void sd_label(sv_scene *s, double t0, double duration, char *buf, size_t size) {
     const sd_scene *sc = (const sd_scene *)s;
-    char inc[32] = "null", ev[32] = "null";
-    if (sc->incident_sec >= 0) snprintf(inc, sizeof inc, "%.3f", sc->incident_sec);
-    if (sc->event_sec >= 0) snprintf(ev, sizeof ev, "%.3f", sc->event_sec);
+    char inc[32], ev[32];
+    time_in_file(sc->incident_sec, t0, duration, inc, sizeof inc);
+    time_in_file(sc->event_sec, t0, duration, ev, sizeof ev);
+    char scenario[64] = "";
+    if (sc->scenario) snprintf(scenario, sizeof scenario, ", \"scenario\": \"%s\"", sc->scenario);
     snprintf(buf, size,
              "{\"type\": \"%s\", \"severity\": \"%s\", \"incident_sec\": %s, \"event_sec\": %s, "
-             "\"look\": \"%s\"}",
-             sc->type, sc->severity, inc, ev, look_names[sc->look]);
+             "\"look\": \"%s\"%s}",
+             sc->type, sc->severity, inc, ev, look_names[sc->look], scenario);
+}
+
+static void sd_truth(const sv_scene *s, sv_scene_truth *out) {
+    const sd_scene *sc = (const sd_scene *)s;
+    out->incident_sec = sc->incident_sec;
+    out->seen_by = sc->seen_by;
 }
 
 #define SD_CLASS(ident, scene_name, summary_text, builder)                                         \
     static sv_scene *create_##ident(const sv_scene_params *p) { return sd_create(p, builder); }    \
     static const sv_scene_class ident = {scene_name, summary_text, create_##ident, sd_frame,       \
-                                         sd_audio,   sd_label,     sd_destroy};
+                                         sd_audio,   sd_label,     sd_destroy,     sd_truth};
 
 SD_CLASS(sd_collision, "collision",
          "dashcam: lead vehicle brakes, looms, impact jolt + shake + crash sound",

@@ -60,6 +60,8 @@ typedef struct {
     sd_look look;
     const char *type;     /* label type */
     const char *severity; /* label severity */
+    const char *scenario; /* label "scenario" (claim.h's dc_scenario name); NULL: none */
+    sv_camera seen_by;    /* the camera that shows the incident */
     double incident_sec;  /* < 0: none */
     double event_sec;     /* distractor time (bump, horn, tunnel); < 0: none */
     uint64_t seed;
