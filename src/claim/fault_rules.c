@@ -1,7 +1,10 @@
 /* Fault ratio (the ego vehicle's share, 0-100) from the observed facts: one base rule per
- * scenario (the first matching row of base_rules wins), then modifiers, each recorded with
- * its id and a one-line reason so a reviewer can see exactly how the number came about.
- * The tables are DC_RULES_VERSION; changing a row means bumping it. */
+ * scenario (the first matching row of measured_rules, then of base_rules, wins), then
+ * modifiers, each recorded with its id and a one-line reason so a reviewer can see exactly
+ * how the number came about. measured_rules and the F-M-T-* modifiers decide from the
+ * dashcam's own data (a->telemetry: GPS speed and acceleration, measured rather than seen), so
+ * they go before the rows that read the model's facts. The tables are DC_RULES_VERSION;
+ * changing a row means bumping it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -116,6 +119,40 @@ static const base_rule base_rules[] = {
     {"F-OT-3", DC_SCENARIO_OTHER, NULL, 50, "other: no rule decides; split until reviewed"},
 };
 
+/* ---- rows from the dashcam's own data (a->telemetry) ------------------------------------- */
+
+typedef struct {
+    const char *id;
+    dc_scenario scenario;
+    bool (*when)(const dc_assessment *a);
+    int ratio;
+    const char *reason;
+} measured_rule;
+
+/* GPS speed under this is standing still (a receiver at rest reads 0-2 km/h of noise). */
+#define STILL_KMH 3.0
+/* GPS speed from which a car that runs into the one ahead had not braked to a crawl. */
+#define FAST_KMH 30.0
+
+/* The last GPS speed before the incident (telemetry_use.c: within the 5 s before it). */
+static bool gps_speed_before(const dc_assessment *a, double *kmh) {
+    *kmh = a->telemetry.speed_before_kmh;
+    return a->telemetry.source[0] && a->telemetry.valid_fix_count > 0 && *kmh >= 0;
+}
+/* Stood still before the impact, and not reversing (a car reversing into the one behind moves
+ * at walking pace, which GPS may read as still). */
+static bool gps_still_when_hit(const dc_assessment *a) {
+    double kmh;
+    return gps_speed_before(a, &kmh) && kmh < STILL_KMH &&
+           a->facts.ego_action != DC_ACTION_REVERSING;
+}
+
+static const measured_rule measured_rules[] = {
+    {"F-RE-T-STILL", DC_SCENARIO_REAR_END, gps_still_when_hit, 0,
+     "rear-end: the dashcam's GPS shows the ego vehicle standing still (under 3 km/h) just "
+     "before the impact: it was hit, it did not hit"},
+};
+
 /* The signal rules already decide crossings; the modifiers must not count a red light twice. */
 static bool signal_not_in_base(const dc_assessment *a) {
     return a->scenario != DC_SCENARIO_CROSSING;
@@ -146,6 +183,14 @@ static bool mod_poor_visibility(const dc_assessment *a) {
            a->facts.ego_action != DC_ACTION_UNKNOWN;
 }
 
+/* Following the vehicle it hit, and still at speed by the GPS just before the impact: the ego
+ * had not slowed for what was ahead (whatever the model read of its speed). */
+static bool mod_gps_fast_into_rear_end(const dc_assessment *a) {
+    double kmh;
+    return a->scenario == DC_SCENARIO_REAR_END && a->facts.other_position == DC_POSITION_AHEAD &&
+           gps_speed_before(a, &kmh) && kmh >= FAST_KMH;
+}
+
 static const modifier_rule modifiers[] = {
     {"F-M-SIG-EGO", mod_ego_ran_red, +20, "the ego vehicle moved against a red light"},
     {"F-M-SIG-OTH", mod_other_ran_red, -20, "the other party moved against a red light"},
@@ -155,6 +200,9 @@ static const modifier_rule modifiers[] = {
      "the ego vehicle braked hard with no visible cause"},
     {"F-M-SPEED", mod_ego_speeding, +10, "the ego vehicle was too fast"},
     {"F-M-VIS", mod_poor_visibility, +10, "the ego vehicle kept moving in poor visibility"},
+    {"F-M-T-FAST", mod_gps_fast_into_rear_end, +10,
+     "the dashcam's GPS shows the ego vehicle still at 30 km/h or more just before it hit the "
+     "vehicle ahead"},
 };
 
 static void add_hit(dc_assessment *a, const char *id, const char *reason) {
@@ -179,20 +227,22 @@ void dc_fault_decide(dc_assessment *a) {
         add_hit(a, "F-NOSCEN", "no scenario observed: no fault ratio");
         return;
     }
-    const base_rule *base = NULL;
-    for (size_t i = 0; i < sizeof base_rules / sizeof base_rules[0]; i++) {
-        const base_rule *r = &base_rules[i];
-        if (r->scenario == a->scenario && (!r->when || r->when(&a->facts))) {
-            base = r;
-            break;
-        }
+    const char *id = NULL, *why = NULL;
+    int ratio = 0;
+    for (size_t i = 0; i < sizeof measured_rules / sizeof measured_rules[0] && !id; i++) {
+        const measured_rule *r = &measured_rules[i];
+        if (r->scenario == a->scenario && r->when(a)) id = r->id, why = r->reason, ratio = r->ratio;
     }
-    if (!base) { /* every scenario has a default row; this is a table bug */
+    for (size_t i = 0; i < sizeof base_rules / sizeof base_rules[0] && !id; i++) {
+        const base_rule *r = &base_rules[i];
+        if (r->scenario == a->scenario && (!r->when || r->when(&a->facts)))
+            id = r->id, why = r->reason, ratio = r->ratio;
+    }
+    if (!id) { /* every scenario has a default row; this is a table bug */
         add_hit(a, "F-NORULE", "no fault rule for this scenario");
         return;
     }
-    int ratio = base->ratio;
-    add_hit(a, base->id, base->reason);
+    add_hit(a, id, why);
     for (size_t i = 0; i < sizeof modifiers / sizeof modifiers[0]; i++) {
         if (!modifiers[i].applies(a)) continue;
         ratio += modifiers[i].delta;
