@@ -31,6 +31,7 @@
 
 #include "dashclaim/claim.h"
 #include "dashclaim/deadline.h"
+#include "dashclaim/fingerprint.h"
 #include "dashclaim/media.h"
 #include "dashclaim/status.h"
 #include "dashclaim/telemetry.h"
@@ -114,6 +115,12 @@ typedef struct {
      * after + 3 s), so that whoever looks next sees more of the video, not less. */
     bool unsure;
     double seconds_audio, seconds_coarse, seconds_dense, seconds_total; /* wall time */
+    /* The video's fingerprint (fingerprint.h), made from the coarse pass's thumbnails (no
+     * decoding of its own): one hash per second from the thumbnail nearest to it within
+     * 0.5 s; seconds without one are absent (a keyframe-only pass over a long GOP leaves
+     * gaps). Empty when the frames did not decode; owned, freed by dc_mine_result_free. */
+    dc_fingerprint fingerprint;
+    double seconds_fingerprint; /* wall time of hashing (within seconds_coarse) */
 } dc_mine_result;
 
 /* Mines one opened video. A video without audio is mined from motion alone (has_audio false,

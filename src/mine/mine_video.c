@@ -33,6 +33,7 @@ void dc_mine_result_free(dc_mine_result *r) {
     if (!r) return;
     free(r->danger);
     for (int s = 0; s < DC_MINE_SIGNAL_COUNT; s++) free(r->signal[s]);
+    dc_fingerprint_free(&r->fingerprint);
     memset(r, 0, sizeof *r);
 }
 
@@ -281,6 +282,13 @@ static dc_error_class mine_coarse(dc_media *m, const dc_mine_options *o, dc_dead
                                 : steps_add(&steps, &set, 4.0, 1.0, 2.0);
     r->keyframes = set.count;
     r->frames_seen = set.count;
+    /* the fingerprint from the thumbnails already decoded: no second pass; a video without
+     * one is still mined (the cross-claim check then says it had no usable footage) */
+    double t_fp = dc_now();
+    dc_status fst = DC_STATUS_OK;
+    if (dc_fingerprint_from_thumbs(&set, info->duration_sec, &r->fingerprint, &fst) != DC_OK)
+        dc_degrade(st, "%s: fingerprint left out: %s", dc_media_path(m), fst.message);
+    r->seconds_fingerprint = dc_now() - t_fp;
     dc_thumb_set_free(&set);
     if (!ok) {
         steps_free(&steps);

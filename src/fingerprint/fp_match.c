@@ -1,0 +1,160 @@
+/* The matcher: runs of matching seconds at one constant offset between two fingerprints.
+ *
+ * "Same order and pace" is one offset: candidate second = query second + offset for the whole
+ * run. Every offset where the videos overlap is walked (O(query x candidate) distances, four
+ * popcounts each: two 20-minute videos cost about 1.4 million, a few milliseconds); the store
+ * hands over only the few candidates its index found. Frame-rate changes keep the pace (the
+ * hashes sit on the video clock), a cut splits the footage into runs on two offsets, and a
+ * clip inside a longer video is a run on the offset where it starts.
+ *
+ * Overlaps: a still scene matches itself on many neighbouring offsets, and a symmetric scene
+ * matches its mirror image; of runs covering the same query and candidate seconds only the
+ * longest (then the closest) is kept, so each piece of shared footage is reported once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fp_internal.h"
+
+int dc_fp_distance(const dc_fp_hash *a, const dc_fp_hash *b) {
+    int d = 0;
+    for (int i = 0; i < DC_FP_WORDS; i++) d += __builtin_popcountll(a->w[i] ^ b->w[i]);
+    return d;
+}
+
+typedef struct {
+    dc_fp_match *runs;
+    int count, cap;
+} run_list;
+
+static bool run_push(run_list *l, const dc_fp_match *m) {
+    if (l->count == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 16;
+        dc_fp_match *r = realloc(l->runs, sizeof *r * (size_t)cap);
+        if (!r) return false;
+        l->runs = r;
+        l->cap = cap;
+    }
+    l->runs[l->count++] = *m;
+    return true;
+}
+
+/* One offset's walk. */
+typedef struct {
+    bool open;
+    int first, last_match, misses, compared, matched, dist_sum;
+} run_state;
+
+static bool run_close(run_state *r, int offset, bool mirrored, run_list *out) {
+    bool ok = true;
+    if (r->open) {
+        dc_fp_match m = {
+            .query_sec = r->first,
+            .candidate_sec = r->first + offset,
+            .seconds = r->last_match - r->first + 1,
+            .compared = r->compared,
+            .matched = r->matched,
+            .mean_distance = r->matched ? (double)r->dist_sum / r->matched : 0,
+            .mirrored = mirrored,
+        };
+        if (m.seconds >= DC_FP_MIN_RUN_SEC && m.matched >= 2 &&
+            m.matched >= DC_FP_RUN_MIN_HIT_SHARE * m.compared)
+            ok = run_push(out, &m);
+    }
+    memset(r, 0, sizeof *r);
+    return ok;
+}
+
+static void run_step(run_state *r, int q, int d, int offset, bool mirrored, run_list *out,
+                     bool *ok) {
+    if (d <= DC_FP_MATCH_DISTANCE) {
+        if (!r->open) {
+            r->open = true;
+            r->first = q;
+        }
+        r->last_match = q;
+        r->misses = 0;
+        r->compared++;
+        r->matched++;
+        r->dist_sum += d;
+    } else if (r->open) {
+        r->misses++;
+        r->compared++;
+        if (r->misses > DC_FP_RUN_MAX_MISS) {
+            r->compared -= r->misses; /* the trailing misses are not part of the run */
+            if (!run_close(r, offset, mirrored, out)) *ok = false;
+        }
+    }
+}
+
+/* index by second: entry index or -1 for absent and unusable seconds */
+static int *usable_index(const dc_fingerprint *fp, int *n) {
+    *n = fp->duration_sec;
+    for (int i = 0; i < fp->count; i++)
+        if (fp->seconds[i].second + 1 > *n) *n = fp->seconds[i].second + 1;
+    int *idx = malloc(sizeof(int) * (size_t)(*n > 0 ? *n : 1));
+    if (!idx) return NULL;
+    for (int s = 0; s < *n; s++) idx[s] = -1;
+    for (int i = 0; i < fp->count; i++) {
+        int s = fp->seconds[i].second;
+        if (s >= 0 && fp->seconds[i].quality >= DC_FP_MIN_QUALITY) idx[s] = i;
+    }
+    return idx;
+}
+
+static int overlap(int a0, int an, int b0, int bn) {
+    int lo = a0 > b0 ? a0 : b0, hi = (a0 + an < b0 + bn) ? a0 + an : b0 + bn;
+    return hi - lo;
+}
+
+static int cmp_run(const void *pa, const void *pb) {
+    const dc_fp_match *a = pa, *b = pb;
+    if (a->seconds != b->seconds) return b->seconds - a->seconds;
+    if (a->mean_distance != b->mean_distance) return a->mean_distance < b->mean_distance ? -1 : 1;
+    if (a->mirrored != b->mirrored) return a->mirrored ? 1 : -1;
+    return a->query_sec - b->query_sec;
+}
+
+dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_fingerprint *candidate,
+                                    dc_fp_match *out, int max, int *count, dc_status *st) {
+    *count = 0;
+    if (!query || !candidate || query->count == 0 || candidate->count == 0 || max <= 0)
+        return DC_OK;
+    int nq, nc;
+    int *qi = usable_index(query, &nq), *ci = usable_index(candidate, &nc);
+    run_list runs = {0};
+    bool ok = qi && ci;
+    for (int mir = 0; ok && mir < 2; mir++) {
+        for (int offset = -(nq - 1); ok && offset < nc; offset++) {
+            run_state r = {0};
+            int q0 = offset < 0 ? -offset : 0, q1 = nc - offset < nq ? nc - offset : nq;
+            for (int q = q0; q < q1; q++) {
+                int a = qi[q], b = ci[q + offset];
+                if (a < 0 || b < 0) continue;
+                const dc_fp_second *qs = &query->seconds[a];
+                int d =
+                    dc_fp_distance(mir ? &qs->mirrored : &qs->hash, &candidate->seconds[b].hash);
+                run_step(&r, q, d, offset, mir, &runs, &ok);
+            }
+            if (r.open) r.compared -= r.misses;
+            if (!run_close(&r, offset, mir, &runs)) ok = false;
+        }
+    }
+    free(qi);
+    free(ci);
+    if (!ok) {
+        free(runs.runs);
+        return dc_fail(st, DC_ERR_RESOURCE, "fingerprint match: out of memory");
+    }
+    qsort(runs.runs, (size_t)runs.count, sizeof *runs.runs, cmp_run);
+    for (int i = 0; i < runs.count && *count < max; i++) {
+        const dc_fp_match *m = &runs.runs[i];
+        bool shadowed = false;
+        for (int k = 0; k < *count && !shadowed; k++)
+            shadowed =
+                overlap(m->query_sec, m->seconds, out[k].query_sec, out[k].seconds) > 0 &&
+                overlap(m->candidate_sec, m->seconds, out[k].candidate_sec, out[k].seconds) > 0;
+        if (!shadowed) out[(*count)++] = *m;
+    }
+    free(runs.runs);
+    return DC_OK;
+}
