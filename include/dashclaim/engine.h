@@ -75,6 +75,11 @@ typedef struct {
     /* The video's telemetry (GPS speed and G-sensor at the frames shown: a line per frame
      * pair in the prompt); NULL or without data = none, and the prompt is as without it. */
     const dc_telemetry *telemetry;
+    /* The claim's videos (several cameras or segments): each frame's .video indexes them, and
+     * when the frames come from more than one camera each frame pair is labelled with its
+     * camera in the prompt ("rear camera"). NULL or one camera = the prompt is as for one. */
+    const dc_claim_video *videos;
+    int video_count;
 } dc_engine_context;
 
 /* One Whisper window is 30 s; the sound of a claim stays within it (one audio chunk). */

@@ -79,6 +79,10 @@ typedef struct {
      * decoder reading forward. The library reads no environment; the CLI sets this from
      * DASHCLAIM_DECODE_WORKERS. */
     int decode_workers;
+    /* Exact output size, both > 0: overrides longest_side and unit, and the picture is
+     * scaled to it whatever its shape (a claim's rear camera is shown at the size of its
+     * front camera's frames, which the engine needs: every frame of a claim one size). */
+    int width, height;
 } dc_sample_request;
 
 /* Decodes the requested frames into RGB24 at the target size, with their exact

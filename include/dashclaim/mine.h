@@ -132,6 +132,18 @@ dc_error_class dc_mine_video(dc_media *m, const dc_mine_options *opts, dc_deadli
                              dc_mine_result *out, dc_status *st);
 void dc_mine_result_free(dc_mine_result *r);
 
+/* A claim of several videos (channels of one moment, consecutive segments): places each
+ * video's mining result on the claim's timeline at offsets[i] seconds (a tick of part i at t
+ * lands at offsets[i] + t) and fuses them with opts (NULL = defaults): each signal track is the
+ * largest score any video has at that instant, so a cue only the rear camera or only the next
+ * segment saw counts. Each part's scores were already made against its own noise floor, so
+ * they compare across videos. parts[i] may be NULL (a video that gave nothing). Counters and
+ * times are summed, has_* flags joined. The result is zeroed first; free it with
+ * dc_mine_result_free. DC_ERR_RESOURCE when out of memory, DC_ERR_INPUT when no part is given
+ * or an offset is negative or not finite. */
+dc_error_class dc_mine_merge(const dc_mine_result *const *parts, const double *offsets, int n,
+                             const dc_mine_options *opts, dc_mine_result *out, dc_status *st);
+
 /* "impact", "squeal", "horn", "motion", "shake", "looming", "stop". */
 const char *dc_mine_signal_name(dc_mine_signal s);
 /* The fusion weight of a signal (see the table above). */

@@ -138,6 +138,23 @@ void vlm_prompt_free(dc_vlm *e) {
     e->n_prefix_tokens = 0;
 }
 
+/* The claim's frames come from more than one camera (a claim of several channels). */
+static bool several_cameras(const dc_engine_context *ctx, const dc_frame_set *frames) {
+    if (!ctx || !ctx->videos || ctx->video_count < 2) return false;
+    for (int i = 1; i < frames->count; i++) {
+        int a = frames->frames[0].video, b = frames->frames[i].video;
+        if (a < 0 || b < 0 || a >= ctx->video_count || b >= ctx->video_count) continue;
+        if (ctx->videos[a].role != ctx->videos[b].role) return true;
+    }
+    return false;
+}
+
+static const char *camera_of(const dc_engine_context *ctx, const dc_frame *f) {
+    if (f->video < 0 || f->video >= ctx->video_count) return "unknown";
+    dc_video_role r = ctx->videos[f->video].role;
+    return r == DC_ROLE_UNKNOWN ? "other" : dc_video_role_name(r);
+}
+
 char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames,
                        const dc_engine_context *ctx, double audio_sec, dc_status *st) {
     const char *marker = mtmd_default_marker();
@@ -154,17 +171,29 @@ char *vlm_prompt_build(const dc_vlm *e, const dc_frame_set *frames, int n_frames
     dc_str_append(&user, e->frames_header);
     const bool tags = e->family->times == VLM_TIMES_SECONDS_TAGS;
     /* Times to 0.1 s: frames are at least 1 / max_fps apart, and each digit is a token. */
+    const bool cameras = several_cameras(ctx, frames);
     for (int i = 0; e->opts.no_temporal_merge && i < n_frames; i++) {
         double t = frames->frames[i].t_sec;
-        if (tags) dc_str_appendf(&user, "<%.1f seconds>%s", t, marker);
+        char camera[32] = "";
+        if (cameras)
+            snprintf(camera, sizeof camera, "%s camera, ", camera_of(ctx, &frames->frames[i]));
+        if (tags) dc_str_appendf(&user, "<%s%.1f seconds>%s", camera, t, marker);
+        else if (cameras) dc_str_appendf(&user, "frame %d, %s%.1f s: %s\n", i, camera, t, marker);
         else dc_str_appendf(&user, "frame %d at %.1f s: %s\n", i, t, marker);
     }
     for (int i = 0; !e->opts.no_temporal_merge && i < n_frames; i += 2) {
         /* an odd count was completed by repeating the last frame */
         const dc_frame *a = &frames->frames[i < frames->count ? i : frames->count - 1];
         const dc_frame *b = &frames->frames[i + 1 < frames->count ? i + 1 : frames->count - 1];
+        /* frames of several cameras: each pair says whose it is ("rear camera, 12.4 s") */
+        char camera[32] = "";
+        if (cameras) snprintf(camera, sizeof camera, "%s camera, ", camera_of(ctx, a));
         if (tags)
-            dc_str_appendf(&user, "<%.1f seconds>%s%s", (a->t_sec + b->t_sec) / 2, marker, marker);
+            dc_str_appendf(&user, "<%s%.1f seconds>%s%s", camera, (a->t_sec + b->t_sec) / 2, marker,
+                           marker);
+        else if (cameras)
+            dc_str_appendf(&user, "frames %d-%d, %s%.1f s and %.1f s: %s%s\n", i, i + 1, camera,
+                           a->t_sec, b->t_sec, marker, marker);
         else
             dc_str_appendf(&user, "frames %d-%d at %.1f s and %.1f s: %s%s\n", i, i + 1, a->t_sec,
                            b->t_sec, marker, marker);

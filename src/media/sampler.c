@@ -18,7 +18,8 @@ enum { MAX_SAMPLE_FRAMES = 100000 };
 static dc_error_class plan_targets(sampler *s, const dc_sample_request *req, dc_status *st) {
     dc_media *m = s->m;
     if (req->count < 0 || req->max_count < 0 || !(req->fps >= 0) || req->longest_side < 0 ||
-        req->unit < 0)
+        req->unit < 0 || req->width < 0 || req->height < 0 || req->width > 16384 ||
+        req->height > 16384)
         return dc_fail(st, DC_ERR_INPUT, "%s: invalid sample request (negative count/fps/size)",
                        m->path);
     if (req->count == 0 && req->fps <= 0)
@@ -254,6 +255,7 @@ dc_error_class dc_frames_sample(dc_media *m, const dc_sample_request *req, dc_de
     sampler s = {.m = m, .out = out};
     media_target_size(m->info.width, m->info.height, m->info.rotation, req->longest_side, req->unit,
                       &s.out_w, &s.out_h);
+    if (req->width > 0 && req->height > 0) s.out_w = req->width, s.out_h = req->height;
     media_select_stream(m, m->video_index);
     dc_error_class e = plan_targets(&s, req, st);
     if (e == DC_OK) e = media_index_ensure(m, st);
