@@ -382,6 +382,29 @@ typedef struct {
     int64_t utc_ms;          /* UTC of the incident, ms since 1970; DC_NO_UTC = unknown */
 } dc_telemetry_summary;
 
+/* Footage seen in an earlier claim (JSON "footage"): what the store's lookup found before the
+ * decision. The fraud rows X-SAME-FILE and X-SAME-FOOTAGE read it. */
+#define DC_MAX_FOOTAGE_MATCHES 8
+typedef struct {
+    char claim_id[128];     /* the earlier claim */
+    bool same_file;         /* identical bytes (the same SHA-256) */
+    int video;              /* index into this record's videos */
+    double video_sec;       /* this video's footage from this second ... */
+    double other_sec;       /* ... is the earlier claim's video from this second ... */
+    double seconds;         /* ... for this long (the whole file for same_file) */
+    double distance;        /* mean Hamming distance of the matched seconds (0 for same_file) */
+    bool mirrored;          /* a flipped copy */
+} dc_footage_match;
+
+typedef struct {
+    /* false: no store was asked (plain `assess`): the check did not run, which is not "no
+     * match"; true: the lookup ran for every video with a fingerprint */
+    bool checked;
+    char note[200]; /* why it did not run, or what it could not check; "" = nothing to say */
+    int match_count;
+    dc_footage_match matches[DC_MAX_FOOTAGE_MATCHES];
+} dc_footage_check;
+
 typedef struct {
     char schema[32]; /* DC_ASSESSMENT_SCHEMA */
     char claim_id[128];
@@ -411,6 +434,7 @@ typedef struct {
      * readout), "on-screen" (the model read it), "none" */
     char speed_source[16];
     dc_telemetry_summary telemetry;
+    dc_footage_check footage;
 
     /* decided (dc_claim_decide) */
     unsigned prediction_set; /* bit (1u << severity) per member */

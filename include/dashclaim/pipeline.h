@@ -7,10 +7,23 @@
 #include <stdbool.h>
 
 #include "dashclaim/claim.h"
+#include "dashclaim/fingerprint.h"
 #include "dashclaim/frame.h"
 #include "dashclaim/telemetry.h"
 
 typedef struct dc_vlm dc_vlm;
+
+/* Footage seen before: the caller's lookup (the service's worker passes one backed by its
+ * store; the pipeline never calls the store). Called once per claim, after mining and before
+ * the decision, with the claim's videos (their SHA-256s where known) and each one's
+ * fingerprint (fingerprints[i] for videos[i]; count 0 = none could be made). It fills
+ * check->matches (earlier claims only: never the claim being assessed) and sets check->checked;
+ * a lookup that could not finish says so in check->note and returns false (the claim is then
+ * degraded, naming it). */
+typedef bool (*dc_footage_lookup_fn)(void *ctx, const char *claim_id,
+                                     const dc_claim_video *videos,
+                                     const dc_fingerprint *fingerprints, int count,
+                                     dc_footage_check *check);
 
 typedef struct {
     int windows;         /* incident windows mined and reported (default 3) */
@@ -28,6 +41,10 @@ typedef struct {
      * a second time for it. NULL = the pipeline hashes the file on a thread of its own, within
      * the claim's deadline (a claim that fails or runs out of time stops it: no hash then). */
     const char *video_sha256;
+    /* Footage seen in earlier claims (see dc_footage_lookup_fn); NULL = the check does not
+     * run and the record says so (footage.checked false, with a note). */
+    dc_footage_lookup_fn footage_lookup;
+    void *footage_lookup_ctx;
 } dc_pipeline_options;
 
 void dc_pipeline_options_init(dc_pipeline_options *o);
@@ -44,6 +61,10 @@ typedef struct {
     /* The dashcam's own data, read once beside the probe (source NULL = none): mining, the
      * engine, the model check, the rules (through the record's summary) and the report read it. */
     dc_telemetry telemetry;
+    /* Each video's fingerprint (fingerprints[i] for assessment.videos[i]; empty when mining
+     * did not reach it), for the caller to store with the claim. Owned; NULL when none. */
+    dc_fingerprint *fingerprints;
+    int fingerprint_count;
 } dc_claim_result;
 
 /* claim_id may be NULL (then derived from the file name). Every stage honours

@@ -134,6 +134,10 @@ void claim_utc_now(char out[32]);
 bool claim_write_row_videos(json_t *obj, const char *name, const void *base);
 void claim_read_row_videos(const json_t *obj, const char *name, void *base);
 
+/* The record's "footage" entry (footage_record.c). */
+bool claim_write_footage(json_t *obj, const char *name, const void *base);
+void claim_read_footage(const json_t *obj, const char *name, void *base);
+
 /* The record's "telemetry" and "speed_source" entries (telemetry_record.c). */
 bool claim_write_telemetry(json_t *obj, const char *name, const void *base);
 void claim_read_telemetry(const json_t *obj, const char *name, void *base);

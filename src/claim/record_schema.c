@@ -27,7 +27,9 @@ _Static_assert(sizeof(dc_memory) == 32, "dc_memory changed: update memory_fields
 _Static_assert(sizeof(dc_telemetry_summary) == 184,
                "dc_telemetry_summary changed: update telemetry_record.c");
 _Static_assert(sizeof(dc_claim_video) == 1424, "dc_claim_video changed: update claim_video_fields");
-_Static_assert(sizeof(dc_assessment) == 71864,
+_Static_assert(sizeof(dc_footage_check) == 1616,
+               "dc_footage_check changed: update footage_record.c");
+_Static_assert(sizeof(dc_assessment) == 73480,
                "dc_assessment changed: give the new field an entry in claim_record_fields");
 
 /* ---- the record-only enumerations ------------------------------------------------------ */
@@ -339,6 +341,7 @@ const record_field claim_record_fields[] = {
     R_CUSTOM("observed_sources", claim_write_row_videos, claim_read_row_videos),
     R_CUSTOM("speed_source", claim_write_speed_source, claim_read_speed_source),
     R_CUSTOM("telemetry", claim_write_telemetry, claim_read_telemetry),
+    R_CUSTOM("footage", claim_write_footage, claim_read_footage),
     R_GROUP("fault", fault_fields),
     R_GROUP("fraud", fraud_fields),
     R_ENUM("review_priority", dc_assessment, review_priority, claim_enum_priority),

@@ -337,6 +337,20 @@ void pipeline_parts_place_rows(const claim_parts *cp, const dc_frame_set *shown,
     }
 }
 
+bool pipeline_parts_take_fingerprints(claim_parts *cp, dc_mine_result *joined,
+                                      dc_claim_result *out) {
+    out->fingerprints = calloc((size_t)cp->count, sizeof *out->fingerprints);
+    if (!out->fingerprints) return false;
+    out->fingerprint_count = cp->count;
+    for (int i = 0; i < cp->count; i++) {
+        dc_fingerprint *from =
+            cp->count == 1 ? &joined->fingerprint : &cp->parts[i].mine.fingerprint;
+        out->fingerprints[i] = *from;
+        memset(from, 0, sizeof *from);
+    }
+    return true;
+}
+
 void pipeline_parts_close(claim_parts *cp) {
     for (int i = 0; i < cp->count; i++) {
         claim_part *p = &cp->parts[i];

@@ -249,6 +249,30 @@ static void keep_signals_evidence(claim_parts *cp, const dc_pipeline_options *op
     a->timings_ms.sample = ms_since(t0);
 }
 
+/* Footage seen in earlier claims, before the decision: the caller's lookup (the pipeline never
+ * calls a store). Without one the record says the check did not run: that is not "no match". */
+static void check_footage(dc_assessment *a, const dc_pipeline_options *opts,
+                          const dc_claim_result *out, bool fingerprints_kept) {
+    dc_footage_check *c = &a->footage;
+    memset(c, 0, sizeof *c);
+    if (!opts->footage_lookup) {
+        snprintf(c->note, sizeof c->note,
+                 "no claim store given: footage seen in other claims was not looked for");
+        return;
+    }
+    dc_fingerprint none = {0};
+    const dc_fingerprint *fps = fingerprints_kept ? out->fingerprints : &none;
+    if (!opts->footage_lookup(opts->footage_lookup_ctx, a->claim_id, a->videos, fps,
+                              fingerprints_kept ? out->fingerprint_count : 0, c)) {
+        char why[sizeof c->note + 64];
+        snprintf(why, sizeof why, "footage in other claims not fully checked: %s",
+                 c->note[0] ? c->note : "the lookup failed");
+        dc_assessment_degrade(a, why);
+    }
+    if (c->match_count > DC_MAX_FOOTAGE_MATCHES) c->match_count = DC_MAX_FOOTAGE_MATCHES;
+    if (c->match_count < 0) c->match_count = 0;
+}
+
 /* A failed claim's record: a timeout names the stage that ran out; a claim without its
  * main video's hash says what became of the hash. */
 static void explain_failure(dc_assessment *a, const char *stage, const claim_parts *cp) {
@@ -338,6 +362,7 @@ void dc_pipeline_assess_claim(const dc_claim_input *in, const char *claim_id,
         goto done;
     }
     bool timeline_kept = keep_timeline(out, &mine);
+    bool fingerprints_kept = pipeline_parts_take_fingerprints(cp, &mine, out);
     bool mining_degraded = st.degraded;
     dc_status mining_status = st;
     /* the dashcam's own data on the claim's timeline, for the engine, the checks, the record */
@@ -372,6 +397,7 @@ void dc_pipeline_assess_claim(const dc_claim_input *in, const char *claim_id,
         if (opts->keep_evidence) keep_signals_evidence(cp, opts, dl, out);
         pipeline_parts_place_rows(cp, opts->keep_evidence ? &out->evidence_frames : NULL, a);
     }
+    check_footage(a, opts, out, fingerprints_kept);
     if (mining_degraded) dc_assessment_degrade(a, mining_status.message);
     if (telemetry_note[0]) dc_assessment_degrade(a, telemetry_note);
     if (!telemetry_kept)
@@ -435,6 +461,10 @@ void dc_pipeline_assess(const char *video_path, const char *claim_id,
 
 void dc_claim_result_free(dc_claim_result *r) {
     if (!r) return;
+    for (int i = 0; i < r->fingerprint_count; i++) dc_fingerprint_free(&r->fingerprints[i]);
+    free(r->fingerprints);
+    r->fingerprints = NULL;
+    r->fingerprint_count = 0;
     free(r->danger);
     r->danger = NULL;
     dc_frame_set_free(&r->evidence_frames);

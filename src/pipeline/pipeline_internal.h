@@ -99,6 +99,10 @@ int pipeline_parts_channels(const claim_parts *cp, double from, double to,
 /* Fills each window's, evidence row's and hazard row's video and time within it. An evidence
  * row that cites a frame of `shown` takes that frame's video. */
 void pipeline_parts_place_rows(const claim_parts *cp, const dc_frame_set *shown, dc_assessment *a);
+/* Moves each video's fingerprint (made while mining) into out->fingerprints, indexed as the
+ * record's videos (a one-video claim's is in *joined). false when out of memory. */
+bool pipeline_parts_take_fingerprints(claim_parts *cp, dc_mine_result *joined,
+                                      dc_claim_result *out);
 /* Hashes ended, media closed, mining and telemetry freed. */
 void pipeline_parts_close(claim_parts *cp);
 
