@@ -32,13 +32,26 @@
 
 /* What a claim page shows besides the assessment itself. Every member may be NULL / 0:
  * without frames the evidence is listed by timestamp only; without a danger timeline the
- * SVG shows the analysed windows on the time axis alone. */
+ * SVG shows the analysed windows on the time axis alone.
+ *
+ * A claim of several videos (the record's video_count > 1: front, rear and cabin channels,
+ * loop-recorded segments) is drawn on the claim's timeline: danger and every frame's t_sec
+ * are on it, and each frame's .video names its file in the record's videos. For each
+ * evidence row the page shows the frame evidence[i].frame names beside the frame of every
+ * other video at the same time (within 20 ms), each labelled with its camera, the claim's
+ * time and the time within its file; the timeline marks where each file starts and ends, one
+ * lane per camera; a table lists the files (name, camera, segment, start time and its source,
+ * place on the timeline, length, error). A claim of one video looks as it always has. */
 typedef struct {
-    const float *danger; /* danger of the whole video, 0..1, sampled at danger_hz from t=0 */
+    const float *danger; /* danger of the whole claim, 0..1, sampled at danger_hz from t=0 */
     int danger_count;
     double danger_hz;
     const dc_frame_set *frames;    /* the engine's sample; evidence[i].frame indexes it */
     const dc_telemetry *telemetry; /* the video's telemetry, plotted under the timeline */
+    /* Where t = 0 of the telemetry's clock lies on the claim's timeline: the offset_sec of
+     * the video it was read from. 0 for a claim of one video, or when its times are already
+     * on the claim's timeline. */
+    double telemetry_offset_sec;
 } dc_report_inputs;
 
 /* Renders the claim page for *a into *out. in may be NULL. *out must be empty (zeroed, reset

@@ -48,6 +48,8 @@ static void put_header(dc_str *p, const dc_assessment *a) {
     report_page_put_escaped(p, a->video.path[0] ? a->video.path : "(no video path)");
     dc_str_append(p, " &middot; assessed ");
     report_page_put_escaped(p, a->created_at);
+    if (report_several_videos(a))
+        dc_str_appendf(p, " &middot; <a href=\"#videos\">%d files</a>", a->video_count);
     dc_str_appendf(p, " &middot; status <b>%s</b></div>\n",
                    name_or(dc_claim_status_name(a->status), "unknown"));
 }
@@ -215,81 +217,12 @@ static void put_review_card(dc_str *p, const dc_assessment *a) {
     dc_str_append(p, "</td></tr>\n</table>\n</section>\n");
 }
 
-/* An evidence item without a frame index borrows the nearest frame only when it is this
- * close in time; a frame from another moment would show the reviewer the wrong thing. */
-#define NEAREST_FRAME_MAX_GAP_SEC 2.0
-
-/* The frame an evidence item points at: its index in the sample, else the nearest in time
- * (within NEAREST_FRAME_MAX_GAP_SEC), else none. */
-static const dc_frame *evidence_frame(const dc_evidence *e, const dc_frame_set *frames) {
-    if (!frames || !frames->frames || frames->count <= 0) return NULL;
-    if (e->frame >= 0 && e->frame < frames->count) return &frames->frames[e->frame];
-    const dc_frame *best = NULL;
-    double best_gap = INFINITY;
-    for (int i = 0; i < frames->count; i++) {
-        double gap = fabs(frames->frames[i].t_sec - e->t_sec);
-        if (gap < best_gap) {
-            best_gap = gap;
-            best = &frames->frames[i];
-        }
-    }
-    return best_gap <= NEAREST_FRAME_MAX_GAP_SEC ? best : NULL;
-}
-
-/* Embeds one thumbnail; on failure shows why instead and marks the page degraded. */
-static void put_thumbnail(dc_str *p, const dc_frame *f, int index, dc_status *st) {
-    uint8_t *jpeg = NULL;
-    size_t size = 0;
-    int w = 0, h = 0;
-    dc_status jst = DC_STATUS_OK;
-    if (dc_jpeg_encode_rgb(f->rgb, f->width, f->height, f->stride, DC_REPORT_THUMB_WIDTH,
-                           DC_REPORT_JPEG_QUALITY, &jpeg, &size, &w, &h, &jst) != DC_OK) {
-        dc_str_append(p, "<div class=\"noimg\">thumbnail failed: ");
-        report_page_put_escaped(p, jst.message);
-        dc_str_append(p, "</div>\n");
-        dc_degrade(st, "evidence %d: %s", index + 1, jst.message);
-        return;
-    }
-    dc_str_append(p, "<img src=\"data:image/jpeg;base64,");
-    report_page_put_base64(p, jpeg, size);
-    free(jpeg);
-    dc_str_appendf(p, "\" width=\"%d\" height=\"%d\" alt=\"evidence frame %d\">\n", w, h,
-                   index + 1);
-}
-
-static void put_evidence_card(dc_str *p, const dc_assessment *a, const dc_report_inputs *in,
-                              dc_status *st) {
-    dc_str_append(p, "<section class=\"card wide\" id=\"evidence\"><h2>Evidence</h2>\n");
-    if (a->evidence_count <= 0) {
-        dc_str_append(p, "<p class=\"sub\">No evidence was recorded.</p></section>\n");
-        return;
-    }
-    const dc_frame_set *frames = in ? in->frames : NULL;
-    if (!frames || frames->count <= 0)
-        dc_str_append(p, "<p class=\"sub\">The frames were not kept; evidence is listed by "
-                         "time.</p>\n");
-    dc_str_append(p, "<div class=\"frames\">\n");
-    for (int i = 0; i < a->evidence_count && i < DC_MAX_EVIDENCE; i++) {
-        const dc_evidence *e = &a->evidence[i];
-        const dc_frame *f = evidence_frame(e, frames);
-        dc_str_append(p, "<figure>\n");
-        if (f) {
-            put_thumbnail(p, f, i, st);
-        } else if (frames && frames->count > 0) {
-            dc_str_append(p, "<div class=\"noimg\">no frame was sampled near this time</div>\n");
-        } else {
-            dc_str_append(p, "<div class=\"noimg\">no frame</div>\n");
-        }
-        char t[32];
-        dc_str_appendf(p, "<figcaption><span class=\"t\">%s</span>",
-                       report_format_time(e->t_sec, t));
-        if (f && fabs(f->t_sec - e->t_sec) >= 0.05)
-            dc_str_appendf(p, "<span class=\"sub\">(frame at %s)</span> ",
-                           report_format_time(f->t_sec, t));
-        report_page_put_escaped(p, e->description);
-        dc_str_append(p, "</figcaption>\n</figure>\n");
-    }
-    dc_str_append(p, "</div>\n</section>\n");
+/* A claim of several videos: after a time on the claim's timeline, the file it falls in and
+ * the time within that file (cell text; nothing for one video or an index naming no file). */
+static void put_in_file(dc_str *p, const dc_assessment *a, int video, double t_in_file) {
+    char in_file[64];
+    if (report_several_videos(a) && report_format_in_file(a, video, t_in_file, in_file)[0])
+        dc_str_appendf(p, "<div class=\"sub\">%s</div>", in_file);
 }
 
 static void put_timeline_card(dc_str *p, const dc_assessment *a, const dc_report_inputs *in) {
@@ -303,12 +236,11 @@ static void put_timeline_card(dc_str *p, const dc_assessment *a, const dc_report
         for (int i = 0; i < a->window_count && i < DC_MAX_WINDOWS; i++) {
             const dc_window *w = &a->windows[i];
             char t0[32], t1[32], tp[32];
-            dc_str_appendf(p,
-                           "<tr><td>W%d</td><td>%s</td><td>%s</td><td>%s</td>"
-                           "<td class=\"num\">%.2f</td><td>",
-                           i + 1, report_format_time(w->start_sec, t0),
-                           report_format_time(w->end_sec, t1), report_format_time(w->peak_sec, tp),
-                           w->danger);
+            dc_str_appendf(p, "<tr><td>W%d</td><td>%s</td><td>%s</td><td>%s", i + 1,
+                           report_format_time(w->start_sec, t0), report_format_time(w->end_sec, t1),
+                           report_format_time(w->peak_sec, tp));
+            put_in_file(p, a, w->video, w->video_peak_sec);
+            dc_str_appendf(p, "</td><td class=\"num\">%.2f</td><td>", w->danger);
             for (int s = 0; s < w->signal_count && s < DC_MAX_WINDOW_SIGNALS; s++) {
                 if (s) dc_str_append(p, ", ");
                 report_page_put_escaped(p, w->signals[s]);
@@ -381,8 +313,9 @@ static void put_hazards_and_reasoning(dc_str *p, const dc_assessment *a) {
         for (int i = 0; i < a->hazard_count && i < DC_MAX_HAZARDS; i++) {
             const dc_hazard *h = &a->hazards[i];
             char t[32];
-            dc_str_appendf(p, "<tr><td>%s</td><td>%s</td><td>", report_format_time(h->t_sec, t),
-                           report_label_hazard(h->type));
+            dc_str_appendf(p, "<tr><td>%s", report_format_time(h->t_sec, t));
+            put_in_file(p, a, h->video, h->video_t_sec);
+            dc_str_appendf(p, "</td><td>%s</td><td>", report_label_hazard(h->type));
             for (int k = 0; k < h->actor_count && k < DC_MAX_HAZARD_ACTORS; k++)
                 dc_str_appendf(p, "%s%s", k ? ", " : "", report_label_actor(h->actors[k]));
             dc_str_appendf(p, "</td><td>%s</td></tr>\n", report_label_position(h->relation));
@@ -472,8 +405,9 @@ dc_error_class dc_report_render_claim_html(const dc_assessment *record, const dc
     put_fraud_card(p, a);
     put_review_card(p, a);
     dc_str_append(p, "</div>\n");
-    put_evidence_card(p, a, in, st);
+    report_put_evidence_card(p, a, in, st);
     put_timeline_card(p, a, in);
+    report_put_videos_card(p, a);
     dc_str_append(p, "<div class=\"grid\">\n");
     put_hazards_and_reasoning(p, a);
     dc_str_append(p, "</div>\n<div class=\"wide\">\n");

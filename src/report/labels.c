@@ -162,3 +162,29 @@ const char *report_label_scenario(dc_scenario v) {
     }
     return "unknown";
 }
+
+const char *report_label_role(dc_video_role v) {
+    switch (v) {
+    case DC_ROLE_FRONT: return "front camera";
+    case DC_ROLE_REAR: return "rear camera";
+    case DC_ROLE_INTERIOR: return "interior camera";
+    case DC_ROLE_LEFT: return "left camera";
+    case DC_ROLE_RIGHT: return "right camera";
+    case DC_ROLE_UNKNOWN:
+    case DC_ROLE_COUNT: break;
+    }
+    return "camera";
+}
+
+const char *report_label_role_short(dc_video_role v) {
+    switch (v) {
+    case DC_ROLE_FRONT: return "front";
+    case DC_ROLE_REAR: return "rear";
+    case DC_ROLE_INTERIOR: return "interior";
+    case DC_ROLE_LEFT: return "left";
+    case DC_ROLE_RIGHT: return "right";
+    case DC_ROLE_UNKNOWN:
+    case DC_ROLE_COUNT: break;
+    }
+    return "camera";
+}

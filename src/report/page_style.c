@@ -63,6 +63,13 @@ static const char page_css[] =
     "figure .noimg{height:120px;display:flex;align-items:center;justify-content:center;"
     "color:#8c959f;background:#eaeef2}"
     "figcaption{padding:8px 10px;overflow-wrap:anywhere}"
+    /* a claim of several videos: each camera's frame of one instant side by side */
+    ".frames figure.multi{grid-column:1/-1}"
+    ".channels{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));"
+    "gap:2px;background:#d0d7de}"
+    ".channel{background:#f6f8fa}"
+    ".channel .ch{padding:4px 10px;font-size:12px;color:#57606a}"
+    ".video-error{color:#a40e26;overflow-wrap:anywhere}"
     "figcaption .t{font-weight:700;color:#0969da;margin-right:6px}"
     ".reasoning{white-space:pre-wrap;overflow-wrap:anywhere}"
     "tr.error td{border-top:0;padding-top:0;color:#a40e26;font-size:13px;"

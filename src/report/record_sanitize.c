@@ -12,6 +12,15 @@ static int clamp_count(int n, int max) { return n < 0 ? 0 : n > max ? max : n; }
 
 static double finite_or(double v, double fallback) { return isfinite(v) ? v : fallback; }
 
+static double non_negative(double v) { return isfinite(v) && v > 0 ? v : 0; }
+
+/* A row's video index within the record's videos, else -1 (names no file): the claim's
+ * reader keeps an index it reads for a window as it is, and a record from a database row or
+ * a newer writer may hold anything. */
+static int video_index(int idx, int video_count) {
+    return idx >= 0 && idx < video_count ? idx : -1;
+}
+
 static double unit_interval(double v) {
     v = finite_or(v, 0);
     return v < 0 ? 0 : v > 1 ? 1 : v;
@@ -52,6 +61,20 @@ void report_sanitize(dc_assessment *a) {
     t->peak_sec = finite_or(t->peak_sec, -1);
     if (!(fabs(t->lat) <= 90 && fabs(t->lon) <= 180)) t->has_position = false;
 
+    a->video_count = clamp_count(a->video_count, DC_MAX_CLAIM_VIDEOS);
+    for (int i = 0; i < a->video_count; i++) {
+        dc_claim_video *v = &a->videos[i];
+        TERMINATE(v->path);
+        TERMINATE(v->sha256);
+        TERMINATE(v->start_time);
+        TERMINATE(v->start_source);
+        TERMINATE(v->error);
+        if (v->role < 0 || v->role >= DC_ROLE_COUNT) v->role = DC_ROLE_UNKNOWN;
+        if (v->segment < -1) v->segment = -1;
+        v->offset_sec = non_negative(v->offset_sec);
+        v->duration_sec = non_negative(v->duration_sec);
+    }
+
     a->window_count = clamp_count(a->window_count, DC_MAX_WINDOWS);
     for (int i = 0; i < a->window_count; i++) {
         dc_window *w = &a->windows[i];
@@ -61,6 +84,8 @@ void report_sanitize(dc_assessment *a) {
         w->danger = unit_interval(w->danger);
         w->signal_count = clamp_count(w->signal_count, DC_MAX_WINDOW_SIGNALS);
         for (int s = 0; s < w->signal_count; s++) TERMINATE(w->signals[s]);
+        w->video = video_index(w->video, a->video_count);
+        w->video_peak_sec = finite_or(w->video_peak_sec, w->peak_sec);
     }
     for (int s = 0; s < DC_SEVERITY_COUNT; s++)
         a->severity_probs[s] = unit_interval(a->severity_probs[s]);
@@ -69,11 +94,15 @@ void report_sanitize(dc_assessment *a) {
     for (int i = 0; i < a->hazard_count; i++) {
         a->hazards[i].actor_count = clamp_count(a->hazards[i].actor_count, DC_MAX_HAZARD_ACTORS);
         a->hazards[i].t_sec = finite_or(a->hazards[i].t_sec, 0);
+        a->hazards[i].video = video_index(a->hazards[i].video, a->video_count);
+        a->hazards[i].video_t_sec = finite_or(a->hazards[i].video_t_sec, a->hazards[i].t_sec);
     }
     a->evidence_count = clamp_count(a->evidence_count, DC_MAX_EVIDENCE);
     for (int i = 0; i < a->evidence_count; i++) {
         a->evidence[i].t_sec = finite_or(a->evidence[i].t_sec, 0);
         TERMINATE(a->evidence[i].description);
+        a->evidence[i].video = video_index(a->evidence[i].video, a->video_count);
+        a->evidence[i].video_t_sec = finite_or(a->evidence[i].video_t_sec, a->evidence[i].t_sec);
     }
     a->prediction_set &= (1u << DC_SEVERITY_COUNT) - 1;
     a->fault_rule_count = clamp_count(a->fault_rule_count, DC_MAX_FAULT_RULES);

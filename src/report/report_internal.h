@@ -49,8 +49,36 @@ double report_timeline_duration(const dc_assessment *a, const dc_report_inputs *
 void report_put_telemetry(dc_str *p, const dc_assessment *a, const dc_report_inputs *in,
                           double duration);
 
+/* ---- a claim of several videos (front, rear and cabin channels, loop-recorded segments) ---- */
+
+/* A record of one video (or one written before the videos list) shows the page it always
+ * has; from two videos on, the page adds the file list, the file lanes under the timeline,
+ * each channel's frame beside the others' at every evidence time, and "file N" beside times. */
+static inline bool report_several_videos(const dc_assessment *a) { return a->video_count > 1; }
+
+/* The record's video idx, or NULL when idx names none (an index from a damaged record, or
+ * a record without a videos list): such a row names no file rather than a wrong one. */
+const dc_claim_video *report_video_at(const dc_assessment *a, int idx);
+
+/* "file 2, 3.1 s": the 1-based file number and a time within that file, into out[64]; ""
+ * when idx names no video of the record. */
+const char *report_format_in_file(const dc_assessment *a, int idx, double t_in_file, char out[64]);
+
+/* The claim's files (video_list.c): one row each with its camera, segment, start time and
+ * where that time came from, place on the claim's timeline, length and error. Nothing for a
+ * claim of one video. */
+void report_put_videos_card(dc_str *p, const dc_assessment *a);
+
+/* The evidence card (evidence_card.c): one figure per evidence row; a claim of several
+ * videos shows each channel's frame at that instant side by side, each labelled with its
+ * camera, the claim's time and the time within its file. */
+void report_put_evidence_card(dc_str *p, const dc_assessment *a, const dc_report_inputs *in,
+                              dc_status *st);
+
 /* Makes a copy of a record safe to print: every string terminated, every count within its
- * array, every number finite (and probabilities, danger and the fraud score within 0..1). */
+ * array, every number finite (and probabilities, danger and the fraud score within 0..1),
+ * every video role one of the enumeration's, every offset and length >= 0, and every video
+ * index of a window, evidence or hazard row within the videos list (-1 = names no file). */
 void report_sanitize(dc_assessment *a);
 
 /* A bool holding a byte other than 0 or 1 (a damaged record) is undefined to read as a
@@ -83,5 +111,9 @@ const char *report_label_light(dc_light v);
 const char *report_label_visibility(dc_visibility v);
 const char *report_label_hazard(dc_hazard_type v);
 const char *report_label_scenario(dc_scenario v);
+/* "front camera", "rear camera", "interior camera", "left camera", "right camera",
+ * "camera" (position unknown); the short form ("front", ..., "camera") for tight places. */
+const char *report_label_role(dc_video_role v);
+const char *report_label_role_short(dc_video_role v);
 
 #endif

@@ -1,6 +1,6 @@
 /* The dashcam's own data under the danger timeline: GPS speed and acceleration on the same
  * time axis (the plot spans the same x range as the timeline's, so a moment lines up in
- * both), and the incident's position (coordinates only: no map, no tiles, nothing fetched)
+ * both; of a claim of several videos, shifted by its video's place on the claim's timeline), and the incident's position (coordinates only: no map, no tiles, nothing fetched)
  * and UTC time. Acceleration is the distance from the file's mean (gravity and the mount's
  * tilt), one point per pixel column, the column's maximum: a 5-ms crash spike is never lost
  * between columns. Every text from the file (source, device) is escaped. */
@@ -47,7 +47,9 @@ static int column_of(double duration, double t) {
     return c < 0 ? 0 : c >= COLUMNS ? COLUMNS - 1 : c;
 }
 
-static void put_plot(dc_str *p, const dc_telemetry *t, double duration) {
+/* offset: where the telemetry's t = 0 lies on the claim's timeline (its video's offset_sec), so
+ * a rear or later segment's data lines up with the danger timeline above it. */
+static void put_plot(dc_str *p, const dc_telemetry *t, double duration, double offset) {
     double *speed = malloc(sizeof(double) * COLUMNS), *acc = malloc(sizeof(double) * COLUMNS);
     if (!speed || !acc) {
         free(speed);
@@ -60,7 +62,7 @@ static void put_plot(dc_str *p, const dc_telemetry *t, double duration) {
     for (int i = 0; i < t->gps_count; i++) {
         const dc_gps_fix *f = &t->gps[i];
         if (!f->valid || !(f->speed_kmh >= 0)) continue;
-        int c = column_of(duration, f->t_sec);
+        int c = column_of(duration, f->t_sec + offset);
         speed[c] = fmax(speed[c], f->speed_kmh);
         vmax = fmax(vmax, f->speed_kmh);
     }
@@ -73,7 +75,7 @@ static void put_plot(dc_str *p, const dc_telemetry *t, double duration) {
         const dc_accel_sample *a = &t->accel[i];
         double dx = a->x - mean[0], dy = a->y - mean[1], dz = a->z - mean[2];
         double g = sqrt(dx * dx + dy * dy + dz * dz);
-        int c = column_of(duration, a->t_sec);
+        int c = column_of(duration, a->t_sec + offset);
         acc[c] = fmax(acc[c], g);
         gmax = fmax(gmax, g);
     }
@@ -111,7 +113,8 @@ void report_put_telemetry(dc_str *p, const dc_assessment *a, const dc_report_inp
     if (!s->source[0]) return;
     dc_str_append(p, "<h3>Dashcam telemetry</h3>\n");
     if (in && in->telemetry && in->telemetry->source && duration > 0)
-        put_plot(p, in->telemetry, duration);
+        put_plot(p, in->telemetry, duration,
+                 isfinite(in->telemetry_offset_sec) ? in->telemetry_offset_sec : 0);
     char text[160], utc[32];
     dc_str_append(p, "<table class=\"facts\">\n");
     snprintf(text, sizeof text, "%s%s%s", s->source, s->variant[0] ? " / " : "", s->variant);

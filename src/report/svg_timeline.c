@@ -8,7 +8,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "dashclaim/files.h"
 #include "report_internal.h"
 
 #define VIEW_W 1160.0
@@ -17,6 +19,13 @@
 #define PLOT_R 1146.0
 #define PLOT_T 24.0
 #define PLOT_B 160.0
+/* A claim of several videos: one lane per camera under the time axis, each file a bar from
+ * its start to its end on the claim's timeline. */
+#define LANE_T (PLOT_B + 30)
+#define LANE_STEP 20.0
+#define LANE_H 15.0
+/* File ends and starts closer than this are one boundary (consecutive segments). */
+#define SAME_BOUNDARY_SEC 0.05
 
 typedef struct {
     double duration;
@@ -34,10 +43,14 @@ static double y_of(double danger) {
     return PLOT_B - (PLOT_B - PLOT_T) * danger;
 }
 
-/* The length the plot spans: the video's, else what the timeline, windows and evidence
+/* The length the plot spans: the video's, else what the timeline, files, windows and evidence
  * reach. */
 double report_timeline_duration(const dc_assessment *a, const dc_report_inputs *in) {
     double d = isfinite(a->video.duration_sec) ? a->video.duration_sec : 0;
+    for (int i = 0; i < a->video_count && i < DC_MAX_CLAIM_VIDEOS; i++) {
+        double end = a->videos[i].offset_sec + a->videos[i].duration_sec;
+        if (isfinite(end) && end > d) d = end;
+    }
     if (in && in->danger && in->danger_count > 0 && in->danger_hz > 0) {
         double td = in->danger_count / in->danger_hz;
         if (td > d) d = td;
@@ -69,7 +82,8 @@ static void format_axis_time(double t, double step, char out[32]) {
     }
 }
 
-static void put_axes(dc_str *p, const time_scale *ts) {
+/* bottom: the SVG's height; the length label sits at its foot. */
+static void put_axes(dc_str *p, const time_scale *ts, double bottom, bool several) {
     dc_str_appendf(p,
                    "<rect class=\"plot\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                    "height=\"%.1f\" fill=\"#fafbfc\" stroke=\"#d0d7de\"/>\n",
@@ -109,8 +123,9 @@ static void put_axes(dc_str *p, const time_scale *ts) {
     char total[32];
     dc_str_appendf(p,
                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\" "
-                   "text-anchor=\"end\">video length %s</text>\n",
-                   PLOT_R, VIEW_H - 6, report_format_time(ts->duration, total));
+                   "text-anchor=\"end\">%s length %s</text>\n",
+                   PLOT_R, bottom - 6, several ? "claim" : "video",
+                   report_format_time(ts->duration, total));
     dc_str_appendf(p,
                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#57606a\">"
                    "danger</text>\n",
@@ -200,23 +215,176 @@ static void put_evidence_ticks(dc_str *p, const time_scale *ts, const dc_assessm
     }
 }
 
+/* ---- a claim of several videos: its files under the time axis ---------------------------- */
+
+typedef struct {
+    int count;
+    int of_role[DC_ROLE_COUNT]; /* lane of each camera; -1 = no file of it */
+    dc_video_role role[DC_ROLE_COUNT];
+} lanes;
+
+static dc_video_role role_of(const dc_claim_video *v) {
+    return v->role >= 0 && v->role < DC_ROLE_COUNT ? v->role : DC_ROLE_UNKNOWN;
+}
+
+/* One lane per camera that has a file, front first and cameras of unknown position last. */
+static void make_lanes(const dc_assessment *a, lanes *l) {
+    static const dc_video_role order[DC_ROLE_COUNT] = {DC_ROLE_FRONT,    DC_ROLE_REAR,
+                                                       DC_ROLE_INTERIOR, DC_ROLE_LEFT,
+                                                       DC_ROLE_RIGHT,    DC_ROLE_UNKNOWN};
+    bool seen[DC_ROLE_COUNT] = {false};
+    for (int i = 0; i < a->video_count && i < DC_MAX_CLAIM_VIDEOS; i++)
+        seen[role_of(&a->videos[i])] = true;
+    l->count = 0;
+    for (int k = 0; k < DC_ROLE_COUNT; k++) {
+        l->of_role[order[k]] = -1;
+        if (seen[order[k]]) {
+            l->of_role[order[k]] = l->count;
+            l->role[l->count++] = order[k];
+        }
+    }
+}
+
+/* text cut to at most max_chars characters (UTF-8 sequences kept whole), "..." marking a cut;
+ * whatever it holds is escaped when it is put on the page. */
+static void fit_text(const char *text, int max_chars, char *out, size_t cap) {
+    size_t n = 0;
+    int chars = 0;
+    size_t len = strlen(text);
+    int total = 0;
+    for (size_t i = 0; i < len; i++) total += ((unsigned char)text[i] & 0xC0) != 0x80;
+    if (total <= max_chars) {
+        snprintf(out, cap, "%s", text);
+        return;
+    }
+    int keep = max_chars > 3 ? max_chars - 3 : 0;
+    for (; n < len; n++) {
+        bool starts = ((unsigned char)text[n] & 0xC0) != 0x80;
+        if (starts && chars == keep) break;
+        chars += starts;
+    }
+    snprintf(out, cap, "%.*s...", (int)n, text);
+}
+
+static void put_file_lanes(dc_str *p, const time_scale *ts, const dc_assessment *a,
+                           const lanes *l) {
+    for (int k = 0; k < l->count; k++) {
+        double y = LANE_T + k * LANE_STEP;
+        dc_str_appendf(p,
+                       "<g class=\"lane\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                       "height=\"%.1f\" fill=\"#f6f8fa\"/><text x=\"%.1f\" y=\"%.1f\" "
+                       "font-size=\"10\" fill=\"#57606a\" text-anchor=\"end\">%s</text></g>\n",
+                       PLOT_L, y, PLOT_R - PLOT_L, LANE_H, PLOT_L - 4, y + 11,
+                       report_label_role_short(l->role[k]));
+    }
+    for (int i = 0; i < a->video_count && i < DC_MAX_CLAIM_VIDEOS; i++) {
+        const dc_claim_video *v = &a->videos[i];
+        double y = LANE_T + l->of_role[role_of(v)] * LANE_STEP;
+        double x0 = x_of(ts, v->offset_sec), x1 = x_of(ts, v->offset_sec + v->duration_sec);
+        if (x1 < x0 + 2) x1 = x0 + 2; /* a file of unknown or tiny length stays visible */
+        bool unused = v->error[0] != '\0';
+        char t0[32], t1[32];
+        dc_str_appendf(p,
+                       "<g class=\"file\" data-video=\"%d\"><rect x=\"%.1f\" y=\"%.1f\" "
+                       "width=\"%.1f\" height=\"%.1f\" fill=\"%s\" stroke=\"%s\"/><title>file %d: ",
+                       i, x0, y, x1 - x0, LANE_H, unused ? "#eaeef2" : "#ddf4ff",
+                       unused ? "#a40e26" : "#54aeff", i + 1);
+        report_page_put_escaped(p, v->path);
+        dc_str_appendf(p, "; %s", report_label_role(v->role));
+        if (v->segment >= 0) dc_str_appendf(p, ", segment %d", v->segment);
+        dc_str_appendf(p, "; %s - %s", report_format_time(v->offset_sec, t0),
+                       report_format_time(v->offset_sec + v->duration_sec, t1));
+        if (unused) {
+            dc_str_append(p, "; not used: ");
+            report_page_put_escaped(p, v->error);
+        }
+        dc_str_append(p, "</title>");
+        /* the file's number, and as much of its name as fits (about 6 px a character) */
+        int room = (int)((x1 - x0 - 6) / 6.0);
+        if (room >= 2) {
+            char number[16], name[256];
+            int used = snprintf(number, sizeof number, "%d", i + 1);
+            name[0] = '\0';
+            if (room - used - 1 >= 6)
+                fit_text(dc_path_base(v->path), room - used - 1, name, sizeof name);
+            dc_str_appendf(p, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%s\">%s%s",
+                           x0 + 3, y + 11, unused ? "#a40e26" : "#0550ae", number,
+                           name[0] ? " " : "");
+            report_page_put_escaped(p, name);
+            dc_str_append(p, "</text>");
+        }
+        dc_str_append(p, "</g>\n");
+    }
+}
+
+static int compare_double(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* A dashed line across the plot and the lanes wherever a file starts or ends inside the
+ * claim (its start and end are the plot's edges), saying which files end and start there. */
+static void put_file_boundaries(dc_str *p, const time_scale *ts, const dc_assessment *a,
+                                double bottom) {
+    double at[2 * DC_MAX_CLAIM_VIDEOS];
+    int n = 0;
+    for (int i = 0; i < a->video_count && i < DC_MAX_CLAIM_VIDEOS; i++) {
+        at[n++] = a->videos[i].offset_sec;
+        at[n++] = a->videos[i].offset_sec + a->videos[i].duration_sec;
+    }
+    qsort(at, (size_t)n, sizeof at[0], compare_double);
+    double last = -INFINITY;
+    for (int k = 0; k < n; k++) {
+        double t = at[k];
+        if (!isfinite(t) || t - last <= SAME_BOUNDARY_SEC) continue;
+        last = t;
+        if (t <= SAME_BOUNDARY_SEC || t >= ts->duration - SAME_BOUNDARY_SEC) continue;
+        double x = x_of(ts, t);
+        char when[32];
+        dc_str_appendf(p,
+                       "<g class=\"file-boundary\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                       "y2=\"%.1f\" stroke=\"#57606a\" stroke-dasharray=\"4 3\"/><title>at %s:",
+                       x, x, PLOT_T, bottom, report_format_time(t, when));
+        const char *sep = " ";
+        for (int i = 0; i < a->video_count && i < DC_MAX_CLAIM_VIDEOS; i++) {
+            const dc_claim_video *v = &a->videos[i];
+            if (fabs(v->offset_sec + v->duration_sec - t) <= SAME_BOUNDARY_SEC) {
+                dc_str_appendf(p, "%sfile %d ends", sep, i + 1);
+                sep = ", ";
+            }
+        }
+        for (int i = 0; i < a->video_count && i < DC_MAX_CLAIM_VIDEOS; i++) {
+            if (fabs(a->videos[i].offset_sec - t) <= SAME_BOUNDARY_SEC) {
+                dc_str_appendf(p, "%sfile %d starts", sep, i + 1);
+                sep = ", ";
+            }
+        }
+        dc_str_append(p, "</title></g>\n");
+    }
+}
+
 void report_put_timeline(dc_str *p, const dc_assessment *a, const dc_report_inputs *in) {
     bool have_danger =
         in && in->danger && in->danger_count > 0 && in->danger_hz > 0 && isfinite(in->danger_hz);
+    bool several = report_several_videos(a);
     if (!have_danger && !(a->video.duration_sec > 0) && a->window_count <= 0 &&
-        a->evidence_count <= 0) {
+        a->evidence_count <= 0 && !several) {
         /* nothing to place on a time axis of unknown length (e.g. an unreadable file) */
         dc_str_append(p, "<p class=\"sub\">No danger timeline: the video's length is unknown "
                          "and nothing in it was analysed.</p>\n");
         return;
     }
     time_scale ts = {.duration = report_timeline_duration(a, in)};
+    lanes l = {0};
+    if (several) make_lanes(a, &l);
+    double height = several ? LANE_T + l.count * LANE_STEP + 16 : VIEW_H;
     dc_str_appendf(p,
                    "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" "
                    "viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"danger timeline\" "
                    "font-family=\"system-ui,'DejaVu Sans',sans-serif\">\n",
-                   VIEW_W, VIEW_H);
-    put_axes(p, &ts);
+                   VIEW_W, height);
+    put_axes(p, &ts, height, several);
+    if (several) put_file_lanes(p, &ts, a, &l);
     put_windows(p, &ts, a);
     if (have_danger) {
         put_danger_curve(p, &ts, in);
@@ -229,10 +397,16 @@ void report_put_timeline(dc_str *p, const dc_assessment *a, const dc_report_inpu
     }
     put_peaks(p, &ts, a);
     put_evidence_ticks(p, &ts, a);
+    if (several) put_file_boundaries(p, &ts, a, LANE_T + l.count * LANE_STEP);
     dc_str_append(p, "</svg>\n");
     dc_str_append(p, "<div class=\"legend\">"
                      "<i style=\"background:#d1242f;opacity:.5\"></i>danger (0-1)"
                      "<i style=\"background:#f5a623;opacity:.5\"></i>analysed window"
                      "<i style=\"background:#7d4e00\"></i>window peak"
-                     "<i style=\"background:#0969da\"></i>evidence frame</div>\n");
+                     "<i style=\"background:#0969da\"></i>evidence frame");
+    if (several)
+        dc_str_append(p, "<i style=\"background:#ddf4ff;border:1px solid #54aeff\"></i>file "
+                         "(one lane per camera)<i style=\"background:#57606a\"></i>file "
+                         "boundary");
+    dc_str_append(p, "</div>\n");
 }
