@@ -144,24 +144,34 @@ static int open_audio(writer *w) {
 }
 
 /* Overwrites a few non-key video packets with noise: decoders reject them outright, which is
- * what a flipped sector or a bad upload chunk does to a real file. SV_DMG_UNDECODABLE does the
- * same to every packet, keyframes included: the file opens and its stream headers (SPS, PPS in
- * the sample description) read, but no frame decodes - a channel whose card went bad. */
+ * what a flipped sector or a bad upload chunk does to a real file. */
 static void maybe_corrupt(writer *w, AVPacket *pkt) {
-    bool every = w->job->damage == SV_DMG_UNDECODABLE;
     /* Keyframes stay intact unless every frame is one (MJPEG, GOP 1). */
     bool all_intra = w->o->gop == 1 || w->venc->codec_id == AV_CODEC_ID_MJPEG;
-    if (!every) {
-        if (w->job->damage != SV_DMG_CORRUPT || ((pkt->flags & AV_PKT_FLAG_KEY) && !all_intra))
-            return;
-        if (next_random(&w->rng) % 25 != 0) return;
-    }
+    if (w->job->damage != SV_DMG_CORRUPT || ((pkt->flags & AV_PKT_FLAG_KEY) && !all_intra)) return;
+    if (next_random(&w->rng) % 25 != 0) return;
     if (av_packet_make_writable(pkt) < 0) return;
     /* Keep the start code and NAL header (the muxer would drop a packet without them, which is
      * a lost frame, not a corrupt one) and scramble the slice data after them. */
     int keep = 2;
     if (pkt->size > 6 && !pkt->data[0] && !pkt->data[1]) keep = pkt->data[2] == 1 ? 3 + 3 : 4 + 3;
     for (int i = keep; i < pkt->size; i++) pkt->data[i] = (uint8_t)next_random(&w->rng);
+    w->corrupted++;
+}
+
+/* SV_DMG_UNDECODABLE: every video packet becomes one NAL unit with the forbidden bit set
+ * (H.264 and H.265 decoders drop it whole) followed by noise without zero bytes (so no start
+ * code, hence no slice, appears by chance). The file opens and its stream headers (SPS and PPS
+ * in the sample description) read, but no frame decodes: a channel whose card went bad.
+ * MJPEG keeps its start-of-image marker and loses the rest. */
+static void make_undecodable(writer *w, AVPacket *pkt) {
+    if (w->job->damage != SV_DMG_UNDECODABLE || av_packet_make_writable(pkt) < 0) return;
+    int keep = 2;
+    if (pkt->size > 4 && !pkt->data[0] && !pkt->data[1]) {
+        keep = pkt->data[2] == 1 ? 3 : 4;
+        pkt->data[keep++] = 0x80; /* forbidden_zero_bit */
+    }
+    for (int i = keep; i < pkt->size; i++) pkt->data[i] = (uint8_t)(next_random(&w->rng) | 1);
     w->corrupted++;
 }
 
@@ -180,7 +190,10 @@ static int drain(writer *w, AVCodecContext *c, AVStream *st, const AVFrame *fram
         }
         av_packet_rescale_ts(w->pkt, c->time_base, st->time_base);
         w->pkt->stream_index = st->index;
-        if (st == w->vst) maybe_corrupt(w, w->pkt);
+        if (st == w->vst) {
+            maybe_corrupt(w, w->pkt);
+            make_undecodable(w, w->pkt);
+        }
         ret = av_interleaved_write_frame(w->oc, w->pkt);
         if (ret < 0) return fail("writing", ret);
     }
@@ -314,7 +327,8 @@ int sv_encode_file(const sv_encoding *enc, const sv_file_job *job, long *corrupt
         goto done;
     }
     w.pkt = av_packet_alloc();
-    if (!w.pkt || open_video(&w) || (job->damage != SV_DMG_NOAUDIO && open_audio(&w))) {
+    if (!w.pkt || open_video(&w) ||
+        (job->damage != SV_DMG_NOAUDIO && !job->silent && open_audio(&w))) {
         rc = 1;
         goto done;
     }

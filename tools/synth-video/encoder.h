@@ -20,7 +20,7 @@ typedef enum {
     SV_DMG_NOAUDIO,     /* no audio stream */
     SV_DMG_VFR,         /* frame durations vary (single files only: t0 must be 0) */
     SV_DMG_MOOV_END,    /* MP4/MOV index at the end (no faststart) */
-    SV_DMG_UNDECODABLE, /* every video packet's payload overwritten after its NAL header: the
+    SV_DMG_UNDECODABLE, /* every video packet's payload overwritten after its start code: the
                            container and the stream headers read, no frame decodes */
 } sv_damage;
 
@@ -41,6 +41,7 @@ typedef struct {
     sv_scene *scene; /* not owned */
     double t0_sec, duration_sec;
     sv_damage damage;
+    bool silent; /* no audio stream (as SV_DMG_NOAUDIO, combinable with another damage) */
     /* The container's creation_time tag ("2026-03-14T12:03:00Z": cameras write their local
      * wall clock with no zone, which FFmpeg stores and reads back as if it were UTC); NULL
      * writes none. */

@@ -119,12 +119,9 @@ static int write_channel(const sv_encoding *enc, const sv_recording *r, sv_camer
                            .scene = scene,
                            .t0_sec = t0,
                            .duration_sec = dur,
-                           .damage = !wf->decodes ? SV_DMG_UNDECODABLE
-                                     : !wf->audio ? SV_DMG_NOAUDIO
-                                                  : SV_DMG_NONE,
+                           .damage = wf->decodes ? SV_DMG_NONE : SV_DMG_UNDECODABLE,
+                           .silent = !wf->audio,
                            .creation_time = wf->creation_time};
-        /* an undecodable channel without sound as well */
-        if (!wf->decodes && !wf->audio) job.damage = SV_DMG_UNDECODABLE;
         rc = sv_encode_file(enc, &job, NULL);
         if (!rc && r->cls->label_json) {
             char label[8192] = "", extra[1024], lpath[PATH_MAX_LEN + 16];

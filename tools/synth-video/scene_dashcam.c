@@ -65,6 +65,7 @@ static sv_scene *sd_create(const sv_scene_params *p, sd_builder build) {
         free(sc);
         return NULL;
     }
+    sd_add_follower(sc);
     return (sv_scene *)sc;
 }
 
@@ -125,6 +126,10 @@ SD_CLASS(sd_hard_brake, "hard-brake", "dashcam: hard braking with squeal and nos
 SD_CLASS(sd_crash_ahead, "crash-ahead",
          "dashcam: two other vehicles collide ahead, debris; ego brakes, no ego contact",
          sd_build_crash_ahead)
+SD_CLASS(sd_rear_end, "rear-end",
+         "dashcam: standing in traffic, hit from behind (the rear camera sees it; front: a "
+         "mild jolt)",
+         sd_build_rear_end)
 SD_CLASS(sd_normal, "normal", "dashcam: ordinary driving (traffic slow-downs, lane changes)",
          sd_build_normal)
 SD_CLASS(sd_bump, "bump", "dashcam distractor: speed bump (shake and thud, no looming)",
@@ -136,5 +141,5 @@ SD_CLASS(sd_tunnel, "tunnel", "dashcam distractor: entering and leaving a tunnel
          sd_build_tunnel)
 
 const sv_scene_class *const sv_dashcam_scenes[] = {
-    &sd_collision, &sd_near_miss, &sd_hard_brake, &sd_normal,      &sd_bump,
-    &sd_horn,      &sd_music,     &sd_tunnel,     &sd_crash_ahead, NULL};
+    &sd_collision, &sd_near_miss, &sd_hard_brake,  &sd_normal,   &sd_bump, &sd_horn,
+    &sd_music,     &sd_tunnel,    &sd_crash_ahead, &sd_rear_end, NULL};

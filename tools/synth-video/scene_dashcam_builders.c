@@ -99,13 +99,18 @@ static void add_pitch_from_braking(sd_script *s, int i0, int i1) {
     }
 }
 
-/* A damped jolt: the camera rings at f Hz after a hit. */
-static void add_jolt(sd_script *s, double t0, double ax, double ay, double f, double tau) {
+/* A damped jolt: the camera rings at f Hz after a hit (into the given shake tracks). */
+static void add_jolt_to(const sd_script *s, float *sx, float *sy, double t0, double ax, double ay,
+                        double f, double tau) {
     for (int i = idx_of(s, t0); i < idx_of(s, t0 + 6 * tau); i++) {
         double u = t_of(i) - t0, e = exp(-u / tau);
-        s->shake_x[i] += (float)(ax * e * sin(TWO_PI * f * u));
-        s->shake_y[i] += (float)(ay * e * sin(TWO_PI * f * 1.3 * u + 1.0));
+        sx[i] += (float)(ax * e * sin(TWO_PI * f * u));
+        sy[i] += (float)(ay * e * sin(TWO_PI * f * 1.3 * u + 1.0));
     }
+}
+
+static void add_jolt(sd_script *s, double t0, double ax, double ay, double f, double tau) {
+    add_jolt_to(s, s->shake_x, s->shake_y, t0, ax, ay, f, tau);
 }
 
 /* Blend the lead gap from its ordinary value to `target` (camera distance) over [t0, t1]. */
@@ -476,5 +481,126 @@ bool sd_build_crash_ahead(sd_scene *sc) {
                                           sd_uniform(&rng, 2200, 3400), 0});
     /* a crash the ego witnessed: danger, no ego contact (claim.h's MEDIUM) */
     label(sc, "crash-ahead", "MEDIUM", ti, -1);
+    return true;
+}
+
+/* The ordinary following vehicle: 15-35 m behind, its distance wandering. */
+static double follower_wander(double t, double gmid, double ph1, double ph2) {
+    return gmid + 7 * sin(TWO_PI * t / 53 + ph1) + 2.5 * sin(TWO_PI * t / 19 + ph2);
+}
+
+void sd_add_follower(sd_scene *sc) {
+    sd_script *s = &sc->script;
+    for (int i = 0; i < s->n; i++)
+        if (s->follow_gap[i] != 0) return; /* the builder placed its own */
+    uint64_t rng = rng_for(sc, 0x464F4C57ULL);
+    double gmid = sd_uniform(&rng, 20, 28), ph1 = sd_uniform(&rng, 0, TWO_PI);
+    double ph2 = sd_uniform(&rng, 0, TWO_PI);
+    for (int i = 0; i < s->n; i++)
+        s->follow_gap[i] = (float)follower_wander(t_of(i), gmid, ph1, ph2);
+}
+
+/* Hit from behind while standing in traffic: the traffic ahead slows to a stop, the ego
+ * stops behind its lead, and the vehicle behind comes on too fast, brakes late and hits the
+ * ego's rear at the labelled time. The rear camera sees it grow until it fills the picture and
+ * then shakes hard; the front camera sees only the ego pushed forward half a metre and a mild
+ * jolt. Sound: the bang (and now and then the other car's tyres just before). After standing
+ * a while both drive on. */
+bool sd_build_rear_end(sd_scene *sc) {
+    sd_script *s = &sc->script;
+    uint64_t rng = rng_for(sc, 0x52454E44ULL);
+    double ti = pick_time(sc, &rng);
+    sd_base_drive(sc, &rng, ti);
+    float *ordinary = copy_track(s, s->speed);
+    float *ordinary_gap = copy_track(s, s->gap);
+    if (!ordinary || !ordinary_gap) {
+        free(ordinary);
+        free(ordinary_gap);
+        return false;
+    }
+    double stand = sd_uniform(&rng, 2.0, 4.0); /* standing before the hit */
+    double slow = sd_uniform(&rng, 5.0, 7.0);  /* slowing to a stop, no squeal */
+    double ts = ti - stand - slow, t_stop = ti - stand;
+    double g_stop = sd_uniform(&rng, 5.0, 7.5); /* camera to the lead's rear, standing */
+    double push = sd_uniform(&rng, 0.4, 0.7);   /* how far the hit shoves the ego */
+    double stop_for = sd_uniform(&rng, 15, 30), t_resume = ti + stop_for;
+    double v0 = sd_track_at(s, ordinary, ts);
+
+    /* ego: slow to a stop, stand, shoved forward by `push` over 0.8 s, stand, drive on */
+    for (int i = idx_of(s, ts); i < s->n; i++) {
+        double t = t_of(i), v = 0;
+        if (t < t_stop) v = v0 * (1 - smoothstep((t - ts) / slow));
+        else if (t >= ti && t < ti + 0.8) v = 2 * push / 0.8 * (1 - (t - ti) / 0.8);
+        s->speed[i] = (float)v;
+    }
+    add_pitch_from_braking(s, idx_of(s, ts - 1), idx_of(s, t_stop + 0.5));
+    resume_speed(s, t_resume, ordinary, 1.5);
+    free(ordinary);
+    sd_script_integrate(s);
+
+    /* the lead: slows with us and stands g_stop ahead (the shove brings us closer), drives
+     * off a moment before we do and blends back into ordinary traffic */
+    blend_gap(s, ts - 3, t_stop, g_stop);
+    double d_stop = sd_track_at(s, s->dist, t_stop);
+    for (int i = idx_of(s, ts); i < s->n; i++) {
+        double t = t_of(i);
+        if (t < t_stop) {
+            s->brake[i] = 1;
+            continue;
+        }
+        double lead_travel =
+            t < t_resume - 1 ? 0 : 0.5 * 2.0 * (t - t_resume + 1) * (t - t_resume + 1);
+        double g = g_stop + lead_travel - (s->dist[i] - d_stop);
+        double w = smoothstep((t - t_resume) / 15);
+        s->gap[i] = (float)((1 - w) * g + w * ordinary_gap[i]);
+        s->lead_x[i] = 0;
+        s->brake[i] = t < t_resume - 1 ? 1 : 0;
+    }
+    free(ordinary_gap);
+
+    /* the vehicle behind: the ordinary follower, then at gA while we slow, then closing at
+     * vc_hit with late braking (decel) until its front meets our rear bumper (0.8 m behind the
+     * rear camera) at ti; it bounces back a little and stays behind once we drive on */
+    double gmid = sd_uniform(&rng, 20, 28), ph1 = sd_uniform(&rng, 0, TWO_PI);
+    double ph2 = sd_uniform(&rng, 0, TWO_PI);
+    double g_a = sd_uniform(&rng, 16, 24), vc_hit = sd_uniform(&rng, 4.0, 7.0);
+    double decel = sd_uniform(&rng, 1.5, 3.0), contact = 0.8;
+    double ta = (-vc_hit + sqrt(vc_hit * vc_hit + 2 * decel * (g_a - contact))) / decel;
+    double t_a = ti - ta, d_resume = sd_track_at(s, s->dist, t_resume);
+    for (int i = 0; i < s->n; i++) {
+        double t = t_of(i), wander = follower_wander(t, gmid, ph1, ph2), g;
+        if (t < t_a) {
+            double w = smoothstep((t - (ts - 4)) / (t_a - (ts - 4)));
+            g = (1 - w) * wander + w * g_a;
+        } else if (t < ti) {
+            double u = ti - t;
+            g = contact + vc_hit * u + 0.5 * decel * u * u;
+        } else if (t < t_resume) {
+            g = contact + 0.4 * (1 - exp(-(t - ti) / 0.3));
+        } else {
+            double w = smoothstep((t - t_resume) / 20);
+            g = (1 - w) * (contact + 0.4 + 0.5 * (s->dist[i] - d_resume)) + w * wander;
+        }
+        s->follow_gap[i] = (float)g;
+    }
+
+    /* front: a mild jolt and the camera pitching back as the car is shoved; rear: the hit */
+    add_jolt(s, ti, 0.003, 0.005, sd_uniform(&rng, 5.0, 7.0), 0.2);
+    for (int i = idx_of(s, ti); i < idx_of(s, ti + 0.3); i++)
+        s->shake_y[i] += (float)(0.006 * exp(-(t_of(i) - ti) / 0.1));
+    double a = sd_uniform(&rng, 0.035, 0.05);
+    add_jolt_to(s, s->rear_shake_x, s->rear_shake_y, ti, a, a * 1.2, sd_uniform(&rng, 5.5, 8.5),
+                sd_uniform(&rng, 0.3, 0.5));
+    for (int i = idx_of(s, ti); i < idx_of(s, ti + 0.25); i++)
+        s->rear_shake_y[i] += (float)(0.03 * exp(-(t_of(i) - ti) / 0.08));
+
+    sd_script_add_sound(s, (sd_sound){SD_SOUND_CRASH, ti, 1.6, sd_uniform(&rng, 0.6, 0.85), 0, 0});
+    if (sd_unit(&rng) < 0.5)
+        sd_script_add_sound(s,
+                            (sd_sound){SD_SOUND_SQUEAL, ti - 1.0, 1.0, sd_uniform(&rng, 0.1, 0.2),
+                                       sd_uniform(&rng, 2200, 3400), 0});
+    label(sc, "collision", "HIGH", ti, -1); /* physical contact: HIGH */
+    sc->scenario = "rear_end";
+    sc->seen_by = SV_CAMERA_REAR;
     return true;
 }

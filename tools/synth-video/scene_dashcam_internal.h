@@ -51,6 +51,11 @@ typedef struct {
     float *other_x;   /* its lateral centre, m */
     float *lead_yaw;  /* how far the lead vehicle has spun, radians (0: its rear to us) */
     float *other_yaw; /* the same for the second vehicle */
+    /* Behind the car, for the rear camera: */
+    float *follow_gap;   /* rear camera to the following vehicle's front, m; <= 0: none */
+    float *follow_x;     /* its lateral centre, m */
+    float *rear_shake_x; /* shake only the rear camera feels (a hit from behind), added to */
+    float *rear_shake_y; /* shake_x / shake_y */
     sd_sound *sounds;
     int sound_count, sound_cap;
 } sd_script;
@@ -103,9 +108,18 @@ bool sd_build_horn(sd_scene *sc);
 bool sd_build_music(sd_scene *sc);
 bool sd_build_tunnel(sd_scene *sc);
 bool sd_build_crash_ahead(sd_scene *sc);
+bool sd_build_rear_end(sd_scene *sc);
+/* Traffic behind for the rear camera, where the builder left none (own randomness: the
+ * front view of every scene stays as it was). */
+void sd_add_follower(sd_scene *sc);
 
-/* render */
+/* render: the road ahead or behind (scene_dashcam_render.c), the cabin
+ * (scene_dashcam_cabin.c) */
 void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride);
+void sd_render_cabin(sd_scene *sc, double t, uint8_t *rgb, int stride);
+/* The camera's burned-in speed and clock. */
+void sd_draw_stamp(uint8_t *rgb, int stride, int w, int h, const sd_scene *sc, double t,
+                   double speed);
 void sd_render_audio(sd_scene *sc, double t0, float *out, int n);
 /* Draws text with the built-in 5x7 font; scale = pixel size of one font dot. */
 void sd_draw_text(uint8_t *rgb, int stride, int w, int h, int x, int y, int scale, const char *text,

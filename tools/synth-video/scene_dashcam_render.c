@@ -1,4 +1,5 @@
-/* The dashcam picture: a pinhole camera 1.3 m above a three-lane road, drawn row by row.
+/* The dashcam picture: a pinhole camera 1.3 m above a three-lane road, drawn row by row, looking
+ * ahead (the front camera) or back (the rear camera, the side repeaters).
  *
  * Each image row below the horizon is one ground distance z, so everything on a row (grass
  * band, asphalt, lane dashes, haze, headlight fall-off) is decided once per row and drawn as a
@@ -292,11 +293,9 @@ static void draw_rain(const canvas *c, const sd_scene *sc, double t) {
     }
 }
 
-static void draw_overlay(const canvas *c, const sd_scene *sc, double t, double speed) {
-    static const rgbf hood = {28, 28, 31}, hood_edge = {60, 60, 66};
-    int hood_y = (int)(HOOD_ROW * c->h);
-    fill_rect(c, 0, hood_y, c->w, c->h, hood);
-    fill_rect(c, 0, hood_y, c->w, hood_y + 1 + c->h / 200, hood_edge);
+void sd_draw_stamp(uint8_t *rgb, int stride, int w, int h, const sd_scene *sc, double t,
+                   double speed) {
+    const canvas cv = {rgb, stride, w, h}, *c = &cv;
     int sc_px = c->h / 180 > 1 ? c->h / 180 : 1, margin = 2 * sc_px;
     char text[48];
     snprintf(text, sizeof text, "%03d KM/H", (int)lround(speed * 3.6));
@@ -313,11 +312,95 @@ static void draw_overlay(const canvas *c, const sd_scene *sc, double t, double s
     sd_draw_text(c->rgb, c->stride, c->w, c->h, x, y, sc_px, text, 255, 255, 255);
 }
 
+/* The car's own body at the bottom of the picture (the hood ahead, the boot lid behind), and
+ * the burned-in speed and clock. */
+static void draw_overlay(const canvas *c, const sd_scene *sc, double t, double speed,
+                         double body_row) {
+    static const rgbf hood = {28, 28, 31}, hood_edge = {60, 60, 66};
+    int hood_y = (int)(body_row * c->h);
+    fill_rect(c, 0, hood_y, c->w, c->h, hood);
+    fill_rect(c, 0, hood_y, c->w, hood_y + 1 + c->h / 200, hood_edge);
+    sd_draw_stamp(c->rgb, c->stride, c->w, c->h, sc, t, speed);
+}
+
+/* The vehicle behind, seen by the rear camera: its front (bonnet, windscreen, grille, lit
+ * headlights) at distance z, growing to fill the picture as it closes in. */
+static void draw_follower(const view *v, uint32_t rgb, double z, double x) {
+    if (z < 0.7) return;
+    double hw = 0.9;
+    rgbf body = {(float)((rgb >> 16) & 255), (float)((rgb >> 8) & 255), (float)(rgb & 255)};
+    static const rgbf tyre = {20, 20, 22}, glass = {35, 45, 55}, plate = {225, 225, 215},
+                      grille = {25, 25, 28}, lamp = {255, 250, 225};
+    fill_rect(&v->c, screen_x(v, x - hw + 0.1, z), screen_y(v, 0.35, z),
+              screen_x(v, x - hw + 0.45, z), screen_y(v, 0, z), shade(v->pal, tyre, z));
+    fill_rect(&v->c, screen_x(v, x + hw - 0.45, z), screen_y(v, 0.35, z),
+              screen_x(v, x + hw - 0.1, z), screen_y(v, 0, z), shade(v->pal, tyre, z));
+    fill_rect(&v->c, screen_x(v, x - hw, z), screen_y(v, 1.5, z), screen_x(v, x + hw, z),
+              screen_y(v, 0.25, z), shade(v->pal, body, z));
+    fill_rect(&v->c, screen_x(v, x - hw + 0.15, z), screen_y(v, 1.45, z),
+              screen_x(v, x + hw - 0.15, z), screen_y(v, 1.0, z), shade(v->pal, glass, z));
+    fill_rect(&v->c, screen_x(v, x - 0.45, z), screen_y(v, 0.62, z), screen_x(v, x + 0.45, z),
+              screen_y(v, 0.42, z), shade(v->pal, grille, z));
+    fill_rect(&v->c, screen_x(v, x - 0.26, z), screen_y(v, 0.4, z), screen_x(v, x + 0.26, z),
+              screen_y(v, 0.28, z), shade(v->pal, plate, z));
+    /* headlights emit: no fall-off, only haze */
+    rgbf lit = mix(lamp, v->pal->haze, (float)(1.0 - exp(-z / v->pal->haze_dist)));
+    fill_rect(&v->c, screen_x(v, x - hw + 0.05, z), screen_y(v, 0.8, z),
+              screen_x(v, x - hw + 0.45, z), screen_y(v, 0.64, z), lit);
+    fill_rect(&v->c, screen_x(v, x + hw - 0.45, z), screen_y(v, 0.8, z),
+              screen_x(v, x + hw - 0.05, z), screen_y(v, 0.64, z), lit);
+}
+
+/* The road behind, for the rear camera and the side repeaters. The view is mirrored as rear
+ * cameras show it (a world point on the left stays on the left: the same screen_x as ahead).
+ * The ground scrolls away from the camera: the road's patterns are drawn at BEHIND_ORIGIN -
+ * distance, a common multiple of their periods (2, 9, 11, 25 and 37 m), so they stay put on
+ * the road while the car drives off. Shakes: the car's own plus what only the rear feels. */
+#define BEHIND_ORIGIN 1831500.0
+#define REAR_FOCAL 0.45   /* a wider lens than the front one */
+#define REAR_HORIZON 0.42 /* fraction of the image height */
+#define REAR_BODY_ROW 0.93
+
+static void render_behind(sd_scene *sc, double t, uint8_t *rgb, int stride) {
+    const sd_script *s = &sc->script;
+    look_palette pal = palette_for(sc->look);
+    int w = sc->p.width, h = sc->p.height;
+    /* side repeaters: a camera on the flank, the road off to one side of the picture */
+    double side = sc->p.camera == SV_CAMERA_LEFT ? -1 : sc->p.camera == SV_CAMERA_RIGHT ? 1 : 0;
+    double sx = sd_track_at(s, s->shake_x, t) + sd_track_at(s, s->rear_shake_x, t);
+    double sy = sd_track_at(s, s->shake_y, t) + sd_track_at(s, s->rear_shake_y, t);
+    view v = {.c = {rgb, stride, w, h},
+              .pal = &pal,
+              .f = REAR_FOCAL * w,
+              .cx = w / 2.0 - side * 0.3 * w + sx * w,
+              .yh = REAR_HORIZON * h + sy * h,
+              .ego_x = sd_track_at(s, s->ego_x, t) + side * 1.0,
+              .tunnel = sd_track_at(s, s->tunnel, t)};
+    double behind = BEHIND_ORIGIN - sd_track_at(s, s->dist, t);
+    int body_y = (int)(REAR_BODY_ROW * h);
+    int sky_end = (int)ceil(v.yh);
+    draw_sky(&v, sc, sky_end < body_y ? sky_end : body_y);
+    draw_ground(&v, sc, behind, 0, body_y);
+    draw_roadside(&v, sc, behind);
+    double follow = sd_track_at(s, s->follow_gap, t);
+    if (follow > 0) draw_follower(&v, sc->other_rgb, follow, sd_track_at(s, s->follow_x, t));
+    if (sc->look == SD_LOOK_RAIN) draw_rain(&v.c, sc, t);
+    draw_overlay(&v.c, sc, t, sd_track_at(s, s->speed, t), REAR_BODY_ROW);
+}
+
 void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride) {
     const sd_script *s = &sc->script;
     if (t >= sc->blackout_from && t < sc->blackout_to) {
         for (int y = 0; y < sc->p.height; y++)
             memset(rgb + (size_t)y * (size_t)stride, 0, 3 * (size_t)sc->p.width);
+        return;
+    }
+    if (sc->p.camera == SV_CAMERA_INTERIOR) {
+        sd_render_cabin(sc, t, rgb, stride);
+        return;
+    }
+    if (sc->p.camera != SV_CAMERA_FRONT) {
+        render_behind(sc, t, rgb, stride);
         return;
     }
     look_palette pal = palette_for(sc->look);
@@ -351,5 +434,5 @@ void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride) {
     if (other > 0 && other <= gap) draw_vehicle(&v, sc->other_rgb, other, other_x, brake, yaw_b);
     draw_debris(&v, sc, t, gap, lead_x, other_x);
     if (sc->look == SD_LOOK_RAIN) draw_rain(&v.c, sc, t);
-    draw_overlay(&v.c, sc, t, sd_track_at(s, s->speed, t));
+    draw_overlay(&v.c, sc, t, sd_track_at(s, s->speed, t), HOOD_ROW);
 }

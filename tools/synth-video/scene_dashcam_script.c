@@ -27,9 +27,11 @@ float sd_noise_at(uint64_t stream, int64_t index) {
 bool sd_script_alloc(sd_script *s, double duration_sec) {
     memset(s, 0, sizeof *s);
     s->n = (int)(duration_sec * SD_SCRIPT_HZ) + 2;
-    float **tracks[] = {&s->speed,     &s->dist,    &s->gap,      &s->lead_x,   &s->ego_x,
-                        &s->brake,     &s->shake_x, &s->shake_y,  &s->tunnel,   &s->bump_z,
-                        &s->other_gap, &s->other_x, &s->lead_yaw, &s->other_yaw};
+    float **tracks[] = {&s->speed,        &s->dist,        &s->gap,        &s->lead_x,
+                        &s->ego_x,        &s->brake,       &s->shake_x,    &s->shake_y,
+                        &s->tunnel,       &s->bump_z,      &s->other_gap,  &s->other_x,
+                        &s->lead_yaw,     &s->other_yaw,   &s->follow_gap, &s->follow_x,
+                        &s->rear_shake_x, &s->rear_shake_y};
     for (size_t i = 0; i < sizeof tracks / sizeof tracks[0]; i++) {
         *tracks[i] = calloc((size_t)s->n, sizeof(float));
         if (!*tracks[i]) {
@@ -55,6 +57,10 @@ void sd_script_free(sd_script *s) {
     free(s->other_x);
     free(s->lead_yaw);
     free(s->other_yaw);
+    free(s->follow_gap);
+    free(s->follow_x);
+    free(s->rear_shake_x);
+    free(s->rear_shake_y);
     free(s->sounds);
     memset(s, 0, sizeof *s);
 }
