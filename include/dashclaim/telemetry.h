@@ -24,8 +24,17 @@
  *             [its time, its time + its duration) from the track's stts; the n values of a
  *             stream in one payload are spread evenly over it. GPS5 UTC is GPSU plus that
  *             offset; GPS9 UTC is its own. A payload with GPS9 (HERO11+ also write the same
- *             fixes as GPS5) is read from GPS9 alone. Heading is not recorded (-1). Axes as stored
- *             (HERO5: Z,X,Y; HERO6+: Y,-X,Z; ORIN is not yet applied). GYRO is not read.
+ *             fixes as GPS5) is read from GPS9 alone. Heading is not recorded (-1).
+ *             Axes: ACCL and GYRO come out in the camera's frame (x, y, z = the camera's X,
+ *             Y, Z as GPMF names them), whatever order the model stores them in: the
+ *             stream's ORIN (one letter per stored channel, the axis it holds; lower case
+ *             = that axis negated, e.g. HERO6's "YxZ": Y, -X, Z) is applied; without ORIN,
+ *             DVNM "HERO5..." or "Camera" (what a HERO5 calls itself) is taken as "ZXY" and
+ *             "HERO6..."/"HERO7..." (any case) as "YxZ" (GoPro's GPMF documentation; the
+ *             public hero5/hero6/hero11 samples then agree on gravity along +Z); any other
+ *             device without ORIN, or an ORIN that is not
+ *             a permutation of X, Y, Z, as stored (an invalid ORIN is noted). GYRO (rad/s,
+ *             its SCAL) goes to t.gyro.
  *   novatek   Novatek 'freeGPS ' blocks: a 'gps ' box in moov lists (offset, size) of 'free'
  *             boxes each holding one record, one per second. Layouts (detected per block):
  *               float     (VIOFO A119S, Transcend and most Novatek cameras): time and date as
@@ -94,7 +103,7 @@
  * kept, counted in the result and named in t.reason (t.degraded is then true):
  *   - a fix whose position is NaN or off the globe (|lat| > 90, |lon| > 180), whose speed is
  *     NaN or over DC_TELEMETRY_MAX_SPEED_KMH, or a sample with a NaN or an axis over
- *     DC_TELEMETRY_MAX_G;
+ *     DC_TELEMETRY_MAX_G (gyroscope: DC_TELEMETRY_MAX_RAD_S);
  *   - a fix or sample whose time goes backwards (earlier than the one kept before it, in the
  *     same list): dropped, so that both lists stay in time order;
  *   - fixes and samples past the caps.
@@ -102,7 +111,7 @@
  * heading -1: it says the receiver was on and had no fix at that time.
  *
  * Memory: at most DC_TELEMETRY_MAX_FIXES fixes and DC_TELEMETRY_MAX_SAMPLES samples (about
- * 3 + 25 MB at most), a moov box of at most 64 MiB, a gpmd payload or Novatek block of at most
+ * 3 + 25 MB at most; gyroscope samples as many as accelerometer ones), a moov box of at most 64 MiB, a gpmd payload or Novatek block of at most
  * 1 MiB, a sidecar of at most 64 MiB.
  *
  * Errors: dc_telemetry_read returns DC_ERR_INPUT only when the video itself cannot be opened,
@@ -124,6 +133,7 @@
 #define DC_TELEMETRY_MAX_SAMPLES 1048576 /* 87 min at 200 Hz (GoPro ACCL) */
 #define DC_TELEMETRY_MAX_SPEED_KMH 400.0
 #define DC_TELEMETRY_MAX_G 100.0
+#define DC_TELEMETRY_MAX_RAD_S 100.0 /* gyroscope: ~5700 deg/s, past any camera's range */
 #define DC_TELEMETRY_NO_UTC INT64_MIN
 
 typedef struct {
@@ -141,6 +151,11 @@ typedef struct {
 } dc_accel_sample;
 
 typedef struct {
+    double t_sec;  /* video time */
+    float x, y, z; /* rad/s about the axes of dc_accel_sample */
+} dc_gyro_sample;
+
+typedef struct {
     const char *source;  /* the format's name ("gpmf", "novatek", ...), static; NULL = none */
     const char *variant; /* the layout within it ("float", "gps5", ...), static; NULL = none */
     char device[64];     /* the device as the file names it, "" when it does not */
@@ -148,6 +163,8 @@ typedef struct {
     int gps_count;
     dc_accel_sample *accel; /* owned; accel_count entries in time order */
     int accel_count;
+    dc_gyro_sample *gyro; /* owned; gyro_count entries in time order (gpmf only, for now) */
+    int gyro_count;
     /* what was dropped, by reason */
     int dropped_bad_value; /* NaN, off the globe, over the speed or g limit */
     int dropped_backwards; /* time earlier than the previous kept entry */

@@ -8,8 +8,15 @@
  * GPSU (UTC "yymmddhhmmss.sss" of the payload's first fix).
  *
  * Read: GPS5 ('l' x 5: lat, lon deg*SCAL, alt, 2D speed, 3D speed m/s*SCAL), GPS9 ('?' of
- * TYPE lllllllSS: the five of GPS5, days since 2000-01-01, seconds since midnight, DOP, fix)
- * and ACCL (3 axes, m/s^2 unless the units say g). Everything else is skipped by its length.
+ * TYPE lllllllSS: the five of GPS5, days since 2000-01-01, seconds since midnight, DOP, fix),
+ * ACCL (3 axes, m/s^2 unless the units say g) and GYRO (3 axes, rad/s). Everything else is
+ * skipped by its length.
+ *
+ * Axes (GoPro's GPMF documentation): a STRM's ORIN names, per stored channel, the camera axis
+ * it holds, lower case for that axis negated ("YxZ": channel 0 is Y, channel 1 is -X, channel
+ * 2 is Z). ACCL and GYRO are put back in X, Y, Z order with it. Cameras from before ORIN: the
+ * HERO5 (DVNM "Camera" or "HERO5...") stored Z, X, Y and the HERO6 and HERO7 Y, -X, Z (DVNM
+ * "Hero6 Black", ...).
  *
  * Every item's length is checked against what its parent has left before it is read; a
  * structure size that does not match its type is skipped (noted), never read past. */
@@ -17,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tm_internal.h"
 
@@ -30,6 +38,7 @@ typedef struct {
     char type[MAX_ELEMENTS + 1]; /* TYPE of a '?' structure */
     int fix;                     /* GPSF; -1 when absent */
     int64_t gpsu_ms;             /* GPSU; DC_TELEMETRY_NO_UTC when absent */
+    char orin[4];                /* ORIN; "" when absent */
 } strm_state;
 
 typedef struct {
@@ -174,20 +183,53 @@ static void read_gps(payload_ctx *pc, strm_state *st, char type, int ssize, int 
     }
 }
 
-static void read_accl(payload_ctx *pc, strm_state *st, char type, int ssize, int repeat,
-                      const uint8_t *data) {
+/* The channel and sign of each camera axis: axis a (X, Y, Z) = sign[a] * channel chan[a].
+ * From ORIN, else from the model's known order; false (as stored) when neither says. */
+static bool orientation(const char *orin, int chan[3], int sign[3]) {
+    int seen = 0;
+    for (int c = 0; c < 3; c++) {
+        char l = orin[c];
+        int a = l == 'X' || l == 'x' ? 0 : l == 'Y' || l == 'y' ? 1 : l == 'Z' || l == 'z' ? 2 : -1;
+        if (a < 0 || seen >> a & 1) return false;
+        seen |= 1 << a;
+        chan[a] = c;
+        sign[a] = l >= 'a' ? -1 : 1;
+    }
+    return orin[3] == 0;
+}
+
+static const char *model_orin(const char *device) {
+    /* DVNM spells it "Hero6 Black" or "HERO6 Black"; a HERO5 calls itself "Camera" (the public
+     * hero5 and Karma samples), later models write ORIN */
+    if (!strncasecmp(device, "HERO5", 5) || !strcmp(device, "Camera")) return "ZXY";
+    if (!strncasecmp(device, "HERO6", 5) || !strncasecmp(device, "HERO7", 5)) return "YxZ";
+    return NULL;
+}
+
+/* ACCL (gyro false: to g) or GYRO (rad/s as stored), in the camera's X, Y, Z. */
+static void read_axes(payload_ctx *pc, strm_state *st, char type, int ssize, int repeat,
+                      const uint8_t *data, bool gyro) {
     char types[MAX_ELEMENTS];
     if (elements(type, ssize, st, types) < 3) {
-        damage(pc, "ACCL that is not 3 axes");
+        damage(pc, gyro ? "GYRO that is not 3 axes" : "ACCL that is not 3 axes");
         return;
     }
-    double k = st->units_g ? 1.0 : 1.0 / GRAVITY;
+    int chan[3] = {0, 1, 2}, sign[3] = {1, 1, 1};
+    const char *model = model_orin(pc->s->out->device);
+    if (st->orin[0]) {
+        if (!orientation(st->orin, chan, sign)) {
+            damage(pc, "an ORIN that is not the axes X, Y, Z once each: axes as stored");
+            chan[0] = 0, chan[1] = 1, chan[2] = 2, sign[0] = sign[1] = sign[2] = 1;
+        }
+    } else if (model) {
+        orientation(model, chan, sign);
+    }
+    double k = gyro || st->units_g ? 1.0 : 1.0 / GRAVITY;
     for (int i = 0; i < repeat; i++) {
         const uint8_t *p = data + (size_t)i * ssize;
-        double t = pc->t0 + pc->dur * i / repeat;
-        if (!tm_add_accel(pc->s, t, scaled(st, types, p, 0) * k, scaled(st, types, p, 1) * k,
-                          scaled(st, types, p, 2) * k))
-            return;
+        double t = pc->t0 + pc->dur * i / repeat, v[3];
+        for (int a = 0; a < 3; a++) v[a] = sign[a] * scaled(st, types, p, chan[a]) * k;
+        if (!(gyro ? tm_add_gyro : tm_add_accel)(pc->s, t, v[0], v[1], v[2])) return;
     }
 }
 
@@ -244,6 +286,13 @@ static void item(payload_ctx *pc, uint32_t key, char type, int ssize, int repeat
             st->type[n] = 0;
         }
         return;
+    case TM_FOURCC('O', 'R', 'I', 'N'):
+        /* three letters; anything longer is kept whole enough to be refused */
+        memset(st->orin, 0, sizeof st->orin);
+        if (type == 'c') memcpy(st->orin, data.p, data.n < 3 ? data.n : 3);
+        if (type == 'c' && data.n > 3 && data.p[3]) st->orin[0] = '!';
+        if (type != 'c' || data.n < 3) st->orin[0] = '!';
+        return;
     case TM_FOURCC('G', 'P', 'S', 'F'):
         if (size && data.n >= (size_t)size) st->fix = fix_code(read_num(type, data.p));
         return;
@@ -252,7 +301,12 @@ static void item(payload_ctx *pc, uint32_t key, char type, int ssize, int repeat
         if (!pc->has_gps9) read_gps(pc, st, type, ssize, repeat, data.p, false);
         return;
     case TM_FOURCC('G', 'P', 'S', '9'): read_gps(pc, st, type, ssize, repeat, data.p, true); return;
-    case TM_FOURCC('A', 'C', 'C', 'L'): read_accl(pc, st, type, ssize, repeat, data.p); return;
+    case TM_FOURCC('A', 'C', 'C', 'L'):
+        read_axes(pc, st, type, ssize, repeat, data.p, false);
+        return;
+    case TM_FOURCC('G', 'Y', 'R', 'O'):
+        read_axes(pc, st, type, ssize, repeat, data.p, true);
+        return;
     default: return;
     }
 }

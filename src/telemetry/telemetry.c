@@ -183,6 +183,33 @@ bool tm_add_accel(tm_sink *s, double t_sec, double x, double y, double z) {
     return true;
 }
 
+bool tm_add_gyro(tm_sink *s, double t_sec, double x, double y, double z) {
+    dc_telemetry *t = s->out;
+    if ((t->gyro_count & 255) == 0 && tm_out_of_time(s)) return false;
+    if (s->stopped) return false;
+    if (!isfinite(t_sec) || t_sec < 0 || !isfinite(x) || !isfinite(y) || !isfinite(z) ||
+        fabs(x) > DC_TELEMETRY_MAX_RAD_S || fabs(y) > DC_TELEMETRY_MAX_RAD_S ||
+        fabs(z) > DC_TELEMETRY_MAX_RAD_S) {
+        t->dropped_bad_value++;
+        return true;
+    }
+    if (t->gyro_count > 0 && t_sec < t->gyro[t->gyro_count - 1].t_sec) {
+        t->dropped_backwards++;
+        return true;
+    }
+    if (t->gyro_count >= DC_TELEMETRY_MAX_SAMPLES) {
+        t->dropped_over_cap++;
+        return true;
+    }
+    if (!grow((void **)&t->gyro, t->gyro_count, &s->gyro_alloc, sizeof *t->gyro,
+              DC_TELEMETRY_MAX_SAMPLES)) {
+        s->oom = s->stopped = true;
+        return false;
+    }
+    t->gyro[t->gyro_count++] = (dc_gyro_sample){t_sec, (float)x, (float)y, (float)z};
+    return true;
+}
+
 void tm_set_variant(tm_sink *s, const char *variant) {
     if (!s->out->variant) s->out->variant = variant;
 }
@@ -288,6 +315,7 @@ void dc_telemetry_free(dc_telemetry *t) {
     if (!t) return;
     free(t->gps);
     free(t->accel);
+    free(t->gyro);
     memset(t, 0, sizeof *t);
 }
 

@@ -103,7 +103,7 @@ typedef struct {
 typedef struct {
     dc_telemetry *out;
     dc_deadline dl;
-    int gps_alloc, accel_alloc;
+    int gps_alloc, accel_alloc, gyro_alloc;
     bool oom;     /* memory ran out: the read fails with DC_ERR_RESOURCE */
     bool stopped; /* the deadline passed or memory ran out: readers stop */
 } tm_sink;
@@ -112,6 +112,7 @@ typedef struct {
  * reader should stop (deadline, memory). */
 bool tm_add_fix(tm_sink *s, dc_gps_fix fix);
 bool tm_add_accel(tm_sink *s, double t_sec, double x, double y, double z);
+bool tm_add_gyro(tm_sink *s, double t_sec, double x, double y, double z);
 /* Marks the result degraded; the first reason is kept (later ones only count). */
 void tm_damage(tm_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* true (and the result degraded) once the deadline has passed. */

@@ -2,7 +2,9 @@
  * back as written: LigoGPS's digit cipher (the ligogps row, variant "ligogps-cipher": the
  * table learnt from the records, also with a skipped second, in the southern and western
  * hemispheres, and too few records to learn it: reported, no position), 70mai A810 blocks
- * without a fix (a cold start: invalid fixes, then the fixes). */
+ * without a fix (a cold start: invalid fixes, then the fixes), GoPro GPMF whose ACCL and GYRO
+ * are stored in another axis order (ORIN, or a model's known order without it) coming out in
+ * the camera's X, Y, Z (accelerometer within 0.002 g, gyroscope within 0.002 rad/s). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,11 +119,74 @@ static void a810_cold_start(void **state) {
     dc_telemetry_free(&t);
 }
 
+/* Every gyroscope sample equals the scene's rotation at its time within tol rad/s. */
+static int check_gyro(const tw_scene *s, const dc_telemetry *t, double tol) {
+    int bad = 0;
+    for (int i = 0; i < t->gyro_count; i++) {
+        const dc_gyro_sample *g = &t->gyro[i];
+        double x, y, z;
+        tw5_gyro_at(s, g->t_sec, &x, &y, &z);
+        if ((fabs(g->x - x) > tol || fabs(g->y - y) > tol || fabs(g->z - z) > tol) && bad++ < 3)
+            fprintf(stderr, "gyro %d at %.3f s: read %.4f %.4f %.4f, wrote %.4f %.4f %.4f\n", i,
+                    g->t_sec, g->x, g->y, g->z, x, y, z);
+    }
+    return bad;
+}
+
+static void gpmf_orientation(void **state) {
+    (void)state;
+    tw_scene s = tt_scene();
+    static const struct {
+        const char *order, *device;
+        bool orin;
+    } cases[] = {
+        {"YxZ", "HERO8 Black", true},  /* ORIN as HERO6+ write it */
+        {"ZXY", "HERO11 Black", true}, /* ORIN as HERO11 writes it */
+        {"yXz", "Synth cam", true},    /* any permutation and signs */
+        {"YxZ", "Hero6 Black", false}, /* no ORIN: the HERO6's known order */
+        {"ZXY", "Camera", false},      /* no ORIN: what a HERO5 calls itself, Z, X, Y */
+        {"XYZ", "Synth cam", false},   /* no ORIN, unknown device: as stored */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *out = tt_path("gpmf-orin.mp4");
+        assert_int_equal(tw5_mp4_add_gpmf_oriented(&s, cases[i].order, cases[i].orin,
+                                                   cases[i].device, tt_base_video(), out),
+                         0);
+        dc_telemetry t;
+        tt_read_ok(out, &t);
+        assert_string_equal(t.source, "gpmf");
+        assert_false(t.degraded);
+        assert_int_equal(t.accel_count, 1200);
+        assert_int_equal(t.gyro_count, 1200);
+        if (tt_check_accel(&s, &t, 0.002) || check_gyro(&s, &t, 0.002))
+            fail_msg("order %s (ORIN %s, %s)", cases[i].order, cases[i].orin ? "written" : "none",
+                     cases[i].device);
+        assert_true(fabs(tt_peak_time(&t) - s.impact_sec) < 0.01); /* the jolt on x */
+        dc_telemetry_free(&t);
+    }
+    /* an ORIN that names an axis twice: noted, axes as stored */
+    tw_buf p = {0};
+    assert_int_equal(tw5_gpmf_oriented_payload(&s, 0, 10, "XYZ", true, "Synth cam", &p), 0);
+    uint8_t *orin = memmem(p.p, p.n, "ORIN", 4);
+    assert_non_null(orin);
+    orin[8 + 1] = 'X';
+    dc_telemetry t = {0};
+    tm_sink sink = {.out = &t, .dl = dc_deadline_in(5)};
+    tm_gpmf_payload(&sink, (tm_bytes){p.p, p.n}, 0, 1);
+    assert_true(t.degraded);
+    assert_non_null(strstr(t.reason, "ORIN"));
+    assert_int_equal(t.accel_count, 10);
+    assert_int_equal(tt_check_accel(&s, &t, 0.002), 0);
+    dc_telemetry_free(&t);
+    tw_buf_free(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ligogps_cipher_trailer),
         cmocka_unit_test(ligogps_cipher_forms),
         cmocka_unit_test(a810_cold_start),
+        cmocka_unit_test(gpmf_orientation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

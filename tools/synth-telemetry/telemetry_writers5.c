@@ -107,3 +107,88 @@ int tw5_mp4_add_a810_cold(const tw_scene *s, int cold, const char *in, const cha
     free(blocks);
     return rc ? -1 : 0;
 }
+
+/* ---- GPMF with ORIN and GYRO ---------------------------------------------------------------- */
+
+#define GRAVITY 9.80665
+
+void tw5_gyro_at(const tw_scene *s, double t, double *x, double *y, double *z) {
+    double u = (t - s->impact_sec) / 0.05;
+    *x = 0.3 * sin(2 * t);
+    *y = -0.1;
+    *z = 1.5 * exp(-u * u);
+}
+
+static int put_be16(tw_buf *b, int v) {
+    uint8_t p[2] = {(uint8_t)((unsigned)v >> 8), (uint8_t)v};
+    return tw_put(b, p, 2);
+}
+
+static int klv(tw_buf *b, const char *key, char type, int ssize, int repeat, const void *data) {
+    static const uint8_t pad[4] = {0};
+    size_t len = (size_t)ssize * (size_t)repeat;
+    uint8_t head[8] = {(uint8_t)key[0], (uint8_t)key[1], (uint8_t)key[2],        (uint8_t)key[3],
+                       (uint8_t)type,   (uint8_t)ssize,  (uint8_t)(repeat >> 8), (uint8_t)repeat};
+    return tw_put(b, head, 8) || tw_put(b, data, len) || tw_put(b, pad, (4 - len % 4) % 4) ? -1 : 0;
+}
+
+/* Channel c of `order` from the camera-frame values v (X, Y, Z). */
+static double channel(const char *order, int c, const double v[3]) {
+    char l = order[c];
+    int axis = (l | 0x20) - 'x';
+    return (l >= 'a' ? -1 : 1) * v[axis];
+}
+
+static int axes_stream(const tw_scene *s, int k, int hz, const char *order, bool write_orin,
+                       bool gyro, tw_buf *strm) {
+    int16_t scale = gyro ? 939 : 418;
+    uint8_t sc[2] = {(uint8_t)(scale >> 8), (uint8_t)scale};
+    int rc = gyro ? klv(strm, "STNM", 'c', 1, 9, "Gyroscope")
+                  : klv(strm, "STNM", 'c', 1, 13, "Accelerometer");
+    if (write_orin) rc |= klv(strm, "ORIN", 'c', 1, 3, order);
+    rc |= gyro ? klv(strm, "SIUN", 'c', 5, 1, "rad/s") : klv(strm, "SIUN", 'c', 4, 1, "m/s\xb2");
+    rc |= klv(strm, "SCAL", 's', 2, 1, sc);
+    tw_buf data = {0};
+    for (int i = 0; i < hz; i++) {
+        double t = k + (double)i / hz, v[3];
+        if (gyro) {
+            tw5_gyro_at(s, t, &v[0], &v[1], &v[2]);
+        } else {
+            tw_accel_at(s, t, &v[0], &v[1], &v[2]);
+            for (int a = 0; a < 3; a++) v[a] *= GRAVITY;
+        }
+        for (int c = 0; c < 3; c++)
+            rc |= put_be16(&data, (int)lround(channel(order, c, v) * scale));
+    }
+    rc |= klv(strm, gyro ? "GYRO" : "ACCL", 's', 6, hz, data.p);
+    tw_buf_free(&data);
+    return rc;
+}
+
+int tw5_gpmf_oriented_payload(const tw_scene *s, int k, int accel_hz, const char *order,
+                              bool write_orin, const char *device, tw_buf *out) {
+    tw_buf devc = {0}, accl = {0}, gyro = {0};
+    uint8_t id[4] = {0, 0, 0, 1};
+    int rc = klv(&devc, "DVID", 'L', 4, 1, id) ||
+             klv(&devc, "DVNM", 'c', 1, (int)strlen(device), device) ||
+             axes_stream(s, k, accel_hz, order, write_orin, false, &accl) ||
+             axes_stream(s, k, accel_hz, order, write_orin, true, &gyro) ||
+             klv(&devc, "STRM", 0, 1, (int)accl.n, accl.p) ||
+             klv(&devc, "STRM", 0, 1, (int)gyro.n, gyro.p) ||
+             klv(out, "DEVC", 0, 1, (int)devc.n, devc.p);
+    tw_buf_free(&devc), tw_buf_free(&accl), tw_buf_free(&gyro);
+    return rc ? -1 : 0;
+}
+
+int tw5_mp4_add_gpmf_oriented(const tw_scene *s, const char *order, bool write_orin,
+                              const char *device, const char *in, const char *out) {
+    int n = (int)s->duration_sec, rc = 0;
+    tw_buf *p = calloc((size_t)n, sizeof *p);
+    if (!p) return -1;
+    for (int k = 0; k < n && !rc; k++)
+        rc = tw5_gpmf_oriented_payload(s, k, 200, order, write_orin, device, &p[k]);
+    if (!rc) rc = tw_mp4_add_gpmd(in, out, p, n);
+    for (int k = 0; k < n; k++) tw_buf_free(&p[k]);
+    free(p);
+    return rc ? -1 : 0;
+}

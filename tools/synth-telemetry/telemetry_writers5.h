@@ -24,4 +24,17 @@ int tw5_a810_block_no_fix(tw_buf *out);
 /* A810 blocks a second, the first `cold` of them without a fix, listed by moov/'gps '. */
 int tw5_mp4_add_a810_cold(const tw_scene *s, int cold, const char *in, const char *out);
 
+/* The scene's rotation rate at t (rad/s about the camera's X, Y, Z): a slow roll, a steady
+ * pitch bias and a yaw kick at the impact. */
+void tw5_gyro_at(const tw_scene *s, double t, double *x, double *y, double *z);
+/* A GPMF payload for second k: DEVC (DVID, DVNM device) with an ACCL STRM (accel_hz, m/s^2,
+ * SCAL 418) and a GYRO STRM (the same rate, rad/s, SCAL 939), their channels stored in the
+ * order `order` names (three of X Y Z, lower case negated, e.g. "YxZ": Y, -X, Z); ORIN
+ * written with that order when write_orin. */
+int tw5_gpmf_oriented_payload(const tw_scene *s, int k, int accel_hz, const char *order,
+                              bool write_orin, const char *device, tw_buf *out);
+/* One such payload a second in a gpmd track. */
+int tw5_mp4_add_gpmf_oriented(const tw_scene *s, const char *order, bool write_orin,
+                              const char *device, const char *in, const char *out);
+
 #endif
