@@ -147,9 +147,13 @@ static void put_channels(dc_str *p, const dc_assessment *a, const dc_frame_set *
                          int index, dc_status *st) {
     int members[DC_MAX_CLAIM_VIDEOS + 1];
     int n = same_instant(a, frames, anchor, members);
+    /* two or three channels take as many of the grid's columns; more take the whole row */
     dc_str_appendf(p,
                    "<figure class=\"moment%s\" data-channels=\"%d\">\n<div class=\"channels\">\n",
-                   n > 1 ? " multi" : "", n);
+                   n > 3   ? " multi many"
+                   : n > 1 ? " multi"
+                           : "",
+                   n);
     for (int k = 0; k < n; k++) {
         const dc_frame *f = &frames->frames[members[k]];
         const dc_claim_video *v = report_video_at(a, f->video);

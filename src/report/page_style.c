@@ -64,7 +64,9 @@ static const char page_css[] =
     "color:#8c959f;background:#eaeef2}"
     "figcaption{padding:8px 10px;overflow-wrap:anywhere}"
     /* a claim of several videos: each camera's frame of one instant side by side */
-    ".frames figure.multi{grid-column:1/-1}"
+    ".frames figure.multi{grid-column:span 2}"
+    ".frames figure[data-channels=\"3\"]{grid-column:span 3}"
+    ".frames figure.multi.many{grid-column:1/-1}"
     ".channels{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));"
     "gap:2px;background:#d0d7de}"
     ".channel{background:#f6f8fa}"

@@ -1,7 +1,8 @@
 /* The dashcam's own data under the danger timeline: GPS speed and acceleration on the same
  * time axis (the plot spans the same x range as the timeline's, so a moment lines up in
- * both; of a claim of several videos, shifted by its video's place on the claim's timeline), and the incident's position (coordinates only: no map, no tiles, nothing fetched)
- * and UTC time. Acceleration is the distance from the file's mean (gravity and the mount's
+ * both; of a claim of several videos, shifted by its video's place on the claim's timeline),
+ * and the incident's position (coordinates only: no map, no tiles, nothing fetched) and UTC
+ * time. Acceleration is the distance from the file's mean (gravity and the mount's
  * tilt), one point per pixel column, the column's maximum: a 5-ms crash spike is never lost
  * between columns. Every text from the file (source, device) is escaped. */
 #include <math.h>

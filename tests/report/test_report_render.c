@@ -1,7 +1,8 @@
 /* The claim page as a browser shows it: scripts/render-report screenshots a page in
  * headless Chromium, and the PNG (decoded with libavcodec's PNG decoder) must show the red
- * HIGH banner and each evidence thumbnail. Skipped (exit 77) where chromium is not
- * installed; it is not a build dependency. */
+ * HIGH banner and each evidence thumbnail, and a claim's two cameras side by side. Skipped
+ * (exit 77) where chromium is not installed; it is not a build dependency. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -162,6 +163,73 @@ static void claim_page_renders_banner_and_thumbnails(void **state) {
     free(dir);
 }
 
+/* Mean x and y of the pixels of one colour; false when there are fewer than min of them. */
+static bool colour_centre(const uint8_t *rgb, int w, int h, int r, int g, int b, int min,
+                          double *cx, double *cy) {
+    double sx = 0, sy = 0;
+    int n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const uint8_t *p = rgb + ((size_t)y * w + x) * 3;
+            if (abs(p[0] - r) > 8 || abs(p[1] - g) > 8 || abs(p[2] - b) > 8) continue;
+            sx += x;
+            sy += y;
+            n++;
+        }
+    if (n < min) return false;
+    *cx = sx / n;
+    *cy = sy / n;
+    return true;
+}
+
+/* A claim of a front and a rear file: at the evidence time the two cameras' frames are on
+ * the screen side by side (same height, front on the left), not one under the other. */
+static void two_channels_render_side_by_side(void **state) {
+    (void)state;
+    const char *src = getenv("DC_SOURCE_DIR");
+    assert_non_null(src);
+    char *dir = test_tmp_dir("report-render-channels");
+    char *page = test_path(dir, "claim.html");
+    char *png = test_path(dir, "claim.png");
+    dc_assessment *a = malloc(sizeof *a);
+    make_claim(a);
+    a->video_count = 2;
+    a->videos[0] = (dc_claim_video){.role = DC_ROLE_FRONT, .duration_sec = 30};
+    a->videos[1] = (dc_claim_video){.role = DC_ROLE_REAR, .duration_sec = 30};
+    snprintf(a->videos[0].path, sizeof a->videos[0].path, "/videos/render_NF.mp4");
+    snprintf(a->videos[1].path, sizeof a->videos[1].path, "/videos/render_NR.mp4");
+    a->evidence_count = 1;
+    a->evidence[0] = (dc_evidence){.t_sec = 10.0, .frame = 0};
+    dc_frame_set frames = {0};
+    make_frames(&frames);
+    frames.frames[1].t_sec = 10.0; /* frame 1: the rear camera at the same instant */
+    frames.frames[1].video = 1;
+    dc_report_inputs in = {.frames = &frames};
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_report_write_claim_html(page, a, &in, &st), DC_OK);
+
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s/scripts/render-report' '%s' '%s' %dx%d >/dev/null", src, page,
+             png, SHOT_W, SHOT_H);
+    int rc = system(cmd);
+    assert_true(WIFEXITED(rc));
+    assert_int_equal(WEXITSTATUS(rc), 0);
+    int w = 0, h = 0;
+    uint8_t *rgb = decode_png(png, &w, &h);
+    double fx = 0, fy = 0, rx = 0, ry = 0;
+    assert_true(colour_centre(rgb, w, h, 40, 90, 160, 20000, &fx, &fy));
+    assert_true(colour_centre(rgb, w, h, 100, 90, 160, 20000, &rx, &ry));
+    print_message("front frame at (%.0f, %.0f), rear frame at (%.0f, %.0f)\n", fx, fy, rx, ry);
+    assert_true(fabs(fy - ry) < 4);
+    assert_true(rx - fx > 200);
+    free(rgb);
+    dc_frame_set_free(&frames);
+    free(a);
+    free(png);
+    free(page);
+    free(dir);
+}
+
 int main(void) {
     if (!have_chromium()) {
         fprintf(stderr, "test_report_render: chromium is not installed "
@@ -170,6 +238,7 @@ int main(void) {
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(claim_page_renders_banner_and_thumbnails),
+        cmocka_unit_test(two_channels_render_side_by_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

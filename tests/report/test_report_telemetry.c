@@ -1,7 +1,8 @@
 /* The claim page shows the dashcam's telemetry under the danger timeline: speed and
  * acceleration plotted (a crash spike shorter than a pixel column is still drawn), the
  * position as coordinates (no map, nothing fetched) and the UTC time; the file's words
- * (device) escaped. A claim without telemetry shows none of it. */
+ * (device) escaped. A claim without telemetry shows none of it; the telemetry of a later
+ * segment of a claim of several videos lines up with where that file is on the timeline. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,7 +78,59 @@ static void test_page_shows_telemetry(void **state) {
     free(a);
 }
 
+/* x of the first point of the plot's path of class cls (e.g. "speed"). */
+static double first_x(const char *html, const char *cls) {
+    char key[64];
+    snprintf(key, sizeof key, "class=\"%s\"", cls);
+    const char *path = strstr(html, key);
+    assert_non_null(path);
+    const char *d = strstr(path, " d=\"M");
+    assert_non_null(d);
+    double x = -1;
+    assert_int_equal(sscanf(d + 5, "%lf", &x), 1);
+    return x;
+}
+
+/* A claim of two 60-s segments whose telemetry was read from the second: its data is drawn
+ * under the second half of the timeline, where that file is, not under the first. */
+static void test_telemetry_of_a_later_segment_lines_up(void **state) {
+    (void)state;
+    dc_assessment *a = malloc(sizeof *a);
+    assert_non_null(a);
+    dc_assessment_init(a);
+    a->severity = DC_SEVERITY_HIGH;
+    a->video.duration_sec = 120;
+    a->video_count = 2;
+    a->videos[0] = (dc_claim_video){.role = DC_ROLE_FRONT, .segment = 1, .duration_sec = 60};
+    a->videos[1] =
+        (dc_claim_video){.role = DC_ROLE_FRONT, .segment = 2, .offset_sec = 60, .duration_sec = 60};
+    snprintf(a->telemetry.source, sizeof a->telemetry.source, "gpmf");
+    dc_gps_fix fixes[60];
+    dc_accel_sample acc[600];
+    for (int i = 0; i < 60; i++)
+        fixes[i] = (dc_gps_fix){.t_sec = i, .valid = true, .speed_kmh = 40};
+    for (int i = 0; i < 600; i++) acc[i] = (dc_accel_sample){.t_sec = i / 10.0, .z = 1};
+    dc_telemetry t = {
+        .source = "gpmf", .gps = fixes, .gps_count = 60, .accel = acc, .accel_count = 600};
+    dc_report_inputs in = {.telemetry = &t, .telemetry_offset_sec = 60};
+    dc_str page = {0};
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_report_render_claim_html(a, &in, &page, &st), DC_OK);
+    /* 60 s of 120 on the 1100-px plot that starts at x = 46: the file starts at 596 */
+    assert_true(first_x(page.data, "speed") >= 596 && first_x(page.data, "speed") < 597);
+    assert_true(first_x(page.data, "accel") >= 596 && first_x(page.data, "accel") < 597);
+    dc_str_free(&page);
+    /* a claim of one video (offset 0) starts at the plot's left edge, as before */
+    in.telemetry_offset_sec = 0;
+    assert_int_equal(dc_report_render_claim_html(a, &in, &page, &st), DC_OK);
+    assert_true(first_x(page.data, "speed") < 47);
+    dc_str_free(&page);
+    free(a);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_page_shows_telemetry)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_page_shows_telemetry),
+        cmocka_unit_test(test_telemetry_of_a_later_segment_lines_up)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
