@@ -318,8 +318,16 @@ static void close_writer(writer *w) {
 int sv_encode_file(const sv_encoding *enc, const sv_file_job *job, long *corrupted) {
     writer w = {.o = enc, .job = job};
     w.rng = enc->seed * 0x2545f4914f6cdd1dULL + 7;
-    w.audio_first = w.audio_next = (int64_t)llround(job->t0_sec * enc->audio_rate);
-    w.audio_end = (int64_t)llround((job->t0_sec + job->duration_sec) * enc->audio_rate);
+    /* The sound spans the frames' span [g0 / fps, g1 / fps) (write_all), so a segment's audio
+     * and video start together and the next segment's audio starts where this one's ends.
+     * VFR frames fall where they fall: the sound then spans the asked duration. */
+    double a0 = job->t0_sec, a1 = job->t0_sec + job->duration_sec;
+    if (job->damage != SV_DMG_VFR) {
+        a0 = ceil(job->t0_sec * enc->fps - 1e-6) / enc->fps;
+        a1 = ceil((job->t0_sec + job->duration_sec) * enc->fps - 1e-6) / enc->fps;
+    }
+    w.audio_first = w.audio_next = (int64_t)llround(a0 * enc->audio_rate);
+    w.audio_end = (int64_t)llround(a1 * enc->audio_rate);
     int rc = 0;
     int ret = avformat_alloc_output_context2(&w.oc, NULL, NULL, job->path);
     if (ret < 0 || !w.oc) {

@@ -227,6 +227,15 @@ int sv_write_recording(const sv_encoding *enc, const sv_recording *r) {
         fprintf(stderr, "synth-video: a recording needs a channel, a segment and its length\n");
         return 1;
     }
+    for (int i = 0; i < r->channel_count; i++) {
+        char name[512];
+        if (!sv_camera_file_name(r->brand, r->channels[i], r->start, r->first_number, r->start,
+                                 name, sizeof name)) {
+            fprintf(stderr, "synth-video: camera %s has no %s channel\n", r->brand,
+                    sv_camera_role_name(r->channels[i]));
+            return 1;
+        }
+    }
     if (mkdir(r->out_dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "synth-video: cannot create %s: %s\n", r->out_dir, strerror(errno));
         return 1;
