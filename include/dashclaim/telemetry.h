@@ -14,8 +14,8 @@
  * no fixes or samples.
  *
  * Formats (src/telemetry/telemetry.c holds the table, one row each, tried in the order gpmf,
- * novatek-text, atc, novatek, novatek-ts, text-track, 70mai, camm, ssmd, ligogps, blackvue, nmea,
- * gpx):
+ * novatek-text, atc, novatek, novatek-ts, text-track, 70mai, camm, vueroid, ssmd, ligogps,
+ * blackvue, nmea, gpx):
  *   gpmf      GoPro GPMF in an MP4/MOV track whose sample entry is 'gpmd' (HERO5 and later,
  *             Max, and dashcams that copy the format). Reads GPS5 (lat, lon, alt, 2D and 3D
  *             speed; GPSF fix, GPSU UTC per payload) and GPS9 (HERO11+: per-fix days since 2000,
@@ -48,7 +48,8 @@
  *               a810      (70mai A810): 'A' at 30, int32 lat / lon at 31 / 35 (DDMM.MMMMM
  *                         * 1e5, signed), int32 km/h at 43 (unconfirmed), "VV" at 51; no time
  *                         (utc_ms = DC_TELEMETRY_NO_UTC), no heading.
- *             A block with status 'V' (no fix, e.g. a cold start) is an invalid fix. Times:
+ *             A block with status 'V' (no fix, e.g. a cold start; a810: 'V' at 30 with "VV"
+ *             at 51, unconfirmed) is an invalid fix. Times:
  *             the k-th listed block is at t = k s (the camera writes one per second). The
  *             camera's clock is written as UTC; some cameras write local time there.
  *             Not read by this row: the scrambled and text blocks (the novatek-text row),
@@ -85,8 +86,14 @@
  *             scrambled speed unit; t = UTC - the first record's UTC. Variant ts (no
  *             trailer): LigoGPS in MPEG-TS, a PES on PID 0x300, 0x1e4, 0xe1b or 0xe1a (not in
  *             the PMT) whose payload is "skip" + 4 bytes + the same header and records, never
- *             scrambled; times as the trailer's. The digit-cipher variant is not read
- *             (reported).
+ *             scrambled; times as the trailer's. Variant ligogps-cipher: the records in a
+ *             digit-substitution cipher, its table learnt from the seconds digit over the
+ *             records (11 or more a file; fewer are reported, not read): ligogps.c.
+ *   vueroid   Vueroid's 'tvxt' track (sample entry 'mp4s', 72-byte records about 20 a second:
+ *             accelerometer floats as stored (unit unconfirmed), hemisphere bytes, speed km/h,
+ *             DDMM.MMMM floats, the camera's local clock as seconds since 1970 (local time
+ *             written as UTC)); a record at its sample's time; zero position = no fix. From a
+ *             public project's reading of real clips (src/telemetry/vueroid.c), unconfirmed.
  *   novatek-text, novatek-ts, text-track, 70mai, camm (and the readers above from atc on):
  *             the second and third sets of readers; their
  *             layouts, variants and times are described in src/telemetry/tm_more.h and at the

@@ -16,7 +16,8 @@
  *                   LigoGPS records in a sample).
  *   ligogps.c       LigoGPS records (decryption, coordinate scrambling) and their file trailer.
  *   atc.c           Novatek ATC blocks: a ring buffer of 52-byte records XOR-ed with keys inside.
- *   gpx.c           GPX sidecars (NAME.gpx: trkpt, time, speed). */
+ *   gpx.c           GPX sidecars (NAME.gpx: trkpt, time, speed).
+ *   vueroid.c       Vueroid's 'tvxt' track (72-byte records: position, speed, accelerometer). */
 #ifndef DC_TM_MORE_H
 #define DC_TM_MORE_H
 
@@ -40,6 +41,8 @@ bool tm_atc_detect(tm_ctx *ctx);
 void tm_atc_read(tm_ctx *ctx);
 bool tm_gpx_detect(tm_ctx *ctx);
 void tm_gpx_read(tm_ctx *ctx);
+bool tm_vueroid_detect(tm_ctx *ctx);
+void tm_vueroid_read(tm_ctx *ctx);
 
 /* The layers below the readers, for the fuzz harnesses and tests: */
 /* One Novatek TS record (a PES payload) at video time t. */
@@ -97,6 +100,10 @@ void tm_ligogps_ts_packets(tm_sink *s, tm_bytes ts);
 /* One ATC freeGPS block (with its box header): the newest record later than *last (six
  * values Y, m, d, H, M, S; updated) at video time t. */
 void tm_atc_block(tm_sink *s, tm_bytes block, double t_sec, int last[6]);
+/* One 72-byte Vueroid record at video time t; *anchor_utc (DC_TELEMETRY_NO_UTC at first) and
+ * *anchor_t: the first camera clock read and its time. false: a damaged record, not read. */
+bool tm_vueroid_record(tm_sink *s, const uint8_t *rec, double t_sec, int64_t *anchor_utc,
+                       double *anchor_t);
 /* GPX text. */
 void tm_gpx_text(tm_sink *s, tm_bytes text);
 

@@ -1,5 +1,5 @@
 /* libFuzzer harness: one GPMF payload (KLV: DEVC/STRM nesting, SCAL, TYPE, GPSU, GPS5, GPS9,
- * ACCL) read straight into a sink. Never reads outside the payload (ASan), and what it keeps
+ * ACCL, GYRO, ORIN) read straight into a sink. Never reads outside the payload (ASan), and what it keeps
  * holds to fuzz_telemetry_check. Corpus: tests/fuzz/corpus/telemetry_gpmf/. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* libFuzzer harness: the third set of telemetry readers (src/telemetry/tm_more.h). The first
  * byte picks the layer: 0 an ssmd sample, 1 a LigoGPS payload, 2 an ATC block, 3 GPX text,
- * and a first byte with bit 3 set (0x08..0x0f): MPEG-TS packets holding LigoGPS; the rest is its
- * input. What is kept holds to fuzz_telemetry_check. Corpus:
+ * a first byte with bit 3 set (0x08..0x0f): MPEG-TS packets holding LigoGPS, with bit 4 set
+ * (0x10..0x1f): Vueroid 72-byte records, one every 0.05 s; the rest is its input. What is kept holds to fuzz_telemetry_check. Corpus:
  * tests/fuzz/corpus/telemetry_third/ (seeded from synth-telemetry's files). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tm_ligo_state ligo;
     tm_ligo_state_init(&ligo);
     int last[6] = {0};
+    if (data[0] & 16) {
+        int64_t anchor = DC_TELEMETRY_NO_UTC;
+        double anchor_t = 0;
+        for (size_t at = 0; at + 72 <= n; at += 72)
+            tm_vueroid_record(&s, copy + at, (double)(at / 72) * 0.05, &anchor, &anchor_t);
+        fuzz_telemetry_check(&t);
+        dc_telemetry_free(&t);
+        free(copy);
+        return 0;
+    }
     if (data[0] & 8) {
         tm_ligogps_ts_packets(&s, b);
         fuzz_telemetry_check(&t);

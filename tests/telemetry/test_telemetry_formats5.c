@@ -4,7 +4,9 @@
  * hemispheres, and too few records to learn it: reported, no position), 70mai A810 blocks
  * without a fix (a cold start: invalid fixes, then the fixes), GoPro GPMF whose ACCL and GYRO
  * are stored in another axis order (ORIN, or a model's known order without it) coming out in
- * the camera's X, Y, Z (accelerometer within 0.002 g, gyroscope within 0.002 rad/s). */
+ * the camera's X, Y, Z (accelerometer within 0.002 g, gyroscope within 0.002 rad/s),
+ * Vueroid's tvxt track (20 records a second: the position of the whole second, speed and
+ * acceleration of the record's time, a cold start and the closing zero record as no fix). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -181,12 +183,74 @@ static void gpmf_orientation(void **state) {
     tw_buf_free(&p);
 }
 
+static void vueroid(void **state) {
+    (void)state;
+    tw_scene s = tt_scene();
+    for (int hemi = 0; hemi < 2; hemi++) {
+        if (hemi) s.lat0 = -33.8688, s.lon0 = -70.6693;
+        const char *out = tt_path("vueroid.mp4");
+        assert_int_equal(tw5_mp4_add_vueroid(&s, 20, 1, tt_base_video(), out), 0);
+        dc_telemetry t;
+        tt_read_ok(out, &t);
+        assert_string_equal(t.source, "vueroid");
+        assert_string_equal(t.variant, "tvxt");
+        assert_false(t.degraded);
+        assert_int_equal(t.gps_count, 121);
+        int bad = 0;
+        for (int i = 0; i < t.gps_count; i++) {
+            const dc_gps_fix *f = &t.gps[i];
+            assert_true(fabs(f->t_sec - i / 20.0) < 1e-6);
+            bool cold = i < 20 || i == 120;
+            assert_int_equal(f->valid, !cold);
+            if (cold) {
+                assert_true(f->lat == 0 && f->lon == 0);
+                if (i < 20) assert_true(f->utc_ms == DC_TELEMETRY_NO_UTC);
+                continue;
+            }
+            tw_fix whole = tw_fix_at(&s, floor(f->t_sec + 1e-9)), now = tw_fix_at(&s, f->t_sec);
+            if ((fabs(f->lat - whole.lat) > DEG_TOL || fabs(f->lon - whole.lon) > DEG_TOL ||
+                 fabs(f->speed_kmh - now.speed_kmh) > 0.01 || llabs(f->utc_ms - now.utc_ms) > 1) &&
+                bad++ < 3)
+                fprintf(stderr, "vueroid fix %d at %.2f: %.7f %.7f %.3f %lld\n", i, f->t_sec,
+                        f->lat, f->lon, f->speed_kmh, (long long)f->utc_ms);
+        }
+        assert_int_equal(bad, 0);
+        assert_int_equal(t.accel_count, 100);
+        assert_int_equal(tt_check_accel(&s, &t, 1e-5), 0);
+        assert_true(fabs(tt_peak_time(&t) - s.impact_sec) < 0.06);
+        dc_telemetry_free(&t);
+    }
+    /* damaged records: a hemisphere byte of 2, minutes of 60, NaN speed (the fix dropped) */
+    s = tt_scene();
+    uint8_t r[72];
+    dc_telemetry t = {0};
+    tm_sink sink = {.out = &t, .dl = dc_deadline_in(5)};
+    int64_t anchor = DC_TELEMETRY_NO_UTC;
+    double anchor_t = 0;
+    assert_int_equal(tw5_vueroid_record(&s, 1, false, r), 0);
+    assert_true(tm_vueroid_record(&sink, r, 1, &anchor, &anchor_t));
+    r[0x34] = 2;
+    assert_false(tm_vueroid_record(&sink, r, 1.05, &anchor, &anchor_t));
+    assert_int_equal(tw5_vueroid_record(&s, 1.1, false, r), 0);
+    float sixty = 4760.0f;
+    memcpy(r + 0x3c, &sixty, 4);
+    assert_false(tm_vueroid_record(&sink, r, 1.1, &anchor, &anchor_t));
+    assert_int_equal(tw5_vueroid_record(&s, 1.15, false, r), 0);
+    float nan = NAN;
+    memcpy(r + 0x38, &nan, 4);
+    assert_true(tm_vueroid_record(&sink, r, 1.15, &anchor, &anchor_t));
+    assert_int_equal(t.gps_count, 1);
+    assert_int_equal(t.dropped_bad_value, 1);
+    dc_telemetry_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ligogps_cipher_trailer),
         cmocka_unit_test(ligogps_cipher_forms),
         cmocka_unit_test(a810_cold_start),
         cmocka_unit_test(gpmf_orientation),
+        cmocka_unit_test(vueroid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

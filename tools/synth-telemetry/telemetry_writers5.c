@@ -192,3 +192,51 @@ int tw5_mp4_add_gpmf_oriented(const tw_scene *s, const char *order, bool write_o
     free(p);
     return rc ? -1 : 0;
 }
+
+/* ---- Vueroid tvxt ------------------------------------------------------------------------ */
+
+static void le_float_at(uint8_t *p, double v) {
+    float f = (float)v;
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(u >> (8 * i));
+}
+
+static double to_ddmm(double deg) {
+    double a = fabs(deg), d = floor(a);
+    return d * 100 + (a - d) * 60;
+}
+
+int tw5_vueroid_record(const tw_scene *s, double t, bool no_fix, uint8_t r[72]) {
+    memset(r, 0, 72);
+    if (no_fix) return 0;
+    double x, y, z;
+    tw_accel_at(s, t, &x, &y, &z);
+    le_float_at(r + 0x28, x), le_float_at(r + 0x2c, y), le_float_at(r + 0x30, z);
+    tw_fix whole = tw_fix_at(s, floor(t)), now = tw_fix_at(s, t);
+    r[0x34] = whole.lat >= 0, r[0x35] = whole.lon >= 0;
+    r[0x36] = 55;
+    le_float_at(r + 0x38, now.speed_kmh);
+    le_float_at(r + 0x3c, to_ddmm(whole.lat));
+    le_float_at(r + 0x40, to_ddmm(whole.lon));
+    uint32_t clock = (uint32_t)(whole.utc_ms / 1000);
+    for (int i = 0; i < 4; i++) r[0x44 + i] = (uint8_t)(clock >> (8 * i));
+    return 0;
+}
+
+int tw5_mp4_add_vueroid(const tw_scene *s, int hz, int cold, const char *in, const char *out) {
+    int n = (int)s->duration_sec * hz + 1, rc = 0;
+    tw_buf *samples = calloc((size_t)n, sizeof *samples);
+    uint32_t *dur = calloc((size_t)n, sizeof *dur);
+    if (!samples || !dur) rc = -1;
+    for (int i = 0; i < n && !rc; i++) {
+        double t = (double)i / hz;
+        uint8_t r[72];
+        rc = tw5_vueroid_record(s, t, t < cold || i == n - 1, r) || tw_put(&samples[i], r, 72);
+        dur[i] = (uint32_t)(1000 / hz);
+    }
+    if (!rc) rc = tw2_mp4_add_track(in, out, "tvxt", "mp4s", samples, dur, n);
+    for (int i = 0; samples && i < n; i++) tw_buf_free(&samples[i]);
+    free(samples), free(dur);
+    return rc ? -1 : 0;
+}

@@ -37,4 +37,12 @@ int tw5_gpmf_oriented_payload(const tw_scene *s, int k, int accel_hz, const char
 int tw5_mp4_add_gpmf_oriented(const tw_scene *s, const char *order, bool write_orin,
                               const char *device, const char *in, const char *out);
 
+/* Vueroid's 'tvxt' track (sample entry 'mp4s'): hz 72-byte records a second (little-endian:
+ * accelerometer floats at 0x28, hemisphere bytes 0x34 (1 = N) and 0x35 (1 = E), altitude u16
+ * at 0x36, speed float km/h at 0x38, DDMM.MMMM floats at 0x3c / 0x40 for the position at the
+ * whole second, u32 clock at 0x44: the scene's UTC in whole seconds), the first `cold` seconds
+ * zero (no fix), and a zero record at the end as the camera writes. */
+int tw5_vueroid_record(const tw_scene *s, double t, bool no_fix, uint8_t rec[72]);
+int tw5_mp4_add_vueroid(const tw_scene *s, int hz, int cold, const char *in, const char *out);
+
 #endif
