@@ -73,7 +73,9 @@ dc_error_class dc_report_write_claim_html(const char *path, const dc_assessment 
 /* One row of a batch index page. A plain value (no pointers) so a batch can keep one per
  * video without keeping the assessments. */
 typedef struct {
-    char video[1024]; /* the video's path or name as the user gave it */
+    char video[1024]; /* the video's path or name as the user gave it (of a claim of several
+                         videos, the first: the front camera's) */
+    int video_count;  /* the claim's files; shown from 2 on ("claim of 4 files") */
     char href[1024];  /* the claim page's file path relative to the index page (not a URL:
                          it is percent-encoded when written); "" = no page */
     dc_claim_status status;

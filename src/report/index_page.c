@@ -18,6 +18,9 @@ void dc_report_index_entry_from_assessment(dc_report_index_entry *e, const dc_as
     memset(e, 0, sizeof *e);
     copy_text(e->video, sizeof e->video, a->video.path, sizeof a->video.path);
     copy_text(e->href, sizeof e->href, href, sizeof e->href);
+    e->video_count = a->video_count < 0                     ? 0
+                     : a->video_count > DC_MAX_CLAIM_VIDEOS ? DC_MAX_CLAIM_VIDEOS
+                                                            : a->video_count;
     e->status = a->status;
     e->error_class = a->error_class;
     copy_text(e->error_message, sizeof e->error_message, a->error_message, sizeof a->error_message);
@@ -125,6 +128,8 @@ static void put_video_cell(dc_str *p, const dc_report_index_entry *e) {
         report_page_put_escaped(p, dir);
         dc_str_append(p, "</div>");
     }
+    if (e->video_count > 1 && e->video_count <= DC_MAX_CLAIM_VIDEOS)
+        dc_str_appendf(p, "<div class=\"sub\">claim of %d files</div>", e->video_count);
     dc_str_append(p, "</td>");
 }
 

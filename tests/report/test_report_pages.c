@@ -388,6 +388,7 @@ static void index_page_lists_every_entry(void **state) {
     dc_report_index_entry_from_assessment(&entries[1], a, "near.mp4.html");
 
     make_collision(a);
+    a->video_count = 4; /* a claim of front and rear, two segments each */
     snprintf(a->video.path, sizeof a->video.path, "broken.mp4");
     dc_status cause = DC_STATUS_OK;
     dc_fail(&cause, DC_ERR_INPUT, "broken.mp4: invalid data found when processing input");
@@ -408,7 +409,10 @@ static void index_page_lists_every_entry(void **state) {
     assert_non_null(strstr(page, "<a href=\"near.mp4.html\">" INDEX_HOSTILE_ESCAPED ".mp4</a>"
                                  "<div class=\"sub\">/claims/a&amp;b/</div>"));
     assert_null(strcasestr(page, "<img"));
-    assert_non_null(strstr(page, "<td class=\"video\">broken.mp4</td><td>failed"));
+    assert_non_null(strstr(page,
+                           "<td class=\"video\">broken.mp4<div class=\"sub\">claim of 4 files</div>"
+                           "</td><td>failed"));
+    assert_int_equal(test_count(page, "claim of"), 1); /* one video: as before */
     assert_non_null(strstr(page, ">input</span>"));
     assert_non_null(strstr(page, "<tr class=\"error\"><td></td><td colspan=\"6\">broken.mp4: "
                                  "invalid data found when processing input</td></tr>"));
@@ -553,12 +557,15 @@ static void damaged_record_still_gives_a_safe_page(void **state) {
     assert_int_equal(e.severity, DC_SEVERITY_UNSET);
     memset(e.error_message, '&', sizeof e.error_message); /* unterminated here too */
     e.fraud_score = NAN;
+    assert_int_equal(e.video_count, DC_MAX_CLAIM_VIDEOS); /* 0x3c3c3c3c files, clamped */
+    e.video_count = 1000;
     assert_int_equal(dc_report_write_index_html(path, &e, 1, &st), DC_OK);
     page = test_read_file(path);
     assert_non_null(page);
     assert_null(strcasestr(page, "nan"));
     assert_null(strstr(page, "<<"));
     assert_non_null(strstr(page, "failed<b>1</b>"));
+    assert_null(strstr(page, "claim of"));
     free(page);
     free(a);
     free(path);
