@@ -126,10 +126,18 @@ static int write_channel(const sv_encoding *enc, const sv_recording *r, sv_camer
         if (!rc && r->cls->label_json) {
             char label[8192] = "", extra[1024], lpath[PATH_MAX_LEN + 16];
             r->cls->label_json(scene, t0, dur, label, sizeof label);
+            /* which channel shows the incident, so that a front file's label does not
+             * read as if the front camera saw a rear-end */
+            sv_scene_truth truth = {.incident_sec = -1};
+            if (r->cls->truth) r->cls->truth(scene, &truth);
+            char seen[48] = "";
+            if (truth.incident_sec >= 0)
+                snprintf(seen, sizeof seen, ", \"seen_by\": \"%s\"",
+                         sv_camera_role_name(truth.seen_by));
             snprintf(extra, sizeof extra,
                      ", \"recording\": \"recording.label.json\", \"channel\": \"%s\", "
-                     "\"segment\": %d, \"offset_sec\": %.3f",
-                     sv_camera_role_name(c), k, t0);
+                     "\"segment\": %d, \"offset_sec\": %.3f%s",
+                     sv_camera_role_name(c), k, t0, seen);
             snprintf(lpath, sizeof lpath, "%s.label.json", path);
             rc = write_label_file(lpath, label, extra);
         }
