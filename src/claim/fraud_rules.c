@@ -154,6 +154,51 @@ static bool reencoded(const dc_assessment *a, const dc_claim_metadata *m, char *
     return true;
 }
 
+/* ---- footage seen in earlier claims (a->footage, filled by the caller's store lookup) ---- */
+
+/* The first (best: the lookup puts same-file rows first, then the longest runs) match of one
+ * kind and how many more there are. A match found before a lookup failed (checked false) is
+ * still evidence; a record whose lookup never ran has none, and says so in footage.note. */
+static const dc_footage_match *first_match(const dc_assessment *a, bool same_file, int *more) {
+    const dc_footage_match *first = NULL;
+    *more = 0;
+    for (int i = 0; i < a->footage.match_count && i < DC_MAX_FOOTAGE_MATCHES; i++) {
+        const dc_footage_match *m = &a->footage.matches[i];
+        if (m->same_file != same_file || !m->claim_id[0]) continue;
+        if (!first) first = m;
+        else if (strcmp(m->claim_id, first->claim_id)) (*more)++;
+    }
+    return first;
+}
+
+static void more_claims(char *why, size_t n, int more) {
+    size_t len = strlen(why);
+    if (more > 0 && len < n) snprintf(why + len, n - len, " (and %d more claim(s))", more);
+}
+
+static bool same_file(const dc_assessment *a, const dc_claim_metadata *m, char *why, size_t n) {
+    int more;
+    const dc_footage_match *f = first_match(a, true, &more);
+    if (!f) return false;
+    snprintf(why, n, "video %d is byte for byte the video of claim %.80s (the same SHA-256)",
+             f->video + 1, f->claim_id);
+    more_claims(why, n, more);
+    return true;
+}
+
+static bool same_footage(const dc_assessment *a, const dc_claim_metadata *m, char *why, size_t n) {
+    int more;
+    const dc_footage_match *f = first_match(a, false, &more);
+    if (!f) return false;
+    snprintf(why, n,
+             "%.0f seconds of video %d from its second %.0f match claim %.80s from its second %.0f"
+             ", distance %.1f%s",
+             f->seconds, f->video + 1, f->video_sec, f->claim_id, f->other_sec, f->distance,
+             f->mirrored ? ", mirrored" : "");
+    more_claims(why, n, more);
+    return true;
+}
+
 static const fraud_rule fraud_rules[] = {
     {"X-BRAKE-CHECK", 0.50, brake_check,
      "the vehicle ahead braked hard with no visible traffic reason"},
@@ -174,6 +219,10 @@ static const fraud_rule fraud_rules[] = {
     {"X-TELEMETRY-MISSING", 0.30, telemetry_missing,
      "the camera records telemetry but the file holds none"},
     {"X-REENCODED", 0.30, reencoded, "the file was re-encoded by another program"},
+    /* The same bytes in another claim: one crash claimed twice (two policies, two insurers). */
+    {"X-SAME-FILE", 0.80, same_file, "the video is the same file as an earlier claim's"},
+    /* The same footage re-encoded, cropped, mirrored or cut: recycled, not one's own. */
+    {"X-SAME-FOOTAGE", 0.70, same_footage, "the video shows footage of an earlier claim"},
 };
 
 void dc_fraud_decide(dc_assessment *a, const dc_claim_metadata *m) {

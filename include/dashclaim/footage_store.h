@@ -1,0 +1,104 @@
+/* The footage index: "which earlier claim shows this footage?"
+ *
+ * Every claim's videos are kept here with their fingerprint (fingerprint.h) and SHA-256, and an
+ * index answers, for a new claim's videos, which stored videos are the same file (same SHA-256)
+ * or show the same footage (dc_fingerprint_match: at least DC_FP_MIN_RUN_SEC seconds at one
+ * offset, direct or mirrored). The service's worker looks every claim up before its decision
+ * (src/serve/serve_footage.c) and stores its fingerprints after; `dashclaim match` and
+ * GET /v1/claims/{id}/matches ask the same question.
+ *
+ * Where it lives: beside the claim store, at the same location string as dc_store_open:
+ *   DIR                   SQLite, its own file DIR/footage.db (WAL): the index is the store's
+ *                         largest table by far and is written once per claim, so it gets a file
+ *                         and a writer lock of its own instead of holding the queue's;
+ *   postgresql://...      PostgreSQL, tables fp_videos and fp_postings in the same database,
+ *                         created by this module's own numbered migrations (table
+ *                         footage_schema, under an advisory lock of its own) after the store's.
+ *
+ * The index (design and candidate counts: src/store/README.md, "The footage index"):
+ *   fp_videos    one row per (claim, video position): SHA-256, duration, usable seconds, the
+ *                fingerprint blob (dc_fingerprint_serialize), indexed by SHA-256;
+ *   fp_postings  (band key, video) for every DISTINCT band key of a video's usable direct
+ *                hashes (dc_fp_band_keys: 8 bands of 32 bits a second). Seconds are not kept:
+ *                a posting only names a candidate; the matcher decides on the stored blob.
+ * A lookup takes the band keys of the query's usable direct AND mirrored hashes (a flipped copy
+ * is found through the mirrored ones), counts the postings per stored video, keeps the
+ * DC_FOOTAGE_MAX_CANDIDATES videos with most hits, and runs dc_fingerprint_match on each blob.
+ * Two hashes within distance 31 share a given 32-bit band with probability (1 - d/256)^32
+ * (d = 10: 0.28, d = 20: 0.07): a re-encoded second shares at least one of 8 bands with
+ * probability 0.93 (d = 10) or 0.46 (d = 20), and a match is >= 10 such seconds, so one
+ * posting hit among them is all it needs; a chance hit between unrelated hashes is about
+ * 8 x 2 x 60 x N / 2^32 per query minute for N stored hashes (N = 60 million: ~13 postings,
+ * each a candidate video that the matcher rejects in microseconds).
+ *
+ * Threads: one dc_footage_db is one connection, used by one thread at a time (like dc_store).
+ * Errors are values: DC_ERR_INPUT for bad arguments or a damaged stored blob, DC_ERR_RESOURCE
+ * for memory, the database or the disk. */
+#ifndef DASHCLAIM_FOOTAGE_STORE_H
+#define DASHCLAIM_FOOTAGE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dashclaim/claim.h"
+#include "dashclaim/fingerprint.h"
+#include "dashclaim/status.h"
+
+/* Stored videos with most posting hits that the matcher compares, per query video. */
+#define DC_FOOTAGE_MAX_CANDIDATES 64
+
+typedef struct dc_footage_db dc_footage_db;
+
+/* Opens (creating or migrating the tables) the index at location (a folder for SQLite, which
+ * must exist or be creatable, or a postgresql:// URL). NULL with *st when it cannot. */
+dc_footage_db *dc_footage_db_open(const char *location, dc_status *st);
+void dc_footage_db_close(dc_footage_db *db);                /* safe on NULL */
+const char *dc_footage_db_backend(const dc_footage_db *db); /* "sqlite" | "postgresql" */
+
+/* One video to store: claim_id and position name it (at most one row per pair: storing the
+ * same pair again changes nothing, so a retried worker is harmless). sha256 is 64 lowercase hex
+ * digits (required: same-file matches need it); fp may be NULL or empty (a video too short or
+ * too dark still gets its row, so a second upload of its bytes is found as the same file). */
+typedef struct {
+    const char *claim_id; /* 1..127 bytes */
+    int position;         /* 0.. (the video's index in its claim) */
+    const char *sha256;
+    const dc_fingerprint *fp;
+} dc_footage_video;
+
+/* Stores n videos in one transaction. */
+dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *videos, int n,
+                                 dc_status *st);
+
+/* What one lookup cost, for the bench and the design notes. */
+typedef struct {
+    int keys;         /* distinct band keys probed */
+    int64_t postings; /* postings those keys returned (each a (key, video) hit) */
+    int candidates;   /* distinct stored videos among them (before the cap) */
+    int compared;     /* blobs fetched and matched (<= DC_FOOTAGE_MAX_CANDIDATES per video) */
+    int same_file;    /* rows found by SHA-256 */
+} dc_footage_search_stats;
+
+/* The claim's videos (videos[i].sha256 may be "": then no same-file search for it) with their
+ * fingerprints (fps[i] for videos[i]; fps may be NULL or count_fps < count: no footage search
+ * for the rest) against every stored video of another claim than exclude_claim_id (NULL or ""
+ * = exclude none). Fills check->matches: same-file rows first (seconds = the earlier video's
+ * duration, distance 0), then same-footage runs, longest first, at most DC_MAX_FOOTAGE_MATCHES
+ * (one per earlier video and query video: the longest run; a same-file video is not reported
+ * again as same footage); check->checked = true on DC_OK. stats may be NULL. On an error check
+ * keeps what was found so far, checked stays false and check->note says what failed. */
+dc_error_class dc_footage_db_lookup(dc_footage_db *db, const char *exclude_claim_id,
+                                    const dc_claim_video *videos, int count,
+                                    const dc_fingerprint *fps, int count_fps,
+                                    dc_footage_check *check, dc_footage_search_stats *stats,
+                                    dc_status *st);
+
+/* The stored videos of claim_id as the pipeline would pass them (videos[i].sha256, fps[i]
+ * parsed from the blobs), for GET /v1/claims/{id}/matches: *count of at most max rows (by
+ * position); fps[0..*count) are the caller's to dc_fingerprint_free. 0 rows: the claim has
+ * none stored (not looked up yet, or unknown). */
+dc_error_class dc_footage_db_claim_videos(dc_footage_db *db, const char *claim_id,
+                                          dc_claim_video *videos, dc_fingerprint *fps, int max,
+                                          int *count, dc_status *st);
+
+#endif

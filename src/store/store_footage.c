@@ -1,0 +1,452 @@
+/* The footage index, written once for both backends (include/dashclaim/footage_store.h): the
+ * band keys of what is stored and what is asked, the hit counts per stored video, the
+ * candidates the matcher compares, and the record's rows. The backends only move rows
+ * (store_footage_internal.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_footage_internal.h"
+
+struct dc_footage_db {
+    const fp_backend *ops;
+    void *self;
+};
+
+static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+dc_footage_db *dc_footage_db_open(const char *location, dc_status *st) {
+    if (!location || !location[0]) {
+        dc_fail(st, DC_ERR_INPUT, "footage index: no location given");
+        return NULL;
+    }
+    dc_footage_db *db = calloc(1, sizeof *db);
+    if (!db) {
+        dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+        return NULL;
+    }
+    dc_error_class rc;
+    if (has_prefix(location, "postgresql://") || has_prefix(location, "postgres://")) {
+#ifdef DC_STORE_HAVE_PG
+        rc = store_pg_footage_open(location, &db->ops, &db->self, st);
+#else
+        rc = dc_fail(st, DC_ERR_INPUT, "footage index: this build has no PostgreSQL backend");
+#endif
+    } else if (strstr(location, "://")) {
+        rc = dc_fail(st, DC_ERR_INPUT, "footage index: unknown URL scheme in '%s'", location);
+    } else {
+        rc = store_sqlite_footage_open(has_prefix(location, "sqlite:") ? location + 7 : location,
+                                       &db->ops, &db->self, st);
+    }
+    if (rc != DC_OK) {
+        free(db);
+        return NULL;
+    }
+    return db;
+}
+
+void dc_footage_db_close(dc_footage_db *db) {
+    if (!db) return;
+    db->ops->close(db->self);
+    free(db);
+}
+
+const char *dc_footage_db_backend(const dc_footage_db *db) { return db ? db->ops->name : ""; }
+
+static bool valid_sha256(const char *s) {
+    if (!s || strlen(s) != 64) return false;
+    for (int i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
+    return true;
+}
+
+static int key_cmp(const void *a, const void *b) {
+    dc_fp_key x = *(const dc_fp_key *)a, y = *(const dc_fp_key *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Distinct band keys of fp's usable hashes (direct, and mirrored too when with_mirrored),
+ * sorted; *keys malloc'd (NULL when none). */
+static dc_error_class band_keys(const dc_fingerprint *fp, bool with_mirrored, dc_fp_key **keys,
+                                int *n, dc_status *st) {
+    *keys = NULL;
+    *n = 0;
+    if (!fp || fp->count <= 0) return DC_OK;
+    size_t cap = (size_t)fp->count * DC_FP_BANDS * (with_mirrored ? 2 : 1);
+    dc_fp_key *k = malloc(cap * sizeof *k);
+    if (!k) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    size_t m = 0;
+    for (int i = 0; i < fp->count; i++) {
+        const dc_fp_second *s = &fp->seconds[i];
+        if (s->quality < DC_FP_MIN_QUALITY) continue;
+        dc_fp_band_keys(&s->hash, k + m);
+        m += DC_FP_BANDS;
+        if (with_mirrored) {
+            dc_fp_band_keys(&s->mirrored, k + m);
+            m += DC_FP_BANDS;
+        }
+    }
+    if (m == 0) {
+        free(k);
+        return DC_OK;
+    }
+    qsort(k, m, sizeof *k, key_cmp);
+    size_t u = 1;
+    for (size_t i = 1; i < m; i++)
+        if (k[i] != k[u - 1]) k[u++] = k[i];
+    *keys = k;
+    *n = (int)u;
+    return DC_OK;
+}
+
+dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *videos, int n,
+                                 dc_status *st) {
+    if (!db || n < 0 || (n > 0 && !videos))
+        return dc_fail(st, DC_ERR_INPUT, "footage index: bad arguments to put");
+    for (int i = 0; i < n; i++) {
+        const dc_footage_video *v = &videos[i];
+        if (!v->claim_id || !v->claim_id[0] || strlen(v->claim_id) > 127 || v->position < 0 ||
+            !valid_sha256(v->sha256))
+            return dc_fail(st, DC_ERR_INPUT,
+                           "footage index: video %d needs a claim id (1..127 bytes), a position "
+                           ">= 0 and a SHA-256 of 64 lowercase hex digits",
+                           i);
+    }
+    fp_put_row *rows = calloc(n ? (size_t)n : 1, sizeof *rows);
+    uint8_t **blobs = calloc(n ? (size_t)n : 1, sizeof *blobs);
+    dc_fp_key **keys = calloc(n ? (size_t)n : 1, sizeof *keys);
+    dc_error_class rc = DC_OK;
+    if (!rows || !blobs || !keys) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    dc_fingerprint empty = {0};
+    for (int i = 0; rc == DC_OK && i < n; i++) {
+        const dc_footage_video *v = &videos[i];
+        const dc_fingerprint *fp = v->fp ? v->fp : &empty;
+        fp_put_row *r = &rows[i];
+        r->claim_id = v->claim_id;
+        r->position = v->position;
+        r->sha256 = v->sha256;
+        r->duration_sec = fp->duration_sec;
+        r->usable = dc_fingerprint_usable(fp);
+        rc = dc_fingerprint_serialize(fp, &blobs[i], &r->blob_len, st);
+        if (rc != DC_OK) break;
+        r->blob = blobs[i];
+        rc = band_keys(fp, false, &keys[i], &r->nkeys, st);
+        r->keys = keys[i];
+    }
+    if (rc == DC_OK) rc = db->ops->put(db->self, rows, n, st);
+    for (int i = 0; i < n && blobs && keys; i++) {
+        free(blobs[i]);
+        free(keys[i]);
+    }
+    free(rows);
+    free(blobs);
+    free(keys);
+    return rc;
+}
+
+/* ---- the lookup ------------------------------------------------------------------------ */
+
+/* Hit counts per stored video: open addressing on the video id (ids are >= 1). */
+typedef struct {
+    int64_t *ids;
+    int *hits;
+    size_t cap, used;
+} hit_table;
+
+static bool hits_grow(hit_table *t) {
+    size_t cap = t->cap ? t->cap * 2 : 256;
+    int64_t *ids = calloc(cap, sizeof *ids);
+    int *hits = calloc(cap, sizeof *hits);
+    if (!ids || !hits) {
+        free(ids);
+        free(hits);
+        return false;
+    }
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->ids[i]) continue;
+        size_t j = (size_t)(t->ids[i] * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+        while (ids[j]) j = (j + 1) & (cap - 1);
+        ids[j] = t->ids[i];
+        hits[j] = t->hits[i];
+    }
+    free(t->ids);
+    free(t->hits);
+    t->ids = ids;
+    t->hits = hits;
+    t->cap = cap;
+    return true;
+}
+
+static bool hits_add(hit_table *t, int64_t id) {
+    if ((t->used + 1) * 2 > t->cap && !hits_grow(t)) return false;
+    size_t j = (size_t)(id * 0x9E3779B97F4A7C15ULL) & (t->cap - 1);
+    while (t->ids[j] && t->ids[j] != id) j = (j + 1) & (t->cap - 1);
+    if (!t->ids[j]) {
+        t->ids[j] = id;
+        t->used++;
+    }
+    t->hits[j]++;
+    return true;
+}
+
+typedef struct {
+    hit_table table;
+    int64_t postings;
+} hit_ctx;
+
+static bool on_hit(void *arg, int64_t video, dc_status *st) {
+    hit_ctx *h = arg;
+    h->postings++;
+    if (hits_add(&h->table, video)) return true;
+    dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    return false;
+}
+
+typedef struct {
+    int64_t id;
+    int hits;
+} candidate;
+
+static int candidate_cmp(const void *a, const void *b) {
+    const candidate *x = a, *y = b;
+    if (x->hits != y->hits) return y->hits - x->hits;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+typedef struct {
+    dc_footage_check *check;
+    const char *exclude;
+    int video; /* the query video's index */
+    const dc_fingerprint *query;
+    /* the stored ids of the claim's own videos and of this video's same-file rows: never a
+     * footage candidate */
+    int64_t *skip;
+    int nskip, skip_cap;
+    int compared;
+} lookup_ctx;
+
+static bool skip_add(lookup_ctx *c, int64_t id) {
+    if (c->nskip == c->skip_cap) {
+        int cap = c->skip_cap ? c->skip_cap * 2 : 16;
+        int64_t *p = realloc(c->skip, (size_t)cap * sizeof *p);
+        if (!p) return false;
+        c->skip = p;
+        c->skip_cap = cap;
+    }
+    c->skip[c->nskip++] = id;
+    return true;
+}
+
+static bool skipped(const lookup_ctx *c, int64_t id) {
+    for (int i = 0; i < c->nskip; i++)
+        if (c->skip[i] == id) return true;
+    return false;
+}
+
+/* Adds a row, keeping the DC_MAX_FOOTAGE_MATCHES best: same-file rows before footage rows,
+ * then the longest. */
+static void add_match(dc_footage_check *ch, const dc_footage_match *m) {
+    int n = ch->match_count;
+    if (n == DC_MAX_FOOTAGE_MATCHES) {
+        dc_footage_match *last = &ch->matches[n - 1];
+        bool better = (m->same_file && !last->same_file) ||
+                      (m->same_file == last->same_file && m->seconds > last->seconds);
+        if (!better) return;
+        n--;
+    }
+    int at = n;
+    while (at > 0) {
+        const dc_footage_match *p = &ch->matches[at - 1];
+        bool before = (m->same_file && !p->same_file) ||
+                      (m->same_file == p->same_file && m->seconds > p->seconds);
+        if (!before) break;
+        ch->matches[at] = *p;
+        at--;
+    }
+    ch->matches[at] = *m;
+    ch->match_count = n + 1;
+}
+
+static bool own_video(void *arg, const fp_stored *v, dc_status *st) {
+    if (skip_add(arg, v->id)) return true;
+    dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    return false;
+}
+
+static bool same_file_row(void *arg, const fp_stored *v, dc_status *st) {
+    lookup_ctx *c = arg;
+    if (c->exclude && !strcmp(v->claim_id, c->exclude)) return true;
+    if (!skip_add(c, v->id)) {
+        dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+        return false;
+    }
+    dc_footage_match m = {
+        .same_file = true, .video = c->video, .seconds = v->duration_sec, .distance = 0};
+    snprintf(m.claim_id, sizeof m.claim_id, "%s", v->claim_id);
+    add_match(c->check, &m);
+    return true;
+}
+
+static bool candidate_row(void *arg, const fp_stored *v, dc_status *st) {
+    lookup_ctx *c = arg;
+    if (c->exclude && !strcmp(v->claim_id, c->exclude)) return true;
+    dc_fingerprint other = {0};
+    dc_status pst = DC_STATUS_OK;
+    dc_error_class rc = dc_fingerprint_parse(v->blob, v->blob_len, &other, &pst);
+    if (rc == DC_ERR_RESOURCE) {
+        *st = pst;
+        return false;
+    }
+    if (rc != DC_OK) return true; /* a damaged row cannot match: skipped, never trusted */
+    c->compared++;
+    dc_fp_match runs[DC_FP_MAX_MATCHES];
+    int nruns = 0;
+    rc = dc_fingerprint_match(c->query, &other, runs, DC_FP_MAX_MATCHES, &nruns, st);
+    dc_fingerprint_free(&other);
+    if (rc != DC_OK) return false;
+    if (nruns <= 0) return true;
+    const dc_fp_match *best = &runs[0]; /* longest first */
+    dc_footage_match m = {.same_file = false,
+                          .video = c->video,
+                          .video_sec = best->query_sec,
+                          .other_sec = best->candidate_sec,
+                          .seconds = best->seconds,
+                          .distance = best->mean_distance,
+                          .mirrored = best->mirrored};
+    snprintf(m.claim_id, sizeof m.claim_id, "%s", v->claim_id);
+    add_match(c->check, &m);
+    return true;
+}
+
+/* The footage search for one query video: keys, hits, the best candidates, the matcher. */
+static dc_error_class search_footage(dc_footage_db *db, lookup_ctx *c,
+                                     dc_footage_search_stats *stats, dc_status *st) {
+    dc_fp_key *keys = NULL;
+    int nkeys = 0;
+    dc_error_class rc = band_keys(c->query, true, &keys, &nkeys, st);
+    if (rc != DC_OK || nkeys == 0) return rc;
+    hit_ctx h = {{0}, 0};
+    rc = db->ops->postings(db->self, keys, nkeys, on_hit, &h, st);
+    free(keys);
+    stats->keys += nkeys;
+    stats->postings += h.postings;
+    candidate *cand = NULL;
+    int ncand = 0;
+    if (rc == DC_OK && h.table.used) {
+        cand = malloc(h.table.used * sizeof *cand);
+        if (!cand) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+        for (size_t i = 0; cand && i < h.table.cap; i++)
+            if (h.table.ids[i] && !skipped(c, h.table.ids[i]))
+                cand[ncand++] = (candidate){h.table.ids[i], h.table.hits[i]};
+    }
+    free(h.table.ids);
+    free(h.table.hits);
+    stats->candidates += ncand;
+    if (rc == DC_OK && ncand > 0) {
+        qsort(cand, (size_t)ncand, sizeof *cand, candidate_cmp);
+        int take = ncand < DC_FOOTAGE_MAX_CANDIDATES ? ncand : DC_FOOTAGE_MAX_CANDIDATES;
+        int64_t ids[DC_FOOTAGE_MAX_CANDIDATES];
+        for (int i = 0; i < take; i++) ids[i] = cand[i].id;
+        c->compared = 0;
+        rc = db->ops->by_ids(db->self, ids, take, candidate_row, c, st);
+        stats->compared += c->compared;
+    }
+    free(cand);
+    return rc;
+}
+
+dc_error_class dc_footage_db_lookup(dc_footage_db *db, const char *exclude_claim_id,
+                                    const dc_claim_video *videos, int count,
+                                    const dc_fingerprint *fps, int count_fps,
+                                    dc_footage_check *check, dc_footage_search_stats *stats,
+                                    dc_status *st) {
+    dc_footage_search_stats local;
+    if (!stats) stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (!check) return dc_fail(st, DC_ERR_INPUT, "footage index: no check to fill");
+    memset(check, 0, sizeof *check);
+    if (!db || count < 0 || (count > 0 && !videos) || (count_fps > 0 && !fps)) {
+        snprintf(check->note, sizeof check->note, "bad arguments to the footage lookup");
+        return dc_fail(st, DC_ERR_INPUT, "footage index: bad arguments to lookup");
+    }
+    if (!fps) count_fps = 0;
+    if (count_fps > count) count_fps = count;
+    const char *exclude = exclude_claim_id && exclude_claim_id[0] ? exclude_claim_id : NULL;
+    lookup_ctx c = {.check = check, .exclude = exclude};
+    dc_error_class rc = DC_OK;
+    /* the claim's own stored videos (a retried attempt stored them already) are no candidates */
+    if (exclude) rc = db->ops->by_claim(db->self, exclude, false, own_video, &c, st);
+    int own = c.nskip;
+    int unusable = 0;
+    for (int i = 0; rc == DC_OK && i < count; i++) {
+        c.nskip = own;
+        c.video = i;
+        if (valid_sha256(videos[i].sha256)) {
+            rc = db->ops->by_sha256(db->self, videos[i].sha256, same_file_row, &c, st);
+            stats->same_file += c.nskip - own;
+        }
+        if (rc != DC_OK || i >= count_fps) continue;
+        if (dc_fingerprint_usable(&fps[i]) < DC_FP_MIN_RUN_SEC) {
+            unusable++;
+            continue;
+        }
+        c.query = &fps[i];
+        rc = search_footage(db, &c, stats, st);
+    }
+    free(c.skip);
+    if (rc != DC_OK) {
+        snprintf(check->note, sizeof check->note, "footage index: %.150s", st ? st->message : "");
+        return rc;
+    }
+    check->checked = true;
+    if (unusable)
+        snprintf(check->note, sizeof check->note,
+                 "%d video(s) with fewer than %d usable seconds (too short or too dark): "
+                 "compared by SHA-256 only",
+                 unusable, DC_FP_MIN_RUN_SEC);
+    else if (count_fps < count)
+        snprintf(check->note, sizeof check->note,
+                 "%d video(s) without a fingerprint: compared by SHA-256 only", count - count_fps);
+    return DC_OK;
+}
+
+typedef struct {
+    dc_claim_video *videos;
+    dc_fingerprint *fps;
+    int max, count;
+} claim_rows_ctx;
+
+static bool claim_row(void *arg, const fp_stored *v, dc_status *st) {
+    claim_rows_ctx *c = arg;
+    if (c->count >= c->max) return true;
+    dc_claim_video *out = &c->videos[c->count];
+    memset(out, 0, sizeof *out);
+    snprintf(out->sha256, sizeof out->sha256, "%s", v->sha256);
+    out->segment = -1;
+    out->duration_sec = v->duration_sec;
+    dc_fingerprint *fp = &c->fps[c->count];
+    dc_status pst = DC_STATUS_OK;
+    dc_error_class rc = dc_fingerprint_parse(v->blob, v->blob_len, fp, &pst);
+    if (rc == DC_ERR_RESOURCE) {
+        *st = pst;
+        return false;
+    }
+    c->count++; /* a damaged blob reads as an empty fingerprint: SHA-256 only */
+    return true;
+}
+
+dc_error_class dc_footage_db_claim_videos(dc_footage_db *db, const char *claim_id,
+                                          dc_claim_video *videos, dc_fingerprint *fps, int max,
+                                          int *count, dc_status *st) {
+    if (count) *count = 0;
+    if (!db || !claim_id || !videos || !fps || max < 0 || !count)
+        return dc_fail(st, DC_ERR_INPUT, "footage index: bad arguments to claim_videos");
+    claim_rows_ctx c = {videos, fps, max, 0};
+    dc_error_class rc = db->ops->by_claim(db->self, claim_id, true, claim_row, &c, st);
+    if (rc != DC_OK) {
+        for (int i = 0; i < c.count; i++) dc_fingerprint_free(&fps[i]);
+        return rc;
+    }
+    *count = c.count;
+    return DC_OK;
+}

@@ -1,0 +1,70 @@
+/* Inside the footage index (include/dashclaim/footage_store.h): what a backend does. The
+ * lookup itself (keys, hit counts, candidates, the matcher, the record's rows) is written once
+ * in store_footage.c; a backend (store_sqlite_footage.c, store_pg_footage.c) only moves rows,
+ * each call one transaction or one read. */
+#ifndef DASHCLAIM_STORE_FOOTAGE_INTERNAL_H
+#define DASHCLAIM_STORE_FOOTAGE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dashclaim/footage_store.h"
+
+/* One video to insert, with everything derived from its fingerprint. */
+typedef struct {
+    const char *claim_id;
+    int position;
+    const char *sha256;
+    int duration_sec;
+    int usable;          /* seconds of quality >= DC_FP_MIN_QUALITY */
+    const uint8_t *blob; /* dc_fingerprint_serialize */
+    size_t blob_len;
+    const dc_fp_key *keys; /* distinct band keys of its usable direct hashes, sorted */
+    int nkeys;
+} fp_put_row;
+
+/* A stored video as read back; blob (may be NULL when not asked for) lives until the callback
+ * returns. */
+typedef struct {
+    int64_t id;
+    const char *claim_id;
+    int position;
+    const char *sha256;
+    int duration_sec;
+    const uint8_t *blob;
+    size_t blob_len;
+} fp_stored;
+
+/* Returns false to stop (then the backend returns *st's class, which the callback set). */
+typedef bool (*fp_stored_fn)(void *arg, const fp_stored *v, dc_status *st);
+/* One posting hit: the stored video id. */
+typedef bool (*fp_hit_fn)(void *arg, int64_t video, dc_status *st);
+
+typedef struct {
+    const char *name;
+    void (*close)(void *self);
+    /* Inserts the rows whose (claim_id, position) is new, and their postings, in one
+     * transaction. */
+    dc_error_class (*put)(void *self, const fp_put_row *rows, int n, dc_status *st);
+    /* Stored videos with this SHA-256 (no blob). */
+    dc_error_class (*by_sha256)(void *self, const char *sha256, fp_stored_fn fn, void *arg,
+                                dc_status *st);
+    /* Stored videos of one claim, by position, with their blobs when with_blob. */
+    dc_error_class (*by_claim)(void *self, const char *claim_id, bool with_blob, fp_stored_fn fn,
+                               void *arg, dc_status *st);
+    /* Every posting of keys[0..n) (sorted, distinct): fn once per (key, video) hit. */
+    dc_error_class (*postings)(void *self, const dc_fp_key *keys, int n, fp_hit_fn fn, void *arg,
+                               dc_status *st);
+    /* The videos ids[0..n), with their blobs, in any order. */
+    dc_error_class (*by_ids)(void *self, const int64_t *ids, int n, fp_stored_fn fn, void *arg,
+                             dc_status *st);
+} fp_backend;
+
+dc_error_class store_sqlite_footage_open(const char *dir, const fp_backend **ops, void **self,
+                                         dc_status *st);
+#ifdef DC_STORE_HAVE_PG
+dc_error_class store_pg_footage_open(const char *url, const fp_backend **ops, void **self,
+                                     dc_status *st);
+#endif
+
+#endif

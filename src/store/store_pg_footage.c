@@ -1,0 +1,281 @@
+/* The footage index on PostgreSQL: tables fp_videos and fp_postings in the store's database,
+ * with numbered migrations of their own (table footage_schema) under an advisory lock of their
+ * own, run when the index is opened (after the store's own migrations, which the service runs
+ * first when it opens its store). The connection, its reconnects and retries are the store's
+ * (store_pg_conn.c); every write is safe to repeat (ON CONFLICT DO NOTHING).
+ *
+ * fp_postings (key bigint, video bigint) has its primary key (key, video) as its only index: a
+ * lookup is one round trip, `key = ANY($1)` over the query's distinct keys, each an index
+ * descent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store_footage_internal.h"
+#include "store_pg_internal.h"
+
+/* pg_advisory_xact_lock key of these migrations ("dashclaim" + 16: not the store's key). */
+#define FOOTAGE_LOCK_KEY "6442451911262184573"
+#define SCHEMA_VERSION 1
+
+static const char *const MIGRATION_1[] = {
+    "CREATE TABLE IF NOT EXISTS fp_videos ("
+    "  id bigserial PRIMARY KEY,"
+    "  claim_id text NOT NULL,"
+    "  position integer NOT NULL,"
+    "  sha256 text NOT NULL,"
+    "  duration_sec integer NOT NULL,"
+    "  usable integer NOT NULL,"
+    "  fingerprint bytea NOT NULL,"
+    "  created_ms bigint NOT NULL,"
+    "  UNIQUE (claim_id, position))",
+    "CREATE INDEX IF NOT EXISTS fp_videos_sha256 ON fp_videos (sha256)",
+    "CREATE TABLE IF NOT EXISTS fp_postings ("
+    "  key bigint NOT NULL,"
+    "  video bigint NOT NULL,"
+    "  PRIMARY KEY (key, video))",
+    "INSERT INTO footage_schema (version) VALUES (1)",
+    NULL,
+};
+
+static void pgf_close(void *self) {
+    store_pg *pg = self;
+    store_pg_close(pg);
+    free(pg);
+}
+
+static dc_error_class migrate_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    (void)arg;
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc != DC_OK) return rc;
+    rc = store_pg_run(pg, "SELECT pg_advisory_xact_lock(" FOOTAGE_LOCK_KEY ")", 0, NULL, st, lost);
+    if (rc == DC_OK)
+        rc = store_pg_run(pg,
+                          "CREATE TABLE IF NOT EXISTS footage_schema ("
+                          "  version integer PRIMARY KEY,"
+                          "  applied_at timestamptz NOT NULL DEFAULT now())",
+                          0, NULL, st, lost);
+    int version = 0;
+    if (rc == DC_OK) {
+        PGresult *r = store_pg_exec(pg, "SELECT coalesce(max(version), 0) FROM footage_schema", 0,
+                                    NULL, st, lost);
+        if (!r) rc = st->code;
+        else {
+            version = (int)store_pg_col_i64(r, 0, 0);
+            PQclear(r);
+        }
+    }
+    if (rc == DC_OK && version > SCHEMA_VERSION)
+        rc = dc_fail(st, DC_ERR_INPUT,
+                     "footage index: the database has schema %d, newer than this build's %d",
+                     version, SCHEMA_VERSION);
+    for (int i = 0; rc == DC_OK && version < 1 && MIGRATION_1[i]; i++)
+        rc = store_pg_run(pg, MIGRATION_1[i], 0, NULL, st, lost);
+    if (rc == DC_OK) return store_pg_commit(pg, st, lost);
+    store_pg_rollback(pg);
+    return rc;
+}
+
+/* "{k1,k2,...}" for a bigint[] parameter; malloc'd. */
+static char *int8_array(const int64_t *v, int n) {
+    char *s = malloc((size_t)n * 21 + 3);
+    if (!s) return NULL;
+    size_t at = 0;
+    s[at++] = '{';
+    for (int i = 0; i < n; i++)
+        at += (size_t)sprintf(s + at, "%s%lld", i ? "," : "", (long long)v[i]);
+    s[at++] = '}';
+    s[at] = 0;
+    return s;
+}
+
+typedef struct {
+    const fp_put_row *rows;
+    int n;
+} put_args;
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static dc_error_class put_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    const put_args *a = arg;
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc != DC_OK) return rc;
+    char at[24];
+    snprintf(at, sizeof at, "%lld", (long long)now_ms());
+    for (int i = 0; rc == DC_OK && i < a->n; i++) {
+        const fp_put_row *r = &a->rows[i];
+        char position[16], duration[16], usable[16];
+        snprintf(position, sizeof position, "%d", r->position);
+        snprintf(duration, sizeof duration, "%d", r->duration_sec);
+        snprintf(usable, sizeof usable, "%d", r->usable);
+        const char *p[7] = {r->claim_id,           position, r->sha256, duration, usable,
+                            (const char *)r->blob, at};
+        int lengths[7] = {0, 0, 0, 0, 0, (int)r->blob_len, 0};
+        int formats[7] = {0, 0, 0, 0, 0, 1, 0};
+        PGresult *res = store_pg_execv(
+            pg,
+            "INSERT INTO fp_videos (claim_id, position, sha256, duration_sec, usable, fingerprint,"
+            " created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (claim_id, position) DO NOTHING RETURNING id",
+            7, p, lengths, formats, false, st, lost);
+        if (!res) {
+            rc = st->code;
+            break;
+        }
+        bool inserted = PQntuples(res) == 1;
+        char video[24] = "";
+        if (inserted) store_pg_col(res, 0, 0, video, sizeof video);
+        PQclear(res);
+        if (!inserted || r->nkeys == 0) continue; /* stored before: its postings too */
+        char *keys = int8_array((const int64_t *)r->keys, r->nkeys);
+        if (!keys) {
+            rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+            break;
+        }
+        const char *kp[2] = {keys, video};
+        rc = store_pg_run(pg,
+                          "INSERT INTO fp_postings (key, video)"
+                          " SELECT k, $2::bigint FROM unnest($1::bigint[]) AS k"
+                          " ON CONFLICT DO NOTHING",
+                          2, kp, st, lost);
+        free(keys);
+    }
+    if (rc == DC_OK) return store_pg_commit(pg, st, lost);
+    store_pg_rollback(pg);
+    return rc;
+}
+
+static dc_error_class pgf_put(void *self, const fp_put_row *rows, int n, dc_status *st) {
+    put_args a = {rows, n};
+    return store_pg_retry(self, put_op, &a, st);
+}
+
+/* One read that returns stored rows: columns id, claim_id, position, sha256, duration_sec
+ * [, fingerprint]. */
+typedef struct {
+    const char *sql;
+    const char *param;
+    bool with_blob;
+    PGresult *res;
+} read_args;
+
+static dc_error_class read_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    read_args *a = arg;
+    const char *p[1] = {a->param};
+    a->res = store_pg_execv(pg, a->sql, 1, p, NULL, NULL, false, st, lost);
+    return a->res ? DC_OK : st->code;
+}
+
+static dc_error_class read_rows(store_pg *pg, read_args *a, fp_stored_fn fn, void *arg,
+                                dc_status *st) {
+    dc_error_class rc = store_pg_retry(pg, read_op, a, st);
+    if (rc != DC_OK) return rc;
+    for (int i = 0; rc == DC_OK && i < PQntuples(a->res); i++) {
+        fp_stored v = {.id = store_pg_col_i64(a->res, i, 0),
+                       .claim_id = PQgetvalue(a->res, i, 1),
+                       .position = (int)store_pg_col_i64(a->res, i, 2),
+                       .sha256 = PQgetvalue(a->res, i, 3),
+                       .duration_sec = (int)store_pg_col_i64(a->res, i, 4)};
+        unsigned char *blob = NULL;
+        if (a->with_blob) {
+            size_t len = 0;
+            blob = PQunescapeBytea((const unsigned char *)PQgetvalue(a->res, i, 5), &len);
+            if (!blob) {
+                rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+                break;
+            }
+            v.blob = blob;
+            v.blob_len = len;
+        }
+        if (!fn(arg, &v, st)) rc = st && st->code != DC_OK ? st->code : DC_ERR_INTERNAL;
+        PQfreemem(blob);
+    }
+    PQclear(a->res);
+    a->res = NULL;
+    return rc;
+}
+
+static dc_error_class pgf_by_sha256(void *self, const char *sha256, fp_stored_fn fn, void *arg,
+                                    dc_status *st) {
+    read_args a = {"SELECT id, claim_id, position, sha256, duration_sec FROM fp_videos"
+                   " WHERE sha256 = $1 ORDER BY id",
+                   sha256, false, NULL};
+    return read_rows(self, &a, fn, arg, st);
+}
+
+static dc_error_class pgf_by_claim(void *self, const char *claim_id, bool with_blob,
+                                   fp_stored_fn fn, void *arg, dc_status *st) {
+    read_args a = {with_blob ? "SELECT id, claim_id, position, sha256, duration_sec, fingerprint"
+                               " FROM fp_videos WHERE claim_id = $1 ORDER BY position"
+                             : "SELECT id, claim_id, position, sha256, duration_sec"
+                               " FROM fp_videos WHERE claim_id = $1 ORDER BY position",
+                   claim_id, with_blob, NULL};
+    return read_rows(self, &a, fn, arg, st);
+}
+
+static dc_error_class pgf_postings(void *self, const dc_fp_key *keys, int n, fp_hit_fn fn,
+                                   void *arg, dc_status *st) {
+    char *list = int8_array((const int64_t *)keys, n);
+    if (!list) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    read_args a = {"SELECT video FROM fp_postings WHERE key = ANY($1::bigint[])", list, false,
+                   NULL};
+    dc_error_class rc = store_pg_retry(self, read_op, &a, st);
+    free(list);
+    if (rc != DC_OK) return rc;
+    for (int i = 0; rc == DC_OK && i < PQntuples(a.res); i++)
+        if (!fn(arg, store_pg_col_i64(a.res, i, 0), st))
+            rc = st && st->code != DC_OK ? st->code : DC_ERR_INTERNAL;
+    PQclear(a.res);
+    return rc;
+}
+
+static dc_error_class pgf_by_ids(void *self, const int64_t *ids, int n, fp_stored_fn fn, void *arg,
+                                 dc_status *st) {
+    if (n <= 0) return DC_OK;
+    char *list = int8_array(ids, n);
+    if (!list) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    read_args a = {"SELECT id, claim_id, position, sha256, duration_sec, fingerprint"
+                   " FROM fp_videos WHERE id = ANY($1::bigint[])",
+                   list, true, NULL};
+    dc_error_class rc = read_rows(self, &a, fn, arg, st);
+    free(list);
+    return rc;
+}
+
+static const fp_backend pg_footage = {
+    .name = "postgresql",
+    .close = pgf_close,
+    .put = pgf_put,
+    .by_sha256 = pgf_by_sha256,
+    .by_claim = pgf_by_claim,
+    .postings = pgf_postings,
+    .by_ids = pgf_by_ids,
+};
+
+dc_error_class store_pg_footage_open(const char *url, const fp_backend **ops, void **self,
+                                     dc_status *st) {
+    store_pg *pg = calloc(1, sizeof *pg);
+    if (!pg) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    if (strlen(url) >= sizeof pg->url) {
+        free(pg);
+        return dc_fail(st, DC_ERR_INPUT, "footage index: database URL too long");
+    }
+    store_pg_init(pg, url);
+    dc_store_options_init(&pg->opts);
+    /* a restarting server answers "starting up" for a few seconds: wait as the store does */
+    pg->reconnect_s = 10;
+    dc_error_class rc = store_pg_connect(pg, st);
+    if (rc == DC_OK) rc = store_pg_retry(pg, migrate_op, NULL, st);
+    if (rc != DC_OK) {
+        pgf_close(pg);
+        return rc;
+    }
+    *ops = &pg_footage;
+    *self = pg;
+    return DC_OK;
+}

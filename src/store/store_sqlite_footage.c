@@ -1,0 +1,307 @@
+/* The footage index on SQLite: DIR/footage.db, a file of its own beside the claim store's
+ * dashclaim.db (see footage_store.h for why), WAL, synchronous=FULL (a claim's fingerprints
+ * are written once, after its assessment: one fsync per claim).
+ *
+ * Schema (user_version 1):
+ *   fp_videos(id, claim_id, position, sha256, duration_sec, usable, fingerprint, created_ms),
+ *     UNIQUE (claim_id, position), index on sha256;
+ *   fp_postings(key, video) WITHOUT ROWID, primary key (key, video): a lookup of one key is one
+ *     B-tree descent and a short range; no second index.
+ * Threads of one process take turns on the writer lock shared with every connection to the file
+ * (store_sqlite_shared.h) instead of sleeping in SQLite's busy handler; across processes the
+ * busy timeout waits. */
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "store_footage_internal.h"
+#include "store_sqlite_shared.h"
+
+#define SCHEMA_VERSION 1
+
+enum {
+    Q_VIDEO_INSERT,
+    Q_POSTING_INSERT,
+    Q_BY_SHA,
+    Q_BY_CLAIM,
+    Q_BY_CLAIM_BLOB,
+    Q_POSTINGS,
+    Q_BY_ID,
+    Q_COUNT
+};
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_VIDEO_INSERT] = "INSERT INTO fp_videos(claim_id, position, sha256, duration_sec, usable,"
+                       " fingerprint, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                       " ON CONFLICT (claim_id, position) DO NOTHING",
+    [Q_POSTING_INSERT] = "INSERT OR IGNORE INTO fp_postings(key, video) VALUES (?1, ?2)",
+    [Q_BY_SHA] = "SELECT id, claim_id, position, sha256, duration_sec FROM fp_videos"
+                 " WHERE sha256 = ?1 ORDER BY id",
+    [Q_BY_CLAIM] = "SELECT id, claim_id, position, sha256, duration_sec FROM fp_videos"
+                   " WHERE claim_id = ?1 ORDER BY position",
+    [Q_BY_CLAIM_BLOB] = "SELECT id, claim_id, position, sha256, duration_sec, fingerprint"
+                        " FROM fp_videos WHERE claim_id = ?1 ORDER BY position",
+    [Q_POSTINGS] = "SELECT video FROM fp_postings WHERE key = ?1",
+    [Q_BY_ID] = "SELECT id, claim_id, position, sha256, duration_sec, fingerprint"
+                " FROM fp_videos WHERE id = ?1",
+};
+
+static const char SCHEMA[] = "CREATE TABLE IF NOT EXISTS fp_videos("
+                             "  id INTEGER PRIMARY KEY,"
+                             "  claim_id TEXT NOT NULL,"
+                             "  position INTEGER NOT NULL,"
+                             "  sha256 TEXT NOT NULL,"
+                             "  duration_sec INTEGER NOT NULL,"
+                             "  usable INTEGER NOT NULL,"
+                             "  fingerprint BLOB NOT NULL,"
+                             "  created_ms INTEGER NOT NULL,"
+                             "  UNIQUE (claim_id, position));"
+                             "CREATE INDEX IF NOT EXISTS fp_videos_sha256 ON fp_videos(sha256);"
+                             "CREATE TABLE IF NOT EXISTS fp_postings("
+                             "  key INTEGER NOT NULL,"
+                             "  video INTEGER NOT NULL,"
+                             "  PRIMARY KEY (key, video)) WITHOUT ROWID;"
+                             "PRAGMA user_version = 1;";
+
+typedef struct {
+    sqlite3 *db;
+    char path[PATH_MAX];
+    sqlite3_stmt *q[Q_COUNT];
+    sq_shared *g;
+} sqf;
+
+static dc_error_class sqf_fail(sqf *s, dc_status *st, const char *what) {
+    int code = sqlite3_extended_errcode(s->db) & 0xff;
+    dc_error_class cls = (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR ||
+                          code == SQLITE_FULL || code == SQLITE_NOMEM || code == SQLITE_CANTOPEN ||
+                          code == SQLITE_READONLY)
+                             ? DC_ERR_RESOURCE
+                             : DC_ERR_INTERNAL;
+    return dc_fail(st, cls, "footage index: %s in %s: %s", what, s->path, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *prep(sqf *s, int which, dc_status *st) {
+    if (!s->q[which] && sqlite3_prepare_v3(s->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
+                                           &s->q[which], NULL) != SQLITE_OK) {
+        sqf_fail(s, st, "preparing a statement");
+        return NULL;
+    }
+    sqlite3_reset(s->q[which]);
+    sqlite3_clear_bindings(s->q[which]);
+    return s->q[which];
+}
+
+static dc_error_class exec(sqf *s, const char *sql, dc_status *st) {
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) return sqf_fail(s, st, sql);
+    return DC_OK;
+}
+
+static void sqf_close(void *self) {
+    sqf *s = self;
+    if (!s) return;
+    for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
+    sqlite3_close(s->db);
+    sq_shared_put(s->g);
+    free(s);
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static dc_error_class sqf_put(void *self, const fp_put_row *rows, int n, dc_status *st) {
+    sqf *s = self;
+    sq_shared_write_lock(s->g);
+    dc_error_class rc = exec(s, "BEGIN IMMEDIATE", st);
+    int64_t at = now_ms();
+    for (int i = 0; rc == DC_OK && i < n; i++) {
+        const fp_put_row *r = &rows[i];
+        sqlite3_stmt *q = prep(s, Q_VIDEO_INSERT, st);
+        if (!q) {
+            rc = DC_ERR_INTERNAL;
+            break;
+        }
+        sqlite3_bind_text(q, 1, r->claim_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, r->position);
+        sqlite3_bind_text(q, 3, r->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 4, r->duration_sec);
+        sqlite3_bind_int(q, 5, r->usable);
+        sqlite3_bind_blob(q, 6, r->blob, (int)r->blob_len, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 7, at);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = sqf_fail(s, st, "storing a fingerprint");
+            break;
+        }
+        if (sqlite3_changes(s->db) == 0) continue; /* stored before: its postings too */
+        int64_t video = sqlite3_last_insert_rowid(s->db);
+        for (int k = 0; k < r->nkeys; k++) {
+            if (!(q = prep(s, Q_POSTING_INSERT, st))) {
+                rc = DC_ERR_INTERNAL;
+                break;
+            }
+            sqlite3_bind_int64(q, 1, (sqlite3_int64)r->keys[k]);
+            sqlite3_bind_int64(q, 2, video);
+            if (sqlite3_step(q) != SQLITE_DONE) {
+                rc = sqf_fail(s, st, "indexing a fingerprint");
+                break;
+            }
+        }
+    }
+    if (rc == DC_OK) rc = exec(s, "COMMIT", st);
+    else sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sq_shared_write_unlock(s->g);
+    return rc;
+}
+
+static void read_stored(sqlite3_stmt *q, bool with_blob, fp_stored *v) {
+    v->id = sqlite3_column_int64(q, 0);
+    v->claim_id = (const char *)sqlite3_column_text(q, 1);
+    v->position = sqlite3_column_int(q, 2);
+    v->sha256 = (const char *)sqlite3_column_text(q, 3);
+    v->duration_sec = sqlite3_column_int(q, 4);
+    v->blob = with_blob ? sqlite3_column_blob(q, 5) : NULL;
+    v->blob_len = with_blob ? (size_t)sqlite3_column_bytes(q, 5) : 0;
+    if (!v->claim_id) v->claim_id = "";
+    if (!v->sha256) v->sha256 = "";
+}
+
+/* Steps q to the end, fn on each row. */
+static dc_error_class each_row(sqf *s, sqlite3_stmt *q, bool with_blob, fp_stored_fn fn, void *arg,
+                               dc_status *st) {
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        fp_stored v;
+        read_stored(q, with_blob, &v);
+        if (!fn(arg, &v, st)) {
+            sqlite3_reset(q);
+            return st && st->code != DC_OK ? st->code : DC_ERR_INTERNAL;
+        }
+    }
+    dc_error_class rc = r == SQLITE_DONE ? DC_OK : sqf_fail(s, st, "reading fingerprints");
+    sqlite3_reset(q);
+    return rc;
+}
+
+static dc_error_class sqf_by_sha256(void *self, const char *sha256, fp_stored_fn fn, void *arg,
+                                    dc_status *st) {
+    sqf *s = self;
+    sqlite3_stmt *q = prep(s, Q_BY_SHA, st);
+    if (!q) return DC_ERR_INTERNAL;
+    sqlite3_bind_text(q, 1, sha256, -1, SQLITE_STATIC);
+    return each_row(s, q, false, fn, arg, st);
+}
+
+static dc_error_class sqf_by_claim(void *self, const char *claim_id, bool with_blob,
+                                   fp_stored_fn fn, void *arg, dc_status *st) {
+    sqf *s = self;
+    sqlite3_stmt *q = prep(s, with_blob ? Q_BY_CLAIM_BLOB : Q_BY_CLAIM, st);
+    if (!q) return DC_ERR_INTERNAL;
+    sqlite3_bind_text(q, 1, claim_id, -1, SQLITE_STATIC);
+    return each_row(s, q, with_blob, fn, arg, st);
+}
+
+static dc_error_class sqf_postings(void *self, const dc_fp_key *keys, int n, fp_hit_fn fn,
+                                   void *arg, dc_status *st) {
+    sqf *s = self;
+    dc_error_class rc = exec(s, "BEGIN", st); /* one read snapshot for every key */
+    for (int i = 0; rc == DC_OK && i < n; i++) {
+        sqlite3_stmt *q = prep(s, Q_POSTINGS, st);
+        if (!q) {
+            rc = DC_ERR_INTERNAL;
+            break;
+        }
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)keys[i]);
+        int r;
+        while (rc == DC_OK && (r = sqlite3_step(q)) == SQLITE_ROW)
+            if (!fn(arg, sqlite3_column_int64(q, 0), st))
+                rc = st && st->code != DC_OK ? st->code : DC_ERR_INTERNAL;
+        if (rc == DC_OK && r != SQLITE_DONE) rc = sqf_fail(s, st, "reading the index");
+        sqlite3_reset(q);
+    }
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+static dc_error_class sqf_by_ids(void *self, const int64_t *ids, int n, fp_stored_fn fn, void *arg,
+                                 dc_status *st) {
+    sqf *s = self;
+    dc_error_class rc = DC_OK;
+    for (int i = 0; rc == DC_OK && i < n; i++) {
+        sqlite3_stmt *q = prep(s, Q_BY_ID, st);
+        if (!q) return DC_ERR_INTERNAL;
+        sqlite3_bind_int64(q, 1, ids[i]);
+        rc = each_row(s, q, true, fn, arg, st);
+    }
+    return rc;
+}
+
+static const fp_backend sqlite_footage = {
+    .name = "sqlite",
+    .close = sqf_close,
+    .put = sqf_put,
+    .by_sha256 = sqf_by_sha256,
+    .by_claim = sqf_by_claim,
+    .postings = sqf_postings,
+    .by_ids = sqf_by_ids,
+};
+
+dc_error_class store_sqlite_footage_open(const char *dir, const fp_backend **ops, void **self,
+                                         dc_status *st) {
+    if (mkdir(dir, 0755) != 0) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return dc_fail(st, DC_ERR_INPUT, "footage index: '%s' is not a folder", dir);
+    }
+    sqf *s = calloc(1, sizeof *s);
+    if (!s) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    if ((size_t)snprintf(s->path, sizeof s->path, "%s/footage.db", dir) >= sizeof s->path) {
+        free(s);
+        return dc_fail(st, DC_ERR_INPUT, "footage index: folder name too long");
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
+        dc_error_class rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: cannot open %s: %s",
+                                    s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqf_close(s);
+        return rc;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    dc_error_class rc = DC_OK;
+    if (!(s->g = sq_shared_get(s->path, st))) rc = DC_ERR_RESOURCE;
+    if (rc == DC_OK) rc = exec(s, "PRAGMA journal_mode = WAL", st);
+    if (rc == DC_OK) rc = exec(s, "PRAGMA synchronous = FULL", st);
+    if (rc == DC_OK) {
+        sqlite3_stmt *q = NULL;
+        int version = -1;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            version = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+        if (version < 0) rc = sqf_fail(s, st, "reading the schema version");
+        else if (version > SCHEMA_VERSION)
+            rc = dc_fail(st, DC_ERR_INPUT,
+                         "footage index: %s has schema %d, newer than this build's %d", s->path,
+                         version, SCHEMA_VERSION);
+        else if (version < SCHEMA_VERSION) {
+            sq_shared_write_lock(s->g);
+            rc = exec(s, "BEGIN IMMEDIATE", st);
+            if (rc == DC_OK) rc = exec(s, SCHEMA, st);
+            if (rc == DC_OK) rc = exec(s, "COMMIT", st);
+            else sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            sq_shared_write_unlock(s->g);
+        }
+    }
+    if (rc != DC_OK) {
+        sqf_close(s);
+        return rc;
+    }
+    *ops = &sqlite_footage;
+    *self = s;
+    return DC_OK;
+}
