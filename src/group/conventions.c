@@ -149,29 +149,6 @@ static const gr_word *take_word(gr_span s, size_t *at, const gr_word *words) {
     return best;
 }
 
-static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static int days_in_month(int y, int m) {
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-int64_t group_days_from_civil(int y, int m, int d) {
-    /* Howard Hinnant's days_from_civil: days since 1970-01-01 in the proleptic Gregorian
-     * calendar. */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-bool group_valid_time(int y, int mo, int d, int h, int mi, int s) {
-    return y >= 1970 && y <= 2199 && mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo) &&
-           h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
-}
-
 /* Matches the stem against one row; fills out (convention, role, segment, time, kind) from
  * the name alone. */
 static bool match_row(const gr_convention *c, gr_span s, dc_name_info *out) {

@@ -14,21 +14,6 @@
 #include "dashclaim/telemetry.h"
 #include "group_internal.h"
 
-bool group_parse_creation_time(const char *text, int64_t *sec, char out[32]) {
-    int y, mo, d, h, mi, s, used = 0;
-    char sep;
-    if (!text || strlen(text) < 19 ||
-        sscanf(text, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &s, &used) != 7 ||
-        used != 19 || (sep != 'T' && sep != ' ') || !group_valid_time(y, mo, d, h, mi, s))
-        return false;
-    /* Muxers without a clock write 1970 or 1904 (MP4's epoch): no time at all. */
-    if (y < 2000) return false;
-    *sec = group_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
-    bool zulu = strchr(text + 19, 'Z') != NULL;
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, mo, d, h, mi, s, zulu ? "Z" : "");
-    return true;
-}
-
 /* The start of the video in UTC: the first fix that has a UTC, less its video time. */
 static void read_utc_start(group_file *f, dc_deadline dl) {
     dc_telemetry t;

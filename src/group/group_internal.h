@@ -1,10 +1,12 @@
 /* Inside the grouping module: the files and who calls whom.
  *   conventions.c   the table of camera naming conventions and the name parser (group.h)
+ *   calendar.c      dates as seconds, a container's creation_time read
  *   expand.c        files and folders -> a sorted list of video files
  *   file_facts.c    what grouping knows of one file: name, probe, telemetry UTC, creation
  *                   time, the copy check's fingerprint
  *   group.c         moments, trips, the claim's timeline, the groups (dc_group_videos)
- * group.c calls the other three; they call only core, media and telemetry. */
+ * group.c calls the others; file_facts.c calls media, telemetry and core (hashing); the
+ * parsers (conventions.c, calendar.c) call nothing, so the fuzz harness builds from them alone. */
 #ifndef DC_GROUP_INTERNAL_H
 #define DC_GROUP_INTERNAL_H
 
