@@ -73,7 +73,12 @@ static int write_channel(const sv_encoding *enc, const sv_recording *r, sv_camer
                           .fps = enc->fps,
                           .seed = enc->seed,
                           .audio_rate = enc->audio_rate,
-                          .camera = c};
+                          .camera = c,
+                          .wall_start = r->start};
+    if (r->clock_jump_segment > 0) {
+        sp.wall_jump_at_sec = r->clock_jump_segment * r->segment_sec;
+        sp.wall_jump_sec = r->clock_jump_sec;
+    }
     sv_scene *scene = r->cls->create(&sp);
     if (!scene) {
         fprintf(stderr, "synth-video: cannot create the scene\n");

@@ -32,6 +32,11 @@ typedef struct {
     uint64_t seed;
     int audio_rate;
     sv_camera camera; /* scenes without other views render the front one for every camera */
+    /* The camera's clock, burned into the picture by scenes that show one: seconds since 1970
+     * read as a wall clock (camera_names.h) at t = 0; 0: the scene picks a time of day.
+     * From wall_jump_at_sec on (when > 0) it runs wall_jump_sec ahead (a clock set mid-trip). */
+    int64_t wall_start;
+    double wall_jump_at_sec, wall_jump_sec;
 } sv_scene_params;
 
 typedef struct sv_scene sv_scene;

@@ -5,11 +5,13 @@
  * band, asphalt, lane dashes, haze, headlight fall-off) is decided once per row and drawn as a
  * handful of constant-colour spans; objects (posts, trees, the lead vehicle) are rectangles.
  * No per-pixel maths beyond a compare, so 1080p frames cost a few milliseconds. */
+#define _DEFAULT_SOURCE /* gmtime_r */
 #include "scene_dashcam_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define CAM_HEIGHT 1.3   /* m */
 #define HORIZON_ROW 0.45 /* fraction of the image height */
@@ -303,9 +305,20 @@ void sd_draw_stamp(uint8_t *rgb, int stride, int w, int h, const sd_scene *sc, d
     fill_rect(c, margin - sc_px, y - sc_px, margin + sd_text_width(text, sc_px),
               c->h - margin + sc_px, (rgbf){0, 0, 0});
     sd_draw_text(c->rgb, c->stride, c->w, c->h, margin, y, sc_px, text, 255, 255, 255);
-    long clock = (long)sc->clock_start + (long)floor(t);
-    snprintf(text, sizeof text, "2026-11-29 %02ld:%02ld:%02ld", (clock / 3600) % 24,
-             (clock / 60) % 60, clock % 60);
+    if (sc->p.wall_start > 0) {
+        /* the camera's own clock (a recording's --start), jumping where it was set */
+        double jump =
+            sc->p.wall_jump_at_sec > 0 && t >= sc->p.wall_jump_at_sec ? sc->p.wall_jump_sec : 0;
+        time_t wall = (time_t)(sc->p.wall_start + (int64_t)floor(t + jump));
+        struct tm tm;
+        gmtime_r(&wall, &tm);
+        snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    } else {
+        long clock = (long)sc->clock_start + (long)floor(t);
+        snprintf(text, sizeof text, "2026-11-29 %02ld:%02ld:%02ld", (clock / 3600) % 24,
+                 (clock / 60) % 60, clock % 60);
+    }
     int x = c->w - margin - sd_text_width(text, sc_px);
     fill_rect(c, x - sc_px, y - sc_px, c->w - margin + sc_px, c->h - margin + sc_px,
               (rgbf){0, 0, 0});
@@ -364,6 +377,13 @@ static void draw_follower(const view *v, uint32_t rgb, double z, double x) {
 static void render_behind(sd_scene *sc, double t, uint8_t *rgb, int stride) {
     const sd_script *s = &sc->script;
     look_palette pal = palette_for(sc->look);
+    if (pal.headlights) {
+        /* at night nothing lights the road behind but the tail lights: a dim, reddish
+         * ground, against which the follower's headlights stand out */
+        rgbf *lit[] = {&pal.grass_a, &pal.grass_b, &pal.asphalt, &pal.line, &pal.skyline};
+        for (size_t i = 0; i < sizeof lit / sizeof lit[0]; i++)
+            *lit[i] = (rgbf){lit[i]->r * 0.4f, lit[i]->g * 0.25f, lit[i]->b * 0.25f};
+    }
     int w = sc->p.width, h = sc->p.height;
     /* side repeaters: a camera on the flank, the road off to one side of the picture */
     double side = sc->p.camera == SV_CAMERA_LEFT ? -1 : sc->p.camera == SV_CAMERA_RIGHT ? 1 : 0;
