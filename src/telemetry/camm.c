@@ -7,7 +7,8 @@
  *   6 GPS: double time_gps_epoch (seconds since 1980-01-06 in GPS time), u32 fix type (0 none,
  *     2 2D, 3 3D), double latitude, longitude, float altitude, horizontal and vertical
  *     accuracy, velocity east, north, up (m/s), speed accuracy.
- * Read: 3 (as g), 5 and 6 (speed = the horizontal velocity, heading = its direction). Others are
+ * Read: 2 (t.gyro), 3 (as g), 5 and 6 (speed = the horizontal velocity, heading = its
+ * direction). Others are
  * stepped over by their size; an unknown type ends the sample (its size is not known).
  * Times: a packet is at its sample's time. UTC of a type 6 packet is its GPS time less the 18
  * leap seconds GPS time has been ahead of UTC since 2017, as the specification says (some
@@ -59,7 +60,9 @@ void tm_camm_sample(tm_sink *s, tm_bytes sample, double t_sec) {
             tm_damage(s, "camm sample at %.3f s: packet type %u cut", t_sec, type);
             return;
         }
-        if (type == 3) {
+        if (type == 2) {
+            tm_add_gyro(s, t_sec, flt(p + 4), flt(p + 8), flt(p + 12));
+        } else if (type == 3) {
             tm_add_accel(s, t_sec, flt(p + 4) / GRAVITY, flt(p + 8) / GRAVITY,
                          flt(p + 12) / GRAVITY);
         } else if (type == 5) {

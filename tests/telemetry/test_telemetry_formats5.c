@@ -84,6 +84,28 @@ static void ligogps_cipher_forms(void **state) {
     assert_true(t.degraded);
     assert_non_null(strstr(t.reason, "digit cipher"));
     dc_telemetry_free(&t);
+    /* one record a payload (ssmd samples, TS packets): the table is learnt across payloads and
+     * the records read at their own times */
+    tw_buf whole = {0};
+    assert_int_equal(tw5_ligogps_cipher_payload(&s, 0, 15, -1, 4, &whole), 0);
+    t = (dc_telemetry){0};
+    tm_sink each = {.out = &t, .dl = dc_deadline_in(5)};
+    tm_ligo_state across;
+    tm_ligo_state_init(&across);
+    int total = 0;
+    for (int k = 0; k < 15; k++) {
+        uint8_t one[0x14 + 0x84];
+        memcpy(one, whole.p, 0x14);
+        memcpy(one + 0x14, whole.p + 0x14 + 0x84 * k, 0x84);
+        total += tm_ligogps_payload(&each, (tm_bytes){one, sizeof one}, k + 0.5, &across);
+    }
+    tm_ligo_state_end(&each, &across);
+    assert_int_equal(total, 15);
+    assert_int_equal(t.gps_count, 15);
+    for (int k = 0; k < 15; k++) assert_true(t.gps[k].t_sec == k + 0.5);
+    assert_false(t.degraded);
+    dc_telemetry_free(&t);
+    tw_buf_free(&whole);
     /* a record cut short after the table is known: the rest are read, the cut one reported */
     tw_buf p = {0};
     assert_int_equal(tw5_ligogps_cipher_payload(&s, 0, 30, -1, 3, &p), 0);
@@ -183,6 +205,28 @@ static void gpmf_orientation(void **state) {
     tw_buf_free(&p);
 }
 
+/* camm type 2 (gyroscope, rad/s) goes to t.gyro, beside type 3 (accelerometer) */
+static void camm_gyro(void **state) {
+    (void)state;
+    uint8_t sample[32] = {0};
+    float gyro[3] = {0.25f, -0.5f, 1.5f}, acc[3] = {0, 0, 9.80665f};
+    sample[2] = 2;
+    memcpy(sample + 4, gyro, 12);
+    sample[18] = 3;
+    memcpy(sample + 20, acc, 12);
+    dc_telemetry t = {0};
+    tm_sink sink = {.out = &t, .dl = dc_deadline_in(5)};
+    tm_camm_sample(&sink, (tm_bytes){sample, sizeof sample}, 2.0);
+    tm_camm_sample(&sink, (tm_bytes){sample, sizeof sample}, 1.0); /* backwards: dropped */
+    assert_int_equal(t.gyro_count, 1);
+    assert_true(t.gyro[0].t_sec == 2.0 && t.gyro[0].x == 0.25f && t.gyro[0].y == -0.5f &&
+                t.gyro[0].z == 1.5f);
+    assert_int_equal(t.accel_count, 1);
+    assert_true(fabs(t.accel[0].z - 1.0) < 1e-6);
+    assert_int_equal(t.dropped_backwards, 2);
+    dc_telemetry_free(&t);
+}
+
 static void vueroid(void **state) {
     (void)state;
     tw_scene s = tt_scene();
@@ -251,6 +295,7 @@ int main(void) {
         cmocka_unit_test(a810_cold_start),
         cmocka_unit_test(gpmf_orientation),
         cmocka_unit_test(vueroid),
+        cmocka_unit_test(camm_gyro),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

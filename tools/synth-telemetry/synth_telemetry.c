@@ -10,7 +10,9 @@
  * gpx (OUT.gpx beside a copy), nmea-gsensor (OUT.nmea with $GSENSOR lines); the fourth:
  * novatek-a810 (70mai A810 freeGPS blocks), ligogps-ts (--in a .ts); the fifth:
  * ligogps-cipher (the digit cipher as a trailer; --duration 12 or more for a reader to learn
- * its table), novatek-a810-cold (the first 3 s without a fix). */
+ * its table), novatek-a810-cold (the first 3 s without a fix), gpmf-orin (ACCL and GYRO stored
+ * Y,-X,Z with ORIN "YxZ"), gpmf-hero6 (the same order, no ORIN, DVNM "Hero6 Black"), vueroid
+ * (the tvxt track, 20 records a second). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@ static void usage(FILE *f) {
             "novatek-double|nmea|blackvue|text-nmea|text-thinkware|text-pndm|camm|70mai|"
             "novatek-xor|novatek-rmc16|novatek-nmea|novatek-ts|ssmd-rove|ssmd-fabricated|"
             "ssmd-ligo|ligogps-trailer|atc|blackvue-box|gpx|nmea-gsensor|novatek-a810|ligogps-ts|"
-            "ligogps-cipher|novatek-a810-cold\n"
+            "ligogps-cipher|novatek-a810-cold|gpmf-orin|gpmf-hero6|vueroid\n"
             "       --in VIDEO.mp4 -o OUT.mp4 [--duration S] [--impact S]\n");
 }
 
@@ -108,6 +110,12 @@ int main(int argc, char **argv) {
         rc = tw5_add_ligogps_cipher_trailer(&s, in, out);
     } else if (!strcmp(format, "novatek-a810-cold")) {
         rc = tw5_mp4_add_a810_cold(&s, 3, in, out);
+    } else if (!strcmp(format, "gpmf-orin") || !strcmp(format, "gpmf-hero6")) {
+        bool orin = !strcmp(format, "gpmf-orin");
+        rc = tw5_mp4_add_gpmf_oriented(&s, "YxZ", orin, orin ? "HERO8 Black" : "Hero6 Black", in,
+                                       out);
+    } else if (!strcmp(format, "vueroid")) {
+        rc = tw5_mp4_add_vueroid(&s, 20, 0, in, out);
     } else if (!strcmp(format, "novatek-a810")) {
         rc = tw4_mp4_add_a810(&s, in, out);
     } else if (!strcmp(format, "ligogps-ts")) {
