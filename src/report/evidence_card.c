@@ -131,7 +131,7 @@ static int same_instant(const dc_assessment *a, const dc_frame_set *frames, int 
  * index names no file of the record. */
 static const char *channel_label(const dc_assessment *a, const dc_frame *f, char out[160]) {
     const dc_claim_video *v = report_video_at(a, f->video);
-    double t = isfinite(f->t_sec) && f->t_sec > 0 ? f->t_sec : 0;
+    double t = isfinite(f->t_sec) && f->t_sec > 0 ? fmin(f->t_sec, REPORT_MAX_TIME_SEC) : 0;
     if (!v) {
         snprintf(out, 160, "unknown video, %.1f s", t);
     } else {

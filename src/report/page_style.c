@@ -104,6 +104,7 @@ void report_page_end(dc_str *p) {
 
 const char *report_format_time(double sec, char out[32]) {
     if (!isfinite(sec) || sec < 0) sec = 0;
+    if (sec > REPORT_MAX_TIME_SEC) sec = REPORT_MAX_TIME_SEC;
     long tenths = lround(sec * 10.0);
     long s = tenths / 10;
     if (s >= 3600) {

@@ -12,7 +12,10 @@ static int clamp_count(int n, int max) { return n < 0 ? 0 : n > max ? max : n; }
 
 static double finite_or(double v, double fallback) { return isfinite(v) ? v : fallback; }
 
-static double non_negative(double v) { return isfinite(v) && v > 0 ? v : 0; }
+/* A file's offset or length: >= 0, and no longer than the page can print. */
+static double non_negative(double v) {
+    return isfinite(v) && v > 0 ? (v < REPORT_MAX_TIME_SEC ? v : REPORT_MAX_TIME_SEC) : 0;
+}
 
 /* A row's video index within the record's videos, else -1 (names no file): the claim's
  * reader keeps an index it reads for a window as it is, and a record from a database row or

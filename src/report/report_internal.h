@@ -36,7 +36,12 @@ dc_error_class report_page_finish(dc_str *p, dc_status *st);
  * a running batch never sees half a page). Fails naming path on any I/O error. */
 dc_error_class report_page_write_file(const dc_str *p, const char *path, dc_status *st);
 
-/* Time as m:ss.s (or h:mm:ss when an hour or longer) into out[32]. */
+/* The longest time a page prints or draws (about 31 years): a longer one (1e308 s in a damaged
+ * record) is shown as this, so no time overflows a conversion to an integer on the way. */
+#define REPORT_MAX_TIME_SEC 1e9
+
+/* Time as m:ss.s (or h:mm:ss when an hour or longer) into out[32]; negative and non-finite
+ * times as 0, times beyond REPORT_MAX_TIME_SEC as that. */
 const char *report_format_time(double sec, char out[32]);
 
 /* The SVG danger timeline of the whole video: danger curve, analysed windows shaded (one

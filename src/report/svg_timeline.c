@@ -59,6 +59,7 @@ double report_timeline_duration(const dc_assessment *a, const dc_report_inputs *
         if (isfinite(a->windows[i].end_sec) && a->windows[i].end_sec > d) d = a->windows[i].end_sec;
     for (int i = 0; i < a->evidence_count && i < DC_MAX_EVIDENCE; i++)
         if (isfinite(a->evidence[i].t_sec) && a->evidence[i].t_sec > d) d = a->evidence[i].t_sec;
+    if (d > REPORT_MAX_TIME_SEC) d = REPORT_MAX_TIME_SEC; /* a damaged record's 1e308 s */
     return d > 0 ? d : 1.0;
 }
 

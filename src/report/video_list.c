@@ -22,7 +22,7 @@ const dc_claim_video *report_video_at(const dc_assessment *a, int idx) {
  * only comes from an inconsistent record and would read as nonsense. */
 static double tenths(double sec) {
     if (!isfinite(sec) || sec < 0.05) return 0;
-    return sec;
+    return sec < REPORT_MAX_TIME_SEC ? sec : REPORT_MAX_TIME_SEC;
 }
 
 const char *report_format_in_file(const dc_assessment *a, int idx, double t_in_file, char out[64]) {
