@@ -18,7 +18,9 @@
 #include "dashclaim/files.h"
 #include "pipeline_internal.h"
 
-static bool usable(const claim_part *p) { return p->m && p->mined; }
+/* A video whose frames can be shown: opened, mined, and its pictures decoded (a channel whose
+ * video does not decode may still give its sound's cues). */
+static bool usable(const claim_part *p) { return p->m && p->mined && p->pictures; }
 
 /* Order of channels after the main one. */
 static const dc_video_role channel_order[DC_ROLE_COUNT] = {
@@ -157,8 +159,13 @@ dc_error_class pipeline_parts_mine(claim_parts *cp, const dc_mine_options *mo, d
             continue;
         }
         p->mined = true;
+        /* one video is tried for frames whatever its mining saw (its failure is then named
+         * where frames are taken, as it always was) */
+        p->pictures = p->mine.has_video || cp->count == 1;
         mined++;
         if (i == cp->first_usable) main_status = vst;
+        /* a channel whose pictures do not decode adds its sound at most: the claim says so */
+        else if (!p->mine.has_video) note_failure(p, &vst);
     }
     if (!mined) {
         *st = cp->parts[first_failed].failure;
@@ -316,10 +323,25 @@ int pipeline_parts_channels(const claim_parts *cp, double from, double to,
     return n;
 }
 
+/* The video whose own mining saw the most danger at claim time t (a rear-end's window is the
+ * rear camera's); the main video's when none covers t. */
+static int strongest_video_at(const claim_parts *cp, double t) {
+    int best = -1;
+    float best_danger = -1;
+    for (int i = 0; cp->count > 1 && i < cp->count; i++) {
+        const claim_part *p = &cp->parts[i];
+        if (!usable(p) || distance_to(p->video, t) > 0 || !p->mine.danger) continue;
+        long tick = lround((t - p->video->offset_sec) * p->mine.hz);
+        if (tick < 0 || tick >= p->mine.count) continue;
+        if (p->mine.danger[tick] > best_danger) best = i, best_danger = p->mine.danger[tick];
+    }
+    return best >= 0 ? best : pipeline_parts_main_video_at(cp, t);
+}
+
 void pipeline_parts_place_rows(const claim_parts *cp, const dc_frame_set *shown, dc_assessment *a) {
     for (int i = 0; i < a->window_count; i++) {
         dc_window *w = &a->windows[i];
-        w->video = pipeline_parts_main_video_at(cp, w->peak_sec);
+        w->video = strongest_video_at(cp, w->peak_sec);
         w->video_peak_sec = w->peak_sec - a->videos[w->video].offset_sec;
     }
     for (int i = 0; i < a->evidence_count; i++) {

@@ -56,6 +56,7 @@ typedef struct {
     dc_telemetry telemetry;
     dc_mine_result mine;
     bool mined;
+    bool pictures; /* its frames decode (mining saw its pictures) */
     claim_hash hash;
     char telemetry_note[sizeof(((dc_status *)0)->message) + 64];
     dc_status failure; /* why it gave nothing (when m is NULL or !mined) */
