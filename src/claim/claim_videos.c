@@ -61,6 +61,16 @@ static void read_refs(const json_t *rows, int count, int nvideos, int *video, do
 void claim_read_row_videos(const json_t *obj, const char *name, void *base) {
     (void)name;
     dc_assessment *a = base;
+    /* a record written before claims had several videos: its one video is the list */
+    if (a->video_count == 0 && a->video.path[0]) {
+        dc_claim_video *v = &a->videos[0];
+        memset(v, 0, sizeof *v);
+        memcpy(v->path, a->video.path, sizeof v->path);
+        memcpy(v->sha256, a->video.sha256, sizeof v->sha256);
+        v->segment = -1;
+        v->duration_sec = a->video.duration_sec;
+        a->video_count = 1;
+    }
     read_refs(json_object_get(obj, "evidence"), a->evidence_count, a->video_count,
               &a->evidence[0].video, &a->evidence[0].video_t_sec, &a->evidence[0].t_sec,
               sizeof a->evidence[0]);

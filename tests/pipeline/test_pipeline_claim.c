@@ -241,6 +241,17 @@ static void test_record_keeps_videos(void **state) {
     assert_true(b.evidence[0].video_t_sec == 1.5);
     assert_non_null(strstr(json, "\"role\":\"rear\""));
     free(json);
+    /* a record written before claims had several videos reads as a claim of its one video */
+    const char *old = "{\"schema\":\"dashclaim.assessment/1\",\"claim_id\":\"c\",\"video\":"
+                      "{\"path\":\"a.mp4\",\"sha256\":null,\"duration_sec\":12.5},"
+                      "\"status\":\"ok\",\"severity\":\"LOW\",\"evidence\":[{\"t_sec\":3,"
+                      "\"description\":\"x\",\"frame\":null}]}";
+    assert_int_equal(dc_assessment_from_json(old, &b, &st), DC_OK);
+    assert_int_equal(b.video_count, 1);
+    assert_string_equal(b.videos[0].path, "a.mp4");
+    assert_true(b.videos[0].duration_sec == 12.5 && b.videos[0].offset_sec == 0);
+    assert_int_equal(b.evidence[0].video, 0);
+    assert_true(b.evidence[0].video_t_sec == 3);
 }
 
 int main(void) {
