@@ -111,12 +111,15 @@ typedef enum {
     DC_STATE_RUNNING,
     DC_STATE_DONE,
     DC_STATE_FAILED,
+    /* Opened (dc_store_claim_insert with open = true) and taking videos one request at a time
+     * (dc_store_claim_video_add); not queued, never run, until dc_store_claim_submit. */
+    DC_STATE_OPEN,
 } dc_claim_state;
-#define DC_STATE_COUNT 4
+#define DC_STATE_COUNT 5
 
-/* "queued" | "running" | "done" | "failed"; NULL for an out-of-range value. */
+/* "queued" | "running" | "done" | "failed" | "open"; NULL for an out-of-range value. */
 const char *dc_claim_state_name(dc_claim_state s);
-/* -1 when name is not one of the four. */
+/* -1 when name is not one of the five. */
 int dc_claim_state_from_name(const char *name);
 
 /* What the uploader says about the claim; every field optional ("" = not given). */
@@ -126,6 +129,12 @@ typedef struct {
     char plate[32];
     char location[256];
     char reported_damage[64]; /* free text; NONE/LOW/MEDIUM/HIGH also feed the fraud rules */
+    /* When and where the claimant says the incident happened, held against the video's GPS
+     * (fraud rows X-TIME-MISMATCH, X-PLACE-MISMATCH): an ISO 8601 date or time (dc_utc_parse)
+     * and coordinates "lat, lon" in degrees (dc_place_parse). The service checks both before
+     * storing them; the store keeps them as given. */
+    char incident_time[40];
+    char incident_place[64];
 } dc_claim_fields;
 
 /* A video made durable by dc_store_video_commit. */
@@ -134,12 +143,30 @@ typedef struct {
     int64_t bytes;
 } dc_store_video;
 
+/* One video of a claim (a claim_videos row): its bytes are stored once under their SHA-256,
+ * whatever the number of claims or positions that name them. */
+typedef struct {
+    dc_store_video video;  /* committed before (dc_store_video_commit) */
+    char content_type[64]; /* the type the bytes show, e.g. "video/mp4" */
+    char file_name[256];   /* the uploader's name for the file, "" = none: data, never a path */
+    dc_video_role role;    /* front, rear, ... (DC_ROLE_UNKNOWN when not said) */
+    int segment;           /* the camera's segment number, -1 = unknown */
+} dc_store_claim_video;
+
 typedef struct {
     dc_store_video video;
     char content_type[64];            /* as uploaded, e.g. "video/mp4" */
     char idempotency_key[128];        /* "" = none; scoped to the uploader */
     char uploader[DC_STORE_NAME_LEN]; /* the uploading key's name (never the key) */
     dc_claim_fields fields;
+    /* The claim's videos, in order (position 0 first). video_count == 0 means the one video
+     * in video + content_type (role unknown), as before claims had several. 1..
+     * DC_MAX_CLAIM_VIDEOS; more is DC_ERR_INPUT. */
+    int video_count;
+    dc_store_claim_video videos[DC_MAX_CLAIM_VIDEOS];
+    /* Open the claim instead of queueing it: state open, no job; videos (any number, also
+     * none) come with dc_store_claim_video_add and dc_store_claim_submit queues it. */
+    bool open;
 } dc_store_new_claim;
 
 typedef struct {
@@ -160,6 +187,7 @@ typedef struct {
     int severity;           /* dc_severity of the assessment, -1 while none */
     char last_decision[24]; /* latest review decision, "" = not reviewed */
     int64_t created_ms, updated_ms;
+    int video_count; /* rows of dc_store_claim_videos; video_sha256 above is position 0's */
 } dc_store_claim;
 
 /* ---- videos: streamed in, streamed out ------------------------------------------------------ */
@@ -214,12 +242,38 @@ dc_error_class dc_store_video_discard(dc_store *s, const char *sha256, dc_status
 
 /* ---- claims --------------------------------------------------------------------------------- */
 
-/* Inserts the claim (its video committed before), its queued job and the audit row
- * "claim.created", in one transaction. When nc->idempotency_key is set and that uploader already
- * made a claim with it, nothing is written: *out is that claim and *existed = true (existed may
- * be NULL). The claim id is chosen here (random). DC_ERR_INPUT when the video is not stored. */
+/* Inserts the claim (its videos committed before), its claim_videos rows, its queued job and
+ * the audit rows, in one transaction: "claim.created" (naming video 0) and one
+ * "claim.video_added" per further video (naming it; after = position, role, segment, file
+ * name, bytes), so that every video of a claim has exactly one audit row. With nc->open the
+ * claim is `open` instead (no job; claim.created names video 0 only when one is given). When
+ * nc->idempotency_key is set and that uploader already made a claim with it, nothing is
+ * written: *out is that claim and *existed = true (existed may be NULL). The claim id is
+ * chosen here (random). DC_ERR_INPUT when a video is not stored, or more than
+ * DC_MAX_CLAIM_VIDEOS are given. */
 dc_error_class dc_store_claim_insert(dc_store *s, const dc_store_new_claim *nc, dc_store_claim *out,
                                      bool *existed, dc_status *st);
+
+/* Adds a video (committed before) at the next position of an open claim, and its audit row
+ * "claim.video_added" (actor = actor, the key's name), in one transaction; *position (may be
+ * NULL) gets its position. DC_ERR_INPUT, nothing written, when the claim is unknown, not open
+ * (submitted already), holds DC_MAX_CLAIM_VIDEOS videos already, or the video is not stored.
+ * Who may add to which claim is the caller's to check (the service: its uploader, or admin). */
+dc_error_class dc_store_claim_video_add(dc_store *s, const char *claim_id,
+                                        const dc_store_claim_video *v, const char *actor,
+                                        int *position, dc_status *st);
+
+/* Queues an open claim: state queued, its job, audit "claim.submitted", in one transaction;
+ * *out gets the claim. A claim submitted already is left as it is (DC_OK, *out as it is now:
+ * a retried submit is harmless). DC_ERR_INPUT for an unknown claim or an open one with no
+ * video. */
+dc_error_class dc_store_claim_submit(dc_store *s, const char *claim_id, const char *actor,
+                                     dc_store_claim *out, dc_status *st);
+
+/* The claim's videos by position; rows must hold max entries (DC_MAX_CLAIM_VIDEOS is enough),
+ * *count gets how many were filled (0 for an unknown claim). */
+dc_error_class dc_store_claim_videos(dc_store *s, const char *claim_id, dc_store_claim_video *rows,
+                                     int max, int *count, dc_status *st);
 
 dc_error_class dc_store_claim_get(dc_store *s, const char *id, dc_store_claim *out, bool *found,
                                   dc_status *st);
@@ -359,7 +413,8 @@ typedef struct {
     int64_t seq;                        /* 1, 2, ... in append order */
     char at[32];                        /* ISO 8601 UTC with milliseconds */
     char actor[DC_STORE_NAME_LEN + 16]; /* key name, "worker:<id>", "system" */
-    char action[48];                    /* claim.created, assessment, claim.failed, review,
+    char action[48];                    /* claim.created, claim.video_added,
+                                  claim.submitted, assessment, claim.failed, review,
                                   override.severity, override.fault_ratio, override.fraud_flag,
                                   key.added, key.revoked, session.created,
                                   session.revoked */

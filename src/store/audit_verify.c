@@ -264,13 +264,25 @@ static dc_error_class on_audit(void *ctx, const store_row *r, dc_status *st) {
                          "claim %s is created twice (audit rows %" PRId64 " and %" PRId64 ")",
                          c->id, c->created_seq, row->seq);
         c->created_seq = c->state_seq = row->seq;
-        c->want_state = DC_STATE_QUEUED;
-        if (strcmp(c->video_sha256, row->video_sha256) != 0 || strcmp(c->uploader, row->actor))
+        const char *state = json_string_value(json_object_get(after, "state"));
+        c->want_state = state && !strcmp(state, "open") ? DC_STATE_OPEN : DC_STATE_QUEUED;
+        /* an open claim created without a video names it in its first claim.video_added */
+        if ((row->video_sha256[0] && strcmp(c->video_sha256, row->video_sha256) != 0) ||
+            strcmp(c->uploader, row->actor))
             audit_report(rep, DC_AUDIT_STATE_MISMATCH, row->seq, 0, c->id,
                          "claim %s: its video (%.16s...) or uploader (%s) is not what audit row "
                          "%" PRId64 " recorded (%.16s..., %s)",
                          c->id, c->video_sha256, c->uploader, row->seq, row->video_sha256,
                          row->actor);
+    } else if (!strcmp(row->action, "claim.video_added")) {
+        if (opt_int(after, "position") == 0 && strcmp(c->video_sha256, row->video_sha256) != 0)
+            audit_report(rep, DC_AUDIT_STATE_MISMATCH, row->seq, 0, c->id,
+                         "claim %s: its first video (%.16s...) is not what audit row %" PRId64
+                         " recorded (%.16s...)",
+                         c->id, c->video_sha256, row->seq, row->video_sha256);
+    } else if (!strcmp(row->action, "claim.submitted")) {
+        c->state_seq = row->seq;
+        c->want_state = DC_STATE_QUEUED;
     } else if (!strcmp(row->action, "assessment") || !strcmp(row->action, "claim.failed")) {
         if (c->result_seq)
             audit_report(rep, DC_AUDIT_STATE_MISMATCH, row->seq, 0, c->id,

@@ -282,23 +282,106 @@ dc_error_class dc_store_video_discard(dc_store *s, const char *sha256, dc_status
 
 /* ---- claims --------------------------------------------------------------------------------- */
 
+static bool video_fits(const dc_store_claim_video *v, dc_status *st) {
+    if (!is_sha256(v->video.sha256)) {
+        dc_fail(st, DC_ERR_INPUT, "store: a claim's video must be committed first");
+        return false;
+    }
+    if (!dc_video_role_name(v->role) || v->segment < -1 || v->video.bytes < 0 ||
+        !fits(v->content_type, sizeof v->content_type) ||
+        !fits(v->file_name, sizeof v->file_name)) {
+        dc_fail(st, DC_ERR_INPUT, "store: a claim's video has a bad role, segment or name");
+        return false;
+    }
+    return true;
+}
+
 dc_error_class dc_store_claim_insert(dc_store *s, const dc_store_new_claim *nc, dc_store_claim *out,
                                      bool *existed, dc_status *st) {
     dc_status st_local_;
     if (!st) st = &st_local_;
     bool ex = false;
     if (existed) *existed = false;
-    if (!is_sha256(nc->video.sha256))
-        return dc_fail(st, DC_ERR_INPUT, "store: a claim needs a committed video");
     if (!nc->uploader[0]) return dc_fail(st, DC_ERR_INPUT, "store: a claim needs an uploader");
+    if (nc->video_count < 0 || nc->video_count > DC_MAX_CLAIM_VIDEOS)
+        return dc_fail(st, DC_ERR_INPUT, "store: a claim holds 1 to %d videos, not %d",
+                       DC_MAX_CLAIM_VIDEOS, nc->video_count);
+    /* The backend sees one shape: video_count rows, video 0 also in video/content_type (the
+     * claims row keeps position 0's hash, which the queue, the audit and discard read). A
+     * caller of before (video_count 0, not open) gave its one video in nc->video. */
+    dc_store_new_claim *n = malloc(sizeof *n);
+    dc_audit_row *audit = malloc(sizeof *audit * DC_MAX_CLAIM_VIDEOS);
+    dc_error_class rc = DC_OK;
+    if (!n || !audit) {
+        rc = dc_fail(st, DC_ERR_RESOURCE, "store: out of memory inserting a claim");
+        goto out;
+    }
+    *n = *nc;
+    if (n->video_count == 0 && !n->open) {
+        memset(&n->videos[0], 0, sizeof n->videos[0]);
+        n->videos[0].video = nc->video;
+        store_copy(n->videos[0].content_type, sizeof n->videos[0].content_type, nc->content_type);
+        n->videos[0].segment = -1;
+        n->video_count = 1;
+    }
+    for (int i = 0; i < n->video_count; i++)
+        if (!video_fits(&n->videos[i], st)) {
+            rc = DC_ERR_INPUT;
+            goto out;
+        }
+    memset(&n->video, 0, sizeof n->video);
+    n->content_type[0] = '\0';
+    if (n->video_count > 0) {
+        n->video = n->videos[0].video;
+        store_copy(n->content_type, sizeof n->content_type, n->videos[0].content_type);
+    }
     char id[DC_STORE_ID_LEN];
-    dc_error_class rc = store_new_claim_id(id, st);
-    if (rc != DC_OK) return rc;
-    dc_audit_row audit;
-    store_audit_claim_created(&audit, id, nc);
-    rc = s->ops->claim_insert(s->self, id, nc, &audit, out, &ex, st);
+    if ((rc = store_new_claim_id(id, st)) != DC_OK) goto out;
+    store_audit_claim_created(&audit[0], id, n);
+    int naudit = 1;
+    for (int i = 1; i < n->video_count; i++)
+        store_audit_video_added(&audit[naudit++], id, n->uploader, i, &n->videos[i]);
+    rc = s->ops->claim_insert(s->self, id, n, audit, naudit, out, &ex, st);
     if (existed) *existed = ex;
+out:
+    free(n);
+    free(audit);
     return rc;
+}
+
+dc_error_class dc_store_claim_video_add(dc_store *s, const char *claim_id,
+                                        const dc_store_claim_video *v, const char *actor,
+                                        int *position, dc_status *st) {
+    dc_status st_local_;
+    if (!st) st = &st_local_;
+    int pos = -1;
+    if (position) *position = -1;
+    if (!is_claim_id(claim_id)) return dc_fail(st, DC_ERR_INPUT, "store: no such claim");
+    if (!actor || !*actor || !fits(actor, DC_STORE_NAME_LEN))
+        return dc_fail(st, DC_ERR_INPUT, "store: who adds the video?");
+    if (!video_fits(v, st)) return DC_ERR_INPUT;
+    dc_error_class rc = s->ops->claim_video_add(s->self, claim_id, v, actor, &pos, st);
+    if (position) *position = pos;
+    return rc;
+}
+
+dc_error_class dc_store_claim_submit(dc_store *s, const char *claim_id, const char *actor,
+                                     dc_store_claim *out, dc_status *st) {
+    dc_status st_local_;
+    if (!st) st = &st_local_;
+    if (!is_claim_id(claim_id)) return dc_fail(st, DC_ERR_INPUT, "store: no such claim");
+    if (!actor || !*actor || !fits(actor, DC_STORE_NAME_LEN))
+        return dc_fail(st, DC_ERR_INPUT, "store: who submits the claim?");
+    return s->ops->claim_submit(s->self, claim_id, actor, out, st);
+}
+
+dc_error_class dc_store_claim_videos(dc_store *s, const char *claim_id, dc_store_claim_video *rows,
+                                     int max, int *count, dc_status *st) {
+    dc_status st_local_;
+    if (!st) st = &st_local_;
+    *count = 0;
+    if (max <= 0 || !is_claim_id(claim_id)) return DC_OK;
+    return s->ops->claim_videos(s->self, claim_id, rows, max, count, st);
 }
 
 dc_error_class dc_store_claim_get(dc_store *s, const char *id, dc_store_claim *out, bool *found,

@@ -82,9 +82,15 @@ void store_audit_claim_created(dc_audit_row *row, const char *claim_id,
     store_copy(row->action, sizeof row->action, "claim.created");
     store_copy(row->claim_id, sizeof row->claim_id, claim_id);
     json_t *o = json_object();
-    json_object_set_new(o, "state", json_string("queued"));
+    json_object_set_new(o, "state", json_string(nc->open ? "open" : "queued"));
     json_object_set_new(o, "video_bytes", json_integer(nc->video.bytes));
     json_object_set_new(o, "content_type", json_string(nc->content_type));
+    /* a claim of several videos says so; the others have a claim.video_added row each */
+    if (nc->video_count > 1 || nc->open) {
+        json_object_set_new(o, "videos", json_integer(nc->video_count));
+        if (nc->video_count > 0)
+            json_object_set_new(o, "role", json_string(dc_video_role_name(nc->videos[0].role)));
+    }
     const dc_claim_fields *f = &nc->fields;
     if (f->policy_id[0]) json_object_set_new(o, "policy_id", json_string(f->policy_id));
     if (f->claimant[0]) json_object_set_new(o, "claimant", json_string(f->claimant));
@@ -92,10 +98,43 @@ void store_audit_claim_created(dc_audit_row *row, const char *claim_id,
     if (f->location[0]) json_object_set_new(o, "location", json_string(f->location));
     if (f->reported_damage[0])
         json_object_set_new(o, "reported_damage", json_string(f->reported_damage));
+    if (f->incident_time[0]) json_object_set_new(o, "incident_time", json_string(f->incident_time));
+    if (f->incident_place[0])
+        json_object_set_new(o, "incident_place", json_string(f->incident_place));
     if (nc->idempotency_key[0])
         json_object_set_new(o, "idempotency_key", json_string(nc->idempotency_key));
     put_json(row->after, sizeof row->after, o);
     store_copy(row->video_sha256, sizeof row->video_sha256, nc->video.sha256);
+}
+
+void store_audit_video_added(dc_audit_row *row, const char *claim_id, const char *actor,
+                             int position, const dc_store_claim_video *v) {
+    memset(row, 0, sizeof *row);
+    store_copy(row->actor, sizeof row->actor, actor);
+    store_copy(row->action, sizeof row->action, "claim.video_added");
+    store_copy(row->claim_id, sizeof row->claim_id, claim_id);
+    json_t *o = json_object();
+    json_object_set_new(o, "position", json_integer(position));
+    json_object_set_new(o, "role", json_string(dc_video_role_name(v->role)));
+    json_object_set_new(o, "segment", v->segment >= 0 ? json_integer(v->segment) : json_null());
+    json_object_set_new(o, "bytes", json_integer(v->video.bytes));
+    json_object_set_new(o, "content_type", json_string(v->content_type));
+    if (v->file_name[0]) json_object_set_new(o, "file_name", json_string(v->file_name));
+    put_json(row->after, sizeof row->after, o);
+    store_copy(row->video_sha256, sizeof row->video_sha256, v->video.sha256);
+}
+
+void store_audit_claim_submitted(dc_audit_row *row, const char *claim_id, const char *actor,
+                                 const char *video_sha256, int videos) {
+    memset(row, 0, sizeof *row);
+    store_copy(row->actor, sizeof row->actor, actor);
+    store_copy(row->action, sizeof row->action, "claim.submitted");
+    store_copy(row->claim_id, sizeof row->claim_id, claim_id);
+    json_t *o = json_object();
+    json_object_set_new(o, "state", json_string("queued"));
+    json_object_set_new(o, "videos", json_integer(videos));
+    put_json(row->after, sizeof row->after, o);
+    store_copy(row->video_sha256, sizeof row->video_sha256, video_sha256);
 }
 
 /* The stored record's SHA-256 in after, so that verify can tell an edited assessment from the

@@ -48,11 +48,30 @@ typedef struct store_ops {
     dc_error_class (*video_local_path)(void *self, const char *sha256, char *path, size_t size,
                                        bool *has, dc_status *st);
 
-    /* Claims. id is new (store_new_claim_id); audit is the "claim.created" row to append (its
-     * claim_id is id) when the claim is really inserted. */
+    /* Claims. id is new (store_new_claim_id); nc is normalised by store.c: video_count is the
+     * number of claim_videos rows to insert (0 only for an open claim), nc->video and
+     * nc->content_type are video 0's (zero when none), and nc->open says open or queued.
+     * audit[0..naudit) are the rows to append in order (claim.created, then one
+     * claim.video_added per video after the first; their claim_id is id) when the claim is
+     * really inserted. */
     dc_error_class (*claim_insert)(void *self, const char *id, const dc_store_new_claim *nc,
-                                   dc_audit_row *audit, dc_store_claim *out, bool *existed,
-                                   dc_status *st);
+                                   dc_audit_row *audit, int naudit, dc_store_claim *out,
+                                   bool *existed, dc_status *st);
+    /* In one transaction: the claim must exist and be open (DC_ERR_INPUT otherwise), hold fewer
+     * than DC_MAX_CLAIM_VIDEOS videos, and v's bytes be stored; the row goes in at the next
+     * position (*position), video 0 also becomes the claim's video_sha256/bytes/content_type,
+     * and audit (built by store.c for position `*position`: the backend calls
+     * store_audit_video_added itself once it knows it) is appended. */
+    dc_error_class (*claim_video_add)(void *self, const char *claim_id,
+                                      const dc_store_claim_video *v, const char *actor,
+                                      int *position, dc_status *st);
+    /* open -> queued with its job and the audit row store_audit_claim_submitted builds; a claim
+     * not open is left alone (DC_OK); DC_ERR_INPUT for an unknown claim or no video. *out = the
+     * claim after. */
+    dc_error_class (*claim_submit)(void *self, const char *claim_id, const char *actor,
+                                   dc_store_claim *out, dc_status *st);
+    dc_error_class (*claim_videos)(void *self, const char *claim_id, dc_store_claim_video *rows,
+                                   int max, int *count, dc_status *st);
     dc_error_class (*claim_get)(void *self, const char *id, dc_store_claim *out, bool *found,
                                 dc_status *st);
     /* f->limit is 1..500; the cursor is decoded with store_cursor_decode. */
@@ -175,6 +194,13 @@ int store_failed_priority(void);
  * backend seals them with store_audit_seal inside its transaction. */
 void store_audit_claim_created(dc_audit_row *row, const char *claim_id,
                                const dc_store_new_claim *nc);
+/* "claim.video_added": video v at position of claim_id, by actor (after: position, role,
+ * segment, file_name, bytes, content_type; video_sha256 = v's). */
+void store_audit_video_added(dc_audit_row *row, const char *claim_id, const char *actor,
+                             int position, const dc_store_claim_video *v);
+/* "claim.submitted": an open claim queued (after: state queued, videos). */
+void store_audit_claim_submitted(dc_audit_row *row, const char *claim_id, const char *actor,
+                                 const char *video_sha256, int videos);
 /* assessment_json / final_json: the record stored with the row; its SHA-256 goes into the row's
  * after ("assessment_sha256") so that audit verify can tell an edited record. */
 void store_audit_assessment(dc_audit_row *row, const dc_store_job *job, const dc_assessment *a,
@@ -274,10 +300,16 @@ dc_error_class store_sqlite_read(struct sqlite3 *db, const char *dir, int n, con
 
 /* Columns policy_id, claimant, plate, location, reported_damage from column first on. */
 void store_row_fields(const store_row *r, int first, dc_claim_fields *f);
+/* Columns incident_time, incident_place from column first on. */
+void store_row_incident(const store_row *r, int first, dc_claim_fields *f);
 /* Columns id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader,
  * policy_id, claimant, plate, location, reported_damage, attempts, error_class, error_message,
- * priority, severity, last_decision, created_ms, updated_ms. */
+ * priority, severity, last_decision, created_ms, updated_ms, incident_time, incident_place,
+ * video_count (STORE_CLAIM_VIDEO_COUNT, a count of claim_videos rows). */
 void store_row_claim(const store_row *r, dc_store_claim *c);
+#define STORE_CLAIM_VIDEO_COUNT "(SELECT count(*) FROM claim_videos v WHERE v.claim_id = claims.id)"
+/* Columns role, segment, video_sha256, bytes, content_type, file_name. */
+void store_row_claim_video(const store_row *r, dc_store_claim_video *v);
 /* Columns STORE_AUDIT_COLUMNS (audit_fields.c). */
 void store_row_audit(const store_row *r, dc_audit_row *a);
 /* Columns id, name, role, revoked, created_ms, revoked_ms, hash (hash may be NULL: not read). */

@@ -13,10 +13,13 @@
 
 #include "store_pg_internal.h"
 
+/* video_sha256 is NULL while an open claim has no video (it references videos) */
 #define CLAIM_COLS                                                                                 \
-    "id, state, video_sha256, video_bytes, content_type, coalesce(idempotency_key, ''),"           \
-    " uploader, policy_id, claimant, plate, location, reported_damage, attempts, error_class,"     \
-    " error_message, priority, severity, last_decision, created_ms, updated_ms"
+    "id, state, coalesce(video_sha256, ''), video_bytes, content_type,"                            \
+    " coalesce(idempotency_key, ''), uploader, policy_id, claimant, plate, location,"              \
+    " reported_damage, attempts, error_class, error_message, priority, severity, last_decision,"   \
+    " created_ms, updated_ms, incident_time, incident_place, " STORE_CLAIM_VIDEO_COUNT
+#define CLAIM_VIDEO_COLS "role, segment, video_sha256, bytes, content_type, file_name"
 
 static void read_claim(const PGresult *r, int i, dc_store_claim *c) {
     store_row row = store_pg_row(r, i);
@@ -41,6 +44,7 @@ typedef struct {
     const char *id;
     const dc_store_new_claim *nc;
     dc_audit_row *audit;
+    int naudit;
     dc_store_claim *out;
     bool *existed;
     bool retried;
@@ -61,6 +65,46 @@ static dc_error_class by_idempotency_key(store_pg *pg, const dc_store_new_claim 
     return DC_OK;
 }
 
+/* FOR KEY SHARE to the end of the transaction: a dc_store_video_discard of these bytes (FOR
+ * UPDATE on the same row) waits for this insert to commit and then sees its claim, or went first
+ * and this finds no row. The foreign key would refuse the claim too, later and with a less
+ * useful message. */
+static dc_error_class video_stored_tx(store_pg *pg, const char *sha256, dc_status *st, bool *lost) {
+    const char *pv[] = {sha256};
+    PGresult *r =
+        store_pg_exec(pg, "SELECT 1 FROM videos WHERE sha256 = $1 FOR KEY SHARE", 1, pv, st, lost);
+    if (!r) return st->code;
+    bool stored = PQntuples(r) == 1;
+    PQclear(r);
+    if (!stored) {
+        store_pg_rollback(pg);
+        return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", sha256);
+    }
+    return DC_OK;
+}
+
+static dc_error_class insert_video_tx(store_pg *pg, const char *claim_id, int position,
+                                      const dc_store_claim_video *v, const char *now, dc_status *st,
+                                      bool *lost) {
+    char pos[16], seg[16], bytes[24];
+    snprintf(pos, sizeof pos, "%d", position);
+    snprintf(seg, sizeof seg, "%d", v->segment);
+    snprintf(bytes, sizeof bytes, "%" PRId64, v->video.bytes);
+    const char *p[] = {claim_id,
+                       pos,
+                       dc_video_role_name(v->role),
+                       seg,
+                       v->video.sha256,
+                       bytes,
+                       v->content_type,
+                       v->file_name,
+                       now};
+    return store_pg_run(pg,
+                        "INSERT INTO claim_videos (claim_id, position, " CLAIM_VIDEO_COLS
+                        ", created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        9, p, st, lost);
+}
+
 static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
     insert_arg *a = arg;
     const dc_store_new_claim *nc = a->nc;
@@ -73,20 +117,8 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
     }
     a->retried = true;
     if ((rc = store_pg_begin(pg, st, lost)) != DC_OK) return rc;
-    /* FOR KEY SHARE to the end of the transaction: a dc_store_video_discard of these bytes (FOR
-     * UPDATE on the same row) waits for this insert to commit and then sees its claim, or went
-     * first and this finds no row. The foreign key would refuse the claim too, later and with a
-     * less useful message. */
-    const char *pv[] = {nc->video.sha256};
-    PGresult *r =
-        store_pg_exec(pg, "SELECT 1 FROM videos WHERE sha256 = $1 FOR KEY SHARE", 1, pv, st, lost);
-    if (!r) return st->code;
-    bool stored = PQntuples(r) == 1;
-    PQclear(r);
-    if (!stored) {
-        store_pg_rollback(pg);
-        return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", nc->video.sha256);
-    }
+    for (int i = 0; i < nc->video_count; i++)
+        if ((rc = video_stored_tx(pg, nc->videos[i].video.sha256, st, lost)) != DC_OK) return rc;
     if (nc->idempotency_key[0]) {
         if ((rc = by_idempotency_key(pg, nc, a->out, &found, st, lost)) != DC_OK) return rc;
         if (found) {
@@ -95,11 +127,14 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
             return DC_OK;
         }
     }
-    char bytes[24], now[24];
+    char bytes[24], now[24], seg[16];
     snprintf(bytes, sizeof bytes, "%" PRId64, nc->video.bytes);
     snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+    bool has_video = nc->video_count > 0;
+    const dc_store_claim_video *v0 = has_video ? &nc->videos[0] : NULL;
+    snprintf(seg, sizeof seg, "%d", v0 ? v0->segment : -1);
     const char *p[] = {a->id,
-                       nc->video.sha256,
+                       has_video ? nc->video.sha256 : NULL,
                        bytes,
                        nc->content_type,
                        nc->idempotency_key[0] ? nc->idempotency_key : NULL,
@@ -109,20 +144,35 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
                        nc->fields.plate,
                        nc->fields.location,
                        nc->fields.reported_damage,
-                       now};
-    r = store_pg_exec(pg,
-                      "WITH c AS ("
-                      "  INSERT INTO claims (id, state, video_sha256, video_bytes, content_type,"
-                      "    idempotency_key, uploader, policy_id, claimant, plate, location,"
-                      "    reported_damage, created_ms, updated_ms)"
-                      "  VALUES ($1, 0, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
-                      "  ON CONFLICT DO NOTHING RETURNING id)"
-                      "INSERT INTO jobs (claim_id, created_ms) SELECT id, $12 FROM c RETURNING id",
-                      12, p, st, lost);
+                       now,
+                       nc->open ? "4" : "0",
+                       nc->fields.incident_time,
+                       nc->fields.incident_place,
+                       dc_video_role_name(v0 ? v0->role : DC_ROLE_UNKNOWN),
+                       seg,
+                       v0 ? v0->file_name : ""};
+    /* The claim, its video 0 and (unless open) its job in one statement: one round trip for
+     * the upload of one video, as before claims had several. */
+    PGresult *r = store_pg_exec(
+        pg,
+        "WITH c AS ("
+        "  INSERT INTO claims (id, state, video_sha256, video_bytes, content_type,"
+        "    idempotency_key, uploader, policy_id, claimant, plate, location,"
+        "    reported_damage, created_ms, updated_ms, incident_time, incident_place)"
+        "  VALUES ($1, $13::smallint, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $14, $15)"
+        "  ON CONFLICT DO NOTHING RETURNING id),"
+        " v AS ("
+        "  INSERT INTO claim_videos (claim_id, position, " CLAIM_VIDEO_COLS ", created_ms)"
+        "  SELECT id, 0, $16, $17::int, $2, $3, $4, $18, $12 FROM c WHERE $2::text IS NOT NULL),"
+        " j AS ("
+        "  INSERT INTO jobs (claim_id, created_ms) SELECT id, $12 FROM c"
+        "  WHERE $13::smallint = 0 RETURNING id)"
+        "SELECT c.id, (SELECT id FROM j) FROM c",
+        18, p, st, lost);
     if (!r) return st->code;
     bool inserted = PQntuples(r) == 1;
     char job_id[24] = "";
-    if (inserted) store_pg_col(r, 0, 0, job_id, sizeof job_id);
+    if (inserted) store_pg_col(r, 0, 1, job_id, sizeof job_id);
     PQclear(r);
     if (!inserted) {
         /* Another upload with this idempotency key committed while we looked: its claim. */
@@ -132,25 +182,192 @@ static dc_error_class insert_op(store_pg *pg, void *arg, dc_status *st, bool *lo
         *a->existed = true;
         return DC_OK;
     }
-    dc_audit_row audit = *a->audit;
+    for (int i = 1; i < nc->video_count; i++)
+        if ((rc = insert_video_tx(pg, a->id, i, &nc->videos[i], now, st, lost)) != DC_OK) {
+            store_pg_rollback(pg);
+            return rc;
+        }
     /* The payload is the job's id: a worker starts its next scan no later than there. */
     const char *pn[] = {job_id};
-    if ((rc = store_pg_run(pg, "SELECT pg_notify('" STORE_PG_CHANNEL "', $1)", 1, pn, st, lost)) !=
-            DC_OK ||
-        (rc = store_pg_audit_append_tx(pg, &audit, st, lost)) != DC_OK ||
-        (rc = store_pg_commit(pg, st, lost)) != DC_OK)
+    if (job_id[0] && (rc = store_pg_run(pg, "SELECT pg_notify('" STORE_PG_CHANNEL "', $1)", 1, pn,
+                                        st, lost)) != DC_OK)
         return rc;
-    *a->audit = audit;
+    for (int i = 0; i < a->naudit; i++) {
+        dc_audit_row audit = a->audit[i];
+        if ((rc = store_pg_audit_append_tx(pg, &audit, st, lost)) != DC_OK) return rc;
+    }
+    if ((rc = store_pg_commit(pg, st, lost)) != DC_OK) return rc;
     if ((rc = store_pg_claim_read(pg, a->id, a->out, &found, st, lost)) != DC_OK) return rc;
     return found ? DC_OK : dc_fail(st, DC_ERR_INTERNAL, "store: new claim %s not found", a->id);
 }
 
 dc_error_class store_pg_claim_insert(void *self, const char *id, const dc_store_new_claim *nc,
-                                     dc_audit_row *audit, dc_store_claim *out, bool *existed,
-                                     dc_status *st) {
-    insert_arg a = {id, nc, audit, out, existed, false};
+                                     dc_audit_row *audit, int naudit, dc_store_claim *out,
+                                     bool *existed, dc_status *st) {
+    insert_arg a = {id, nc, audit, naudit, out, existed, false};
     *existed = false;
     return store_pg_retry(self, insert_op, &a, st);
+}
+
+/* ---- videos of a claim, submit ----------------------------------------------------------- */
+
+/* The claim's state, position 0's hash and count of videos, locking the claim row to the end of
+ * the transaction (two adds to one claim take turns, so positions never collide). */
+static dc_error_class lock_claim_tx(store_pg *pg, const char *claim_id, int *state, char sha[65],
+                                    int *videos, dc_status *st, bool *lost) {
+    const char *p[] = {claim_id};
+    PGresult *r = store_pg_exec(pg,
+                                "SELECT state, coalesce(video_sha256, ''), (SELECT count(*) FROM"
+                                " claim_videos v WHERE v.claim_id = c.id) FROM claims c"
+                                " WHERE id = $1 FOR UPDATE",
+                                1, p, st, lost);
+    if (!r) return st->code;
+    bool found = PQntuples(r) == 1;
+    if (found) {
+        *state = (int)store_pg_col_i64(r, 0, 0);
+        store_pg_col(r, 0, 1, sha, 65);
+        *videos = (int)store_pg_col_i64(r, 0, 2);
+    }
+    PQclear(r);
+    if (!found) {
+        store_pg_rollback(pg);
+        return dc_fail(st, DC_ERR_INPUT, "store: no claim %s", claim_id);
+    }
+    return DC_OK;
+}
+
+dc_error_class store_pg_claim_video_add(void *self, const char *claim_id,
+                                        const dc_store_claim_video *v, const char *actor,
+                                        int *position, dc_status *st) {
+    /* Not retried after a lost connection: a COMMIT that happened would add the video twice.
+     * The caller gets DC_ERR_RESOURCE and the uploader sends it again. */
+    store_pg *pg = self;
+    bool lost = false;
+    if (store_pg_connect(pg, st) != DC_OK) return st->code;
+    dc_error_class rc = store_pg_begin(pg, st, &lost);
+    if (rc != DC_OK) return rc;
+    int state = -1, videos = 0;
+    char sha[65] = "", now[24];
+    if ((rc = lock_claim_tx(pg, claim_id, &state, sha, &videos, st, &lost)) != DC_OK) goto fail;
+    if (state != DC_STATE_OPEN) {
+        rc = dc_fail(st, DC_ERR_INPUT,
+                     "store: claim %s is %s: videos are added to an open claim only", claim_id,
+                     dc_claim_state_name((dc_claim_state)state));
+        goto fail;
+    }
+    if (videos >= DC_MAX_CLAIM_VIDEOS) {
+        rc = dc_fail(st, DC_ERR_INPUT,
+                     "store: claim %s holds %d videos already, the most a claim may", claim_id,
+                     DC_MAX_CLAIM_VIDEOS);
+        goto fail;
+    }
+    if ((rc = video_stored_tx(pg, v->video.sha256, st, &lost)) != DC_OK) goto fail;
+    snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+    if ((rc = insert_video_tx(pg, claim_id, videos, v, now, st, &lost)) != DC_OK) goto fail;
+    if (videos == 0) {
+        char bytes[24];
+        snprintf(bytes, sizeof bytes, "%" PRId64, v->video.bytes);
+        const char *p[] = {v->video.sha256, bytes, v->content_type, now, claim_id};
+        if ((rc = store_pg_run(pg,
+                               "UPDATE claims SET video_sha256 = $1, video_bytes = $2,"
+                               " content_type = $3, updated_ms = $4 WHERE id = $5",
+                               5, p, st, &lost)) != DC_OK)
+            goto fail;
+    }
+    dc_audit_row audit;
+    store_audit_video_added(&audit, claim_id, actor, videos, v);
+    if ((rc = store_pg_audit_append_tx(pg, &audit, st, &lost)) != DC_OK) goto fail;
+    if ((rc = store_pg_commit(pg, st, &lost)) != DC_OK) return rc;
+    *position = videos;
+    return DC_OK;
+fail:
+    store_pg_rollback(pg);
+    return rc;
+}
+
+typedef struct {
+    const char *claim_id, *actor;
+    dc_store_claim *out;
+} submit_arg;
+
+/* Safe to repeat: a submit whose COMMIT happened finds the claim queued and leaves it. */
+static dc_error_class submit_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    submit_arg *a = arg;
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc != DC_OK) return rc;
+    int state = -1, videos = 0;
+    char sha[65] = "";
+    if ((rc = lock_claim_tx(pg, a->claim_id, &state, sha, &videos, st, lost)) != DC_OK) return rc;
+    if (state != DC_STATE_OPEN) {
+        store_pg_rollback(pg);
+    } else if (videos == 0) {
+        store_pg_rollback(pg);
+        return dc_fail(st, DC_ERR_INPUT, "store: claim %s has no video yet: add one, then submit",
+                       a->claim_id);
+    } else {
+        char now[24], job_id[24] = "";
+        snprintf(now, sizeof now, "%" PRId64, store_now_ms());
+        const char *p[] = {a->claim_id, now};
+        PGresult *r = store_pg_exec(pg,
+                                    "WITH c AS (UPDATE claims SET state = 0, updated_ms = $2"
+                                    "  WHERE id = $1 AND state = 4 RETURNING id)"
+                                    "INSERT INTO jobs (claim_id, created_ms)"
+                                    " SELECT id, $2 FROM c RETURNING id",
+                                    2, p, st, lost);
+        if (!r) return st->code;
+        if (PQntuples(r) == 1) store_pg_col(r, 0, 0, job_id, sizeof job_id);
+        PQclear(r);
+        const char *pn[] = {job_id};
+        dc_audit_row audit;
+        store_audit_claim_submitted(&audit, a->claim_id, a->actor, sha, videos);
+        if ((rc = store_pg_run(pg, "SELECT pg_notify('" STORE_PG_CHANNEL "', $1)", 1, pn, st,
+                               lost)) != DC_OK ||
+            (rc = store_pg_audit_append_tx(pg, &audit, st, lost)) != DC_OK ||
+            (rc = store_pg_commit(pg, st, lost)) != DC_OK)
+            return rc;
+    }
+    bool found = false;
+    if ((rc = store_pg_claim_read(pg, a->claim_id, a->out, &found, st, lost)) != DC_OK) return rc;
+    return found ? DC_OK : dc_fail(st, DC_ERR_INTERNAL, "store: claim %s not found", a->claim_id);
+}
+
+dc_error_class store_pg_claim_submit(void *self, const char *claim_id, const char *actor,
+                                     dc_store_claim *out, dc_status *st) {
+    submit_arg a = {claim_id, actor, out};
+    return store_pg_retry(self, submit_op, &a, st);
+}
+
+typedef struct {
+    const char *claim_id;
+    dc_store_claim_video *rows;
+    int max, *count;
+} videos_arg;
+
+static dc_error_class videos_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    videos_arg *a = arg;
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", a->max);
+    const char *p[] = {a->claim_id, limit};
+    PGresult *r = store_pg_exec(pg,
+                                "SELECT " CLAIM_VIDEO_COLS " FROM claim_videos WHERE claim_id = $1"
+                                " ORDER BY position LIMIT $2::int",
+                                2, p, st, lost);
+    if (!r) return st->code;
+    int n = PQntuples(r);
+    for (int i = 0; i < n && i < a->max; i++) {
+        store_row row = store_pg_row(r, i);
+        store_row_claim_video(&row, &a->rows[i]);
+    }
+    *a->count = n < a->max ? n : a->max;
+    PQclear(r);
+    return DC_OK;
+}
+
+dc_error_class store_pg_claim_videos(void *self, const char *claim_id, dc_store_claim_video *rows,
+                                     int max, int *count, dc_status *st) {
+    videos_arg a = {claim_id, rows, max, count};
+    *count = 0;
+    return store_pg_retry(self, videos_op, &a, st);
 }
 
 /* ---- reads -------------------------------------------------------------------------------- */

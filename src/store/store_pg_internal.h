@@ -166,8 +166,15 @@ dc_error_class store_pg_finish_tx(store_pg *pg, const char *claim_id, int attemp
 
 /* store_pg_claims.c */
 dc_error_class store_pg_claim_insert(void *self, const char *id, const dc_store_new_claim *nc,
-                                     dc_audit_row *audit, dc_store_claim *out, bool *existed,
-                                     dc_status *st);
+                                     dc_audit_row *audit, int naudit, dc_store_claim *out,
+                                     bool *existed, dc_status *st);
+dc_error_class store_pg_claim_video_add(void *self, const char *claim_id,
+                                        const dc_store_claim_video *v, const char *actor,
+                                        int *position, dc_status *st);
+dc_error_class store_pg_claim_submit(void *self, const char *claim_id, const char *actor,
+                                     dc_store_claim *out, dc_status *st);
+dc_error_class store_pg_claim_videos(void *self, const char *claim_id, dc_store_claim_video *rows,
+                                     int max, int *count, dc_status *st);
 dc_error_class store_pg_claim_get(void *self, const char *id, dc_store_claim *out, bool *found,
                                   dc_status *st);
 dc_error_class store_pg_claims_list(void *self, const dc_store_claim_filter *f,

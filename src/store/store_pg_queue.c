@@ -215,14 +215,15 @@ static const char claim_sql[] =
     "  UPDATE claims SET state = 1, attempts = claimed.charged, updated_ms = $4"
     "  FROM claimed WHERE claims.id = claimed.claim_id"
     "  RETURNING claims.id, claims.video_sha256, claims.policy_id, claims.claimant,"
-    "            claims.plate, claims.location, claims.reported_damage)"
+    "            claims.plate, claims.location, claims.reported_damage, claims.incident_time,"
+    "            claims.incident_place)"
     "SELECT r.*, (SELECT last_value FROM jobs_id_seq),"
     "       (SELECT min(id) FROM jobs WHERE state = 0 AND id > $3 AND run_after > now())"
     " FROM (SELECT 1) one LEFT JOIN ("
     "  SELECT claimed.id, claimed.claim_id, claimed.attempt, claimed.charged,"
     "         (extract(epoch FROM claimed.lease_until) * 1000)::bigint,"
     "         c.video_sha256, c.policy_id, c.claimant, c.plate, c.location,"
-    "         c.reported_damage"
+    "         c.reported_damage, c.incident_time, c.incident_place"
     "  FROM claimed JOIN c ON c.id = claimed.claim_id) r ON true";
 
 /* One claim scan over ids after `after`. *seq_last gets the sequence's last value and
@@ -249,8 +250,8 @@ static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t afte
         PQclear(res[0]);
     }
     PGresult *r = res[1];
-    *seq_last = store_pg_col_i64(r, 0, 11);
-    *delayed_min = store_pg_col_i64(r, 0, 12);
+    *seq_last = store_pg_col_i64(r, 0, 13);
+    *delayed_min = store_pg_col_i64(r, 0, 14);
     if (!PQgetisnull(r, 0, 0)) {
         int64_t id = store_pg_col_i64(r, 0, 0);
         /* Below the hint (a notified id): what lies between it and the hint is still to be
@@ -265,6 +266,7 @@ static dc_error_class claim_after(store_pg *pg, const char *worker, int64_t afte
         store_pg_col(r, 0, 5, job->video_sha256, sizeof job->video_sha256);
         store_row row = store_pg_row(r, 0);
         store_row_fields(&row, 6, &job->fields);
+        store_row_incident(&row, 11, &job->fields);
         store_copy(job->worker, sizeof job->worker, worker);
         *got = true;
     }

@@ -156,6 +156,30 @@ static const migration MIGRATIONS[] = {
       "CREATE INDEX claims_by_video ON claims (video_sha256);"
       /* audit verify reads a batch of claims' reviews at a time */
       "CREATE INDEX reviews_by_claim ON reviews (claim_id, id);"}},
+    {3,
+     "a claim is one or more videos; incident time and place; open claims",
+     {/* claims.video_sha256 stays position 0's (the queue, the audit and discard read it), NULL
+      * while an open claim (state 4, no job until submitted) has no video yet. Every claim of
+      * before becomes one claim_videos row at position 0, role unknown. */
+      "ALTER TABLE claims ADD COLUMN incident_time text NOT NULL DEFAULT '',"
+      "  ADD COLUMN incident_place text NOT NULL DEFAULT '',"
+      "  ALTER COLUMN video_sha256 DROP NOT NULL;"
+      "CREATE TABLE claim_videos ("
+      "  claim_id text NOT NULL REFERENCES claims (id),"
+      "  position integer NOT NULL CHECK (position >= 0 AND position < 32),"
+      "  role text NOT NULL,"
+      "  segment integer NOT NULL,"
+      "  video_sha256 text NOT NULL REFERENCES videos (sha256),"
+      "  bytes bigint NOT NULL,"
+      "  content_type text NOT NULL,"
+      "  file_name text NOT NULL,"
+      "  created_ms bigint NOT NULL,"
+      "  PRIMARY KEY (claim_id, position));"
+      "CREATE INDEX claim_videos_by_video ON claim_videos (video_sha256);"
+      "INSERT INTO claim_videos (claim_id, position, role, segment, video_sha256, bytes,"
+      "  content_type, file_name, created_ms)"
+      "  SELECT id, 0, 'unknown', -1, video_sha256, video_bytes, content_type, '', created_ms"
+      "  FROM claims;"}},
 };
 #define MIGRATION_COUNT ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

@@ -220,8 +220,9 @@ static dc_error_class discard_op(store_pg *pg, void *arg, dc_status *st, bool *l
     bool there = PQntuples(r) == 1;
     PQclear(r);
     if (there) {
-        r = store_pg_exec(pg, "SELECT 1 FROM claims WHERE video_sha256 = $1 LIMIT 1", 1, p, st,
-                          lost);
+        /* every video of every claim has a claim_videos row (migration 3 moved the older ones) */
+        r = store_pg_exec(pg, "SELECT 1 FROM claim_videos WHERE video_sha256 = $1 LIMIT 1", 1, p,
+                          st, lost);
         if (!r) return st->code;
         bool used = PQntuples(r) == 1;
         PQclear(r);

@@ -18,6 +18,23 @@ void store_row_fields(const store_row *r, int first, dc_claim_fields *f) {
     text(r, first + 4, f->reported_damage, sizeof f->reported_damage);
 }
 
+void store_row_incident(const store_row *r, int first, dc_claim_fields *f) {
+    text(r, first, f->incident_time, sizeof f->incident_time);
+    text(r, first + 1, f->incident_place, sizeof f->incident_place);
+}
+
+void store_row_claim_video(const store_row *r, dc_store_claim_video *v) {
+    memset(v, 0, sizeof *v);
+    char role[16];
+    text(r, 0, role, sizeof role);
+    v->role = dc_video_role_from_name(role);
+    v->segment = (int)r->i64(r, 1);
+    text(r, 2, v->video.sha256, sizeof v->video.sha256);
+    v->video.bytes = r->i64(r, 3);
+    text(r, 4, v->content_type, sizeof v->content_type);
+    text(r, 5, v->file_name, sizeof v->file_name);
+}
+
 void store_row_claim(const store_row *r, dc_store_claim *c) {
     memset(c, 0, sizeof *c);
     text(r, 0, c->id, sizeof c->id);
@@ -36,6 +53,8 @@ void store_row_claim(const store_row *r, dc_store_claim *c) {
     text(r, 17, c->last_decision, sizeof c->last_decision);
     c->created_ms = r->i64(r, 18);
     c->updated_ms = r->i64(r, 19);
+    store_row_incident(r, 20, &c->fields);
+    c->video_count = (int)r->i64(r, 22);
 }
 
 void store_row_key(const store_row *r, dc_store_key *k, char *hash) {

@@ -129,7 +129,8 @@ dc_error_class store_review_check(const dc_store_review *r, dc_status *st) {
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-static const char *const state_names[DC_STATE_COUNT] = {"queued", "running", "done", "failed"};
+static const char *const state_names[DC_STATE_COUNT] = {"queued", "running", "done", "failed",
+                                                        "open"};
 
 const char *dc_claim_state_name(dc_claim_state s) {
     return (int)s >= 0 && (int)s < DC_STATE_COUNT ? state_names[s] : NULL;

@@ -16,10 +16,14 @@
  *     its assessment, the job's removal and the audit row are one transaction.
  *   - Append-only audit: triggers refuse UPDATE and DELETE on audit (and DELETE on claims).
  *
- * Schema (user_version 2; version 1 stores are migrated at open, see migrate()):
+ * Schema (user_version 3; version 1 and 2 stores are migrated at open, see migrate()):
  *   claims(id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader, policy_id,
  *          claimant, plate, location, reported_damage, attempts, error_class, error_message,
- *          priority, severity, last_decision, created_ms, updated_ms)
+ *          priority, severity, last_decision, created_ms, updated_ms, incident_time,
+ *          incident_place)  -- video_sha256/bytes/content_type: position 0's ('' while an open
+ *          claim has none)
+ *   claim_videos(claim_id, position, role, segment, video_sha256, bytes, content_type, file_name,
+ *          created_ms)   -- v3: every video of a claim
  *   jobs(claim_id, state 0 queued | 1 running, attempt, charged, lease_until_ms, run_after_ms,
  *        worker, created_ms)    -- the hot table: a row lives only while its claim is unfinished
  *   assessments(claim_id, attempt, json, created_ms), artifacts(claim_id, name, data)
@@ -86,21 +90,28 @@ enum {
     Q_SESSION_FIND,
     Q_SESSION_DELETE,
     Q_VIDEO_USED,
+    Q_INSERT_CLAIM_VIDEO,
+    Q_CLAIM_VIDEOS,
+    Q_CLAIM_VIDEO_COUNT,
+    Q_CLAIM_FIRST_VIDEO,
+    Q_CLAIM_SUBMIT,
     Q_COUNT
 };
 
-#define CLAIM_COLS                                                                                 \
+#define CLAIM_INSERT_COLS                                                                          \
     "id, state, video_sha256, video_bytes, content_type, idempotency_key, uploader, policy_id, "   \
     "claimant, plate, location, reported_damage, attempts, error_class, error_message, "           \
-    "priority, severity, last_decision, created_ms, updated_ms"
+    "priority, severity, last_decision, created_ms, updated_ms, incident_time, incident_place"
+#define CLAIM_COLS CLAIM_INSERT_COLS ", " STORE_CLAIM_VIDEO_COUNT
+#define CLAIM_VIDEO_COLS "role, segment, video_sha256, bytes, content_type, file_name"
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_LAST_AUDIT] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     [Q_INSERT_AUDIT] = "INSERT INTO audit(" STORE_AUDIT_COLUMNS ") VALUES(" STORE_AUDIT_QMARKS ")",
     [Q_CLAIM_BY_IDEM] =
         "SELECT " CLAIM_COLS " FROM claims WHERE uploader = ? AND idempotency_key = ?",
-    [Q_INSERT_CLAIM] =
-        "INSERT INTO claims(" CLAIM_COLS ") VALUES(?,0,?,?,?,?,?,?,?,?,?,?,0,0,'',-1,-1,'',?,?)",
+    [Q_INSERT_CLAIM] = "INSERT INTO claims(" CLAIM_INSERT_COLS
+                       ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,0,0,'',-1,-1,'',?,?,?,?)",
     [Q_INSERT_JOB] = "INSERT INTO jobs(claim_id, state, attempt, charged, lease_until_ms, "
                      "run_after_ms, worker, created_ms) VALUES(?,0,0,0,0,?,'',?)",
     [Q_CLAIM_GET] = "SELECT " CLAIM_COLS " FROM claims WHERE id = ?",
@@ -114,8 +125,9 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_TAKE_JOB] = "UPDATE jobs SET state = 1, attempt = attempt + 1, charged = charged + 1, "
                    "lease_until_ms = ?, worker = ? WHERE claim_id = ? AND state = 0",
     [Q_JOB_READ] = "SELECT j.attempt, j.charged, j.lease_until_ms, c.video_sha256, c.policy_id, "
-                   "c.claimant, c.plate, c.location, c.reported_damage FROM jobs j JOIN claims c "
-                   "ON c.id = j.claim_id WHERE j.claim_id = ?",
+                   "c.claimant, c.plate, c.location, c.reported_damage, c.incident_time, "
+                   "c.incident_place FROM jobs j JOIN claims c ON c.id = j.claim_id "
+                   "WHERE j.claim_id = ?",
     [Q_HEARTBEAT] = "UPDATE jobs SET lease_until_ms = ? WHERE claim_id = ? AND attempt = ? AND "
                     "state = 1",
     [Q_JOB_FENCE] = "SELECT state, attempt, charged FROM jobs WHERE claim_id = ?",
@@ -158,7 +170,17 @@ static const char *const sql_text[Q_COUNT] = {
                        "FROM sessions s JOIN keys k ON k.id = s.key_id "
                        "WHERE s.id = ? AND s.hash = ? AND s.expires_ms > ?",
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE id = ?",
-    [Q_VIDEO_USED] = "SELECT 1 FROM claims WHERE video_sha256 = ? LIMIT 1",
+    /* every video of every claim has a claim_videos row (v3 moved the older ones there) */
+    [Q_VIDEO_USED] = "SELECT 1 FROM claim_videos WHERE video_sha256 = ? LIMIT 1",
+    [Q_INSERT_CLAIM_VIDEO] = "INSERT INTO claim_videos(claim_id, position, " CLAIM_VIDEO_COLS
+                             ", created_ms) VALUES(?,?,?,?,?,?,?,?,?)",
+    [Q_CLAIM_VIDEOS] = "SELECT " CLAIM_VIDEO_COLS " FROM claim_videos WHERE claim_id = ? "
+                       "ORDER BY position LIMIT ?",
+    [Q_CLAIM_VIDEO_COUNT] = "SELECT c.state, c.video_sha256, (SELECT count(*) FROM claim_videos v "
+                            "WHERE v.claim_id = c.id) FROM claims c WHERE c.id = ?",
+    [Q_CLAIM_FIRST_VIDEO] = "UPDATE claims SET video_sha256 = ?, video_bytes = ?, "
+                            "content_type = ?, updated_ms = ? WHERE id = ?",
+    [Q_CLAIM_SUBMIT] = "UPDATE claims SET state = 0, updated_ms = ? WHERE id = ? AND state = 4",
 };
 
 static const char schema_v1[] =
@@ -218,7 +240,26 @@ static const char schema_v2[] =
     "CREATE INDEX claims_by_video ON claims(video_sha256);"
     "CREATE INDEX reviews_by_claim ON reviews(claim_id, id);"
     "PRAGMA user_version = 2;";
-#define SCHEMA_VERSION 2
+
+/* Version 3: a claim is one or more videos (claim_videos: the claim's videos by position, with
+ * role, segment and the uploader's file name; the bytes stay content-addressed under
+ * videos/ab/<sha256>), the claimant's incident time and place, and open claims (state 4, no
+ * job until submitted). Every claim of before becomes one row at position 0, role unknown. */
+static const char schema_v3[] =
+    "ALTER TABLE claims ADD COLUMN incident_time TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE claims ADD COLUMN incident_place TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE claim_videos("
+    " claim_id TEXT NOT NULL REFERENCES claims(id), position INTEGER NOT NULL,"
+    " role TEXT NOT NULL, segment INTEGER NOT NULL, video_sha256 TEXT NOT NULL,"
+    " bytes INTEGER NOT NULL, content_type TEXT NOT NULL, file_name TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL, PRIMARY KEY(claim_id, position));"
+    "CREATE INDEX claim_videos_by_video ON claim_videos(video_sha256);"
+    "INSERT INTO claim_videos(claim_id, position, role, segment, video_sha256, bytes,"
+    " content_type, file_name, created_ms)"
+    " SELECT id, 0, 'unknown', -1, video_sha256, video_bytes, content_type, '', created_ms"
+    " FROM claims;"
+    "PRAGMA user_version = 3;";
+#define SCHEMA_VERSION 3
 
 typedef struct {
     sqlite3 *db;
@@ -476,6 +517,7 @@ static dc_error_class migrate(sq *s, dc_status *st) {
                      s->dir, version, SCHEMA_VERSION);
     if (rc == DC_OK && version == 0) rc = exec(s, schema_v1, st);
     if (rc == DC_OK && version >= 0 && version < 2) rc = exec(s, schema_v2, st);
+    if (rc == DC_OK && version >= 0 && version < 3) rc = exec(s, schema_v3, st);
     if (rc != DC_OK || version == SCHEMA_VERSION) { /* (up to date: nothing to commit, no fsync) */
         rollback(s);
         return rc;
@@ -698,22 +740,64 @@ static dc_error_class local_path(void *self, const char *sha256, char *path, siz
 
 /* ---- claims --------------------------------------------------------------------------------- */
 
+/* Inside the caller's transaction: is the video's file there? Under the write lock, which
+ * video_discard holds while it looks for claims and removes the file: either the file is still
+ * there now and stays (the discard that comes next sees this claim), or it went before and the
+ * claim is refused. */
+static dc_error_class video_stored_tx(sq *s, const char *sha256, dc_status *st) {
+    char vp[PATH_MAX + 128];
+    video_path(s, sha256, vp, sizeof vp);
+    if (access(vp, R_OK) != 0)
+        return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", sha256);
+    return DC_OK;
+}
+
+static dc_error_class insert_video_tx(sq *s, const char *claim_id, int position,
+                                      const dc_store_claim_video *v, int64_t now, dc_status *st) {
+    sqlite3_stmt *q = prep(s, Q_INSERT_CLAIM_VIDEO, st);
+    if (!q) return st->code;
+    bind_text(q, 1, claim_id);
+    sqlite3_bind_int(q, 2, position);
+    bind_text(q, 3, dc_video_role_name(v->role));
+    sqlite3_bind_int(q, 4, v->segment);
+    bind_text(q, 5, v->video.sha256);
+    sqlite3_bind_int64(q, 6, v->video.bytes);
+    bind_text(q, 7, v->content_type);
+    bind_text(q, 8, v->file_name);
+    sqlite3_bind_int64(q, 9, now);
+    return run(s, q, "inserting a claim's video", st);
+}
+
+static dc_error_class insert_job_tx(sq *s, const char *id, int64_t now, dc_status *st) {
+    sqlite3_stmt *q = prep(s, Q_INSERT_JOB, st);
+    if (!q) return st->code;
+    bind_text(q, 1, id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, now);
+    return run(s, q, "queueing a claim", st);
+}
+
+static dc_error_class read_claim_by_id(sq *s, const char *id, dc_store_claim *out, bool *found,
+                                       dc_status *st) {
+    sqlite3_stmt *q = prep(s, Q_CLAIM_GET, st);
+    if (!q) return st->code;
+    bind_text(q, 1, id);
+    int r = sqlite3_step(q);
+    *found = r == SQLITE_ROW;
+    if (r == SQLITE_ROW) read_claim(q, out);
+    sqlite3_reset(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a claim");
+}
+
 static dc_error_class claim_insert(void *self, const char *id, const dc_store_new_claim *nc,
-                                   dc_audit_row *audit, dc_store_claim *out, bool *existed,
-                                   dc_status *st) {
+                                   dc_audit_row *audit, int naudit, dc_store_claim *out,
+                                   bool *existed, dc_status *st) {
     sq *s = self;
     *existed = false;
     dc_error_class rc = begin(s, st);
     if (rc != DC_OK) return rc;
-    /* Under the write lock, which video_discard holds while it looks for claims and removes the
-     * file: either the file is still there now and stays (the discard that comes next sees this
-     * claim), or it went before and this insert is refused. */
-    char vp[PATH_MAX + 128];
-    video_path(s, nc->video.sha256, vp, sizeof vp);
-    if (access(vp, R_OK) != 0) {
-        rollback(s);
-        return dc_fail(st, DC_ERR_INPUT, "store: video %s is not stored", nc->video.sha256);
-    }
+    for (int i = 0; i < nc->video_count; i++)
+        if (video_stored_tx(s, nc->videos[i].video.sha256, st) != DC_OK) goto fail;
     sqlite3_stmt *q;
     if (nc->idempotency_key[0]) {
         if (!(q = prep(s, Q_CLAIM_BY_IDEM, st))) goto fail;
@@ -736,36 +820,159 @@ static dc_error_class claim_insert(void *self, const char *id, const dc_store_ne
     int64_t now = store_now_ms();
     if (!(q = prep(s, Q_INSERT_CLAIM, st))) goto fail;
     bind_text(q, 1, id);
-    bind_text(q, 2, nc->video.sha256);
-    sqlite3_bind_int64(q, 3, nc->video.bytes);
-    bind_text(q, 4, nc->content_type);
-    if (nc->idempotency_key[0]) bind_text(q, 5, nc->idempotency_key);
-    else sqlite3_bind_null(q, 5);
-    bind_text(q, 6, nc->uploader);
-    bind_text(q, 7, nc->fields.policy_id);
-    bind_text(q, 8, nc->fields.claimant);
-    bind_text(q, 9, nc->fields.plate);
-    bind_text(q, 10, nc->fields.location);
-    bind_text(q, 11, nc->fields.reported_damage);
-    sqlite3_bind_int64(q, 12, now);
+    sqlite3_bind_int(q, 2, nc->open ? DC_STATE_OPEN : DC_STATE_QUEUED);
+    bind_text(q, 3, nc->video.sha256);
+    sqlite3_bind_int64(q, 4, nc->video.bytes);
+    bind_text(q, 5, nc->content_type);
+    if (nc->idempotency_key[0]) bind_text(q, 6, nc->idempotency_key);
+    else sqlite3_bind_null(q, 6);
+    bind_text(q, 7, nc->uploader);
+    bind_text(q, 8, nc->fields.policy_id);
+    bind_text(q, 9, nc->fields.claimant);
+    bind_text(q, 10, nc->fields.plate);
+    bind_text(q, 11, nc->fields.location);
+    bind_text(q, 12, nc->fields.reported_damage);
     sqlite3_bind_int64(q, 13, now);
+    sqlite3_bind_int64(q, 14, now);
+    bind_text(q, 15, nc->fields.incident_time);
+    bind_text(q, 16, nc->fields.incident_place);
     if (run(s, q, "inserting a claim", st) != DC_OK) goto fail;
-    if (!(q = prep(s, Q_INSERT_JOB, st))) goto fail;
-    bind_text(q, 1, id);
-    sqlite3_bind_int64(q, 2, now);
-    sqlite3_bind_int64(q, 3, now);
-    if (run(s, q, "queueing a claim", st) != DC_OK) goto fail;
-    if (audit_append_tx(s, audit, st) != DC_OK) goto fail;
+    for (int i = 0; i < nc->video_count; i++)
+        if (insert_video_tx(s, id, i, &nc->videos[i], now, st) != DC_OK) goto fail;
+    if (!nc->open && insert_job_tx(s, id, now, st) != DC_OK) goto fail;
+    for (int i = 0; i < naudit; i++)
+        if (audit_append_tx(s, &audit[i], st) != DC_OK) goto fail;
     if ((rc = commit(s, st)) != DC_OK) return rc;
-    if (!(q = prep(s, Q_CLAIM_GET, st))) return st->code;
-    bind_text(q, 1, id);
-    int r = sqlite3_step(q);
-    if (r == SQLITE_ROW) read_claim(q, out);
-    sqlite3_reset(q);
-    return r == SQLITE_ROW ? DC_OK : sq_fail(s, st, "reading a new claim");
+    bool found = false;
+    if ((rc = read_claim_by_id(s, id, out, &found, st)) != DC_OK) return rc;
+    return found ? DC_OK : sq_fail(s, st, "reading a new claim");
 fail:
     rollback(s);
     return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+/* The claim's state, position 0's hash and its count of videos, inside the caller's
+ * transaction; *found false when there is no such claim. */
+static dc_error_class claim_videos_state_tx(sq *s, const char *claim_id, int *state, char sha[65],
+                                            int *videos, bool *found, dc_status *st) {
+    sqlite3_stmt *q = prep(s, Q_CLAIM_VIDEO_COUNT, st);
+    if (!q) return st->code;
+    bind_text(q, 1, claim_id);
+    int r = sqlite3_step(q);
+    *found = r == SQLITE_ROW;
+    if (r == SQLITE_ROW) {
+        *state = sqlite3_column_int(q, 0);
+        col_text(q, 1, sha, 65);
+        *videos = sqlite3_column_int(q, 2);
+    }
+    sqlite3_reset(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "reading a claim");
+}
+
+static dc_error_class claim_video_add(void *self, const char *claim_id,
+                                      const dc_store_claim_video *v, const char *actor,
+                                      int *position, dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    int state = -1, videos = 0;
+    char sha[65] = "";
+    bool found = false;
+    if (claim_videos_state_tx(s, claim_id, &state, sha, &videos, &found, st) != DC_OK) goto fail;
+    if (!found) {
+        dc_fail(st, DC_ERR_INPUT, "store: no claim %s", claim_id);
+        goto fail;
+    }
+    if (state != DC_STATE_OPEN) {
+        dc_fail(st, DC_ERR_INPUT, "store: claim %s is %s: videos are added to an open claim only",
+                claim_id, dc_claim_state_name((dc_claim_state)state));
+        goto fail;
+    }
+    if (videos >= DC_MAX_CLAIM_VIDEOS) {
+        dc_fail(st, DC_ERR_INPUT, "store: claim %s holds %d videos already, the most a claim may",
+                claim_id, DC_MAX_CLAIM_VIDEOS);
+        goto fail;
+    }
+    if (video_stored_tx(s, v->video.sha256, st) != DC_OK) goto fail;
+    int64_t now = store_now_ms();
+    if (insert_video_tx(s, claim_id, videos, v, now, st) != DC_OK) goto fail;
+    if (videos == 0) {
+        sqlite3_stmt *q = prep(s, Q_CLAIM_FIRST_VIDEO, st);
+        if (!q) goto fail;
+        bind_text(q, 1, v->video.sha256);
+        sqlite3_bind_int64(q, 2, v->video.bytes);
+        bind_text(q, 3, v->content_type);
+        sqlite3_bind_int64(q, 4, now);
+        bind_text(q, 5, claim_id);
+        if (run(s, q, "naming a claim's first video", st) != DC_OK) goto fail;
+    }
+    dc_audit_row audit;
+    store_audit_video_added(&audit, claim_id, actor, videos, v);
+    if (audit_append_tx(s, &audit, st) != DC_OK) goto fail;
+    if ((rc = commit(s, st)) != DC_OK) return rc;
+    *position = videos;
+    return DC_OK;
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+static dc_error_class claim_submit(void *self, const char *claim_id, const char *actor,
+                                   dc_store_claim *out, dc_status *st) {
+    sq *s = self;
+    dc_error_class rc = begin(s, st);
+    if (rc != DC_OK) return rc;
+    int state = -1, videos = 0;
+    char sha[65] = "";
+    bool found = false;
+    if (claim_videos_state_tx(s, claim_id, &state, sha, &videos, &found, st) != DC_OK) goto fail;
+    if (!found) {
+        dc_fail(st, DC_ERR_INPUT, "store: no claim %s", claim_id);
+        goto fail;
+    }
+    if (state == DC_STATE_OPEN) {
+        if (videos == 0) {
+            dc_fail(st, DC_ERR_INPUT, "store: claim %s has no video yet: add one, then submit",
+                    claim_id);
+            goto fail;
+        }
+        int64_t now = store_now_ms();
+        sqlite3_stmt *q = prep(s, Q_CLAIM_SUBMIT, st);
+        if (!q) goto fail;
+        sqlite3_bind_int64(q, 1, now);
+        bind_text(q, 2, claim_id);
+        if (run(s, q, "submitting a claim", st) != DC_OK) goto fail;
+        if (insert_job_tx(s, claim_id, now, st) != DC_OK) goto fail;
+        dc_audit_row audit;
+        store_audit_claim_submitted(&audit, claim_id, actor, sha, videos);
+        if (audit_append_tx(s, &audit, st) != DC_OK) goto fail;
+        if ((rc = commit(s, st)) != DC_OK) return rc;
+    } else {
+        rollback(s); /* submitted before: as it is */
+    }
+    if ((rc = read_claim_by_id(s, claim_id, out, &found, st)) != DC_OK) return rc;
+    return found ? DC_OK : sq_fail(s, st, "reading a submitted claim");
+fail:
+    rollback(s);
+    return st && st->code ? st->code : DC_ERR_INTERNAL;
+}
+
+static dc_error_class claim_videos(void *self, const char *claim_id, dc_store_claim_video *rows,
+                                   int max, int *count, dc_status *st) {
+    sq *s = self;
+    sqlite3_stmt *q = prep(s, Q_CLAIM_VIDEOS, st);
+    if (!q) return st->code;
+    bind_text(q, 1, claim_id);
+    sqlite3_bind_int(q, 2, max);
+    int r = SQLITE_DONE, n = 0;
+    while (n < max && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        store_row row = row_of(q);
+        store_row_claim_video(&row, &rows[n++]);
+    }
+    if (n == max) r = SQLITE_DONE;
+    sqlite3_reset(q);
+    *count = n;
+    return r == SQLITE_DONE ? DC_OK : sq_fail(s, st, "listing a claim's videos");
 }
 
 static dc_error_class claim_get(void *self, const char *id, dc_store_claim *out, bool *found,
@@ -982,6 +1189,7 @@ static dc_error_class job_claim(void *self, const char *worker, dc_store_job *jo
     col_text(q, 3, job->video_sha256, sizeof job->video_sha256);
     store_row row = row_of(q);
     store_row_fields(&row, 4, &job->fields);
+    store_row_incident(&row, 9, &job->fields);
     sqlite3_reset(q);
     store_copy(job->worker, sizeof job->worker, worker);
     if (set_claim_state(s, job->claim_id, DC_STATE_RUNNING, job->charged, st) != DC_OK) goto fail;
@@ -1500,6 +1708,9 @@ static const store_ops sqlite_ops = {
     .video_source_close = source_close,
     .video_local_path = local_path,
     .claim_insert = claim_insert,
+    .claim_video_add = claim_video_add,
+    .claim_submit = claim_submit,
+    .claim_videos = claim_videos,
     .claim_get = claim_get,
     .claims_list = claims_list,
     .claim_counts = claim_counts,

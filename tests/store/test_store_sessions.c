@@ -348,7 +348,9 @@ static void test_migration_from_v1(void **state) {
         char cmd[1024];
         snprintf(cmd, sizeof cmd,
                  "psql -qAt '%s' -c 'DROP TABLE sessions' -c 'DROP INDEX claims_by_video'"
-                 " -c 'DROP INDEX reviews_by_claim'"
+                 " -c 'DROP INDEX reviews_by_claim' -c 'DROP TABLE claim_videos'"
+                 " -c 'ALTER TABLE claims DROP COLUMN incident_time, DROP COLUMN incident_place,"
+                 " ALTER COLUMN video_sha256 SET NOT NULL'"
                  " -c 'DELETE FROM schema_migrations WHERE version >= 2' >/dev/null",
                  url);
         assert_int_equal(system(cmd), 0);
@@ -359,7 +361,9 @@ static void test_migration_from_v1(void **state) {
         assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
         assert_int_equal(sqlite3_exec(db,
                                       "DROP TABLE sessions; DROP INDEX claims_by_video;"
-                                      "DROP INDEX reviews_by_claim;"
+                                      "DROP INDEX reviews_by_claim; DROP TABLE claim_videos;"
+                                      "ALTER TABLE claims DROP COLUMN incident_time;"
+                                      "ALTER TABLE claims DROP COLUMN incident_place;"
                                       "PRAGMA user_version = 1;",
                                       NULL, NULL, NULL),
                          SQLITE_OK);
