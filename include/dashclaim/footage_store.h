@@ -70,6 +70,11 @@ typedef struct {
 dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *videos, int n,
                                  dc_status *st);
 
+/* For loading many videos at once (an import, the bench): commits stop waiting for the disk
+ * (SQLite synchronous=OFF and a 1 GB page cache; PostgreSQL synchronous_commit off), so a
+ * crash may lose the last batches (never corrupt the index). Off again with on = false. */
+dc_error_class dc_footage_db_bulk(dc_footage_db *db, bool on, dc_status *st);
+
 /* What one lookup cost, for the bench and the design notes. */
 typedef struct {
     int keys;         /* distinct band keys probed */

@@ -144,6 +144,11 @@ dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *vide
     return rc;
 }
 
+dc_error_class dc_footage_db_bulk(dc_footage_db *db, bool on, dc_status *st) {
+    if (!db) return dc_fail(st, DC_ERR_INPUT, "footage index: no index");
+    return db->ops->bulk(db->self, on, st);
+}
+
 /* ---- the lookup ------------------------------------------------------------------------ */
 
 /* Hit counts per stored video: open addressing on the video id (ids are >= 1). */

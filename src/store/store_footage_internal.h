@@ -46,6 +46,8 @@ typedef struct {
     /* Inserts the rows whose (claim_id, position) is new, and their postings, in one
      * transaction. */
     dc_error_class (*put)(void *self, const fp_put_row *rows, int n, dc_status *st);
+    /* dc_footage_db_bulk. */
+    dc_error_class (*bulk)(void *self, bool on, dc_status *st);
     /* Stored videos with this SHA-256 (no blob). */
     dc_error_class (*by_sha256)(void *self, const char *sha256, fp_stored_fn fn, void *arg,
                                 dc_status *st);

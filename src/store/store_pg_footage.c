@@ -101,10 +101,21 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The rows first (RETURNING the new ones' ids), then every new posting of the batch in one
+ * statement, in key order. */
 static dc_error_class put_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
     const put_args *a = arg;
+    size_t total = 0;
+    for (int i = 0; i < a->n; i++) total += (size_t)a->rows[i].nkeys;
+    int64_t *keys = malloc((total ? total : 1) * sizeof *keys);
+    int64_t *vids = malloc((total ? total : 1) * sizeof *vids);
+    if (!keys || !vids) {
+        free(keys);
+        free(vids);
+        return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    }
+    size_t np = 0;
     dc_error_class rc = store_pg_begin(pg, st, lost);
-    if (rc != DC_OK) return rc;
     char at[24];
     snprintf(at, sizeof at, "%lld", (long long)now_ms());
     for (int i = 0; rc == DC_OK && i < a->n; i++) {
@@ -128,23 +139,30 @@ static dc_error_class put_op(store_pg *pg, void *arg, dc_status *st, bool *lost)
             break;
         }
         bool inserted = PQntuples(res) == 1;
-        char video[24] = "";
-        if (inserted) store_pg_col(res, 0, 0, video, sizeof video);
+        int64_t video = inserted ? store_pg_col_i64(res, 0, 0) : 0;
         PQclear(res);
-        if (!inserted || r->nkeys == 0) continue; /* stored before: its postings too */
-        char *keys = int8_array((const int64_t *)r->keys, r->nkeys);
-        if (!keys) {
-            rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
-            break;
+        if (!inserted) continue; /* stored before: its postings too */
+        for (int k = 0; k < r->nkeys; k++) {
+            keys[np] = (int64_t)r->keys[k];
+            vids[np++] = video;
         }
-        const char *kp[2] = {keys, video};
-        rc = store_pg_run(pg,
-                          "INSERT INTO fp_postings (key, video)"
-                          " SELECT k, $2::bigint FROM unnest($1::bigint[]) AS k"
-                          " ON CONFLICT DO NOTHING",
-                          2, kp, st, lost);
-        free(keys);
     }
+    if (rc == DC_OK && np > 0) {
+        char *kl = int8_array(keys, (int)np), *vl = int8_array(vids, (int)np);
+        if (!kl || !vl) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+        else {
+            const char *kp[2] = {kl, vl};
+            rc = store_pg_run(pg,
+                              "INSERT INTO fp_postings (key, video)"
+                              " SELECT k, v FROM unnest($1::bigint[], $2::bigint[]) AS t(k, v)"
+                              " ORDER BY k, v ON CONFLICT DO NOTHING",
+                              2, kp, st, lost);
+        }
+        free(kl);
+        free(vl);
+    }
+    free(keys);
+    free(vids);
     if (rc == DC_OK) return store_pg_commit(pg, st, lost);
     store_pg_rollback(pg);
     return rc;
@@ -247,10 +265,16 @@ static dc_error_class pgf_by_ids(void *self, const int64_t *ids, int n, fp_store
     return rc;
 }
 
+static dc_error_class pgf_bulk(void *self, bool on, dc_status *st) {
+    return store_pg_run(self, on ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
+                        0, NULL, st, NULL);
+}
+
 static const fp_backend pg_footage = {
     .name = "postgresql",
     .close = pgf_close,
     .put = pgf_put,
+    .bulk = pgf_bulk,
     .by_sha256 = pgf_by_sha256,
     .by_claim = pgf_by_claim,
     .postings = pgf_postings,

@@ -115,8 +115,26 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+typedef struct {
+    dc_fp_key key;
+    int64_t video;
+} posting;
+
+static int posting_cmp(const void *a, const void *b) {
+    const posting *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->video < y->video ? -1 : x->video > y->video;
+}
+
+/* The rows first, then every new posting of the batch in key order: each leaf page of the
+ * index is visited once per batch, in order, however many videos the batch holds. */
 static dc_error_class sqf_put(void *self, const fp_put_row *rows, int n, dc_status *st) {
     sqf *s = self;
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += (size_t)rows[i].nkeys;
+    posting *post = malloc((total ? total : 1) * sizeof *post);
+    if (!post) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    size_t np = 0;
     sq_shared_write_lock(s->g);
     dc_error_class rc = exec(s, "BEGIN IMMEDIATE", st);
     int64_t at = now_ms();
@@ -140,23 +158,32 @@ static dc_error_class sqf_put(void *self, const fp_put_row *rows, int n, dc_stat
         }
         if (sqlite3_changes(s->db) == 0) continue; /* stored before: its postings too */
         int64_t video = sqlite3_last_insert_rowid(s->db);
-        for (int k = 0; k < r->nkeys; k++) {
-            if (!(q = prep(s, Q_POSTING_INSERT, st))) {
-                rc = DC_ERR_INTERNAL;
-                break;
-            }
-            sqlite3_bind_int64(q, 1, (sqlite3_int64)r->keys[k]);
-            sqlite3_bind_int64(q, 2, video);
-            if (sqlite3_step(q) != SQLITE_DONE) {
-                rc = sqf_fail(s, st, "indexing a fingerprint");
-                break;
-            }
+        for (int k = 0; k < r->nkeys; k++) post[np++] = (posting){r->keys[k], video};
+    }
+    if (rc == DC_OK) qsort(post, np, sizeof *post, posting_cmp);
+    for (size_t i = 0; rc == DC_OK && i < np; i++) {
+        sqlite3_stmt *q = prep(s, Q_POSTING_INSERT, st);
+        if (!q) {
+            rc = DC_ERR_INTERNAL;
+            break;
         }
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)post[i].key);
+        sqlite3_bind_int64(q, 2, post[i].video);
+        if (sqlite3_step(q) != SQLITE_DONE) rc = sqf_fail(s, st, "indexing a fingerprint");
     }
     if (rc == DC_OK) rc = exec(s, "COMMIT", st);
     else sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sq_shared_write_unlock(s->g);
+    free(post);
     return rc;
+}
+
+static dc_error_class sqf_bulk(void *self, bool on, dc_status *st) {
+    sqf *s = self;
+    return exec(s,
+                on ? "PRAGMA synchronous = OFF; PRAGMA cache_size = -1048576"
+                   : "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384",
+                st);
 }
 
 static void read_stored(sqlite3_stmt *q, bool with_blob, fp_stored *v) {
@@ -245,6 +272,7 @@ static const fp_backend sqlite_footage = {
     .name = "sqlite",
     .close = sqf_close,
     .put = sqf_put,
+    .bulk = sqf_bulk,
     .by_sha256 = sqf_by_sha256,
     .by_claim = sqf_by_claim,
     .postings = sqf_postings,
@@ -275,7 +303,7 @@ dc_error_class store_sqlite_footage_open(const char *dir, const fp_backend **ops
     dc_error_class rc = DC_OK;
     if (!(s->g = sq_shared_get(s->path, st))) rc = DC_ERR_RESOURCE;
     if (rc == DC_OK) rc = exec(s, "PRAGMA journal_mode = WAL", st);
-    if (rc == DC_OK) rc = exec(s, "PRAGMA synchronous = FULL", st);
+    if (rc == DC_OK) rc = sqf_bulk(s, false, st);
     if (rc == DC_OK) {
         sqlite3_stmt *q = NULL;
         int version = -1;

@@ -1,0 +1,198 @@
+/* fp-search: search time of the footage index (include/dashclaim/footage_store.h) with N
+ * stored synthetic fingerprints (bench/fingerprint/search.sh runs it on both backends).
+ *
+ *   fp-search --db LOCATION --videos N [--from K] [--seconds 60] [--queries 200]
+ *             [--batch 500] [--load-only] [--query-only]
+ *
+ * Video i (claim "clm_<i>") has `seconds` random 256-bit hashes made from seed i alone, so a
+ * run can add videos K..N-1 to an index that holds 0..K-1 (--from K) and queries can rebuild
+ * any stored video without keeping them in memory. Half the queries are re-encoded clips of a
+ * stored video (20..40 s, 4..14 bits of 256 flipped a second; every one must be found: the
+ * recall line), half are other footage (must find nothing). Prints load rate, search p50/p99
+ * and the mean keys, postings and candidate videos a query. Random hashes are the index's best
+ * case for chance collisions (real footage is less uniform): the candidate counts say how far
+ * that matters. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dashclaim/footage_store.h"
+
+static uint64_t splitmix(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void make_video(int64_t i, int seconds, dc_fingerprint *fp) {
+    uint64_t s = (uint64_t)i * 0x2545F4914F6CDD1DULL + 7;
+    fp->count = fp->duration_sec = seconds;
+    for (int k = 0; k < seconds; k++) {
+        dc_fp_second *d = &fp->seconds[k];
+        d->second = k;
+        d->t_ms = k * 1000;
+        d->quality = 90;
+        for (int w = 0; w < DC_FP_WORDS; w++) {
+            d->hash.w[w] = splitmix(&s);
+            d->mirrored.w[w] = splitmix(&s);
+        }
+    }
+}
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int dbl_cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv) {
+    const char *db_url = NULL;
+    int64_t videos = 0, from = 0;
+    int seconds = 60, queries = 200, batch = 500;
+    bool load = true, query = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--db") && v) db_url = argv[++i];
+        else if (!strcmp(a, "--videos") && v) videos = atoll(argv[++i]);
+        else if (!strcmp(a, "--from") && v) from = atoll(argv[++i]);
+        else if (!strcmp(a, "--seconds") && v) seconds = atoi(argv[++i]);
+        else if (!strcmp(a, "--queries") && v) queries = atoi(argv[++i]);
+        else if (!strcmp(a, "--batch") && v) batch = atoi(argv[++i]);
+        else if (!strcmp(a, "--load-only")) query = false;
+        else if (!strcmp(a, "--query-only")) load = false;
+        else {
+            fprintf(stderr, "usage: fp-search --db LOCATION --videos N [--from K] [--seconds S] "
+                            "[--queries Q] [--batch B] [--load-only|--query-only]\n");
+            return 2;
+        }
+    }
+    if (!db_url || videos <= 0 || seconds < DC_FP_MIN_RUN_SEC || seconds > 600 || queries < 2 ||
+        batch < 1 || from < 0 || from > videos) {
+        fprintf(stderr, "fp-search: --db and --videos N (and sane sizes) are needed\n");
+        return 2;
+    }
+    dc_status st = DC_STATUS_OK;
+    dc_footage_db *db = dc_footage_db_open(db_url, &st);
+    if (!db) {
+        fprintf(stderr, "fp-search: %s\n", st.message);
+        return 1;
+    }
+    dc_fingerprint *fps = calloc((size_t)batch, sizeof *fps);
+    dc_footage_video *rows = calloc((size_t)batch, sizeof *rows);
+    char(*ids)[24] = calloc((size_t)batch, 24);
+    char(*shas)[65] = calloc((size_t)batch, 65);
+    if (!fps || !rows || !ids || !shas) return 1;
+    for (int b = 0; b < batch; b++)
+        if (!(fps[b].seconds = calloc((size_t)seconds, sizeof(dc_fp_second)))) return 1;
+    if (load && from < videos) {
+        if (dc_footage_db_bulk(db, true, &st) != DC_OK) {
+            fprintf(stderr, "fp-search: %s\n", st.message);
+            return 1;
+        }
+        double t0 = now(), last = t0;
+        for (int64_t i = from; i < videos; i += batch) {
+            int n = (int)(videos - i < batch ? videos - i : batch);
+            for (int b = 0; b < n; b++) {
+                make_video(i + b, seconds, &fps[b]);
+                snprintf(ids[b], 24, "clm_%lld", (long long)(i + b));
+                snprintf(shas[b], 65, "%064llx", (unsigned long long)(i + b + 1));
+                rows[b] = (dc_footage_video){ids[b], 0, shas[b], &fps[b]};
+            }
+            if (dc_footage_db_put(db, rows, n, &st) != DC_OK) {
+                fprintf(stderr, "fp-search: storing: %s\n", st.message);
+                return 1;
+            }
+            if (now() - last > 30) {
+                last = now();
+                fprintf(stderr, "  %lld stored (%.0f videos/s)\n", (long long)(i + n),
+                        (i + n - from) / (last - t0));
+            }
+        }
+        double dt = now() - t0;
+        printf("load: %lld videos (%lld..%lld) in %.1f s: %.0f videos/s, %.0f postings/s\n",
+               (long long)(videos - from), (long long)from, (long long)videos - 1, dt,
+               (videos - from) / dt, (videos - from) * (double)seconds * DC_FP_BANDS / dt);
+    }
+    if (query) {
+        double *ms = calloc((size_t)queries, sizeof *ms);
+        dc_fingerprint src = {.seconds = calloc((size_t)seconds, sizeof(dc_fp_second))};
+        dc_fingerprint q = {.seconds = calloc((size_t)seconds, sizeof(dc_fp_second))};
+        if (!ms || !src.seconds || !q.seconds) return 1;
+        uint64_t s = 12345;
+        int copies = 0, found = 0, false_hits = 0;
+        double keys = 0, postings = 0, cands = 0, compared = 0;
+        for (int k = 0; k < queries; k++) {
+            bool copy = k % 2 == 0;
+            if (copy) {
+                int64_t v = (int64_t)(splitmix(&s) % (uint64_t)videos);
+                make_video(v, seconds, &src);
+                int len = 20 + (int)(splitmix(&s) % 21);
+                if (len > seconds) len = seconds;
+                int start = (int)(splitmix(&s) % (uint64_t)(seconds - len + 1));
+                int bits = 4 + (int)(splitmix(&s) % 11);
+                q.count = q.duration_sec = len;
+                for (int j = 0; j < len; j++) {
+                    q.seconds[j] = src.seconds[start + j];
+                    q.seconds[j].second = j;
+                    for (int f = 0; f < bits; f++) {
+                        int bit = (int)(splitmix(&s) % DC_FP_BITS);
+                        q.seconds[j].hash.w[bit / 64] ^= 1ULL << (bit % 64);
+                    }
+                }
+                snprintf(ids[0], 24, "clm_%lld", (long long)v);
+            } else {
+                make_video(-(int64_t)k - 1000, seconds, &q); /* seeds no stored video has */
+            }
+            dc_claim_video cv;
+            memset(&cv, 0, sizeof cv);
+            dc_footage_check check;
+            dc_footage_search_stats stats;
+            double t0 = now();
+            if (dc_footage_db_lookup(db, "clm_query", &cv, 1, &q, 1, &check, &stats, &st) !=
+                DC_OK) {
+                fprintf(stderr, "fp-search: lookup: %s\n", st.message);
+                return 1;
+            }
+            ms[k] = (now() - t0) * 1000;
+            keys += stats.keys;
+            postings += stats.postings;
+            cands += stats.candidates;
+            compared += stats.compared;
+            if (copy) {
+                copies++;
+                if (check.match_count >= 1 && !strcmp(check.matches[0].claim_id, ids[0])) found++;
+                false_hits += check.match_count > 1 ? check.match_count - 1 : 0;
+            } else {
+                false_hits += check.match_count;
+            }
+        }
+        qsort(ms, (size_t)queries, sizeof *ms, dbl_cmp);
+        int p99 = (int)ceil(queries * 0.99) - 1;
+        printf("search (%s, %lld videos x %d s stored, %d queries): p50 %.2f ms, p99 %.2f ms, "
+               "max %.2f ms\n",
+               dc_footage_db_backend(db), (long long)videos, seconds, queries, ms[queries / 2],
+               ms[p99], ms[queries - 1]);
+        printf("per query: %.0f keys, %.1f postings, %.2f candidate videos, %.2f compared; "
+               "copies found %d/%d, false matches %d\n",
+               keys / queries, postings / queries, cands / queries, compared / queries, found,
+               copies, false_hits);
+        free(ms);
+        free(src.seconds);
+        free(q.seconds);
+    }
+    for (int b = 0; b < batch; b++) free(fps[b].seconds);
+    free(fps);
+    free(rows);
+    free(ids);
+    free(shas);
+    dc_footage_db_close(db);
+    return 0;
+}
