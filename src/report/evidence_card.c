@@ -188,7 +188,7 @@ void report_put_evidence_card(dc_str *p, const dc_assessment *a, const dc_report
     for (int i = 0; i < a->evidence_count && i < DC_MAX_EVIDENCE; i++) {
         const dc_evidence *e = &a->evidence[i];
         int fi = evidence_frame(a, e, frames);
-        const dc_frame *f = fi >= 0 ? &frames->frames[fi] : NULL;
+        const dc_frame *f = frames && fi >= 0 ? &frames->frames[fi] : NULL;
         if (several && f) {
             put_channels(p, a, frames, fi, i, st);
         } else {
