@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "dashclaim/engine.h"
+#include "dashclaim/files.h"
 #include "dashclaim/report.h"
 #include "cli.h"
 #include "metadata.h"
@@ -29,6 +30,7 @@ enum {
     OPT_SEED,
     OPT_CTX,
     OPT_THINK_TOKENS,
+    OPT_GROUP,
 };
 
 const struct option cli_assess_long_options[] = {
@@ -50,6 +52,7 @@ const struct option cli_assess_long_options[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"ctx-size", required_argument, NULL, OPT_CTX},
     {"think-tokens", required_argument, NULL, OPT_THINK_TOKENS},
+    {"group", required_argument, NULL, OPT_GROUP},
     {0, 0, 0, 0},
 };
 
@@ -115,6 +118,7 @@ bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error
     case OPT_SEED: ok = parse_int(arg, 0, 1 << 30, &o->seed); break;
     case OPT_CTX: ok = parse_int(arg, 0, 1 << 20, &o->ctx_size); break;
     case OPT_THINK_TOKENS: ok = parse_int(arg, 0, 1 << 16, &o->think_tokens); break;
+    case OPT_GROUP: ok = dc_group_mode_from_name(arg, &o->group); break;
     default: return false;
     }
     if (!ok) {
@@ -151,7 +155,19 @@ void cli_assess_help(FILE *out) {
         "                        {\"collision_claimed\":true,\"damage_claimed\":\"HIGH\",\n"
         "                         "
         "\"recent_claims_same_vehicle\":0,\"recent_claims_same_location\":0}\n"
-        "  --html DIR            also write a self-contained HTML report per video into DIR\n");
+        "  --html DIR            also write a self-contained HTML report per claim into DIR\n"
+        "grouping (which files make one claim):\n"
+        "  --group none|all|auto none (default): one claim per file; all: the given files\n"
+        "                        are one claim; auto: the front, rear and cabin channels of\n"
+        "                        one moment and back-to-back segments (gap up to 2 s) are one\n"
+        "                        claim, a longer gap or a clock jump starts another; by the\n"
+        "                        cameras' file names (BlackVue, VIOFO, 70mai, Nextbase,\n"
+        "                        Vantrue, Thinkware, Tesla), else container creation times,\n"
+        "                        else telemetry UTC; a file with none is a claim of its own.\n"
+        "                        Folders are read recursively. A claim is named after its\n"
+        "                        first front video; one of more than %d videos is refused and\n"
+        "                        each of its files recorded as failed.\n",
+        DC_MAX_CLAIM_VIDEOS);
 }
 
 static bool file_readable(const char *path) {
@@ -255,4 +271,95 @@ dc_error_class cli_assess_write_html(const cli_assess *o, const dc_claim_result 
     if (dc_report_write_claim_html(path, &r->assessment, &in, st) != DC_OK) return st->code;
     snprintf(page, page_size, "%s", name);
     return DC_OK;
+}
+
+int cli_assess_group(const cli_assess *o, const char *const *inputs, int n, double timeout_sec,
+                     dc_group_set *set) {
+    dc_status st = DC_STATUS_OK;
+    dc_deadline dl = dc_deadline_in(timeout_sec > 0 ? timeout_sec : 0);
+    if (dc_group_videos(inputs, n, o->group, dl, set, &st) != DC_OK) {
+        fprintf(stderr, "dashclaim: %s\n", st.message);
+        return st.code == DC_ERR_RESOURCE ? CLI_EXIT_OUTPUT : CLI_EXIT_USAGE;
+    }
+    if (st.degraded) fprintf(stderr, "dashclaim: %s\n", st.message);
+    for (int i = 0; i < n; i++)
+        if (cli_is_directory(inputs[i])) {
+            bool found = false;
+            size_t len = strlen(inputs[i]);
+            for (int v = 0; v < set->video_count && !found; v++)
+                found = !strncmp(set->videos[v].path, inputs[i], len);
+            if (!found) fprintf(stderr, "dashclaim: %s: no videos found\n", inputs[i]);
+        }
+    return CLI_EXIT_OK;
+}
+
+int cli_assess_record_count(const dc_group_set *set) {
+    int n = 0;
+    for (int g = 0; g < set->count; g++)
+        n += set->groups[g].error_class != DC_OK ? set->groups[g].count : 1;
+    return n;
+}
+
+void cli_assess_record_at(const dc_group_set *set, int k, int *group, int *video) {
+    *group = *video = -1;
+    for (int g = 0; g < set->count; g++) {
+        const dc_group *grp = &set->groups[g];
+        int records = grp->error_class != DC_OK ? grp->count : 1;
+        if (k < records) {
+            *group = g;
+            *video = grp->error_class != DC_OK ? k : -1;
+            return;
+        }
+        k -= records;
+    }
+}
+
+const char *cli_assess_record_path(const dc_group_set *set, int g, int v) {
+    const dc_group *grp = &set->groups[g];
+    if (v >= 0) return set->videos[grp->first + v].path;
+    for (int i = 0; i < grp->count; i++)
+        if (!strcmp(dc_path_base(set->videos[grp->first + i].path), grp->claim_id))
+            return set->videos[grp->first + i].path;
+    return set->videos[grp->first].path;
+}
+
+void cli_assess_run_record(const dc_group_set *set, int g, int v, dc_group_mode mode,
+                           const dc_pipeline_options *po, dc_claim_result *r) {
+    const dc_group *grp = &set->groups[g];
+    if (grp->error_class != DC_OK) {
+        /* refused: a record for this file that says why, as for any claim that failed */
+        const dc_claim_video *video = &set->videos[grp->first + (v >= 0 ? v : 0)];
+        memset(r, 0, sizeof *r);
+        dc_assessment *a = &r->assessment;
+        dc_assessment_init(a);
+        snprintf(a->claim_id, sizeof a->claim_id, "%s", dc_path_base(video->path));
+        snprintf(a->video.path, sizeof a->video.path, "%s", video->path);
+        a->video_count = 1;
+        a->videos[0] = *video;
+        a->videos[0].offset_sec = 0;
+        snprintf(a->videos[0].error, sizeof a->videos[0].error, "%.250s", grp->error);
+        dc_status st = {.code = grp->error_class};
+        snprintf(st.message, sizeof st.message, "%s", grp->error);
+        dc_assessment_fail(a, &st);
+        return;
+    }
+    if (mode == DC_GROUP_NONE && grp->count == 1) {
+        dc_pipeline_assess(set->videos[grp->first].path, NULL, po, r);
+        return;
+    }
+    dc_claim_input *in = malloc(sizeof *in);
+    if (!in) {
+        const dc_claim_video *video = &set->videos[grp->first];
+        memset(r, 0, sizeof *r);
+        dc_assessment_init(&r->assessment);
+        snprintf(r->assessment.claim_id, sizeof r->assessment.claim_id, "%s", grp->claim_id);
+        snprintf(r->assessment.video.path, sizeof r->assessment.video.path, "%s", video->path);
+        dc_status st = {.code = DC_ERR_RESOURCE};
+        snprintf(st.message, sizeof st.message, "%s: out of memory", grp->claim_id);
+        dc_assessment_fail(&r->assessment, &st);
+        return;
+    }
+    dc_group_claim_input(set, g, in);
+    dc_pipeline_assess_claim(in, grp->claim_id, po, r);
+    free(in);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "dashclaim/claim.h"
+#include "dashclaim/group.h"
 #include "dashclaim/pipeline.h"
 
 typedef struct {
@@ -19,8 +20,9 @@ typedef struct {
     const char *calibration_path, *metadata_path, *html_dir;
     bool mining_context;
     int seed;
-    int think_tokens;   /* --think-tokens: a reasoning model's budget (-1 = the engine's) */
-    int decode_workers; /* DASHCLAIM_DECODE_WORKERS (0 = one per core) */
+    int think_tokens;    /* --think-tokens: a reasoning model's budget (-1 = the engine's) */
+    int decode_workers;  /* DASHCLAIM_DECODE_WORKERS (0 = one per core) */
+    dc_group_mode group; /* --group none|all|auto: which files make one claim (default none) */
 } cli_assess;
 
 /* What cli_assess_setup builds; freed by cli_assess_teardown. */
@@ -35,7 +37,7 @@ void cli_assess_init(cli_assess *o);
 /* getopt_long table entries of the shared options, terminated by a zero entry. Option values
  * >= 1000 are the shared ones; cli_assess_option handles them and returns false for others. */
 extern const struct option cli_assess_long_options[];
-#define CLI_ASSESS_OPTION_COUNT 18
+#define CLI_ASSESS_OPTION_COUNT 19
 bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error);
 /* The shared options followed by a command's own (extra[0..n)) and the terminating entry, in
  * out[CLI_ASSESS_OPTION_COUNT + n + 1]. */
@@ -45,6 +47,26 @@ void cli_assess_help(FILE *out);
  * usage problem such as a missing model file) after printing the reason. */
 int cli_assess_setup(const cli_assess *o, cli_assess_env *env);
 void cli_assess_teardown(cli_assess_env *env);
+
+/* The files and folders of the command line grouped into claims by o->group (group.h), within
+ * timeout_sec (<= 0: none). Returns 0, or the exit code after printing the reason (out of
+ * memory). A folder without videos is said on stderr; the set may be empty. */
+int cli_assess_group(const cli_assess *o, const char *const *inputs, int n, double timeout_sec,
+                     dc_group_set *set);
+/* The records the set gives: one per group, and one per video of a group that is refused (more
+ * videos than a claim holds), so that no file is dropped silently. */
+int cli_assess_record_count(const dc_group_set *set);
+/* Record k of the set (k < cli_assess_record_count): its group and, for a refused group, the
+ * video (else -1). */
+void cli_assess_record_at(const dc_group_set *set, int k, int *group, int *video);
+/* Runs record (group g, video v) of the set: a refused group's video gets a failed record
+ * with the group's error; a group in mode none is dc_pipeline_assess of its one file (as
+ * before grouping existed); any other group is dc_pipeline_assess_claim with its claim id. */
+void cli_assess_run_record(const dc_group_set *set, int g, int v, dc_group_mode mode,
+                           const dc_pipeline_options *po, dc_claim_result *r);
+/* The file that names a record's outputs (its JSON file, its HTML page): the video its claim
+ * id comes from, or the refused video. */
+const char *cli_assess_record_path(const dc_group_set *set, int g, int v);
 /* Writes the claim's HTML page into o->html_dir (when set) and puts the page's file name in
  * page ("" when none was written). A page that could not be written (its name does not fit,
  * the disk is full) returns the error with *st filled; the caller records it in the claim. */

@@ -1,4 +1,5 @@
-/* dashclaim assess: one video -> one JSON document; several -> NDJSON, or one file each. */
+/* dashclaim assess: one claim -> one JSON document; several -> NDJSON, or one file each. Which
+ * files make a claim is --group's (none: each file its own, as before grouping existed). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include "assess_options.h"
 #include "cli.h"
+#include "dashclaim/deadline.h"
 #include "dashclaim/files.h"
 #include "dashclaim/report.h"
 #include "dashclaim/str.h"
@@ -14,19 +16,21 @@
 static void usage(FILE *out) {
     fprintf(
         out,
-        "usage: dashclaim assess [options] VIDEO...\n\n"
-        "Assesses each video and prints its claim assessment (schema dashclaim.assessment/1).\n"
-        "One video: one JSON document. Several: NDJSON, one assessment per line, in order.\n"
-        "A video that cannot be assessed still gets an assessment with status \"failed\".\n\n"
+        "usage: dashclaim assess [options] VIDEO|DIR...\n\n"
+        "Assesses each claim and prints its assessment (schema dashclaim.assessment/1). A claim\n"
+        "is one video, or with --group all|auto the videos that belong together (a folder is\n"
+        "read recursively for videos). One claim: one JSON document. Several: NDJSON, one\n"
+        "assessment per line, in order. A claim that cannot be assessed still gets an\n"
+        "assessment with status \"failed\".\n\n"
         "output options:\n"
         "  -o OUT                write to OUT instead of stdout; if OUT is a directory (or ends\n"
-        "                        in '/'), one OUT/<video name>.json per video\n"
+        "                        in '/'), one OUT/<claim id>.json per claim\n"
         "  --compact             one-line JSON even for a single video\n"
         "  -q, --quiet           no progress lines on stderr\n"
         "  -h, --help            this help\n");
     cli_assess_help(out);
     fprintf(out,
-            "\nexit status: 0 when every video produced an assessment (failed ones included),\n"
+            "\nexit status: 0 when every claim produced an assessment (failed ones included),\n"
             "2 for a usage error, 3 when the output cannot be written.\n");
 }
 
@@ -60,13 +64,12 @@ int cli_cmd_assess(int argc, char **argv) {
         fprintf(stderr, "see 'dashclaim assess --help'\n");
         return CLI_EXIT_USAGE;
     }
-    int nvideos = argc - optind;
-    if (nvideos < 1) {
+    int ninputs = argc - optind;
+    if (ninputs < 1) {
         fprintf(stderr, "dashclaim assess: no video given\n\n");
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    char **videos = argv + optind;
     size_t olen = out_path ? strlen(out_path) : 0;
     bool out_dir = out_path && (cli_is_directory(out_path) || (olen && out_path[olen - 1] == '/'));
     dc_status st = DC_STATUS_OK;
@@ -82,25 +85,49 @@ int cli_cmd_assess(int argc, char **argv) {
     int rc = cli_assess_setup(&o, &env);
     if (rc != CLI_EXIT_OK) return rc;
     double timeout = env.pipeline.timeout_sec;
+    /* Grouping probes the files (all, auto): its time is the first claim's too. */
+    double grouping_started = dc_now();
+    dc_group_set set;
+    rc = cli_assess_group(&o, (const char *const *)(argv + optind), ninputs, timeout, &set);
+    if (rc != CLI_EXIT_OK) {
+        cli_assess_teardown(&env);
+        return rc;
+    }
+    before_main += dc_now() - grouping_started;
+    int nclaims = cli_assess_record_count(&set);
+    if (nclaims == 0) {
+        fprintf(stderr, "dashclaim assess: no video to assess\n");
+        dc_group_set_free(&set);
+        cli_assess_teardown(&env);
+        return CLI_EXIT_USAGE;
+    }
+    if (!quiet && o.group != DC_GROUP_NONE)
+        for (int g = 0; g < set.count; g++)
+            fprintf(stderr, "claim %s: %s\n", set.groups[g].claim_id, set.groups[g].note);
 
     /* Single-file output collects everything first and renames once: a reader never sees
      * a partial file, and a failure to write is reported before exit. */
     dc_str collected = {0};
-    dc_report_index_entry *index = o.html_dir ? calloc((size_t)nvideos, sizeof *index) : NULL;
+    dc_report_index_entry *index =
+        o.html_dir ? calloc((size_t)(nclaims ? nclaims : 1), sizeof *index) : NULL;
     if (o.html_dir && !index)
         fprintf(stderr, "dashclaim assess: index page will not be written: out of memory\n");
     int written = 0;
     char page[1100] = "";
-    for (int i = 0; i < nvideos && rc == CLI_EXIT_OK; i++) {
+    for (int i = 0; i < nclaims && rc == CLI_EXIT_OK; i++) {
         dc_claim_result r;
         env.pipeline.timeout_sec = timeout;
         if (i == 0 && timeout > 0)
             env.pipeline.timeout_sec =
                 timeout - before_main > 0.001 ? timeout - before_main : 0.001;
-        dc_pipeline_assess(videos[i], NULL, &env.pipeline, &r);
+        int g, v;
+        cli_assess_record_at(&set, i, &g, &v);
+        cli_assess_run_record(&set, g, v, o.group, &env.pipeline, &r);
+        /* the name of the claim's outputs: its claim id's video */
+        const char *video = cli_assess_record_path(&set, g, v);
         dc_assessment *a = &r.assessment;
         if (!quiet)
-            fprintf(stderr, "[%d/%d] %s: %s%s%s (%.1f s)\n", i + 1, nvideos, videos[i],
+            fprintf(stderr, "[%d/%d] %s: %s%s%s (%.1f s)\n", i + 1, nclaims, video,
                     dc_claim_status_name(a->status), a->severity != DC_SEVERITY_UNSET ? " " : "",
                     a->severity != DC_SEVERITY_UNSET ? dc_severity_name(a->severity) : "",
                     a->timings_ms.total / 1000.0);
@@ -108,9 +135,9 @@ int cli_cmd_assess(int argc, char **argv) {
             fprintf(stderr, "    %s error: %s\n", dc_error_class_name(a->error_class),
                     a->error_message);
         dc_status html_st = DC_STATUS_OK;
-        if (cli_assess_write_html(&o, &r, videos[i], page, sizeof page, &html_st) != DC_OK) {
+        if (cli_assess_write_html(&o, &r, video, page, sizeof page, &html_st) != DC_OK) {
             /* the claim's own report is part of its output: a page not written is work dropped */
-            fprintf(stderr, "dashclaim assess: HTML report for %s not written: %s\n", videos[i],
+            fprintf(stderr, "dashclaim assess: HTML report for %s not written: %s\n", video,
                     html_st.message);
             char why[sizeof html_st.message + 32];
             snprintf(why, sizeof why, "HTML report not written: %s", html_st.message);
@@ -118,7 +145,7 @@ int cli_cmd_assess(int argc, char **argv) {
         }
         if (index)
             dc_report_index_entry_from_assessment(&index[written++], a, page[0] ? page : NULL);
-        char *json = dc_assessment_to_json(a, (nvideos == 1 && !compact) || out_dir ? 2 : 0);
+        char *json = dc_assessment_to_json(a, (nclaims == 1 && !compact) || out_dir ? 2 : 0);
         dc_claim_result_free(&r);
         if (!json) {
             fprintf(stderr, "dashclaim assess: out of memory\n");
@@ -128,11 +155,11 @@ int cli_cmd_assess(int argc, char **argv) {
         size_t jlen = strlen(json);
         if (out_dir) {
             char path[4300];
-            int plen = snprintf(path, sizeof path, "%s/%s.json", out_path, dc_path_base(videos[i]));
+            int plen = snprintf(path, sizeof path, "%s/%s.json", out_path, dc_path_base(video));
             if (plen < 0 || (size_t)plen >= sizeof path) {
                 /* a cut name would overwrite some other video's record */
                 fprintf(stderr, "dashclaim assess: %s/%s.json: path too long\n", out_path,
-                        dc_path_base(videos[i]));
+                        dc_path_base(video));
                 rc = CLI_EXIT_OUTPUT;
             } else if (dc_file_write_atomic(path, json, jlen, &st) != DC_OK) {
                 fprintf(stderr, "dashclaim assess: %s\n", st.message);
@@ -157,7 +184,7 @@ int cli_cmd_assess(int argc, char **argv) {
         fprintf(stderr, "dashclaim assess: %s\n", st.message);
         rc = CLI_EXIT_OUTPUT;
     }
-    if (rc == CLI_EXIT_OK && index && nvideos > 1) {
+    if (rc == CLI_EXIT_OK && index && nclaims > 1) {
         char path[4300];
         int plen = snprintf(path, sizeof path, "%s/index.html", o.html_dir);
         if (plen < 0 || (size_t)plen >= sizeof path)
@@ -167,9 +194,10 @@ int cli_cmd_assess(int argc, char **argv) {
         else if (dc_report_write_index_html(path, index, written, &st) != DC_OK)
             fprintf(stderr, "dashclaim assess: index page not written: %s\n", st.message);
     }
-    if (rc == CLI_EXIT_OK && o.html_dir && !quiet && (nvideos > 1 || page[0]))
-        fprintf(stderr, "HTML report: %s/%s\n", o.html_dir, nvideos > 1 ? "index.html" : page);
+    if (rc == CLI_EXIT_OK && o.html_dir && !quiet && (nclaims > 1 || page[0]))
+        fprintf(stderr, "HTML report: %s/%s\n", o.html_dir, nclaims > 1 ? "index.html" : page);
     free(index);
+    dc_group_set_free(&set);
     dc_str_free(&collected);
     cli_assess_teardown(&env);
     if (ferror(stdout)) rc = CLI_EXIT_OUTPUT;
