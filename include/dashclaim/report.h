@@ -38,7 +38,7 @@
  * loop-recorded segments) is drawn on the claim's timeline: danger and every frame's t_sec
  * are on it, and each frame's .video names its file in the record's videos. For each
  * evidence row the page shows the frame evidence[i].frame names beside the frame of every
- * other video at the same time (within 20 ms), each labelled with its camera, the claim's
+ * other video at the same instant (the nearest within 0.1 s: a frame interval at 10 fps), each labelled with its camera, the claim's
  * time and the time within its file; the timeline marks where each file starts and ends, one
  * lane per camera; a table lists the files (name, camera, segment, start time and its source,
  * place on the timeline, length, error). A claim of one video looks as it always has. */

@@ -3,8 +3,8 @@
  * A claim of one video shows one frame per evidence row. A claim of several videos (front,
  * rear and cabin channels, loop-recorded segments) shows, for each row, every channel's frame
  * at that instant side by side: the pipeline keeps, per evidence time, one frame of each
- * channel at the same time on the claim's timeline, and the row's frame index names the front
- * channel's (or the row's own channel's) frame. Each picture is labelled with its camera, the
+ * channel (its first at or after that time on the claim's timeline), and the row's frame index
+ * names the main channel's frame. Each picture is labelled with its camera, the
  * claim's time and the time within its file ("rear camera, 12.4 s (file 2, 3.1 s)"), so a
  * reviewer can find the moment in the original file. A frame whose video index names no file
  * of the record is still shown where the row points at it, but never added beside another. */
@@ -18,10 +18,12 @@
  * close in time; a frame from another moment would show the reviewer the wrong thing. */
 #define NEAREST_FRAME_MAX_GAP_SEC 2.0
 
-/* Frames of two channels count as the same instant within this much: the pipeline gives them
- * the same time, and a neighbouring sample of the same window is at least a frame (33 ms at
- * 30 fps) away from it, so this takes the one and never the other. */
-#define SAME_INSTANT_SEC 0.02
+/* Frames of two channels count as the same instant within this much. The pipeline asks each
+ * channel for its first frame at or after the instant, so the frames it keeps differ by up to
+ * a frame interval of the slower camera (a rear camera may record 15 fps: 67 ms); dashcams
+ * record at least 10 fps. Of each other video the frame nearest the row's is taken, so a
+ * neighbouring sample of the same window (a quarter second or more away) never is. */
+#define SAME_INSTANT_SEC 0.1
 
 /* Index of the frame nearest t (of video only, when video >= 0) within
  * NEAREST_FRAME_MAX_GAP_SEC; -1 when none. */

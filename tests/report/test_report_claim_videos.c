@@ -100,11 +100,12 @@ static void make_claim(dc_assessment *a) {
 }
 
 /* Frame i is flat with red = 40 + 30 * i, so a decoded thumbnail says which frame it is.
- *   0 front 58.0 (file 1)   1 rear 58.0 (file 2)   2 front 61.0 (file 3)   3 rear 61.0 (file 4)
- *   4 rear 58.1 (file 2: the next sample, not the same instant)   5 front 61.5 (file 3) */
+ *   0 front 58.0 (file 1)   1 rear 58.0 (file 2)   2 front 61.0 (file 3)
+ *   3 rear 61.04 (file 4: its first frame at or after 61.0, as the pipeline asks for it)
+ *   4 rear 58.25 (file 2: the next sample, not the same instant)   5 front 61.5 (file 3) */
 #define FRAMES 6
 static void make_frames(dc_frame_set *set) {
-    static const double t[FRAMES] = {58.0, 58.0, 61.0, 61.0, 58.1, 61.5};
+    static const double t[FRAMES] = {58.0, 58.0, 61.0, 61.04, 58.25, 61.5};
     static const int video[FRAMES] = {0, 1, 2, 3, 1, 2};
     set->frames = calloc(FRAMES, sizeof *set->frames);
     assert_non_null(set->frames);
@@ -209,7 +210,7 @@ static void each_channel_is_shown_beside_the_others(void **state) {
     dc_report_inputs in = {.frames = &frames};
     char *page = render(a, &in);
 
-    /* row 0: front then rear at 58.0 (not the rear's 58.1 sample); row 1: its rear frame,
+    /* row 0: front then rear at 58.0 (not the rear's 58.25 sample); row 1: its rear frame,
      * then the front at 61.0; row 2: alone; row 3: the rear's 58.0 frame, then the front */
     int img[16];
     assert_int_equal(thumbnails(page, img, 16), 7);
@@ -379,7 +380,7 @@ static void record_read_from_json_with_bad_video_indexes_names_no_file(void **st
     assert_non_null(strstr(page, "4 files from 3 cameras (front, rear, camera)"));
     assert_non_null(strstr(page, "text-anchor=\"end\">camera</text>"));
     /* the frame of no file is never put beside another: row 0 shows the front alone (the
-     * rear's 58.1 sample is not its instant), row 3 the rear's 58.1 sample alone */
+     * rear's 58.25 sample is not its instant), row 3 the rear's 58.25 sample alone */
     int img[16];
     assert_int_equal(thumbnails(page, img, 16), 5);
     int expected[5] = {0, 3, 2, 5, 4};
