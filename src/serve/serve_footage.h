@@ -1,0 +1,23 @@
+/* Footage seen in earlier claims, for the service (serve_footage.c): the pipeline's lookup
+ * backed by the footage index at the store's location, and the worker keeping each claim's
+ * fingerprints after its assessment. Each thread keeps one index connection of its own (made on
+ * first use, closed when the thread ends). */
+#ifndef DASHCLAIM_SERVE_FOOTAGE_H
+#define DASHCLAIM_SERVE_FOOTAGE_H
+
+#include <stdbool.h>
+
+#include "dashclaim/pipeline.h"
+
+/* A dc_footage_lookup_fn: ctx is the store's location (const char *, as given to
+ * dc_store_open). */
+bool serve_footage_lookup(void *ctx, const char *claim_id, const dc_claim_video *videos,
+                          const dc_fingerprint *fingerprints, int count, dc_footage_check *check);
+
+/* Stores the videos of r (r->assessment.videos[i] with r->fingerprints[i]; those without a
+ * SHA-256 are skipped) under claim_id, so that later claims find them. Storing again is
+ * harmless (a retried job). false with *st when the index cannot be written. */
+bool serve_footage_keep(const char *store_url, const char *claim_id, const dc_claim_result *r,
+                        dc_status *st);
+
+#endif
