@@ -97,7 +97,8 @@ static int open_video(writer *w) {
     w->vst->time_base = c->time_base;
     w->vst->avg_frame_rate = c->framerate;
     if (o->rotate) {
-        uint8_t *m = av_stream_new_side_data(w->vst, AV_PKT_DATA_DISPLAYMATRIX, 9 * 4);
+        uint8_t *m =
+            av_stream_new_side_data(w->vst, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t));
         if (!m) return fail("out of memory", 0);
         /* Same convention as the "rotate" tag players honour: av_display_rotation_get() of
          * this matrix is -rotate, and FFmpeg's players turn the picture rotate degrees
@@ -234,7 +235,7 @@ static void rgb_to_yuv420(const uint8_t *rgb, int width, int height, AVFrame *f)
         const uint8_t *src = rgb + (size_t)y * stride;
         uint8_t *dst = f->data[0] + (size_t)y * f->linesize[0];
         for (int x = 0; x < width; x++) {
-            const uint8_t *p = src + 3 * x;
+            const uint8_t *p = src + (size_t)3 * x;
             dst[x] = (uint8_t)(((ky[0] * p[0] + ky[1] * p[1] + ky[2] * p[2] + 128) >> 8) + y_off);
         }
     }

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,20 +150,6 @@ static int write_channel(const sv_encoding *enc, const sv_recording *r, sv_camer
     return rc;
 }
 
-/* Appends to a growing JSON text; false when it no longer fits. */
-static bool append(char *buf, size_t size, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static bool append(char *buf, size_t size, size_t *len, const char *fmt, ...) {
-    if (*len >= size) return false;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= size - *len) return false;
-    *len += (size_t)n;
-    return true;
-}
-
 /* recording.label.json: the scene's label on the whole timeline plus where the incident is
  * in the files, and the files. */
 static int write_recording_label(const sv_encoding *enc, const sv_recording *r,
@@ -184,55 +169,55 @@ static int write_recording_label(const sv_encoding *enc, const sv_recording *r,
     if (r->cls->truth) r->cls->truth(scene, &truth);
     r->cls->destroy(scene);
 
-    size_t size = 256 + (size_t)count * 512, len = 0;
-    char *extra = malloc(size);
-    if (!extra) return 1;
-    char start[24];
-    sv_format_wall_clock(r->start, start, sizeof start);
-    bool ok = append(extra, size, &len,
-                     ", \"camera\": \"%s\", \"start\": \"%s\", \"segments\": %d, "
-                     "\"segment_sec\": %.3f, \"channels\": [",
-                     r->brand, start, r->segments, r->segment_sec);
-    for (int i = 0; i < r->channel_count; i++)
-        ok = ok && append(extra, size, &len, "%s\"%s\"", i ? ", " : "",
-                          sv_camera_role_name(r->channels[i]));
-    ok = ok && append(extra, size, &len, "]");
-    /* where the incident falls in each channel: the file and the time within it */
-    if (truth.incident_sec >= 0) {
-        ok = ok && append(extra, size, &len, ", \"seen_by\": \"%s\", \"incident\": [",
-                          sv_camera_role_name(truth.seen_by));
-        bool first = true;
-        for (int i = 0; i < count; i++) {
-            const written_file *f = &files[i];
-            double u = truth.incident_sec - f->offset_sec;
-            if (u < 0 || u >= f->duration_sec) continue;
-            ok = ok && append(extra, size, &len,
-                              "%s{\"channel\": \"%s\", \"file\": \"%s\", \"segment\": %d, "
-                              "\"sec_in_file\": %.3f, \"seen\": %s}",
-                              first ? "" : ", ", sv_camera_role_name(f->channel), f->name,
-                              f->segment, u, f->channel == truth.seen_by ? "true" : "false");
-            first = false;
-        }
-        ok = ok && append(extra, size, &len, "]");
-    }
-    ok = ok && append(extra, size, &len, ", \"files\": [");
-    for (int i = 0; i < count; i++) {
-        const written_file *f = &files[i];
-        ok = ok && append(extra, size, &len,
-                          "%s{\"file\": \"%s\", \"channel\": \"%s\", \"segment\": %d, "
-                          "\"number\": %d, \"offset_sec\": %.3f, \"duration_sec\": %.3f, "
-                          "\"creation_time\": \"%s\", \"audio\": %s, \"decodes\": %s}",
-                          i ? ", " : "", f->name, sv_camera_role_name(f->channel), f->segment,
-                          f->number, f->offset_sec, f->duration_sec, f->creation_time,
-                          f->audio ? "true" : "false", f->decodes ? "true" : "false");
-    }
-    ok = ok && append(extra, size, &len, "]");
     char path[PATH_MAX_LEN];
     snprintf(path, sizeof path, "%s/recording.label.json", r->out_dir);
-    int rc = ok ? write_label_file(path, label, extra) : 1;
-    if (!ok) fprintf(stderr, "synth-video: the recording label does not fit\n");
-    free(extra);
-    return rc;
+    size_t len = strlen(label);
+    while (len && label[len - 1] != '}') len--;
+    FILE *f = len ? fopen(path, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "synth-video: cannot write %s\n", path);
+        return 1;
+    }
+    char start[24];
+    sv_format_wall_clock(r->start, start, sizeof start);
+    fprintf(f, "%.*s", (int)(len - 1), label);
+    fprintf(f,
+            ", \"camera\": \"%s\", \"start\": \"%s\", \"segments\": %d, \"segment_sec\": %.3f, "
+            "\"channels\": [",
+            r->brand, start, r->segments, r->segment_sec);
+    for (int i = 0; i < r->channel_count; i++)
+        fprintf(f, "%s\"%s\"", i ? ", " : "", sv_camera_role_name(r->channels[i]));
+    fprintf(f, "]");
+    /* where the incident falls in each channel: the file and the time within it */
+    if (truth.incident_sec >= 0) {
+        fprintf(f, ", \"seen_by\": \"%s\", \"incident\": [", sv_camera_role_name(truth.seen_by));
+        bool first = true;
+        for (int i = 0; i < count; i++) {
+            const written_file *w = &files[i];
+            double u = truth.incident_sec - w->offset_sec;
+            if (u < 0 || u >= w->duration_sec) continue;
+            fprintf(f,
+                    "%s{\"channel\": \"%s\", \"file\": \"%s\", \"segment\": %d, "
+                    "\"sec_in_file\": %.3f, \"seen\": %s}",
+                    first ? "" : ", ", sv_camera_role_name(w->channel), w->name, w->segment, u,
+                    w->channel == truth.seen_by ? "true" : "false");
+            first = false;
+        }
+        fprintf(f, "]");
+    }
+    fprintf(f, ", \"files\": [");
+    for (int i = 0; i < count; i++) {
+        const written_file *w = &files[i];
+        fprintf(f,
+                "%s{\"file\": \"%s\", \"channel\": \"%s\", \"segment\": %d, \"number\": %d, "
+                "\"offset_sec\": %.3f, \"duration_sec\": %.3f, \"creation_time\": \"%s\", "
+                "\"audio\": %s, \"decodes\": %s}",
+                i ? ", " : "", w->name, sv_camera_role_name(w->channel), w->segment, w->number,
+                w->offset_sec, w->duration_sec, w->creation_time, w->audio ? "true" : "false",
+                w->decodes ? "true" : "false");
+    }
+    fprintf(f, "]}\n");
+    return fclose(f) != 0;
 }
 
 int sv_write_recording(const sv_encoding *enc, const sv_recording *r) {

@@ -62,7 +62,11 @@ static void sd_base_drive(sd_scene *sc, uint64_t *rng, double quiet_at) {
     }
     /* ordinary events: a traffic slow-down or a lead-vehicle swap every 1-3 minutes */
     double d = sc->p.duration_sec;
-    for (double te = sd_uniform(rng, 20, 60); te < d; te += sd_uniform(rng, 60, 180)) {
+    /* (an integer loop counter: the same draws in the same order as stepping te itself) */
+    double te = sd_uniform(rng, 20, 60);
+    for (int k = 0;; k++) {
+        if (k > 0) te += sd_uniform(rng, 60, 180);
+        if (!(te < d)) break;
         if (in_quiet_zone(te, quiet_at, 45, 30)) continue;
         if (sd_unit(rng) < 0.5) {
             /* slow-down: -35 % over 4 s (about 1.5-2 m/s^2, no squeal), hold 3 s, recover 10 s */

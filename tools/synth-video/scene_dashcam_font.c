@@ -56,7 +56,7 @@ void sd_draw_text(uint8_t *rgb, int stride, int w, int h, int x, int y, int scal
                     for (int dx = 0; dx < scale; dx++) {
                         int px = x + gx * scale + dx;
                         if (px < 0 || px >= w) continue;
-                        row[3 * px] = r;
+                        row[(size_t)3 * px] = r;
                         row[3 * px + 1] = g;
                         row[3 * px + 2] = b;
                     }

@@ -30,7 +30,12 @@ static rgbf mix(rgbf a, rgbf b, float w) {
 
 static rgbf scale(rgbf a, float k) { return (rgbf){a.r * k, a.g * k, a.b * k}; }
 
-static uint8_t to_u8(float v) { return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)(v + 0.5f); }
+/* Round half up, as the test inputs were always made (lroundf would move a few pixels). */
+static uint8_t to_u8(float v) {
+    return v <= 0     ? 0
+           : v >= 255 ? 255
+                      : (uint8_t)(v + 0.5f); // NOLINT(bugprone-incorrect-roundings)
+}
 
 typedef struct {
     uint8_t *rgb;
@@ -131,7 +136,7 @@ static void draw_sky(const view *v, const sd_scene *sc, int y_end) {
             int k = x - shift;
             k = k < 0 ? 0 : k >= sc->skyline_len ? sc->skyline_len - 1 : k;
             if (sc->skyline[k] * v->c.h >= above * 1000) {
-                row[3 * x] = r;
+                row[(size_t)3 * x] = r;
                 row[3 * x + 1] = g;
                 row[3 * x + 2] = b;
             }
@@ -332,7 +337,8 @@ static void draw_overlay(const canvas *c, const sd_scene *sc, double t, double s
     static const rgbf hood = {28, 28, 31}, hood_edge = {60, 60, 66};
     int hood_y = (int)(body_row * c->h);
     fill_rect(c, 0, hood_y, c->w, c->h, hood);
-    fill_rect(c, 0, hood_y, c->w, hood_y + 1 + c->h / 200, hood_edge);
+    int edge = 1 + c->h / 200; /* whole rows */
+    fill_rect(c, 0, hood_y, c->w, hood_y + edge, hood_edge);
     sd_draw_stamp(c->rgb, c->stride, c->w, c->h, sc, t, speed);
 }
 

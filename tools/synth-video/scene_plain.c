@@ -32,7 +32,7 @@ static void plain_render_frame(sv_scene *s, double t, uint8_t *rgb, int stride) 
         uint8_t *row = rgb + (size_t)y * stride;
         for (int x = 0; x < w; x++) {
             int v = (x + y + drift) & 255;
-            row[3 * x] = (uint8_t)v;
+            row[(size_t)3 * x] = (uint8_t)v;
             row[3 * x + 1] = (uint8_t)(255 - v);
             row[3 * x + 2] = (uint8_t)((x * 2 + drift) & 255);
         }
@@ -49,7 +49,7 @@ static void plain_render_frame(sv_scene *s, double t, uint8_t *rgb, int stride) 
         for (int x = 0; x < w; x++) {
             int bit = x * SV_PLAIN_CLOCK_BITS / w;
             int on = (cs >> (SV_PLAIN_CLOCK_BITS - 1 - bit)) & 1;
-            memset(row + 3 * x, on ? 235 : 16, 3);
+            memset(row + (size_t)3 * x, on ? 235 : 16, 3);
         }
     }
 }
