@@ -46,7 +46,8 @@
  * dc_vlm_assess never leaves the engine unusable: a timeout, a model error or a device
  * failure is recorded in the assessment (status failed / degraded, error class, message) and
  * the next claim starts from a clean context (the cached prefix and nothing else). The engine
- * is not thread-safe: one claim at a time per dc_vlm (open one per worker thread if needed). */
+ * is not thread-safe: one claim at a time per dc_vlm (open one per worker thread if needed),
+ * or several claims together in one context from one thread with dc_vlm_batch (below). */
 #ifndef DASHCLAIM_ENGINE_H
 #define DASHCLAIM_ENGINE_H
 
@@ -128,6 +129,9 @@ typedef struct {
                                  not (a reasoning family always does) */
     int max_think_tokens;     /* most tokens a reasoning model thinks before "</think>" is
                                  forced (default 512; 0 = an empty think block) */
+    int max_batch;            /* most claims one context runs together (dc_vlm_batch, below;
+                                 default 1, at most DC_VLM_MAX_BATCH): the KV cache is sized for
+                                 that many claims sharing the fixed prompt's cells */
     bool verbose;             /* llama.cpp / mtmd logs on stderr */
     bool print_tokens;        /* print the tokens each claim costs on stderr */
 } dc_vlm_options;
@@ -180,6 +184,10 @@ typedef struct {
     int grammar_full_passes;           /* sampling steps that filtered the whole vocabulary */
     double grammar_ms;                 /* time spent in the grammar sampler */
     uint64_t rss_before, rss_after, device_before, device_after;
+    /* a claim in a batch (dc_vlm_batch): the most claims that shared one of its decode steps
+     * (1 alone), and how long it waited for a place after it was submitted */
+    int batch_peak;
+    double wait_ms;
 } dc_vlm_claim_stats;
 
 const dc_vlm_claim_stats *dc_vlm_last_stats(const dc_vlm *vlm);
@@ -202,6 +210,102 @@ const char *dc_vlm_last_prompt(const dc_vlm *vlm);
 const char *dc_vlm_device_name(const dc_vlm *vlm);
 /* The context size chosen at open (KV cells). */
 int dc_vlm_context_size(const dc_vlm *vlm);
+
+/* ---- several claims in one context: continuous batching ------------------------------------
+ *
+ * An engine opened with max_batch = N runs up to N claims together in its one context:
+ *
+ *   o.max_batch = 8; dc_vlm *vlm = dc_vlm_open(&o, &st);   KV cache sized for 8 claims
+ *   dc_vlm_batch *b = dc_vlm_batch_open(vlm, 8, &st);
+ *   for each prepared claim (frames sampled with dc_vlm_frame_request as for dc_vlm_assess):
+ *     dc_vlm_job job = {.frames = &frames[i], .ctx = &ctx[i], .deadline = dl[i],
+ *                       .out = &assessment[i], .user = tag};
+ *     dc_vlm_batch_submit(b, &job, &st);                   queued, never blocks
+ *   while (dc_vlm_batch_step(b) > 0 or more claims to submit) {
+ *     submit more as they are prepared (from this thread);
+ *     dc_vlm_done d[8]; int n = dc_vlm_batch_collect(b, d, 8);
+ *     for each d[k]: *d[k].out is final; d[k].code / d[k].status as dc_vlm_assess returns;
+ *                    free(d[k].output); the frames and ctx of that job may now be freed
+ *   }
+ *   dc_vlm_batch_close(b);                                   waiting claims are never run
+ * or, for an array of jobs at once, dc_vlm_assess_many(vlm, jobs, n, 8, &st).
+ *
+ * What is shared: the model, the vision encoder, the context and its KV cache, and the fixed
+ * prompt's cells (each claim's sequence starts from them with llama_memory_seq_cp). What each
+ * claim has of its own: its sequence and cells, its frames' embeddings, its grammar and
+ * sampler, its severity read-out, its deadline, its token budget, its stats and raw output
+ * (dc_vlm_done), and its record.
+ *
+ * A step: claims are admitted in submission order while a place is free and their KV cells
+ * (prompt + thinking + budget, dc_frame_plan.kv_cells less the shared prompt) fit beside the
+ * claims in flight; the oldest claim still reading its prompt gets one chunk (the cached
+ * prefix and its claim line, a frame pair encoded and decoded, or text) in batches of its own;
+ * then the next token of every claim that is generating goes into one llama_decode. A claim
+ * that ends frees its cells and its place, and the next waiting claim joins in the next step
+ * (continuous batching: a short claim's place is taken while a long one goes on).
+ *
+ * With greedy decoding a claim's answer is the one it gives alone (dc_vlm_assess): its prompt
+ * goes through the same batches; its decode steps share a llama_decode with other claims,
+ * which changes which ggml kernel computes its row and so the rounding of its logits by a few
+ * parts in a million (severity probabilities within 1e-4; tests/engine/test_vlm_batch.c and
+ * bench/engine say how far on the tiny and the 3B preset), not its tokens.
+ *
+ * Failures stay with their claim: a timeout (each claim's deadline is checked before each of
+ * its tokens and inside its prefill; a shared decode is aborted only when every claim in it is
+ * out of time), a grammar dead end, an answer that does not parse or a failed prefill of its
+ * own ends that claim, recorded as dc_vlm_assess records it (a transient failure is retried
+ * from the cached prefix). A device failure, in a claim's prefill or in a shared step, ends
+ * the batch's use of the device: the claims in flight finish on a CPU-only context one after
+ * another, each recorded degraded, and the next claims admitted try the device again.
+ *
+ * The batch and its engine are used from one thread; dc_vlm_assess must not be called while a
+ * batch holds claims. */
+#define DC_VLM_MAX_BATCH 64
+
+typedef struct dc_vlm_batch dc_vlm_batch;
+
+typedef struct {
+    const dc_frame_set *frames;   /* kept alive by the caller until the claim is collected */
+    const dc_engine_context *ctx; /* may be NULL; kept alive until collected */
+    dc_deadline deadline;
+    dc_assessment *out; /* dc_assessment_init'ed by the caller; final when collected */
+    void *user;         /* the caller's tag, given back by collect */
+    int max_new_tokens; /* this claim's answer budget; 0 = the engine's (never more) */
+} dc_vlm_job;
+
+typedef struct {
+    void *user;
+    dc_assessment *out;
+    dc_error_class code; /* what dc_vlm_assess would return */
+    dc_status status;
+    dc_vlm_claim_stats stats;
+    char *output; /* the model's raw text (prefix included); caller frees; NULL if none */
+} dc_vlm_done;
+
+/* A batch of at most max_claims claims at once (<= the engine's max_batch). NULL with *st on
+ * failure. One batch per engine at a time. */
+dc_vlm_batch *dc_vlm_batch_open(dc_vlm *vlm, int max_claims, dc_status *st);
+/* Queues a claim; it starts in a later step. DC_ERR_INPUT for a job without frames or out,
+ * DC_ERR_RESOURCE when out of memory. */
+dc_error_class dc_vlm_batch_submit(dc_vlm_batch *b, const dc_vlm_job *job, dc_status *st);
+/* One step (see above). Returns the claims submitted and not yet finished (in flight and
+ * waiting): 0 when everything submitted has finished. */
+int dc_vlm_batch_step(dc_vlm_batch *b);
+/* Moves up to max finished claims, in the order they finished, into done[]. */
+int dc_vlm_batch_collect(dc_vlm_batch *b, dc_vlm_done *done, int max);
+/* Claims in flight right now. */
+int dc_vlm_batch_running(const dc_vlm_batch *b);
+/* Decode steps so far that carried `width` claims' tokens, and their milliseconds (*ms, may be
+ * NULL; llama_decode and every claim's token choice): width * steps / ms is the batch's
+ * decode rate at that width (bench/engine compares it with llama-batched-bench). */
+int dc_vlm_batch_decode_steps(const dc_vlm_batch *b, int width, double *ms);
+/* Claims not run are dropped (their records untouched); finished ones not collected are freed. */
+void dc_vlm_batch_close(dc_vlm_batch *b);
+/* Runs n jobs, at most max_claims at once, to the end; each job's record filled. Returns DC_OK
+ * when every claim succeeded, else the class of the first to fail (its status in *st);
+ * stats[i] and outputs[i] (caller frees each) of job i when not NULL. */
+dc_error_class dc_vlm_assess_many(dc_vlm *vlm, const dc_vlm_job *jobs, int n, int max_claims,
+                                  dc_vlm_claim_stats *stats, char **outputs, dc_status *st);
 
 #ifdef DC_TEST_HOOKS
 /* Test-only fault injection. Each fault fires `count` times, at the named point of a claim. */

@@ -1,6 +1,7 @@
 /* Text tokens into llama_decode: the fixed prompt, the rest of a claim's first text chunk,
  * the answer prefix and each generated token all go through here, in batches of at most
- * n_batch tokens, with one batch made at open. A non-zero return is mapped by
+ * n_batch tokens, with one batch made at open; and a batch's decode step, one token of each
+ * generating claim in one llama_decode. A non-zero return is mapped by
  * vlm_decode_failed (vlm_recovery.c). */
 #include "vlm_internal.h"
 
@@ -38,4 +39,23 @@ vlm_step vlm_decode_text(dc_vlm *e, const llama_token *toks, int n, llama_seq_id
         done += m;
     }
     return VLM_STEP_OK;
+}
+
+vlm_step vlm_decode_step(dc_vlm *e, int n, const llama_token *toks, const llama_pos *pos,
+                         const llama_seq_id *seqs, dc_status *st) {
+    struct llama_batch *batch = &e->batch;
+    batch->n_tokens = n;
+    for (int i = 0; i < n; i++) {
+        batch->token[i] = toks[i];
+        batch->pos[i] = pos[i];
+        batch->n_seq_id[i] = 1;
+        batch->seq_id[i][0] = seqs[i];
+        batch->logits[i] = true;
+    }
+    if (vlm_fault_fires(e, DC_VLM_FAULT_DEVICE_DECODE)) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: injected device failure in llama_decode");
+        return VLM_STEP_DEVICE;
+    }
+    int32_t ret = decode(e, batch);
+    return ret == 0 ? VLM_STEP_OK : vlm_decode_failed(e, ret, "a decode step of the batch", st);
 }

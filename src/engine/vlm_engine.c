@@ -36,6 +36,7 @@ void dc_vlm_options_init(dc_vlm_options *o) {
     o->retries = 3;
     o->retry_backoff_sec = 0.05;
     o->max_think_tokens = 512;
+    o->max_batch = 1;
 }
 
 static void quiet_log(enum ggml_log_level level, const char *text, void *user) {
@@ -141,6 +142,8 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
     if (o->max_new_tokens < 16) o->max_new_tokens = 16;
     if (o->closing_reserve < 0) o->closing_reserve = 0;
     if (o->retries < 0) o->retries = 0;
+    if (o->max_batch < 1) o->max_batch = 1;
+    if (o->max_batch > DC_VLM_MAX_BATCH) o->max_batch = DC_VLM_MAX_BATCH;
 
     if (!o->verbose) {
         llama_log_set(quiet_log, NULL);
@@ -167,7 +170,12 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
                o->visual_tokens + (e->family->hears ? AUDIO_TOKENS : 0) + o->max_new_tokens +
                vlm_think_cells(e);
     e->n_ctx = o->n_ctx > 0 ? o->n_ctx : (need + 255) / 256 * 256;
-    /* one frame pair's embeddings go to llama_decode in a single batch when possible */
+    /* a batch's engine: a stream of n_ctx cells per claim and one for the fixed prompt (llama.cpp
+     * gives each stream a multiple of 256 cells) */
+    if (o->max_batch > 1) e->n_ctx = (e->n_ctx + 255) / 256 * 256;
+    e->n_ctx_total = o->max_batch == 1 ? e->n_ctx : e->n_ctx * (o->max_batch + 1);
+    /* one frame pair's embeddings go to llama_decode in a single batch when possible (and a
+     * batch's decode step, max_batch tokens, always does) */
     e->n_batch = e->n_ctx < 2048 ? e->n_ctx : 2048;
 
     e->batch = llama_batch_init(e->n_batch, 0, 1);

@@ -110,18 +110,18 @@ int vlm_think_cells(const dc_vlm *e) {
     return e->thinks ? e->opts.max_think_tokens + THINK_TAG_TOKENS : 0;
 }
 
-/* Text the answer format requires at this point (the think tags), decoded and appended to the
- * output as if the model had written it. Special tokens are parsed: a vocabulary that has
- * <think> as one token gets that token, as the model writes it. */
-static vlm_step force_text(dc_vlm *e, const struct llama_vocab *vocab, const char *text,
-                           llama_pos *n_past, dc_status *st) {
+/* Text the answer format requires at this point (the think tags), decoded as a batch of its
+ * own and appended to the output as if the model had written it. Special tokens are parsed: a
+ * vocabulary that has <think> as one token gets that token, as the model writes it. */
+static vlm_step force_text(dc_vlm *e, vlm_gen *g, const struct llama_vocab *vocab, const char *text,
+                           dc_status *st) {
     llama_token toks[THINK_TAG_TOKENS];
     int n = llama_tokenize(vocab, text, (int32_t)strlen(text), toks, THINK_TAG_TOKENS, false, true);
     if (n <= 0) {
         dc_fail(st, DC_ERR_MODEL, "%s: cannot tokenize \"%s\"", e->model_path, text);
         return VLM_STEP_FATAL;
     }
-    vlm_step s = vlm_decode_text(e, toks, n, VLM_SEQ_CLAIM, n_past, true, "the thinking tags", st);
+    vlm_step s = vlm_decode_text(e, toks, n, g->seq, &g->n_past, true, "the thinking tags", st);
     if (s != VLM_STEP_OK) return s;
     e->stats.decode_tokens += n;
     if (!vlm_output_append(e, text, strlen(text))) {
@@ -131,145 +131,199 @@ static vlm_step force_text(dc_vlm *e, const struct llama_vocab *vocab, const cha
     return VLM_STEP_OK;
 }
 
-/* A reasoning model's answer starts with <think>...</think>: the opening is forced, the model
- * thinks freely (no grammar) until it writes </think>, ends its turn or spends the budget
- * (max_think_tokens), and then the closing is forced, so that the grammar-constrained JSON
- * always follows within a known number of tokens. */
-static vlm_step think(dc_vlm *e, const struct llama_vocab *vocab, struct llama_sampler *chain,
-                      llama_pos *n_past, dc_status *st) {
-    vlm_step s = force_text(e, vocab, "<think>\n", n_past, st);
-    if (s != VLM_STEP_OK) return s;
-    const size_t start = e->output.len;
-    bool closed = false;
-    for (int i = 0; i < e->opts.max_think_tokens && !closed; i++) {
-        if (vlm_deadline_passed(e)) {
-            dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed while the model was thinking");
-            return VLM_STEP_TIMEOUT;
-        }
-        llama_token_data_array arr;
-        fill_candidates(e, llama_get_logits_ith(e->rt->lctx, -1), false, &arr);
-        llama_token t = pick(chain, &arr);
-        if (t == LLAMA_TOKEN_NULL || llama_vocab_is_eog(vocab, t)) break;
-        llama_sampler_accept(chain, t);
-        size_t before = e->output.len;
-        if (!append_piece(e, vocab, t)) {
-            dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the model output");
-            return VLM_STEP_FATAL;
-        }
-        s = vlm_decode_text(e, &t, 1, VLM_SEQ_CLAIM, n_past, true, "thinking", st);
-        if (s != VLM_STEP_OK) return s;
-        e->stats.decode_tokens++;
-        e->stats.thinking_tokens++;
-        /* the tag may end in this piece and start in the pieces before it */
-        size_t from = before > start + 8 ? before - 8 : start;
-        closed = strstr(dc_str_text(&e->output) + from, "</think>") != NULL;
-    }
-    return force_text(e, vocab, closed ? "\n\n" : "\n</think>\n\n", n_past, st);
-}
-
-vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, dc_status *st) {
-    const struct llama_vocab *vocab = llama_model_get_vocab(e->rt->model);
-    memset(sev, 0, sizeof(*sev));
-    vlm_step result = VLM_STEP_FATAL;
-    struct llama_sampler *grammar =
-        llama_sampler_init_grammar(vocab, e->grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
-    struct llama_sampler *chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
-    if (!grammar) {
-        dc_fail(st, DC_ERR_INTERNAL, "engine: llama.cpp rejected the output grammar");
-        goto done;
-    }
-    if (e->opts.temperature > 0) {
-        llama_sampler_chain_add(chain, llama_sampler_init_temp(e->opts.temperature));
-        llama_sampler_chain_add(chain, llama_sampler_init_dist(e->opts.seed));
-    } else {
-        llama_sampler_chain_add(chain, llama_sampler_init_greedy());
-    }
-    double t0 = dc_now();
-
-    if (e->thinks) {
-        result = think(e, vocab, chain, n_past, st);
-        if (result != VLM_STEP_OK) goto done;
-        result = VLM_STEP_FATAL;
-    }
+/* The fixed answer prefix: decoded like prompt text (a batch of its own), and fed to the
+ * grammar; the JSON answer starts here (after a reasoning model's thinking). */
+static vlm_step start_answer(dc_vlm *e, vlm_gen *g, const struct llama_vocab *vocab,
+                             dc_status *st) {
+    g->thinking = false;
     e->answer_at = e->output.len;
-
-    /* the fixed prefix: decoded like prompt text, and fed to the grammar */
     llama_token prefix[64];
     int n_prefix =
         llama_tokenize(vocab, DC_MODEL_OUTPUT_PREFIX, (int32_t)strlen(DC_MODEL_OUTPUT_PREFIX),
                        prefix, 64, false, false);
     if (n_prefix <= 0) {
         dc_fail(st, DC_ERR_MODEL, "%s: cannot tokenize the answer prefix", e->model_path);
-        goto done;
+        return VLM_STEP_FATAL;
     }
-    result =
-        vlm_decode_text(e, prefix, n_prefix, VLM_SEQ_CLAIM, n_past, true, "the answer prefix", st);
-    if (result != VLM_STEP_OK) goto done;
+    vlm_step s =
+        vlm_decode_text(e, prefix, n_prefix, g->seq, &g->n_past, true, "the answer prefix", st);
+    if (s != VLM_STEP_OK) return s;
     e->stats.decode_tokens += n_prefix;
-    for (int i = 0; i < n_prefix; i++) llama_sampler_accept(grammar, prefix[i]);
+    for (int i = 0; i < n_prefix; i++) llama_sampler_accept(g->grammar, prefix[i]);
     vlm_output_append(e, DC_MODEL_OUTPUT_PREFIX, strlen(DC_MODEL_OUTPUT_PREFIX));
+    return VLM_STEP_OK;
+}
 
-    const int max_new = e->opts.max_new_tokens;
-    for (int i = 0; i < max_new; i++) {
-        if (vlm_deadline_passed(e)) {
-            dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed while generating");
-            result = VLM_STEP_TIMEOUT;
-            goto done;
-        }
-        const float *logits = llama_get_logits_ith(e->rt->lctx, -1);
-        const bool pressure = max_new - i <= e->opts.closing_reserve;
-        e->stats.budget_pressure |= pressure;
-        llama_token_data_array arr;
-        llama_token t = LLAMA_TOKEN_NULL;
-        if (i > 0) {
-            /* fast path: the unconstrained choice, if the grammar accepts it; checking one
-             * token is far cheaper than filtering the whole vocabulary */
-            fill_candidates(e, logits, pressure, &arr);
-            t = pick(chain, &arr);
-            if (t != LLAMA_TOKEN_NULL) {
-                llama_token_data one = {t, 0.0f, 0.0f};
-                llama_token_data_array single = {&one, 1, -1, false};
-                double g0 = dc_now();
-                llama_sampler_apply(grammar, &single);
-                e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
-                if (!isfinite(one.logit)) t = LLAMA_TOKEN_NULL;
-            }
-        }
-        if (t == LLAMA_TOKEN_NULL) {
-            double g0 = dc_now();
-            fill_grammar_candidates(e, grammar, logits, pressure, &arr);
-            e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
-            e->stats.grammar_full_passes++;
-            if (i == 0) read_severity(e, &arr, sev);
-            t = pick(chain, &arr);
-            if (t == LLAMA_TOKEN_NULL || !isfinite(arr.data[arr.selected].logit)) {
-                dc_fail(st, DC_ERR_MODEL, "engine: no token satisfies the output grammar");
-                goto done;
-            }
-        }
-        if (llama_vocab_is_eog(vocab, t))
-            break; /* the grammar only allows end-of-generation once the JSON is complete */
-        double g0 = dc_now();
-        llama_sampler_accept(grammar, t);
-        e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
-        llama_sampler_accept(chain, t);
-        if (!append_piece(e, vocab, t)) {
-            dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the model output");
-            goto done;
-        }
-        e->stats.generated_tokens++;
-#ifdef DC_TEST_HOOKS
-        if (vlm_fault_fires(e, DC_VLM_FAULT_DEADLINE_DECODE))
-            e->deadline.at = dc_now() - 1.0; /* passes now, inside the next llama_decode */
-#endif
-        result = vlm_decode_text(e, &t, 1, VLM_SEQ_CLAIM, n_past, true, "generation", st);
-        if (result != VLM_STEP_OK) goto done;
-        e->stats.decode_tokens++;
+/* A reasoning model thinks freely (no grammar) until it writes </think>, ends its turn or
+ * spends max_think_tokens; then the closing is forced, so that the grammar-constrained JSON
+ * always follows within a known number of tokens. */
+static vlm_step pick_thought(dc_vlm *e, vlm_gen *g, const struct llama_vocab *vocab,
+                             const float *logits, dc_status *st) {
+    if (g->think_i >= e->opts.max_think_tokens || g->closed) {
+        g->force_pending = true;
+        return VLM_STEP_OK;
     }
-    e->stats.decode_ms += (dc_now() - t0) * 1000.0;
-    result = VLM_STEP_OK;
-done:
-    llama_sampler_free(chain);
-    if (grammar) llama_sampler_free(grammar);
-    return result;
+    if (vlm_deadline_passed(e)) {
+        dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed while the model was thinking");
+        return VLM_STEP_TIMEOUT;
+    }
+    llama_token_data_array arr;
+    fill_candidates(e, logits, false, &arr);
+    llama_token t = pick(g->chain, &arr);
+    if (t == LLAMA_TOKEN_NULL || llama_vocab_is_eog(vocab, t)) {
+        g->force_pending = true;
+        return VLM_STEP_OK;
+    }
+    llama_sampler_accept(g->chain, t);
+    size_t before = e->output.len;
+    if (!append_piece(e, vocab, t)) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the model output");
+        return VLM_STEP_FATAL;
+    }
+    g->think_i++;
+    e->stats.thinking_tokens++;
+    /* the tag may end in this piece and start in the pieces before it */
+    size_t from = before > g->think_start + 8 ? before - 8 : g->think_start;
+    g->closed = strstr(dc_str_text(&e->output) + from, "</think>") != NULL;
+    g->next = t;
+    return VLM_STEP_OK;
+}
+
+static vlm_step pick_answer(dc_vlm *e, vlm_gen *g, const struct llama_vocab *vocab,
+                            const float *logits, dc_status *st) {
+    const int max_new = g->max_new;
+    const int i = g->answer_i;
+    if (i >= max_new) {
+        g->done = true;
+        return VLM_STEP_OK;
+    }
+    if (vlm_deadline_passed(e)) {
+        dc_fail(st, DC_ERR_TIMEOUT, "engine: deadline passed while generating");
+        return VLM_STEP_TIMEOUT;
+    }
+    const bool pressure = max_new - i <= e->opts.closing_reserve;
+    e->stats.budget_pressure |= pressure;
+    llama_token_data_array arr;
+    llama_token t = LLAMA_TOKEN_NULL;
+    if (i > 0) {
+        /* fast path: the unconstrained choice, if the grammar accepts it; checking one token
+         * is far cheaper than filtering the whole vocabulary */
+        fill_candidates(e, logits, pressure, &arr);
+        t = pick(g->chain, &arr);
+        if (t != LLAMA_TOKEN_NULL) {
+            llama_token_data one = {t, 0.0f, 0.0f};
+            llama_token_data_array single = {&one, 1, -1, false};
+            double g0 = dc_now();
+            llama_sampler_apply(g->grammar, &single);
+            e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
+            if (!isfinite(one.logit)) t = LLAMA_TOKEN_NULL;
+        }
+    }
+    if (t == LLAMA_TOKEN_NULL) {
+        double g0 = dc_now();
+        fill_grammar_candidates(e, g->grammar, logits, pressure, &arr);
+        e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
+        e->stats.grammar_full_passes++;
+        if (i == 0) read_severity(e, &arr, &g->sev);
+        t = pick(g->chain, &arr);
+        if (t == LLAMA_TOKEN_NULL || !isfinite(arr.data[arr.selected].logit)) {
+            dc_fail(st, DC_ERR_MODEL, "engine: no token satisfies the output grammar");
+            return VLM_STEP_FATAL;
+        }
+    }
+    if (llama_vocab_is_eog(vocab, t)) {
+        g->done = true; /* the grammar only allows end-of-generation once the JSON is complete */
+        return VLM_STEP_OK;
+    }
+    double g0 = dc_now();
+    llama_sampler_accept(g->grammar, t);
+    e->stats.grammar_ms += (dc_now() - g0) * 1000.0;
+    llama_sampler_accept(g->chain, t);
+    if (!append_piece(e, vocab, t)) {
+        dc_fail(st, DC_ERR_RESOURCE, "engine: out of memory for the model output");
+        return VLM_STEP_FATAL;
+    }
+    e->stats.generated_tokens++;
+    g->answer_i++;
+#ifdef DC_TEST_HOOKS
+    if (vlm_fault_fires(e, DC_VLM_FAULT_DEADLINE_DECODE))
+        e->deadline.at = dc_now() - 1.0; /* passes now, inside the next llama_decode */
+#endif
+    g->next = t;
+    return VLM_STEP_OK;
+}
+
+vlm_step vlm_gen_pick(dc_vlm *e, vlm_gen *g, const float *logits, dc_status *st) {
+    const struct llama_vocab *vocab = llama_model_get_vocab(e->rt->model);
+    g->next = LLAMA_TOKEN_NULL;
+    return g->thinking ? pick_thought(e, g, vocab, logits, st)
+                       : pick_answer(e, g, vocab, logits, st);
+}
+
+vlm_step vlm_gen_force(dc_vlm *e, vlm_gen *g, dc_status *st) {
+    const struct llama_vocab *vocab = llama_model_get_vocab(e->rt->model);
+    g->force_pending = false;
+    vlm_step s = force_text(e, g, vocab, g->closed ? "\n\n" : "\n</think>\n\n", st);
+    if (s == VLM_STEP_OK) s = start_answer(e, g, vocab, st);
+    if (s == VLM_STEP_OK) s = vlm_gen_pick(e, g, llama_get_logits_ith(e->rt->lctx, -1), st);
+    return s;
+}
+
+vlm_step vlm_gen_begin(dc_vlm *e, vlm_gen *g, llama_seq_id seq, llama_pos n_past, int max_new,
+                       dc_status *st) {
+    const struct llama_vocab *vocab = llama_model_get_vocab(e->rt->model);
+    memset(g, 0, sizeof(*g));
+    g->seq = seq;
+    g->n_past = n_past;
+    g->max_new = max_new;
+    g->next = LLAMA_TOKEN_NULL;
+    g->t0 = dc_now();
+    g->grammar = llama_sampler_init_grammar(vocab, e->grammar, DC_MODEL_OUTPUT_GRAMMAR_ROOT);
+    g->chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    if (!g->grammar || !g->chain) {
+        dc_fail(st, DC_ERR_INTERNAL, "engine: llama.cpp rejected the output grammar");
+        return VLM_STEP_FATAL;
+    }
+    if (e->opts.temperature > 0) {
+        llama_sampler_chain_add(g->chain, llama_sampler_init_temp(e->opts.temperature));
+        llama_sampler_chain_add(g->chain, llama_sampler_init_dist(e->opts.seed));
+    } else {
+        llama_sampler_chain_add(g->chain, llama_sampler_init_greedy());
+    }
+    vlm_step s;
+    if (e->thinks) {
+        s = force_text(e, g, vocab, "<think>\n", st);
+        g->thinking = true;
+        g->think_start = e->output.len;
+    } else {
+        s = start_answer(e, g, vocab, st);
+    }
+    if (s == VLM_STEP_OK) s = vlm_gen_pick(e, g, llama_get_logits_ith(e->rt->lctx, -1), st);
+    if (s == VLM_STEP_OK && g->force_pending) s = vlm_gen_force(e, g, st);
+    return s;
+}
+
+void vlm_gen_end(dc_vlm *e, vlm_gen *g) {
+    if (g->t0 > 0) e->stats.decode_ms += (dc_now() - g->t0) * 1000.0;
+    if (g->chain) llama_sampler_free(g->chain);
+    if (g->grammar) llama_sampler_free(g->grammar);
+    memset(g, 0, sizeof(*g));
+}
+
+vlm_step vlm_generate(dc_vlm *e, llama_seq_id seq, llama_pos *n_past, int max_new,
+                      vlm_severity_readout *sev, dc_status *st) {
+    vlm_gen g;
+    vlm_step s = vlm_gen_begin(e, &g, seq, *n_past, max_new, st);
+    while (s == VLM_STEP_OK && !g.done) {
+        const char *what = g.thinking ? "thinking" : "generation";
+        s = vlm_decode_text(e, &g.next, 1, seq, &g.n_past, true, what, st);
+        if (s != VLM_STEP_OK) break;
+        e->stats.decode_tokens++;
+        s = vlm_gen_pick(e, &g, llama_get_logits_ith(e->rt->lctx, -1), st);
+        if (s == VLM_STEP_OK && g.force_pending) s = vlm_gen_force(e, &g, st);
+    }
+    *n_past = g.n_past;
+    *sev = g.sev;
+    vlm_gen_end(e, &g);
+    return s;
 }

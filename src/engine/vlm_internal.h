@@ -4,6 +4,9 @@
  *
  *   vlm_engine.c    options, open/close, frame budget, read-only getters
  *                   -> family, runtime, prompt, vocab, output
+ *   vlm_batch.c     several claims in one context: admission, a prefill chunk and one decode
+ *                   step for all at a time, failures kept to their claim
+ *                   -> assess, generate, decode, recovery, runtime, prefix, output
  *   vlm_assess.c    one claim: frames, prompt chunks, prefill, the attempt loop
  *                   -> runtime, prompt, prefix, decode, recovery, generate, output, abort, fault
  *   vlm_generate.c  grammar-constrained generation and the severity read-out
@@ -94,8 +97,9 @@ struct dc_vlm {
     bool thinks;              /* the claim's answer starts with <think>...</think> */
     int audio_rate;           /* Hz of the audio encoder; 0 = the model does not hear */
     char model_path[1024], mmproj_path[1024];
-    bool has_gpu; /* a GPU backend device is registered */
-    int n_ctx;    /* KV cells */
+    bool has_gpu;    /* a GPU backend device is registered */
+    int n_ctx;       /* KV cells one claim may use (the fixed prompt's included) */
+    int n_ctx_total; /* KV cells of the context: n_ctx, or n_ctx per stream of a batch */
     int n_batch;
     int n_threads;
     int system_claim_tokens; /* measured prompt text at open, for the context size */
@@ -130,7 +134,9 @@ struct dc_vlm {
     dc_deadline deadline;
     bool aborted;          /* a callback stopped a computation because the deadline passed */
     int eval_nodes;        /* node counter of the vision-encoder eval callback */
-    unsigned claim_serial; /* counts claims, so a runtime knows which claim built its prefix */
+    unsigned claim_serial; /* the claim's number, so a runtime knows which claim built its prefix */
+    unsigned claims_begun; /* claims started on this engine (vlm_claim_begin numbers them) */
+    char fallback_from[64]; /* vlm_assess.c: the device a CPU fallback replaced */
 
     /* vlm_assess.c resets per claim; vlm_generate.c, vlm_prefix.c add their figures */
     dc_vlm_claim_stats stats;
@@ -213,17 +219,22 @@ vlm_next vlm_recovery_next(const dc_vlm *e, vlm_step s, int *retries_left, doubl
  * logits of the last one kept when logits_last. Advances *n_past. */
 vlm_step vlm_decode_text(dc_vlm *e, const llama_token *toks, int n, llama_seq_id seq,
                          llama_pos *n_past, bool logits_last, const char *what, dc_status *st);
+/* One decode step of a batch: token i of sequence seqs[i] at pos[i], logits of every token
+ * kept (llama_get_logits_ith(ctx, i)); n <= n_batch. */
+vlm_step vlm_decode_step(dc_vlm *e, int n, const llama_token *toks, const llama_pos *pos,
+                         const llama_seq_id *seqs, dc_status *st);
 
 /* ---- vlm_prefix.c ----------------------------------------------------------------------- */
 /* How many of the claim's first-chunk tokens `toks` are the fixed prompt's (the longest
  * common prefix with e->prefix_tokens): the claim decodes them as a batch of their own, or
  * takes their cells from the cache. */
 size_t vlm_prefix_match(const dc_vlm *e, const llama_token *toks, size_t n);
-/* Starts a claim's KV state on e->rt: sequence VLM_SEQ_CLAIM emptied and, unless the cache
+/* Starts a claim's KV state on e->rt: its sequence `seq` emptied and, unless the cache
  * is off, the fixed prompt's cells computed on this runtime if they are not yet and their
  * first `match` (vlm_prefix_match) shared into the claim's sequence. *reused: how many of
  * the claim's tokens need not be decoded (0 or match). */
-vlm_step vlm_prefix_attach(dc_vlm *e, size_t match, size_t *reused, dc_status *st);
+vlm_step vlm_prefix_attach(dc_vlm *e, llama_seq_id seq, size_t match, size_t *reused,
+                           dc_status *st);
 /* Forgets the prefix of e->rt (its cells are freed); the next claim recomputes it. */
 void vlm_prefix_drop(dc_vlm *e);
 
@@ -232,13 +243,112 @@ typedef struct {
     double probs[DC_SEVERITY_COUNT];
     bool have_probs;
 } vlm_severity_readout;
-/* Decodes the fixed answer prefix, then generates grammar-constrained tokens from position
- * *n_past until the grammar completes or the budget is spent; appends text to e->output. */
-vlm_step vlm_generate(dc_vlm *e, llama_pos *n_past, vlm_severity_readout *sev, dc_status *st);
+
+/* One claim's generation, a token at a time, so that a batch (vlm_batch.c) can decode the
+ * next token of several claims in one llama_decode. Each claim has its own grammar and
+ * sampler chain. The caller decodes g->next into g->seq at g->n_past (logits kept), counts
+ * it in stats.decode_tokens, advances n_past, and calls vlm_gen_pick with that token's
+ * logits; when the pick sets force_pending (a reasoning model's thinking ended) it calls
+ * vlm_gen_force, which decodes the forced closing tag and the answer prefix as batches of
+ * their own (so it overwrites llama.cpp's logits: a batch calls it after every claim of the
+ * step has picked). Forced text always goes in batches of its own, as a claim alone does. */
+typedef struct {
+    struct llama_sampler *grammar, *chain;
+    llama_seq_id seq;
+    llama_pos n_past;
+    bool thinking;      /* in the <think> block */
+    bool closed;        /* the model wrote </think> */
+    bool force_pending; /* the thinking ends: vlm_gen_force next */
+    bool done;          /* the answer is complete or the budget spent */
+    int think_i, answer_i;
+    int max_new; /* the claim's token budget for the answer */
+    size_t think_start;
+    llama_token next; /* the chosen token, to decode next */
+    vlm_severity_readout sev;
+    double t0;
+} vlm_gen;
+/* Makes the samplers, decodes the forced start ("<think>\n", or the answer prefix) in a
+ * batch of its own and picks the first token from its logits. */
+vlm_step vlm_gen_begin(dc_vlm *e, vlm_gen *g, llama_seq_id seq, llama_pos n_past, int max_new,
+                       dc_status *st);
+/* Chooses the next token from the logits of the last one (or sets done / force_pending);
+ * appends text to e->output. */
+vlm_step vlm_gen_pick(dc_vlm *e, vlm_gen *g, const float *logits, dc_status *st);
+vlm_step vlm_gen_force(dc_vlm *e, vlm_gen *g, dc_status *st);
+/* Frees the samplers, adds the time since begin to stats.decode_ms. */
+void vlm_gen_end(dc_vlm *e, vlm_gen *g);
+/* A claim alone: begin, then decode and pick a token at a time until done. */
+vlm_step vlm_generate(dc_vlm *e, llama_seq_id seq, llama_pos *n_past, int max_new,
+                      vlm_severity_readout *sev, dc_status *st);
 
 /* KV cells a claim's thinking may take: its budget and the forced tags; 0 when the model does
  * not think. */
 int vlm_think_cells(const dc_vlm *e);
+
+/* ---- vlm_assess.c: one claim, in steps a batch can interleave ---------------------------- */
+/* The engine's per-claim fields (stats, output, prompt, answer_at, deadline, aborted,
+ * claim_serial) of a claim that is not the one being worked on: vlm_batch.c swaps them with
+ * the engine's around each piece of a claim's work (vlm_claim_swap), so that every function
+ * of a claim alone runs unchanged for a claim in a batch. */
+typedef struct {
+    dc_vlm_claim_stats stats;
+    dc_str output, prompt;
+    size_t answer_at;
+    dc_deadline deadline;
+    bool aborted;
+    unsigned claim_serial;
+} vlm_claim_fields;
+
+/* One claim: what the caller gave, what survives retries (bitmaps, prompt, its chunks for the
+ * runtime they were made with, the vision embeddings of each image chunk) and the attempt in
+ * progress. */
+typedef struct {
+    const dc_frame_set *frames;
+    const dc_engine_context *ctx;
+    dc_assessment *out;
+    llama_seq_id seq; /* VLM_SEQ_CLAIM alone; its slot's sequence in a batch */
+    mtmd_bitmap **bitmaps;
+    int n_bitmaps;
+    char *prompt;
+    mtmd_input_chunks *chunks;
+    const vlm_runtime *chunks_rt;
+    float **embd; /* per chunk index; NULL = not encoded yet */
+    size_t n_chunks;
+    int max_new;       /* its answer's token budget (opts.max_new_tokens, or less in a batch) */
+    size_t next_chunk; /* the attempt's next prompt chunk */
+    llama_pos n_past;
+    vlm_severity_readout sev;
+    int retries_left;
+    double backoff;
+    double t_start;
+    char fallback_reason[512], primary_device[64];
+    vlm_claim_fields saved; /* vlm_batch.c */
+} vlm_claim;
+
+/* Starts a claim: the engine's per-claim fields reset, the record's engine header filled. */
+void vlm_claim_begin(dc_vlm *e, vlm_claim *c, const dc_frame_set *frames,
+                     const dc_engine_context *ctx, dc_deadline dl, dc_assessment *out);
+/* The configured placement for the next claims (a CPU fallback's context freed, the primary
+ * reloaded if a fallback freed it). */
+dc_error_class vlm_use_primary(dc_vlm *e, dc_status *st);
+/* Frames to bitmaps, the window's sound, the prompt text. */
+dc_error_class vlm_claim_prepare(dc_vlm *e, vlm_claim *c, dc_status *st);
+/* A new attempt: the prompt tokenized for e->rt, counted and checked against the context. */
+vlm_step vlm_attempt_begin(dc_vlm *e, vlm_claim *c, dc_status *st);
+/* The next prompt chunk into the claim's sequence (the first on the prefix's cells). */
+vlm_step vlm_attempt_prefill(dc_vlm *e, vlm_claim *c, dc_status *st);
+bool vlm_attempt_prefilled(const vlm_claim *c);
+/* KV cells a claim of prompt_tokens needs at most (prompt, thinking, answer prefix, budget). */
+int vlm_claim_cells(const dc_vlm *e, int prompt_tokens, int max_new);
+/* The attempt loop of a claim alone, from e->rt: retries, CPU fallback. */
+vlm_step vlm_claim_attempts(dc_vlm *e, vlm_claim *c, dc_status *st);
+/* Frees the device placement (once) and puts this claim on the CPU-only one (loaded once),
+ * recorded as a fallback for `reason`. */
+dc_error_class vlm_cpu_fallback(dc_vlm *e, vlm_claim *c, const char *reason, dc_status *st);
+/* The answer parsed and checked (when *st is OK), the record's engine fields, the claim's
+ * cells freed, the memory and time figures. */
+void vlm_claim_finish(dc_vlm *e, vlm_claim *c, dc_status *st);
+void vlm_sleep_sec(double s);
 
 /* ---- vlm_output.c ----------------------------------------------------------------------- */
 void vlm_output_reset(dc_vlm *e);

@@ -2,7 +2,8 @@
  *
  * The system message, guidance, field list and frames header (about 1 300 tokens, most of a
  * claim's prefill) are decoded once into sequence VLM_SEQ_PREFIX; a claim copies the prefix's
- * cells into its own sequence VLM_SEQ_CLAIM (a tag, no data moves), decodes only what follows,
+ * cells into its own sequence (VLM_SEQ_CLAIM alone, one per claim in a batch; a tag, no data
+ * moves), decodes only what follows,
  * and removes its own cells at the end. A claim computed in full (no_prefix_cache) decodes the
  * fixed prompt as one batch and the rest of its first chunk as the next, the same batches as a
  * claim on the cache: ggml's CPU kernels pick their method by a batch's rows, so other batches
@@ -42,10 +43,11 @@ size_t vlm_prefix_match(const dc_vlm *e, const llama_token *toks, size_t n) {
     return same;
 }
 
-vlm_step vlm_prefix_attach(dc_vlm *e, size_t match, size_t *reused, dc_status *st) {
+vlm_step vlm_prefix_attach(dc_vlm *e, llama_seq_id seq, size_t match, size_t *reused,
+                           dc_status *st) {
     llama_memory_t mem = llama_get_memory(e->rt->lctx);
     *reused = 0;
-    llama_memory_seq_rm(mem, VLM_SEQ_CLAIM, -1, -1);
+    llama_memory_seq_rm(mem, seq, -1, -1);
     e->stats.cached_prompt_tokens = 0;
     if (e->opts.no_prefix_cache || match == 0) return VLM_STEP_OK;
 
@@ -63,7 +65,14 @@ vlm_step vlm_prefix_attach(dc_vlm *e, size_t match, size_t *reused, dc_status *s
     /* The claim's first text chunk starts with the fixed text, so normally all of the prefix
      * matches; if a tokenizer merged across the header's end, the matching part is shared and
      * the claim computes the rest (its cells of sequence 1 stay unused). */
-    llama_memory_seq_cp(mem, VLM_SEQ_PREFIX, VLM_SEQ_CLAIM, 0, (llama_pos)match);
+    if (e->opts.max_batch == 1) {
+        llama_memory_seq_cp(mem, VLM_SEQ_PREFIX, seq, 0, (llama_pos)match);
+    } else {
+        /* a stream per sequence (a batch's engine, vlm_runtime.c): llama.cpp copies whole
+         * streams (at the next llama_decode), into the same cells as in the prefix's stream */
+        llama_memory_seq_cp(mem, VLM_SEQ_PREFIX, seq, -1, -1);
+        llama_memory_seq_rm(mem, seq, (llama_pos)match, -1);
+    }
     *reused = match;
     /* tokens computed earlier in this same claim (the first claim, a fallback) are not
      * "cached": the claim paid for them */

@@ -75,13 +75,16 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
     }
 
     struct llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = (uint32_t)e->n_ctx;
+    cp.n_ctx = (uint32_t)e->n_ctx_total;
     cp.n_batch = (uint32_t)e->n_batch;
     cp.n_ubatch = (uint32_t)e->n_batch;
-    /* the claim's sequence and the fixed prompt's (vlm_prefix.c), in one unified cache so
-     * that both can share the prefix's cells */
-    cp.n_seq_max = 2;
-    cp.kv_unified = true;
+    /* The claim's sequence and the fixed prompt's (vlm_prefix.c), in one unified cache so that
+     * both share the prefix's cells. An engine for a batch (vlm_batch.c) gives each sequence a
+     * stream of its own (n_ctx cells each) instead: a claim's cells then sit at the same
+     * places as when it runs alone, so that its attention sums in the same order; the prefix
+     * is copied into a claim's stream (llama_memory_seq_cp across streams). */
+    cp.n_seq_max = (uint32_t)o->max_batch + 1;
+    cp.kv_unified = o->max_batch == 1;
     cp.n_threads = e->n_threads;
     cp.n_threads_batch = e->n_threads;
     cp.flash_attn_type = o->flash_attn < 0   ? LLAMA_FLASH_ATTN_TYPE_AUTO
