@@ -38,5 +38,6 @@ int cli_cmd_worker(int argc, char **argv);
 int cli_cmd_keys(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
 int cli_cmd_telemetry(int argc, char **argv);
+int cli_cmd_match(int argc, char **argv);
 
 #endif

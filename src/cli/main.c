@@ -24,6 +24,7 @@ static const command commands[] = {
     {"keys", cli_cmd_keys, "add, list or revoke the service's API keys"},
     {"audit", cli_cmd_audit, "verify, checkpoint (sign) or list the service's audit trail"},
     {"telemetry", cli_cmd_telemetry, "print the GPS and G-sensor data a dashcam wrote"},
+    {"match", cli_cmd_match, "list the store's claims that show a video's footage (JSON)"},
 };
 
 static void usage(FILE *out) {
