@@ -2,6 +2,7 @@
  * lives beside the claim store (include/dashclaim/footage_store.h); a worker thread opens its
  * connection the first time a claim needs it and keeps it until the thread ends (a pthread key's
  * destructor closes it), as it keeps its store connection. */
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,4 +88,52 @@ bool serve_footage_keep(const char *store_url, const char *claim_id, const dc_cl
         if (strlen(a->videos[i].sha256) == 64)
             rows[k++] = (dc_footage_video){claim_id, i, a->videos[i].sha256, &r->fingerprints[i]};
     return dc_footage_db_put(db, rows, k, st) == DC_OK;
+}
+
+static json_t *matches_json(const dc_footage_check *c) {
+    json_t *list = json_array();
+    for (int i = 0; list && i < c->match_count; i++) {
+        const dc_footage_match *m = &c->matches[i];
+        json_array_append_new(list, json_pack("{s:s,s:b,s:i,s:f,s:f,s:f,s:f,s:b}", "claim_id",
+                                              m->claim_id, "same_file", m->same_file, "video",
+                                              m->video, "video_sec", m->video_sec, "other_sec",
+                                              m->other_sec, "seconds", m->seconds, "distance",
+                                              m->distance, "mirrored", m->mirrored));
+    }
+    return list;
+}
+
+enum MHD_Result serve_claim_matches(serve_request *r) {
+    dc_status st = DC_STATUS_OK;
+    bool found = false;
+    dc_store_claim claim;
+    dc_store *store = serve_store(r->server, &st);
+    if (!store || dc_store_claim_get(store, r->match.claim_id, &claim, &found, &st) != DC_OK)
+        return serve_store_error(r, &st);
+    if (!found) return serve_error(r, 404, "no claim %s", r->match.claim_id);
+    dc_footage_db *db = thread_db(r->server->store_url, &st);
+    dc_claim_video *videos = calloc(DC_MAX_CLAIM_VIDEOS, sizeof *videos);
+    dc_fingerprint *fps = calloc(DC_MAX_CLAIM_VIDEOS, sizeof *fps);
+    int n = 0;
+    dc_footage_check check;
+    memset(&check, 0, sizeof check);
+    dc_error_class rc =
+        !db ? st.code
+        : !videos || !fps
+            ? dc_fail(&st, DC_ERR_RESOURCE, "out of memory")
+            : dc_footage_db_claim_videos(db, claim.id, videos, fps, DC_MAX_CLAIM_VIDEOS, &n, &st);
+    if (rc == DC_OK && n > 0)
+        rc = dc_footage_db_lookup(db, claim.id, videos, n, fps, n, &check, NULL, &st);
+    else if (rc == DC_OK)
+        snprintf(check.note, sizeof check.note,
+                 "the claim's videos are not in the footage index yet (not assessed)");
+    for (int i = 0; fps && i < n; i++) dc_fingerprint_free(&fps[i]);
+    free(videos);
+    free(fps);
+    if (rc != DC_OK) return serve_store_error(r, &st);
+    json_t *o =
+        json_pack("{s:s,s:b,s:s?,s:o}", "claim_id", claim.id, "checked", check.checked, "note",
+                  check.note[0] ? check.note : NULL, "matches", matches_json(&check));
+    if (!o) return serve_error(r, 503, "out of memory");
+    return serve_json(r, 200, o);
 }

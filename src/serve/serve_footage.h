@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "dashclaim/pipeline.h"
+#include "serve_internal.h"
 
 /* A dc_footage_lookup_fn: ctx is the store's location (const char *, as given to
  * dc_store_open). */
@@ -19,5 +20,12 @@ bool serve_footage_lookup(void *ctx, const char *claim_id, const dc_claim_video 
  * harmless (a retried job). false with *st when the index cannot be written. */
 bool serve_footage_keep(const char *store_url, const char *claim_id, const dc_claim_result *r,
                         dc_status *st);
+
+/* GET /v1/claims/{id}/matches (reviewer, admin): the claim's stored videos looked up again now
+ * against every other claim in the index (earlier and later ones), as JSON {claim_id, checked,
+ * note, matches: [{claim_id, same_file, video, video_sec, other_sec, seconds, distance,
+ * mirrored}]}; 404 for an unknown claim; checked false with a note while the claim has no
+ * video in the index (not assessed yet). */
+enum MHD_Result serve_claim_matches(serve_request *r);
 
 #endif
