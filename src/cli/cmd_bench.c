@@ -24,8 +24,9 @@
 #define BENCH_CHECKPOINT_SEC 2.0
 
 typedef struct {
-    char path[4096];
+    char path[4096]; /* the video, or (--group all|auto) the video the claim is named after */
     cli_ground_truth truth;
+    int group, video; /* the record of the grouping (cli_assess_record_at); group -1 = none */
 } bench_item;
 
 typedef struct {
@@ -38,6 +39,8 @@ static void usage(FILE *out) {
         out,
         "usage: dashclaim bench DIR|MANIFEST.csv --output report.json [options]\n\n"
         "Assesses every video in DIR (.mp4 .mov .avi .mkv .ts .m4v) or listed in a manifest CSV\n"
+        "(with --group all|auto: every claim they make, DIR read recursively; a claim's ground\n"
+        "truth is that of the video it is named after)\n"
         "(path,severity,incident_sec,fault_ratio; paths relative to the manifest) and writes\n"
         "report.json: one record per video and a summary (success rate, failures by class,\n"
         "latency, throughput, memory per claim, accuracy against ground truth). Ground truth\n"
@@ -72,6 +75,7 @@ static bench_item *list_push(bench_list *l) {
     }
     bench_item *it = &l->items[l->count++];
     memset(it, 0, sizeof *it);
+    it->group = it->video = -1;
     return it;
 }
 
@@ -179,6 +183,7 @@ static json_t *video_record(const bench_item *it, const dc_claim_result *r) {
 
 typedef struct {
     bench_list *list;
+    const dc_group_set *groups; /* with --group all|auto */
     int *todo, todo_count, next, done;
     json_t *videos;
     const char *output;
@@ -241,7 +246,10 @@ static void *bench_worker(void *arg) {
         if (k < 0) return NULL;
         bench_item *it = &b->list->items[k];
         dc_claim_result r;
-        dc_pipeline_assess(it->path, NULL, &b->env->pipeline, &r);
+        if (it->group >= 0)
+            cli_assess_run_record(b->groups, it->group, it->video, b->cli->group, &b->env->pipeline,
+                                  &r);
+        else dc_pipeline_assess(it->path, NULL, &b->env->pipeline, &r);
         char page[1100];
         dc_status html_st = DC_STATUS_OK;
         if (cli_assess_write_html(b->cli, &r, it->path, page, sizeof page, &html_st) != DC_OK) {
@@ -291,6 +299,42 @@ static bool already_done(json_t *videos, const char *path) {
     return false;
 }
 
+/* --group all|auto: the listed videos (a folder read recursively) grouped into claims; the list
+ * becomes one item per record, each with the ground truth of the video it is named after. */
+static int group_list(const cli_assess *o, const char *input, bench_list *list,
+                      dc_group_set *groups) {
+    bool folder = cli_is_directory(input);
+    int n = folder ? 1 : list->count;
+    const char **paths = malloc((size_t)(n ? n : 1) * sizeof *paths);
+    if (!paths) {
+        fprintf(stderr, "dashclaim bench: out of memory\n");
+        return CLI_EXIT_OUTPUT;
+    }
+    for (int i = 0; i < n; i++) paths[i] = folder ? input : list->items[i].path;
+    int rc = cli_assess_group(o, paths, n, o->timeout_sec, groups);
+    free(paths);
+    if (rc != CLI_EXIT_OK) return rc;
+    bench_list grouped = {0};
+    int records = cli_assess_record_count(groups);
+    for (int k = 0; k < records; k++) {
+        bench_item *it = list_push(&grouped);
+        if (!it) {
+            fprintf(stderr, "dashclaim bench: out of memory\n");
+            free(grouped.items);
+            return CLI_EXIT_OUTPUT;
+        }
+        cli_assess_record_at(groups, k, &it->group, &it->video);
+        snprintf(it->path, sizeof it->path, "%s",
+                 cli_assess_record_path(groups, it->group, it->video));
+        if (folder) cli_truth_for_video(it->path, &it->truth);
+        for (int i = 0; !folder && i < list->count; i++)
+            if (!strcmp(list->items[i].path, it->path)) it->truth = list->items[i].truth;
+    }
+    free(list->items);
+    *list = grouped;
+    return CLI_EXIT_OK;
+}
+
 int cli_cmd_bench(int argc, char **argv) {
     cli_assess o;
     cli_assess_init(&o);
@@ -331,6 +375,7 @@ int cli_cmd_bench(int argc, char **argv) {
     }
     const char *input = argv[optind];
     bench_list list = {0};
+    int rc;
     int listed =
         cli_is_directory(input) ? list_directory(input, &list) : list_manifest(input, &list);
     if (listed != 0) {
@@ -341,17 +386,26 @@ int cli_cmd_bench(int argc, char **argv) {
         free(list.items);
         return CLI_EXIT_USAGE;
     }
+    dc_group_set groups = {0};
+    if (o.group != DC_GROUP_NONE && (list.count > 0 || cli_is_directory(input)) &&
+        (rc = group_list(&o, input, &list, &groups)) != CLI_EXIT_OK) {
+        free(list.items);
+        dc_group_set_free(&groups);
+        return rc;
+    }
     if (list.count == 0) {
         fprintf(stderr, "dashclaim bench: %s: no videos found\n", input);
         free(list.items);
+        dc_group_set_free(&groups);
         return CLI_EXIT_USAGE;
     }
     if (max_videos > 0 && list.count > max_videos) list.count = max_videos;
 
     cli_assess_env env;
-    int rc = cli_assess_setup(&o, &env);
+    rc = cli_assess_setup(&o, &env);
     if (rc != CLI_EXIT_OK) {
         free(list.items);
+        dc_group_set_free(&groups);
         return rc;
     }
     if (env.vlm && jobs > 1) {
@@ -362,6 +416,7 @@ int cli_cmd_bench(int argc, char **argv) {
         jobs = 1;
     }
     bench_run b = {.list = &list,
+                   .groups = &groups,
                    .output = output,
                    .env = &env,
                    .cli = &o,
@@ -425,6 +480,7 @@ int cli_cmd_bench(int argc, char **argv) {
     pthread_mutex_destroy(&b.lock);
     free(b.todo);
     free(list.items);
+    dc_group_set_free(&groups);
     cli_assess_teardown(&env);
     return rc;
 }
