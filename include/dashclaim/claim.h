@@ -241,6 +241,8 @@ typedef struct {
     int thinking_tokens;      /* tokens a reasoning model thought before its answer (VLM) */
     char modalities[2][8];    /* what the model saw: "video", and "audio" for a model that hears */
     int modality_count;
+    int batch; /* VLM: the most claims that shared one of its decode steps (1 = alone); 0 for
+                  the signals engine */
 } dc_engine_info;
 
 /* Which camera of the car a video comes from. */

@@ -91,6 +91,22 @@ void dc_pipeline_assess_claim(const dc_claim_input *in, const char *claim_id,
                               const dc_pipeline_options *opts, dc_claim_result *out);
 void dc_claim_result_free(dc_claim_result *r);
 
+/* Many claims on one model (continuous batching): assesses inputs[0 .. n) (claim_ids may be
+ * NULL, or hold NULLs: then derived from the file names) with opts, the VLM running up to
+ * `batch` claims together in its one context (dc_vlm_batch; open the engine with
+ * max_batch >= batch). One thread prepares the next claims (probe, mining, each window's
+ * frames) while this one steps the model, so media work overlaps the model's; at most `batch`
+ * prepared claims wait. Each claim's record is what dc_pipeline_assess_claim gives it alone
+ * (greedy decoding gives the same answer in a batch; deadlines, failures and the CPU fallback
+ * stay with their claim), its engine.batch says how many claims shared its steps at most.
+ * done(done_ctx, i, &result) is called from this thread once per claim, in the order they
+ * finish; the result is freed when it returns. Without a VLM, or with batch <= 1, the claims
+ * run one after another. A batch that cannot be opened runs them one after another too. */
+typedef void (*dc_pipeline_done_fn)(void *ctx, int index, dc_claim_result *result);
+void dc_pipeline_assess_batch(const dc_claim_input *const *inputs, const char *const *claim_ids,
+                              int n, const dc_pipeline_options *opts, int batch,
+                              dc_pipeline_done_fn done, void *done_ctx);
+
 /* Checks the numbers a model wrote against the video (src/pipeline/model_check.c): evidence
  * and hazard times outside [0, duration_sec] are dropped, those outside the frames shown
  * (shown may be NULL: then the whole video) clamped to them; frame indexes beyond the frames

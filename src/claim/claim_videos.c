@@ -62,7 +62,7 @@ void claim_read_row_videos(const json_t *obj, const char *name, void *base) {
     (void)name;
     dc_assessment *a = base;
     /* a record written before claims had several videos: its one video is the list */
-    if (a->video_count == 0 && a->video.path[0]) {
+    if (!json_object_get(obj, "videos") && a->video.path[0]) {
         dc_claim_video *v = &a->videos[0];
         memset(v, 0, sizeof *v);
         memcpy(v->path, a->video.path, sizeof v->path);

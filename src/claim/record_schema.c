@@ -17,7 +17,7 @@
 /* A field of dc_assessment (or a struct in it) without an entry here would be neither written
  * nor read. These sizes change with any new field: give it an entry, then update the size. */
 _Static_assert(sizeof(dc_video_info) == 1248, "dc_video_info changed: update video_fields");
-_Static_assert(sizeof(dc_engine_info) == 468, "dc_engine_info changed: update engine_fields");
+_Static_assert(sizeof(dc_engine_info) == 472, "dc_engine_info changed: update engine_fields");
 _Static_assert(sizeof(dc_window) == 304, "dc_window changed: update window_fields");
 _Static_assert(sizeof(dc_fault_rule_hit) == 216, "dc_fault_rule_hit changed: update rule_fields");
 _Static_assert(sizeof(dc_fraud_indicator) == 232,
@@ -29,7 +29,7 @@ _Static_assert(sizeof(dc_telemetry_summary) == 184,
 _Static_assert(sizeof(dc_claim_video) == 1424, "dc_claim_video changed: update claim_video_fields");
 _Static_assert(sizeof(dc_footage_check) == 1616,
                "dc_footage_check changed: update footage_record.c");
-_Static_assert(sizeof(dc_assessment) == 73480,
+_Static_assert(sizeof(dc_assessment) == 73488,
                "dc_assessment changed: give the new field an entry in claim_record_fields");
 
 /* ---- the record-only enumerations ------------------------------------------------------ */
@@ -269,6 +269,7 @@ static const record_field engine_fields[] = {
     R_INT("cached_prompt_tokens", dc_engine_info, cached_prompt_tokens),
     R_INT("thinking_tokens", dc_engine_info, thinking_tokens),
     R_STRINGS("modalities", dc_engine_info, modalities, modality_count),
+    R_INT("batch", dc_engine_info, batch),
 };
 
 static const record_field window_fields[] = {

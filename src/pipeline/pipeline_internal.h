@@ -19,6 +19,7 @@
 
 #include "dashclaim/claim.h"
 #include "dashclaim/deadline.h"
+#include "dashclaim/engine.h"
 #include "dashclaim/frame.h"
 #include "dashclaim/hash.h"
 #include "dashclaim/media.h"
@@ -121,5 +122,61 @@ dc_error_class pipeline_frames_sample(claim_parts *cp, const dc_sample_request *
 int pipeline_frames_at(claim_parts *cp, double t, int longest_side, int decode_workers,
                        dc_deadline dl, dc_frame_set *kept, int capacity, int *main_index,
                        dc_status *st);
+
+/* ---- pipeline.c: one claim as a run of steps ----------------------------------------------
+ *
+ * dc_pipeline_assess_claim is run_begin, then for each window the VLM looks at run_engine
+ * (or dc_vlm_batch in pipeline_batch.c, several claims at once), then run_finish. run_begin
+ * probes, mines, and either finishes the engine's part itself (the signals engine, a claim
+ * that failed) or samples each window's frames (and sound) for the VLM. */
+
+#define RUN_MAX_WINDOWS (DC_MAX_WINDOWS + 1)
+
+/* One window the VLM looks at: what it is shown, and what it answered. */
+typedef struct {
+    dc_frame_set frames;
+    dc_pcm pcm;
+    dc_engine_context ctx;
+    dc_status sample_error; /* sampling or sound failed (code != DC_OK) */
+    const char *sample_stage;
+    bool sampled;  /* frames ready for the engine */
+    bool assessed; /* the engine ran on it */
+    dc_error_class engine_rc;
+    dc_status engine_st;
+    dc_assessment trial; /* the engine's record for this window */
+    int prompt_tokens;
+    double engine_ms;
+} run_window;
+
+typedef struct {
+    dc_claim_result *out;
+    const dc_pipeline_options *opts;
+    claim_parts *cp;
+    dc_mine_result mine;
+    dc_deadline dl;
+    const char *stage; /* the stage running, named when the claim runs out of time */
+    double t_claim;
+    bool vlm_pending; /* windows wait for the engine */
+    bool timeline_kept, fingerprints_kept, telemetry_kept, mining_degraded;
+    dc_status mining_status;
+    char telemetry_note[sizeof(((dc_status *)0)->message) + 1100];
+    int window_count; /* windows sampled (or tried) for the VLM */
+    run_window windows[RUN_MAX_WINDOWS];
+    double sample_ms;
+} claim_run;
+
+/* Probe and mine, then the signals engine or the VLM windows' frames. *run is set up by it
+ * (free it with run_finish whatever happens). Returns true when windows wait for the engine. */
+bool run_begin(claim_run *run, const dc_claim_input *in, const char *claim_id,
+               const dc_pipeline_options *opts, dc_claim_result *out);
+/* The VLM on window w, alone (dc_vlm_assess). Returns false when no later window should run
+ * (the deadline passed). */
+bool run_engine(claim_run *run, int w);
+/* The engine's answer for window w, from wherever it ran (alone or in a batch). */
+void run_engine_done(claim_run *run, int w, dc_error_class rc, const dc_status *st,
+                     int prompt_tokens, double engine_ms);
+/* The best window's answer, the checks, the notes, the footage, the decision; frees the run
+ * (not the result). */
+void run_finish(claim_run *run);
 
 #endif

@@ -153,6 +153,17 @@ static dc_assessment *full_record(void) {
                                           .lat = -9.5,
                                           .lon = 10.5,
                                           .utc_ms = 1773480420300};
+    a->footage = (dc_footage_check){.checked = true, .note = "n", .match_count = 1};
+    a->footage.matches[0] = (dc_footage_match){.claim_id = "earlier",
+                                               .same_file = true,
+                                               .video = 1,
+                                               .video_sec = 2.5,
+                                               .other_sec = 3.5,
+                                               .seconds = 4.5,
+                                               .distance = 5.5,
+                                               .mirrored = true};
+    a->evidence[0].video = 2, a->evidence[0].video_t_sec = 1.25;
+    a->hazards[0].video = 3, a->hazards[0].video_t_sec = 2.25;
     return a;
 }
 
