@@ -361,7 +361,7 @@ static void rear_end_is_in_the_rear_file(void **state) {
     assert_contains(label, "{\"channel\": \"rear\", \"file\": \"20260314_120304_NR.mp4\", "
                            "\"segment\": 1, \"sec_in_file\": 0.500, \"seen\": true}");
     free(label);
-    /* each file's own label places it too (and the first segment's has none) */
+    /* each file's own label places it too; the first segment shows ordinary driving */
     path_in(dir, "20260314_120304_NR.mp4.label.json", path, sizeof path);
     label = slurp(path);
     assert_contains(label, "\"incident_sec\": 0.500");
@@ -369,7 +369,8 @@ static void rear_end_is_in_the_rear_file(void **state) {
     free(label);
     path_in(dir, "20260314_120300_NR.mp4.label.json", path, sizeof path);
     label = slurp(path);
-    assert_contains(label, "\"incident_sec\": null");
+    assert_contains(label, "\"type\": \"normal\", \"severity\": \"NONE\", \"incident_sec\": null");
+    assert_contains(label, "\"incident_elsewhere\": \"collision\"");
     free(label);
 
     /* the rear picture moves most at the impact; the front one barely moves then */

@@ -9,8 +9,9 @@
  *
  * Labels: OUT/recording.label.json says where the incident is on that timeline, which
  * channel shows it and where it falls in each channel's files, and lists every file; each
- * file also gets FILE.label.json in the single-file format (incident_sec within that file,
- * null when the incident is in another segment) with the recording's fields added. */
+ * file also gets FILE.label.json in the single-file format (incident_sec within that file)
+ * with the recording's fields added; a file the incident is not in is labelled as the
+ * ordinary driving it shows ("normal", "NONE", "incident_elsewhere": the recording's type). */
 #ifndef SYNTH_VIDEO_RECORDING_H
 #define SYNTH_VIDEO_RECORDING_H
 

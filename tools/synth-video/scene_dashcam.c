@@ -85,23 +85,35 @@ static void sd_audio(sv_scene *s, double t0, float *out, int n) {
     sd_render_audio((sd_scene *)s, t0, out, n);
 }
 
+static bool in_file(double t, double t0, double duration) {
+    return t >= 0 && t >= t0 - 1e-9 && t < t0 + duration;
+}
+
 /* A time of the scene's clock within the file [t0, t0 + duration), or null. */
 static void time_in_file(double t, double t0, double duration, char *buf, size_t size) {
-    if (t >= 0 && t >= t0 - 1e-9 && t < t0 + duration) snprintf(buf, size, "%.3f", t - t0);
+    if (in_file(t, t0, duration)) snprintf(buf, size, "%.3f", t - t0);
     else snprintf(buf, size, "null");
 }
 
+/* A file of a series that the incident is not in shows ordinary driving: its label says so
+ * ("normal", "NONE"), and names what happened elsewhere in the recording. */
 static void sd_label(sv_scene *s, double t0, double duration, char *buf, size_t size) {
     const sd_scene *sc = (const sd_scene *)s;
     char inc[32], ev[32];
     time_in_file(sc->incident_sec, t0, duration, inc, sizeof inc);
     time_in_file(sc->event_sec, t0, duration, ev, sizeof ev);
-    char scenario[64] = "";
-    if (sc->scenario) snprintf(scenario, sizeof scenario, ", \"scenario\": \"%s\"", sc->scenario);
+    bool elsewhere = sc->incident_sec >= 0 && !in_file(sc->incident_sec, t0, duration);
+    char extra[128] = "";
+    size_t n = 0;
+    if (sc->scenario)
+        n += (size_t)snprintf(extra, sizeof extra, ", \"scenario\": \"%s\"", sc->scenario);
+    if (elsewhere && n < sizeof extra)
+        snprintf(extra + n, sizeof extra - n, ", \"incident_elsewhere\": \"%s\"", sc->type);
     snprintf(buf, size,
              "{\"type\": \"%s\", \"severity\": \"%s\", \"incident_sec\": %s, \"event_sec\": %s, "
              "\"look\": \"%s\"%s}",
-             sc->type, sc->severity, inc, ev, look_names[sc->look], scenario);
+             elsewhere ? "normal" : sc->type, elsewhere ? "NONE" : sc->severity, inc, ev,
+             look_names[sc->look], extra);
 }
 
 static void sd_truth(const sv_scene *s, sv_scene_truth *out) {
