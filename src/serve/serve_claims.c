@@ -42,7 +42,10 @@ json_t *serve_claim_json(const dc_store_claim *c) {
     json_object_set_new(m, "plate", text_or_null(c->fields.plate));
     json_object_set_new(m, "location", text_or_null(c->fields.location));
     json_object_set_new(m, "reported_damage", text_or_null(c->fields.reported_damage));
+    json_object_set_new(m, "incident_time", text_or_null(c->fields.incident_time));
+    json_object_set_new(m, "incident_place", text_or_null(c->fields.incident_place));
     json_object_set_new(o, "metadata", m);
+    json_object_set_new(o, "video_count", json_integer(c->video_count));
     json_object_set_new(o, "review_priority",
                         c->review_priority >= 0 ? json_string(dc_review_priority_name(
                                                       (dc_review_priority)c->review_priority))
@@ -84,6 +87,35 @@ static bool load_claim(serve_request *r, dc_store **db, dc_store_claim *claim,
     return true;
 }
 
+json_t *serve_claim_videos_json(dc_store *db, const char *claim_id, dc_status *st) {
+    dc_store_claim_video *rows = calloc(DC_MAX_CLAIM_VIDEOS, sizeof *rows);
+    int n = 0;
+    if (!rows) {
+        dc_fail(st, DC_ERR_RESOURCE, "out of memory");
+        return NULL;
+    }
+    if (dc_store_claim_videos(db, claim_id, rows, DC_MAX_CLAIM_VIDEOS, &n, st) != DC_OK) {
+        free(rows);
+        return NULL;
+    }
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++) {
+        const dc_store_claim_video *v = &rows[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "position", json_integer(i));
+        json_object_set_new(o, "role", json_string(dc_video_role_name(v->role)));
+        json_object_set_new(o, "segment", v->segment >= 0 ? json_integer(v->segment) : json_null());
+        json_object_set_new(o, "sha256", json_string(v->video.sha256));
+        json_object_set_new(o, "bytes", json_integer(v->video.bytes));
+        json_object_set_new(o, "content_type", json_string(serve_video_type_safe(v->content_type)));
+        /* the uploader's own name for the file: data for the reviewer, never a path */
+        json_object_set_new(o, "file_name", text_or_null(v->file_name));
+        json_array_append_new(list, o);
+    }
+    free(rows);
+    return list;
+}
+
 enum MHD_Result serve_claim_get(serve_request *r) {
     dc_store *db;
     dc_store_claim claim;
@@ -92,10 +124,13 @@ enum MHD_Result serve_claim_get(serve_request *r) {
     json_t *o = serve_claim_json(&claim);
     char *text = NULL;
     dc_status st = DC_STATUS_OK;
-    if (dc_store_assessment_get(db, claim.id, &text, &st) != DC_OK) {
+    json_t *videos = serve_claim_videos_json(db, claim.id, &st);
+    if (!videos || dc_store_assessment_get(db, claim.id, &text, &st) != DC_OK) {
+        json_decref(videos);
         json_decref(o);
         return serve_store_error(r, &st);
     }
+    json_object_set_new(o, "videos", videos);
     json_t *a = text ? json_loads(text, 0, NULL) : NULL;
     free(text);
     json_object_set_new(o, "assessment", a ? a : json_null());
@@ -114,7 +149,7 @@ enum MHD_Result serve_claims_list(serve_request *r) {
     struct MHD_Connection *c = r->c;
     const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "status");
     if (v && *v && (f.state = dc_claim_state_from_name(v)) < 0)
-        return serve_error(r, 400, "status must be queued, running, done or failed");
+        return serve_error(r, 400, "status must be queued, running, done, failed or open");
     v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "priority");
     if (v && *v && (f.priority = priority_from_name(v)) < -1)
         return serve_error(r, 400, "priority must be URGENT, STANDARD or LOW_PRIORITY");
@@ -249,15 +284,39 @@ enum MHD_Result serve_claim_video(serve_request *r) {
     if (!load_claim(r, &db, &claim, &ret)) return ret;
     dc_store_video_reader *rd = NULL;
     dc_status st = DC_STATUS_OK;
-    if (dc_store_video_open(db, claim.video_sha256, &rd, &st) != DC_OK)
-        return serve_store_error(r, &st);
+    /* /video is position 0's; /videos/{n} is position n's (the channels of a claim) */
+    bool by_position = strstr(r->match.route->pattern, "/videos/") != NULL;
+    char sha[65], stored_type[64];
+    snprintf(sha, sizeof sha, "%s", claim.video_sha256);
+    snprintf(stored_type, sizeof stored_type, "%s", claim.content_type);
+    if (by_position) {
+        dc_store_claim_video *rows = calloc(DC_MAX_CLAIM_VIDEOS, sizeof *rows);
+        int n = 0;
+        if (!rows) return serve_error(r, 503, "out of memory");
+        if (dc_store_claim_videos(db, claim.id, rows, DC_MAX_CLAIM_VIDEOS, &n, &st) != DC_OK) {
+            free(rows);
+            return serve_store_error(r, &st);
+        }
+        if (r->match.frame >= n) {
+            free(rows);
+            return serve_error(r, 404, "claim %s has no video %d", claim.id, r->match.frame);
+        }
+        snprintf(sha, sizeof sha, "%s", rows[r->match.frame].video.sha256);
+        snprintf(stored_type, sizeof stored_type, "%s", rows[r->match.frame].content_type);
+        free(rows);
+    }
+    if (dc_store_video_open(db, sha, &rd, &st) != DC_OK) return serve_store_error(r, &st);
     if (!rd) return serve_error(r, 404, "the video of claim %s is missing", claim.id);
     /* The type is one of the video types (or opaque bytes) whatever was stored, and opening the
      * URL itself downloads the file rather than render it. */
-    const char *type = serve_video_type_safe(claim.content_type);
+    const char *type = serve_video_type_safe(stored_type);
     char disposition[96];
-    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s.%s\"", claim.id,
-             serve_video_extension(type));
+    if (by_position)
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"%s-%d.%s\"", claim.id,
+                 r->match.frame, serve_video_extension(type));
+    else
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"%s.%s\"", claim.id,
+                 serve_video_extension(type));
     int64_t size = dc_store_video_size(rd), a = 0, b = size - 1;
     int status = 200;
     char range_text[96] = "";
@@ -429,4 +488,39 @@ enum MHD_Result serve_claim_review(serve_request *r) {
 out:
     json_decref(in);
     return ret;
+}
+
+/* ---- videos of a claim, submit ------------------------------------------------------------------ */
+
+enum MHD_Result serve_claim_videos_list(serve_request *r) {
+    dc_store *db;
+    dc_store_claim claim;
+    enum MHD_Result ret;
+    if (!load_claim(r, &db, &claim, &ret)) return ret;
+    dc_status st = DC_STATUS_OK;
+    json_t *videos = serve_claim_videos_json(db, claim.id, &st);
+    if (!videos) return serve_store_error(r, &st);
+    json_t *o = json_object();
+    json_object_set_new(o, "claim_id", json_string(claim.id));
+    json_object_set_new(o, "videos", videos);
+    return serve_json(r, 200, o);
+}
+
+/* POST /v1/claims/{id}/submit: an open claim of the caller's (an admin's: any) is queued. */
+enum MHD_Result serve_claim_submit(serve_request *r) {
+    dc_store *db;
+    dc_store_claim claim;
+    enum MHD_Result ret;
+    if (!load_claim(r, &db, &claim, &ret)) return ret;
+    dc_status st = DC_STATUS_OK;
+    bool was_open = claim.state == DC_STATE_OPEN;
+    dc_error_class e = dc_store_claim_submit(db, claim.id, r->key.name, &claim, &st);
+    if (e == DC_ERR_INPUT) return serve_error(r, 409, "%s", st.message);
+    if (e != DC_OK) return serve_store_error(r, &st);
+    json_t *videos = serve_claim_videos_json(db, claim.id, &st);
+    if (!videos) return serve_store_error(r, &st);
+    json_t *o = serve_claim_json(&claim);
+    json_object_set_new(o, "videos", videos);
+    json_object_set_new(o, "duplicate", json_boolean(!was_open));
+    return serve_json(r, 202, o);
 }

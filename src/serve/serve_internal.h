@@ -133,16 +133,27 @@ struct serve_request {
     char session[DC_SESSION_TOKEN_LEN]; /* the cookie's session token, "" = none */
     bool close_after; /* answer with Connection: close (framing errors, cut uploads) */
     double t0;
-    /* upload */
+    /* upload (POST /v1/claims, POST /v1/claims/{id}/videos): the videos committed so far are
+     * nc.videos[0..nc.video_count); writer is the one being received */
     dc_store_video_writer *writer;
     struct MHD_PostProcessor *pp;
     bool multipart, file_seen, too_large, failed;
+    bool json_body;       /* application/json: an open claim without a video (kept in body) */
+    bool adding;          /* videos for the open claim match.claim_id, not a new claim */
     unsigned fields_seen; /* bit per metadata field: a repeated one is refused */
     int fail_status;
     char fail_message[600];
-    int64_t received, discarded;
+    int64_t received, discarded; /* received: bytes of the video being received */
+    int64_t received_total;
     unsigned char head[1024]; /* the video's first bytes, for serve_sniff_video */
     size_t head_len;
+    char part_file[256];                 /* the file name of the multipart part being received */
+    char roles[DC_MAX_CLAIM_VIDEOS][16]; /* `role` parts (or ?role=), in order, video by video */
+    int nroles;
+    char segments[DC_MAX_CLAIM_VIDEOS][12]; /* `segment` parts, likewise */
+    int nsegments;
+    bool list_overflow; /* more role or segment values than a claim has videos */
+    char open_text[8];  /* the `open` field: "true" opens the claim instead of queueing it */
     dc_store_new_claim nc;
     /* small bodies: review JSON, login form */
     dc_str body;
@@ -260,6 +271,9 @@ enum MHD_Result serve_logout(serve_request *r);
 enum MHD_Result serve_login_page(serve_request *r, int status, const char *note);
 
 enum MHD_Result serve_upload_begin(serve_request *r);
+/* POST /v1/claims/{id}/videos: the same body forms, each video added to the open claim. */
+enum MHD_Result serve_videos_add_begin(serve_request *r);
+enum MHD_Result serve_videos_add_end(serve_request *r);
 enum MHD_Result serve_upload_data(serve_request *r, const char *data, size_t *size);
 enum MHD_Result serve_upload_end(serve_request *r);
 void serve_upload_cleanup(serve_request *r);
@@ -271,9 +285,14 @@ enum MHD_Result serve_claim_frame(serve_request *r);
 enum MHD_Result serve_claim_video(serve_request *r);
 enum MHD_Result serve_claim_audit(serve_request *r);
 enum MHD_Result serve_claim_review(serve_request *r);
+enum MHD_Result serve_claim_submit(serve_request *r);
+enum MHD_Result serve_claim_videos_list(serve_request *r);
 enum MHD_Result serve_metrics_page(serve_request *r);
 
 /* A claim as the API shows it (the assessment is added by the caller when wanted). */
 json_t *serve_claim_json(const dc_store_claim *c);
+/* The claim's videos as the API shows them: [{position, role, segment, sha256, bytes,
+ * content_type, file_name}], or NULL with *st when the store fails. */
+json_t *serve_claim_videos_json(dc_store *db, const char *claim_id, dc_status *st);
 
 #endif

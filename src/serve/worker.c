@@ -4,7 +4,9 @@
  * the pipeline runs, so a long claim never loses its lease to a busy thread) and its own engine.
  * The heartbeat runs every lease/3: two missed beats still leave a third before the lease ends.
  *
- * A claim runs as fetch -> assess -> render -> finish (see claim_run below).
+ * A claim runs as fetch -> assess -> render -> finish (see claim_run below). A claim is one or
+ * more videos (the channels and segments its uploader sent): all are fetched and assessed as one
+ * claim, with the roles, segments and SHA-256s the store has (the bytes are not hashed again).
  *
  * What happens to a claim is decided here and written by the store in one transaction:
  *   result ok/degraded                    -> complete (done)
@@ -29,10 +31,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dashclaim/engine.h"
+#include "dashclaim/group.h"
 #include "dashclaim/pipeline.h"
 #include "dashclaim/report.h"
 #include "dashclaim/serve.h"
@@ -177,8 +181,17 @@ static void metadata_from_fields(const dc_claim_fields *f, dc_claim_metadata *m)
                                : sev == DC_SEVERITY_NONE ? DC_TRI_NO
                                                          : DC_TRI_UNKNOWN;
     }
-    /* a location given as coordinates is held against the video's GPS (an address is not) */
-    m->has_place = dc_place_parse(f->location, &m->place_lat, &m->place_lon);
+    /* The incident's place and time as the claimant states them, held against the video's GPS
+     * (X-PLACE-MISMATCH, X-TIME-MISMATCH); the service checked both on upload. A location given
+     * as coordinates counts as the place when incident_place is not given (an address does
+     * not). */
+    m->has_place = dc_place_parse(f->incident_place, &m->place_lat, &m->place_lon) ||
+                   dc_place_parse(f->location, &m->place_lat, &m->place_lon);
+    if (f->incident_time[0] &&
+        !dc_utc_parse(f->incident_time, &m->stated_utc_ms, &m->stated_date_only)) {
+        m->stated_utc_ms = DC_NO_UTC;
+        m->stated_date_only = false;
+    }
 }
 
 static void crash_if(const dc_workers *p, const char *point) {
@@ -201,9 +214,15 @@ typedef struct {
     worker *w;
     const dc_store_job *job;
     double t0;
-    char video[2048]; /* the local file the pipeline reads */
-    bool temporary;   /* video is a scratch copy: unlinked at the end */
-    char name[32];    /* how messages name the video: "video 3fa9c1d2…" */
+    /* the claim's videos as the pipeline reads them (in->videos[i].path: the store's own file
+     * or a scratch copy), with the roles, segments and hashes the store has */
+    dc_claim_input *in;
+    bool temporary[DC_MAX_CLAIM_VIDEOS];     /* video i was fetched as a scratch copy: unlinked */
+    char fetched[DC_MAX_CLAIM_VIDEOS][1024]; /* where video i was fetched */
+    char layout_dir[1024];                   /* the named links of lay_out, "" = none */
+    bool linked[DC_MAX_CLAIM_VIDEOS];
+    char names[DC_MAX_CLAIM_VIDEOS][32]; /* how messages name each video: "video 3fa9c1d2…" */
+    char name[32];                       /* how messages name the claim's first video */
     dc_claim_result *r;
     char *json;
     dc_str html;
@@ -224,7 +243,15 @@ static bool run_fail(claim_run *run, dc_error_class cls, const char *message) {
 }
 
 static void run_free(claim_run *run) {
-    if (run->temporary) unlink(run->video);
+    for (int i = 0; run->in && i < run->in->count; i++) {
+        if (run->temporary[i]) unlink(run->fetched[i]);
+        char dir[1100];
+        snprintf(dir, sizeof dir, "%s/%d", run->layout_dir, i);
+        if (run->linked[i]) unlink(run->in->videos[i].path);
+        if (run->layout_dir[0]) rmdir(dir);
+    }
+    if (run->layout_dir[0]) rmdir(run->layout_dir);
+    free(run->in);
     for (int i = 0; run->jpegs && i < run->nframes; i++) free(run->jpegs[i]);
     free(run->jpegs);
     free(run->jpeg_lens);
@@ -234,19 +261,108 @@ static void run_free(claim_run *run) {
     free(run->r);
 }
 
+/* Where each video sits on the claim's timeline, by the group module (dc_group_videos, mode
+ * all: the names' times by the camera's convention, else the containers' creation times, else
+ * the telemetry's UTC; channels of one moment together, segments back to back). It reads the
+ * file's name, so each video is shown to it under the uploader's name for it: a symbolic link
+ * in a private scratch folder (run->layout_dir), which the pipeline then opens as well. The
+ * roles and segments the uploader gave win over the names'; the videos keep their positions.
+ * When the layout cannot be made, every video starts at 0 (the channels of one moment). */
+static void lay_out(claim_run *run, const dc_store_claim_video *rows) {
+    dc_claim_input *in = run->in;
+    if (snprintf(run->layout_dir, sizeof run->layout_dir, "%.900s/dashclaim-claim-XXXXXX",
+                 run->w->pool->scratch) >= (int)sizeof run->layout_dir ||
+        !mkdtemp(run->layout_dir)) {
+        run->layout_dir[0] = 0;
+        return;
+    }
+    const char *paths[DC_MAX_CLAIM_VIDEOS];
+    for (int i = 0; i < in->count; i++) {
+        dc_claim_video *v = &in->videos[i];
+        char dir[1100], link[sizeof v->path];
+        snprintf(dir, sizeof dir, "%s/%d", run->layout_dir, i);
+        const char *name = rows[i].file_name;
+        char fallback[80];
+        if (!name[0] || name[0] == '.') {
+            snprintf(fallback, sizeof fallback, "%s.mp4", v->sha256);
+            name = fallback;
+        }
+        if (snprintf(link, sizeof link, "%.700s/%s", dir, name) >= (int)sizeof link ||
+            mkdir(dir, 0700) != 0 || symlink(v->path, link) != 0)
+            return; /* what was made is removed by run_free */
+        memcpy(v->path, link, sizeof link);
+        run->linked[i] = true;
+        paths[i] = v->path;
+    }
+    dc_group_set set;
+    dc_status st = DC_STATUS_OK;
+    if (dc_group_videos(paths, in->count, DC_GROUP_ALL, dc_deadline_in(30), &set, &st) == DC_OK) {
+        for (int k = 0; k < set.video_count; k++) {
+            const dc_claim_video *g = &set.videos[k];
+            for (int i = 0; i < in->count; i++) {
+                dc_claim_video *v = &in->videos[i];
+                if (strcmp(g->path, v->path) != 0) continue;
+                v->offset_sec = g->offset_sec;
+                snprintf(v->start_time, sizeof v->start_time, "%s", g->start_time);
+                snprintf(v->start_source, sizeof v->start_source, "%s", g->start_source);
+                if (v->role == DC_ROLE_UNKNOWN) v->role = g->role;
+                if (v->segment < 0) v->segment = g->segment;
+            }
+        }
+    } else {
+        fprintf(stderr, "dashclaim worker %s: laying out %s: %s\n", run->w->id, run->job->claim_id,
+                st.message);
+    }
+    dc_group_set_free(&set);
+}
+
 static bool fetch(claim_run *run) {
     worker *w = run->w;
     dc_status st = DC_STATUS_OK;
-    if (dc_store_video_fetch(w->store, run->job->video_sha256, w->pool->scratch, run->video,
-                             sizeof run->video, &run->temporary, &st) == DC_OK)
-        return true;
-    /* The bytes are missing or damaged in the store: not the uploader's fault, and another
-     * worker (or a later try) may read them fine. The store's message names its files: it goes
-     * to the log, the uploader reads only that the stored copy could not be read. */
-    fprintf(stderr, "dashclaim worker %s: fetching the video of %s: %s\n", w->id,
-            run->job->claim_id, st.message);
-    return run_fail(run, st.code == DC_ERR_INPUT ? DC_ERR_INTERNAL : st.code,
-                    "the stored copy of the video could not be read");
+    dc_store_claim_video *rows = calloc(DC_MAX_CLAIM_VIDEOS, sizeof *rows);
+    int n = 0;
+    if (!(run->in = calloc(1, sizeof *run->in)) || !rows) {
+        free(rows);
+        return run_fail(run, DC_ERR_RESOURCE, "out of memory");
+    }
+    if (dc_store_claim_videos(w->store, run->job->claim_id, rows, DC_MAX_CLAIM_VIDEOS, &n, &st) !=
+        DC_OK) {
+        free(rows);
+        fprintf(stderr, "dashclaim worker %s: the videos of %s: %s\n", w->id, run->job->claim_id,
+                st.message);
+        return run_fail(run, st.code == DC_ERR_INPUT ? DC_ERR_INTERNAL : st.code,
+                        "the claim's list of videos could not be read");
+    }
+    if (n == 0) { /* (every claim has its rows since schema 3; the job names video 0 anyway) */
+        snprintf(rows[0].video.sha256, sizeof rows[0].video.sha256, "%s", run->job->video_sha256);
+        rows[0].segment = -1;
+        n = 1;
+    }
+    for (int i = 0; i < n; i++) {
+        dc_claim_video *v = &run->in->videos[i];
+        snprintf(run->names[i], sizeof run->names[i], "video %.8s\u2026", rows[i].video.sha256);
+        snprintf(v->sha256, sizeof v->sha256, "%s", rows[i].video.sha256);
+        v->role = rows[i].role;
+        v->segment = rows[i].segment;
+        run->in->count = i + 1;
+        if (dc_store_video_fetch(w->store, v->sha256, w->pool->scratch, v->path, sizeof v->path,
+                                 &run->temporary[i], &st) != DC_OK) {
+            /* The bytes are missing or damaged in the store: not the uploader's fault, and
+             * another worker (or a later try) may read them fine. The store's message names its
+             * files: it goes to the log, the uploader reads only that the stored copy could not
+             * be read. */
+            fprintf(stderr, "dashclaim worker %s: fetching video %d of %s: %s\n", w->id, i,
+                    run->job->claim_id, st.message);
+            free(rows);
+            snprintf(run->name, sizeof run->name, "%s", run->names[i]);
+            return run_fail(run, st.code == DC_ERR_INPUT ? DC_ERR_INTERNAL : st.code,
+                            "the stored copy of the video could not be read");
+        }
+        snprintf(run->fetched[i], sizeof run->fetched[i], "%s", v->path);
+    }
+    if (n > 1) lay_out(run, rows);
+    free(rows);
+    return true;
 }
 
 /* In s (a char[cap]), every `from` becomes `to`; a result too long is cut at a character
@@ -341,16 +457,25 @@ static bool assess(claim_run *run) {
     /* Several workers share the machine: one decoder thread each is enough. */
     po.decode_workers = 1;
     /* The store hashed the bytes as they arrived (and checks a fetched copy against it): the
-     * pipeline need not read the whole file again for it. */
-    po.video_sha256 = job->video_sha256;
-    dc_pipeline_assess(run->video, job->claim_id, &po, run->r);
+     * pipeline takes the hashes in run->in and does not read the files again for them. */
+    dc_pipeline_assess_claim(run->in, job->claim_id, &po, run->r);
     dc_assessment *a = &run->r->assessment;
-    /* The pipeline names the file it read in its messages; that is the store's file or a
-     * scratch copy, a path on this server the uploader must not see. */
-    record_replace_all(a, run->video, run->name);
+    /* The pipeline names the files it read in its messages; those are the store's files or
+     * scratch copies, paths on this server the uploader must not see. */
+    for (int i = 0; i < run->in->count; i++) {
+        record_replace_all(a, run->in->videos[i].path, run->names[i]);
+        record_replace_all(a, run->fetched[i], run->names[i]);
+        if (i < a->video_count) {
+            replace_all(a->videos[i].error, sizeof a->videos[i].error, run->in->videos[i].path,
+                        run->names[i]);
+            /* The path is the store's name for the video, not something the uploader chose. */
+            snprintf(a->videos[i].path, sizeof a->videos[i].path, "%s", run->in->videos[i].sha256);
+            snprintf(a->videos[i].sha256, sizeof a->videos[i].sha256, "%s",
+                     run->in->videos[i].sha256);
+        }
+    }
     /* The record names the video it assessed also when the pipeline stopped early. */
     snprintf(a->video.sha256, sizeof a->video.sha256, "%s", job->video_sha256);
-    /* The path is the store's name for the video, not something the uploader chose. */
     snprintf(a->video.path, sizeof a->video.path, "%s", job->video_sha256);
     return true;
 }
