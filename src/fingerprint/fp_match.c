@@ -126,11 +126,13 @@ dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_finger
     for (int mir = 0; ok && mir < 2; mir++) {
         for (int offset = -(nq - 1); ok && offset < nc; offset++) {
             run_state r = {0};
-            int q0 = offset < 0 ? -offset : 0, q1 = nc - offset < nq ? nc - offset : nq;
-            for (int q = q0; q < q1; q++) {
-                int a = qi[q], b = ci[q + offset];
-                if (a < 0 || b < 0) continue;
+            /* the query's entries in order (absent seconds cost nothing: a sparse fingerprint
+             * of a long video stays cheap) */
+            for (int a = 0; a < query->count; a++) {
                 const dc_fp_second *qs = &query->seconds[a];
+                int q = qs->second, c = q + offset;
+                if (q < 0 || qi[q] != a || c < 0 || c >= nc || ci[c] < 0) continue;
+                int b = ci[c];
                 int d =
                     dc_fp_distance(mir ? &qs->mirrored : &qs->hash, &candidate->seconds[b].hash);
                 run_step(&r, q, d, offset, mir, &runs, &ok);

@@ -7,6 +7,9 @@
 
 #include "fp_internal.h"
 
+/* Half the width of the averaging window around each second's thumbnail. */
+#define FP_WINDOW_SEC 0.25
+
 void dc_fingerprint_free(dc_fingerprint *fp) {
     if (!fp) return;
     free(fp->seconds);
@@ -57,6 +60,17 @@ dc_error_class dc_fingerprint_from_thumbs(const dc_thumb_set *thumbs, double dur
             return dc_fail(st, DC_ERR_RESOURCE, "fingerprint: out of memory for %d seconds", n);
         }
     }
+    size_t px = (size_t)thumbs->width * (size_t)thumbs->height;
+    uint32_t *sum = n > 0 ? malloc(sizeof *sum * px) : NULL;
+    uint8_t *mean = n > 0 ? malloc(px) : NULL;
+    if (n > 0 && (!sum || !mean)) {
+        free(best);
+        free(sum);
+        free(mean);
+        dc_fingerprint_free(out);
+        return dc_fail(st, DC_ERR_RESOURCE, "fingerprint: out of memory for a %dx%d picture",
+                       thumbs->width, thumbs->height);
+    }
     for (int s = 0; s < seconds; s++) {
         if (best[s] < 0) continue;
         const dc_thumb *th = &thumbs->thumbs[best[s]];
@@ -64,10 +78,26 @@ dc_error_class dc_fingerprint_from_thumbs(const dc_thumb_set *thumbs, double dur
         int q;
         e->second = s;
         e->t_ms = (int32_t)lround(th->t_sec * 1000.0);
-        dc_fp_hash_gray(th->gray, thumbs->width, thumbs->height, thumbs->width, &e->hash,
-                        &e->mirrored, &q);
+        /* the mean picture of the thumbnails within FP_WINDOW_SEC of the chosen one: a moving
+         * camera changes fine detail within a tenth of a second, the mean of a short window
+         * much less, so copies sampled at other instants (another frame rate, another
+         * keyframe grid) still agree */
+        memset(sum, 0, sizeof *sum * px);
+        int k = 0;
+        for (int i = 0; i < thumbs->count; i++) {
+            const dc_thumb *o = &thumbs->thumbs[i];
+            if (!o->gray || !(fabs(o->t_sec - th->t_sec) <= FP_WINDOW_SEC)) continue;
+            for (size_t p = 0; p < px; p++) sum[p] += o->gray[p];
+            k++;
+        }
+        for (size_t p = 0; p < px; p++)
+            mean[p] = (uint8_t)((sum[p] + (uint32_t)k / 2) / (uint32_t)k);
+        dc_fp_hash_gray(mean, thumbs->width, thumbs->height, thumbs->width, &e->hash, &e->mirrored,
+                        &q);
         e->quality = (uint8_t)q;
     }
+    free(sum);
+    free(mean);
     free(best);
     return DC_OK;
 }

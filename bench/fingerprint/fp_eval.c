@@ -1,0 +1,272 @@
+/* fp-eval: the fingerprint benchmark's measuring program (bench/fingerprint/run.sh drives it).
+ *
+ *   fp-eval show VIDEO                 the video's fingerprint as mining makes it (count,
+ *                                      usable seconds, mean quality, hashing and mining time)
+ *   fp-eval match QUERY CANDIDATE      the runs the matcher finds (exit 0 if any, 1 if none)
+ *   fp-eval variants ORIGINAL V...     for each variant: matched or not, the longest run
+ *                                      ("VARIANT matched|missed seconds distance mirrored")
+ *   fp-eval cross V...                 every pair of the listed videos: false matches, the
+ *                                      per-second distance distribution across videos, and
+ *                                      band-key candidate counts (what the store's index
+ *                                      would return)
+ *   fp-eval cost VIDEO                 mining time and the fingerprint's share of it
+ *   fp-eval blob VIDEO OUT             the stored form of the video's fingerprint (fuzz
+ *                                      corpus seeds, the store's tests)
+ * Fingerprints are made the way mining makes them: dc_mine_video for show/match/variants/cost;
+ * cross reads the same coarse thumbnails (dc_media_thumbnails at mining's 160x90, every
+ * frame kept at ~5 Hz for these small clips) without the audio work, to stay quick. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dashclaim/fingerprint.h"
+#include "dashclaim/media.h"
+#include "dashclaim/mine.h"
+
+static int fp_of_video(const char *path, bool full_mining, dc_fingerprint *fp, double *mine_sec,
+                       double *fp_sec) {
+    dc_status st = DC_STATUS_OK;
+    dc_media *m = dc_media_open(path, (dc_deadline){0}, &st);
+    if (!m) {
+        fprintf(stderr, "%s: %s\n", path, st.message);
+        return -1;
+    }
+    int rc = 0;
+    if (full_mining) {
+        dc_mine_result r;
+        if (dc_mine_video(m, NULL, (dc_deadline){0}, &r, &st) != DC_OK) {
+            fprintf(stderr, "%s: %s\n", path, st.message);
+            rc = -1;
+        } else {
+            *fp = r.fingerprint;
+            memset(&r.fingerprint, 0, sizeof r.fingerprint);
+            if (mine_sec) *mine_sec = r.seconds_total;
+            if (fp_sec) *fp_sec = r.seconds_fingerprint;
+        }
+        dc_mine_result_free(&r);
+    } else {
+        const dc_media_info *info = dc_media_get_info(m);
+        double fps = info->avg_fps > 0 ? info->avg_fps : 30;
+        int k = (int)lround(fps / 5.0);
+        dc_thumb_request req = {.width = 160, .height = 90, .every_kth = k < 1 ? 1 : k};
+        dc_thumb_set set = {0};
+        if (dc_media_thumbnails(m, &req, (dc_deadline){0}, &set, &st) != DC_OK ||
+            dc_fingerprint_from_thumbs(&set, info->duration_sec, fp, &st) != DC_OK) {
+            fprintf(stderr, "%s: %s\n", path, st.message);
+            rc = -1;
+        }
+        dc_thumb_set_free(&set);
+    }
+    dc_media_close(m);
+    return rc;
+}
+
+static int longest(const dc_fingerprint *q, const dc_fingerprint *c, dc_fp_match *best) {
+    dc_fp_match m[DC_FP_MAX_MATCHES];
+    int n = 0;
+    dc_status st = DC_STATUS_OK;
+    if (dc_fingerprint_match(q, c, m, DC_FP_MAX_MATCHES, &n, &st) != DC_OK) return -1;
+    if (n > 0 && best) *best = m[0];
+    return n;
+}
+
+static int cmd_show(const char *path) {
+    dc_fingerprint fp = {0};
+    double ms = 0, fs = 0;
+    if (fp_of_video(path, true, &fp, &ms, &fs) != 0) return 2;
+    double q = 0;
+    for (int i = 0; i < fp.count; i++) q += fp.seconds[i].quality;
+    printf("%s: %d s, %d hashed, %d usable, mean quality %.0f, hashing %.4f s of mining %.3f s\n",
+           path, fp.duration_sec, fp.count, dc_fingerprint_usable(&fp), fp.count ? q / fp.count : 0,
+           fs, ms);
+    for (int i = 0; i < fp.count && getenv("FP_EVAL_VERBOSE"); i++)
+        printf("  %4d t=%6d q=%3d %016llx\n", fp.seconds[i].second, fp.seconds[i].t_ms,
+               fp.seconds[i].quality, (unsigned long long)fp.seconds[i].hash.w[0]);
+    dc_fingerprint_free(&fp);
+    return 0;
+}
+
+/* the distance of each query second to the candidate second at the best run's offset */
+static void print_profile(const dc_fingerprint *q, const dc_fingerprint *c, int offset,
+                          bool mirrored) {
+    printf("  profile at offset %d%s:", offset, mirrored ? " (mirrored)" : "");
+    for (int i = 0; i < q->count; i++) {
+        const dc_fp_second *a = &q->seconds[i];
+        for (int j = 0; j < c->count; j++)
+            if (c->seconds[j].second == a->second + offset)
+                printf(" %d",
+                       dc_fp_distance(mirrored ? &a->mirrored : &a->hash, &c->seconds[j].hash));
+    }
+    printf("\n");
+}
+
+static int cmd_match(const char *qp, const char *cp) {
+    dc_fingerprint q = {0}, c = {0};
+    if (fp_of_video(qp, true, &q, NULL, NULL) != 0 || fp_of_video(cp, true, &c, NULL, NULL) != 0)
+        return 2;
+    dc_fp_match m[DC_FP_MAX_MATCHES];
+    int n = 0;
+    dc_status st = DC_STATUS_OK;
+    dc_fingerprint_match(&q, &c, m, DC_FP_MAX_MATCHES, &n, &st);
+    for (int i = 0; i < n; i++)
+        printf("run: query %d s, candidate %d s, %d s (%d/%d compared matched), distance %.1f%s\n",
+               m[i].query_sec, m[i].candidate_sec, m[i].seconds, m[i].matched, m[i].compared,
+               m[i].mean_distance, m[i].mirrored ? ", mirrored" : "");
+    /* FP_EVAL_PROFILE=OFFSET[m]: the per-second distances at that offset (m: mirrored) */
+    const char *prof = getenv("FP_EVAL_PROFILE");
+    if (prof) print_profile(&q, &c, atoi(prof), strchr(prof, 'm') != NULL);
+    dc_fingerprint_free(&q);
+    dc_fingerprint_free(&c);
+    return n > 0 ? 0 : 1;
+}
+
+static int cmd_variants(int argc, char **argv) {
+    dc_fingerprint o = {0};
+    if (fp_of_video(argv[0], true, &o, NULL, NULL) != 0) return 2;
+    int missed = 0;
+    for (int i = 1; i < argc; i++) {
+        dc_fingerprint v = {0};
+        dc_fp_match best = {0};
+        int n = fp_of_video(argv[i], true, &v, NULL, NULL) == 0 ? longest(&v, &o, &best) : -1;
+        printf("%s %s %d %.1f %d\n", argv[i], n > 0 ? "matched" : "missed",
+               n > 0 ? best.seconds : 0, n > 0 ? best.mean_distance : 0.0, n > 0 && best.mirrored);
+        missed += n <= 0;
+        dc_fingerprint_free(&v);
+    }
+    dc_fingerprint_free(&o);
+    return missed ? 1 : 0;
+}
+
+typedef struct {
+    dc_fp_key key;
+    int owner;
+} keyed;
+
+static int cmp_key(const void *a, const void *b) {
+    const keyed *x = a, *y = b;
+    if (x->key != y->key) return (x->key > y->key) - (x->key < y->key);
+    return x->owner - y->owner;
+}
+
+static int cmd_cross(int argc, char **argv) {
+    dc_fingerprint *fps = calloc((size_t)argc, sizeof *fps);
+    long hist[9] = {0}; /* per-second distances across videos, in buckets of 16 */
+    long seconds = 0, usable = 0;
+    for (int i = 0; i < argc; i++) {
+        if (fp_of_video(argv[i], false, &fps[i], NULL, NULL) != 0) return 2;
+        seconds += fps[i].count;
+        usable += dc_fingerprint_usable(&fps[i]);
+    }
+    long pairs = 0, false_matches = 0, close_seconds = 0, compared = 0;
+    int min_d = 256;
+    for (int i = 0; i < argc; i++)
+        for (int j = i + 1; j < argc; j++) {
+            dc_fp_match best;
+            int n = longest(&fps[j], &fps[i], &best);
+            pairs++;
+            if (n > 0) {
+                false_matches++;
+                printf("false match: %s (%d s) ~ %s (%d s): %d s, distance %.1f%s\n", argv[j],
+                       best.query_sec, argv[i], best.candidate_sec, best.seconds,
+                       best.mean_distance, best.mirrored ? " mirrored" : "");
+            }
+            /* the per-second distances of one aligned offset (0): how alike the sources are */
+            for (int a = 0, b = 0; a < fps[i].count && b < fps[j].count;) {
+                const dc_fp_second *x = &fps[i].seconds[a], *y = &fps[j].seconds[b];
+                if (x->second < y->second) a++;
+                else if (x->second > y->second) b++;
+                else {
+                    if (x->quality >= DC_FP_MIN_QUALITY && y->quality >= DC_FP_MIN_QUALITY) {
+                        int d = dc_fp_distance(&x->hash, &y->hash);
+                        hist[d / 16 > 8 ? 8 : d / 16]++;
+                        compared++;
+                        close_seconds += d <= DC_FP_MATCH_DISTANCE;
+                        if (d < min_d) min_d = d;
+                    }
+                    a++;
+                    b++;
+                }
+            }
+        }
+    /* band-key candidates: pairs of seconds of DIFFERENT videos that share a key, in an
+     * index holding every video's usable direct hashes (what a query would fetch) */
+    long nkeys = usable * DC_FP_BANDS, k = 0;
+    keyed *keys = malloc(sizeof *keys * (size_t)(nkeys ? nkeys : 1));
+    for (int i = 0; i < argc; i++)
+        for (int s = 0; s < fps[i].count; s++)
+            if (fps[i].seconds[s].quality >= DC_FP_MIN_QUALITY) {
+                dc_fp_key kk[DC_FP_BANDS];
+                dc_fp_band_keys(&fps[i].seconds[s].hash, kk);
+                for (int b = 0; b < DC_FP_BANDS; b++) keys[k++] = (keyed){kk[b], i};
+            }
+    qsort(keys, (size_t)nkeys, sizeof *keys, cmp_key);
+    long collisions = 0;
+    for (long a = 0; a < nkeys;) {
+        long b = a;
+        while (b < nkeys && keys[b].key == keys[a].key) b++;
+        long all = (b - a) * (b - a - 1) / 2, same = 0;
+        for (long x = a; x < b;) { /* sorted by owner within a key */
+            long y = x;
+            while (y < b && keys[y].owner == keys[x].owner) y++;
+            same += (y - x) * (y - x - 1) / 2;
+            x = y;
+        }
+        collisions += all - same;
+        a = b;
+    }
+    printf("videos %d, seconds hashed %ld, usable %ld, pairs %ld, false matches %ld\n", argc,
+           seconds, usable, pairs, false_matches);
+    printf("aligned seconds across videos: %ld compared, %ld within distance %d (%.4f %%), "
+           "closest %d\n",
+           compared, close_seconds, DC_FP_MATCH_DISTANCE,
+           compared ? 100.0 * close_seconds / compared : 0.0, min_d);
+    printf("distance histogram (0-15, 16-31, ..., 128+):");
+    for (int b = 0; b < 9; b++) printf(" %ld", hist[b]);
+    printf("\nband keys: %d bands of %d bits, %ld key collisions across videos among %ld stored "
+           "seconds (%.3g per second)\n",
+           DC_FP_BANDS, DC_FP_BAND_BITS, collisions, usable,
+           usable ? (double)collisions * 2 / usable : 0.0);
+    free(keys);
+    for (int i = 0; i < argc; i++) dc_fingerprint_free(&fps[i]);
+    free(fps);
+    return 0;
+}
+
+static int cmd_blob(const char *path, const char *out) {
+    dc_fingerprint fp = {0};
+    if (fp_of_video(path, true, &fp, NULL, NULL) != 0) return 2;
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    dc_status st = DC_STATUS_OK;
+    int rc = 2;
+    FILE *f = NULL;
+    if (dc_fingerprint_serialize(&fp, &blob, &len, &st) == DC_OK && (f = fopen(out, "wb")) &&
+        fwrite(blob, 1, len, f) == len)
+        rc = 0;
+    if (f && fclose(f) != 0) rc = 2;
+    free(blob);
+    dc_fingerprint_free(&fp);
+    return rc;
+}
+
+static int cmd_cost(const char *path) {
+    dc_fingerprint fp = {0};
+    double ms = 0, fs = 0;
+    if (fp_of_video(path, true, &fp, &ms, &fs) != 0) return 2;
+    printf("%s: mining %.3f s, fingerprint %.4f s (%d hashes): fingerprint / mining = %.4f\n", path,
+           ms, fs, fp.count, ms > 0 ? fs / ms : 0);
+    dc_fingerprint_free(&fp);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 3 && !strcmp(argv[1], "show")) return cmd_show(argv[2]);
+    if (argc == 4 && !strcmp(argv[1], "match")) return cmd_match(argv[2], argv[3]);
+    if (argc >= 4 && !strcmp(argv[1], "variants")) return cmd_variants(argc - 2, argv + 2);
+    if (argc >= 4 && !strcmp(argv[1], "cross")) return cmd_cross(argc - 2, argv + 2);
+    if (argc == 3 && !strcmp(argv[1], "cost")) return cmd_cost(argv[2]);
+    if (argc == 4 && !strcmp(argv[1], "blob")) return cmd_blob(argv[2], argv[3]);
+    fprintf(stderr, "usage: fp-eval show|match|variants|cross|cost|blob ... (see fp_eval.c)\n");
+    return 2;
+}
