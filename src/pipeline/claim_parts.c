@@ -11,9 +11,12 @@
  * for) is the first usable front video, else the first usable one. A claim of one video is the
  * same code with one entry, and its results are moved, not joined: it reads as before. */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dashclaim/files.h"
 #include "pipeline_internal.h"
@@ -136,25 +139,68 @@ static void choose_main(claim_parts *cp, bool need_mined) {
         }
 }
 
+/* The videos of a claim are mined side by side, one thread each up to the machine's cores:
+ * mining one file keeps about one core busy (keyframes decode one at a time, the sound's
+ * analysis is serial), so the rear channel's mining costs the claim little wall time. */
+typedef struct {
+    claim_parts *cp;
+    const dc_mine_options *mo;
+    dc_deadline dl;
+    atomic_int next;
+    dc_error_class rc[DC_MAX_CLAIM_VIDEOS];
+    dc_status st[DC_MAX_CLAIM_VIDEOS];
+} mine_work;
+
+static void *mine_some(void *arg) {
+    mine_work *w = arg;
+    for (int i; (i = atomic_fetch_add(&w->next, 1)) < w->cp->count;) {
+        claim_part *p = &w->cp->parts[i];
+        if (!p->m) continue;
+        dc_mine_options o = *w->mo;
+        o.telemetry = &p->telemetry;
+        w->st[i] = DC_STATUS_OK;
+        w->rc[i] = dc_mine_video(p->m, &o, w->dl, &p->mine, &w->st[i]);
+    }
+    return NULL;
+}
+
+static void mine_all(mine_work *w) {
+    int opened = 0;
+    for (int i = 0; i < w->cp->count; i++) opened += w->cp->parts[i].m != NULL;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = opened < cores ? opened : (int)cores;
+    if (threads > 4) threads = 4;
+    pthread_t tid[4];
+    int started = 0;
+    for (int t = 1; t < threads; t++) /* this thread is one of them */
+        if (pthread_create(&tid[started], NULL, mine_some, w) == 0) started++;
+    mine_some(w);
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+}
+
 dc_error_class pipeline_parts_mine(claim_parts *cp, const dc_mine_options *mo, dc_deadline dl,
                                    dc_mine_result *out, dc_status *st) {
     memset(out, 0, sizeof *out);
     choose_main(cp, false);
     int mined = 0, first_failed = -1;
     dc_status main_status = DC_STATUS_OK;
+    mine_work *w = calloc(1, sizeof *w);
+    if (!w) return dc_fail(st, DC_ERR_RESOURCE, "out of memory mining the claim");
+    w->cp = cp;
+    w->mo = mo;
+    w->dl = dl;
+    atomic_init(&w->next, 0);
+    mine_all(w);
     for (int i = 0; i < cp->count; i++) {
         claim_part *p = &cp->parts[i];
         if (!p->m) continue;
-        dc_mine_options o = *mo;
-        o.telemetry = &p->telemetry;
-        dc_status vst = DC_STATUS_OK;
-        dc_error_class rc = dc_mine_video(p->m, &o, dl, &p->mine, &vst);
-        if (rc == DC_ERR_TIMEOUT) {
-            *st = vst;
-            return rc;
+        if (w->rc[i] == DC_ERR_TIMEOUT) {
+            *st = w->st[i];
+            free(w);
+            return DC_ERR_TIMEOUT;
         }
-        if (rc != DC_OK) {
-            note_failure(p, &vst);
+        if (w->rc[i] != DC_OK) {
+            note_failure(p, &w->st[i]);
             if (first_failed < 0) first_failed = i;
             continue;
         }
@@ -163,10 +209,11 @@ dc_error_class pipeline_parts_mine(claim_parts *cp, const dc_mine_options *mo, d
          * where frames are taken, as it always was) */
         p->pictures = p->mine.has_video || cp->count == 1;
         mined++;
-        if (i == cp->first_usable) main_status = vst;
+        if (i == cp->first_usable) main_status = w->st[i];
         /* a channel whose pictures do not decode adds its sound at most: the claim says so */
-        else if (!p->mine.has_video) note_failure(p, &vst);
+        else if (!p->mine.has_video) note_failure(p, &w->st[i]);
     }
+    free(w);
     if (!mined) {
         *st = cp->parts[first_failed].failure;
         return st->code != DC_OK ? st->code : DC_ERR_INPUT;
