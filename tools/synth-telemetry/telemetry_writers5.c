@@ -40,6 +40,14 @@ static void cipher_table(unsigned key, uint8_t table[48]) {
         uint8_t t = table[i];
         table[i] = table[j], table[j] = t;
     }
+    /* the record's first byte (the year's '2') in 0x30..0x3f: read as the encryption's steering
+     * byte it is invalid, so a reader (exiftool 13.x too) cannot take the record for an
+     * encrypted one; otherwise it may decrypt into garbage */
+    for (int j = 0; table['2' - 0x30] >= 0x40 && j < 48; j++)
+        if (table[j] < 0x40) {
+            uint8_t t = table[j];
+            table[j] = table['2' - 0x30], table['2' - 0x30] = t;
+        }
 }
 
 int tw5_ligogps_cipher_payload(const tw_scene *s, int from, int count, int skip, unsigned key,
