@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "serve_footage.h"
 #include "serve_internal.h"
 
 #define U SERVE_ROLE_UPLOADER
@@ -52,6 +53,9 @@ const serve_route serve_routes[] = {
     {"POST", "/v1/claims/{id}/submit", U | A, SERVE_BODY_NONE, false, NULL, NULL,
      serve_claim_submit},
     {"GET", "/v1/claims/{id}/audit", R | A, SERVE_BODY_NONE, false, NULL, NULL, serve_claim_audit},
+    /* claims whose videos show this claim's footage (serve_footage.c) */
+    {"GET", "/v1/claims/{id}/matches", R | A, SERVE_BODY_NONE, false, NULL, NULL,
+     serve_claim_matches},
     {"POST", "/v1/claims/{id}/review", R | A, SERVE_BODY_SMALL, false, NULL, NULL,
      serve_claim_review},
 };

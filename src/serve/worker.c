@@ -40,6 +40,7 @@
 #include "dashclaim/pipeline.h"
 #include "dashclaim/report.h"
 #include "dashclaim/serve.h"
+#include "serve_footage.h"
 #include "serve_internal.h"
 
 const double dc_workers_latency_bounds[12] = {0.01, 0.05, 0.1, 0.25, 0.5, 1,
@@ -456,10 +457,18 @@ static bool assess(claim_run *run) {
     po.keep_evidence = !p->o.no_evidence;
     /* Several workers share the machine: one decoder thread each is enough. */
     po.decode_workers = 1;
+    /* footage seen in earlier claims: the index beside the store (serve_footage.c) */
+    po.footage_lookup = serve_footage_lookup;
+    po.footage_lookup_ctx = (void *)p->o.store_url;
     /* The store hashed the bytes as they arrived (and checks a fetched copy against it): the
      * pipeline takes the hashes in run->in and does not read the files again for them. */
     dc_pipeline_assess_claim(run->in, job->claim_id, &po, run->r);
     dc_assessment *a = &run->r->assessment;
+    /* this claim's fingerprints, for the claims after it (a retried job stores nothing twice) */
+    dc_status fst = DC_STATUS_OK;
+    if (!serve_footage_keep(p->o.store_url, job->claim_id, run->r, &fst))
+        fprintf(stderr, "dashclaim worker %s: keeping the fingerprints of %s: %s\n", run->w->id,
+                job->claim_id, fst.message);
     /* The pipeline names the files it read in its messages; those are the store's files or
      * scratch copies, paths on this server the uploader must not see. */
     for (int i = 0; i < run->in->count; i++) {
