@@ -32,6 +32,8 @@ static int read_file(const char *path, tw_buf *out) {
 
 /* A permutation of the 48 bytes 0x30..0x5f from key (Fisher-Yates on a small LCG). */
 static void cipher_table(unsigned key, uint8_t table[48]) {
+    bool as_drawn = key & TW5_CIPHER_AS_DRAWN;
+    key &= ~TW5_CIPHER_AS_DRAWN;
     for (int i = 0; i < 48; i++) table[i] = (uint8_t)(0x30 + i);
     uint32_t x = key * 2654435761u + 12345u;
     for (int i = 47; i > 0; i--) {
@@ -43,7 +45,7 @@ static void cipher_table(unsigned key, uint8_t table[48]) {
     /* the record's first byte (the year's '2') in 0x30..0x3f: read as the encryption's steering
      * byte it is invalid, so a reader (exiftool 13.x too) cannot take the record for an
      * encrypted one; otherwise it may decrypt into garbage */
-    for (int j = 0; table['2' - 0x30] >= 0x40 && j < 48; j++)
+    for (int j = 0; !as_drawn && table['2' - 0x30] >= 0x40 && j < 48; j++)
         if (table[j] < 0x40) {
             uint8_t t = table[j];
             table[j] = table['2' - 0x30], table['2' - 0x30] = t;

@@ -12,7 +12,10 @@
  * (a second the receiver skipped; -1: none): "####" + u16 counter + 2 zero bytes + the text
  * "YYYY/MM/DD hh:mm:ss N:lat E:lon knots km/h x:ax y:ay z:az" (a '-' before a southern
  * latitude or western longitude) with every byte 0x30..0x5f put through a fixed substitution
- * table made from `key`, NUL padding. */
+ * table made from `key`, NUL padding. The table keeps the year's '2' in 0x30..0x3f (an invalid
+ * steering byte of the encryption, which exiftool 13.x needs to tell the cipher apart) unless
+ * key has TW5_CIPHER_AS_DRAWN. */
+#define TW5_CIPHER_AS_DRAWN 0x80000000u
 int tw5_ligogps_cipher_payload(const tw_scene *s, int from, int count, int skip, unsigned key,
                                tw_buf *out);
 /* A copy of `in` with such a payload (the whole scene) as the 'skip' "&&&&" trailer. */
