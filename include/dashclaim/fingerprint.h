@@ -176,17 +176,22 @@ dc_error_class dc_fingerprint_parse(const uint8_t *blob, size_t len, dc_fingerpr
 
 /* ---- keys for the store's index ------------------------------------------------------- */
 
-/* Each usable direct hash gives DC_FP_BANDS keys: band b's DC_FP_BAND_BITS bits, tagged with
- * b in the key's top bits so one index column holds them all. The store indexes (key, video,
- * second); a query looks up the keys of its usable direct and mirrored hashes and fetches
- * the videos found, then runs dc_fingerprint_match on each.
+/* Each usable direct hash gives DC_FP_BANDS keys: band b is every DC_FP_BANDS-th bit of the
+ * hash from bit b on (DC_FP_BAND_BITS bits, mixing low and high frequencies), tagged with b in
+ * the key's top bits so one index column holds them all. The store indexes (key, video,
+ * second) for usable seconds; a query looks up the keys of its usable direct and mirrored
+ * hashes, fetches the videos found, and runs dc_fingerprint_match on each.
  *
  * Why 32-bit bands: two hashes within distance 31 always share one of 32 8-bit bands, but at
  * 60 million stored hashes an 8-bit band value is shared by ~230 000 of them per query second.
- * A 32-bit band is shared by chance by ~0.01; the price is that one second of true footage
- * shares a 32-bit band with its copy only with some probability (high for re-encodes, lower
- * for crops), and a match needs only ONE hit among its >= DC_FP_MIN_RUN_SEC seconds. Figures
- * measured by bench/fingerprint are in src/fingerprint/README.md. */
+ * Wider bands are shared by a true copy's second only with some probability, but a match needs
+ * only ONE key hit among its >= DC_FP_MIN_RUN_SEC seconds.
+ * Measured (bench/fingerprint, src/fingerprint/README.md): dashcam pictures share their layout
+ * (road, sky), so bits are far from independent: among 40 different synthetic drives each
+ * stored second shared a key with 3.35 seconds of OTHER videos. Scaled to 60 million seconds
+ * that is too many candidates; the next step is keys from bits chosen for their spread across
+ * real footage, or keys of two consecutive seconds. The function and the key layout are the
+ * store's interface either way. */
 #define DC_FP_BANDS 8
 #define DC_FP_BAND_BITS 32
 typedef uint64_t dc_fp_key; /* band << 32 | band bits */

@@ -1,0 +1,106 @@
+#!/bin/bash
+# Fingerprint benchmark: robustness per variant, false matches among different videos, the
+# index's band-key candidates, and the fingerprint's cost against mining's on 1080p.
+#
+#   bench/fingerprint/run.sh BUILD_DIR [WORK_DIR]     (WORK_DIR default: BUILD_DIR/bench-fingerprint)
+#
+# Environment: COUNT (originals for robustness, default 20), SIZE (their size, default 640x360),
+# FM_COUNT (different videos for false matches, default 2000), JOBS (default nproc),
+# SKIP_ROBUST=1, SKIP_FALSE=1, SKIP_COST=1.
+#
+# 1. Robustness: COUNT synth-video drives of 30 s at SIZE, 30 fps, each with its own seed
+#    (2000 and up) and a scene from the list; variants.sh makes ten copies of each (CRF 35, half
+#    size, letterbox, mirror, burned-in caption, 15 fps, 10 s cut out, a 12-s clip, the drive
+#    inside a longer video, a 10 % crop). fp-eval variants makes every fingerprint the way
+#    mining does (dc_mine_video) and matches each copy against its original: match rate per
+#    variant.
+# 2. False matches: FM_COUNT different 12-s videos at 320x180, 10 fps: synth-video drives with
+#    seeds of their own (5000 and up; the same seed is the same drive whatever the scene, so
+#    seeds are never shared) for 80 %, ffmpeg's life and cellauto patterns with their own
+#    seeds and rules for the rest. fp-eval cross matches every pair (n(n-1)/2, both ways'
+#    offsets) and prints the false matches, how alike the sources are (the per-second distance
+#    histogram of aligned seconds across videos) and the band-key collisions across videos
+#    (what the store's index would hand the matcher).
+# 3. Cost: a 60-s 1920x1080 30 fps H.264 drive with sound (1-s GOP), mined by dc_mine_video:
+#    the fingerprint's hashing time against the whole mining time, as a ratio; likewise for a
+#    20-s one (a clip short enough for mining's 5-a-second pass).
+set -euo pipefail
+BUILD=${1:?usage: run.sh BUILD_DIR [WORK_DIR]}
+WORK=${2:-$BUILD/bench-fingerprint}
+JOBS=${JOBS:-$(nproc)}
+COUNT=${COUNT:-20}
+SIZE=${SIZE:-640x360}
+FM_COUNT=${FM_COUNT:-2000}
+SYNTH=$BUILD/bin/synth-video
+EVAL=$BUILD/bin/fp-eval
+here=$(cd "$(dirname "$0")" && pwd)
+for tool in "$SYNTH" "$EVAL"; do
+    [ -x "$tool" ] || { echo "run.sh: $tool not built (cmake --build $BUILD --target synth-video fp-eval)" >&2; exit 1; }
+done
+mkdir -p "$WORK"
+scenes=(normal collision near-miss hard-brake bump horn music tunnel crash-ahead)
+echo "load: $(uptime | sed 's/.*load average/load average/')"
+
+if [ "${SKIP_ROBUST:-0}" != 1 ]; then
+    R=$WORK/robust-$SIZE
+    mkdir -p "$R"
+    for ((i = 0; i < COUNT; i++)); do
+        echo "$i"
+    done | xargs -P "$JOBS" -I{} bash -c '
+        i={}; d='"$R"'/$i; mkdir -p "$d"
+        scenes=('"${scenes[*]}"')
+        [ -s "$d/original.mp4" ] || '"$SYNTH"' --scene ${scenes[$((i % 9))]} --duration 30 \
+            --size '"$SIZE"' --fps 30 --seed $((2000 + i)) -o "$d/original.mp4" >/dev/null 2>&1
+        [ -s "$d/filler.mp4" ] || '"$SYNTH"' --scene normal --duration 12 --size '"$SIZE"' \
+            --fps 30 --seed $((3000 + i)) -o "$d/filler.mp4" >/dev/null 2>&1
+        [ -s "$d/crop10.mp4" ] || bash '"$here"'/variants.sh "$d/original.mp4" "$d" "$d/filler.mp4"'
+    variants=(crf35 half letterbox mirror text fps15 cut clip inside crop10)
+    : >"$R/results.txt"
+    for ((i = 0; i < COUNT; i++)); do
+        d=$R/$i
+        args=()
+        for v in "${variants[@]}"; do args+=("$d/$v.mp4"); done
+        "$EVAL" variants "$d/original.mp4" "${args[@]}" >>"$R/results.txt" || true
+    done
+    echo "robustness: $COUNT drives at $SIZE, 30 s, 30 fps (K = 10 s, distance 40)"
+    printf '  %-10s %8s %10s %14s\n' variant matched rate "mean distance"
+    for v in "${variants[@]}"; do
+        awk -v v="$v" '$1 ~ "/"v".mp4$" { n++; if ($2 == "matched") { m++; d += $4 } }
+            END { printf "  %-10s %4d/%-3d %9.1f%% %14.1f\n", v, m, n, n ? 100 * m / n : 0, m ? d / m : 0 }' \
+            "$R/results.txt"
+    done
+fi
+
+if [ "${SKIP_FALSE:-0}" != 1 ]; then
+    F=$WORK/different
+    mkdir -p "$F"
+    for ((i = 0; i < FM_COUNT; i++)); do echo "$i"; done | xargs -P "$JOBS" -I{} bash -c '
+        i={}; f='"$F"'/d$i.mp4; [ -s "$f" ] && exit 0
+        scenes=('"${scenes[*]}"')
+        case $((i % 10)) in
+        8) ffmpeg -nostdin -v error -y -f lavfi -i "life=s=320x180:rate=10:seed=$((7000 + i)):mold=$((i % 50)):ratio=0.$((1 + i % 8))" \
+               -t 12 -pix_fmt yuv420p "$f" ;;
+        9) ffmpeg -nostdin -v error -y -f lavfi -i "cellauto=s=320x180:rate=10:rule=$((18 + (i * 7) % 200)):seed=$((8000 + i)):scroll=1" \
+               -t 12 -pix_fmt yuv420p "$f" ;;
+        *) '"$SYNTH"' --scene ${scenes[$((i % 9))]} --duration 12 --size 320x180 --fps 10 \
+               --seed $((5000 + i)) -o "$f" >/dev/null 2>&1 ;;
+        esac'
+    list=()
+    for ((i = 0; i < FM_COUNT; i++)); do list+=("$F/d$i.mp4"); done
+    echo "false matches: $FM_COUNT different 12-s videos (80 % synth-video drives with their own seeds, 20 % life/cellauto)"
+    t0=$(date +%s.%N)
+    "$EVAL" cross "${list[@]}" | grep -v '^false match' | sed 's/^/  /'
+    "$EVAL" cross "${list[@]}" | grep '^false match' | head -5 | sed 's/^/  /' || true
+    echo "  (cross: $(echo "$(date +%s.%N) - $t0" | bc) s for two passes)"
+fi
+
+if [ "${SKIP_COST:-0}" != 1 ]; then
+    mkdir -p "$BUILD/bench-data"
+    for dur in 60 20; do
+        v=$BUILD/bench-data/fp_1080p30_${dur}s.mp4
+        [ -s "$v" ] || "$SYNTH" --scene normal --duration "$dur" --size 1920x1080 --fps 30 --seed 7 -o "$v" >/dev/null 2>&1
+        echo "cost, ${dur}-s 1080p30 drive with sound:"
+        for rep in 1 2 3; do "$EVAL" cost "$v" | sed 's/^/  /'; done
+    done
+fi
+echo "load: $(uptime | sed 's/.*load average/load average/')"
