@@ -1,7 +1,8 @@
 /* synth-video's recordings (synth-video --out DIR): what the grouping and the multi-video
  * pipeline get as input must be what real cameras leave on a card.
  *  - names: every brand's front, rear and cabin (or side) channel of two segments, against
- *    the names public samples show (written out here, not computed);
+ *    the names public samples show (written out here, not computed), and the grouping
+ *    (dc_group_parse_name) reads each back as that brand, channel and time;
  *  - creation_time: each file's container tag is the camera clock at its first frame, across
  *    midnight and through a clock jump;
  *  - continuity: the plain scene's burned-in clock runs on from the last frame of a segment to
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 #include <libavformat/avformat.h>
 
+#include "dashclaim/group.h"
 #include "dashclaim/media.h"
 #include "scene_plain.h"
 
@@ -136,10 +138,21 @@ static void names_of_every_brand(void **state) {
                  "--segment-sec 1 --start 2026-03-14T12:03:00",
                  conventions[b].brand, conventions[b].channels);
         make_recording(conventions[b].brand, args, dir, sizeof dir);
+        char channels[64], *role[4] = {0}, *save = NULL;
+        snprintf(channels, sizeof channels, "%s", conventions[b].channels);
+        role[0] = strtok_r(channels, ",", &save);
+        for (int c = 1; c < 4 && role[c - 1]; c++) role[c] = strtok_r(NULL, ",", &save);
         int files = 0;
         for (int i = 0; i < 8 && conventions[b].files[i]; i++, files++) {
             path_in(dir, conventions[b].files[i], path, sizeof path);
             if (!exists(path)) fail_msg("%s: no %s", conventions[b].brand, conventions[b].files[i]);
+            /* and the grouping reads each name back: brand, channel, the segment's time */
+            dc_name_info n;
+            if (!dc_group_parse_name(path, &n))
+                fail_msg("the grouping does not read %s", conventions[b].files[i]);
+            assert_string_equal(n.convention, conventions[b].brand);
+            assert_string_equal(dc_video_role_name(n.role), role[i / 2]);
+            assert_int_equal(n.hour * 3600 + n.minute * 60 + n.second, 12 * 3600 + 3 * 60 + i % 2);
         }
         /* every file is listed in the recording's label, and only those */
         path_in(dir, "recording.label.json", path, sizeof path);
