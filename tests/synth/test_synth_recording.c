@@ -7,7 +7,8 @@
  *    midnight and through a clock jump;
  *  - continuity: the plain scene's burned-in clock runs on from the last frame of a segment to
  *    the first of the next (no gap, no repeat) and its sound does too;
- *  - variants: a silent rear channel, a shorter rear channel, an undecodable cabin channel;
+ *  - variants: a silent rear channel that starts late and stops early, an undecodable cabin
+ *    channel;
  *  - the rear-end pair: the impact is in the rear file at the labelled time (0.5 s after the
  *    segment boundary): the rear picture jolts and the bang sounds there; the front picture
  *    barely moves. */
@@ -287,7 +288,7 @@ static void silent_shorter_and_undecodable_channels(void **state) {
     char dir[4096], path[8192];
     make_recording("variants",
                    "--pair rear-end --channels front,rear,interior --size 96x54 --fps 10 "
-                   "--segments 2 --segment-sec 2 --silent rear --shorter rear=1.5 "
+                   "--segments 2 --segment-sec 2 --silent rear --shorter rear=1.5 --late rear=1.2 "
                    "--undecodable interior",
                    dir, sizeof dir);
     dc_media_info info;
@@ -302,6 +303,14 @@ static void silent_shorter_and_undecodable_channels(void **state) {
     assert_false(info.has_audio);
     if (!(fabs(info.duration_sec - 0.5) < 0.15))
         fail_msg("shorter rear file lasts %.3f s, want 0.5", info.duration_sec);
+    /* and starts 1.2 s late: its first file runs from 1.2 s to the boundary at 2 s, named by
+     * the second it starts in; there is no rear file of 12:03:00 */
+    path_in(dir, "20260314_120301_NR.mp4", path, sizeof path);
+    assert_int_equal(dc_media_probe(path, dc_deadline_in(30), &info, &st), DC_OK);
+    if (!(fabs(info.duration_sec - 0.8) < 0.15))
+        fail_msg("late rear file lasts %.3f s, want 0.8", info.duration_sec);
+    path_in(dir, "20260314_120300_NR.mp4", path, sizeof path);
+    assert_false(exists(path));
     /* the cabin: opens and names its codec and size, but no frame decodes */
     path_in(dir, "20260314_120300_NI.mp4", path, sizeof path);
     dc_media *m = open_media(path);
@@ -325,6 +334,9 @@ static void silent_shorter_and_undecodable_channels(void **state) {
     assert_contains(label, "\"channel\": \"interior\", \"segment\": 0, \"number\": 1, "
                            "\"offset_sec\": 0.000, \"duration_sec\": 2.000, \"creation_time\": "
                            "\"2026-03-14T12:03:00Z\", \"audio\": true, \"decodes\": false}");
+    assert_contains(label, "{\"file\": \"20260314_120301_NR.mp4\", \"channel\": \"rear\", "
+                           "\"segment\": 0, \"number\": 1, \"offset_sec\": 1.200, "
+                           "\"duration_sec\": 0.800, \"creation_time\": \"2026-03-14T12:03:01Z\"");
     free(label);
 }
 

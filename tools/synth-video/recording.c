@@ -55,11 +55,13 @@ static int write_label_file(const char *path, const char *label, const char *ext
     return fclose(f) != 0;
 }
 
-/* The stretch [t0, t0 + dur) of channel c's recording, clipped to where it stops. */
+/* The stretch [t0, t0 + dur) of segment k of channel c, clipped to where that channel
+ * starts and stops; 0 when it has none of it. */
 static double stretch_of(const sv_recording *r, sv_camera c, int k, double *t0) {
     double total = r->segments * r->segment_sec, end = total - r->shorter_sec[c];
-    *t0 = k * r->segment_sec;
-    double dur = fmin(r->segment_sec, end - *t0);
+    double seg_end = fmin((k + 1) * r->segment_sec, end);
+    *t0 = fmax(k * r->segment_sec, r->late_sec[c]);
+    double dur = seg_end - *t0;
     return dur > 1e-6 ? dur : 0;
 }
 
@@ -86,7 +88,7 @@ static int write_channel(const sv_encoding *enc, const sv_recording *r, sv_camer
     int rc = 0;
     for (int k = 0; k < r->segments && !rc; k++) {
         double t0, dur = stretch_of(r, c, k, &t0);
-        if (dur <= 0) break;
+        if (dur <= 0) continue; /* before a late start or after an early stop */
         if (*count >= MAX_FILES) {
             fprintf(stderr, "synth-video: more than %d files\n", MAX_FILES);
             rc = 1;

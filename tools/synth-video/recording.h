@@ -36,6 +36,10 @@ typedef struct {
     /* This channel's recording ends this many seconds before the others' (its last files
      * are shorter or missing). */
     double shorter_sec[SV_CAMERA_COUNT];
+    /* This channel starts this many seconds after the others (a rear camera that joined
+     * late): its first file begins then and ends at the next segment boundary, as cameras
+     * that keep their channels' files in step do; files before it are missing. */
+    double late_sec[SV_CAMERA_COUNT];
     /* From segment clock_jump_segment on (>= 1; 0: never), the names and creation times run
      * clock_jump_sec ahead of the picture's clock (a camera that set its clock mid-trip). */
     int clock_jump_segment;

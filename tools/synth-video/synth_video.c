@@ -64,6 +64,8 @@ static void usage(FILE *f) {
         "  --silent CH        channel CH has no audio stream (many rear cameras)\n"
         "  --undecodable CH   channel CH's video does not decode (headers intact)\n"
         "  --shorter CH=S     channel CH stops S seconds before the others\n"
+        "  --late CH=S        channel CH starts S seconds after the others (its first file\n"
+        "                     runs to the next segment boundary)\n"
         "  --clock-jump K=S   from segment K (0-based) on, names and creation times run S\n"
         "                     seconds ahead (a camera clock set mid-trip)\n"
         "Writes DIR/recording.label.json (incident on the timeline, its file and channel,\n"
@@ -139,6 +141,7 @@ static int parse(int argc, char **argv, options *o) {
         O_SILENT,
         O_UNDEC,
         O_SHORTER,
+        O_LATE,
         O_JUMP
     };
     static const struct option longs[] = {{"scene", 1, 0, O_SCENE},
@@ -165,6 +168,7 @@ static int parse(int argc, char **argv, options *o) {
                                           {"silent", 1, 0, O_SILENT},
                                           {"undecodable", 1, 0, O_UNDEC},
                                           {"shorter", 1, 0, O_SHORTER},
+                                          {"late", 1, 0, O_LATE},
                                           {"clock-jump", 1, 0, O_JUMP},
                                           {"help", 0, 0, 'h'},
                                           {0, 0, 0, 0}};
@@ -237,6 +241,12 @@ static int parse(int argc, char **argv, options *o) {
                 !(sec > 0))
                 return 2;
             r->shorter_sec[ch] = sec;
+            break;
+        case O_LATE:
+            if (sscanf(optarg, "%31[a-z]=%lf", name, &sec) != 2 || !channel_arg(name, &ch) ||
+                !(sec > 0))
+                return 2;
+            r->late_sec[ch] = sec;
             break;
         case O_JUMP:
             if (sscanf(optarg, "%d=%lf", &r->clock_jump_segment, &r->clock_jump_sec) != 2 ||
