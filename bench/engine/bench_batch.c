@@ -39,7 +39,7 @@ typedef struct {
     double claims_per_hour, decode_tps, full_width_tps, latency_s, wall_s;
     int tokens;
     bool ok;
-} row;
+} figures;
 
 static dc_frame_set windows[N_WINDOWS];
 
@@ -60,7 +60,7 @@ static void engine_options(const args *a, int max_batch, dc_vlm_options *o) {
 
 static char *prompt_text; /* the prompt of window 0 (the server gets the same words) */
 
-static int run_dashclaim(const args *a, dc_vlm *v, int n, row *r) {
+static int run_dashclaim(const args *a, dc_vlm *v, int n, figures *r) {
     dc_status st = DC_STATUS_OK;
     dc_vlm_batch *b = dc_vlm_batch_open(v, n, &st);
     if (!b) {
@@ -272,7 +272,7 @@ static void stop_server(pid_t pid) {
     waitpid(pid, NULL, 0);
 }
 
-static int run_server(const args *a, int n, int n_ctx, const char *grammar, row *r) {
+static int run_server(const args *a, int n, int n_ctx, const char *grammar, figures *r) {
     pid_t pid = start_server(a, n, n_ctx);
     if (pid < 0) {
         fprintf(stderr, "bench-batch: llama-server did not start (see %s/llama-server-%d.log)\n",
@@ -317,7 +317,7 @@ static int run_server(const args *a, int n, int n_ctx, const char *grammar, row 
 
 /* ---- llama-batched-bench ------------------------------------------------------------------ */
 
-static int run_batched_bench(const args *a, int prompt_tokens, row *rows) {
+static int run_batched_bench(const args *a, int prompt_tokens, figures *rows) {
     char cmd[4096], list[64] = "";
     size_t len = 0;
     int most = 1;
@@ -437,7 +437,7 @@ int main(int argc, char **argv) {
     prompt_text = strdup(dc_vlm_last_prompt(v));
     const int prompt_tokens = dc_vlm_last_stats(v)->prompt_tokens;
 
-    row ours[MAX_WIDTHS] = {{0}}, server[MAX_WIDTHS] = {{0}}, ref[MAX_WIDTHS] = {{0}};
+    figures ours[MAX_WIDTHS] = {{0}}, server[MAX_WIDTHS] = {{0}}, ref[MAX_WIDTHS] = {{0}};
     for (int k = 0; k < a.n_widths; k++) {
         double l0 = load_average();
         if (run_dashclaim(&a, v, a.widths[k], &ours[k]) != 0) return 1;

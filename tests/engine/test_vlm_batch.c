@@ -93,12 +93,12 @@ static int teardown_batch(void **state) {
 static double largest_prob_diff;
 
 /* Claim i of a batch answered as it did alone: the same text and severity, probabilities
- * within 1e-4 (the rounding of a decode row computed among others). */
+ * within 1e-4 (a decode row computed among others may round differently; on the tiny preset
+ * they are the same to the bit). */
 static void assert_same_as_alone(int i, const dc_assessment *a, const char *output) {
     if (strcmp(alone[i], output) != 0)
         fprintf(stderr, "claim %d\nalone:    %s\nin batch: %s\n", i, alone[i], output);
     assert_string_equal(alone[i], output);
-    assert_int_equal(a->status, alone_rec[i].status);
     assert_int_equal(a->severity, alone_rec[i].severity);
     for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
         double d = fabs(a->severity_probs[s] - alone_rec[i].severity_probs[s]);
@@ -126,6 +126,7 @@ static void test_batch_gives_the_answers_of_claims_alone(void **state) {
     for (int i = 0; i < N_CLAIMS; i++) {
         assert_non_null(outputs[i]);
         assert_same_as_alone(i, &recs[i], outputs[i]);
+        assert_int_equal(recs[i].status, alone_rec[i].status);
         assert_string_equal(recs[i].claim_id, claim_ids[i]);
         /* the same prompt as alone; only the first claim computed the prefix */
         assert_int_equal(recs[i].engine.prompt_tokens, alone_rec[i].engine.prompt_tokens);
@@ -193,6 +194,7 @@ static void test_a_timeout_ends_only_its_claim(void **state) {
             timed_out++;
         } else {
             assert_same_as_alone(i, &recs[i], outputs[i]);
+            assert_int_equal(recs[i].status, alone_rec[i].status);
         }
     }
     assert_int_equal(timed_out, 1);
