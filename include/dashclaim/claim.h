@@ -376,26 +376,31 @@ typedef struct {
     double incident_sec;     /* the time summed up here (the strongest window's peak); -1 = none */
     double speed_before_kmh; /* GPS speed just before the incident; -1 = none */
     double speed_after_kmh;  /* a second or more after it; -1 = none */
-    double peak_g;           /* largest acceleration away from the file's resting level; -1 = no
+    double speed_max_before_kmh; /* the largest GPS speed from 2 s to 0.25 s before the
+                                    incident; -1 = no fix with a speed there */
+    double brake_g;              /* the GPS speed's fall from 3 s to 0.25 s before the incident as a
+                                deceleration, g (0 = not slowing); -1 = fewer than two fixes
+                                with a speed 0.5 s or more apart there */
+    double peak_g;               /* largest acceleration away from the file's resting level; -1 = no
                                 accelerometer */
-    double peak_sec;         /* its video time; -1 = none */
-    bool has_position;       /* a fix within 2 s of the incident */
-    double lat, lon;         /* degrees WGS84, at the incident */
-    int64_t utc_ms;          /* UTC of the incident, ms since 1970; DC_NO_UTC = unknown */
+    double peak_sec;             /* its video time; -1 = none */
+    bool has_position;           /* a fix within 2 s of the incident */
+    double lat, lon;             /* degrees WGS84, at the incident */
+    int64_t utc_ms;              /* UTC of the incident, ms since 1970; DC_NO_UTC = unknown */
 } dc_telemetry_summary;
 
 /* Footage seen in an earlier claim (JSON "footage"): what the store's lookup found before the
  * decision. The fraud rows X-SAME-FILE and X-SAME-FOOTAGE read it. */
 #define DC_MAX_FOOTAGE_MATCHES 8
 typedef struct {
-    char claim_id[128];     /* the earlier claim */
-    bool same_file;         /* identical bytes (the same SHA-256) */
-    int video;              /* index into this record's videos */
-    double video_sec;       /* this video's footage from this second ... */
-    double other_sec;       /* ... is the earlier claim's video from this second ... */
-    double seconds;         /* ... for this long (the whole file for same_file) */
-    double distance;        /* mean Hamming distance of the matched seconds (0 for same_file) */
-    bool mirrored;          /* a flipped copy */
+    char claim_id[128]; /* the earlier claim */
+    bool same_file;     /* identical bytes (the same SHA-256) */
+    int video;          /* index into this record's videos */
+    double video_sec;   /* this video's footage from this second ... */
+    double other_sec;   /* ... is the earlier claim's video from this second ... */
+    double seconds;     /* ... for this long (the whole file for same_file) */
+    double distance;    /* mean Hamming distance of the matched seconds (0 for same_file) */
+    bool mirrored;      /* a flipped copy */
 } dc_footage_match;
 
 typedef struct {

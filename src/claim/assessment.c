@@ -21,6 +21,8 @@ void dc_assessment_init(dc_assessment *a) {
     a->telemetry = (dc_telemetry_summary){.incident_sec = -1,
                                           .speed_before_kmh = -1,
                                           .speed_after_kmh = -1,
+                                          .speed_max_before_kmh = -1,
+                                          .brake_g = -1,
                                           .peak_g = -1,
                                           .peak_sec = -1,
                                           .utc_ms = DC_NO_UTC};

@@ -133,18 +133,23 @@ typedef struct {
 #define STILL_KMH 3.0
 /* GPS speed from which a car that runs into the one ahead had not braked to a crawl. */
 #define FAST_KMH 30.0
+/* Deceleration by the GPS speed from which the ego braked hard (an emergency stop on a dry road
+ * is 0.8-1 g; ordinary braking stays under 0.3 g). */
+#define HARD_BRAKE_G 0.4
 
 /* The last GPS speed before the incident (telemetry_use.c: within the 5 s before it). */
 static bool gps_speed_before(const dc_assessment *a, double *kmh) {
     *kmh = a->telemetry.speed_before_kmh;
     return a->telemetry.source[0] && a->telemetry.valid_fix_count > 0 && *kmh >= 0;
 }
-/* Stood still before the impact, and not reversing (a car reversing into the one behind moves
- * at walking pace, which GPS may read as still). */
+/* Stood still before the impact (every GPS speed of the 2 s before it, where the summary has
+ * them, else the last one), and not reversing (a car reversing into the one behind moves at
+ * walking pace, which GPS may read as still). */
 static bool gps_still_when_hit(const dc_assessment *a) {
     double kmh;
-    return gps_speed_before(a, &kmh) && kmh < STILL_KMH &&
-           a->facts.ego_action != DC_ACTION_REVERSING;
+    if (!gps_speed_before(a, &kmh)) return false;
+    if (a->telemetry.speed_max_before_kmh >= 0) kmh = a->telemetry.speed_max_before_kmh;
+    return kmh < STILL_KMH && a->facts.ego_action != DC_ACTION_REVERSING;
 }
 
 static const measured_rule measured_rules[] = {
@@ -191,6 +196,14 @@ static bool mod_gps_fast_into_rear_end(const dc_assessment *a) {
            gps_speed_before(a, &kmh) && kmh >= FAST_KMH;
 }
 
+/* Hit from behind after braking hard by the GPS for nothing visible: the measured twin of
+ * F-M-BRK-EGO (which reads the model's ego_action; not counted twice). */
+static bool mod_gps_brake_no_cause(const dc_assessment *a) {
+    return a->facts.other_position == DC_POSITION_BEHIND && a->telemetry.source[0] &&
+           a->telemetry.brake_g >= HARD_BRAKE_G && a->facts.brake_cause_visible == DC_TRI_NO &&
+           a->facts.ego_action != DC_ACTION_BRAKING_HARD;
+}
+
 static const modifier_rule modifiers[] = {
     {"F-M-SIG-EGO", mod_ego_ran_red, +20, "the ego vehicle moved against a red light"},
     {"F-M-SIG-OTH", mod_other_ran_red, -20, "the other party moved against a red light"},
@@ -203,6 +216,9 @@ static const modifier_rule modifiers[] = {
     {"F-M-T-FAST", mod_gps_fast_into_rear_end, +10,
      "the dashcam's GPS shows the ego vehicle still at 30 km/h or more just before it hit the "
      "vehicle ahead"},
+    {"F-M-T-BRAKE", mod_gps_brake_no_cause, +30,
+     "the dashcam's GPS shows the ego vehicle braking hard (0.4 g or more) with no visible "
+     "cause before it was hit from behind"},
 };
 
 static void add_hit(dc_assessment *a, const char *id, const char *reason) {

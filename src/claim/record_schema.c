@@ -24,12 +24,12 @@ _Static_assert(sizeof(dc_fraud_indicator) == 232,
                "dc_fraud_indicator changed: update indicator_fields");
 _Static_assert(sizeof(dc_timings) == 48, "dc_timings changed: update timing_fields");
 _Static_assert(sizeof(dc_memory) == 32, "dc_memory changed: update memory_fields");
-_Static_assert(sizeof(dc_telemetry_summary) == 184,
+_Static_assert(sizeof(dc_telemetry_summary) == 200,
                "dc_telemetry_summary changed: update telemetry_record.c");
 _Static_assert(sizeof(dc_claim_video) == 1424, "dc_claim_video changed: update claim_video_fields");
 _Static_assert(sizeof(dc_footage_check) == 1616,
                "dc_footage_check changed: update footage_record.c");
-_Static_assert(sizeof(dc_assessment) == 73488,
+_Static_assert(sizeof(dc_assessment) == 73504,
                "dc_assessment changed: give the new field an entry in claim_record_fields");
 
 /* ---- the record-only enumerations ------------------------------------------------------ */

@@ -4,7 +4,8 @@
  * "telemetry" is null for a video without telemetry (and for a record written before the
  * field existed: reading one leaves the summary "none"), otherwise
  *   {"source", "variant", "device", "gps_fixes", "valid_fixes", "accel_samples",
- *    "incident_sec", "speed_before_kmh", "speed_after_kmh", "peak_g", "peak_sec",
+ *    "incident_sec", "speed_before_kmh", "speed_after_kmh", "speed_max_before_kmh", "brake_g",
+ *    "peak_g", "peak_sec",
  *    "position": {"lat", "lon"} | null, "utc": "2026-03-14T09:26:56.000Z" | null}
  * with null for every number that was not measured. Written by hand, not by the table's
  * entries: a latitude may be negative, which R_NUMBER_OR_NULL would write as null. */
@@ -135,8 +136,10 @@ bool claim_write_telemetry(json_t *obj, const char *name, const void *base) {
            put(o, "incident_sec", measured(t->incident_sec)) &&
            put(o, "speed_before_kmh", measured(t->speed_before_kmh)) &&
            put(o, "speed_after_kmh", measured(t->speed_after_kmh)) &&
-           put(o, "peak_g", measured(t->peak_g)) && put(o, "peak_sec", measured(t->peak_sec)) &&
-           put(o, "position", pos) && put(o, "utc", utc[0] ? json_string(utc) : json_null());
+           put(o, "speed_max_before_kmh", measured(t->speed_max_before_kmh)) &&
+           put(o, "brake_g", measured(t->brake_g)) && put(o, "peak_g", measured(t->peak_g)) &&
+           put(o, "peak_sec", measured(t->peak_sec)) && put(o, "position", pos) &&
+           put(o, "utc", utc[0] ? json_string(utc) : json_null());
 }
 
 static double number_or(const json_t *o, const char *key, double none) {
@@ -169,6 +172,8 @@ void claim_read_telemetry(const json_t *obj, const char *name, void *base) {
     t->incident_sec = number_or(o, "incident_sec", -1);
     t->speed_before_kmh = number_or(o, "speed_before_kmh", -1);
     t->speed_after_kmh = number_or(o, "speed_after_kmh", -1);
+    t->speed_max_before_kmh = number_or(o, "speed_max_before_kmh", -1);
+    t->brake_g = number_or(o, "brake_g", -1);
     t->peak_g = number_or(o, "peak_g", -1);
     t->peak_sec = number_or(o, "peak_sec", -1);
     const json_t *pos = json_object_get(o, "position");

@@ -23,6 +23,9 @@
 #define BEFORE_TO_SEC 0.25
 #define AFTER_FROM_SEC 1.0
 #define AFTER_TO_SEC 6.0
+#define STILL_FROM_SEC 2.0 /* speed_max_before_kmh: from 2 s before to BEFORE_TO_SEC */
+#define BRAKE_FROM_SEC 3.0 /* brake_g: from 3 s before to BEFORE_TO_SEC */
+#define BRAKE_MIN_SPAN_SEC 0.5
 #define POSITION_WITHIN_SEC 2.0
 #define UTC_WITHIN_SEC 5.0
 /* The model's readout and the GPS disagree when they differ by more than this and by more
@@ -69,9 +72,17 @@ static bool has_speed(const dc_gps_fix *f) { return f->valid && f->speed_kmh >= 
 
 static void around_incident(const dc_telemetry *t, double inc, dc_telemetry_summary *s) {
     double near_pos = POSITION_WITHIN_SEC, near_utc = UTC_WITHIN_SEC;
+    const dc_gps_fix *brake_first = NULL, *brake_last = NULL;
     for (int i = 0; i < t->gps_count; i++) {
         const dc_gps_fix *f = &t->gps[i];
         double dt = f->t_sec - inc;
+        if (has_speed(f) && dt >= -STILL_FROM_SEC && dt <= -BEFORE_TO_SEC &&
+            f->speed_kmh > s->speed_max_before_kmh)
+            s->speed_max_before_kmh = f->speed_kmh;
+        if (has_speed(f) && dt >= -BRAKE_FROM_SEC && dt <= -BEFORE_TO_SEC) {
+            if (!brake_first) brake_first = f;
+            brake_last = f;
+        }
         if (has_speed(f) && dt >= -BEFORE_FROM_SEC && dt <= -BEFORE_TO_SEC)
             s->speed_before_kmh = f->speed_kmh; /* in time order: the last one stays */
         if (has_speed(f) && dt >= AFTER_FROM_SEC && dt <= AFTER_TO_SEC && s->speed_after_kmh < 0)
@@ -86,6 +97,11 @@ static void around_incident(const dc_telemetry *t, double inc, dc_telemetry_summ
             near_utc = fabs(dt);
             s->utc_ms = f->utc_ms - (int64_t)llround(dt * 1000);
         }
+    }
+    if (brake_first && brake_last->t_sec - brake_first->t_sec >= BRAKE_MIN_SPAN_SEC) {
+        double dv = (brake_first->speed_kmh - brake_last->speed_kmh) / 3.6;
+        double g = dv / (brake_last->t_sec - brake_first->t_sec) / 9.80665;
+        s->brake_g = g > 0 ? g : 0;
     }
 }
 

@@ -60,6 +60,8 @@ void report_sanitize(dc_assessment *a) {
     t->incident_sec = finite_or(t->incident_sec, -1);
     t->speed_before_kmh = finite_or(t->speed_before_kmh, -1);
     t->speed_after_kmh = finite_or(t->speed_after_kmh, -1);
+    t->speed_max_before_kmh = finite_or(t->speed_max_before_kmh, -1);
+    t->brake_g = finite_or(t->brake_g, -1);
     t->peak_g = finite_or(t->peak_g, -1);
     t->peak_sec = finite_or(t->peak_sec, -1);
     if (!(fabs(t->lat) <= 90 && fabs(t->lon) <= 180)) t->has_position = false;

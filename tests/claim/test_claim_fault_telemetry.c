@@ -107,10 +107,62 @@ static void fast_into_rear_end(void **state) {
     assert_false(has(&a, "F-M-T-FAST"));
 }
 
+static void braked_before_hit(void **state) {
+    (void)state;
+    /* hit from behind (0) after a 0.6 g stop for nothing visible: +30 */
+    dc_assessment a = rear_end(20, DC_POSITION_BEHIND);
+    a.telemetry.brake_g = 0.6;
+    a.facts.brake_cause_visible = DC_TRI_NO;
+    dc_fault_decide(&a);
+    assert_string_equal(a.fault_rules[0].id, "F-RE-2");
+    assert_true(has(&a, "F-M-T-BRAKE"));
+    assert_int_equal(a.fault_ratio, 30);
+    /* not firing: gentle (0.2 g), a visible cause, the model already says so (F-M-BRK-EGO), the
+     * ego was following, no measurement */
+    a.telemetry.brake_g = 0.2;
+    dc_fault_decide(&a);
+    assert_false(has(&a, "F-M-T-BRAKE"));
+    assert_int_equal(a.fault_ratio, 0);
+    a.telemetry.brake_g = 0.6;
+    a.facts.brake_cause_visible = DC_TRI_YES;
+    dc_fault_decide(&a);
+    assert_false(has(&a, "F-M-T-BRAKE"));
+    a.facts.brake_cause_visible = DC_TRI_NO;
+    a.facts.ego_action = DC_ACTION_BRAKING_HARD;
+    dc_fault_decide(&a);
+    assert_false(has(&a, "F-M-T-BRAKE"));
+    assert_true(has(&a, "F-M-BRK-EGO"));
+    assert_int_equal(a.fault_ratio, 30);
+    a = rear_end(20, DC_POSITION_AHEAD);
+    a.telemetry.brake_g = 0.6;
+    a.facts.brake_cause_visible = DC_TRI_NO;
+    dc_fault_decide(&a);
+    assert_false(has(&a, "F-M-T-BRAKE"));
+    a = rear_end(-1, DC_POSITION_BEHIND);
+    a.facts.brake_cause_visible = DC_TRI_NO;
+    dc_fault_decide(&a);
+    assert_false(has(&a, "F-M-T-BRAKE"));
+}
+
+/* standing for the whole 2 s: a last speed of 1 km/h after 25 km/h a second earlier is a car
+ * that was still rolling, not one that stood */
+static void still_for_two_seconds(void **state) {
+    (void)state;
+    dc_assessment a = rear_end(1.0, DC_POSITION_UNKNOWN);
+    a.telemetry.speed_max_before_kmh = 2.0;
+    dc_fault_decide(&a);
+    assert_string_equal(a.fault_rules[0].id, "F-RE-T-STILL");
+    a.telemetry.speed_max_before_kmh = 25.0;
+    dc_fault_decide(&a);
+    assert_false(has(&a, "F-RE-T-STILL"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(still_when_hit),
         cmocka_unit_test(fast_into_rear_end),
+        cmocka_unit_test(braked_before_hit),
+        cmocka_unit_test(still_for_two_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,6 +147,8 @@ static dc_assessment *full_record(void) {
                                           .incident_sec = 4.5,
                                           .speed_before_kmh = 5.5,
                                           .speed_after_kmh = 6.5,
+                                          .speed_max_before_kmh = 11.5,
+                                          .brake_g = 0.25,
                                           .peak_g = 7.5,
                                           .peak_sec = 8.5,
                                           .has_position = true,
