@@ -5,7 +5,8 @@
 #      fault 0 for claim T in the name of whoever opens it;
 #   S  the same as an SVG (image/svg+xml, onload=...);
 #   F  a real video whose policy, claimant, plate and location carry markup with handlers
-#      (<img onerror>, <svg onload>), shown by the review page and the report.
+#      (<img onerror>, <svg onload>), shown by the review page and the report, with a second
+#      channel whose file name is markup (the review page lists a claim's videos by name).
 # A reviewer signs in and opens H's and S's video URLs directly, the review pages of F and H and
 # F's report (browser/stored_script.mjs). Afterwards the store must hold no review the uploader's
 # markup made (reviews and audit rows of T), and no request the markup would send was made. A
@@ -51,7 +52,9 @@ fields=$(up -F "video=@$work/clip.mp4;type=video/mp4" \
   --form-string 'policy_id=<img src=/xss-policy>' \
   --form-string "claimant=<img src=x onerror=\"fetch('/xss-claimant')\">" \
   --form-string "plate=<svg onload=fetch('/xss-p')>" \
-  --form-string "location=<img src=x onerror=\"$(payload xss-location)\">" "$base/v1/claims")
+  --form-string "location=<img src=x onerror=\"$(payload xss-location)\">" \
+  -F "video=@$work/clip.mp4;type=video/mp4;filename=\"<img src=xss-file-name.png>.mp4\"" \
+  -F role=front -F role=rear "$base/v1/claims")
 for v in html svg fields; do
   [[ -n ${!v} ]] || { echo "stored_script_test: the upload of the $v claim was refused" >&2; exit 1; }
 done

@@ -291,7 +291,7 @@ static void test_open_add_submit(void **state) {
     json_t *c = json_of(&r);
     http_response_free(&r);
     assert_string_equal(str(c, "status"), "open");
-    char id[DC_STORE_ID_LEN], path[160];
+    char id[DC_STORE_ID_LEN], path[512];
     snprintf(id, sizeof id, "%s", str(c, "id"));
     json_decref(c);
     snprintf(path, sizeof path, "/v1/claims/%s/submit", id);
@@ -307,6 +307,7 @@ static void test_open_add_submit(void **state) {
     r = post(g.reviewer, path, g.front, g.front_len, "video/mp4");
     assert_int_equal(r.status, 403);
     http_response_free(&r);
+    snprintf(path, sizeof path, "/v1/claims/%s/videos?role=front&file_name=%s", id, g.front_name);
     r = post(g.uploader, path, g.front, g.front_len, "video/mp4");
     assert_int_equal(r.status, 201);
     http_response_free(&r);
@@ -345,6 +346,13 @@ static void test_open_add_submit(void **state) {
     http_response_free(&r);
     json_t *done = wait_finished(id);
     assert_string_equal(str(done, "status"), "done");
+    /* the worker laid the two out by their names (the group module): one moment, both at 0 */
+    json_t *rec = json_object_get(json_object_get(done, "assessment"), "videos");
+    assert_int_equal(json_array_size(rec), 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(str(json_array_get(rec, i), "start_source"), "file-name");
+        assert_true(json_number_value(json_object_get(json_array_get(rec, i), "offset_sec")) == 0);
+    }
     json_decref(done);
 }
 

@@ -1,5 +1,5 @@
-// dashclaim review page: the queue sorted by priority, a claim with its report, its video at the
-// evidence times, its audit trail, and the review form. No key lives here: the browser sends the
+// dashclaim review page: the queue sorted by priority, a claim with its report, its videos (every
+// channel side by side) at the evidence times, its audit trail, and the review form. No key lives here: the browser sends the
 // HttpOnly cookie the login form set. Every text from the server is put in with textContent,
 // never as HTML.
 'use strict';
@@ -47,7 +47,7 @@ async function showQueue(params) {
   const status = params.get('status') ?? 'done';
   const priority = params.get('priority') || '';
   const statusSel = el('select', {id: 'f-status'},
-    ['', 'queued', 'running', 'done', 'failed'].map(s =>
+    ['', 'queued', 'running', 'done', 'failed', 'open'].map(s =>
       el('option', {value: s, selected: s === status}, s || 'any')));
   const prioSel = el('select', {id: 'f-priority'},
     ['', 'URGENT', 'STANDARD', 'LOW_PRIORITY'].map(p =>
@@ -107,6 +107,7 @@ function facts(c) {
     ['Last decision', c.last_decision || '—'],
     ['Policy', c.metadata.policy_id || '—'],
     ['Plate', c.metadata.plate || '—'],
+    ['Incident (claimed)', [c.metadata.incident_time, c.metadata.incident_place].filter(Boolean).join(' · ') || '—'],
     ['Video', `${c.video.bytes} bytes, sha256 ${c.video.sha256.slice(0, 16)}…`],
   ];
   return el('dl', {className: 'facts'}, rows.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
@@ -171,17 +172,58 @@ async function loadAudit(id, table) {
     tb);
 }
 
+// The claim's videos: what the uploader sent (role, segment, file name), as text.
+function videoList(c) {
+  const rows = (c.videos || []).map(v => el('tr', {'data-role': v.role},
+    el('td', {}, v.position), el('td', {}, v.role), el('td', {}, v.segment ?? '—'),
+    el('td', {}, v.file_name || '—'), el('td', {}, `${v.bytes} bytes`),
+    el('td', {className: 'mono'}, v.sha256.slice(0, 16) + '…')));
+  return el('table', {className: 'videos', id: 'videos'},
+    el('thead', {}, el('tr', {}, ['#', 'Camera', 'Segment', 'File', 'Size', 'SHA-256'].map(h => el('th', {}, h)))),
+    el('tbody', {}, rows));
+}
+
+// One player per video, side by side. A time on the claim's timeline (evidence, windows) is
+// shown in every channel at once: each seeks to that time less its own offset (the record's
+// videos[i].offset_sec), and a video that does not cover the time (another segment) is dimmed.
+function channels(c) {
+  const rec = (c.assessment && c.assessment.videos) || [];
+  const list = c.videos && c.videos.length ? c.videos : [{position: 0, role: 'unknown'}];
+  const players = list.map(v => {
+    const r = rec[v.position] || {};
+    const player = el('video', {id: v.position === 0 ? 'video' : `video-${v.position}`, controls: true,
+                                preload: 'metadata', 'data-role': v.role,
+                                src: v.position === 0 ? `/v1/claims/${c.id}/video`
+                                                      : `/v1/claims/${c.id}/videos/${v.position}`});
+    return {player, offset: r.offset_sec || 0, duration: r.duration_sec || 0,
+            box: el('figure', {className: 'channel'}, player,
+                    el('figcaption', {}, v.role + (v.segment !== null && v.segment !== undefined ? ` · segment ${v.segment}` : '')))};
+  });
+  const seek = (t, play) => {
+    for (const p of players) {
+      const local = t - p.offset;
+      const inside = local >= 0 && (!p.duration || local <= p.duration);
+      p.box.classList.toggle('inactive', !inside);
+      if (!inside) continue;
+      p.player.currentTime = local;
+      if (play && p === players[0]) p.player.play().catch(() => {});
+    }
+  };
+  return {seek, node: el('div', {className: players.length > 1 ? 'channels several' : 'channels'},
+                         players.map(p => p.box))};
+}
+
 async function showClaim(id) {
   const c = await api('/v1/claims/' + encodeURIComponent(id));
   const a = c.assessment || {};
-  const video = el('video', {id: 'video', controls: true, preload: 'metadata', src: `/v1/claims/${c.id}/video`});
+  const ch = channels(c);
   const evidence = el('ul', {className: 'evidence'},
     (a.evidence || []).map(e => el('li', {},
       el('button', {type: 'button', className: 'seek', 'data-t': e.t_sec,
-                    onclick: () => { video.currentTime = e.t_sec; video.play().catch(() => {}); }},
+                    onclick: () => ch.seek(e.t_sec, true)},
         `${e.t_sec.toFixed(1)} s`), ' ', e.description || '')));
   const windows = (a.windows || []).map(w => el('li', {},
-    el('button', {type: 'button', className: 'seek', onclick: () => { video.currentTime = w.peak_sec; }},
+    el('button', {type: 'button', className: 'seek', onclick: () => ch.seek(w.peak_sec, false)},
       `${w.start_sec.toFixed(1)}–${w.end_sec.toFixed(1)} s`), ` danger ${w.danger.toFixed(2)}`));
   const audit = el('table', {className: 'audit', id: 'audit'});
   const finished = c.status === 'done' || c.status === 'failed';
@@ -190,7 +232,8 @@ async function showClaim(id) {
     el('h1', {className: 'mono'}, c.id),
     el('div', {className: 'grid'},
       el('div', {},
-        el('section', {className: 'card'}, el('h2', {}, 'Video'), video,
+        el('section', {className: 'card'}, el('h2', {}, (c.videos || []).length > 1 ? 'Videos' : 'Video'), ch.node,
+          (c.videos || []).length > 1 ? videoList(c) : null,
           el('h2', {}, 'Evidence'), evidence.childElementCount ? evidence : el('p', {}, 'No evidence frames.'),
           windows.length ? [el('h2', {}, 'Incident windows'), el('ul', {className: 'evidence'}, windows)] : null),
         el('section', {className: 'card'}, el('h2', {}, 'Report'),

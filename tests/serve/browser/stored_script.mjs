@@ -72,6 +72,12 @@ try {
     }
     await sleep(1000); // a script's fetch has time to be sent and answered
     seen.push(`${what}: ${how}`);
+    // the channel's file name is listed, as text
+    if (claim === env.DC_FIELDS) {
+      const listed = await page.evaluate(() => document.querySelector('#videos')?.textContent || '');
+      if (!listed.includes('<img src=xss-file-name.png>.mp4'))
+        fail(`the review page does not list the second channel's file name as text: '${listed}'`);
+    }
     // a page left on the attacker's document would keep running it: leave it
     await page.goto('about:blank').catch(() => {});
   }
