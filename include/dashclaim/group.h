@@ -59,10 +59,11 @@
  *   none   one claim per file (as before grouping existed). Nothing is opened.
  *   all    the files are one claim, laid out as auto lays out a trip (never split).
  *   auto   claims found as below.
- * With all and auto every file is probed (dc_media_probe: duration, creation_time) and its
- * telemetry read (dc_telemetry_read: the first fix with a UTC gives the video's start, its UTC
- * minus its t_sec). A file that cannot be probed is a claim of its own (the pipeline then
- * records why it failed; the note names the error).
+ * With all and auto every file is opened (dc_media_open: duration, creation_time; not
+ * dc_media_probe, whose keyframe pass would read an MPEG-TS file through) and its telemetry
+ * read (dc_telemetry_read: the first fix with a UTC gives the video's start, its UTC minus its
+ * t_sec). A file that cannot be opened is a claim of its own (the pipeline then records why it
+ * failed; the note names the error).
  *
  * auto, step by step:
  *   1. Copies: a file whose real path is another's, or whose size and first and last MiB are

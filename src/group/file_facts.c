@@ -35,16 +35,21 @@ void group_file_facts(group_file *f, dc_deadline dl) {
     f->named = dc_group_parse_name(f->path, &f->name);
     struct stat sb;
     f->size = stat(f->path, &sb) == 0 && S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1;
-    dc_media_info info;
+    /* dc_media_open, not dc_media_probe: the probe adds a demux pass over the whole file for
+     * the keyframe interval of a container without an index (MPEG-TS), which grouping does
+     * not need; the duration and tags come from the open. */
     dc_status st = DC_STATUS_OK;
-    if (dc_media_probe(f->path, dl, &info, &st) != DC_OK) {
+    dc_media *m = dc_media_open(f->path, dl, &st);
+    if (!m) {
         snprintf(f->probe_error, sizeof f->probe_error, "%s", st.message);
         return;
     }
+    const dc_media_info *info = dc_media_get_info(m);
     f->probed = true;
-    f->duration_sec = info.duration_sec;
+    f->duration_sec = info->duration_sec;
     f->has_creation =
-        group_parse_creation_time(info.creation_time, &f->creation_sec, f->creation_text);
+        group_parse_creation_time(info->creation_time, &f->creation_sec, f->creation_text);
+    dc_media_close(m);
     read_utc_start(f, dl);
 }
 
