@@ -15,6 +15,43 @@ struct dc_footage_db {
 
 static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
+static dc_error_class band_keys(const dc_fingerprint *fp, bool with_mirrored, dc_fp_key **keys,
+                                int *n, dc_status *st);
+
+/* What names the band-key function: its keys for three fixed hashes, folded. A change to
+ * dc_fp_band_keys (another band layout, other widths) changes it, and the postings made with
+ * the old function, which a query's keys would no longer meet, are rebuilt from the blobs. */
+static void key_scheme(char out[40]) {
+    uint64_t fold = 1469598103934665603ULL;
+    for (int k = 0; k < 3; k++) {
+        dc_fp_hash h;
+        for (int w = 0; w < DC_FP_WORDS; w++)
+            h.w[w] = 0x9E3779B97F4A7C15ULL * (uint64_t)(k * DC_FP_WORDS + w + 1) ^ (0xA5ULL << w);
+        dc_fp_key keys[DC_FP_BANDS];
+        dc_fp_band_keys(&h, keys);
+        for (int b = 0; b < DC_FP_BANDS; b++) fold = (fold ^ keys[b]) * 1099511628211ULL;
+    }
+    snprintf(out, 40, "fpkeys1-%d-%d-%016llx", DC_FP_BANDS, DC_FP_BAND_BITS,
+             (unsigned long long)fold);
+}
+
+static dc_error_class keys_of_blob(const uint8_t *blob, size_t len, dc_fp_key **keys, int *n,
+                                   dc_status *st) {
+    *keys = NULL;
+    *n = 0;
+    dc_fingerprint fp = {0};
+    dc_status pst = DC_STATUS_OK;
+    dc_error_class rc = dc_fingerprint_parse(blob, len, &fp, &pst);
+    if (rc == DC_ERR_RESOURCE) {
+        if (st) *st = pst;
+        return rc;
+    }
+    if (rc != DC_OK) return DC_OK; /* a damaged row: no postings, never a match */
+    rc = band_keys(&fp, false, keys, n, st);
+    dc_fingerprint_free(&fp);
+    return rc;
+}
+
 dc_footage_db *dc_footage_db_open(const char *location, dc_status *st) {
     if (!location || !location[0]) {
         dc_fail(st, DC_ERR_INPUT, "footage index: no location given");
@@ -40,6 +77,12 @@ dc_footage_db *dc_footage_db_open(const char *location, dc_status *st) {
     }
     if (rc != DC_OK) {
         free(db);
+        return NULL;
+    }
+    char scheme[40];
+    key_scheme(scheme);
+    if (db->ops->check_keys(db->self, scheme, keys_of_blob, NULL, st) != DC_OK) {
+        dc_footage_db_close(db);
         return NULL;
     }
     return db;

@@ -40,9 +40,20 @@ typedef bool (*fp_stored_fn)(void *arg, const fp_stored *v, dc_status *st);
 /* One posting hit: the stored video id. */
 typedef bool (*fp_hit_fn)(void *arg, int64_t video, dc_status *st);
 
+/* The distinct band keys of a stored blob's usable direct hashes, sorted (*keys malloc'd, NULL
+ * when none); a damaged blob has none. */
+typedef dc_error_class (*fp_keys_fn)(const uint8_t *blob, size_t len, dc_fp_key **keys, int *n,
+                                     dc_status *st);
+
 typedef struct {
     const char *name;
     void (*close)(void *self);
+    /* The band-key function the postings were made with (fp_meta 'band_keys') against
+     * current: an index with no videos takes current; one made with another (or unknown)
+     * function has its postings rebuilt from the stored blobs with keys_of, in one
+     * transaction, and takes current. *rebuilt (may be NULL) says whether that happened. */
+    dc_error_class (*check_keys)(void *self, const char *current, fp_keys_fn keys_of, bool *rebuilt,
+                                 dc_status *st);
     /* Inserts the rows whose (claim_id, position) is new, and their postings, in one
      * transaction. */
     dc_error_class (*put)(void *self, const fp_put_row *rows, int n, dc_status *st);

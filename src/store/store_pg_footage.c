@@ -17,7 +17,7 @@
 
 /* pg_advisory_xact_lock key of these migrations ("dashclaim" + 16: not the store's key). */
 #define FOOTAGE_LOCK_KEY "6442451911262184573"
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static const char *const MIGRATION_1[] = {
     "CREATE TABLE IF NOT EXISTS fp_videos ("
@@ -36,6 +36,13 @@ static const char *const MIGRATION_1[] = {
     "  video bigint NOT NULL,"
     "  PRIMARY KEY (key, video))",
     "INSERT INTO footage_schema (version) VALUES (1)",
+    NULL,
+};
+
+/* fp_meta: 'band_keys', the band-key function the postings were made with. */
+static const char *const MIGRATION_2[] = {
+    "CREATE TABLE IF NOT EXISTS fp_meta (name text PRIMARY KEY, value text NOT NULL)",
+    "INSERT INTO footage_schema (version) VALUES (2)",
     NULL,
 };
 
@@ -72,6 +79,8 @@ static dc_error_class migrate_op(store_pg *pg, void *arg, dc_status *st, bool *l
                      version, SCHEMA_VERSION);
     for (int i = 0; rc == DC_OK && version < 1 && MIGRATION_1[i]; i++)
         rc = store_pg_run(pg, MIGRATION_1[i], 0, NULL, st, lost);
+    for (int i = 0; rc == DC_OK && version < 2 && MIGRATION_2[i]; i++)
+        rc = store_pg_run(pg, MIGRATION_2[i], 0, NULL, st, lost);
     if (rc == DC_OK) return store_pg_commit(pg, st, lost);
     store_pg_rollback(pg);
     return rc;
@@ -270,7 +279,97 @@ static dc_error_class pgf_bulk(void *self, bool on, dc_status *st) {
                         0, NULL, st, NULL);
 }
 
+typedef struct {
+    const char *current;
+    fp_keys_fn keys_of;
+    bool rebuilt;
+} keys_args;
+
+/* Under the migrations' advisory lock, so two processes opening a stale index rebuild it once:
+ * the postings again from the blobs, 1000 videos a read, in one transaction. */
+static dc_error_class check_keys_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    keys_args *a = arg;
+    a->rebuilt = false;
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc != DC_OK) return rc;
+    rc = store_pg_run(pg, "SELECT pg_advisory_xact_lock(" FOOTAGE_LOCK_KEY ")", 0, NULL, st, lost);
+    char have[64] = "";
+    if (rc == DC_OK) {
+        PGresult *r = store_pg_exec(pg, "SELECT value FROM fp_meta WHERE name = 'band_keys'", 0,
+                                    NULL, st, lost);
+        if (!r) rc = st->code;
+        else {
+            if (PQntuples(r) == 1) store_pg_col(r, 0, 0, have, sizeof have);
+            PQclear(r);
+        }
+    }
+    if (rc == DC_OK && !strcmp(have, a->current)) return store_pg_commit(pg, st, lost);
+    if (rc == DC_OK) rc = store_pg_run(pg, "DELETE FROM fp_postings", 0, NULL, st, lost);
+    char after[24] = "0";
+    while (rc == DC_OK) {
+        const char *p[1] = {after};
+        PGresult *r = store_pg_execv(pg,
+                                     "SELECT id, fingerprint FROM fp_videos WHERE id > $1"
+                                     " ORDER BY id LIMIT 1000",
+                                     1, p, NULL, NULL, true, st, lost);
+        if (!r) {
+            rc = st->code;
+            break;
+        }
+        int rows = PQntuples(r);
+        for (int i = 0; rc == DC_OK && i < rows; i++) {
+            int64_t id = 0;
+            const unsigned char *b = (const unsigned char *)PQgetvalue(r, i, 0);
+            for (int k = 0; k < 8; k++) id = (id << 8) | b[k]; /* binary int8: big-endian */
+            snprintf(after, sizeof after, "%lld", (long long)id);
+            dc_fp_key *keys = NULL;
+            int n = 0;
+            rc = a->keys_of((const uint8_t *)PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1),
+                            &keys, &n, st);
+            if (rc == DC_OK && n > 0) {
+                char *kl = int8_array((const int64_t *)keys, n);
+                if (!kl) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+                else {
+                    const char *kp[2] = {kl, after};
+                    rc = store_pg_run(pg,
+                                      "INSERT INTO fp_postings (key, video)"
+                                      " SELECT k, $2::bigint FROM unnest($1::bigint[]) AS k"
+                                      " ON CONFLICT DO NOTHING",
+                                      2, kp, st, lost);
+                }
+                free(kl);
+            }
+            free(keys);
+        }
+        PQclear(r);
+        if (rows < 1000) break;
+    }
+    if (rc == DC_OK) {
+        const char *p[1] = {a->current};
+        rc = store_pg_run(pg,
+                          "INSERT INTO fp_meta (name, value) VALUES ('band_keys', $1)"
+                          " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                          1, p, st, lost);
+    }
+    if (rc == DC_OK) {
+        rc = store_pg_commit(pg, st, lost);
+        a->rebuilt = rc == DC_OK;
+        return rc;
+    }
+    store_pg_rollback(pg);
+    return rc;
+}
+
+static dc_error_class pgf_check_keys(void *self, const char *current, fp_keys_fn keys_of,
+                                     bool *rebuilt, dc_status *st) {
+    keys_args a = {current, keys_of, false};
+    dc_error_class rc = store_pg_retry(self, check_keys_op, &a, st);
+    if (rebuilt) *rebuilt = a.rebuilt;
+    return rc;
+}
+
 static const fp_backend pg_footage = {
+    .check_keys = pgf_check_keys,
     .name = "postgresql",
     .close = pgf_close,
     .put = pgf_put,

@@ -76,6 +76,7 @@ static void fp_clip(dc_fingerprint *fp, const dc_fingerprint *src, int from, int
 static void sha_of(int i, char sha[65]) { snprintf(sha, 65, "%064x", i + 1); }
 
 typedef struct {
+    char url[512];
     dc_footage_db *db;
     dc_fingerprint *stored;
     int count;
@@ -84,11 +85,10 @@ typedef struct {
 /* count stored videos of 60 s, claims clm_000 .., one video each. */
 static void fixture_make(fixture *f, const char *name, int count, uint64_t seed) {
     rng_state = seed;
-    char url[512];
-    test_store_url(name, url, sizeof url);
+    test_store_url(name, f->url, sizeof f->url);
     dc_status st = DC_STATUS_OK;
-    f->db = dc_footage_db_open(url, &st);
-    if (!f->db) fail_msg("open %s: %s", url, st.message);
+    f->db = dc_footage_db_open(f->url, &st);
+    if (!f->db) fail_msg("open %s: %s", f->url, st.message);
     f->count = count;
     f->stored = calloc((size_t)count, sizeof *f->stored);
     char(*ids)[16] = calloc((size_t)count, 16);
@@ -275,11 +275,39 @@ static void test_index_against_brute_force(void **state) {
     fixture_free(&f);
 }
 
+/* An index whose postings were made with another band-key function (fp_meta says so) is
+ * rebuilt from the stored blobs when opened: a copy is found again. */
+static void test_keys_rebuilt(void **state) {
+    (void)state;
+    fixture f;
+    fixture_make(&f, "fpkeys", 30, 0xabcdefULL);
+    dc_footage_db_close(f.db);
+    const char *sql = "UPDATE fp_meta SET value = 'another-function'; DELETE FROM fp_postings;";
+    char cmd[1024];
+    if (test_store_is_pg()) snprintf(cmd, sizeof cmd, "psql -q '%s' -c \"%s\"", f.url, sql);
+    else snprintf(cmd, sizeof cmd, "sqlite3 '%s/footage.db' \"%s\"", f.url, sql);
+    assert_int_equal(system(cmd), 0);
+    dc_status st = DC_STATUS_OK;
+    f.db = dc_footage_db_open(f.url, &st);
+    if (!f.db) fail_msg("reopen: %s", st.message);
+    dc_fingerprint q = {0};
+    fp_clip(&q, &f.stored[4], 5, 30, 6, false);
+    dc_footage_check c;
+    dc_footage_search_stats stats;
+    lookup(&f, "clm_new", NULL, &q, &c, &stats);
+    assert_true(stats.postings > 0);
+    assert_int_equal(c.match_count, 1);
+    assert_string_equal(c.matches[0].claim_id, "clm_004");
+    dc_fingerprint_free(&q);
+    fixture_free(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_file_and_footage),
         cmocka_unit_test(test_unusable_video),
         cmocka_unit_test(test_index_against_brute_force),
+        cmocka_unit_test(test_keys_rebuilt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
