@@ -110,9 +110,10 @@ static int cmd_match(const char *qp, const char *cp) {
     dc_status st = DC_STATUS_OK;
     dc_fingerprint_match(&q, &c, m, DC_FP_MAX_MATCHES, &n, &st);
     for (int i = 0; i < n; i++)
-        printf("run: query %d s, candidate %d s, %d s (%d/%d compared matched), distance %.1f%s\n",
-               m[i].query_sec, m[i].candidate_sec, m[i].seconds, m[i].matched, m[i].compared,
-               m[i].mean_distance, m[i].mirrored ? ", mirrored" : "");
+        printf("run: query %d s + %d ms, candidate %d s, %d s (%d/%d compared matched), "
+               "distance %.1f%s\n",
+               m[i].query_sec, m[i].query_phase_ms, m[i].candidate_sec, m[i].seconds, m[i].matched,
+               m[i].compared, m[i].mean_distance, m[i].mirrored ? ", mirrored" : "");
     /* FP_EVAL_PROFILE=OFFSET[m]: the per-second distances at that offset (m: mirrored) */
     const char *prof = getenv("FP_EVAL_PROFILE");
     if (prof) print_profile(&q, &c, atoi(prof), strchr(prof, 'm') != NULL);

@@ -9,8 +9,9 @@
 # SKIP_ROBUST=1, SKIP_FALSE=1, SKIP_COST=1.
 #
 # 1. Robustness: COUNT synth-video drives of 30 s at SIZE, 30 fps, each with its own seed
-#    (2000 and up) and a scene from the list; variants.sh makes ten copies of each (CRF 35, half
-#    size, letterbox, mirror, burned-in caption, 15 fps, 10 s cut out, a 12-s clip, the drive
+#    (2000 and up) and a scene from the list; variants.sh makes eleven copies of each (CRF 35, half
+#    size, letterbox, mirror, burned-in caption, 15 fps, 10 s cut out, a 12-s clip at a whole
+#    second and one at 6.4 s, the drive
 #    inside a longer video, a 10 % crop). fp-eval variants makes every fingerprint the way
 #    mining does (dc_mine_video) and matches each copy against its original: match rate per
 #    variant.
@@ -54,7 +55,7 @@ if [ "${SKIP_ROBUST:-0}" != 1 ]; then
         [ -s "$d/filler.mp4" ] || '"$SYNTH"' --scene normal --duration 12 --size '"$SIZE"' \
             --fps 30 --seed $((3000 + i)) -o "$d/filler.mp4" >/dev/null 2>&1
         [ -s "$d/crop10.mp4" ] || bash '"$here"'/variants.sh "$d/original.mp4" "$d" "$d/filler.mp4"'
-    variants=(crf35 half letterbox mirror text fps15 cut clip inside crop10)
+    variants=(crf35 half letterbox mirror text fps15 cut clip clipfrac inside crop10)
     : >"$R/results.txt"
     for ((i = 0; i < COUNT; i++)); do
         d=$R/$i

@@ -13,6 +13,7 @@
 #   fps15      15 frames a second
 #   cut        seconds 10-20 cut out (the rest joined)
 #   clip       a 12-s clip from second 6, cut at a whole second and re-encoded
+#   clipfrac   a 12-s clip from 6.4 s (its seconds fall between the original's)
 #   inside     the original inside a longer video: FILLER (or the original reversed in time)
 #              before and after it
 #   crop10     the central 90 % of width and height (not matched yet: see src/fingerprint/README.md)
@@ -33,6 +34,7 @@ ff -i "$src" "${enc[@]}" -vf "drawtext=fontfile=$font:text='my dashcam':x=w/20:y
 ff -i "$src" "${enc[@]}" -vf fps=15 "$out/fps15.mp4"
 ff -i "$src" "${enc[@]}" -vf "select='not(between(t,10,19.999))',setpts=N/FRAME_RATE/TB" "$out/cut.mp4"
 ff -ss 6 -i "$src" "${enc[@]}" -t 12 "$out/clip.mp4"
+ff -ss 6.4 -i "$src" "${enc[@]}" -t 12 "$out/clipfrac.mp4"
 if [ -z "$filler" ]; then
     filler=$out/.filler.mp4
     ff -i "$src" "${enc[@]}" -vf reverse "$filler"

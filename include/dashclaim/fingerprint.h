@@ -78,6 +78,8 @@
 #define DC_FP_RUN_MAX_MISS 3
 /* A run counts only when at least this share of its compared seconds matched. */
 #define DC_FP_RUN_MIN_HIT_SHARE 0.75
+/* Sub-second phases a query is hashed at (0, 0.2, 0.4, 0.6, 0.8 s): see dc_fingerprint. */
+#define DC_FP_PHASES 5
 /* Longest video a fingerprint describes (24 h of seconds); longer input is cut there. */
 #define DC_FP_MAX_SECONDS 86400
 /* The matcher returns at most this many runs per pair of videos. */
@@ -105,6 +107,14 @@ typedef struct {
     dc_fp_second *seconds; /* owned; count entries */
     int count;
     int duration_sec; /* whole seconds the video lasts (ceil of its duration) */
+    /* Query side only, not in the blob: hashes at the sub-second phases s + p / DC_FP_PHASES
+     * (p = 1 .. DC_FP_PHASES - 1) where the thumbnails are dense enough (one within
+     * 0.5 / DC_FP_PHASES s of that instant). A copy that starts at a fraction of a second (a
+     * clip cut anywhere and re-encoded) has its seconds between the original's; one of the
+     * phases lies within 0.1 s of them. Entries sorted by (second, phase); an entry's phase is
+     * round((t_ms - 1000 * second) * DC_FP_PHASES / 1000). NULL / 0 when none. */
+    dc_fp_second *phased;
+    int phased_count;
 } dc_fingerprint;
 
 /* One run of matching footage between a query and a candidate. */
@@ -116,6 +126,8 @@ typedef struct {
     int matched;          /* of those, how many matched */
     double mean_distance; /* mean Hamming distance of the matched seconds */
     bool mirrored;        /* the query's mirrored hashes matched (a flipped copy) */
+    int query_phase_ms;   /* 0, or the sub-second phase of the query's hashes that matched:
+                             query time query_sec + phase is candidate time candidate_sec */
 } dc_fp_match;
 
 /* ---- making one ----------------------------------------------------------------------- */
@@ -142,7 +154,7 @@ int dc_fingerprint_usable(const dc_fingerprint *fp);
 int dc_fp_distance(const dc_fp_hash *a, const dc_fp_hash *b); /* 0..256 */
 
 /* Runs of at least DC_FP_MIN_RUN_SEC seconds where the query's hashes (direct, then
- * mirrored) match the candidate's at one constant offset (candidate second = query second +
+ * mirrored; at whole seconds, then at each sub-second phase it has) match the candidate's at one constant offset (candidate second = query second +
  * offset: same order, same pace). Along an offset, seconds where both sides are present and
  * usable are compared; a run starts at a match, goes on through matches, absent and unusable
  * seconds and up to DC_FP_RUN_MAX_MISS misses in a row, ends before the miss that exceeds it,

@@ -10,6 +10,7 @@
  * Overlaps: a still scene matches itself on many neighbouring offsets, and a symmetric scene
  * matches its mirror image; of runs covering the same query and candidate seconds only the
  * longest (then the closest) is kept, so each piece of shared footage is reported once. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,7 @@ static bool run_close(run_state *r, int offset, bool mirrored, run_list *out) {
             .matched = r->matched,
             .mean_distance = r->matched ? (double)r->dist_sum / r->matched : 0,
             .mirrored = mirrored,
+            .query_phase_ms = -1, /* set by the caller that knows the phase */
         };
         if (m.seconds >= DC_FP_MIN_RUN_SEC && m.matched >= 2 &&
             m.matched >= DC_FP_RUN_MIN_HIT_SHARE * m.compared)
@@ -111,7 +113,54 @@ static int cmp_run(const void *pa, const void *pb) {
     if (a->seconds != b->seconds) return b->seconds - a->seconds;
     if (a->mean_distance != b->mean_distance) return a->mean_distance < b->mean_distance ? -1 : 1;
     if (a->mirrored != b->mirrored) return a->mirrored ? 1 : -1;
+    if (a->query_phase_ms != b->query_phase_ms) return a->query_phase_ms - b->query_phase_ms;
     return a->query_sec - b->query_sec;
+}
+
+/* The query's entries at one sub-second phase (p = 0: its whole seconds), as a fingerprint
+ * view; the array is malloc'd for p > 0 (NULL when that phase has none). */
+static bool phase_view(const dc_fingerprint *q, int p, dc_fingerprint *view) {
+    memset(view, 0, sizeof *view);
+    view->duration_sec = q->duration_sec;
+    if (p == 0) {
+        view->seconds = q->seconds;
+        view->count = q->count;
+        return true;
+    }
+    if (q->phased_count <= 0 || !q->phased) return true;
+    view->seconds = malloc(sizeof *view->seconds * (size_t)q->phased_count);
+    if (!view->seconds) return false;
+    for (int i = 0; i < q->phased_count; i++) {
+        const dc_fp_second *e = &q->phased[i];
+        long ph = lround((e->t_ms - 1000.0 * e->second) * DC_FP_PHASES / 1000.0);
+        if (ph == p) view->seconds[view->count++] = *e;
+    }
+    return true;
+}
+
+/* Every offset of one view of the query (a phase, direct or mirrored) against the candidate. */
+static bool match_view(const dc_fingerprint *query, const int *qi, int nq, bool mir, int phase,
+                       const dc_fingerprint *candidate, const int *ci, int nc, run_list *runs) {
+    bool ok = true;
+    for (int offset = -(nq - 1); ok && offset < nc; offset++) {
+        run_state r = {0};
+        /* the query's entries in order (absent seconds cost nothing: a sparse fingerprint of a
+         * long video stays cheap) */
+        for (int a = 0; a < query->count; a++) {
+            const dc_fp_second *qs = &query->seconds[a];
+            int q = qs->second, c = q + offset;
+            if (q < 0 || q >= nq || qi[q] != a || c < 0 || c >= nc || ci[c] < 0) continue;
+            int d =
+                dc_fp_distance(mir ? &qs->mirrored : &qs->hash, &candidate->seconds[ci[c]].hash);
+            run_step(&r, q, d, offset, mir, runs, &ok);
+        }
+        if (r.open) r.compared -= r.misses;
+        if (!run_close(&r, offset, mir, runs)) ok = false;
+    }
+    for (int i = 0; i < runs->count; i++)
+        if (runs->runs[i].query_phase_ms < 0)
+            runs->runs[i].query_phase_ms = phase * 1000 / DC_FP_PHASES;
+    return ok;
 }
 
 dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_fingerprint *candidate,
@@ -119,29 +168,21 @@ dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_finger
     *count = 0;
     if (!query || !candidate || query->count == 0 || candidate->count == 0 || max <= 0)
         return DC_OK;
-    int nq, nc;
-    int *qi = usable_index(query, &nq), *ci = usable_index(candidate, &nc);
+    int nc, nq;
+    int *ci = usable_index(candidate, &nc), *qi = NULL;
     run_list runs = {0};
-    bool ok = qi && ci;
-    for (int mir = 0; ok && mir < 2; mir++) {
-        for (int offset = -(nq - 1); ok && offset < nc; offset++) {
-            run_state r = {0};
-            /* the query's entries in order (absent seconds cost nothing: a sparse fingerprint
-             * of a long video stays cheap) */
-            for (int a = 0; a < query->count; a++) {
-                const dc_fp_second *qs = &query->seconds[a];
-                int q = qs->second, c = q + offset;
-                if (q < 0 || qi[q] != a || c < 0 || c >= nc || ci[c] < 0) continue;
-                int b = ci[c];
-                int d =
-                    dc_fp_distance(mir ? &qs->mirrored : &qs->hash, &candidate->seconds[b].hash);
-                run_step(&r, q, d, offset, mir, &runs, &ok);
-            }
-            if (r.open) r.compared -= r.misses;
-            if (!run_close(&r, offset, mir, &runs)) ok = false;
+    bool ok = ci != NULL;
+    for (int p = 0; ok && p < DC_FP_PHASES; p++) {
+        dc_fingerprint view;
+        ok = phase_view(query, p, &view);
+        if (ok && view.count > 0) {
+            qi = usable_index(&view, &nq);
+            ok = qi && match_view(&view, qi, nq, false, p, candidate, ci, nc, &runs) &&
+                 match_view(&view, qi, nq, true, p, candidate, ci, nc, &runs);
+            free(qi);
         }
+        if (p > 0) free(view.seconds);
     }
-    free(qi);
     free(ci);
     if (!ok) {
         free(runs.runs);

@@ -1,18 +1,22 @@
 /* Thumbnails -> one hash per second: for each second s the thumbnail nearest to s within
- * 0.5 s. Only the chosen thumbnails are hashed (a 5-a-second mining pass hashes one in five),
- * which keeps the fingerprint's cost a small share of mining's. */
+ * 0.5 s, hashed as the mean picture of the thumbnails within FP_WINDOW_SEC of it; and, for a
+ * query, the same at the sub-second phases where thumbnails are dense enough. Only the chosen
+ * pictures are hashed, which keeps the fingerprint a small share of mining's cost. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fp_internal.h"
 
-/* Half the width of the averaging window around each second's thumbnail. */
+/* Half the width of the averaging window around each second's thumbnail: a moving camera
+ * changes fine detail within a tenth of a second, the mean of a short window much less, so
+ * copies sampled at other instants (another frame rate, another keyframe grid) still agree. */
 #define FP_WINDOW_SEC 0.25
 
 void dc_fingerprint_free(dc_fingerprint *fp) {
     if (!fp) return;
     free(fp->seconds);
+    free(fp->phased);
     memset(fp, 0, sizeof *fp);
 }
 
@@ -22,82 +26,123 @@ int dc_fingerprint_usable(const dc_fingerprint *fp) {
     return n;
 }
 
+typedef struct {
+    const dc_thumb_set *set;
+    int *order; /* thumbnails with pixels and a finite time, by time */
+    int n;
+    uint32_t *sum;
+    uint8_t *mean;
+    size_t px;
+} sampler;
+
+/* Insertion sort by time: the coarse pass hands its thumbnails in time order already (a few
+ * out of place with B-frames), so this is linear in practice, and needs no global for qsort. */
+static void sort_by_time(const dc_thumb_set *set, int *order, int n) {
+    for (int i = 1; i < n; i++) {
+        int v = order[i], j = i - 1;
+        double t = set->thumbs[v].t_sec;
+        while (j >= 0 && set->thumbs[order[j]].t_sec > t) {
+            order[j + 1] = order[j];
+            j--;
+        }
+        order[j + 1] = v;
+    }
+}
+
+/* index into order of the thumbnail nearest to t (earlier on a tie), -1 if beyond tol */
+static int nearest(const sampler *s, double t, double tol) {
+    int lo = 0, hi = s->n; /* first with time >= t */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (s->set->thumbs[s->order[mid]].t_sec < t) lo = mid + 1;
+        else hi = mid;
+    }
+    int best = -1;
+    double bd = tol;
+    for (int k = lo - 1; k <= lo; k++) {
+        if (k < 0 || k >= s->n) continue;
+        double d = fabs(s->set->thumbs[s->order[k]].t_sec - t);
+        if (d < bd || (d == bd && best < 0)) {
+            bd = d;
+            best = k;
+        }
+    }
+    return best;
+}
+
+/* hashes the mean picture around order[k] into e */
+static void hash_around(sampler *s, int k, int second, dc_fp_second *e) {
+    const dc_thumb *th = &s->set->thumbs[s->order[k]];
+    memset(s->sum, 0, sizeof *s->sum * s->px);
+    int n = 0;
+    for (int i = k; i >= 0 && th->t_sec - s->set->thumbs[s->order[i]].t_sec <= FP_WINDOW_SEC;
+         i--, n++)
+        for (size_t p = 0; p < s->px; p++) s->sum[p] += s->set->thumbs[s->order[i]].gray[p];
+    for (int i = k + 1; i < s->n && s->set->thumbs[s->order[i]].t_sec - th->t_sec <= FP_WINDOW_SEC;
+         i++, n++)
+        for (size_t p = 0; p < s->px; p++) s->sum[p] += s->set->thumbs[s->order[i]].gray[p];
+    for (size_t p = 0; p < s->px; p++)
+        s->mean[p] = (uint8_t)((s->sum[p] + (uint32_t)n / 2) / (uint32_t)n);
+    int q;
+    e->second = second;
+    e->t_ms = (int32_t)lround(th->t_sec * 1000.0);
+    dc_fp_hash_gray(s->mean, s->set->width, s->set->height, s->set->width, &e->hash, &e->mirrored,
+                    &q);
+    e->quality = (uint8_t)q;
+}
+
 dc_error_class dc_fingerprint_from_thumbs(const dc_thumb_set *thumbs, double duration_sec,
                                           dc_fingerprint *out, dc_status *st) {
     memset(out, 0, sizeof *out);
-    if (!thumbs || thumbs->count <= 0 || !thumbs->thumbs) return DC_OK;
-    if (!(duration_sec > 0)) {
-        duration_sec = 0;
-        for (int i = 0; i < thumbs->count; i++)
-            if (thumbs->thumbs[i].t_sec > duration_sec) duration_sec = thumbs->thumbs[i].t_sec;
-        duration_sec += 0.5; /* the last thumbnail's own second */
+    if (!thumbs || thumbs->count <= 0 || !thumbs->thumbs || thumbs->width <= 0 ||
+        thumbs->height <= 0)
+        return DC_OK;
+    sampler s = {.set = thumbs, .px = (size_t)thumbs->width * (size_t)thumbs->height};
+    s.order = malloc(sizeof *s.order * (size_t)thumbs->count);
+    s.sum = malloc(sizeof *s.sum * s.px);
+    s.mean = malloc(s.px);
+    dc_error_class e = DC_OK;
+    if (!s.order || !s.sum || !s.mean) {
+        e = dc_fail(st, DC_ERR_RESOURCE, "fingerprint: out of memory");
+        goto done;
     }
+    for (int i = 0; i < thumbs->count; i++)
+        if (thumbs->thumbs[i].gray && isfinite(thumbs->thumbs[i].t_sec)) s.order[s.n++] = i;
+    sort_by_time(thumbs, s.order, s.n);
+    if (s.n == 0) goto done;
+    if (!(duration_sec > 0)) duration_sec = thumbs->thumbs[s.order[s.n - 1]].t_sec + 0.5;
     if (!isfinite(duration_sec) || duration_sec > DC_FP_MAX_SECONDS)
         duration_sec = DC_FP_MAX_SECONDS;
     int seconds = (int)ceil(duration_sec - 1e-9);
-    if (seconds < 1) seconds = 1;
-    int *best = malloc(sizeof(int) * (size_t)seconds);
-    if (!best) return dc_fail(st, DC_ERR_RESOURCE, "fingerprint: out of memory");
-    for (int s = 0; s < seconds; s++) best[s] = -1;
-    for (int i = 0; i < thumbs->count; i++) {
-        double t = thumbs->thumbs[i].t_sec;
-        if (!isfinite(t) || !thumbs->thumbs[i].gray) continue;
-        long s = lround(t);
-        if (s < 0 || s >= seconds || fabs(t - (double)s) > 0.5) continue;
-        int b = best[s];
-        double db = b < 0 ? 1.0 : fabs(thumbs->thumbs[b].t_sec - (double)s);
-        double d = fabs(t - (double)s);
-        if (d < db || (d == db && t < thumbs->thumbs[b].t_sec)) best[s] = i;
+    out->duration_sec = seconds < 1 ? 1 : seconds;
+    /* at most one entry per second, and per second and phase */
+    size_t cap = (size_t)s.n < (size_t)out->duration_sec ? (size_t)s.n : (size_t)out->duration_sec;
+    out->seconds = calloc(cap, sizeof *out->seconds);
+    size_t pcap = cap * (DC_FP_PHASES - 1) < (size_t)s.n ? cap * (DC_FP_PHASES - 1) : (size_t)s.n;
+    out->phased = calloc(pcap ? pcap : 1, sizeof *out->phased);
+    if (!out->seconds || !out->phased) {
+        e = dc_fail(st, DC_ERR_RESOURCE, "fingerprint: out of memory for %zu seconds", cap);
+        goto done;
     }
-    int n = 0;
-    for (int s = 0; s < seconds; s++) n += best[s] >= 0;
-    out->duration_sec = seconds;
-    if (n > 0) {
-        out->seconds = calloc((size_t)n, sizeof *out->seconds);
-        if (!out->seconds) {
-            free(best);
-            memset(out, 0, sizeof *out);
-            return dc_fail(st, DC_ERR_RESOURCE, "fingerprint: out of memory for %d seconds", n);
+    for (int sec = 0; sec < out->duration_sec; sec++) {
+        int k = nearest(&s, sec, 0.5 + 1e-9);
+        if (k < 0) continue;
+        hash_around(&s, k, sec, &out->seconds[out->count++]);
+        for (int p = 1; p < DC_FP_PHASES; p++) {
+            double t = sec + (double)p / DC_FP_PHASES;
+            int kp = nearest(&s, t, 0.5 / DC_FP_PHASES + 1e-9);
+            if (kp >= 0 && (size_t)out->phased_count < pcap)
+                hash_around(&s, kp, sec, &out->phased[out->phased_count++]);
         }
     }
-    size_t px = (size_t)thumbs->width * (size_t)thumbs->height;
-    uint32_t *sum = n > 0 ? malloc(sizeof *sum * px) : NULL;
-    uint8_t *mean = n > 0 ? malloc(px) : NULL;
-    if (n > 0 && (!sum || !mean)) {
-        free(best);
-        free(sum);
-        free(mean);
-        dc_fingerprint_free(out);
-        return dc_fail(st, DC_ERR_RESOURCE, "fingerprint: out of memory for a %dx%d picture",
-                       thumbs->width, thumbs->height);
+    if (out->phased_count == 0) {
+        free(out->phased);
+        out->phased = NULL;
     }
-    for (int s = 0; s < seconds; s++) {
-        if (best[s] < 0) continue;
-        const dc_thumb *th = &thumbs->thumbs[best[s]];
-        dc_fp_second *e = &out->seconds[out->count++];
-        int q;
-        e->second = s;
-        e->t_ms = (int32_t)lround(th->t_sec * 1000.0);
-        /* the mean picture of the thumbnails within FP_WINDOW_SEC of the chosen one: a moving
-         * camera changes fine detail within a tenth of a second, the mean of a short window
-         * much less, so copies sampled at other instants (another frame rate, another
-         * keyframe grid) still agree */
-        memset(sum, 0, sizeof *sum * px);
-        int k = 0;
-        for (int i = 0; i < thumbs->count; i++) {
-            const dc_thumb *o = &thumbs->thumbs[i];
-            if (!o->gray || !(fabs(o->t_sec - th->t_sec) <= FP_WINDOW_SEC)) continue;
-            for (size_t p = 0; p < px; p++) sum[p] += o->gray[p];
-            k++;
-        }
-        for (size_t p = 0; p < px; p++)
-            mean[p] = (uint8_t)((sum[p] + (uint32_t)k / 2) / (uint32_t)k);
-        dc_fp_hash_gray(mean, thumbs->width, thumbs->height, thumbs->width, &e->hash, &e->mirrored,
-                        &q);
-        e->quality = (uint8_t)q;
-    }
-    free(sum);
-    free(mean);
-    free(best);
-    return DC_OK;
+done:
+    if (e != DC_OK) dc_fingerprint_free(out);
+    free(s.order);
+    free(s.sum);
+    free(s.mean);
+    return e;
 }

@@ -254,6 +254,25 @@ static void test_matcher_gaps_misses_quality_mirror(void **state) {
     assert_int_equal(m[0].candidate_sec, 10);
     dc_fingerprint_free(&q);
 
+    /* a clip that starts between seconds: only the query's phase-3 hashes (0.6 s after each
+     * whole second) line up with the candidate's seconds */
+    make_fp(&q, 20);
+    q.phased = calloc(20, sizeof *q.phased);
+    assert_non_null(q.phased);
+    for (int s = 0; s < 20; s++) {
+        q.phased[s] = q.seconds[s];
+        q.phased[s].t_ms = 1000 * s + 3 * 1000 / DC_FP_PHASES;
+        q.phased[s].hash = noisy(c.seconds[s + 7].hash, 12);
+    }
+    q.phased_count = 20;
+    assert_int_equal(match(&q, &c, m), 1);
+    assert_int_equal(m[0].query_phase_ms, 600);
+    assert_int_equal(m[0].candidate_sec - m[0].query_sec, 7);
+    assert_int_equal(m[0].seconds, 20);
+    q.phased_count = 0; /* without the phases: nothing */
+    assert_int_equal(match(&q, &c, m), 0);
+    dc_fingerprint_free(&q);
+
     /* a still scene (one picture for 30 s): reported once, not once per offset */
     for (int s = 1; s < 30; s++) c.seconds[s].hash = c.seconds[0].hash;
     make_clip(&q, &c, 0, 30, 0);

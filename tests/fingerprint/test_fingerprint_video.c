@@ -147,6 +147,7 @@ static void test_variants_matched(void **state) {
     check_variant(&o, "mirror", 0, 0, 25, true);
     check_variant(&o, "fps15", 0, 0, 25, false);
     check_variant(&o, "clip", 0, 6, 11, false);
+    check_variant(&o, "clipfrac", 0, 7, 10, false); /* query 0.6 s is original 7 s */
     check_variant(&o, "inside", 12, 0, 25, false);
     /* the cut: the longer side (seconds 20-30 of the original, at 10 in the copy) or the
      * first ten seconds, each on its own offset */
