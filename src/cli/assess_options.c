@@ -31,6 +31,7 @@ enum {
     OPT_CTX,
     OPT_THINK_TOKENS,
     OPT_GROUP,
+    OPT_BATCH,
 };
 
 const struct option cli_assess_long_options[] = {
@@ -53,6 +54,7 @@ const struct option cli_assess_long_options[] = {
     {"ctx-size", required_argument, NULL, OPT_CTX},
     {"think-tokens", required_argument, NULL, OPT_THINK_TOKENS},
     {"group", required_argument, NULL, OPT_GROUP},
+    {"batch", required_argument, NULL, OPT_BATCH},
     {0, 0, 0, 0},
 };
 
@@ -119,6 +121,7 @@ bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error
     case OPT_CTX: ok = parse_int(arg, 0, 1 << 20, &o->ctx_size); break;
     case OPT_THINK_TOKENS: ok = parse_int(arg, 0, 1 << 16, &o->think_tokens); break;
     case OPT_GROUP: ok = dc_group_mode_from_name(arg, &o->group); break;
+    case OPT_BATCH: ok = parse_int(arg, 1, DC_VLM_MAX_BATCH, &o->batch); break;
     default: return false;
     }
     if (!ok) {
@@ -142,6 +145,8 @@ void cli_assess_help(FILE *out) {
         "  --visual-tokens T     visual-token budget per window (default: the engine's)\n"
         "  --gpu-layers N        layers on the GPU (default: all when a GPU exists; 0 = CPU)\n"
         "  --threads N           CPU threads (default: all cores)\n"
+        "  --batch N             claims the VLM runs together in its one context (continuous\n"
+        "                        batching; default 1; up to 64): records come out in order\n"
         "  --ctx-size N          context size (default: derived from the frame budget)\n"
         "  --think-tokens N      a reasoning model's thinking budget (Cosmos-Reason2;\n"
         "                        default 512; 0 = answer at once)\n"
@@ -229,6 +234,7 @@ int cli_assess_setup(const cli_assess *o, cli_assess_env *env) {
     vo.mmproj_path = o->mmproj;
     if (o->gpu_layers >= 0) vo.n_gpu_layers = o->gpu_layers;
     if (o->threads > 0) vo.n_threads = o->threads;
+    vo.max_batch = o->batch > 1 ? o->batch : 1;
     if (o->visual_tokens > 0) vo.visual_tokens = o->visual_tokens;
     if (o->frames > 0) vo.max_frames = o->frames + (o->frames & 1);
     if (o->ctx_size > 0) vo.n_ctx = o->ctx_size;
@@ -323,28 +329,46 @@ const char *cli_assess_record_path(const dc_group_set *set, int g, int v) {
     return set->videos[grp->first].path;
 }
 
+bool cli_assess_record_input(const dc_group_set *set, int g, dc_group_mode mode, dc_claim_input *in,
+                             const char **claim_id) {
+    const dc_group *grp = &set->groups[g];
+    if (grp->error_class != DC_OK) return false;
+    if (mode == DC_GROUP_NONE && grp->count == 1) { /* one file, named after itself */
+        memset(&in->videos[0], 0, sizeof in->videos[0]);
+        in->count = 1;
+        snprintf(in->videos[0].path, sizeof in->videos[0].path, "%s", set->videos[grp->first].path);
+        in->videos[0].segment = -1;
+        *claim_id = NULL;
+        return true;
+    }
+    dc_group_claim_input(set, g, in);
+    *claim_id = grp->claim_id;
+    return true;
+}
+
+void cli_assess_refused_record(const dc_group_set *set, int g, int v, dc_claim_result *r) {
+    const dc_group *grp = &set->groups[g];
+    /* refused: a record for this file that says why, as for any claim that failed */
+    const dc_claim_video *video = &set->videos[grp->first + (v >= 0 ? v : 0)];
+    memset(r, 0, sizeof *r);
+    dc_assessment *a = &r->assessment;
+    dc_assessment_init(a);
+    snprintf(a->claim_id, sizeof a->claim_id, "%s", dc_path_base(video->path));
+    snprintf(a->video.path, sizeof a->video.path, "%s", video->path);
+    a->video_count = 1;
+    a->videos[0] = *video;
+    a->videos[0].offset_sec = 0;
+    snprintf(a->videos[0].error, sizeof a->videos[0].error, "%.250s", grp->error);
+    dc_status st = {.code = grp->error_class};
+    snprintf(st.message, sizeof st.message, "%s", grp->error);
+    dc_assessment_fail(a, &st);
+}
+
 void cli_assess_run_record(const dc_group_set *set, int g, int v, dc_group_mode mode,
                            const dc_pipeline_options *po, dc_claim_result *r) {
     const dc_group *grp = &set->groups[g];
     if (grp->error_class != DC_OK) {
-        /* refused: a record for this file that says why, as for any claim that failed */
-        const dc_claim_video *video = &set->videos[grp->first + (v >= 0 ? v : 0)];
-        memset(r, 0, sizeof *r);
-        dc_assessment *a = &r->assessment;
-        dc_assessment_init(a);
-        snprintf(a->claim_id, sizeof a->claim_id, "%s", dc_path_base(video->path));
-        snprintf(a->video.path, sizeof a->video.path, "%s", video->path);
-        a->video_count = 1;
-        a->videos[0] = *video;
-        a->videos[0].offset_sec = 0;
-        snprintf(a->videos[0].error, sizeof a->videos[0].error, "%.250s", grp->error);
-        dc_status st = {.code = grp->error_class};
-        snprintf(st.message, sizeof st.message, "%s", grp->error);
-        dc_assessment_fail(a, &st);
-        return;
-    }
-    if (mode == DC_GROUP_NONE && grp->count == 1) {
-        dc_pipeline_assess(set->videos[grp->first].path, NULL, po, r);
+        cli_assess_refused_record(set, g, v, r);
         return;
     }
     dc_claim_input *in = malloc(sizeof *in);
@@ -359,7 +383,8 @@ void cli_assess_run_record(const dc_group_set *set, int g, int v, dc_group_mode 
         dc_assessment_fail(&r->assessment, &st);
         return;
     }
-    dc_group_claim_input(set, g, in);
-    dc_pipeline_assess_claim(in, grp->claim_id, po, r);
+    const char *claim_id;
+    cli_assess_record_input(set, g, mode, in, &claim_id);
+    dc_pipeline_assess_claim(in, claim_id, po, r);
     free(in);
 }

@@ -23,6 +23,7 @@ typedef struct {
     int think_tokens;    /* --think-tokens: a reasoning model's budget (-1 = the engine's) */
     int decode_workers;  /* DASHCLAIM_DECODE_WORKERS (0 = one per core) */
     dc_group_mode group; /* --group none|all|auto: which files make one claim (default none) */
+    int batch;           /* --batch N: claims the VLM runs together (1 = one at a time) */
 } cli_assess;
 
 /* What cli_assess_setup builds; freed by cli_assess_teardown. */
@@ -37,7 +38,7 @@ void cli_assess_init(cli_assess *o);
 /* getopt_long table entries of the shared options, terminated by a zero entry. Option values
  * >= 1000 are the shared ones; cli_assess_option handles them and returns false for others. */
 extern const struct option cli_assess_long_options[];
-#define CLI_ASSESS_OPTION_COUNT 19
+#define CLI_ASSESS_OPTION_COUNT 20
 bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error);
 /* The shared options followed by a command's own (extra[0..n)) and the terminating entry, in
  * out[CLI_ASSESS_OPTION_COUNT + n + 1]. */
@@ -59,6 +60,12 @@ int cli_assess_record_count(const dc_group_set *set);
 /* Record k of the set (k < cli_assess_record_count): its group and, for a refused group, the
  * video (else -1). */
 void cli_assess_record_at(const dc_group_set *set, int k, int *group, int *video);
+/* The claim input of record (g) (a group refused for its size has none: false). claim_id is
+ * the group's, or NULL for a file of its own under --group none (named after the file). */
+bool cli_assess_record_input(const dc_group_set *set, int g, dc_group_mode mode, dc_claim_input *in,
+                             const char **claim_id);
+/* The failed record of video v of a refused group. */
+void cli_assess_refused_record(const dc_group_set *set, int g, int v, dc_claim_result *r);
 /* Runs record (group g, video v) of the set: a refused group's video gets a failed record
  * with the group's error; a group in mode none is dc_pipeline_assess of its one file (as
  * before grouping existed); any other group is dc_pipeline_assess_claim with its claim id. */
