@@ -419,6 +419,25 @@ static void test_two_hundred_files_and_the_limit_per_claim(void **state) {
     dc_group_set_free(&s);
 }
 
+static void test_a_passed_deadline_leaves_each_file_its_own_claim(void **state) {
+    (void)state;
+    const char *paths[] = {place(clip3, "late", "20240315_092653_NF.mp4"),
+                           place(clip3, "late", "20240315_092653_NR.mp4")};
+    dc_group_set s;
+    dc_status st = DC_STATUS_OK;
+    dc_deadline gone = dc_deadline_in(1e-9);
+    usleep(1000);
+    assert_int_equal(dc_group_videos(paths, 2, DC_GROUP_AUTO, gone, &s, &st), DC_OK);
+    assert_true(st.degraded);
+    assert_non_null(strstr(st.message, "2 of 2 files not probed"));
+    assert_int_equal(s.count, 2);
+    assert_non_null(strstr(s.groups[0].note, "deadline"));
+    dc_group_set_free(&s);
+    /* no input at all is the caller's mistake */
+    assert_int_equal(dc_group_videos(NULL, 0, DC_GROUP_AUTO, gone, &s, &st), DC_ERR_INPUT);
+    assert_int_equal(s.count, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_front_and_rear_of_one_moment_are_one_claim),
@@ -431,6 +450,7 @@ int main(void) {
         cmocka_unit_test(test_telemetry_utc_places_the_video),
         cmocka_unit_test(test_folders_are_read_recursively),
         cmocka_unit_test(test_two_hundred_files_and_the_limit_per_claim),
+        cmocka_unit_test(test_a_passed_deadline_leaves_each_file_its_own_claim),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
