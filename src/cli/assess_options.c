@@ -146,7 +146,7 @@ void cli_assess_help(FILE *out) {
         "  --gpu-layers N        layers on the GPU (default: all when a GPU exists; 0 = CPU)\n"
         "  --threads N           CPU threads (default: all cores)\n"
         "  --batch N             claims the VLM runs together in its one context (continuous\n"
-        "                        batching; default 1; up to 64): records come out in order\n"
+        "                        batching; default 1, at most 64); the same answers as alone\n"
         "  --ctx-size N          context size (default: derived from the frame budget)\n"
         "  --think-tokens N      a reasoning model's thinking budget (Cosmos-Reason2;\n"
         "                        default 512; 0 = answer at once)\n"

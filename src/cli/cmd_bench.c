@@ -237,6 +237,31 @@ static void progress(bench_run *b, const char *path, const dc_assessment *a) {
     }
 }
 
+/* A claim is finished: its page, its record in the report, progress, a checkpoint now and
+ * then. Called with b->lock not held. */
+static void bench_record_done(bench_run *b, bench_item *it, dc_claim_result *r) {
+    char page[1100];
+    dc_status html_st = DC_STATUS_OK;
+    if (cli_assess_write_html(b->cli, r, it->path, page, sizeof page, &html_st) != DC_OK) {
+        fprintf(stderr, "bench: HTML report for %s not written: %s\n", it->path, html_st.message);
+        char why[sizeof html_st.message + 32];
+        snprintf(why, sizeof why, "HTML report not written: %s", html_st.message);
+        dc_assessment_degrade(&r->assessment, why);
+    }
+    json_t *rec = video_record(it, r);
+    pthread_mutex_lock(&b->lock);
+    if (rec) json_array_append_new(b->videos, rec);
+    b->done++;
+    progress(b, it->path, &r->assessment);
+    /* Checkpoint for resuming, but not after every video: the whole report is rewritten
+     * each time, which would make a batch of thousands quadratic in I/O. */
+    if (dc_now() - b->last_checkpoint >= BENCH_CHECKPOINT_SEC) {
+        if (write_report(b, false)) b->write_failed = 1;
+        b->last_checkpoint = dc_now();
+    }
+    pthread_mutex_unlock(&b->lock);
+}
+
 static void *bench_worker(void *arg) {
     bench_run *b = arg;
     for (;;) {
@@ -250,29 +275,62 @@ static void *bench_worker(void *arg) {
             cli_assess_run_record(b->groups, it->group, it->video, b->cli->group, &b->env->pipeline,
                                   &r);
         else dc_pipeline_assess(it->path, NULL, &b->env->pipeline, &r);
-        char page[1100];
-        dc_status html_st = DC_STATUS_OK;
-        if (cli_assess_write_html(b->cli, &r, it->path, page, sizeof page, &html_st) != DC_OK) {
-            fprintf(stderr, "bench: HTML report for %s not written: %s\n", it->path,
-                    html_st.message);
-            char why[sizeof html_st.message + 32];
-            snprintf(why, sizeof why, "HTML report not written: %s", html_st.message);
-            dc_assessment_degrade(&r.assessment, why);
-        }
-        json_t *rec = video_record(it, &r);
-        pthread_mutex_lock(&b->lock);
-        if (rec) json_array_append_new(b->videos, rec);
-        b->done++;
-        progress(b, it->path, &r.assessment);
-        /* Checkpoint for resuming, but not after every video: the whole report is rewritten
-         * each time, which would make a batch of thousands quadratic in I/O. */
-        if (dc_now() - b->last_checkpoint >= BENCH_CHECKPOINT_SEC) {
-            if (write_report(b, false)) b->write_failed = 1;
-            b->last_checkpoint = dc_now();
-        }
-        pthread_mutex_unlock(&b->lock);
+        bench_record_done(b, it, &r);
         dc_claim_result_free(&r);
     }
+}
+
+/* --batch N: the claims to run through dc_pipeline_assess_batch (the VLM runs N together);
+ * a group refused for its size is recorded at once. */
+typedef struct {
+    bench_run *b;
+    int *item_of; /* the batch's claim k is item item_of[k] */
+} bench_batch;
+
+static void bench_batch_done(void *ctx, int k, dc_claim_result *r) {
+    bench_batch *bb = ctx;
+    bench_record_done(bb->b, &bb->b->list->items[bb->item_of[k]], r);
+}
+
+/* Returns false when out of memory (the workers then run the claims one at a time). */
+static bool bench_batched(bench_run *b, int batch) {
+    int n = b->todo_count, m = 0;
+    dc_claim_input *inputs = calloc((size_t)n, sizeof *inputs);
+    const dc_claim_input **in = calloc((size_t)n, sizeof *in);
+    const char **ids = calloc((size_t)n, sizeof *ids);
+    int *item_of = calloc((size_t)n, sizeof *item_of);
+    bool ok = inputs && in && ids && item_of;
+    for (int t = 0; ok && t < n; t++) {
+        bench_item *it = &b->list->items[b->todo[t]];
+        size_t len = strnlen(it->path, sizeof it->path);
+        if (it->group < 0 && len >= sizeof inputs[m].videos[0].path) {
+            dc_claim_result r; /* a path a claim input cannot hold: run as before, alone */
+            dc_pipeline_assess(it->path, NULL, &b->env->pipeline, &r);
+            bench_record_done(b, it, &r);
+            dc_claim_result_free(&r);
+            continue;
+        } else if (it->group < 0) {
+            inputs[m].count = 1;
+            memcpy(inputs[m].videos[0].path, it->path, len + 1);
+            inputs[m].videos[0].segment = -1;
+        } else if (!cli_assess_record_input(b->groups, it->group, b->cli->group, &inputs[m],
+                                            &ids[m])) {
+            dc_claim_result r;
+            cli_assess_refused_record(b->groups, it->group, it->video, &r);
+            bench_record_done(b, it, &r);
+            dc_claim_result_free(&r);
+            continue;
+        }
+        in[m] = &inputs[m];
+        item_of[m++] = b->todo[t];
+    }
+    if (ok) {
+        bench_batch bb = {.b = b, .item_of = item_of};
+        dc_pipeline_assess_batch(in, ids, m, &b->env->pipeline, batch, bench_batch_done, &bb);
+        b->next = b->todo_count;
+    }
+    free(inputs), free(in), free(ids), free(item_of);
+    return ok;
 }
 
 /* Records of a previous run with the same output, so that a rerun resumes. */
@@ -436,6 +494,8 @@ int cli_cmd_bench(int argc, char **argv) {
     if (!quiet && b.todo_count < list.count)
         fprintf(stderr, "bench: resuming: %d of %d videos already in %s\n",
                 list.count - b.todo_count, list.count, output);
+    /* many claims on one model: one thread steps the batch, another prepares the claims */
+    if (o.batch > 1 && env.vlm && b.todo_count > 1 && !b.write_failed) bench_batched(&b, o.batch);
     pthread_t threads[64];
     if (jobs > 64) jobs = 64;
     int started = 0;

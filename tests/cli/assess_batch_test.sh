@@ -1,6 +1,6 @@
 #!/bin/bash
 # dashclaim assess --batch N: the same records as one claim at a time (greedy decoding), in the
-# order of the command line, each saying how many claims shared its steps (engine.batch), a
+# order of the command line, and bench --batch the same, each saying how many claims shared its steps (engine.batch), a
 # file that is not a video recorded in its turn. A real tiny synth-model; about 30 s.
 set -euo pipefail
 BIN=$1
@@ -31,4 +31,16 @@ for a, b in zip(alone, batch):
 assert batch[1]["status"] == "failed" and batch[1]["error"]["class"] == "input"
 assert shared >= 2, "the claims did not share the model's steps"
 print("assess --batch: %d claims, the same records as alone, %d shared steps" % (len(batch), shared))
+PY
+# bench --batch: every video in the report, the VLM's claims sharing steps
+"$BIN/dashclaim" bench . --output bench.json "${M[@]}" --batch 3
+python3 - <<'PY'
+import json
+report = json.load(open("bench.json"))
+videos = {v["path"].split("/")[-1]: v for v in report["videos"]}
+assert sorted(videos) == ["broken.mp4", "collision.mp4", "near-miss.mp4", "normal.mp4"], sorted(videos)
+assert videos["broken.mp4"]["status"] == "failed"
+shared = sum(v["assessment"]["engine"]["batch"] > 1 for v in videos.values())
+assert shared >= 2, "bench --batch: the claims did not share the model's steps"
+print("bench --batch: %d videos, %d shared steps" % (len(videos), shared))
 PY
