@@ -12,6 +12,7 @@
  *   fp-eval cost VIDEO                 mining time and the fingerprint's share of it
  *   fp-eval blob VIDEO OUT             the stored form of the video's fingerprint (fuzz
  *                                      corpus seeds, the store's tests)
+ * FP_EVAL_NO_PHASES=1 drops the query-side sub-second phases (to see what they add).
  * Fingerprints are made the way mining makes them: dc_mine_video for show/match/variants/cost;
  * cross reads the same coarse thumbnails (dc_media_thumbnails at mining's 160x90, every
  * frame kept at ~5 Hz for these small clips) without the audio work, to stay quick. */
@@ -59,6 +60,11 @@ static int fp_of_video(const char *path, bool full_mining, dc_fingerprint *fp, d
         dc_thumb_set_free(&set);
     }
     dc_media_close(m);
+    if (rc == 0 && getenv("FP_EVAL_NO_PHASES")) { /* compare: whole seconds only */
+        free(fp->phased);
+        fp->phased = NULL;
+        fp->phased_count = 0;
+    }
     return rc;
 }
 

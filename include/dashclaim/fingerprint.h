@@ -64,7 +64,7 @@
  * photos; dashcam pictures are flatter (sky, road) and ours come from 160x90 thumbnails, so
  * copies sit higher: measured on synth-video footage at 320x180 (src/fingerprint/README.md)
  * re-encodes, 15 fps and clips at 13-23, half size, mirror and letterbox at 15-31, a burned-in
- * caption at 32-40; aligned seconds of unrelated videos: 1 % within 40, median ~80. A single
+ * caption at 32-40; aligned seconds of unrelated videos: 0.5-1 % within 40. A single
  * second is weak evidence either way; the K-second run rule below makes the decision. */
 #define DC_FP_MATCH_DISTANCE 40
 /* Hashes of lower quality are kept and serialised but never compared or indexed (PDQ: 50). */
