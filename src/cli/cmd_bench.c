@@ -26,7 +26,8 @@
 typedef struct {
     char path[4096]; /* the video, or (--group all|auto) the video the claim is named after */
     cli_ground_truth truth;
-    int group, video; /* the record of the grouping (cli_assess_record_at); group -1 = none */
+    int group, video;     /* the record of the grouping (cli_assess_record_at); group -1 = none */
+    const char *grouping; /* how its claim was grouped (the group's note); NULL = none */
 } bench_item;
 
 typedef struct {
@@ -157,6 +158,7 @@ static json_t *video_record(const bench_item *it, const dc_claim_result *r) {
     json_object_set_new(rec, "fault_ratio",
                         json_deep_copy(json_object_get(json_object_get(a, "fault"), "ratio")));
     json_object_set_new(rec, "ground_truth", truth_json(&it->truth));
+    if (it->grouping) json_object_set_new(rec, "grouping", json_string(it->grouping));
     json_object_set(rec, "timings_ms", json_object_get(a, "timings_ms"));
     json_object_set_new(rec, "tokens", json_integer(r->prompt_tokens));
     const dc_memory *m = &r->assessment.memory;
@@ -382,6 +384,7 @@ static int group_list(const cli_assess *o, const char *input, bench_list *list,
             return CLI_EXIT_OUTPUT;
         }
         cli_assess_record_at(groups, k, &it->group, &it->video);
+        it->grouping = groups->groups[it->group].note;
         snprintf(it->path, sizeof it->path, "%s",
                  cli_assess_record_path(groups, it->group, it->video));
         if (folder) cli_truth_for_video(it->path, &it->truth);

@@ -159,6 +159,7 @@ static void test_bench_groups_a_folder(void **state) {
     assert_int_equal(json_array_size(videos), 1);
     json_t *rec = json_array_get(videos, 0);
     assert_non_null(strstr(text(rec, "path"), "cam/20190612_143500_NF.mp4"));
+    assert_non_null(strstr(text(rec, "grouping"), "blackvue names: 4 videos, 2 channels"));
     json_t *claim_videos = json_object_get(json_object_get(rec, "assessment"), "videos");
     assert_int_equal(json_array_size(claim_videos), 4);
     json_decref(report);
