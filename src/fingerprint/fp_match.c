@@ -188,7 +188,7 @@ dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_finger
         free(runs.runs);
         return dc_fail(st, DC_ERR_RESOURCE, "fingerprint match: out of memory");
     }
-    qsort(runs.runs, (size_t)runs.count, sizeof *runs.runs, cmp_run);
+    if (runs.count > 1) qsort(runs.runs, (size_t)runs.count, sizeof *runs.runs, cmp_run);
     for (int i = 0; i < runs.count && *count < max; i++) {
         const dc_fp_match *m = &runs.runs[i];
         bool shadowed = false;

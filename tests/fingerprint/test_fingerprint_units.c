@@ -233,6 +233,7 @@ static void test_matcher_gaps_misses_quality_mirror(void **state) {
     assert_int_equal(match(&q, &c, m), 1); /* 0-5 is shorter than K, the rest counts */
     assert_int_equal(m[0].query_sec, 7 + DC_FP_RUN_MAX_MISS);
     assert_int_equal(m[0].seconds, 30 - 7 - DC_FP_RUN_MAX_MISS);
+    dc_fingerprint_free(&q);
     /* too many misses overall: matched below the hit share */
     make_clip(&q, &c, 0, 30, 0);
     for (int s = 1; s < 30; s += 2) q.seconds[s].hash = random_hash();
