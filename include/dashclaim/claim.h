@@ -297,7 +297,8 @@ typedef struct {
     double danger; /* 0..1 */
     int signal_count;
     char signals[DC_MAX_WINDOW_SIGNALS][32];
-    int video;             /* index into the record's videos of the video its peak is in */
+    int video;             /* index into the record's videos of the video its peak is in (-1:
+                              none, only in a damaged record read back) */
     double video_peak_sec; /* the peak's time within that video */
 } dc_window;
 
@@ -328,7 +329,7 @@ typedef struct {
     dc_actor actors[DC_MAX_HAZARD_ACTORS];
     dc_position relation;
     double t_sec;       /* on the claim's timeline */
-    int video;          /* index into the record's videos (0 for one video) */
+    int video;          /* index into the record's videos (0 for one video; -1 as evidence) */
     double video_t_sec; /* the time within that video */
 } dc_hazard;
 
@@ -338,8 +339,8 @@ typedef struct {
      * writes non-ASCII text is never cut (a cut would mark the claim degraded). */
     char description[4 * 160 + 1];
     int frame; /* index of the frame in the engine's sample, -1 when none */
-    int video; /* index into the record's videos (0 for one video); t_sec is on the claim's
-                  timeline, video_t_sec within that video */
+    int video; /* index into the record's videos (0 for one video; -1 only in a damaged record
+                  read back); t_sec is on the claim's timeline, video_t_sec within that video */
     double video_t_sec;
 } dc_evidence;
 

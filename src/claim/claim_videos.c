@@ -43,7 +43,8 @@ bool claim_write_row_videos(json_t *obj, const char *name, const void *base) {
 }
 
 /* A row without the keys (a record of one video written before them) is in video 0 at its
- * own time; an index beyond the record's videos is taken as 0. */
+ * own time (0, the claim's first video, is always taken); an index beyond the record's videos
+ * (a damaged record) is -1: no video. */
 static void read_refs(const json_t *rows, int count, int nvideos, int *video, double *t,
                       const double *row_t, size_t stride) {
     for (int i = 0; i < count; i++) {
@@ -53,7 +54,7 @@ static void read_refs(const json_t *rows, int count, int nvideos, int *video, do
         const double *rt = (const double *)((const char *)row_t + (size_t)i * stride);
         const json_t *jv = json_object_get(row, "video"), *jt = json_object_get(row, "video_t_sec");
         long long idx = json_is_integer(jv) ? json_integer_value(jv) : 0;
-        *v = idx >= 0 && idx < nvideos ? (int)idx : 0;
+        *v = idx == 0 || (idx > 0 && idx < nvideos) ? (int)idx : -1;
         *vt = json_is_number(jt) ? json_number_value(jt) : *rt;
     }
 }
@@ -71,6 +72,10 @@ void claim_read_row_videos(const json_t *obj, const char *name, void *base) {
         v->duration_sec = a->video.duration_sec;
         a->video_count = 1;
     }
+    for (int i = 0; i < a->window_count; i++) /* (read by its table entry, checked here) */
+        if (a->windows[i].video != 0 &&
+            (a->windows[i].video < 0 || a->windows[i].video >= a->video_count))
+            a->windows[i].video = -1;
     read_refs(json_object_get(obj, "evidence"), a->evidence_count, a->video_count,
               &a->evidence[0].video, &a->evidence[0].video_t_sec, &a->evidence[0].t_sec,
               sizeof a->evidence[0]);

@@ -117,9 +117,11 @@ dc_error_class pipeline_parts_open(claim_parts *cp, const dc_pipeline_options *o
             snprintf(p->telemetry_note, sizeof p->telemetry_note, "telemetry not read: %s",
                      tst.message);
         } else if (p->telemetry.degraded) {
+            char reason[sizeof p->telemetry.reason]; /* (not a source inside its target) */
+            memcpy(reason, p->telemetry.reason, sizeof reason);
             snprintf(p->telemetry_note, sizeof p->telemetry_note,
                      "telemetry (%s) damaged or cut: %s",
-                     p->telemetry.source ? p->telemetry.source : "none", p->telemetry.reason);
+                     p->telemetry.source ? p->telemetry.source : "none", reason);
         }
     }
     if (!opened) {

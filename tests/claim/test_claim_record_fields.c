@@ -164,6 +164,8 @@ static dc_assessment *full_record(void) {
                                                .seconds = 4.5,
                                                .distance = 5.5,
                                                .mirrored = true};
+    /* video indexes name one of the record's videos (one beyond them reads back as -1) */
+    for (int w = 0; w < a->window_count; w++) a->windows[w].video = w % a->video_count;
     a->evidence[0].video = 2, a->evidence[0].video_t_sec = 1.25;
     a->hazards[0].video = 3, a->hazards[0].video_t_sec = 2.25;
     return a;
