@@ -317,6 +317,7 @@ static void test_open_add_submit(void **state) {
     char *body = multipart(NULL, 0, v, 1, &n);
     snprintf(path, sizeof path, "/v1/claims/%s/videos", id);
     r = post(g.uploader, path, body, n, MULTIPART);
+    free(body);
     assert_int_equal(r.status, 201);
     c = json_of(&r);
     http_response_free(&r);
