@@ -219,13 +219,14 @@ tm_sample *tm_track_samples(const tm_track *t, const tm_file *f, tm_sink *s, int
     uint64_t ticks = 0;
     bool bad_time = false;
     for (uint32_t c = 0; c < n_chunks && si < n_samples; c++) {
-        while (stsc_i + 1 < n_stsc && tm_be32(stsc + (stsc_i + 1) * 12) <= c + 1) stsc_i++;
-        uint32_t per_chunk = tm_be32(stsc + stsc_i * 12 + 4);
+        while (stsc_i + 1 < n_stsc && tm_be32(stsc + (size_t)(stsc_i + 1) * 12) <= c + 1) stsc_i++;
+        uint32_t per_chunk = tm_be32(stsc + (size_t)stsc_i * 12 + 4);
         uint64_t off = t->co64 ? tm_be64(stco + (size_t)c * 8) : tm_be32(stco + (size_t)c * 4);
         for (uint32_t k = 0; k < per_chunk && si < n_samples; k++, si++) {
             uint32_t size = fixed ? fixed : tm_be32(sizes + (size_t)si * 4);
-            while (stts_left == 0 && stts_i + 1 < n_stts) stts_left = tm_be32(stts + ++stts_i * 8);
-            uint32_t delta = tm_be32(stts + stts_i * 8 + 4);
+            while (stts_left == 0 && stts_i + 1 < n_stts)
+                stts_left = tm_be32(stts + (size_t)++stts_i * 8);
+            uint32_t delta = tm_be32(stts + (size_t)stts_i * 8 + 4);
             if (stts_left == 0) bad_time = true; /* more samples than stts counts: last delta */
             else stts_left--;
             out[si] = (tm_sample){.offset = off,

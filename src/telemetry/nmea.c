@@ -226,13 +226,14 @@ static void line(nmea_state *st, char *text) {
     char *dollar = strchr(p, '$');
     if (!dollar) return;
     char *star = strchr(dollar, '*');
-    if (!star || hex(star[1]) < 0 || hex(star[2]) < 0) {
+    int hi = star ? hex(star[1]) : -1, lo = hi >= 0 ? hex(star[2]) : -1;
+    if (hi < 0 || lo < 0) {
         st->bad_checksum++;
         return;
     }
     unsigned sum = 0;
     for (char *c = dollar + 1; c < star; c++) sum ^= (unsigned char)*c;
-    if (sum != (unsigned)(hex(star[1]) << 4 | hex(star[2]))) {
+    if (sum != ((unsigned)hi << 4 | (unsigned)lo)) {
         st->bad_checksum++;
         return;
     }

@@ -56,7 +56,7 @@ static void a119v3_read(const uint8_t *b, size_t n, record *r) {
     /* all zeros, or 1..6 as int16, when the camera has no sensor */
     static const uint8_t counting[12] = {1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0};
     static const uint8_t zeros[12] = {0};
-    if (memcmp(b + 0x3c, zeros, 12) && memcmp(b + 0x3c, counting, 12)) {
+    if (memcmp(b + 0x3c, zeros, 12) != 0 && memcmp(b + 0x3c, counting, 12) != 0) {
         r->has_accel = true;
         r->ax = s32(b, 0x3c) / 256.0, r->ay = s32(b, 0x40) / 256.0, r->az = s32(b, 0x44) / 256.0;
     }

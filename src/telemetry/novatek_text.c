@@ -61,7 +61,7 @@ static void xor_block(tm_sink *s, const uint8_t *b, size_t n, double t_sec) {
     if (m >= 65 + 12) {
         double v[3];
         for (int k = 0; k < 3; k++) {
-            const uint8_t *q = a + 4 * k;
+            const uint8_t *q = a + (size_t)4 * k;
             if ((q[0] != '+' && q[0] != '-') || !all_digits(q + 1, 3)) return;
             v[k] = num(q + 1, 3) / 100.0 * (q[0] == '-' ? -1 : 1);
         }

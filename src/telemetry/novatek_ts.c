@@ -51,7 +51,7 @@ void tm_novatek_ts_record(tm_sink *s, tm_bytes payload, double t_sec) {
         return;
     }
     int v[6];
-    for (int i = 0; i < 6; i++) v[i] = (int)tm_le32(b + 4 * i);
+    for (int i = 0; i < 6; i++) v[i] = (int)tm_le32(b + (size_t)4 * i);
     int year = v[3] < 2000 ? v[3] + 2000 : v[3];
     dc_gps_fix f = {.t_sec = t_sec, .valid = b[24] == 'A'};
     f.utc_ms = tm_utc_ms(year, v[4], v[5], v[0], v[1], v[2]);
@@ -67,7 +67,7 @@ void tm_novatek_ts_record(tm_sink *s, tm_bytes payload, double t_sec) {
     }
     if (!tm_add_fix(s, f) || n < 56) return;
     static const uint8_t zeros[12] = {0}, counting[12] = {1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0};
-    if (memcmp(b + 44, zeros, 12) && memcmp(b + 44, counting, 12))
+    if (memcmp(b + 44, zeros, 12) != 0 && memcmp(b + 44, counting, 12) != 0)
         tm_add_accel(s, t_sec, (int32_t)tm_le32(b + 44) / 256.0, (int32_t)tm_le32(b + 48) / 256.0,
                      (int32_t)tm_le32(b + 52) / 256.0);
 }
@@ -216,7 +216,8 @@ static bool looks_like_ts(const tm_file *f) {
     size_t got = 0;
     bool oom = false;
     uint8_t *b = tm_file_read(f, 0, sizeof h, &got, &oom);
-    bool yes = b && got == sizeof h && b[0] == 0x47 && b[PACKET] == 0x47 && b[2 * PACKET] == 0x47;
+    bool yes =
+        b && got == sizeof h && b[0] == 0x47 && b[PACKET] == 0x47 && b[(size_t)2 * PACKET] == 0x47;
     free(b);
     return yes;
 }
@@ -231,7 +232,7 @@ static ts_kind ts_gps_kind(const tm_ctx *ctx) {
     size_t got = 0;
     bool oom = false;
     ts_kind kind = TS_NONE;
-    uint8_t *b = tm_file_read(&ctx->file, 0, PACKET * 22310, &got, &oom);
+    uint8_t *b = tm_file_read(&ctx->file, 0, (size_t)PACKET * 22310, &got, &oom);
     for (size_t at = 0; b && at + PACKET <= got; at += PACKET) {
         const uint8_t *p = b + at;
         unsigned pid = (unsigned)(p[1] & 0x1f) << 8 | p[2];

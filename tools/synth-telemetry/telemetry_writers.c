@@ -250,7 +250,7 @@ int tw_novatek_block(const tw_scene *s, tw_novatek_layout layout, int k, bool no
     enum { SIZE = 0x100 };
     uint8_t b[SIZE] = {0};
     set_be32(b, SIZE);
-    memcpy(b + 4, "freeGPS ", 8);
+    tw_put_chars(b + 4, "freeGPS ", 8);
     set_le32(b + 12, 0x4c);
     tw_fix f = tw_fix_at(s, k);
     struct tm tm;
@@ -266,14 +266,14 @@ int tw_novatek_block(const tw_scene *s, tw_novatek_layout layout, int k, bool no
                       (uint32_t)tm.tm_mon + 1, (uint32_t)tm.tm_mday};
     switch (layout) {
     case TW_NOVATEK_FLOAT:
-        memcpy(b + 0x10, "dashclaim", 9);
-        for (int i = 0; i < 6; i++) set_le32(b + 0x30 + 4 * i, t6[i]);
+        tw_put_chars(b + 0x10, "dashclaim", 9);
+        for (int i = 0; i < 6; i++) set_le32(b + 0x30 + (size_t)4 * i, t6[i]);
         b[0x48] = (uint8_t)status, b[0x49] = (uint8_t)ns, b[0x4a] = (uint8_t)ew;
         set_le_float(b + 0x4c, (float)lat), set_le_float(b + 0x50, (float)lon);
         set_le_float(b + 0x54, (float)knots), set_le_float(b + 0x58, (float)f.heading_deg);
         break;
     case TW_NOVATEK_A119V3:
-        for (int i = 0; i < 6; i++) set_le32(b + 0x10 + 4 * i, t6[i]);
+        for (int i = 0; i < 6; i++) set_le32(b + 0x10 + (size_t)4 * i, t6[i]);
         b[0x28] = (uint8_t)status, b[0x29] = (uint8_t)ns, b[0x2a] = (uint8_t)ew;
         set_le_float(b + 0x2c, (float)lat), set_le_float(b + 0x30, (float)lon);
         set_le_float(b + 0x34, (float)knots), set_le_float(b + 0x38, (float)f.heading_deg);
@@ -282,12 +282,12 @@ int tw_novatek_block(const tw_scene *s, tw_novatek_layout layout, int k, bool no
         set_le32(b + 0x44, (uint32_t)(int32_t)lround(az * 256));
         break;
     case TW_NOVATEK_DOUBLE:
-        for (int i = 0; i < 3; i++) set_le32(b + 0x10 + 4 * i, t6[i]);
+        for (int i = 0; i < 3; i++) set_le32(b + 0x10 + (size_t)4 * i, t6[i]);
         set_le32(b + 0x1c, (uint32_t)status);
         set_le_double(b + 0x20, lat), set_le32(b + 0x28, (uint32_t)ns);
         set_le_double(b + 0x30, lon), set_le32(b + 0x38, (uint32_t)ew);
         set_le_double(b + 0x40, knots), set_le_double(b + 0x48, f.heading_deg);
-        for (int i = 0; i < 3; i++) set_le32(b + 0x50 + 4 * i, t6[3 + i]);
+        for (int i = 0; i < 3; i++) set_le32(b + 0x50 + (size_t)4 * i, t6[3 + i]);
         set_le32(b + 0x5c, (uint32_t)(int32_t)lround(ax * 1000));
         set_le32(b + 0x60, (uint32_t)(int32_t)lround(ay * 1000));
         set_le32(b + 0x64, (uint32_t)(int32_t)lround(az * 1000));
@@ -394,13 +394,13 @@ static void shift_offsets(uint8_t *p, size_t n, uint64_t after, int64_t delta, i
         } else if (!memcmp(type, "stco", 4) && len >= 8) {
             uint32_t count = get_be32(body + 4);
             for (uint32_t i = 0; i < count && 8 + 4 * (size_t)i + 4 <= len; i++) {
-                uint32_t v = get_be32(body + 8 + 4 * i);
-                if (v >= after) set_be32(body + 8 + 4 * i, v + (uint32_t)delta);
+                uint32_t v = get_be32(body + 8 + (size_t)4 * i);
+                if (v >= after) set_be32(body + 8 + (size_t)4 * i, v + (uint32_t)delta);
             }
         } else if (!memcmp(type, "co64", 4) && len >= 8) {
             uint32_t count = get_be32(body + 4);
             for (uint32_t i = 0; i < count && 8 + 8 * (size_t)i + 8 <= len; i++) {
-                uint8_t *e = body + 8 + 8 * i;
+                uint8_t *e = body + 8 + (size_t)8 * i;
                 uint64_t v = (uint64_t)get_be32(e) << 32 | get_be32(e + 4);
                 if (v >= after) v += (uint64_t)delta;
                 set_be32(e, (uint32_t)(v >> 32)), set_be32(e + 4, (uint32_t)v);

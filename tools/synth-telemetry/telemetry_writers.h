@@ -40,6 +40,10 @@ typedef struct {
     size_t n, cap;
 } tw_buf;
 int tw_put(tw_buf *b, const void *data, size_t n);
+/* Copies the first n characters of text (a tag or a fixed-width field, no NUL) to dst. */
+static inline void tw_put_chars(uint8_t *dst, const char *text, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = (uint8_t)text[i];
+}
 void tw_buf_free(tw_buf *b);
 
 /* GPMF payloads, one per second: DEVC (DVID, DVNM device) with a GPS STRM (GPS5 at gps_hz

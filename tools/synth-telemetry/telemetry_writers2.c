@@ -378,7 +378,7 @@ int tw2_novatek_text_block(const tw_scene *s, tw2_novatek_text kind, int k, bool
     enum { SIZE = 0x200 };
     uint8_t b[SIZE] = {0};
     set_be32(b, SIZE);
-    memcpy(b + 4, "freeGPS ", 8);
+    tw_put_chars(b + 4, "freeGPS ", 8);
     put_le32(b + 12, 0x100);
     tw_fix f = tw_fix_at(s, k);
     struct tm tm;
@@ -388,13 +388,13 @@ int tw2_novatek_text_block(const tw_scene *s, tw2_novatek_text kind, int k, bool
     tw_accel_at(s, k, &x, &y, &z);
     if (kind == TW2_NVT_XOR) {
         uint8_t d[0x101] = {0};
-        memcpy(d, "\0\0XKZD\xfe\xfe", 8);
+        tw_put_chars(d, "\0\0XKZD\xfe\xfe", 8);
         char t14[64];
         snprintf(t14, sizeof t14, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         memcpy(d + 8, t14, 14);
         d[22] = 0x0c;
-        memcpy(d + 23, "DASHCLAIM      ", 15);
+        tw_put_chars(d + 23, "DASHCLAIM      ", 15);
         if (!no_fix) {
             char pos[40];
             snprintf(pos, sizeof pos, "%c%08ld%c%09ld%08ld", ns, lround(lat * 1e4), ew,
@@ -411,7 +411,7 @@ int tw2_novatek_text_block(const tw_scene *s, tw2_novatek_text kind, int k, bool
         int n = nmea_body(text, sizeof text, "$", body, "\r\n");
         if (n < 0) return -1;
         if (kind == TW2_NVT_RMC16) {
-            memcpy(b + 16, "ZXSBNXYS", 8);
+            tw_put_chars(b + 16, "ZXSBNXYS", 8);
             if (n > 80) n = 80; /* the block holds 80 bytes of it: the sentence ends early */
             for (int i = 0; i < n; i++) b[60 + i] = (uint8_t)(text[i] + 16);
         } else {
@@ -477,7 +477,7 @@ void tw2_novatek_ts_record(const tw_scene *s, int k, uint8_t rec[56]) {
     uint32_t t6[6] = {(uint32_t)tm.tm_hour,         (uint32_t)tm.tm_min,     (uint32_t)tm.tm_sec,
                       (uint32_t)(tm.tm_year - 100), (uint32_t)tm.tm_mon + 1, (uint32_t)tm.tm_mday};
     memset(rec, 0, 56);
-    for (int i = 0; i < 6; i++) put_le32(rec + 4 * i, t6[i]);
+    for (int i = 0; i < 6; i++) put_le32(rec + (size_t)4 * i, t6[i]);
     rec[24] = 'A', rec[25] = (uint8_t)ns, rec[26] = (uint8_t)ew;
     put_lef(rec + 28, (float)lat), put_lef(rec + 32, (float)lon);
     put_lef(rec + 36, (float)(f.speed_kmh / KNOTS_TO_KMH)), put_lef(rec + 40, (float)f.heading_deg);

@@ -89,7 +89,7 @@ int tw3_mp4_add_ssmd(const tw_scene *s, tw3_ssmd_kind kind, int accel_hz, const 
             for (int c = 0; c < 3; c++) {
                 uint32_t u;
                 memcpy(&u, &v[c], 4);
-                put_le32(a + 4 * c, u);
+                put_le32(a + (size_t)4 * c, u);
             }
             rc |= tw_put(&samples[i], a, 12);
             dur[i++] = (uint32_t)(1000 / accel_hz);
@@ -180,9 +180,9 @@ static void atc_record(const tw_scene *s, int k, uint8_t e[ATC_RECORD]) {
     d[0] = 1, d[1] = (uint8_t)k, d[2] = (uint8_t)(k % ATC_SLOTS);
     d[0x0d] = (uint8_t)(tm.tm_hour - 1), d[0x0e] = (uint8_t)tm.tm_min, d[0x0f] = (uint8_t)tm.tm_sec;
     put_le32(d + 0x10, (uint32_t)(int32_t)llround(f.lat * 1e7));
-    memcpy(d + 0x15, "ATC", 3);
+    tw_put_chars(d + 0x15, "ATC", 3);
     put_le32(d + 0x18, (uint32_t)(int32_t)llround(f.lon * 1e7));
-    memcpy(d + 0x1d, "001", 3);
+    tw_put_chars(d + 0x1d, "001", 3);
     put_le32(d + 0x20, (uint32_t)(int32_t)llround(f.speed_kmh / 3.6 * 100));
     double h = f.heading_deg > 180 ? f.heading_deg - 360 : f.heading_deg;
     int16_t hv = (int16_t)lround(h * 100);
@@ -203,15 +203,15 @@ int tw3_atc_block(const tw_scene *s, int k, tw_buf *out) {
     uint8_t b[SIZE] = {0};
     b[0] = SIZE >> 24, b[1] = (uint8_t)(SIZE >> 16), b[2] = (uint8_t)(SIZE >> 8),
     b[3] = (uint8_t)SIZE;
-    memcpy(b + 4, "freeGPS ", 8);
+    tw_put_chars(b + 4, "freeGPS ", 8);
     put_le32(b + 12, SIZE - 16);
-    memcpy(b + 16, "IQS20130306B", 12);
-    memcpy(b + 32, "May 15 2015, 19:", 16);
+    tw_put_chars(b + 16, "IQS20130306B", 12);
+    tw_put_chars(b + 32, "May 15 2015, 19:", 16);
     /* slot j holds the latest second j, j + 30, ... up to k: seconds before 0 are the
      * camera's history from before the recording */
     for (int j = 0; j < ATC_SLOTS; j++) {
         int sec = k - ((k - j) % ATC_SLOTS + ATC_SLOTS) % ATC_SLOTS;
-        atc_record(s, sec, b + 0x30 + j * ATC_RECORD);
+        atc_record(s, sec, b + 0x30 + (size_t)j * ATC_RECORD);
     }
     *out = (tw_buf){0};
     return tw_put(out, b, SIZE);

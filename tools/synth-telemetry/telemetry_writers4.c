@@ -20,7 +20,7 @@ static int32_t ddmm_e5(double deg) {
 int tw4_a810_block(const tw_scene *s, int k, tw_buf *out) {
     uint8_t b[0x200] = {0};
     b[2] = 0x02; /* box size 0x200, big-endian */
-    memcpy(b + 4, "freeGPS ", 8);
+    tw_put_chars(b + 4, "freeGPS ", 8);
     tw_fix f = tw_fix_at(s, k);
     b[30] = 'A';
     le32_at(b + 31, (uint32_t)ddmm_e5(f.lat));

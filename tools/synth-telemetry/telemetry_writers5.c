@@ -100,7 +100,7 @@ int tw5_add_ligogps_cipher_trailer(const tw_scene *s, const char *in, const char
 int tw5_a810_block_no_fix(tw_buf *out) {
     uint8_t b[0x200] = {0};
     b[2] = 0x02; /* box size 0x200, big-endian */
-    memcpy(b + 4, "freeGPS ", 8);
+    tw_put_chars(b + 4, "freeGPS ", 8);
     b[30] = 'V';
     b[51] = b[52] = 'V';
     return tw_put(out, b, sizeof b);
