@@ -236,19 +236,21 @@ int dc_vlm_context_size(const dc_vlm *vlm);
  * sampler, its severity read-out, its deadline, its token budget, its stats and raw output
  * (dc_vlm_done), and its record.
  *
- * A step: claims are admitted in submission order while a place is free and their KV cells
- * (prompt + thinking + budget, dc_frame_plan.kv_cells less the shared prompt) fit beside the
- * claims in flight; the oldest claim still reading its prompt gets one chunk (the cached
+ * The KV cache: a stream of dc_vlm_context_size() cells per claim (what dc_frame_plan.kv_cells
+ * of the frame budget needs) and one for the fixed prompt, max_batch + 1 in all; KV memory
+ * grows with max_batch. A step: waiting claims take the free places in submission order; the
+ * oldest claim still reading its prompt gets one chunk (the cached
  * prefix and its claim line, a frame pair encoded and decoded, or text) in batches of its own;
  * then the next token of every claim that is generating goes into one llama_decode. A claim
  * that ends frees its cells and its place, and the next waiting claim joins in the next step
  * (continuous batching: a short claim's place is taken while a long one goes on).
  *
  * With greedy decoding a claim's answer is the one it gives alone (dc_vlm_assess): its prompt
- * goes through the same batches; its decode steps share a llama_decode with other claims,
- * which changes which ggml kernel computes its row and so the rounding of its logits by a few
- * parts in a million (severity probabilities within 1e-4; tests/engine/test_vlm_batch.c and
- * bench/engine say how far on the tiny and the 3B preset), not its tokens.
+ * goes through the same batches into the same cells (each claim has a KV stream of its own,
+ * the prefix copied into it); only its decode rows share a llama_decode with other claims,
+ * which may pick another ggml kernel for a quantized model. On the tiny preset the text and
+ * severity probabilities are the same to the bit (tests/engine/test_vlm_batch.c, 20 claims);
+ * bench-batch compares every claim of its batch table with the same claim alone.
  *
  * Failures stay with their claim: a timeout (each claim's deadline is checked before each of
  * its tokens and inside its prefill; a shared decode is aborted only when every claim in it is
