@@ -16,7 +16,7 @@ root=$(cd "$here/../.." && pwd)
 secs=${1:-600}
 build=${2:-build}
 work=${DC_FUZZ_DIR:-/tmp/dc-fuzz}
-only=${FUZZ_ONLY:-media calibration metadata ground_truth telemetry_mp4 telemetry_gpmf telemetry_novatek telemetry_nmea telemetry_novatek_ts telemetry_novatek_text telemetry_text telemetry_mai70 telemetry_camm telemetry_third lenient}
+only=${FUZZ_ONLY:-media calibration metadata ground_truth telemetry_mp4 telemetry_gpmf telemetry_novatek telemetry_nmea telemetry_novatek_ts telemetry_novatek_text telemetry_text telemetry_mai70 telemetry_camm telemetry_third group_name lenient}
 jobs=${FUZZ_JOBS:-1}
 mkdir -p "$work"
 
@@ -85,6 +85,9 @@ for h in $only; do
     telemetry_*)
       build_harness "$h" "$here/fuzz_$h.c" "$root"/src/telemetry/*.c "${core[@]}" \
         -I"$root/src/telemetry" -I"$here" $(pkg-config --cflags --libs libavutil libcrypto) -lm -lpthread ;;
+    group_name)
+      build_harness group_name "$here/fuzz_group_name.c" "$root/src/group/conventions.c" \
+        "$root/src/group/calendar.c" -I"$root/src/group" ;;
     lenient) ;;
     *) echo "run_fuzz: unknown harness $h" >&2; exit 2 ;;
   esac
@@ -94,6 +97,7 @@ pids=()
 for h in $only; do
   case $h in
     media|telemetry_mp4) max=65536 ;;
+    group_name) max=512 ;;
     lenient) continue ;;
     *) max=8192 ;;
   esac
