@@ -2,13 +2,15 @@
  * stored synthetic fingerprints (bench/fingerprint/search.sh runs it on both backends).
  *
  *   fp-search --db LOCATION --videos N [--from K] [--seconds 60] [--queries 200]
- *             [--batch 500] [--load-only] [--query-only]
+ *             [--batch 500] [--phases P] [--load-only] [--query-only]
  *
  * Video i (claim "clm_<i>") has `seconds` random 256-bit hashes made from seed i alone, so a
  * run can add videos K..N-1 to an index that holds 0..K-1 (--from K) and queries can rebuild
  * any stored video without keeping them in memory. Half the queries are re-encoded clips of a
  * stored video (20..40 s, 4..14 bits of 256 flipped a second; every one must be found: the
- * recall line), half are other footage (must find nothing). Prints load rate, search p50/p99
+ * recall line), half are other footage (must find nothing). --phases P gives each query
+ * second P more hashes at sub-second phases, as mining's queries carry (4): P + 1 times the
+ * probes. Prints load rate, search p50/p99
  * and the mean keys, postings and candidate videos a query. Random hashes are the index's best
  * case for chance collisions (real footage is less uniform): the candidate counts say how far
  * that matters. */
@@ -58,6 +60,7 @@ int main(int argc, char **argv) {
     int64_t videos = 0, from = 0;
     int seconds = 60, queries = 200, batch = 500;
     bool load = true, query = true;
+    int phases = 0; /* sub-second phase hashes a query second carries (mining's: 4) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--db") && v) db_url = argv[++i];
@@ -66,6 +69,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--seconds") && v) seconds = atoi(argv[++i]);
         else if (!strcmp(a, "--queries") && v) queries = atoi(argv[++i]);
         else if (!strcmp(a, "--batch") && v) batch = atoi(argv[++i]);
+        else if (!strcmp(a, "--phases") && v) phases = atoi(argv[++i]);
         else if (!strcmp(a, "--load-only")) query = false;
         else if (!strcmp(a, "--query-only")) load = false;
         else {
@@ -125,7 +129,9 @@ int main(int argc, char **argv) {
         double *ms = calloc((size_t)queries, sizeof *ms);
         dc_fingerprint src = {.seconds = calloc((size_t)seconds, sizeof(dc_fp_second))};
         dc_fingerprint q = {.seconds = calloc((size_t)seconds, sizeof(dc_fp_second))};
-        if (!ms || !src.seconds || !q.seconds) return 1;
+        if (phases < 0 || phases > 9) phases = 0;
+        dc_fp_second *phased = calloc((size_t)seconds * (size_t)(phases + 1), sizeof *phased);
+        if (!ms || !src.seconds || !q.seconds || !phased) return 1;
         uint64_t s = 12345;
         int copies = 0, found = 0, false_hits = 0;
         double keys = 0, postings = 0, cands = 0, compared = 0;
@@ -150,6 +156,18 @@ int main(int argc, char **argv) {
                 snprintf(ids[0], 24, "clm_%lld", (long long)v);
             } else {
                 make_video(-(int64_t)k - 1000, seconds, &q); /* seeds no stored video has */
+            }
+            /* a query made by mining carries hashes at sub-second phases too (random here:
+             * they cost probes like the real ones) */
+            q.phased = phases ? phased : NULL;
+            q.phased_count = phases * q.count;
+            for (int j = 0; j < q.phased_count; j++) {
+                phased[j] = q.seconds[j / phases];
+                phased[j].t_ms = phased[j].second * 1000 + (j % phases + 1) * 1000 / (phases + 1);
+                for (int w = 0; w < DC_FP_WORDS; w++) {
+                    phased[j].hash.w[w] = splitmix(&s);
+                    phased[j].mirrored.w[w] = splitmix(&s);
+                }
             }
             dc_claim_video cv;
             memset(&cv, 0, sizeof cv);
@@ -185,6 +203,7 @@ int main(int argc, char **argv) {
                keys / queries, postings / queries, cands / queries, compared / queries, found,
                copies, false_hits);
         free(ms);
+        free(phased);
         free(src.seconds);
         free(q.seconds);
     }

@@ -15,8 +15,8 @@ struct dc_footage_db {
 
 static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
-static dc_error_class band_keys(const dc_fingerprint *fp, bool with_mirrored, dc_fp_key **keys,
-                                int *n, dc_status *st);
+static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_key **keys, int *n,
+                                dc_status *st);
 
 /* What names the band-key function: its keys for three fixed hashes, folded. A change to
  * dc_fp_band_keys (another band layout, other widths) changes it, and the postings made with
@@ -108,23 +108,28 @@ static int key_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Distinct band keys of fp's usable hashes (direct, and mirrored too when with_mirrored),
- * sorted; *keys malloc'd (NULL when none). */
-static dc_error_class band_keys(const dc_fingerprint *fp, bool with_mirrored, dc_fp_key **keys,
-                                int *n, dc_status *st) {
+/* Distinct band keys of fp's usable hashes, sorted; *keys malloc'd (NULL when none). A query
+ * (as_query) adds its mirrored hashes (a flipped copy) and its sub-second phases (a clip cut
+ * between seconds: its seconds lie between the stored ones, and only a phase's hash is near
+ * them); what is stored is its direct whole-second hashes only. */
+static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_key **keys, int *n,
+                                dc_status *st) {
     *keys = NULL;
     *n = 0;
-    if (!fp || fp->count <= 0) return DC_OK;
-    size_t cap = (size_t)fp->count * DC_FP_BANDS * (with_mirrored ? 2 : 1);
+    if (!fp) return DC_OK;
+    int entries = fp->count > 0 ? fp->count : 0;
+    if (as_query && fp->phased && fp->phased_count > 0) entries += fp->phased_count;
+    if (entries == 0) return DC_OK;
+    size_t cap = (size_t)entries * DC_FP_BANDS * (as_query ? 2 : 1);
     dc_fp_key *k = malloc(cap * sizeof *k);
     if (!k) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
     size_t m = 0;
-    for (int i = 0; i < fp->count; i++) {
-        const dc_fp_second *s = &fp->seconds[i];
+    for (int i = 0; i < entries; i++) {
+        const dc_fp_second *s = i < fp->count ? &fp->seconds[i] : &fp->phased[i - fp->count];
         if (s->quality < DC_FP_MIN_QUALITY) continue;
         dc_fp_band_keys(&s->hash, k + m);
         m += DC_FP_BANDS;
-        if (with_mirrored) {
+        if (as_query) {
             dc_fp_band_keys(&s->mirrored, k + m);
             m += DC_FP_BANDS;
         }

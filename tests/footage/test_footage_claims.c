@@ -1,7 +1,8 @@
 /* Footage seen before, end to end on real videos: claims assessed by the pipeline with a
  * lookup backed by the footage index (SQLite), each claim's fingerprints stored after it, as
  * the service's worker does (src/serve/serve_footage.c). A second claim of the same file gets
- * X-SAME-FILE naming the first; a re-encoded, half-size copy X-SAME-FOOTAGE; a different video
+ * X-SAME-FILE naming the first; a re-encoded, half-size copy and a clip cut between seconds
+ * X-SAME-FOOTAGE; a different video
  * nothing; a dark video is recorded and matches no footage (its re-encoded copy neither).
  * Videos: synth-video drives and ffmpeg copies, 15 s at 320x180 (a few seconds each). */
 #include <setjmp.h>
@@ -47,6 +48,8 @@ static int make_inputs(void **state) {
              "-vf noise=alls=6:allf=t -pix_fmt yuv420p dark.mp4 & wait;"
              "ffmpeg -nostdin -v error -y -i original.mp4 -vf scale=160:90 -c:v libx264 -crf 35 "
              "-an copy.mp4 &"
+             "ffmpeg -nostdin -v error -y -ss 2.5 -i original.mp4 -t 11.5 -c:v libx264 -crf 28 "
+             "-an clip.mp4 &"
              "ffmpeg -nostdin -v error -y -i dark.mp4 -c:v libx264 -crf 30 dark_copy.mp4 & wait",
              dir, bin);
     if (system(cmd) != 0) return -1;
@@ -120,6 +123,12 @@ static void test_claims(void **state) {
     print_message("%s\n", x->reason);
     assert_true(strstr(x->reason, "clm_first") || strstr(x->reason, "clm_again"));
     assert_null(indicator(a, "X-SAME-FILE"));
+    free(a);
+
+    a = assess("clip", "clm_clip"); /* 11.5 s cut from 2.5 s: between the stored seconds */
+    x = indicator(a, "X-SAME-FOOTAGE");
+    assert_non_null(x);
+    print_message("%s\n", x->reason);
     free(a);
 
     a = assess("other", "clm_other"); /* another drive */
