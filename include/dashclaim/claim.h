@@ -45,7 +45,7 @@
 /* Version of the fault, fraud and review tables; recorded as rules_version.
  * 2: fraud rows that hold the claim against the dashcam's telemetry and the file's tags
  * (X-PLACE-MISMATCH, X-TIME-MISMATCH, X-NO-JOLT, X-TELEMETRY-MISSING, X-REENCODED). */
-#define DC_RULES_VERSION "claim-rules/2"
+#define DC_RULES_VERSION "claim-rules/3"
 /* Every grammar-constrained model output starts with these bytes; see above. */
 #define DC_MODEL_OUTPUT_PREFIX "{\"severity\":\""
 /* The root rule name of dc_model_output_grammar(). */

@@ -16,7 +16,7 @@ root=$(cd "$here/../.." && pwd)
 secs=${1:-600}
 build=${2:-build}
 work=${DC_FUZZ_DIR:-/tmp/dc-fuzz}
-only=${FUZZ_ONLY:-media calibration metadata ground_truth telemetry_mp4 telemetry_gpmf telemetry_novatek telemetry_nmea telemetry_novatek_ts telemetry_novatek_text telemetry_text telemetry_mai70 telemetry_camm telemetry_third group_name lenient}
+only=${FUZZ_ONLY:-media calibration metadata ground_truth telemetry_mp4 telemetry_gpmf telemetry_novatek telemetry_nmea telemetry_novatek_ts telemetry_novatek_text telemetry_text telemetry_mai70 telemetry_camm telemetry_third group_name fingerprint lenient}
 jobs=${FUZZ_JOBS:-1}
 mkdir -p "$work"
 
@@ -85,6 +85,9 @@ for h in $only; do
     telemetry_*)
       build_harness "$h" "$here/fuzz_$h.c" "$root"/src/telemetry/*.c "${core[@]}" \
         -I"$root/src/telemetry" -I"$here" $(pkg-config --cflags --libs libavutil libcrypto) -lm -lpthread ;;
+    fingerprint)
+      build_harness fingerprint "$here/fuzz_fingerprint.c" "$root"/src/fingerprint/*.c "${core[@]}" \
+        -I"$root/src/fingerprint" $(pkg-config --cflags --libs libavutil libcrypto) -lm -lpthread ;;
     group_name)
       build_harness group_name "$here/fuzz_group_name.c" "$root/src/group/conventions.c" \
         "$root/src/group/calendar.c" -I"$root/src/group" ;;
