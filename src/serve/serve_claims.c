@@ -344,7 +344,7 @@ enum MHD_Result serve_claim_video(serve_request *r) {
     }
     *v = (video_stream){.rd = rd, .start = a, .end = b};
     struct MHD_Response *resp = MHD_create_response_from_callback(
-        (uint64_t)(size > 0 ? b - a + 1 : 0), 64 * 1024, video_read, v, video_free);
+        (uint64_t)(size > 0 ? b - a + 1 : 0), (size_t)64 * 1024, video_read, v, video_free);
     if (!resp) {
         video_free(v);
         return MHD_NO;

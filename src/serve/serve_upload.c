@@ -302,7 +302,7 @@ static enum MHD_Result begin_body(serve_request *r, bool json_allowed) {
     bool multipart = ct && !strncasecmp(ct, "multipart/form-data", 19);
     /* each video is limited on its own: a form may carry DC_MAX_CLAIM_VIDEOS of them */
     long long limit = s->o.max_upload_bytes;
-    if (multipart) limit = limit * DC_MAX_CLAIM_VIDEOS + SERVE_SMALL_BODY_MAX;
+    if (multipart) limit = limit * DC_MAX_CLAIM_VIDEOS + (long long)SERVE_SMALL_BODY_MAX;
     if (cl && strtoll(cl, NULL, 10) > limit) {
         atomic_fetch_add(&s->metrics.uploads_rejected_size, 1);
         return serve_error(r, 413, "the video is larger than the limit of %lld bytes",
@@ -315,7 +315,7 @@ static enum MHD_Result begin_body(serve_request *r, bool json_allowed) {
                            json_allowed ? " or application/json (an open claim)" : "");
     if (multipart) {
         r->multipart = true;
-        r->pp = MHD_create_post_processor(c, 64 * 1024, on_part, r);
+        r->pp = MHD_create_post_processor(c, (size_t)64 * 1024, on_part, r);
         if (!r->pp) return serve_error(r, 400, "cannot read this multipart body (no boundary?)");
     } else if (json_allowed && !strncasecmp(ct, "application/json", 16)) {
         r->json_body = true;
@@ -352,7 +352,8 @@ enum MHD_Result serve_upload_data(serve_request *r, const char *data, size_t *si
     size_t n = *size;
     *size = 0;
     if (r->json_body) {
-        if (r->body.len + n > SERVE_SMALL_BODY_MAX) fail(r, 413, "a JSON body is at most 64 KiB");
+        if (r->body.len + n > (size_t)SERVE_SMALL_BODY_MAX)
+            fail(r, 413, "a JSON body is at most 64 KiB");
         else dc_str_appendn(&r->body, data, n);
     } else if (r->multipart) {
         if (!r->failed && MHD_post_process(r->pp, data, n) != MHD_YES)
@@ -465,7 +466,8 @@ static bool finish_fields(serve_request *r) {
              "\"48.8566, 2.3522\"");
         return false;
     }
-    if (r->open_text[0] && strcmp(r->open_text, "true") != 0 && strcmp(r->open_text, "false")) {
+    if (r->open_text[0] && strcmp(r->open_text, "true") != 0 &&
+        strcmp(r->open_text, "false") != 0) {
         fail(r, 400, "open must be true or false");
         return false;
     }

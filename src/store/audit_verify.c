@@ -268,7 +268,7 @@ static dc_error_class on_audit(void *ctx, const store_row *r, dc_status *st) {
         c->want_state = state && !strcmp(state, "open") ? DC_STATE_OPEN : DC_STATE_QUEUED;
         /* an open claim created without a video names it in its first claim.video_added */
         if ((row->video_sha256[0] && strcmp(c->video_sha256, row->video_sha256) != 0) ||
-            strcmp(c->uploader, row->actor))
+            strcmp(c->uploader, row->actor) != 0)
             audit_report(rep, DC_AUDIT_STATE_MISMATCH, row->seq, 0, c->id,
                          "claim %s: its video (%.16s...) or uploader (%s) is not what audit row "
                          "%" PRId64 " recorded (%.16s..., %s)",

@@ -338,7 +338,8 @@ static void test_open_add_submit(void **state) {
     assert_int_equal(r.status, 202);
     c = json_of(&r);
     http_response_free(&r);
-    assert_string_equal(str(c, "status"), "queued");
+    /* (the worker may have taken it already) */
+    assert_true(!strcmp(str(c, "status"), "queued") || !strcmp(str(c, "status"), "running"));
     json_decref(c);
     /* submitted: no more videos */
     snprintf(path, sizeof path, "/v1/claims/%s/videos?role=interior", id);
