@@ -28,7 +28,8 @@ static void telemetry_usage(FILE *f) {
         "                 \"file\",\"source\" (null: none),\"variant\",\"device\",\"status\",\n"
         "                 \"reason\",\"gps\":[{\"t_sec\",\"utc\",\"lat\",\"lon\",\"speed_kmh\",\n"
         "                 "
-        "\"heading_deg\",\"valid\"}],\"accel\":[{\"t_sec\",\"x_g\",\"y_g\",\"z_g\"}]}\n"
+        "\"heading_deg\",\"valid\"}],\"accel\":[{\"t_sec\",\"x_g\",\"y_g\",\"z_g\"}],\n"
+        "                 \"gyro\":[{\"t_sec\",\"x_rad_s\",\"y_rad_s\",\"z_rad_s\"}]}\n"
         "                 utc is ISO 8601 (UTC, milliseconds) or null; lat and lon are null\n"
         "                 without a fix; speed and heading null when not recorded.\n"
         "  --format csv   one row per fix or sample: file,kind,t_sec,utc,lat,lon,speed_kmh,\n"
@@ -102,6 +103,12 @@ static void print_json(FILE *out, const char *path, const dc_telemetry *t) {
         const dc_accel_sample *a = &t->accel[i];
         fprintf(out, "%s{\"t_sec\":%.4f,\"x_g\":%.4f,\"y_g\":%.4f,\"z_g\":%.4f}", i ? "," : "",
                 a->t_sec, a->x, a->y, a->z);
+    }
+    fputs("],\"gyro\":[", out);
+    for (int i = 0; i < t->gyro_count; i++) {
+        const dc_gyro_sample *g = &t->gyro[i];
+        fprintf(out, "%s{\"t_sec\":%.4f,\"x_rad_s\":%.5f,\"y_rad_s\":%.5f,\"z_rad_s\":%.5f}",
+                i ? "," : "", g->t_sec, g->x, g->y, g->z);
     }
     fputs("]}\n", out);
 }
