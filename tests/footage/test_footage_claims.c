@@ -22,6 +22,7 @@
 #include "store_test_util.h"
 
 static char dir[4096];
+static char url[512];
 static dc_footage_db *db;
 
 static const char *path_of(const char *name) {
@@ -53,7 +54,6 @@ static int make_inputs(void **state) {
              "ffmpeg -nostdin -v error -y -i dark.mp4 -c:v libx264 -crf 30 dark_copy.mp4 & wait",
              dir, bin);
     if (system(cmd) != 0) return -1;
-    char url[512];
     test_store_url("footage_claims", url, sizeof url);
     dc_status st = DC_STATUS_OK;
     return (db = dc_footage_db_open(url, &st)) ? 0 : -1;
@@ -148,7 +148,35 @@ static void test_claims(void **state) {
     free(a);
 }
 
+/* `dashclaim match --data DIR VIDEO` on the index the claims above filled (it excludes no
+ * claim): the copy names the original's claims; another drive names only its own claim. */
+static void test_match_command(void **state) {
+    (void)state;
+    const char *bin = getenv("DC_BIN");
+    assert_non_null(bin);
+    char cmd[9000], out[4200];
+    snprintf(out, sizeof out, "%s/match.json", dir);
+    const char *names[2] = {"copy", "other"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(cmd, sizeof cmd, "%s/dashclaim match --data '%s' '%s' > '%s'", bin, url,
+                 path_of(names[k]), out);
+        assert_int_equal(system(cmd), 0);
+        FILE *f = fopen(out, "r");
+        assert_non_null(f);
+        char text[8192];
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = 0;
+        assert_non_null(strstr(text, "\"checked\": true"));
+        bool names_first = strstr(text, "clm_first") || strstr(text, "clm_again");
+        assert_true(k == 0 ? names_first : !names_first);
+        /* each file was a claim of its own above: that claim, as the same file */
+        assert_non_null(strstr(text, k == 0 ? "clm_copy" : "clm_other"));
+    }
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_claims)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_claims),
+                                       cmocka_unit_test(test_match_command)};
     return cmocka_run_group_tests(tests, make_inputs, drop_inputs);
 }
