@@ -81,6 +81,12 @@ typedef struct {
      * acceleration and GPS speed become the jolt and speed-drop cues, and with an
      * accelerometer a window's peak sits on the jolt. */
     const dc_telemetry *telemetry;
+    /* A video that is one of a claim's several (segments, channels): the claim's decoded size
+     * (the sum over its videos of duration x fps x width x height) and its timeline's length,
+     * so that the coarse pass is chosen for the claim as a whole (three 1-minute segments are
+     * read as one 3-minute file would be, not each as a short clip). 0 = this video alone. */
+    double claim_pixels;
+    double claim_sec;
 } dc_mine_options;
 
 void dc_mine_options_init(dc_mine_options *o);

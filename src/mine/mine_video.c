@@ -208,11 +208,12 @@ static bool mean9(float *x, int n) {
 }
 
 /* 0: keyframes are enough (or all we can afford); k: decode everything, keep every k-th. */
-static int coarse_every_kth(const dc_media_info *info) {
+static int coarse_every_kth(const dc_media_info *info, const dc_mine_options *o) {
     double fps = info->avg_fps > 0 ? info->avg_fps : info->real_fps > 0 ? info->real_fps : 30;
     double kint = info->keyframe_interval_sec;
     if (kint > 0 && kint <= 1.0 / COARSE_HZ + 1e-3 && info->keyframe_count >= 4) return 0;
     double pixels = info->duration_sec * fps * (double)info->width * info->height;
+    if (o->claim_pixels > pixels) pixels = o->claim_pixels; /* a claim of several videos */
     if (pixels > STEADY_PIXELS) return 0;
     int k = (int)lround(fps / COARSE_HZ);
     return k < 1 ? 1 : k;
@@ -227,7 +228,8 @@ static int coarse_every_kth(const dc_media_info *info) {
 static int coarse_key_stride(const dc_media_info *info, const dc_mine_options *o) {
     double kint = info->keyframe_interval_sec;
     bool sound = o->use_audio && info->has_audio;
-    if (!sound || info->duration_sec < STRIDE_MIN_SEC || !(kint > 1.0 / COARSE_HZ + 1e-3)) return 1;
+    double length = o->claim_sec > info->duration_sec ? o->claim_sec : info->duration_sec;
+    if (!sound || length < STRIDE_MIN_SEC || !(kint > 1.0 / COARSE_HZ + 1e-3)) return 1;
     int n = (int)floor(2.0 / kint + 1e-6);
     return n < 1 ? 1 : n;
 }
@@ -262,7 +264,7 @@ static dc_error_class mine_coarse(dc_media *m, const dc_mine_options *o, dc_dead
                                   dc_mine_result *r, dc_status *st) {
     const dc_media_info *info = dc_media_get_info(m);
     dc_thumb_request req = {.width = o->thumb_width, .height = o->thumb_height};
-    req.every_kth = coarse_every_kth(info);
+    req.every_kth = coarse_every_kth(info, o);
     req.key_stride = coarse_key_stride(info, o);
     r->coarse_every_kth = req.every_kth;
     dc_thumb_set set = {0};

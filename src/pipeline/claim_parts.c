@@ -147,6 +147,7 @@ static void choose_main(claim_parts *cp, bool need_mined) {
 typedef struct {
     claim_parts *cp;
     const dc_mine_options *mo;
+    bool quiet[DC_MAX_CLAIM_VIDEOS]; /* mined without its sound (see lighter_channels) */
     dc_deadline dl;
     atomic_int next;
     dc_error_class rc[DC_MAX_CLAIM_VIDEOS];
@@ -160,13 +161,41 @@ static void *mine_some(void *arg) {
         if (!p->m) continue;
         dc_mine_options o = *w->mo;
         o.telemetry = &p->telemetry;
+        if (w->quiet[i]) o.use_audio = false, o.dense_candidates = 1;
         w->st[i] = DC_STATUS_OK;
         w->rc[i] = dc_mine_video(p->m, &o, w->dl, &p->mine, &w->st[i]);
     }
     return NULL;
 }
 
+/* A channel other than the main one whose moments the main channel's sound already covers is
+ * mined from its pictures alone, its strongest moment decoded densely: the cabin's or the rear
+ * camera's microphone hears the same bang (often they record none), and analysing each sound
+ * again was a third of a two-channel claim's mining (and without sound mining would decode
+ * four candidates densely). The main channel's role is the first opened front video's. */
+static void lighter_channels(mine_work *w) {
+    claim_parts *cp = w->cp;
+    if (cp->first_usable < 0) return;
+    dc_video_role main_role = cp->parts[cp->first_usable].video->role;
+    for (int i = 0; i < cp->count; i++) {
+        const claim_part *p = &cp->parts[i];
+        if (!p->m || p->video->role == main_role) continue;
+        double from = p->video->offset_sec, to = from + p->video->duration_sec, heard = 0;
+        for (int k = 0; k < cp->count; k++) {
+            const claim_part *q = &cp->parts[k];
+            if (!q->m || q->video->role != main_role || !dc_media_get_info(q->m)->has_audio)
+                continue;
+            double a = q->video->offset_sec > from ? q->video->offset_sec : from;
+            double b = q->video->offset_sec + q->video->duration_sec;
+            if (b > to) b = to;
+            if (b > a) heard += b - a;
+        }
+        w->quiet[i] = heard >= 0.95 * (to - from);
+    }
+}
+
 static void mine_all(mine_work *w) {
+    lighter_channels(w);
     int opened = 0;
     for (int i = 0; i < w->cp->count; i++) opened += w->cp->parts[i].m != NULL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -188,8 +217,18 @@ dc_error_class pipeline_parts_mine(claim_parts *cp, const dc_mine_options *mo, d
     dc_status main_status = DC_STATUS_OK;
     mine_work *w = calloc(1, sizeof *w);
     if (!w) return dc_fail(st, DC_ERR_RESOURCE, "out of memory mining the claim");
+    /* several videos: mining chooses its passes for the claim as a whole */
+    dc_mine_options claim_mo = *mo;
+    for (int i = 0; cp->count > 1 && i < cp->count; i++) {
+        if (!cp->parts[i].m) continue;
+        const dc_media_info *info = dc_media_get_info(cp->parts[i].m);
+        double fps = info->avg_fps > 0 ? info->avg_fps : 30;
+        claim_mo.claim_pixels += info->duration_sec * fps * (double)info->width * info->height;
+        double end = cp->parts[i].video->offset_sec + info->duration_sec;
+        if (end > claim_mo.claim_sec) claim_mo.claim_sec = end;
+    }
     w->cp = cp;
-    w->mo = mo;
+    w->mo = &claim_mo;
     w->dl = dl;
     atomic_init(&w->next, 0);
     mine_all(w);
