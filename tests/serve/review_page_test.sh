@@ -22,8 +22,10 @@ uploader=$("$bin/dashclaim" keys add --data "$data" --role uploader --name ulla 
 "$bin/synth-video" --duration 6 --size 480x270 -o "$work/clip.mp4" >/dev/null 2>&1
 log=$work/serve.log
 serve_start "$data" "$work" "$log"
-claim=$(curl -sf -H "Authorization: Bearer $uploader" -H 'Content-Type: video/mp4' \
-  --data-binary @"$work/clip.mp4" "$base/v1/claims?policy_id=POL-B1" | sed -n 's/.*"id":"\(clm_[0-9a-f]*\)".*/\1/p')
+# a front and a rear channel (the same clip twice: the page's players are what is checked)
+claim=$(curl -sf -H "Authorization: Bearer $uploader" -F policy_id=POL-B1 \
+  -F "video=@$work/clip.mp4;type=video/mp4" -F "video=@$work/clip.mp4;type=video/mp4" \
+  -F role=front -F role=rear "$base/v1/claims" | sed -n 's/.*"id":"\(clm_[0-9a-f]*\)".*/\1/p')
 [[ -n $claim ]] || { echo "review_page_test: upload failed" >&2; exit 1; }
 for _ in $(seq 1 600); do
   # the claim's own status is its first "status" (the assessment inside has one too)

@@ -94,16 +94,21 @@ try {
   if (!reportOk.endsWith('/report')) fail('no report frame');
   // the video loads (same cookie) and seeks to an evidence time
   await page.waitForFunction(() => document.getElementById('video').readyState >= 1, {timeout: 30000});
+  // the claim is a front and a rear channel: both players, side by side, listed by camera
+  const roles = await page.evaluate(() => [...document.querySelectorAll('.channels video')].map(v => v.dataset.role));
+  if (roles.join(',') !== 'front,rear') fail(`the channels shown are '${roles.join(',')}', not front,rear`);
   const seek = await page.$('button.seek');
   if (seek) {
     const t = Number(await page.evaluate(b => b.dataset.t || '0', seek));
-    // where the video was when the seek landed (it plays on afterwards, so read it then)
+    // where each channel was when the seek landed (the front plays on afterwards, so read it then)
     await page.evaluate(() => {
-      const v = document.getElementById('video');
-      v.addEventListener('seeked', () => { window.seekedAt = v.currentTime; }, {once: true});
+      window.seekedAt = {};
+      for (const v of document.querySelectorAll('.channels video'))
+        v.addEventListener('seeked', () => { window.seekedAt[v.dataset.role] = v.currentTime; }, {once: true});
     });
     await seek.click();
-    await page.waitForFunction(t => window.seekedAt !== undefined && Math.abs(window.seekedAt - t) < 0.6,
+    await page.waitForFunction(t => ['front', 'rear'].every(r => window.seekedAt[r] !== undefined &&
+                                                               Math.abs(window.seekedAt[r] - t) < 0.6),
                                {timeout: 60000}, t);
   }
 
