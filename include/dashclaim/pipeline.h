@@ -20,8 +20,7 @@ typedef struct dc_vlm dc_vlm;
  * check->matches (earlier claims only: never the claim being assessed) and sets check->checked;
  * a lookup that could not finish says so in check->note and returns false (the claim is then
  * degraded, naming it). */
-typedef bool (*dc_footage_lookup_fn)(void *ctx, const char *claim_id,
-                                     const dc_claim_video *videos,
+typedef bool (*dc_footage_lookup_fn)(void *ctx, const char *claim_id, const dc_claim_video *videos,
                                      const dc_fingerprint *fingerprints, int count,
                                      dc_footage_check *check);
 

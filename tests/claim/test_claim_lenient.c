@@ -190,7 +190,8 @@ static void test_grammar_output_is_clean(void **state) {
     a.facts.light = DC_LIGHT_DAY;
     a.facts.visibility = DC_VISIBILITY_GOOD;
     a.hazard_count = 1;
-    a.hazards[0] = (dc_hazard){DC_HAZARD_CUT_IN, 1, {DC_ACTOR_TRUCK}, DC_POSITION_LEFT, 12.25, 0, 12.25};
+    a.hazards[0] =
+        (dc_hazard){DC_HAZARD_CUT_IN, 1, {DC_ACTOR_TRUCK}, DC_POSITION_LEFT, 12.25, 0, 12.25};
     a.evidence_count = 1;
     a.evidence[0].t_sec = 12.25;
     a.evidence[0].frame = 7;
@@ -221,8 +222,8 @@ static void test_every_truncation(void **state) {
     a.facts.contact = DC_TRI_NO;
     a.facts.speed_kmh = 31;
     a.hazard_count = 2;
-    a.hazards[0] =
-        (dc_hazard){DC_HAZARD_PEDESTRIAN, 1, {DC_ACTOR_PEDESTRIAN}, DC_POSITION_CROSSING, 3.5, 0, 3.5};
+    a.hazards[0] = (dc_hazard){
+        DC_HAZARD_PEDESTRIAN, 1, {DC_ACTOR_PEDESTRIAN}, DC_POSITION_CROSSING, 3.5, 0, 3.5};
     a.hazards[1] = (dc_hazard){DC_HAZARD_OTHER, 0, {0}, DC_POSITION_AHEAD, 4, 0, 4};
     a.evidence_count = 1;
     a.evidence[0] = (dc_evidence){3.5, "child steps out between parked cars", 2, 0, 3.5};
