@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dashclaim/calendar.h"
 #include "claim_internal.h"
 
 /* ---- UTC and places ------------------------------------------------------------------- */
@@ -32,16 +33,6 @@ void dc_utc_format(int64_t utc_ms, char out[32]) {
     int n = snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
     if (n > 0 && n < 32) memcpy(out, buf, (size_t)n + 1);
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (no time zone database involved). */
-static int64_t days_from_civil(int y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = (int)(y - era * 400);
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 bool dc_utc_parse(const char *text, int64_t *utc_ms, bool *date_only) {
@@ -72,7 +63,7 @@ bool dc_utc_parse(const char *text, int64_t *utc_ms, bool *date_only) {
     while (isspace((unsigned char)*p)) p++;
     if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || !(s >= 0 && s < 61))
         return false;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 - offset_min * 60;
+    int64_t secs = dc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 - offset_min * 60;
     *utc_ms = secs * 1000 + (int64_t)llround(s * 1000);
     if (date_only) *date_only = !has_time;
     return true;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dashclaim/calendar.h"
 #include "group_internal.h"
 
 static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -11,17 +12,6 @@ static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 static int days_in_month(int y, int m) {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-int64_t group_days_from_civil(int y, int m, int d) {
-    /* Howard Hinnant's days_from_civil: days since 1970-01-01 in the proleptic Gregorian
-     * calendar. */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 bool group_valid_time(int y, int mo, int d, int h, int mi, int s) {
@@ -38,7 +28,7 @@ bool group_parse_creation_time(const char *text, int64_t *sec, char out[32]) {
         return false;
     /* Muxers without a clock write 1970 or 1904 (MP4's epoch): no time at all. */
     if (y < 2000) return false;
-    *sec = group_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    *sec = dc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
     bool zulu = strchr(text + 19, 'Z') != NULL;
     snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, mo, d, h, mi, s, zulu ? "Z" : "");
     return true;

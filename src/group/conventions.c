@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dashclaim/calendar.h"
 #include "group_internal.h"
 
 typedef struct {
@@ -216,7 +217,7 @@ static bool match_row(const gr_convention *c, gr_span s, dc_name_info *out) {
     out->year = year, out->month = month, out->day = day;
     out->hour = hour, out->minute = minute, out->second = second;
     out->local_sec =
-        group_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+        dc_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
     return true;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dashclaim/calendar.h"
 #include "dashclaim/hash.h"
 #include "dashclaim/telemetry.h"
 #include "group_internal.h"
@@ -24,7 +25,7 @@ static void read_utc_start(group_file *f, dc_deadline dl) {
             if (fix->utc_ms == DC_TELEMETRY_NO_UTC) continue;
             f->utc_start_ms = fix->utc_ms - (int64_t)(fix->t_sec * 1000.0 + 0.5);
             /* a camera whose clock was never set writes 1970 or 2000-01-01 */
-            f->has_utc = f->utc_start_ms > group_days_from_civil(2001, 1, 1) * 86400000LL;
+            f->has_utc = f->utc_start_ms > dc_days_from_civil(2001, 1, 1) * 86400000LL;
             break;
         }
     }

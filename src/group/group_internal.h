@@ -17,7 +17,6 @@
 #include "dashclaim/media.h"
 
 /* Days since 1970-01-01 of a date in the proleptic Gregorian calendar. */
-int64_t group_days_from_civil(int y, int m, int d);
 /* A date that exists, 1970-2199, and a time of day (seconds 0-59). */
 bool group_valid_time(int y, int mo, int d, int h, int mi, int s);
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dashclaim/calendar.h"
 #include "tm_internal.h"
 #include "tm_more.h"
 
@@ -218,23 +219,13 @@ void tm_set_variant(tm_sink *s, const char *variant) {
     if (!s->out->variant) s->out->variant = variant;
 }
 
-/* Days from 1970-01-01 to year-month-day (proleptic Gregorian). */
-static int64_t days_from_civil(int y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t tm_utc_ms(int year, int month, int day, int hour, int minute, double second) {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (year < 2000 || year > 2099 || month < 1 || month > 12 || day < 1 ||
         day > mdays[month - 1] || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
         !(second >= 0 && second < 61))
         return DC_TELEMETRY_NO_UTC;
-    int64_t days = days_from_civil(year, month, day);
+    int64_t days = dc_days_from_civil(year, month, day);
     return ((days * 24 + hour) * 60 + minute) * 60000 + (int64_t)llround(second * 1000);
 }
 

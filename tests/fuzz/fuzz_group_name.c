@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dashclaim/calendar.h"
 #include "group_internal.h"
 
 static void check_name(const char *text) {
@@ -26,7 +27,7 @@ static void check_name(const char *text) {
         memchr(n.key, 0, sizeof n.key) == NULL ||
         strncmp(n.key, n.convention, strlen(n.convention)))
         abort();
-    int64_t day = group_days_from_civil(n.year, n.month, n.day);
+    int64_t day = dc_days_from_civil(n.year, n.month, n.day);
     if (n.local_sec != day * 86400 + n.hour * 3600 + n.minute * 60 + n.second) abort();
 }
 

@@ -90,7 +90,7 @@ for h in $only; do
         -I"$root/src/fingerprint" $(pkg-config --cflags --libs libavutil libcrypto) -lm -lpthread ;;
     group_name)
       build_harness group_name "$here/fuzz_group_name.c" "$root/src/group/conventions.c" \
-        "$root/src/group/calendar.c" -I"$root/src/group" ;;
+        "$root/src/group/calendar.c" "$root/src/core/calendar.c" -I"$root/src/group" ;;
     lenient) ;;
     *) echo "run_fuzz: unknown harness $h" >&2; exit 2 ;;
   esac
