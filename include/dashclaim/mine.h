@@ -150,6 +150,16 @@ void dc_mine_result_free(dc_mine_result *r);
 dc_error_class dc_mine_merge(const dc_mine_result *const *parts, const double *offsets, int n,
                              const dc_mine_options *opts, dc_mine_result *out, dc_status *st);
 
+/* The dense pass on its own, for a claim of several videos: a video mined with
+ * dense_candidates = 0 (its sound and coarse pass only) is then decoded densely around its
+ * candidates (up to opts->dense_candidates, as dc_mine_video chooses them) whose danger reaches
+ * min_danger, and fused again. The caller sets min_danger from the whole claim (a share of its
+ * strongest moment), so a segment that only shows ordinary driving is not decoded densely
+ * because it is its own file's strongest moment. Errors as dc_mine_video's; the result is
+ * kept on failure (free it as usual). */
+dc_error_class dc_mine_densify(dc_media *m, const dc_mine_options *opts, double min_danger,
+                               dc_deadline dl, dc_mine_result *r, dc_status *st);
+
 /* "impact", "squeal", "horn", "motion", "shake", "looming", "stop". */
 const char *dc_mine_signal_name(dc_mine_signal s);
 /* The fusion weight of a signal (see the table above). */

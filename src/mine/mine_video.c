@@ -327,8 +327,8 @@ static int by_start(const void *x, const void *y) {
     return p->a < q->a ? -1 : p->a > q->a;
 }
 
-static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadline dl,
-                                 dc_mine_result *r, dc_status *st) {
+static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, double floor_danger,
+                                 dc_deadline dl, dc_mine_result *r, dc_status *st) {
     int want = o->dense_candidates;
     if (want <= 0 || !r->has_video) return DC_OK;
     if (want > 16) want = 16;
@@ -346,6 +346,8 @@ static dc_error_class mine_dense(dc_media *m, const dc_mine_options *o, dc_deadl
     while (np > 1 && (r->danger[peaks[np - 1]] < rel * r->danger[peaks[0]] ||
                       r->danger[peaks[np - 1]] < least))
         np--;
+    /* a video of a claim of several: only the claim's strong moments (see dc_mine_densify) */
+    while (np > 0 && r->danger[peaks[np - 1]] < floor_danger) np--;
     span spans[16];
     for (int i = 0; i < np; i++) {
         double t = peaks[i] / r->hz;
@@ -483,7 +485,7 @@ dc_error_class dc_mine_video(dc_media *m, const dc_mine_options *opts, dc_deadli
     dc_error_class e = alloc_result(out, info->duration_sec, st);
     if (e == DC_OK) e = mine_audio_and_coarse(m, &o, dl, out, st);
     double t_dense = dc_now();
-    if (e == DC_OK && o.use_video) e = mine_dense(m, &o, dl, out, st);
+    if (e == DC_OK && o.use_video) e = mine_dense(m, &o, 0, dl, out, st);
     out->seconds_dense = dc_now() - t_dense;
     /* a video whose frames decode is mined even when it is too short for motion (one frame):
      * it gets a flat timeline and one window, not a failure */
@@ -510,4 +512,23 @@ dc_error_class dc_mine_video(dc_media *m, const dc_mine_options *opts, dc_deadli
     }
     out->seconds_total = dc_now() - t_start;
     return DC_OK;
+}
+
+dc_error_class dc_mine_densify(dc_media *m, const dc_mine_options *opts, double min_danger,
+                               dc_deadline dl, dc_mine_result *r, dc_status *st) {
+    dc_status local;
+    if (!st) st = &local;
+    dc_mine_options o;
+    if (opts) o = *opts;
+    else dc_mine_options_init(&o);
+    if (!m || !r || !r->danger) return dc_fail(st, DC_ERR_INTERNAL, "dc_mine_densify: no result");
+    if (!o.use_video) return DC_OK;
+    double t0 = dc_now();
+    dc_error_class e = mine_dense(m, &o, min_danger, dl, r, st);
+    r->seconds_dense += dc_now() - t0;
+    r->seconds_total += dc_now() - t0;
+    if (e == DC_OK && dc_deadline_passed(dl))
+        e = dc_fail(st, DC_ERR_TIMEOUT, "%s: mining passed its deadline", dc_media_path(m));
+    if (e == DC_OK) e = dc_mine_fuse(r, &o, st);
+    return e;
 }

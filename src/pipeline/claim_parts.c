@@ -148,6 +148,11 @@ typedef struct {
     claim_parts *cp;
     const dc_mine_options *mo;
     bool quiet[DC_MAX_CLAIM_VIDEOS]; /* mined without its sound (see lighter_channels) */
+    /* the second pass of a claim of several videos: dense decoding around the moments whose
+     * danger reaches dense_floor (see pipeline_parts_mine) */
+    bool densify;
+    int dense_candidates;
+    double dense_floor;
     dc_deadline dl;
     atomic_int next;
     dc_error_class rc[DC_MAX_CLAIM_VIDEOS];
@@ -162,6 +167,15 @@ static void *mine_some(void *arg) {
         dc_mine_options o = *w->mo;
         o.telemetry = &p->telemetry;
         if (w->quiet[i]) o.use_audio = false, o.dense_candidates = 1;
+        if (w->densify) {
+            if (w->rc[i] != DC_OK || !p->mine.has_video) continue;
+            if (!w->quiet[i]) o.dense_candidates = w->dense_candidates;
+            dc_status dst = DC_STATUS_OK;
+            dc_error_class rc = dc_mine_densify(p->m, &o, w->dense_floor, w->dl, &p->mine, &dst);
+            if (rc != DC_OK) w->rc[i] = rc, w->st[i] = dst;
+            continue;
+        }
+        if (w->dense_candidates) o.dense_candidates = 0; /* (the second pass decodes densely) */
         w->st[i] = DC_STATUS_OK;
         w->rc[i] = dc_mine_video(p->m, &o, w->dl, &p->mine, &w->st[i]);
     }
@@ -195,7 +209,7 @@ static void lighter_channels(mine_work *w) {
 }
 
 static void mine_all(mine_work *w) {
-    lighter_channels(w);
+    atomic_store(&w->next, 0);
     int opened = 0;
     for (int i = 0; i < w->cp->count; i++) opened += w->cp->parts[i].m != NULL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -207,6 +221,24 @@ static void mine_all(mine_work *w) {
         if (pthread_create(&tid[started], NULL, mine_some, w) == 0) started++;
     mine_some(w);
     for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+}
+
+/* The danger a moment must reach for a dense pass: dense_relative of the claim's strongest,
+ * from the videos' first passes joined (their own scores, the claim's timeline). */
+static double claim_floor(const claim_parts *cp, const mine_work *w, const dc_mine_options *mo) {
+    const dc_mine_result *parts[DC_MAX_CLAIM_VIDEOS];
+    double offsets[DC_MAX_CLAIM_VIDEOS];
+    for (int i = 0; i < cp->count; i++) {
+        parts[i] = cp->parts[i].m && w->rc[i] == DC_OK ? &cp->parts[i].mine : NULL;
+        offsets[i] = cp->parts[i].video->offset_sec;
+    }
+    dc_mine_result joined;
+    dc_status st = DC_STATUS_OK;
+    if (dc_mine_merge(parts, offsets, cp->count, mo, &joined, &st) != DC_OK) return 0;
+    double top = 0;
+    for (int i = 0; i < joined.count; i++) top = joined.danger[i] > top ? joined.danger[i] : top;
+    dc_mine_result_free(&joined);
+    return mo->dense_relative * top;
 }
 
 dc_error_class pipeline_parts_mine(claim_parts *cp, const dc_mine_options *mo, dc_deadline dl,
@@ -231,6 +263,17 @@ dc_error_class pipeline_parts_mine(claim_parts *cp, const dc_mine_options *mo, d
     w->mo = &claim_mo;
     w->dl = dl;
     atomic_init(&w->next, 0);
+    lighter_channels(w);
+    /* Several videos: each is mined without its dense pass first; the dense pass then decodes
+     * only around moments that are strong for the claim as a whole (at least dense_relative of
+     * its strongest), not around every file's own strongest moment (a segment of ordinary
+     * driving cost a dense span of its own: three segments x two channels decoded six). */
+    if (cp->count > 1 && mo->dense_candidates > 0) {
+        w->dense_candidates = mo->dense_candidates;
+        mine_all(w);
+        w->dense_floor = claim_floor(cp, w, mo);
+        w->densify = true;
+    }
     mine_all(w);
     for (int i = 0; i < cp->count; i++) {
         claim_part *p = &cp->parts[i];
