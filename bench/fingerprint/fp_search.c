@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
     }
     dc_fingerprint *fps = calloc((size_t)batch, sizeof *fps);
     dc_footage_video *rows = calloc((size_t)batch, sizeof *rows);
-    char(*ids)[24] = calloc((size_t)batch, 24);
+    char(*ids)[32] = calloc((size_t)batch, 32);
     char(*shas)[65] = calloc((size_t)batch, 65);
     if (!fps || !rows || !ids || !shas) return 1;
     for (int b = 0; b < batch; b++)
@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
             int n = (int)(videos - i < batch ? videos - i : batch);
             for (int b = 0; b < n; b++) {
                 make_video(i + b, seconds, &fps[b]);
-                snprintf(ids[b], 24, "clm_%lld", (long long)(i + b));
+                snprintf(ids[b], sizeof ids[b], "clm_%lld", (long long)(i + b));
                 snprintf(shas[b], 65, "%064llx", (unsigned long long)(i + b + 1));
                 rows[b] = (dc_footage_video){ids[b], 0, shas[b], &fps[b]};
             }
@@ -153,7 +153,7 @@ int main(int argc, char **argv) {
                         q.seconds[j].hash.w[bit / 64] ^= 1ULL << (bit % 64);
                     }
                 }
-                snprintf(ids[0], 24, "clm_%lld", (long long)v);
+                snprintf(ids[0], sizeof ids[0], "clm_%lld", (long long)v);
             } else {
                 make_video(-(int64_t)k - 1000, seconds, &q); /* seeds no stored video has */
             }
