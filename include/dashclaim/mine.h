@@ -87,6 +87,10 @@ typedef struct {
      * read as one 3-minute file would be, not each as a short clip). 0 = this video alone. */
     double claim_pixels;
     double claim_sec;
+    /* The claim's main channel's sound covers this video, which is mined without its own
+     * (use_audio false): its keyframes are read as for a video with sound, every other one on
+     * long videos, since the sound finds the moments. */
+    bool claim_heard;
 } dc_mine_options;
 
 void dc_mine_options_init(dc_mine_options *o);

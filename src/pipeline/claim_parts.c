@@ -166,7 +166,7 @@ static void *mine_some(void *arg) {
         if (!p->m) continue;
         dc_mine_options o = *w->mo;
         o.telemetry = &p->telemetry;
-        if (w->quiet[i]) o.use_audio = false, o.dense_candidates = 1;
+        if (w->quiet[i]) o.use_audio = false, o.claim_heard = true, o.dense_candidates = 1;
         if (w->densify) {
             if (w->rc[i] != DC_OK || !p->mine.has_video) continue;
             if (!w->quiet[i]) o.dense_candidates = w->dense_candidates;
