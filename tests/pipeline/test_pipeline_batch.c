@@ -15,17 +15,12 @@
 
 #include "dashclaim/engine.h"
 #include "dashclaim/pipeline.h"
+#include "pipeline_test_util.h"
 
 enum { N = 5, BATCH = 4 };
 static char dir[512];
 static dc_vlm *vlm;
 static dc_claim_input inputs[N];
-
-static int run(const char *cmd) {
-    int rc = system(cmd);
-    if (rc != 0) fprintf(stderr, "failed (%d): %s\n", rc, cmd);
-    return rc;
-}
 
 static int setup(void **state) {
     (void)state;
@@ -33,11 +28,8 @@ static int setup(void **state) {
     if (!tmp || !bin) return -1;
     snprintf(dir, sizeof dir, "%s/test_pipeline_batch", tmp);
     char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "rm -rf \"%s\" && mkdir -p \"%s\" && \"%s/synth-model\" --preset tiny --seed 1 -o "
-             "\"%s/model\" >/dev/null 2>&1",
-             dir, dir, bin, dir);
-    if (run(cmd) != 0) return -1;
+    snprintf(cmd, sizeof cmd, "rm -rf \"%s\" && mkdir -p \"%s\"", dir, dir);
+    if (pt_run(cmd) != 0) return -1;
     static const char *const scenes[N - 1] = {"collision", "near-miss", "normal", "hard-brake"};
     for (int i = 0; i < N; i++) {
         inputs[i].count = 1;
@@ -51,24 +43,9 @@ static int setup(void **state) {
                      "%d -o \"%s/c%d.mp4\" >/dev/null 2>&1",
                      bin, scenes[i], 11 + i, dir, i);
         }
-        if (run(cmd) != 0) return -1;
+        if (pt_run(cmd) != 0) return -1;
     }
-    char model[1200], mmproj[1200];
-    snprintf(model, sizeof model, "%s/model/model.gguf", dir);
-    snprintf(mmproj, sizeof mmproj, "%s/model/mmproj.gguf", dir);
-    dc_vlm_options o;
-    dc_vlm_options_init(&o);
-    o.model_path = model;
-    o.mmproj_path = mmproj;
-    o.n_threads = 1;
-    o.visual_tokens = 64;
-    o.max_frames = 4;
-    o.max_new_tokens = 256;
-    o.closing_reserve = 256;
-    o.max_batch = BATCH;
-    dc_status st = DC_STATUS_OK;
-    vlm = dc_vlm_open(&o, &st);
-    if (!vlm) fprintf(stderr, "open: %s\n", st.message);
+    vlm = pt_tiny_vlm(dir, 4, 256, BATCH);
     return vlm ? 0 : -1;
 }
 

@@ -21,14 +21,9 @@
 
 #include "dashclaim/engine.h"
 #include "dashclaim/pipeline.h"
+#include "pipeline_test_util.h"
 
 static char dir[512];
-
-static int run(const char *cmd) {
-    int rc = system(cmd);
-    if (rc != 0) fprintf(stderr, "failed (%d): %s\n", rc, cmd);
-    return rc;
-}
 
 static int setup(void **state) {
     (void)state;
@@ -37,7 +32,7 @@ static int setup(void **state) {
     snprintf(dir, sizeof dir, "%s/test_pipeline_claim", tmp);
     char cmd[2200];
     snprintf(cmd, sizeof cmd, "rm -rf \"%s\" && mkdir -p \"%s\"", dir, dir);
-    return run(cmd);
+    return pt_run(cmd);
 }
 
 /* synth-video with args (a recording into DIR/name, or a file with -o). */
@@ -46,7 +41,7 @@ static void synth(const char *args) {
     snprintf(cmd, sizeof cmd,
              "cd \"%s\" && \"%s/synth-video\" --size 320x180 --seed 5 %s >/dev/null", dir,
              getenv("DC_BIN"), args);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(pt_run(cmd), 0);
 }
 
 static void add_video(dc_claim_input *in, const char *rel, dc_video_role role, int segment,
@@ -162,25 +157,7 @@ static void test_undecodable_channel_degrades(void **state) {
 static void test_vlm_sees_both_channels(void **state) {
     (void)state;
     synth("--pair collision --duration 10 --incident-at 6 --out vlm_pair");
-    char cmd[2400];
-    snprintf(cmd, sizeof cmd,
-             "\"%s/synth-model\" --preset tiny --seed 1 -o \"%s/model\" >/dev/null 2>&1",
-             getenv("DC_BIN"), dir);
-    assert_int_equal(run(cmd), 0);
-    char model[1200], mmproj[1200];
-    snprintf(model, sizeof model, "%s/model/model.gguf", dir);
-    snprintf(mmproj, sizeof mmproj, "%s/model/mmproj.gguf", dir);
-    dc_vlm_options vo;
-    dc_vlm_options_init(&vo);
-    vo.model_path = model;
-    vo.mmproj_path = mmproj;
-    vo.n_threads = 1;
-    vo.visual_tokens = 64;
-    vo.max_frames = 8;
-    vo.max_new_tokens = 448;
-    vo.closing_reserve = 448;
-    dc_status st = DC_STATUS_OK;
-    dc_vlm *vlm = dc_vlm_open(&vo, &st);
+    dc_vlm *vlm = pt_tiny_vlm(dir, 8, 448, 1);
     assert_non_null(vlm);
     static dc_claim_input in;
     memset(&in, 0, sizeof in);

@@ -19,15 +19,10 @@
 #include "dashclaim/media.h"
 #include "dashclaim/mine.h"
 #include "dashclaim/pipeline.h"
+#include "pipeline_test_util.h"
 
-static char dir[1024], model[1200], mmproj[1200];
+static char dir[1024];
 static dc_vlm *vlm;
-
-static int run(const char *cmd) {
-    int rc = system(cmd);
-    if (rc != 0) fprintf(stderr, "failed (%d): %s\n", rc, cmd);
-    return rc;
-}
 
 static int setup(void **state) {
     (void)state;
@@ -35,27 +30,9 @@ static int setup(void **state) {
     if (!tmp || !bin) return -1;
     snprintf(dir, sizeof dir, "%s/test_pipeline_unsure", tmp);
     char cmd[4096];
-    snprintf(
-        cmd, sizeof cmd,
-        "mkdir -p \"%s\" && \"%s/synth-model\" --preset tiny --seed 1 -o \"%s/model\" 2>/dev/null",
-        dir, bin, dir);
-    if (run(cmd) != 0) return -1;
-    snprintf(model, sizeof model, "%s/model/model.gguf", dir);
-    snprintf(mmproj, sizeof mmproj, "%s/model/mmproj.gguf", dir);
-    dc_vlm_options o;
-    dc_vlm_options_init(&o);
-    o.model_path = model;
-    o.mmproj_path = mmproj;
-    /* small budgets keep a window's claim around a second on two shared cores */
-    o.n_threads = 1;
-    o.visual_tokens = 64;
-    o.max_frames = 8;
-    o.max_new_tokens = 448;
-    o.closing_reserve = 448;
-    o.retry_backoff_sec = 0.01;
-    dc_status st = DC_STATUS_OK;
-    vlm = dc_vlm_open(&o, &st);
-    if (!vlm) fprintf(stderr, "open: %s\n", st.message);
+    snprintf(cmd, sizeof cmd, "mkdir -p \"%s\"", dir);
+    if (pt_run(cmd) != 0) return -1;
+    vlm = pt_tiny_vlm(dir, 8, 448, 1);
     return vlm ? 0 : -1;
 }
 
@@ -74,7 +51,7 @@ static const char *make_clip(const char *name, const char *extra) {
              "\"%s/synth-video\" --scene collision --duration 60 --incident-at 30 --size 256x144 "
              "--fps 10 --seed 23 %s -o \"%s\" >/dev/null 2>&1",
              getenv("DC_BIN"), extra, path);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(pt_run(cmd), 0);
     return path;
 }
 
