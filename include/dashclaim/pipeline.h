@@ -106,6 +106,30 @@ void dc_pipeline_assess_batch(const dc_claim_input *const *inputs, const char *c
                               int n, const dc_pipeline_options *opts, int batch,
                               dc_pipeline_done_fn done, void *done_ctx);
 
+/* The same for claims that arrive while others run (the service's worker): a stream.
+ *
+ * next(ctx, &claim) gives the next claim: it returns true with *claim filled, or false when no
+ * claim will come any more (the stream then finishes the claims it holds and returns). It is
+ * called on the preparer thread, only when a prepared place is free (so at most `batch` claims
+ * are prepared and `batch` in the model: 2 x batch given and not yet done), and may block until
+ * a claim arrives; a caller that wants to stop makes it return false. Each claim has its own
+ * options (metadata, deadline, footage lookup); a claim whose opts->vlm is not `vlm` runs alone.
+ * done(ctx, &claim, &result) is called on the calling thread once per claim given, in the order
+ * they finish (the result is freed when it returns); everything the claim points to must stay
+ * valid until then. With vlm NULL or batch <= 1 the claims run one after another, as do all
+ * when the batch cannot be opened. dc_pipeline_assess_batch is this over its arrays. */
+typedef struct {
+    const dc_claim_input *input;
+    const char *claim_id;            /* NULL: derived from the file name */
+    const dc_pipeline_options *opts; /* this claim's options */
+    void *user;                      /* the caller's, given back to done */
+} dc_pipeline_claim;
+typedef bool (*dc_pipeline_next_fn)(void *ctx, dc_pipeline_claim *claim);
+typedef void (*dc_pipeline_claim_done_fn)(void *ctx, const dc_pipeline_claim *claim,
+                                          dc_claim_result *result);
+void dc_pipeline_assess_stream(dc_vlm *vlm, int batch, dc_pipeline_next_fn next,
+                               dc_pipeline_claim_done_fn done, void *ctx);
+
 /* Checks the numbers a model wrote against the video (src/pipeline/model_check.c): evidence
  * and hazard times outside [0, duration_sec] are dropped, those outside the frames shown
  * (shown may be NULL: then the whole video) clamped to them; frame indexes beyond the frames
