@@ -80,6 +80,27 @@
 #define DC_FP_RUN_MIN_HIT_SHARE 0.75
 /* Sub-second phases a query is hashed at (0, 0.2, 0.4, 0.6, 0.8 s): see dc_fingerprint. */
 #define DC_FP_PHASES 5
+/* Centre zooms ("views"): each second is also hashed from the central part of its picture
+ * scaled back to the hash grid, so a copy cropped by up to about 10 % (the central 90 % of its
+ * width and height kept) is compared with the original's matching view, and the reverse. A
+ * hash tolerates about 2-3 % of crop, so the views step by 5 %. View z keeps the central
+ * DC_FP_ZOOM_PERMILLE(z) / 1000 of width and height (after border trimming):
+ *   0: 950, 1: 900 (in the blob: a stored candidate's views, compared with a cropped query's
+ *      direct hash);
+ *   2: 850, 3: 800 (query side only, not in the blob: they probe the index, whose keys come
+ *      from the stored side's view DC_FP_ZOOM_INDEXED, see dc_fp_band_keys).
+ * What the matcher compares (query x candidate, each also with the query's mirrored side):
+ * direct x direct, direct x view 0 and 1 (the query is the crop), view 0 and 1 x direct (the
+ * stored video is the crop). */
+#define DC_FP_ZOOMS 4
+#define DC_FP_ZOOMS_STORED 2
+#define DC_FP_ZOOM_PERMILLE(z) (950 - 50 * (z))
+/* The index is keyed on ONE hash per stored second: its central-90 % view. A query probes with
+ * its direct hash (the query is a 10 % crop of the stored video: its whole picture is the
+ * stored central 90 %), views 0 (5 % crop), 1 (same framing), 2 (the stored video is a 5 %
+ * crop), 3 (an 11 % crop), each plain and mirrored: 10 probe hashes per query second, the
+ * stored side's index no bigger than with the direct hash alone. */
+#define DC_FP_ZOOM_INDEXED 1
 /* Longest video a fingerprint describes (24 h of seconds); longer input is cut there. */
 #define DC_FP_MAX_SECONDS 86400
 /* The matcher returns at most this many runs per pair of videos. */
@@ -99,6 +120,9 @@ typedef struct {
     uint8_t quality;     /* 0..100; compared only at DC_FP_MIN_QUALITY or more */
     dc_fp_hash hash;     /* the picture */
     dc_fp_hash mirrored; /* the picture flipped left to right */
+    /* centre views (DC_FP_ZOOMS above); valid for z < dc_fingerprint.zooms, else zero */
+    dc_fp_hash zoom[DC_FP_ZOOMS];
+    dc_fp_hash zoom_mirrored[DC_FP_ZOOMS]; /* the views flipped left to right (query side) */
 } dc_fp_second;
 
 /* A whole video: entries sorted by second, each second at most once; seconds without a frame
@@ -107,6 +131,10 @@ typedef struct {
     dc_fp_second *seconds; /* owned; count entries */
     int count;
     int duration_sec; /* whole seconds the video lasts (ceil of its duration) */
+    /* Views present in each entry: DC_FP_ZOOMS when made from pictures (zoom and
+     * zoom_mirrored), DC_FP_ZOOMS_STORED when parsed from a version-2 blob (zoom only), 0 from a
+     * version-1 blob (no views: such a stored video is found by direct hashes only). */
+    int zooms;
     /* Query side only, not in the blob: hashes at the sub-second phases s + p / DC_FP_PHASES
      * (p = 1 .. DC_FP_PHASES - 1) where the thumbnails are dense enough (one within
      * 0.5 / DC_FP_PHASES s of that instant). A copy that starts at a fraction of a second (a
@@ -128,6 +156,9 @@ typedef struct {
     bool mirrored;        /* the query's mirrored hashes matched (a flipped copy) */
     int query_phase_ms;   /* 0, or the sub-second phase of the query's hashes that matched:
                              query time query_sec + phase is candidate time candidate_sec */
+    int query_zoom;       /* 0: the query's whole picture matched; 1 + z: its centre view z (the
+                             candidate is a crop of the query's footage) */
+    int candidate_zoom;   /* 0, or 1 + z: the candidate's view z (the query is a crop) */
 } dc_fp_match;
 
 /* ---- making one ----------------------------------------------------------------------- */
