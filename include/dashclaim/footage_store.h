@@ -18,6 +18,8 @@
  * The index (design and candidate counts: src/store/README.md, "The footage index"):
  *   fp_videos    one row per (claim, video position): SHA-256, duration, usable seconds, the
  *                fingerprint blob (dc_fingerprint_serialize), indexed by SHA-256;
+ *   fp_places    one row per claim: its incident place and time (X-REPEAT-LOCATION), indexed by
+ *                (UTC day, latitude);
  *   fp_postings  (band key, video) for every DISTINCT band key of a video's usable direct
  *                hashes (dc_fp_band_keys: 8 bands of 32 bits a second). Seconds are not kept:
  *                a posting only names a candidate; the matcher decides on the stored blob.
@@ -105,5 +107,41 @@ dc_error_class dc_footage_db_lookup(dc_footage_db *db, const char *exclude_claim
 dc_error_class dc_footage_db_claim_videos(dc_footage_db *db, const char *claim_id,
                                           dc_claim_video *videos, dc_fingerprint *fps, int max,
                                           int *count, dc_status *st);
+
+/* ---- places: X-REPEAT-LOCATION ------------------------------------------------------------ */
+
+/* A claim's incident place and time, from its dashcam's telemetry (dc_telemetry_summary:
+ * has_position, lat, lon, utc_ms): WGS-84 degrees and Unix milliseconds (UTC). */
+typedef struct {
+    double lat, lon;
+    int64_t utc_ms;
+} dc_footage_place;
+
+/* Stores the claim's place: one row per claim; storing again (a retried worker, or another
+ * place for the same claim) changes nothing. DC_ERR_INPUT for a claim id not 1..127 bytes or a
+ * place off the globe (lat outside -90..90, lon outside -180..180, not finite). */
+dc_error_class dc_footage_db_put_place(dc_footage_db *db, const char *claim_id,
+                                       const dc_footage_place *p, dc_status *st);
+
+/* One other claim near a place. */
+typedef struct {
+    char claim_id[128];
+    double distance_m;  /* great-circle (haversine, mean earth radius 6 371 008.8 m) */
+    double hours_apart; /* |its utc_ms - p's| in hours, <= 24 */
+} dc_footage_near;
+
+/* Longest radius a search takes (the index reads one latitude strip of this half-width). */
+#define DC_FOOTAGE_NEAR_MAX_RADIUS_M 50000.0
+
+/* Other claims (never exclude_claim_id; NULL or "" = exclude none) whose place lies within
+ * radius_m (> 0, at most DC_FOOTAGE_NEAR_MAX_RADIUS_M) of p and whose time is within 24 hours
+ * of p's: "the same day" as a window, not the calendar's UTC day, so two crashes at 23:50 and
+ * 00:10 are the same day and 00:10 and 23:50 of one date are too. Nearest first (then the
+ * closer in time, then by claim id), at most max in out[0..*count); *count says how many were
+ * written. The rows read are one (UTC day, latitude) range of the index for each of the three
+ * days the window touches, filtered in C: a search costs the same with a million claims. */
+dc_error_class dc_footage_db_near(dc_footage_db *db, const char *exclude_claim_id,
+                                  const dc_footage_place *p, double radius_m, dc_footage_near *out,
+                                  int max, int *count, dc_status *st);
 
 #endif

@@ -94,6 +94,11 @@ void dc_footage_db_close(dc_footage_db *db) {
     free(db);
 }
 
+const fp_backend *fp_db_ops(dc_footage_db *db, void **self) {
+    *self = db->self;
+    return db->ops;
+}
+
 const char *dc_footage_db_backend(const dc_footage_db *db) { return db ? db->ops->name : ""; }
 
 static bool valid_sha256(const char *s) {

@@ -45,6 +45,13 @@ typedef bool (*fp_hit_fn)(void *arg, int64_t video, dc_status *st);
 typedef dc_error_class (*fp_keys_fn)(const uint8_t *blob, size_t len, dc_fp_key **keys, int *n,
                                      dc_status *st);
 
+/* One stored place (fp_places): claim_id lives until the callback returns. */
+typedef bool (*fp_place_fn)(void *arg, const char *claim_id, const dc_footage_place *p,
+                            dc_status *st);
+
+/* The UTC day of a time: floor(utc_ms / 86 400 000), the index's first column. */
+int64_t fp_place_day(int64_t utc_ms);
+
 typedef struct {
     const char *name;
     void (*close)(void *self);
@@ -71,7 +78,16 @@ typedef struct {
     /* The videos ids[0..n), with their blobs, in any order. */
     dc_error_class (*by_ids)(void *self, const int64_t *ids, int n, fp_stored_fn fn, void *arg,
                              dc_status *st);
+    /* Stores claim_id's place (day = fp_place_day(p->utc_ms)) unless it has one. */
+    dc_error_class (*put_place)(void *self, const char *claim_id, int64_t day,
+                                const dc_footage_place *p, dc_status *st);
+    /* Every place whose day is one of days[0..3) and whose lat is in lat_lo..lat_hi. */
+    dc_error_class (*places)(void *self, const int64_t days[3], double lat_lo, double lat_hi,
+                             fp_place_fn fn, void *arg, dc_status *st);
 } fp_backend;
+
+/* The backend behind a handle (its fields are private to store_footage.c). */
+const fp_backend *fp_db_ops(dc_footage_db *db, void **self);
 
 dc_error_class store_sqlite_footage_open(const char *dir, const fp_backend **ops, void **self,
                                          dc_status *st);

@@ -17,7 +17,7 @@
 
 /* pg_advisory_xact_lock key of these migrations ("dashclaim" + 16: not the store's key). */
 #define FOOTAGE_LOCK_KEY "6442451911262184573"
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 static const char *const MIGRATION_1[] = {
     "CREATE TABLE IF NOT EXISTS fp_videos ("
@@ -43,6 +43,20 @@ static const char *const MIGRATION_1[] = {
 static const char *const MIGRATION_2[] = {
     "CREATE TABLE IF NOT EXISTS fp_meta (name text PRIMARY KEY, value text NOT NULL)",
     "INSERT INTO footage_schema (version) VALUES (2)",
+    NULL,
+};
+
+/* fp_places: one row per claim, its incident place and time; a search near a place reads one
+ * (day, lat) range of each of three days. */
+static const char *const MIGRATION_3[] = {
+    "CREATE TABLE IF NOT EXISTS fp_places ("
+    "  claim_id text PRIMARY KEY,"
+    "  day bigint NOT NULL,"
+    "  lat double precision NOT NULL,"
+    "  lon double precision NOT NULL,"
+    "  utc_ms bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS fp_places_day_lat ON fp_places (day, lat)",
+    "INSERT INTO footage_schema (version) VALUES (3)",
     NULL,
 };
 
@@ -81,6 +95,8 @@ static dc_error_class migrate_op(store_pg *pg, void *arg, dc_status *st, bool *l
         rc = store_pg_run(pg, MIGRATION_1[i], 0, NULL, st, lost);
     for (int i = 0; rc == DC_OK && version < 2 && MIGRATION_2[i]; i++)
         rc = store_pg_run(pg, MIGRATION_2[i], 0, NULL, st, lost);
+    for (int i = 0; rc == DC_OK && version < 3 && MIGRATION_3[i]; i++)
+        rc = store_pg_run(pg, MIGRATION_3[i], 0, NULL, st, lost);
     if (rc == DC_OK) return store_pg_commit(pg, st, lost);
     store_pg_rollback(pg);
     return rc;
@@ -368,7 +384,66 @@ static dc_error_class pgf_check_keys(void *self, const char *current, fp_keys_fn
     return rc;
 }
 
+typedef struct {
+    const char *params[5];
+} place_args;
+
+static dc_error_class put_place_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    place_args *a = arg;
+    return store_pg_run(pg,
+                        "INSERT INTO fp_places (claim_id, day, lat, lon, utc_ms)"
+                        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (claim_id) DO NOTHING",
+                        5, a->params, st, lost);
+}
+
+static dc_error_class pgf_put_place(void *self, const char *claim_id, int64_t day,
+                                    const dc_footage_place *p, dc_status *st) {
+    char d[24], lat[32], lon[32], ms[24];
+    snprintf(d, sizeof d, "%lld", (long long)day);
+    snprintf(lat, sizeof lat, "%.17g", p->lat); /* %.17g: the double round-trips exactly */
+    snprintf(lon, sizeof lon, "%.17g", p->lon);
+    snprintf(ms, sizeof ms, "%lld", (long long)p->utc_ms);
+    place_args a = {{claim_id, d, lat, lon, ms}};
+    return store_pg_retry(self, put_place_op, &a, st);
+}
+
+typedef struct {
+    const char *params[3];
+    PGresult *res;
+} places_args;
+
+static dc_error_class places_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    places_args *a = arg;
+    a->res = store_pg_exec(pg,
+                           "SELECT claim_id, lat, lon, utc_ms FROM fp_places"
+                           " WHERE day = ANY($1::bigint[]) AND lat BETWEEN $2 AND $3",
+                           3, a->params, st, lost);
+    return a->res ? DC_OK : st->code;
+}
+
+static dc_error_class pgf_places(void *self, const int64_t days[3], double lat_lo, double lat_hi,
+                                 fp_place_fn fn, void *arg, dc_status *st) {
+    char list[80], lo[32], hi[32];
+    snprintf(list, sizeof list, "{%lld,%lld,%lld}", (long long)days[0], (long long)days[1],
+             (long long)days[2]);
+    snprintf(lo, sizeof lo, "%.17g", lat_lo);
+    snprintf(hi, sizeof hi, "%.17g", lat_hi);
+    places_args a = {{list, lo, hi}, NULL};
+    dc_error_class rc = store_pg_retry(self, places_op, &a, st);
+    if (rc != DC_OK) return rc;
+    for (int i = 0; rc == DC_OK && i < PQntuples(a.res); i++) {
+        dc_footage_place p = {strtod(PQgetvalue(a.res, i, 1), NULL),
+                              strtod(PQgetvalue(a.res, i, 2), NULL), store_pg_col_i64(a.res, i, 3)};
+        if (!fn(arg, PQgetvalue(a.res, i, 0), &p, st))
+            rc = st && st->code != DC_OK ? st->code : DC_ERR_INTERNAL;
+    }
+    PQclear(a.res);
+    return rc;
+}
+
 static const fp_backend pg_footage = {
+    .put_place = pgf_put_place,
+    .places = pgf_places,
     .check_keys = pgf_check_keys,
     .name = "postgresql",
     .close = pgf_close,

@@ -2,12 +2,14 @@
  * dashclaim.db (see footage_store.h for why), WAL, synchronous=FULL (a claim's fingerprints
  * are written once, after its assessment: one fsync per claim).
  *
- * Schema (user_version 2; 1 gains fp_meta at open):
+ * Schema (user_version 3; 1 gains fp_meta, 2 gains fp_places at open):
  *   fp_videos(id, claim_id, position, sha256, duration_sec, usable, fingerprint, created_ms),
  *     UNIQUE (claim_id, position), index on sha256;
  *   fp_postings(key, video) WITHOUT ROWID, primary key (key, video): a lookup of one key is one
  *     B-tree descent and a short range; no second index;
- *   fp_meta(name, value): 'band_keys', the band-key function the postings were made with.
+ *   fp_meta(name, value): 'band_keys', the band-key function the postings were made with;
+ *   fp_places(claim_id PRIMARY KEY, day, lat, lon, utc_ms), index on (day, lat): a search near
+ *     a place reads one latitude range of each of three days.
  * Threads of one process take turns on the writer lock shared with every connection to the file
  * (store_sqlite_shared.h) instead of sleeping in SQLite's busy handler; across processes the
  * busy timeout waits. */
@@ -22,7 +24,7 @@
 #include "store_footage_internal.h"
 #include "store_sqlite_shared.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 enum {
     Q_VIDEO_INSERT,
@@ -32,6 +34,8 @@ enum {
     Q_BY_CLAIM_BLOB,
     Q_POSTINGS,
     Q_BY_ID,
+    Q_PLACE_INSERT,
+    Q_PLACES,
     Q_COUNT
 };
 
@@ -49,6 +53,10 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_POSTINGS] = "SELECT video FROM fp_postings WHERE key = ?1",
     [Q_BY_ID] = "SELECT id, claim_id, position, sha256, duration_sec, fingerprint"
                 " FROM fp_videos WHERE id = ?1",
+    [Q_PLACE_INSERT] = "INSERT INTO fp_places(claim_id, day, lat, lon, utc_ms)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (claim_id) DO NOTHING",
+    [Q_PLACES] = "SELECT claim_id, lat, lon, utc_ms FROM fp_places"
+                 " WHERE day IN (?1, ?2, ?3) AND lat BETWEEN ?4 AND ?5",
 };
 
 static const char SCHEMA[] = "CREATE TABLE IF NOT EXISTS fp_videos("
@@ -71,6 +79,15 @@ static const char SCHEMA_2[] = "CREATE TABLE IF NOT EXISTS fp_meta("
                                "  name TEXT PRIMARY KEY,"
                                "  value TEXT NOT NULL);"
                                "PRAGMA user_version = 2;";
+static const char SCHEMA_3[] =
+    "CREATE TABLE IF NOT EXISTS fp_places("
+    "  claim_id TEXT PRIMARY KEY,"
+    "  day INTEGER NOT NULL,"
+    "  lat REAL NOT NULL,"
+    "  lon REAL NOT NULL,"
+    "  utc_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS fp_places_day_lat ON fp_places(day, lat);"
+    "PRAGMA user_version = 3;";
 
 typedef struct {
     sqlite3 *db;
@@ -344,7 +361,51 @@ static dc_error_class sqf_check_keys(void *self, const char *current, fp_keys_fn
     return rc;
 }
 
+static dc_error_class sqf_put_place(void *self, const char *claim_id, int64_t day,
+                                    const dc_footage_place *p, dc_status *st) {
+    sqf *s = self;
+    sq_shared_write_lock(s->g);
+    dc_error_class rc = DC_OK;
+    sqlite3_stmt *q = prep(s, Q_PLACE_INSERT, st);
+    if (!q) rc = DC_ERR_INTERNAL;
+    else {
+        sqlite3_bind_text(q, 1, claim_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, day);
+        sqlite3_bind_double(q, 3, p->lat);
+        sqlite3_bind_double(q, 4, p->lon);
+        sqlite3_bind_int64(q, 5, p->utc_ms);
+        if (sqlite3_step(q) != SQLITE_DONE) rc = sqf_fail(s, st, "storing a place");
+        sqlite3_reset(q);
+    }
+    sq_shared_write_unlock(s->g);
+    return rc;
+}
+
+static dc_error_class sqf_places(void *self, const int64_t days[3], double lat_lo, double lat_hi,
+                                 fp_place_fn fn, void *arg, dc_status *st) {
+    sqf *s = self;
+    sqlite3_stmt *q = prep(s, Q_PLACES, st);
+    if (!q) return DC_ERR_INTERNAL;
+    for (int i = 0; i < 3; i++) sqlite3_bind_int64(q, i + 1, days[i]);
+    sqlite3_bind_double(q, 4, lat_lo);
+    sqlite3_bind_double(q, 5, lat_hi);
+    dc_error_class rc = DC_OK;
+    int r;
+    while (rc == DC_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *claim = (const char *)sqlite3_column_text(q, 0);
+        dc_footage_place p = {sqlite3_column_double(q, 1), sqlite3_column_double(q, 2),
+                              sqlite3_column_int64(q, 3)};
+        if (!fn(arg, claim ? claim : "", &p, st))
+            rc = st && st->code != DC_OK ? st->code : DC_ERR_INTERNAL;
+    }
+    if (rc == DC_OK && r != SQLITE_DONE) rc = sqf_fail(s, st, "reading places");
+    sqlite3_reset(q);
+    return rc;
+}
+
 static const fp_backend sqlite_footage = {
+    .put_place = sqf_put_place,
+    .places = sqf_places,
     .check_keys = sqf_check_keys,
     .name = "sqlite",
     .close = sqf_close,
@@ -401,7 +462,8 @@ dc_error_class store_sqlite_footage_open(const char *dir, const fp_backend **ops
             sq_shared_write_lock(s->g);
             rc = exec(s, "BEGIN IMMEDIATE", st);
             if (rc == DC_OK && version < 1) rc = exec(s, SCHEMA, st);
-            if (rc == DC_OK) rc = exec(s, SCHEMA_2, st);
+            if (rc == DC_OK && version < 2) rc = exec(s, SCHEMA_2, st);
+            if (rc == DC_OK) rc = exec(s, SCHEMA_3, st);
             if (rc == DC_OK) rc = exec(s, "COMMIT", st);
             else sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             sq_shared_write_unlock(s->g);

@@ -302,12 +302,81 @@ static void test_keys_rebuilt(void **state) {
     fixture_free(&f);
 }
 
+/* Places for X-REPEAT-LOCATION: other claims within the radius and 24 hours, nearest first,
+ * across a UTC midnight; not the claim itself, not farther, not a day and more apart; a place
+ * stored twice keeps the first. */
+static void test_places_near(void **state) {
+    (void)state;
+    char url[512];
+    test_store_url("fpplace", url, sizeof url);
+    dc_status st = DC_STATUS_OK;
+    dc_footage_db *db = dc_footage_db_open(url, &st);
+    if (!db) fail_msg("open %s: %s", url, st.message);
+    const int64_t t0 = 1796862600000LL; /* 2026-12-10 00:30 UTC */
+    const int64_t hour = 3600000LL;
+    const double lat = 48.8566, lon = 2.3522;
+    struct {
+        const char *claim;
+        dc_footage_place p;
+    } rows[] = {
+        {"clm_self", {lat, lon, t0}},
+        {"clm_200m", {lat + 0.0018, lon, t0 + 3 * hour}},    /* ~200 m north, 3 h later */
+        {"clm_eve", {lat, lon + 0.0014, t0 - 90 * 60000LL}}, /* ~100 m east, 23:00 the day before */
+        {"clm_26h", {lat, lon, t0 + 26 * hour}},             /* same place, 26 h later */
+        {"clm_far", {lat + 0.045, lon, t0}},                 /* ~5 km north */
+        {"clm_south", {-33.8688, 151.2093, t0}},             /* another continent */
+    };
+    int n = (int)(sizeof rows / sizeof rows[0]);
+    for (int i = 0; i < n; i++)
+        if (dc_footage_db_put_place(db, rows[i].claim, &rows[i].p, &st) != DC_OK)
+            fail_msg("put_place: %s", st.message);
+    /* again, elsewhere: the first place stays */
+    dc_footage_place moved = {0, 0, t0};
+    assert_int_equal(dc_footage_db_put_place(db, "clm_200m", &moved, &st), DC_OK);
+
+    dc_footage_near near[8];
+    int count = -1;
+    assert_int_equal(dc_footage_db_near(db, "clm_self", &rows[0].p, 500, near, 8, &count, &st),
+                     DC_OK);
+    assert_int_equal(count, 2);
+    assert_string_equal(near[0].claim_id, "clm_eve");
+    assert_true(near[0].distance_m > 95 && near[0].distance_m < 110);
+    assert_true(near[0].hours_apart > 1.49 && near[0].hours_apart < 1.51);
+    assert_string_equal(near[1].claim_id, "clm_200m");
+    assert_true(near[1].distance_m > 195 && near[1].distance_m < 205);
+    assert_true(near[1].hours_apart > 2.99 && near[1].hours_apart < 3.01);
+    /* at most max, nearest first */
+    assert_int_equal(dc_footage_db_near(db, "clm_self", &rows[0].p, 500, near, 1, &count, &st),
+                     DC_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(near[0].claim_id, "clm_eve");
+    /* a wider radius reaches the 5-km claim; excluding nobody finds the claim itself */
+    assert_int_equal(dc_footage_db_near(db, NULL, &rows[0].p, 6000, near, 8, &count, &st), DC_OK);
+    assert_int_equal(count, 4);
+    assert_string_equal(near[0].claim_id, "clm_self");
+    assert_string_equal(near[3].claim_id, "clm_far");
+    /* 26 h later at the same place: the claim of 3 h later only (23 h apart; the rest over 24) */
+    assert_int_equal(dc_footage_db_near(db, "clm_26h", &rows[3].p, 500, near, 8, &count, &st),
+                     DC_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(near[0].claim_id, "clm_200m");
+    /* bad input */
+    dc_footage_place off = {91, 0, t0};
+    assert_int_equal(dc_footage_db_put_place(db, "clm_x", &off, &st), DC_ERR_INPUT);
+    assert_int_equal(dc_footage_db_near(db, NULL, &off, 500, near, 8, &count, &st), DC_ERR_INPUT);
+    assert_int_equal(dc_footage_db_near(db, NULL, &rows[0].p, 0, near, 8, &count, &st),
+                     DC_ERR_INPUT);
+    assert_int_equal(dc_footage_db_put_place(db, "", &rows[0].p, &st), DC_ERR_INPUT);
+    dc_footage_db_close(db);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_file_and_footage),
         cmocka_unit_test(test_unusable_video),
         cmocka_unit_test(test_index_against_brute_force),
         cmocka_unit_test(test_keys_rebuilt),
+        cmocka_unit_test(test_places_near),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
