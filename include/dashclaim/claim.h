@@ -398,11 +398,21 @@ typedef struct {
     bool same_file;     /* identical bytes (the same SHA-256) */
     int video;          /* index into this record's videos */
     double video_sec;   /* this video's footage from this second ... */
+    int other_video;    /* ... (the earlier claim's video at this position in its claim) ... */
     double other_sec;   /* ... is the earlier claim's video from this second ... */
     double seconds;     /* ... for this long (the whole file for same_file) */
     double distance;    /* mean Hamming distance of the matched seconds (0 for same_file) */
     bool mirrored;      /* a flipped copy */
 } dc_footage_match;
+
+/* Another claim whose dashcam put its incident at the same place and day (X-REPEAT-LOCATION):
+ * both claims' telemetry positions, not what a claimant typed. */
+#define DC_MAX_FOOTAGE_NEAR 4
+typedef struct {
+    char claim_id[128];
+    double distance_m;  /* between the two incidents' GPS positions */
+    double hours_apart; /* between their GPS times */
+} dc_footage_near_claim;
 
 typedef struct {
     /* false: no store was asked (plain `assess`): the check did not run, which is not "no
@@ -411,6 +421,10 @@ typedef struct {
     char note[200]; /* why it did not run, or what it could not check; "" = nothing to say */
     int match_count;
     dc_footage_match matches[DC_MAX_FOOTAGE_MATCHES];
+    /* other claims at the incident's place and day, nearest first (only when the claim's
+     * telemetry gave a position and a UTC time: a->telemetry.has_position, utc_ms) */
+    int near_count;
+    dc_footage_near_claim near[DC_MAX_FOOTAGE_NEAR];
 } dc_footage_check;
 
 typedef struct {

@@ -15,14 +15,15 @@ typedef struct dc_vlm dc_vlm;
 
 /* Footage seen before: the caller's lookup (the service's worker passes one backed by its
  * store; the pipeline never calls the store). Called once per claim, after mining and before
- * the decision, with the claim's videos (their SHA-256s where known) and each one's
- * fingerprint (fingerprints[i] for videos[i]; count 0 = none could be made). It fills
- * check->matches (earlier claims only: never the claim being assessed) and sets check->checked;
- * a lookup that could not finish says so in check->note and returns false (the claim is then
- * degraded, naming it). */
+ * the decision, with the claim's videos (their SHA-256s where known), each one's fingerprint
+ * (fingerprints[i] for videos[i]; count 0 = none could be made) and the claim's telemetry
+ * summary (the incident's GPS position and UTC time when the dashcam recorded them). It fills
+ * check->matches and check->near (other claims only: never the claim being assessed) and sets
+ * check->checked; a lookup that could not finish says so in check->note and returns false (the
+ * claim is then degraded, naming it). */
 typedef bool (*dc_footage_lookup_fn)(void *ctx, const char *claim_id, const dc_claim_video *videos,
                                      const dc_fingerprint *fingerprints, int count,
-                                     dc_footage_check *check);
+                                     const dc_telemetry_summary *incident, dc_footage_check *check);
 
 typedef struct {
     int windows;         /* incident windows mined and reported (default 3) */

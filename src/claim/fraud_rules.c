@@ -58,8 +58,24 @@ static bool repeat_vehicle(const dc_assessment *a, const dc_claim_metadata *m, c
     return true;
 }
 
+/* " (and 2 more claim(s))" after a row's reason. */
+static void more_claims(char *why, size_t n, int more) {
+    size_t len = strlen(why);
+    if (more > 0 && len < n) snprintf(why + len, n - len, " (and %d more claim(s))", more);
+}
+
+/* From the claimant's metadata (recent claims the insurer counted), or from the footage
+ * index: another claim whose dashcam put its incident at this place on this day. */
 static bool repeat_location(const dc_assessment *a, const dc_claim_metadata *m, char *why,
                             size_t n) {
+    const dc_footage_check *f = &a->footage;
+    if (f->near_count > 0) {
+        const dc_footage_near_claim *c = &f->near[0];
+        snprintf(why, n, "the dashcam puts the incident %.0f m from claim %.80s's, %.1f h apart",
+                 c->distance_m, c->claim_id, c->hours_apart);
+        more_claims(why, n, f->near_count - 1);
+        return true;
+    }
     if (!m || m->recent_claims_same_location < 1) return false;
     snprintf(why, n, "%d recent claim(s) at the same location", m->recent_claims_same_location);
     return true;
@@ -169,11 +185,6 @@ static const dc_footage_match *first_match(const dc_assessment *a, bool same_fil
         else if (strcmp(m->claim_id, first->claim_id)) (*more)++;
     }
     return first;
-}
-
-static void more_claims(char *why, size_t n, int more) {
-    size_t len = strlen(why);
-    if (more > 0 && len < n) snprintf(why + len, n - len, " (and %d more claim(s))", more);
 }
 
 static bool same_file(const dc_assessment *a, const dc_claim_metadata *m, char *why, size_t n) {

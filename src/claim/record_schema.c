@@ -27,9 +27,9 @@ _Static_assert(sizeof(dc_memory) == 32, "dc_memory changed: update memory_fields
 _Static_assert(sizeof(dc_telemetry_summary) == 200,
                "dc_telemetry_summary changed: update telemetry_record.c");
 _Static_assert(sizeof(dc_claim_video) == 1424, "dc_claim_video changed: update claim_video_fields");
-_Static_assert(sizeof(dc_footage_check) == 1616,
+_Static_assert(sizeof(dc_footage_check) == 2264,
                "dc_footage_check changed: update footage_record.c");
-_Static_assert(sizeof(dc_assessment) == 73504,
+_Static_assert(sizeof(dc_assessment) == 74152,
                "dc_assessment changed: give the new field an entry in claim_record_fields");
 
 /* ---- the record-only enumerations ------------------------------------------------------ */

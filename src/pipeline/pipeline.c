@@ -135,7 +135,7 @@ static void check_footage(dc_assessment *a, const dc_pipeline_options *opts,
     dc_fingerprint none = {0};
     const dc_fingerprint *fps = fingerprints_kept ? out->fingerprints : &none;
     if (!opts->footage_lookup(opts->footage_lookup_ctx, a->claim_id, a->videos, fps,
-                              fingerprints_kept ? out->fingerprint_count : 0, c)) {
+                              fingerprints_kept ? out->fingerprint_count : 0, &a->telemetry, c)) {
         char why[sizeof c->note + 64];
         snprintf(why, sizeof why, "footage in other claims not fully checked: %s",
                  c->note[0] ? c->note : "the lookup failed");
@@ -143,6 +143,8 @@ static void check_footage(dc_assessment *a, const dc_pipeline_options *opts,
     }
     if (c->match_count > DC_MAX_FOOTAGE_MATCHES) c->match_count = DC_MAX_FOOTAGE_MATCHES;
     if (c->match_count < 0) c->match_count = 0;
+    if (c->near_count > DC_MAX_FOOTAGE_NEAR) c->near_count = DC_MAX_FOOTAGE_NEAR;
+    if (c->near_count < 0) c->near_count = 0;
 }
 
 /* A failed claim's record: a timeout names the stage that ran out; a claim without its

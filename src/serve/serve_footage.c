@@ -61,7 +61,8 @@ static dc_footage_db *thread_db(const char *url, dc_status *st) {
 }
 
 bool serve_footage_lookup(void *ctx, const char *claim_id, const dc_claim_video *videos,
-                          const dc_fingerprint *fingerprints, int count, dc_footage_check *check) {
+                          const dc_fingerprint *fingerprints, int count,
+                          const dc_telemetry_summary *incident, dc_footage_check *check) {
     const char *url = ctx;
     dc_status st = DC_STATUS_OK;
     dc_footage_db *db = url ? thread_db(url, &st) : NULL;

@@ -13,7 +13,8 @@
 /* A dc_footage_lookup_fn: ctx is the store's location (const char *, as given to
  * dc_store_open). */
 bool serve_footage_lookup(void *ctx, const char *claim_id, const dc_claim_video *videos,
-                          const dc_fingerprint *fingerprints, int count, dc_footage_check *check);
+                          const dc_fingerprint *fingerprints, int count,
+                          const dc_telemetry_summary *incident, dc_footage_check *check);
 
 /* Stores the videos of r (r->assessment.videos[i] with r->fingerprints[i]; those without a
  * SHA-256 are skipped) under claim_id, so that later claims find them. Storing again is

@@ -67,7 +67,9 @@ static int drop_inputs(void **state) {
 
 /* The pipeline's lookup: the index, this claim excluded. */
 static bool lookup(void *ctx, const char *claim_id, const dc_claim_video *videos,
-                   const dc_fingerprint *fps, int count, dc_footage_check *check) {
+                   const dc_fingerprint *fps, int count, const dc_telemetry_summary *incident,
+                   dc_footage_check *check) {
+    (void)incident;
     dc_status st = DC_STATUS_OK;
     return dc_footage_db_lookup(ctx, claim_id, videos, count, fps, count, check, NULL, &st) ==
            DC_OK;

@@ -88,11 +88,46 @@ static void test_not_run(void **state) {
     free(json);
 }
 
+/* Another claim at the incident's place and day, by both dashcams' GPS: X-REPEAT-LOCATION names
+ * it, and the rows survive the record's JSON (with the match's position in the other claim). */
+static void test_repeat_location(void **state) {
+    (void)state;
+    dc_assessment a = base();
+    dc_fraud_decide(&a, NULL);
+    assert_null(indicator(&a, "X-REPEAT-LOCATION")); /* checked, nobody near */
+    a.footage.near_count = 2;
+    snprintf(a.footage.near[0].claim_id, sizeof a.footage.near[0].claim_id, "clm_same_corner");
+    a.footage.near[0].distance_m = 120;
+    a.footage.near[0].hours_apart = 2.5;
+    snprintf(a.footage.near[1].claim_id, sizeof a.footage.near[1].claim_id, "clm_other");
+    a.footage.near[1].distance_m = 280;
+    a.footage.match_count = 1;
+    a.footage.matches[0].other_video = 1;
+    snprintf(a.footage.matches[0].claim_id, sizeof a.footage.matches[0].claim_id, "clm_x");
+    a.footage.matches[0].seconds = 12;
+    dc_fraud_decide(&a, NULL);
+    const dc_fraud_indicator *x = indicator(&a, "X-REPEAT-LOCATION");
+    assert_non_null(x);
+    assert_non_null(strstr(x->reason, "120 m from claim clm_same_corner"));
+    assert_non_null(strstr(x->reason, "1 more claim"));
+    char *json = dc_assessment_to_json(&a, 0);
+    assert_non_null(json);
+    dc_assessment b;
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_assessment_from_json(json, &b, &st), DC_OK);
+    free(json);
+    assert_int_equal(b.footage.near_count, 2);
+    assert_string_equal(b.footage.near[0].claim_id, "clm_same_corner");
+    assert_true(b.footage.near[0].distance_m == 120 && b.footage.near[0].hours_apart == 2.5);
+    assert_int_equal(b.footage.matches[0].other_video, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_file),
         cmocka_unit_test(test_same_footage),
         cmocka_unit_test(test_not_run),
+        cmocka_unit_test(test_repeat_location),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
