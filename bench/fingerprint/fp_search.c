@@ -2,13 +2,16 @@
  * stored synthetic fingerprints (bench/fingerprint/search.sh runs it on both backends).
  *
  *   fp-search --db LOCATION --videos N [--from K] [--seconds 60] [--queries 200]
- *             [--batch 500] [--phases P] [--load-only] [--query-only]
+ *             [--batch 500] [--phases P] [--no-views] [--load-only] [--query-only]
  *
  * Video i (claim "clm_<i>") has `seconds` random 256-bit hashes made from seed i alone, so a
  * run can add videos K..N-1 to an index that holds 0..K-1 (--from K) and queries can rebuild
  * any stored video without keeping them in memory. Half the queries are re-encoded clips of a
  * stored video (20..40 s, 4..14 bits of 256 flipped a second; every one must be found: the
- * recall line), half are other footage (must find nothing). --phases P gives each query
+ * recall line), half are other footage (must find nothing). Stored videos carry the views a
+ * blob keeps (fingerprint.h: zoom[0], zoom[1], the index keyed on zoom[1]) and queries all four
+ * views plain and mirrored, as mined fingerprints do (--no-views: neither, as before views).
+ * A copy's hashes and views are the original's with the same bits flipped. --phases P gives each query
  * second P more hashes at sub-second phases, as mining's queries carry (4): P + 1 times the
  * probes. Prints load rate, search p50/p99
  * and the mean keys, postings and candidate videos a query. Random hashes are the index's best
@@ -29,9 +32,13 @@ static uint64_t splitmix(uint64_t *s) {
     return z ^ (z >> 31);
 }
 
-static void make_video(int64_t i, int seconds, dc_fingerprint *fp) {
+static bool views = true;
+
+/* zooms: the views the fingerprint carries (DC_FP_ZOOMS_STORED stored, DC_FP_ZOOMS a query). */
+static void make_video(int64_t i, int seconds, int zooms, dc_fingerprint *fp) {
     uint64_t s = (uint64_t)i * 0x2545F4914F6CDD1DULL + 7;
     fp->count = fp->duration_sec = seconds;
+    fp->zooms = views ? zooms : 0;
     for (int k = 0; k < seconds; k++) {
         dc_fp_second *d = &fp->seconds[k];
         d->second = k;
@@ -40,9 +47,18 @@ static void make_video(int64_t i, int seconds, dc_fingerprint *fp) {
         for (int w = 0; w < DC_FP_WORDS; w++) {
             d->hash.w[w] = splitmix(&s);
             d->mirrored.w[w] = splitmix(&s);
+            for (int z = 0; z < DC_FP_ZOOMS; z++) {
+                /* the same seed stream whatever zooms is, so a query rebuilt with 4 views has
+                 * the stored video's 2 */
+                uint64_t a = splitmix(&s), b = splitmix(&s);
+                d->zoom[z].w[w] = z < fp->zooms ? a : 0;
+                d->zoom_mirrored[z].w[w] = fp->zooms > DC_FP_ZOOMS_STORED ? b : 0;
+            }
         }
     }
 }
+
+static void flip(dc_fp_hash *h, int bit) { h->w[bit / 64] ^= 1ULL << (bit % 64); }
 
 static double now(void) {
     struct timespec t;
@@ -71,6 +87,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--batch") && v) batch = atoi(argv[++i]);
         else if (!strcmp(a, "--phases") && v) phases = atoi(argv[++i]);
         else if (!strcmp(a, "--load-only")) query = false;
+        else if (!strcmp(a, "--no-views")) views = false;
         else if (!strcmp(a, "--query-only")) load = false;
         else {
             fprintf(stderr, "usage: fp-search --db LOCATION --videos N [--from K] [--seconds S] "
@@ -105,7 +122,7 @@ int main(int argc, char **argv) {
         for (int64_t i = from; i < videos; i += batch) {
             int n = (int)(videos - i < batch ? videos - i : batch);
             for (int b = 0; b < n; b++) {
-                make_video(i + b, seconds, &fps[b]);
+                make_video(i + b, seconds, DC_FP_ZOOMS_STORED, &fps[b]);
                 snprintf(ids[b], sizeof ids[b], "clm_%lld", (long long)(i + b));
                 snprintf(shas[b], 65, "%064llx", (unsigned long long)(i + b + 1));
                 rows[b] = (dc_footage_video){ids[b], 0, shas[b], &fps[b]};
@@ -120,10 +137,16 @@ int main(int argc, char **argv) {
                         (i + n - from) / (last - t0));
             }
         }
+        double t1 = now();
+        if (dc_footage_db_bulk(db, false, &st) != DC_OK) { /* writes the buckets */
+            fprintf(stderr, "fp-search: writing the index: %s\n", st.message);
+            return 1;
+        }
         double dt = now() - t0;
-        printf("load: %lld videos (%lld..%lld) in %.1f s: %.0f videos/s, %.0f postings/s\n",
-               (long long)(videos - from), (long long)from, (long long)videos - 1, dt,
-               (videos - from) / dt, (videos - from) * (double)seconds * DC_FP_BANDS / dt);
+        printf("load: %lld videos (%lld..%lld) in %.1f s (%.1f s of it writing the index at the "
+               "end): %.0f videos/s\n",
+               (long long)(videos - from), (long long)from, (long long)videos - 1, dt, now() - t1,
+               (videos - from) / dt);
     }
     if (query) {
         double *ms = calloc((size_t)queries, sizeof *ms);
@@ -134,28 +157,32 @@ int main(int argc, char **argv) {
         if (!ms || !src.seconds || !q.seconds || !phased) return 1;
         uint64_t s = 12345;
         int copies = 0, found = 0, false_hits = 0;
-        double keys = 0, postings = 0, cands = 0, compared = 0;
+        double keys = 0, buckets = 0, postings = 0, cands = 0, compared = 0;
         for (int k = 0; k < queries; k++) {
             bool copy = k % 2 == 0;
             if (copy) {
                 int64_t v = (int64_t)(splitmix(&s) % (uint64_t)videos);
-                make_video(v, seconds, &src);
+                make_video(v, seconds, DC_FP_ZOOMS, &src);
                 int len = 20 + (int)(splitmix(&s) % 21);
                 if (len > seconds) len = seconds;
                 int start = (int)(splitmix(&s) % (uint64_t)(seconds - len + 1));
                 int bits = 4 + (int)(splitmix(&s) % 11);
                 q.count = q.duration_sec = len;
+                q.zooms = src.zooms;
                 for (int j = 0; j < len; j++) {
-                    q.seconds[j] = src.seconds[start + j];
-                    q.seconds[j].second = j;
+                    dc_fp_second *d = &q.seconds[j];
+                    *d = src.seconds[start + j];
+                    d->second = j;
+                    d->t_ms = j * 1000;
                     for (int f = 0; f < bits; f++) {
                         int bit = (int)(splitmix(&s) % DC_FP_BITS);
-                        q.seconds[j].hash.w[bit / 64] ^= 1ULL << (bit % 64);
+                        flip(&d->hash, bit);
+                        for (int z = 0; z < q.zooms; z++) flip(&d->zoom[z], bit);
                     }
                 }
                 snprintf(ids[0], sizeof ids[0], "clm_%lld", (long long)v);
             } else {
-                make_video(-(int64_t)k - 1000, seconds, &q); /* seeds no stored video has */
+                make_video(-(int64_t)k - 1000, seconds, DC_FP_ZOOMS, &q); /* no stored seed */
             }
             /* a query made by mining carries hashes at sub-second phases too (random here:
              * they cost probes like the real ones) */
@@ -181,6 +208,7 @@ int main(int argc, char **argv) {
             }
             ms[k] = (now() - t0) * 1000;
             keys += stats.keys;
+            buckets += stats.buckets;
             postings += stats.postings;
             cands += stats.candidates;
             compared += stats.compared;
@@ -198,10 +226,10 @@ int main(int argc, char **argv) {
                "max %.2f ms\n",
                dc_footage_db_backend(db), (long long)videos, seconds, queries, ms[queries / 2],
                ms[p99], ms[queries - 1]);
-        printf("per query: %.0f keys, %.1f postings, %.2f candidate videos, %.2f compared; "
-               "copies found %d/%d, false matches %d\n",
-               keys / queries, postings / queries, cands / queries, compared / queries, found,
-               copies, false_hits);
+        printf("per query: %.0f keys, %.0f buckets, %.1f postings, %.2f candidate videos, %.2f "
+               "compared; copies found %d/%d, false matches %d\n",
+               keys / queries, buckets / queries, postings / queries, cands / queries,
+               compared / queries, found, copies, false_hits);
         free(ms);
         free(phased);
         free(src.seconds);

@@ -79,7 +79,8 @@ dc_error_class dc_footage_db_bulk(dc_footage_db *db, bool on, dc_status *st);
 
 /* What one lookup cost, for the bench and the design notes. */
 typedef struct {
-    int keys;         /* distinct band keys probed */
+    int keys;         /* distinct index keys probed */
+    int buckets;      /* distinct index rows (buckets) those keys read */
     int64_t postings; /* postings those keys returned (each a (key, video) hit) */
     int candidates;   /* distinct stored videos among them (before the cap) */
     int compared;     /* blobs fetched and matched (<= DC_FOOTAGE_MAX_CANDIDATES per video) */

@@ -11,6 +11,7 @@
 struct dc_footage_db {
     const fp_backend *ops;
     void *self;
+    fp_postings_buf *bulk; /* non-NULL while a bulk load holds its postings */
 };
 
 static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
@@ -18,20 +19,40 @@ static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strl
 static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_key **keys, int *n,
                                 dc_status *st);
 
-/* What names the band-key function: its keys for three fixed hashes, folded. A change to
- * dc_fp_band_keys (another band layout, other widths) changes it, and the postings made with
- * the old function, which a query's keys would no longer meet, are rebuilt from the blobs. */
+/* The bands of dc_fp_band_keys the index keeps: every other one, so the kept bits are spread
+ * over every row and even column of the 16x16 frequency block. Why four of eight: a probe costs
+ * the same whatever the band, and four bands on every second find a copy as often as eight on
+ * every other second (what matters is aligned (stored key, query probe) pairs along a run of
+ * DC_FP_MIN_RUN_SEC seconds), at half the probes. */
+static const int index_band[FP_INDEX_BANDS] = {0, 2, 4, 6};
+
+/* Bumped whenever what is indexed changes in a way the fixed hashes below cannot see (which
+ * hash of a second is indexed, the bucket layout). */
+#define FP_INDEX_VERSION 2
+
+/* The index keys of one hash: band index_band[j] re-tagged j. */
+static void index_keys(const dc_fp_hash *h, dc_fp_key out[FP_INDEX_BANDS]) {
+    dc_fp_key all[DC_FP_BANDS];
+    dc_fp_band_keys(h, all);
+    for (int j = 0; j < FP_INDEX_BANDS; j++)
+        out[j] = (dc_fp_key)j << 32 | (all[index_band[j]] & 0xffffffffULL);
+}
+
+/* What names the key function: its keys for three fixed hashes, folded, with the layout's
+ * version. A change to dc_fp_band_keys (another band layout, other widths) or to the index
+ * changes it, and the buckets made with the old function, which a query's keys would no longer
+ * meet, are rebuilt from the blobs. */
 static void key_scheme(char out[40]) {
     uint64_t fold = 1469598103934665603ULL;
     for (int k = 0; k < 3; k++) {
         dc_fp_hash h;
         for (int w = 0; w < DC_FP_WORDS; w++)
             h.w[w] = 0x9E3779B97F4A7C15ULL * (uint64_t)(k * DC_FP_WORDS + w + 1) ^ (0xA5ULL << w);
-        dc_fp_key keys[DC_FP_BANDS];
-        dc_fp_band_keys(&h, keys);
-        for (int b = 0; b < DC_FP_BANDS; b++) fold = (fold ^ keys[b]) * 1099511628211ULL;
+        dc_fp_key keys[FP_INDEX_BANDS];
+        index_keys(&h, keys);
+        for (int b = 0; b < FP_INDEX_BANDS; b++) fold = (fold ^ keys[b]) * 1099511628211ULL;
     }
-    snprintf(out, 40, "fpkeys1-%d-%d-%016llx", DC_FP_BANDS, DC_FP_BAND_BITS,
+    snprintf(out, 40, "fpkeys%d-%d-%d-%016llx", FP_INDEX_VERSION, FP_INDEX_BANDS, FP_BUCKET_SHIFT,
              (unsigned long long)fold);
 }
 
@@ -90,6 +111,7 @@ dc_footage_db *dc_footage_db_open(const char *location, dc_status *st) {
 
 void dc_footage_db_close(dc_footage_db *db) {
     if (!db) return;
+    if (db->bulk) dc_footage_db_bulk(db, false, NULL); /* best effort: else rebuilt at open */
     db->ops->close(db->self);
     free(db);
 }
@@ -113,30 +135,53 @@ static int key_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Distinct band keys of fp's usable hashes, sorted; *keys malloc'd (NULL when none). A query
- * (as_query) adds its mirrored hashes (a flipped copy) and its sub-second phases (a clip cut
- * between seconds: its seconds lie between the stored ones, and only a phase's hash is near
- * them); what is stored is its direct whole-second hashes only. */
+/* The stored side's one hash of a second: its central-90 % view when it has one (a copy
+ * cropped by up to 10 % is then a view of the query, and the query probes with its views), else
+ * its whole picture (a blob written before views). */
+static const dc_fp_hash *indexed_hash(const dc_fingerprint *fp, const dc_fp_second *s) {
+    return fp->zooms > DC_FP_ZOOM_INDEXED ? &s->zoom[DC_FP_ZOOM_INDEXED] : &s->hash;
+}
+
+/* Distinct index keys of fp's usable seconds, sorted; *keys malloc'd (NULL when none). What is
+ * stored: one hash a second (indexed_hash). What a query probes: every hash a stored second's
+ * indexed one may be near: its whole picture (the query is a 10 % crop, or a blob without
+ * views is stored), each view it has (a 5 % crop either way, the same framing, the stored
+ * video an 11 % crop), and each of those mirrored (a flipped copy). Its sub-second phases are
+ * not probed: 5x the probes for a clip cut between seconds, whose whole seconds are still
+ * within the matcher's distance of the stored ones on ordinary footage (the matcher compares
+ * the phases once the video is a candidate). */
 static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_key **keys, int *n,
                                 dc_status *st) {
     *keys = NULL;
     *n = 0;
-    if (!fp) return DC_OK;
-    int entries = fp->count > 0 ? fp->count : 0;
-    if (as_query && fp->phased && fp->phased_count > 0) entries += fp->phased_count;
-    if (entries == 0) return DC_OK;
-    size_t cap = (size_t)entries * DC_FP_BANDS * (as_query ? 2 : 1);
+    if (!fp || fp->count <= 0) return DC_OK;
+    int zooms = fp->zooms < 0 ? 0 : fp->zooms > DC_FP_ZOOMS ? DC_FP_ZOOMS : fp->zooms;
+    /* zoom_mirrored is there only in a fingerprint made from pictures (fingerprint.h) */
+    int mirrored_zooms = zooms > DC_FP_ZOOMS_STORED ? zooms : 0;
+    int per_second = as_query ? 2 + zooms + mirrored_zooms : 1;
+    size_t cap = (size_t)fp->count * (size_t)per_second * FP_INDEX_BANDS;
     dc_fp_key *k = malloc(cap * sizeof *k);
     if (!k) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
     size_t m = 0;
-    for (int i = 0; i < entries; i++) {
-        const dc_fp_second *s = i < fp->count ? &fp->seconds[i] : &fp->phased[i - fp->count];
+    for (int i = 0; i < fp->count; i++) {
+        const dc_fp_second *s = &fp->seconds[i];
         if (s->quality < DC_FP_MIN_QUALITY) continue;
-        dc_fp_band_keys(&s->hash, k + m);
-        m += DC_FP_BANDS;
-        if (as_query) {
-            dc_fp_band_keys(&s->mirrored, k + m);
-            m += DC_FP_BANDS;
+        if (!as_query) {
+            index_keys(indexed_hash(fp, s), k + m);
+            m += FP_INDEX_BANDS;
+            continue;
+        }
+        index_keys(&s->hash, k + m);
+        m += FP_INDEX_BANDS;
+        index_keys(&s->mirrored, k + m);
+        m += FP_INDEX_BANDS;
+        for (int z = 0; z < zooms; z++) {
+            index_keys(&s->zoom[z], k + m);
+            m += FP_INDEX_BANDS;
+        }
+        for (int z = 0; z < mirrored_zooms; z++) {
+            index_keys(&s->zoom_mirrored[z], k + m);
+            m += FP_INDEX_BANDS;
         }
     }
     if (m == 0) {
@@ -150,6 +195,16 @@ static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_k
     *keys = k;
     *n = (int)u;
     return DC_OK;
+}
+
+/* Writes what a bulk load holds; done: the load's last write. */
+static dc_error_class bulk_flush(dc_footage_db *db, bool done, dc_status *st) {
+    const fp_bucket_add *adds = NULL;
+    size_t n = 0;
+    dc_error_class rc = fp_buf_groups(db->bulk, &adds, &n, st);
+    if (rc == DC_OK) rc = db->ops->append(db->self, adds, n, done, st);
+    if (rc == DC_OK) fp_buf_clear(db->bulk);
+    return rc;
 }
 
 dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *videos, int n,
@@ -186,7 +241,9 @@ dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *vide
         rc = band_keys(fp, false, &keys[i], &r->nkeys, st);
         r->keys = keys[i];
     }
-    if (rc == DC_OK) rc = db->ops->put(db->self, rows, n, st);
+    if (rc == DC_OK) rc = db->ops->put(db->self, rows, n, db->bulk, st);
+    if (rc == DC_OK && db->bulk && fp_buf_count(db->bulk) >= FP_BULK_MAX_POSTINGS)
+        rc = bulk_flush(db, false, st);
     for (int i = 0; i < n && blobs && keys; i++) {
         free(blobs[i]);
         free(keys[i]);
@@ -199,7 +256,16 @@ dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *vide
 
 dc_error_class dc_footage_db_bulk(dc_footage_db *db, bool on, dc_status *st) {
     if (!db) return dc_fail(st, DC_ERR_INPUT, "footage index: no index");
-    return db->ops->bulk(db->self, on, st);
+    if (on && !db->bulk && !(db->bulk = fp_buf_new()))
+        return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    dc_error_class rc = DC_OK;
+    if (!on && db->bulk) {
+        rc = bulk_flush(db, true, st);
+        fp_buf_free(db->bulk);
+        db->bulk = NULL; /* on failure 'bulk_pending' stays: rebuilt at the next open */
+    }
+    dc_error_class rc2 = db->ops->bulk(db->self, on, st);
+    return rc != DC_OK ? rc : rc2;
 }
 
 /* ---- the lookup ------------------------------------------------------------------------ */
@@ -338,8 +404,11 @@ static bool same_file_row(void *arg, const fp_stored *v, dc_status *st) {
         dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
         return false;
     }
-    dc_footage_match m = {
-        .same_file = true, .video = c->video, .seconds = v->duration_sec, .distance = 0};
+    dc_footage_match m = {.same_file = true,
+                          .video = c->video,
+                          .other_video = v->position,
+                          .seconds = v->duration_sec,
+                          .distance = 0};
     snprintf(m.claim_id, sizeof m.claim_id, "%s", v->claim_id);
     add_match(c->check, &m);
     return true;
@@ -366,6 +435,7 @@ static bool candidate_row(void *arg, const fp_stored *v, dc_status *st) {
     const dc_fp_match *best = &runs[0]; /* longest first */
     dc_footage_match m = {.same_file = false,
                           .video = c->video,
+                          .other_video = v->position,
                           .video_sec = best->query_sec,
                           .other_sec = best->candidate_sec,
                           .seconds = best->seconds,
@@ -373,6 +443,28 @@ static bool candidate_row(void *arg, const fp_stored *v, dc_status *st) {
                           .mirrored = best->mirrored};
     snprintf(m.claim_id, sizeof m.claim_id, "%s", v->claim_id);
     add_match(c->check, &m);
+    return true;
+}
+
+/* A query's keys grouped by bucket for reading: each bucket read is scanned for the probe
+ * keys of that bucket (a contiguous range of the sorted keys). */
+typedef struct {
+    const dc_fp_key *keys;
+    int nkeys;
+    hit_ctx *hits;
+} bucket_ctx;
+
+static bool on_bucket(void *arg, uint32_t bucket, const uint8_t *entries, size_t len,
+                      dc_status *st) {
+    bucket_ctx *b = arg;
+    int lo = 0, hi = b->nkeys; /* first key of this bucket */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (fp_bucket_of(b->keys[mid]) < bucket) lo = mid + 1;
+        else hi = mid;
+    }
+    for (int i = lo; i < b->nkeys && fp_bucket_of(b->keys[i]) == bucket; i++)
+        if (!fp_bucket_scan(b->keys[i], entries, len, on_hit, b->hits, st)) return false;
     return true;
 }
 
@@ -384,9 +476,18 @@ static dc_error_class search_footage(dc_footage_db *db, lookup_ctx *c,
     dc_error_class rc = band_keys(c->query, true, &keys, &nkeys, st);
     if (rc != DC_OK || nkeys == 0) return rc;
     hit_ctx h = {{0}, 0};
-    rc = db->ops->postings(db->self, keys, nkeys, on_hit, &h, st);
+    uint32_t *buckets = malloc((size_t)nkeys * sizeof *buckets);
+    if (!buckets) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    int nb = 0;
+    for (int i = 0; buckets && i < nkeys; i++) /* keys are sorted: so are their buckets */
+        if (nb == 0 || buckets[nb - 1] != fp_bucket_of(keys[i]))
+            buckets[nb++] = fp_bucket_of(keys[i]);
+    bucket_ctx bc = {keys, nkeys, &h};
+    if (rc == DC_OK) rc = db->ops->buckets(db->self, buckets, nb, on_bucket, &bc, st);
+    free(buckets);
     free(keys);
     stats->keys += nkeys;
+    stats->buckets += nb;
     stats->postings += h.postings;
     candidate *cand = NULL;
     int ncand = 0;

@@ -10,6 +10,45 @@
 
 #include "dashclaim/footage_store.h"
 
+/* The index's layout (src/store/README.md, "The footage index"). A key (dc_fp_key, as the store
+ * re-tags it: index band j in 0..FP_INDEX_BANDS-1 above 32 band bits, 34 bits in all) is
+ * split into a bucket (its top 24 bits) and a rest (its low FP_BUCKET_SHIFT bits). A bucket is
+ * one row, (bucket, entries): entries is FP_ENTRY_BYTES per posting, rest u16 LE | video u32
+ * LE, in no order. One row per bucket instead of one per posting: a million videos are ~16
+ * million rows of ~90 bytes instead of 240 million rows, which PostgreSQL would store at ~40
+ * bytes of overhead each; a probe reads one row and keeps the entries whose rest is its key's. */
+#define FP_INDEX_BANDS 4
+#define FP_BUCKET_SHIFT 10
+#define FP_ENTRY_BYTES 6
+
+/* Postings waiting to be written: added per video, handed out grouped by bucket. */
+typedef struct fp_postings_buf fp_postings_buf;
+/* One bucket's new entries (appended to whatever the bucket holds). */
+typedef struct {
+    uint32_t bucket;
+    uint32_t len;         /* bytes: FP_ENTRY_BYTES x postings */
+    const uint8_t *bytes; /* valid until the buffer's next add, clear or free */
+} fp_bucket_add;
+
+fp_postings_buf *fp_buf_new(void); /* NULL when out of memory */
+void fp_buf_free(fp_postings_buf *b);
+void fp_buf_clear(fp_postings_buf *b);
+size_t fp_buf_count(const fp_postings_buf *b);
+/* Drops the postings added after the first n (a put that rolled back). */
+void fp_buf_truncate(fp_postings_buf *b, size_t n);
+/* video's postings (its distinct keys); DC_ERR_RESOURCE for memory or a video id >= 2^30. */
+dc_error_class fp_buf_add(fp_postings_buf *b, int64_t video, const dc_fp_key *keys, int n,
+                          dc_status *st);
+/* The buffered postings as appends, one per bucket, in bucket order (*adds lives in b). */
+dc_error_class fp_buf_groups(fp_postings_buf *b, const fp_bucket_add **adds, size_t *n,
+                             dc_status *st);
+uint32_t fp_bucket_of(dc_fp_key key);
+/* fn for each entry of a bucket's bytes whose rest is key's. */
+bool fp_bucket_scan(dc_fp_key key, const uint8_t *entries, size_t len,
+                    bool (*fn)(void *arg, int64_t video, dc_status *st), void *arg, dc_status *st);
+/* Postings a bulk load holds in memory before it writes them (512 MB). */
+#define FP_BULK_MAX_POSTINGS ((size_t)64 << 20)
+
 /* One video to insert, with everything derived from its fingerprint. */
 typedef struct {
     const char *claim_id;
@@ -19,7 +58,7 @@ typedef struct {
     int usable;          /* seconds of quality >= DC_FP_MIN_QUALITY */
     const uint8_t *blob; /* dc_fingerprint_serialize */
     size_t blob_len;
-    const dc_fp_key *keys; /* distinct band keys of its usable direct hashes, sorted */
+    const dc_fp_key *keys; /* its distinct index keys (fp_index_keys), sorted */
     int nkeys;
 } fp_put_row;
 
@@ -39,9 +78,12 @@ typedef struct {
 typedef bool (*fp_stored_fn)(void *arg, const fp_stored *v, dc_status *st);
 /* One posting hit: the stored video id. */
 typedef bool (*fp_hit_fn)(void *arg, int64_t video, dc_status *st);
+/* One bucket read: its entries (valid until the callback returns). */
+typedef bool (*fp_bucket_fn)(void *arg, uint32_t bucket, const uint8_t *entries, size_t len,
+                             dc_status *st);
 
-/* The distinct band keys of a stored blob's usable direct hashes, sorted (*keys malloc'd, NULL
- * when none); a damaged blob has none. */
+/* The distinct index keys of a stored blob, sorted (*keys malloc'd, NULL when none); a
+ * damaged blob has none. */
 typedef dc_error_class (*fp_keys_fn)(const uint8_t *blob, size_t len, dc_fp_key **keys, int *n,
                                      dc_status *st);
 
@@ -55,15 +97,23 @@ int64_t fp_place_day(int64_t utc_ms);
 typedef struct {
     const char *name;
     void (*close)(void *self);
-    /* The band-key function the postings were made with (fp_meta 'band_keys') against
-     * current: an index with no videos takes current; one made with another (or unknown)
-     * function has its postings rebuilt from the stored blobs with keys_of, in one
-     * transaction, and takes current. *rebuilt (may be NULL) says whether that happened. */
+    /* The key function the buckets were made with (fp_meta 'band_keys') against current: an
+     * index made with another (or unknown) function, or left by a bulk load that did not
+     * finish (fp_meta 'bulk_pending'), has its buckets rebuilt from the stored blobs with
+     * keys_of, in one transaction, and takes current. *rebuilt (may be NULL) says whether that
+     * happened. */
     dc_error_class (*check_keys)(void *self, const char *current, fp_keys_fn keys_of, bool *rebuilt,
                                  dc_status *st);
     /* Inserts the rows whose (claim_id, position) is new, and their postings, in one
-     * transaction. */
-    dc_error_class (*put)(void *self, const fp_put_row *rows, int n, dc_status *st);
+     * transaction; with defer (a bulk load) their postings go to defer instead and fp_meta
+     * 'bulk_pending' is set in the same transaction, so a load that never writes them is
+     * rebuilt at the next open. */
+    dc_error_class (*put)(void *self, const fp_put_row *rows, int n, fp_postings_buf *defer,
+                          dc_status *st);
+    /* Appends adds[0..n) to their buckets in one transaction; done (the bulk load's last
+     * write) clears 'bulk_pending' in it. */
+    dc_error_class (*append)(void *self, const fp_bucket_add *adds, size_t n, bool done,
+                             dc_status *st);
     /* dc_footage_db_bulk. */
     dc_error_class (*bulk)(void *self, bool on, dc_status *st);
     /* Stored videos with this SHA-256 (no blob). */
@@ -72,9 +122,9 @@ typedef struct {
     /* Stored videos of one claim, by position, with their blobs when with_blob. */
     dc_error_class (*by_claim)(void *self, const char *claim_id, bool with_blob, fp_stored_fn fn,
                                void *arg, dc_status *st);
-    /* Every posting of keys[0..n) (sorted, distinct): fn once per (key, video) hit. */
-    dc_error_class (*postings)(void *self, const dc_fp_key *keys, int n, fp_hit_fn fn, void *arg,
-                               dc_status *st);
+    /* The buckets buckets[0..n) (sorted, distinct) that exist, fn once each, in any order. */
+    dc_error_class (*buckets)(void *self, const uint32_t *buckets, int n, fp_bucket_fn fn,
+                              void *arg, dc_status *st);
     /* The videos ids[0..n), with their blobs, in any order. */
     dc_error_class (*by_ids)(void *self, const int64_t *ids, int n, fp_stored_fn fn, void *arg,
                              dc_status *st);

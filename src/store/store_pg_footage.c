@@ -4,9 +4,12 @@
  * first when it opens its store). The connection, its reconnects and retries are the store's
  * (store_pg_conn.c); every write is safe to repeat (ON CONFLICT DO NOTHING).
  *
- * fp_postings (key bigint, video bigint) has its primary key (key, video) as its only index: a
- * lookup is one round trip, `key = ANY($1)` over the query's distinct keys, each an index
- * descent. */
+ * fp_buckets (bucket integer PRIMARY KEY, entries bytea): the index's buckets (the layout:
+ * store_footage_internal.h), ~16 million rows of ~90 bytes at a million videos where one row
+ * per posting would be 240 million rows of ~44 bytes of tuple and index overhead each. A
+ * lookup is one round trip, `bucket = ANY($1)` over the query's distinct buckets, each an index
+ * descent; rows come back binary. Writes go through COPY into a temporary table and one
+ * INSERT ... ON CONFLICT that appends each bucket's new entries (entries || new). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +20,7 @@
 
 /* pg_advisory_xact_lock key of these migrations ("dashclaim" + 16: not the store's key). */
 #define FOOTAGE_LOCK_KEY "6442451911262184573"
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static const char *const MIGRATION_1[] = {
     "CREATE TABLE IF NOT EXISTS fp_videos ("
@@ -60,6 +63,18 @@ static const char *const MIGRATION_3[] = {
     NULL,
 };
 
+/* fp_buckets instead of fp_postings: rebuilt from the blobs at open (the key function's name
+ * is dropped, so check_keys rebuilds). */
+static const char *const MIGRATION_4[] = {
+    "CREATE TABLE IF NOT EXISTS fp_buckets ("
+    "  bucket integer PRIMARY KEY,"
+    "  entries bytea NOT NULL)",
+    "DROP TABLE IF EXISTS fp_postings",
+    "DELETE FROM fp_meta WHERE name = 'band_keys'",
+    "INSERT INTO footage_schema (version) VALUES (4)",
+    NULL,
+};
+
 static void pgf_close(void *self) {
     store_pg *pg = self;
     store_pg_close(pg);
@@ -97,6 +112,8 @@ static dc_error_class migrate_op(store_pg *pg, void *arg, dc_status *st, bool *l
         rc = store_pg_run(pg, MIGRATION_2[i], 0, NULL, st, lost);
     for (int i = 0; rc == DC_OK && version < 3 && MIGRATION_3[i]; i++)
         rc = store_pg_run(pg, MIGRATION_3[i], 0, NULL, st, lost);
+    for (int i = 0; rc == DC_OK && version < 4 && MIGRATION_4[i]; i++)
+        rc = store_pg_run(pg, MIGRATION_4[i], 0, NULL, st, lost);
     if (rc == DC_OK) return store_pg_commit(pg, st, lost);
     store_pg_rollback(pg);
     return rc;
@@ -115,9 +132,94 @@ static char *int8_array(const int64_t *v, int n) {
     return s;
 }
 
+/* Appends to buckets inside the caller's transaction: every add through COPY into a
+ * temporary table (rows vanish at commit), then one INSERT that appends each to its bucket.
+ * COPY's text form: "bucket<TAB>\\x<hex>" (the backslash of bytea's hex form escaped). */
+static dc_error_class write_adds(store_pg *pg, const fp_bucket_add *adds, size_t n, dc_status *st,
+                                 bool *lost) {
+    if (n == 0) return DC_OK;
+    dc_error_class rc = store_pg_run(pg,
+                                     "CREATE TEMP TABLE IF NOT EXISTS fp_stage ("
+                                     "  bucket integer, entries bytea) ON COMMIT DELETE ROWS",
+                                     0, NULL, st, lost);
+    if (rc != DC_OK) return rc;
+    PGresult *r = PQexec(pg->conn, "COPY fp_stage FROM STDIN");
+    bool copying = r && PQresultStatus(r) == PGRES_COPY_IN;
+    if (!copying) {
+        if (lost) *lost = store_pg_failure_is_lost(pg->conn, r);
+        rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: COPY: %s", PQerrorMessage(pg->conn));
+        PQclear(r);
+        return rc;
+    }
+    PQclear(r);
+    static const char hex[] = "0123456789abcdef";
+    size_t cap = 1 << 20;
+    char *chunk = malloc(cap + 64 + 2 * 65536);
+    if (!chunk) {
+        PQputCopyEnd(pg->conn, "out of memory");
+        while ((r = PQgetResult(pg->conn))) PQclear(r);
+        return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    }
+    size_t at = 0;
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (at + 16 + 2 * (size_t)adds[i].len > cap) {
+            ok = PQputCopyData(pg->conn, chunk, (int)at) == 1;
+            at = 0;
+        }
+        if (16 + 2 * (size_t)adds[i].len > cap) { /* one huge bucket: a chunk of its own */
+            char *big = realloc(chunk, 64 + 2 * (size_t)adds[i].len);
+            if (!big) {
+                ok = false;
+                break;
+            }
+            chunk = big;
+            cap = 32 + 2 * (size_t)adds[i].len;
+        }
+        at += (size_t)sprintf(chunk + at, "%u\t\\\\x", adds[i].bucket);
+        for (uint32_t k = 0; k < adds[i].len; k++) {
+            chunk[at++] = hex[adds[i].bytes[k] >> 4];
+            chunk[at++] = hex[adds[i].bytes[k] & 15];
+        }
+        chunk[at++] = '\n';
+    }
+    if (ok && at) ok = PQputCopyData(pg->conn, chunk, (int)at) == 1;
+    free(chunk);
+    PQputCopyEnd(pg->conn, ok ? NULL : "failed to send");
+    while ((r = PQgetResult(pg->conn))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == DC_OK) {
+            if (lost) *lost = store_pg_failure_is_lost(pg->conn, r);
+            rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: COPY: %s", PQresultErrorMessage(r));
+        }
+        PQclear(r);
+    }
+    if (rc == DC_OK && !ok)
+        rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: COPY: %s", PQerrorMessage(pg->conn));
+    if (rc == DC_OK)
+        rc = store_pg_run(pg,
+                          "INSERT INTO fp_buckets (bucket, entries)"
+                          " SELECT bucket, entries FROM fp_stage"
+                          " ON CONFLICT (bucket) DO UPDATE"
+                          " SET entries = fp_buckets.entries || excluded.entries",
+                          0, NULL, st, lost);
+    return rc;
+}
+
+static dc_error_class set_meta(store_pg *pg, const char *name, const char *value, dc_status *st,
+                               bool *lost) {
+    const char *p[2] = {name, value};
+    if (!value) return store_pg_run(pg, "DELETE FROM fp_meta WHERE name = $1", 1, p, st, lost);
+    return store_pg_run(pg,
+                        "INSERT INTO fp_meta (name, value) VALUES ($1, $2)"
+                        " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                        2, p, st, lost);
+}
+
 typedef struct {
     const fp_put_row *rows;
     int n;
+    fp_postings_buf *defer;
+    size_t before; /* defer's postings before this put (a retried attempt starts there) */
 } put_args;
 
 static int64_t now_ms(void) {
@@ -126,76 +228,94 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The rows first (RETURNING the new ones' ids), then every new posting of the batch in one
- * statement, in key order. */
+/* The rows first (RETURNING the new ones' ids), then their postings as bucket appends (or into
+ * defer, 'bulk_pending' set). */
 static dc_error_class put_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
     const put_args *a = arg;
-    size_t total = 0;
-    for (int i = 0; i < a->n; i++) total += (size_t)a->rows[i].nkeys;
-    int64_t *keys = malloc((total ? total : 1) * sizeof *keys);
-    int64_t *vids = malloc((total ? total : 1) * sizeof *vids);
-    if (!keys || !vids) {
-        free(keys);
-        free(vids);
-        return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
-    }
-    size_t np = 0;
+    fp_postings_buf *buf = a->defer ? a->defer : fp_buf_new();
+    if (!buf) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    fp_buf_truncate(buf, a->before);
     dc_error_class rc = store_pg_begin(pg, st, lost);
     char at[24];
     snprintf(at, sizeof at, "%lld", (long long)now_ms());
-    for (int i = 0; rc == DC_OK && i < a->n; i++) {
-        const fp_put_row *r = &a->rows[i];
-        char position[16], duration[16], usable[16];
-        snprintf(position, sizeof position, "%d", r->position);
-        snprintf(duration, sizeof duration, "%d", r->duration_sec);
-        snprintf(usable, sizeof usable, "%d", r->usable);
-        const char *p[7] = {r->claim_id,           position, r->sha256, duration, usable,
-                            (const char *)r->blob, at};
-        int lengths[7] = {0, 0, 0, 0, 0, (int)r->blob_len, 0};
-        int formats[7] = {0, 0, 0, 0, 0, 1, 0};
-        PGresult *res = store_pg_execv(
-            pg,
-            "INSERT INTO fp_videos (claim_id, position, sha256, duration_sec, usable, fingerprint,"
-            " created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            " ON CONFLICT (claim_id, position) DO NOTHING RETURNING id",
-            7, p, lengths, formats, false, st, lost);
-        if (!res) {
-            rc = st->code;
-            break;
+    /* PIPELINE rows a round trip (few enough that their small results never fill the socket
+     * while the rest is being sent) */
+    enum { PIPELINE = 200 };
+    char text[PIPELINE][3][16];
+    const char *params[PIPELINE][7];
+    int lengths[PIPELINE][7], formats[PIPELINE][7];
+    store_pg_stmt q[PIPELINE];
+    PGresult *res[PIPELINE];
+    for (int from = 0; rc == DC_OK && from < a->n; from += PIPELINE) {
+        int m = a->n - from < PIPELINE ? a->n - from : PIPELINE;
+        for (int j = 0; j < m; j++) {
+            const fp_put_row *r = &a->rows[from + j];
+            snprintf(text[j][0], sizeof text[j][0], "%d", r->position);
+            snprintf(text[j][1], sizeof text[j][1], "%d", r->duration_sec);
+            snprintf(text[j][2], sizeof text[j][2], "%d", r->usable);
+            const char *p[7] = {r->claim_id, text[j][0], text[j][1],
+                                r->sha256,   text[j][2], (const char *)r->blob,
+                                at};
+            memcpy(params[j], p, sizeof p);
+            for (int k = 0; k < 7; k++) {
+                lengths[j][k] = k == 5 ? (int)r->blob_len : 0;
+                formats[j][k] = k == 5;
+            }
+            q[j] = (store_pg_stmt){
+                "INSERT INTO fp_videos (claim_id, position, duration_sec, sha256, usable,"
+                " fingerprint, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                " ON CONFLICT (claim_id, position) DO NOTHING RETURNING id",
+                7, params[j], lengths[j], formats[j]};
         }
-        bool inserted = PQntuples(res) == 1;
-        int64_t video = inserted ? store_pg_col_i64(res, 0, 0) : 0;
-        PQclear(res);
-        if (!inserted) continue; /* stored before: its postings too */
-        for (int k = 0; k < r->nkeys; k++) {
-            keys[np] = (int64_t)r->keys[k];
-            vids[np++] = video;
+        rc = store_pg_pipeline(pg, m, q, res, st, lost);
+        for (int j = 0; j < m; j++) {
+            if (rc == DC_OK && res[j] && PQntuples(res[j]) == 1) /* else stored before */
+                rc = fp_buf_add(buf, store_pg_col_i64(res[j], 0, 0), a->rows[from + j].keys,
+                                a->rows[from + j].nkeys, st);
+            PQclear(res[j]);
         }
     }
-    if (rc == DC_OK && np > 0) {
-        char *kl = int8_array(keys, (int)np), *vl = int8_array(vids, (int)np);
-        if (!kl || !vl) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
-        else {
-            const char *kp[2] = {kl, vl};
-            rc = store_pg_run(pg,
-                              "INSERT INTO fp_postings (key, video)"
-                              " SELECT k, v FROM unnest($1::bigint[], $2::bigint[]) AS t(k, v)"
-                              " ORDER BY k, v ON CONFLICT DO NOTHING",
-                              2, kp, st, lost);
-        }
-        free(kl);
-        free(vl);
+    if (rc == DC_OK && a->defer && fp_buf_count(buf) > a->before)
+        rc = set_meta(pg, "bulk_pending", "1", st, lost);
+    if (rc == DC_OK && !a->defer) {
+        const fp_bucket_add *adds = NULL;
+        size_t nadds = 0;
+        rc = fp_buf_groups(buf, &adds, &nadds, st);
+        if (rc == DC_OK) rc = write_adds(pg, adds, nadds, st, lost);
     }
-    free(keys);
-    free(vids);
+    if (!a->defer) fp_buf_free(buf);
+    if (rc == DC_OK) rc = store_pg_commit(pg, st, lost);
+    else store_pg_rollback(pg);
+    if (rc != DC_OK && a->defer) fp_buf_truncate(a->defer, a->before);
+    return rc;
+}
+
+static dc_error_class pgf_put(void *self, const fp_put_row *rows, int n, fp_postings_buf *defer,
+                              dc_status *st) {
+    put_args a = {rows, n, defer, fp_buf_count(defer)};
+    return store_pg_retry(self, put_op, &a, st);
+}
+
+typedef struct {
+    const fp_bucket_add *adds;
+    size_t n;
+    bool done;
+} append_args;
+
+static dc_error_class append_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    const append_args *a = arg;
+    dc_error_class rc = store_pg_begin(pg, st, lost);
+    if (rc == DC_OK) rc = write_adds(pg, a->adds, a->n, st, lost);
+    if (rc == DC_OK && a->done) rc = set_meta(pg, "bulk_pending", NULL, st, lost);
     if (rc == DC_OK) return store_pg_commit(pg, st, lost);
     store_pg_rollback(pg);
     return rc;
 }
 
-static dc_error_class pgf_put(void *self, const fp_put_row *rows, int n, dc_status *st) {
-    put_args a = {rows, n};
-    return store_pg_retry(self, put_op, &a, st);
+static dc_error_class pgf_append(void *self, const fp_bucket_add *adds, size_t n, bool done,
+                                 dc_status *st) {
+    append_args a = {adds, n, done};
+    return store_pg_retry(self, append_op, &a, st);
 }
 
 /* One read that returns stored rows: columns id, claim_id, position, sha256, duration_sec
@@ -261,18 +381,42 @@ static dc_error_class pgf_by_claim(void *self, const char *claim_id, bool with_b
     return read_rows(self, &a, fn, arg, st);
 }
 
-static dc_error_class pgf_postings(void *self, const dc_fp_key *keys, int n, fp_hit_fn fn,
-                                   void *arg, dc_status *st) {
-    char *list = int8_array((const int64_t *)keys, n);
+typedef struct {
+    const char *list;
+    PGresult *res;
+} buckets_args;
+
+static dc_error_class buckets_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    buckets_args *a = arg;
+    const char *p[1] = {a->list};
+    a->res = store_pg_execv(pg,
+                            "SELECT bucket, entries FROM fp_buckets"
+                            " WHERE bucket = ANY($1::integer[])",
+                            1, p, NULL, NULL, true, st, lost);
+    return a->res ? DC_OK : st->code;
+}
+
+static dc_error_class pgf_buckets(void *self, const uint32_t *buckets, int n, fp_bucket_fn fn,
+                                  void *arg, dc_status *st) {
+    if (n <= 0) return DC_OK;
+    char *list = malloc((size_t)n * 11 + 3);
     if (!list) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
-    read_args a = {"SELECT video FROM fp_postings WHERE key = ANY($1::bigint[])", list, false,
-                   NULL};
-    dc_error_class rc = store_pg_retry(self, read_op, &a, st);
+    size_t at = 0;
+    list[at++] = '{';
+    for (int i = 0; i < n; i++) at += (size_t)sprintf(list + at, "%s%u", i ? "," : "", buckets[i]);
+    list[at++] = '}';
+    list[at] = 0;
+    buckets_args a = {list, NULL};
+    dc_error_class rc = store_pg_retry(self, buckets_op, &a, st);
     free(list);
     if (rc != DC_OK) return rc;
-    for (int i = 0; rc == DC_OK && i < PQntuples(a.res); i++)
-        if (!fn(arg, store_pg_col_i64(a.res, i, 0), st))
+    for (int i = 0; rc == DC_OK && i < PQntuples(a.res); i++) {
+        const unsigned char *b = (const unsigned char *)PQgetvalue(a.res, i, 0);
+        uint32_t bucket = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        if (!fn(arg, bucket, (const uint8_t *)PQgetvalue(a.res, i, 1),
+                (size_t)PQgetlength(a.res, i, 1), st))
             rc = st && st->code != DC_OK ? st->code : DC_ERR_INTERNAL;
+    }
     PQclear(a.res);
     return rc;
 }
@@ -302,7 +446,8 @@ typedef struct {
 } keys_args;
 
 /* Under the migrations' advisory lock, so two processes opening a stale index rebuild it once:
- * the postings again from the blobs, 1000 videos a read, in one transaction. */
+ * the buckets again from the blobs, 1000 videos a read, written every FP_BULK_MAX_POSTINGS
+ * postings, in one transaction. */
 static dc_error_class check_keys_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
     keys_args *a = arg;
     a->rebuilt = false;
@@ -310,17 +455,24 @@ static dc_error_class check_keys_op(store_pg *pg, void *arg, dc_status *st, bool
     if (rc != DC_OK) return rc;
     rc = store_pg_run(pg, "SELECT pg_advisory_xact_lock(" FOOTAGE_LOCK_KEY ")", 0, NULL, st, lost);
     char have[64] = "";
+    bool pending = false;
     if (rc == DC_OK) {
-        PGresult *r = store_pg_exec(pg, "SELECT value FROM fp_meta WHERE name = 'band_keys'", 0,
-                                    NULL, st, lost);
+        PGresult *r = store_pg_exec(pg,
+                                    "SELECT coalesce(max(value) FILTER (WHERE name = 'band_keys'),"
+                                    " ''), count(*) FILTER (WHERE name = 'bulk_pending')"
+                                    " FROM fp_meta",
+                                    0, NULL, st, lost);
         if (!r) rc = st->code;
         else {
-            if (PQntuples(r) == 1) store_pg_col(r, 0, 0, have, sizeof have);
+            store_pg_col(r, 0, 0, have, sizeof have);
+            pending = store_pg_col_i64(r, 0, 1) > 0;
             PQclear(r);
         }
     }
-    if (rc == DC_OK && !strcmp(have, a->current)) return store_pg_commit(pg, st, lost);
-    if (rc == DC_OK) rc = store_pg_run(pg, "DELETE FROM fp_postings", 0, NULL, st, lost);
+    if (rc == DC_OK && !strcmp(have, a->current) && !pending) return store_pg_commit(pg, st, lost);
+    fp_postings_buf *buf = fp_buf_new();
+    if (!buf) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    if (rc == DC_OK) rc = store_pg_run(pg, "DELETE FROM fp_buckets", 0, NULL, st, lost);
     char after[24] = "0";
     while (rc == DC_OK) {
         const char *p[1] = {after};
@@ -342,31 +494,22 @@ static dc_error_class check_keys_op(store_pg *pg, void *arg, dc_status *st, bool
             int n = 0;
             rc = a->keys_of((const uint8_t *)PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1),
                             &keys, &n, st);
-            if (rc == DC_OK && n > 0) {
-                char *kl = int8_array((const int64_t *)keys, n);
-                if (!kl) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
-                else {
-                    const char *kp[2] = {kl, after};
-                    rc = store_pg_run(pg,
-                                      "INSERT INTO fp_postings (key, video)"
-                                      " SELECT k, $2::bigint FROM unnest($1::bigint[]) AS k"
-                                      " ON CONFLICT DO NOTHING",
-                                      2, kp, st, lost);
-                }
-                free(kl);
-            }
+            if (rc == DC_OK) rc = fp_buf_add(buf, id, keys, n, st);
             free(keys);
         }
         PQclear(r);
+        if (rc == DC_OK && (rows < 1000 || fp_buf_count(buf) >= FP_BULK_MAX_POSTINGS)) {
+            const fp_bucket_add *adds = NULL;
+            size_t nadds = 0;
+            rc = fp_buf_groups(buf, &adds, &nadds, st);
+            if (rc == DC_OK) rc = write_adds(pg, adds, nadds, st, lost);
+            fp_buf_clear(buf);
+        }
         if (rows < 1000) break;
     }
-    if (rc == DC_OK) {
-        const char *p[1] = {a->current};
-        rc = store_pg_run(pg,
-                          "INSERT INTO fp_meta (name, value) VALUES ('band_keys', $1)"
-                          " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                          1, p, st, lost);
-    }
+    fp_buf_free(buf);
+    if (rc == DC_OK) rc = set_meta(pg, "band_keys", a->current, st, lost);
+    if (rc == DC_OK) rc = set_meta(pg, "bulk_pending", NULL, st, lost);
     if (rc == DC_OK) {
         rc = store_pg_commit(pg, st, lost);
         a->rebuilt = rc == DC_OK;
@@ -448,10 +591,11 @@ static const fp_backend pg_footage = {
     .name = "postgresql",
     .close = pgf_close,
     .put = pgf_put,
+    .append = pgf_append,
     .bulk = pgf_bulk,
     .by_sha256 = pgf_by_sha256,
     .by_claim = pgf_by_claim,
-    .postings = pgf_postings,
+    .buckets = pgf_buckets,
     .by_ids = pgf_by_ids,
 };
 

@@ -2,12 +2,15 @@
  * dashclaim.db (see footage_store.h for why), WAL, synchronous=FULL (a claim's fingerprints
  * are written once, after its assessment: one fsync per claim).
  *
- * Schema (user_version 3; 1 gains fp_meta, 2 gains fp_places at open):
+ * Schema (user_version 4; 1 gains fp_meta, 2 fp_places, 3 fp_buckets instead of fp_postings at
+ * open):
  *   fp_videos(id, claim_id, position, sha256, duration_sec, usable, fingerprint, created_ms),
  *     UNIQUE (claim_id, position), index on sha256;
- *   fp_postings(key, video) WITHOUT ROWID, primary key (key, video): a lookup of one key is one
- *     B-tree descent and a short range; no second index;
- *   fp_meta(name, value): 'band_keys', the band-key function the postings were made with;
+ *   fp_buckets(bucket INTEGER PRIMARY KEY, entries): the index's buckets (the layout:
+ *     store_footage_internal.h), the bucket as the rowid: a probe is one B-tree descent, an
+ *     append rewrites one row (entries || new, cast back to a blob);
+ *   fp_meta(name, value): 'band_keys', the key function the buckets were made with;
+ *     'bulk_pending', present while a bulk load holds postings in memory;
  *   fp_places(claim_id PRIMARY KEY, day, lat, lon, utc_ms), index on (day, lat): a search near
  *     a place reads one latitude range of each of three days.
  * Threads of one process take turns on the writer lock shared with every connection to the file
@@ -24,15 +27,15 @@
 #include "store_footage_internal.h"
 #include "store_sqlite_shared.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 enum {
     Q_VIDEO_INSERT,
-    Q_POSTING_INSERT,
+    Q_BUCKET_APPEND,
     Q_BY_SHA,
     Q_BY_CLAIM,
     Q_BY_CLAIM_BLOB,
-    Q_POSTINGS,
+    Q_BUCKET,
     Q_BY_ID,
     Q_PLACE_INSERT,
     Q_PLACES,
@@ -43,14 +46,16 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_VIDEO_INSERT] = "INSERT INTO fp_videos(claim_id, position, sha256, duration_sec, usable,"
                        " fingerprint, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
                        " ON CONFLICT (claim_id, position) DO NOTHING",
-    [Q_POSTING_INSERT] = "INSERT OR IGNORE INTO fp_postings(key, video) VALUES (?1, ?2)",
+    [Q_BUCKET_APPEND] = "INSERT INTO fp_buckets(bucket, entries) VALUES (?1, ?2)"
+                        " ON CONFLICT (bucket) DO UPDATE"
+                        " SET entries = CAST(entries || excluded.entries AS BLOB)",
     [Q_BY_SHA] = "SELECT id, claim_id, position, sha256, duration_sec FROM fp_videos"
                  " WHERE sha256 = ?1 ORDER BY id",
     [Q_BY_CLAIM] = "SELECT id, claim_id, position, sha256, duration_sec FROM fp_videos"
                    " WHERE claim_id = ?1 ORDER BY position",
     [Q_BY_CLAIM_BLOB] = "SELECT id, claim_id, position, sha256, duration_sec, fingerprint"
                         " FROM fp_videos WHERE claim_id = ?1 ORDER BY position",
-    [Q_POSTINGS] = "SELECT video FROM fp_postings WHERE key = ?1",
+    [Q_BUCKET] = "SELECT entries FROM fp_buckets WHERE bucket = ?1",
     [Q_BY_ID] = "SELECT id, claim_id, position, sha256, duration_sec, fingerprint"
                 " FROM fp_videos WHERE id = ?1",
     [Q_PLACE_INSERT] = "INSERT INTO fp_places(claim_id, day, lat, lon, utc_ms)"
@@ -88,6 +93,12 @@ static const char SCHEMA_3[] =
     "  utc_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS fp_places_day_lat ON fp_places(day, lat);"
     "PRAGMA user_version = 3;";
+static const char SCHEMA_4[] = "CREATE TABLE IF NOT EXISTS fp_buckets("
+                               "  bucket INTEGER PRIMARY KEY,"
+                               "  entries BLOB NOT NULL);"
+                               "DROP TABLE IF EXISTS fp_postings;"
+                               "DELETE FROM fp_meta WHERE name = 'band_keys';"
+                               "PRAGMA user_version = 4;";
 
 typedef struct {
     sqlite3 *db;
@@ -137,26 +148,41 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-typedef struct {
-    dc_fp_key key;
-    int64_t video;
-} posting;
-
-static int posting_cmp(const void *a, const void *b) {
-    const posting *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return x->video < y->video ? -1 : x->video > y->video;
+/* Appends to buckets inside the caller's transaction, in bucket order (one pass over the
+ * table's leaves). */
+static dc_error_class write_adds(sqf *s, const fp_bucket_add *adds, size_t n, dc_status *st) {
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *q = prep(s, Q_BUCKET_APPEND, st);
+        if (!q) return DC_ERR_INTERNAL;
+        sqlite3_bind_int64(q, 1, adds[i].bucket);
+        sqlite3_bind_blob(q, 2, adds[i].bytes, (int)adds[i].len, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE) return sqf_fail(s, st, "indexing a fingerprint");
+    }
+    return DC_OK;
 }
 
-/* The rows first, then every new posting of the batch in key order: each leaf page of the
- * index is visited once per batch, in order, however many videos the batch holds. */
-static dc_error_class sqf_put(void *self, const fp_put_row *rows, int n, dc_status *st) {
+static dc_error_class set_meta(sqf *s, const char *name, const char *value, dc_status *st) {
+    sqlite3_stmt *q = NULL;
+    const char *sql = value ? "INSERT INTO fp_meta(name, value) VALUES (?1, ?2)"
+                              " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+                            : "DELETE FROM fp_meta WHERE name = ?1";
+    dc_error_class rc = DC_OK;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) return sqf_fail(s, st, sql);
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    if (value) sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE) rc = sqf_fail(s, st, "recording the index's state");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* The rows first, then the new rows' postings as bucket appends in bucket order (or into defer:
+ * a bulk load writes them later, marked 'bulk_pending' meanwhile). */
+static dc_error_class sqf_put(void *self, const fp_put_row *rows, int n, fp_postings_buf *defer,
+                              dc_status *st) {
     sqf *s = self;
-    size_t total = 0;
-    for (int i = 0; i < n; i++) total += (size_t)rows[i].nkeys;
-    posting *post = malloc((total ? total : 1) * sizeof *post);
-    if (!post) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
-    size_t np = 0;
+    fp_postings_buf *buf = defer ? defer : fp_buf_new();
+    if (!buf) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    size_t before = fp_buf_count(buf);
     sq_shared_write_lock(s->g);
     dc_error_class rc = exec(s, "BEGIN IMMEDIATE", st);
     int64_t at = now_ms();
@@ -179,24 +205,34 @@ static dc_error_class sqf_put(void *self, const fp_put_row *rows, int n, dc_stat
             break;
         }
         if (sqlite3_changes(s->db) == 0) continue; /* stored before: its postings too */
-        int64_t video = sqlite3_last_insert_rowid(s->db);
-        for (int k = 0; k < r->nkeys; k++) post[np++] = (posting){r->keys[k], video};
+        rc = fp_buf_add(buf, sqlite3_last_insert_rowid(s->db), r->keys, r->nkeys, st);
     }
-    if (rc == DC_OK) qsort(post, np, sizeof *post, posting_cmp);
-    for (size_t i = 0; rc == DC_OK && i < np; i++) {
-        sqlite3_stmt *q = prep(s, Q_POSTING_INSERT, st);
-        if (!q) {
-            rc = DC_ERR_INTERNAL;
-            break;
-        }
-        sqlite3_bind_int64(q, 1, (sqlite3_int64)post[i].key);
-        sqlite3_bind_int64(q, 2, post[i].video);
-        if (sqlite3_step(q) != SQLITE_DONE) rc = sqf_fail(s, st, "indexing a fingerprint");
+    if (rc == DC_OK && defer && fp_buf_count(buf) > before)
+        rc = set_meta(s, "bulk_pending", "1", st);
+    if (rc == DC_OK && !defer) {
+        const fp_bucket_add *adds = NULL;
+        size_t nadds = 0;
+        rc = fp_buf_groups(buf, &adds, &nadds, st);
+        if (rc == DC_OK) rc = write_adds(s, adds, nadds, st);
     }
     if (rc == DC_OK) rc = exec(s, "COMMIT", st);
     else sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sq_shared_write_unlock(s->g);
-    free(post);
+    if (!defer) fp_buf_free(buf);
+    else if (rc != DC_OK) fp_buf_truncate(buf, before); /* the rolled-back rows' postings */
+    return rc;
+}
+
+static dc_error_class sqf_append(void *self, const fp_bucket_add *adds, size_t n, bool done,
+                                 dc_status *st) {
+    sqf *s = self;
+    sq_shared_write_lock(s->g);
+    dc_error_class rc = exec(s, "BEGIN IMMEDIATE", st);
+    if (rc == DC_OK) rc = write_adds(s, adds, n, st);
+    if (rc == DC_OK && done) rc = set_meta(s, "bulk_pending", NULL, st);
+    if (rc == DC_OK) rc = exec(s, "COMMIT", st);
+    else sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sq_shared_write_unlock(s->g);
     return rc;
 }
 
@@ -255,22 +291,26 @@ static dc_error_class sqf_by_claim(void *self, const char *claim_id, bool with_b
     return each_row(s, q, with_blob, fn, arg, st);
 }
 
-static dc_error_class sqf_postings(void *self, const dc_fp_key *keys, int n, fp_hit_fn fn,
-                                   void *arg, dc_status *st) {
+static dc_error_class sqf_buckets(void *self, const uint32_t *buckets, int n, fp_bucket_fn fn,
+                                  void *arg, dc_status *st) {
     sqf *s = self;
-    dc_error_class rc = exec(s, "BEGIN", st); /* one read snapshot for every key */
+    dc_error_class rc = exec(s, "BEGIN", st); /* one read snapshot for every bucket */
     for (int i = 0; rc == DC_OK && i < n; i++) {
-        sqlite3_stmt *q = prep(s, Q_POSTINGS, st);
+        sqlite3_stmt *q = prep(s, Q_BUCKET, st);
         if (!q) {
             rc = DC_ERR_INTERNAL;
             break;
         }
-        sqlite3_bind_int64(q, 1, (sqlite3_int64)keys[i]);
-        int r;
-        while (rc == DC_OK && (r = sqlite3_step(q)) == SQLITE_ROW)
-            if (!fn(arg, sqlite3_column_int64(q, 0), st))
+        sqlite3_bind_int64(q, 1, buckets[i]);
+        int r = sqlite3_step(q);
+        if (r == SQLITE_ROW) {
+            const uint8_t *e = sqlite3_column_blob(q, 0);
+            size_t len = (size_t)sqlite3_column_bytes(q, 0);
+            if (e && !fn(arg, buckets[i], e, len, st))
                 rc = st && st->code != DC_OK ? st->code : DC_ERR_INTERNAL;
-        if (rc == DC_OK && r != SQLITE_DONE) rc = sqf_fail(s, st, "reading the index");
+        } else if (r != SQLITE_DONE) {
+            rc = sqf_fail(s, st, "reading the index");
+        }
         sqlite3_reset(q);
     }
     sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
@@ -309,51 +349,52 @@ static dc_error_class sqf_check_keys(void *self, const char *current, fp_keys_fn
                                      bool *rebuilt, dc_status *st) {
     sqf *s = self;
     if (rebuilt) *rebuilt = false;
-    char have[64];
+    char have[64], pending[8];
     dc_error_class rc = text_of(s, "SELECT value FROM fp_meta WHERE name = 'band_keys'", NULL, have,
                                 sizeof have, st);
-    if (rc != DC_OK || !strcmp(have, current)) return rc;
-    /* another function (or none recorded): rebuild every posting from the blobs */
+    if (rc == DC_OK)
+        rc = text_of(s, "SELECT value FROM fp_meta WHERE name = 'bulk_pending'", NULL, pending,
+                     sizeof pending, st);
+    if (rc != DC_OK || (!strcmp(have, current) && !pending[0])) return rc;
+    /* another function (or none recorded), or an unfinished bulk load: every bucket again from
+     * the blobs, written every FP_BULK_MAX_POSTINGS postings */
+    fp_postings_buf *buf = fp_buf_new();
+    if (!buf) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
     sq_shared_write_lock(s->g);
     rc = exec(s, "BEGIN IMMEDIATE", st);
-    if (rc == DC_OK) rc = exec(s, "DELETE FROM fp_postings", st);
-    sqlite3_stmt *all = NULL, *ins = NULL;
+    if (rc == DC_OK) rc = exec(s, "DELETE FROM fp_buckets", st);
+    sqlite3_stmt *all = NULL;
     if (rc == DC_OK &&
-        (sqlite3_prepare_v2(s->db, "SELECT id, fingerprint FROM fp_videos ORDER BY id", -1, &all,
-                            NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO fp_postings(key, video) VALUES (?1, ?2)",
-                            -1, &ins, NULL) != SQLITE_OK))
+        sqlite3_prepare_v2(s->db, "SELECT id, fingerprint FROM fp_videos ORDER BY id", -1, &all,
+                           NULL) != SQLITE_OK)
         rc = sqf_fail(s, st, "preparing the rebuild of the index");
-    int r;
+    int r = SQLITE_DONE;
     while (rc == DC_OK && (r = sqlite3_step(all)) == SQLITE_ROW) {
         dc_fp_key *keys = NULL;
         int n = 0;
         rc = keys_of(sqlite3_column_blob(all, 1), (size_t)sqlite3_column_bytes(all, 1), &keys, &n,
                      st);
-        for (int k = 0; rc == DC_OK && k < n; k++) {
-            sqlite3_reset(ins);
-            sqlite3_bind_int64(ins, 1, (sqlite3_int64)keys[k]);
-            sqlite3_bind_int64(ins, 2, sqlite3_column_int64(all, 0));
-            if (sqlite3_step(ins) != SQLITE_DONE) rc = sqf_fail(s, st, "rebuilding the index");
-        }
+        if (rc == DC_OK) rc = fp_buf_add(buf, sqlite3_column_int64(all, 0), keys, n, st);
         free(keys);
+        if (rc == DC_OK && fp_buf_count(buf) >= FP_BULK_MAX_POSTINGS) {
+            const fp_bucket_add *adds = NULL;
+            size_t nadds = 0;
+            rc = fp_buf_groups(buf, &adds, &nadds, st);
+            if (rc == DC_OK) rc = write_adds(s, adds, nadds, st);
+            fp_buf_clear(buf);
+        }
     }
     if (rc == DC_OK && r != SQLITE_DONE) rc = sqf_fail(s, st, "reading fingerprints to rebuild");
     sqlite3_finalize(all);
-    sqlite3_finalize(ins);
     if (rc == DC_OK) {
-        sqlite3_stmt *q = NULL;
-        if (sqlite3_prepare_v2(s->db,
-                               "INSERT INTO fp_meta(name, value) VALUES ('band_keys', ?1)"
-                               " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                               -1, &q, NULL) != SQLITE_OK)
-            rc = sqf_fail(s, st, "recording the band keys");
-        else {
-            sqlite3_bind_text(q, 1, current, -1, SQLITE_STATIC);
-            if (sqlite3_step(q) != SQLITE_DONE) rc = sqf_fail(s, st, "recording the band keys");
-        }
-        sqlite3_finalize(q);
+        const fp_bucket_add *adds = NULL;
+        size_t nadds = 0;
+        rc = fp_buf_groups(buf, &adds, &nadds, st);
+        if (rc == DC_OK) rc = write_adds(s, adds, nadds, st);
     }
+    fp_buf_free(buf);
+    if (rc == DC_OK) rc = set_meta(s, "band_keys", current, st);
+    if (rc == DC_OK) rc = set_meta(s, "bulk_pending", NULL, st);
     if (rc == DC_OK) rc = exec(s, "COMMIT", st);
     else sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sq_shared_write_unlock(s->g);
@@ -410,10 +451,11 @@ static const fp_backend sqlite_footage = {
     .name = "sqlite",
     .close = sqf_close,
     .put = sqf_put,
+    .append = sqf_append,
     .bulk = sqf_bulk,
     .by_sha256 = sqf_by_sha256,
     .by_claim = sqf_by_claim,
-    .postings = sqf_postings,
+    .buckets = sqf_buckets,
     .by_ids = sqf_by_ids,
 };
 
@@ -463,7 +505,8 @@ dc_error_class store_sqlite_footage_open(const char *dir, const fp_backend **ops
             rc = exec(s, "BEGIN IMMEDIATE", st);
             if (rc == DC_OK && version < 1) rc = exec(s, SCHEMA, st);
             if (rc == DC_OK && version < 2) rc = exec(s, SCHEMA_2, st);
-            if (rc == DC_OK) rc = exec(s, SCHEMA_3, st);
+            if (rc == DC_OK && version < 3) rc = exec(s, SCHEMA_3, st);
+            if (rc == DC_OK) rc = exec(s, SCHEMA_4, st);
             if (rc == DC_OK) rc = exec(s, "COMMIT", st);
             else sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             sq_shared_write_unlock(s->g);

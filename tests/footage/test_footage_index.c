@@ -282,7 +282,7 @@ static void test_keys_rebuilt(void **state) {
     fixture f;
     fixture_make(&f, "fpkeys", 30, 0xabcdefULL);
     dc_footage_db_close(f.db);
-    const char *sql = "UPDATE fp_meta SET value = 'another-function'; DELETE FROM fp_postings;";
+    const char *sql = "UPDATE fp_meta SET value = 'another-function'; DELETE FROM fp_buckets;";
     char cmd[1024];
     if (test_store_is_pg()) snprintf(cmd, sizeof cmd, "psql -q '%s' -c \"%s\"", f.url, sql);
     else snprintf(cmd, sizeof cmd, "sqlite3 '%s/footage.db' \"%s\"", f.url, sql);
