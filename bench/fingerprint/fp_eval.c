@@ -4,7 +4,10 @@
  *                                      usable seconds, mean quality, hashing and mining time)
  *   fp-eval match QUERY CANDIDATE      the runs the matcher finds (exit 0 if any, 1 if none)
  *   fp-eval variants ORIGINAL V...     for each variant: matched or not, the longest run
- *                                      ("VARIANT matched|missed seconds distance mirrored")
+ *                                      ("VARIANT matched|missed seconds distance mirrored",
+ *                                      the variant queried against the stored original, then
+ *                                      the same four for the original against the stored
+ *                                      variant)
  *   fp-eval cross V...                 every pair of the listed videos: false matches, the
  *                                      per-second distance distribution across videos, and
  *                                      band-key candidate counts (what the store's index
@@ -107,6 +110,35 @@ static void print_profile(const dc_fingerprint *q, const dc_fingerprint *c, int 
     printf("\n");
 }
 
+/* mean distance at offset 0 between each view of the query and each view of the candidate
+ * (rows: the query's whole picture, then its views; columns likewise): where a crop lands */
+static void print_views(const dc_fingerprint *q, const dc_fingerprint *c) {
+    printf("  view distances at offset 0 (rows query 0/z1..z%d, columns candidate):\n",
+           DC_FP_ZOOMS);
+    for (int a = 0; a <= DC_FP_ZOOMS; a++) {
+        printf("   ");
+        for (int b = 0; b <= DC_FP_ZOOMS; b++) {
+            long sum = 0, n = 0;
+            for (int i = 0; i < q->count; i++)
+                for (int j = 0; j < c->count; j++)
+                    if (c->seconds[j].second == q->seconds[i].second) {
+                        const dc_fp_hash *x = a ? &q->seconds[i].zoom[a - 1] : &q->seconds[i].hash;
+                        const dc_fp_hash *y = b ? &c->seconds[j].zoom[b - 1] : &c->seconds[j].hash;
+                        sum += dc_fp_distance(x, y);
+                        n++;
+                    }
+            printf(" %5.1f", n ? (double)sum / n : -1.0);
+        }
+        printf("\n");
+    }
+    printf("  per second, query whole x candidate view 1:");
+    for (int i = 0; i < q->count; i++)
+        for (int j = 0; j < c->count; j++)
+            if (c->seconds[j].second == q->seconds[i].second)
+                printf(" %d", dc_fp_distance(&q->seconds[i].hash, &c->seconds[j].zoom[1]));
+    printf("\n");
+}
+
 static int cmd_match(const char *qp, const char *cp) {
     dc_fingerprint q = {0}, c = {0};
     if (fp_of_video(qp, true, &q, NULL, NULL) != 0 || fp_of_video(cp, true, &c, NULL, NULL) != 0)
@@ -117,31 +149,57 @@ static int cmd_match(const char *qp, const char *cp) {
     dc_fingerprint_match(&q, &c, m, DC_FP_MAX_MATCHES, &n, &st);
     for (int i = 0; i < n; i++)
         printf("run: query %d s + %d ms, candidate %d s, %d s (%d/%d compared matched), "
-               "distance %.1f%s\n",
+               "distance %.1f%s, views %d x %d\n",
                m[i].query_sec, m[i].query_phase_ms, m[i].candidate_sec, m[i].seconds, m[i].matched,
-               m[i].compared, m[i].mean_distance, m[i].mirrored ? ", mirrored" : "");
+               m[i].compared, m[i].mean_distance, m[i].mirrored ? ", mirrored" : "",
+               m[i].query_zoom, m[i].candidate_zoom);
     /* FP_EVAL_PROFILE=OFFSET[m]: the per-second distances at that offset (m: mirrored) */
     const char *prof = getenv("FP_EVAL_PROFILE");
     if (prof) print_profile(&q, &c, atoi(prof), strchr(prof, 'm') != NULL);
+    if (getenv("FP_EVAL_VIEWS")) print_views(&q, &c);
     dc_fingerprint_free(&q);
     dc_fingerprint_free(&c);
     return n > 0 ? 0 : 1;
 }
 
+/* fp as the store gives it back (serialised and parsed: the views a stored candidate keeps) */
+static int stored_form(const dc_fingerprint *fp, dc_fingerprint *out) {
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    dc_status st = DC_STATUS_OK;
+    int rc = dc_fingerprint_serialize(fp, &blob, &len, &st) == DC_OK &&
+                     dc_fingerprint_parse(blob, len, out, &st) == DC_OK
+                 ? 0
+                 : -1;
+    free(blob);
+    return rc;
+}
+
+/* Each variant queried against the stored original ("matched|missed seconds distance
+ * mirrored"), then the original queried against the stored variant (the same four fields:
+ * a crop stored first and its original sent later is the other direction). */
 static int cmd_variants(int argc, char **argv) {
-    dc_fingerprint o = {0};
-    if (fp_of_video(argv[0], true, &o, NULL, NULL) != 0) return 2;
+    dc_fingerprint o = {0}, os = {0};
+    if (fp_of_video(argv[0], true, &o, NULL, NULL) != 0 || stored_form(&o, &os) != 0) return 2;
     int missed = 0;
     for (int i = 1; i < argc; i++) {
-        dc_fingerprint v = {0};
-        dc_fp_match best = {0};
-        int n = fp_of_video(argv[i], true, &v, NULL, NULL) == 0 ? longest(&v, &o, &best) : -1;
-        printf("%s %s %d %.1f %d\n", argv[i], n > 0 ? "matched" : "missed",
-               n > 0 ? best.seconds : 0, n > 0 ? best.mean_distance : 0.0, n > 0 && best.mirrored);
+        dc_fingerprint v = {0}, vs = {0};
+        dc_fp_match best = {0}, back = {0};
+        int n = -1, r = -1;
+        if (fp_of_video(argv[i], true, &v, NULL, NULL) == 0 && stored_form(&v, &vs) == 0) {
+            n = longest(&v, &os, &best);
+            r = longest(&o, &vs, &back);
+        }
+        printf("%s %s %d %.1f %d %s %d %.1f %d\n", argv[i], n > 0 ? "matched" : "missed",
+               n > 0 ? best.seconds : 0, n > 0 ? best.mean_distance : 0.0, n > 0 && best.mirrored,
+               r > 0 ? "matched" : "missed", r > 0 ? back.seconds : 0,
+               r > 0 ? back.mean_distance : 0.0, r > 0 && back.mirrored);
         missed += n <= 0;
         dc_fingerprint_free(&v);
+        dc_fingerprint_free(&vs);
     }
     dc_fingerprint_free(&o);
+    dc_fingerprint_free(&os);
     return missed ? 1 : 0;
 }
 
@@ -267,7 +325,32 @@ static int cmd_cost(const char *path) {
     return 0;
 }
 
+/* the 160x90 thumbnail nearest T, as raw gray (to compare the decoder's scaling with others') */
+static int cmd_thumb(const char *path, double t, const char *out) {
+    dc_status st = DC_STATUS_OK;
+    dc_media *m = dc_media_open(path, (dc_deadline){0}, &st);
+    if (!m) return 2;
+    dc_thumb_request req = {.width = 160, .height = 90, .every_kth = 1};
+    dc_thumb_set set = {0};
+    int rc = 2;
+    if (dc_media_thumbnails(m, &req, (dc_deadline){0}, &set, &st) == DC_OK && set.count > 0) {
+        int best = 0;
+        for (int i = 1; i < set.count; i++)
+            if (fabs(set.thumbs[i].t_sec - t) < fabs(set.thumbs[best].t_sec - t)) best = i;
+        FILE *f = fopen(out, "wb");
+        if (f) {
+            fwrite(set.thumbs[best].gray, 1, (size_t)set.width * (size_t)set.height, f);
+            rc = fclose(f) == 0 ? 0 : 2;
+        }
+        printf("%dx%d at %.3f\n", set.width, set.height, set.thumbs[best].t_sec);
+    }
+    dc_thumb_set_free(&set);
+    dc_media_close(m);
+    return rc;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && !strcmp(argv[1], "thumb")) return cmd_thumb(argv[2], atof(argv[3]), argv[4]);
     if (argc >= 3 && !strcmp(argv[1], "show")) return cmd_show(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "match")) return cmd_match(argv[2], argv[3]);
     if (argc >= 4 && !strcmp(argv[1], "variants")) return cmd_variants(argc - 2, argv + 2);

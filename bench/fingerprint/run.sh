@@ -5,7 +5,8 @@
 #   bench/fingerprint/run.sh BUILD_DIR [WORK_DIR]     (WORK_DIR default: BUILD_DIR/bench-fingerprint)
 #
 # Environment: COUNT (originals for robustness, default 20), SIZE (their size, default 640x360),
-# FM_COUNT (different videos for false matches, default 2000), JOBS (default nproc),
+# FM_COUNT (different videos for false matches, default 2000), JOBS (default nproc), TAG (a
+# suffix for the robustness results file, to keep runs of two builds apart),
 # SKIP_ROBUST=1, SKIP_FALSE=1, SKIP_COST=1.
 #
 # 1. Robustness: COUNT synth-video drives of 30 s at SIZE, 30 fps, each with its own seed
@@ -56,19 +57,22 @@ if [ "${SKIP_ROBUST:-0}" != 1 ]; then
             --fps 30 --seed $((3000 + i)) -o "$d/filler.mp4" >/dev/null 2>&1
         [ -s "$d/crop10.mp4" ] || bash '"$here"'/variants.sh "$d/original.mp4" "$d" "$d/filler.mp4"'
     variants=(crf35 half letterbox mirror text fps15 cut clip clipfrac inside crop10)
-    : >"$R/results.txt"
+    res=$R/results${TAG:-}.txt
+    : >"$res"
     for ((i = 0; i < COUNT; i++)); do
-        d=$R/$i
-        args=()
-        for v in "${variants[@]}"; do args+=("$d/$v.mp4"); done
-        "$EVAL" variants "$d/original.mp4" "${args[@]}" >>"$R/results.txt" || true
-    done
+        echo "$i"
+    done | xargs -P "$JOBS" -I{} bash -c '
+        d='"$R"'/{}; args=()
+        for v in '"${variants[*]}"'; do args+=("$d/$v.mp4"); done
+        '"$EVAL"' variants "$d/original.mp4" "${args[@]}" >"$d/results'"${TAG:-}"'.txt" || true'
+    for ((i = 0; i < COUNT; i++)); do cat "$R/$i/results${TAG:-}.txt" >>"$res"; done
     echo "robustness: $COUNT drives at $SIZE, 30 s, 30 fps (K = 10 s, distance 40)"
-    printf '  %-10s %8s %10s %14s\n' variant matched rate "mean distance"
+    echo "  copy queried against the stored original; the original queried against the stored copy"
+    printf '  %-10s %8s %8s %10s %8s %8s\n' variant matched rate distance back "back rate"
     for v in "${variants[@]}"; do
-        awk -v v="$v" '$1 ~ "/"v".mp4$" { n++; if ($2 == "matched") { m++; d += $4 } }
-            END { printf "  %-10s %4d/%-3d %9.1f%% %14.1f\n", v, m, n, n ? 100 * m / n : 0, m ? d / m : 0 }' \
-            "$R/results.txt"
+        awk -v v="$v" '$1 ~ "/"v".mp4$" { n++; if ($2 == "matched") { m++; d += $4 } if ($6 == "matched") b++ }
+            END { printf "  %-10s %4d/%-3d %7.1f%% %10.1f %4d/%-3d %7.1f%%\n", v, m, n, n ? 100 * m / n : 0,
+                  m ? d / m : 0, b, n, n ? 100 * b / n : 0 }' "$res"
     done
 fi
 

@@ -168,6 +168,11 @@ typedef struct {
 void dc_fp_hash_gray(const uint8_t *gray, int width, int height, int stride, dc_fp_hash *hash,
                      dc_fp_hash *mirrored, int *quality);
 
+/* The same and the picture's centre views (DC_FP_ZOOMS, each plain and mirrored) into out's
+ * hash, mirrored, zoom and zoom_mirrored (its second, t_ms and quality untouched). */
+void dc_fp_hash_views(const uint8_t *gray, int width, int height, int stride, dc_fp_second *out,
+                      int *quality);
+
 /* A fingerprint from the mining pass's thumbnails (any order of t_sec; any size, 160x90 by
  * default): for each second s in 0 .. ceil(duration) - 1 the thumbnail nearest to s within
  * 0.5 s (earlier one on a tie). duration_sec <= 0 takes the last thumbnail's time. An empty
@@ -200,13 +205,17 @@ dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_finger
 /* ---- the stored form ------------------------------------------------------------------ */
 
 /* A versioned byte blob, little-endian:
- *   "DCFP" | version u8 (1) | flags u8 (0) | reserved u16 (0) | duration_sec u32 |
- *   count u32 | count x { second u32 | t_ms u32 | quality u8 | hash 32 B | mirrored 32 B } |
- *   crc32 u32 of everything before it.
- * 16 + 73 * count + 4 bytes: a minute sampled every second is 4.4 kB. */
-#define DC_FP_BLOB_VERSION 1
+ *   "DCFP" | version u8 | flags u8 (0) | reserved u16 (0) | duration_sec u32 | count u32 |
+ *   count x entry | crc32 u32 of everything before it.
+ * Version 2 (written whenever the fingerprint has its views): entry = second u32 | t_ms u32 |
+ * quality u8 | hash 32 B | mirrored 32 B | zoom[0] 32 B | zoom[1] 32 B: 137 bytes, a minute
+ * sampled every second 8.2 kB. Version 1 (written before the views; still read, and written
+ * for a fingerprint without views): the same without the zooms, 73 bytes an entry; parsed, it
+ * has zooms = 0. The views the query alone uses (zoom[2..3], zoom_mirrored) are not stored. */
+#define DC_FP_BLOB_VERSION 2
 #define DC_FP_BLOB_HEADER 16
-#define DC_FP_BLOB_ENTRY 73
+#define DC_FP_BLOB_ENTRY_V1 73
+#define DC_FP_BLOB_ENTRY (DC_FP_BLOB_ENTRY_V1 + 32 * DC_FP_ZOOMS_STORED)
 size_t dc_fingerprint_blob_size(const dc_fingerprint *fp);
 /* *blob is malloc'd (caller frees). DC_ERR_RESOURCE when memory runs out. */
 dc_error_class dc_fingerprint_serialize(const dc_fingerprint *fp, uint8_t **blob, size_t *len,

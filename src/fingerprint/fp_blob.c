@@ -33,8 +33,16 @@ static void get_hash(const uint8_t *p, dc_fp_hash *h) {
     }
 }
 
+/* Version 2 when the fingerprint has the stored views, else version 1 (a version-1 blob read
+ * and written again stays what it was). */
+static bool has_views(const dc_fingerprint *fp) { return fp->zooms >= DC_FP_ZOOMS_STORED; }
+
+static size_t entry_size(int version) {
+    return version >= 2 ? DC_FP_BLOB_ENTRY : DC_FP_BLOB_ENTRY_V1;
+}
+
 size_t dc_fingerprint_blob_size(const dc_fingerprint *fp) {
-    return DC_FP_BLOB_HEADER + DC_FP_BLOB_ENTRY * (size_t)fp->count + 4;
+    return DC_FP_BLOB_HEADER + entry_size(has_views(fp) ? 2 : 1) * (size_t)fp->count + 4;
 }
 
 dc_error_class dc_fingerprint_serialize(const dc_fingerprint *fp, uint8_t **blob, size_t *len,
@@ -47,19 +55,23 @@ dc_error_class dc_fingerprint_serialize(const dc_fingerprint *fp, uint8_t **blob
     uint8_t *b = malloc(n);
     if (!b) return dc_fail(st, DC_ERR_RESOURCE, "fingerprint serialise: out of memory");
     memcpy(b, "DCFP", 4);
-    b[4] = DC_FP_BLOB_VERSION;
+    int version = has_views(fp) ? DC_FP_BLOB_VERSION : 1;
+    size_t entry = entry_size(version);
+    b[4] = (uint8_t)version;
     b[5] = 0;
     b[6] = b[7] = 0;
     put32(b + 8, (uint32_t)fp->duration_sec);
     put32(b + 12, (uint32_t)fp->count);
     uint8_t *p = b + DC_FP_BLOB_HEADER;
-    for (int i = 0; i < fp->count; i++, p += DC_FP_BLOB_ENTRY) {
+    for (int i = 0; i < fp->count; i++, p += entry) {
         const dc_fp_second *e = &fp->seconds[i];
         put32(p, (uint32_t)e->second);
         put32(p + 4, (uint32_t)e->t_ms);
         p[8] = e->quality;
         put_hash(p + 9, &e->hash);
         put_hash(p + 41, &e->mirrored);
+        for (int z = 0; version >= 2 && z < DC_FP_ZOOMS_STORED; z++)
+            put_hash(p + DC_FP_BLOB_ENTRY_V1 + 32 * z, &e->zoom[z]);
     }
     put32(p, fp_crc32(b, n - 4));
     *blob = b;
@@ -74,9 +86,11 @@ dc_error_class dc_fingerprint_parse(const uint8_t *blob, size_t len, dc_fingerpr
         return dc_fail(st, DC_ERR_INPUT, "fingerprint blob: %zu bytes, too short", len);
     if (memcmp(blob, "DCFP", 4) != 0)
         return dc_fail(st, DC_ERR_INPUT, "fingerprint blob: not a fingerprint (bad magic)");
-    if (blob[4] != DC_FP_BLOB_VERSION)
-        return dc_fail(st, DC_ERR_INPUT, "fingerprint blob: version %u, this build reads %d",
+    int version = blob[4];
+    if (version < 1 || version > DC_FP_BLOB_VERSION)
+        return dc_fail(st, DC_ERR_INPUT, "fingerprint blob: version %u, this build reads 1..%d",
                        blob[4], DC_FP_BLOB_VERSION);
+    size_t entry = entry_size(version);
     if (blob[5] != 0 || blob[6] != 0 || blob[7] != 0)
         return dc_fail(st, DC_ERR_INPUT, "fingerprint blob: unknown flags");
     uint32_t duration = get32(blob + 8), count = get32(blob + 12);
@@ -86,7 +100,7 @@ dc_error_class dc_fingerprint_parse(const uint8_t *blob, size_t len, dc_fingerpr
     if (count > duration)
         return dc_fail(st, DC_ERR_INPUT, "fingerprint blob: %u seconds in a %u-s video", count,
                        duration);
-    size_t want = DC_FP_BLOB_HEADER + DC_FP_BLOB_ENTRY * (size_t)count + 4;
+    size_t want = DC_FP_BLOB_HEADER + entry * (size_t)count + 4;
     if (len != want)
         return dc_fail(st, DC_ERR_INPUT, "fingerprint blob: %zu bytes, %zu expected for %u seconds",
                        len, want, count);
@@ -96,7 +110,7 @@ dc_error_class dc_fingerprint_parse(const uint8_t *blob, size_t len, dc_fingerpr
     if (count && !secs) return dc_fail(st, DC_ERR_RESOURCE, "fingerprint blob: out of memory");
     const uint8_t *p = blob + DC_FP_BLOB_HEADER;
     int64_t prev = -1;
-    for (uint32_t i = 0; i < count; i++, p += DC_FP_BLOB_ENTRY) {
+    for (uint32_t i = 0; i < count; i++, p += entry) {
         uint32_t s = get32(p);
         int64_t t = (int32_t)get32(p + 4);
         const char *bad = NULL;
@@ -114,7 +128,10 @@ dc_error_class dc_fingerprint_parse(const uint8_t *blob, size_t len, dc_fingerpr
         secs[i].quality = p[8];
         get_hash(p + 9, &secs[i].hash);
         get_hash(p + 41, &secs[i].mirrored);
+        for (int z = 0; version >= 2 && z < DC_FP_ZOOMS_STORED; z++)
+            get_hash(p + DC_FP_BLOB_ENTRY_V1 + 32 * z, &secs[i].zoom[z]);
     }
+    out->zooms = version >= 2 ? DC_FP_ZOOMS_STORED : 0;
     out->seconds = secs;
     out->count = (int)count;
     out->duration_sec = (int)duration;

@@ -45,7 +45,15 @@ typedef struct {
     int first, last_match, misses, compared, matched, dist_sum;
 } run_state;
 
-static bool run_close(run_state *r, int offset, bool mirrored, run_list *out) {
+/* The view of the query and of the candidate one walk compares (its runs carry it). */
+typedef struct {
+    bool mirrored;
+    int phase;          /* the query's sub-second phase, 0 .. DC_FP_PHASES - 1 */
+    int query_zoom;     /* 0 whole picture, 1 + z view z */
+    int candidate_zoom; /* likewise */
+} walk_view;
+
+static bool run_close(run_state *r, int offset, const walk_view *v, run_list *out) {
     bool ok = true;
     if (r->open) {
         dc_fp_match m = {
@@ -55,8 +63,10 @@ static bool run_close(run_state *r, int offset, bool mirrored, run_list *out) {
             .compared = r->compared,
             .matched = r->matched,
             .mean_distance = r->matched ? (double)r->dist_sum / r->matched : 0,
-            .mirrored = mirrored,
-            .query_phase_ms = -1, /* set by the caller that knows the phase */
+            .mirrored = v->mirrored,
+            .query_phase_ms = v->phase * 1000 / DC_FP_PHASES,
+            .query_zoom = v->query_zoom,
+            .candidate_zoom = v->candidate_zoom,
         };
         if (m.seconds >= DC_FP_MIN_RUN_SEC && m.matched >= 2 &&
             m.matched >= DC_FP_RUN_MIN_HIT_SHARE * m.compared)
@@ -66,7 +76,7 @@ static bool run_close(run_state *r, int offset, bool mirrored, run_list *out) {
     return ok;
 }
 
-static void run_step(run_state *r, int q, int d, int offset, bool mirrored, run_list *out,
+static void run_step(run_state *r, int q, int d, int offset, const walk_view *v, run_list *out,
                      bool *ok) {
     if (d <= DC_FP_MATCH_DISTANCE) {
         if (!r->open) {
@@ -83,7 +93,7 @@ static void run_step(run_state *r, int q, int d, int offset, bool mirrored, run_
         r->compared++;
         if (r->misses > DC_FP_RUN_MAX_MISS) {
             r->compared -= r->misses; /* the trailing misses are not part of the run */
-            if (!run_close(r, offset, mirrored, out)) *ok = false;
+            if (!run_close(r, offset, v, out)) *ok = false;
         }
     }
 }
@@ -113,6 +123,8 @@ static int cmp_run(const void *pa, const void *pb) {
     if (a->seconds != b->seconds) return b->seconds - a->seconds;
     if (a->mean_distance != b->mean_distance) return a->mean_distance < b->mean_distance ? -1 : 1;
     if (a->mirrored != b->mirrored) return a->mirrored ? 1 : -1;
+    if (a->query_zoom + a->candidate_zoom != b->query_zoom + b->candidate_zoom)
+        return (a->query_zoom + a->candidate_zoom) - (b->query_zoom + b->candidate_zoom);
     if (a->query_phase_ms != b->query_phase_ms) return a->query_phase_ms - b->query_phase_ms;
     return a->query_sec - b->query_sec;
 }
@@ -138,8 +150,15 @@ static bool phase_view(const dc_fingerprint *q, int p, dc_fingerprint *view) {
     return true;
 }
 
-/* Every offset of one view of the query (a phase, direct or mirrored) against the candidate. */
-static bool match_view(const dc_fingerprint *query, const int *qi, int nq, bool mir, int phase,
+/* The hash an entry shows in a view: 0 its whole picture, 1 + z its centre view z. */
+static const dc_fp_hash *view_hash(const dc_fp_second *e, int zoom, bool mirrored) {
+    if (zoom == 0) return mirrored ? &e->mirrored : &e->hash;
+    return mirrored ? &e->zoom_mirrored[zoom - 1] : &e->zoom[zoom - 1];
+}
+
+/* Every offset of one view of the query (a phase, direct or mirrored, its whole picture or a
+ * centre view) against one view of the candidate. */
+static bool match_view(const dc_fingerprint *query, const int *qi, int nq, const walk_view *v,
                        const dc_fingerprint *candidate, const int *ci, int nc, run_list *runs) {
     bool ok = true;
     for (int offset = -(nq - 1); ok && offset < nc; offset++) {
@@ -150,17 +169,35 @@ static bool match_view(const dc_fingerprint *query, const int *qi, int nq, bool 
             const dc_fp_second *qs = &query->seconds[a];
             int q = qs->second, c = q + offset;
             if (q < 0 || q >= nq || qi[q] != a || c < 0 || c >= nc || ci[c] < 0) continue;
-            int d =
-                dc_fp_distance(mir ? &qs->mirrored : &qs->hash, &candidate->seconds[ci[c]].hash);
-            run_step(&r, q, d, offset, mir, runs, &ok);
+            int d = dc_fp_distance(view_hash(qs, v->query_zoom, v->mirrored),
+                                   view_hash(&candidate->seconds[ci[c]], v->candidate_zoom, false));
+            run_step(&r, q, d, offset, v, runs, &ok);
         }
         if (r.open) r.compared -= r.misses;
-        if (!run_close(&r, offset, mir, runs)) ok = false;
+        if (!run_close(&r, offset, v, runs)) ok = false;
     }
-    for (int i = 0; i < runs->count; i++)
-        if (runs->runs[i].query_phase_ms < 0)
-            runs->runs[i].query_phase_ms = phase * 1000 / DC_FP_PHASES;
     return ok;
+}
+
+/* The pairs of views compared: whole x whole; the query whole x the candidate's stored views
+ * (the query is a crop of the candidate's footage); the query's views x the candidate whole
+ * (the candidate is the crop). The query's views exist at whole seconds only (phase 0). */
+static int view_pairs(const dc_fingerprint *query, const dc_fingerprint *candidate, int phase,
+                      int pairs[][2]) {
+    int n = 0;
+    pairs[n][0] = 0;
+    pairs[n++][1] = 0;
+    int cz = candidate->zooms < DC_FP_ZOOMS_STORED ? candidate->zooms : DC_FP_ZOOMS_STORED;
+    for (int z = 0; z < cz; z++) {
+        pairs[n][0] = 0;
+        pairs[n++][1] = 1 + z;
+    }
+    int qz = query->zooms < DC_FP_ZOOMS_STORED ? query->zooms : DC_FP_ZOOMS_STORED;
+    for (int z = 0; phase == 0 && z < qz; z++) {
+        pairs[n][0] = 1 + z;
+        pairs[n++][1] = 0;
+    }
+    return n;
 }
 
 dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_fingerprint *candidate,
@@ -177,8 +214,18 @@ dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_finger
         ok = phase_view(query, p, &view);
         if (ok && view.count > 0) {
             qi = usable_index(&view, &nq);
-            ok = qi && match_view(&view, qi, nq, false, p, candidate, ci, nc, &runs) &&
-                 match_view(&view, qi, nq, true, p, candidate, ci, nc, &runs);
+            ok = qi != NULL;
+            int pairs[1 + 2 * DC_FP_ZOOMS_STORED][2];
+            int np = view_pairs(query, candidate, p, pairs);
+            for (int k = 0; ok && k < 2 * np; k++) {
+                walk_view v = {.mirrored = k % 2 == 1,
+                               .phase = p,
+                               .query_zoom = pairs[k / 2][0],
+                               .candidate_zoom = pairs[k / 2][1]};
+                /* a query parsed from a blob has no mirrored views */
+                if (v.mirrored && v.query_zoom > 0 && query->zooms < DC_FP_ZOOMS) continue;
+                ok = match_view(&view, qi, nq, &v, candidate, ci, nc, &runs);
+            }
             free(qi);
         }
         if (p > 0) free(view.seconds);

@@ -33,7 +33,27 @@ typedef struct {
     uint32_t *sum;
     uint8_t *mean;
     size_t px;
+    fp_rect bars; /* the video's bars: the same part of every picture is hashed */
 } sampler;
+
+/* The video's letterbox/pillarbox bars: on each side the smallest trim any of its pictures
+ * shows (a bar is dark and flat in every frame; a dark sky or a dark frame is not, somewhere),
+ * then only symmetric bars. One rectangle for the whole video keeps every second's hash on the
+ * same part of the picture, and a crop's or a caption's copy on the same part as the original
+ * where per-picture trimming stretched one of them now and then. */
+static void video_bars(sampler *s) {
+    int w = s->set->width, h = s->set->height;
+    s->bars = (fp_rect){.x0 = w, .x1 = 0, .y0 = h, .y1 = 0};
+    for (int i = 0; i < s->n; i++) {
+        fp_rect r;
+        fp_find_bars(s->set->thumbs[s->order[i]].gray, w, h, w, &r);
+        if (r.x0 < s->bars.x0) s->bars.x0 = r.x0;
+        if (r.x1 > s->bars.x1) s->bars.x1 = r.x1;
+        if (r.y0 < s->bars.y0) s->bars.y0 = r.y0;
+        if (r.y1 > s->bars.y1) s->bars.y1 = r.y1;
+    }
+    fp_symmetric_bars(&s->bars, w, h);
+}
 
 /* Insertion sort by time: the coarse pass hands its thumbnails in time order already (a few
  * out of place with B-frames), so this is linear in practice, and needs no global for qsort. */
@@ -70,8 +90,10 @@ static int nearest(const sampler *s, double t, double tol) {
     return best;
 }
 
-/* hashes the mean picture around order[k] into e */
-static void hash_around(sampler *s, int k, int second, dc_fp_second *e) {
+/* hashes the mean picture around order[k] into e; with views (whole seconds) also its centre
+ * views, which the sub-second phases go without (they serve clips cut between seconds, and
+ * hashing four more views at five phases would make the fingerprint a large share of mining) */
+static void hash_around(sampler *s, int k, int second, bool views, dc_fp_second *e) {
     const dc_thumb *th = &s->set->thumbs[s->order[k]];
     memset(s->sum, 0, sizeof *s->sum * s->px);
     int n = 0;
@@ -86,8 +108,7 @@ static void hash_around(sampler *s, int k, int second, dc_fp_second *e) {
     int q;
     e->second = second;
     e->t_ms = (int32_t)lround(th->t_sec * 1000.0);
-    dc_fp_hash_gray(s->mean, s->set->width, s->set->height, s->set->width, &e->hash, &e->mirrored,
-                    &q);
+    fp_hash_in(s->mean, s->set->width, s->set->height, s->set->width, &s->bars, views, e, &q);
     e->quality = (uint8_t)q;
 }
 
@@ -110,11 +131,13 @@ dc_error_class dc_fingerprint_from_thumbs(const dc_thumb_set *thumbs, double dur
         if (thumbs->thumbs[i].gray && isfinite(thumbs->thumbs[i].t_sec)) s.order[s.n++] = i;
     sort_by_time(thumbs, s.order, s.n);
     if (s.n == 0) goto done;
+    video_bars(&s);
     if (!(duration_sec > 0)) duration_sec = thumbs->thumbs[s.order[s.n - 1]].t_sec + 0.5;
     if (!isfinite(duration_sec) || duration_sec > DC_FP_MAX_SECONDS)
         duration_sec = DC_FP_MAX_SECONDS;
     int seconds = (int)ceil(duration_sec - 1e-9);
     out->duration_sec = seconds < 1 ? 1 : seconds;
+    out->zooms = DC_FP_ZOOMS;
     /* at most one entry per second, and per second and phase */
     size_t cap = (size_t)s.n < (size_t)out->duration_sec ? (size_t)s.n : (size_t)out->duration_sec;
     out->seconds = calloc(cap, sizeof *out->seconds);
@@ -127,12 +150,12 @@ dc_error_class dc_fingerprint_from_thumbs(const dc_thumb_set *thumbs, double dur
     for (int sec = 0; sec < out->duration_sec; sec++) {
         int k = nearest(&s, sec, 0.5 + 1e-9);
         if (k < 0) continue;
-        hash_around(&s, k, sec, &out->seconds[out->count++]);
+        hash_around(&s, k, sec, true, &out->seconds[out->count++]);
         for (int p = 1; p < DC_FP_PHASES; p++) {
             double t = sec + (double)p / DC_FP_PHASES;
             int kp = nearest(&s, t, 0.5 / DC_FP_PHASES + 1e-9);
             if (kp >= 0 && (size_t)out->phased_count < pcap)
-                hash_around(&s, kp, sec, &out->phased[out->phased_count++]);
+                hash_around(&s, kp, sec, false, &out->phased[out->phased_count++]);
         }
     }
     if (out->phased_count == 0) {

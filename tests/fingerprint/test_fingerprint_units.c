@@ -85,6 +85,87 @@ static void test_hash_picture(void **state) {
     assert_true(dc_fp_distance(&hx, &ha) <= 4);
 }
 
+/* the central keep/1000 of a W x H picture, scaled back to W x H by area averaging (what a
+ * cropped copy's decoder and thumbnailer make of it, near enough) */
+static void centre_crop(const uint8_t *a, int keep, uint8_t *out) {
+    double cw = W * keep / 1000.0, ch = H * keep / 1000.0, x0 = (W - cw) / 2, y0 = (H - ch) / 2;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double sx0 = x0 + x * cw / W, sx1 = x0 + (x + 1) * cw / W;
+            double sy0 = y0 + y * ch / H, sy1 = y0 + (y + 1) * ch / H, sum = 0, area = 0;
+            for (int yy = (int)sy0; yy < H && yy < sy1; yy++)
+                for (int xx = (int)sx0; xx < W && xx < sx1; xx++) {
+                    double wx = (xx + 1 < sx1 ? xx + 1 : sx1) - (xx > sx0 ? xx : sx0);
+                    double wy = (yy + 1 < sy1 ? yy + 1 : sy1) - (yy > sy0 ? yy : sy0);
+                    sum += wx * wy * a[yy * W + xx];
+                    area += wx * wy;
+                }
+            out[y * W + x] = (uint8_t)(sum / area + 0.5);
+        }
+}
+
+static void test_centre_views(void **state) {
+    (void)state;
+    uint8_t a[W * H], crop[W * H], crop5[W * H];
+    make_picture(a, W, H, 4);
+    dc_fp_second o, c, c5;
+    int q;
+    dc_fp_hash_views(a, W, H, W, &o, &q);
+    centre_crop(a, 900, crop);
+    centre_crop(a, 950, crop5);
+    dc_fp_hash_views(crop, W, H, W, &c, &q);
+    dc_fp_hash_views(crop5, W, H, W, &c5, &q);
+    /* the plain hash is dc_fp_hash_gray's */
+    dc_fp_hash h, m;
+    hash_of(a, W, H, &h, &m, &q);
+    assert_int_equal(dc_fp_distance(&h, &o.hash), 0);
+    assert_int_equal(dc_fp_distance(&m, &o.mirrored), 0);
+    print_message("10 %% crop: whole %d, against the original's 90 %% view %d; the original's "
+                  "80 %% view against the crop's 90 %% view %d\n",
+                  dc_fp_distance(&c.hash, &o.hash), dc_fp_distance(&c.hash, &o.zoom[1]),
+                  dc_fp_distance(&c.zoom[1], &o.zoom[3]));
+    /* a 10 % crop is far from the whole picture, near its central-90 % view */
+    assert_true(dc_fp_distance(&c.hash, &o.hash) > DC_FP_MATCH_DISTANCE);
+    assert_true(dc_fp_distance(&c.hash, &o.zoom[1]) <= 12);
+    /* the index's probes: the crop's indexed view against the original's 80 % view, and a 5 %
+     * crop against the 95 % view */
+    assert_true(dc_fp_distance(&c.zoom[DC_FP_ZOOM_INDEXED], &o.zoom[3]) <= 12);
+    assert_true(dc_fp_distance(&c5.hash, &o.zoom[0]) <= 12);
+    /* the views' mirrored hashes are the mirrored picture's views */
+    uint8_t flip[W * H];
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) flip[y * W + x] = a[y * W + W - 1 - x];
+    dc_fp_second f;
+    dc_fp_hash_views(flip, W, H, W, &f, &q);
+    for (int z = 0; z < DC_FP_ZOOMS; z++)
+        assert_true(dc_fp_distance(&f.zoom[z], &o.zoom_mirrored[z]) <= 2);
+}
+
+/* A dark strip on one side only (a dashcam's timestamp strip, a night sky) is picture, not a
+ * letterbox bar: a 10 % crop that keeps part of it must hash as its original's central view.
+ * (Trimmed as a bar, the original lost 10 rows and the crop 5: stretched apart.) */
+static void test_one_sided_strip_kept(void **state) {
+    (void)state;
+    uint8_t a[W * H], crop[W * H];
+    make_picture(a, W, H, 5);
+    memset(a + (H - 10) * W, 0, 10 * W); /* a black strip, the bottom 10 rows */
+    centre_crop(a, 900, crop);
+    dc_fp_second o, c;
+    int q;
+    dc_fp_hash_views(a, W, H, W, &o, &q);
+    dc_fp_hash_views(crop, W, H, W, &c, &q);
+    print_message("10 %% crop of a picture with a one-sided strip: %d from the 90 %% view\n",
+                  dc_fp_distance(&c.hash, &o.zoom[1]));
+    assert_true(dc_fp_distance(&c.hash, &o.zoom[1]) <= 12);
+    /* symmetric black bars are still trimmed */
+    uint8_t box[W * 120];
+    memset(box, 0, sizeof box);
+    memcpy(box + 15 * W, a, sizeof a);
+    dc_fp_hash hx, mx;
+    hash_of(box, W, 120, &hx, &mx, &q);
+    assert_true(dc_fp_distance(&hx, &o.hash) <= 4);
+}
+
 static void test_flat_and_dark_pictures(void **state) {
     (void)state;
     uint8_t g[W * H];
@@ -191,6 +272,37 @@ static void test_matcher_rule(void **state) {
     assert_int_equal(match(&q, &c, m), 0);
     dc_fingerprint_free(&q);
 
+    /* a 10 % crop stored first: the query's whole pictures are the candidate's central views
+     * (only a candidate with views, as a version-2 blob has them, is found so) */
+    c.zooms = DC_FP_ZOOMS_STORED;
+    for (int s = 0; s < 60; s++) c.seconds[s].zoom[1] = random_hash();
+    make_fp(&q, 15);
+    for (int s = 0; s < 15; s++) q.seconds[s].hash = noisy(c.seconds[30 + s].zoom[1], 15);
+    assert_int_equal(match(&q, &c, m), 1);
+    assert_int_equal(m[0].candidate_zoom, 2);
+    assert_int_equal(m[0].query_zoom, 0);
+    assert_int_equal(m[0].candidate_sec, 30);
+    c.zooms = 0; /* an old blob: no views, no match */
+    assert_int_equal(match(&q, &c, m), 0);
+    dc_fingerprint_free(&q);
+    /* the other way: the candidate is the crop; the query's 95 % view is its whole picture
+     * (a 5 % crop), mirrored too */
+    make_fp(&q, 15);
+    q.zooms = DC_FP_ZOOMS;
+    for (int s = 0; s < 15; s++) q.seconds[s].zoom[0] = noisy(c.seconds[40 + s].hash, 15);
+    assert_int_equal(match(&q, &c, m), 1);
+    assert_int_equal(m[0].query_zoom, 1);
+    assert_int_equal(m[0].candidate_zoom, 0);
+    assert_false(m[0].mirrored);
+    for (int s = 0; s < 15; s++) {
+        q.seconds[s].zoom[0] = random_hash();
+        q.seconds[s].zoom_mirrored[1] = noisy(c.seconds[40 + s].hash, 15);
+    }
+    assert_int_equal(match(&q, &c, m), 1);
+    assert_int_equal(m[0].query_zoom, 2);
+    assert_true(m[0].mirrored);
+    dc_fingerprint_free(&q);
+
     /* a 10-s cut: two runs on two offsets */
     make_fp(&q, 40);
     for (int s = 0; s < 40; s++) q.seconds[s].hash = c.seconds[s < 15 ? s : s + 10].hash;
@@ -288,6 +400,9 @@ static void test_blob_round_trip_and_damage(void **state) {
     (void)state;
     dc_fingerprint fp = {0}, back = {0};
     make_fp(&fp, 12);
+    fp.zooms = DC_FP_ZOOMS_STORED; /* as parsed from a stored version-2 blob */
+    for (int s = 0; s < 12; s++)
+        for (int z = 0; z < DC_FP_ZOOMS_STORED; z++) fp.seconds[s].zoom[z] = random_hash();
     fp.seconds[3].quality = 7;
     fp.seconds[4].t_ms = 4000 - 480;
     uint8_t *blob = NULL;
@@ -299,8 +414,36 @@ static void test_blob_round_trip_and_damage(void **state) {
     assert_int_equal(dc_fingerprint_parse(blob, len, &back, &st), DC_OK);
     assert_int_equal(back.count, 12);
     assert_int_equal(back.duration_sec, 12);
+    assert_int_equal(back.zooms, DC_FP_ZOOMS_STORED);
     assert_memory_equal(back.seconds, fp.seconds, sizeof *fp.seconds * 12);
     dc_fingerprint_free(&back);
+
+    /* a version-1 blob (written before the views) still reads, without views; a fingerprint
+     * without views is written as version 1 */
+    dc_fingerprint old = {0};
+    make_fp(&old, 5);
+    uint8_t *v1 = NULL;
+    size_t v1len = 0;
+    assert_int_equal(dc_fingerprint_serialize(&old, &v1, &v1len, &st), DC_OK);
+    assert_int_equal(v1[4], 1);
+    assert_int_equal(v1len, DC_FP_BLOB_HEADER + 5 * DC_FP_BLOB_ENTRY_V1 + 4);
+    assert_int_equal(dc_fingerprint_parse(v1, v1len, &back, &st), DC_OK);
+    assert_int_equal(back.zooms, 0);
+    assert_int_equal(back.count, 5);
+    assert_memory_equal(back.seconds, old.seconds, sizeof *old.seconds * 5);
+    dc_fingerprint_free(&back);
+    v1[4] = 3; /* a version from the future: refused (checksum recomputed, so it is the version) */
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i + 4 < v1len; i++) {
+        crc ^= v1[i];
+        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+    }
+    crc = ~crc;
+    for (int i = 0; i < 4; i++) v1[v1len - 4 + i] = (uint8_t)(crc >> (8 * i));
+    assert_int_equal(dc_fingerprint_parse(v1, v1len, &back, &st), DC_ERR_INPUT);
+    print_message("future version: %s\n", st.message);
+    free(v1);
+    dc_fingerprint_free(&old);
 
     /* every byte changed, every length cut short or made longer: refused with a message */
     for (size_t i = 0; i < len; i++) {
@@ -365,6 +508,8 @@ static void test_band_keys(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_picture),
+        cmocka_unit_test(test_centre_views),
+        cmocka_unit_test(test_one_sided_strip_kept),
         cmocka_unit_test(test_flat_and_dark_pictures),
         cmocka_unit_test(test_matcher_rule),
         cmocka_unit_test(test_matcher_gaps_misses_quality_mirror),
