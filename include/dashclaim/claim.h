@@ -408,6 +408,9 @@ typedef struct {
 /* Another claim whose dashcam put its incident at the same place and day (X-REPEAT-LOCATION):
  * both claims' telemetry positions, not what a claimant typed. */
 #define DC_MAX_FOOTAGE_NEAR 4
+/* "The same place": both incidents within this distance (GPS error and a long junction), and
+ * within 24 hours of each other. */
+#define DC_REPEAT_LOCATION_RADIUS_M 300.0
 typedef struct {
     char claim_id[128];
     double distance_m;  /* between the two incidents' GPS positions */

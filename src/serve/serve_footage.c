@@ -72,17 +72,42 @@ bool serve_footage_lookup(void *ctx, const char *claim_id, const dc_claim_video 
                  st.message);
         return false;
     }
-    return dc_footage_db_lookup(db, claim_id, videos, count, fingerprints, count, check, NULL,
-                                &st) == DC_OK;
+    if (dc_footage_db_lookup(db, claim_id, videos, count, fingerprints, count, check, NULL, &st) !=
+        DC_OK)
+        return false;
+    if (!incident || !incident->has_position || incident->utc_ms == DC_NO_UTC) return true;
+    dc_footage_place place = {incident->lat, incident->lon, incident->utc_ms};
+    dc_footage_near near[DC_MAX_FOOTAGE_NEAR];
+    int n = 0;
+    if (dc_footage_db_near(db, claim_id, &place, DC_REPEAT_LOCATION_RADIUS_M, near,
+                           DC_MAX_FOOTAGE_NEAR, &n, &st) != DC_OK) {
+        check->checked = false;
+        snprintf(check->note, sizeof check->note, "claims at the same place not looked for: %.150s",
+                 st.message);
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        dc_footage_near_claim *c = &check->near[i];
+        snprintf(c->claim_id, sizeof c->claim_id, "%.127s", near[i].claim_id);
+        c->distance_m = near[i].distance_m;
+        c->hours_apart = near[i].hours_apart;
+    }
+    check->near_count = n;
+    return true;
 }
 
 bool serve_footage_keep(const char *store_url, const char *claim_id, const dc_claim_result *r,
                         dc_status *st) {
     const dc_assessment *a = &r->assessment;
+    const dc_telemetry_summary *t = &a->telemetry;
     int n = r->fingerprint_count < a->video_count ? r->fingerprint_count : a->video_count;
-    if (n <= 0 || !r->fingerprints) return true;
+    bool place = t->has_position && t->utc_ms != DC_NO_UTC;
+    if ((n <= 0 || !r->fingerprints) && !place) return true;
     dc_footage_db *db = thread_db(store_url, st);
     if (!db) return false;
+    dc_footage_place p = {t->lat, t->lon, t->utc_ms};
+    if (place && dc_footage_db_put_place(db, claim_id, &p, st) != DC_OK) return false;
+    if (n <= 0 || !r->fingerprints) return true;
     dc_footage_video rows[DC_MAX_CLAIM_VIDEOS];
     int k = 0;
     for (int i = 0; i < n && k < DC_MAX_CLAIM_VIDEOS; i++)
@@ -95,11 +120,11 @@ static json_t *matches_json(const dc_footage_check *c) {
     json_t *list = json_array();
     for (int i = 0; list && i < c->match_count; i++) {
         const dc_footage_match *m = &c->matches[i];
-        json_array_append_new(list, json_pack("{s:s,s:b,s:i,s:f,s:f,s:f,s:f,s:b}", "claim_id",
-                                              m->claim_id, "same_file", m->same_file, "video",
-                                              m->video, "video_sec", m->video_sec, "other_sec",
-                                              m->other_sec, "seconds", m->seconds, "distance",
-                                              m->distance, "mirrored", m->mirrored));
+        json_array_append_new(
+            list, json_pack("{s:s,s:b,s:i,s:f,s:i,s:f,s:f,s:f,s:b}", "claim_id", m->claim_id,
+                            "same_file", m->same_file, "video", m->video, "video_sec", m->video_sec,
+                            "other_video", m->other_video, "other_sec", m->other_sec, "seconds",
+                            m->seconds, "distance", m->distance, "mirrored", m->mirrored));
     }
     return list;
 }

@@ -7,7 +7,8 @@
  *     takes no more;
  *   - 33 videos in one form are refused with a clear error;
  *   - incident_time / incident_place are checked, stored and reach the fraud rows
- *     (X-TIME-MISMATCH, X-PLACE-MISMATCH) on a video with GPS telemetry (synth-telemetry).
+ *     (X-TIME-MISMATCH, X-PLACE-MISMATCH) on a video with GPS telemetry (synth-telemetry), and
+ *     a second claim whose GPS puts it at the first one's place and time (X-REPEAT-LOCATION).
  * Test videos come from the build's synth-video and synth-telemetry. */
 #include <jansson.h>
 #include <setjmp.h>
@@ -401,11 +402,20 @@ static void test_incident_time_and_place(void **state) {
                         "2026-03-14T09:27:00Z");
     assert_false(has_indicator(ok, "X-TIME-MISMATCH"));
     assert_false(has_indicator(ok, "X-PLACE-MISMATCH"));
-    json_decref(ok);
+    assert_false(has_indicator(ok, "X-REPEAT-LOCATION")); /* the first claim at that place */
     /* a year earlier, in Paris: both fire */
     json_t *off = gps_claim("2025-03-14T09:27:00Z", "48.8566,2.3522");
     assert_true(has_indicator(off, "X-TIME-MISMATCH"));
     assert_true(has_indicator(off, "X-PLACE-MISMATCH"));
+    /* and its dashcam puts it where and when the first claim's did: X-REPEAT-LOCATION, from the
+     * two claims' telemetry (the footage index's places), naming the first */
+    assert_true(has_indicator(off, "X-REPEAT-LOCATION"));
+    json_t *near =
+        json_object_get(json_object_get(json_object_get(off, "assessment"), "footage"), "near");
+    assert_int_equal(json_array_size(near), 1);
+    assert_string_equal(str(json_array_get(near, 0), "claim_id"), str(ok, "id"));
+    assert_true(json_real_value(json_object_get(json_array_get(near, 0), "distance_m")) < 1.0);
+    json_decref(ok);
     json_decref(off);
 }
 
