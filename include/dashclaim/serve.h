@@ -48,6 +48,11 @@ typedef struct {
     int visual_tokens;        /* VLM visual-token budget per claim (0 = the engine's default) */
     int max_frames;           /* VLM frames per claim (0 = the engine's default) */
     int max_new_tokens;       /* VLM generation budget (0 = the engine's default) */
+    int batch;                /* claims a thread holds at once (default 1, at most
+                                 DC_VLM_MAX_BATCH): above 1 the thread leases up to 2 x batch
+                                 jobs (each its own lease, heartbeat and fence), prepares the
+                                 next while the VLM runs up to `batch` together in one context
+                                 (dc_pipeline_assess_stream); the engine is opened for it */
     double claim_timeout_sec; /* pipeline deadline per claim (default 600; <= 0 none) */
     const char *scratch_dir;  /* temporary files (report pages, fetched videos); default /tmp */
     double poll_sec;          /* how often an idle worker looks for work (default 0.2) */

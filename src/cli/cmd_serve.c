@@ -156,9 +156,11 @@ int cli_cmd_serve(int argc, char **argv) {
         return st.code == DC_ERR_INPUT ? CLI_EXIT_USAGE : CLI_EXIT_INPUT;
     }
     const char *colon = strrchr(o.listen, ':');
-    printf("dashclaim serve: listening on http://%.*s:%d (%d worker%s, %s engine)\n",
+    char batch[32] = "";
+    if (o.workers.batch > 1) snprintf(batch, sizeof batch, ", batches of %d", o.workers.batch);
+    printf("dashclaim serve: listening on http://%.*s:%d (%d worker%s, %s engine%s)\n",
            colon ? (int)(colon - o.listen) : 0, o.listen, dc_server_port(s), o.workers.threads,
-           o.workers.threads == 1 ? "" : "s", o.workers.model_path ? "vlm" : "signals");
+           o.workers.threads == 1 ? "" : "s", o.workers.model_path ? "vlm" : "signals", batch);
     fflush(stdout);
     int sig = 0;
     sigwait(&stop, &sig);

@@ -87,8 +87,10 @@ int cli_cmd_worker(int argc, char **argv) {
         fprintf(stderr, "dashclaim worker: %s\n", st.message);
         return st.code == DC_ERR_INPUT ? CLI_EXIT_USAGE : CLI_EXIT_INPUT;
     }
-    fprintf(stderr, "dashclaim worker: %d thread%s on %s (%s engine)\n", o.threads,
-            o.threads == 1 ? "" : "s", svc.url, o.model_path ? "vlm" : "signals");
+    char batch[32] = "";
+    if (o.batch > 1) snprintf(batch, sizeof batch, ", batches of %d", o.batch);
+    fprintf(stderr, "dashclaim worker: %d thread%s on %s (%s engine%s)\n", o.threads,
+            o.threads == 1 ? "" : "s", svc.url, o.model_path ? "vlm" : "signals", batch);
     for (;;) {
         struct timespec ts = {0, 200 * 1000 * 1000};
         int sig = sigtimedwait(&stop, NULL, &ts);

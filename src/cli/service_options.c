@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dashclaim/engine.h"
 
 void cli_service_init(cli_service *o) {
     memset(o, 0, sizeof *o);
@@ -91,6 +92,9 @@ bool cli_worker_option(dc_worker_options *w, int opt, const char *arg, int *usag
     case CLI_WK_VTHREADS:
         if ((ok = cli_parse_int("vlm-threads", arg, 1, 1024, &n))) w->n_threads = n;
         break;
+    case CLI_WK_BATCH:
+        if ((ok = cli_parse_int("batch", arg, 1, DC_VLM_MAX_BATCH, &n))) w->batch = n;
+        break;
     case CLI_WK_GRACE:
         if ((ok = cli_parse_int("stop-grace-sec", arg, 0, 86400, &n))) w->stop_grace_sec = n;
         break;
@@ -114,6 +118,9 @@ void cli_worker_help(FILE *out) {
         "  --timeout S              deadline per claim in seconds (default 600)\n"
         "  --visual-tokens N, --frames N, --max-new-tokens N, --vlm-threads N\n"
         "                           the VLM's per-claim budgets and CPU threads (engine defaults)\n"
+        "  --batch N                claims a worker thread holds at once, each with its own lease\n"
+        "                           (default 1, at most 64): the VLM runs up to N together in one\n"
+        "                           context (continuous batching), the same answers as alone\n"
         "  --stop-grace-sec S       on SIGTERM, how long a claim in progress may finish before\n"
         "                           its job is released to another worker (default 10)\n"
         "  --scratch DIR            temporary files (default /tmp)\n");

@@ -41,6 +41,7 @@ enum {
     CLI_WK_NEWTOK,
     CLI_WK_VTHREADS,
     CLI_WK_GRACE,
+    CLI_WK_BATCH,
 };
 
 #define CLI_WORKER_OPTIONS                                                                         \
@@ -51,7 +52,8 @@ enum {
         {"visual-tokens", required_argument, NULL, CLI_WK_VTOK},                                   \
         {"frames", required_argument, NULL, CLI_WK_FRAMES},                                        \
         {"max-new-tokens", required_argument, NULL, CLI_WK_NEWTOK},                                \
-        {"vlm-threads", required_argument, NULL, CLI_WK_VTHREADS}, {                               \
+        {"vlm-threads", required_argument, NULL, CLI_WK_VTHREADS},                                 \
+        {"batch", required_argument, NULL, CLI_WK_BATCH}, {                                        \
         "stop-grace-sec", required_argument, NULL, CLI_WK_GRACE                                    \
     }
 

@@ -42,6 +42,7 @@
 #include "dashclaim/serve.h"
 #include "serve_footage.h"
 #include "serve_internal.h"
+#include "worker_internal.h"
 
 const double dc_workers_latency_bounds[12] = {0.01, 0.05, 0.1, 0.25, 0.5, 1,
                                               2.5,  5,    10,  30,   60,  300};
@@ -53,41 +54,8 @@ void dc_worker_options_init(dc_worker_options *o) {
     o->claim_timeout_sec = 600;
     o->poll_sec = 0.2;
     o->stop_grace_sec = 10;
+    o->batch = 1;
 }
-
-typedef struct worker worker;
-
-struct dc_workers {
-    dc_worker_options o;
-    char name[DC_STORE_NAME_LEN];
-    char scratch[1024];
-    int count;
-    worker *threads;
-    atomic_bool stop;
-    atomic_int running; /* threads not yet ended */
-    atomic_llong jobs_started;
-    pthread_mutex_t lock; /* guards stats and the stop condition */
-    pthread_cond_t wake;
-    dc_workers_stats stats;
-};
-
-struct worker {
-    dc_workers *pool;
-    int index;
-    char id[DC_STORE_NAME_LEN];
-    pthread_t thread, beat_thread;
-    bool started, beat_started;
-    dc_store *store, *beat_store;
-    dc_vlm *vlm;
-    /* the job the heartbeat renews (guarded by beat_lock) */
-    pthread_mutex_t beat_lock;
-    pthread_cond_t beat_wake;
-    bool beat_active, beat_exit, lease_lost;
-    dc_store_job job;
-    atomic_bool busy;
-    atomic_bool abandoned; /* stop gave up waiting and released the job */
-    bool can_wait;         /* the store may support dc_store_job_wait */
-};
 
 static void sleep_until_woken(dc_workers *p, double sec) {
     struct timespec ts;
@@ -108,6 +76,7 @@ static double now_sec(void) {
 
 /* ---- heartbeat ------------------------------------------------------------------------------ */
 
+/* Every job the thread holds is renewed once a period, each under its own attempt. */
 static void *heartbeat_main(void *arg) {
     worker *w = arg;
     double period = w->pool->o.store.lease_sec / 3.0;
@@ -121,37 +90,64 @@ static void *heartbeat_main(void *arg) {
         ts.tv_nsec = (long)(ns % 1000000000LL);
         int rc = pthread_cond_timedwait(&w->beat_wake, &w->beat_lock, &ts);
         if (w->beat_exit) break;
-        if (rc != ETIMEDOUT || !w->beat_active) continue;
-        dc_store_job job = w->job;
-        pthread_mutex_unlock(&w->beat_lock);
-        bool held = true;
-        dc_status st = DC_STATUS_OK;
-        dc_error_class e = dc_store_job_heartbeat(w->beat_store, &job, &held, &st);
-        pthread_mutex_lock(&w->beat_lock);
-        if (e == DC_OK && !held && w->beat_active && !strcmp(job.claim_id, w->job.claim_id)) {
-            w->lease_lost = true;
-            fprintf(stderr, "dashclaim worker %s: lost the lease of %s (attempt %d)\n", w->id,
-                    job.claim_id, job.attempt);
-        } else if (e != DC_OK) {
-            fprintf(stderr, "dashclaim worker %s: heartbeat: %s\n", w->id, st.message);
+        if (rc != ETIMEDOUT) continue;
+        for (int i = 0; i < w->held_cap && !w->beat_exit; i++) {
+            if (!w->held[i].active) continue;
+            dc_store_job job = w->held[i].job;
+            pthread_mutex_unlock(&w->beat_lock);
+            bool held = true;
+            dc_status st = DC_STATUS_OK;
+            dc_error_class e = dc_store_job_heartbeat(w->beat_store, &job, &held, &st);
+            pthread_mutex_lock(&w->beat_lock);
+            /* (the place may have been dropped, or taken by another job, meanwhile) */
+            held_job *h = &w->held[i];
+            if (e == DC_OK && !held && h->active && h->job.attempt == job.attempt &&
+                !strcmp(job.claim_id, h->job.claim_id)) {
+                h->lost = true;
+                fprintf(stderr, "dashclaim worker %s: lost the lease of %s (attempt %d)\n", w->id,
+                        job.claim_id, job.attempt);
+            } else if (e != DC_OK) {
+                fprintf(stderr, "dashclaim worker %s: heartbeat: %s\n", w->id, st.message);
+            }
         }
     }
     pthread_mutex_unlock(&w->beat_lock);
     return NULL;
 }
 
-static void beat_begin(worker *w, const dc_store_job *job) {
+int worker_hold(worker *w, const dc_store_job *job) {
+    int slot = -1;
     pthread_mutex_lock(&w->beat_lock);
-    w->job = *job;
-    w->beat_active = true;
-    w->lease_lost = false;
+    for (int i = 0; i < w->held_cap && slot < 0; i++)
+        if (!w->held[i].active) slot = i;
+    if (slot >= 0) {
+        w->held[slot] = (held_job){.job = *job, .active = true};
+        w->held_count++;
+        atomic_store(&w->busy, true);
+    }
+    pthread_mutex_unlock(&w->beat_lock);
+    return slot;
+}
+
+void worker_drop(worker *w, int slot) {
+    if (slot < 0) return;
+    pthread_mutex_lock(&w->beat_lock);
+    if (w->held[slot].active) {
+        w->held[slot].active = false;
+        w->held_count--;
+    }
+    atomic_store(&w->busy, w->held_count > 0);
     pthread_mutex_unlock(&w->beat_lock);
 }
 
-static void beat_end(worker *w) {
+/* True when stop released the run's job: its run must write nothing. */
+static bool abandoned(const claim_run *run) {
+    if (run->slot < 0) return false;
+    worker *w = run->w;
     pthread_mutex_lock(&w->beat_lock);
-    w->beat_active = false;
+    bool gone = w->held[run->slot].abandoned;
     pthread_mutex_unlock(&w->beat_lock);
+    return gone;
 }
 
 /* ---- one claim ------------------------------------------------------------------------------ */
@@ -204,38 +200,6 @@ static void crash_if(const dc_workers *p, const char *point) {
 #endif
 }
 
-/* One claim runs through four stages, each a function below; the run carries what they made:
- *   fetch   the video as a local file (the store's own file, or a scratch copy)
- *   assess  the pipeline's record, with every server path in it replaced by the video's name
- *   render  what is stored: the record's JSON, the claim page, the evidence frames as JPEG
- *   finish  the one store call that ends the attempt (complete or fail), and its counters
- * A stage that cannot go on sets the run's failure (class and a message for the uploader) and
- * the later stages are skipped up to finish, which writes it. */
-typedef struct {
-    worker *w;
-    const dc_store_job *job;
-    double t0;
-    /* the claim's videos as the pipeline reads them (in->videos[i].path: the store's own file
-     * or a scratch copy), with the roles, segments and hashes the store has */
-    dc_claim_input *in;
-    bool temporary[DC_MAX_CLAIM_VIDEOS];     /* video i was fetched as a scratch copy: unlinked */
-    char fetched[DC_MAX_CLAIM_VIDEOS][1024]; /* where video i was fetched */
-    char layout_dir[1024];                   /* the named links of lay_out, "" = none */
-    bool linked[DC_MAX_CLAIM_VIDEOS];
-    char names[DC_MAX_CLAIM_VIDEOS][32]; /* how messages name each video: "video 3fa9c1d2…" */
-    char name[32];                       /* how messages name the claim's first video */
-    dc_claim_result *r;
-    char *json;
-    dc_str html;
-    uint8_t **jpegs;
-    size_t *jpeg_lens;
-    int nframes;
-    /* set when there is no record to complete with: finish calls dc_store_job_fail */
-    bool failed;
-    dc_error_class fail_class;
-    char fail_message[512];
-} claim_run;
-
 static bool run_fail(claim_run *run, dc_error_class cls, const char *message) {
     run->failed = true;
     run->fail_class = cls;
@@ -243,7 +207,7 @@ static bool run_fail(claim_run *run, dc_error_class cls, const char *message) {
     return false;
 }
 
-static void run_free(claim_run *run) {
+void worker_run_free(claim_run *run) {
     for (int i = 0; run->in && i < run->in->count; i++) {
         if (run->temporary[i]) unlink(run->fetched[i]);
         char dir[1100];
@@ -317,7 +281,7 @@ static void lay_out(claim_run *run, const dc_store_claim_video *rows) {
     dc_group_set_free(&set);
 }
 
-static bool fetch(claim_run *run) {
+bool worker_fetch(claim_run *run) {
     worker *w = run->w;
     dc_status st = DC_STATUS_OK;
     dc_store_claim_video *rows = calloc(DC_MAX_CLAIM_VIDEOS, sizeof *rows);
@@ -326,7 +290,7 @@ static bool fetch(claim_run *run) {
         free(rows);
         return run_fail(run, DC_ERR_RESOURCE, "out of memory");
     }
-    if (dc_store_claim_videos(w->store, run->job->claim_id, rows, DC_MAX_CLAIM_VIDEOS, &n, &st) !=
+    if (dc_store_claim_videos(run->store, run->job->claim_id, rows, DC_MAX_CLAIM_VIDEOS, &n, &st) !=
         DC_OK) {
         free(rows);
         fprintf(stderr, "dashclaim worker %s: the videos of %s: %s\n", w->id, run->job->claim_id,
@@ -346,7 +310,7 @@ static bool fetch(claim_run *run) {
         v->role = rows[i].role;
         v->segment = rows[i].segment;
         run->in->count = i + 1;
-        if (dc_store_video_fetch(w->store, v->sha256, w->pool->scratch, v->path, sizeof v->path,
+        if (dc_store_video_fetch(run->store, v->sha256, w->pool->scratch, v->path, sizeof v->path,
                                  &run->temporary[i], &st) != DC_OK) {
             /* The bytes are missing or damaged in the store: not the uploader's fault, and
              * another worker (or a later try) may read them fine. The store's message names its
@@ -442,27 +406,27 @@ static void record_replace_all(dc_assessment *a, const char *from, const char *t
     }
 }
 
-static bool assess(claim_run *run) {
+void worker_claim_options(claim_run *run, dc_claim_metadata *meta, dc_pipeline_options *po_out) {
     dc_workers *p = run->w->pool;
-    const dc_store_job *job = run->job;
-    if (!(run->r = calloc(1, sizeof *run->r)))
-        return run_fail(run, DC_ERR_RESOURCE, "out of memory");
-    dc_claim_metadata meta;
-    metadata_from_fields(&job->fields, &meta);
-    dc_pipeline_options po;
-    dc_pipeline_options_init(&po);
-    po.timeout_sec = p->o.claim_timeout_sec;
-    po.metadata = &meta;
-    po.vlm = run->w->vlm;
-    po.keep_evidence = !p->o.no_evidence;
+    metadata_from_fields(&run->job->fields, meta);
+    dc_pipeline_options *po = po_out;
+    dc_pipeline_options_init(po);
+    po->timeout_sec = p->o.claim_timeout_sec;
+    po->metadata = meta;
+    po->vlm = run->w->vlm;
+    po->keep_evidence = !p->o.no_evidence;
     /* Several workers share the machine: one decoder thread each is enough. */
-    po.decode_workers = 1;
+    po->decode_workers = 1;
     /* footage seen in earlier claims: the index beside the store (serve_footage.c) */
-    po.footage_lookup = serve_footage_lookup;
-    po.footage_lookup_ctx = (void *)p->o.store_url;
+    po->footage_lookup = serve_footage_lookup;
+    po->footage_lookup_ctx = (void *)p->o.store_url;
     /* The store hashed the bytes as they arrived (and checks a fetched copy against it): the
      * pipeline takes the hashes in run->in and does not read the files again for them. */
-    dc_pipeline_assess_claim(run->in, job->claim_id, &po, run->r);
+}
+
+void worker_claim_recorded(claim_run *run) {
+    dc_workers *p = run->w->pool;
+    const dc_store_job *job = run->job;
     dc_assessment *a = &run->r->assessment;
     /* this claim's fingerprints, for the claims after it (a retried job stores nothing twice) */
     dc_status fst = DC_STATUS_OK;
@@ -486,13 +450,23 @@ static bool assess(claim_run *run) {
     /* The record names the video it assessed also when the pipeline stopped early. */
     snprintf(a->video.sha256, sizeof a->video.sha256, "%s", job->video_sha256);
     snprintf(a->video.path, sizeof a->video.path, "%s", job->video_sha256);
+}
+
+static bool assess(claim_run *run) {
+    if (!(run->r = calloc(1, sizeof *run->r)))
+        return run_fail(run, DC_ERR_RESOURCE, "out of memory");
+    dc_claim_metadata meta;
+    dc_pipeline_options po;
+    worker_claim_options(run, &meta, &po);
+    dc_pipeline_assess_claim(run->in, run->job->claim_id, &po, run->r);
+    worker_claim_recorded(run);
     return true;
 }
 
 /* The JSON record always (without it nothing can be completed); the page and the frames
  * unless evidence is off or the claim failed. A page or frame that cannot be made is logged
  * and left out: the record stands without them. */
-static bool render(claim_run *run) {
+bool worker_render(claim_run *run) {
     worker *w = run->w;
     dc_claim_result *r = run->r;
     dc_assessment *a = &r->assessment;
@@ -538,11 +512,11 @@ static bool render(claim_run *run) {
  * of a failed completion, on purpose: releasing the job instead would give the attempt back,
  * and a result the store can never take (a record it refuses) would then run forever; the
  * attempt number fences off this worker's late writes either way. */
-static void finish(claim_run *run) {
+void worker_finish(claim_run *run) {
     worker *w = run->w;
     dc_workers *p = w->pool;
     const dc_store_job *job = run->job;
-    if (atomic_load(&w->abandoned)) return; /* stop released the job: write nothing */
+    if (abandoned(run)) return; /* stop released the job: write nothing */
     crash_if(p, "worker.result");
     const dc_assessment *a = run->r ? &run->r->assessment : NULL;
     bool fail = run->failed;
@@ -567,11 +541,16 @@ static void finish(claim_run *run) {
         bool accepted = false;
         dc_status st = DC_STATUS_OK;
         dc_error_class rc =
-            fail ? dc_store_job_fail(w->store, job, cls, message, true, &accepted, &st)
-                 : dc_store_job_complete(w->store, job, &res, &accepted, &st);
+            fail ? dc_store_job_fail(run->store, job, cls, message, true, &accepted, &st)
+                 : dc_store_job_complete(run->store, job, &res, &accepted, &st);
         if (rc == DC_OK) {
-            if (!accepted) count(p, &p->stats.refused);
-            else if (fail && job->charged < p->o.store.max_attempts) count(p, &p->stats.retried);
+            if (!accepted) {
+                count(p, &p->stats.refused);
+                fprintf(stderr,
+                        "dashclaim worker %s: the result of %s (attempt %d) refused: the job has "
+                        "moved on\n",
+                        w->id, job->claim_id, job->attempt);
+            } else if (fail && job->charged < p->o.store.max_attempts) count(p, &p->stats.retried);
             else if (fail || a->status == DC_CLAIM_FAILED) count(p, &p->stats.failed_final);
             else count(p, &p->stats.completed);
             break;
@@ -593,7 +572,7 @@ static void finish(claim_run *run) {
 /* Gives a job back without running it (max_jobs reached, or stop past its grace). A release
  * that fails or is refused leaves the job to its lease (queued again within lease_sec); true
  * when the store took it back. */
-static bool release(worker *w, dc_store *store, const dc_store_job *job) {
+bool worker_release(worker *w, dc_store *store, const dc_store_job *job) {
     dc_workers *p = w->pool;
     bool accepted = false;
     dc_status st = DC_STATUS_OK;
@@ -607,23 +586,32 @@ static bool release(worker *w, dc_store *store, const dc_store_job *job) {
     return accepted;
 }
 
-static void run_claim(worker *w, const dc_store_job *job) {
-    claim_run run = {.w = w, .job = job, .t0 = now_sec()};
-    snprintf(run.name, sizeof run.name, "video %.8s\u2026", job->video_sha256);
-    if (fetch(&run) && assess(&run)) render(&run);
-    finish(&run);
-    run_free(&run);
+void worker_run_init(claim_run *run, worker *w, const dc_store_job *job, dc_store *store) {
+    memset(run, 0, sizeof *run);
+    run->w = w;
+    run->job = job;
+    run->store = store;
+    run->slot = -1;
+    run->t0 = now_sec();
+    snprintf(run->name, sizeof run->name, "video %.8s\u2026", job->video_sha256);
 }
 
-static void *worker_main(void *arg) {
-    worker *w = arg;
+static void run_claim(worker *w, const dc_store_job *job, int slot) {
+    claim_run run;
+    worker_run_init(&run, w, job, w->store);
+    run.slot = slot;
+    if (worker_fetch(&run) && assess(&run)) worker_render(&run);
+    worker_finish(&run);
+    worker_run_free(&run);
+}
+
+bool worker_lease(worker *w, dc_store *store, dc_store_job *job) {
     dc_workers *p = w->pool;
     while (!atomic_load(&p->stop)) {
-        if (p->o.max_jobs > 0 && atomic_load(&p->jobs_started) >= p->o.max_jobs) break;
-        dc_store_job job;
+        if (p->o.max_jobs > 0 && atomic_load(&p->jobs_started) >= p->o.max_jobs) return false;
         bool got = false;
         dc_status st = DC_STATUS_OK;
-        if (dc_store_job_claim(w->store, w->id, &job, &got, &st) != DC_OK) {
+        if (dc_store_job_claim(store, w->id, job, &got, &st) != DC_OK) {
             fprintf(stderr, "dashclaim worker %s: %s\n", w->id, st.message);
             sleep_until_woken(p, 1.0);
             continue;
@@ -632,24 +620,35 @@ static void *worker_main(void *arg) {
             /* A backend with wake-ups (PostgreSQL's NOTIFY) is waited on, a second at a time so
              * that a stop is seen; otherwise poll. */
             bool supported = false;
-            if (w->can_wait && dc_store_job_wait(w->store, 1.0, &supported, &st) == DC_OK &&
-                supported)
+            if (w->can_wait && dc_store_job_wait(store, 1.0, &supported, &st) == DC_OK && supported)
                 continue;
             w->can_wait = supported;
             sleep_until_woken(p, p->o.poll_sec);
             continue;
         }
         if (p->o.max_jobs > 0 && atomic_fetch_add(&p->jobs_started, 1) >= p->o.max_jobs) {
-            release(w, w->store, &job);
-            break;
+            worker_release(w, store, job);
+            return false;
         }
         count(p, &p->stats.claimed);
-        atomic_store(&w->busy, true);
-        beat_begin(w, &job);
-        run_claim(w, &job);
-        beat_end(w);
-        atomic_store(&w->busy, false);
+        return true;
     }
+    return false;
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    if (w->pool->o.batch > 1) {
+        worker_run_batch(w);
+    } else {
+        dc_store_job job;
+        while (worker_lease(w, w->store, &job)) {
+            int slot = worker_hold(w, &job);
+            run_claim(w, &job, slot);
+            worker_drop(w, slot);
+        }
+    }
+    dc_workers *p = w->pool;
     atomic_fetch_sub(&p->running, 1);
     pthread_mutex_lock(&p->lock);
     pthread_cond_broadcast(&p->wake);
@@ -668,6 +667,11 @@ dc_workers *dc_workers_start(const dc_worker_options *o, dc_status *st) {
         dc_fail(st, DC_ERR_INPUT, "workers: --model needs --mmproj");
         return NULL;
     }
+    if (o->batch > DC_VLM_MAX_BATCH) {
+        dc_fail(st, DC_ERR_INPUT, "workers: --batch %d: at most %d claims share one model",
+                o->batch, DC_VLM_MAX_BATCH);
+        return NULL;
+    }
     dc_workers *p = calloc(1, sizeof *p);
     if (!p) {
         dc_fail(st, DC_ERR_RESOURCE, "workers: out of memory");
@@ -678,6 +682,7 @@ dc_workers *dc_workers_start(const dc_worker_options *o, dc_status *st) {
     if (p->o.poll_sec <= 0) p->o.poll_sec = 0.2;
     if (p->o.store.lease_sec <= 0) p->o.store.lease_sec = 60;
     if (p->o.store.max_attempts <= 0) p->o.store.max_attempts = 3;
+    if (p->o.batch <= 0) p->o.batch = 1;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     if (o->name && *o->name) {
@@ -706,14 +711,21 @@ dc_workers *dc_workers_start(const dc_worker_options *o, dc_status *st) {
         snprintf(w->id, sizeof w->id, "%.50s/%d", p->name, i);
         pthread_mutex_init(&w->beat_lock, NULL);
         pthread_cond_init(&w->beat_wake, NULL);
+        w->held_cap = p->o.batch > 1 ? 2 * p->o.batch + 1 : 1;
+        if (!(w->held = calloc((size_t)w->held_cap, sizeof *w->held))) {
+            dc_fail(st, DC_ERR_RESOURCE, "workers: out of memory");
+            goto fail;
+        }
         if (!(w->store = dc_store_open(o->store_url, &p->o.store, st)) ||
-            !(w->beat_store = dc_store_open(o->store_url, &p->o.store, st)))
+            !(w->beat_store = dc_store_open(o->store_url, &p->o.store, st)) ||
+            (p->o.batch > 1 && !(w->lease_store = dc_store_open(o->store_url, &p->o.store, st))))
             goto fail;
         if (o->model_path) {
             dc_vlm_options vo;
             dc_vlm_options_init(&vo);
             vo.model_path = o->model_path;
             vo.mmproj_path = o->mmproj_path;
+            vo.max_batch = p->o.batch; /* the KV cache holds that many claims */
             if (o->visual_tokens > 0) vo.visual_tokens = o->visual_tokens;
             if (o->max_frames > 0) vo.max_frames = o->max_frames + (o->max_frames & 1);
             if (o->max_new_tokens > 0) {
@@ -780,17 +792,16 @@ void dc_workers_stop(dc_workers *p) {
     bool leaked = false;
     for (int i = 0; p->threads && i < p->count; i++) {
         worker *w = &p->threads[i];
-        if (w->started && atomic_load(&w->busy)) {
+        if (!w->started || !atomic_load(&w->busy)) continue;
+        for (int k = 0; k < w->held_cap; k++) {
             pthread_mutex_lock(&w->beat_lock);
-            dc_store_job job = w->job;
-            bool active = w->beat_active;
+            dc_store_job job = w->held[k].job;
+            bool active = w->held[k].active && !w->held[k].abandoned;
+            if (active) w->held[k].abandoned = true;
             pthread_mutex_unlock(&w->beat_lock);
-            if (active) {
-                atomic_store(&w->abandoned, true);
-                if (release(w, w->beat_store, &job))
-                    fprintf(stderr, "dashclaim worker %s: stopping: released %s\n", w->id,
-                            job.claim_id);
-            }
+            if (active && worker_release(w, w->beat_store, &job))
+                fprintf(stderr, "dashclaim worker %s: stopping: released %s\n", w->id,
+                        job.claim_id);
         }
     }
     for (int i = 0; p->threads && i < p->count; i++) {
@@ -815,6 +826,8 @@ void dc_workers_stop(dc_workers *p) {
         if (w->vlm) dc_vlm_close(w->vlm);
         dc_store_close(w->store);
         dc_store_close(w->beat_store);
+        dc_store_close(w->lease_store);
+        free(w->held);
         pthread_mutex_destroy(&w->beat_lock);
         pthread_cond_destroy(&w->beat_wake);
     }
