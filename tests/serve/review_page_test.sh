@@ -2,8 +2,9 @@
 # review_page_test.sh BIN_DIR WORK_DIR
 # The review page in Debian's chromium: a store with a reviewer key and one processed claim,
 # `dashclaim serve`, then browser/review_page.mjs (puppeteer-core, installed from the committed
-# package-lock.json into WORK_DIR/node_modules on first use). Afterwards the decision must be in
-# the store as a review row with the key owner as reviewer, and the audit chain intact.
+# package-lock.json into WORK_DIR/node_modules on first use). A second claim of the same file is
+# shown as seen in the first and compared side by side. Afterwards the decision must be in the
+# store as a review row with the key owner as reviewer, and the audit chain intact.
 # Exit 77 (skipped) without chromium, node or npm.
 set -euo pipefail
 bin=${1:?usage: review_page_test.sh BIN_DIR WORK_DIR}
@@ -35,8 +36,20 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 [[ $s == done ]] || { echo "review_page_test: the claim ended '$s'" >&2; exit 1; }
+# a second claim of the same file: the footage index names the first, and the page compares them
+claim2=$(curl -sf -H "Authorization: Bearer $uploader" -F policy_id=POL-B2 \
+  -F "video=@$work/clip.mp4;type=video/mp4" "$base/v1/claims" |
+  sed -n 's/.*"id":"\(clm_[0-9a-f]*\)".*/\1/p')
+[[ -n $claim2 ]] || { echo "review_page_test: second upload failed" >&2; exit 1; }
+for _ in $(seq 1 600); do
+  s=$(curl -sf -H "Authorization: Bearer $reviewer" "$base/v1/claims/$claim2" |
+    grep -o '"status":"[a-z]*"' | head -n 1 | cut -d'"' -f4)
+  [[ $s == done || $s == failed ]] && break
+  sleep 0.1
+done
+[[ $s == done ]] || { echo "review_page_test: the second claim ended '$s'" >&2; exit 1; }
 
-DC_URL=$base DC_REVIEWER_KEY=$reviewer DC_CLAIM=$claim DC_SHOT=$work/review_page.png \
+DC_URL=$base DC_REVIEWER_KEY=$reviewer DC_CLAIM=$claim DC_CLAIM2=$claim2 DC_SHOT=$work/review_page.png \
   DC_CHROMIUM=$chromium DC_PROFILE=$work/profile node "$modules/review_page.mjs"
 
 db=$data/dashclaim.db

@@ -1,5 +1,6 @@
 // dashclaim review page: the queue sorted by priority, a claim with its report, its videos (every
-// channel side by side) at the evidence times, its audit trail, and the review form. No key lives here: the browser sends the
+// channel side by side) at the evidence times, what other claims show the same footage or place
+// (and those videos side by side), its audit trail, and the review form. No key lives here: the browser sends the
 // HttpOnly cookie the login form set. Every text from the server is put in with textContent,
 // never as HTML.
 'use strict';
@@ -213,6 +214,89 @@ function channels(c) {
                          players.map(p => p.box))};
 }
 
+// ---- footage seen in other claims ---------------------------------------------------------------
+
+function videoSrc(id, position) {
+  const c = encodeURIComponent(id);
+  return position === 0 ? `/v1/claims/${c}/video` : `/v1/claims/${c}/videos/${position}`;
+}
+
+const claimId = s => typeof s === 'string' && /^[a-z0-9_]{1,127}$/.test(s);
+const seconds = v => (Number.isFinite(v) && v >= 0 ? v : 0);
+const videoIndex = v => (Number.isInteger(v) && v >= 0 && v < 32 ? v : 0);
+
+// What the footage index found before the decision: the same file or the same footage in
+// another claim (each row opens both videos side by side at the matching seconds), and claims
+// whose dashcam put their incident at the same place and day.
+function footageCard(c) {
+  const f = (c.assessment || {}).footage;
+  if (!f) return null;
+  const items = [];
+  for (const m of f.matches || []) {
+    if (!claimId(m.claim_id)) continue;
+    const v = videoIndex(m.video), ov = videoIndex(m.other_video);
+    const q = new URLSearchParams({v, t: seconds(m.video_sec).toFixed(1), other: m.claim_id, ov,
+                                   ot: seconds(m.other_sec).toFixed(1), m: m.mirrored ? 1 : 0});
+    const what = m.same_file
+      ? `Video ${v + 1} is the same file as video ${ov + 1} of `
+      : `${Math.round(seconds(m.seconds))} s of video ${v + 1} from ${seconds(m.video_sec).toFixed(1)} s ` +
+        `show video ${ov + 1} of `;
+    const tail = m.same_file ? '' :
+      ` from ${seconds(m.other_sec).toFixed(1)} s (distance ${seconds(m.distance).toFixed(1)}` +
+      `${m.mirrored ? ', mirrored' : ''})`;
+    items.push(el('li', {className: 'footage-match', 'data-claim': m.claim_id},
+      what, el('a', {href: '#/claim/' + m.claim_id, className: 'mono'}, m.claim_id), tail, ' · ',
+      el('a', {href: `#/compare/${c.id}?${q}`, className: 'compare'}, 'compare side by side')));
+  }
+  for (const n of f.near || []) {
+    if (!claimId(n.claim_id)) continue;
+    items.push(el('li', {className: 'footage-near', 'data-claim': n.claim_id},
+      `Same place: the dashcam of `, el('a', {href: '#/claim/' + n.claim_id, className: 'mono'}, n.claim_id),
+      ` puts its incident ${Math.round(seconds(n.distance_m))} m away, ${seconds(n.hours_apart).toFixed(1)} h apart`));
+  }
+  const body = !f.checked
+    ? el('p', {className: 'hint'}, 'Not checked: ' + (f.note || 'the claim was assessed without a footage index.'))
+    : items.length ? el('ul', {className: 'evidence'}, items)
+                   : el('p', {}, 'Nothing in other claims: no same file, no same footage, no claim at the same place and day.');
+  return el('section', {className: 'card', id: 'footage'}, el('h2', {}, 'Seen in other claims'), body);
+}
+
+// Two claims' videos side by side at the seconds where their footage matches: play both, step
+// both, and a mirrored copy shown flipped back so the two read the same way.
+async function showCompare(id, params) {
+  const other = params.get('other');
+  if (!claimId(other)) throw new Error('no other claim to compare with');
+  const v = videoIndex(Number(params.get('v'))), ov = videoIndex(Number(params.get('ov')));
+  const t = seconds(Number(params.get('t'))), ot = seconds(Number(params.get('ot')));
+  const [a, b] = await Promise.all([api('/v1/claims/' + encodeURIComponent(id)),
+                                    api('/v1/claims/' + encodeURIComponent(other))]);
+  const side = (c, pos, at, domId) => {
+    const player = el('video', {id: domId, controls: true, preload: 'metadata', muted: true,
+                                src: videoSrc(c.id, pos)});
+    player.addEventListener('loadedmetadata', () => { player.currentTime = at; }, {once: true});
+    return {player, at, box: el('figure', {className: 'channel'}, player,
+      el('figcaption', {}, el('a', {href: '#/claim/' + c.id, className: 'mono'}, c.id),
+         ` · video ${pos + 1} from ${at.toFixed(1)} s · ${c.status}` +
+         (c.severity ? ` · ${c.severity}` : '')))};
+  };
+  const mine = side(a, v, t, 'compare-this'), theirs = side(b, ov, ot, 'compare-other');
+  const flip = el('input', {type: 'checkbox', id: 'flip', checked: params.get('m') === '1'});
+  const applyFlip = () => { theirs.player.style.transform = flip.checked ? 'scaleX(-1)' : ''; };
+  flip.addEventListener('change', applyFlip);
+  applyFlip();
+  const both = fn => [mine, theirs].forEach(fn);
+  app.replaceChildren(
+    el('p', {}, el('a', {href: '#/claim/' + a.id}, '← ' + a.id)),
+    el('h1', {}, 'Footage compared'),
+    el('section', {className: 'card'},
+      el('div', {className: 'channels several'}, mine.box, theirs.box),
+      el('div', {className: 'filters'},
+        el('button', {type: 'button', id: 'play-both', onclick: () => both(p => {
+          p.player.currentTime = p.at; p.player.play().catch(() => {}); })}, 'Play both from the match'),
+        el('button', {type: 'button', id: 'pause-both', onclick: () => both(p => p.player.pause())}, 'Pause both'),
+        el('label', {}, el('span', {}, 'Show the other flipped'), flip))));
+}
+
 async function showClaim(id) {
   const c = await api('/v1/claims/' + encodeURIComponent(id));
   const a = c.assessment || {};
@@ -242,6 +326,7 @@ async function showClaim(id) {
       el('div', {},
         el('section', {className: 'card'}, el('h2', {}, 'Assessment'), facts(c),
           a.reasoning ? el('p', {}, a.reasoning) : null),
+        footageCard(c),
         el('section', {className: 'card'}, el('h2', {}, 'Review'),
           finished ? reviewForm(c, () => loadAudit(c.id, audit)) : el('p', {}, 'The claim is ' + c.status + '.')))),
     el('section', {className: 'card'}, el('h2', {}, 'Audit trail'), audit));
@@ -254,7 +339,9 @@ async function route() {
   const h = location.hash || '#/';
   try {
     const m = h.match(/^#\/claim\/([a-z0-9_]+)$/);
+    const cmp = h.match(/^#\/compare\/([a-z0-9_]+)\?(.*)$/);
     if (m) await showClaim(m[1]);
+    else if (cmp) await showCompare(cmp[1], new URLSearchParams(cmp[2]));
     else await showQueue(new URLSearchParams(h.split('?')[1] || ''));
     document.body.dataset.ready = h;
   } catch (e) {

@@ -2,7 +2,8 @@
 // sign in with a reviewer key, find the claim in the queue, open it (report, video, evidence),
 // record a decision with a fault-ratio override of 0, and see it in the audit trail; then check a
 // screenshot of the page (a real PNG of the viewport's size, not blank) and that no key is in the
-// page's source or readable by its scripts.
+// page's source or readable by its scripts; then a second claim of the same file, which names the
+// first as seen before and compares the two side by side.
 //   node review_page.mjs   (env: DC_URL, DC_REVIEWER_KEY, DC_CLAIM, DC_SHOT, DC_CHROMIUM, DC_PROFILE)
 import fs from 'node:fs';
 import zlib from 'node:zlib';
@@ -11,6 +12,7 @@ import puppeteer from 'puppeteer-core';
 const url = process.env.DC_URL;
 const key = process.env.DC_REVIEWER_KEY;
 const claim = process.env.DC_CLAIM;
+const claim2 = process.env.DC_CLAIM2; // a second claim of the same file (optional)
 const shot = process.env.DC_SHOT;
 const fail = msg => { console.error('review_page: ' + msg); process.exit(1); };
 if (!url || !key || !claim || !shot) fail('DC_URL, DC_REVIEWER_KEY, DC_CLAIM and DC_SHOT are required');
@@ -140,8 +142,30 @@ try {
     const text = await page.evaluate(async p => (await fetch(p)).text(), p);
     if (text.includes(key) || /dck_[0-9a-f]{12}_[0-9a-f]{40}/.test(text)) fail('a key is in ' + p);
   }
+  // 6. the second claim (the same file) names the first as seen before; its comparison shows
+  //    both claims' videos side by side, each at the matching second
+  if (claim2) {
+    await page.goto(`${url}/ui/#/claim/${claim2}`, {waitUntil: 'load'});
+    await page.waitForFunction(c => document.body.dataset.ready === '#/claim/' + c, {timeout: 30000}, claim2);
+    const row = await page.$(`#footage li.footage-match[data-claim="${claim}"]`);
+    if (!row) fail('the second claim does not show the first as the same file: ' +
+                   await page.$eval('#footage', e => e.textContent).catch(() => 'no footage card'));
+    const rowText = await page.evaluate(e => e.textContent, row);
+    if (!rowText.includes('same file')) fail('the footage row says: ' + rowText);
+    await Promise.all([
+      page.waitForFunction(() => (document.body.dataset.ready || '').startsWith('#/compare/'), {timeout: 30000}),
+      row.$eval('a.compare', a => a.click())]);
+    const srcs = await page.evaluate(() => ['compare-this', 'compare-other'].map(i => document.getElementById(i)?.getAttribute('src')));
+    if (srcs[0] !== `/v1/claims/${claim2}/video` || !srcs[1]?.startsWith(`/v1/claims/${claim}/video`))
+      fail('the comparison shows ' + srcs);
+    await page.waitForFunction(() => ['compare-this', 'compare-other'].every(i => document.getElementById(i).readyState >= 1),
+                               {timeout: 30000});
+    await page.click('#play-both');
+    await page.waitForFunction(() => ['compare-this', 'compare-other'].every(i => document.getElementById(i).currentTime > 0.2),
+                               {timeout: 30000});
+  }
   if (errors.length) fail('page errors: ' + errors.join(' | '));
-  console.log(`review page: signed in, queue sorted (${priorities.length} rows), claim opened, decision recorded, audit shows ${actions.length} rows, screenshot ${st.width}x${st.height} with ${st.colours} colours`);
+  console.log(`review page: signed in, queue sorted (${priorities.length} rows), claim opened, decision recorded, audit shows ${actions.length} rows, screenshot ${st.width}x${st.height} with ${st.colours} colours${claim2 ? ', the same file compared side by side' : ''}`);
 } catch (e) {
   console.error('review_page: ' + (e.stack || e));
   status = 1;
