@@ -21,8 +21,9 @@ static void match_usage(FILE *f) {
             "usage: dashclaim match (--data DIR | --db URL) [--timeout S] VIDEO\n"
             "Prints one JSON object: the video's sha256 and usable fingerprint seconds, whether\n"
             "the check ran, and each earlier claim whose video is the same file or shows the\n"
-            "same footage (claim_id, same_file, video_sec, other_sec, seconds, distance,\n"
-            "mirrored), with what the search cost (keys, postings, candidates, compared).\n"
+            "same footage (claim_id, same_file, video_sec, other_video, other_sec, seconds,\n"
+            "distance, mirrored), with what the search cost (keys, postings, candidates,\n"
+            "compared).\n"
             "  --data DIR    the service's SQLite store folder\n"
             "  --db URL      the service's PostgreSQL store (postgresql://...)\n"
             "  --timeout S   give up decoding after S seconds (default 300)\n");
@@ -47,9 +48,10 @@ static dc_error_class fingerprint_video(const char *path, double timeout, dc_fin
 }
 
 static json_t *match_json(const dc_footage_match *m) {
-    return json_pack("{s:s,s:b,s:f,s:f,s:f,s:f,s:b}", "claim_id", m->claim_id, "same_file",
-                     m->same_file, "video_sec", m->video_sec, "other_sec", m->other_sec, "seconds",
-                     m->seconds, "distance", m->distance, "mirrored", m->mirrored);
+    return json_pack("{s:s,s:b,s:f,s:i,s:f,s:f,s:f,s:b}", "claim_id", m->claim_id, "same_file",
+                     m->same_file, "video_sec", m->video_sec, "other_video", m->other_video,
+                     "other_sec", m->other_sec, "seconds", m->seconds, "distance", m->distance,
+                     "mirrored", m->mirrored);
 }
 
 int cli_cmd_match(int argc, char **argv) {
