@@ -11,27 +11,29 @@
  *   DIR                   SQLite, its own file DIR/footage.db (WAL): the index is the store's
  *                         largest table by far and is written once per claim, so it gets a file
  *                         and a writer lock of its own instead of holding the queue's;
- *   postgresql://...      PostgreSQL, tables fp_videos and fp_postings in the same database,
- *                         created by this module's own numbered migrations (table
- *                         footage_schema, under an advisory lock of its own) after the store's.
+ *   postgresql://...      PostgreSQL, tables fp_videos, fp_buckets, fp_places and fp_meta in
+ *                         the same database, created by this module's own numbered migrations
+ *                         (table footage_schema, under an advisory lock of its own) after the
+ *                         store's.
  *
  * The index (design and candidate counts: src/store/README.md, "The footage index"):
  *   fp_videos    one row per (claim, video position): SHA-256, duration, usable seconds, the
  *                fingerprint blob (dc_fingerprint_serialize), indexed by SHA-256;
  *   fp_places    one row per claim: its incident place and time (X-REPEAT-LOCATION), indexed by
  *                (UTC day, latitude);
- *   fp_postings  (band key, video) for every DISTINCT band key of a video's usable direct
- *                hashes (dc_fp_band_keys: 8 bands of 32 bits a second). Seconds are not kept:
- *                a posting only names a candidate; the matcher decides on the stored blob.
- * A lookup takes the band keys of the query's usable direct AND mirrored hashes (a flipped copy
- * is found through the mirrored ones), counts the postings per stored video, keeps the
+ *   fp_buckets   the postings: 4 band keys (32 bits) of each usable second's central-90 % view
+ *                (its whole picture for a blob without views), each naming its video, packed
+ *                into one row per key bucket (a million videos: ~16.7 million rows). Seconds
+ *                are not kept: a posting only names a candidate; the matcher decides on the
+ *                stored blob.
+ * A lookup probes the keys of 7 hashes a query second (its whole picture, its four views, its
+ * mirrored picture and mirrored central view: each crop and flip the issue names, one probe
+ * hash each; ~1 700 probes a minute), counts the postings per stored video, keeps the
  * DC_FOOTAGE_MAX_CANDIDATES videos with most hits, and runs dc_fingerprint_match on each blob.
- * Two hashes within distance 31 share a given 32-bit band with probability (1 - d/256)^32
- * (d = 10: 0.28, d = 20: 0.07): a re-encoded second shares at least one of 8 bands with
- * probability 0.93 (d = 10) or 0.46 (d = 20), and a match is >= 10 such seconds, so one
- * posting hit among them is all it needs; a chance hit between unrelated hashes is about
- * 8 x 2 x 60 x N / 2^32 per query minute for N stored hashes (N = 60 million: ~13 postings,
- * each a candidate video that the matcher rejects in microseconds).
+ * A copy at distance d shares one of a second's 4 keys with probability 0.73 (d = 10) or 0.47
+ * (d = 15), and a match is >= 10 aligned seconds, of which one key hit is all it needs; a chance
+ * hit between unrelated hashes is ~1 700 x N / 2^32 per query minute for N stored seconds
+ * (N = 60 million: ~25 postings, each a candidate the matcher rejects in microseconds).
  *
  * Threads: one dc_footage_db is one connection, used by one thread at a time (like dc_store).
  * Errors are values: DC_ERR_INPUT for bad arguments or a damaged stored blob, DC_ERR_RESOURCE
@@ -73,8 +75,12 @@ dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *vide
                                  dc_status *st);
 
 /* For loading many videos at once (an import, the bench): commits stop waiting for the disk
- * (SQLite synchronous=OFF and a 1 GB page cache; PostgreSQL synchronous_commit off), so a
- * crash may lose the last batches (never corrupt the index). Off again with on = false. */
+ * (SQLite synchronous=OFF and a 1 GB page cache; PostgreSQL synchronous_commit off), and the
+ * videos' postings are held in memory (up to 1 GB, twice that while sorted) and written sorted
+ * when it is turned off (or the memory is full): videos stored meanwhile are not found by
+ * footage until then (by SHA-256 they are). A crash may lose the last batches; one that leaves
+ * stored videos without postings has them rebuilt from their blobs at the next open. Off again
+ * (writing what is held) with on = false; dc_footage_db_close does that too. */
 dc_error_class dc_footage_db_bulk(dc_footage_db *db, bool on, dc_status *st);
 
 /* What one lookup cost, for the bench and the design notes. */

@@ -143,13 +143,17 @@ static const dc_fp_hash *indexed_hash(const dc_fingerprint *fp, const dc_fp_seco
 }
 
 /* Distinct index keys of fp's usable seconds, sorted; *keys malloc'd (NULL when none). What is
- * stored: one hash a second (indexed_hash). What a query probes: every hash a stored second's
- * indexed one may be near: its whole picture (the query is a 10 % crop, or a blob without
- * views is stored), each view it has (a 5 % crop either way, the same framing, the stored
- * video an 11 % crop), and each of those mirrored (a flipped copy). Its sub-second phases are
- * not probed: 5x the probes for a clip cut between seconds, whose whole seconds are still
- * within the matcher's distance of the stored ones on ordinary footage (the matcher compares
- * the phases once the video is a candidate). */
+ * stored: one hash a second (indexed_hash). What a query probes: each hash of its own that a
+ * stored second's indexed one may be near, one per variant the issue names:
+ *   its whole picture (the query is a 10 % crop of the stored video, or the stored blob has no
+ *   views), its views 0..3 (a 5 % crop, the same framing, the stored video a 5 % or a 10 %
+ *   crop), its mirrored whole picture (a flipped copy of a blob without views) and its
+ *   mirrored view 1 (a flipped copy): 7 hashes a second.
+ * Not probed, to keep a minute's probes at ~1 700 instead of ~2 400 (each an index descent):
+ * the other mirrored views (a copy both flipped and cropped), and the sub-second phases (5x the
+ * probes for a clip cut between seconds, whose whole seconds are still within the matcher's
+ * distance of the stored ones on ordinary footage). The matcher still compares all of them
+ * once a video is a candidate. */
 static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_key **keys, int *n,
                                 dc_status *st) {
     *keys = NULL;
@@ -157,8 +161,8 @@ static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_k
     if (!fp || fp->count <= 0) return DC_OK;
     int zooms = fp->zooms < 0 ? 0 : fp->zooms > DC_FP_ZOOMS ? DC_FP_ZOOMS : fp->zooms;
     /* zoom_mirrored is there only in a fingerprint made from pictures (fingerprint.h) */
-    int mirrored_zooms = zooms > DC_FP_ZOOMS_STORED ? zooms : 0;
-    int per_second = as_query ? 2 + zooms + mirrored_zooms : 1;
+    bool mirrored_view = zooms > DC_FP_ZOOMS_STORED && zooms > DC_FP_ZOOM_INDEXED;
+    int per_second = as_query ? 2 + zooms + mirrored_view : 1;
     size_t cap = (size_t)fp->count * (size_t)per_second * FP_INDEX_BANDS;
     dc_fp_key *k = malloc(cap * sizeof *k);
     if (!k) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
@@ -179,8 +183,8 @@ static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_k
             index_keys(&s->zoom[z], k + m);
             m += FP_INDEX_BANDS;
         }
-        for (int z = 0; z < mirrored_zooms; z++) {
-            index_keys(&s->zoom_mirrored[z], k + m);
+        if (mirrored_view) {
+            index_keys(&s->zoom_mirrored[DC_FP_ZOOM_INDEXED], k + m);
             m += FP_INDEX_BANDS;
         }
     }

@@ -46,8 +46,9 @@ uint32_t fp_bucket_of(dc_fp_key key);
 /* fn for each entry of a bucket's bytes whose rest is key's. */
 bool fp_bucket_scan(dc_fp_key key, const uint8_t *entries, size_t len,
                     bool (*fn)(void *arg, int64_t video, dc_status *st), void *arg, dc_status *st);
-/* Postings a bulk load holds in memory before it writes them (512 MB). */
-#define FP_BULK_MAX_POSTINGS ((size_t)64 << 20)
+/* Postings a bulk load holds in memory before it writes them: 1 GB, and as much again while
+ * they are sorted; a million videos (240 million postings) are written in two passes. */
+#define FP_BULK_MAX_POSTINGS ((size_t)128 << 20)
 
 /* One video to insert, with everything derived from its fingerprint. */
 typedef struct {

@@ -370,12 +370,58 @@ static void test_places_near(void **state) {
     dc_footage_db_close(db);
 }
 
+/* A bulk load holds its postings until it is turned off: meanwhile its videos are found by
+ * SHA-256 only; after, by footage too. One that never wrote them ('bulk_pending' left, as a
+ * crash leaves it) is rebuilt when the index is opened again. */
+static void test_bulk_load(void **state) {
+    (void)state;
+    fixture f;
+    fixture_make(&f, "fpbulk", 10, 0x5eedULL);
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_footage_db_bulk(f.db, true, &st), DC_OK);
+    dc_fingerprint late = {0};
+    fp_random(&late, 60, 90);
+    char sha[65];
+    sha_of(700, sha);
+    dc_footage_video v = {"clm_late", 0, sha, &late};
+    assert_int_equal(dc_footage_db_put(f.db, &v, 1, &st), DC_OK);
+    dc_fingerprint q = {0};
+    fp_clip(&q, &late, 10, 30, 6, false);
+    dc_footage_check c;
+    lookup(&f, "clm_new", sha, &q, &c, NULL);
+    assert_int_equal(c.match_count, 1); /* the same file, not yet the footage */
+    assert_true(c.matches[0].same_file);
+    lookup(&f, "clm_new", NULL, &q, &c, NULL);
+    assert_int_equal(c.match_count, 0);
+    assert_int_equal(dc_footage_db_bulk(f.db, false, &st), DC_OK);
+    lookup(&f, "clm_new", NULL, &q, &c, NULL);
+    assert_int_equal(c.match_count, 1);
+    assert_string_equal(c.matches[0].claim_id, "clm_late");
+    /* a load that crashed: its mark left and its postings never written */
+    dc_footage_db_close(f.db);
+    const char *sql = "INSERT INTO fp_meta(name, value) VALUES ('bulk_pending', '1');"
+                      " DELETE FROM fp_buckets;";
+    char cmd[1024];
+    if (test_store_is_pg()) snprintf(cmd, sizeof cmd, "psql -q '%s' -c \"%s\"", f.url, sql);
+    else snprintf(cmd, sizeof cmd, "sqlite3 '%s/footage.db' \"%s\"", f.url, sql);
+    assert_int_equal(system(cmd), 0);
+    f.db = dc_footage_db_open(f.url, &st);
+    if (!f.db) fail_msg("reopen: %s", st.message);
+    lookup(&f, "clm_new", NULL, &q, &c, NULL);
+    assert_int_equal(c.match_count, 1);
+    assert_string_equal(c.matches[0].claim_id, "clm_late");
+    dc_fingerprint_free(&q);
+    dc_fingerprint_free(&late);
+    fixture_free(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_file_and_footage),
         cmocka_unit_test(test_unusable_video),
         cmocka_unit_test(test_index_against_brute_force),
         cmocka_unit_test(test_keys_rebuilt),
+        cmocka_unit_test(test_bulk_load),
         cmocka_unit_test(test_places_near),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
