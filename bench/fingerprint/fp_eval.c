@@ -149,10 +149,11 @@ static int cmd_match(const char *qp, const char *cp) {
     dc_fingerprint_match(&q, &c, m, DC_FP_MAX_MATCHES, &n, &st);
     for (int i = 0; i < n; i++)
         printf("run: query %d s + %d ms, candidate %d s, %d s (%d/%d compared matched), "
-               "distance %.1f%s, views %d x %d\n",
+               "distance %.1f%s, views %d x %d, background %.1f (%d), distinct %d\n",
                m[i].query_sec, m[i].query_phase_ms, m[i].candidate_sec, m[i].seconds, m[i].matched,
                m[i].compared, m[i].mean_distance, m[i].mirrored ? ", mirrored" : "",
-               m[i].query_zoom, m[i].candidate_zoom);
+               m[i].query_zoom, m[i].candidate_zoom, m[i].background_distance,
+               m[i].background_compared, m[i].distinct);
     /* FP_EVAL_PROFILE=OFFSET[m]: the per-second distances at that offset (m: mirrored) */
     const char *prof = getenv("FP_EVAL_PROFILE");
     if (prof) print_profile(&q, &c, atoi(prof), strchr(prof, 'm') != NULL);
@@ -190,10 +191,13 @@ static int cmd_variants(int argc, char **argv) {
             n = longest(&v, &os, &best);
             r = longest(&o, &vs, &back);
         }
-        printf("%s %s %d %.1f %d %s %d %.1f %d\n", argv[i], n > 0 ? "matched" : "missed",
-               n > 0 ? best.seconds : 0, n > 0 ? best.mean_distance : 0.0, n > 0 && best.mirrored,
+        printf("%s %s %d %.1f %d %s %d %.1f %d background %.1f %.1f distinct %d %d\n", argv[i],
+               n > 0 ? "matched" : "missed", n > 0 ? best.seconds : 0,
+               n > 0 ? best.mean_distance : 0.0, n > 0 && best.mirrored,
                r > 0 ? "matched" : "missed", r > 0 ? back.seconds : 0,
-               r > 0 ? back.mean_distance : 0.0, r > 0 && back.mirrored);
+               r > 0 ? back.mean_distance : 0.0, r > 0 && back.mirrored,
+               n > 0 ? best.background_distance : 0.0, r > 0 ? back.background_distance : 0.0,
+               n > 0 ? best.distinct : 0, r > 0 ? back.distinct : 0);
         missed += n <= 0;
         dc_fingerprint_free(&v);
         dc_fingerprint_free(&vs);
@@ -232,9 +236,12 @@ static int cmd_cross(int argc, char **argv) {
             pairs++;
             if (n > 0) {
                 false_matches++;
-                printf("false match: %s (%d s) ~ %s (%d s): %d s, distance %.1f%s\n", argv[j],
-                       best.query_sec, argv[i], best.candidate_sec, best.seconds,
-                       best.mean_distance, best.mirrored ? " mirrored" : "");
+                printf("false match: %s (%d s) ~ %s (%d s): %d s, distance %.1f%s, views %d x "
+                       "%d, background %.1f (%d), distinct %d\n",
+                       argv[j], best.query_sec, argv[i], best.candidate_sec, best.seconds,
+                       best.mean_distance, best.mirrored ? " mirrored" : "", best.query_zoom,
+                       best.candidate_zoom, best.background_distance, best.background_compared,
+                       best.distinct);
             }
             /* the per-second distances of one aligned offset (0): how alike the sources are */
             for (int a = 0, b = 0; a < fps[i].count && b < fps[j].count;) {

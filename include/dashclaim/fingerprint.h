@@ -78,6 +78,17 @@
 #define DC_FP_RUN_MAX_MISS 3
 /* A run counts only when at least this share of its compared seconds matched. */
 #define DC_FP_RUN_MIN_HIT_SHARE 0.75
+/* A run must stand out from its background: its mean distance at least this much below the
+ * mean distance of the same query seconds at offsets 3..8 s away (dc_fp_match.background_*).
+ * Footage that is merely alike everywhere (night roads, which low-detail pictures hash nearly
+ * alike whatever the drive; one camera model's overlay) matches at every offset about as
+ * well as at any one, a real copy at its own offset far better. Measured on synth-video
+ * (bench/fingerprint, src/fingerprint/README.md): copies 15-80 below their background,
+ * different drives that matched 2-14 below. Footage that does not move (a parked car) has no
+ * contrast either; its copies are matched when nearly identical (DC_FP_STILL_DISTANCE). */
+#define DC_FP_MIN_CONTRAST 15
+#define DC_FP_MIN_DISTINCT 3
+#define DC_FP_STILL_DISTANCE 16
 /* Sub-second phases a query is hashed at (0, 0.2, 0.4, 0.6, 0.8 s): see dc_fingerprint. */
 #define DC_FP_PHASES 5
 /* Centre zooms ("views"): each second is also hashed from the central part of its picture
@@ -159,6 +170,14 @@ typedef struct {
     int query_zoom;       /* 0: the query's whole picture matched; 1 + z: its centre view z (the
                              candidate is a crop of the query's footage) */
     int candidate_zoom;   /* 0, or 1 + z: the candidate's view z (the query is a crop) */
+    /* The same query seconds against the candidate 3..8 s before and after the run's offset
+     * (same views): median distance and how many seconds were compared. Footage that is only
+     * alike everywhere (a night road, a still scene) shows no contrast with its background. */
+    double background_distance;
+    int background_compared;
+    /* matched seconds that stand out: at least DC_FP_MIN_CONTRAST closer here than the median
+     * of their distances at those other offsets */
+    int distinct;
 } dc_fp_match;
 
 /* ---- making one ----------------------------------------------------------------------- */

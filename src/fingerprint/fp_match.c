@@ -16,6 +16,11 @@
 
 #include "fp_internal.h"
 
+/* The background of a run: the same query seconds at offsets this far from the run's. Nearer
+ * than 3 s a moving camera's footage still overlaps (the averaging window, slow scenes). */
+#define BACKGROUND_MIN_SHIFT 3
+#define BACKGROUND_MAX_SHIFT 8
+
 int dc_fp_distance(const dc_fp_hash *a, const dc_fp_hash *b) {
     int d = 0;
     for (int i = 0; i < DC_FP_WORDS; i++) d += __builtin_popcountll(a->w[i] ^ b->w[i]);
@@ -179,6 +184,52 @@ static bool match_view(const dc_fingerprint *query, const int *qi, int nq, const
     return ok;
 }
 
+/* The run's query seconds against the candidate at the offsets 3..8 seconds away from the
+ * run's, same views: how alike this candidate's footage is at other times (a low-detail or
+ * self-similar scene, a night road, matches everything near it). Fills m->background and
+ * m->background_compared (the median distance, over how many comparisons). */
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+static void run_background(const dc_fingerprint *query, const int *qi, int nq, const walk_view *v,
+                           const dc_fingerprint *candidate, const int *ci, int nc, dc_fp_match *m) {
+    int hist[DC_FP_BITS + 1] = {0}, n = 0, distinct = 0;
+    int offset = m->candidate_sec - m->query_sec;
+    for (int q = m->query_sec; q < m->query_sec + m->seconds && q < nq; q++) {
+        if (q < 0 || qi[q] < 0) continue;
+        const dc_fp_hash *qh = view_hash(&query->seconds[qi[q]], v->query_zoom, v->mirrored);
+        int around[2 * BACKGROUND_MAX_SHIFT], k = 0;
+        for (int shift = -BACKGROUND_MAX_SHIFT; shift <= BACKGROUND_MAX_SHIFT; shift++) {
+            int c = q + offset + shift;
+            if (abs(shift) < BACKGROUND_MIN_SHIFT || c < 0 || c >= nc || ci[c] < 0) continue;
+            int d =
+                dc_fp_distance(qh, view_hash(&candidate->seconds[ci[c]], v->candidate_zoom, false));
+            around[k++] = d;
+            hist[d]++;
+            n++;
+        }
+        int c = q + offset;
+        if (k == 0 || c < 0 || c >= nc || ci[c] < 0) continue;
+        int here =
+            dc_fp_distance(qh, view_hash(&candidate->seconds[ci[c]], v->candidate_zoom, false));
+        qsort(around, (size_t)k, sizeof *around, cmp_int);
+        if (here <= DC_FP_MATCH_DISTANCE && here + DC_FP_MIN_CONTRAST <= around[k / 2]) distinct++;
+    }
+    /* the median: footage that really repeats nearby (a cut that joins two stretches of one
+     * drive, a loop) matches at a few of these offsets, which a mean would count */
+    int below = 0, d = 0;
+    while (n > 0 && d < DC_FP_BITS && 2 * (below + hist[d]) < n + 1) below += hist[d++];
+    m->background_compared = n;
+    m->background_distance = n ? d : 0;
+    m->distinct = distinct;
+}
+
+/* A run that is no closer than the candidate is to the query everywhere else says nothing
+ * about this footage (see DC_FP_MIN_CONTRAST). */
+static bool stands_out(const dc_fp_match *m) {
+    if (m->background_compared == 0 || m->mean_distance <= DC_FP_STILL_DISTANCE) return true;
+    return m->distinct >= DC_FP_MIN_DISTINCT;
+}
+
 /* The pairs of views compared: whole x whole; the query whole x the candidate's stored views
  * (the query is a crop of the candidate's footage); the query's views x the candidate whole
  * (the candidate is the crop). The query's views exist at whole seconds only (phase 0). */
@@ -224,7 +275,10 @@ dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_finger
                                .candidate_zoom = pairs[k / 2][1]};
                 /* a query parsed from a blob has no mirrored views */
                 if (v.mirrored && v.query_zoom > 0 && query->zooms < DC_FP_ZOOMS) continue;
+                int first = runs.count;
                 ok = match_view(&view, qi, nq, &v, candidate, ci, nc, &runs);
+                for (int r = first; ok && r < runs.count; r++)
+                    run_background(&view, qi, nq, &v, candidate, ci, nc, &runs.runs[r]);
             }
             free(qi);
         }
@@ -238,6 +292,7 @@ dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_finger
     if (runs.count > 1) qsort(runs.runs, (size_t)runs.count, sizeof *runs.runs, cmp_run);
     for (int i = 0; i < runs.count && *count < max; i++) {
         const dc_fp_match *m = &runs.runs[i];
+        if (!stands_out(m)) continue;
         bool shadowed = false;
         for (int k = 0; k < *count && !shadowed; k++)
             shadowed =

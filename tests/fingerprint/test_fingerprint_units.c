@@ -303,6 +303,33 @@ static void test_matcher_rule(void **state) {
     assert_true(m[0].mirrored);
     dc_fingerprint_free(&q);
 
+    /* two different low-detail drives (night roads): every second of either hashes near one
+     * layout, so they sit ~30 bits apart at EVERY offset; no run stands out from its
+     * background, nothing is matched. A real copy of such a drive matches only where it is
+     * the same footage. */
+    {
+        dc_fingerprint na = {0}, nb = {0};
+        dc_fp_hash layout = random_hash();
+        make_fp(&na, 30);
+        make_fp(&nb, 30);
+        for (int s = 0; s < 30; s++) {
+            na.seconds[s].hash = noisy(layout, 12);
+            nb.seconds[s].hash = noisy(layout, 12);
+        }
+        assert_true(dc_fp_distance(&na.seconds[3].hash, &nb.seconds[17].hash) <= 30);
+        assert_int_equal(match(&na, &nb, m), 0);
+        /* its copy: each second a little off its own footage, which differs a little more
+         * from second to second */
+        for (int s = 0; s < 30; s++) nb.seconds[s].hash = noisy(layout, 30);
+        for (int s = 0; s < 30; s++) na.seconds[s].hash = noisy(nb.seconds[s].hash, 6);
+        assert_int_equal(match(&na, &nb, m), 1);
+        print_message("night copy: distance %.1f, background %.1f\n", m[0].mean_distance,
+                      m[0].background_distance);
+        assert_true(m[0].background_distance - m[0].mean_distance >= DC_FP_MIN_CONTRAST);
+        dc_fingerprint_free(&na);
+        dc_fingerprint_free(&nb);
+    }
+
     /* a 10-s cut: two runs on two offsets */
     make_fp(&q, 40);
     for (int s = 0; s < 40; s++) q.seconds[s].hash = c.seconds[s < 15 ? s : s + 10].hash;
