@@ -92,7 +92,7 @@ static void *heartbeat_main(void *arg) {
         if (w->beat_exit) break;
         if (rc != ETIMEDOUT) continue;
         for (int i = 0; i < w->held_cap && !w->beat_exit; i++) {
-            if (!w->held[i].active) continue;
+            if (!w->held[i].active || w->held[i].lost) continue; /* (lost: for good) */
             dc_store_job job = w->held[i].job;
             pthread_mutex_unlock(&w->beat_lock);
             bool held = true;

@@ -20,6 +20,9 @@ work=${2:?usage: batch_worker_test.sh BIN_DIR WORK_DIR}
 command -v curl >/dev/null || { echo "batch_worker_test: curl is needed: skipped" >&2; exit 77; }
 command -v sqlite3 >/dev/null || { echo "batch_worker_test: sqlite3 is needed: skipped" >&2; exit 77; }
 command -v python3 >/dev/null || { echo "batch_worker_test: python3 is needed: skipped" >&2; exit 77; }
+# Under tests/store/with-pg (DC_TEST_PG_URL set) the stores are PostgreSQL databases, else SQLite.
+pg=${DC_TEST_PG_URL:-}
+[[ -z $pg ]] || command -v psql >/dev/null || { echo "batch_worker_test: psql is needed: skipped" >&2; exit 77; }
 rm -rf "$work"
 mkdir -p "$work"
 fail() { echo "batch_worker_test: $*" >&2; exit 1; }
@@ -42,10 +45,10 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done' EXIT
 serve_pid=
 port=
-start_serve() { # data log serve-arguments...
-  local data=$1 log=$2
-  shift 2
-  "$bin/dashclaim" serve --data "$data" --listen 127.0.0.1:0 --scratch "$work" "$@" >"$log" 2>&1 &
+start_serve() { # log serve-arguments...
+  local log=$1
+  shift
+  "$bin/dashclaim" serve "${S[@]}" --listen 127.0.0.1:0 --scratch "$work" "$@" >"$log" 2>&1 &
   serve_pid=$!
   pids+=("$serve_pid")
   port=
@@ -69,58 +72,73 @@ upload_all() { # key ids-file: the clips in order, one claim each
     sleep 0.005 # the queue takes claims by creation millisecond: keep the clips' order
   done
 }
-q() { sqlite3 -cmd '.timeout 10000' "$1/dashclaim.db" "$2"; }
-wait_all_done() { # data seconds
+use_store() { # name: the store the commands and queries below use (S: its option)
+  if [[ -n $pg ]]; then
+    psql -qAt "$pg" -c "CREATE DATABASE $1" >/dev/null
+    db_url=${pg%/*}/$1
+    S=(--db "$db_url")
+  else
+    db_url=$work/$1
+    S=(--data "$db_url")
+  fi
+}
+q() {
+  if [[ -n $pg ]]; then psql -qAt "$db_url" -c "$1"; else sqlite3 -cmd '.timeout 10000' "$db_url/dashclaim.db" "$1"; fi
+}
+wait_all_done() { # seconds
   local i
-  for i in $(seq 1 $(($2 * 5))); do
-    [[ $(q "$1" "SELECT count(*) FROM claims WHERE state IN (0,1)") == 0 ]] && return 0
+  for i in $(seq 1 $(($1 * 5))); do
+    [[ $(q "SELECT count(*) FROM claims WHERE state IN (0,1)") == 0 ]] && return 0
     sleep 0.2
   done
-  fail "claims still not finished after $2 s: $(q "$1" "SELECT id, state, attempts FROM claims")"
+  fail "claims still not finished after $1 s: $(q "SELECT id, state, attempts FROM claims")"
 }
 stop_serve() {
   kill -TERM "$serve_pid"
   wait "$serve_pid" || true
 }
 
-save_records() { # data mode: each claim's record, in upload order
+save_records() { # mode: each claim's record, in upload order
   local id
   while read -r id; do
-    q "$1" "SELECT json FROM assessments WHERE claim_id = '$id'" >"$work/$2-$id.json"
-  done <"$work/ids-$2"
+    q "SELECT json FROM assessments WHERE claim_id = '$id'" >"$work/$1-$id.json"
+  done <"$work/ids-$1"
 }
 
 # ---- 1. serve --batch 3 -----------------------------------------------------------------------
 t0=$(date +%s)
-data=$work/batch
-key=$("$bin/dashclaim" keys add --data "$data" --role uploader --name up | tail -n 1)
-start_serve "$data" "$work/serve-batch.log" --workers 1 --batch 3 --lease-sec 4 "${M[@]}"
+use_store batch
+key=$("$bin/dashclaim" keys add "${S[@]}" --role uploader --name up | tail -n 1)
+start_serve "$work/serve-batch.log" --workers 1 --batch 3 --lease-sec 4 "${M[@]}"
 grep -q 'batches of 3' "$work/serve-batch.log" || fail "serve does not say it runs batches of 3"
 upload_all "$key" "$work/ids-batch"
-wait_all_done "$data" 300
+wait_all_done 300
 stop_serve
-save_records "$data" batch
-row=$(q "$data" "SELECT count(*), sum(state = 2), sum(attempts = 1) FROM claims")
+save_records batch
+row=$(q "SELECT count(*), sum(CASE WHEN state = 2 THEN 1 ELSE 0 END),
+               sum(CASE WHEN attempts = 1 THEN 1 ELSE 0 END) FROM claims")
 [[ $row == "5|5|5" ]] || fail "serve --batch 3: not every claim done on its first attempt (claims, done, first attempt): $row"
 echo "batch_worker_test: part 1 took $(($(date +%s) - t0)) s"
 
 # ---- 2. kill -9 and a stalled worker, each holding several jobs ------------------------------
 t0=$(date +%s)
-data=$work/kill
-key=$("$bin/dashclaim" keys add --data "$data" --role uploader --name up | tail -n 1)
-start_serve "$data" "$work/serve-kill.log" --workers 0
+use_store kill
+key=$("$bin/dashclaim" keys add "${S[@]}" --role uploader --name up | tail -n 1)
+start_serve "$work/serve-kill.log" --workers 0
 upload_all "$key" "$work/ids-kill"
 stop_serve
-W=(--data "$data" --lease-sec 2 --max-attempts 6 --poll-ms 50 --batch 3 "${M[@]}")
-held_by() { q "$data" "SELECT count(*) FROM jobs WHERE state = 1 AND worker LIKE '$1/%'"; }
+W=("${S[@]}" --lease-sec 2 --max-attempts 6 --poll-ms 50 --batch 3 "${M[@]}")
+held_by() { q "SELECT count(*) FROM jobs WHERE state = 1 AND worker LIKE '$1/%'"; }
 wait_held() { # name pid: until the worker holds at least 2 jobs
   local i
   for i in $(seq 1 1200); do
     (($(held_by "$1") >= 2)) && return 0
     kill -0 "$2" 2>/dev/null || fail "worker $1 ended: $(cat "$work/$1.log")"
+    [[ $(q "SELECT count(*) FROM jobs WHERE state = 0") == 0 ]] &&
+      fail "worker $1 took the whole queue without ever holding 2 jobs at once"
     sleep 0.1
   done
-  fail "worker $1 never held 2 jobs at once: $(q "$data" "SELECT claim_id, state, worker FROM jobs")"
+  fail "worker $1 never held 2 jobs at once: $(q "SELECT claim_id, state, worker FROM jobs")"
 }
 
 "$bin/dashclaim" worker "${W[@]}" --name dead >"$work/dead.log" 2>&1 &
@@ -129,7 +147,7 @@ pids+=("$dead")
 wait_held dead "$dead"
 kill -9 "$dead"
 wait "$dead" 2>/dev/null || true
-q "$data" "SELECT claim_id, attempt FROM jobs WHERE state = 1 AND worker LIKE 'dead/%'" >"$work/dead-held"
+q "SELECT claim_id, attempt FROM jobs WHERE state = 1 AND worker LIKE 'dead/%'" >"$work/dead-held"
 n_dead=$(grep -c . "$work/dead-held")
 
 "$bin/dashclaim" worker "${W[@]}" --name stalled >"$work/stalled.log" 2>&1 &
@@ -137,13 +155,13 @@ stalled=$!
 pids+=("$stalled")
 wait_held stalled "$stalled"
 kill -STOP "$stalled"
-q "$data" "SELECT claim_id, attempt FROM jobs WHERE state = 1 AND worker LIKE 'stalled/%'" >"$work/stalled-held"
+q "SELECT claim_id, attempt FROM jobs WHERE state = 1 AND worker LIKE 'stalled/%'" >"$work/stalled-held"
 n_stalled=$(grep -c . "$work/stalled-held")
 
 "$bin/dashclaim" worker "${W[@]}" --batch 1 --name alive >"$work/alive.log" 2>&1 &
 alive=$!
 pids+=("$alive")
-wait_all_done "$data" 300
+wait_all_done 300
 kill -CONT "$stalled"
 # continued: its heartbeats find the leases gone and the store refuses its results
 for _ in $(seq 1 1200); do
@@ -160,7 +178,7 @@ stalled_done=$(sed -n 's/.*worker: \([0-9]*\) done.*/\1/p' "$work/stalled.log" |
 [[ $stalled_done == 0 ]] || fail "the stalled worker completed $stalled_done claims after losing its leases"
 
 # every claim done exactly once, by the worker that held it last, under a newer attempt
-row=$(q "$data" "SELECT (SELECT count(*) FROM claims WHERE state = 2),
+row=$(q "SELECT (SELECT count(*) FROM claims WHERE state = 2),
                         (SELECT count(*) FROM jobs),
                         (SELECT count(*) FROM assessments),
                         (SELECT count(*) FROM audit WHERE action IN ('assessment','claim.failed')),
@@ -169,12 +187,12 @@ row=$(q "$data" "SELECT (SELECT count(*) FROM claims WHERE state = 2),
 [[ $row == "5|0|5|5|0" ]] ||
   fail "not every claim done exactly once by the last worker (done, jobs left, assessments, terminal audit rows, rows by another worker): $row"
 while IFS='|' read -r id attempt; do
-  a=$(q "$data" "SELECT attempt FROM assessments WHERE claim_id = '$id'")
+  a=$(q "SELECT attempt FROM assessments WHERE claim_id = '$id'")
   ((a > attempt)) || fail "claim $id: the result was written under attempt $a, not newer than the dead or stalled attempt $attempt"
 done < <(cat "$work/dead-held" "$work/stalled-held")
-verify=$("$bin/dashclaim" audit verify --data "$data") || fail "$verify"
+verify=$("$bin/dashclaim" audit verify "${S[@]}") || fail "$verify"
 echo "batch_worker_test: killed -9 holding $n_dead jobs, stalled holding $n_stalled ($refused late writes refused): every claim done once, by the last worker; part 2 took $(($(date +%s) - t0)) s"
-save_records "$data" kill
+save_records kill
 
 # ---- 3. the same records in a batch as one at a time ------------------------------------------
 python3 - "$work" <<'PY' || fail "serve --batch 3 did not give the records a worker gives one claim at a time"
