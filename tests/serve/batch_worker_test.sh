@@ -13,6 +13,7 @@
 #      assessment, one terminal audit row, written by the third worker under an attempt newer than
 #      the dead and stopped ones'.
 #   3. The records of 1 (in a batch) and of 2 (one at a time) are the same (greedy decoding).
+# And first: --batch 0, 65 or x is refused by serve and worker.
 # About 1 minute on a quiet 2-core machine.
 set -euo pipefail
 bin=${1:?usage: batch_worker_test.sh BIN_DIR WORK_DIR}
@@ -104,6 +105,17 @@ save_records() { # mode: each claim's record, in upload order
     q "SELECT json FROM assessments WHERE claim_id = '$id'" >"$work/$1-$id.json"
   done <"$work/ids-$1"
 }
+
+# ---- 0. --batch outside 1..64 is refused (usage, exit 2), by both commands ----------------------
+for cmd in serve worker; do
+  for v in 0 65 x; do
+    rc=0
+    "$bin/dashclaim" $cmd --data "$work/refused" --batch $v 2>"$work/refused.err" || rc=$?
+    [[ $rc == 2 ]] && grep -q -- '--batch wants a whole number 1..64' "$work/refused.err" ||
+      fail "$cmd --batch $v: exit $rc, $(cat "$work/refused.err")"
+  done
+  "$bin/dashclaim" $cmd --help | grep -q -- '--batch N' || fail "$cmd --help does not name --batch"
+done
 
 # ---- 1. serve --batch 3 -----------------------------------------------------------------------
 t0=$(date +%s)
