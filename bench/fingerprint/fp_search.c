@@ -66,6 +66,24 @@ static double now(void) {
     return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* This process's CPU time: a lookup's own work, without the time it waited for a core (the
+ * shared machine's load) or for the database server (PostgreSQL's work is not in it). */
+static double cpu_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static const char *load_average(void) {
+    static char line[64] = "?\n";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(line, sizeof line, f)) snprintf(line, sizeof line, "?\n");
+        fclose(f);
+    }
+    return line;
+}
+
 static int dbl_cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -150,11 +168,12 @@ int main(int argc, char **argv) {
     }
     if (query) {
         double *ms = calloc((size_t)queries, sizeof *ms);
+        double *cpu_ms = calloc((size_t)queries, sizeof *cpu_ms);
         dc_fingerprint src = {.seconds = calloc((size_t)seconds, sizeof(dc_fp_second))};
         dc_fingerprint q = {.seconds = calloc((size_t)seconds, sizeof(dc_fp_second))};
         if (phases < 0 || phases > 9) phases = 0;
         dc_fp_second *phased = calloc((size_t)seconds * (size_t)(phases + 1), sizeof *phased);
-        if (!ms || !src.seconds || !q.seconds || !phased) return 1;
+        if (!ms || !cpu_ms || !src.seconds || !q.seconds || !phased) return 1;
         uint64_t s = 12345;
         int copies = 0, found = 0, false_hits = 0;
         double keys = 0, buckets = 0, postings = 0, cands = 0, compared = 0;
@@ -200,13 +219,14 @@ int main(int argc, char **argv) {
             memset(&cv, 0, sizeof cv);
             dc_footage_check check;
             dc_footage_search_stats stats;
-            double t0 = now();
+            double t0 = now(), c0 = cpu_now();
             if (dc_footage_db_lookup(db, "clm_query", &cv, 1, &q, 1, &check, &stats, &st) !=
                 DC_OK) {
                 fprintf(stderr, "fp-search: lookup: %s\n", st.message);
                 return 1;
             }
             ms[k] = (now() - t0) * 1000;
+            cpu_ms[k] = (cpu_now() - c0) * 1000;
             keys += stats.keys;
             buckets += stats.buckets;
             postings += stats.postings;
@@ -226,11 +246,15 @@ int main(int argc, char **argv) {
                "max %.2f ms\n",
                dc_footage_db_backend(db), (long long)videos, seconds, queries, ms[queries / 2],
                ms[p99], ms[queries - 1]);
+        qsort(cpu_ms, (size_t)queries, sizeof *cpu_ms, dbl_cmp);
+        printf("this process's CPU a lookup: p50 %.2f ms, p99 %.2f ms; machine load %s",
+               cpu_ms[queries / 2], cpu_ms[p99], load_average());
         printf("per query: %.0f keys, %.0f buckets, %.1f postings, %.2f candidate videos, %.2f "
                "compared; copies found %d/%d, false matches %d\n",
                keys / queries, buckets / queries, postings / queries, cands / queries,
                compared / queries, found, copies, false_hits);
         free(ms);
+        free(cpu_ms);
         free(phased);
         free(src.seconds);
         free(q.seconds);

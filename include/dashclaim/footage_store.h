@@ -21,19 +21,19 @@
  *                fingerprint blob (dc_fingerprint_serialize), indexed by SHA-256;
  *   fp_places    one row per claim: its incident place and time (X-REPEAT-LOCATION), indexed by
  *                (UTC day, latitude);
- *   fp_buckets   the postings: 4 band keys (32 bits) of each usable second's central-90 % view
- *                (its whole picture for a blob without views), each naming its video, packed
- *                into one row per key bucket (a million videos: ~16.7 million rows). Seconds
- *                are not kept: a posting only names a candidate; the matcher decides on the
- *                stored blob.
+ *   fp_buckets   the postings: 4 band keys (32 bits) of each usable second's whole picture
+ *                and of its central-90 % view (when the blob has views), each naming its
+ *                video, packed into one row per key bucket (a million videos: ~16.7 million
+ *                rows). Seconds are not kept: a posting only names a candidate; the matcher
+ *                decides on the stored blob.
  * A lookup probes the keys of 7 hashes a query second (its whole picture, its four views, its
  * mirrored picture and mirrored central view: each crop and flip the issue names, one probe
  * hash each; ~1 700 probes a minute), counts the postings per stored video, keeps the
  * DC_FOOTAGE_MAX_CANDIDATES videos with most hits, and runs dc_fingerprint_match on each blob.
  * A copy at distance d shares one of a second's 4 keys with probability 0.73 (d = 10) or 0.47
  * (d = 15), and a match is >= 10 aligned seconds, of which one key hit is all it needs; a chance
- * hit between unrelated hashes is ~1 700 x N / 2^32 per query minute for N stored seconds
- * (N = 60 million: ~25 postings, each a candidate the matcher rejects in microseconds).
+ * hit between unrelated hashes is ~1 700 x 2N / 2^32 per query minute for N stored seconds
+ * (N = 60 million: ~50 postings, each a candidate the matcher rejects in microseconds).
  *
  * Threads: one dc_footage_db is one connection, used by one thread at a time (like dc_store).
  * Errors are values: DC_ERR_INPUT for bad arguments or a damaged stored blob, DC_ERR_RESOURCE

@@ -28,7 +28,7 @@ static const int index_band[FP_INDEX_BANDS] = {0, 2, 4, 6};
 
 /* Bumped whenever what is indexed changes in a way the fixed hashes below cannot see (which
  * hash of a second is indexed, the bucket layout). */
-#define FP_INDEX_VERSION 2
+#define FP_INDEX_VERSION 3
 
 /* The index keys of one hash: band index_band[j] re-tagged j. */
 static void index_keys(const dc_fp_hash *h, dc_fp_key out[FP_INDEX_BANDS]) {
@@ -135,25 +135,27 @@ static int key_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* The stored side's one hash of a second: its central-90 % view when it has one (a copy
- * cropped by up to 10 % is then a view of the query, and the query probes with its views), else
- * its whole picture (a blob written before views). */
-static const dc_fp_hash *indexed_hash(const dc_fingerprint *fp, const dc_fp_second *s) {
-    return fp->zooms > DC_FP_ZOOM_INDEXED ? &s->zoom[DC_FP_ZOOM_INDEXED] : &s->hash;
+/* The stored side's view of a second, besides its whole picture: its central 90 % when it has
+ * views (a copy cropped by up to 10 % is then a view of the query, and the query probes with
+ * its views), none for a blob written before views. */
+static const dc_fp_hash *indexed_view(const dc_fingerprint *fp, const dc_fp_second *s) {
+    return fp->zooms > DC_FP_ZOOM_INDEXED ? &s->zoom[DC_FP_ZOOM_INDEXED] : NULL;
 }
 
-/* Distinct index keys of fp's usable seconds, sorted; *keys malloc'd (NULL when none). What is
- * stored: one hash a second (indexed_hash). What a query probes: each hash of its own that a
- * stored second's indexed one may be near, one per variant the issue names:
- *   its whole picture (the query is a 10 % crop of the stored video, or the stored blob has no
- *   views), its views 0..3 (a 5 % crop, the same framing, the stored video a 5 % or a 10 %
- *   crop), its mirrored whole picture (a flipped copy of a blob without views) and its
- *   mirrored view 1 (a flipped copy): 7 hashes a second.
+/* Distinct index keys of fp's usable seconds, sorted; *keys malloc'd (NULL when none).
+ * What is stored: two hashes a second, its whole picture and its central view (indexed_view).
+ * The whole picture because on real footage it is the closest of a second's hashes to a
+ * copy's (test_footage_claims: a CRF-35 half-size copy and a clip cut between seconds share 4-5
+ * keys with the original through it and 0-1 through the view alone: a view of a 160x90
+ * thumbnail is the noisier hash); the view because a copy cropped by 10 % meets only it.
+ * What a query probes: each hash of its own that a stored one may be near, one per variant the
+ * issue names: its whole picture (the same framing; or it is a 10 % crop, meeting the stored
+ * view), its views 0..3 (a 5 % crop, the same framing, the stored video a 5 % or a 10 % crop),
+ * its mirrored whole picture and mirrored central view (a flipped copy): 7 hashes a second.
  * Not probed, to keep a minute's probes at ~1 700 instead of ~2 400 (each an index descent):
  * the other mirrored views (a copy both flipped and cropped), and the sub-second phases (5x the
- * probes for a clip cut between seconds, whose whole seconds are still within the matcher's
- * distance of the stored ones on ordinary footage). The matcher still compares all of them
- * once a video is a candidate. */
+ * probes; a clip cut between seconds was found through whole seconds in test_footage_claims).
+ * The matcher still compares all of them once a video is a candidate. */
 static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_key **keys, int *n,
                                 dc_status *st) {
     *keys = NULL;
@@ -162,7 +164,7 @@ static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_k
     int zooms = fp->zooms < 0 ? 0 : fp->zooms > DC_FP_ZOOMS ? DC_FP_ZOOMS : fp->zooms;
     /* zoom_mirrored is there only in a fingerprint made from pictures (fingerprint.h) */
     bool mirrored_view = zooms > DC_FP_ZOOMS_STORED && zooms > DC_FP_ZOOM_INDEXED;
-    int per_second = as_query ? 2 + zooms + mirrored_view : 1;
+    int per_second = as_query ? 2 + zooms + mirrored_view : 2;
     size_t cap = (size_t)fp->count * (size_t)per_second * FP_INDEX_BANDS;
     dc_fp_key *k = malloc(cap * sizeof *k);
     if (!k) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
@@ -171,8 +173,12 @@ static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_k
         const dc_fp_second *s = &fp->seconds[i];
         if (s->quality < DC_FP_MIN_QUALITY) continue;
         if (!as_query) {
-            index_keys(indexed_hash(fp, s), k + m);
+            index_keys(&s->hash, k + m);
             m += FP_INDEX_BANDS;
+            if (indexed_view(fp, s)) {
+                index_keys(indexed_view(fp, s), k + m);
+                m += FP_INDEX_BANDS;
+            }
             continue;
         }
         index_keys(&s->hash, k + m);

@@ -15,7 +15,7 @@
  * split into a bucket (its top 24 bits) and a rest (its low FP_BUCKET_SHIFT bits). A bucket is
  * one row, (bucket, entries): entries is FP_ENTRY_BYTES per posting, rest u16 LE | video u32
  * LE, in no order. One row per bucket instead of one per posting: a million videos are ~16
- * million rows of ~90 bytes instead of 240 million rows, which PostgreSQL would store at ~40
+ * million rows of ~170 bytes instead of 480 million rows, which PostgreSQL would store at ~40
  * bytes of overhead each; a probe reads one row and keeps the entries whose rest is its key's. */
 #define FP_INDEX_BANDS 4
 #define FP_BUCKET_SHIFT 10
@@ -47,7 +47,7 @@ uint32_t fp_bucket_of(dc_fp_key key);
 bool fp_bucket_scan(dc_fp_key key, const uint8_t *entries, size_t len,
                     bool (*fn)(void *arg, int64_t video, dc_status *st), void *arg, dc_status *st);
 /* Postings a bulk load holds in memory before it writes them: 1 GB, and as much again while
- * they are sorted; a million videos (240 million postings) are written in two passes. */
+ * they are sorted; a million videos (480 million postings) are written in four passes. */
 #define FP_BULK_MAX_POSTINGS ((size_t)128 << 20)
 
 /* One video to insert, with everything derived from its fingerprint. */

@@ -5,8 +5,8 @@
  * (store_pg_conn.c); every write is safe to repeat (ON CONFLICT DO NOTHING).
  *
  * fp_buckets (bucket integer PRIMARY KEY, entries bytea): the index's buckets (the layout:
- * store_footage_internal.h), ~16 million rows of ~90 bytes at a million videos where one row
- * per posting would be 240 million rows of ~44 bytes of tuple and index overhead each. A
+ * store_footage_internal.h), ~16.7 million rows of ~170 bytes at a million videos where one row
+ * per posting would be 480 million rows of ~44 bytes of tuple and index overhead each. A
  * lookup is one round trip, `bucket = ANY($1)` over the query's distinct buckets, each an index
  * descent; rows come back binary. Writes go through COPY into a temporary table and one
  * INSERT ... ON CONFLICT that appends each bucket's new entries (entries || new). */
