@@ -15,7 +15,8 @@
  *   fp-eval cost VIDEO                 mining time and the fingerprint's share of it
  *   fp-eval blob VIDEO OUT             the stored form of the video's fingerprint (fuzz
  *                                      corpus seeds, the store's tests)
- * FP_EVAL_NO_PHASES=1 drops the query-side sub-second phases (to see what they add).
+ * FP_EVAL_NO_PHASES=1 drops the query-side sub-second phases (to see what they add);
+ * FP_EVAL_SHARD=K/N makes cross take only its share of the pairs (run N at once).
  * Fingerprints are made the way mining makes them: dc_mine_video for show/match/variants/cost;
  * cross reads the same coarse thumbnails (dc_media_thumbnails at mining's 160x90, every
  * frame kept at ~5 Hz for these small clips) without the audio work, to stay quick. */
@@ -229,8 +230,13 @@ static int cmd_cross(int argc, char **argv) {
     }
     long pairs = 0, false_matches = 0, close_seconds = 0, compared = 0;
     int min_d = 256;
+    /* FP_EVAL_SHARD=K/N: only the pairs of rows i = K mod N (N processes share the pairs) */
+    int shard = 0, shards = 1;
+    const char *sh = getenv("FP_EVAL_SHARD");
+    if (sh && sscanf(sh, "%d/%d", &shard, &shards) != 2) shard = 0, shards = 1;
+    if (shards < 1 || shard < 0 || shard >= shards) shard = 0, shards = 1;
     for (int i = 0; i < argc; i++)
-        for (int j = i + 1; j < argc; j++) {
+        for (int j = i + 1; j < argc && i % shards == shard; j++) {
             dc_fp_match best;
             int n = longest(&fps[j], &fps[i], &best);
             pairs++;
