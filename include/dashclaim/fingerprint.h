@@ -9,9 +9,10 @@
  * signs of low-frequency coefficients: no pixels, no colours, no text).
  *
  * The hash (our own code, after the published description of Meta's PDQ):
- *   1. the grayscale frame's uniform borders are trimmed (letterbox and pillarbox bars, a
- *      black or flat frame around the picture: rows and columns whose spread is tiny), so a
- *      letterboxed copy hashes the picture it frames;
+ *   1. letterbox and pillarbox bars are trimmed: black, flat rows and columns on both sides
+ *      of the picture (a dark band on one side only, a timestamp strip or a night sky, is
+ *      picture), found once per video (the least any of its frames shows), so a letterboxed
+ *      copy hashes the picture it frames and every copy of one footage the same part of it;
  *   2. the rest is box-filtered down to 64x64 luma;
  *   3. a 2-D DCT-II of the 64x64 block, of which the frequencies 1..16 in each direction are
  *      kept (16x16 = 256 coefficients; the DC row and column only carry brightness and
@@ -251,7 +252,9 @@ dc_error_class dc_fingerprint_parse(const uint8_t *blob, size_t len, dc_fingerpr
  * hash from bit b on (DC_FP_BAND_BITS bits, mixing low and high frequencies), tagged with b in
  * the key's top bits so one index column holds them all. The store indexes (key, video,
  * second) for usable seconds; a query looks up the keys of its usable direct and mirrored
- * hashes, fetches the videos found, and runs dc_fingerprint_match on each.
+ * hashes, fetches the videos found, and runs dc_fingerprint_match on each. For crops the
+ * index is to be keyed on the stored view DC_FP_ZOOM_INDEXED and probed with the query's
+ * direct hash and its four views, plain and mirrored (see DC_FP_ZOOM_INDEXED).
  *
  * Why 32-bit bands: two hashes within distance 31 always share one of 32 8-bit bands, but at
  * 60 million stored hashes an 8-bit band value is shared by ~230 000 of them per query second.
