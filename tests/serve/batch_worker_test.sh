@@ -139,7 +139,7 @@ key=$("$bin/dashclaim" keys add "${S[@]}" --role uploader --name up | tail -n 1)
 start_serve "$work/serve-kill.log" --workers 0
 upload_all "$key" "$work/ids-kill"
 stop_serve
-W=("${S[@]}" --lease-sec 2 --max-attempts 6 --poll-ms 50 --batch 3 "${M[@]}")
+W=("${S[@]}" --lease-sec 2 --max-attempts 6 --poll-ms 50 --stop-grace-sec 1 --batch 3 "${M[@]}")
 held_by() { q "SELECT count(*) FROM jobs WHERE state = 1 AND worker LIKE '$1/%'"; }
 wait_held() { # name pid: until the worker holds at least 2 jobs
   local i
