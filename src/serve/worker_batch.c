@@ -41,7 +41,8 @@ static bool batch_next(void *ctx, dc_pipeline_claim *claim) {
         dc_store_job job;
         if (!worker_lease(w, w->lease_store, &job)) return false;
         batch_job *b = calloc(1, sizeof *b);
-        if (!b) { /* the job goes back to the queue, and this thread takes no more for now */
+        if (!b) { /* out of memory: the job goes back to the queue; the stream ends (the
+                   * claims held finish) and with it this thread */
             worker_release(w, w->lease_store, &job);
             return false;
         }
