@@ -90,6 +90,7 @@ typedef struct {
     int64_t postings; /* postings those keys returned (each a (key, video) hit) */
     int candidates;   /* distinct stored videos among them (before the cap) */
     int compared;     /* blobs fetched and matched (<= DC_FOOTAGE_MAX_CANDIDATES per video) */
+    int chance;       /* blobs fetched whose key hits were all chance collisions: not matched */
     int same_file;    /* rows found by SHA-256 */
 } dc_footage_search_stats;
 

@@ -16,8 +16,19 @@ struct dc_footage_db {
 
 static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
+/* A query key and the query hash it came from. */
+typedef struct {
+    dc_fp_key key;
+    const dc_fp_hash *hash;
+} key_source;
+
+static int source_cmp(const void *a, const void *b) {
+    const key_source *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
 static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_key **keys, int *n,
-                                dc_status *st);
+                                key_source **sources, size_t *nsources, dc_status *st);
 
 /* The bands of dc_fp_band_keys the index keeps: every other one, so the kept bits are spread
  * over every row and even column of the 16x16 frequency block. Why four of eight: a probe costs
@@ -68,7 +79,7 @@ static dc_error_class keys_of_blob(const uint8_t *blob, size_t len, dc_fp_key **
         return rc;
     }
     if (rc != DC_OK) return DC_OK; /* a damaged row: no postings, never a match */
-    rc = band_keys(&fp, false, keys, n, st);
+    rc = band_keys(&fp, false, keys, n, NULL, NULL, st);
     dc_fingerprint_free(&fp);
     return rc;
 }
@@ -157,46 +168,56 @@ static const dc_fp_hash *indexed_view(const dc_fingerprint *fp, const dc_fp_seco
  * probes; a clip cut between seconds was found through whole seconds in test_footage_claims).
  * The matcher still compares all of them once a video is a candidate. */
 static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_key **keys, int *n,
-                                dc_status *st) {
+                                key_source **sources, size_t *nsources, dc_status *st) {
     *keys = NULL;
     *n = 0;
+    if (sources) *sources = NULL;
+    if (nsources) *nsources = 0;
     if (!fp || fp->count <= 0) return DC_OK;
     int zooms = fp->zooms < 0 ? 0 : fp->zooms > DC_FP_ZOOMS ? DC_FP_ZOOMS : fp->zooms;
     /* zoom_mirrored is there only in a fingerprint made from pictures (fingerprint.h) */
     bool mirrored_view = zooms > DC_FP_ZOOMS_STORED && zooms > DC_FP_ZOOM_INDEXED;
     int per_second = as_query ? 2 + zooms + mirrored_view : 2;
-    size_t cap = (size_t)fp->count * (size_t)per_second * FP_INDEX_BANDS;
-    dc_fp_key *k = malloc(cap * sizeof *k);
-    if (!k) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
-    size_t m = 0;
+    size_t cap = (size_t)fp->count * (size_t)per_second;
+    const dc_fp_hash **hashes = malloc(cap * sizeof *hashes);
+    dc_fp_key *k = malloc(cap * FP_INDEX_BANDS * sizeof *k);
+    key_source *src = sources ? malloc(cap * FP_INDEX_BANDS * sizeof *src) : NULL;
+    if (!hashes || !k || (sources && !src)) {
+        free(hashes);
+        free(k);
+        free(src);
+        return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    }
+    size_t h = 0;
     for (int i = 0; i < fp->count; i++) {
         const dc_fp_second *s = &fp->seconds[i];
         if (s->quality < DC_FP_MIN_QUALITY) continue;
+        hashes[h++] = &s->hash;
         if (!as_query) {
-            index_keys(&s->hash, k + m);
-            m += FP_INDEX_BANDS;
-            if (indexed_view(fp, s)) {
-                index_keys(indexed_view(fp, s), k + m);
-                m += FP_INDEX_BANDS;
-            }
+            if (indexed_view(fp, s)) hashes[h++] = indexed_view(fp, s);
             continue;
         }
-        index_keys(&s->hash, k + m);
-        m += FP_INDEX_BANDS;
-        index_keys(&s->mirrored, k + m);
-        m += FP_INDEX_BANDS;
-        for (int z = 0; z < zooms; z++) {
-            index_keys(&s->zoom[z], k + m);
-            m += FP_INDEX_BANDS;
-        }
-        if (mirrored_view) {
-            index_keys(&s->zoom_mirrored[DC_FP_ZOOM_INDEXED], k + m);
-            m += FP_INDEX_BANDS;
-        }
+        hashes[h++] = &s->mirrored;
+        for (int z = 0; z < zooms; z++) hashes[h++] = &s->zoom[z];
+        if (mirrored_view) hashes[h++] = &s->zoom_mirrored[DC_FP_ZOOM_INDEXED];
     }
+    size_t m = 0;
+    for (size_t i = 0; i < h; i++) {
+        index_keys(hashes[i], k + m);
+        for (int j = 0; src && j < FP_INDEX_BANDS; j++)
+            src[m + j] = (key_source){k[m + j], hashes[i]};
+        m += FP_INDEX_BANDS;
+    }
+    free(hashes);
     if (m == 0) {
         free(k);
+        free(src);
         return DC_OK;
+    }
+    if (src) {
+        qsort(src, m, sizeof *src, source_cmp);
+        *sources = src;
+        *nsources = m;
     }
     qsort(k, m, sizeof *k, key_cmp);
     size_t u = 1;
@@ -248,7 +269,7 @@ dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *vide
         rc = dc_fingerprint_serialize(fp, &blobs[i], &r->blob_len, st);
         if (rc != DC_OK) break;
         r->blob = blobs[i];
-        rc = band_keys(fp, false, &keys[i], &r->nkeys, st);
+        rc = band_keys(fp, false, &keys[i], &r->nkeys, NULL, NULL, st);
         r->keys = keys[i];
     }
     if (rc == DC_OK) rc = db->ops->put(db->self, rows, n, db->bulk, st);
@@ -323,17 +344,43 @@ static bool hits_add(hit_table *t, int64_t id) {
     return true;
 }
 
+/* One posting hit: which stored video, through which key. */
+typedef struct {
+    int64_t video;
+    dc_fp_key key;
+} hit_pair;
+
 typedef struct {
     hit_table table;
     int64_t postings;
+    dc_fp_key key; /* the key whose bucket entries are being scanned */
+    hit_pair *pairs;
+    size_t npairs, cap;
 } hit_ctx;
 
 static bool on_hit(void *arg, int64_t video, dc_status *st) {
     hit_ctx *h = arg;
     h->postings++;
+    if (h->npairs == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        hit_pair *p = realloc(h->pairs, cap * sizeof *p);
+        if (!p) {
+            dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+            return false;
+        }
+        h->pairs = p;
+        h->cap = cap;
+    }
+    h->pairs[h->npairs++] = (hit_pair){video, h->key};
     if (hits_add(&h->table, video)) return true;
     dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
     return false;
+}
+
+static int pair_cmp(const void *a, const void *b) {
+    const hit_pair *x = a, *y = b;
+    if (x->video != y->video) return x->video < y->video ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
 }
 
 typedef struct {
@@ -356,7 +403,12 @@ typedef struct {
      * footage candidate */
     int64_t *skip;
     int nskip, skip_cap;
-    int compared;
+    int compared, chance;
+    /* this query video's posting hits, by video, and its keys' source hashes, by key */
+    const hit_pair *pairs;
+    size_t npairs;
+    const key_source *sources;
+    size_t nsources;
 } lookup_ctx;
 
 static bool skip_add(lookup_ctx *c, int64_t id) {
@@ -424,6 +476,46 @@ static bool same_file_row(void *arg, const fp_stored *v, dc_status *st) {
     return true;
 }
 
+/* Whether a candidate's key hits include one that is not chance: a query hash and a stored
+ * hash that gave the same key and are within FP_VERIFY_DISTANCE of each other. Two unrelated
+ * hashes that agree on a 32-bit band still differ in ~112 of their other 224 bits (standard
+ * deviation ~7.5): below 80 happens about once in 10^5 chance collisions. Copies sit within
+ * the matcher's distance (<= 40) on their aligned seconds, so a real candidate passes with
+ * room to spare, and a chance one (a million videos: ~18 a query, each a blob parse and a
+ * full match of ~1 ms) costs a key computation of its stored seconds instead. The matcher
+ * then decides on every candidate that passes. */
+#define FP_VERIFY_DISTANCE (2 * DC_FP_MATCH_DISTANCE)
+
+static bool hits_verified(const lookup_ctx *c, int64_t video, const dc_fingerprint *other) {
+    size_t lo = 0, hi = c->npairs; /* the first pair of this video */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->pairs[mid].video < video) lo = mid + 1;
+        else hi = mid;
+    }
+    for (int i = 0; i < other->count; i++) {
+        const dc_fp_second *s = &other->seconds[i];
+        if (s->quality < DC_FP_MIN_QUALITY) continue;
+        const dc_fp_hash *stored[2] = {&s->hash, indexed_view(other, s)};
+        for (int h = 0; h < 2 && stored[h]; h++) {
+            dc_fp_key keys[FP_INDEX_BANDS];
+            index_keys(stored[h], keys);
+            for (size_t p = lo; p < c->npairs && c->pairs[p].video == video; p++) {
+                dc_fp_key k = c->pairs[p].key;
+                if (keys[k >> 32] != k) continue;
+                key_source probe = {k, NULL};
+                const key_source *q =
+                    bsearch(&probe, c->sources, c->nsources, sizeof *q, source_cmp);
+                if (!q) continue;
+                while (q > c->sources && q[-1].key == k) q--;
+                for (; q < c->sources + c->nsources && q->key == k; q++)
+                    if (dc_fp_distance(q->hash, stored[h]) <= FP_VERIFY_DISTANCE) return true;
+            }
+        }
+    }
+    return false;
+}
+
 static bool candidate_row(void *arg, const fp_stored *v, dc_status *st) {
     lookup_ctx *c = arg;
     if (c->exclude && !strcmp(v->claim_id, c->exclude)) return true;
@@ -435,6 +527,11 @@ static bool candidate_row(void *arg, const fp_stored *v, dc_status *st) {
         return false;
     }
     if (rc != DC_OK) return true; /* a damaged row cannot match: skipped, never trusted */
+    if (!hits_verified(c, v->id, &other)) {
+        c->chance++;
+        dc_fingerprint_free(&other);
+        return true;
+    }
     c->compared++;
     dc_fp_match runs[DC_FP_MAX_MATCHES];
     int nruns = 0;
@@ -473,8 +570,10 @@ static bool on_bucket(void *arg, uint32_t bucket, const uint8_t *entries, size_t
         if (fp_bucket_of(b->keys[mid]) < bucket) lo = mid + 1;
         else hi = mid;
     }
-    for (int i = lo; i < b->nkeys && fp_bucket_of(b->keys[i]) == bucket; i++)
+    for (int i = lo; i < b->nkeys && fp_bucket_of(b->keys[i]) == bucket; i++) {
+        b->hits->key = b->keys[i];
         if (!fp_bucket_scan(b->keys[i], entries, len, on_hit, b->hits, st)) return false;
+    }
     return true;
 }
 
@@ -483,9 +582,11 @@ static dc_error_class search_footage(dc_footage_db *db, lookup_ctx *c,
                                      dc_footage_search_stats *stats, dc_status *st) {
     dc_fp_key *keys = NULL;
     int nkeys = 0;
-    dc_error_class rc = band_keys(c->query, true, &keys, &nkeys, st);
+    key_source *sources = NULL;
+    size_t nsources = 0;
+    dc_error_class rc = band_keys(c->query, true, &keys, &nkeys, &sources, &nsources, st);
     if (rc != DC_OK || nkeys == 0) return rc;
-    hit_ctx h = {{0}, 0};
+    hit_ctx h = {0};
     uint32_t *buckets = malloc((size_t)nkeys * sizeof *buckets);
     if (!buckets) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
     int nb = 0;
@@ -510,17 +611,28 @@ static dc_error_class search_footage(dc_footage_db *db, lookup_ctx *c,
     }
     free(h.table.ids);
     free(h.table.hits);
+    if (h.npairs) qsort(h.pairs, h.npairs, sizeof *h.pairs, pair_cmp);
+    c->pairs = h.pairs;
+    c->npairs = h.npairs;
+    c->sources = sources;
+    c->nsources = nsources;
     stats->candidates += ncand;
     if (rc == DC_OK && ncand > 0) {
         qsort(cand, (size_t)ncand, sizeof *cand, candidate_cmp);
         int take = ncand < DC_FOOTAGE_MAX_CANDIDATES ? ncand : DC_FOOTAGE_MAX_CANDIDATES;
         int64_t ids[DC_FOOTAGE_MAX_CANDIDATES];
         for (int i = 0; i < take; i++) ids[i] = cand[i].id;
-        c->compared = 0;
+        c->compared = c->chance = 0;
         rc = db->ops->by_ids(db->self, ids, take, candidate_row, c, st);
         stats->compared += c->compared;
+        stats->chance += c->chance;
     }
     free(cand);
+    free(h.pairs);
+    free(sources);
+    c->pairs = NULL;
+    c->sources = NULL;
+    c->npairs = c->nsources = 0;
     return rc;
 }
 

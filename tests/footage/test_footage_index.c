@@ -166,6 +166,21 @@ static void test_same_file_and_footage(void **state) {
     assert_true(c.matches[0].mirrored);
     dc_fingerprint_free(&q);
 
+    /* other footage that shares one key with a stored second by chance (band 0: every 8th bit
+     * from bit 0): a candidate set aside without running the matcher, and no match */
+    fp_random(&q, 60, 90);
+    for (int bit = 0; bit < DC_FP_BITS; bit += DC_FP_BANDS) {
+        uint64_t mask = 1ULL << (bit % 64);
+        q.seconds[5].hash.w[bit / 64] &= ~mask;
+        q.seconds[5].hash.w[bit / 64] |= f.stored[11].seconds[40].hash.w[bit / 64] & mask;
+    }
+    lookup(&f, "clm_new", NULL, &q, &c, &stats);
+    assert_int_equal(c.match_count, 0);
+    assert_int_equal(stats.candidates, 1);
+    assert_int_equal(stats.chance, 1);
+    assert_int_equal(stats.compared, 0);
+    dc_fingerprint_free(&q);
+
     /* other footage: nothing, and checked */
     fp_random(&q, 60, 90);
     sha_of(1000, sha);
@@ -224,7 +239,7 @@ static void test_index_against_brute_force(void **state) {
     (void)state;
     fixture f;
     fixture_make(&f, "fpbrute", 300, 0xfeedfacecafeULL);
-    int found = 0, agreed = 0;
+    int found = 0, agreed = 0, other_compared = 0, other_chance = 0;
     long long candidates = 0, postings = 0;
     for (int k = 0; k < 40; k++) {
         dc_fingerprint q = {0};
@@ -251,6 +266,10 @@ static void test_index_against_brute_force(void **state) {
         lookup(&f, "clm_query", NULL, &q, &c, &stats);
         candidates += stats.candidates;
         postings += stats.postings;
+        if (k % 2 == 1) { /* other footage: its candidates are chance key hits, never matched */
+            other_compared += stats.compared;
+            other_chance += stats.chance;
+        }
         bool got[300] = {false};
         for (int j = 0; j < c.match_count; j++) {
             int id = atoi(c.matches[j].claim_id + 4);
@@ -270,6 +289,7 @@ static void test_index_against_brute_force(void **state) {
             "index vs brute force: %d/40 queries agree, %d matches, %.1f postings and %.2f "
             "candidate videos a query (300 stored)\n",
             agreed, found, postings / 40.0, candidates / 40.0);
+    assert_int_equal(other_compared + other_chance, 0); /* no chance hit among 300 */
     assert_int_equal(agreed, 40);
     assert_int_equal(found, 20); /* every copy found, nothing else */
     fixture_free(&f);
