@@ -21,6 +21,7 @@ videos=${1:-100000}
 queries=${2:-400}
 [[ -x $bin ]] || { echo "search.sh: $bin not built (cmake --build $build --target fp-search)" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/fp-search.XXXXXX")
+chmod 755 "$work" # the PostgreSQL server (as nobody when run as root) keeps its data under it
 trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== SQLite"
@@ -29,16 +30,16 @@ echo "index size: $(du -sh "$work/sqlite" | cut -f1), load now $(cut -d' ' -f1-3
 "$bin" --db "$work/sqlite" --videos "$videos" --queries "$queries" --query-only
 rm -rf "$work/sqlite"
 echo "== PostgreSQL"
-export FP_BIN=$bin FP_VIDEOS=$videos FP_QUERIES=$queries
-TMPDIR=$work "$root/tests/store/with-pg" bash -c '
-  set -e
-  nice -n 10 "$FP_BIN" --db "$DC_TEST_PG_URL" --videos "$FP_VIDEOS" --batch 10000 --load-only
-  psql -q "$DC_TEST_PG_URL" -c "VACUUM ANALYZE fp_buckets" -c "VACUUM ANALYZE fp_videos"
-  psql -q -A -t "$DC_TEST_PG_URL" -c "SELECT $$index size: $$ || pg_size_pretty(pg_database_size(current_database()))
-      || $$ (fp_buckets $$ || pg_size_pretty(pg_total_relation_size($$fp_buckets$$))
-      || $$, fp_videos $$ || pg_size_pretty(pg_total_relation_size($$fp_videos$$)) || $$)$$"
-  psql -q "$DC_TEST_PG_URL" -c "ALTER SYSTEM SET shared_buffers = $$2GB$$"
-  bash "$DC_TEST_PG_RESTART"
-  # the restart ran from this shell: the new server is not nice'"'"'d
-  "$FP_BIN" --db "$DC_TEST_PG_URL" --videos "$FP_VIDEOS" --queries "$FP_QUERIES" --query-only'
+cat > "$work/pg.sh" <<'PG'
+set -e
+nice -n 10 "$FP_BIN" --db "$DC_TEST_PG_URL" --videos "$FP_VIDEOS" --batch 10000 --load-only
+psql -q "$DC_TEST_PG_URL" -c "VACUUM ANALYZE fp_buckets" -c "VACUUM ANALYZE fp_videos"
+psql -q -A -t "$DC_TEST_PG_URL" -c "SELECT 'index size: ' || pg_size_pretty(pg_database_size(current_database()))
+    || ' (fp_buckets ' || pg_size_pretty(pg_total_relation_size('fp_buckets'))
+    || ', fp_videos ' || pg_size_pretty(pg_total_relation_size('fp_videos')) || ')'"
+psql -q "$DC_TEST_PG_URL" -c "ALTER SYSTEM SET shared_buffers = '2GB'"
+bash "$DC_TEST_PG_RESTART" # restarted from this shell: the server is not nice'd
+"$FP_BIN" --db "$DC_TEST_PG_URL" --videos "$FP_VIDEOS" --queries "$FP_QUERIES" --query-only
+PG
+FP_BIN=$bin FP_VIDEOS=$videos FP_QUERIES=$queries TMPDIR=$work "$root/tests/store/with-pg" bash "$work/pg.sh"
 echo "machine load after: $(cut -d' ' -f1-3 /proc/loadavg)"
