@@ -74,8 +74,11 @@ dc_workers *dc_workers_start(const dc_worker_options *o, dc_status *st);
 void dc_workers_request_stop(dc_workers *w);
 /* True once every thread has ended (max_jobs reached, or stopped). */
 bool dc_workers_finished(dc_workers *w);
-/* Stops (if not yet asked), joins the threads, closes engines and connections; safe on NULL. */
-void dc_workers_stop(dc_workers *w);
+/* Stops (if not yet asked), joins the threads, closes engines and connections; safe on NULL.
+ * false when a thread was still inside the pipeline after the stop grace: its job is released
+ * (its late result refused) and the thread left running with its engine, so the process must
+ * end with _exit (exit's destructors would free what that thread still uses). */
+bool dc_workers_stop(dc_workers *w);
 
 /* What the workers did so far (for /metrics and the CLI). */
 typedef struct {
@@ -129,7 +132,8 @@ typedef struct dc_server dc_server;
 dc_server *dc_server_start(const dc_serve_options *o, dc_status *st);
 /* The TCP port the server listens on (useful with port 0). */
 int dc_server_port(const dc_server *s);
-/* Stops taking connections, ends the workers (see dc_workers_stop) and frees; safe on NULL. */
-void dc_server_stop(dc_server *s);
+/* Stops taking connections, ends the workers (see dc_workers_stop) and frees; safe on NULL.
+ * false as dc_workers_stop: end the process with _exit. */
+bool dc_server_stop(dc_server *s);
 
 #endif

@@ -24,6 +24,11 @@ int cli_print_error(const dc_status *st);
  * or not a positive number. The library reads no environment; the commands pass this on. */
 int cli_env_decode_workers(void);
 
+/* Ends the process now with code, its output flushed, running no exit handler: for a service
+ * stop that left a thread inside the model (dc_workers_stop false), whose engine exit's
+ * destructors would free under it. */
+_Noreturn void cli_exit_now(int code);
+
 /* Seconds since this process started (before main: loading its libraries), from
  * /proc/self/stat at the clock tick's resolution; 0 when it cannot be told. */
 double cli_process_age_sec(void);

@@ -166,6 +166,6 @@ int cli_cmd_serve(int argc, char **argv) {
     sigwait(&stop, &sig);
     fprintf(stderr, "dashclaim serve: %s: stopping (workers finish or release their claims)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
-    dc_server_stop(s);
+    if (!dc_server_stop(s)) cli_exit_now(CLI_EXIT_OK); /* see dc_workers_stop */
     return CLI_EXIT_OK;
 }

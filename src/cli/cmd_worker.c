@@ -103,11 +103,12 @@ int cli_cmd_worker(int argc, char **argv) {
     }
     dc_workers_stats stats;
     dc_workers_get_stats(w, &stats);
-    dc_workers_stop(w);
+    bool ended = dc_workers_stop(w);
     fprintf(stderr,
             "dashclaim worker: %lld done, %lld failed, %lld retried, %lld released, "
             "%lld refused, %lld store errors\n",
             (long long)stats.completed, (long long)stats.failed_final, (long long)stats.retried,
             (long long)stats.released, (long long)stats.refused, (long long)stats.store_errors);
+    if (!ended) cli_exit_now(CLI_EXIT_OK); /* a claim still in the model: see dc_workers_stop */
     return CLI_EXIT_OK;
 }

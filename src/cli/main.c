@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -33,6 +34,12 @@ static void usage(FILE *out) {
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'dashclaim COMMAND --help' shows a command's options.\n"
                  "'dashclaim --version' prints the version.\n");
+}
+
+_Noreturn void cli_exit_now(int code) {
+    fflush(stdout);
+    fflush(stderr);
+    _exit(code);
 }
 
 int main(int argc, char **argv) {

@@ -272,13 +272,14 @@ fail:
 
 int dc_server_port(const dc_server *s) { return s->port; }
 
-void dc_server_stop(dc_server *s) {
-    if (!s) return;
+bool dc_server_stop(dc_server *s) {
+    if (!s) return true;
     /* Workers first: they release or finish their jobs while the daemon still answers. */
-    dc_workers_stop(s->workers);
+    bool ended = dc_workers_stop(s->workers);
     s->workers = NULL;
     if (s->daemon) MHD_stop_daemon(s->daemon);
     serve_guard_stop(
         s->guard); /* after the daemon: it has closed (and untracked) every connection */
     free(s);
+    return ended;
 }

@@ -771,8 +771,8 @@ void dc_workers_request_stop(dc_workers *p) {
 
 bool dc_workers_finished(dc_workers *p) { return !p || atomic_load(&p->running) == 0; }
 
-void dc_workers_stop(dc_workers *p) {
-    if (!p) return;
+bool dc_workers_stop(dc_workers *p) {
+    if (!p) return true;
     dc_workers_request_stop(p);
     /* Let a claim in progress finish; past the grace, release its job so that another worker
      * takes it at once instead of after the lease. */
@@ -831,11 +831,12 @@ void dc_workers_stop(dc_workers *p) {
         pthread_mutex_destroy(&w->beat_lock);
         pthread_cond_destroy(&w->beat_wake);
     }
-    if (leaked) return;
+    if (leaked) return false;
     free(p->threads);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->wake);
     free(p);
+    return true;
 }
 
 void dc_workers_get_stats(dc_workers *p, dc_workers_stats *out) {

@@ -86,7 +86,10 @@ pickup() { # id who: a new worker takes the job well within the 60 s lease and f
 stop_and_check() { # who pid log id: SIGTERM once the claim runs, then the checks above
   wait_state "$4" 1 30 || fail "$1: the claim never ran"
   kill -TERM "$2"
-  wait "$2" || true
+  local rc=0
+  wait "$2" || rc=$?
+  # a thread left inside the pipeline must not crash the process on its way out
+  [[ $rc == 0 ]] || fail "$1: exited with $rc after SIGTERM: $(tail -n 5 "$3")"
   grep -q "released $4" "$3" || fail "$1: no 'released' line: $(cat "$3")"
   check_released "$4" "$1"
   pickup "$4" "$1"
