@@ -15,10 +15,12 @@
 
 #include "vlm_fixture.h"
 
-/* Claims of the comparison: 20 in a plain build, fewer under the sanitizers (every claim runs
- * twice, alone and in a batch). */
+/* Claims of the comparison: 20 in a plain build; under the sanitizers one batch's worth (every
+ * claim runs twice, alone and in a batch, and a claim is seconds there): the four windows, a
+ * claim with the mining note, every claim's prefill interleaved with the others' decoding.
+ * Continuous admission has its own test below. */
 #if defined(__SANITIZE_ADDRESS__)
-enum { N_CLAIMS = 8 };
+enum { N_CLAIMS = 4 };
 #else
 enum { N_CLAIMS = 20 };
 #endif
@@ -246,8 +248,10 @@ static void test_device_failure_moves_the_claims_in_flight_to_the_cpu(void **sta
     dc_status st = DC_STATUS_OK;
     dc_vlm_batch *b = dc_vlm_batch_open(batched, BATCH, &st);
     assert_non_null(b);
+    /* claim BATCH waits for a place; with as many claims as the batch (the sanitizer build)
+     * it is claim 0's job once more, whose answer alone is known */
     for (int i = 0; i < N; i++) {
-        dc_vlm_job j = job_of(i, &recs[i]);
+        dc_vlm_job j = job_of(i % N_CLAIMS, &recs[i]);
         j.user = (void *)(intptr_t)i;
         assert_int_equal(dc_vlm_batch_submit(b, &j, &st), DC_OK);
     }
@@ -268,7 +272,7 @@ static void test_device_failure_moves_the_claims_in_flight_to_the_cpu(void **sta
     }
     dc_vlm_batch_close(b);
     for (int i = 0; i < N; i++) {
-        assert_same_as_alone(i, &recs[i], outputs[i]);
+        assert_same_as_alone(i % N_CLAIMS, &recs[i], outputs[i]);
         if (i < BATCH) {
             /* in flight at the failure: finished on the CPU-only context, one after another */
             assert_true(stats[i].cpu_fallback);
