@@ -50,6 +50,7 @@ typedef struct {
     double claims_per_hour, decode_tps, full_width_tps, latency_s, wall_s, load_before, load_after;
     double grammar_ms_per_token, full_passes_per_claim; /* dashclaim: the answer grammar's cost */
     int tokens, claims, short_answers;
+    int compared, same; /* dashclaim rows wider than 1: claims compared with their window alone */
     bool ok;
 } figures;
 
@@ -208,8 +209,11 @@ static int run_dashclaim(const args *a, dc_vlm *v, int width, int n, figures *r)
                 alone_out[w] = strdup(d[k].output ? d[k].output : "");
                 memcpy(alone_probs[w], d[k].out->severity_probs, sizeof(alone_probs[w]));
             } else if (width > 1 && alone_out[w]) {
+                const bool same = d[k].output && !strcmp(d[k].output, alone_out[w]);
                 compared++;
-                same_answers += d[k].output && !strcmp(d[k].output, alone_out[w]);
+                same_answers += same;
+                r->compared++;
+                r->same += same;
                 for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
                     double diff = d[k].out->severity_probs[s] - alone_probs[w][s];
                     if (diff < 0) diff = -diff;
@@ -571,6 +575,10 @@ static void print_row(const char *who, int width, const figures *f) {
     if (f->tokens > 0 && f->full_width_tps > 0)
         printf(" grammar %.2f ms a token, %.0f full passes a claim", f->grammar_ms_per_token,
                f->full_passes_per_claim);
+    if (f->compared > 0)
+        printf("; %d of %d the answer of their window alone (largest severity probability "
+               "difference so far %.3g)",
+               f->same, f->compared, largest_prob_diff);
     printf("\n");
 }
 
