@@ -621,15 +621,17 @@ int main(int argc, char **argv) {
     if (!a.model || !a.mmproj || !a.video || a.n_widths == 0 || a.n_windows < 1 ||
         a.n_windows > MAX_WINDOWS || (a.n_claims && a.n_claims != a.n_widths) ||
         (a.n_server_claims && a.n_server_claims != a.n_widths) || a.same_extra > MAX_CLAIMS ||
-        a.widths[0] != 1 || !a.per_frame) {
-        fprintf(stderr, "usage: bench-batch --model M --mmproj P --video V [--server llama-server] "
-                        "[--batched-bench llama-batched-bench] [--threads T] "
-                        "[--answer-tokens N (0: a typical claim's answer)] [--batches 1,2,4,8] "
-                        "[--claims C1,C2,... (claims run at each batch)] [--server-claims C1,...] "
-                        "[--same-extra N (claims at the widest batch, answers only)] [--windows W] "
-                        "[--visual-tokens N] [--max-frames N] [--port P] [--out DIR]\n"
-                        "(the first batch is 1: its claims are the windows' answers alone; "
-                        "frames go one by one, as the server takes them)\n");
+        a.widths[0] != 1 || (a.server && !a.per_frame)) {
+        fprintf(stderr,
+                "usage: bench-batch --model M --mmproj P --video V [--server llama-server] "
+                "[--batched-bench llama-batched-bench] [--threads T] "
+                "[--answer-tokens N (0: a typical claim's answer)] [--batches 1,2,4,8] "
+                "[--claims C1,C2,... (claims run at each batch)] [--server-claims C1,...] "
+                "[--same-extra N (claims at the widest batch, answers only)] [--windows W] "
+                "[--visual-tokens N] [--max-frames N] [--per-frame 0|1] [--port P] "
+                "[--out DIR]\n"
+                "(the first batch is 1: its claims are the windows' answers alone; "
+                "with --server, frames go one by one (--per-frame 1), as the server takes them)\n");
         return 2;
     }
     if (!a.n_claims) {
@@ -694,9 +696,10 @@ int main(int argc, char **argv) {
     /* rows are printed as they are measured, so that a run cut short keeps what it measured:
      * the engine and the machine's reference alternate width by width, then the answers-only
      * claims, then the server (one process per width, the engine closed) */
-    printf("batch table: %d prompt tokens per claim (%d frames one by one, %d windows), %d "
-           "answer tokens, %d threads, device %s; load average %.2f before the rows\n",
-           prompt_tokens, windows[0].count, a.n_windows, a.answer_tokens, a.threads, device, load0);
+    printf("batch table: %d prompt tokens per claim (%d frames %s, %d windows), %d answer "
+           "tokens, %d threads, device %s; load average %.2f before the rows\n",
+           prompt_tokens, windows[0].count, a.per_frame ? "one by one" : "in temporal pairs",
+           a.n_windows, a.answer_tokens, a.threads, device, load0);
     printf("| batch | who | claims | claims/h | decode t/s | latency s | load |\n");
     printf("|---|---|---|---|---|---|---|\n");
     fflush(stdout);
