@@ -58,7 +58,8 @@ static dc_frame_set windows[MAX_WINDOWS];
 /* each window's claim alone (the batch-1 row): every claim of a wider batch is compared with it */
 static char *alone_out[MAX_WINDOWS];
 static double alone_probs[MAX_WINDOWS][DC_SEVERITY_COUNT];
-static int compared, same_answers;
+static dc_severity alone_severity[MAX_WINDOWS];
+static int compared, same_answers, same_severity;
 static double largest_prob_diff;
 
 static double load_average(void) {
@@ -208,12 +209,15 @@ static int run_dashclaim(const args *a, dc_vlm *v, int width, int n, figures *r)
             if (width == 1 && !alone_out[w]) {
                 alone_out[w] = strdup(d[k].output ? d[k].output : "");
                 memcpy(alone_probs[w], d[k].out->severity_probs, sizeof(alone_probs[w]));
+                alone_severity[w] = d[k].out->severity;
             } else if (width > 1 && alone_out[w]) {
                 const bool same = d[k].output && !strcmp(d[k].output, alone_out[w]);
                 compared++;
                 same_answers += same;
+                same_severity += d[k].out->severity == alone_severity[w];
                 r->compared++;
                 r->same += same;
+                /* the severity read-out of every claim, its text the same or not */
                 for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
                     double diff = d[k].out->severity_probs[s] - alone_probs[w][s];
                     if (diff < 0) diff = -diff;
@@ -749,8 +753,9 @@ int main(int argc, char **argv) {
                extra.claims, most, extra.claims_per_hour, extra.latency_s, extra.load_before,
                extra.load_after);
     printf("answers: %d of %d claims in batches of 2 or more gave the answer of their window "
-           "alone (batch 1), the same text; largest severity probability difference %.3g\n",
-           same_answers, compared, largest_prob_diff);
+           "alone (batch 1), the same text; %d the same severity; largest severity probability "
+           "difference %.3g (every compared claim)\n",
+           same_answers, compared, same_severity, largest_prob_diff);
     for (int w = 0; w < a.n_windows; w++) {
         free(prompt_text[w]);
         free(alone_out[w]);
