@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dashclaim/order_stats.h"
 #include "fp_internal.h"
 
 #define SIDE 64  /* the downsampled picture */
@@ -143,33 +144,17 @@ static void downsample(const uint8_t *g, int stride, int gw, int gh, double x0, 
     }
 }
 
-/* The median of n values (n even: the mean of the two middle ones), by selection (Hoare's
- * partition): a full sort was a quarter of the hashing time. v is reordered. */
+/* The median of n values (n even: the mean of the two middle ones), by selection: a full
+ * sort was a quarter of the hashing time. v is reordered. */
 static float median_of(float *v, int n) {
-    int k = n / 2, lo = 0, hi = n - 1;
-    while (lo < hi) {
-        float pivot = v[(lo + hi) / 2];
-        int i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot) i++;
-            while (v[j] > pivot) j--;
-            if (i <= j) {
-                float t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                j--;
-            }
-        }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else break;
-    }
-    /* v[k] is the (k+1)-th smallest and nothing before it is larger */
+    int k = n / 2;
+    float upper = dc_select_float(v, n, k);
+    if (n % 2) return upper;
+    /* nothing before v[k] is larger: the lower middle one is the largest of them */
     float below = v[0];
     for (int i = 1; i < k; i++)
         if (v[i] > below) below = v[i];
-    return n % 2 ? v[k] : 0.5f * (below + v[k]);
+    return 0.5f * (below + upper);
 }
 
 static void threshold(const float c[FREQS * FREQS], dc_fp_hash *h) {

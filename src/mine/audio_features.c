@@ -107,7 +107,7 @@ static void sub_frame(audio_setup *s, const float *x, onset_history *h, sub_feat
         scratch[k - s->squeal_lo] = p[k];
         if (p[k] > p[kmax]) kmax = k;
     }
-    out->squeal = n > 2 ? db(p[kmax]) - db(mine_select(scratch, n, n / 2)) : 0;
+    out->squeal = n > 2 ? db(p[kmax]) - db(dc_select_float(scratch, n, n / 2)) : 0;
     /* a squeal is among the loudest things heard; a faint tone (a codec artefact) is not */
     if (db(p[kmax]) < loudest_db - 25 || db(p[kmax]) < SQUEAL_MIN_DB) out->squeal = 0;
 
@@ -117,7 +117,7 @@ static void sub_frame(audio_setup *s, const float *x, onset_history *h, sub_feat
         scratch[k - s->horn_lo] = p[k];
         if (k < s->horn_hi && p[k] > p[kmax]) kmax = k;
     }
-    float floor_db = db(mine_select(scratch, n, n / 2));
+    float floor_db = db(dc_select_float(scratch, n, n / 2));
     bool loud = db(p[kmax]) >= loudest_db - 25 && db(p[kmax]) >= HORN_MIN_DB;
     float prom = loud ? db(p[kmax]) - floor_db : 0;
     int h2 = 2 * kmax;

@@ -74,7 +74,7 @@ bool mine_burst_feature(const dc_thumb_set *set, float *burst) {
         int m = 0;
         for (int i = 0; i < n; i++)
             if (isfinite(col[i])) scratch[m++] = fabsf(col[i] - med);
-        float mad = m ? mine_select(scratch, m, m / 2) : 0;
+        float mad = m ? dc_select_float(scratch, m, m / 2) : 0;
         float spread = 1.4826f * mad > 0.1f ? 1.4826f * mad : 0.1f;
         for (int i = 0; i < n; i++) d[(size_t)i * CELLS + c] = (col[i] - med) / spread;
     }
@@ -85,7 +85,7 @@ bool mine_burst_feature(const dc_thumb_set *set, float *burst) {
         for (int c = 0; c < CELLS; c++)
             if (isfinite(d[(size_t)i * CELLS + c])) z[m++] = d[(size_t)i * CELLS + c];
         if (m < CELLS / 2) continue;
-        float top = mine_select(z, m, m - 1), mid = mine_select(z, m, m / 2);
+        float top = dc_select_float(z, m, m - 1), mid = dc_select_float(z, m, m / 2);
         col[i] = top - mid;
     }
     for (int i = 0; i < n; i++) {

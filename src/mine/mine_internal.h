@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "dashclaim/mine.h"
+#include "dashclaim/order_stats.h"
 
 /* Power spectrum of n real samples (n a power of two >= 4) times a window: power[k] for
  * k < n / 2, through one complex FFT of n / 2 points with precomputed tables. */
@@ -13,8 +14,6 @@ mine_rfft *mine_rfft_new(int n);
 void mine_rfft_free(mine_rfft *p);
 void mine_rfft_power(mine_rfft *p, const float *x, const float *window, float *power);
 
-/* The k-th smallest of n values (0-based); reorders v. */
-float mine_select(float *v, int n, int k);
 /* Median of the finite values of x[0..n) (NAN when none); uses scratch of n floats. */
 float mine_median(const float *x, int n, float *scratch);
 

@@ -36,9 +36,9 @@ bool mine_floor_score(const float *raw, int n, float min_spread, bool guard_repe
         free(v);
         return ok;
     }
-    float med = mine_select(v, m, m / 2);
+    float med = dc_select_float(v, m, m / 2);
     if (m < SHORT_RUN) {
-        float q25 = mine_select(v, m, m / 4);
+        float q25 = dc_select_float(v, m, m / 4);
         float sd = (med - q25) / 0.674f;
         float spread = sd > min_spread ? sd : min_spread;
         if (spread > SHORT_SPREAD_CAP * min_spread) spread = SHORT_SPREAD_CAP * min_spread;
@@ -50,7 +50,7 @@ bool mine_floor_score(const float *raw, int n, float min_spread, bool guard_repe
         free(v);
         return true;
     }
-    float q90 = mine_select(v, m, (int)(0.90 * (m - 1)));
+    float q90 = dc_select_float(v, m, (int)(0.90 * (m - 1)));
     float *dev = malloc(sizeof(float) * (size_t)m);
     if (!dev) {
         for (int i = 0; i < n; i++) score[i] = 0;
@@ -58,7 +58,7 @@ bool mine_floor_score(const float *raw, int n, float min_spread, bool guard_repe
         return false;
     }
     for (int i = 0; i < m; i++) dev[i] = fabsf(v[i] - med);
-    float mad = mine_select(dev, m, m / 2);
+    float mad = dc_select_float(dev, m, m / 2);
     free(dev);
     float spread = 1.4826f * mad > min_spread ? 1.4826f * mad : min_spread;
     if (guard_repeats) {

@@ -38,7 +38,7 @@ bool mine_packet_motion(const dc_packet_sizes *p, double hz, int n, float *out) 
         while (b < m && v[b].t <= v[i].t + 2.0) b++;
         int k = 0;
         for (int j = a; j < b; j++) win[k++] = v[j].v;
-        float base = mine_select(win, k, k / 2);
+        float base = dc_select_float(win, k, k / 2);
         int tick = (int)lround(v[i].t * hz);
         if (tick < 0 || tick >= n) continue;
         sum[tick] += v[i].v - base;

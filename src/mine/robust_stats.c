@@ -5,35 +5,12 @@
 
 #include "mine_internal.h"
 
-float mine_select(float *v, int n, int k) {
-    int lo = 0, hi = n - 1;
-    while (lo < hi) {
-        float pivot = v[lo + (hi - lo) / 2];
-        int i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot) i++;
-            while (v[j] > pivot) j--;
-            if (i <= j) {
-                float t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                j--;
-            }
-        }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else break;
-    }
-    return v[k];
-}
-
 float mine_median(const float *x, int n, float *scratch) {
     int m = 0;
     for (int i = 0; i < n; i++)
         if (isfinite(x[i])) scratch[m++] = x[i];
     if (m == 0) return NAN;
-    return mine_select(scratch, m, m / 2);
+    return dc_select_float(scratch, m, m / 2);
 }
 
 void mine_max_filter(const float *in, int n, int radius, float *out) {

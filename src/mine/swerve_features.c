@@ -64,7 +64,7 @@ bool mine_swerve_feature(const dc_thumb_set *set, float *swerve) {
         int m = 0;
         for (int j = i - HALF_SPAN; j <= i + HALF_SPAN; j++)
             if (j >= 0 && j < n && isfinite(velocity[j])) near[m++] = velocity[j];
-        swerve[i] = fabsf(mine_select(near, m, m / 2));
+        swerve[i] = fabsf(dc_select_float(near, m, m / 2));
     }
 done:
     free(velocity);

@@ -64,7 +64,7 @@ static bool jolt_track(const dc_telemetry *t, double hz, int n, float *jolt) {
         int k = 0;
         for (int i = 0; i < n; i++)
             if (isfinite(raw[i])) scratch[k++] = fabsf(raw[i] - med);
-        double mad = k ? mine_select(scratch, k, k / 2) : 0;
+        double mad = k ? dc_select_float(scratch, k, k / 2) : 0;
         low = fmax(low, med + fmax(JOLT_NOISE_Z * 1.4826 * mad, med));
     }
     for (int i = 0; i < n; i++)
