@@ -1,5 +1,6 @@
 /* A full claim on a synth-video clip is schema-valid, with probabilities summing to 1, for 20
- * different model seeds; different weights give different answers. */
+ * different model seeds (6 under the sanitizers: the same engine path each time, and the
+ * slowest test of that suite with 20); different weights give different answers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,13 @@
 
 #include "vlm_fixture.h"
 
-static void test_claim_is_schema_valid_for_20_seeds(void **state) {
+#if defined(__SANITIZE_ADDRESS__)
+enum { N_SEEDS = 6 };
+#else
+enum { N_SEEDS = 20 };
+#endif
+
+static void test_claim_is_schema_valid_for_every_seed(void **state) {
     (void)state;
     char dir[1100], model[1200], mmproj[1200];
     snprintf(dir, sizeof(dir), "%s/seeds", fx.dir);
@@ -16,7 +23,7 @@ static void test_claim_is_schema_valid_for_20_seeds(void **state) {
     snprintf(mmproj, sizeof(mmproj), "%s/mmproj.gguf", dir);
     int distinct_outputs = 0;
     char first[4096] = "";
-    for (int seed = 1; seed <= 20; seed++) {
+    for (int seed = 1; seed <= N_SEEDS; seed++) {
         synth_model(dir, seed);
         dc_vlm_options o;
         test_options(&o, model, mmproj);
@@ -50,12 +57,12 @@ static void test_claim_is_schema_valid_for_20_seeds(void **state) {
         dc_vlm_close(v);
     }
     /* different weights answer differently: the output really comes from the model */
-    assert_true(distinct_outputs >= 10);
+    assert_true(distinct_outputs >= N_SEEDS / 2); /* of N_SEEDS - 1 compared with the first */
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_claim_is_schema_valid_for_20_seeds),
+        cmocka_unit_test(test_claim_is_schema_valid_for_every_seed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
