@@ -40,3 +40,17 @@ serve_start() {
   [[ -n $port ]] || { cat "$3" >&2; exit 1; }
   base=http://127.0.0.1:$port
 }
+
+# Waits (up to 60 s) until claim $2 has ended, asking with key $1; prints its status (done or
+# failed, or what it still is). The claim's own status is its first "status" (the assessment
+# inside has one too).
+claim_wait() {
+  local s=
+  for _ in $(seq 1 600); do
+    s=$(curl -sf -H "Authorization: Bearer $1" "$base/v1/claims/$2" |
+      grep -o '"status":"[a-z]*"' | head -n 1 | cut -d'"' -f4)
+    [[ $s == done || $s == failed ]] && break
+    sleep 0.1
+  done
+  echo "$s"
+}

@@ -28,25 +28,14 @@ claim=$(curl -sf -H "Authorization: Bearer $uploader" -F policy_id=POL-B1 \
   -F "video=@$work/clip.mp4;type=video/mp4" -F "video=@$work/clip.mp4;type=video/mp4" \
   -F role=front -F role=rear "$base/v1/claims" | sed -n 's/.*"id":"\(clm_[0-9a-f]*\)".*/\1/p')
 [[ -n $claim ]] || { echo "review_page_test: upload failed" >&2; exit 1; }
-for _ in $(seq 1 600); do
-  # the claim's own status is its first "status" (the assessment inside has one too)
-  s=$(curl -sf -H "Authorization: Bearer $reviewer" "$base/v1/claims/$claim" |
-    grep -o '"status":"[a-z]*"' | head -n 1 | cut -d'"' -f4)
-  [[ $s == done || $s == failed ]] && break
-  sleep 0.1
-done
+s=$(claim_wait "$reviewer" "$claim")
 [[ $s == done ]] || { echo "review_page_test: the claim ended '$s'" >&2; exit 1; }
 # a second claim of the same file: the footage index names the first, and the page compares them
 claim2=$(curl -sf -H "Authorization: Bearer $uploader" -F policy_id=POL-B2 \
   -F "video=@$work/clip.mp4;type=video/mp4" "$base/v1/claims" |
   sed -n 's/.*"id":"\(clm_[0-9a-f]*\)".*/\1/p')
 [[ -n $claim2 ]] || { echo "review_page_test: second upload failed" >&2; exit 1; }
-for _ in $(seq 1 600); do
-  s=$(curl -sf -H "Authorization: Bearer $reviewer" "$base/v1/claims/$claim2" |
-    grep -o '"status":"[a-z]*"' | head -n 1 | cut -d'"' -f4)
-  [[ $s == done || $s == failed ]] && break
-  sleep 0.1
-done
+s=$(claim_wait "$reviewer" "$claim2")
 [[ $s == done ]] || { echo "review_page_test: the second claim ended '$s'" >&2; exit 1; }
 
 DC_URL=$base DC_REVIEWER_KEY=$reviewer DC_CLAIM=$claim DC_CLAIM2=$claim2 DC_SHOT=$work/review_page.png \

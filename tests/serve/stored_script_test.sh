@@ -59,12 +59,7 @@ for v in html svg fields; do
   [[ -n ${!v} ]] || { echo "stored_script_test: the upload of the $v claim was refused" >&2; exit 1; }
 done
 for c in "$target" "$html" "$svg" "$fields"; do
-  for _ in $(seq 1 600); do
-    s=$(curl -sf -H "Authorization: Bearer $reviewer" "$base/v1/claims/$c" |
-      grep -o '"status":"[a-z]*"' | head -n 1 | cut -d'"' -f4)
-    [[ $s == done || $s == failed ]] && break
-    sleep 0.1
-  done
+  s=$(claim_wait "$reviewer" "$c")
   [[ $s == done || $s == failed ]] || { echo "stored_script_test: claim $c is still '$s'" >&2; exit 1; }
 done
 
