@@ -7,7 +7,11 @@
  * Label sidecar: {"type", "severity", "incident_sec" (null without an incident), "event_sec"
  * (the distractor's time: bump, horn, tunnel entry; null otherwise), "look"}.
  * The incident time is --incident-at when given; distractor scenes use it for their event.
- * SV_BLACKOUT=FROM-TO (seconds) renders black frames in [FROM, TO): a camera dropout. */
+ * SV_BLACKOUT=FROM-TO (seconds) renders black frames in [FROM, TO): a camera dropout.
+ * SV_VARY=1 gives each seed its own camera rig, road and overlay (sd_rig): where the camera
+ * sits and looks, its lens, how much hood it sees, the road's width, the roadside's spacing,
+ * where the clock is burned in (or not), the colours; without it every drive has the same
+ * rig (the test videos' outputs are unchanged). */
 #include "scene_dashcam_internal.h"
 
 #include <stdio.h>
@@ -27,6 +31,40 @@ static sd_look pick_look(uint64_t seed) {
     return (sd_look)(sd_hash64(seed ^ 0x4C4F4F4BULL) % 3);
 }
 
+static void sd_rig_default(sd_rig *r) {
+    *r = (sd_rig){.cam_height = 1.3,
+                  .horizon_row = 0.45,
+                  .focal = 0.6,
+                  .hood_row = 0.9,
+                  .road_half = 5.25,
+                  .ego_offset = 0,
+                  .post_every = 25,
+                  .tree_every = 37,
+                  .tree_x = 11,
+                  .stamp = 0,
+                  .tinted = false};
+}
+
+/* A rig of its own from the seed (its own stream: the script's draws are unchanged). */
+static void sd_rig_vary(sd_rig *r, uint64_t seed) {
+    uint64_t rng = sd_hash64(seed ^ 0x52494721ULL);
+    r->cam_height = sd_uniform(&rng, 1.1, 1.9); /* a car to a van */
+    r->horizon_row = sd_uniform(&rng, 0.33, 0.55);
+    r->focal = sd_uniform(&rng, 0.42, 0.85); /* wide to narrow lenses */
+    r->hood_row = sd_unit(&rng) < 0.3 ? 1.0 : sd_uniform(&rng, 0.8, 0.95);
+    r->road_half = 1.75 * (double)(2 + sd_hash64(rng ^ 7) % 3); /* 2 to 4 lanes */
+    r->ego_offset = sd_uniform(&rng, -0.6, 0.6);
+    r->post_every = sd_uniform(&rng, 15, 50);
+    r->tree_every = sd_uniform(&rng, 12, 60);
+    r->tree_x = sd_uniform(&rng, 8, 20);
+    r->stamp = (int)(sd_hash64(rng ^ 11) % 3);
+    r->tinted = true;
+    for (int c = 0; c < 3; c++) {
+        r->tint_sky[c] = (float)sd_uniform(&rng, 0.65, 1.3);
+        r->tint_ground[c] = (float)sd_uniform(&rng, 0.65, 1.3);
+    }
+}
+
 static sv_scene *sd_create(const sv_scene_params *p, sd_builder build) {
     if (p->width < 16 || p->height < 16 || p->duration_sec <= 0) return NULL;
     sd_scene *sc = calloc(1, sizeof *sc);
@@ -34,6 +72,9 @@ static sv_scene *sd_create(const sv_scene_params *p, sd_builder build) {
     sc->p = *p;
     sc->seed = p->seed;
     sc->look = pick_look(p->seed);
+    sd_rig_default(&sc->rig);
+    const char *vary = getenv("SV_VARY");
+    if (vary && strcmp(vary, "0") != 0) sd_rig_vary(&sc->rig, p->seed);
     uint64_t rng = sd_hash64(p->seed ^ 0x5343454EULL);
     static const uint32_t bodies[] = {0xB0B4BA, 0x2A4A8A, 0x8A1E1E, 0xE8E8E4, 0x30343A, 0x6A7A5A};
     sc->lead_rgb = bodies[sd_hash64(rng) % 6];

@@ -60,9 +60,27 @@ typedef struct {
     int sound_count, sound_cap;
 } sd_script;
 
+/* The camera rig and the road's furniture: what one dashcam on one car on one road has of its
+ * own. Without SV_VARY every scene has the defaults (sd_rig_default), which the test videos
+ * were made with; SV_VARY=1 draws each from the seed (sd_rig_vary), so drives of one scene
+ * and look differ in framing, road and overlay as drives of different cars do. */
+typedef struct {
+    double cam_height;  /* m above the road (1.3) */
+    double horizon_row; /* fraction of the image height (0.45) */
+    double focal;       /* fraction of the image width (0.6) */
+    double hood_row;    /* the hood covers the rows below this fraction (0.9; 1: none) */
+    double road_half;   /* half the road's width, m (5.25: three lanes) */
+    double ego_offset;  /* the car's lateral offset in its lane, m (0) */
+    double post_every, tree_every, tree_x; /* m (25, 37, 11) */
+    int stamp;   /* burned-in speed and clock: 0 bottom corners, 1 top corners, 2 none */
+    bool tinted; /* the palette scaled by tint (sky, ground) */
+    float tint_sky[3], tint_ground[3];
+} sd_rig;
+
 typedef struct {
     sv_scene_params p;
     sd_look look;
+    sd_rig rig;
     const char *type;     /* label type */
     const char *severity; /* label severity */
     const char *scenario; /* label "scenario" (claim.h's dc_scenario name); NULL: none */

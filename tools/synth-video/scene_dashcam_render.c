@@ -13,12 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#define CAM_HEIGHT 1.3   /* m */
-#define HORIZON_ROW 0.45 /* fraction of the image height */
-#define FOCAL 0.6        /* focal length as a fraction of the image width */
-#define HOOD_ROW 0.9     /* the ego hood covers the rows below this fraction */
-#define ROAD_HALF 5.25   /* three lanes of 3.5 m, ego in the middle one */
-#define TUNNEL_WALL 6.5  /* m from the centre line */
+/* The camera (height, horizon row, focal length, hood row) and the road (width, roadside
+ * spacing) are the scene's rig (sd_rig): by default a camera 1.3 m up, the horizon at 45 % of
+ * the height, a focal length of 0.6 of the width, the hood below 90 %, three lanes of 3.5 m
+ * with the ego in the middle one. */
+#define TUNNEL_WALL 6.5 /* m from the centre line */
 
 typedef struct {
     float r, g, b;
@@ -105,6 +104,7 @@ typedef struct {
     canvas c;
     const look_palette *pal;
     double cx, yh, f, ego_x, tunnel;
+    const sd_rig *rig;
 } view;
 
 static double screen_x(const view *v, double world_x, double z) {
@@ -112,7 +112,7 @@ static double screen_x(const view *v, double world_x, double z) {
 }
 
 static double screen_y(const view *v, double height, double z) {
-    return v->yh + v->f * (CAM_HEIGHT - height) / z;
+    return v->yh + v->f * (v->rig->cam_height - height) / z;
 }
 
 static void draw_sky(const view *v, const sd_scene *sc, int y_end) {
@@ -151,7 +151,7 @@ static void draw_ground(const view *v, const sd_scene *sc, double dist, double b
     for (int y = y0; y < y_end; y++) {
         double dy = y + 0.5 - v->yh;
         if (dy < 0.25) dy = 0.25;
-        double z = v->f * CAM_HEIGHT / dy;
+        double z = v->f * v->rig->cam_height / dy;
         double ppm = v->f / z, s = z + dist;
         bool band = sd_hash64((uint64_t)(int64_t)floor(s / 2.0) + sc->seed) & 1;
         rgbf grass = band ? v->pal->grass_a : v->pal->grass_b;
@@ -165,15 +165,15 @@ static void draw_ground(const view *v, const sd_scene *sc, double dist, double b
         grass = shade(v->pal, grass, z);
         road = shade(v->pal, road, z);
         rgbf line = shade(v->pal, v->pal->line, z);
-        double xc = v->cx - v->ego_x * ppm;
+        double xc = v->cx - v->ego_x * ppm, road_half = v->rig->road_half;
         fill_span(&v->c, y, 0, v->c.w, grass);
-        fill_span(&v->c, y, (int)floor(xc - (ROAD_HALF + 0.15) * ppm),
-                  (int)floor(xc + (ROAD_HALF + 0.15) * ppm), road);
+        fill_span(&v->c, y, (int)floor(xc - (road_half + 0.15) * ppm),
+                  (int)floor(xc + (road_half + 0.15) * ppm), road);
         /* solid edge lines, dashed lane lines (3 m of every 9 m) */
-        fill_span(&v->c, y, (int)floor(xc - (ROAD_HALF + 0.15) * ppm),
-                  (int)floor(xc - ROAD_HALF * ppm), line);
-        fill_span(&v->c, y, (int)floor(xc + ROAD_HALF * ppm),
-                  (int)floor(xc + (ROAD_HALF + 0.15) * ppm), line);
+        fill_span(&v->c, y, (int)floor(xc - (road_half + 0.15) * ppm),
+                  (int)floor(xc - road_half * ppm), line);
+        fill_span(&v->c, y, (int)floor(xc + road_half * ppm),
+                  (int)floor(xc + (road_half + 0.15) * ppm), line);
         if (fmod(s, 9.0) < 3.0) {
             for (int side = -1; side <= 1; side += 2) {
                 double lx = side * 1.75;
@@ -199,12 +199,14 @@ static void draw_roadside(const view *v, const sd_scene *sc, double dist) {
         }
         return;
     }
-    double first_post = 25.0 - fmod(dist, 25.0), first_tree = 37.0 - fmod(dist + 10.0, 37.0);
+    const sd_rig *rig = v->rig;
+    double first_post = rig->post_every - fmod(dist, rig->post_every),
+           first_tree = rig->tree_every - fmod(dist + 10.0, rig->tree_every);
     for (int k = 7; k >= 0; k--) {
-        double z = first_tree + 37.0 * k;
+        double z = first_tree + rig->tree_every * k;
         if (z < 2.5) continue;
         for (int side = -1; side <= 1; side += 2) {
-            double x = side * 11.0;
+            double x = side * rig->tree_x;
             fill_rect(&v->c, screen_x(v, x - 0.2, z), screen_y(v, 2.2, z), screen_x(v, x + 0.2, z),
                       screen_y(v, 0, z), shade(v->pal, trunk, z));
             fill_rect(&v->c, screen_x(v, x - 1.6, z), screen_y(v, 5.5, z), screen_x(v, x + 1.6, z),
@@ -212,7 +214,7 @@ static void draw_roadside(const view *v, const sd_scene *sc, double dist) {
         }
     }
     for (int k = 7; k >= 0; k--) {
-        double z = first_post + 25.0 * k;
+        double z = first_post + rig->post_every * k;
         if (z < 2.5) continue;
         for (int side = -1; side <= 1; side += 2) {
             double x = side * 7.0;
@@ -306,9 +308,10 @@ void sd_draw_stamp(uint8_t *rgb, int stride, int w, int h, const sd_scene *sc, d
     int sc_px = c->h / 180 > 1 ? c->h / 180 : 1, margin = 2 * sc_px;
     char text[48];
     snprintf(text, sizeof text, "%03d KM/H", (int)lround(speed * 3.6));
-    int y = c->h - 7 * sc_px - margin;
-    fill_rect(c, margin - sc_px, y - sc_px, margin + sd_text_width(text, sc_px),
-              c->h - margin + sc_px, (rgbf){0, 0, 0});
+    if (sc->rig.stamp == 2) return; /* a camera set to burn in nothing */
+    int y = sc->rig.stamp == 1 ? margin + sc_px : c->h - 7 * sc_px - margin;
+    fill_rect(c, margin - sc_px, y - sc_px, margin + sd_text_width(text, sc_px), y + 8 * sc_px,
+              (rgbf){0, 0, 0});
     sd_draw_text(c->rgb, c->stride, c->w, c->h, margin, y, sc_px, text, 255, 255, 255);
     if (sc->p.wall_start > 0) {
         /* the camera's own clock (a recording's --start), jumping where it was set */
@@ -325,8 +328,7 @@ void sd_draw_stamp(uint8_t *rgb, int stride, int w, int h, const sd_scene *sc, d
                  (clock / 60) % 60, clock % 60);
     }
     int x = c->w - margin - sd_text_width(text, sc_px);
-    fill_rect(c, x - sc_px, y - sc_px, c->w - margin + sc_px, c->h - margin + sc_px,
-              (rgbf){0, 0, 0});
+    fill_rect(c, x - sc_px, y - sc_px, c->w - margin + sc_px, y + 8 * sc_px, (rgbf){0, 0, 0});
     sd_draw_text(c->rgb, c->stride, c->w, c->h, x, y, sc_px, text, 255, 255, 255);
 }
 
@@ -397,6 +399,7 @@ static void render_behind(sd_scene *sc, double t, uint8_t *rgb, int stride) {
     double sy = sd_track_at(s, s->shake_y, t) + sd_track_at(s, s->rear_shake_y, t);
     view v = {.c = {rgb, stride, w, h},
               .pal = &pal,
+              .rig = &sc->rig,
               .f = REAR_FOCAL * w,
               .cx = w / 2.0 - side * 0.3 * w + sx * w,
               .yh = REAR_HORIZON * h + sy * h,
@@ -430,16 +433,32 @@ void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride) {
         return;
     }
     look_palette pal = palette_for(sc->look);
+    const sd_rig *rig = &sc->rig;
+    if (rig->tinted) {
+        /* the asphalt only lighter or darker (grey stays grey), the rest in colour too */
+        float grey = (rig->tint_ground[0] + rig->tint_ground[1] + rig->tint_ground[2]) / 3;
+        pal.asphalt = scale(pal.asphalt, grey);
+        rgbf *sky[] = {&pal.sky_top, &pal.sky_horizon, &pal.skyline, &pal.haze},
+             *ground[] = {&pal.grass_a, &pal.grass_b};
+        for (size_t i = 0; i < sizeof sky / sizeof sky[0]; i++)
+            *sky[i] = (rgbf){sky[i]->r * rig->tint_sky[0], sky[i]->g * rig->tint_sky[1],
+                             sky[i]->b * rig->tint_sky[2]};
+        for (size_t i = 0; i < sizeof ground / sizeof ground[0]; i++)
+            *ground[i] =
+                (rgbf){ground[i]->r * rig->tint_ground[0], ground[i]->g * rig->tint_ground[1],
+                       ground[i]->b * rig->tint_ground[2]};
+    }
     int w = sc->p.width, h = sc->p.height;
     view v = {.c = {rgb, stride, w, h},
               .pal = &pal,
-              .f = FOCAL * w,
+              .rig = rig,
+              .f = rig->focal * w,
               .cx = w / 2.0 + sd_track_at(s, s->shake_x, t) * w,
-              .yh = HORIZON_ROW * h + sd_track_at(s, s->shake_y, t) * h,
-              .ego_x = sd_track_at(s, s->ego_x, t),
+              .yh = rig->horizon_row * h + sd_track_at(s, s->shake_y, t) * h,
+              .ego_x = sd_track_at(s, s->ego_x, t) + rig->ego_offset,
               .tunnel = sd_track_at(s, s->tunnel, t)};
     double dist = sd_track_at(s, s->dist, t);
-    int hood_y = (int)(HOOD_ROW * h);
+    int hood_y = (int)(rig->hood_row * h);
     int sky_end = (int)ceil(v.yh);
     draw_sky(&v, sc, sky_end < hood_y ? sky_end : hood_y);
     draw_ground(&v, sc, dist, sd_track_at(s, s->bump_z, t), hood_y);
@@ -460,5 +479,5 @@ void sd_render_frame(sd_scene *sc, double t, uint8_t *rgb, int stride) {
     if (other > 0 && other <= gap) draw_vehicle(&v, sc->other_rgb, other, other_x, brake, yaw_b);
     draw_debris(&v, sc, t, gap, lead_x, other_x);
     if (sc->look == SD_LOOK_RAIN) draw_rain(&v.c, sc, t);
-    draw_overlay(&v.c, sc, t, sd_track_at(s, s->speed, t), HOOD_ROW);
+    draw_overlay(&v.c, sc, t, sd_track_at(s, s->speed, t), rig->hood_row);
 }
