@@ -15,6 +15,10 @@
  *   fp-eval cost VIDEO                 mining time and the fingerprint's share of it
  *   fp-eval blob VIDEO OUT             the stored form of the video's fingerprint (fuzz
  *                                      corpus seeds, the store's tests)
+ * match: FP_EVAL_PROFILE=OFFSET[m] the per-second distances at an offset, FP_EVAL_VIEWS=1 the
+ * views' mean distances, FP_EVAL_CHANGE=1 each second's own change against the candidate's
+ * along the best run (src/fingerprint/README.md: it does not tell copies from near duplicates).
+ * cross also names the ten pairs closest by their aligned seconds' mean distance.
  * FP_EVAL_NO_PHASES=1 drops the query-side sub-second phases (to see what they add);
  * FP_EVAL_SHARD=K/N makes cross take only its share of the pairs (run N at once).
  * Fingerprints are made the way mining makes them: dc_mine_video for show/match/variants/cost;
@@ -140,6 +144,71 @@ static void print_views(const dc_fingerprint *q, const dc_fingerprint *c) {
     printf("\n");
 }
 
+/* along the best run (whole x whole only): per second the distance here, the query's own change
+ * to its next second, the candidate's, and how far apart the two changes are */
+static const dc_fp_second *at_second(const dc_fingerprint *f, int s) {
+    for (int i = 0; i < f->count; i++)
+        if (f->seconds[i].second == s) return &f->seconds[i];
+    return NULL;
+}
+
+static void print_change(const dc_fingerprint *q, const dc_fingerprint *c, const dc_fp_match *m) {
+    int off = m->candidate_sec - m->query_sec;
+    /* the query's bits that change over the video (set in 15-85 % of its seconds) */
+    int ones[DC_FP_BITS] = {0}, n = 0;
+    for (int i = 0; i < q->count; i++) {
+        if (q->seconds[i].quality < DC_FP_MIN_QUALITY) continue;
+        const dc_fp_hash *h = m->mirrored ? &q->seconds[i].mirrored : &q->seconds[i].hash;
+        for (int b = 0; b < DC_FP_BITS; b++) ones[b] += (int)((h->w[b / 64] >> (b % 64)) & 1);
+        n++;
+    }
+    dc_fp_hash mask = {{0}};
+    int nmask = 0;
+    for (int b = 0; b < DC_FP_BITS; b++)
+        if (ones[b] >= 0.15 * n && ones[b] <= 0.85 * n) {
+            mask.w[b / 64] |= 1ull << (b % 64);
+            nmask++;
+        }
+    double fsum = 0, osum = 0;
+    int fn = 0;
+    for (int s = m->query_sec; s < m->query_sec + m->seconds; s++) {
+        const dc_fp_second *a = at_second(q, s), *x = at_second(c, s + off);
+        if (!a || !x) continue;
+        int dm = 0, d = 0;
+        for (int w = 0; w < DC_FP_WORDS; w++) {
+            uint64_t diff = (m->mirrored ? a->mirrored.w[w] : a->hash.w[w]) ^ x->hash.w[w];
+            dm += __builtin_popcountll(diff & mask.w[w]);
+            d += __builtin_popcountll(diff);
+        }
+        fsum += nmask ? (double)dm / nmask : 0;
+        osum += d - dm;
+        fn++;
+    }
+    printf("  changing bits %d; their share differing along the run %.3f; other bits differing "
+           "%.1f\n",
+           nmask, fn ? fsum / fn : 0, fn ? osum / fn : 0);
+    printf("  change (here, dq, dc, dchange, bits both changed):");
+    for (int s = m->query_sec; s < m->query_sec + m->seconds; s++) {
+        const dc_fp_second *a = at_second(q, s), *b = at_second(q, s + 1),
+                           *x = at_second(c, s + off), *y = at_second(c, s + off + 1);
+        if (!a || !b || !x || !y) continue;
+        dc_fp_hash fa, fb;
+        int both = 0;
+        for (int w = 0; w < DC_FP_WORDS; w++) {
+            uint64_t qa = m->mirrored ? a->mirrored.w[w] : a->hash.w[w];
+            uint64_t qb = m->mirrored ? b->mirrored.w[w] : b->hash.w[w];
+            fa.w[w] = qa ^ qb;
+            fb.w[w] = x->hash.w[w] ^ y->hash.w[w];
+            both += __builtin_popcountll(fa.w[w] & fb.w[w]);
+        }
+        printf(" [%d %d %d %d %d]", dc_fp_distance(m->mirrored ? &a->mirrored : &a->hash, &x->hash),
+               dc_fp_distance(m->mirrored ? &a->mirrored : &a->hash,
+                              m->mirrored ? &b->mirrored : &b->hash),
+               dc_fp_distance(&x->hash, &y->hash), dc_fp_distance(&fa, &fb), both);
+    }
+    printf("\n");
+}
+
 static int cmd_match(const char *qp, const char *cp) {
     dc_fingerprint q = {0}, c = {0};
     if (fp_of_video(qp, true, &q, NULL, NULL) != 0 || fp_of_video(cp, true, &c, NULL, NULL) != 0)
@@ -150,15 +219,18 @@ static int cmd_match(const char *qp, const char *cp) {
     dc_fingerprint_match(&q, &c, m, DC_FP_MAX_MATCHES, &n, &st);
     for (int i = 0; i < n; i++)
         printf("run: query %d s + %d ms, candidate %d s, %d s (%d/%d compared matched), "
-               "distance %.1f%s, views %d x %d, background %.1f (%d), distinct %d\n",
+               "distance %.1f%s, views %d x %d, background %.1f (%d), distinct %d, static %.1f, "
+               "changing share %.3f of %d\n",
                m[i].query_sec, m[i].query_phase_ms, m[i].candidate_sec, m[i].seconds, m[i].matched,
                m[i].compared, m[i].mean_distance, m[i].mirrored ? ", mirrored" : "",
                m[i].query_zoom, m[i].candidate_zoom, m[i].background_distance,
-               m[i].background_compared, m[i].distinct);
+               m[i].background_compared, m[i].distinct, m[i].static_distance, m[i].changing_share,
+               m[i].changing_bits);
     /* FP_EVAL_PROFILE=OFFSET[m]: the per-second distances at that offset (m: mirrored) */
     const char *prof = getenv("FP_EVAL_PROFILE");
     if (prof) print_profile(&q, &c, atoi(prof), strchr(prof, 'm') != NULL);
     if (getenv("FP_EVAL_VIEWS")) print_views(&q, &c);
+    if (getenv("FP_EVAL_CHANGE") && n > 0) print_change(&q, &c, &m[0]);
     dc_fingerprint_free(&q);
     dc_fingerprint_free(&c);
     return n > 0 ? 0 : 1;
@@ -192,13 +264,16 @@ static int cmd_variants(int argc, char **argv) {
             n = longest(&v, &os, &best);
             r = longest(&o, &vs, &back);
         }
-        printf("%s %s %d %.1f %d %s %d %.1f %d background %.1f %.1f distinct %d %d\n", argv[i],
-               n > 0 ? "matched" : "missed", n > 0 ? best.seconds : 0,
+        printf("%s %s %d %.1f %d %s %d %.1f %d background %.1f %.1f distinct %d %d static %.1f "
+               "%.1f share %.3f %.3f\n",
+               argv[i], n > 0 ? "matched" : "missed", n > 0 ? best.seconds : 0,
                n > 0 ? best.mean_distance : 0.0, n > 0 && best.mirrored,
                r > 0 ? "matched" : "missed", r > 0 ? back.seconds : 0,
                r > 0 ? back.mean_distance : 0.0, r > 0 && back.mirrored,
                n > 0 ? best.background_distance : 0.0, r > 0 ? back.background_distance : 0.0,
-               n > 0 ? best.distinct : 0, r > 0 ? back.distinct : 0);
+               n > 0 ? best.distinct : 0, r > 0 ? back.distinct : 0,
+               n > 0 ? best.static_distance : 0.0, r > 0 ? back.static_distance : 0.0,
+               n > 0 ? best.changing_share : 0.0, r > 0 ? back.changing_share : 0.0);
         missed += n <= 0;
         dc_fingerprint_free(&v);
         dc_fingerprint_free(&vs);
@@ -229,6 +304,14 @@ static int cmd_cross(int argc, char **argv) {
         usable += dc_fingerprint_usable(&fps[i]);
     }
     long pairs = 0, false_matches = 0, close_seconds = 0, compared = 0;
+    /* the pairs of videos closest by their aligned seconds' mean distance (how near the corpus
+     * comes to a duplicate; run.sh checks these with SSIM) */
+    enum { CLOSEST = 10 };
+    struct {
+        double mean;
+        int a, b;
+    } closest[CLOSEST];
+    int nclosest = 0;
     int min_d = 256;
     /* FP_EVAL_SHARD=K/N: only the pairs of rows i = K mod N (N processes share the pairs) */
     int shard = 0, shards = 1;
@@ -242,14 +325,18 @@ static int cmd_cross(int argc, char **argv) {
             pairs++;
             if (n > 0) {
                 false_matches++;
-                printf("false match: %s (%d s) ~ %s (%d s): %d s, distance %.1f%s, views %d x "
-                       "%d, background %.1f (%d), distinct %d\n",
-                       argv[j], best.query_sec, argv[i], best.candidate_sec, best.seconds,
-                       best.mean_distance, best.mirrored ? " mirrored" : "", best.query_zoom,
-                       best.candidate_zoom, best.background_distance, best.background_compared,
-                       best.distinct);
+                printf(
+                    "false match: %s (%d s + %d ms) ~ %s (%d s): %d s, distance %.1f%s, views "
+                    "%d x %d, background %.1f (%d), distinct %d, static %.1f, changing share %.3f "
+                    "of %d\n",
+                    argv[j], best.query_sec, best.query_phase_ms, argv[i], best.candidate_sec,
+                    best.seconds, best.mean_distance, best.mirrored ? " mirrored" : "",
+                    best.query_zoom, best.candidate_zoom, best.background_distance,
+                    best.background_compared, best.distinct, best.static_distance,
+                    best.changing_share, best.changing_bits);
             }
             /* the per-second distances of one aligned offset (0): how alike the sources are */
+            long pair_sum = 0, pair_n = 0;
             for (int a = 0, b = 0; a < fps[i].count && b < fps[j].count;) {
                 const dc_fp_second *x = &fps[i].seconds[a], *y = &fps[j].seconds[b];
                 if (x->second < y->second) a++;
@@ -261,9 +348,22 @@ static int cmd_cross(int argc, char **argv) {
                         compared++;
                         close_seconds += d <= DC_FP_MATCH_DISTANCE;
                         if (d < min_d) min_d = d;
+                        pair_sum += d;
+                        pair_n++;
                     }
                     a++;
                     b++;
+                }
+            }
+            if (pair_n >= DC_FP_MIN_RUN_SEC) {
+                double mean = (double)pair_sum / (double)pair_n;
+                if (nclosest < CLOSEST || mean < closest[CLOSEST - 1].mean) {
+                    int at = nclosest < CLOSEST ? nclosest++ : CLOSEST - 1;
+                    for (; at > 0 && closest[at - 1].mean > mean; at--)
+                        closest[at] = closest[at - 1];
+                    closest[at].mean = mean;
+                    closest[at].a = i;
+                    closest[at].b = j;
                 }
             }
         }
@@ -299,6 +399,9 @@ static int cmd_cross(int argc, char **argv) {
            "closest %d\n",
            compared, close_seconds, DC_FP_MATCH_DISTANCE,
            compared ? 100.0 * close_seconds / compared : 0.0, min_d);
+    for (int c = 0; c < nclosest; c++)
+        printf("closest pair: %s %s mean aligned distance %.1f\n", argv[closest[c].a],
+               argv[closest[c].b], closest[c].mean);
     printf("distance histogram (0-15, 16-31, ..., 128+):");
     for (int b = 0; b < 9; b++) printf(" %ld", hist[b]);
     printf("\nband keys: %d bands of %d bits, %ld key collisions across videos among %ld stored "

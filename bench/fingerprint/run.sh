@@ -16,13 +16,14 @@
 #    inside a longer video, a 10 % crop). fp-eval variants makes every fingerprint the way
 #    mining does (dc_mine_video) and matches each copy against its original: match rate per
 #    variant.
-# 2. False matches: FM_COUNT different 12-s videos at 320x180, 10 fps: synth-video drives with
-#    seeds of their own (5000 and up; the same seed is the same drive whatever the scene, so
-#    seeds are never shared) for 80 %, ffmpeg's life and cellauto patterns with their own
-#    seeds and rules for the rest. fp-eval cross matches every pair (n(n-1)/2, both ways'
-#    offsets) and prints the false matches, how alike the sources are (the per-second distance
-#    histogram of aligned seconds across videos) and the band-key collisions across videos
-#    (what the store's index would hand the matcher).
+# 2. False matches: FM_COUNT different 12-s videos at 320x180, 10 fps (corpus.sh): synth-video
+#    drives for 60 %, each seed its own camera rig, road and overlay (SV_VARY=1) and its own
+#    drive, ffmpeg sources (mandelbrot, geq patterns, life, cellauto, gradients) with their own
+#    parameters for the rest. fp-eval cross matches every pair (n(n-1)/2, both ways' offsets;
+#    JOBS shards) and prints the false matches, how alike the sources are (the per-second
+#    distance histogram of aligned seconds across videos, the closest pairs) and the band-key
+#    collisions across videos; then ffmpeg's SSIM of random pairs, of the closest pairs and of
+#    the false matches says how alike they are by a measure that is not ours.
 # 3. Cost: a 60-s 1920x1080 30 fps H.264 drive with sound (1-s GOP), mined by dc_mine_video:
 #    the fingerprint's hashing time against the whole mining time, as a ratio; likewise for a
 #    20-s one (a clip short enough for mining's 5-a-second pass).
@@ -78,24 +79,38 @@ fi
 
 if [ "${SKIP_FALSE:-0}" != 1 ]; then
     F=$WORK/different
-    mkdir -p "$F"
-    for ((i = 0; i < FM_COUNT; i++)); do echo "$i"; done | xargs -P "$JOBS" -I{} bash -c '
-        i={}; f='"$F"'/d$i.mp4; [ -s "$f" ] && exit 0
-        scenes=('"${scenes[*]}"')
-        case $((i % 10)) in
-        8) ffmpeg -nostdin -v error -y -f lavfi -i "life=s=320x180:rate=10:seed=$((7000 + i)):mold=$((i % 50)):ratio=0.$((1 + i % 8))" \
-               -t 12 -pix_fmt yuv420p "$f" ;;
-        9) ffmpeg -nostdin -v error -y -f lavfi -i "cellauto=s=320x180:rate=10:rule=$((18 + (i * 7) % 200)):seed=$((8000 + i)):scroll=1" \
-               -t 12 -pix_fmt yuv420p "$f" ;;
-        *) '"$SYNTH"' --scene ${scenes[$((i % 9))]} --duration 12 --size 320x180 --fps 10 \
-               --seed $((5000 + i)) -o "$f" >/dev/null 2>&1 ;;
-        esac'
+    bash "$here/corpus.sh" "$SYNTH" "$F" "$FM_COUNT" "$JOBS"
     list=()
     for ((i = 0; i < FM_COUNT; i++)); do list+=("$F/d$i.mp4"); done
-    echo "false matches: $FM_COUNT different 12-s videos (80 % synth-video drives with their own seeds, 20 % life/cellauto)"
-    "$EVAL" cross "${list[@]}" >"$F/cross.txt"
-    grep -v '^false match' "$F/cross.txt" | sed 's/^/  /'
+    echo "false matches: $FM_COUNT different 12-s videos (corpus.sh: 60 % synth-video drives, each its own rig, 40 % ffmpeg sources)"
+    for ((k = 0; k < JOBS; k++)); do
+        FP_EVAL_SHARD=$k/$JOBS "$EVAL" cross "${list[@]}" >"$F/cross-$k.txt" &
+    done
+    wait
+    cat "$F"/cross-*.txt >"$F/cross.txt"
+    awk '/^videos/ { v = $2; p += $(NF - 3); f += $NF }
+         /^aligned/ { c += $5; w += $7 }
+         END { printf "  videos %d, pairs %d, false matches %d; aligned seconds within distance 40: %d of %d (%.4f %%)\n",
+               v, p, f, w, c, c ? 100 * w / c : 0 }' "$F/cross.txt"
     grep '^false match' "$F/cross.txt" | head -5 | sed 's/^/  /' || true
+    # how alike the videos are by a measure that is not ours: ffmpeg's SSIM (luma) of two
+    # videos' aligned frames, for 50 random pairs, the ten closest pairs by our distance, and
+    # up to 50 false matches at their matched offset
+    ssim() { # A B OFFSET (candidate second - query second)
+        local sa=0 sb=0
+        if [ "$3" -ge 0 ]; then sb=$3; else sa=$((-$3)); fi
+        ffmpeg -nostdin -hide_banner -ss "$sa" -i "$1" -ss "$sb" -i "$2" -filter_complex \
+            "[0:v]format=gray[x];[1:v]format=gray[y];[x][y]ssim" -f null - 2>&1 |
+            grep -o 'All:[0-9.]*' | cut -d: -f2
+    }
+    summary() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%d pairs, SSIM min %.3f median %.3f max %.3f\n", NR, v[1], v[int((NR + 1) / 2)], v[NR] }'; }
+    awk -v n="$FM_COUNT" 'BEGIN { srand(1); for (k = 0; k < 50; k++) { a = int(rand() * n); b = int(rand() * n); if (a != b) print a, b } }' |
+        while read -r a b; do ssim "$F/d$a.mp4" "$F/d$b.mp4" 0; done | summary | sed 's/^/  random: /'
+    grep '^closest pair' "$F/cross.txt" | sort -t' ' -k8n | head -10 |
+        while read -r _ _ a b _; do ssim "$a" "$b" 0; done | summary | sed 's/^/  closest by our distance: /'
+    grep '^false match' "$F/cross.txt" | head -50 |
+        sed 's/^false match: \([^ ]*\) (\([0-9]*\) s[^~]*~ \([^ ]*\) (\([0-9]*\) s).*/\1 \3 \2 \4/' |
+        while read -r a b qs cs; do ssim "$a" "$b" $((cs - qs)); done | summary | sed 's/^/  false matches: /'
 fi
 
 if [ "${SKIP_COST:-0}" != 1 ]; then

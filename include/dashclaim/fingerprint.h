@@ -88,6 +88,17 @@
  * different drives that matched 2-14 below. Footage that does not move (a parked car) has no
  * contrast either; its copies are matched when nearly identical (DC_FP_STILL_DISTANCE). */
 #define DC_FP_MIN_CONTRAST 15
+/* The footage's own changes: the query's changing bits (dc_fp_match.changing_bits) are those
+ * set in at least DC_FP_CHANGING_LOW and at most 1 - DC_FP_CHANGING_LOW of its usable seconds.
+ * A copy's differences (re-encoding, scaling, a caption) spread over the whole hash; a
+ * different drive that looks alike (identical cameras on one kind of road, one renderer)
+ * agrees on the static look and differs where the picture changes. A run whose matched
+ * seconds differ, on average, in more than DC_FP_MAX_CHANGING_SHARE of the changing bits is
+ * not counted (unless nearly identical, DC_FP_STILL_DISTANCE). Measured (bench/fingerprint,
+ * src/fingerprint/README.md): copies 0.05-0.29 (the high end 10-s pieces of a cut and night
+ * drives), near-duplicate renders of different drives 0.10-0.42 (most 0.25-0.35). */
+#define DC_FP_CHANGING_LOW 0.15
+#define DC_FP_MAX_CHANGING_SHARE 0.30
 #define DC_FP_MIN_DISTINCT 3
 #define DC_FP_STILL_DISTANCE 16
 /* Sub-second phases a query is hashed at (0, 0.2, 0.4, 0.6, 0.8 s): see dc_fingerprint. */
@@ -179,6 +190,13 @@ typedef struct {
     /* matched seconds that stand out: at least DC_FP_MIN_CONTRAST closer here than the median
      * of their distances at those other offsets */
     int distinct;
+    /* The footage's own look against its changes: how many of the query's bits change over its
+     * video (in the run's query view: see DC_FP_CHANGING_LOW) and, over the matched seconds,
+     * the mean number of the other (static) bits that differ and the mean share of the
+     * changing bits that differ (DC_FP_MAX_CHANGING_SHARE). */
+    int changing_bits;
+    double static_distance;
+    double changing_share;
 } dc_fp_match;
 
 /* ---- making one ----------------------------------------------------------------------- */

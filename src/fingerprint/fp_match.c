@@ -184,6 +184,27 @@ static bool match_view(const dc_fingerprint *query, const int *qi, int nq, const
     return ok;
 }
 
+/* The bits of one view of the query that change over its video: set in at least
+ * DC_FP_CHANGING_LOW and at most 1 - DC_FP_CHANGING_LOW of its usable whole seconds. The rest
+ * is its static look. */
+static int changing_mask(const dc_fingerprint *query, int zoom, bool mirrored, dc_fp_hash *mask) {
+    int ones[DC_FP_BITS] = {0}, n = 0, bits = 0;
+    memset(mask, 0, sizeof *mask);
+    for (int i = 0; i < query->count; i++) {
+        if (query->seconds[i].quality < DC_FP_MIN_QUALITY) continue;
+        const dc_fp_hash *h = view_hash(&query->seconds[i], zoom, mirrored);
+        for (int b = 0; b < DC_FP_BITS; b++) ones[b] += (int)((h->w[b / 64] >> (b % 64)) & 1);
+        n++;
+    }
+    double lo = DC_FP_CHANGING_LOW * n, hi = (1 - DC_FP_CHANGING_LOW) * n;
+    for (int b = 0; b < DC_FP_BITS; b++)
+        if (n > 0 && ones[b] >= lo && ones[b] <= hi) {
+            mask->w[b / 64] |= 1ull << (b % 64);
+            bits++;
+        }
+    return bits;
+}
+
 /* The run's query seconds against the candidate at the offsets 3..8 seconds away from the
  * run's, same views: how alike this candidate's footage is at other times (a low-detail or
  * self-similar scene, a night road, matches everything near it). Fills m->background and
@@ -191,8 +212,10 @@ static bool match_view(const dc_fingerprint *query, const int *qi, int nq, const
 static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
 
 static void run_background(const dc_fingerprint *query, const int *qi, int nq, const walk_view *v,
-                           const dc_fingerprint *candidate, const int *ci, int nc, dc_fp_match *m) {
-    int hist[DC_FP_BITS + 1] = {0}, n = 0, distinct = 0;
+                           const dc_fingerprint *candidate, const int *ci, int nc,
+                           const dc_fp_hash *mask, int mask_bits, dc_fp_match *m) {
+    int hist[DC_FP_BITS + 1] = {0}, n = 0, distinct = 0, matched = 0;
+    long static_sum = 0, changing_sum = 0;
     int offset = m->candidate_sec - m->query_sec;
     for (int q = m->query_sec; q < m->query_sec + m->seconds && q < nq; q++) {
         if (q < 0 || qi[q] < 0) continue;
@@ -209,8 +232,16 @@ static void run_background(const dc_fingerprint *query, const int *qi, int nq, c
         }
         int c = q + offset;
         if (k == 0 || c < 0 || c >= nc || ci[c] < 0) continue;
-        int here =
-            dc_fp_distance(qh, view_hash(&candidate->seconds[ci[c]], v->candidate_zoom, false));
+        const dc_fp_hash *ch = view_hash(&candidate->seconds[ci[c]], v->candidate_zoom, false);
+        int here = dc_fp_distance(qh, ch);
+        if (here <= DC_FP_MATCH_DISTANCE) {
+            int changing = 0;
+            for (int w = 0; w < DC_FP_WORDS; w++)
+                changing += __builtin_popcountll((qh->w[w] ^ ch->w[w]) & mask->w[w]);
+            static_sum += here - changing;
+            changing_sum += changing;
+            matched++;
+        }
         qsort(around, (size_t)k, sizeof *around, cmp_int);
         if (here <= DC_FP_MATCH_DISTANCE && here + DC_FP_MIN_CONTRAST <= around[k / 2]) distinct++;
     }
@@ -221,13 +252,19 @@ static void run_background(const dc_fingerprint *query, const int *qi, int nq, c
     m->background_compared = n;
     m->background_distance = n ? d : 0;
     m->distinct = distinct;
+    m->changing_bits = mask_bits;
+    m->static_distance = matched ? (double)static_sum / matched : 0;
+    m->changing_share = matched && mask_bits ? (double)changing_sum / matched / mask_bits : 0;
 }
 
 /* A run that is no closer than the candidate is to the query everywhere else says nothing
- * about this footage (see DC_FP_MIN_CONTRAST). */
+ * about this footage (see DC_FP_MIN_CONTRAST), nor one whose differences fall on the bits that
+ * carry the query's changes over time (another drive that looks alike: see
+ * DC_FP_MAX_CHANGING_SHARE). Nearly identical pictures count whatever the rest. */
 static bool stands_out(const dc_fp_match *m) {
-    if (m->background_compared == 0 || m->mean_distance <= DC_FP_STILL_DISTANCE) return true;
-    return m->distinct >= DC_FP_MIN_DISTINCT;
+    if (m->mean_distance <= DC_FP_STILL_DISTANCE) return true;
+    if (m->changing_share > DC_FP_MAX_CHANGING_SHARE) return false;
+    return m->background_compared == 0 || m->distinct >= DC_FP_MIN_DISTINCT;
 }
 
 /* The pairs of views compared: whole x whole; the query whole x the candidate's stored views
@@ -277,8 +314,13 @@ dc_error_class dc_fingerprint_match(const dc_fingerprint *query, const dc_finger
                 if (v.mirrored && v.query_zoom > 0 && query->zooms < DC_FP_ZOOMS) continue;
                 int first = runs.count;
                 ok = match_view(&view, qi, nq, &v, candidate, ci, nc, &runs);
+                /* the changing bits come from the query's whole seconds, whatever the phase */
+                dc_fp_hash mask;
+                int mask_bits =
+                    first < runs.count ? changing_mask(query, v.query_zoom, v.mirrored, &mask) : 0;
                 for (int r = first; ok && r < runs.count; r++)
-                    run_background(&view, qi, nq, &v, candidate, ci, nc, &runs.runs[r]);
+                    run_background(&view, qi, nq, &v, candidate, ci, nc, &mask, mask_bits,
+                                   &runs.runs[r]);
             }
             free(qi);
         }

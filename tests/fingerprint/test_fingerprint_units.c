@@ -330,6 +330,52 @@ static void test_matcher_rule(void **state) {
         dc_fingerprint_free(&nb);
     }
 
+    /* two drives of identical cameras on one kind of road: the same static look (160 bits
+     * that never change) and 96 bits that change from second to second; the second drive's
+     * changes follow the first's (a scripted event at the same time) but 30 of its 96
+     * changing bits differ at every second. 30 bits apart here, ~48 at other offsets: the
+     * distance and the background rules take it for a copy; the share of the query's
+     * changing bits that differ (30 / 96, where a copy's noise spreads over all 256 bits)
+     * does not. */
+    {
+        dc_fingerprint da = {0}, db = {0};
+        dc_fp_hash layout = random_hash(), changing = {{0}};
+        int bits[96], nbits = 0;
+        for (int b = 0; nbits < 96; b = (b + 37) % DC_FP_BITS) /* 96 distinct bits */
+            if (!((changing.w[b / 64] >> (b % 64)) & 1)) {
+                changing.w[b / 64] |= 1ull << (b % 64);
+                bits[nbits++] = b;
+            }
+        make_fp(&da, 30);
+        make_fp(&db, 30);
+        for (int s = 0; s < 30; s++) {
+            dc_fp_hash r = random_hash();
+            for (int w = 0; w < DC_FP_WORDS; w++)
+                da.seconds[s].hash.w[w] = (layout.w[w] & ~changing.w[w]) | (r.w[w] & changing.w[w]);
+            db.seconds[s].hash = da.seconds[s].hash;
+            for (int k = 0; k < 30; k++) { /* 30 distinct changing bits */
+                int b = bits[(s * 7 + k * 3) % 96];
+                db.seconds[s].hash.w[b / 64] ^= 1ull << (b % 64);
+            }
+        }
+        assert_int_equal(dc_fp_distance(&da.seconds[5].hash, &db.seconds[5].hash), 30);
+        assert_int_equal(match(&db, &da, m), 0);
+        /* a copy of the first drive, 30 bits off at every second anywhere in the hash: found */
+        for (int s = 0; s < 30; s++) {
+            db.seconds[s].hash = da.seconds[s].hash;
+            for (int k = 0; k < 30; k++) {
+                int b = (s * 11 + k * 17) % DC_FP_BITS;
+                db.seconds[s].hash.w[b / 64] ^= 1ull << (b % 64);
+            }
+        }
+        assert_int_equal(match(&db, &da, m), 1);
+        print_message("identical cameras: copy's changing share %.3f of %d bits, static %.1f\n",
+                      m[0].changing_share, m[0].changing_bits, m[0].static_distance);
+        assert_true(m[0].changing_share <= DC_FP_MAX_CHANGING_SHARE);
+        dc_fingerprint_free(&da);
+        dc_fingerprint_free(&db);
+    }
+
     /* a 10-s cut: two runs on two offsets */
     make_fp(&q, 40);
     for (int s = 0; s < 40; s++) q.seconds[s].hash = c.seconds[s < 15 ? s : s + 10].hash;
