@@ -214,12 +214,14 @@ static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_k
         free(src);
         return DC_OK;
     }
-    if (src) {
+    if (src) { /* sorted once: the keys in order are the sources' */
         qsort(src, m, sizeof *src, source_cmp);
+        for (size_t i = 0; i < m; i++) k[i] = src[i].key;
         *sources = src;
         *nsources = m;
+    } else {
+        qsort(k, m, sizeof *k, key_cmp);
     }
-    qsort(k, m, sizeof *k, key_cmp);
     size_t u = 1;
     for (size_t i = 1; i < m; i++)
         if (k[i] != k[u - 1]) k[u++] = k[i];

@@ -82,8 +82,9 @@ typedef struct {
     int count;
 } fixture;
 
-/* count stored videos of 60 s, claims clm_000 .., one video each. */
-static void fixture_make(fixture *f, const char *name, int count, uint64_t seed) {
+/* count stored videos of 60 s, claims clm_000 .., one video each; bulk: as a bulk load
+ * (postings held, then written sorted in pieces) instead of one put's transaction. */
+static void fixture_load(fixture *f, const char *name, int count, uint64_t seed, bool bulk) {
     rng_state = seed;
     test_store_url(name, f->url, sizeof f->url);
     dc_status st = DC_STATUS_OK;
@@ -101,10 +102,16 @@ static void fixture_make(fixture *f, const char *name, int count, uint64_t seed)
         sha_of(i, shas[i]);
         v[i] = (dc_footage_video){ids[i], 0, shas[i], &f->stored[i]};
     }
+    if (bulk && dc_footage_db_bulk(f->db, true, &st) != DC_OK) fail_msg("bulk: %s", st.message);
     if (dc_footage_db_put(f->db, v, count, &st) != DC_OK) fail_msg("put: %s", st.message);
+    if (bulk && dc_footage_db_bulk(f->db, false, &st) != DC_OK) fail_msg("bulk: %s", st.message);
     free(ids);
     free(shas);
     free(v);
+}
+
+static void fixture_make(fixture *f, const char *name, int count, uint64_t seed) {
+    fixture_load(f, name, count, seed, false);
 }
 
 static void fixture_free(fixture *f) {
@@ -234,11 +241,15 @@ static void test_unusable_video(void **state) {
     fixture_free(&f);
 }
 
-/* The index finds what comparing against every stored fingerprint finds. */
+/* The index finds what comparing against every stored fingerprint finds. Stored twice: by
+ * one put, and by a bulk load (its ~143 000 bucket rows written in three commits,
+ * FP_APPEND_CHUNK on SQLite), which must hold the same postings: every query reads as many
+ * from each. */
 static void test_index_against_brute_force(void **state) {
     (void)state;
-    fixture f;
-    fixture_make(&f, "fpbrute", 300, 0xfeedfacecafeULL);
+    fixture bulk, f;
+    fixture_load(&bulk, "fpbrute_bulk", 300, 0xfeedfacecafeULL, true);
+    fixture_load(&f, "fpbrute", 300, 0xfeedfacecafeULL, false);
     int found = 0, agreed = 0, other_compared = 0, other_chance = 0;
     long long candidates = 0, postings = 0;
     for (int k = 0; k < 40; k++) {
@@ -264,6 +275,11 @@ static void test_index_against_brute_force(void **state) {
         dc_footage_check c;
         dc_footage_search_stats stats;
         lookup(&f, "clm_query", NULL, &q, &c, &stats);
+        dc_footage_check cb;
+        dc_footage_search_stats sb;
+        lookup(&bulk, "clm_query", NULL, &q, &cb, &sb);
+        assert_int_equal(sb.postings, stats.postings);
+        assert_int_equal(cb.match_count, c.match_count);
         candidates += stats.candidates;
         postings += stats.postings;
         if (k % 2 == 1) { /* other footage: its candidates are chance key hits, never matched */
@@ -293,6 +309,62 @@ static void test_index_against_brute_force(void **state) {
     assert_int_equal(agreed, 40);
     assert_int_equal(found, 20); /* every copy found, nothing else */
     fixture_free(&f);
+    fixture_free(&bulk);
+}
+
+/* The band keys are what fingerprint.h defines (band b: bits b, b + 8, .., b + 248 of the
+ * hash, bit i of the key from hash bit 8i + b), whatever the code computing them: the stored
+ * index's keys depend on it, and a function that differed would silently rebuild every index
+ * at its next open (fp_meta 'band_keys'). */
+static void test_band_keys_definition(void **state) {
+    (void)state;
+    rng_state = 0x0123456789abcdefULL;
+    for (int t = 0; t < 2000; t++) {
+        dc_fp_hash h;
+        random_hash(&h);
+        if (t == 0) memset(&h, 0xff, sizeof h);
+        if (t == 1) memset(&h, 0, sizeof h);
+        dc_fp_key keys[DC_FP_BANDS];
+        dc_fp_band_keys(&h, keys);
+        for (int b = 0; b < DC_FP_BANDS; b++) {
+            uint64_t want = (uint64_t)b << 32;
+            for (int i = 0; i < DC_FP_BAND_BITS; i++) {
+                int bit = DC_FP_BANDS * i + b;
+                want |= ((h.w[bit / 64] >> (bit % 64)) & 1u) << i;
+            }
+            assert_true(keys[b] == want);
+        }
+    }
+}
+
+/* A stored blob ends in the standard CRC-32 (IEEE, reflected 0xEDB88320) of what precedes
+ * it, whatever the code computing it: blobs already stored were written with it, and a
+ * checksum computed otherwise would make every one of them read as damaged (never matched). */
+static void test_blob_checksum_definition(void **state) {
+    (void)state;
+    rng_state = 0xc0ffee12345ULL;
+    dc_fingerprint fp = {0};
+    fp_random(&fp, 60, 90);
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    dc_status st = DC_STATUS_OK;
+    assert_int_equal(dc_fingerprint_serialize(&fp, &blob, &len, &st), DC_OK);
+    assert_true(len > 4);
+    uint32_t c = 0xffffffffu; /* bit by bit, as the standard defines it */
+    for (size_t i = 0; i < len - 4; i++) {
+        c ^= blob[i];
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    c = ~c;
+    uint32_t stored = (uint32_t)blob[len - 4] | (uint32_t)blob[len - 3] << 8 |
+                      (uint32_t)blob[len - 2] << 16 | (uint32_t)blob[len - 1] << 24;
+    assert_true(stored == c);
+    dc_fingerprint back = {0};
+    assert_int_equal(dc_fingerprint_parse(blob, len, &back, &st), DC_OK);
+    assert_int_equal(back.count, 60);
+    dc_fingerprint_free(&back);
+    free(blob);
+    dc_fingerprint_free(&fp);
 }
 
 /* An index whose postings were made with another band-key function (fp_meta says so) is
@@ -442,6 +514,8 @@ int main(void) {
         cmocka_unit_test(test_index_against_brute_force),
         cmocka_unit_test(test_keys_rebuilt),
         cmocka_unit_test(test_bulk_load),
+        cmocka_unit_test(test_band_keys_definition),
+        cmocka_unit_test(test_blob_checksum_definition),
         cmocka_unit_test(test_places_near),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
