@@ -3,6 +3,7 @@
  *
  *   fp-search --db LOCATION --videos N [--from K] [--seconds 60] [--queries 200]
  *             [--batch 500] [--phases P] [--no-views] [--load-only] [--query-only]
+ *             [--warmup W] [--slowest S]
  *
  * Video i (claim "clm_<i>") has `seconds` random 256-bit hashes made from seed i alone, so a
  * run can add videos K..N-1 to an index that holds 0..K-1 (--from K) and queries can rebuild
@@ -13,7 +14,10 @@
  * views plain and mirrored, as mined fingerprints do (--no-views: neither, as before views).
  * A copy's hashes and views are the original's with the same bits flipped. --phases P gives each query
  * second P more hashes at sub-second phases, as mining's queries carry (4): P + 1 times the
- * probes. Prints load rate, search p50/p99
+ * probes. --warmup W first makes W lookups of other footage that are not counted (a service's
+ * process is warm: the first lookups of a fresh one map the index's pages and cost several
+ * times a warm one's); --slowest S lists the S lookups that took the most CPU, with their
+ * counts. Prints load rate, search p50/p99
  * and the mean keys, postings and candidate videos a query. Random hashes are the index's best
  * case for chance collisions (real footage is less uniform): the candidate counts say how far
  * that matters. */
@@ -89,12 +93,28 @@ static int dbl_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* One lookup's figures, for --slowest. */
+typedef struct {
+    int index;
+    bool copy;
+    int seconds;
+    double ms, cpu_ms;
+    dc_footage_search_stats stats;
+} query_row;
+
+static int row_cmp(const void *a, const void *b) { /* most CPU first */
+    const query_row *x = a, *y = b;
+    return x->cpu_ms < y->cpu_ms ? 1 : x->cpu_ms > y->cpu_ms ? -1 : 0;
+}
+
 int main(int argc, char **argv) {
     const char *db_url = NULL;
     int64_t videos = 0, from = 0;
     int seconds = 60, queries = 200, batch = 500;
     bool load = true, query = true;
-    int phases = 0; /* sub-second phase hashes a query second carries (mining's: 4) */
+    int phases = 0;  /* sub-second phase hashes a query second carries (mining's: 4) */
+    int slowest = 0; /* print the slowest queries by CPU (what the tail is) */
+    int warmup = 0;  /* lookups run first and not counted (a service's process is warm) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--db") && v) db_url = argv[++i];
@@ -104,12 +124,15 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--queries") && v) queries = atoi(argv[++i]);
         else if (!strcmp(a, "--batch") && v) batch = atoi(argv[++i]);
         else if (!strcmp(a, "--phases") && v) phases = atoi(argv[++i]);
+        else if (!strcmp(a, "--slowest") && v) slowest = atoi(argv[++i]);
+        else if (!strcmp(a, "--warmup") && v) warmup = atoi(argv[++i]);
         else if (!strcmp(a, "--load-only")) query = false;
         else if (!strcmp(a, "--no-views")) views = false;
         else if (!strcmp(a, "--query-only")) load = false;
         else {
             fprintf(stderr, "usage: fp-search --db LOCATION --videos N [--from K] [--seconds S] "
-                            "[--queries Q] [--batch B] [--load-only|--query-only]\n");
+                            "[--queries Q] [--batch B] [--warmup W] [--slowest S] "
+                            "[--load-only|--query-only]\n");
             return 2;
         }
     }
@@ -169,14 +192,29 @@ int main(int argc, char **argv) {
     if (query) {
         double *ms = calloc((size_t)queries, sizeof *ms);
         double *cpu_ms = calloc((size_t)queries, sizeof *cpu_ms);
+        query_row *each = calloc((size_t)queries, sizeof *each);
         dc_fingerprint src = {.seconds = calloc((size_t)seconds, sizeof(dc_fp_second))};
         dc_fingerprint q = {.seconds = calloc((size_t)seconds, sizeof(dc_fp_second))};
         if (phases < 0 || phases > 9) phases = 0;
         dc_fp_second *phased = calloc((size_t)seconds * (size_t)(phases + 1), sizeof *phased);
-        if (!ms || !cpu_ms || !src.seconds || !q.seconds || !phased) return 1;
+        if (!ms || !cpu_ms || !each || !src.seconds || !q.seconds || !phased) return 1;
         uint64_t s = 12345;
         int copies = 0, found = 0, false_hits = 0;
         double keys = 0, buckets = 0, postings = 0, cands = 0, compared = 0, chance = 0;
+        /* warm-up: other footage (seeds no stored video and no measured query has), not
+         * counted; what a long-running service's process has: the index's pages mapped */
+        for (int k = 0; k < warmup; k++) {
+            make_video(-(int64_t)k - 1000000, seconds, DC_FP_ZOOMS, &q);
+            dc_claim_video cv;
+            memset(&cv, 0, sizeof cv);
+            dc_footage_check check;
+            if (dc_footage_db_lookup(db, "clm_query", &cv, 1, &q, 1, &check, NULL, &st) != DC_OK) {
+                fprintf(stderr, "fp-search: lookup: %s\n", st.message);
+                return 1;
+            }
+        }
+        struct timespec from_ts, to_ts; /* the counted lookups' span, for a server's CPU */
+        clock_gettime(CLOCK_REALTIME, &from_ts);
         for (int k = 0; k < queries; k++) {
             bool copy = k % 2 == 0;
             if (copy) {
@@ -227,6 +265,7 @@ int main(int argc, char **argv) {
             }
             ms[k] = (now() - t0) * 1000;
             cpu_ms[k] = (cpu_now() - c0) * 1000;
+            each[k] = (query_row){k, copy, q.count, ms[k], cpu_ms[k], stats};
             keys += stats.keys;
             buckets += stats.buckets;
             postings += stats.postings;
@@ -241,12 +280,26 @@ int main(int argc, char **argv) {
                 false_hits += check.match_count;
             }
         }
+        clock_gettime(CLOCK_REALTIME, &to_ts);
+        printf("counted lookups from %.3f to %.3f (Unix time)\n",
+               from_ts.tv_sec + from_ts.tv_nsec / 1e9, to_ts.tv_sec + to_ts.tv_nsec / 1e9);
+        if (slowest > 0) {
+            qsort(each, (size_t)queries, sizeof *each, row_cmp);
+            for (int k = 0; k < slowest && k < queries; k++)
+                printf("  slow #%d: query %d (%s, %d s): cpu %.2f ms, wall %.2f ms, %lld keys, "
+                       "%lld postings, %lld candidates, %lld compared, %lld set aside\n",
+                       k + 1, each[k].index, each[k].copy ? "copy" : "other", each[k].seconds,
+                       each[k].cpu_ms, each[k].ms, (long long)each[k].stats.keys,
+                       (long long)each[k].stats.postings, (long long)each[k].stats.candidates,
+                       (long long)each[k].stats.compared, (long long)each[k].stats.chance);
+        }
+        free(each);
         qsort(ms, (size_t)queries, sizeof *ms, dbl_cmp);
         int p99 = (int)ceil(queries * 0.99) - 1;
-        printf("search (%s, %lld videos x %d s stored, %d queries): p50 %.2f ms, p99 %.2f ms, "
-               "max %.2f ms\n",
-               dc_footage_db_backend(db), (long long)videos, seconds, queries, ms[queries / 2],
-               ms[p99], ms[queries - 1]);
+        printf("search (%s, %lld videos x %d s stored, %d queries after %d warm-up): p50 %.2f ms, "
+               "p99 %.2f ms, max %.2f ms\n",
+               dc_footage_db_backend(db), (long long)videos, seconds, queries, warmup,
+               ms[queries / 2], ms[p99], ms[queries - 1]);
         qsort(cpu_ms, (size_t)queries, sizeof *cpu_ms, dbl_cmp);
         printf("this process's CPU a lookup: p50 %.2f ms, p99 %.2f ms; machine load %s",
                cpu_ms[queries / 2], cpu_ms[p99], load_average());
