@@ -518,9 +518,71 @@ static bool hits_verified(const lookup_ctx *c, int64_t video, const dc_fingerpri
     return false;
 }
 
+/* A little-endian 64-bit word of a blob. */
+static uint64_t blob_u64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+/* hits_verified on a stored blob's bytes (the stored form: fingerprint.h), without parsing it:
+ * the same seconds (quality >= DC_FP_MIN_QUALITY), the same hashes (the whole picture, and the
+ * indexed view when the blob has views), read in place. A million stored videos give ~35
+ * candidates a lookup that are chance key hits; the parse of each (its checksum over 8.6 kB,
+ * a copy of every hash) cost more than the rest of its lookup, and this glance decides them.
+ * 1: a hit verified (the blob is then parsed, checked, and matched), 0: chance hits only,
+ * -1: not a blob this reads (the parse decides). Nothing read here is trusted beyond that
+ * decision: a damaged blob set aside here would have been skipped by the parse anyway. */
+static int blob_hits_verified(const lookup_ctx *c, int64_t video, const uint8_t *blob, size_t len) {
+    if (!blob || len < DC_FP_BLOB_HEADER + 4 || memcmp(blob, "DCFP", 4) != 0) return -1;
+    int version = blob[4];
+    if (version != 1 && version != 2) return -1;
+    size_t entry = version == 2 ? DC_FP_BLOB_ENTRY : DC_FP_BLOB_ENTRY_V1;
+    uint32_t count = (uint32_t)blob[12] | (uint32_t)blob[13] << 8 | (uint32_t)blob[14] << 16 |
+                     (uint32_t)blob[15] << 24;
+    if (count > DC_FP_MAX_SECONDS || len != DC_FP_BLOB_HEADER + entry * count + 4) return -1;
+    /* the indexed view's place in an entry: zoom[DC_FP_ZOOM_INDEXED] after the mirrored hash */
+    _Static_assert(DC_FP_ZOOM_INDEXED < DC_FP_ZOOMS_STORED, "the indexed view is stored");
+    size_t view_at = DC_FP_BLOB_ENTRY_V1 + 32 * DC_FP_ZOOM_INDEXED;
+    size_t lo = 0, hi = c->npairs; /* the first pair of this video */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->pairs[mid].video < video) lo = mid + 1;
+        else hi = mid;
+    }
+    const uint8_t *e = blob + DC_FP_BLOB_HEADER;
+    for (uint32_t i = 0; i < count; i++, e += entry) {
+        if (e[8] < DC_FP_MIN_QUALITY) continue;
+        const uint8_t *at[2] = {e + 9, version == 2 ? e + view_at : NULL};
+        for (int h = 0; h < 2 && at[h]; h++) {
+            dc_fp_hash stored;
+            for (int w = 0; w < DC_FP_WORDS; w++) stored.w[w] = blob_u64(at[h] + 8 * w);
+            dc_fp_key keys[FP_INDEX_BANDS];
+            index_keys(&stored, keys);
+            for (size_t p = lo; p < c->npairs && c->pairs[p].video == video; p++) {
+                dc_fp_key k = c->pairs[p].key;
+                if (keys[k >> 32] != k) continue;
+                key_source probe = {k, NULL};
+                const key_source *q =
+                    bsearch(&probe, c->sources, c->nsources, sizeof *q, source_cmp);
+                if (!q) continue;
+                while (q > c->sources && q[-1].key == k) q--;
+                for (; q < c->sources + c->nsources && q->key == k; q++)
+                    if (dc_fp_distance(q->hash, &stored) <= FP_VERIFY_DISTANCE) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static bool candidate_row(void *arg, const fp_stored *v, dc_status *st) {
     lookup_ctx *c = arg;
     if (c->exclude && !strcmp(v->claim_id, c->exclude)) return true;
+    int glance = blob_hits_verified(c, v->id, v->blob, v->blob_len);
+    if (glance == 0) {
+        c->chance++;
+        return true;
+    }
     dc_fingerprint other = {0};
     dc_status pst = DC_STATUS_OK;
     dc_error_class rc = dc_fingerprint_parse(v->blob, v->blob_len, &other, &pst);
@@ -529,7 +591,7 @@ static bool candidate_row(void *arg, const fp_stored *v, dc_status *st) {
         return false;
     }
     if (rc != DC_OK) return true; /* a damaged row cannot match: skipped, never trusted */
-    if (!hits_verified(c, v->id, &other)) {
+    if (glance < 0 && !hits_verified(c, v->id, &other)) {
         c->chance++;
         dc_fingerprint_free(&other);
         return true;

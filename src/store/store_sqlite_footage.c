@@ -248,11 +248,16 @@ static dc_error_class sqf_append(void *self, const fp_bucket_add *adds, size_t n
     return rc;
 }
 
+/* The page cache outside a bulk load: 64 MB, enough to keep the bucket table's interior pages
+ * (~10 MB at a million videos) while each lookup reads ~1 400 other pages (its buckets' leaves
+ * and its candidates' blobs). Past the first 2 GB of the file (SQLite's build caps the memory
+ * map there) every page not in this cache is a pread: at a million videos 16 MB let the
+ * interior pages go between lookups (1 860 preads a lookup against 1 440). */
 static dc_error_class sqf_bulk(void *self, bool on, dc_status *st) {
     sqf *s = self;
     return exec(s,
                 on ? "PRAGMA synchronous = OFF; PRAGMA cache_size = -1048576"
-                   : "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384",
+                   : "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536",
                 st);
 }
 
