@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,10 @@ static dc_frame_set windows[MAX_WINDOWS];
 /* each window's claim alone (the batch-1 row): every claim of a wider batch is compared with it */
 static char *alone_out[MAX_WINDOWS];
 static double alone_probs[MAX_WINDOWS][DC_SEVERITY_COUNT];
+static double alone_logit_sum[MAX_WINDOWS]; /* dc_vlm_claim_stats.answer_logit_sum alone */
 static dc_severity alone_severity[MAX_WINDOWS];
-static int compared, same_answers, same_severity;
+static int compared, same_answers, same_severity, same_bits;
+static double largest_logit_sum_diff;
 static double largest_prob_diff;
 
 static double load_average(void) {
@@ -164,6 +167,19 @@ static char *prompt_text[MAX_WINDOWS]; /* each window's prompt (the server gets 
 /* Claim i of a row: window i % n_windows. */
 static int window_of(const args *a, int i) { return i % a->n_windows; }
 
+/* A claim whose text differs from its window's alone: both texts in OUT/differs-<claim>.txt,
+ * for reading where they part. */
+static void save_difference(const args *a, int i, int w, const char *output) {
+    static int n;
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/differs-%02d.txt", a->out, n++);
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fprintf(f, "claim %d, window %d\nalone:\n%s\nin the batch:\n%s\n", i, w, alone_out[w],
+            output ? output : "(none)");
+    fclose(f);
+}
+
 static void submit_claim(dc_vlm_batch *b, const args *a, int i, dc_assessment *recs,
                          dc_engine_context *ctx, double *submitted) {
     dc_status st = DC_STATUS_OK;
@@ -210,6 +226,7 @@ static int run_dashclaim(const args *a, dc_vlm *v, int width, int n, figures *r)
                 alone_out[w] = strdup(d[k].output ? d[k].output : "");
                 memcpy(alone_probs[w], d[k].out->severity_probs, sizeof(alone_probs[w]));
                 alone_severity[w] = d[k].out->severity;
+                alone_logit_sum[w] = d[k].stats.answer_logit_sum;
             } else if (width > 1 && alone_out[w]) {
                 const bool same = d[k].output && !strcmp(d[k].output, alone_out[w]);
                 compared++;
@@ -217,6 +234,11 @@ static int run_dashclaim(const args *a, dc_vlm *v, int width, int n, figures *r)
                 same_severity += d[k].out->severity == alone_severity[w];
                 r->compared++;
                 r->same += same;
+                /* the same numbers, to the bit: the sum of the chosen tokens' logits */
+                const double ds = fabs(d[k].stats.answer_logit_sum - alone_logit_sum[w]);
+                same_bits += ds == 0;
+                if (ds > largest_logit_sum_diff) largest_logit_sum_diff = ds;
+                if (!same) save_difference(a, i, w, d[k].output);
                 /* the severity read-out of every claim, its text the same or not */
                 for (int s = 0; s < DC_SEVERITY_COUNT; s++) {
                     double diff = d[k].out->severity_probs[s] - alone_probs[w][s];
@@ -754,8 +776,10 @@ int main(int argc, char **argv) {
                extra.load_after);
     printf("answers: %d of %d claims in batches of 2 or more gave the answer of their window "
            "alone (batch 1), the same text; %d the same severity; largest severity probability "
-           "difference %.3g (every compared claim)\n",
-           same_answers, compared, same_severity, largest_prob_diff);
+           "difference %.3g (every compared claim); %d the same answer-token logit sum to the "
+           "bit (largest difference %.3g)\n",
+           same_answers, compared, same_severity, largest_prob_diff, same_bits,
+           largest_logit_sum_diff);
     for (int w = 0; w < a.n_windows; w++) {
         free(prompt_text[w]);
         free(alone_out[w]);

@@ -183,6 +183,9 @@ typedef struct {
     int prefill_tokens, decode_tokens; /* tokens run through llama_decode in each phase */
     int grammar_full_passes;           /* sampling steps that filtered the whole vocabulary */
     double grammar_ms;                 /* time spent in the grammar sampler */
+    double answer_logit_sum; /* the sum of the logits of the answer tokens chosen, as computed:
+                                the same to the bit exactly when the claim's numbers are (a
+                                claim in a batch against alone: tests, bench/engine) */
     uint64_t rss_before, rss_after, device_before, device_after;
     /* a claim in a batch (dc_vlm_batch): the most claims that shared one of its decode steps
      * (1 alone), and how long it waited for a place after it was submitted */

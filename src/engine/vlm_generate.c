@@ -231,6 +231,7 @@ static vlm_step pick_answer(dc_vlm *e, vlm_gen *g, const struct llama_vocab *voc
             return VLM_STEP_FATAL;
         }
     }
+    e->stats.answer_logit_sum += logits[t];
     if (llama_vocab_is_eog(vocab, t)) {
         g->done = true; /* the grammar only allows end-of-generation once the JSON is complete */
         return VLM_STEP_OK;

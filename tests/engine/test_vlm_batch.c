@@ -25,6 +25,7 @@ enum { N_CLAIMS = 4 };
 enum { N_CLAIMS = 20 };
 #endif
 enum { BATCH = 4, N_WINDOWS = 4 };
+#define PRESET_REPACKED "tiny-q4k"
 
 static dc_frame_set windows[N_WINDOWS]; /* frames of four windows of the clip */
 static dc_engine_context contexts[N_CLAIMS];
@@ -142,6 +143,63 @@ static void test_batch_gives_the_answers_of_claims_alone(void **state) {
             "batch of %d, %d claims: same text and severity; largest severity "
             "probability difference %.3g\n",
             BATCH, N_CLAIMS, largest_prob_diff);
+}
+
+/* The same on quantized weights that llama.cpp's CPU backend repacks at load (synth-model
+ * PRESET_REPACKED: Q4_K rows, multiplied by its 8x8-interleaved kernels, which take a step's
+ * rows four at a time and the rest one by one; the tiny preset's F32 weights go through the
+ * plain kernels). A claim's numbers do not depend on how many claims share its steps: the same
+ * text, the same severity probabilities and the same sum of its answer tokens' logits, to the
+ * bit. */
+static void test_batch_on_repackable_weights_computes_what_alone_computes(void **state) {
+    (void)state;
+    char dir[1200], cmd[4096], model[1300], mmproj[1300];
+    snprintf(dir, sizeof(dir), "%s/repackable", fx.dir);
+    snprintf(cmd, sizeof(cmd),
+             "\"%s/synth-model\" --preset " PRESET_REPACKED " --seed 1 -o \"%s\" 2>/dev/null",
+             getenv("DC_BIN"), dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(model, sizeof(model), "%s/model.gguf", dir);
+    snprintf(mmproj, sizeof(mmproj), "%s/mmproj.gguf", dir);
+    dc_vlm_options o;
+    test_options(&o, model, mmproj);
+    o.max_batch = BATCH;
+    dc_status st = DC_STATUS_OK;
+    dc_vlm *v = dc_vlm_open(&o, &st);
+    assert_non_null(v);
+    enum { N = BATCH };
+    dc_vlm_job jobs[N];
+    dc_assessment recs[N], alone_recs[N];
+    dc_vlm_claim_stats stats[N];
+    char *outputs[N] = {0}, *alone_out[N];
+    double alone_sum[N];
+    for (int i = 0; i < N; i++) {
+        dc_vlm_job j = job_of(i, &alone_recs[i]);
+        assert_int_equal(dc_vlm_assess(v, j.frames, j.ctx, (dc_deadline){0}, &alone_recs[i], &st),
+                         DC_OK);
+        alone_out[i] = strdup(dc_vlm_last_output(v));
+        alone_sum[i] = dc_vlm_last_stats(v)->answer_logit_sum;
+        assert_true(dc_vlm_last_stats(v)->generated_tokens > 0);
+    }
+    for (int i = 0; i < N; i++) jobs[i] = job_of(i, &recs[i]);
+    assert_int_equal(dc_vlm_assess_many(v, jobs, N, BATCH, stats, outputs, &st), DC_OK);
+    int most_shared = 0;
+    for (int i = 0; i < N; i++) {
+        assert_non_null(outputs[i]);
+        if (stats[i].answer_logit_sum != alone_sum[i])
+            fprintf(stderr, "claim %d: answer logit sum %.17g alone, %.17g in a batch\n", i,
+                    alone_sum[i], stats[i].answer_logit_sum);
+        assert_string_equal(alone_out[i], outputs[i]);
+        assert_true(stats[i].answer_logit_sum == alone_sum[i]);
+        assert_int_equal(recs[i].severity, alone_recs[i].severity);
+        for (int s = 0; s < DC_SEVERITY_COUNT; s++)
+            assert_true(recs[i].severity_probs[s] == alone_recs[i].severity_probs[s]);
+        if (stats[i].batch_peak > most_shared) most_shared = stats[i].batch_peak;
+        free(outputs[i]);
+        free(alone_out[i]);
+    }
+    assert_int_equal(most_shared, BATCH); /* steps of four rows: the 4-row kernel's */
+    dc_vlm_close(v);
 }
 
 /* ---- failures stay with their claim ----------------------------------------------------- */
@@ -358,6 +416,7 @@ static void test_batch_refuses_what_the_engine_was_not_opened_for(void **state) 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_gives_the_answers_of_claims_alone),
+        cmocka_unit_test(test_batch_on_repackable_weights_computes_what_alone_computes),
         cmocka_unit_test(test_a_timeout_ends_only_its_claim),
         cmocka_unit_test(test_a_bad_answer_ends_only_its_claim),
         cmocka_unit_test(test_a_transient_failure_is_retried_in_its_claim),

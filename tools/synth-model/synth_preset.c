@@ -29,6 +29,32 @@ static const synth_preset presets[] = {
         .v_wa_pattern = 2,
         .v_window = 112,
     },
+    /* The tiny model's tower with the narrowest text model llama.cpp's Q4_K_M mix allows
+     * (rows of 256): quantized weights that the CPU backend repacks, in milliseconds a token
+     * (tests/engine/test_vlm_batch: a claim in a batch computes what it computes alone). */
+    {
+        .name = "tiny-q4k",
+        .family = SYNTH_QWEN25VL,
+        .n_embd = 256,
+        .n_layer = 2,
+        .n_head = 2,
+        .n_head_kv = 1,
+        .n_ff = 512,
+        .n_ctx_train = 32768,
+        .rope_freq_base = 1000000.0f,
+        .rope_sections = {16, 24, 24, 0},
+        .tied_output = true,
+        .quantized = true,
+        .vocab_pad_to = 0,
+        .v_embd = 64,
+        .v_layer = 2,
+        .v_head = 4,
+        .v_ff = 128,
+        .v_patch = 14,
+        .v_image_size = 560,
+        .v_wa_pattern = 2,
+        .v_window = 112,
+    },
     {
         .name = "qwen2.5-vl-3b",
         .family = SYNTH_QWEN25VL,
@@ -200,7 +226,7 @@ const synth_preset *synth_preset_find(const char *name) {
 }
 
 const char *synth_preset_names(void) {
-    return "tiny, qwen2.5-vl-3b, qwen2.5-vl-7b, qwen3-vl-tiny, qwen3-vl-2b, qwen3-vl-8b, "
+    return "tiny, tiny-q4k, qwen2.5-vl-3b, qwen2.5-vl-7b, qwen3-vl-tiny, qwen3-vl-2b, qwen3-vl-8b, "
            "cosmos-reason2-tiny, cosmos-reason2-2b, cosmos-reason2-8b, qwen2.5-omni-tiny, "
            "qwen2.5-omni-3b, qwen2.5-omni-7b";
 }
