@@ -95,8 +95,9 @@
  * agrees on the static look and differs where the picture changes. A run whose matched
  * seconds differ, on average, in more than DC_FP_MAX_CHANGING_SHARE of the changing bits is
  * not counted (unless nearly identical, DC_FP_STILL_DISTANCE). Measured (bench/fingerprint,
- * src/fingerprint/README.md): copies 0.05-0.29 (the high end 10-s pieces of a cut and night
- * drives), near-duplicate renders of different drives 0.10-0.42 (most 0.25-0.35). */
+ * src/fingerprint/README.md): copies 0.04-0.29 (the high end 10-s pieces of a cut and night
+ * drives), near-duplicate renders of different drives 0.14-0.42 (median 0.29): the limit
+ * keeps every copy and about a third of those renders out. */
 #define DC_FP_CHANGING_LOW 0.15
 #define DC_FP_MAX_CHANGING_SHARE 0.30
 #define DC_FP_MIN_DISTINCT 3
