@@ -87,9 +87,15 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
     cp.kv_unified = o->max_batch == 1;
     cp.n_threads = e->n_threads;
     cp.n_threads_batch = e->n_threads;
-    cp.flash_attn_type = o->flash_attn < 0   ? LLAMA_FLASH_ATTN_TYPE_AUTO
-                         : o->flash_attn > 0 ? LLAMA_FLASH_ATTN_TYPE_ENABLED
-                                             : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    /* Flash attention on the CPU takes another path for one claim's token than for several
+     * claims' (with n_kv >= 512, ggml splits one query's cells between the threads and merges
+     * their partial sums), which rounds differently once there are two threads: a batch
+     * engine's claim would answer otherwise in a batch than alone. Without it each row's
+     * attention is its own dot products, whatever the step's width and the threads. */
+    const bool batch_on_cpu = o->max_batch > 1 && !gpu;
+    cp.flash_attn_type = o->flash_attn > 0                    ? LLAMA_FLASH_ATTN_TYPE_ENABLED
+                         : o->flash_attn == 0 || batch_on_cpu ? LLAMA_FLASH_ATTN_TYPE_DISABLED
+                                                              : LLAMA_FLASH_ATTN_TYPE_AUTO;
     cp.abort_callback = vlm_abort_callback;
     cp.abort_callback_data = e;
     cp.no_perf = true;
@@ -107,7 +113,10 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
     mp2.use_gpu = gpu && !o->mmproj_on_cpu;
     mp2.print_timings = o->verbose;
     mp2.n_threads = e->n_threads;
-    mp2.flash_attn_type = cp.flash_attn_type;
+    /* the encoder's own setting: one image at a time, alone or in a batch */
+    mp2.flash_attn_type = o->flash_attn < 0   ? LLAMA_FLASH_ATTN_TYPE_AUTO
+                          : o->flash_attn > 0 ? LLAMA_FLASH_ATTN_TYPE_ENABLED
+                                              : LLAMA_FLASH_ATTN_TYPE_DISABLED;
     mp2.warmup = true;
     mp2.cb_eval = vlm_clip_eval_callback;
     mp2.cb_eval_user_data = e;
