@@ -15,16 +15,18 @@
 #include <string.h>
 
 #include "fp_internal.h"
+#include "fp_popcount.h"
 
 /* The background of a run: the same query seconds at offsets this far from the run's. Nearer
  * than 3 s a moving camera's footage still overlaps (the averaging window, slow scenes). */
 #define BACKGROUND_MIN_SHIFT 3
 #define BACKGROUND_MAX_SHIFT 8
 
+/* fp_popcount.h: POPCNT chosen at run time on x86 (the build targets baseline x86-64, where
+ * __builtin_popcountll is a libgcc call), a portable count elsewhere. */
 int dc_fp_distance(const dc_fp_hash *a, const dc_fp_hash *b) {
-    int d = 0;
-    for (int i = 0; i < DC_FP_WORDS; i++) d += __builtin_popcountll(a->w[i] ^ b->w[i]);
-    return d;
+    _Static_assert(DC_FP_WORDS == 4, "fp_hamming256 takes four words");
+    return fp_hamming256(a->w, b->w);
 }
 
 typedef struct {
