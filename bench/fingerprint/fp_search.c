@@ -16,7 +16,7 @@
  * second P more hashes at sub-second phases, as mining's queries carry (4): P + 1 times the
  * probes. --warmup W first makes W lookups of other footage that are not counted (a service's
  * process is warm: the first lookups of a fresh one map the index's pages and cost several
- * times a warm one's); --slowest S lists the S lookups that took the most CPU, with their
+ * times a warm one's); --slowest S lists the S lookups that took the longest, with their CPU and
  * counts. Prints load rate, search p50/p99
  * and the mean keys, postings and candidate videos a query. Random hashes are the index's best
  * case for chance collisions (real footage is less uniform): the candidate counts say how far
@@ -102,9 +102,9 @@ typedef struct {
     dc_footage_search_stats stats;
 } query_row;
 
-static int row_cmp(const void *a, const void *b) { /* most CPU first */
+static int row_cmp(const void *a, const void *b) { /* the longest first */
     const query_row *x = a, *y = b;
-    return x->cpu_ms < y->cpu_ms ? 1 : x->cpu_ms > y->cpu_ms ? -1 : 0;
+    return x->ms < y->ms ? 1 : x->ms > y->ms ? -1 : 0;
 }
 
 int main(int argc, char **argv) {
@@ -113,7 +113,7 @@ int main(int argc, char **argv) {
     int seconds = 60, queries = 200, batch = 500;
     bool load = true, query = true;
     int phases = 0;  /* sub-second phase hashes a query second carries (mining's: 4) */
-    int slowest = 0; /* print the slowest queries by CPU (what the tail is) */
+    int slowest = 0; /* print the slowest queries (what the tail is) */
     int warmup = 0;  /* lookups run first and not counted (a service's process is warm) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
