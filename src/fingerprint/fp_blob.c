@@ -2,17 +2,31 @@
  * bytes from a database or a request: the exact length follows from the count, which is
  * bounded before anything is multiplied; the checksum is checked before any entry is kept;
  * every entry's second, time and quality are range-checked and seconds must increase. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fp_internal.h"
 
-uint32_t fp_crc32(const uint8_t *p, size_t n) {
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
+/* CRC-32 (reflected 0xEDB88320) a byte at a time: crc_table[b] is b shifted through the
+ * polynomial 8 times, built once. One lookup a byte instead of 8 shift-and-xor steps: every
+ * stored video's blob is checksummed when it is written (a 60-s blob, 8.6 kB: ~220 us -> ~22
+ * us; about 200 s of CPU over a million-video load). */
+static uint32_t crc_table[256];
+static pthread_once_t crc_table_once = PTHREAD_ONCE_INIT;
+
+static void crc_table_build(void) {
+    for (uint32_t b = 0; b < 256; b++) {
+        uint32_t c = b;
         for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+        crc_table[b] = c;
     }
+}
+
+uint32_t fp_crc32(const uint8_t *p, size_t n) {
+    pthread_once(&crc_table_once, crc_table_build);
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) c = (c >> 8) ^ crc_table[(c ^ p[i]) & 0xffu];
     return ~c;
 }
 
