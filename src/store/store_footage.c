@@ -488,32 +488,44 @@ static bool same_file_row(void *arg, const fp_stored *v, dc_status *st) {
  * then decides on every candidate that passes. */
 #define FP_VERIFY_DISTANCE (2 * DC_FP_MATCH_DISTANCE)
 
-static bool hits_verified(const lookup_ctx *c, int64_t video, const dc_fingerprint *other) {
-    size_t lo = 0, hi = c->npairs; /* the first pair of this video */
+/* The first of the candidate `video`'s key hits (c->pairs is sorted by video). */
+static size_t first_pair_of(const lookup_ctx *c, int64_t video) {
+    size_t lo = 0, hi = c->npairs;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (c->pairs[mid].video < video) lo = mid + 1;
         else hi = mid;
     }
+    return lo;
+}
+
+/* Whether one stored hash gave one of the video's key hits (from pair `lo` on) and lies within
+ * FP_VERIFY_DISTANCE of a query hash that gave the same key. */
+static bool stored_hash_verified(const lookup_ctx *c, int64_t video, size_t lo,
+                                 const dc_fp_hash *stored) {
+    dc_fp_key keys[FP_INDEX_BANDS];
+    index_keys(stored, keys);
+    for (size_t p = lo; p < c->npairs && c->pairs[p].video == video; p++) {
+        dc_fp_key k = c->pairs[p].key;
+        if (keys[k >> 32] != k) continue;
+        key_source probe = {k, NULL};
+        const key_source *q = bsearch(&probe, c->sources, c->nsources, sizeof *q, source_cmp);
+        if (!q) continue;
+        while (q > c->sources && q[-1].key == k) q--;
+        for (; q < c->sources + c->nsources && q->key == k; q++)
+            if (dc_fp_distance(q->hash, stored) <= FP_VERIFY_DISTANCE) return true;
+    }
+    return false;
+}
+
+static bool hits_verified(const lookup_ctx *c, int64_t video, const dc_fingerprint *other) {
+    const size_t lo = first_pair_of(c, video);
     for (int i = 0; i < other->count; i++) {
         const dc_fp_second *s = &other->seconds[i];
         if (s->quality < DC_FP_MIN_QUALITY) continue;
         const dc_fp_hash *stored[2] = {&s->hash, indexed_view(other, s)};
-        for (int h = 0; h < 2 && stored[h]; h++) {
-            dc_fp_key keys[FP_INDEX_BANDS];
-            index_keys(stored[h], keys);
-            for (size_t p = lo; p < c->npairs && c->pairs[p].video == video; p++) {
-                dc_fp_key k = c->pairs[p].key;
-                if (keys[k >> 32] != k) continue;
-                key_source probe = {k, NULL};
-                const key_source *q =
-                    bsearch(&probe, c->sources, c->nsources, sizeof *q, source_cmp);
-                if (!q) continue;
-                while (q > c->sources && q[-1].key == k) q--;
-                for (; q < c->sources + c->nsources && q->key == k; q++)
-                    if (dc_fp_distance(q->hash, stored[h]) <= FP_VERIFY_DISTANCE) return true;
-            }
-        }
+        for (int h = 0; h < 2 && stored[h]; h++)
+            if (stored_hash_verified(c, video, lo, stored[h])) return true;
     }
     return false;
 }
@@ -544,12 +556,7 @@ static int blob_hits_verified(const lookup_ctx *c, int64_t video, const uint8_t 
     /* the indexed view's place in an entry: zoom[DC_FP_ZOOM_INDEXED] after the mirrored hash */
     _Static_assert(DC_FP_ZOOM_INDEXED < DC_FP_ZOOMS_STORED, "the indexed view is stored");
     size_t view_at = DC_FP_BLOB_ENTRY_V1 + 32 * DC_FP_ZOOM_INDEXED;
-    size_t lo = 0, hi = c->npairs; /* the first pair of this video */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (c->pairs[mid].video < video) lo = mid + 1;
-        else hi = mid;
-    }
+    const size_t lo = first_pair_of(c, video);
     const uint8_t *e = blob + DC_FP_BLOB_HEADER;
     for (uint32_t i = 0; i < count; i++, e += entry) {
         if (e[8] < DC_FP_MIN_QUALITY) continue;
@@ -557,19 +564,7 @@ static int blob_hits_verified(const lookup_ctx *c, int64_t video, const uint8_t 
         for (int h = 0; h < 2 && at[h]; h++) {
             dc_fp_hash stored;
             for (int w = 0; w < DC_FP_WORDS; w++) stored.w[w] = blob_u64(at[h] + 8 * w);
-            dc_fp_key keys[FP_INDEX_BANDS];
-            index_keys(&stored, keys);
-            for (size_t p = lo; p < c->npairs && c->pairs[p].video == video; p++) {
-                dc_fp_key k = c->pairs[p].key;
-                if (keys[k >> 32] != k) continue;
-                key_source probe = {k, NULL};
-                const key_source *q =
-                    bsearch(&probe, c->sources, c->nsources, sizeof *q, source_cmp);
-                if (!q) continue;
-                while (q > c->sources && q[-1].key == k) q--;
-                for (; q < c->sources + c->nsources && q->key == k; q++)
-                    if (dc_fp_distance(q->hash, &stored) <= FP_VERIFY_DISTANCE) return 1;
-            }
+            if (stored_hash_verified(c, video, lo, &stored)) return 1;
         }
     }
     return 0;
