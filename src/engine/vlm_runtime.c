@@ -50,6 +50,13 @@ static dc_error_class load_timed_out(dc_vlm *e, vlm_runtime *rt, const char *wha
                    e->model_path, what);
 }
 
+/* dc_vlm_options.flash_attn: -1 auto, 0 off, 1 on. */
+static enum llama_flash_attn_type flash_attn_type(int setting) {
+    return setting < 0   ? LLAMA_FLASH_ATTN_TYPE_AUTO
+           : setting > 0 ? LLAMA_FLASH_ATTN_TYPE_ENABLED
+                         : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+}
+
 dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_status *st) {
     memset(rt, 0, sizeof(*rt));
     const dc_vlm_options *o = &e->opts;
@@ -90,12 +97,11 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
     /* Flash attention on the CPU takes another path for one claim's token than for several
      * claims' (with n_kv >= 512, ggml splits one query's cells between the threads and merges
      * their partial sums), which rounds differently once there are two threads: a batch
-     * engine's claim would answer otherwise in a batch than alone. Without it each row's
-     * attention is its own dot products, whatever the step's width and the threads. */
+     * engine's claim would answer otherwise in a batch than alone. Without it a row's
+     * attention is the same dot products whatever the threads. (Steps of more than 4 claims
+     * still differ in the last bits, cause not found: bench/engine/README.md.) */
     const bool batch_on_cpu = o->max_batch > 1 && !gpu;
-    cp.flash_attn_type = o->flash_attn > 0                    ? LLAMA_FLASH_ATTN_TYPE_ENABLED
-                         : o->flash_attn == 0 || batch_on_cpu ? LLAMA_FLASH_ATTN_TYPE_DISABLED
-                                                              : LLAMA_FLASH_ATTN_TYPE_AUTO;
+    cp.flash_attn_type = flash_attn_type(batch_on_cpu && o->flash_attn < 0 ? 0 : o->flash_attn);
     cp.abort_callback = vlm_abort_callback;
     cp.abort_callback_data = e;
     cp.no_perf = true;
@@ -114,9 +120,7 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
     mp2.print_timings = o->verbose;
     mp2.n_threads = e->n_threads;
     /* the encoder's own setting: one image at a time, alone or in a batch */
-    mp2.flash_attn_type = o->flash_attn < 0   ? LLAMA_FLASH_ATTN_TYPE_AUTO
-                          : o->flash_attn > 0 ? LLAMA_FLASH_ATTN_TYPE_ENABLED
-                                              : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    mp2.flash_attn_type = flash_attn_type(o->flash_attn);
     mp2.warmup = true;
     mp2.cb_eval = vlm_clip_eval_callback;
     mp2.cb_eval_user_data = e;
