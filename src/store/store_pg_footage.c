@@ -381,18 +381,16 @@ static dc_error_class pgf_by_claim(void *self, const char *claim_id, bool with_b
     return read_rows(self, &a, fn, arg, st);
 }
 
+/* A statement of one array parameter ({1,2,...} text) whose rows come back in binary. */
 typedef struct {
-    const char *list;
+    const char *sql, *list;
     PGresult *res;
-} buckets_args;
+} array_query_args;
 
-static dc_error_class buckets_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
-    buckets_args *a = arg;
+static dc_error_class array_query_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
+    array_query_args *a = arg;
     const char *p[1] = {a->list};
-    a->res = store_pg_execv(pg,
-                            "SELECT bucket, entries FROM fp_buckets"
-                            " WHERE bucket = ANY($1::integer[])",
-                            1, p, NULL, NULL, true, st, lost);
+    a->res = store_pg_execv(pg, a->sql, 1, p, NULL, NULL, true, st, lost);
     return a->res ? DC_OK : st->code;
 }
 
@@ -406,8 +404,9 @@ static dc_error_class pgf_buckets(void *self, const uint32_t *buckets, int n, fp
     for (int i = 0; i < n; i++) at += (size_t)sprintf(list + at, "%s%u", i ? "," : "", buckets[i]);
     list[at++] = '}';
     list[at] = 0;
-    buckets_args a = {list, NULL};
-    dc_error_class rc = store_pg_retry(self, buckets_op, &a, st);
+    array_query_args a = {
+        "SELECT bucket, entries FROM fp_buckets WHERE bucket = ANY($1::integer[])", list, NULL};
+    dc_error_class rc = store_pg_retry(self, array_query_op, &a, st);
     free(list);
     if (rc != DC_OK) return rc;
     for (int i = 0; rc == DC_OK && i < PQntuples(a.res); i++) {
@@ -430,21 +429,6 @@ static int64_t col_int_be(const PGresult *r, int row, int col) {
     return len == 4 ? (int64_t)(int32_t)(uint32_t)v : (int64_t)v;
 }
 
-typedef struct {
-    const char *list;
-    PGresult *res;
-} ids_args;
-
-static dc_error_class ids_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
-    ids_args *a = arg;
-    const char *p[1] = {a->list};
-    a->res = store_pg_execv(pg,
-                            "SELECT id, claim_id, position, sha256, duration_sec, fingerprint"
-                            " FROM fp_videos WHERE id = ANY($1::bigint[])",
-                            1, p, NULL, NULL, true, st, lost);
-    return a->res ? DC_OK : st->code;
-}
-
 /* The candidates' rows in binary: the blobs (8.6 kB a minute) as they are stored, not as hex
  * text twice their size that the server encodes and the client decodes (a million videos:
  * ~35 candidates a lookup, most of them chance hits set aside after a glance). */
@@ -453,8 +437,10 @@ static dc_error_class pgf_by_ids(void *self, const int64_t *ids, int n, fp_store
     if (n <= 0) return DC_OK;
     char *list = int8_array(ids, n);
     if (!list) return dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
-    ids_args a = {list, NULL};
-    dc_error_class rc = store_pg_retry(self, ids_op, &a, st);
+    array_query_args a = {"SELECT id, claim_id, position, sha256, duration_sec, fingerprint"
+                          " FROM fp_videos WHERE id = ANY($1::bigint[])",
+                          list, NULL};
+    dc_error_class rc = store_pg_retry(self, array_query_op, &a, st);
     free(list);
     if (rc != DC_OK) return rc;
     for (int i = 0; rc == DC_OK && i < PQntuples(a.res); i++) {
