@@ -167,7 +167,8 @@ static void test_batch_on_repackable_weights_computes_what_alone_computes(void *
     dc_vlm_options o;
     test_options(&o, model, mmproj);
     o.max_batch = BATCH;
-    o.n_threads = 2; /* flash attention's one-claim path splits a query's cells by thread */
+    /* two threads: flash attention split a lone claim's cells between them (vlm_runtime.c) */
+    o.n_threads = 2;
     dc_status st = DC_STATUS_OK;
     dc_vlm *v = dc_vlm_open(&o, &st);
     assert_non_null(v);
