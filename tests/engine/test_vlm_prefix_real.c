@@ -27,10 +27,25 @@ static void options_3b(dc_vlm_options *o) {
     o->closing_reserve = 0;
 }
 
+/* A set-up tool failed: says which and shows what it printed (a full disk, say), so that a
+ * failed set-up is never silent. */
+static int tool_failed(const char *what, const char *log_name) {
+    char path[1200], line[512];
+    snprintf(path, sizeof(path), "%s/%s", fx.dir, log_name);
+    fprintf(stderr, "set-up: %s failed; it printed (%s):\n", what, path);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f)) fprintf(stderr, "  %s", line);
+    if (f) fclose(f);
+    return -1;
+}
+
 static int setup_3b(void **state) {
     (void)state;
     const char *tmp = getenv("DC_TEST_TMP"), *bin = getenv("DC_BIN");
-    if (!tmp || !bin) return -1;
+    if (!tmp || !bin) {
+        fprintf(stderr, "set-up: DC_TEST_TMP and DC_BIN are not set (run it through ctest)\n");
+        return -1;
+    }
     snprintf(fx.dir, sizeof(fx.dir), "%s/%s", tmp, program_invocation_short_name);
     char cmd[4096], mdir[1100];
     snprintf(mdir, sizeof(mdir), "%s/qwen2.5-vl-3b", fx.dir);
@@ -38,19 +53,21 @@ static int setup_3b(void **state) {
     snprintf(mmproj3b, sizeof(mmproj3b), "%s/mmproj.gguf", mdir);
     FILE *f = fopen(mmproj3b, "rb");
     if (f) {
-        fclose(f); /* made by an earlier run: 3 GiB are not written again */
+        fclose(f); /* made whole by an earlier run (synth-model renames a finished file): 3 GiB
+                      are not written again */
     } else {
         snprintf(cmd, sizeof(cmd),
                  "mkdir -p \"%s\" && \"%s/synth-model\" --preset qwen2.5-vl-3b -o \"%s\" "
-                 ">/dev/null 2>&1",
-                 fx.dir, bin, mdir);
-        if (system(cmd) != 0) return -1;
+                 ">\"%s/synth-model.log\" 2>&1",
+                 fx.dir, bin, mdir, fx.dir);
+        if (system(cmd) != 0) return tool_failed("synth-model (3 GiB on disk)", "synth-model.log");
     }
     snprintf(fx.clip, sizeof(fx.clip), "%s/clip.mp4", fx.dir);
     snprintf(cmd, sizeof(cmd),
-             "\"%s/synth-video\" --duration 10 --size 640x360 -o \"%s\" >/dev/null 2>&1", bin,
-             fx.clip);
-    if (system(cmd) != 0) return -1;
+             "\"%s/synth-video\" --duration 10 --size 640x360 -o \"%s\" >\"%s/synth-video.log\" "
+             "2>&1",
+             bin, fx.clip, fx.dir);
+    if (system(cmd) != 0) return tool_failed("synth-video", "synth-video.log");
     dc_status st = DC_STATUS_OK;
     dc_vlm_options o;
     options_3b(&o);
@@ -60,12 +77,16 @@ static int setup_3b(void **state) {
         return -1;
     }
     dc_media *m = dc_media_open(fx.clip, (dc_deadline){0}, &st);
-    if (!m) return -1;
+    if (!m) {
+        fprintf(stderr, "set-up: %s\n", st.message);
+        return -1;
+    }
     const dc_media_info *info = dc_media_get_info(m);
     dc_sample_request req;
     if (dc_vlm_frame_request(fx.vlm, 3.0, 7.0, info->width, info->height, &req, NULL, &st) !=
             DC_OK ||
         dc_frames_sample(m, &req, (dc_deadline){0}, &fx.frames, &st) != DC_OK) {
+        fprintf(stderr, "set-up: %s\n", st.message);
         dc_media_close(m);
         return -1;
     }

@@ -111,6 +111,10 @@ bool synth_gguf_write(synth_gguf *g, const char *path, char *err, size_t err_siz
     FILE *f = NULL;
     float *scratch = NULL;
     uint8_t *out = NULL, *pool_q = NULL;
+    /* written under another name and renamed when whole: a write cut short (a full disk, a
+     * kill) leaves no file that a later run would take for a model */
+    char part[4200];
+    snprintf(part, sizeof(part), "%s.part", path);
 
     /* tensor metadata only: the data never lives in this context */
     struct ggml_init_params ip = {
@@ -132,9 +136,9 @@ bool synth_gguf_write(synth_gguf *g, const char *path, char *err, size_t err_siz
         if (t->ne[0] > max_row_elems) max_row_elems = t->ne[0];
     }
 
-    f = fopen(path, "wb");
+    f = fopen(part, "wb");
     if (!f) {
-        snprintf(err, err_size, "%s: cannot create: %s", path, strerror(errno));
+        snprintf(err, err_size, "%s: cannot create: %s", part, strerror(errno));
         goto done;
     }
     if (!gguf_write_to_file_ptr(g->gguf, f, true)) {
@@ -184,6 +188,11 @@ done:
         snprintf(err, err_size, "%s: close failed: %s", path, strerror(errno));
         ok = false;
     }
+    if (f && ok && rename(part, path) != 0) {
+        snprintf(err, err_size, "%s: cannot rename %s: %s", path, part, strerror(errno));
+        ok = false;
+    }
+    if (f && !ok) remove(part);
     free(scratch);
     free(out);
     free(pool_q);
