@@ -45,6 +45,7 @@ typedef struct {
                                          the batch-1 row: one per window) */
     int server_claims[MAX_WIDTHS], n_server_claims; /* the server's (default: the width) */
     int same_extra; /* more claims at the widest batch after the table, for the answers only */
+    int rows;       /* dc_vlm_options.batch_rows (0: the engine's choice) */
 } args;
 
 typedef struct {
@@ -52,6 +53,7 @@ typedef struct {
     double grammar_ms_per_token, full_passes_per_claim; /* dashclaim: the answer grammar's cost */
     int tokens, claims, short_answers;
     int compared, same; /* dashclaim rows wider than 1: claims compared with their window alone */
+    int same_bits;      /* of those, the same answer-token logit sum to the bit */
     bool ok;
 } figures;
 
@@ -160,6 +162,7 @@ static void engine_options(const args *a, int max_batch, dc_vlm_options *o) {
     o->closing_reserve = 0;              /* no closing pressure: the server has none */
     o->no_temporal_merge = a->per_frame; /* the server encodes every image alone */
     o->max_batch = max_batch;
+    o->batch_rows = a->rows;
 }
 
 static char *prompt_text[MAX_WINDOWS]; /* each window's prompt (the server gets the same words) */
@@ -237,6 +240,7 @@ static int run_dashclaim(const args *a, dc_vlm *v, int width, int n, figures *r)
                 /* the same numbers, to the bit: the sum of the chosen tokens' logits */
                 const double ds = fabs(d[k].stats.answer_logit_sum - alone_logit_sum[w]);
                 same_bits += ds == 0;
+                r->same_bits += ds == 0;
                 if (ds > largest_logit_sum_diff) largest_logit_sum_diff = ds;
                 if (!same) save_difference(a, i, w, d[k].output);
                 /* the severity read-out of every claim, its text the same or not */
@@ -602,9 +606,9 @@ static void print_row(const char *who, int width, const figures *f) {
         printf(" grammar %.2f ms a token, %.0f full passes a claim", f->grammar_ms_per_token,
                f->full_passes_per_claim);
     if (f->compared > 0)
-        printf("; %d of %d the answer of their window alone (largest severity probability "
-               "difference so far %.3g)",
-               f->same, f->compared, largest_prob_diff);
+        printf("; %d of %d the answer of their window alone, %d the same logit sum (largest "
+               "severity probability difference so far %.3g)",
+               f->same, f->compared, f->same_bits, largest_prob_diff);
     printf("\n");
 }
 
@@ -639,6 +643,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "--server-claims"))
             a.n_server_claims = parse_list(v, a.server_claims, MAX_WIDTHS);
         else if (!strcmp(k, "--same-extra")) a.same_extra = atoi(v);
+        else if (!strcmp(k, "--rows")) a.rows = atoi(v);
         else {
             fprintf(stderr, "bench-batch: unknown option %s\n", k);
             return 2;
@@ -655,6 +660,7 @@ int main(int argc, char **argv) {
                 "[--claims C1,C2,... (claims run at each batch)] [--server-claims C1,...] "
                 "[--same-extra N (claims at the widest batch, answers only)] [--windows W] "
                 "[--visual-tokens N] [--max-frames N] [--per-frame 0|1] [--port P] "
+                "[--rows N (claims' tokens a llama_decode; 0: the engine's choice)] "
                 "[--out DIR]\n"
                 "(the first batch is 1: its claims are the windows' answers alone; "
                 "with --server, frames go one by one (--per-frame 1), as the server takes them)\n");
@@ -722,10 +728,14 @@ int main(int argc, char **argv) {
     /* rows are printed as they are measured, so that a run cut short keeps what it measured:
      * the engine and the machine's reference alternate width by width, then the answers-only
      * claims, then the server (one process per width, the engine closed) */
+    dc_vlm_batch *probe = dc_vlm_batch_open(v, most, &st);
+    const int rows = probe ? dc_vlm_batch_rows(probe) : 0;
+    dc_vlm_batch_close(probe);
     printf("batch table: %d prompt tokens per claim (%d frames %s, %d windows), %d answer "
-           "tokens, %d threads, device %s; load average %.2f before the rows\n",
+           "tokens, %d threads, device %s, decode steps in calls of at most %d claims' tokens; "
+           "load average %.2f before the rows\n",
            prompt_tokens, windows[0].count, a.per_frame ? "one by one" : "in temporal pairs",
-           a.n_windows, a.answer_tokens, a.threads, device, load0);
+           a.n_windows, a.answer_tokens, a.threads, device, rows, load0);
     printf("| batch | who | claims | claims/h | decode t/s | latency s | load |\n");
     printf("|---|---|---|---|---|---|---|\n");
     fflush(stdout);

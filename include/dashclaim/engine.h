@@ -132,6 +132,12 @@ typedef struct {
     int max_batch;            /* most claims one context runs together (dc_vlm_batch, below;
                                  default 1, at most DC_VLM_MAX_BATCH): the KV cache is sized for
                                  that many claims sharing the fixed prompt's cells */
+    int batch_rows;           /* most claims' tokens one llama_decode of a batch's decode step
+                                 holds; 0 = the engine's choice (default): on the CPU the most
+                                 its kernels compute as for a claim alone (3, or 1 for a model
+                                 with float weight matrices), so a claim answers to the bit as
+                                 alone; on a GPU the whole step. More is faster on the CPU and
+                                 may change the last bits of a claim's numbers */
     bool verbose;             /* llama.cpp / mtmd logs on stderr */
     bool print_tokens;        /* print the tokens each claim costs on stderr */
 } dc_vlm_options;
@@ -242,18 +248,21 @@ int dc_vlm_context_size(const dc_vlm *vlm);
  * The KV cache: a stream of dc_vlm_context_size() cells per claim (what dc_frame_plan.kv_cells
  * of the frame budget needs) and one for the fixed prompt, max_batch + 1 in all; KV memory
  * grows with max_batch. A step: waiting claims take the free places in submission order; the
- * oldest claim still reading its prompt gets one chunk (the cached
- * prefix and its claim line, a frame pair encoded and decoded, or text) in batches of its own;
- * then the next token of every claim that is generating goes into one llama_decode. A claim
- * that ends frees its cells and its place, and the next waiting claim joins in the next step
- * (continuous batching: a short claim's place is taken while a long one goes on).
+ * oldest claim still reading its prompt gets one chunk (the cached prefix and its claim line,
+ * a frame pair encoded and decoded, or text) in batches of its own; then the next token of
+ * every claim that is generating goes to llama_decode, in calls of at most batch_rows claims
+ * (dc_vlm_batch_rows). A claim that ends frees its cells and its place, and the next waiting
+ * claim joins in the next step (continuous batching: a short claim's place is taken while a
+ * long one goes on).
  *
- * With greedy decoding a claim's answer is the one it gives alone (dc_vlm_assess): its prompt
- * goes through the same batches into the same cells (each claim has a KV stream of its own,
- * the prefix copied into it); only its decode rows share a llama_decode with other claims,
- * which may pick another ggml kernel for a quantized model. On the tiny preset the text and
- * severity probabilities are the same to the bit (tests/engine/test_vlm_batch.c, 20 claims);
- * bench-batch compares every claim of its batch table with the same claim alone.
+ * With greedy decoding a claim's answer is the one it gives alone in the same engine: its
+ * prompt goes through the same batches into the same cells (each claim has a KV stream of its
+ * own, the prefix copied into it); only its decode rows share llama_decode calls with other
+ * claims', and on the CPU a call holds at most as many rows as ggml's kernels compute as they
+ * compute one (batch_rows above), so the text, severity and probabilities are the same to the
+ * bit (tests/engine/test_vlm_batch.c; src/engine/README.md has the kernels' table). A one-claim
+ * engine (max_batch 1) uses flash attention and may differ from a batch engine in the last
+ * bits. bench-batch compares every claim of its batch table with the same claim alone.
  *
  * Failures stay with their claim: a timeout (each claim's deadline is checked before each of
  * its tokens and inside its prefill; a shared decode is aborted only when every claim in it is
@@ -304,6 +313,9 @@ int dc_vlm_batch_running(const dc_vlm_batch *b);
  * NULL; llama_decode and every claim's token choice): width * steps / ms is the batch's
  * decode rate at that width (bench/engine compares it with llama-batched-bench). */
 int dc_vlm_batch_decode_steps(const dc_vlm_batch *b, int width, double *ms);
+/* The most claims' tokens one llama_decode of a decode step holds on the batch's placement
+ * (dc_vlm_options.batch_rows resolved): a step of more claims is that many calls. */
+int dc_vlm_batch_rows(const dc_vlm_batch *b);
 /* Claims not run are dropped (their records untouched); finished ones not collected are freed. */
 void dc_vlm_batch_close(dc_vlm_batch *b);
 /* Runs n jobs, at most max_claims at once, to the end; each job's record filled. Returns DC_OK

@@ -32,6 +32,7 @@ enum {
     OPT_THINK_TOKENS,
     OPT_GROUP,
     OPT_BATCH,
+    OPT_BATCH_ROWS,
 };
 
 const struct option cli_assess_long_options[] = {
@@ -55,8 +56,14 @@ const struct option cli_assess_long_options[] = {
     {"think-tokens", required_argument, NULL, OPT_THINK_TOKENS},
     {"group", required_argument, NULL, OPT_GROUP},
     {"batch", required_argument, NULL, OPT_BATCH},
+    {"batch-rows", required_argument, NULL, OPT_BATCH_ROWS},
     {0, 0, 0, 0},
 };
+
+/* the count the header gives the commands' tables */
+_Static_assert(sizeof cli_assess_long_options / sizeof *cli_assess_long_options ==
+                   CLI_ASSESS_OPTION_COUNT + 1,
+               "CLI_ASSESS_OPTION_COUNT is not the number of shared options");
 
 void cli_assess_long_options_with(const struct option *extra, int n, struct option *out) {
     memcpy(out, cli_assess_long_options, sizeof *out * CLI_ASSESS_OPTION_COUNT);
@@ -122,6 +129,7 @@ bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error
     case OPT_THINK_TOKENS: ok = parse_int(arg, 0, 1 << 16, &o->think_tokens); break;
     case OPT_GROUP: ok = dc_group_mode_from_name(arg, &o->group); break;
     case OPT_BATCH: ok = parse_int(arg, 1, DC_VLM_MAX_BATCH, &o->batch); break;
+    case OPT_BATCH_ROWS: ok = parse_int(arg, 0, DC_VLM_MAX_BATCH, &o->batch_rows); break;
     default: return false;
     }
     if (!ok) {
@@ -147,6 +155,10 @@ void cli_assess_help(FILE *out) {
         "  --threads N           CPU threads (default: all cores)\n"
         "  --batch N             claims the VLM runs together in its one context (continuous\n"
         "                        batching; default 1, at most 64); the same answers as alone\n"
+        "  --batch-rows N        claims' tokens one model call of a --batch step holds (default\n"
+        "                        0: on the CPU 3, or 1 for float weights, which keeps every\n"
+        "                        claim's answer the same to the bit; more is faster on the CPU\n"
+        "                        and may change the last bits; on a GPU the whole step)\n"
         "  --ctx-size N          context size (default: derived from the frame budget)\n"
         "  --think-tokens N      a reasoning model's thinking budget (Cosmos-Reason2;\n"
         "                        default 512; 0 = answer at once)\n"
@@ -235,6 +247,7 @@ int cli_assess_setup(const cli_assess *o, cli_assess_env *env) {
     if (o->gpu_layers >= 0) vo.n_gpu_layers = o->gpu_layers;
     if (o->threads > 0) vo.n_threads = o->threads;
     vo.max_batch = o->batch > 1 ? o->batch : 1;
+    vo.batch_rows = o->batch_rows;
     if (o->visual_tokens > 0) vo.visual_tokens = o->visual_tokens;
     if (o->frames > 0) vo.max_frames = o->frames + (o->frames & 1);
     if (o->ctx_size > 0) vo.n_ctx = o->ctx_size;

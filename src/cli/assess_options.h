@@ -24,6 +24,7 @@ typedef struct {
     int decode_workers;  /* DASHCLAIM_DECODE_WORKERS (0 = one per core) */
     dc_group_mode group; /* --group none|all|auto: which files make one claim (default none) */
     int batch;           /* --batch N: claims the VLM runs together (1 = one at a time) */
+    int batch_rows;      /* --batch-rows N: claims' tokens a llama_decode (0 = the engine's) */
 } cli_assess;
 
 /* What cli_assess_setup builds; freed by cli_assess_teardown. */
@@ -38,7 +39,7 @@ void cli_assess_init(cli_assess *o);
 /* getopt_long table entries of the shared options, terminated by a zero entry. Option values
  * >= 1000 are the shared ones; cli_assess_option handles them and returns false for others. */
 extern const struct option cli_assess_long_options[];
-#define CLI_ASSESS_OPTION_COUNT 20
+#define CLI_ASSESS_OPTION_COUNT 21
 bool cli_assess_option(cli_assess *o, int opt, const char *arg, int *usage_error);
 /* The shared options followed by a command's own (extra[0..n)) and the terminating entry, in
  * out[CLI_ASSESS_OPTION_COUNT + n + 1]. */

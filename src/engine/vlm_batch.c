@@ -1,10 +1,10 @@
 /* Several claims in one context: continuous batching (use and guarantees in engine.h).
  *
- * Each claim in flight holds a slot: its own sequence (slot k: VLM_SEQ_CLAIM for k = 0, k + 1
- * after that, VLM_SEQ_PREFIX being 1), its vlm_claim (frames, prompt chunks, embeddings) and
+ * Each claim in flight holds a slot: its own sequence (slot k: VLM_SEQ_CLAIM + k, so that
+ * the claims' streams follow each other), its vlm_claim (frames, prompt chunks, embeddings) and
  * its generator (grammar and sampler). A step admits waiting claims, gives the oldest claim
- * still reading its prompt one chunk, and decodes the next token of every generating claim
- * in one llama_decode.
+ * still reading its prompt one chunk, and decodes the next token of every generating claim,
+ * in llama_decode calls of at most the placement's decode_rows (vlm_batch_rows.c).
  *
  * Every piece of a claim's work runs the functions a claim alone runs (vlm_assess.c,
  * vlm_generate.c), on the engine's per-claim fields: the slot's fields are swapped into the
@@ -87,7 +87,7 @@ static void swap_fields(dc_vlm *e, vlm_claim_fields *f) {
 static void enter(dc_vlm *e, slot *s) { swap_fields(e, &s->c.saved); }
 static void leave(dc_vlm *e, slot *s) { swap_fields(e, &s->c.saved); }
 
-static llama_seq_id slot_seq(int k) { return k == 0 ? VLM_SEQ_CLAIM : (llama_seq_id)(k + 1); }
+static llama_seq_id slot_seq(int k) { return (llama_seq_id)(VLM_SEQ_CLAIM + k); }
 
 static bool in_flight(const slot *s) {
     return s->phase == SLOT_PREFILL || s->phase == SLOT_GENERATE;
@@ -272,10 +272,10 @@ static void prefill_one(dc_vlm_batch *b) {
     leave(e, s);
 }
 
-/* A decode step that failed for every claim in it (not retried, or retried out): each ends
- * with the step's error. */
-static void fail_step(dc_vlm_batch *b, int n, const dc_status *st) {
-    for (int i = 0; i < n; i++) {
+/* A decode call that failed for every claim in it (not retried, or retried out): each ends
+ * with the call's error. */
+static void fail_step(dc_vlm_batch *b, int first, int m, const dc_status *st) {
+    for (int i = first; i < first + m; i++) {
         slot *s = &b->slots[b->who[i]];
         enter(b->e, s);
         s->st = *st;
@@ -284,11 +284,81 @@ static void fail_step(dc_vlm_batch *b, int n, const dc_status *st) {
     }
 }
 
-static void decode_step(dc_vlm_batch *b) {
+/* One llama_decode of the step's rows first .. first + m - 1 (who[], toks[], ...), and each
+ * of those claims' pick from its row. false when the step goes no further: the device failed
+ * (the batch falls back), a transient failure waits for the next step (the rows not decoded
+ * go again then), or the call failed for its claims. */
+static bool decode_rows(dc_vlm_batch *b, int first, int m, int step_rows, double *ms) {
     dc_vlm *e = b->e;
-    int n = 0;
+    const double t0 = dc_now();
     double latest = 0;
     bool unbounded = false;
+    for (int i = first; i < first + m; i++) {
+        double at = b->slots[b->who[i]].c.saved.deadline.at;
+        if (at <= 0) unbounded = true;
+        else if (at > latest) latest = at;
+    }
+    /* the engine's own fields are in place between claims: the shared decode is aborted only
+     * when every claim in it is out of time; each claim's own deadline is checked before each
+     * of its tokens (vlm_gen_pick) */
+    e->deadline = unbounded ? (dc_deadline){0} : (dc_deadline){latest};
+    e->aborted = false;
+    dc_status st = DC_STATUS_OK;
+    vlm_step step = vlm_decode_step(e, m, b->toks + first, b->pos + first, b->seqs + first, &st);
+    if (step == VLM_STEP_DEVICE) {
+        snprintf(b->fallback_reason, sizeof(b->fallback_reason), "%s", st.message);
+        b->fallback = true;
+        return false;
+    }
+    if (step == VLM_STEP_TRANSIENT && b->step_retries < e->opts.retries &&
+        dc_deadline_left(e->deadline) > b->step_backoff) {
+        /* the failed call left no cells (llama_decode removes a failed ubatch's); the same
+         * tokens go again in the next step */
+        b->step_retries++;
+        vlm_sleep_sec(b->step_backoff);
+        b->step_backoff *= 2;
+        return false;
+    }
+    if (step != VLM_STEP_OK) {
+        fail_step(b, first, m, &st);
+        return false;
+    }
+    b->step_retries = 0;
+    b->step_backoff = e->opts.retry_backoff_sec;
+    /* every claim picks from its row's logits before any forced text (vlm_gen_force) makes
+     * llama.cpp overwrite them */
+    for (int i = first; i < first + m; i++) {
+        slot *s = &b->slots[b->who[i]];
+        enter(e, s);
+        s->g.n_past++;
+        e->stats.decode_tokens++;
+        if (e->stats.batch_peak < step_rows) e->stats.batch_peak = step_rows;
+        s->picked = vlm_gen_pick(e, &s->g, llama_get_logits_ith(e->rt->lctx, i - first), &s->st);
+        leave(e, s);
+    }
+    *ms += (dc_now() - t0) * 1000.0;
+    for (int i = first; i < first + m; i++) {
+        slot *s = &b->slots[b->who[i]];
+        if (s->picked != VLM_STEP_OK || !s->g.force_pending) continue;
+        enter(e, s);
+        s->picked = vlm_gen_force(e, &s->g, &s->st);
+        leave(e, s);
+    }
+    for (int i = first; i < first + m; i++) {
+        slot *s = &b->slots[b->who[i]];
+        enter(e, s);
+        if (s->picked != VLM_STEP_OK) recover(b, s, s->picked);
+        else if (s->g.done) finish(b, s);
+        leave(e, s);
+    }
+    return true;
+}
+
+/* The next token of every generating claim, in slot order (their sequences ascending), given
+ * to llama_decode in calls of at most the placement's decode_rows (vlm_batch_rows.c: so that
+ * each row is computed as for the claim alone). */
+static void decode_step(dc_vlm_batch *b) {
+    int n = 0;
     for (int k = 0; k < b->max_claims; k++) {
         slot *s = &b->slots[k];
         if (s->phase != SLOT_GENERATE || s->g.next == LLAMA_TOKEN_NULL) continue;
@@ -296,66 +366,17 @@ static void decode_step(dc_vlm_batch *b) {
         b->pos[n] = s->g.n_past;
         b->seqs[n] = s->c.seq;
         b->who[n++] = k;
-        double at = s->c.saved.deadline.at;
-        if (at <= 0) unbounded = true;
-        else if (at > latest) latest = at;
     }
     if (n == 0) return;
-    /* the engine's own fields are in place between claims: the shared decode is aborted only
-     * when every claim in it is out of time; each claim's own deadline is checked before each
-     * of its tokens (vlm_gen_pick) */
-    e->deadline = unbounded ? (dc_deadline){0} : (dc_deadline){latest};
-    e->aborted = false;
-    dc_status st = DC_STATUS_OK;
-    const double t0 = dc_now();
-    vlm_step step = vlm_decode_step(e, n, b->toks, b->pos, b->seqs, &st);
-    if (step == VLM_STEP_DEVICE) {
-        snprintf(b->fallback_reason, sizeof(b->fallback_reason), "%s", st.message);
-        b->fallback = true;
-        return;
-    }
-    if (step == VLM_STEP_TRANSIENT && b->step_retries < e->opts.retries &&
-        dc_deadline_left(e->deadline) > b->step_backoff) {
-        /* the failed step left no cells (llama_decode removes a failed ubatch's); the same
-         * tokens go again in the next step */
-        b->step_retries++;
-        vlm_sleep_sec(b->step_backoff);
-        b->step_backoff *= 2;
-        return;
-    }
-    if (step != VLM_STEP_OK) {
-        fail_step(b, n, &st);
-        return;
-    }
-    b->step_retries = 0;
-    b->step_backoff = e->opts.retry_backoff_sec;
-    /* every claim picks from its row's logits before any forced text (vlm_gen_force) makes
-     * llama.cpp overwrite them */
-    for (int i = 0; i < n; i++) {
-        slot *s = &b->slots[b->who[i]];
-        enter(e, s);
-        s->g.n_past++;
-        e->stats.decode_tokens++;
-        if (e->stats.batch_peak < n) e->stats.batch_peak = n;
-        s->picked = vlm_gen_pick(e, &s->g, llama_get_logits_ith(e->rt->lctx, i), &s->st);
-        leave(e, s);
-    }
+    const int rows = dc_vlm_batch_rows(b);
+    double ms = 0;
+    for (int first = 0; first < n; first += rows)
+        /* a claim's recovery may have moved the batch off the device: the rest wait for the
+         * fallback (dc_vlm_batch_step) */
+        if (b->fallback || !decode_rows(b, first, n - first < rows ? n - first : rows, n, &ms))
+            return;
     b->width_steps[n]++;
-    b->width_ms[n] += (dc_now() - t0) * 1000.0;
-    for (int i = 0; i < n; i++) {
-        slot *s = &b->slots[b->who[i]];
-        if (s->picked != VLM_STEP_OK || !s->g.force_pending) continue;
-        enter(e, s);
-        s->picked = vlm_gen_force(e, &s->g, &s->st);
-        leave(e, s);
-    }
-    for (int i = 0; i < n; i++) {
-        slot *s = &b->slots[b->who[i]];
-        enter(e, s);
-        if (s->picked != VLM_STEP_OK) recover(b, s, s->picked);
-        else if (s->g.done) finish(b, s);
-        leave(e, s);
-    }
+    b->width_ms[n] += ms;
 }
 
 int dc_vlm_batch_step(dc_vlm_batch *b) {
@@ -424,6 +445,10 @@ int dc_vlm_batch_decode_steps(const dc_vlm_batch *b, int width, double *ms) {
     }
     if (ms) *ms = b->width_ms[width];
     return b->width_steps[width];
+}
+
+int dc_vlm_batch_rows(const dc_vlm_batch *b) {
+    return b->e->rt && b->e->rt->decode_rows > 0 ? b->e->rt->decode_rows : b->max_claims;
 }
 
 int dc_vlm_batch_collect(dc_vlm_batch *b, dc_vlm_done *done, int max) {

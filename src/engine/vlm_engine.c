@@ -144,6 +144,7 @@ dc_vlm *dc_vlm_open(const dc_vlm_options *opts, dc_status *st) {
     if (o->retries < 0) o->retries = 0;
     if (o->max_batch < 1) o->max_batch = 1;
     if (o->max_batch > DC_VLM_MAX_BATCH) o->max_batch = DC_VLM_MAX_BATCH;
+    if (o->batch_rows < 0) o->batch_rows = 0;
 
     if (!o->verbose) {
         llama_log_set(quiet_log, NULL);

@@ -62,9 +62,12 @@ typedef struct {
     bool hears;                    /* the mmproj has an audio encoder used with the frames */
 } vlm_family;
 
-/* The claim's tokens live in sequence 0; the fixed prompt's cells in sequence 1, which each
- * claim shares (llama_memory_seq_cp adds sequence 0 to those cells; nothing is copied). */
-enum { VLM_SEQ_CLAIM = 0, VLM_SEQ_PREFIX = 1 };
+/* The fixed prompt's cells live in sequence 0, which each claim shares; a claim alone is
+ * sequence 1 (llama_memory_seq_cp adds sequence 1 to the prefix's cells; nothing is copied),
+ * a batch's claim in slot k sequence 1 + k. The claims' ids follow each other because
+ * llama.cpp puts a step's rows of separate KV streams into one ubatch only for consecutive
+ * sequence ids (llama_batch_allocr::split_equal); a gap splits the step. */
+enum { VLM_SEQ_PREFIX = 0, VLM_SEQ_CLAIM = 1 };
 
 /* Why a step of a claim failed, which decides what happens next (vlm_recovery.c). */
 typedef enum {
@@ -82,6 +85,9 @@ typedef struct {
     mtmd_context *mctx;
     bool on_gpu;     /* some layers or the mmproj are on a GPU device */
     char device[64]; /* "cpu", "CUDA0", ... */
+    /* most rows a batch's decode step gives one llama_decode on this placement
+     * (vlm_batch_rows.c) */
+    int decode_rows;
     /* KV cells of sequence VLM_SEQ_PREFIX holding e->prefix_tokens[0 .. prefix_cells) at
      * positions 0.. on this placement; 0 = not computed here yet (vlm_prefix.c) */
     int prefix_cells;
@@ -178,6 +184,9 @@ dc_error_class vlm_family_check(dc_vlm *e, const struct llama_model *model, dc_s
 
 /* ---- vlm_runtime.c ---------------------------------------------------------------------- */
 dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_status *st);
+/* vlm_batch_rows.c: the most rows one llama_decode of a batch's decode step gets on a
+ * placement (a GPU's text layers or the CPU) */
+int vlm_batch_decode_rows(const dc_vlm *e, bool gpu);
 void vlm_runtime_free(vlm_runtime *rt);
 /* Bytes in use on the GPU devices (0 when there are none). */
 uint64_t vlm_device_memory_used(void);

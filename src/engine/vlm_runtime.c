@@ -98,8 +98,8 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
      * claims' (with n_kv >= 512, ggml splits one query's cells between the threads and merges
      * their partial sums), which rounds differently once there are two threads: a batch
      * engine's claim would answer otherwise in a batch than alone. Without it a row's
-     * attention is the same dot products whatever the threads. (Steps of more than 4 claims
-     * still differ in the last bits, cause not found: bench/engine/README.md.) */
+     * attention is the same dot products whatever the threads. (The weights' products are
+     * kept the same by the rows a decode call gets: vlm_batch_rows.c.) */
     const bool batch_on_cpu = o->max_batch > 1 && !gpu;
     cp.flash_attn_type = flash_attn_type(batch_on_cpu && o->flash_attn < 0 ? 0 : o->flash_attn);
     cp.abort_callback = vlm_abort_callback;
@@ -140,6 +140,7 @@ dc_error_class vlm_runtime_load(dc_vlm *e, vlm_runtime *rt, bool cpu_only, dc_st
     }
     const char *gpu_name = first_gpu_name();
     rt->on_gpu = gpu && (mp.n_gpu_layers != 0 || mp2.use_gpu);
+    rt->decode_rows = vlm_batch_decode_rows(e, gpu && mp.n_gpu_layers != 0);
     snprintf(rt->device, sizeof(rt->device), "%s", rt->on_gpu && gpu_name ? gpu_name : "cpu");
     return DC_OK;
 }
