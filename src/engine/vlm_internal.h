@@ -5,7 +5,8 @@
  *   vlm_engine.c    options, open/close, frame budget, read-only getters
  *                   -> family, runtime, prompt, vocab, output
  *   vlm_batch.c     several claims in one context: admission, a prefill chunk and one decode
- *                   step for all at a time, failures kept to their claim
+ *                   step for all at a time (in calls of decode_rows), failures kept to their
+ *                   claim
  *                   -> assess, generate, decode, recovery, runtime, prefix, output
  *   vlm_assess.c    one claim: frames, prompt chunks, prefill, the attempt loop
  *                   -> runtime, prompt, prefix, decode, recovery, generate, output, abort, fault
@@ -17,7 +18,9 @@
  *   vlm_decode.c    every text batch the engine gives llama_decode -> recovery, fault
  *   vlm_recovery.c  what a failed step means: llama_decode's return codes, and the retry /
  *                   CPU fallback policy that acts on them
- *   vlm_runtime.c   one placement (model + context + vision encoder) -> abort
+ *   vlm_runtime.c   one placement (model + context + vision encoder) -> abort, batch_rows
+ *   vlm_batch_rows.c  how many claims' rows one llama_decode of a batch step gets there (so
+ *                   that each row is computed as alone)
  *   vlm_family.c    the model families the engine knows (GGUF metadata), refusing others
  *   vlm_vocab.c     the per-token tables built once from the vocabulary
  *   vlm_output.c    the raw model text of the current claim, and its public accessor
