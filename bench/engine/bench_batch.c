@@ -728,14 +728,11 @@ int main(int argc, char **argv) {
     /* rows are printed as they are measured, so that a run cut short keeps what it measured:
      * the engine and the machine's reference alternate width by width, then the answers-only
      * claims, then the server (one process per width, the engine closed) */
-    dc_vlm_batch *probe = dc_vlm_batch_open(v, most, &st);
-    const int rows = probe ? dc_vlm_batch_rows(probe) : 0;
-    dc_vlm_batch_close(probe);
     printf("batch table: %d prompt tokens per claim (%d frames %s, %d windows), %d answer "
            "tokens, %d threads, device %s, decode steps in calls of at most %d claims' tokens; "
            "load average %.2f before the rows\n",
            prompt_tokens, windows[0].count, a.per_frame ? "one by one" : "in temporal pairs",
-           a.n_windows, a.answer_tokens, a.threads, device, rows, load0);
+           a.n_windows, a.answer_tokens, a.threads, device, dc_vlm_batch_rows(v), load0);
     printf("| batch | who | claims | claims/h | decode t/s | latency s | load |\n");
     printf("|---|---|---|---|---|---|---|\n");
     fflush(stdout);

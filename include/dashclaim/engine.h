@@ -219,6 +219,9 @@ const char *dc_vlm_last_prompt(const dc_vlm *vlm);
 const char *dc_vlm_device_name(const dc_vlm *vlm);
 /* The context size chosen at open (KV cells). */
 int dc_vlm_context_size(const dc_vlm *vlm);
+/* The most claims' tokens one llama_decode of a batch's decode step holds on the current
+ * placement (dc_vlm_options.batch_rows resolved): a step of more claims is that many calls. */
+int dc_vlm_batch_rows(const dc_vlm *vlm);
 
 /* ---- several claims in one context: continuous batching ------------------------------------
  *
@@ -313,9 +316,6 @@ int dc_vlm_batch_running(const dc_vlm_batch *b);
  * NULL; llama_decode and every claim's token choice): width * steps / ms is the batch's
  * decode rate at that width (bench/engine compares it with llama-batched-bench). */
 int dc_vlm_batch_decode_steps(const dc_vlm_batch *b, int width, double *ms);
-/* The most claims' tokens one llama_decode of a decode step holds on the batch's placement
- * (dc_vlm_options.batch_rows resolved): a step of more claims is that many calls. */
-int dc_vlm_batch_rows(const dc_vlm_batch *b);
 /* Claims not run are dropped (their records untouched); finished ones not collected are freed. */
 void dc_vlm_batch_close(dc_vlm_batch *b);
 /* Runs n jobs, at most max_claims at once, to the end; each job's record filled. Returns DC_OK

@@ -368,7 +368,7 @@ static void decode_step(dc_vlm_batch *b) {
         b->who[n++] = k;
     }
     if (n == 0) return;
-    const int rows = dc_vlm_batch_rows(b);
+    const int rows = dc_vlm_batch_rows(b->e);
     double ms = 0;
     for (int first = 0; first < n; first += rows)
         /* a claim's recovery may have moved the batch off the device: the rest wait for the
@@ -445,10 +445,6 @@ int dc_vlm_batch_decode_steps(const dc_vlm_batch *b, int width, double *ms) {
     }
     if (ms) *ms = b->width_ms[width];
     return b->width_steps[width];
-}
-
-int dc_vlm_batch_rows(const dc_vlm_batch *b) {
-    return b->e->rt && b->e->rt->decode_rows > 0 ? b->e->rt->decode_rows : b->max_claims;
 }
 
 int dc_vlm_batch_collect(dc_vlm_batch *b, dc_vlm_done *done, int max) {

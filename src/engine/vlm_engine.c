@@ -280,4 +280,7 @@ dc_error_class dc_vlm_frame_request(const dc_vlm *e, double window_start, double
 const dc_vlm_claim_stats *dc_vlm_last_stats(const dc_vlm *e) { return &e->stats; }
 const char *dc_vlm_device_name(const dc_vlm *e) { return e->rt ? e->rt->device : "none"; }
 int dc_vlm_context_size(const dc_vlm *e) { return e->n_ctx; }
+int dc_vlm_batch_rows(const dc_vlm *e) {
+    return e->rt && e->rt->decode_rows > 0 ? e->rt->decode_rows : e->opts.max_batch;
+}
 int dc_vlm_audio_rate(const dc_vlm *e) { return e->audio_rate; }
