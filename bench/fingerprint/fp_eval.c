@@ -7,7 +7,8 @@
  *                                      ("VARIANT matched|missed seconds distance mirrored",
  *                                      the variant queried against the stored original, then
  *                                      the same four for the original against the stored
- *                                      variant)
+ *                                      variant), then the same two lookups through the footage
+ *                                      index ("index found|missed found|missed")
  *   fp-eval cross V...                 every pair of the listed videos: false matches, the
  *                                      per-second distance distribution across videos, and
  *                                      band-key candidate counts (what the store's index
@@ -30,6 +31,8 @@
 #include <string.h>
 
 #include "dashclaim/fingerprint.h"
+#include "dashclaim/footage_store.h"
+#include "dashclaim/hash.h"
 #include "dashclaim/media.h"
 #include "dashclaim/mine.h"
 
@@ -249,23 +252,81 @@ static int stored_form(const dc_fingerprint *fp, dc_fingerprint *out) {
     return rc;
 }
 
+/* Through the footage index (a SQLite store of its own in a temporary folder, the product's
+ * lookup path: band keys, candidates, the matcher on the stored blob): query's footage found
+ * under claim 'want' or not. */
+static bool found_in_store(dc_footage_db *db, const char *path, const dc_fingerprint *query,
+                           const char *want) {
+    dc_claim_video cv;
+    memset(&cv, 0, sizeof cv);
+    snprintf(cv.path, sizeof cv.path, "%s", path);
+    dc_footage_check check;
+    dc_status st = DC_STATUS_OK;
+    if (dc_footage_db_lookup(db, "clm_query", &cv, 1, query, 1, &check, NULL, &st) != DC_OK) {
+        fprintf(stderr, "%s: lookup: %s\n", path, st.message);
+        return false;
+    }
+    for (int i = 0; i < check.match_count; i++)
+        if (!check.matches[i].same_file && !strcmp(check.matches[i].claim_id, want)) return true;
+    return false;
+}
+
+static void remove_dir(const char *dir) {
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir); /* mkdtemp's name: no shell characters */
+    if (system(cmd) != 0) fprintf(stderr, "fp-eval: could not remove %s\n", dir);
+}
+
+static bool store_one(dc_footage_db *db, const char *claim, const char *path,
+                      const dc_fingerprint *fp) {
+    char sha[65];
+    dc_status st = DC_STATUS_OK;
+    if (dc_sha256_file(path, sha) != 0) return false;
+    dc_footage_video v = {claim, 0, sha, fp};
+    if (dc_footage_db_put(db, &v, 1, &st) != DC_OK) {
+        fprintf(stderr, "%s: store: %s\n", path, st.message);
+        return false;
+    }
+    return true;
+}
+
 /* Each variant queried against the stored original ("matched|missed seconds distance
  * mirrored"), then the original queried against the stored variant (the same four fields:
- * a crop stored first and its original sent later is the other direction). */
+ * a crop stored first and its original sent later is the other direction); then the same
+ * two questions through the footage index ("index found|missed found|missed"). */
 static int cmd_variants(int argc, char **argv) {
     dc_fingerprint o = {0}, os = {0};
     if (fp_of_video(argv[0], true, &o, NULL, NULL) != 0 || stored_form(&o, &os) != 0) return 2;
+    char dir[] = "/tmp/fp-eval-XXXXXX";
+    dc_status st = DC_STATUS_OK;
+    dc_footage_db *db = mkdtemp(dir) ? dc_footage_db_open(dir, &st) : NULL;
+    if (!db || !store_one(db, "original", argv[0], &o)) {
+        fprintf(stderr, "fp-eval: footage store in %s: %s\n", dir, st.message);
+        return 2;
+    }
     int missed = 0;
     for (int i = 1; i < argc; i++) {
         dc_fingerprint v = {0}, vs = {0};
         dc_fp_match best = {0}, back = {0};
         int n = -1, r = -1;
+        bool index_found = false, index_back = false;
         if (fp_of_video(argv[i], true, &v, NULL, NULL) == 0 && stored_form(&v, &vs) == 0) {
             n = longest(&v, &os, &best);
             r = longest(&o, &vs, &back);
+            char claim[32];
+            snprintf(claim, sizeof claim, "variant%d", i);
+            index_found = found_in_store(db, argv[i], &v, "original");
+            /* the other direction in a store of its own: the original matches every variant,
+             * and a lookup reports the longest few */
+            char back_dir[] = "/tmp/fp-eval-XXXXXX";
+            dc_footage_db *bdb = mkdtemp(back_dir) ? dc_footage_db_open(back_dir, &st) : NULL;
+            index_back = bdb && store_one(bdb, claim, argv[i], &v) &&
+                         found_in_store(bdb, argv[0], &o, claim);
+            dc_footage_db_close(bdb);
+            remove_dir(back_dir);
         }
         printf("%s %s %d %.1f %d %s %d %.1f %d background %.1f %.1f distinct %d %d static %.1f "
-               "%.1f share %.3f %.3f\n",
+               "%.1f share %.3f %.3f index %s %s\n",
                argv[i], n > 0 ? "matched" : "missed", n > 0 ? best.seconds : 0,
                n > 0 ? best.mean_distance : 0.0, n > 0 && best.mirrored,
                r > 0 ? "matched" : "missed", r > 0 ? back.seconds : 0,
@@ -273,13 +334,16 @@ static int cmd_variants(int argc, char **argv) {
                n > 0 ? best.background_distance : 0.0, r > 0 ? back.background_distance : 0.0,
                n > 0 ? best.distinct : 0, r > 0 ? back.distinct : 0,
                n > 0 ? best.static_distance : 0.0, r > 0 ? back.static_distance : 0.0,
-               n > 0 ? best.changing_share : 0.0, r > 0 ? back.changing_share : 0.0);
+               n > 0 ? best.changing_share : 0.0, r > 0 ? back.changing_share : 0.0,
+               index_found ? "found" : "missed", index_back ? "found" : "missed");
         missed += n <= 0;
         dc_fingerprint_free(&v);
         dc_fingerprint_free(&vs);
     }
     dc_fingerprint_free(&o);
     dc_fingerprint_free(&os);
+    dc_footage_db_close(db);
+    remove_dir(dir);
     return missed ? 1 : 0;
 }
 

@@ -15,7 +15,8 @@
 #    second and one at 6.4 s, the drive
 #    inside a longer video, a 10 % crop). fp-eval variants makes every fingerprint the way
 #    mining does (dc_mine_video) and matches each copy against its original: match rate per
-#    variant.
+#    variant; then the same lookups through the footage index (a SQLite store holding the
+#    original, or the copy): what a claim's lookup finds, band keys included.
 # 2. False matches: FM_COUNT different 12-s videos at 320x180, 10 fps (corpus.sh): synth-video
 #    drives for 60 %, each seed its own camera rig, road and overlay (SV_VARY=1) and its own
 #    drive, ffmpeg sources (mandelbrot, geq patterns, life, cellauto, gradients) with their own
@@ -68,12 +69,15 @@ if [ "${SKIP_ROBUST:-0}" != 1 ]; then
         '"$EVAL"' variants "$d/original.mp4" "${args[@]}" >"$d/results'"${TAG:-}"'.txt" || true'
     for ((i = 0; i < COUNT; i++)); do cat "$R/$i/results${TAG:-}.txt" >>"$res"; done
     echo "robustness: $COUNT drives at $SIZE, 30 s, 30 fps (K = 10 s, distance 40)"
-    echo "  copy queried against the stored original; the original queried against the stored copy"
-    printf '  %-10s %8s %8s %10s %8s %8s\n' variant matched rate distance back "back rate"
+    echo "  copy queried against the stored original; the original queried against the stored copy;"
+    echo "  'index': the same two lookups through the footage index (band keys, then the matcher)"
+    printf '  %-10s %8s %8s %10s %8s %8s %8s %8s\n' variant matched rate distance back "back rate" \
+        index "back"
     for v in "${variants[@]}"; do
-        awk -v v="$v" '$1 ~ "/"v".mp4$" { n++; if ($2 == "matched") { m++; d += $4 } if ($6 == "matched") b++ }
-            END { printf "  %-10s %4d/%-3d %7.1f%% %10.1f %4d/%-3d %7.1f%%\n", v, m, n, n ? 100 * m / n : 0,
-                  m ? d / m : 0, b, n, n ? 100 * b / n : 0 }' "$res"
+        awk -v v="$v" '$1 ~ "/"v".mp4$" { n++; if ($2 == "matched") { m++; d += $4 } if ($6 == "matched") b++
+                                          if ($(NF - 1) == "found") x++; if ($NF == "found") y++ }
+            END { printf "  %-10s %4d/%-3d %7.1f%% %10.1f %4d/%-3d %7.1f%% %4d/%-3d %4d/%-3d\n", v, m, n,
+                  n ? 100 * m / n : 0, m ? d / m : 0, b, n, n ? 100 * b / n : 0, x, n, y, n }' "$res"
     done
 fi
 

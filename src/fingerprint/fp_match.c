@@ -237,9 +237,10 @@ static void run_background(const dc_fingerprint *query, const int *qi, int nq, c
         const dc_fp_hash *ch = view_hash(&candidate->seconds[ci[c]], v->candidate_zoom, false);
         int here = dc_fp_distance(qh, ch);
         if (here <= DC_FP_MATCH_DISTANCE) {
-            int changing = 0;
-            for (int w = 0; w < DC_FP_WORDS; w++)
-                changing += __builtin_popcountll((qh->w[w] ^ ch->w[w]) & mask->w[w]);
+            static const uint64_t none[DC_FP_WORDS] = {0};
+            uint64_t differ[DC_FP_WORDS];
+            for (int w = 0; w < DC_FP_WORDS; w++) differ[w] = (qh->w[w] ^ ch->w[w]) & mask->w[w];
+            int changing = fp_hamming256(differ, none);
             static_sum += here - changing;
             changing_sum += changing;
             matched++;
