@@ -76,8 +76,10 @@ dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *vide
 
 /* For loading many videos at once (an import, the bench): commits stop waiting for the disk
  * (SQLite synchronous=OFF and a 1 GB page cache; PostgreSQL synchronous_commit off), and the
- * videos' postings are held in memory (up to 1 GB, twice that while sorted) and written sorted
- * when it is turned off (or the memory is full): videos stored meanwhile are not found by
+ * videos' postings are held in memory (up to 1 GB, twice that while sorted; the environment's
+ * DC_FOOTAGE_BULK_POSTINGS, 1 000 .. 134 217 728 postings of 8 bytes, makes it less) and
+ * written sorted when it is turned off (or the memory is full; PostgreSQL stages such passes
+ * and writes each bucket row once at the end): videos stored meanwhile are not found by
  * footage until then (by SHA-256 they are). A crash may lose the last batches; one that leaves
  * stored videos without postings has them rebuilt from their blobs at the next open. Off again
  * (writing what is held) with on = false; dc_footage_db_close does that too. */

@@ -230,6 +230,14 @@ static dc_error_class band_keys(const dc_fingerprint *fp, bool as_query, dc_fp_k
     return DC_OK;
 }
 
+size_t fp_bulk_max_postings(void) {
+    const char *e = getenv("DC_FOOTAGE_BULK_POSTINGS");
+    char *end = NULL;
+    unsigned long long v = e ? strtoull(e, &end, 10) : 0;
+    if (!e || end == e || *end || v < 1000 || v > FP_BULK_MAX_POSTINGS) return FP_BULK_MAX_POSTINGS;
+    return (size_t)v;
+}
+
 /* Writes what a bulk load holds; done: the load's last write. */
 static dc_error_class bulk_flush(dc_footage_db *db, bool done, dc_status *st) {
     const fp_bucket_add *adds = NULL;
@@ -275,7 +283,7 @@ dc_error_class dc_footage_db_put(dc_footage_db *db, const dc_footage_video *vide
         r->keys = keys[i];
     }
     if (rc == DC_OK) rc = db->ops->put(db->self, rows, n, db->bulk, st);
-    if (rc == DC_OK && db->bulk && fp_buf_count(db->bulk) >= FP_BULK_MAX_POSTINGS)
+    if (rc == DC_OK && db->bulk && fp_buf_count(db->bulk) >= fp_bulk_max_postings())
         rc = bulk_flush(db, false, st);
     for (int i = 0; i < n && blobs && keys; i++) {
         free(blobs[i]);

@@ -49,6 +49,9 @@ bool fp_bucket_scan(dc_fp_key key, const uint8_t *entries, size_t len,
 /* Postings a bulk load holds in memory before it writes them: 1 GB, and as much again while
  * they are sorted; a million videos (480 million postings) are written in four passes. */
 #define FP_BULK_MAX_POSTINGS ((size_t)128 << 20)
+/* The pass size in use: FP_BULK_MAX_POSTINGS, or the environment's DC_FOOTAGE_BULK_POSTINGS
+ * (1 000 .. FP_BULK_MAX_POSTINGS: less memory on a small machine, more passes). */
+size_t fp_bulk_max_postings(void);
 
 /* One video to insert, with everything derived from its fingerprint. */
 typedef struct {

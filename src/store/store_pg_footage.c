@@ -9,7 +9,14 @@
  * per posting would be 480 million rows of ~44 bytes of tuple and index overhead each. A
  * lookup is one round trip, `bucket = ANY($1)` over the query's distinct buckets, each an index
  * descent; rows come back binary. Writes go through COPY into a temporary table and one
- * INSERT ... ON CONFLICT that appends each bucket's new entries (entries || new). */
+ * INSERT ... ON CONFLICT that appends each bucket's new entries (entries || new).
+ *
+ * A bulk load (and a rebuild) writes its postings in passes of FP_BULK_MAX_POSTINGS; appending
+ * each pass to fp_buckets made a new version of every bucket row it touched (a million videos
+ * in four passes: 16.8 million row versions, half of them dead until a VACUUM FULL). So the passes
+ * go to fp_bulk_stage (UNLOGGED: a server crash empties it, and 'bulk_pending' then has the
+ * buckets rebuilt anyway) and the last one writes each bucket once, its staged entries joined
+ * in the order they were staged. A load of one pass writes the buckets directly. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +27,7 @@
 
 /* pg_advisory_xact_lock key of these migrations ("dashclaim" + 16: not the store's key). */
 #define FOOTAGE_LOCK_KEY "6442451911262184573"
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 static const char *const MIGRATION_1[] = {
     "CREATE TABLE IF NOT EXISTS fp_videos ("
@@ -75,6 +82,16 @@ static const char *const MIGRATION_4[] = {
     NULL,
 };
 
+/* fp_bulk_stage: a bulk load's passes until its last one (see the top of this file). */
+static const char *const MIGRATION_5[] = {
+    "CREATE UNLOGGED TABLE IF NOT EXISTS fp_bulk_stage ("
+    "  seq bigserial PRIMARY KEY,"
+    "  bucket integer NOT NULL,"
+    "  entries bytea NOT NULL)",
+    "INSERT INTO footage_schema (version) VALUES (5)",
+    NULL,
+};
+
 static void pgf_close(void *self) {
     store_pg *pg = self;
     store_pg_close(pg);
@@ -114,6 +131,8 @@ static dc_error_class migrate_op(store_pg *pg, void *arg, dc_status *st, bool *l
         rc = store_pg_run(pg, MIGRATION_3[i], 0, NULL, st, lost);
     for (int i = 0; rc == DC_OK && version < 4 && MIGRATION_4[i]; i++)
         rc = store_pg_run(pg, MIGRATION_4[i], 0, NULL, st, lost);
+    for (int i = 0; rc == DC_OK && version < 5 && MIGRATION_5[i]; i++)
+        rc = store_pg_run(pg, MIGRATION_5[i], 0, NULL, st, lost);
     if (rc == DC_OK) return store_pg_commit(pg, st, lost);
     store_pg_rollback(pg);
     return rc;
@@ -132,18 +151,13 @@ static char *int8_array(const int64_t *v, int n) {
     return s;
 }
 
-/* Appends to buckets inside the caller's transaction: every add through COPY into a
- * temporary table (rows vanish at commit), then one INSERT that appends each to its bucket.
- * COPY's text form: "bucket<TAB>\\x<hex>" (the backslash of bytea's hex form escaped). */
-static dc_error_class write_adds(store_pg *pg, const fp_bucket_add *adds, size_t n, dc_status *st,
-                                 bool *lost) {
-    if (n == 0) return DC_OK;
-    dc_error_class rc = store_pg_run(pg,
-                                     "CREATE TEMP TABLE IF NOT EXISTS fp_stage ("
-                                     "  bucket integer, entries bytea) ON COMMIT DELETE ROWS",
-                                     0, NULL, st, lost);
-    if (rc != DC_OK) return rc;
-    PGresult *r = PQexec(pg->conn, "COPY fp_stage FROM STDIN");
+/* Every add as a row (bucket, entries) of the COPY statement copy_sql, inside the caller's
+ * transaction. COPY's text form: "bucket<TAB>\\x<hex>" (the backslash of bytea's hex form
+ * escaped). */
+static dc_error_class copy_adds(store_pg *pg, const char *copy_sql, const fp_bucket_add *adds,
+                                size_t n, dc_status *st, bool *lost) {
+    dc_error_class rc = DC_OK;
+    PGresult *r = PQexec(pg->conn, copy_sql);
     bool copying = r && PQresultStatus(r) == PGRES_COPY_IN;
     if (!copying) {
         if (lost) *lost = store_pg_failure_is_lost(pg->conn, r);
@@ -195,6 +209,19 @@ static dc_error_class write_adds(store_pg *pg, const fp_bucket_add *adds, size_t
     }
     if (rc == DC_OK && !ok)
         rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: COPY: %s", PQerrorMessage(pg->conn));
+    return rc;
+}
+
+/* Appends to buckets inside the caller's transaction: every add through COPY into a
+ * temporary table (rows vanish at commit), then one INSERT that appends each to its bucket. */
+static dc_error_class write_adds(store_pg *pg, const fp_bucket_add *adds, size_t n, dc_status *st,
+                                 bool *lost) {
+    if (n == 0) return DC_OK;
+    dc_error_class rc = store_pg_run(pg,
+                                     "CREATE TEMP TABLE IF NOT EXISTS fp_stage ("
+                                     "  bucket integer, entries bytea) ON COMMIT DELETE ROWS",
+                                     0, NULL, st, lost);
+    if (rc == DC_OK) rc = copy_adds(pg, "COPY fp_stage FROM STDIN", adds, n, st, lost);
     if (rc == DC_OK)
         rc = store_pg_run(pg,
                           "INSERT INTO fp_buckets (bucket, entries)"
@@ -202,6 +229,31 @@ static dc_error_class write_adds(store_pg *pg, const fp_bucket_add *adds, size_t
                           " ON CONFLICT (bucket) DO UPDATE"
                           " SET entries = fp_buckets.entries || excluded.entries",
                           0, NULL, st, lost);
+    return rc;
+}
+
+/* One pass of a bulk load or rebuild, inside the caller's transaction: staged (more passes
+ * follow) or, the last, written with what earlier passes staged: each bucket once. */
+static dc_error_class write_pass(store_pg *pg, const fp_bucket_add *adds, size_t n, bool last,
+                                 dc_status *st, bool *lost) {
+    PGresult *r =
+        store_pg_exec(pg, "SELECT EXISTS (SELECT 1 FROM fp_bulk_stage)", 0, NULL, st, lost);
+    if (!r) return st->code;
+    bool staged = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (last && !staged) return write_adds(pg, adds, n, st, lost);
+    dc_error_class rc =
+        n ? copy_adds(pg, "COPY fp_bulk_stage (bucket, entries) FROM STDIN", adds, n, st, lost)
+          : DC_OK;
+    if (rc != DC_OK || !last) return rc;
+    rc = store_pg_run(pg,
+                      "INSERT INTO fp_buckets (bucket, entries)"
+                      " SELECT bucket, string_agg(entries, ''::bytea ORDER BY seq)"
+                      " FROM fp_bulk_stage GROUP BY bucket"
+                      " ON CONFLICT (bucket) DO UPDATE"
+                      " SET entries = fp_buckets.entries || excluded.entries",
+                      0, NULL, st, lost);
+    if (rc == DC_OK) rc = store_pg_run(pg, "TRUNCATE fp_bulk_stage", 0, NULL, st, lost);
     return rc;
 }
 
@@ -305,7 +357,7 @@ typedef struct {
 static dc_error_class append_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
     const append_args *a = arg;
     dc_error_class rc = store_pg_begin(pg, st, lost);
-    if (rc == DC_OK) rc = write_adds(pg, a->adds, a->n, st, lost);
+    if (rc == DC_OK) rc = write_pass(pg, a->adds, a->n, a->done, st, lost);
     if (rc == DC_OK && a->done) rc = set_meta(pg, "bulk_pending", NULL, st, lost);
     if (rc == DC_OK) return store_pg_commit(pg, st, lost);
     store_pg_rollback(pg);
@@ -469,8 +521,8 @@ typedef struct {
 } keys_args;
 
 /* Under the migrations' advisory lock, so two processes opening a stale index rebuild it once:
- * the buckets again from the blobs, 1000 videos a read, written every FP_BULK_MAX_POSTINGS
- * postings, in one transaction. */
+ * the buckets again from the blobs, 1000 videos a read, a pass every FP_BULK_MAX_POSTINGS
+ * postings (write_pass), in one transaction. */
 static dc_error_class check_keys_op(store_pg *pg, void *arg, dc_status *st, bool *lost) {
     keys_args *a = arg;
     a->rebuilt = false;
@@ -495,6 +547,8 @@ static dc_error_class check_keys_op(store_pg *pg, void *arg, dc_status *st, bool
     if (rc == DC_OK && !strcmp(have, a->current) && !pending) return store_pg_commit(pg, st, lost);
     fp_postings_buf *buf = fp_buf_new();
     if (!buf) rc = dc_fail(st, DC_ERR_RESOURCE, "footage index: out of memory");
+    /* what an unfinished bulk load staged is in the blobs too */
+    if (rc == DC_OK) rc = store_pg_run(pg, "TRUNCATE fp_bulk_stage", 0, NULL, st, lost);
     if (rc == DC_OK) rc = store_pg_run(pg, "DELETE FROM fp_buckets", 0, NULL, st, lost);
     char after[24] = "0";
     while (rc == DC_OK) {
@@ -521,11 +575,11 @@ static dc_error_class check_keys_op(store_pg *pg, void *arg, dc_status *st, bool
             free(keys);
         }
         PQclear(r);
-        if (rc == DC_OK && (rows < 1000 || fp_buf_count(buf) >= FP_BULK_MAX_POSTINGS)) {
+        if (rc == DC_OK && (rows < 1000 || fp_buf_count(buf) >= fp_bulk_max_postings())) {
             const fp_bucket_add *adds = NULL;
             size_t nadds = 0;
             rc = fp_buf_groups(buf, &adds, &nadds, st);
-            if (rc == DC_OK) rc = write_adds(pg, adds, nadds, st, lost);
+            if (rc == DC_OK) rc = write_pass(pg, adds, nadds, rows < 1000, st, lost);
             fp_buf_clear(buf);
         }
         if (rows < 1000) break;

@@ -393,7 +393,7 @@ static dc_error_class sqf_check_keys(void *self, const char *current, fp_keys_fn
                      st);
         if (rc == DC_OK) rc = fp_buf_add(buf, sqlite3_column_int64(all, 0), keys, n, st);
         free(keys);
-        if (rc == DC_OK && fp_buf_count(buf) >= FP_BULK_MAX_POSTINGS) {
+        if (rc == DC_OK && fp_buf_count(buf) >= fp_bulk_max_postings()) {
             const fp_bucket_add *adds = NULL;
             size_t nadds = 0;
             rc = fp_buf_groups(buf, &adds, &nadds, st);
