@@ -253,9 +253,9 @@ static void test_unusable_video(void **state) {
 }
 
 /* The index finds what comparing against every stored fingerprint finds. Stored twice: by
- * one put, and by a bulk load in several passes (fixture_load; on SQLite each pass's ~143 000
- * bucket rows in commits of FP_APPEND_CHUNK, on PostgreSQL staged and each bucket written once),
- * which must hold the same postings: every query reads as many from each. */
+ * one put, and by a bulk load in seven passes of ~20 000 postings (fixture_load; SQLite appends
+ * each pass to its buckets, PostgreSQL stages them and writes each bucket once), which must
+ * hold the same postings: every query reads as many from each. */
 static void test_index_against_brute_force(void **state) {
     (void)state;
     fixture bulk, f;
