@@ -302,6 +302,8 @@ static int cmd_variants(int argc, char **argv) {
     dc_footage_db *db = mkdtemp(dir) ? dc_footage_db_open(dir, &st) : NULL;
     if (!db || !store_one(db, "original", argv[0], &o)) {
         fprintf(stderr, "fp-eval: footage store in %s: %s\n", dir, st.message);
+        dc_footage_db_close(db);
+        remove_dir(dir);
         return 2;
     }
     int missed = 0;

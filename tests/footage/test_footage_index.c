@@ -84,8 +84,8 @@ typedef struct {
 
 /* count stored videos of 60 s, claims clm_000 .., one video each; bulk: as a bulk load
  * (postings held, then written sorted in pieces) instead of one put's transaction, 25 videos a
- * put and passes of 20 000 postings (~12 000 a put): several passes, which PostgreSQL stages
- * and writes once at the end. */
+ * put (6 000 postings: 60 hashes x 4 bands a video) and a pass from 20 000 postings on: three
+ * passes of 24 000 and the empty last one, which PostgreSQL stages and writes once at the end. */
 static void fixture_load(fixture *f, const char *name, int count, uint64_t seed, bool bulk) {
     rng_state = seed;
     test_store_url(name, f->url, sizeof f->url);
@@ -253,9 +253,9 @@ static void test_unusable_video(void **state) {
 }
 
 /* The index finds what comparing against every stored fingerprint finds. Stored twice: by
- * one put, and by a bulk load in seven passes of ~20 000 postings (fixture_load; SQLite appends
- * each pass to its buckets, PostgreSQL stages them and writes each bucket once), which must
- * hold the same postings: every query reads as many from each. */
+ * one put, and by a bulk load in three passes (fixture_load; SQLite appends each pass to its
+ * buckets, PostgreSQL stages them and writes each bucket once), which must hold the same
+ * postings: every query reads as many from each. */
 static void test_index_against_brute_force(void **state) {
     (void)state;
     fixture bulk, f;
